@@ -1,0 +1,33 @@
+/**
+ * The contract every compute backend fulfils. Backends receive a resolved plan and flat float32 buffers
+ * (NC[D]HW activations, PyTorch weight layouts, see design.md) and write every element of `output`.
+ * Calls are synchronous: threaded backends block on their workers (allowed in Node and in Web Workers).
+ */
+import type { Plan } from '../shape/plan.ts';
+
+export type BackendName = 'reference' | 'wasm' | 'native';
+export type BackendChoice = BackendName | 'auto';
+
+export interface KernelArgs {
+  readonly plan: Plan;
+  readonly input: Float32Array;
+  readonly weight: Float32Array;
+  readonly bias: Float32Array | null;
+  /** Fully overwritten by the backend (callers may poison it to catch unwritten elements). */
+  readonly output: Float32Array;
+  /** Worker threads to use; backends without threads ignore it. */
+  readonly threads?: number;
+}
+
+export interface Availability {
+  readonly available: boolean;
+  /** Why (not) — shown by `tconv doctor`. */
+  readonly reason: string;
+}
+
+export interface Backend {
+  readonly name: BackendName;
+  availability(): Availability;
+  convTranspose(args: KernelArgs): void;
+  conv(args: KernelArgs): void;
+}

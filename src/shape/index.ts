@@ -1,0 +1,6 @@
+/** tconv/shape: exact arithmetic of transposed and ordinary convolutions. Imports nothing else from tconv. */
+export * from './errors.ts';
+export * from './formulas.ts';
+export * from './params.ts';
+export * from './phases.ts';
+export * from './plan.ts';

@@ -1,0 +1,184 @@
+/**
+ * The plan: the resolved, readonly record of one layer. Parameters are checked here, before anything is allocated,
+ * and every other part of tconv (engine, analysis, faces) reads the plan instead of loose numbers.
+ */
+import { TconvError } from './errors.ts';
+import { convOutputSize, effectiveKernel, transposedOutputSize } from './formulas.ts';
+import { type AxisPhases, polyphase } from './phases.ts';
+import { type LayerKind, type LayerSpec, type Rank, checkInteger, inferRank, perAxis } from './params.ts';
+
+export interface AxisPlan {
+  readonly input: number;
+  readonly kernel: number;
+  readonly stride: number;
+  readonly dilation: number;
+  /** Transposed: cells cropped from the start of the full output. Conv: zeros padded before the input. */
+  readonly padBegin: number;
+  /** Same at the end; for a transposed conv it may be negative (extra cells, PyTorch's output_padding). */
+  readonly padEnd: number;
+  /** Dilated kernel extent d·(k − 1) + 1. */
+  readonly effectiveKernel: number;
+  readonly output: number;
+  /** PyTorch's symmetric form when the axis has one (padding = padBegin, outputPadding = padBegin − padEnd). */
+  readonly padding: number | null;
+  readonly outputPadding: number | null;
+}
+
+export interface Plan {
+  readonly kind: LayerKind;
+  readonly rank: Rank;
+  readonly batch: number;
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly groups: number;
+  readonly bias: boolean;
+  /** N, C, spatial… */
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
+  /** Transposed: (Cin, Cout/groups, k…); conv: (Cout, Cin/groups, k…). */
+  readonly weightShape: readonly number[];
+  readonly axes: readonly AxisPlan[];
+  /** Multiply-adds × 2, over the real (non-zero) products: 2·N·Cin·(Cout/g)·∏in·∏k (transposed). */
+  readonly flops: number;
+  /** Bytes of input, weight, bias and output as float32. */
+  readonly bytes: number;
+  /** Polyphase view per axis (transposed conv only; empty for conv). */
+  readonly phases: readonly AxisPhases[];
+}
+
+export const DEFAULT_MEMORY_LIMIT_BYTES = 4 * 1024 ** 3;
+/** Largest tensor tconv allocates: indices stay int32 in the WASM and native kernels. */
+export const MAX_TENSOR_ELEMENTS = 2 ** 31 - 1;
+
+const product = (values: readonly number[]): number => values.reduce((a, b) => a * b, 1);
+
+/**
+ * Resolves and checks a layer.
+ * @example
+ * planLayer({ kind: 'convTranspose', input: 32, kernel: 7, stride: 2, padding: 3 }).outputShape // → [1, 1, 63, 63]
+ */
+export function planLayer(spec: LayerSpec): Plan {
+  const rank = inferRank(spec);
+  const transposed = spec.kind === 'convTranspose';
+  if (spec.kind !== 'convTranspose' && spec.kind !== 'conv') {
+    throw new TconvError({
+      code: 'invalid-value', parameter: 'kind', value: spec.kind,
+      rule: 'must be "convTranspose" or "conv"', hint: 'choose the layer type',
+    });
+  }
+  const input = perAxis('input', spec.input, rank, 1, 'positive', 'spatial sizes must be 1 or more');
+  const kernel = perAxis('kernel', spec.kernel, rank, 1, 'positive', 'use a kernel size of 1 or more');
+  const stride = perAxis('stride', spec.stride, rank, 1, 'positive', 'use a stride of 1 or more');
+  const dilation = perAxis('dilation', spec.dilation, rank, 1, 'positive', 'use a dilation of 1 or more (1 = no dilation)');
+  const batch = checkInteger('batch', spec.batch ?? 1, 'nonNegative', 'use a batch of 0 or more');
+  const inChannels = checkInteger('inChannels', spec.inChannels ?? 1, 'positive', 'use 1 or more channels');
+  const outChannels = checkInteger('outChannels', spec.outChannels ?? 1, 'positive', 'use 1 or more channels');
+  const groups = checkInteger('groups', spec.groups ?? 1, 'positive', 'use groups = 1 for an ordinary layer');
+
+  for (const [parameter, channels] of [['inChannels', inChannels], ['outChannels', outChannels]] as const) {
+    if (channels % groups !== 0) {
+      throw new TconvError({
+        code: 'groups-mismatch', parameter, value: channels, rule: `must be divisible by groups (${groups})`,
+        hint: `use a multiple of ${groups} channels, or groups that divide ${channels}`,
+      });
+    }
+  }
+
+  const { padBegin, padEnd } = resolvePadding(spec, rank, transposed, stride, dilation);
+
+  const axes: AxisPlan[] = [];
+  for (let a = 0; a < rank; a++) {
+    const args = { input: input[a]!, kernel: kernel[a]!, stride: stride[a]!, dilation: dilation[a]!, padBegin: padBegin[a]!, padEnd: padEnd[a]! };
+    const output = transposed ? transposedOutputSize(args) : convOutputSize(args);
+    if (output < 1) {
+      const where = rank === 1 ? '' : ` on axis ${a}`;
+      throw new TconvError({
+        code: 'output-too-small', parameter: rank === 1 ? 'padding' : `padding[${a}]`, value: args.padBegin,
+        rule: `leaves an output size of ${output}${where} (input ${args.input}, kernel ${args.kernel}, stride ${args.stride}, dilation ${args.dilation}), but every output size must be at least 1`,
+        hint: transposed ? 'use less padding or a larger kernel, stride or input' : 'use more padding, a smaller kernel or dilation, or a larger input',
+      });
+    }
+    const op = args.padBegin - args.padEnd;
+    const pytorchForm = args.padBegin >= 0 && op >= 0 && (transposed ? op < Math.max(args.stride, args.dilation) : op === 0);
+    axes.push({
+      ...args, effectiveKernel: effectiveKernel(args.kernel, args.dilation), output,
+      padding: pytorchForm ? args.padBegin : null, outputPadding: pytorchForm ? op : null,
+    });
+  }
+
+  const spatialIn = axes.map((x) => x.input);
+  const spatialOut = axes.map((x) => x.output);
+  const kernelSize = product(kernel);
+  const inputShape = [batch, inChannels, ...spatialIn];
+  const outputShape = [batch, outChannels, ...spatialOut];
+  const weightShape = transposed ? [inChannels, outChannels / groups, ...kernel] : [outChannels, inChannels / groups, ...kernel];
+  const bias = spec.bias ?? true;
+  const flops = transposed
+    ? 2 * batch * inChannels * (outChannels / groups) * product(spatialIn) * kernelSize
+    : 2 * batch * outChannels * (inChannels / groups) * product(spatialOut) * kernelSize;
+  const elements = [product(inputShape), product(outputShape), product(weightShape), bias ? outChannels : 0];
+  const bytes = 4 * elements.reduce((a, b) => a + b, 0);
+  checkMemory(elements, bytes, spec.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES, outputShape);
+
+  return Object.freeze({
+    kind: spec.kind, rank, batch, inChannels, outChannels, groups, bias,
+    inputShape: Object.freeze(inputShape), outputShape: Object.freeze(outputShape), weightShape: Object.freeze(weightShape),
+    axes: Object.freeze(axes.map((x) => Object.freeze(x))), flops, bytes,
+    phases: Object.freeze(transposed ? axes.map((x) => polyphase(x)) : []),
+  });
+}
+
+function resolvePadding(spec: LayerSpec, rank: Rank, transposed: boolean, stride: number[], dilation: number[]) {
+  if (spec.pads) {
+    if (spec.padding !== undefined) {
+      throw new TconvError({
+        code: 'invalid-value', parameter: 'pads', value: [...spec.pads.begin, ...spec.pads.end],
+        rule: 'cannot be given together with padding', hint: 'give either symmetric padding or begin/end pads',
+      });
+    }
+    const begin = perAxis('pads.begin', spec.pads.begin, rank, 0, 'nonNegative', 'pads are never negative');
+    const end = perAxis('pads.end', spec.pads.end, rank, 0, 'nonNegative', 'pads are never negative');
+    const op = transposed ? checkedOutputPadding(spec, rank, stride, dilation) : new Array<number>(rank).fill(0);
+    return { padBegin: begin, padEnd: end.map((e, a) => e - op[a]!) };
+  }
+  const padding = perAxis('padding', spec.padding, rank, 0, 'nonNegative', 'use padding 0 or more');
+  if (!transposed) {
+    if (spec.outputPadding !== undefined && perAxis('outputPadding', spec.outputPadding, rank, 0, 'any', '').some((v) => v !== 0)) {
+      throw new TconvError({
+        code: 'invalid-value', parameter: 'outputPadding', value: spec.outputPadding,
+        rule: 'only applies to transposed convolutions', hint: 'remove outputPadding from this conv layer',
+      });
+    }
+    return { padBegin: padding, padEnd: padding };
+  }
+  const op = checkedOutputPadding(spec, rank, stride, dilation);
+  return { padBegin: padding, padEnd: padding.map((p, a) => p - op[a]!) };
+}
+
+/** PyTorch: 0 ≤ output_padding < max(stride, dilation). */
+function checkedOutputPadding(spec: LayerSpec, rank: Rank, stride: number[], dilation: number[]): number[] {
+  const op = perAxis('outputPadding', spec.outputPadding, rank, 0, 'nonNegative', 'use outputPadding 0 or more');
+  op.forEach((value, a) => {
+    const limit = Math.max(stride[a]!, dilation[a]!);
+    if (value >= limit) {
+      const name = typeof spec.outputPadding === 'number' ? 'outputPadding' : `outputPadding[${a}]`;
+      throw new TconvError({
+        code: 'output-padding-too-large', parameter: name, value,
+        rule: `must be smaller than stride (${stride[a]}) or dilation (${dilation[a]})`,
+        hint: limit === 1 ? 'use outputPadding 0' : `use outputPadding ${Array.from({ length: limit }, (_, i) => i).join(limit === 2 ? ' or ' : ', ')}`,
+      });
+    }
+  });
+  return op;
+}
+
+function checkMemory(elements: number[], bytes: number, limit: number, outputShape: number[]): void {
+  const largest = Math.max(...elements);
+  if (largest > MAX_TENSOR_ELEMENTS || bytes > limit) {
+    throw new TconvError({
+      code: 'memory-limit', parameter: 'outputShape', value: outputShape,
+      rule: `needs ${(bytes / 1024 ** 3).toFixed(2)} GiB of tensors (largest ${largest} elements), over the limit of ${(limit / 1024 ** 3).toFixed(2)} GiB or ${MAX_TENSOR_ELEMENTS} elements per tensor`,
+      hint: 'use a smaller batch or input, or raise memoryLimitBytes',
+    });
+  }
+}
