@@ -37,12 +37,15 @@ export function outputPaddingToRestore(input: number, kernel: number, stride: nu
   return (((input + 2 * padding - k) % stride) + stride) % stride;
 }
 
-/** PyTorch `output_size`: valid sizes run from (i − 1)s − 2p + K to that + max(s, d) − 1. */
+/**
+ * PyTorch `output_size`: valid sizes run from (i − 1)s − 2p + K to that + s − 1.
+ * (torch's _output_padding uses s − 1, not max(s, d) − 1, although output_padding itself may reach max(s, d) − 1.)
+ */
 export function pytorchOutputSizeRange(
   input: number, kernel: number, stride: number, padding: number, dilation: number,
 ): { min: number; max: number } {
   const min = pytorchTransposedOutputSize(input, kernel, stride, padding, dilation, 0);
-  return { min, max: min + Math.max(stride, dilation) - 1 };
+  return { min, max: min + stride - 1 };
 }
 
 /** Keras/TF/tfjs `same` transposed output: i·s. */
