@@ -83,3 +83,103 @@ export function gcd(a: number, b: number): number {
   while (y !== 0) [x, y] = [y, x % y];
   return x;
 }
+
+/**
+ * Receptive field of an ordinary conv, one axis: the output interval [a, b] reads the input interval
+ * [a·s − padBegin, b·s − padBegin + d(k − 1)] (before clipping to the input).
+ */
+export function convInputInterval(a: number, b: number, axis: AxisArgs): { start: number; end: number } {
+  return { start: a * axis.stride - axis.padBegin, end: b * axis.stride - axis.padBegin + axis.dilation * (axis.kernel - 1) };
+}
+
+/**
+ * Receptive field of a transposed conv, one axis (design.md): the output interval [a, b] is fed by the inputs
+ * [⌈(a + padBegin − d(k − 1))/s⌉, ⌊(b + padBegin)/s⌋] (exact hull for d = 1; clip to the input). Output o sits at
+ * full index o + padBegin = i·s + k·d.
+ */
+export function transposedInputInterval(a: number, b: number, axis: AxisArgs): { start: number; end: number } {
+  const K = effectiveKernel(axis.kernel, axis.dilation);
+  return { start: Math.ceil((a + axis.padBegin - (K - 1)) / axis.stride), end: Math.floor((b + axis.padBegin) / axis.stride) };
+}
+
+/** Where samples sit on a grid: coordinate of sample 0 (`start`) and the distance between samples (`jump`). */
+export interface Alignment {
+  readonly start: number;
+  readonly jump: number;
+}
+
+/** Conv alignment: start' = start + J((K − 1)/2 − padBegin), J' = J·s (Araujo, Norris & Sim, 2019). */
+export function convAlignment(previous: Alignment, kernel: number, stride: number, dilation: number, padBegin: number): Alignment {
+  const K = effectiveKernel(kernel, dilation);
+  return { start: previous.start + previous.jump * ((K - 1) / 2 - padBegin), jump: previous.jump * stride };
+}
+
+/** Transposed alignment: start' = start + J(padBegin − (K − 1)/2)/s, J' = J/s. k4 s2 p1 → start −¼, J ½. */
+export function transposedAlignment(previous: Alignment, kernel: number, stride: number, dilation: number, padBegin: number): Alignment {
+  const K = effectiveKernel(kernel, dilation);
+  return { start: previous.start + (previous.jump * (padBegin - (K - 1) / 2)) / stride, jump: previous.jump / stride };
+}
+
+/**
+ * Upsampling by an integer factor r (nearest or bilinear resize with half-pixel centres, or pixel shuffle): each input
+ * cell splits into r cells, so start' = start + J(1/r − 1)/2, J' = J/r.
+ */
+export function upsampleAlignment(previous: Alignment, factor: number): Alignment {
+  return { start: previous.start + (previous.jump * (1 / factor - 1)) / 2, jump: previous.jump / factor };
+}
+
+/** Upsampling output size: out = in·r (nearest/bilinear resize with an integer scale, pixel shuffle). */
+export function upsampleOutputSize(input: number, factor: number): number {
+  return input * factor;
+}
+
+/**
+ * Splits a total padding into (begin, end) the way ONNX does: SAME_UPPER puts the larger half at the end,
+ * SAME_LOWER and NOTSET at the start. Floor division, so a negative total (extra cells) behaves the same way:
+ * SAME_UPPER: begin = ⌊t/2⌋, end = t − ⌊t/2⌋; otherwise: end = ⌊t/2⌋, begin = t − ⌊t/2⌋.
+ * (ONNX's test_convtranspose_output_shape, t = −1 under NOTSET, expects the extra cell at the end: begin 0, end −1.)
+ */
+export function splitTotalPadding(total: number, upper: boolean): { begin: number; end: number } {
+  const half = Math.floor(total / 2);
+  return upper ? { begin: half, end: total - half } : { begin: total - half, end: half };
+}
+
+/** TF/Keras/tfjs/ONNX `same` ordinary conv output: ⌈i / s⌉. */
+export function sameConvOutputSize(input: number, stride: number): number {
+  return Math.ceil(input / stride);
+}
+
+/** TF `same` ordinary conv total padding: max(0, (⌈i/s⌉ − 1)·s + K − i); TF puts ⌊total/2⌋ at the start. */
+export function sameConvTotalPadding(input: number, kernel: number, stride: number, dilation: number): number {
+  return Math.max(0, (sameConvOutputSize(input, stride) - 1) * stride + effectiveKernel(kernel, dilation) - input);
+}
+
+/** TF/tfjs `valid` ordinary conv output: ⌈(i − K + 1) / s⌉. */
+export function validConvOutputSize(input: number, kernel: number, stride: number, dilation: number): number {
+  return Math.ceil((input - effectiveKernel(kernel, dilation) + 1) / stride);
+}
+
+/** tfjs ordinary conv output with a numeric pad p (default rounding: truncate): trunc((i − K + 2p)/s + 1). */
+export function tfjsNumericPadConvOutputSize(input: number, kernel: number, stride: number, pad: number): number {
+  return Math.trunc((input - kernel + 2 * pad) / stride + 1);
+}
+
+/**
+ * Keras `deconv_output_length` with output_padding given: (i − 1)·s + K − 2·pad + op,
+ * where pad = ⌊K/2⌋ for `same`, 0 for `valid`.
+ */
+export function kerasTransposedOutputSizeWithPadding(
+  input: number, kernel: number, stride: number, dilation: number, same: boolean, outputPadding: number,
+): number {
+  const k = effectiveKernel(kernel, dilation);
+  return (input - 1) * stride + k - 2 * (same ? Math.floor(k / 2) : 0) + outputPadding;
+}
+
+/**
+ * Receptive field of an upsampling layer by r, one axis. Nearest and pixel shuffle: [a, b] reads [⌊a/r⌋, ⌊b/r⌋].
+ * Bilinear (half-pixel centres): output o blends ⌊(o + ½)/r − ½⌋ and the next input (before clipping).
+ */
+export function upsampleInputInterval(a: number, b: number, factor: number, mode: 'nearest' | 'bilinear'): { start: number; end: number } {
+  if (mode === 'nearest') return { start: Math.floor(a / factor), end: Math.floor(b / factor) };
+  return { start: Math.floor((a + 0.5) / factor - 0.5), end: Math.floor((b + 0.5) / factor - 0.5) + 1 };
+}

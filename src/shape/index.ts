@@ -4,3 +4,6 @@ export * from './formulas.ts';
 export * from './params.ts';
 export * from './phases.ts';
 export * from './plan.ts';
+export * from './conventions/canonical.ts';
+export * from './conventions/pytorch.ts';
+export * from './conventions/onnx.ts';
