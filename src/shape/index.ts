@@ -7,3 +7,4 @@ export * from './plan.ts';
 export * from './conventions/canonical.ts';
 export * from './conventions/pytorch.ts';
 export * from './conventions/onnx.ts';
+export * from './inverse.ts';
