@@ -1,0 +1,172 @@
+/**
+ * Beyond geometry: the evenness rule with dilation (holes when gcd(d, s) > 1), a checkerboard score from trained
+ * weights (per-phase sub-kernel sums: the layer's response to a constant input), and the same pattern in the
+ * gradients of a strided convolution (its backward pass is a transposed conv with the same numbers).
+ */
+import { gcd } from '../shape/formulas.ts';
+import { isEvenByRule } from '../shape/phases.ts';
+import type { LayerSpec } from '../shape/params.ts';
+import { type Plan, planLayer } from '../shape/plan.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { transposeAxisMap, axisMap, applyAxisMap } from './axis-map.ts';
+import { outerProduct } from './overlap.ts';
+import { resolveStack } from './stack.ts';
+
+export type Verdict = 'even' | 'checkerboard' | 'holes';
+
+export interface CheckerboardAxis {
+  readonly kernel: number;
+  readonly stride: number;
+  readonly dilation: number;
+  /** Taps per phase, phases in output order. */
+  readonly tapsPerPhase: readonly number[];
+  readonly verdict: Verdict;
+  /** design.md's rule: even iff s = 1, or k mod s = 0 and gcd(d, s) = 1. */
+  readonly evenByRule: boolean;
+  readonly gcdDilationStride: number;
+}
+
+export interface CheckerboardReport {
+  readonly plan: Plan;
+  readonly axes: readonly CheckerboardAxis[];
+  readonly verdict: Verdict;
+  /** One sentence per finding, for people. */
+  readonly notes: readonly string[];
+}
+
+/**
+ * Classifies a transposed layer from its phases: even, checkerboard (uneven tap counts), or holes (phases with
+ * no taps at all — bias-only rows, worse than a checkerboard). Borders always get fewer taps; that is not counted.
+ * @example
+ * checkerboard({ kind: 'convTranspose', input: 8, kernel: 3, stride: 2, dilation: 2 }).verdict // → "holes"
+ */
+export function checkerboard(layer: LayerSpec | Plan): CheckerboardReport {
+  const plan = 'axes' in layer ? layer : planLayer(layer);
+  const notes: string[] = [];
+  const axes = plan.axes.map((a, i): CheckerboardAxis => {
+    const phases = plan.phases[i];
+    const tapsPerPhase = phases ? phases.phases.map((p) => p.taps.length) : [a.kernel];
+    const verdict: Verdict = phases === undefined ? 'even' : phases.holes > 0 ? 'holes' : phases.even ? 'even' : 'checkerboard';
+    const g = gcd(a.dilation, a.stride);
+    const where = plan.rank === 1 ? '' : `axis ${i}: `;
+    if (verdict === 'holes') {
+      notes.push(`${where}${phases!.holes} of ${a.stride} phases get no kernel tap at all (gcd(dilation ${a.dilation}, stride ${a.stride}) = ${g}): those outputs are bias only, worse than a checkerboard`);
+    } else if (verdict === 'checkerboard') {
+      notes.push(`${where}phases get ${tapsPerPhase.join(', ')} taps (kernel ${a.kernel} is not a multiple of stride ${a.stride}): a checkerboard with period ${a.stride}`);
+    }
+    return { kernel: a.kernel, stride: a.stride, dilation: a.dilation, tapsPerPhase, verdict, evenByRule: isEvenByRule(a.kernel, a.stride, a.dilation), gcdDilationStride: g };
+  });
+  const verdict: Verdict = axes.some((a) => a.verdict === 'holes') ? 'holes' : axes.some((a) => a.verdict === 'checkerboard') ? 'checkerboard' : 'even';
+  if (verdict === 'even') notes.push('every phase gets the same number of taps: no checkerboard from the geometry (borders still get fewer)');
+  return { plan, axes, verdict, notes };
+}
+
+export interface WeightScore {
+  /** sums[c][phase]: Σ over input channels and the phase's taps of the weight — the interior response to x = 1. */
+  readonly sums: readonly (readonly number[])[];
+  /** Per output channel: (max − min) / max |sum| over phases; 0 = the weights compensate the geometry. */
+  readonly channelScores: readonly number[];
+  /** The worst channel's score. */
+  readonly score: number;
+  /** Phases are listed in row-major order of their per-axis output residues. */
+  readonly phaseCount: number;
+}
+
+/**
+ * Checkerboard score of actual (e.g. trained) weights of a transposed layer: a constant input makes phase φ of output
+ * channel c equal to the sum of W[·, c, taps of φ]. Equal sums mean no checkerboard on flat regions, however uneven the
+ * tap counts; unequal sums mean a visible pattern. Groups: each output channel sums its group's input channels.
+ * @example
+ * const w = tensor([1, 1, 3], [1, 1, 1]);       // k3 s2: phases get 1 and 2 taps of weight 1
+ * weightCheckerboardScore(w, { kind: 'convTranspose', input: 8, kernel: 3, stride: 2, padding: 1, rank: 1 }).score // → 0.5
+ */
+export function weightCheckerboardScore(weight: Tensor, layer: LayerSpec | Plan): WeightScore {
+  const plan = 'axes' in layer ? layer : planLayer(layer);
+  const [cin, coutPerGroup, ...kernel] = plan.weightShape as [number, number, ...number[]];
+  if (weight.shape.length !== plan.weightShape.length || weight.shape.some((n, i) => n !== plan.weightShape[i])) {
+    throw new RangeError(`weight shape [${weight.shape.join(', ')}] does not match the layer's [${plan.weightShape.join(', ')}]`);
+  }
+  const phaseLists = plan.phases.map((axis) => axis.phases.map((p) => p.taps));
+  const phaseCount = phaseLists.reduce((n, l) => n * l.length, 1);
+  const kernelSize = kernel.reduce((a, b) => a * b, 1);
+  const cout = coutPerGroup * plan.groups;
+  const inPerGroup = cin / plan.groups;
+  const sums: number[][] = [];
+  for (let c = 0; c < cout; c++) {
+    const g = Math.floor(c / coutPerGroup);
+    const co = c % coutPerGroup;
+    const row: number[] = [];
+    for (let phase = 0; phase < phaseCount; phase++) {
+      // Decompose the phase index into per-axis phases (row-major), then walk the product of their taps.
+      const perAxis: number[] = [];
+      let rest = phase;
+      for (let a = phaseLists.length - 1; a >= 0; a--) { perAxis[a] = rest % phaseLists[a]!.length; rest = Math.floor(rest / phaseLists[a]!.length); }
+      const taps = perAxis.map((p, a) => phaseLists[a]![p]!);
+      let sum = 0;
+      for (let ci = g * inPerGroup; ci < (g + 1) * inPerGroup; ci++) {
+        const base = (ci * coutPerGroup + co) * kernelSize;
+        forEachIndex(taps, kernel, (offset) => { sum += weight.data[base + offset]!; });
+      }
+      row.push(sum);
+    }
+    sums.push(row);
+  }
+  const channelScores = sums.map((row) => {
+    const top = Math.max(...row.map(Math.abs));
+    return top === 0 ? 0 : (Math.max(...row) - Math.min(...row)) / top;
+  });
+  return { sums, channelScores, score: Math.max(0, ...channelScores), phaseCount };
+}
+
+/** Calls fn with the flat kernel offset of every combination of per-axis tap indices. */
+function forEachIndex(taps: readonly (readonly number[])[], kernel: readonly number[], fn: (offset: number) => void): void {
+  const walk = (axis: number, offset: number): void => {
+    if (axis === taps.length) { fn(offset); return; }
+    for (const k of taps[axis]!) walk(axis + 1, offset * kernel[axis]! + k);
+  };
+  walk(0, 0);
+}
+
+export interface GradientOverlap {
+  /** Spatial shape of the conv's input (where the gradient lands). */
+  readonly shape: readonly number[];
+  /** Per axis: how many (output, tap) pairs send gradient to each input position. */
+  readonly axes: readonly (readonly number[])[];
+  /** The full map, row-major. */
+  readonly map: Float64Array;
+  readonly interiorMax: number;
+  readonly interiorMin: number;
+  readonly even: boolean;
+}
+
+/**
+ * The gradient pattern of a strided convolution: the input gradient of an all-ones output gradient counts, for each
+ * input position, the (output, tap) pairs that read it — the overlap of the transposed conv with the same numbers.
+ * @example
+ * gradientOverlap({ kind: 'conv', input: 16, kernel: 3, stride: 2, padding: 1, rank: 1 }).axes[0]!.slice(1, 5) // → [2, 1, 2, 1]
+ */
+export function gradientOverlap(layer: LayerSpec): GradientOverlap {
+  const stack = resolveStack({
+    input: layer.input, ...(layer.rank ? { rank: layer.rank } : {}),
+    layers: [{ kind: 'conv', kernel: layer.kernel, ...pick(layer) }],
+  });
+  const resolved = stack.layers[0]!;
+  const axes = stack.inputSize.map((_, a) => {
+    const grad = transposeAxisMap(axisMap(resolved, a));
+    return [...applyAxisMap(grad, new Float64Array(grad.inputSize).fill(1))];
+  });
+  // Interior: inputs read by a full set of outputs, i.e. away from the first and last K positions.
+  const inside = axes.map((counts, a) => {
+    const K = resolved.plan!.axes[a]!.effectiveKernel;
+    const mid = counts.slice(K, counts.length - K);
+    return mid.length ? mid : counts;
+  });
+  const interiorMax = inside.reduce((p, c) => p * Math.max(...c), 1);
+  const interiorMin = inside.reduce((p, c) => p * Math.min(...c), 1);
+  return { shape: stack.inputSize, axes, map: outerProduct(axes), interiorMax, interiorMin, even: interiorMax === interiorMin };
+}
+
+function pick(layer: LayerSpec) {
+  const { stride, padding, dilation, pads, groups } = layer;
+  return { ...(stride !== undefined ? { stride } : {}), ...(padding !== undefined ? { padding } : {}), ...(dilation !== undefined ? { dilation } : {}), ...(pads ? { pads } : {}), ...(groups ? { groups } : {}) };
+}
