@@ -159,9 +159,9 @@ export function validConvOutputSize(input: number, kernel: number, stride: numbe
   return Math.ceil((input - effectiveKernel(kernel, dilation) + 1) / stride);
 }
 
-/** tfjs ordinary conv output with a numeric pad p (default rounding: truncate): trunc((i − K + 2p)/s + 1). */
-export function tfjsNumericPadConvOutputSize(input: number, kernel: number, stride: number, pad: number): number {
-  return Math.trunc((input - kernel + 2 * pad) / stride + 1);
+/** tfjs ordinary conv output with explicit pads (default rounding: truncate): trunc((i − K + begin + end)/s + 1). */
+export function tfjsExplicitPadConvOutputSize(input: number, kernel: number, stride: number, padBegin: number, padEnd: number): number {
+  return Math.trunc((input - kernel + padBegin + padEnd) / stride + 1);
 }
 
 /**

@@ -8,3 +8,5 @@ export * from './conventions/canonical.ts';
 export * from './conventions/pytorch.ts';
 export * from './conventions/onnx.ts';
 export * from './inverse.ts';
+export * from './conventions/keras.ts';
+export * from './conventions/tfjs.ts';

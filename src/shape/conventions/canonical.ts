@@ -6,7 +6,7 @@
  */
 import { TconvError } from '../errors.ts';
 import { transposedOutputSize } from '../formulas.ts';
-import type { LayerOptions } from '../params.ts';
+import type { LayerOptions, Rank } from '../params.ts';
 
 export interface CropAxes {
   readonly input: readonly number[];
@@ -73,4 +73,33 @@ export function cropsToOptions(axes: CropAxes, blame: (axis: number) => Blame): 
     kernel: [...axes.kernel], stride: [...axes.stride], dilation: [...axes.dilation],
     pads: { begin: [...axes.padBegin], end }, outputPadding,
   };
+}
+
+/**
+ * The rank shared by a convention's per-axis parameters (their common tuple length), else `fallback`.
+ * @example
+ * rankOf([['kernel_size', [3, 3]], ['strides', 2]], 2) // → 2
+ */
+export function rankOf(entries: readonly (readonly [string, unknown])[], fallback: number): Rank {
+  let rank: number | undefined;
+  let from = '';
+  for (const [name, value] of entries) {
+    if (!Array.isArray(value)) continue;
+    if (rank !== undefined && value.length !== rank) {
+      throw new TconvError({
+        code: 'invalid-rank', parameter: name, value,
+        rule: `has ${value.length} values but ${from} has ${rank}`, hint: 'give one value per spatial axis, or a single number',
+      });
+    }
+    rank = value.length;
+    from = name;
+  }
+  const resolved = rank ?? fallback;
+  if (!Number.isInteger(resolved) || resolved < 1 || resolved > 3) {
+    throw new TconvError({
+      code: 'invalid-rank', parameter: from || 'rank', value: resolved,
+      rule: 'must be 1, 2 or 3 spatial axes', hint: 'tconv supports 1D, 2D and 3D layers',
+    });
+  }
+  return resolved as Rank;
 }

@@ -5,6 +5,7 @@
 import { TconvError, formatValue } from '../errors.ts';
 import { pytorchOutputSizeRange } from '../formulas.ts';
 import { type LayerOptions, type PerAxis, type Rank, checkInteger, perAxis } from '../params.ts';
+import { rankOf } from './canonical.ts';
 
 export interface PytorchOutputPaddingArgs {
   /** Spatial input sizes (N and C, or C, in front are ignored). */
@@ -109,9 +110,9 @@ export function fromPytorch(layer: PytorchLayer): LayerOptions {
 }
 
 function pytorchRank(layer: PytorchLayer): Rank {
-  for (const value of [layer.kernel, layer.stride, layer.padding, layer.outputPadding, layer.dilation]) {
-    if (Array.isArray(value)) return value.length as Rank;
-  }
   const n = layer.input?.length ?? 2;
-  return (n >= 1 && n <= 3 ? n : 2) as Rank;
+  return rankOf([
+    ['kernel', layer.kernel], ['stride', layer.stride], ['padding', layer.padding],
+    ['outputPadding', layer.outputPadding], ['dilation', layer.dilation],
+  ], n >= 1 && n <= 3 ? n : 2);
 }
