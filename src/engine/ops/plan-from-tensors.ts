@@ -1,0 +1,118 @@
+/**
+ * From tensor shapes to a plan: the channels, kernel and batch come from the input and weight shapes, the rest from
+ * the layer options. Weight and bias shapes are checked here, before anything is allocated.
+ */
+import { TconvError, formatValue } from '../../shape/errors.ts';
+import { type LayerKind, type LayerOptions, type PerAxis, checkInteger } from '../../shape/params.ts';
+import { type Plan, planLayer } from '../../shape/plan.ts';
+import type { BackendChoice } from '../backend.ts';
+
+export interface EngineOptions {
+  /** Which compute backend runs the layer (default 'auto': native, else wasm, else reference). */
+  readonly backend?: BackendChoice;
+  /** Worker threads for backends that use them. */
+  readonly threads?: number;
+  /** Refuse layers whose tensors would need more bytes than this (default 4 GiB). */
+  readonly memoryLimitBytes?: number;
+}
+
+/** Layer options for the engine: `kernel` may be left out (it is read from the weight shape). */
+export type EngineLayerOptions = Omit<LayerOptions, 'kernel'> & { readonly kernel?: PerAxis } & EngineOptions & {
+  /** Plan with a bias (default true); convTranspose/conv set it from the bias argument. */
+  readonly bias?: boolean;
+};
+
+/**
+ * @example
+ * planFromTensors('convTranspose', [1, 16, 8, 8], [16, 8, 4, 4], { stride: 2, padding: 1 }).outputShape
+ * // → [1, 8, 16, 16]
+ */
+export function planFromTensors(
+  kind: LayerKind, inputShape: readonly number[], weightShape: readonly number[], options: EngineLayerOptions = {},
+): Plan {
+  const rank = inputShape.length - 2;
+  if (rank < 1 || rank > 3) {
+    throw new TconvError({
+      code: 'invalid-rank', parameter: 'input.shape', value: [...inputShape],
+      rule: `has ${inputShape.length} dimensions, but a layer takes N, C and 1 to 3 spatial sizes (3 to 5 dimensions)`,
+      hint: 'reshape the input to NCW, NCHW or NCDHW',
+    });
+  }
+  const transposed = kind === 'convTranspose';
+  const layout = transposed ? '(Cin, Cout/groups, k…)' : '(Cout, Cin/groups, k…)';
+  if (weightShape.length !== rank + 2) {
+    throw new TconvError({
+      code: 'weight-shape', parameter: 'weight.shape', value: [...weightShape],
+      rule: `has ${weightShape.length} dimensions, but a ${rank}D layer needs ${rank + 2}: ${layout}`,
+      hint: `give the weight as ${layout} with ${rank} kernel sizes`,
+    });
+  }
+  const groups = checkInteger('groups', options.groups ?? 1, 'positive', 'use groups = 1 for an ordinary layer');
+  const inChannels = inputShape[1]!;
+  const kernel = weightShape.slice(2);
+  if (options.kernel !== undefined) {
+    const given = typeof options.kernel === 'number' ? new Array<number>(rank).fill(options.kernel) : [...options.kernel];
+    if (given.length !== rank || given.some((k, a) => k !== kernel[a])) {
+      throw new TconvError({
+        code: 'weight-shape', parameter: 'kernel', value: options.kernel,
+        rule: `does not match the weight's kernel sizes ${formatValue(kernel)} (weight shape ${formatValue([...weightShape])})`,
+        hint: 'leave kernel out (it is read from the weight) or make them agree',
+      });
+    }
+  }
+  // The weight's channel dimension that must match the input's channels: dim 0 (transposed) or dim 1 × groups (conv).
+  const weightInChannels = transposed ? weightShape[0]! : weightShape[1]! * groups;
+  if (weightInChannels !== inChannels) {
+    throw new TconvError({
+      code: 'weight-shape', parameter: 'weight.shape', value: [...weightShape],
+      rule: transposed
+        ? `starts with ${weightShape[0]} input channels, but the input has ${inChannels} (layout ${layout})`
+        : `has ${weightShape[1]} input channels per group × ${groups} group(s) = ${weightInChannels}, but the input has ${inChannels} (layout ${layout})`,
+      hint: transposed
+        ? `use a weight of shape [${inChannels}, Cout/groups, ${kernel.join(', ')}]`
+        : `use a weight of shape [Cout, ${Number.isInteger(inChannels / groups) ? inChannels / groups : 'Cin/groups'}, ${kernel.join(', ')}]`,
+    });
+  }
+  const outChannels = transposed ? weightShape[1]! * groups : weightShape[0]!;
+  return planLayer({
+    kind,
+    input: inputShape.slice(2),
+    batch: inputShape[0],
+    inChannels,
+    outChannels,
+    kernel,
+    stride: options.stride,
+    padding: options.padding,
+    outputPadding: options.outputPadding,
+    dilation: options.dilation,
+    groups,
+    pads: options.pads,
+    bias: options.bias ?? true,
+    memoryLimitBytes: options.memoryLimitBytes,
+    rank: rank as 1 | 2 | 3,
+  });
+}
+
+/** The bias must be one value per output channel. */
+export function checkBias(plan: Plan, bias: { readonly shape: readonly number[] } | null | undefined): void {
+  if (bias == null) return;
+  if (bias.shape.length !== 1 || bias.shape[0] !== plan.outChannels) {
+    throw new TconvError({
+      code: 'weight-shape', parameter: 'bias.shape', value: [...bias.shape],
+      rule: `must be [${plan.outChannels}], one value per output channel`,
+      hint: `give a bias of shape [${plan.outChannels}], or null for no bias`,
+    });
+  }
+}
+
+/** A tensor's data must hold exactly one value per element of its shape. */
+export function checkData(name: string, t: { readonly shape: readonly number[]; readonly data: ArrayLike<number> }): void {
+  const size = t.shape.reduce((a, b) => a * b, 1);
+  if (t.data.length !== size) {
+    throw new TconvError({
+      code: 'invalid-value', parameter: `${name}.data`, value: `${t.data.length} values`,
+      rule: `does not fit ${name}.shape ${formatValue([...t.shape])}, which needs ${size}`,
+      hint: 'build tensors with tensor(shape, data) so the two agree',
+    });
+  }
+}
