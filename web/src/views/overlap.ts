@@ -1,0 +1,108 @@
+/**
+ * The overlap heatmap with the receptive field of the output cell under the mouse (or keyboard focus), drawn on
+ * the input grid beside it. Counts come from the library's overlap analysis; the page only colours them.
+ */
+import { overlapMap, type OverlapSummary } from '../../../src/analysis/overlap.ts';
+import { receptiveFieldAt, type ReceptiveField } from '../../../src/analysis/receptive-field.ts';
+import { card, el } from '../dom.ts';
+
+const SVG = 'http://www.w3.org/2000/svg';
+const MAX_CELL = 14;
+
+function svg(tag: string, attributes: Record<string, string | number>): SVGElement {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attributes)) node.setAttribute(k, String(v));
+  return node;
+}
+
+/** Light for few contributions, dark for many (same scale as src/render's heatmaps). */
+export function shade(value: number, min: number, max: number): string {
+  const t = max > min ? (value - min) / (max - min) : 0.5;
+  const lightness = Math.round(92 - t * 62);
+  return `hsl(215, 70%, ${lightness}%)`;
+}
+
+/** 2D grid shape of an overlap summary (1D layers draw one row). */
+function gridShape(shape: readonly number[]): [number, number] {
+  return shape.length === 1 ? [1, shape[0]!] : [shape[0]!, shape[1]!];
+}
+
+export interface OverlapView {
+  readonly element: HTMLElement;
+}
+
+/**
+ * @param focus the output cell [row, col] whose receptive field to show
+ * @param onFocus called with the cell the user points at
+ */
+export function overlapCard(
+  id: string, title: string, summary: OverlapSummary, rf: ReceptiveField | null, inputShape: readonly number[],
+  focus: [number, number] | null, onFocus: (cell: [number, number]) => void,
+): HTMLElement {
+  const values = overlapMap(summary);
+  const [rows, cols] = gridShape(summary.shape);
+  const cell = Math.max(3, Math.min(MAX_CELL, Math.floor(560 / Math.max(rows, cols))));
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of values) { min = Math.min(min, v); max = Math.max(max, v); }
+  const heat = svg('svg', { width: cols * cell, height: rows * cell, viewBox: `0 0 ${cols * cell} ${rows * cell}`, role: 'img', 'aria-label': `${title}: ${rows}×${cols} overlap counts from ${min} to ${max}`, class: 'heatmap' });
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const v = values[r * cols + c]!;
+      const rect = svg('rect', { x: c * cell, y: r * cell, width: cell, height: cell, fill: shade(v, min, max), 'data-r': r, 'data-c': c, 'data-count': v });
+      rect.append(Object.assign(document.createElementNS(SVG, 'title'), { textContent: `output (${r}, ${c}): ${v} contributions` }));
+      heat.append(rect);
+    }
+  }
+  if (focus && focus[0] < rows && focus[1] < cols) {
+    heat.append(svg('rect', { x: focus[1] * cell, y: focus[0] * cell, width: cell, height: cell, fill: 'none', stroke: '#d0021b', 'stroke-width': 2 }));
+  }
+  const pick = (event: Event): void => {
+    const target = event.target as Element;
+    const r = target.getAttribute?.('data-r');
+    const c = target.getAttribute?.('data-c');
+    if (r !== null && c !== null && r !== undefined && c !== undefined) onFocus([Number(r), Number(c)]);
+  };
+  heat.addEventListener('mouseover', pick);
+  heat.addEventListener('click', pick);
+
+  const legend = el('p', { class: 'legend', text: `Contributions per output: light ${min} … dark ${max}. Interior levels: ${summary.values.join(', ')}.` });
+  const field = rf && focus ? receptiveFieldPanel(rf, inputShape, focus) : el('p', { text: 'Point at an output cell to see its receptive field.' });
+
+  // Keyboard: arrow keys move the focused cell.
+  const keyboard = el('div', { tabindex: 0, class: 'heatmap-wrap', 'aria-label': 'Overlap heatmap; arrow keys move the inspected output cell' }, heat);
+  keyboard.addEventListener('keydown', (event) => {
+    const [r, c] = focus ?? [0, 0];
+    const moves: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+    const move = moves[event.key];
+    if (!move) return;
+    event.preventDefault();
+    onFocus([Math.min(rows - 1, Math.max(0, r + move[0])), Math.min(cols - 1, Math.max(0, c + move[1]))]);
+  });
+  return card(id, title, el('div', { class: 'grid2' }, keyboard, field), legend);
+}
+
+function receptiveFieldPanel(rf: ReceptiveField, inputShape: readonly number[], focus: [number, number]): HTMLElement {
+  const position = inputShape.length === 1 ? [focus[1]] : focus;
+  let at;
+  try {
+    at = receptiveFieldAt(rf, position);
+  } catch {
+    return el('p', { text: 'Point at an output cell to see its receptive field.' });
+  }
+  const [rows, cols] = gridShape(inputShape);
+  const cell = Math.max(3, Math.min(MAX_CELL, Math.floor(360 / Math.max(rows, cols))));
+  const grid = svg('svg', { width: cols * cell, height: rows * cell, viewBox: `0 0 ${cols * cell} ${rows * cell}`, role: 'img', 'aria-label': 'input grid with the receptive field highlighted', id: 'rf-grid' });
+  const [rowInterval, colInterval] = inputShape.length === 1 ? [{ start: 0, end: 0 }, at.intervals[0]] : at.intervals;
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const inside = rowInterval && colInterval && r >= rowInterval.start && r <= rowInterval.end && c >= colInterval.start && c <= colInterval.end;
+      grid.append(svg('rect', { x: c * cell, y: r * cell, width: cell - 0.5, height: cell - 0.5, fill: inside ? '#d0021b' : '#e8e8e8', 'data-in': inside ? 1 : 0 }));
+    }
+  }
+  const describe = (i: { start: number; end: number } | null | undefined): string => (i ? `${i.start}–${i.end} (${i.end - i.start + 1})` : 'none');
+  const text = inputShape.length === 1
+    ? `output ${focus[1]} reads inputs ${describe(at.intervals[0])}`
+    : `output (${focus[0]}, ${focus[1]}) reads input rows ${describe(at.intervals[0])}, columns ${describe(at.intervals[1])}`;
+  return el('div', {}, el('p', { id: 'rf-text', text }), grid);
+}

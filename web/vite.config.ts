@@ -1,0 +1,17 @@
+/**
+ * The explorer is built with Vite: a plain TypeScript page, no framework. The library is imported from ../src
+ * directly; modules that only make sense in Node (the native addon loader) are swapped for browser stubs.
+ */
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+
+export default defineConfig({
+  root: here('.'),
+  base: './',
+  build: { outDir: here('../dist/web'), emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 2000 },
+  worker: { format: 'es' },
+  server: { host: '127.0.0.1', fs: { allow: [here('..')] } },
+  preview: { host: '127.0.0.1' },
+});
