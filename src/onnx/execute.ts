@@ -1,0 +1,85 @@
+/**
+ * Runs a model: infer shapes with the real input shapes (every rule and the memory budget are checked before
+ * anything is allocated), then execute the nodes in order, dropping each intermediate after its last use.
+ */
+import type { Tensor } from '../tensor/tensor.ts';
+import { TconvError } from '../shape/errors.ts';
+import { DEFAULT_MEMORY_LIMIT_BYTES } from '../shape/plan.ts';
+import { invalidModel } from './errors.ts';
+import { inferShapes } from './graph.ts';
+import type { OnnxModel } from './model.ts';
+import { lookupOp } from './ops/index.ts';
+import type { RunOptions } from './ops/types.ts';
+import { DataType } from './schema.ts';
+import type { OnnxTensor } from './tensor-proto.ts';
+
+export interface ExecuteOptions extends RunOptions {
+  /** Refuse models whose values would need more bytes than this in total (default 4 GiB). */
+  readonly memoryLimitBytes?: number;
+}
+
+export type InputValue = OnnxTensor | Tensor;
+
+/**
+ * @example
+ * const outputs = runModel(model, { [model.inputs[0].name]: tensor([1, 3, 7, 6]) }, { backend: 'reference' });
+ * outputs.get(model.outputs[0].name).shape // → [1, 4, 20, 12]
+ */
+export function runModel(model: OnnxModel, inputs: Readonly<Record<string, InputValue>>, options: ExecuteOptions = {}): Map<string, OnnxTensor> {
+  for (const name of Object.keys(inputs)) {
+    if (!model.inputs.some((v) => v.name === name)) {
+      throw new TconvError({
+        code: 'usage', parameter: 'inputs', value: name, rule: 'is not an input of the model',
+        hint: `the model takes ${model.inputs.map((v) => `"${v.name}"`).join(', ') || 'no inputs'}`,
+      });
+    }
+  }
+  const values = new Map<string, OnnxTensor>();
+  for (const input of model.inputs) {
+    const given = inputs[input.name];
+    if (given === undefined) {
+      throw new TconvError({ code: 'usage', parameter: 'inputs', value: input.name, rule: 'is an input of the model but was not given', hint: 'give a tensor for every model input' });
+    }
+    const size = given.shape.reduce((a, b) => a * b, 1);
+    if (given.data.length !== size) {
+      throw new TconvError({ code: 'usage', parameter: `input "${input.name}"`, value: `${given.data.length} values`, rule: `does not fill its shape [${given.shape.join(', ')}]`, hint: 'give one value per element' });
+    }
+    values.set(input.name, 'dataType' in given ? given : { name: input.name, dataType: DataType.FLOAT, shape: given.shape, data: given.data });
+  }
+  const graph = inferShapes(model, { inputShapes: Object.fromEntries([...values].map(([k, v]) => [k, v.shape])) });
+  checkBudget(graph.shapes, options.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES);
+
+  for (const [name, t] of graph.constants) values.set(name, t);
+  const lastUse = new Map<string, number>();
+  graph.order.forEach((node, step) => node.inputs.forEach((name) => lastUse.set(name, step)));
+  const keep = new Set(model.outputs.map((o) => o.name));
+  graph.order.forEach((node, step) => {
+    if (node.outputs.every((o) => o === '' || graph.constants.has(o))) return; // folded at load time
+    const op = lookupOp(node.opType, node.domain)!;
+    const args = node.inputs.map((name) => (name === '' ? undefined : values.get(name)));
+    const outputs = op.run({ node, opset: model.opset, inputs: args, options });
+    outputs.forEach((value, j) => {
+      const name = node.outputs[j];
+      if (!name) return;
+      const expected = graph.shapes.get(name);
+      if (expected && (expected.length !== value.shape.length || expected.some((d, a) => d !== value.shape[a]))) {
+        throw invalidModel(`${node.name}.output[${j}]`, [...value.shape], `differs from the inferred shape [${expected.join(', ')}] (a tconv bug; please report it)`);
+      }
+      values.set(name, value);
+    });
+    for (const name of node.inputs) if (lastUse.get(name) === step && !keep.has(name) && !graph.constants.has(name)) values.delete(name);
+  });
+  return new Map(model.outputs.map((o) => [o.name, values.get(o.name)!]));
+}
+
+function checkBudget(shapes: ReadonlyMap<string, readonly number[]>, limit: number): void {
+  let bytes = 0;
+  for (const shape of shapes.values()) bytes += 4 * shape.reduce((a, b) => a * b, 1);
+  if (bytes > limit) {
+    throw new TconvError({
+      code: 'memory-limit', parameter: 'model', value: `${(bytes / 1024 ** 2).toFixed(1)} MiB`,
+      rule: `needs more memory for its values than the limit of ${(limit / 1024 ** 2).toFixed(1)} MiB`,
+      hint: 'use a smaller input or batch, or raise memoryLimitBytes',
+    });
+  }
+}

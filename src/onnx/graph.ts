@@ -1,0 +1,182 @@
+/**
+ * The graph as tconv runs it: nodes in a checked topological order (cycles, dangling names and unsupported ops are
+ * refused up front), then shape inference through every node, folding constant sub-graphs (Constant → Reshape
+ * shapes, Resize scales) so later nodes can read them.
+ */
+import { TconvError } from '../shape/errors.ts';
+import { MAX_TENSOR_ELEMENTS } from '../shape/plan.ts';
+import { invalidModel } from './errors.ts';
+import type { OnnxModel, OnnxNode } from './model.ts';
+import { SUPPORTED_OPS, lookupOp } from './ops/index.ts';
+import type { Shape } from './ops/types.ts';
+import { DataType } from './schema.ts';
+import type { OnnxTensor } from './tensor-proto.ts';
+
+export interface ShapeOptions {
+  /** Shapes of the graph inputs by name; default: the declared shapes, with symbolic or unknown sizes set by `dims`. */
+  readonly inputShapes?: Readonly<Record<string, Shape>>;
+  /** Values for symbolic dimensions (e.g. { batch: 4 }); any other unknown size is 1. */
+  readonly dims?: Readonly<Record<string, number>>;
+}
+
+export interface InferredGraph {
+  readonly model: OnnxModel;
+  /** Nodes in execution order. */
+  readonly order: readonly OnnxNode[];
+  readonly shapes: ReadonlyMap<string, Shape>;
+  readonly types: ReadonlyMap<string, number>;
+  /** Initializers and values folded at load time. */
+  readonly constants: ReadonlyMap<string, OnnxTensor>;
+  /** The resolved shape of every graph input the caller feeds. */
+  readonly inputShapes: ReadonlyMap<string, Shape>;
+}
+
+/** Folding is for small shape arithmetic; larger constant results are left to run time. */
+const MAX_FOLD_ELEMENTS = 1 << 20;
+
+/**
+ * Orders the nodes so every input is produced before use (Kahn's algorithm); refuses cycles and unknown names.
+ * @example
+ * executionOrder(model).map((n) => n.opType) // → ['ConvTranspose', 'Relu']
+ */
+export function executionOrder(model: OnnxModel): OnnxNode[] {
+  const producer = new Map<string, OnnxNode>();
+  const available = new Set<string>([...model.initializers.keys(), ...model.inputs.map((v) => v.name)]);
+  for (const node of model.nodes) {
+    for (const [j, out] of node.outputs.entries()) {
+      if (out === '') continue;
+      if (producer.has(out) || available.has(out)) {
+        throw invalidModel(`${node.name}.output[${j}]`, out, 'is produced twice (every value must have exactly one producer)');
+      }
+      producer.set(out, node);
+    }
+  }
+  const waiting = new Map<OnnxNode, number>();
+  const consumers = new Map<string, OnnxNode[]>();
+  for (const node of model.nodes) {
+    let missing = 0;
+    for (const [j, name] of node.inputs.entries()) {
+      if (name === '' || available.has(name)) continue;
+      if (!producer.has(name)) {
+        throw invalidModel(`${node.name}.input[${j}]`, name, 'is not a graph input, an initializer or the output of any node');
+      }
+      missing++;
+      const list = consumers.get(name) ?? [];
+      list.push(node);
+      consumers.set(name, list);
+    }
+    waiting.set(node, missing);
+  }
+  const ready = model.nodes.filter((n) => waiting.get(n) === 0);
+  const order: OnnxNode[] = [];
+  while (ready.length > 0) {
+    const node = ready.shift()!;
+    order.push(node);
+    for (const out of node.outputs) {
+      for (const consumer of consumers.get(out) ?? []) {
+        const left = waiting.get(consumer)! - 1;
+        waiting.set(consumer, left);
+        if (left === 0) ready.push(consumer);
+      }
+    }
+  }
+  if (order.length !== model.nodes.length) {
+    const stuck = model.nodes.filter((n) => !order.includes(n)).map((n) => n.name);
+    throw invalidModel('graph.node', stuck.slice(0, 5), `form a cycle (${stuck.length} node(s) wait on each other's outputs)`);
+  }
+  for (const [i, output] of model.outputs.entries()) {
+    if (!producer.has(output.name) && !available.has(output.name)) {
+      throw invalidModel(`graph.output[${i}]`, output.name, 'is not produced by any node');
+    }
+  }
+  return order;
+}
+
+/** Refuses every node whose operator tconv does not implement, naming all of them at once. */
+export function checkSupported(model: OnnxModel): void {
+  const missing = new Map<string, string[]>();
+  for (const node of model.nodes) {
+    if (lookupOp(node.opType, node.domain)) continue;
+    const key = node.domain && node.domain !== 'ai.onnx' ? `${node.domain}.${node.opType}` : node.opType;
+    missing.set(key, [...(missing.get(key) ?? []), node.name]);
+  }
+  if (missing.size === 0) return;
+  const listed = [...missing].map(([op, nodes]) => `${op} (${nodes.length} node${nodes.length > 1 ? 's' : ''}: ${nodes.slice(0, 3).join(', ')}${nodes.length > 3 ? ', …' : ''})`);
+  throw new TconvError({
+    code: 'unsupported', parameter: 'op_type', value: [...missing.keys()],
+    rule: `names operators tconv does not run: ${listed.join('; ')}`,
+    hint: `tconv runs ${SUPPORTED_OPS.join(', ')}; lint still reports the layers it knows`,
+  });
+}
+
+/** Resolves the shape of each graph input from the options and the declared shape. */
+function resolveInputShapes(model: OnnxModel, options: ShapeOptions): Map<string, Shape> {
+  const shapes = new Map<string, Shape>();
+  for (const input of model.inputs) {
+    const given = options.inputShapes?.[input.name];
+    if (given !== undefined) {
+      if (input.shape !== null) {
+        const declared = input.shape;
+        const mismatch = given.length !== declared.length || declared.some((d, a) => typeof d === 'number' && d !== given[a]);
+        if (mismatch) {
+          throw new TconvError({
+            code: 'usage', parameter: `input "${input.name}"`, value: [...given],
+            rule: `does not match the model's declared shape [${declared.map((d) => d ?? '?').join(', ')}]`,
+            hint: 'give a tensor of the declared shape (symbolic sizes may be anything)',
+          });
+        }
+      }
+      shapes.set(input.name, given);
+      continue;
+    }
+    if (input.shape === null) {
+      throw new TconvError({
+        code: 'usage', parameter: `input "${input.name}"`, value: null,
+        rule: 'has no declared shape', hint: 'give the input tensor (or its shape) explicitly',
+      });
+    }
+    shapes.set(input.name, input.shape.map((d) => (typeof d === 'number' ? d : typeof d === 'string' ? options.dims?.[d] ?? 1 : 1)));
+  }
+  return shapes;
+}
+
+/**
+ * Infers every value's shape (and folds constants), checking each node's rules before anything runs.
+ * @example
+ * inferShapes(model).shapes.get(model.outputs[0].name) // → [1, 4, 20, 12]
+ */
+export function inferShapes(model: OnnxModel, options: ShapeOptions = {}): InferredGraph {
+  const order = executionOrder(model);
+  checkSupported(model);
+  const inputShapes = resolveInputShapes(model, options);
+  const shapes = new Map<string, Shape>(inputShapes);
+  const types = new Map<string, number>(model.inputs.map((v) => [v.name, v.elemType || DataType.FLOAT]));
+  const constants = new Map<string, OnnxTensor>(model.initializers);
+  for (const [name, t] of model.initializers) {
+    shapes.set(name, t.shape);
+    types.set(name, t.dataType);
+  }
+  for (const node of order) {
+    const op = lookupOp(node.opType, node.domain)!;
+    const inputShapesOfNode = node.inputs.map((name) => (name === '' ? undefined : shapes.get(name)));
+    const inferred = op.infer({
+      node, opset: model.opset, shapes: inputShapesOfNode,
+      constant: (i) => (node.inputs[i] ? constants.get(node.inputs[i]!) : undefined),
+    });
+    inferred.forEach((out, j) => {
+      const name = node.outputs[j];
+      if (!name) return;
+      const count = out.shape.reduce((a, b) => a * b, 1);
+      if (count > MAX_TENSOR_ELEMENTS) throw invalidModel(`${node.name}.output[${j}]`, [...out.shape], `would hold ${count} elements, over tconv's limit of ${MAX_TENSOR_ELEMENTS}`);
+      shapes.set(name, out.shape);
+      types.set(name, out.dataType);
+    });
+    const foldable = op.foldable && node.inputs.every((name) => name === '' || constants.has(name))
+      && inferred.every((o) => o.shape.reduce((a, b) => a * b, 1) <= MAX_FOLD_ELEMENTS);
+    if (foldable) {
+      const values = op.run({ node, opset: model.opset, inputs: node.inputs.map((n) => (n === '' ? undefined : constants.get(n))), options: {} });
+      values.forEach((v, j) => { if (node.outputs[j]) constants.set(node.outputs[j]!, v); });
+    }
+  }
+  return { model, order, shapes, types, constants, inputShapes };
+}

@@ -1,0 +1,74 @@
+/**
+ * ConvTranspose and Conv nodes: ONNX attributes go through the ONNX convention (src/shape/conventions/onnx.ts) to a
+ * canonical LayerSpec once; shape inference plans it, execution hands it to the engine.
+ */
+import { convTranspose, conv } from '../../engine/index.ts';
+import { fromOnnx, type OnnxAttributes } from '../../shape/conventions/onnx.ts';
+import type { LayerOptions, LayerSpec } from '../../shape/params.ts';
+import { type Plan, planLayer } from '../../shape/plan.ts';
+import { TconvError } from '../../shape/errors.ts';
+import { invalidModel } from '../errors.ts';
+import type { OnnxNode } from '../model.ts';
+import { DataType } from '../schema.ts';
+import type { OpDefinition, Shape } from './types.ts';
+import { asFloat32, floatTensor, required } from './util.ts';
+
+const NEEDS = 'X and W (and optionally B)';
+
+/** The node as a canonical layer spec for the given input and weight shapes. */
+export function nodeLayerSpec(node: OnnxNode, inputShape: Shape, weightShape: Shape, hasBias: boolean): LayerSpec {
+  const attributes: Record<string, unknown> = {};
+  for (const [name, value] of node.attributes) attributes[name] = value;
+  try {
+    const spec = fromOnnx({ op: node.opType as 'ConvTranspose' | 'Conv', attributes: attributes as OnnxAttributes, inputShape, weightShape });
+    return { ...spec, bias: hasBias };
+  } catch (error) {
+    // Name the node: in a model the user needs to know which layer is at fault.
+    if (error instanceof TconvError) {
+      throw new TconvError({ code: error.code, parameter: `${node.name}.${error.parameter}`, value: error.value, rule: error.rule, hint: error.hint });
+    }
+    throw error;
+  }
+}
+
+/** Plans a ConvTranspose/Conv node (checks every rule before anything is allocated). */
+export function planNode(node: OnnxNode, inputShape: Shape, weightShape: Shape, biasShape: Shape | undefined): Plan {
+  const spec = nodeLayerSpec(node, inputShape, weightShape, biasShape !== undefined);
+  const plan = planLayer(spec);
+  if (biasShape !== undefined && (biasShape.length !== 1 || biasShape[0] !== plan.outChannels)) {
+    throw invalidModel(`${node.name}.B`, [...biasShape], `must be [${plan.outChannels}], one bias per output channel`);
+  }
+  return plan;
+}
+
+function layerOptions(spec: LayerSpec): LayerOptions {
+  const { kernel, stride, padding, outputPadding, dilation, groups, pads } = spec;
+  return { kernel, stride, padding, outputPadding, dilation, groups, pads };
+}
+
+function op(kind: 'convTranspose' | 'conv'): OpDefinition {
+  return {
+    infer: (ctx) => {
+      const x = required(ctx.node, ctx.shapes, 0, NEEDS);
+      const w = required(ctx.node, ctx.shapes, 1, NEEDS);
+      return [{ shape: planNode(ctx.node, x, w, ctx.shapes[2]).outputShape, dataType: DataType.FLOAT }];
+    },
+    run: (ctx) => {
+      const x = required(ctx.node, ctx.inputs, 0, NEEDS);
+      const w = required(ctx.node, ctx.inputs, 1, NEEDS);
+      const b = ctx.inputs[2];
+      const spec = nodeLayerSpec(ctx.node, x.shape, w.shape, b !== undefined);
+      const run = kind === 'convTranspose' ? convTranspose : conv;
+      const y = run(
+        { shape: x.shape, data: asFloat32(x) },
+        { shape: w.shape, data: asFloat32(w) },
+        b === undefined ? null : { shape: b.shape, data: asFloat32(b) },
+        { ...layerOptions(spec), backend: ctx.options.backend, threads: ctx.options.threads },
+      );
+      return [floatTensor(y.shape, y.data)];
+    },
+  };
+}
+
+export const ConvTranspose = op('convTranspose');
+export const Conv = op('conv');

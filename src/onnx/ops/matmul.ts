@@ -1,0 +1,107 @@
+/** Gemm and MatMul, for the linear heads of generators (z → dense → reshape → upsampling stack). */
+import { invalidModel } from '../errors.ts';
+import { floatAttr, intAttr } from '../model.ts';
+import { DataType } from '../schema.ts';
+import type { OpDefinition, Shape } from './types.ts';
+import type { OnnxNode } from '../model.ts';
+import { asFloat32, broadcastShapes, broadcastStrides, floatTensor, required, sizeOf } from './util.ts';
+
+function gemmShape(node: OnnxNode, a: Shape, b: Shape, c: Shape | undefined): number[] {
+  if (a.length !== 2 || b.length !== 2) throw invalidModel(`${node.name}.inputs`, [[...a], [...b]], 'must be 2-D matrices for Gemm');
+  const ta = intAttr(node, 'transA', 0) === 1;
+  const tb = intAttr(node, 'transB', 0) === 1;
+  const [m, k] = ta ? [a[1]!, a[0]!] : [a[0]!, a[1]!];
+  const [k2, n] = tb ? [b[1]!, b[0]!] : [b[0]!, b[1]!];
+  if (k !== k2) throw invalidModel(`${node.name}.inputs`, [[...a], [...b]], `have inner sizes ${k} and ${k2} that differ`);
+  if (c !== undefined) broadcastShapes(node, [m, n], c);
+  return [m, n];
+}
+
+export const Gemm: OpDefinition = {
+  infer: (ctx) => {
+    const a = required(ctx.node, ctx.shapes, 0, 'A and B');
+    const b = required(ctx.node, ctx.shapes, 1, 'A and B');
+    return [{ shape: gemmShape(ctx.node, a, b, ctx.shapes[2]), dataType: DataType.FLOAT }];
+  },
+  run: (ctx) => {
+    const { node } = ctx;
+    const a = required(node, ctx.inputs, 0, 'A and B');
+    const b = required(node, ctx.inputs, 1, 'A and B');
+    const c = ctx.inputs[2];
+    const [m, n] = gemmShape(node, a.shape, b.shape, c?.shape) as [number, number];
+    const ta = intAttr(node, 'transA', 0) === 1;
+    const tb = intAttr(node, 'transB', 0) === 1;
+    const alpha = floatAttr(node, 'alpha', 1);
+    const beta = floatAttr(node, 'beta', 1);
+    const k = ta ? a.shape[0]! : a.shape[1]!;
+    const A = asFloat32(a);
+    const B = asFloat32(b);
+    const out = new Float32Array(m * n);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let sum = 0;
+        for (let p = 0; p < k; p++) sum += A[ta ? p * m + i : i * k + p]! * B[tb ? j * k + p : p * n + j]!;
+        out[i * n + j] = alpha * sum;
+      }
+    }
+    if (c !== undefined && beta !== 0) {
+      const strides = broadcastStrides(c.shape, [m, n]);
+      const C = asFloat32(c);
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[i * n + j]! += beta * C[i * strides[0]! + j * strides[1]!]!;
+    }
+    return [floatTensor([m, n], out)];
+  },
+};
+
+/** MatMul with NumPy semantics for rank ≥ 2 (batch axes broadcast); 1-D operands are refused (not needed here). */
+function matmulShape(node: OnnxNode, a: Shape, b: Shape): { shape: number[]; batch: number[] } {
+  if (a.length < 2 || b.length < 2) throw invalidModel(`${node.name}.inputs`, [[...a], [...b]], 'must have rank 2 or more (tconv does not take 1-D MatMul operands)');
+  const [m, k] = a.slice(-2) as [number, number];
+  const [k2, n] = b.slice(-2) as [number, number];
+  if (k !== k2) throw invalidModel(`${node.name}.inputs`, [[...a], [...b]], `have inner sizes ${k} and ${k2} that differ`);
+  const batch = broadcastShapes(node, a.slice(0, -2), b.slice(0, -2));
+  return { shape: [...batch, m, n], batch };
+}
+
+export const MatMul: OpDefinition = {
+  infer: (ctx) => {
+    const a = required(ctx.node, ctx.shapes, 0, 'A and B');
+    const b = required(ctx.node, ctx.shapes, 1, 'A and B');
+    return [{ shape: matmulShape(ctx.node, a, b).shape, dataType: DataType.FLOAT }];
+  },
+  run: (ctx) => {
+    const a = required(ctx.node, ctx.inputs, 0, 'A and B');
+    const b = required(ctx.node, ctx.inputs, 1, 'A and B');
+    const { shape, batch } = matmulShape(ctx.node, a.shape, b.shape);
+    const [m, k] = a.shape.slice(-2) as [number, number];
+    const n = b.shape[b.shape.length - 1]!;
+    const A = asFloat32(a);
+    const B = asFloat32(b);
+    const sa = broadcastStrides(a.shape.slice(0, -2), batch);
+    const sb = broadcastStrides(b.shape.slice(0, -2), batch);
+    const out = new Float32Array(sizeOf(shape));
+    const batches = sizeOf(batch);
+    for (let t = 0; t < batches; t++) {
+      // Offsets of this batch entry in A and B (broadcast axes repeat).
+      let rest = t;
+      let oa = 0;
+      let ob = 0;
+      for (let axis = batch.length - 1; axis >= 0; axis--) {
+        const idx = rest % batch[axis]!;
+        rest = Math.floor(rest / batch[axis]!);
+        oa += idx * sa[axis]!;
+        ob += idx * sb[axis]!;
+      }
+      oa *= m * k;
+      ob *= k * n;
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          let sum = 0;
+          for (let p = 0; p < k; p++) sum += A[oa + i * k + p]! * B[ob + p * n + j]!;
+          out[t * m * n + i * n + j] = sum;
+        }
+      }
+    }
+    return [floatTensor(shape, out)];
+  },
+};

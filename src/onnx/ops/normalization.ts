@@ -1,0 +1,44 @@
+/** BatchNormalization in inference form: y = scale·(x − mean)/√(var + ε) + B, per channel (axis 1). */
+import { floatAttr, intAttr } from '../model.ts';
+import { invalidModel } from '../errors.ts';
+import { DataType } from '../schema.ts';
+import type { OpDefinition } from './types.ts';
+import { asFloat32, floatTensor, notSupported, required, sizeOf } from './util.ts';
+
+const NEEDS = 'X, scale, B, mean and var';
+
+export const BatchNormalization: OpDefinition = {
+  infer: (ctx) => {
+    const { node } = ctx;
+    if (intAttr(node, 'training_mode', 0) !== 0 || node.outputs.slice(1).some((o) => o !== '')) {
+      notSupported(node, 'training_mode', 1, 'export the model in eval mode (model.eval()) so BatchNormalization uses running statistics');
+    }
+    if (intAttr(node, 'spatial', 1) !== 1) notSupported(node, 'spatial', 0, 'use spatial = 1 (per-channel statistics)');
+    const x = required(node, ctx.shapes, 0, NEEDS);
+    if (x.length < 2) throw invalidModel(`${node.name}.X`, [...x], 'must have a channel axis (rank 2 or more)');
+    for (let i = 1; i <= 4; i++) {
+      const s = required(node, ctx.shapes, i, NEEDS);
+      if (sizeOf(s) !== x[1]) throw invalidModel(`${node.name}.input[${i}]`, [...s], `must hold one value per channel (${x[1]})`);
+    }
+    return [{ shape: x, dataType: DataType.FLOAT }];
+  },
+  run: (ctx) => {
+    const { node } = ctx;
+    const x = required(node, ctx.inputs, 0, NEEDS);
+    const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) => asFloat32(required(node, ctx.inputs, i, NEEDS)));
+    const epsilon = floatAttr(node, 'epsilon', 1e-5);
+    const channels = x.shape[1]!;
+    const inner = sizeOf(x.shape.slice(2));
+    const src = asFloat32(x);
+    const out = new Float32Array(src.length);
+    for (let c = 0; c < channels; c++) {
+      // Folded per channel once: y = a·x + b.
+      const a = scale![c]! / Math.sqrt(variance![c]! + epsilon);
+      const b = bias![c]! - a * mean![c]!;
+      for (let start = c * inner; start < src.length; start += channels * inner) {
+        for (let i = start; i < start + inner; i++) out[i] = a * src[i]! + b;
+      }
+    }
+    return [floatTensor(x.shape, out)];
+  },
+};

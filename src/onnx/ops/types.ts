@@ -1,0 +1,35 @@
+/** What every ONNX operator implementation provides: shape inference (at load time) and execution. */
+import type { BackendChoice } from '../../engine/backend.ts';
+import type { OnnxNode } from '../model.ts';
+import type { OnnxTensor } from '../tensor-proto.ts';
+
+export type Shape = readonly number[];
+
+export interface InferContext {
+  readonly node: OnnxNode;
+  readonly opset: number;
+  /** Shape of each input; undefined for an omitted optional input (empty name). */
+  readonly shapes: readonly (Shape | undefined)[];
+  /** Value of input i when it is known before running (an initializer or a Constant's output). */
+  constant(i: number): OnnxTensor | undefined;
+}
+
+export interface RunOptions {
+  readonly backend?: BackendChoice;
+  readonly threads?: number;
+}
+
+export interface RunContext {
+  readonly node: OnnxNode;
+  readonly opset: number;
+  readonly inputs: readonly (OnnxTensor | undefined)[];
+  readonly options: RunOptions;
+}
+
+export interface OpDefinition {
+  /** Output shapes (and element types) from input shapes. */
+  infer(ctx: InferContext): readonly { shape: Shape; dataType: number }[];
+  run(ctx: RunContext): readonly OnnxTensor[];
+  /** Output values computable at load time from constant inputs (Constant, shape arithmetic); optional. */
+  readonly foldable?: boolean;
+}
