@@ -63,6 +63,16 @@ abstract class ConvLayerBase {
     inChannels: number, outChannels: number, kernelSize: PerAxis, options: ConvTransposeLayerOptions,
   ) {
     const hint = `see torch.nn.${this.torchName()}`;
+    const perAxisOptions = { kernelSize, stride: options.stride, padding: options.padding, dilation: options.dilation, outputPadding: options.outputPadding };
+    for (const [name, value] of Object.entries(perAxisOptions)) {
+      if (Array.isArray(value) && value.length !== rank) {
+        throw new TconvError({
+          code: 'invalid-rank', parameter: name, value,
+          rule: `has ${value.length} values, but ${this.torchName()} has ${rank} spatial ${rank === 1 ? 'axis' : 'axes'}`,
+          hint: rank === 1 ? 'give one number' : `give one number or ${rank} values`,
+        });
+      }
+    }
     this.inChannels = checkInteger('inChannels', inChannels, 'positive', hint);
     this.outChannels = checkInteger('outChannels', outChannels, 'positive', hint);
     this.kernelSize = perAxis('kernelSize', kernelSize, rank, 1, 'positive', hint);
