@@ -10,3 +10,4 @@ export * from './conventions/onnx.ts';
 export * from './inverse.ts';
 export * from './conventions/keras.ts';
 export * from './conventions/tfjs.ts';
+export * from './translate.ts';

@@ -39,6 +39,20 @@ export function kerasOutputLength(input: number, kernel: number, stride: number,
 }
 
 /**
+ * One axis of a Keras transposed conv: the length Keras asks for, the forward conv size TF checks it against
+ * (it must equal the input), and the crops of the full output that result.
+ * @example
+ * kerasAxisCrop(32, 3, 2, 1, 'same', null) // → { length: 64, forward: 32, begin: 0, end: 1 }
+ */
+export function kerasAxisCrop(input: number, kernel: number, stride: number, dilation: number, padding: KerasPadding, outputPadding: number | null) {
+  const length = kerasOutputLength(input, kernel, stride, dilation, padding, outputPadding);
+  // TF's conv_backprop_input pads the *forward* conv of `length`, and insists it gives back the input size.
+  const forward = padding === 'same' ? sameConvOutputSize(length, stride) : validConvOutputSize(length, kernel, stride, dilation);
+  const begin = padding === 'same' ? Math.floor(sameConvTotalPadding(length, kernel, stride, dilation) / 2) : 0;
+  return { length, forward, begin, end: fullTransposedSize(input, kernel, stride, dilation) - begin - length };
+}
+
+/**
  * Keras Conv{N}DTranspose arguments → canonical LayerSpec.
  * @example
  * fromKeras({ input: [32, 32], kernelSize: 3, strides: 2, padding: 'same' }).pads
@@ -81,9 +95,7 @@ export function fromKeras(layer: KerasTransposeLayer): LayerSpec {
   const padEnd: number[] = [];
   for (let a = 0; a < rank; a++) {
     const [i, k, s, d] = [input[a]!, kernel[a]!, stride[a]!, dilation[a]!];
-    const length = kerasOutputLength(i, k, s, d, padding, op ? op[a]! : null);
-    // TF's conv_backprop_input pads the *forward* conv of `length`, and insists it gives back the input size.
-    const forward = padding === 'same' ? sameConvOutputSize(length, s) : validConvOutputSize(length, k, s, d);
+    const { length, forward, begin, end } = kerasAxisCrop(i, k, s, d, padding, op ? op[a]! : null);
     if (forward !== i) {
       throw new TconvError({
         code: 'output-size-unreachable', parameter: op ? 'output_padding' : 'kernel_size', value: op ? layer.outputPadding : layer.kernelSize,
@@ -91,9 +103,8 @@ export function fromKeras(layer: KerasTransposeLayer): LayerSpec {
         hint: padding === 'same' ? 'leave output_padding out (output = input × strides)' : 'use a smaller output_padding, or padding "same"',
       });
     }
-    const begin = padding === 'same' ? Math.floor(sameConvTotalPadding(length, k, s, d) / 2) : 0;
     padBegin.push(begin);
-    padEnd.push(fullTransposedSize(i, k, s, d) - begin - length);
+    padEnd.push(end);
   }
   const options = cropsToOptions({ input, kernel, stride, dilation, padBegin, padEnd }, () => ({
     parameter: op ? 'output_padding' : 'padding', value: op ? layer.outputPadding : padding,
