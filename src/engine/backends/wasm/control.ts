@@ -1,0 +1,16 @@
+/**
+ * Fixed addresses in the low 64 KiB of the wasm memory (below the heap): the call header and the words threads
+ * synchronise on. Shared by the caller (runtime.ts, pool.ts) and, through workerData, by worker.mjs.
+ */
+export const HEADER_PTR = 1024;
+/** Int32 indices (of the whole memory) of the control words. */
+export const CONTROL = {
+  /** Bumped by the caller to wake the workers for a call. */
+  generation: 64,
+  /** 1 while a call's header is valid; workers skip a wake-up that finds 0. */
+  running: 65,
+  /** Workers inside a call; the caller waits for 0 before touching the header again. */
+  active: 66,
+  /** Workers that have instantiated the module. */
+  ready: 67,
+} as const;

@@ -1,0 +1,161 @@
+/**
+ * The `wasm` backend: transposed and ordinary convolution, 1D/2D/3D, every parameter, float32, on WebAssembly
+ * SIMD128 kernels (kernels/wasm) with worker threads. Design and bounds: docs/wasm.md.
+ *
+ * Per call: the plan's problem (subproblems, blocking, work items; cached per plan), the packed weights (cached per
+ * weight buffer and layout), then one header of int32s is written into wasm memory with the subproblem and item
+ * tables, the input and bias are copied in, the threads run the items and the output is copied out.
+ */
+import type { Plan } from '../../../shape/plan.ts';
+import type { Backend, KernelArgs } from '../../backend.ts';
+import { registerBackend } from '../../registry.ts';
+import * as L from '../../../../kernels/wasm/layout.ts';
+import { HEADER_PTR } from './control.ts';
+import { type Problem, describeProblem, workspaceBytes } from './problem.ts';
+import { type Runtime, getRuntime, initWasm, unavailableReason } from './runtime.ts';
+
+export { initWasm };
+
+/** Below this many FLOPs per thread, waking another thread costs more than it saves. */
+const MIN_FLOPS_PER_THREAD = 4e6;
+const MAX_THREADS = 64;
+
+/** os.availableParallelism() in Node, navigator.hardwareConcurrency in browsers. */
+export function defaultThreads(): number {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const os = proc?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
+  const n = os?.availableParallelism?.() ?? (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+  return Math.max(1, Math.min(MAX_THREADS, n));
+}
+
+const problems = new WeakMap<Plan, Map<number, Problem>>();
+
+function problemFor(plan: Plan, threads: number): Problem {
+  let byThreads = problems.get(plan);
+  if (!byThreads) problems.set(plan, (byThreads = new Map()));
+  let problem = byThreads.get(threads);
+  if (!problem) byThreads.set(threads, (problem = describeProblem(plan, threads)));
+  return problem;
+}
+
+/** The per-call block (tables, tensors, workspaces), kept and reused while large enough. */
+let scratch = { ptr: 0, bytes: 0 };
+
+function scratchFor(rt: Runtime, bytes: number): number {
+  if (scratch.bytes < bytes) {
+    if (scratch.bytes > 0) rt.heap.release(scratch.ptr);
+    const size = Math.max(bytes, scratch.bytes * 1.5);
+    scratch = { ptr: rt.heap.alloc(size), bytes: size };
+  }
+  return scratch.ptr;
+}
+
+/** Bytes of the most recent call's workspaces and of the whole scratch block (for the bench's memory report). */
+export const lastCall = { workspaceBytes: 0, scratchBytes: 0, threads: 1 };
+
+function resolveThreads(rt: Runtime, plan: Plan, requested: number | undefined): number {
+  let threads = Math.max(1, Math.min(MAX_THREADS, Math.floor(requested ?? defaultThreads())));
+  threads = Math.min(threads, Math.max(1, Math.floor(plan.flops / MIN_FLOPS_PER_THREAD)));
+  if (threads > 1 && !(rt.pool && rt.pool.ensure(threads))) threads = 1;
+  return threads;
+}
+
+function run(args: KernelArgs): void {
+  const { plan, input, weight, bias, output } = args;
+  if (output.length === 0) return;
+  const rt = getRuntime();
+  const threads = resolveThreads(rt, plan, args.threads);
+  const problem = problemFor(plan, threads);
+  const weightsPtr = rt.weights.get(problem, weight);
+
+  const offsetInts = problem.subs.reduce((sum, s) => sum + s.axes.reduce((t, a) => t + a.offsets.length, 0), 0);
+  const tableBytes = 4 * (problem.subs.length * L.SUB_INTS + offsetInts + problem.items.length);
+  const align = (n: number) => Math.ceil(n / 64) * 64;
+  const wsBytes = workspaceBytes(problem.kc, problem.nc);
+  const inputBytes = align(4 * input.length);
+  const biasBytes = align(4 * (bias?.length ?? 0));
+  const outputBytes = align(4 * output.length);
+  const total = align(tableBytes) + inputBytes + biasBytes + outputBytes + threads * wsBytes;
+  const base = scratchFor(rt, total);
+
+  const buffer = rt.memory.buffer;
+  const i32 = new Int32Array(buffer);
+  const subsPtr = base;
+  let offsetsPtr = subsPtr + 4 * problem.subs.length * L.SUB_INTS;
+  let packed = weightsPtr;
+  problem.subs.forEach((sub, s) => {
+    const p = subsPtr / 4 + s * L.SUB_INTS;
+    sub.axes.forEach((a, axis) => {
+      i32[p + L.S_COUNT + axis] = a.count;
+      i32[p + L.S_OUT_FIRST + axis] = a.outFirst;
+      i32[p + L.S_OUT_STEP + axis] = a.outStep;
+      i32[p + L.S_IN_STEP + axis] = a.inStep;
+      i32[p + L.S_TAPS + axis] = a.offsets.length;
+      i32[p + L.S_OFFSETS + axis] = offsetsPtr;
+      i32.set(a.offsets, offsetsPtr / 4);
+      offsetsPtr += 4 * a.offsets.length;
+    });
+    const groupBytes = 4 * problem.packedFloats[s]!;
+    i32[p + L.S_WEIGHTS] = packed;
+    i32[p + L.S_GROUP_BYTES] = groupBytes;
+    i32[p + L.S_K] = sub.k;
+    i32[p + L.S_COLUMNS] = sub.columns;
+    packed += groupBytes * problem.groups;
+  });
+  const itemsPtr = offsetsPtr;
+  i32.set(problem.items, itemsPtr / 4);
+  const inputPtr = base + align(tableBytes);
+  const biasPtr = inputPtr + inputBytes;
+  const outputPtr = biasPtr + biasBytes;
+  const wsPtr = outputPtr + outputBytes;
+  new Float32Array(buffer, inputPtr, input.length).set(input);
+  if (bias) new Float32Array(buffer, biasPtr, bias.length).set(bias);
+  for (let t = 0; t < threads; t++) i32.fill(0, (wsPtr + t * wsBytes) / 4, (wsPtr + t * wsBytes) / 4 + 4);
+
+  const h = HEADER_PTR / 4;
+  const [inD, inH, inW] = problem.inSize;
+  const [outD, outH, outW] = problem.outSize;
+  i32.fill(0, h, h + L.HEADER_INTS);
+  i32[h + L.H_BATCH] = plan.batch;
+  i32[h + L.H_CIN] = plan.inChannels;
+  i32[h + L.H_CIN_G] = problem.cinG;
+  i32[h + L.H_COUT] = plan.outChannels;
+  i32[h + L.H_M] = problem.m;
+  i32[h + L.H_IN_D] = inD;
+  i32[h + L.H_IN_H] = inH;
+  i32[h + L.H_IN_W] = inW;
+  i32[h + L.H_OUT_D] = outD;
+  i32[h + L.H_OUT_H] = outH;
+  i32[h + L.H_OUT_W] = outW;
+  i32[h + L.H_INPUT] = inputPtr;
+  i32[h + L.H_OUTPUT] = outputPtr;
+  i32[h + L.H_BIAS] = bias ? biasPtr : 0;
+  i32[h + L.H_SUBS] = subsPtr;
+  i32[h + L.H_ITEMS] = itemsPtr;
+  i32[h + L.H_ITEM_COUNT] = problem.items.length / L.ITEM_INTS;
+  i32[h + L.H_THREADS] = threads;
+  i32[h + L.H_WORKSPACE] = wsPtr;
+  i32[h + L.H_WORKSPACE_BYTES] = wsBytes;
+  i32[h + L.H_KC] = problem.kc;
+  i32[h + L.H_NC] = problem.nc;
+  i32[h + L.H_BATCH_INNER] = problem.batchInner ? 1 : 0;
+
+  if (threads > 1) rt.pool!.run(rt.work);
+  else rt.work(HEADER_PTR, 0);
+  output.set(new Float32Array(rt.memory.buffer, outputPtr, output.length));
+  lastCall.workspaceBytes = threads * wsBytes;
+  lastCall.scratchBytes = total;
+  lastCall.threads = threads;
+}
+
+export const wasmBackend: Backend = {
+  name: 'wasm',
+  availability() {
+    const reason = unavailableReason();
+    return reason ? { available: false, reason } : { available: true, reason: 'WebAssembly SIMD128 kernels (AssemblyScript), worker threads' };
+  },
+  convTranspose: run,
+  conv: run,
+};
+
+registerBackend(wasmBackend);

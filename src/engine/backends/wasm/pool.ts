@@ -1,0 +1,94 @@
+/**
+ * Worker threads for the wasm backend. Every worker instantiates the same module over the same shared memory and
+ * sleeps on a control word; a call wakes them, the calling thread takes its share of the work items (dynamic, from
+ * an atomic counter in the header) and then blocks with Atomics.wait until every item is done. Workers are unref'd:
+ * they never keep a Node process alive.
+ */
+import { CONTROL, HEADER_PTR } from './control.ts';
+import { H_DONE_ITEMS, H_ITEM_COUNT } from '../../../../kernels/wasm/layout.ts';
+
+interface NodeWorker {
+  unref(): void;
+  terminate(): Promise<number>;
+}
+type WorkerCtor = new (url: URL, options: object) => NodeWorker;
+
+const DONE_INDEX = HEADER_PTR / 4 + H_DONE_ITEMS;
+const COUNT_INDEX = HEADER_PTR / 4 + H_ITEM_COUNT;
+/** How long the first threaded call waits for new workers to come up (they join later calls when slower). */
+const STARTUP_WAIT_MS = 2000;
+
+/** The worker_threads Worker class in Node, or null (browsers use Web Workers, started by startBrowserPool). */
+function nodeWorkerClass(): WorkerCtor | null {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const mod = proc?.getBuiltinModule?.('node:worker_threads') as { Worker?: WorkerCtor } | undefined;
+  return mod?.Worker ?? null;
+}
+
+/** True where this thread may block in Atomics.wait (Node's main thread and workers; not a browser page). */
+export function canBlock(): boolean {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class ThreadPool {
+  private readonly workers: NodeWorker[] = [];
+  private readonly words: Int32Array;
+
+  constructor(private readonly module: WebAssembly.Module, private readonly memory: WebAssembly.Memory) {
+    this.words = new Int32Array(memory.buffer, 0, 4096);
+  }
+
+  /** Workers that can join a call (besides the caller). */
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Starts workers until `threads − 1` exist; waits (bounded) for them to be ready. Returns false when impossible. */
+  ensure(threads: number): boolean {
+    if (this.workers.length >= threads - 1) return true;
+    const Worker = nodeWorkerClass();
+    if (!Worker) return false;
+    while (this.workers.length < threads - 1) {
+      const tid = this.workers.length + 1;
+      const worker = new Worker(new URL('./worker.mjs', import.meta.url), {
+        workerData: { module: this.module, memory: this.memory, tid, header: HEADER_PTR, control: CONTROL, doneIndex: DONE_INDEX },
+        execArgv: [],
+      });
+      worker.unref();
+      this.workers.push(worker);
+    }
+    const deadline = Date.now() + STARTUP_WAIT_MS;
+    for (let r = Atomics.load(this.words, CONTROL.ready); r < this.workers.length && Date.now() < deadline; r = Atomics.load(this.words, CONTROL.ready)) {
+      Atomics.wait(this.words, CONTROL.ready, r, 50);
+    }
+    return true;
+  }
+
+  /** Runs the call whose header is written: wakes the workers, works, waits for every item and every worker. */
+  run(work: (header: number, tid: number) => number): void {
+    const words = this.words;
+    Atomics.store(words, CONTROL.running, 1);
+    Atomics.add(words, CONTROL.generation, 1);
+    Atomics.notify(words, CONTROL.generation);
+    work(HEADER_PTR, 0);
+    const count = Atomics.load(words, COUNT_INDEX);
+    for (let done = Atomics.load(words, DONE_INDEX); done < count; done = Atomics.load(words, DONE_INDEX)) {
+      Atomics.wait(words, DONE_INDEX, done, 100);
+    }
+    Atomics.store(words, CONTROL.running, 0);
+    for (let a = Atomics.load(words, CONTROL.active); a > 0; a = Atomics.load(words, CONTROL.active)) {
+      Atomics.wait(words, CONTROL.active, a, 100);
+    }
+  }
+
+  /** Stops every worker (tests and long-lived hosts that want to free them). */
+  async close(): Promise<void> {
+    const workers = this.workers.splice(0);
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}

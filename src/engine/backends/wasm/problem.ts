@@ -1,0 +1,138 @@
+/**
+ * Turns a plan into the wasm kernels' work description: subproblems (one per polyphase phase combination of a
+ * transposed conv, taken from `plan.phases`; one for an ordinary conv), the K/N blocking and the work items.
+ * Computed once per (plan, threads) and cached; nothing here depends on the tensors' values.
+ */
+import type { Plan } from '../../../shape/plan.ts';
+
+/** One axis of a subproblem: output j sits at outFirst + outStep·j and tap t reads input inStep·j + offsets[t]. */
+export interface SubAxis {
+  readonly count: number;
+  readonly outFirst: number;
+  readonly outStep: number;
+  readonly inStep: number;
+  /** Kernel indices of the taps (for packing the weights). */
+  readonly taps: readonly number[];
+  readonly offsets: readonly number[];
+}
+
+export interface Subproblem {
+  /** [D, H, W]. */
+  readonly axes: readonly [SubAxis, SubAxis, SubAxis];
+  readonly taps: number;
+  /** K = Cin/groups · taps. */
+  readonly k: number;
+  /** GEMM columns: batch · ∏ count. */
+  readonly columns: number;
+}
+
+export interface Problem {
+  readonly kind: Plan['kind'];
+  readonly subs: readonly Subproblem[];
+  /** [D, H, W] of input, output and kernel (1D/2D promoted with leading 1s). */
+  readonly inSize: readonly [number, number, number];
+  readonly outSize: readonly [number, number, number];
+  readonly kernel: readonly [number, number, number];
+  readonly groups: number;
+  readonly cinG: number;
+  readonly m: number;
+  /** K rows per chunk and columns per work item (multiple of 8). */
+  readonly kc: number;
+  readonly nc: number;
+  readonly batchInner: boolean;
+  /** (subproblem, group, column begin, column end). */
+  readonly items: Int32Array;
+  /** Floats of packed weights per group of each subproblem (M rounded up to 4 × K). */
+  readonly packedFloats: readonly number[];
+  /** Identifies the packed-weight layout (two plans with the same key share packed weights). */
+  readonly packKey: string;
+}
+
+/** The B panel of one thread holds at most this many floats (kc · nc ≤ PANEL_FLOATS, i.e. 256 KiB). */
+export const PANEL_FLOATS = 64 * 1024;
+/** K rows per chunk at most; a larger K is split (the output then accumulates over chunks). */
+export const KC_MAX = 2048;
+const NC_MAX = 256;
+
+const UNIT: SubAxis = { count: 1, outFirst: 0, outStep: 1, inStep: 1, taps: [0], offsets: [0] };
+
+function three<T>(values: readonly T[], fill: T): [T, T, T] {
+  const out = [...values];
+  while (out.length < 3) out.unshift(fill);
+  return out as [T, T, T];
+}
+
+/** Per-axis subproblem axes: the phases of a transposed conv, or the whole axis of a conv. */
+function axisOptions(plan: Plan): SubAxis[][] {
+  if (plan.kind === 'convTranspose') {
+    return plan.phases.map((axis) =>
+      axis.phases
+        .filter((p) => p.outputCount > 0)
+        .map((p) => ({
+          count: p.outputCount, outFirst: p.firstOutput, outStep: axis.stride, inStep: 1,
+          taps: p.taps, offsets: p.inputOffsets,
+        })),
+    );
+  }
+  return plan.axes.map((a) => {
+    const taps = Array.from({ length: a.kernel }, (_, k) => k);
+    // Output o reads input o·s − padBegin + k·d.
+    return [{ count: a.output, outFirst: 0, outStep: 1, inStep: a.stride, taps, offsets: taps.map((k) => k * a.dilation - a.padBegin) }];
+  });
+}
+
+/**
+ * @example
+ * const plan = planLayer({ kind: 'convTranspose', input: [4, 4], kernel: 4, stride: 2, padding: 1, inChannels: 8, outChannels: 4 });
+ * describeProblem(plan, 1).subs.length // → 4 phases, 2×2 taps each
+ */
+export function describeProblem(plan: Plan, threads: number): Problem {
+  const options = three(axisOptions(plan), [UNIT]);
+  const cinG = plan.inChannels / plan.groups;
+  const m = plan.outChannels / plan.groups;
+  const subs: Subproblem[] = [];
+  for (const d of options[0]) {
+    for (const h of options[1]) {
+      for (const w of options[2]) {
+        const taps = d.taps.length * h.taps.length * w.taps.length;
+        subs.push({ axes: [d, h, w], taps, k: cinG * taps, columns: plan.batch * d.count * h.count * w.count });
+      }
+    }
+  }
+  const maxK = Math.max(1, ...subs.map((s) => s.k));
+  const kc = Math.min(maxK, KC_MAX);
+  let nc = Math.max(8, Math.min(NC_MAX, Math.floor(PANEL_FLOATS / kc / 8) * 8));
+  // Enough items for every thread to get several (dynamic scheduling evens out the rest).
+  const units = (size: number) => subs.reduce((sum, s) => sum + Math.ceil(s.columns / size), 0) * plan.groups;
+  while (threads > 1 && nc > 8 && units(nc) < 4 * threads) nc -= 8;
+  // Batch-inner columns make small spatial phases exact (each sliver = one position × 8 images: no partial taps).
+  const minInner = Math.min(...subs.map((s) => s.axes[2].count * s.axes[1].count));
+  const batchInner = plan.batch >= 8 && minInner < 64;
+
+  const items: number[] = [];
+  subs.forEach((s, index) => {
+    for (let g = 0; g < plan.groups; g++) {
+      for (let c = 0; c < s.columns; c += nc) items.push(index, g, c, Math.min(s.columns, c + nc));
+    }
+  });
+  const mPadded = Math.ceil(m / 4) * 4;
+  return {
+    kind: plan.kind, subs,
+    inSize: three(plan.axes.map((a) => a.input), 1),
+    outSize: three(plan.axes.map((a) => a.output), 1),
+    kernel: three(plan.axes.map((a) => a.kernel), 1),
+    groups: plan.groups, cinG, m, kc, nc, batchInner, items: Int32Array.from(items),
+    packedFloats: subs.map((s) => mPadded * s.k),
+    packKey: JSON.stringify([plan.kind, plan.groups, cinG, m, plan.weightShape, subs.map((s) => s.axes.map((a) => a.taps))]),
+  };
+}
+
+/**
+ * Bytes of one thread's workspace (mirrors runItem in kernels/wasm/kernels.ts): 16 zero bytes, the B panel
+ * (kc rows × 8 columns per sliver), segment lists (2 ints per row at most), per-sliver flags and 5 column tables.
+ */
+export function workspaceBytes(kc: number, nc: number): number {
+  const slivers = Math.ceil(nc / 8);
+  const bytes = 16 + 4 * (slivers * kc * 8 + slivers * kc * 2 + 2 * slivers + 5 * nc);
+  return Math.ceil(bytes / 64) * 64;
+}

@@ -1,0 +1,109 @@
+/**
+ * Loads the kernels once: compiles the module (synchronously in Node; browsers call `initWasm()` first), creates the
+ * memory — shared where SharedArrayBuffer and blocking waits exist, plain otherwise (then calls run on one thread) —
+ * and owns the heap, the weight cache and the thread pool.
+ */
+import { WasmHeap } from './heap.ts';
+import { ThreadPool, canBlock } from './pool.ts';
+import { WeightCache } from './weights.ts';
+
+export interface Runtime {
+  readonly memory: WebAssembly.Memory;
+  readonly heap: WasmHeap;
+  readonly weights: WeightCache;
+  readonly work: (header: number, tid: number) => number;
+  /** Null when threads are impossible here (no shared memory, or this thread may not block). */
+  readonly pool: ThreadPool | null;
+}
+
+interface Bytes {
+  sharedBase64?: string;
+  singleBase64?: string;
+  shared?: Uint8Array;
+  single?: Uint8Array;
+}
+
+/**
+ * Node reads the built .wasm files synchronously (no top-level await, so CommonJS hosts can load tconv too);
+ * browsers and bundlers call initWasm(), which imports the generated base64 module.
+ */
+let bytes: Bytes | null = null;
+let loadError = '';
+
+function readNodeBytes(): Bytes | null {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const fs = proc?.getBuiltinModule?.('node:fs') as { readFileSync(url: URL): Uint8Array } | undefined;
+  if (!fs) return null;
+  try {
+    return {
+      shared: fs.readFileSync(new URL('../../../../build/wasm/tconv-shared.wasm', import.meta.url)),
+      single: fs.readFileSync(new URL('../../../../build/wasm/tconv-single.wasm', import.meta.url)),
+    };
+  } catch (error) {
+    loadError = `the kernels are not built (run \`node scripts/build-wasm.mjs\`): ${(error as Error).message}`;
+    return null;
+  }
+}
+
+function moduleBytes(shared: boolean): Uint8Array {
+  const b = bytes!;
+  return shared ? (b.shared ?? decode(b.sharedBase64!)) : (b.single ?? decode(b.singleBase64!));
+}
+
+let runtime: Runtime | null = null;
+
+function decode(base64: string): Uint8Array {
+  const B = (globalThis as { Buffer?: { from(s: string, e: string): Uint8Array } }).Buffer;
+  if (B) return B.from(base64, 'base64');
+  const text = atob(base64);
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
+}
+
+function threadsPossible(): boolean {
+  return typeof SharedArrayBuffer === 'function' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false && canBlock();
+}
+
+function create(module: WebAssembly.Module, shared: boolean): Runtime {
+  const memory = new WebAssembly.Memory({ initial: 32, maximum: 65536, shared } as WebAssembly.MemoryDescriptor);
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  const work = instance.exports.work as (header: number, tid: number) => number;
+  const heap = new WasmHeap(memory);
+  return { memory, heap, weights: new WeightCache(heap, memory), work, pool: shared ? new ThreadPool(module, memory) : null };
+}
+
+/** Why the backend cannot run here, or '' when it can. */
+export function unavailableReason(): string {
+  if (typeof WebAssembly !== 'object') return 'this JavaScript engine has no WebAssembly';
+  bytes ??= readNodeBytes();
+  if (!bytes) return loadError || 'the kernels are not loaded yet (call initWasm() first in browsers)';
+  if (!WebAssembly.validate(moduleBytes(false) as BufferSource)) return 'this engine lacks WebAssembly SIMD128';
+  return '';
+}
+
+/** The runtime, created on first use (synchronous compile: fine in Node and in workers). */
+export function getRuntime(): Runtime {
+  if (runtime) return runtime;
+  const reason = unavailableReason();
+  if (reason) throw new Error(reason);
+  const shared = threadsPossible();
+  const module = new WebAssembly.Module(moduleBytes(shared) as BufferSource);
+  runtime = create(module, shared);
+  return runtime;
+}
+
+/**
+ * Compiles asynchronously (browsers forbid synchronous compiles of large modules on the page's thread).
+ * @example
+ * await initWasm(); convTranspose(x, w, b, { backend: 'wasm', stride: 2 })
+ */
+export async function initWasm(): Promise<void> {
+  if (runtime) return;
+  bytes ??= readNodeBytes() ?? (await import('../../../../build/wasm/tconv-wasm.mjs'));
+  const reason = unavailableReason();
+  if (reason) throw new Error(reason);
+  const shared = threadsPossible();
+  const module = await WebAssembly.compile(moduleBytes(shared) as BufferSource);
+  runtime ??= create(module, shared);
+}

@@ -1,0 +1,28 @@
+// A tconv wasm worker (plain JavaScript: no TypeScript loader needed). It instantiates the kernels over the shared
+// memory, then sleeps on the generation word; each wake-up runs `work(header, tid)` — taking work items from the
+// shared counter — while the call is running. Node: setup in workerData; browsers: in the first message.
+function start({ module, memory, tid, header, control, doneIndex }) {
+  const { work } = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const words = new Int32Array(memory.buffer, 0, 4096);
+  Atomics.add(words, control.ready, 1);
+  Atomics.notify(words, control.ready);
+  let seen = Atomics.load(words, control.generation);
+  for (;;) {
+    Atomics.wait(words, control.generation, seen);
+    seen = Atomics.load(words, control.generation);
+    Atomics.add(words, control.active, 1);
+    if (Atomics.load(words, control.running) === 1) {
+      work(header, tid);
+      Atomics.notify(words, doneIndex);
+    }
+    Atomics.sub(words, control.active, 1);
+    Atomics.notify(words, control.active);
+  }
+}
+
+if (typeof process !== 'undefined' && process.versions && process.versions.node) {
+  const { workerData } = await import('node:worker_threads');
+  start(workerData);
+} else {
+  globalThis.onmessage = (event) => start(event.data);
+}
