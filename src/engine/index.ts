@@ -13,3 +13,5 @@ export {
   type ConvLayerOptions, type ConvTransposeLayerOptions,
 } from './layers.ts';
 export * from '../tensor/index.ts';
+export { resize, type ResizeOptions } from './ops/resize.ts';
+export { pixelShuffle, pixelUnshuffle } from './ops/pixel-shuffle.ts';

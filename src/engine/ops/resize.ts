@@ -1,0 +1,69 @@
+/**
+ * Upsampling by a whole factor per axis, as torch.nn.Upsample / F.interpolate with align_corners = false:
+ * 'nearest' copies input ⌊o/r⌋; 'bilinear' (linear along every axis, so also trilinear in 3D) blends the two inputs
+ * around the source coordinate max(0, (o + ½)/r − ½), clamping at the end.
+ */
+import { TconvError } from '../../shape/errors.ts';
+import { perAxis, type PerAxis, type Rank } from '../../shape/params.ts';
+import { type Tensor, tensor } from '../../tensor/tensor.ts';
+
+export interface ResizeOptions {
+  /** Whole upsampling factor, one per spatial axis or one for all. */
+  readonly scale: PerAxis;
+  readonly mode?: 'nearest' | 'bilinear';
+}
+
+/**
+ * @example
+ * resize(tensor([1, 1, 2], [1, 3]), { scale: 2, mode: 'bilinear' }).data // → [1, 1.5, 2.5, 3]
+ */
+export function resize(input: Tensor, options: ResizeOptions): Tensor {
+  const rank = input.shape.length - 2;
+  if (rank < 1 || rank > 3) {
+    throw new TconvError({
+      code: 'invalid-rank', parameter: 'input', value: input.shape,
+      rule: 'must have 3 to 5 dimensions (N, C, spatial…)', hint: 'pass an NCW, NCHW or NCDHW tensor',
+    });
+  }
+  const mode = options.mode ?? 'nearest';
+  if (mode !== 'nearest' && mode !== 'bilinear') {
+    throw new TconvError({ code: 'invalid-value', parameter: 'mode', value: mode, rule: 'must be "nearest" or "bilinear"', hint: 'choose a resize mode' });
+  }
+  const scale = perAxis('scale', options.scale, rank as Rank, 1, 'positive', 'use a whole upsampling factor such as 2');
+  let current = input;
+  for (let a = 0; a < rank; a++) if (scale[a] !== 1) current = resizeAxis(current, 2 + a, scale[a]!, mode);
+  return current;
+}
+
+/** Upsamples one dimension of a row-major tensor: outer × size × inner → outer × size·r × inner. */
+function resizeAxis(input: Tensor, dim: number, r: number, mode: 'nearest' | 'bilinear'): Tensor {
+  const size = input.shape[dim]!;
+  const outer = input.shape.slice(0, dim).reduce((a, b) => a * b, 1);
+  const inner = input.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+  const outSize = size * r;
+  const shape = input.shape.map((n, i) => (i === dim ? outSize : n));
+  const out = tensor(shape);
+  const src = input.data;
+  const dst = out.data;
+  for (let o = 0; o < outSize; o++) {
+    let i0: number;
+    let i1: number;
+    let lambda: number;
+    if (mode === 'nearest') {
+      i0 = i1 = Math.min(Math.floor(o / r), size - 1);
+      lambda = 0;
+    } else {
+      const source = Math.max(0, (o + 0.5) / r - 0.5);
+      i0 = Math.min(Math.floor(source), size - 1);
+      i1 = Math.min(i0 + 1, size - 1);
+      lambda = source - i0;
+    }
+    for (let b = 0; b < outer; b++) {
+      const from0 = (b * size + i0) * inner;
+      const from1 = (b * size + i1) * inner;
+      const to = (b * outSize + o) * inner;
+      for (let c = 0; c < inner; c++) dst[to + c] = (1 - lambda) * src[from0 + c]! + lambda * src[from1 + c]!;
+    }
+  }
+  return out;
+}
