@@ -10,6 +10,7 @@ import type { Availability, Backend, BackendChoice, BackendName } from './backen
 import { registerBackend, registeredBackend } from './registry.ts';
 import { referenceBackend } from './backends/reference.ts';
 // Other backends register themselves when imported:
+import './backends/native/index.ts';
 import './backends/wasm/index.ts';
 
 registerBackend(referenceBackend);

@@ -1,0 +1,22 @@
+{
+  "targets": [
+    {
+      "target_name": "tconv_native",
+      "sources": [
+        "src/addon.cc",
+        "src/plan.cc",
+        "src/engine.cc",
+        "src/threadpool.cc",
+        "src/ukernel_scalar.cc",
+        "src/ukernel_avx2.cc",
+        "src/ukernel_avx512.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions"],
+      "cflags": ["-O3"]
+    }
+  ]
+}

@@ -1,0 +1,161 @@
+// Node-API surface of the native engine. Every buffer is checked against the plan here, before the engine reads or
+// writes anything: a wrong length, type or aliasing throws a JavaScript error instead of touching memory.
+//
+//   capabilities()                                  → { kernelSets, hardwareThreads, compiler, sanitized }
+//   prepare(header: Int32Array, weight: Float32Array, kernelSet: string) → handle (packed weights, chosen tiles)
+//   describe(handle)                                → { kernelSet, mr, nr, batchMinor, tasks, packedWeightBytes }
+//   run(handle, header, input, bias | null, output, threads)
+#include <napi.h>
+
+#include <cstring>
+#include <thread>
+
+#include "engine.h"
+
+namespace {
+
+using tconv::NativePlan;
+using tconv::Prepared;
+
+// Tags handles so that run() never reinterprets a foreign External.
+const napi_type_tag kPreparedTag = {0x7c0a2d1f3b5e4a69ULL, 0x9d0b6c3e2f1a8574ULL};
+
+[[noreturn]] void fail(const Napi::Env& env, const std::string& message) { throw Napi::RangeError::New(env, message); }
+
+Napi::Int32Array headerArg(const Napi::CallbackInfo& info, size_t index) {
+  const Napi::Value v = info[index];
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    throw Napi::TypeError::New(info.Env(), "argument " + std::to_string(index) + " (plan header) must be an Int32Array");
+  }
+  return v.As<Napi::Int32Array>();
+}
+
+Napi::Float32Array floatsArg(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  const Napi::Value v = info[index];
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a Float32Array");
+  }
+  return v.As<Napi::Float32Array>();
+}
+
+Prepared& preparedArg(const Napi::CallbackInfo& info, size_t index) {
+  const Napi::Value v = info[index];
+  if (!v.IsExternal() || !v.As<Napi::External<Prepared>>().CheckTypeTag(&kPreparedTag)) {
+    throw Napi::TypeError::New(info.Env(), "argument " + std::to_string(index) + " must be a handle returned by prepare()");
+  }
+  return *v.As<Napi::External<Prepared>>().Data();
+}
+
+NativePlan parseHeader(const Napi::Env& env, const Napi::Int32Array& header) {
+  NativePlan plan;
+  const std::string error = tconv::parsePlan(header.Data(), header.ElementLength(), plan);
+  if (!error.empty()) fail(env, error);
+  return plan;
+}
+
+void checkLength(const Napi::Env& env, const char* name, const Napi::Float32Array& array, int64_t expected) {
+  if (int64_t(array.ElementLength()) != expected) {
+    fail(env, std::string(name) + " has " + std::to_string(array.ElementLength()) + " values but the plan needs " + std::to_string(expected));
+  }
+}
+
+bool overlaps(Napi::Float32Array a, Napi::Float32Array b) {
+  const char* a0 = reinterpret_cast<const char*>(a.Data());
+  const char* b0 = reinterpret_cast<const char*>(b.Data());
+  return a.ByteLength() > 0 && b.ByteLength() > 0 && a0 < b0 + b.ByteLength() && b0 < a0 + a.ByteLength();
+}
+
+Napi::Value Capabilities(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object result = Napi::Object::New(env);
+  Napi::Array sets = Napi::Array::New(env);
+  uint32_t i = 0;
+  for (const std::string& name : tconv::supportedKernelSets()) sets.Set(i++, name);
+  result.Set("kernelSets", sets);
+  result.Set("hardwareThreads", Napi::Number::New(env, std::thread::hardware_concurrency()));
+  result.Set("compiler", Napi::String::New(env, "g++ " __VERSION__));
+#if defined(__SANITIZE_ADDRESS__)
+  result.Set("sanitized", Napi::Boolean::New(env, true));
+#else
+  result.Set("sanitized", Napi::Boolean::New(env, false));
+#endif
+  return result;
+}
+
+Napi::Value Prepare(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 3) throw Napi::TypeError::New(env, "prepare(header, weight, kernelSet) takes 3 arguments");
+  const NativePlan plan = parseHeader(env, headerArg(info, 0));
+  const Napi::Float32Array weight = floatsArg(info, 1, "weight");
+  if (!info[2].IsString()) throw Napi::TypeError::New(env, "kernelSet must be a string");
+  const std::string name = info[2].As<Napi::String>().Utf8Value();
+  const tconv::KernelSet* isa = tconv::kernelSetByName(name);
+  if (!isa) fail(env, "kernel set \"" + name + "\" is not available on this CPU");
+  checkLength(env, "weight", weight, plan.weightLength);
+  std::unique_ptr<Prepared> prepared;
+  const std::string error = tconv::prepare(plan, weight.Data(), int64_t(weight.ElementLength()), isa, prepared);
+  if (!error.empty()) fail(env, error);
+  const int64_t bytes = prepared->weightFloats * int64_t(sizeof(float));
+  auto handle = Napi::External<Prepared>::New(env, prepared.release(), [](Napi::Env, Prepared* p) { delete p; });
+  handle.TypeTag(&kPreparedTag);
+  Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
+  return handle;
+}
+
+Napi::Value Describe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Prepared& p = preparedArg(info, 0);
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("kernelSet", p.isa->name);
+  result.Set("mr", p.mr);
+  result.Set("nr", p.nr);
+  result.Set("batchMinor", Napi::Boolean::New(env, p.batchMinor != 0));
+  result.Set("tasks", Napi::Number::New(env, double(p.tasks)));
+  result.Set("phaseCombinations", Napi::Number::New(env, double(p.combos.size())));
+  result.Set("packedWeightBytes", Napi::Number::New(env, double(p.weightFloats * 4)));
+  result.Set("estimatedCycles", Napi::Number::New(env, p.estimatedCycles));
+  return result;
+}
+
+Napi::Value Run(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 6) throw Napi::TypeError::New(env, "run(handle, header, input, bias, output, threads) takes 6 arguments");
+  const Prepared& prepared = preparedArg(info, 0);
+  const Napi::Int32Array header = headerArg(info, 1);
+  const NativePlan& plan = prepared.plan;
+  if (header.ElementLength() != plan.words.size() ||
+      std::memcmp(header.Data(), plan.words.data(), plan.words.size() * sizeof(int32_t)) != 0) {
+    fail(env, "the plan header does not match the prepared handle");
+  }
+  const Napi::Float32Array input = floatsArg(info, 2, "input");
+  Napi::Float32Array output = floatsArg(info, 4, "output");
+  checkLength(env, "input", input, plan.inputLength);
+  checkLength(env, "output", output, plan.outputLength);
+  const float* bias = nullptr;
+  if (plan.hasBias) {
+    const Napi::Float32Array b = floatsArg(info, 3, "bias");
+    checkLength(env, "bias", b, plan.outChannels);
+    if (overlaps(b, output)) fail(env, "bias and output share memory");
+    bias = b.Data();
+  } else if (!info[3].IsNull() && !info[3].IsUndefined()) {
+    throw Napi::TypeError::New(env, "bias must be null for a plan without bias");
+  }
+  if (overlaps(input, output)) fail(env, "input and output share memory");
+  if (!info[5].IsNumber()) throw Napi::TypeError::New(env, "threads must be a number");
+  const int64_t threads = info[5].As<Napi::Number>().Int64Value();
+  if (threads < 1 || threads > 256) fail(env, "threads = " + std::to_string(threads) + " must be between 1 and 256");
+  tconv::execute(prepared, input.Data(), bias, output.Data(), int(threads));
+  return env.Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("capabilities", Napi::Function::New(env, Capabilities));
+  exports.Set("prepare", Napi::Function::New(env, Prepare));
+  exports.Set("describe", Napi::Function::New(env, Describe));
+  exports.Set("run", Napi::Function::New(env, Run));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(tconv_native, Init)

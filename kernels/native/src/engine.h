@@ -1,0 +1,50 @@
+// The native engine: polyphase GEMM over packed weights. See engine.cc for the design.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "plan.h"
+#include "ukernel.h"
+
+namespace tconv {
+
+// One combination of per-axis phases (for a conv: the single "phase" of every axis). Its outputs form a dense
+// sub-grid; its taps are the product of the per-axis tap lists (z-major), the GEMM's reduction is taps × Kg.
+struct Combo {
+  int phase[3];
+  int64_t count[3];
+  int64_t positions;  // count[0]·count[1]·count[2]
+  int64_t taps;
+  int64_t aOffset;    // first packed-weight float of this combo
+  int64_t panels;     // ceil(batch·positions / nr)
+  int64_t firstTask;  // tasks are (combo, group, panel), combo-major
+};
+
+// A plan prepared for one instruction set, with its weights packed once.
+struct Prepared {
+  NativePlan plan;
+  const KernelSet* isa = nullptr;
+  int shape = 0, nr = 0, mr = 0;
+  int batchMinor = 0;  // column order: 0 = (n, position), 1 = (position, n), chosen by the cost model
+  int64_t kc = 0;      // reduction rows per packed input chunk (B chunk of kc × nr stays in L1)
+  int64_t maxTaps = 0;
+  int64_t tasks = 0;
+  double estimatedCycles = 0;
+  std::vector<Combo> combos;
+  float* weights = nullptr;  // 64-byte aligned packed weights
+  int64_t weightFloats = 0;
+  ~Prepared();
+};
+
+const KernelSet* kernelSetByName(const std::string& name);  // nullptr when unknown or unsupported by this CPU
+std::vector<std::string> supportedKernelSets();             // best first
+
+// Chooses tile shape and column order, packs the weights. Returns an error sentence, or "" on success.
+std::string prepare(const NativePlan& plan, const float* weight, int64_t weightLength, const KernelSet* isa,
+                    std::unique_ptr<Prepared>& out);
+
+// Computes the layer. Buffer lengths must already be checked against the plan (addon.cc does).
+void execute(const Prepared& prepared, const float* input, const float* bias, float* output, int threads);
+
+}  // namespace tconv

@@ -1,0 +1,71 @@
+/**
+ * The plan as ONE int32 array for the native addon (design.md: "at a WASM or native boundary pass one struct").
+ * Layout mirrors kernels/native/src/plan.h (HeaderField): fixed words, then each of three axes (D, H, W, leading
+ * axes of 1D/2D layers padded as size-1 axes) as a phase table taken from the plan's polyphase split
+ * (src/shape/phases.ts) — or, for an ordinary convolution, one "phase" per axis whose input step is the stride.
+ */
+import type { Plan } from '../../../shape/plan.ts';
+
+export const HEADER_MAGIC = 0x7c0a0001;
+const FIXED_WORDS = 20;
+
+interface AxisPhaseWords {
+  readonly first: number;
+  readonly count: number;
+  readonly outStep: number;
+  readonly inStep: number;
+  /** [kernel index, input offset] per tap. */
+  readonly taps: readonly (readonly [number, number])[];
+}
+
+const TRIVIAL_AXIS: readonly AxisPhaseWords[] = [{ first: 0, count: 1, outStep: 1, inStep: 1, taps: [[0, 0]] }];
+
+function axisPhases(plan: Plan, axis: number): readonly AxisPhaseWords[] {
+  const a = plan.axes[axis]!;
+  if (plan.kind === 'conv') {
+    // Output o reads input o·s + k·d − padBegin: one phase, input step s.
+    const taps = Array.from({ length: a.kernel }, (_, k) => [k, k * a.dilation - a.padBegin] as const);
+    return [{ first: 0, count: a.output, outStep: 1, inStep: a.stride, taps }];
+  }
+  return plan.phases[axis]!.phases.map((p) => ({
+    first: p.firstOutput, count: p.outputCount, outStep: a.stride, inStep: 1,
+    taps: p.taps.map((k, t) => [k, p.inputOffsets[t]!] as const),
+  }));
+}
+
+/**
+ * @example
+ * const plan = planLayer({ kind: 'convTranspose', input: [4, 4], kernel: 4, stride: 2, padding: 1, inChannels: 2, outChannels: 3 });
+ * nativeHeader(plan)[0] === HEADER_MAGIC // → true
+ */
+export function nativeHeader(plan: Plan): Int32Array {
+  const lead = 3 - plan.rank;
+  const axes: (readonly AxisPhaseWords[])[] = [];
+  const sizes = { input: [1, 1, 1], output: [1, 1, 1], kernel: [1, 1, 1] };
+  for (let a = 0; a < 3; a++) {
+    if (a < lead) {
+      axes.push(TRIVIAL_AXIS);
+      continue;
+    }
+    const axis = plan.axes[a - lead]!;
+    sizes.input[a] = axis.input;
+    sizes.output[a] = axis.output;
+    sizes.kernel[a] = axis.kernel;
+    axes.push(axisPhases(plan, a - lead));
+  }
+  const words: number[] = [
+    HEADER_MAGIC, plan.kind === 'convTranspose' ? 0 : 1, plan.rank, plan.batch, plan.inChannels, plan.outChannels,
+    plan.groups, plan.bias ? 1 : 0, ...sizes.input, ...sizes.output, ...sizes.kernel, 0, 0, 0,
+  ];
+  for (const phases of axes) {
+    words.push(phases.length);
+    for (const p of phases) {
+      words.push(p.first, p.count, p.outStep, p.inStep, p.taps.length);
+      for (const [k, offset] of p.taps) words.push(k, offset);
+    }
+  }
+  words[17] = words.length;
+  const header = Int32Array.from(words);
+  if (header.length < FIXED_WORDS) throw new Error('unreachable: header shorter than its fixed part');
+  return header;
+}

@@ -1,0 +1,134 @@
+/**
+ * The native backend: SIMD micro-kernels (AVX-512, AVX2, portable) in a Node-API addon, with its own thread pool.
+ * The plan crosses the boundary as one Int32Array (header.ts). Weights are packed once per (weight array, plan,
+ * kernel set) and cached: the cache holds the packed copy while the weight array is alive (WeakMap), and a sample of
+ * 64 weight values detects in-place edits — after editing weights in place, prefer a new array or
+ * `forgetPackedWeights(weight)`, since an edit that misses every sampled value would not be seen.
+ */
+import { availableParallelism } from 'node:os';
+import type { Plan } from '../../../shape/plan.ts';
+import type { Availability, Backend, KernelArgs } from '../../backend.ts';
+import { registerBackend } from '../../registry.ts';
+import { type NativeAddon, type NativeHandle, type NativeLayout, loadAddon } from './addon.ts';
+import { nativeHeader } from './header.ts';
+
+export type KernelSetName = 'avx512' | 'avx2' | 'scalar';
+
+interface Packed {
+  readonly handle: NativeHandle;
+  readonly sample: Float32Array;
+}
+
+const SAMPLES = 64;
+const headers = new WeakMap<Plan, { header: Int32Array; key: string }>();
+const packs = new WeakMap<Float32Array, Map<string, Packed>>();
+
+function headerOf(plan: Plan): { header: Int32Array; key: string } {
+  let entry = headers.get(plan);
+  if (!entry) {
+    const header = nativeHeader(plan);
+    entry = { header, key: header.join(',') };
+    headers.set(plan, entry);
+  }
+  return entry;
+}
+
+function sampleOf(weight: Float32Array): Float32Array {
+  const count = Math.min(SAMPLES, weight.length);
+  const sample = new Float32Array(count);
+  for (let i = 0; i < count; i++) sample[i] = weight[Math.floor((i * weight.length) / count)]!;
+  return sample;
+}
+
+function sampleMatches(weight: Float32Array, sample: Float32Array): boolean {
+  const count = sample.length;
+  if (count !== Math.min(SAMPLES, weight.length)) return false;
+  for (let i = 0; i < count; i++) {
+    if (!Object.is(sample[i], weight[Math.floor((i * weight.length) / count)])) return false;
+  }
+  return true;
+}
+
+/** Drops the packed copies of a weight array (call after editing it in place). */
+export function forgetPackedWeights(weight: Float32Array): void {
+  packs.delete(weight);
+}
+
+export interface NativeBackendOptions {
+  /** Force a kernel set (tests use this to cover every path); default: the best this CPU supports. */
+  readonly kernelSet?: KernelSetName;
+}
+
+/** The addon and its best kernel set, or why there is none. */
+function resolve(kernelSet: KernelSetName | undefined): { addon: NativeAddon; kernelSet: string; reason: string } | { addon: null; reason: string } {
+  const status = loadAddon();
+  if (!status.addon) return { addon: null, reason: status.reason };
+  let capabilities;
+  try {
+    capabilities = status.addon.capabilities();
+  } catch (error) {
+    return { addon: null, reason: `the addon at ${status.path} does not answer: ${(error as Error).message}` };
+  }
+  const chosen = kernelSet ?? capabilities.kernelSets[0];
+  if (!chosen || !capabilities.kernelSets.includes(chosen)) {
+    return { addon: null, reason: `kernel set ${kernelSet} is not supported by this CPU (supported: ${capabilities.kernelSets.join(', ')})` };
+  }
+  const sanitized = capabilities.sanitized ? ', sanitizer build' : '';
+  return {
+    addon: status.addon, kernelSet: chosen,
+    reason: `addon loaded from ${status.path}; ${chosen} kernels (CPU supports ${capabilities.kernelSets.join(', ')}), ${capabilities.hardwareThreads} hardware threads, ${capabilities.compiler}${sanitized}`,
+  };
+}
+
+const defaultThreads = (): number => Math.max(1, availableParallelism());
+
+/**
+ * @example
+ * const native = createNativeBackend({ kernelSet: 'avx2' });
+ * native.availability().available // → true on an AVX2 machine with the addon built
+ */
+export function createNativeBackend(options: NativeBackendOptions = {}): Backend & { layout(plan: Plan, weight: Float32Array): NativeLayout } {
+  let resolved: ReturnType<typeof resolve> | undefined;
+  const state = () => (resolved ??= resolve(options.kernelSet));
+
+  const packed = (addon: NativeAddon, kernelSet: string, plan: Plan, weight: Float32Array): { handle: NativeHandle; header: Int32Array } => {
+    const { header, key } = headerOf(plan);
+    const cacheKey = `${kernelSet}|${key}`;
+    let perWeight = packs.get(weight);
+    if (!perWeight) {
+      perWeight = new Map();
+      packs.set(weight, perWeight);
+    }
+    let entry = perWeight.get(cacheKey);
+    if (!entry || !sampleMatches(weight, entry.sample)) {
+      entry = { handle: addon.prepare(header, weight, kernelSet), sample: sampleOf(weight) };
+      perWeight.set(cacheKey, entry);
+    }
+    return { handle: entry.handle, header };
+  };
+
+  const run = (args: KernelArgs): void => {
+    const s = state();
+    if (!s.addon) throw new Error(`native backend unavailable: ${s.reason}`);
+    const { handle, header } = packed(s.addon, s.kernelSet, args.plan, args.weight);
+    s.addon.run(handle, header, args.input, args.plan.bias ? args.bias : null, args.output, args.threads ?? defaultThreads());
+  };
+
+  return {
+    name: 'native',
+    availability(): Availability {
+      const s = state();
+      return { available: s.addon !== null, reason: s.reason };
+    },
+    convTranspose: run,
+    conv: run,
+    layout(plan: Plan, weight: Float32Array): NativeLayout {
+      const s = state();
+      if (!s.addon) throw new Error(`native backend unavailable: ${s.reason}`);
+      return s.addon.describe(packed(s.addon, s.kernelSet, plan, weight).handle);
+    },
+  };
+}
+
+export const nativeBackend = createNativeBackend();
+registerBackend(nativeBackend);
