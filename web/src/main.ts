@@ -105,7 +105,7 @@ function layerResults(report: ExplainReport): HTMLElement[] {
     el('div', { class: 'grid2' }, outputSizeCard(report, activePreset), verdictCard(report)),
     phasesCard(report, tapDiagram(report.plan)),
     overlapCard('heatmap-card', 'Overlap heatmap and receptive field', overlap, rf, report.inputShape, state.focus,
-      (focus) => setState({ ...state, focus })),
+      (focus) => { state = { ...state, focus }; history.replaceState(null, '', `${location.pathname}?${stateToQuery(state)}`); }),
     animationCard(report.plan),
     alternativesCard(report, applyAlternative),
   ];

@@ -48,7 +48,7 @@ export function alternativesCard(report: ExplainReport, apply: (alt: Alternative
   const sets = report.alternatives.map((set) => {
     const choices = set.perAxis[0] ?? [];
     return el('div', {},
-      el('h3', { text: `${set.purpose === 'target' ? 'Reach' : 'Keep'} ${times(set.outputShape)} without a checkerboard` }),
+      el('h3', { text: `${set.purpose === 'same size' ? 'Keep' : 'Reach'} ${times(set.outputShape)} without a checkerboard` }),
       choices.length === 0 ? el('p', { text: 'No artifact-free single layer within the search bounds.' }) : el('div', {},
         ...choices.map((alt) => {
           const button = el('button', { class: 'alternative', 'data-kernel': alt.kernel, 'data-stride': alt.stride,

@@ -54,32 +54,44 @@ export function overlapCard(
       heat.append(rect);
     }
   }
-  if (focus && focus[0] < rows && focus[1] < cols) {
-    heat.append(svg('rect', { x: focus[1] * cell, y: focus[0] * cell, width: cell, height: cell, fill: 'none', stroke: '#d0021b', 'stroke-width': 2 }));
-  }
+  // Pointing only moves the highlight and redraws the receptive-field panel; the rest of the page stays put.
+  const highlight = svg('rect', { width: cell, height: cell, fill: 'none', stroke: '#d0021b', 'stroke-width': 2, visibility: 'hidden', 'pointer-events': 'none', id: `${id}-focus` });
+  heat.append(highlight);
+  const fieldSlot = el('div', {});
+  let current: [number, number] | null = null;
+  const show = (cell2: [number, number]): void => {
+    if (current && current[0] === cell2[0] && current[1] === cell2[1]) return;
+    current = cell2;
+    highlight.setAttribute('x', String(cell2[1] * cell));
+    highlight.setAttribute('y', String(cell2[0] * cell));
+    highlight.setAttribute('visibility', 'visible');
+    fieldSlot.replaceChildren(rf ? receptiveFieldPanel(rf, inputShape, cell2) : el('span'));
+    onFocus(cell2);
+  };
+  fieldSlot.append(el('p', { text: rf ? 'Point at an output cell to see its receptive field.' : '' }));
+  if (focus && focus[0] < rows && focus[1] < cols) show(focus);
   const pick = (event: Event): void => {
     const target = event.target as Element;
     const r = target.getAttribute?.('data-r');
     const c = target.getAttribute?.('data-c');
-    if (r !== null && c !== null && r !== undefined && c !== undefined) onFocus([Number(r), Number(c)]);
+    if (r !== null && c !== null && r !== undefined && c !== undefined) show([Number(r), Number(c)]);
   };
   heat.addEventListener('mouseover', pick);
   heat.addEventListener('click', pick);
 
   const legend = el('p', { class: 'legend', text: `Contributions per output: light ${min} … dark ${max}. Interior levels: ${summary.values.join(', ')}.` });
-  const field = rf && focus ? receptiveFieldPanel(rf, inputShape, focus) : el('p', { text: 'Point at an output cell to see its receptive field.' });
 
-  // Keyboard: arrow keys move the focused cell.
+  // Keyboard: arrow keys move the inspected cell.
   const keyboard = el('div', { tabindex: 0, class: 'heatmap-wrap', 'aria-label': 'Overlap heatmap; arrow keys move the inspected output cell' }, heat);
   keyboard.addEventListener('keydown', (event) => {
-    const [r, c] = focus ?? [0, 0];
+    const [r, c] = current ?? [0, 0];
     const moves: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
     const move = moves[event.key];
     if (!move) return;
     event.preventDefault();
-    onFocus([Math.min(rows - 1, Math.max(0, r + move[0])), Math.min(cols - 1, Math.max(0, c + move[1]))]);
+    show([Math.min(rows - 1, Math.max(0, r + move[0])), Math.min(cols - 1, Math.max(0, c + move[1]))]);
   });
-  return card(id, title, el('div', { class: 'grid2' }, keyboard, field), legend);
+  return card(id, title, el('div', { class: 'grid2' }, keyboard, fieldSlot), legend);
 }
 
 function receptiveFieldPanel(rf: ReceptiveField, inputShape: readonly number[], focus: [number, number]): HTMLElement {
