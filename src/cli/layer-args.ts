@@ -1,0 +1,105 @@
+/**
+ * The layer options shared by CLI commands (`--input 32x32 --kernel 3x5 …`), parsed into a canonical LayerSpec.
+ * Sizes accept `N` or `NxM[xL]`; per-axis parameters `3` or `3x5`. When every value is a scalar the layer is 2D
+ * unless `--rank` says otherwise (the shape module applies that rule; we only pass `rank` on).
+ */
+import { type Command, Option } from 'commander';
+import type { LayerSpec, PerAxis, Rank } from '../shape/params.ts';
+import { usageError } from './output.ts';
+
+/** Raw option values as commander hands them over (strings until parsed). */
+export interface LayerArgs {
+  readonly input?: string;
+  readonly kernel?: string;
+  readonly stride?: string;
+  readonly padding?: string;
+  readonly outputPadding?: string;
+  readonly dilation?: string;
+  readonly groups?: string;
+  readonly inChannels?: string;
+  readonly outChannels?: string;
+  readonly batch?: string;
+  readonly rank?: string;
+}
+
+const AXIS_SEPARATOR = /[x×,]/;
+
+/**
+ * Parses `3`, `3x5` or `3x5x7` (also `3,5` or `3×5`) into a number or a per-axis tuple.
+ * @example
+ * parsePerAxis('--kernel', '3x5') // → [3, 5]
+ * parsePerAxis('--stride', '2')   // → 2
+ */
+export function parsePerAxis(option: string, text: string): PerAxis {
+  const parts = text.trim().split(AXIS_SEPARATOR);
+  if (parts.length > 3 || !parts.every((part) => /^-?\d+$/.test(part.trim()))) {
+    throw usageError(option, text, 'is not an integer or per-axis integers (at most 3, joined by x)', `write it as 3 or 3x5, e.g. ${option} 3`);
+  }
+  const values = parts.map((part) => Number(part));
+  return values.length === 1 ? values[0]! : values;
+}
+
+/**
+ * Parses a single integer option such as `--groups 2`.
+ * @example
+ * parseInteger('--groups', '2') // → 2
+ */
+export function parseInteger(option: string, text: string): number {
+  if (!/^-?\d+$/.test(text.trim())) {
+    throw usageError(option, text, 'is not an integer', `write a whole number, e.g. ${option} 1`);
+  }
+  return Number(text);
+}
+
+/** `--rank 1|2|3`: the rank of a layer whose sizes are all scalars. */
+export function parseRank(text: string): Rank {
+  if (!/^[123]$/.test(text.trim())) {
+    throw usageError('--rank', text, 'must be 1, 2 or 3 (spatial axes)', 'use --rank 1 for a 1D layer, 2 for 2D, 3 for 3D');
+  }
+  return Number(text) as Rank;
+}
+
+/** Adds the canonical (PyTorch-meaning) layer options to a command. */
+export function addLayerOptions(command: Command, { inputRequired = true } = {}): Command {
+  const input = new Option('-i, --input <size>', 'spatial input size: N, NxM or NxMxL');
+  if (inputRequired) input.makeOptionMandatory();
+  return command
+    .addOption(input)
+    .requiredOption('-k, --kernel <k>', 'kernel size: 3 or per axis 3x5')
+    .option('-s, --stride <s>', 'stride (default 1)')
+    .option('-p, --padding <p>', 'padding removed from both ends of the output (default 0)')
+    .option('--output-padding <op>', 'extra cells added at the end (default 0; below stride or dilation)')
+    .option('-d, --dilation <d>', 'dilation (default 1)')
+    .option('-g, --groups <g>', 'groups (default 1)')
+    .option('--in-channels <c>', 'input channels (default 1)')
+    .option('--out-channels <c>', 'output channels (default 1)')
+    .option('--batch <n>', 'batch size (default 1)')
+    .option('--rank <r>', 'spatial axes when every size is a single number: 1, 2 or 3 (default 2)');
+}
+
+/**
+ * Turns parsed options into a transposed-convolution LayerSpec; the shape module checks the values.
+ * @example
+ * layerSpecFromArgs({ input: '32', kernel: '7', stride: '2', padding: '3' })
+ * // → { kind: 'convTranspose', input: 32, kernel: 7, stride: 2, padding: 3 }
+ */
+export function layerSpecFromArgs(args: LayerArgs): LayerSpec {
+  const axes = (option: string, text: string | undefined): PerAxis | undefined => (text === undefined ? undefined : parsePerAxis(option, text));
+  const integer = (option: string, text: string | undefined): number | undefined => (text === undefined ? undefined : parseInteger(option, text));
+  const spec: Record<string, unknown> = {
+    kind: 'convTranspose',
+    input: axes('--input', args.input),
+    kernel: axes('--kernel', args.kernel),
+    stride: axes('--stride', args.stride),
+    padding: axes('--padding', args.padding),
+    outputPadding: axes('--output-padding', args.outputPadding),
+    dilation: axes('--dilation', args.dilation),
+    groups: integer('--groups', args.groups),
+    inChannels: integer('--in-channels', args.inChannels),
+    outChannels: integer('--out-channels', args.outChannels),
+    batch: integer('--batch', args.batch),
+    rank: args.rank === undefined ? undefined : parseRank(args.rank),
+  };
+  for (const key of Object.keys(spec)) if (spec[key] === undefined) delete spec[key];
+  return spec as unknown as LayerSpec;
+}
