@@ -60,13 +60,13 @@ for (const rank of [1, 2, 3]) {
       const x = randomTensor(plan.inputShape, layer.seed);
       const w = randomTensor(plan.weightShape, layer.seed + 1);
       const y = randomTensor(plan.outputShape, layer.seed + 2);
-      const convTx = convTranspose(x, w, null, options);
+      const convTx = convTranspose(x, w, null, { ...options, backend: 'reference' });
       // conv pads the input where convT cropped; a negative padEnd (output padding) means conv simply stops early.
       const convOptions = {
         stride: options.stride, dilation: options.dilation, groups: options.groups,
         pads: { begin: plan.axes.map((a) => a.padBegin), end: plan.axes.map((a) => Math.max(a.padEnd, 0)) },
       };
-      const convY = conv(y, w, null, convOptions);
+      const convY = conv(y, w, null, { ...convOptions, backend: 'reference' });
       assert.deepEqual(convY.shape, x.shape);
       const left = dot(convTx.data, y.data);
       const right = dot(x.data, convY.data);

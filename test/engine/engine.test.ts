@@ -1,7 +1,13 @@
 /** The ops' behaviour beyond the random comparisons: batch 0, hand-checkable cases, backends, all ranks. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { conv, convTranspose, getBackend, listBackends, planFromTensors, randomTensor, tensor } from '../../src/engine/index.ts';
+import { conv as convAny, convTranspose as convTransposeAny, getBackend, listBackends, planFromTensors, randomTensor, tensor } from '../../src/engine/index.ts';
+import type { Tensor } from '../../src/engine/index.ts';
+
+// These tests pin the reference backend; the fast backends are compared with it in their own tests.
+type Options = Parameters<typeof convAny>[3];
+const convTranspose = (x: Tensor, w: Tensor, b: Tensor | null, o: Options = {}) => convTransposeAny(x, w, b, { ...o, backend: 'reference' });
+const conv = (x: Tensor, w: Tensor, b: Tensor | null, o: Options = {}) => convAny(x, w, b, { ...o, backend: 'reference' });
 
 test('batch 0 gives an empty result of the right shape (transposed and conv, every rank)', () => {
   for (const rank of [1, 2, 3]) {
@@ -69,4 +75,14 @@ test('planFromTensors reads channels and kernel from the shapes', () => {
   const c = planFromTensors('conv', [1, 6, 9], [4, 3, 3], { groups: 2, bias: false });
   assert.deepEqual([c.inChannels, c.outChannels, c.bias], [6, 4, false]);
   assert.deepEqual(c.outputShape, [1, 4, 7]);
+});
+
+test('every available backend gives batch 0 an empty result of the right shape', () => {
+  for (const { name, available } of listBackends()) {
+    if (!available) continue;
+    const y = convTransposeAny(tensor([0, 2, 5, 4]), randomTensor([2, 3, 3, 3], 1), null, { stride: 2, backend: name });
+    assert.deepEqual(y.shape, [0, 3, 11, 9], name);
+    const z = convAny(tensor([0, 2, 5, 4]), randomTensor([3, 2, 3, 3], 1), null, { backend: name });
+    assert.deepEqual(z.shape, [0, 3, 3, 2], name);
+  }
 });
