@@ -6,7 +6,7 @@
 import { isTconvError } from '../shape/errors.ts';
 import { closeEnough, maxAbsError, relativeL2Error, type BackendChoice } from '../engine/index.ts';
 import { readTestDir, runModel } from '../onnx/index.ts';
-import type { CaseResult, ConformanceOptions, ConformanceReport } from './run.ts';
+import { type CaseResult, type ConformanceOptions, type ConformanceReport, withDetail } from './run.ts';
 
 export { isOnnxTestDir } from '../onnx/test-dir.ts';
 
@@ -55,5 +55,5 @@ export function runOnnxTestDir(path: string, options: ConformanceOptions = {}): 
     });
   }
   const passed = cases.filter((c) => c.passed).length;
-  return { file: path, backend, cases, passed, failed: cases.length - passed };
+  return { file: path, backend, results: cases.map(withDetail), passed, failed: cases.length - passed };
 }

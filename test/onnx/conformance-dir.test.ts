@@ -17,9 +17,9 @@ for (const backend of BACKENDS) {
   test(`the three shared ONNX test directories pass on the ${backend} backend`, async () => {
     for (const name of NAMES) {
       const report = await runConformanceFile(join(SHARED, name), { backend });
-      assert.equal(report.failed, 0, JSON.stringify(report.cases));
+      assert.equal(report.failed, 0, JSON.stringify(report.results));
       assert.equal(report.passed, 1);
-      assert.equal(report.cases[0]!.op, 'model');
+      assert.equal(report.results[0]!.op, 'model');
     }
   });
 }
@@ -37,9 +37,9 @@ test('a wrong stored output is a failed case with the measured error, not an exc
     writeFileSync(join(dir, 'test_data_set_0', 'output_0.pb'), writeTensorProto('3', [1, 4, 20, 12], new Float32Array(960).fill(1)));
     const report = runOnnxTestDir(dir, { backend: 'reference' });
     assert.equal(report.failed, 1);
-    assert.match(report.cases[0]!.reason ?? '', /output differs: relative L2 .* \(limit 1e-5\)/);
+    assert.match(report.results[0]!.reason ?? '', /output differs: relative L2 .* \(limit 1e-5\)/);
     writeFileSync(join(dir, 'test_data_set_0', 'output_0.pb'), writeTensorProto('3', [1, 4, 20, 11], new Float32Array(880)));
-    assert.match(runOnnxTestDir(dir).cases[0]!.reason ?? '', /output shape \[1,4,20,12\] differs from the expected \[1,4,20,11\]/);
+    assert.match(runOnnxTestDir(dir).results[0]!.reason ?? '', /output shape \[1,4,20,12\] differs from the expected \[1,4,20,11\]/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

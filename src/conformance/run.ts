@@ -1,0 +1,164 @@
+/**
+ * The conformance runner: every case of a JSON vector file goes through the conventions (ONNX or PyTorch) and the
+ * engine, and is compared with the expected output (pass: relative L2 < 1e-5 or max |error| ≤ 1e-4). Cases marked
+ * "expect": "failure" pass only when tconv refuses them with a TconvError (its message is recorded).
+ */
+import { readFile } from 'node:fs/promises';
+import { TconvError, isTconvError } from '../shape/errors.ts';
+import { fromOnnx, type OnnxAttributes } from '../shape/conventions/onnx.ts';
+import { fromPytorch } from '../shape/conventions/pytorch.ts';
+import type { LayerSpec } from '../shape/params.ts';
+import { conv, convTranspose, tensor, maxAbsError, relativeL2Error, closeEnough, type BackendChoice, type Tensor } from '../engine/index.ts';
+import { isOnnxTestDir, runOnnxTestDir } from './onnx-dir.ts';
+import { type VectorCase, type VectorFile, type VectorTensor, checkTensor, parseVectorFile, pickTensor } from './vectors.ts';
+
+export interface ConformanceOptions {
+  /** Engine backend (default 'reference': conformance checks arithmetic, not speed). */
+  readonly backend?: BackendChoice;
+}
+
+export interface CaseResult {
+  readonly name: string;
+  /** 'model' for a case of an ONNX test directory (a whole model run, see onnx-dir.ts). */
+  readonly op: 'ConvTranspose' | 'Conv' | 'model';
+  readonly expect: 'success' | 'failure';
+  readonly passed: boolean;
+  /** Output comparison (success cases that ran). */
+  readonly relativeL2?: number;
+  readonly maxAbs?: number;
+  readonly outputShape?: readonly number[];
+  /** The error tconv raised (the refusal of a failure case, or what stopped a success case). */
+  readonly error?: string;
+  /** Why a case failed, in one sentence. */
+  readonly reason?: string;
+  /** One line for a listing: the figures of a pass, the refusal, or the reason of a failure. */
+  readonly detail?: string;
+}
+
+export interface ConformanceReport {
+  readonly file: string;
+  readonly backend: BackendChoice;
+  /** One result per case, in file order. */
+  readonly results: readonly CaseResult[];
+  readonly passed: number;
+  readonly failed: number;
+}
+
+const PYTORCH_KEYS = ['stride', 'padding', 'output_padding', 'outputPadding', 'dilation', 'groups', 'output_size', 'outputSize', 'kernel_size'];
+
+/**
+ * @example
+ * const report = await runConformanceFile('../shared/conformance/onnx-convtranspose-cases.json', { backend: 'reference' });
+ * `${report.passed} passed, ${report.failed} failed` // → '11 passed, 0 failed'
+ */
+export async function runConformanceFile(path: string, options: ConformanceOptions = {}): Promise<ConformanceReport> {
+  // An ONNX test directory (model.onnx + test_data_set_*) instead of a JSON vector file.
+  if (isOnnxTestDir(path)) return runOnnxTestDir(path, options);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new TconvError({
+      code: 'usage', parameter: 'FILE', value: path,
+      rule: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, hint: 'give the path of a JSON vector file',
+    });
+  }
+  return runConformance(parseVectorFile(text, path), path, options);
+}
+
+/** Runs the cases of an already-parsed vector file. */
+export function runConformance(file: VectorFile, name: string, options: ConformanceOptions = {}): ConformanceReport {
+  const backend = options.backend ?? 'reference';
+  const results = file.cases.map((c, i) => withDetail(runCase(c, i, backend)));
+  const passed = results.filter((c) => c.passed).length;
+  return { file: name, backend, results, passed, failed: results.length - passed };
+}
+
+/** One line per case, then "N passed, M failed". */
+export function formatReport(report: ConformanceReport): string {
+  const lines = report.results.map((c) => `${c.passed ? 'pass' : 'FAIL'}  ${c.name}  ${c.detail ?? ''}`.trimEnd());
+  lines.push(`${report.passed} passed, ${report.failed} failed`);
+  return lines.join('\n');
+}
+
+/** Adds the one-line `detail` to a case result. */
+export function withDetail(c: CaseResult): CaseResult {
+  const detail = !c.passed ? c.reason
+    : c.expect === 'failure' ? `refused: ${c.error}`
+    : `rel L2 ${c.relativeL2?.toExponential(1)}, max abs ${c.maxAbs?.toExponential(1)}`;
+  return { ...c, detail };
+}
+
+function runCase(c: VectorCase, index: number, backend: BackendChoice): CaseResult {
+  const name = typeof c?.name === 'string' ? c.name : `case ${index}`;
+  const op = c?.op === 'Conv' ? 'Conv' : 'ConvTranspose';
+  const expect = c?.expect === 'failure' ? 'failure' : 'success';
+  const base = { name, op, expect } as const;
+  let output: Tensor;
+  try {
+    if (c?.op !== undefined && c.op !== 'Conv' && c.op !== 'ConvTranspose') {
+      throw new TconvError({ code: 'unsupported', parameter: `${name}.op`, value: c.op, rule: 'must be "ConvTranspose" or "Conv"', hint: 'tconv runs transposed and ordinary convolutions' });
+    }
+    output = execute(c, name, op, backend);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (expect === 'failure') {
+      return isTconvError(error)
+        ? { ...base, passed: true, error: message }
+        : { ...base, passed: false, error: message, reason: `refused, but not with a clear TconvError: ${message}` };
+    }
+    return { ...base, passed: false, error: message, reason: `expected a result, got an error: ${message}` };
+  }
+  if (expect === 'failure') {
+    return { ...base, passed: false, outputShape: output.shape, reason: `expected a refusal (${c.error ?? 'failure'}), but tconv computed an output of shape ${JSON.stringify(output.shape)}` };
+  }
+  let expected: VectorTensor;
+  try {
+    expected = checkTensor(name, 'outputs.Y', pickTensor(c.outputs, 'output'));
+  } catch (error) {
+    return { ...base, passed: false, reason: (error as Error).message };
+  }
+  const shapeOk = expected.shape.length === output.shape.length && expected.shape.every((d, i) => d === output.shape[i]);
+  if (!shapeOk) {
+    return { ...base, passed: false, outputShape: output.shape, reason: `output shape ${JSON.stringify(output.shape)} differs from the expected ${JSON.stringify(expected.shape)}` };
+  }
+  const relativeL2 = relativeL2Error(output.data, expected.data);
+  const maxAbs = maxAbsError(output.data, expected.data);
+  const passed = closeEnough(output.data, expected.data);
+  return {
+    ...base, passed, relativeL2, maxAbs, outputShape: output.shape,
+    ...(passed ? {} : { reason: `output differs: relative L2 ${relativeL2.toExponential(2)} (limit 1e-5), max abs ${maxAbs.toExponential(2)} (limit 1e-4)` }),
+  };
+}
+
+function execute(c: VectorCase, name: string, op: 'ConvTranspose' | 'Conv', backend: BackendChoice): Tensor {
+  const x = checkTensor(name, 'inputs.X', pickTensor(c.inputs, 'input'));
+  const w = checkTensor(name, 'inputs.W', pickTensor(c.inputs, 'weight'));
+  const b = pickTensor(c.inputs, 'bias');
+  const spec = specOf(c, op, x, w);
+  const options = {
+    stride: spec.stride, dilation: spec.dilation, groups: spec.groups, padding: spec.padding, pads: spec.pads,
+    outputPadding: spec.outputPadding, backend,
+  };
+  const run = op === 'Conv' ? conv : convTranspose;
+  return run(tensor(x.shape, x.data), tensor(w.shape, w.data), b ? tensor(b.shape, checkTensor(name, 'inputs.B', b).data) : null, options);
+}
+
+/** The layer of a case: PyTorch attribute names go through fromPytorch, everything else through fromOnnx. */
+function specOf(c: VectorCase, op: 'ConvTranspose' | 'Conv', x: VectorTensor, w: VectorTensor): LayerSpec {
+  const attributes = c.attributes ?? {};
+  const keys = Object.keys(attributes);
+  if (keys.length > 0 && keys.every((k) => PYTORCH_KEYS.includes(k))) {
+    const a = attributes as Record<string, never>;
+    const layer = fromPytorch({
+      kernel: w.shape.slice(2), stride: a.stride, padding: a.padding, outputPadding: a.output_padding ?? a.outputPadding,
+      dilation: a.dilation, groups: a.groups, outputSize: a.output_size ?? a.outputSize, input: x.shape.slice(2),
+    });
+    if (op === 'Conv') {
+      const { outputPadding: _unused, ...rest } = layer;
+      return { kind: 'conv', input: x.shape.slice(2), ...rest };
+    }
+    return { kind: 'convTranspose', input: x.shape.slice(2), ...layer };
+  }
+  return fromOnnx({ op, attributes: attributes as OnnxAttributes, inputShape: x.shape, weightShape: w.shape });
+}
