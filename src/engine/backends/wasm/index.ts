@@ -16,9 +16,13 @@ import { type Runtime, getRuntime, initWasm, unavailableReason } from './runtime
 
 export { initWasm };
 
-/** Below this many FLOPs per thread, waking another thread costs more than it saves. */
-const MIN_FLOPS_PER_THREAD = 4e6;
 const MAX_THREADS = 64;
+
+/** Knobs for tests: `minFlopsPerThread` 0 makes even tiny layers use every requested thread. */
+export const wasmTuning = {
+  /** Below this many FLOPs per thread, waking another thread costs more than it saves. */
+  minFlopsPerThread: 4e6,
+};
 
 /** os.availableParallelism() in Node, navigator.hardwareConcurrency in browsers. */
 export function defaultThreads(): number {
@@ -51,11 +55,11 @@ function scratchFor(rt: Runtime, bytes: number): number {
 }
 
 /** Bytes of the most recent call's workspaces and of the whole scratch block (for the bench's memory report). */
-export const lastCall = { workspaceBytes: 0, scratchBytes: 0, threads: 1 };
+export const lastCall = { workspaceBytes: 0, scratchBytes: 0, threads: 1, items: 0, callerItems: 0 };
 
 function resolveThreads(rt: Runtime, plan: Plan, requested: number | undefined): number {
   let threads = Math.max(1, Math.min(MAX_THREADS, Math.floor(requested ?? defaultThreads())));
-  threads = Math.min(threads, Math.max(1, Math.floor(plan.flops / MIN_FLOPS_PER_THREAD)));
+  threads = Math.min(threads, Math.max(1, Math.floor(plan.flops / Math.max(1, wasmTuning.minFlopsPerThread))));
   if (threads > 1 && !(rt.pool && rt.pool.ensure(threads))) threads = 1;
   return threads;
 }
@@ -140,12 +144,13 @@ function run(args: KernelArgs): void {
   i32[h + L.H_NC] = problem.nc;
   i32[h + L.H_BATCH_INNER] = problem.batchInner ? 1 : 0;
 
-  if (threads > 1) rt.pool!.run(rt.work);
-  else rt.work(HEADER_PTR, 0);
+  const callerItems = threads > 1 ? rt.pool!.run(rt.work) : rt.work(HEADER_PTR, 0);
   output.set(new Float32Array(rt.memory.buffer, outputPtr, output.length));
   lastCall.workspaceBytes = threads * wsBytes;
   lastCall.scratchBytes = total;
   lastCall.threads = threads;
+  lastCall.items = problem.items.length / L.ITEM_INTS;
+  lastCall.callerItems = callerItems;
 }
 
 export const wasmBackend: Backend = {

@@ -69,13 +69,16 @@ export class ThreadPool {
     return true;
   }
 
-  /** Runs the call whose header is written: wakes the workers, works, waits for every item and every worker. */
-  run(work: (header: number, tid: number) => number): void {
+  /**
+   * Runs the call whose header is written: wakes the workers, works, waits for every item and every worker.
+   * Returns how many items the calling thread ran itself.
+   */
+  run(work: (header: number, tid: number) => number): number {
     const words = this.words;
     Atomics.store(words, CONTROL.running, 1);
     Atomics.add(words, CONTROL.generation, 1);
     Atomics.notify(words, CONTROL.generation);
-    work(HEADER_PTR, 0);
+    const mine = work(HEADER_PTR, 0);
     const count = Atomics.load(words, COUNT_INDEX);
     for (let done = Atomics.load(words, DONE_INDEX); done < count; done = Atomics.load(words, DONE_INDEX)) {
       Atomics.wait(words, DONE_INDEX, done, 100);
@@ -84,6 +87,7 @@ export class ThreadPool {
     for (let a = Atomics.load(words, CONTROL.active); a > 0; a = Atomics.load(words, CONTROL.active)) {
       Atomics.wait(words, CONTROL.active, a, 100);
     }
+    return mine;
   }
 
   /** Stops every worker (tests and long-lived hosts that want to free them). */

@@ -1,0 +1,147 @@
+/**
+ * The wasm backend against the float64 reference on fresh random configurations (1D/2D/3D, stride, asymmetric pads
+ * and output padding = negative padEnd, dilation with holes, groups, bias or none, batch incl. ≥ 8 where columns
+ * are ordered batch-inner), plus chosen shapes for tile remainders (M not a multiple of 4, columns not a multiple
+ * of 8), k < s, k = s, k not divisible by s, 1×1 inputs and K longer than one chunk. One and two threads; output
+ * buffers poisoned with NaN before every run. Replay with TCONV_SEED=<seed>.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { referenceBackend } from '../../src/engine/backends/reference.ts';
+import { wasmBackend, wasmTuning } from '../../src/engine/backends/wasm/index.ts';
+import { getRuntime } from '../../src/engine/backends/wasm/runtime.ts';
+import { convTranspose, conv } from '../../src/engine/index.ts';
+import { planLayer, type Plan } from '../../src/shape/plan.ts';
+import type { LayerSpec } from '../../src/shape/params.ts';
+import { createRng, type Rng } from '../../src/tensor/rng.ts';
+import { randomTensor } from '../../src/tensor/random.ts';
+import { relativeL2Error } from '../../src/tensor/compare.ts';
+import { planOf, randomLayer, runSeed } from '../helpers/random-layer.ts';
+
+const seed = runSeed();
+const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+// Tiny test layers would otherwise run on one thread only.
+wasmTuning.minFlopsPerThread = 0;
+after(() => getRuntime().pool?.close());
+
+function randomArray(rng: Rng, length: number): Float32Array {
+  const data = new Float32Array(length);
+  for (let i = 0; i < length; i++) data[i] = rng.uniform(-1, 1);
+  return data;
+}
+
+/** Reference vs wasm at 1 and 2 threads, NaN-poisoned outputs, twice each (the second call hits the caches). */
+function check(plan: Plan, rng: Rng, where: string): void {
+  const input = randomArray(rng, size(plan.inputShape));
+  const weight = randomArray(rng, size(plan.weightShape));
+  const bias = plan.bias ? randomArray(rng, plan.outChannels) : null;
+  const expected = new Float32Array(size(plan.outputShape));
+  const run = plan.kind === 'convTranspose' ? 'convTranspose' : 'conv';
+  referenceBackend[run]({ plan, input, weight, bias, output: expected });
+  for (const threads of [1, 2, 2]) {
+    const output = new Float32Array(expected.length).fill(Number.NaN);
+    wasmBackend[run]({ plan, input, weight, bias, output, threads });
+    const rel = relativeL2Error(output, expected);
+    assert.ok(rel < 1e-5, `${threads} thread(s): relative L2 ${rel}, ${where} (TCONV_SEED=${seed})`);
+  }
+}
+
+const describe = (spec: object) => JSON.stringify(spec);
+
+test('random transposed convolutions, 1D/2D/3D, every parameter, batch up to 9', () => {
+  const rng = createRng(seed);
+  for (const rank of [1, 2, 3] as const) {
+    for (let i = 0; i < 40; i++) {
+      const layer = randomLayer(rng, rank, { batch: rng.next() < 0.2 ? 9 : undefined });
+      const plan = planOf(layer);
+      const withBias = rng.next() < 0.7 ? plan : planLayer({ kind: 'convTranspose', input: layer.input, batch: layer.batch,
+        inChannels: layer.inChannels, outChannels: layer.outChannels, kernel: layer.kernel, stride: layer.stride,
+        dilation: layer.dilation, groups: layer.groups, pads: { begin: layer.begin, end: layer.end },
+        outputPadding: layer.outputPadding, bias: false });
+      check(withBias, rng, describe(layer));
+    }
+  }
+});
+
+test('random ordinary convolutions, 1D/2D/3D, stride, padding, dilation, groups, batch', () => {
+  const rng = createRng(seed + 1);
+  for (const rank of [1, 2, 3] as const) {
+    let made = 0;
+    while (made < 30) {
+      const groups = [1, 1, 2, 3][rng.int(0, 3)]!;
+      const axis = () => ({ input: rng.int(1, rank === 3 ? 6 : 12), kernel: rng.int(1, 4), stride: rng.int(1, 3), dilation: rng.int(1, 2), padding: rng.int(0, 2) });
+      const axes = Array.from({ length: rank }, axis);
+      const spec: LayerSpec = {
+        kind: 'conv', batch: [1, 2, 9][rng.int(0, 2)], inChannels: groups * rng.int(1, 5), outChannels: groups * rng.int(1, 6), groups,
+        input: axes.map((a) => a.input), kernel: axes.map((a) => a.kernel), stride: axes.map((a) => a.stride),
+        dilation: axes.map((a) => a.dilation), padding: axes.map((a) => a.padding), bias: rng.next() < 0.7,
+      };
+      let plan: Plan;
+      try {
+        plan = planLayer(spec);
+      } catch {
+        continue;
+      }
+      check(plan, rng, describe(spec));
+      made++;
+    }
+  }
+});
+
+test('chosen shapes: tile remainders, k < s, k = s, k mod s ≠ 0, 1×1 inputs, holes, long K, prime sizes', () => {
+  const rng = createRng(seed + 2);
+  const cases: LayerSpec[] = [
+    // M = 5, 7, 13 (remainders of the 4-row tile); prime positions (column remainders of 8).
+    { kind: 'convTranspose', input: [13, 7], inChannels: 3, outChannels: 5, kernel: 3, stride: 2, padding: 1, outputPadding: 1 },
+    { kind: 'convTranspose', input: [11], inChannels: 7, outChannels: 13, kernel: 5, stride: 3, padding: 2 },
+    // k < s (empty phases are holes: bias only), k = s, k not divisible by s.
+    { kind: 'convTranspose', input: [5, 6], inChannels: 4, outChannels: 3, kernel: 2, stride: 3 },
+    { kind: 'convTranspose', input: [6, 5], inChannels: 4, outChannels: 6, kernel: [4, 2], stride: [4, 2] },
+    { kind: 'convTranspose', input: [7, 7], inChannels: 2, outChannels: 3, kernel: 7, stride: 3, padding: 3, outputPadding: 2 },
+    // gcd(d, s) > 1: whole phases without taps.
+    { kind: 'convTranspose', input: [9, 4], inChannels: 3, outChannels: 2, kernel: 3, stride: 2, dilation: 2, outputPadding: 1 },
+    // 1×1 input, batch ≥ 8 (batch-inner columns, one live tap per sliver), as in DCGAN's first layer.
+    { kind: 'convTranspose', input: [1, 1], batch: 10, inChannels: 9, outChannels: 6, kernel: 4, stride: 1 },
+    // Batch ≥ 8 with small phases and padding (batch-inner with partial taps at borders).
+    { kind: 'convTranspose', input: [3, 5], batch: 11, inChannels: 5, outChannels: 7, kernel: 4, stride: 2, padding: 1 },
+    // K = Cin·taps > 2048 (split into chunks, output accumulated), and Cin/groups > 2048 (one tap sliced).
+    { kind: 'convTranspose', input: [3, 3], inChannels: 600, outChannels: 5, kernel: 4, stride: 2, padding: 1 },
+    { kind: 'convTranspose', input: [5], inChannels: 2100, outChannels: 3, kernel: 1, stride: 1 },
+    { kind: 'conv', input: [4, 4], inChannels: 300, outChannels: 6, kernel: 3, padding: 1 },
+    // Depthwise and grouped 3D.
+    { kind: 'convTranspose', input: [9, 10], inChannels: 6, outChannels: 6, groups: 6, kernel: 4, stride: 2, padding: 1 },
+    { kind: 'convTranspose', input: [3, 4, 5], batch: 2, inChannels: 4, outChannels: 6, groups: 2, kernel: [2, 3, 2], stride: [2, 1, 3], dilation: [1, 2, 1], padding: [0, 1, 1] },
+    // Negative crop: padEnd below zero beyond output padding (ONNX pads with output_padding).
+    { kind: 'convTranspose', input: [4, 3], inChannels: 2, outChannels: 3, kernel: 3, stride: 2, pads: { begin: [0, 2], end: [1, 0] }, outputPadding: [1, 1] },
+    // Strided conv with padding and dilation.
+    { kind: 'conv', input: [17, 13], batch: 3, inChannels: 5, outChannels: 9, kernel: 3, stride: 2, dilation: 2, padding: 2, groups: 1 },
+  ];
+  for (const spec of cases) check(planLayer(spec), rng, describe(spec));
+});
+
+test('works through the engine API with backend "wasm", and on an empty batch', () => {
+  const x = randomTensor([2, 4, 5, 5], 1);
+  const w = randomTensor([4, 3, 3, 3], 2);
+  const b = randomTensor([3], 3);
+  const options = { stride: 2, padding: 1, outputPadding: 1 };
+  const ref = convTranspose(x, w, b, { ...options, backend: 'reference' });
+  const got = convTranspose(x, w, b, { ...options, backend: 'wasm', threads: 2 });
+  assert.deepEqual(got.shape, ref.shape);
+  assert.ok(relativeL2Error(got.data, ref.data) < 1e-5);
+  const cw = randomTensor([3, 4, 3, 3], 4);
+  const cref = conv(x, cw, b, { padding: 1, backend: 'reference' });
+  assert.ok(relativeL2Error(conv(x, cw, b, { padding: 1, backend: 'wasm' }).data, cref.data) < 1e-5);
+  const empty = convTranspose(randomTensor([0, 4, 5, 5], 1), w, b, { ...options, backend: 'wasm' });
+  assert.deepEqual(empty.shape, [0, 3, 10, 10]);
+});
+
+test('weights changed in place are packed again', () => {
+  const x = randomTensor([1, 3, 6, 6], 1);
+  const w = randomTensor([3, 2, 3, 3], 2);
+  const before = convTranspose(x, w, null, { stride: 2, backend: 'wasm' });
+  w.data.set(randomTensor([3, 2, 3, 3], 9).data);
+  const ref = convTranspose(x, w, null, { stride: 2, backend: 'reference' });
+  const after = convTranspose(x, w, null, { stride: 2, backend: 'wasm' });
+  assert.ok(relativeL2Error(after.data, ref.data) < 1e-5);
+  assert.ok(relativeL2Error(before.data, ref.data) > 1e-2);
+});
