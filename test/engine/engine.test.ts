@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { conv as convAny, convTranspose as convTransposeAny, getBackend, listBackends, planFromTensors, randomTensor, tensor } from '../../src/engine/index.ts';
 import type { Tensor } from '../../src/engine/index.ts';
+import { referenceBackend } from '../../src/engine/backends/reference.ts';
 
 // These tests pin the reference backend; the fast backends are compared with it in their own tests.
 type Options = Parameters<typeof convAny>[3];
@@ -84,5 +85,18 @@ test('every available backend gives batch 0 an empty result of the right shape',
     assert.deepEqual(y.shape, [0, 3, 11, 9], name);
     const z = convAny(tensor([0, 2, 5, 4]), randomTensor([3, 2, 3, 3], 1), null, { backend: name });
     assert.deepEqual(z.shape, [0, 3, 3, 2], name);
+  }
+});
+
+test('the reference backend writes every output element (poisoned buffer), holes and extra cells included', () => {
+  for (const kind of ['convTranspose', 'conv'] as const) {
+    // k2 s2 d2 (holes) with output padding 1 (extra cells) for the transposed case; strided, padded conv otherwise.
+    const options = kind === 'convTranspose' ? { stride: 2, dilation: 2, outputPadding: 1 } : { stride: 2, padding: 2 };
+    const weightShape = kind === 'convTranspose' ? [2, 3, 2, 2] : [3, 2, 2, 2];
+    const plan = planFromTensors(kind, [2, 2, 3, 4], weightShape, options);
+    const output = new Float32Array(plan.outputShape.reduce((a, b) => a * b, 1)).fill(Number.NaN);
+    const args = { plan, input: randomTensor(plan.inputShape, 1).data, weight: randomTensor(plan.weightShape, 2).data, bias: randomTensor([3], 3).data, output };
+    referenceBackend[kind](args);
+    assert.ok(output.every((v) => Number.isFinite(v)), `${kind}: unwritten elements`);
   }
 });
