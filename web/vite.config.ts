@@ -7,11 +7,17 @@ import { defineConfig } from 'vite';
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
+// Cross-origin isolation lets the engine use SharedArrayBuffer (WebAssembly threads) in the browser.
+const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 export default defineConfig({
   root: here('.'),
+  resolve: {
+    alias: [{ find: /^.*\/backends\/native\/index\.ts$/, replacement: here('src/stubs/native-backend.ts') }],
+  },
   base: './',
   build: { outDir: here('../dist/web'), emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 2000 },
   worker: { format: 'es' },
-  server: { host: '127.0.0.1', fs: { allow: [here('..')] } },
-  preview: { host: '127.0.0.1' },
+  server: { host: '127.0.0.1', headers: isolation, fs: { allow: [here('..')] } },
+  preview: { host: '127.0.0.1', headers: isolation },
 });

@@ -9,6 +9,7 @@ import type { Page } from 'playwright-core';
 import { explainLayer } from '../../src/analysis/explain.ts';
 import { layerOverlap, overlapMap } from '../../src/analysis/overlap.ts';
 import { receptiveField, receptiveFieldAt } from '../../src/analysis/receptive-field.ts';
+import { artifactImage } from '../../src/analysis/stack-run.ts';
 import { planLayer } from '../../src/shape/plan.ts';
 import { type Explorer, startExplorer } from './browser.ts';
 
@@ -147,6 +148,19 @@ describe('explorer', () => {
     assert.match(await text('#stack-verdict'), /uneven/);
     await page.click('text=+ transposed conv');
     await page.waitForFunction(() => (document.querySelector('#stack-flow')?.textContent ?? '').endsWith('32×32'));
+  });
+
+  test('the engine worker draws the artifact image and runs the sample image through the stack', async () => {
+    const even = { input: 8, rank: 2 as const, channels: 1, layers: [{ kind: 'convTranspose' as const, kernel: 4, stride: 2, padding: 1, outChannels: 1 }, { kind: 'convTranspose' as const, kernel: 4, stride: 2, padding: 1, outChannels: 1 }] };
+    const uneven = { ...even, layers: even.layers.map((l) => ({ ...l, kernel: 3, outputPadding: 1 })) };
+    for (const [query, spec] of [['?i=8&stack=t4.2.1.0,t4.2.1.0', even], ['?i=8&stack=t3.2.1.1,t3.2.1.1', uneven]] as const) {
+      await open(query);
+      await page.waitForSelector('#artifact-canvas[data-done]', { timeout: 20_000 });
+      await page.waitForSelector('#image-canvas[data-done]', { timeout: 20_000 });
+      const expected = artifactImage(spec, 1).interiorSpread < 1e-4;
+      assert.equal(await page.getAttribute('#artifact-canvas', 'data-flat'), String(expected), query);
+      assert.equal(await page.$eval('#image-canvas', (c) => `${(c as HTMLCanvasElement).width}×${(c as HTMLCanvasElement).height}`), '32×32');
+    }
   });
 
   test('a screenshot of the page shows the heatmap', async () => {
