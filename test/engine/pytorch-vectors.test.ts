@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { conv, convTranspose, tensor, closeEnough, relativeL2Error, maxAbsError, type Tensor } from '../../src/engine/index.ts';
+import { conv, convTranspose, listBackends, tensor, closeEnough, relativeL2Error, maxAbsError, type Tensor } from '../../src/engine/index.ts';
 import { TconvError } from '../../src/shape/errors.ts';
 import { fromOnnx, type OnnxAttributes } from '../../src/shape/conventions/onnx.ts';
 
@@ -25,9 +25,9 @@ interface VectorCase {
 const DIR = new URL('../fixtures/pytorch/', import.meta.url).pathname;
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
 
-function run(c: VectorCase): Tensor {
+function run(c: VectorCase, backend: 'reference' | 'wasm' | 'native' = 'reference'): Tensor {
   const spec = fromOnnx({ op: c.op, attributes: c.attributes, inputShape: c.inputs.X.shape, weightShape: c.inputs.W.shape });
-  const options = { stride: spec.stride, dilation: spec.dilation, groups: spec.groups, pads: spec.pads, outputPadding: spec.outputPadding, backend: 'reference' as const };
+  const options = { stride: spec.stride, dilation: spec.dilation, groups: spec.groups, pads: spec.pads, outputPadding: spec.outputPadding, backend };
   const x = tensor(c.inputs.X.shape, c.inputs.X.data);
   const w = tensor(c.inputs.W.shape, c.inputs.W.data);
   const b = c.inputs.B ? tensor(c.inputs.B.shape, c.inputs.B.data) : null;
@@ -75,3 +75,16 @@ for (const file of files) {
     }
   });
 }
+
+test('every other available backend matches the PyTorch vectors too', () => {
+  for (const { name, available } of listBackends()) {
+    if (!available || name === 'reference') continue;
+    for (const file of files) {
+      for (const c of (JSON.parse(readFileSync(join(DIR, file), 'utf8')) as { cases: VectorCase[] }).cases) {
+        if (c.expect === 'failure') continue;
+        const y = run(c, name);
+        assert.ok(closeEnough(y.data, c.outputs!.Y.data), `${name}, ${c.name}: relative L2 ${relativeL2Error(y.data, c.outputs!.Y.data)}`);
+      }
+    }
+  }
+});
