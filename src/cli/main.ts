@@ -7,9 +7,11 @@ import { EXIT, commanderUsageData, printJson, reportError } from './output.ts';
 import { register as registerShape } from './commands/shape.ts';
 import { register as registerExplain } from './commands/explain.ts';
 import { register as registerSolve } from './commands/solve.ts';
+import { register as registerConformance } from './commands/conformance.ts';
 import { register as registerRun } from './commands/run.ts';
+import { register as registerLint } from './commands/lint.ts';
 
-const COMMANDS: readonly ((program: Command) => void)[] = [registerShape, registerExplain, registerSolve, registerRun];
+const COMMANDS: readonly ((program: Command) => void)[] = [registerShape, registerExplain, registerSolve, registerConformance, registerRun, registerLint];
 
 /** Builds the program; settings made here are inherited by every command registered afterwards. */
 export function createProgram(): Command {

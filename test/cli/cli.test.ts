@@ -3,7 +3,10 @@
  * Expected values come from the library itself (plan, overlap, solve), never from hand-typed guesses.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
 import { layerOverlap } from '../../src/analysis/overlap.ts';
 import { solve } from '../../src/shape/inverse.ts';
 import { polyphase } from '../../src/shape/phases.ts';
@@ -106,7 +109,7 @@ describe('tconv --help', () => {
   test('the program lists its commands', () => {
     const result = runCli('--help');
     assert.equal(result.status, 0);
-    for (const name of ['shape', 'explain', 'solve']) assert.match(result.stdout, new RegExp(`\\n\\s+${name}\\b`));
+    for (const name of ['shape', 'explain', 'solve', 'conformance']) assert.match(result.stdout, new RegExp(`\\n\\s+${name}\\b`));
   });
 
   test('each command documents its options', () => {
@@ -149,5 +152,40 @@ describe('tconv shape', () => {
     const result = runCli('shape', '--convention', 'onnx', '-i', '3x3', '-k', '3', '-s', '3x2', '--output-shape', '10x8');
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /input 3×3 → output 10×8/);
+  });
+});
+
+describe('tconv conformance', () => {
+  // A tiny vector file: y = 2·x through a 1-tap kernel, a case that must be refused, and (optionally) a wrong one.
+  const tensor1d = (data: number[]) => ({ shape: [1, 1, data.length], data });
+  const cases = [
+    { name: 'scale_by_two', attributes: { kernel_shape: [1] }, inputs: { X: tensor1d([1, 2]), W: tensor1d([2]) }, outputs: { Y: tensor1d([2, 4]) } },
+    { name: 'output_padding_too_large', attributes: { output_padding: [1] }, inputs: { X: tensor1d([1, 2]), W: tensor1d([2]) }, expect: 'failure', error: 'output_padding must be smaller than stride' },
+  ];
+  const wrong = { ...cases[0], name: 'wrong_expectation', outputs: { Y: tensor1d([2, 5]) } };
+  const dir = mkdtempSync(join(tmpdir(), 'tconv-cli-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, content: unknown): string => {
+    const path = join(dir, name);
+    writeFileSync(path, JSON.stringify(content));
+    return path;
+  };
+
+  test('all cases pass: per-case lines, the summary line last, exit 0', () => {
+    const result = runCli('conformance', write('good.json', { cases }));
+    assert.equal(result.status, 0, result.stdout + result.stderr);
+    const lines = result.stdout.trimEnd().split('\n');
+    assert.match(lines[0]!, /^pass\s+scale_by_two/);
+    assert.match(lines[1]!, /^pass\s+output_padding_too_large\s+refused: /);
+    assert.equal(lines.at(-1), '2 passed, 0 failed');
+  });
+
+  test('a failing case is listed and the exit status is 1', () => {
+    const result = runCli('conformance', '--quiet', write('bad.json', { cases: [...cases, wrong] }));
+    assert.equal(result.status, 1, result.stdout + result.stderr);
+    const lines = result.stdout.trimEnd().split('\n');
+    assert.deepEqual(lines.map((line) => line.split(/\s+/)[0]), ['FAIL', '2']);
+    assert.match(lines[0]!, /wrong_expectation/);
+    assert.equal(lines.at(-1), '2 passed, 1 failed');
   });
 });

@@ -1,0 +1,59 @@
+/**
+ * `tconv conformance FILE…`: runs every case of JSON vector files (format in ../shared/README.md) and ends with
+ * the line `N passed, M failed`; exit status 0 only when every case passes. src/conformance/run.ts does the work.
+ */
+import type { Command } from 'commander';
+import { runConformanceFile } from '../../conformance/run.ts';
+import { BACKEND_NAMES, type BackendChoice, getBackend } from '../../engine/index.ts';
+import { EXIT, printJson, printLines, usageError } from '../output.ts';
+
+interface ConformanceArgs {
+  readonly backend: string;
+  readonly json?: boolean;
+  readonly quiet?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('conformance')
+    .summary('run conformance vector files; ends with "N passed, M failed"')
+    .description('Run every case of one or more JSON vector files (ONNX ConvTranspose cases, PyTorch golden vectors): '
+      + 'success cases must match within tolerance, failure cases must be refused with a clear error.')
+    .argument('<files...>', 'JSON vector files')
+    .option('-b, --backend <name>', 'engine backend: auto, reference, wasm or native', 'reference')
+    .option('-q, --quiet', 'print failing cases and the summary only')
+    .option('--json', 'print the reports as JSON')
+    .addHelpText('after', '\nExample:\n  tconv conformance ../shared/conformance/onnx-convtranspose-cases.json')
+    .action(async (files: string[], args: ConformanceArgs) => {
+      const backend = parseBackend(args.backend);
+      const reports = [];
+      for (const file of files) reports.push(await runConformanceFile(file, { backend }));
+      const passed = reports.reduce((sum, report) => sum + report.passed, 0);
+      const failed = reports.reduce((sum, report) => sum + report.failed, 0);
+      if (args.json) {
+        printJson({ files: reports, passed, failed });
+      } else {
+        // Several files: a header per file and indented cases, so the final line sums them all.
+        const indent = files.length > 1 ? '  ' : '';
+        for (const [i, report] of reports.entries()) {
+          if (indent) printLines(`${files[i]}:`);
+          for (const result of report.results) {
+            if (args.quiet && result.passed) continue;
+            printLines(`${indent}${result.passed ? 'pass' : 'FAIL'}  ${result.name}${result.detail ? `  ${result.detail}` : ''}`);
+          }
+        }
+        printLines(`${passed} passed, ${failed} failed`);
+      }
+      process.exitCode = failed === 0 ? EXIT.ok : EXIT.failure;
+    });
+}
+
+/** The backend to run on; an unknown or unavailable one stops the command before any case runs. */
+function parseBackend(name: string): BackendChoice {
+  const choices: readonly string[] = ['auto', ...BACKEND_NAMES];
+  if (!choices.includes(name)) {
+    throw usageError('--backend', name, `is not a backend (known: ${choices.join(', ')})`, 'use --backend reference, or auto for the fastest available');
+  }
+  getBackend(name as BackendChoice); // throws a TconvError naming why the backend cannot run here
+  return name as BackendChoice;
+}
