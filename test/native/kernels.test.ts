@@ -1,0 +1,131 @@
+/**
+ * The native backend against the float64 reference, on fresh random configurations: 1D/2D/3D, stride, asymmetric
+ * pads and output padding (negative padEnd), dilation with holes, groups, bias or none, batch, with every kernel set
+ * the CPU supports (AVX-512, AVX2, portable), one and two threads, and NaN-poisoned outputs so an unwritten element
+ * fails. Sizes also hit the tile remainders (output channels not a multiple of the row block, positions not a
+ * multiple of the column block, reductions longer than one packed chunk). Replay with TCONV_SEED=<seed>.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { referenceBackend } from '../../src/engine/backends/reference.ts';
+import { createNativeBackend, forgetPackedWeights } from '../../src/engine/backends/native/index.ts';
+import { planLayer, type Plan } from '../../src/shape/plan.ts';
+import type { LayerSpec } from '../../src/shape/params.ts';
+import { createRng, type Rng } from '../../src/tensor/rng.ts';
+import { relativeL2Error } from '../../src/tensor/compare.ts';
+import { planOf, randomLayer, runSeed } from '../helpers/random-layer.ts';
+import { kernelSets, skipReason } from './native-support.ts';
+
+const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+function randomArray(rng: Rng, length: number): Float32Array {
+  const data = new Float32Array(length);
+  for (let i = 0; i < length; i++) data[i] = rng.uniform(-1, 1);
+  return data;
+}
+
+/** Runs the plan on the reference and on `kernelSet` with 1 and 2 threads; returns the worst relative L2. */
+function compare(plan: Plan, rng: Rng, kernelSet: (typeof kernelSets)[number], where: string): void {
+  const input = randomArray(rng, size(plan.inputShape));
+  const weight = randomArray(rng, size(plan.weightShape));
+  const bias = plan.bias ? randomArray(rng, plan.outChannels) : null;
+  const expected = new Float32Array(size(plan.outputShape));
+  const run = plan.kind === 'convTranspose' ? 'convTranspose' : 'conv';
+  referenceBackend[run]({ plan, input, weight, bias, output: expected });
+  const native = createNativeBackend({ kernelSet });
+  for (const threads of [1, 2]) {
+    const output = new Float32Array(expected.length).fill(Number.NaN);
+    native[run]({ plan, input, weight, bias, output, threads });
+    const rel = relativeL2Error(output, expected);
+    assert.ok(rel < 1e-5, `${kernelSet}, ${threads} thread(s): relative L2 ${rel}, ${where}`);
+  }
+}
+
+for (const rank of [1, 2, 3] as const) {
+  test(`native convTranspose = reference on random ${rank}D configurations, every kernel set, 1 and 2 threads`, { skip: skipReason }, () => {
+    const seed = runSeed();
+    const rng = createRng(seed);
+    for (let c = 0; c < 60; c++) {
+      const layer = randomLayer(rng, rank);
+      const plan = planOf(layer);
+      const withBias = rng.next() < 0.5 ? plan : planLayer({ ...specOf(layer), bias: false });
+      for (const kernelSet of kernelSets) compare(withBias, rng, kernelSet, `seed ${seed} (TCONV_SEED=${seed}), case ${c}: ${JSON.stringify(layer)}`);
+    }
+  });
+}
+
+function specOf(layer: ReturnType<typeof randomLayer>): LayerSpec {
+  return {
+    kind: 'convTranspose', input: layer.input, batch: layer.batch, inChannels: layer.inChannels, outChannels: layer.outChannels,
+    kernel: layer.kernel, stride: layer.stride, dilation: layer.dilation, groups: layer.groups,
+    pads: { begin: layer.begin, end: layer.end }, outputPadding: layer.outputPadding,
+  };
+}
+
+test('native conv (forward) = reference on random 1D/2D/3D configurations', { skip: skipReason }, () => {
+  const seed = runSeed();
+  const rng = createRng(seed);
+  for (let c = 0; c < 90; c++) {
+    const rank = ([1, 2, 3] as const)[c % 3]!;
+    const groups = [1, 1, 2, 3][rng.int(0, 3)]!;
+    const axes = Array.from({ length: rank }, () => ({
+      input: rng.int(1, rank === 3 ? 6 : 12), kernel: rng.int(1, rank === 3 ? 3 : 5),
+      stride: rng.int(1, 3), dilation: rng.int(1, 2), padBegin: rng.int(0, 2), padEnd: rng.int(0, 2),
+    }));
+    const spec: LayerSpec = {
+      kind: 'conv', input: axes.map((a) => a.input + a.dilation * (a.kernel - 1)), kernel: axes.map((a) => a.kernel),
+      stride: axes.map((a) => a.stride), dilation: axes.map((a) => a.dilation),
+      pads: { begin: axes.map((a) => a.padBegin), end: axes.map((a) => a.padEnd) },
+      groups, inChannels: groups * rng.int(1, 4), outChannels: groups * rng.int(1, 5), batch: rng.int(0, 3) || 1,
+      bias: rng.next() < 0.5,
+    };
+    const plan = planLayer(spec);
+    for (const kernelSet of kernelSets) compare(plan, rng, kernelSet, `seed ${seed} (TCONV_SEED=${seed}), case ${c}: ${JSON.stringify(spec)}`);
+  }
+});
+
+test('native tile remainders: channels past the row block, positions past the column block, long reductions', { skip: skipReason }, () => {
+  const seed = runSeed();
+  const rng = createRng(seed);
+  const specs: LayerSpec[] = [
+    // 29 output channels = 14 + 14 + 1 (AVX-512 row block), 13 = 6 + 6 + 1 (AVX2); 9×11 positions per phase.
+    { kind: 'convTranspose', input: [9, 11], kernel: 4, stride: 2, padding: 1, inChannels: 7, outChannels: 29, batch: 3 },
+    { kind: 'convTranspose', input: [5, 7], kernel: 3, stride: 2, padding: 1, outputPadding: 1, inChannels: 5, outChannels: 13, batch: 2 },
+    // Reduction 150 channels × 4 taps: several packed chunks, chunk breaks inside a tap.
+    { kind: 'convTranspose', input: [3, 5], kernel: 4, stride: 2, padding: 1, inChannels: 150, outChannels: 17, batch: 1 },
+    // DCGAN-1 shape in small: 1×1 input, batch 5 (batch-minor columns), grouped.
+    { kind: 'convTranspose', input: [1, 1], kernel: 4, stride: 1, inChannels: 6, outChannels: 30, batch: 5, groups: 2 },
+    // Depthwise, 3D with holes (dilation 2, stride 2), 1D long with k16 s8.
+    { kind: 'convTranspose', input: [13, 9], kernel: 4, stride: 2, padding: 1, inChannels: 6, outChannels: 6, groups: 6 },
+    { kind: 'convTranspose', input: [4, 3, 5], kernel: 3, stride: 2, dilation: 2, padding: 1, outputPadding: 1, inChannels: 3, outChannels: 4, batch: 2 },
+    { kind: 'convTranspose', input: [37], kernel: 16, stride: 8, padding: 4, inChannels: 9, outChannels: 33 },
+    // Batch 0: nothing to write, nothing read.
+    { kind: 'convTranspose', input: [4, 4], kernel: 3, stride: 2, inChannels: 2, outChannels: 3, batch: 0 },
+  ];
+  specs.forEach((spec, c) => {
+    const plan = planLayer(spec);
+    for (const kernelSet of kernelSets) compare(plan, rng, kernelSet, `seed ${seed}, remainder case ${c}: ${JSON.stringify(spec)}`);
+  });
+});
+
+test('native packed-weight cache: a new weight array or an in-place edit gives fresh results', { skip: skipReason }, () => {
+  const rng = createRng(7);
+  const plan = planLayer({ kind: 'convTranspose', input: [6, 6], kernel: 3, stride: 2, inChannels: 4, outChannels: 5 });
+  const native = createNativeBackend();
+  const input = randomArray(rng, size(plan.inputShape));
+  const bias = randomArray(rng, plan.outChannels);
+  const weight = randomArray(rng, size(plan.weightShape));
+  const check = (label: string) => {
+    const expected = new Float32Array(size(plan.outputShape));
+    referenceBackend.convTranspose({ plan, input, weight, bias, output: expected });
+    const output = new Float32Array(expected.length).fill(Number.NaN);
+    native.convTranspose({ plan, input, weight, bias, output });
+    assert.ok(relativeL2Error(output, expected) < 1e-5, label);
+  };
+  check('first call');
+  weight.set(randomArray(rng, weight.length));
+  check('after rewriting every weight in place');
+  weight[1] = 42;
+  forgetPackedWeights(weight);
+  check('after forgetPackedWeights');
+});
