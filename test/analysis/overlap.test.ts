@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { layerOverlap, overlapMap, stackOverlap } from '../../src/analysis/overlap.ts';
+import { checkOverlap } from '../../src/analysis/stack-run.ts';
+import type { StackLayer } from '../../src/analysis/stack.ts';
+import { resolveStack } from '../../src/analysis/stack.ts';
+import { convTranspose, tensor } from '../../src/engine/index.ts';
+import { createRng } from '../../src/tensor/rng.ts';
+import { randomStack } from './random-stack.ts';
+
+const seed = (kernel: number, stride: number, padding: number) => ({ kind: 'convTranspose' as const, input: 32, kernel, stride, padding });
+
+test('seed layers: k3 s1 and k5 s1 are even, k7 s2 is uneven with phases of 4 and 3 taps and 16:12:9 in 2D', () => {
+  for (const [k, p, n] of [[3, 1, 9], [5, 2, 25]] as const) {
+    const o = layerOverlap(seed(k, 1, p));
+    assert.equal(o.even, true);
+    assert.deepEqual(o.values, [n]);
+    assert.equal(o.ratio, 1);
+  }
+  const o = layerOverlap(seed(7, 2, 3));
+  assert.equal(o.even, false);
+  assert.deepEqual(o.values, [16, 12, 9]);
+  assert.deepEqual(o.unevenAxes, [0, 1]);
+  assert.deepEqual(o.period, [2, 2]);
+  assert.deepEqual(o.phases[0]!.map((p) => p.taps.length), [3, 4]); // output 0 sits at full index 3: the odd phase
+  assert.deepEqual(o.phases[0]!.map((p) => p.count), [3, 4]);
+  assert.equal(o.ratio, 16 / 9);
+  // Borders get fewer: output 0 along an axis has only taps 3, 5 (inputs 0 and 1 — tap 1 would need input −1).
+  assert.equal(o.axes[0]!.counts[0], 2);
+  assert.equal(o.axes[0]!.interior[0], false);
+});
+
+test('the full overlap map equals convT of all-ones (engine) for the seed k7 s2 p3 layer, borders included', () => {
+  const o = layerOverlap({ kind: 'convTranspose', input: 9, kernel: 7, stride: 2, padding: 3 });
+  const ones = (shape: number[]) => tensor(shape, new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(1));
+  const y = convTranspose(ones([1, 1, 9, 9]), ones([1, 1, 7, 7]), null, { stride: 2, padding: 3, backend: 'reference' });
+  assert.deepEqual([...overlapMap(o)], [...y.data]);
+});
+
+test('DCGAN generator k4 s2 p1 ×4 is even after every layer', () => {
+  const layers: StackLayer[] = Array(4).fill({ kind: 'convTranspose', kernel: 4, stride: 2, padding: 1 });
+  const o = stackOverlap({ input: 4, layers });
+  assert.deepEqual(o.shape, [64, 64]);
+  assert.ok(o.steps.every((s) => s.even && s.ratio === 1));
+  assert.equal(checkOverlap({ input: 4, layers }).agree, true);
+});
+
+test('k3 s2 p1 op1 ×4 is uneven and compounds: the interior ratio and the period grow with every layer', () => {
+  const layers: StackLayer[] = Array(4).fill({ kind: 'convTranspose', kernel: 3, stride: 2, padding: 1, outputPadding: 1 });
+  const o = stackOverlap({ input: 4, layers });
+  const ratios = o.steps.map((s) => s.ratio);
+  assert.deepEqual(ratios, [4, 9, 25, 64]); // per axis 2:1, 3:1, 5:1, 8:1 (Fibonacci), squared in 2D
+  assert.deepEqual(o.steps.map((s) => s.period[0]), [2, 4, 8, 16]);
+  const check = checkOverlap({ input: 4, layers });
+  assert.equal(check.agree, true, `max error ${check.maxAbsError}`);
+});
+
+test('dilation with gcd(d, s) > 1 leaves holes: interior outputs with no contribution at all', () => {
+  const o = layerOverlap({ kind: 'convTranspose', input: 8, kernel: 3, stride: 2, dilation: 2, rank: 1 });
+  assert.equal(o.holes, true);
+  assert.equal(o.ratio, Infinity);
+  assert.deepEqual(o.phases[0]!.map((p) => p.taps), [[0, 1, 2], []]);
+});
+
+test('property: analytic overlap equals the engine on all-ones for random single layers (1D and 2D)', () => {
+  const rng = createRng(2024);
+  for (let trial = 0; trial < 60; trial++) {
+    const rank = rng.int(1, 2);
+    const stride = rng.int(1, 4);
+    const dilation = rng.int(1, 3);
+    const layer: StackLayer = {
+      kind: 'convTranspose', kernel: rng.int(1, 7), stride, dilation, padding: rng.int(0, 2),
+      outputPadding: rng.int(0, Math.max(stride, dilation) - 1),
+    };
+    const spec = { input: rng.int(1, 9), rank: rank as 1 | 2, layers: [layer] };
+    try { resolveStack(spec); } catch { continue; }
+    const check = checkOverlap(spec);
+    assert.equal(check.agree, true, `${JSON.stringify(spec)}: max error ${check.maxAbsError}`);
+  }
+});
+
+test('property: composed overlap of random mixed stacks equals the engine (conv, convT, resize, pixel shuffle)', () => {
+  for (let s = 1; s <= 40; s++) {
+    const spec = randomStack(s, { rank: s % 4 === 0 ? 2 : 1 });
+    const check = checkOverlap(spec);
+    assert.equal(check.agree, true, `seed ${s} ${JSON.stringify(spec)}: max error ${check.maxAbsError}`);
+  }
+});
+
+test('a stack without layers is refused with a sentence naming the parameter', () => {
+  assert.throws(() => stackOverlap({ input: 4, layers: [] }), /^TconvError: layers \(\[\]\) must list at least one layer; give the stack/);
+  assert.throws(() => stackOverlap({ input: 4, channels: 3, layers: [{ kind: 'pixelShuffle', factor: 2 }] }),
+    /layers\[0\]\.factor \(2\) needs channels divisible by factor\^2 = 4, but the layer receives 3 channels/);
+});
