@@ -17,6 +17,17 @@ export interface ShapeOptions {
   readonly inputShapes?: Readonly<Record<string, Shape>>;
   /** Values for symbolic dimensions (e.g. { batch: 4 }); any other unknown size is 1. */
   readonly dims?: Readonly<Record<string, number>>;
+  /**
+   * Lint mode: instead of refusing the model, skip nodes with unsupported operators (and nodes that depend on their
+   * outputs), listing them in `skipped`.
+   */
+  readonly partial?: boolean;
+}
+
+export interface SkippedNode {
+  readonly node: string;
+  readonly opType: string;
+  readonly reason: 'unsupported operator' | 'depends on a skipped node';
 }
 
 export interface InferredGraph {
@@ -29,6 +40,8 @@ export interface InferredGraph {
   readonly constants: ReadonlyMap<string, OnnxTensor>;
   /** The resolved shape of every graph input the caller feeds. */
   readonly inputShapes: ReadonlyMap<string, Shape>;
+  /** Nodes left out in partial mode, in execution order (empty otherwise). */
+  readonly skipped: readonly SkippedNode[];
 }
 
 /** Folding is for small shape arithmetic; larger constant results are left to run time. */
@@ -147,7 +160,8 @@ function resolveInputShapes(model: OnnxModel, options: ShapeOptions): Map<string
  */
 export function inferShapes(model: OnnxModel, options: ShapeOptions = {}): InferredGraph {
   const order = executionOrder(model);
-  checkSupported(model);
+  if (!options.partial) checkSupported(model);
+  const skipped: SkippedNode[] = [];
   const inputShapes = resolveInputShapes(model, options);
   const shapes = new Map<string, Shape>(inputShapes);
   const types = new Map<string, number>(model.inputs.map((v) => [v.name, v.elemType || DataType.FLOAT]));
@@ -157,7 +171,11 @@ export function inferShapes(model: OnnxModel, options: ShapeOptions = {}): Infer
     types.set(name, t.dataType);
   }
   for (const node of order) {
-    const op = lookupOp(node.opType, node.domain)!;
+    const op = lookupOp(node.opType, node.domain);
+    if (op === undefined || node.inputs.some((name) => name !== '' && !shapes.has(name))) {
+      skipped.push({ node: node.name, opType: node.opType, reason: op === undefined ? 'unsupported operator' : 'depends on a skipped node' });
+      continue;
+    }
     const inputShapesOfNode = node.inputs.map((name) => (name === '' ? undefined : shapes.get(name)));
     const inferred = op.infer({
       node, opset: model.opset, shapes: inputShapesOfNode,
@@ -178,5 +196,5 @@ export function inferShapes(model: OnnxModel, options: ShapeOptions = {}): Infer
       values.forEach((v, j) => { if (node.outputs[j]) constants.set(node.outputs[j]!, v); });
     }
   }
-  return { model, order, shapes, types, constants, inputShapes };
+  return { model, order, shapes, types, constants, inputShapes, skipped };
 }
