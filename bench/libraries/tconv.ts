@@ -1,0 +1,47 @@
+/** tconv's own backends, called exactly as a user would: convTranspose(x, w, b, { backend, threads, ...layer }). */
+import { createRequire } from 'node:module';
+import { tensor } from '../../src/tensor/tensor.ts';
+import type { BackendName } from '../../src/engine/backend.ts';
+import { caseLayer } from '../suite.ts';
+import type { BenchLibrary, CaseData, Preparation } from './library.ts';
+
+const require = createRequire(import.meta.url);
+
+export async function tconvBackend(name: BackendName, threads: number): Promise<BenchLibrary> {
+  const version = `tconv ${(require('../../package.json') as { version: string }).version} (${name})`;
+  let engine: typeof import('../../src/engine/index.ts');
+  try {
+    engine = await import('../../src/engine/index.ts');
+  } catch (error) {
+    return { version, unavailable: `the engine does not load: ${(error as Error).message}`, prepare: unreachable };
+  }
+  let availability: { available: boolean; reason: string };
+  try {
+    availability = engine.getBackend(name).availability();
+  } catch (error) {
+    availability = { available: false, reason: (error as Error).message };
+  }
+  if (!availability.available) return { version, unavailable: availability.reason, prepare: unreachable };
+  return {
+    version,
+    unavailable: null,
+    async prepare({ case: suiteCase, plan, input, weight, bias }: CaseData): Promise<Preparation> {
+      const options = { ...caseLayer(suiteCase), backend: name, threads };
+      const x = tensor(plan.inputShape, input);
+      const w = tensor(plan.weightShape, weight);
+      const b = tensor([plan.outChannels], bias);
+      return {
+        supported: true,
+        prepared: {
+          run: () => engine.convTranspose(x, w, b, options).data,
+          toCanonical: (output) => output,
+          dispose: () => {},
+        },
+      };
+    },
+  };
+}
+
+async function unreachable(): Promise<Preparation> {
+  throw new Error('prepare() called on an unavailable library');
+}
