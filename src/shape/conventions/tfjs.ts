@@ -2,7 +2,8 @@
  * TensorFlow.js's convention: conv2dTranspose(x, filter, outputShape, strides, pad) (and conv3dTranspose), NHWC.
  * tfjs runs the gradient of a forward conv whose *input* is `outputShape`: the crop at the start is that conv's
  * top/left padding ('same': ⌊total/2⌋, 'valid': 0, a number p: p). tfjs does not check that the forward conv of
- * outputShape gives x's size (it silently reads the wrong cells); tconv refuses such shapes.
+ * outputShape gives x's size (it silently reads the wrong cells); tconv refuses such shapes. With a numeric pad,
+ * tfjs sizes every axis with the first axis's kernel and stride; tconv mirrors that check.
  */
 import { TconvError, formatValue } from '../errors.ts';
 import { fullTransposedSize, sameConvOutputSize, sameConvTotalPadding, tfjsExplicitPadConvOutputSize, validConvOutputSize } from '../formulas.ts';
@@ -89,6 +90,12 @@ export function fromTfjs(args: TfjsTransposeArgs): LayerSpec {
     });
   }
   const stride = strideList.map((s, a) => checkInteger(typeof args.strides === 'number' ? 'strides' : `strides[${a}]`, s, 'positive', 'strides are 1 or more'));
+  if (rank === 3 && args.pad !== 'same' && args.pad !== 'valid') {
+    throw new TconvError({
+      code: 'unsupported', parameter: 'pad', value: args.pad,
+      rule: 'must be "same" or "valid" for conv3dTranspose', hint: 'use "same" or "valid", then slice the result',
+    });
+  }
   const pads = resolvePad(args.pad, rank);
 
   const padBegin: number[] = [];
@@ -104,13 +111,17 @@ export function fromTfjs(args: TfjsTransposeArgs): LayerSpec {
       forward = validConvOutputSize(size, k, s, 1);
       begin = 0;
     } else {
-      forward = tfjsExplicitPadConvOutputSize(size, k, s, pads[a]![0], pads[a]![1]);
+      // tfjs sizes every axis of a numeric pad with the first axis's kernel and stride (conv_util's
+      // computeOutputShape2D); explicit pads use each axis's own.
+      forward = typeof args.pad === 'number'
+        ? tfjsExplicitPadConvOutputSize(size, kernel[0]!, stride[0]!, pads[a]![0], pads[a]![1])
+        : tfjsExplicitPadConvOutputSize(size, k, s, pads[a]![0], pads[a]![1]);
       begin = pads[a]![0];
     }
     if (forward !== h) {
       throw new TconvError({
         code: 'output-shape-unreachable', parameter: 'outputShape', value: args.outputShape,
-        rule: `has ${size} on axis ${a}, but a forward conv of that size (kernel ${k}, stride ${s}, pad ${formatValue(args.pad)}) has ${forward} positions, not x's ${h}`,
+        rule: `has ${size} on axis ${a}, but a forward conv of that size (kernel ${typeof args.pad === 'number' ? kernel[0] : k}, stride ${typeof args.pad === 'number' ? stride[0] : s}, pad ${formatValue(args.pad)}) has ${forward} positions, not x's ${h}${typeof args.pad === 'number' && a > 0 ? ' (tfjs sizes every axis of a numeric pad with the first axis\'s kernel and stride)' : ''}`,
         hint: pads === 'same' ? `use ${h * s} (input × stride) or another size in ${(h - 1) * s + 1}…${h * s}` : 'pick the size whose forward conv gives x\'s size',
       });
     }

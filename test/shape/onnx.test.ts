@@ -1,0 +1,111 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fromOnnx, type OnnxAttributes } from '../../src/shape/conventions/onnx.ts';
+import { planLayer } from '../../src/shape/plan.ts';
+import { TconvError } from '../../src/shape/errors.ts';
+
+interface Case { name: string; attributes: OnnxAttributes; inputs: Record<string, { shape: number[] }>; outputs: Record<string, { shape: number[] }> }
+const cases = (JSON.parse(readFileSync(new URL('../../../shared/conformance/onnx-convtranspose-cases.json', import.meta.url), 'utf8')) as { cases: Case[] }).cases;
+
+const x33 = [1, 1, 3, 3];
+const w33 = [1, 2, 3, 3];
+const plan = (attributes: OnnxAttributes, inputShape = x33, weightShape: number[] | undefined = w33) =>
+  planLayer(fromOnnx({ attributes, inputShape, weightShape }));
+const crops = (p: ReturnType<typeof plan>) => p.axes.map((a) => [a.padBegin, a.padEnd]);
+
+test('every conformance case plans to its expected output shape', () => {
+  for (const c of cases) {
+    const p = plan(c.attributes, c.inputs.X!.shape, c.inputs.W!.shape);
+    assert.deepEqual(p.outputShape, c.outputs.Y!.shape, c.name);
+  }
+});
+
+test('output_shape with a negative total (−1) puts the extra cell at the end (test_convtranspose_output_shape)', () => {
+  const p = plan({ strides: [3, 2], output_shape: [10, 8] });
+  assert.deepEqual(crops(p), [[0, -1], [0, -1]]);
+  assert.deepEqual(p.axes.map((a) => a.outputPadding), [1, 1]);
+  // SAME_UPPER splits ⌊t/2⌋ at the start: the extra cell would go before the full output, which is refused.
+  assert.throws(() => plan({ strides: [3, 2], output_shape: [10, 8], auto_pad: 'SAME_UPPER' }), (e: unknown) =>
+    e instanceof TconvError && e.code === 'unsupported' && e.parameter === 'output_shape'
+    && /would add 1 zero cell\(s\) before the start of the full output on axis 0/.test(e.message));
+});
+
+test('output_shape splits: NOTSET/SAME_LOWER put the larger half first, SAME_UPPER last', () => {
+  // i 3, k 3, s 2: full 7; output_shape 4 → total 3.
+  assert.deepEqual(crops(plan({ strides: [2, 2], output_shape: [4, 4] })), [[2, 1], [2, 1]]);
+  assert.deepEqual(crops(plan({ strides: [2, 2], output_shape: [4, 4], auto_pad: 'SAME_LOWER' })), [[2, 1], [2, 1]]);
+  assert.deepEqual(crops(plan({ strides: [2, 2], output_shape: [4, 4], auto_pad: 'SAME_UPPER' })), [[1, 2], [1, 2]]);
+  // With N and C first (flagged, or by length).
+  assert.deepEqual(plan({ strides: [2, 2], output_shape: [1, 2, 4, 5], output_shape_includes_nc: true }).outputShape, [1, 2, 4, 5]);
+  assert.deepEqual(plan({ strides: [2, 2], output_shape: [1, 2, 6, 6] }).outputShape, [1, 2, 6, 6]);
+});
+
+test('auto_pad SAME_UPPER = TF same (extra crop at the end); SAME_LOWER crops it at the start; VALID crops nothing', () => {
+  assert.deepEqual(crops(plan({ strides: [2, 2], auto_pad: 'SAME_UPPER' })), [[0, 1], [0, 1]]);
+  assert.deepEqual(crops(plan({ strides: [2, 2], auto_pad: 'SAME_LOWER' })), [[1, 0], [1, 0]]);
+  assert.deepEqual(plan({ strides: [2, 2], auto_pad: 'VALID' }).outputShape, [1, 2, 7, 7]);
+  // k1 s2: SAME_LOWER needs one extra cell at the end (output_padding 1); SAME_UPPER would need it at the start.
+  const k1 = [1, 2, 1, 1];
+  assert.deepEqual(crops(plan({ strides: [2, 2], auto_pad: 'SAME_LOWER' }, x33, k1)), [[0, -1], [0, -1]]);
+  assert.throws(() => plan({ strides: [2, 2], auto_pad: 'SAME_UPPER' }, x33, k1), /auto_pad \("SAME_UPPER"\) would add 1 zero cell\(s\) before the start/);
+});
+
+test('pads and output_padding: pads are begin values then end values; output_padding adds at the end', () => {
+  assert.deepEqual(crops(plan({ strides: [3, 2], pads: [1, 2, 0, 1] })), [[1, 0], [2, 1]]);
+  assert.deepEqual(crops(plan({ strides: [3, 2], pads: [1, 2, 2, 2], output_padding: [1, 1] })), [[1, 1], [2, 1]]);
+  // output_padding larger than the end pad but within max(s, d) − 1 gives extra cells.
+  assert.deepEqual(crops(plan({ strides: [3, 3], output_padding: [2, 1] })), [[0, -2], [0, -1]]);
+});
+
+test('kernel_shape alone is enough without W; Conv nodes plan as ordinary convolutions', () => {
+  assert.deepEqual(planLayer(fromOnnx({ attributes: { kernel_shape: [4], strides: [2], pads: [1, 1] }, inputShape: [2, 3, 16] })).outputShape, [2, 3, 32]);
+  const conv = (attributes: OnnxAttributes, w = [4, 1, 3, 3]) => planLayer(fromOnnx({ op: 'Conv', attributes, inputShape: [1, 2, 7, 8], weightShape: w }));
+  assert.deepEqual(conv({ group: 2 }).outputShape, [1, 4, 5, 6]);
+  assert.deepEqual(conv({ strides: [2, 2], auto_pad: 'SAME_UPPER' }, [4, 2, 3, 3]).outputShape, [1, 4, 4, 4]);
+  assert.deepEqual(conv({ strides: [2, 2], auto_pad: 'SAME_UPPER' }, [4, 2, 2, 2]).axes.map((a) => [a.padBegin, a.padEnd]), [[0, 1], [0, 0]]);
+  assert.deepEqual(conv({ strides: [2, 2], auto_pad: 'SAME_LOWER' }, [4, 2, 2, 2]).axes.map((a) => [a.padBegin, a.padEnd]), [[1, 0], [0, 0]]);
+  assert.deepEqual(conv({ auto_pad: 'VALID', pads: undefined }, [4, 2, 3, 3]).outputShape, [1, 4, 5, 6]);
+  assert.deepEqual(conv({ pads: [1, 0, 1, 0] }, [4, 2, 3, 3]).outputShape, [1, 4, 7, 6]);
+  assert.throws(() => conv({ output_padding: [1, 1] }, [4, 2, 3, 3]), /output_padding \(\[1, 1\]\) is not an attribute of ONNX Conv; use only kernel_shape/);
+  assert.throws(() => conv({}, [4, 1, 3, 3]), /W \(\[4, 1, 3, 3\]\) takes 1 input channels \(W.shape\[1\] × group\) but X has 2; Conv's W is \(M, C\/group, k…\); give W.shape\[1\] = 2/);
+  assert.throws(() => conv({ group: 2 }, [3, 1, 3, 3]), /group \(2\) must divide W's 3 output channels/);
+  assert.throws(() => planLayer(fromOnnx({ op: 'Conv', attributes: {}, inputShape: [1, 2, 2, 8], weightShape: [4, 2, 3, 3] })),
+    /kernel_shape \(\[3, 3\]\) leaves an output size of 0 on axis 0 \(input 2, kernel 3, stride 1, dilation 1\)/);
+  assert.throws(() => planLayer(fromOnnx({ op: 'Conv', attributes: { pads: [0, 0, 0, 0] }, inputShape: [1, 2, 2, 8], weightShape: [4, 2, 3, 3] })),
+    /pads \(\[0, 0, 0, 0\]\) leaves an output size of 0 on axis 0/);
+});
+
+test('every refusal names the ONNX attribute', () => {
+  const cases: [OnnxAttributes, RegExp, number[]?, number[]?][] = [
+    [{ strides: [2] }, /^strides \(\[2\]\) must hold 2 integers \(one per 2 spatial axes\)/],
+    [{ strides: [2, 0] }, /^strides\[1\] \(0\) must be a positive integer; strides are 1 or more/],
+    [{ dilations: [1, -1] }, /^dilations\[1\] \(-1\) must be a positive integer/],
+    [{ pads: [1, 1] }, /^pads \(\[1, 1\]\) must hold 4 integers \(begin and end values for 2 spatial axes\)/],
+    [{ pads: [1, 1, -1, 0] }, /^pads\[2\] \(-1\) must be a non-negative integer/],
+    [{ pads: [1, 1, 1, 1], auto_pad: 'SAME_UPPER' }, /^pads \(\[1, 1, 1, 1\]\) cannot be used together with auto_pad SAME_UPPER/],
+    [{ auto_pad: 'same' }, /^auto_pad \("same"\) must be one of NOTSET, SAME_UPPER, SAME_LOWER, VALID; NOTSET uses pads; SAME_UPPER is TF\/Keras "same"/],
+    [{ group: 0 }, /^group \(0\) must be a positive integer/],
+    [{ group: 2 }, /^group \(2\) must divide X's 1 channels/],
+    [{ output_padding: [1, -1] }, /^output_padding\[1\] \(-1\) must be a non-negative integer/],
+    [{ output_padding: [2, 0] }, /^output_padding \(\[2, 0\]\) would add 2 zero cell\(s\) past the end of the full output on axis 0, but at most max\(stride, dilation\) − 1 = 0 can be added/],
+    [{ pads: [3, 3, 3, 3] }, /^pads \(\[3, 3, 3, 3\]\) leaves an output size of -1 on axis 0 \(input 3, kernel 3, stride 1, dilation 1\), but every output size must be at least 1/],
+    [{ kernel_shape: [3, 2] }, /^kernel_shape \(\[3, 2\]\) does not match W's spatial shape \[3,3\]/],
+    [{ output_shape: [12, 8], strides: [3, 2], output_padding: [2, 0] }, /^output_shape \(\[12, 8\]\) would add 3 zero cell\(s\) past the end of the full output on axis 0, but at most max\(stride, dilation\) − 1 = 2 can be added/],
+    [{ output_shape: [12, 8], strides: [3, 2] }, /^output_shape \(\[12, 8\]\) would add 1 zero cell\(s\) before the start of the full output on axis 0, which no canonical layer/],
+    [{ output_shape: [10] }, /^output_shape \(\[10\]\) must hold 2 integers/],
+    [{ output_shape: [10, 8], output_shape_includes_nc: true }, /^output_shape \(\[10, 8\]\) must hold 4 integers/],
+    [{ output_shape: [1, 3, 5, 5] }, /^output_shape \(\[1, 3, 5, 5\]\) asks for N=1, C=3, but the node produces N=1, C=2/],
+    [{ output_shape: [0, 5] }, /^output_shape\[0\] \(0\) must be a positive integer/],
+    [{ bogus: 1 } as OnnxAttributes, /^bogus \(1\) is not an attribute of ONNX ConvTranspose/],
+    [{}, /^W \(\[2, 2, 3, 3\]\) has 2 input channels \(W.shape\[0\]\) but X has 1; ConvTranspose's W is \(C, M\/group, k…\); give W.shape\[0\] = 1/, x33, [2, 2, 3, 3]],
+    [{}, /^W \(\[1, 2, 3\]\) has rank 3, but X has 2 spatial axes so W needs rank 4/, x33, [1, 2, 3]],
+    [{}, /^X \(\[1, 1\]\) has rank 2, but ConvTranspose needs N, C and 1 to 3 spatial axes/, [1, 1], w33],
+    [{}, /^X.shape\[2\] \(0\) must be a positive integer/, [1, 1, 0, 3], w33],
+  ];
+  for (const [attributes, message, x, w] of cases) {
+    assert.throws(() => plan(attributes, x ?? x33, w ?? w33), (e: unknown) => e instanceof TconvError && message.test(e.message), JSON.stringify(attributes));
+  }
+  assert.throws(() => fromOnnx({ attributes: {}, inputShape: x33 }), /^TconvError: kernel_shape \(undefined\) is needed when W's shape is not known/);
+  assert.throws(() => fromOnnx({ attributes: {}, inputShape: 'x' as never }), /X \("x"\) must be a shape/);
+});
