@@ -28,14 +28,14 @@ self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
     let values: Float32Array;
     let interiorSpread: number | undefined;
     if (request.job === 'artifact') {
-      const image = artifactImage(request.spec, request.seed, { backend });
+      const image = artifactImage(request.spec, { seed: request.seed, backend });
       shape = [...image.shape];
       values = image.values;
       interiorSpread = image.interiorSpread;
     } else {
       const stack = resolveStack(request.spec);
       const input = tensor([1, stack.inChannels, ...stack.inputSize], request.image);
-      const weights = request.weights === 'uniform' ? constantWeights(stack) : randomWeights(stack, request.seed);
+      const weights = request.weights === 'uniform' ? constantWeights(stack) : randomWeights(stack, request.seed, 'positive');
       const out = runStack(stack, input, weights, { backend }).at(-1)!;
       shape = [...stack.outputSize];
       values = out.data.slice(0, shape.reduce((a, b) => a * b, 1));

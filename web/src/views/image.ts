@@ -10,7 +10,9 @@ let worker: Worker | null = null;
 let nextId = 1;
 const pending = new Map<number, (response: WorkerResponse) => void>();
 
-function engine(request: Omit<WorkerRequest, 'id'>, transfer: Transferable[] = []): Promise<WorkerResponse> {
+type Job = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never;
+
+function engine(request: Job, transfer: Transferable[] = []): Promise<WorkerResponse> {
   worker ??= new Worker(new URL('../engine-worker.ts', import.meta.url), { type: 'module' });
   worker.onmessage = (event: MessageEvent<WorkerResponse>) => {
     pending.get(event.data.id)?.(event.data);
@@ -106,9 +108,9 @@ export function imagePanel(spec: StackSpec): HTMLElement {
     if (!response.ok) { artifactNote.textContent = response.error; return; }
     draw(artifact, response.shape, response.values);
     artifact.dataset.done = 'true';
-    const flat = (response.interiorSpread ?? 0) < 1e-4;
-    artifact.dataset.flat = String(flat);
-    artifactNote.textContent = `Constant input, random weights, ${response.shape.join('×')}: ${flat ? 'the interior is flat, no checkerboard' : `the interior varies by ${((response.interiorSpread ?? 0) * 100).toFixed(0)}% of its mean: a checkerboard`} (${response.backend} backend, ${response.ms.toFixed(1)} ms).`;
+    const spread = response.interiorSpread ?? 0;
+    artifact.dataset.spread = String(spread);
+    artifactNote.textContent = `Constant input, random positive weights, ${response.shape.join('×')}: the interior varies by ${(spread * 100).toFixed(1)}% of its mean (${response.backend} backend, ${response.ms.toFixed(1)} ms). Uneven stacks print a strong checkerboard; even ones only the faint pattern of random per-phase weight sums.`;
   });
   void runImage().catch((error: Error) => { imageNote.textContent = `Could not run the image: ${error.message}`; });
 
