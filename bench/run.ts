@@ -92,10 +92,14 @@ async function runChild(job: Job, options: BenchOptions, onResult: (r: CellResul
   const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
   const lastLine = lines.filter((l) => /error/i.test(l)).pop() ?? lines.pop() ?? '';
   const reason = code === null ? `killed after ${options.caseTimeoutMs / 1000} s (--case-timeout) or by a signal` : `child exited with code ${code}${lastLine ? `: ${lastLine}` : ''}`;
-  const failure: CellResult = { case: culprit, status: 'error', reason, medianMs: null, minMs: null, samples: 0, relErr: null, peakRssMiB: 0 };
-  results.push(failure);
-  onResult(failure, job);
-  const rest = remaining.filter((c) => c.case.id !== culprit);
+  // A child that died before loading its library would die again: every remaining case shares the failure.
+  const failed = version === null ? remaining.map((c) => c.case.id) : [culprit];
+  for (const id of failed) {
+    const failure: CellResult = { case: id, status: 'error', reason, medianMs: null, minMs: null, samples: 0, relErr: null, peakRssMiB: 0 };
+    results.push(failure);
+    onResult(failure, job);
+  }
+  const rest = remaining.filter((c) => !failed.includes(c.case.id));
   if (rest.length === 0) return { version, results, peakRssMiB: peak };
   const retry = await runChild({ ...job, cases: rest }, options, onResult, progress);
   return { version: version ?? retry.version, results: [...results, ...retry.results], peakRssMiB: Math.max(peak ?? 0, retry.peakRssMiB ?? 0) || null };

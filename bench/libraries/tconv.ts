@@ -15,13 +15,9 @@ export async function tconvBackend(name: BackendName, threads: number): Promise<
   } catch (error) {
     return { version, unavailable: `the engine does not load: ${(error as Error).message}`, prepare: unreachable };
   }
-  let availability: { available: boolean; reason: string };
-  try {
-    availability = engine.getBackend(name).availability();
-  } catch (error) {
-    availability = { available: false, reason: (error as Error).message };
-  }
-  if (!availability.available) return { version, unavailable: availability.reason, prepare: unreachable };
+  // listBackends() says whether each backend is built and runs here, and why not (as `tconv doctor` shows it).
+  const status = engine.listBackends().find((b) => b.name === name);
+  if (!status?.available) return { version, unavailable: status?.reason ?? `tconv has no ${name} backend`, prepare: unreachable };
   return {
     version,
     unavailable: null,
