@@ -7,9 +7,18 @@ import { TconvError, type TconvErrorData } from '../shape/errors.ts';
 /** Exit statuses of the `tconv` CLI. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
-/** Prints one JSON value on stdout, pretty-printed so it stays readable in a terminal. */
+/** Prints one JSON value on stdout, indented, with arrays of numbers or strings kept on one line. */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, jsonReplacer, 2)}\n`);
+  process.stdout.write(`${formatJson(value)}\n`);
+}
+
+/**
+ * @example
+ * formatJson({ shape: [1, 3, 63, 63] }) // → '{\n  "shape": [1, 3, 63, 63]\n}'
+ */
+export function formatJson(value: unknown): string {
+  // An array holding no object or array (its text has no brackets or braces) collapses to one line.
+  return JSON.stringify(value, jsonReplacer, 2).replace(/\[\s*\n([^[\]{}]*?)\n\s*\]/g, (_, inner: string) => `[${inner.trim().split(/,\s*\n\s*/).join(', ')}]`);
 }
 
 // Infinity is a legitimate answer (an overlap ratio with bias-only holes); JSON has no spelling for it.

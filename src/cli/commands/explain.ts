@@ -31,15 +31,15 @@ export function register(program: Command): void {
     });
 }
 
-/** The JSON form: the report without the full plan object, plus the layer's resolved parameters. */
+/** The JSON form: the headline answers first, then the details, then the layer's resolved parameters (not the whole plan). */
 export function toJson(report: ExplainReport): Record<string, unknown> {
-  const { plan, ...rest } = report;
+  const { plan, rank, inputShape, outputShape, phases, checkerboard, overlapRatio, overlapLevels, receptiveField, ...details } = report;
   return {
+    rank, inputShape, outputShape, phases, checkerboard, overlapRatio, overlapLevels, receptiveField, ...details,
     layer: {
       inputShape: plan.inputShape, outputShape: plan.outputShape, weightShape: plan.weightShape, groups: plan.groups,
       axes: plan.axes, flops: plan.flops,
     },
-    ...rest,
   };
 }
 
