@@ -144,8 +144,8 @@ function resolveSizes(options: SolveOptions): { from: number[]; to: number[] } {
   }
   const expand = (name: 'from' | 'to') => {
     const value = options[name];
-    const values = typeof value === 'number' ? new Array<number>(rank).fill(value) : [...value];
-    return values.map((v, a) => checkInteger(typeof value === 'number' ? name : `${name}[${a}]`, v, 'positive', 'sizes are 1 or more'));
+    if (!Array.isArray(value)) return new Array<number>(rank).fill(checkInteger(name, value, 'positive', 'sizes are 1 or more'));
+    return value.map((v, a) => checkInteger(`${name}[${a}]`, v, 'positive', 'sizes are 1 or more'));
   };
   return { from: expand('from'), to: expand('to') };
 }
