@@ -12,7 +12,7 @@ import {
   H_BATCH, H_CIN, H_CIN_G, H_COUT, H_M, H_IN_D, H_IN_H, H_IN_W, H_OUT_D, H_OUT_H, H_OUT_W, H_INPUT, H_OUTPUT, H_BIAS,
   H_SUBS, H_ITEMS, H_ITEM_COUNT, H_NEXT_ITEM, H_DONE_ITEMS, H_THREADS, H_WORKSPACE, H_WORKSPACE_BYTES, H_KC, H_NC,
   H_BATCH_INNER, S_COUNT, S_OUT_FIRST, S_OUT_STEP, S_IN_STEP, S_TAPS, S_OFFSETS, S_WEIGHTS, S_GROUP_BYTES, S_K,
-  S_COLUMNS, SUB_INTS, ITEM_INTS,
+  S_COLUMNS, SUB_INTS, ITEM_INTS, H_MODE, MODE_DIRECT, H_PADDED, H_PAD_LEFT, H_PADDED_W,
 } from './layout';
 
 // A column outside the item (sliver padding) gets this coordinate: every tap is out of range for it.
@@ -40,11 +40,13 @@ export function work(h: usize, tid: i32): i32 {
   if (tid >= field(h, H_THREADS)) return 0;
   const count = field(h, H_ITEM_COUNT);
   const ws = <usize>field(h, H_WORKSPACE) + <usize>tid * <usize>field(h, H_WORKSPACE_BYTES);
+  const direct = field(h, H_MODE) == MODE_DIRECT;
   let ran = 0;
   while (true) {
     const item = atomic.add<i32>(h + (<usize>H_NEXT_ITEM << 2), 1);
     if (item >= count) break;
-    runItem(h, item, ws);
+    if (direct) directItem(h, item);
+    else runItem(h, item, ws);
     atomic.add<i32>(h + (<usize>H_DONE_ITEMS << 2), 1);
     ran++;
   }
@@ -360,4 +362,135 @@ function tile(
   if (rows > 1) storeRow(r1, colOut, cols, contiguous, c10, c11);
   if (rows > 2) storeRow(r2, colOut, cols, contiguous, c20, c21);
   if (rows > 3) storeRow(r3, colOut, cols, contiguous, c30, c31);
+}
+
+/** Direct mode, before the threads start: copies the input with zeros padded along W (bounds-free W taps). */
+export function padInput(h: usize): void {
+  const rows = field(h, H_BATCH) * field(h, H_CIN) * field(h, H_IN_D) * field(h, H_IN_H);
+  const inW = field(h, H_IN_W);
+  const left = field(h, H_PAD_LEFT);
+  const wp = field(h, H_PADDED_W);
+  const right = wp - left - inW;
+  let src = <usize>field(h, H_INPUT);
+  let dst = <usize>field(h, H_PADDED);
+  const rowBytes = <usize>inW << 2;
+  for (let r = 0; r < rows; r++) {
+    if (left > 0) memory.fill(dst, 0, <usize>left << 2);
+    memory.copy(dst + (<usize>left << 2), src, rowBytes);
+    if (right > 0) memory.fill(dst + (<usize>(left + inW) << 2), 0, <usize>right << 2);
+    src += rowBytes;
+    dst += <usize>wp << 2;
+  }
+}
+
+/**
+ * Direct item: for output rows [row0, row1) of one phase plane (n, group) and 4-channel tiles [mt0, mt1): for each
+ * block of 8 outputs along W (the last block overlaps the previous one rather than leave a remainder), for each
+ * tile: the 4×8 register tile over the taps valid along D and H (checked once per row) and every W tap.
+ */
+function directItem(h: usize, item: i32): void {
+  const it = <usize>field(h, H_ITEMS) + (<usize>(item * ITEM_INTS) << 2);
+  const sub = <usize>field(h, H_SUBS) + (<usize>(at(it, 0) * SUB_INTS) << 2);
+  const group = at(it, 1), n = at(it, 2), mt0 = at(it, 3), mt1 = at(it, 4), row0 = at(it, 5), row1 = at(it, 6);
+  const m = field(h, H_M), cinG = field(h, H_CIN_G), cin = field(h, H_CIN), cout = field(h, H_COUT);
+  const inD = field(h, H_IN_D), inH = field(h, H_IN_H);
+  const wp = field(h, H_PADDED_W), left = field(h, H_PAD_LEFT);
+  const outH = field(h, H_OUT_H), outW = field(h, H_OUT_W);
+  const outSp = field(h, H_OUT_D) * outH * outW;
+  const tD = field(sub, S_TAPS), tH = field(sub, S_TAPS + 1), tW = field(sub, S_TAPS + 2);
+  const offD = <usize>field(sub, S_OFFSETS), offH = <usize>field(sub, S_OFFSETS + 1), offW = <usize>field(sub, S_OFFSETS + 2);
+  const ch = field(sub, S_COUNT + 1), cw = field(sub, S_COUNT + 2);
+  const id = field(sub, S_IN_STEP), ih = field(sub, S_IN_STEP + 1);
+  const fd = field(sub, S_OUT_FIRST), fh = field(sub, S_OUT_FIRST + 1), fw = field(sub, S_OUT_FIRST + 2);
+  const od = field(sub, S_OUT_STEP), oh = field(sub, S_OUT_STEP + 1), ow = field(sub, S_OUT_STEP + 2);
+  const k = field(sub, S_K);
+  const weights = <usize>field(sub, S_WEIGHTS) + <usize>group * <usize>field(sub, S_GROUP_BYTES);
+  const biasBase = field(h, H_BIAS) == 0 ? <usize>0 : <usize>field(h, H_BIAS) + (<usize>(group * m) << 2);
+  const chanBytes = <usize>(inD * inH * wp) << 2;
+  const x = <usize>field(h, H_PADDED) + <usize>(n * cin + group * cinG) * chanBytes;
+  const out = <usize>field(h, H_OUTPUT) + (<usize>((n * cout + group * m) * outSp) << 2);
+  const tapBytes = <usize>cinG << 4; // A rows of one tap
+
+  for (let row = row0; row < row1; row++) {
+    const jh = row % ch, jd = row / ch;
+    const ob = ((fd + jd * od) * outH + fh + jh * oh) * outW + fw;
+    for (let jw0 = 0; jw0 < cw; jw0 += 8) {
+      const jw = min(jw0, cw - 8);
+      const colOut = ob + jw * ow;
+      for (let mt = mt0; mt < mt1; mt++) {
+        const co = mt << 2;
+        const rows = min(4, m - co);
+        const a = weights + (<usize>(mt * k) << 4);
+        let c00: v128, c10: v128, c20: v128, c30: v128;
+        if (biasBase != 0) {
+          const bp = biasBase + (<usize>co << 2);
+          c00 = v128.load32_splat(bp);
+          c10 = rows > 1 ? v128.load32_splat(bp, 4) : f32x4.splat(0);
+          c20 = rows > 2 ? v128.load32_splat(bp, 8) : f32x4.splat(0);
+          c30 = rows > 3 ? v128.load32_splat(bp, 12) : f32x4.splat(0);
+        } else {
+          c00 = f32x4.splat(0);
+          c10 = c00;
+          c20 = c00;
+          c30 = c00;
+        }
+        let c01 = c00, c11 = c10, c21 = c20, c31 = c30;
+        for (let td = 0; td < tD; td++) {
+          const xd = jd * id + at(offD, td);
+          if (xd < 0 || xd >= inD) continue;
+          for (let th = 0; th < tH; th++) {
+            const xh = jh * ih + at(offH, th);
+            if (xh < 0 || xh >= inH) continue;
+            const rowIn = x + (<usize>((xd * inH + xh) * wp + left + jw) << 2);
+            let ap = a + <usize>((td * tH + th) * tW) * tapBytes;
+            for (let tw = 0; tw < tW; tw++) {
+              let bp = rowIn + (<usize>at(offW, tw) << 2);
+              for (let ci = 0; ci < cinG; ci++) {
+                const b0 = v128.load(bp);
+                const b1 = v128.load(bp, 16);
+                let w = v128.load32_splat(ap);
+                c00 = f32x4.add(c00, f32x4.mul(w, b0));
+                c01 = f32x4.add(c01, f32x4.mul(w, b1));
+                w = v128.load32_splat(ap, 4);
+                c10 = f32x4.add(c10, f32x4.mul(w, b0));
+                c11 = f32x4.add(c11, f32x4.mul(w, b1));
+                w = v128.load32_splat(ap, 8);
+                c20 = f32x4.add(c20, f32x4.mul(w, b0));
+                c21 = f32x4.add(c21, f32x4.mul(w, b1));
+                w = v128.load32_splat(ap, 12);
+                c30 = f32x4.add(c30, f32x4.mul(w, b0));
+                c31 = f32x4.add(c31, f32x4.mul(w, b1));
+                ap += 16;
+                bp += chanBytes;
+              }
+            }
+          }
+        }
+        const r0 = out + (<usize>(co * outSp + colOut) << 2);
+        const rb = <usize>outSp << 2;
+        storeStrided(r0, ow, c00, c01);
+        if (rows > 1) storeStrided(r0 + rb, ow, c10, c11);
+        if (rows > 2) storeStrided(r0 + 2 * rb, ow, c20, c21);
+        if (rows > 3) storeStrided(r0 + 3 * rb, ow, c30, c31);
+      }
+    }
+  }
+}
+
+/** 8 outputs `step` elements apart (the phase's stride along W). */
+@inline function storeStrided(p: usize, step: i32, lo: v128, hi: v128): void {
+  if (step == 1) {
+    v128.store(p, lo);
+    v128.store(p, hi, 16);
+    return;
+  }
+  const s = <usize>step << 2;
+  store<f32>(p, f32x4.extract_lane(lo, 0));
+  store<f32>(p + s, f32x4.extract_lane(lo, 1));
+  store<f32>(p + 2 * s, f32x4.extract_lane(lo, 2));
+  store<f32>(p + 3 * s, f32x4.extract_lane(lo, 3));
+  store<f32>(p + 4 * s, f32x4.extract_lane(hi, 0));
+  store<f32>(p + 5 * s, f32x4.extract_lane(hi, 1));
+  store<f32>(p + 6 * s, f32x4.extract_lane(hi, 2));
+  store<f32>(p + 7 * s, f32x4.extract_lane(hi, 3));
 }

@@ -28,6 +28,10 @@ export const H_WORKSPACE_BYTES = 21;
 export const H_KC = 22; // K rows per chunk (bounds the packed-input panel)
 export const H_NC = 23; // columns per work item (multiple of 8)
 export const H_BATCH_INNER = 24; // 1: GEMM columns ordered (position, n); 0: (n, position)
+export const H_MODE = 25; // MODE_GEMM or MODE_DIRECT
+export const H_PADDED = 26; // direct: byte address of the input copy padded along W (zeros either side)
+export const H_PAD_LEFT = 27; // direct: zeros before each input row
+export const H_PADDED_W = 28; // direct: padded row length
 export const HEADER_INTS = 32;
 
 /**
@@ -47,8 +51,19 @@ export const S_K = 20; // K = (Cin/groups) · taps
 export const S_COLUMNS = 21; // N = batch · ∏ count
 export const SUB_INTS = 24;
 
-/** Work item: subproblem, group, first column, end column. */
-export const ITEM_INTS = 4;
+/**
+ * Work item, GEMM: subproblem, group, first column, end column.
+ * Direct: subproblem, group, n, first 4-channel tile, end tile, first row, end row (rows = (D, H) positions).
+ */
+export const ITEM_INTS = 8;
+
+/**
+ * GEMM: the implicit GEMM with B packed per 8-column sliver (any shape; exact at borders and for batch-inner columns).
+ * DIRECT: the same 4×8 tile and packed weights, but B read straight from a W-padded copy of the input — 8
+ * consecutive outputs along W of one phase read 8 consecutive inputs — for phases at least 8 wide.
+ */
+export const MODE_GEMM = 0;
+export const MODE_DIRECT = 1;
 
 /** Register tile: MR output channels × NR columns (two f32x4 vectors). */
 export const MR = 4;

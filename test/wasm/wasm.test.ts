@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { referenceBackend } from '../../src/engine/backends/reference.ts';
 import { wasmBackend, wasmTuning } from '../../src/engine/backends/wasm/index.ts';
 import { getRuntime } from '../../src/engine/backends/wasm/runtime.ts';
+import { type KernelMode, describeProblem } from '../../src/engine/backends/wasm/problem.ts';
 import { convTranspose, conv } from '../../src/engine/index.ts';
 import { planLayer, type Plan } from '../../src/shape/plan.ts';
 import type { LayerSpec } from '../../src/shape/params.ts';
@@ -30,7 +31,12 @@ function randomArray(rng: Rng, length: number): Float32Array {
   return data;
 }
 
-/** Reference vs wasm at 1 and 2 threads, NaN-poisoned outputs, twice each (the second call hits the caches). */
+/** Both kernels (forcing 'direct' falls back to GEMM where it cannot apply: phases under 8 wide, strided conv). */
+function modesFor(_plan: Plan): KernelMode[] {
+  return ['gemm', 'direct'];
+}
+
+/** Reference vs wasm (each kernel) at 1 and 2 threads, NaN-poisoned outputs; the repeated call hits the caches. */
 function check(plan: Plan, rng: Rng, where: string): void {
   const input = randomArray(rng, size(plan.inputShape));
   const weight = randomArray(rng, size(plan.weightShape));
@@ -38,12 +44,16 @@ function check(plan: Plan, rng: Rng, where: string): void {
   const expected = new Float32Array(size(plan.outputShape));
   const run = plan.kind === 'convTranspose' ? 'convTranspose' : 'conv';
   referenceBackend[run]({ plan, input, weight, bias, output: expected });
-  for (const threads of [1, 2, 2]) {
-    const output = new Float32Array(expected.length).fill(Number.NaN);
-    wasmBackend[run]({ plan, input, weight, bias, output, threads });
-    const rel = relativeL2Error(output, expected);
-    assert.ok(rel < 1e-5, `${threads} thread(s): relative L2 ${rel}, ${where} (TCONV_SEED=${seed})`);
+  for (const mode of modesFor(plan)) {
+    wasmTuning.mode = mode;
+    for (const threads of [1, 2, 2]) {
+      const output = new Float32Array(expected.length).fill(Number.NaN);
+      wasmBackend[run]({ plan, input, weight, bias, output, threads });
+      const rel = relativeL2Error(output, expected);
+      assert.ok(rel < 1e-5, `${mode} kernel, ${threads} thread(s): relative L2 ${rel}, ${where} (TCONV_SEED=${seed})`);
+    }
   }
+  wasmTuning.mode = undefined;
 }
 
 const describe = (spec: object) => JSON.stringify(spec);
@@ -61,6 +71,40 @@ test('random transposed convolutions, 1D/2D/3D, every parameter, batch up to 9',
       check(withBias, rng, describe(layer));
     }
   }
+});
+
+test('random wide layers (phases ≥ 8 wide: the direct kernel, W padding, overlapping last block)', () => {
+  const rng = createRng(seed + 3);
+  let direct = 0;
+  for (let i = 0; i < 60; i++) {
+    const rank = ([1, 2, 3] as const)[i % 3]!;
+    const kind = rng.next() < 0.75 ? 'convTranspose' : 'conv';
+    const groups = [1, 1, 2, 3][rng.int(0, 3)]!;
+    const axis = (inner: boolean) => {
+      const stride = kind === 'conv' ? (inner ? 1 : rng.int(1, 2)) : rng.int(1, 4);
+      const dilation = rng.int(1, 3);
+      const kernel = rng.int(1, 5);
+      const padding = rng.int(0, dilation * (kernel - 1));
+      const op = kind === 'convTranspose' && rng.next() < 0.4 ? rng.int(0, Math.max(stride, dilation) - 1) : 0;
+      return { input: inner ? rng.int(8, 37) : rng.int(1, rank === 3 ? 3 : 6), kernel, stride, dilation, padding, op };
+    };
+    const axes = Array.from({ length: rank }, (_, a) => axis(a === rank - 1));
+    const spec: LayerSpec = {
+      kind, batch: rng.int(1, 3), inChannels: groups * rng.int(1, 6), outChannels: groups * rng.int(1, 9), groups,
+      input: axes.map((a) => a.input), kernel: axes.map((a) => a.kernel), stride: axes.map((a) => a.stride),
+      dilation: axes.map((a) => a.dilation), padding: axes.map((a) => a.padding), bias: rng.next() < 0.7,
+      ...(kind === 'convTranspose' ? { outputPadding: axes.map((a) => a.op) } : {}),
+    };
+    let plan: Plan;
+    try {
+      plan = planLayer(spec);
+    } catch {
+      continue;
+    }
+    if (describeProblem(plan, 1, 'direct').mode === 'direct') direct++;
+    check(plan, rng, describe(spec));
+  }
+  assert.ok(direct >= 20, `only ${direct} layers ran the direct kernel`);
 });
 
 test('random ordinary convolutions, 1D/2D/3D, stride, padding, dilation, groups, batch', () => {

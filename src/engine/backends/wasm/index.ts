@@ -11,7 +11,7 @@ import type { Backend, KernelArgs } from '../../backend.ts';
 import { registerBackend } from '../../registry.ts';
 import * as L from '../../../../kernels/wasm/layout.ts';
 import { HEADER_PTR } from './control.ts';
-import { type Problem, describeProblem, workspaceBytes } from './problem.ts';
+import { type KernelMode, type Problem, describeProblem, workspaceBytes } from './problem.ts';
 import { type Runtime, getRuntime, initWasm, unavailableReason } from './runtime.ts';
 
 export { initWasm };
@@ -22,6 +22,8 @@ const MAX_THREADS = 64;
 export const wasmTuning = {
   /** Below this many FLOPs per thread, waking another thread costs more than it saves. */
   minFlopsPerThread: 4e6,
+  /** Force one kernel (tests run both on every shape); undefined = chosen per plan. */
+  mode: undefined as KernelMode | undefined,
 };
 
 /** os.availableParallelism() in Node, navigator.hardwareConcurrency in browsers. */
@@ -32,13 +34,14 @@ export function defaultThreads(): number {
   return Math.max(1, Math.min(MAX_THREADS, n));
 }
 
-const problems = new WeakMap<Plan, Map<number, Problem>>();
+const problems = new WeakMap<Plan, Map<string, Problem>>();
 
 function problemFor(plan: Plan, threads: number): Problem {
   let byThreads = problems.get(plan);
   if (!byThreads) problems.set(plan, (byThreads = new Map()));
-  let problem = byThreads.get(threads);
-  if (!problem) byThreads.set(threads, (problem = describeProblem(plan, threads)));
+  const key = `${threads}:${wasmTuning.mode ?? ''}`;
+  let problem = byThreads.get(key);
+  if (!problem) byThreads.set(key, (problem = describeProblem(plan, threads, wasmTuning.mode)));
   return problem;
 }
 
@@ -79,7 +82,8 @@ function run(args: KernelArgs): void {
   const inputBytes = align(4 * input.length);
   const biasBytes = align(4 * (bias?.length ?? 0));
   const outputBytes = align(4 * output.length);
-  const total = align(tableBytes) + inputBytes + biasBytes + outputBytes + threads * wsBytes;
+  const paddedBytes = align(4 * (input.length / plan.axes[plan.axes.length - 1]!.input) * problem.paddedW);
+  const total = align(tableBytes) + inputBytes + biasBytes + outputBytes + paddedBytes + threads * wsBytes;
   const base = scratchFor(rt, total);
 
   const buffer = rt.memory.buffer;
@@ -111,7 +115,8 @@ function run(args: KernelArgs): void {
   const inputPtr = base + align(tableBytes);
   const biasPtr = inputPtr + inputBytes;
   const outputPtr = biasPtr + biasBytes;
-  const wsPtr = outputPtr + outputBytes;
+  const paddedPtr = outputPtr + outputBytes;
+  const wsPtr = paddedPtr + paddedBytes;
   new Float32Array(buffer, inputPtr, input.length).set(input);
   if (bias) new Float32Array(buffer, biasPtr, bias.length).set(bias);
   for (let t = 0; t < threads; t++) i32.fill(0, (wsPtr + t * wsBytes) / 4, (wsPtr + t * wsBytes) / 4 + 4);
@@ -143,6 +148,11 @@ function run(args: KernelArgs): void {
   i32[h + L.H_KC] = problem.kc;
   i32[h + L.H_NC] = problem.nc;
   i32[h + L.H_BATCH_INNER] = problem.batchInner ? 1 : 0;
+  i32[h + L.H_MODE] = problem.mode === 'direct' ? L.MODE_DIRECT : L.MODE_GEMM;
+  i32[h + L.H_PADDED] = paddedPtr;
+  i32[h + L.H_PAD_LEFT] = problem.padLeft;
+  i32[h + L.H_PADDED_W] = problem.paddedW;
+  if (problem.mode === 'direct') rt.padInput(HEADER_PTR);
 
   const callerItems = threads > 1 ? rt.pool!.run(rt.work) : rt.work(HEADER_PTR, 0);
   output.set(new Float32Array(rt.memory.buffer, outputPtr, output.length));

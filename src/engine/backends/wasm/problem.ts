@@ -26,8 +26,12 @@ export interface Subproblem {
   readonly columns: number;
 }
 
+export type KernelMode = 'gemm' | 'direct';
+
 export interface Problem {
   readonly kind: Plan['kind'];
+  /** GEMM (packed panels, 4×8 tiles) or direct (per output channel, vectorised along W); see kernels/wasm/layout.ts. */
+  readonly mode: KernelMode;
   readonly subs: readonly Subproblem[];
   /** [D, H, W] of input, output and kernel (1D/2D promoted with leading 1s). */
   readonly inSize: readonly [number, number, number];
@@ -40,10 +44,13 @@ export interface Problem {
   readonly kc: number;
   readonly nc: number;
   readonly batchInner: boolean;
-  /** (subproblem, group, column begin, column end). */
+  /** ITEM_INTS per item, see kernels/wasm/layout.ts. */
   readonly items: Int32Array;
   /** Floats of packed weights per group of each subproblem (M rounded up to 4 × K). */
   readonly packedFloats: readonly number[];
+  /** Direct mode: zeros before each input row and the padded row length (0 in GEMM mode). */
+  readonly padLeft: number;
+  readonly paddedW: number;
   /** Identifies the packed-weight layout (two plans with the same key share packed weights). */
   readonly packKey: string;
 }
@@ -53,6 +60,7 @@ export const PANEL_FLOATS = 64 * 1024;
 /** K rows per chunk at most; a larger K is split (the output then accumulates over chunks). */
 export const KC_MAX = 2048;
 const NC_MAX = 256;
+const A_BLOCK_BYTES = 128 * 1024;
 
 const UNIT: SubAxis = { count: 1, outFirst: 0, outStep: 1, inStep: 1, taps: [0], offsets: [0] };
 
@@ -86,7 +94,7 @@ function axisOptions(plan: Plan): SubAxis[][] {
  * const plan = planLayer({ kind: 'convTranspose', input: [4, 4], kernel: 4, stride: 2, padding: 1, inChannels: 8, outChannels: 4 });
  * describeProblem(plan, 1).subs.length // → 4 phases, 2×2 taps each
  */
-export function describeProblem(plan: Plan, threads: number): Problem {
+export function describeProblem(plan: Plan, threads: number, force?: KernelMode): Problem {
   const options = three(axisOptions(plan), [UNIT]);
   const cinG = plan.inChannels / plan.groups;
   const m = plan.outChannels / plan.groups;
@@ -109,20 +117,52 @@ export function describeProblem(plan: Plan, threads: number): Problem {
   const minInner = Math.min(...subs.map((s) => s.axes[2].count * s.axes[1].count));
   const batchInner = plan.batch >= 8 && minInner < 64;
 
+  // Direct when every phase is at least 8 wide and reads the input contiguously along W (not a strided conv),
+  // unless the phases are small and the batch large (batch-inner GEMM columns are exact there).
+  const directOk = subs.every((s) => s.axes[2].inStep === 1 && s.axes[2].count >= 8);
+  const mode: KernelMode = !directOk ? 'gemm' : force ?? (batchInner ? 'gemm' : 'direct');
+  const mtiles = Math.ceil(m / 4);
   const items: number[] = [];
-  subs.forEach((s, index) => {
-    for (let g = 0; g < plan.groups; g++) {
-      for (let c = 0; c < s.columns; c += nc) items.push(index, g, c, Math.min(s.columns, c + nc));
-    }
-  });
+  if (mode === 'direct') {
+    // Tiles per item: their packed weights (16 bytes per K row and tile) stay within ~128 KiB (L2), reused over rows.
+    const perBlock = Math.max(1, Math.floor(A_BLOCK_BYTES / (16 * Math.max(1, ...subs.map((s) => s.k)))));
+    const rowsOf = (s: Subproblem) => s.axes[0].count * s.axes[1].count;
+    const count = (rowsPer: (s: Subproblem) => number) =>
+      subs.reduce((sum, s) => sum + Math.ceil(rowsOf(s) / rowsPer(s)), 0) * plan.groups * plan.batch * Math.ceil(mtiles / perBlock);
+    let split = 1;
+    while (threads > 1 && split < 64 && count((s) => Math.ceil(rowsOf(s) / split)) < 4 * threads) split *= 2;
+    subs.forEach((s, index) => {
+      const rows = rowsOf(s);
+      const rowsPer = Math.ceil(rows / split);
+      for (let g = 0; g < plan.groups; g++) {
+        for (let n = 0; n < plan.batch; n++) {
+          for (let mt = 0; mt < mtiles; mt += perBlock) {
+            for (let r = 0; r < rows; r += rowsPer) items.push(index, g, n, mt, Math.min(mtiles, mt + perBlock), r, Math.min(rows, r + rowsPer), 0);
+          }
+        }
+      }
+    });
+  } else {
+    subs.forEach((s, index) => {
+      for (let g = 0; g < plan.groups; g++) {
+        for (let c = 0; c < s.columns; c += nc) items.push(index, g, c, Math.min(s.columns, c + nc), 0, 0, 0, 0);
+      }
+    });
+  }
+  // W padding so every W tap of every 8-wide block reads inside the padded row.
+  const inW = plan.axes[plan.axes.length - 1]!.input;
+  const offsetsW = subs.flatMap((s) => s.axes[2].offsets);
+  const padLeft = mode === 'direct' ? Math.max(0, ...offsetsW.map((o) => -o)) : 0;
+  const reach = mode === 'direct' ? Math.max(inW, ...subs.flatMap((s) => s.axes[2].offsets.map((o) => s.axes[2].count + o))) : 0;
   const mPadded = Math.ceil(m / 4) * 4;
   return {
-    kind: plan.kind, subs,
+    kind: plan.kind, mode, subs,
     inSize: three(plan.axes.map((a) => a.input), 1),
     outSize: three(plan.axes.map((a) => a.output), 1),
     kernel: three(plan.axes.map((a) => a.kernel), 1),
     groups: plan.groups, cinG, m, kc, nc, batchInner, items: Int32Array.from(items),
     packedFloats: subs.map((s) => mPadded * s.k),
+    padLeft, paddedW: mode === 'direct' ? padLeft + reach : 0,
     packKey: JSON.stringify([plan.kind, plan.groups, cinG, m, plan.weightShape, subs.map((s) => s.axes.map((a) => a.taps))]),
   };
 }

@@ -12,6 +12,8 @@ export interface Runtime {
   readonly heap: WasmHeap;
   readonly weights: WeightCache;
   readonly work: (header: number, tid: number) => number;
+  /** Direct mode's single-threaded prologue: the W-padded input copy. */
+  readonly padInput: (header: number) => void;
   /** Null when threads are impossible here (no shared memory, or this thread may not block). */
   readonly pool: ThreadPool | null;
 }
@@ -69,8 +71,9 @@ function create(module: WebAssembly.Module, shared: boolean): Runtime {
   const memory = new WebAssembly.Memory({ initial: 32, maximum: 65536, shared } as WebAssembly.MemoryDescriptor);
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const work = instance.exports.work as (header: number, tid: number) => number;
+  const padInput = instance.exports.padInput as (header: number) => void;
   const heap = new WasmHeap(memory);
-  return { memory, heap, weights: new WeightCache(heap, memory), work, pool: shared ? new ThreadPool(module, memory) : null };
+  return { memory, heap, weights: new WeightCache(heap, memory), work, padInput, pool: shared ? new ThreadPool(module, memory) : null };
 }
 
 /** Why the backend cannot run here, or '' when it can. */
