@@ -1,0 +1,135 @@
+/**
+ * The overlap heatmap: one cell per output position, coloured by how many (input, tap) pairs contribute to it
+ * (src/analysis/overlap.ts), light for few and dark for many, with the interior (where no border effect reaches)
+ * outlined. Works for a layer (layerOverlap) and a stack (stackOverlap); 1D is one row, 3D one depth slice.
+ */
+import { type OverlapSummary, overlapMap } from '../analysis/overlap.ts';
+import { PALETTE, hexRgb, overlapColor, overlapRgb } from './colors.ts';
+import { type GridView, cellSize, gridView } from './grid.ts';
+import { Raster } from './raster.ts';
+import { svgDocument, tag, text, title } from './svg.ts';
+
+export interface HeatmapOptions {
+  /** Cell size in pixels (default: fit about 560 pixels, 3 … 14 per cell). */
+  readonly cell?: number;
+  /** Depth slice of a 3D map (default the middle one). */
+  readonly slice?: number;
+  /** Caption above the picture (SVG only). */
+  readonly caption?: string;
+  /** A <title> tooltip per cell (default: only up to 1024 cells, to keep large maps small). */
+  readonly tooltips?: boolean;
+}
+
+/** Everything both heatmap encodings draw: the grid, its counts and the colour range. */
+export interface HeatmapModel {
+  readonly view: GridView;
+  readonly counts: Float64Array;
+  readonly min: number;
+  readonly max: number;
+  /** Interior box in grid cells (first/last row and column), or null when no output is interior. */
+  readonly interior: { readonly rows: readonly [number, number]; readonly cols: readonly [number, number] } | null;
+  readonly cell: number;
+}
+
+/** The drawable model of an overlap summary. */
+export function heatmapModel(summary: OverlapSummary, options: HeatmapOptions = {}): HeatmapModel {
+  const counts = overlapMap(summary);
+  const view = gridView(summary.shape, options.slice);
+  let min = Infinity;
+  let max = -Infinity;
+  for (let r = 0; r < view.rows; r++) {
+    for (let c = 0; c < view.cols; c++) {
+      const v = counts[view.index(r, c)]!;
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
+  }
+  const span = (mask: readonly boolean[] | undefined): [number, number] | null => {
+    if (!mask) return [0, 0];
+    const first = mask.indexOf(true);
+    return first < 0 ? null : [first, mask.lastIndexOf(true)];
+  };
+  const axes = summary.axes;
+  const rows = summary.shape.length === 1 ? [0, 0] as [number, number] : span(axes[axes.length - 2]?.interior);
+  const cols = span(axes[axes.length - 1]?.interior);
+  const cell = options.cell ?? cellSize(view.rows, view.cols, 560);
+  return { view, counts, min, max, interior: rows && cols ? { rows, cols } : null, cell };
+}
+
+/**
+ * SVG heatmap: one <rect> per output cell with data-r, data-c and data-count, a legend, the interior outlined.
+ * @example
+ * const svg = overlapHeatmapSvg(layerOverlap({ kind: 'convTranspose', input: 32, kernel: 7, stride: 2, padding: 3 }));
+ * (svg.match(/data-count=/g) ?? []).length // → 3969  (63 × 63)
+ */
+export function overlapHeatmapSvg(summary: OverlapSummary, options: HeatmapOptions = {}): string {
+  const model = heatmapModel(summary, options);
+  const { view, counts, min, max, cell } = model;
+  const top = options.caption ? 22 : 4;
+  const left = 4;
+  const body: string[] = [];
+  if (options.caption) body.push(text(left, 15, options.caption, { 'font-weight': 'bold' }));
+  const sliceNote = view.slice === null ? '' : ` (depth slice ${view.slice})`;
+  const cells: string[] = [];
+  const tooltips = options.tooltips ?? view.rows * view.cols <= 1024;
+  for (let r = 0; r < view.rows; r++) {
+    for (let c = 0; c < view.cols; c++) {
+      const v = counts[view.index(r, c)]!;
+      const where = view.position(r, c).join(', ');
+      const tip = tooltips ? [title(`output (${where}): ${v} contribution${v === 1 ? '' : 's'}`)] : [];
+      cells.push(tag('rect', { x: left + c * cell, y: top + r * cell, width: cell, height: cell, fill: overlapColor(v, min, max), 'data-r': r, 'data-c': c, 'data-count': v }, ...tip));
+    }
+  }
+  body.push(tag('g', { class: 'cells' }, ...cells));
+  if (model.interior) {
+    const { rows, cols } = model.interior;
+    body.push(tag('rect', {
+      class: 'interior', x: left + cols[0] * cell, y: top + rows[0] * cell, width: (cols[1] - cols[0] + 1) * cell, height: (rows[1] - rows[0] + 1) * cell,
+      fill: 'none', stroke: PALETTE.field, 'stroke-width': 1, 'stroke-dasharray': '4 3', 'pointer-events': 'none',
+    }));
+  }
+  const gridBottom = top + view.rows * cell;
+  body.push(...legend(left, gridBottom + 8, summary, min, max));
+  const width = Math.max(left * 2 + view.cols * cell, 360);
+  const label = `Overlap heatmap${sliceNote}: ${summary.shape.join('×')} outputs, ${min} to ${max} contributions; interior levels ${summary.values.join(', ')}`;
+  return svgDocument(width, gridBottom + 44, label, body);
+}
+
+/** A swatch per interior level and a line of text. */
+function legend(x: number, y: number, summary: OverlapSummary, min: number, max: number): string[] {
+  const out: string[] = [];
+  const levels = [...summary.values].sort((a, b) => a - b);
+  levels.slice(0, 8).forEach((v, i) => {
+    out.push(tag('rect', { class: 'legend', x: x + i * 34, y, width: 14, height: 14, fill: overlapColor(v, min, max), stroke: PALETTE.line, 'stroke-width': 0.5 }));
+    out.push(text(x + i * 34 + 17, y + 11, String(v), { 'font-size': 10 }));
+  });
+  const verdict = summary.holes ? 'holes (bias-only outputs)' : summary.even ? 'even' : `uneven, ratio ${round(summary.ratio)}`;
+  out.push(text(x, y + 30, `contributions per output: ${min} (light) … ${max} (dark); interior (dashed) ${levels.reverse().join(':')}, ${verdict}`, { 'font-size': 11 }));
+  return out;
+}
+
+const round = (v: number): string => String(Math.round(v * 100) / 100);
+
+/**
+ * PNG-ready raster of the heatmap: each cell a square of `cell` pixels (default 8), no text.
+ * @example
+ * const r = overlapHeatmapRaster(layerOverlap({ kind: 'convTranspose', input: 32, kernel: 7, stride: 2, padding: 3 }));
+ * [r.width, r.height] // → [504, 504]
+ */
+export function overlapHeatmapRaster(summary: OverlapSummary, options: HeatmapOptions = {}): Raster {
+  const model = heatmapModel(summary, { ...options, cell: options.cell ?? 8 });
+  const { view, counts, min, max, cell } = model;
+  const raster = new Raster(view.cols * cell, view.rows * cell);
+  for (let r = 0; r < view.rows; r++) {
+    for (let c = 0; c < view.cols; c++) raster.fillRect(c * cell, r * cell, cell, cell, overlapRgb(counts[view.index(r, c)]!, min, max));
+  }
+  // The interior outline, one pixel wide, when the cells are big enough to spare it.
+  if (model.interior && cell >= 4) {
+    const { rows, cols } = model.interior;
+    const red = hexRgb(PALETTE.field);
+    const [x0, x1, y0, y1] = [cols[0] * cell, (cols[1] + 1) * cell - 1, rows[0] * cell, (rows[1] + 1) * cell - 1];
+    for (let x = x0; x <= x1; x += 4) { raster.fillRect(x, y0, 2, 1, red); raster.fillRect(x, y1, 2, 1, red); }
+    for (let y = y0; y <= y1; y += 4) { raster.fillRect(x0, y, 1, 2, red); raster.fillRect(x1, y, 1, 2, red); }
+  }
+  return raster;
+}
