@@ -143,7 +143,7 @@ function resolvePadding(spec: LayerSpec, rank: Rank, transposed: boolean, stride
   }
   const padding = perAxis('padding', spec.padding, rank, 0, 'nonNegative', 'use padding 0 or more');
   if (!transposed) {
-    if (spec.outputPadding !== undefined && perAxis('outputPadding', spec.outputPadding, rank, 0, 'any', '').some((v) => v !== 0)) {
+    if (spec.outputPadding !== undefined && perAxis('outputPadding', spec.outputPadding, rank, 0, 'any', 'remove outputPadding from this conv layer').some((v) => v !== 0)) {
       throw new TconvError({
         code: 'invalid-value', parameter: 'outputPadding', value: spec.outputPadding,
         rule: 'only applies to transposed convolutions', hint: 'remove outputPadding from this conv layer',
