@@ -110,3 +110,11 @@ test('unreadable and malformed files are refused with a clear error', async () =
   await assert.rejects(runConformanceFile(join(dir, 'bad.json')), /bad\.json \("\{\\"cases\\": "\) is not valid JSON/);
   assert.throws(() => parseVectorFile('{"tests": []}', 'x.json'), /x\.json \("object"\) has no "cases" array/);
 });
+
+test('the committed PyTorch golden vectors (conv, convtranspose, failures) pass through the runner', async () => {
+  for (const name of ['conv', 'convtranspose', 'failures']) {
+    const report = await runConformanceFile(new URL(`../fixtures/pytorch/${name}.json`, import.meta.url).pathname, { backend: 'reference' });
+    assert.ok(report.results.length > 0);
+    for (const result of report.results) assert.ok(result.passed, `${name}/${result.name}: ${result.reason}`);
+  }
+});
