@@ -47,3 +47,29 @@ test('fromPytorch gives canonical options that plan to the requested size', () =
   assert.throws(() => fromPytorch({ kernel: 3, outputSize: [64] }), /outputSize \(\[64\]\) needs the input size/);
   assert.throws(() => fromPytorch({ kernel: 0 }), /kernel \(0\) must be a positive integer/);
 });
+
+test('fromPytorch agrees with the committed PyTorch golden vectors (symmetric pads) and with fromOnnx', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { fromOnnx } = await import('../../src/shape/conventions/onnx.ts');
+  type Case = { name: string; op: string; attributes: Record<string, number[] & number>; inputs: Record<string, { shape: number[] }>; outputs?: Record<string, { shape: number[] }> };
+  const file = JSON.parse(readFileSync(new URL('../fixtures/pytorch/convtranspose.json', import.meta.url), 'utf8')) as { cases: Case[] };
+  let checked = 0;
+  for (const c of file.cases) {
+    const a = c.attributes;
+    const rank = c.inputs.X!.shape.length - 2;
+    const pads = a.pads ?? new Array(2 * rank).fill(0);
+    if (pads.slice(0, rank).some((p: number, i: number) => p !== pads[rank + i]) || a.output_shape) continue;
+    const options = fromPytorch({ kernel: c.inputs.W!.shape.slice(2), stride: a.strides, padding: pads.slice(0, rank), outputPadding: a.output_padding, dilation: a.dilations, groups: a.group });
+    const [n, cin, ...input] = c.inputs.X!.shape;
+    const plan = planLayer({ kind: 'convTranspose', input, batch: n, inChannels: cin, outChannels: c.inputs.W!.shape[1]! * (a.group ?? 1), ...options });
+    assert.deepEqual(plan.outputShape, c.outputs!.Y!.shape, c.name);
+    const onnx = planLayer(fromOnnx({ attributes: a, inputShape: c.inputs.X!.shape, weightShape: c.inputs.W!.shape }));
+    assert.deepEqual(onnx.axes.map((x) => [x.padBegin, x.padEnd]), plan.axes.map((x) => [x.padBegin, x.padEnd]), c.name);
+    checked++;
+  }
+  assert.ok(checked >= 10, `only ${checked} vectors checked`);
+});
+
+test('fromPytorch refuses tuples of different lengths', () => {
+  assert.throws(() => fromPytorch({ kernel: [3, 3], stride: [2, 2, 2] }), /^TconvError: stride \(\[2, 2, 2\]\) has 3 values but kernel has 2/);
+});
