@@ -428,9 +428,24 @@ function directItem(h: usize, item: i32): void {
   for (let row = row0; row < row1; row++) {
     const jh = row % ch, jd = row / ch;
     const ob = ((fd + jd * od) * outH + fh + jh * oh) * outW + fw;
+    if (m == 1 && cw >= 16) {
+      // One output channel per group (depthwise): 1×16 tiles, the last one overlapping its neighbour.
+      for (let jw0 = 0; jw0 < cw; jw0 += 16) {
+        const jw = min(jw0, cw - 16);
+        single16(x, weights, biasBase, out + (<usize>(ob + jw * ow) << 2), ow, jd, jh, jw, id, ih, inD, inH, rowStride, left,
+          tD, tH, tW, offD, offH, offW, cinG, chanBytes, tapBytes);
+      }
+      continue;
+    }
     for (let jw0 = 0; jw0 < cw; jw0 += 8) {
       const jw = min(jw0, cw - 8);
       const colOut = ob + jw * ow;
+      if (m == 1) {
+        // One output channel per group (depthwise): a 1×8 tile, no idle rows.
+        single(x, weights, biasBase, out + (<usize>colOut << 2), ow, jd, jh, jw, id, ih, inD, inH, rowStride, left,
+          tD, tH, tW, offD, offH, offW, cinG, chanBytes, tapBytes);
+        continue;
+      }
       for (let mt = mt0; mt < mt1; mt++) {
         const co = mt << 2;
         const rows = min(4, m - co);
@@ -489,6 +504,71 @@ function directItem(h: usize, item: i32): void {
       }
     }
   }
+}
+
+/** The 1×8 tile of directItem for M = 1; A rows are still 16 bytes (4 channels, 3 of them zero). */
+@inline function single(
+  x: usize, a: usize, biasBase: usize, dst: usize, ow: i32, jd: i32, jh: i32, jw: i32, id: i32, ih: i32,
+  inD: i32, inH: i32, rowStride: i32, left: i32, tD: i32, tH: i32, tW: i32, offD: usize, offH: usize, offW: usize,
+  cinG: i32, chanBytes: usize, tapBytes: usize,
+): void {
+  let c0 = biasBase != 0 ? v128.load32_splat(biasBase) : f32x4.splat(0);
+  let c1 = c0;
+  for (let td = 0; td < tD; td++) {
+    const xd = jd * id + at(offD, td);
+    if (xd < 0 || xd >= inD) continue;
+    for (let th = 0; th < tH; th++) {
+      const xh = jh * ih + at(offH, th);
+      if (xh < 0 || xh >= inH) continue;
+      const rowIn = x + (<usize>((xd * inH + xh) * rowStride + left + jw) << 2);
+      let ap = a + <usize>((td * tH + th) * tW) * tapBytes;
+      for (let tw = 0; tw < tW; tw++) {
+        let bp = rowIn + (<usize>at(offW, tw) << 2);
+        for (let ci = 0; ci < cinG; ci++) {
+          const w = v128.load32_splat(ap);
+          c0 = f32x4.add(c0, f32x4.mul(w, v128.load(bp)));
+          c1 = f32x4.add(c1, f32x4.mul(w, v128.load(bp, 16)));
+          ap += 16;
+          bp += chanBytes;
+        }
+      }
+    }
+  }
+  storeStrided(dst, ow, c0, c1);
+}
+
+/** single() with 16 outputs (4 accumulators): half the per-tile overhead where the phase is 16 or more wide. */
+@inline function single16(
+  x: usize, a: usize, biasBase: usize, dst: usize, ow: i32, jd: i32, jh: i32, jw: i32, id: i32, ih: i32,
+  inD: i32, inH: i32, rowStride: i32, left: i32, tD: i32, tH: i32, tW: i32, offD: usize, offH: usize, offW: usize,
+  cinG: i32, chanBytes: usize, tapBytes: usize,
+): void {
+  let c0 = biasBase != 0 ? v128.load32_splat(biasBase) : f32x4.splat(0);
+  let c1 = c0, c2 = c0, c3 = c0;
+  for (let td = 0; td < tD; td++) {
+    const xd = jd * id + at(offD, td);
+    if (xd < 0 || xd >= inD) continue;
+    for (let th = 0; th < tH; th++) {
+      const xh = jh * ih + at(offH, th);
+      if (xh < 0 || xh >= inH) continue;
+      const rowIn = x + (<usize>((xd * inH + xh) * rowStride + left + jw) << 2);
+      let ap = a + <usize>((td * tH + th) * tW) * tapBytes;
+      for (let tw = 0; tw < tW; tw++) {
+        let bp = rowIn + (<usize>at(offW, tw) << 2);
+        for (let ci = 0; ci < cinG; ci++) {
+          const w = v128.load32_splat(ap);
+          c0 = f32x4.add(c0, f32x4.mul(w, v128.load(bp)));
+          c1 = f32x4.add(c1, f32x4.mul(w, v128.load(bp, 16)));
+          c2 = f32x4.add(c2, f32x4.mul(w, v128.load(bp, 32)));
+          c3 = f32x4.add(c3, f32x4.mul(w, v128.load(bp, 48)));
+          ap += 16;
+          bp += chanBytes;
+        }
+      }
+    }
+  }
+  storeStrided(dst, ow, c0, c1);
+  storeStrided(dst + (<usize>(8 * ow) << 2), ow, c2, c3);
 }
 
 /** 8 outputs `step` elements apart (the phase's stride along W). */

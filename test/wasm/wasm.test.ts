@@ -152,7 +152,10 @@ test('chosen shapes: tile remainders, k < s, k = s, k mod s ≠ 0, 1×1 inputs, 
     { kind: 'convTranspose', input: [3, 3], inChannels: 600, outChannels: 5, kernel: 4, stride: 2, padding: 1 },
     { kind: 'convTranspose', input: [5], inChannels: 2100, outChannels: 3, kernel: 1, stride: 1 },
     { kind: 'conv', input: [4, 4], inChannels: 300, outChannels: 6, kernel: 3, padding: 1 },
-    // Depthwise and grouped 3D.
+    // Depthwise and grouped 3D; wide depthwise phases (the 1×16 direct tile, overlapping last tile).
+    { kind: 'convTranspose', input: [5, 41], inChannels: 3, outChannels: 3, groups: 3, kernel: 4, stride: 2, padding: 1 },
+    { kind: 'convTranspose', input: [2, 2, 37], batch: 2, inChannels: 4, outChannels: 2, groups: 2, kernel: 3, stride: [1, 2, 1], padding: 1 },
+    { kind: 'conv', input: [3, 29], inChannels: 4, outChannels: 4, groups: 4, kernel: 3, padding: 1, dilation: [1, 2] },
     { kind: 'convTranspose', input: [9, 10], inChannels: 6, outChannels: 6, groups: 6, kernel: 4, stride: 2, padding: 1 },
     { kind: 'convTranspose', input: [3, 4, 5], batch: 2, inChannels: 4, outChannels: 6, groups: 2, kernel: [2, 3, 2], stride: [2, 1, 3], dilation: [1, 2, 1], padding: [0, 1, 1] },
     // Negative crop: padEnd below zero beyond output padding (ONNX pads with output_padding).

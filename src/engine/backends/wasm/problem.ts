@@ -131,17 +131,19 @@ export function describeProblem(plan: Plan, threads: number, force?: KernelMode)
       subs.reduce((sum, s) => sum + Math.ceil(rowsOf(s) / rowsPer(s)), 0) * plan.groups * plan.batch * Math.ceil(mtiles / perBlock);
     let split = 1;
     while (threads > 1 && split < 64 && count((s) => Math.ceil(rowsOf(s) / split)) < 4 * threads) split *= 2;
-    subs.forEach((s, index) => {
-      const rows = rowsOf(s);
-      const rowsPer = Math.ceil(rows / split);
-      for (let g = 0; g < plan.groups; g++) {
-        for (let n = 0; n < plan.batch; n++) {
-          for (let mt = 0; mt < mtiles; mt += perBlock) {
+    // Phases innermost: the phases of one output plane run back to back, so its cache lines (each phase writes
+    // every s-th element of them) are still in cache when the next phase fills them in.
+    for (let g = 0; g < plan.groups; g++) {
+      for (let n = 0; n < plan.batch; n++) {
+        for (let mt = 0; mt < mtiles; mt += perBlock) {
+          subs.forEach((s, index) => {
+            const rows = rowsOf(s);
+            const rowsPer = Math.ceil(rows / split);
             for (let r = 0; r < rows; r += rowsPer) items.push(index, g, n, mt, Math.min(mtiles, mt + perBlock), r, Math.min(rows, r + rowsPer), 0);
-          }
+          });
         }
       }
-    });
+    }
   } else {
     subs.forEach((s, index) => {
       for (let g = 0; g < plan.groups; g++) {
