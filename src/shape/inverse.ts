@@ -5,7 +5,7 @@
  * non-negative integer within bounds. Evenness comes from the polyphase split, the same one the kernels use.
  */
 import { TconvError } from './errors.ts';
-import { effectiveKernel, pytorchTransposedOutputSize } from './formulas.ts';
+import { pytorchTransposedOutputSize, totalPaddingFor } from './formulas.ts';
 import { polyphase } from './phases.ts';
 import { type PerAxis, checkInteger } from './params.ts';
 
@@ -173,7 +173,7 @@ function solveAxis(input: number, to: number, b: AxisBounds): AxisSolution[] {
         const maxOp = b.allowOp ? Math.max(stride, dilation) - 1 : 0;
         for (let outputPadding = 0; outputPadding <= maxOp; outputPadding++) {
           // 2p = (i − 1)s + K + op − to
-          const twice = (input - 1) * stride + effectiveKernel(kernel, dilation) + outputPadding - to;
+          const twice = totalPaddingFor(input, kernel, stride, dilation, to, outputPadding);
           if (twice < 0 || twice % 2 !== 0) continue;
           const padding = twice / 2;
           if (padding > (b.padding ?? b.maxPadding) || (b.padding !== undefined && padding !== b.padding)) continue;

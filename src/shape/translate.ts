@@ -7,7 +7,7 @@
 import { TconvError, formatValue } from './errors.ts';
 import type { LayerSpec } from './params.ts';
 import { type Plan, planLayer } from './plan.ts';
-import { splitTotalPadding } from './formulas.ts';
+import { sameTransposedOutputSize, splitTotalPadding } from './formulas.ts';
 import { type PytorchLayer, fromPytorch } from './conventions/pytorch.ts';
 import { type OnnxAttributes, type OnnxNodeArgs, fromOnnx } from './conventions/onnx.ts';
 import { type KerasPadding, type KerasTransposeLayer, fromKeras, kerasAxisCrop } from './conventions/keras.ts';
@@ -179,7 +179,7 @@ function toOnnx(plan: Plan): TargetForm<OnnxNodeArgs> {
   };
   // Say when auto_pad would give the same crops (output i·s, split UPPER or LOWER).
   const same = (upper: boolean) => axes.every((x) => {
-    if (x.output !== x.input * x.stride) return false;
+    if (x.output !== sameTransposedOutputSize(x.input, x.stride)) return false;
     const split = splitTotalPadding(x.padBegin + x.padEnd, upper);
     return split.begin === x.padBegin && split.end === x.padEnd;
   });

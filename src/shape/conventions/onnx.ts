@@ -4,7 +4,7 @@
  * every refusal names the ONNX attribute. The conformance vectors are the arbiter (see design.md, "Facts").
  */
 import { TconvError } from '../errors.ts';
-import { convOutputSize, fullTransposedSize, sameConvTotalPadding, splitTotalPadding } from '../formulas.ts';
+import { convOutputSize, fullTransposedSize, sameConvTotalPadding, sameTransposedOutputSize, splitTotalPadding } from '../formulas.ts';
 import { type LayerSpec, type Rank, checkInteger } from '../params.ts';
 import { cropsToOptions } from './canonical.ts';
 
@@ -91,7 +91,7 @@ export function fromOnnx(args: OnnxNodeArgs): LayerSpec {
   const target = resolveOutputShape(at, rank, batch, outChannels);
   if (target !== null || autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
     // total = s(i − 1) + op + K − output; negative totals are extra cells, split the same way.
-    const wanted = target ?? input.map((i, a) => i * stride[a]!);
+    const wanted = target ?? input.map((i, a) => sameTransposedOutputSize(i, stride[a]!));
     const split = full.map((f, a) => splitTotalPadding(f - wanted[a]!, autoPad === 'SAME_UPPER'));
     padBegin = split.map((p) => p.begin);
     padEnd = split.map((p, a) => p.end - outputPadding[a]!);
