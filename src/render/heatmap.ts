@@ -126,10 +126,7 @@ export function overlapHeatmapRaster(summary: OverlapSummary, options: HeatmapOp
   // The interior outline, one pixel wide, when the cells are big enough to spare it.
   if (model.interior && cell >= 4) {
     const { rows, cols } = model.interior;
-    const red = hexRgb(PALETTE.field);
-    const [x0, x1, y0, y1] = [cols[0] * cell, (cols[1] + 1) * cell - 1, rows[0] * cell, (rows[1] + 1) * cell - 1];
-    for (let x = x0; x <= x1; x += 4) { raster.fillRect(x, y0, 2, 1, red); raster.fillRect(x, y1, 2, 1, red); }
-    for (let y = y0; y <= y1; y += 4) { raster.fillRect(x0, y, 1, 2, red); raster.fillRect(x1, y, 1, 2, red); }
+    raster.dashedOutline(cols[0] * cell, rows[0] * cell, (cols[1] - cols[0] + 1) * cell, (rows[1] - rows[0] + 1) * cell, hexRgb(PALETTE.field));
   }
   return raster;
 }

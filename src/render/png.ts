@@ -1,18 +1,25 @@
-/** PNG encoding and decoding of rasters (Node only: pngjs). The web explorer draws rasters on a canvas instead. */
-import pngjs from 'pngjs';
-import type { Raster } from './raster.ts';
+/**
+ * PNG encoding of the rasters (pngjs, Node only). Kept apart from the SVG renderers so the web explorer can import
+ * those without pulling in Node's zlib.
+ */
+import { PNG } from 'pngjs';
+import { Raster } from './raster.ts';
 
-const { PNG } = pngjs;
-
-/** Encodes a raster as a PNG file. */
+/**
+ * Encodes a raster as a PNG file.
+ * @example
+ * encodePng(new Raster(2, 2)).subarray(1, 4).toString() // → 'PNG'
+ */
 export function encodePng(raster: Raster): Buffer {
   const png = new PNG({ width: raster.width, height: raster.height });
-  png.data = Buffer.from(raster.rgba.buffer, raster.rgba.byteOffset, raster.rgba.byteLength);
+  png.data.set(raster.data);
   return PNG.sync.write(png);
 }
 
-/** Decodes a PNG file into a raster (for tests and for checking what was written). */
+/** Decodes a PNG file into a raster (for tests and for checking a written file). */
 export function decodePng(file: Buffer): Raster {
   const png = PNG.sync.read(file);
-  return { width: png.width, height: png.height, rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
+  const raster = new Raster(png.width, png.height);
+  raster.data.set(png.data);
+  return raster;
 }

@@ -1,77 +1,57 @@
 /**
- * Raster pictures as plain RGBA pixels (no DOM, no encoder): PNG files through png.ts, canvases in the web explorer.
+ * A small RGBA raster for the PNG pictures: filled rectangles only, which is all a grid picture needs. Pure (no
+ * Node APIs), so a browser could put `data` straight into an ImageData; src/render/png.ts encodes it as PNG.
  */
-import type { OverlapSummary } from '../analysis/overlap.ts';
-import { overlapMap } from '../analysis/overlap.ts';
-import { type Rgb, grey, overlapColor } from './color.ts';
+import type { Rgb } from './colors.ts';
 
-export interface Raster {
+export class Raster {
   readonly width: number;
   readonly height: number;
-  /** width × height × 4 bytes, row-major RGBA. */
-  readonly rgba: Uint8Array;
-}
+  /** RGBA, row-major, 4 bytes per pixel. */
+  readonly data: Uint8ClampedArray;
 
-/** Paints a grid of cells, `scale` pixels each, with a 1-pixel gap between cells when scale ≥ 6. */
-export function cellRaster(rows: number, cols: number, scale: number, color: (row: number, col: number) => Rgb): Raster {
-  const width = cols * scale;
-  const height = rows * scale;
-  const rgba = new Uint8Array(width * height * 4);
-  const gap = scale >= 6 ? 1 : 0;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const r = Math.floor(y / scale);
-      const c = Math.floor(x / scale);
-      const edge = gap > 0 && (y % scale === scale - 1 || x % scale === scale - 1);
-      const rgb: Rgb = edge ? [255, 255, 255] : color(r, c);
-      const i = (y * width + x) * 4;
-      rgba[i] = rgb[0];
-      rgba[i + 1] = rgb[1];
-      rgba[i + 2] = rgb[2];
-      rgba[i + 3] = 255;
+  constructor(width: number, height: number, background: Rgb = [255, 255, 255]) {
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+      throw new RangeError(`a raster needs a positive integer size, not ${width}×${height}`);
+    }
+    this.width = width;
+    this.height = height;
+    this.data = new Uint8ClampedArray(width * height * 4);
+    this.fillRect(0, 0, width, height, background);
+  }
+
+  /** Fills the rectangle [x, x + w) × [y, y + h), clipped to the raster. */
+  fillRect(x: number, y: number, w: number, h: number, [r, g, b]: Rgb): void {
+    const x0 = Math.max(0, Math.floor(x));
+    const y0 = Math.max(0, Math.floor(y));
+    const x1 = Math.min(this.width, Math.floor(x + w));
+    const y1 = Math.min(this.height, Math.floor(y + h));
+    for (let py = y0; py < y1; py++) {
+      for (let px = x0; px < x1; px++) {
+        const i = (py * this.width + px) * 4;
+        this.data[i] = r;
+        this.data[i + 1] = g;
+        this.data[i + 2] = b;
+        this.data[i + 3] = 255;
+      }
     }
   }
-  return { width, height, rgba };
+
+  /** A 1-pixel dashed rectangle outline (2 on, 2 off) around [x, x + w) × [y, y + h). */
+  dashedOutline(x: number, y: number, w: number, h: number, colour: Rgb): void {
+    const [x1, y1] = [x + w - 1, y + h - 1];
+    for (let px = x; px <= x1; px += 4) { this.fillRect(px, y, 2, 1, colour); this.fillRect(px, y1, 2, 1, colour); }
+    for (let py = y; py <= y1; py += 4) { this.fillRect(x, py, 1, 2, colour); this.fillRect(x1, py, 1, 2, colour); }
+  }
+
+  /** The RGB colour of one pixel. */
+  pixel(x: number, y: number): Rgb {
+    const i = (y * this.width + x) * 4;
+    return [this.data[i]!, this.data[i + 1]!, this.data[i + 2]!];
+  }
 }
 
-/** The 2D plane shown for a summary: 1D as one row, 3D its first depth slice. */
-export function overlapPlane(summary: Pick<OverlapSummary, 'axes' | 'shape'>): { rows: number; cols: number; values: Float64Array } {
-  const map = overlapMap(summary);
-  const shape = summary.shape;
-  const cols = shape[shape.length - 1]!;
-  const rows = shape.length === 1 ? 1 : shape[shape.length - 2]!;
-  return { rows, cols, values: map.subarray(0, rows * cols) };
-}
-
-/** Default cell size: pictures about `target` pixels wide, cells between 1 and 32 pixels. */
-export function defaultScale(cols: number, rows: number, target = 512): number {
-  return Math.max(1, Math.min(32, Math.floor(target / Math.max(cols, rows))));
-}
-
-/**
- * Overlap heatmap as pixels: darker = more contributions (0 → lightest, the map's maximum → darkest).
- * @example
- * overlapRaster(layerOverlap({ kind: 'convTranspose', input: 32, kernel: 7, stride: 2, padding: 3 }), { scale: 8 }).width // → 504
- */
-export function overlapRaster(summary: Pick<OverlapSummary, 'axes' | 'shape'>, options: { scale?: number } = {}): Raster {
-  const { rows, cols, values } = overlapPlane(summary);
-  const max = Math.max(...values);
-  const scale = options.scale ?? defaultScale(cols, rows);
-  return cellRaster(rows, cols, scale, (r, c) => overlapColor(max > 0 ? values[r * cols + c]! / max : 0));
-}
-
-/** Any plane of values in grey: min black, max white (an artifact image reads like a photo). */
-export function greyRaster(values: ArrayLike<number>, rows: number, cols: number, options: { scale?: number } = {}): Raster {
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < rows * cols; i++) { min = Math.min(min, values[i]!); max = Math.max(max, values[i]!); }
-  const span = max - min;
-  const scale = options.scale ?? defaultScale(cols, rows);
-  return cellRaster(rows, cols, scale, (r, c) => grey(span > 0 ? (values[r * cols + c]! - min) / span : 0.5));
-}
-
-/** The RGB of the pixel at (x, y). */
-export function pixelAt(raster: Raster, x: number, y: number): Rgb {
-  const i = (y * raster.width + x) * 4;
-  return [raster.rgba[i]!, raster.rgba[i + 1]!, raster.rgba[i + 2]!];
+/** Perceived brightness 0 … 255 of a colour (Rec. 601 luma): what "darker" means in the tests and the legends. */
+export function luma([r, g, b]: Rgb): number {
+  return 0.299 * r + 0.587 * g + 0.114 * b;
 }
