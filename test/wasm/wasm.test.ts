@@ -192,3 +192,15 @@ test('weights changed in place are packed again', () => {
   assert.ok(relativeL2Error(after.data, ref.data) < 1e-5);
   assert.ok(relativeL2Error(before.data, ref.data) > 1e-2);
 });
+
+test('a layer beyond the 4 GiB a wasm32 memory addresses is a TconvError before anything is allocated', () => {
+  const plan = planLayer({
+    kind: 'convTranspose', input: [256, 256, 64], inChannels: 16, outChannels: 16, kernel: 2, stride: 2,
+    memoryLimitBytes: 64 * 1024 ** 3,
+  });
+  const tiny = new Float32Array(1);
+  assert.throws(
+    () => wasmBackend.convTranspose({ plan, input: tiny, weight: tiny, bias: null, output: tiny, threads: 1 }),
+    (error: Error & { code?: string }) => error.code === 'memory-limit' && /over the 4 GiB a wasm32 memory can address/.test(error.message),
+  );
+});

@@ -6,11 +6,13 @@
  * weight buffer and layout), then one header of int32s is written into wasm memory with the subproblem and item
  * tables, the input and bias are copied in, the threads run the items and the output is copied out.
  */
+import { TconvError } from '../../../shape/errors.ts';
 import type { Plan } from '../../../shape/plan.ts';
 import type { Backend, KernelArgs } from '../../backend.ts';
 import { registerBackend } from '../../registry.ts';
 import * as L from '../../../../kernels/wasm/layout.ts';
 import { HEADER_PTR } from './control.ts';
+import { packedSize } from './pack.ts';
 import { type KernelMode, type Problem, describeProblem, workspaceBytes } from './problem.ts';
 import { type Runtime, getRuntime, initWasm, unavailableReason } from './runtime.ts';
 
@@ -34,14 +36,21 @@ export function defaultThreads(): number {
   return Math.max(1, Math.min(MAX_THREADS, n));
 }
 
-const problems = new WeakMap<Plan, Map<string, Problem>>();
+/** Problems by plan contents (the engine API plans every call anew), most recently used last, at most 64. */
+const problems = new Map<string, Problem>();
+const PROBLEM_CACHE_SIZE = 64;
 
 function problemFor(plan: Plan, threads: number): Problem {
-  let byThreads = problems.get(plan);
-  if (!byThreads) problems.set(plan, (byThreads = new Map()));
-  const key = `${threads}:${wasmTuning.mode ?? ''}`;
-  let problem = byThreads.get(key);
-  if (!problem) byThreads.set(key, (problem = describeProblem(plan, threads, wasmTuning.mode)));
+  let key = `${plan.kind}|${plan.batch}|${plan.inChannels}|${plan.outChannels}|${plan.groups}|${threads}|${wasmTuning.mode ?? ''}`;
+  for (const a of plan.axes) key += `|${a.input},${a.kernel},${a.stride},${a.dilation},${a.padBegin},${a.padEnd}`;
+  let problem = problems.get(key);
+  if (problem) {
+    problems.delete(key);
+  } else {
+    problem = describeProblem(plan, threads, wasmTuning.mode);
+    if (problems.size >= PROBLEM_CACHE_SIZE) problems.delete(problems.keys().next().value!);
+  }
+  problems.set(key, problem);
   return problem;
 }
 
@@ -67,13 +76,24 @@ function resolveThreads(rt: Runtime, plan: Plan, requested: number | undefined):
   return threads;
 }
 
+/** A wasm32 memory addresses 4 GiB; keep 64 MiB for the header, tables and the weight cache's other entries. */
+const ADDRESSABLE_BYTES = 4 * 1024 ** 3 - 64 * 1024 ** 2;
+
+function checkAddressable(plan: Plan, bytes: number): void {
+  if (bytes <= ADDRESSABLE_BYTES) return;
+  throw new TconvError({
+    code: 'memory-limit', parameter: 'outputShape', value: plan.outputShape,
+    rule: `needs ${(bytes / 1024 ** 3).toFixed(2)} GiB of WebAssembly memory (tensors, packed weights, workspace), over the 4 GiB a wasm32 memory can address`,
+    hint: 'use a smaller batch or input, or the native or reference backend',
+  });
+}
+
 function run(args: KernelArgs): void {
   const { plan, input, weight, bias, output } = args;
   if (output.length === 0) return;
   const rt = getRuntime();
   const threads = resolveThreads(rt, plan, args.threads);
   const problem = problemFor(plan, threads);
-  const weightsPtr = rt.weights.get(problem, weight);
 
   const offsetInts = problem.subs.reduce((sum, s) => sum + s.axes.reduce((t, a) => t + a.offsets.length, 0), 0);
   const tableBytes = 4 * (problem.subs.length * L.SUB_INTS + offsetInts + problem.items.length);
@@ -84,6 +104,8 @@ function run(args: KernelArgs): void {
   const outputBytes = align(4 * output.length);
   const paddedBytes = align(4 * (input.length / plan.axes[plan.axes.length - 1]!.input) * problem.paddedW);
   const total = align(tableBytes) + inputBytes + biasBytes + outputBytes + paddedBytes + threads * wsBytes;
+  checkAddressable(plan, total + 4 * packedSize(problem));
+  const weightsPtr = rt.weights.get(problem, weight);
   const base = scratchFor(rt, total);
 
   const buffer = rt.memory.buffer;
