@@ -12,3 +12,4 @@ export * from './planner.ts';
 export * from './subpixel.ts';
 export * from './stack-run.ts';
 export * from './ascii.ts';
+export * from './stack-text.ts';

@@ -10,8 +10,9 @@ import { register as registerSolve } from './commands/solve.ts';
 import { register as registerConformance } from './commands/conformance.ts';
 import { register as registerRun } from './commands/run.ts';
 import { register as registerLint } from './commands/lint.ts';
+import { register as registerPlan } from './commands/plan.ts';
 
-const COMMANDS: readonly ((program: Command) => void)[] = [registerShape, registerExplain, registerSolve, registerConformance, registerRun, registerLint];
+const COMMANDS: readonly ((program: Command) => void)[] = [registerShape, registerExplain, registerSolve, registerConformance, registerRun, registerLint, registerPlan];
 
 /** Builds the program; settings made here are inherited by every command registered afterwards. */
 export function createProgram(): Command {
