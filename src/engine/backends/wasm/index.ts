@@ -99,10 +99,11 @@ function run(args: KernelArgs): void {
   const tableBytes = 4 * (problem.subs.length * L.SUB_INTS + offsetInts + problem.items.length);
   const align = (n: number) => Math.ceil(n / 64) * 64;
   const wsBytes = workspaceBytes(problem.kc, problem.nc);
-  const inputBytes = align(4 * input.length);
-  const biasBytes = align(4 * (bias?.length ?? 0));
-  const outputBytes = align(4 * output.length);
-  const paddedBytes = align(4 * (input.length / plan.axes[plan.axes.length - 1]!.input) * problem.paddedW);
+  const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+  const inputBytes = align(4 * size(plan.inputShape));
+  const biasBytes = align(4 * (bias ? plan.outChannels : 0));
+  const outputBytes = align(4 * size(plan.outputShape));
+  const paddedBytes = align(4 * (size(plan.inputShape) / plan.axes[plan.axes.length - 1]!.input) * problem.paddedW);
   const total = align(tableBytes) + inputBytes + biasBytes + outputBytes + paddedBytes + threads * wsBytes;
   checkAddressable(plan, total + 4 * packedSize(problem));
   const weightsPtr = rt.weights.get(problem, weight);
