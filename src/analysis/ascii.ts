@@ -14,6 +14,8 @@ const SHADES = ' .:-=+*#%@';
 export interface AsciiOptions {
   /** Largest corner of the map to draw, per axis (default 16). */
   readonly corner?: number;
+  /** Start with the one-line interior verdict (default true). */
+  readonly headline?: boolean;
 }
 
 /**
@@ -52,10 +54,21 @@ function ratioText(s: OverlapSummary): string {
 
 const fmt = (v: number): string => (Number.isInteger(v) ? String(v) : v.toFixed(2));
 
+/**
+ * The picture `tconv explain` prints under its checkerboard verdict: one period of the interior overlap as numbers
+ * (when uneven) and the shaded top-left corner of the overlap map, borders included.
+ * @example
+ * overlapPicture(planLayer({ kind: 'convTranspose', input: 32, kernel: 7, stride: 2, padding: 3 }))[0] // → "Overlap picture:"
+ */
+export function overlapPicture(layer: LayerSpec | Plan, options: AsciiOptions = {}): string[] {
+  const lines = asciiSummary(layerOverlap(layer), { corner: 8, ...options, headline: false });
+  return ['Overlap picture:', ...lines.map((l) => (l.startsWith(' ') ? l : `  ${l}`))];
+}
+
 /** Interior verdict, one period of numbers, and the shaded corner. */
 export function asciiSummary(overlap: OverlapSummary, options: AsciiOptions = {}): string[] {
   const lines: string[] = [];
-  lines.push(overlap.even
+  if (options.headline !== false) lines.push(overlap.even
     ? `interior overlap even (${fmt(overlap.interiorMax)} everywhere): no checkerboard`
     : overlap.holes
       ? `interior overlap ${ratioText(overlap)}: some outputs get no contribution at all (holes)`

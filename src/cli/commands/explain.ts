@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { formatFraction } from '../../analysis/alignment.ts';
+import { overlapPicture } from '../../analysis/ascii.ts';
 import { type Alternative, type AlternativeSet, type ExplainReport, explainLayer } from '../../analysis/explain.ts';
 import { type LayerArgs, addLayerOptions, layerSpecFromArgs, parsePerAxis } from '../layer-args.ts';
 import { printJson, printLines, renderTable } from '../output.ts';
@@ -11,6 +12,7 @@ import { printJson, printLines, renderTable } from '../output.ts';
 interface ExplainArgs extends LayerArgs {
   readonly target?: string;
   readonly json?: boolean;
+  readonly picture?: boolean;
 }
 
 export function register(program: Command): void {
@@ -22,12 +24,13 @@ export function register(program: Command): void {
   addLayerOptions(command)
     .option('-t, --target <size>', 'the output size you intend (default input·stride)')
     .option('--json', 'print the report as one JSON object')
+    .option('--picture', 'also draw the overlap map in the terminal (ASCII, darker = more contributions)')
     .addHelpText('after', '\nExample:\n  tconv explain --input 32 --kernel 7 --stride 2 --padding 3')
     .action((args: ExplainArgs) => {
       const target = args.target === undefined ? undefined : parsePerAxis('--target', args.target);
       const report = explainLayer(layerSpecFromArgs(args), { target });
       if (args.json) printJson(toJson(report));
-      else printLines(...renderExplain(report));
+      else printLines(...renderExplain(report), ...(args.picture ? ['', ...overlapPicture(report.plan)] : []));
     });
 }
 
