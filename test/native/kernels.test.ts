@@ -2,7 +2,7 @@
  * The native backend against the float64 reference, on fresh random configurations: 1D/2D/3D, stride, asymmetric
  * pads and output padding (negative padEnd), dilation with holes, groups, bias or none, batch, with every kernel set
  * the CPU supports (AVX-512, AVX2, portable), one and two threads, and NaN-poisoned outputs so an unwritten element
- * fails. Sizes also hit the tile remainders (output channels not a multiple of the row block, positions not a
+ * fails, and every column layout (packed, batch-minor, direct). Sizes also hit the tile remainders (output channels not a multiple of the row block, positions not a
  * multiple of the column block, reductions longer than one packed chunk). Replay with TCONV_SEED=<seed>.
  */
 import { test } from 'node:test';
@@ -15,6 +15,9 @@ import { createRng, type Rng } from '../../src/tensor/rng.ts';
 import { relativeL2Error } from '../../src/tensor/compare.ts';
 import { planOf, randomLayer, runSeed } from '../helpers/random-layer.ts';
 import { kernelSets, skipReason } from './native-support.ts';
+
+/** Every column layout, forced (where one does not apply, the addon uses its own choice), and the automatic one. */
+const LAYOUTS = [undefined, 'packed', 'batch-minor', 'direct'] as const;
 
 const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
@@ -32,12 +35,14 @@ function compare(plan: Plan, rng: Rng, kernelSet: (typeof kernelSets)[number], w
   const expected = new Float32Array(size(plan.outputShape));
   const run = plan.kind === 'convTranspose' ? 'convTranspose' : 'conv';
   referenceBackend[run]({ plan, input, weight, bias, output: expected });
-  const native = createNativeBackend({ kernelSet });
-  for (const threads of [1, 2]) {
-    const output = new Float32Array(expected.length).fill(Number.NaN);
-    native[run]({ plan, input, weight, bias, output, threads });
-    const rel = relativeL2Error(output, expected);
-    assert.ok(rel < 1e-5, `${kernelSet}, ${threads} thread(s): relative L2 ${rel}, ${where}`);
+  for (const layout of LAYOUTS) {
+    const native = createNativeBackend({ kernelSet, layout });
+    for (const threads of [1, 2]) {
+      const output = new Float32Array(expected.length).fill(Number.NaN);
+      native[run]({ plan, input, weight, bias, output, threads });
+      const rel = relativeL2Error(output, expected);
+      assert.ok(rel < 1e-5, `${kernelSet}, layout ${layout ?? 'auto'}, ${threads} thread(s): relative L2 ${rel}, ${where}`);
+    }
   }
 }
 

@@ -2,7 +2,7 @@
 // writes anything: a wrong length, type or aliasing throws a JavaScript error instead of touching memory.
 //
 //   capabilities()                                  → { kernelSets, hardwareThreads, compiler, sanitized }
-//   prepare(header: Int32Array, weight: Float32Array, kernelSet: string) → handle (packed weights, chosen tiles)
+//   prepare(header: Int32Array, weight: Float32Array, kernelSet: string, layout?) → handle (packed weights, tiles)
 //   describe(handle)                                → { kernelSet, mr, nr, batchMinor, tasks, packedWeightBytes }
 //   run(handle, header, input, bias | null, output, threads)
 #include <napi.h>
@@ -84,7 +84,7 @@ Napi::Value Capabilities(const Napi::CallbackInfo& info) {
 
 Napi::Value Prepare(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() != 3) throw Napi::TypeError::New(env, "prepare(header, weight, kernelSet) takes 3 arguments");
+  if (info.Length() != 3 && info.Length() != 4) throw Napi::TypeError::New(env, "prepare(header, weight, kernelSet[, layout]) takes 3 or 4 arguments");
   const NativePlan plan = parseHeader(env, headerArg(info, 0));
   const Napi::Float32Array weight = floatsArg(info, 1, "weight");
   if (!info[2].IsString()) throw Napi::TypeError::New(env, "kernelSet must be a string");
@@ -92,8 +92,14 @@ Napi::Value Prepare(const Napi::CallbackInfo& info) {
   const tconv::KernelSet* isa = tconv::kernelSetByName(name);
   if (!isa) fail(env, "kernel set \"" + name + "\" is not available on this CPU");
   checkLength(env, "weight", weight, plan.weightLength);
+  std::string force;
+  if (info.Length() == 4 && !info[3].IsUndefined()) {
+    if (!info[3].IsString()) throw Napi::TypeError::New(env, "layout must be a string");
+    force = info[3].As<Napi::String>().Utf8Value();
+    if (force != "packed" && force != "batch-minor" && force != "direct") fail(env, "layout \"" + force + "\" must be packed, batch-minor or direct");
+  }
   std::unique_ptr<Prepared> prepared;
-  const std::string error = tconv::prepare(plan, weight.Data(), int64_t(weight.ElementLength()), isa, prepared);
+  const std::string error = tconv::prepare(plan, weight.Data(), int64_t(weight.ElementLength()), isa, force, prepared);
   if (!error.empty()) fail(env, error);
   const int64_t bytes = prepared->weightFloats * int64_t(sizeof(float));
   auto handle = Napi::External<Prepared>::New(env, prepared.release(), [](Napi::Env, Prepared* p) { delete p; });
@@ -110,6 +116,7 @@ Napi::Value Describe(const Napi::CallbackInfo& info) {
   result.Set("mr", p.mr);
   result.Set("nr", p.nr);
   result.Set("batchMinor", Napi::Boolean::New(env, p.batchMinor != 0));
+  result.Set("direct", Napi::Boolean::New(env, p.direct != 0));
   result.Set("tasks", Napi::Number::New(env, double(p.tasks)));
   result.Set("phaseCombinations", Napi::Number::New(env, double(p.combos.size())));
   result.Set("packedWeightBytes", Napi::Number::New(env, double(p.weightFloats * 4)));

@@ -52,9 +52,15 @@ bool cpuHasAvx2() {
 #endif
 }
 
-struct Run {
+// Consecutive columns of a panel that differ only along one index: the W position (column order (n, position))
+// or the batch element (order (position, n)). Their input and output addresses are arithmetic progressions, so
+// tap validity and copy runs are computed once per segment, not once per column.
+struct Segment {
   int32_t col, length;
-  int64_t source;  // input offset of the run's first column, or −1 for zeros
+  int64_t zIn, yIn;          // input coordinates of the phase position before adding the tap offset
+  int64_t xIn, xInStep;      // W input coordinate of the first column, and its step per column (0 in (position, n) order)
+  int64_t source, sourceStep;  // batch offset of the first column's input, and its step per column
+  int64_t out, outStep;      // output offset (without the channel) of the first column, and its step
 };
 
 // Per-thread scratch, grown outside the hot path and reused by every call.
@@ -62,9 +68,12 @@ struct Workspace {
   float* B = nullptr;
   float* C = nullptr;
   size_t bFloats = 0, cFloats = 0;
-  std::vector<int64_t> outOffset, inBase, inCoord[3];
+  std::vector<Segment> segments;
   std::vector<int32_t> validTaps, runFirst;
   std::vector<Run> runs;
+  std::vector<int32_t> directTap;
+  std::vector<int64_t> directOffset;
+  std::vector<uint16_t> directMask;
 
   ~Workspace() {
     std::free(B);
@@ -84,17 +93,18 @@ struct Workspace {
       cFloats = c;
     }
     const size_t nr = size_t(P.nr);
-    if (outOffset.size() < nr) {
-      outOffset.resize(nr);
-      inBase.resize(nr);
-      for (auto& v : inCoord) v.resize(nr);
-    }
+    if (segments.size() < nr) segments.resize(nr);
     const size_t taps = size_t(P.maxTaps);
     if (validTaps.size() < taps) {
       validTaps.resize(taps);
       runFirst.resize(taps + 1);
     }
-    if (runs.size() < taps * (nr + 1)) runs.resize(taps * (nr + 1));
+    if (runs.size() < taps * 3 * nr) runs.resize(taps * 3 * nr);
+    if (directTap.size() < taps) {
+      directTap.resize(taps);
+      directOffset.resize(taps);
+    }
+    if (directMask.size() < taps * (nr / 16 + 1)) directMask.resize(taps * (nr / 16 + 1));
   }
 };
 
@@ -111,82 +121,121 @@ std::mutex& engineMutex() {
   return instance;
 }
 
-// The columns of one panel: where each writes its output and which input coordinates its taps start from.
-struct Columns {
-  int real = 0;
-  const int64_t* outOffset;
-  const int64_t* inBase;
-  const int64_t* inCoord[3];
-};
-
-void layoutColumns(const Prepared& P, const Combo& c, int64_t panel, Workspace& w, Columns& cols) {
+// Splits panel `panel` of combo `c` into segments; returns how many, and the number of real columns.
+int layoutSegments(const Prepared& P, const Combo& c, int64_t panel, Workspace& w, int& real) {
   const NativePlan& p = P.plan;
   const int64_t total = int64_t(p.batch) * c.positions;
   const int64_t q0 = panel * P.nr;
-  cols.real = int(std::min<int64_t>(P.nr, total - q0));
+  real = int(std::min<int64_t>(P.nr, total - q0));
   const AxisPhase* ph[3] = {&p.axes[0][size_t(c.phase[0])], &p.axes[1][size_t(c.phase[1])], &p.axes[2][size_t(c.phase[2])]};
-  for (int col = 0; col < cols.real; col++) {
-    const int64_t q = q0 + col;
-    int64_t n, pos;
-    if (P.batchMinor) {
-      n = q % p.batch;
-      pos = q / p.batch;
-    } else {
-      n = q / c.positions;
-      pos = q % c.positions;
-    }
-    const int64_t j2 = pos % c.count[2];
-    const int64_t j1 = (pos / c.count[2]) % c.count[1];
-    const int64_t j0 = pos / (c.count[2] * c.count[1]);
-    const int64_t o0 = ph[0]->first + j0 * ph[0]->outStep, o1 = ph[1]->first + j1 * ph[1]->outStep, o2 = ph[2]->first + j2 * ph[2]->outStep;
-    w.outOffset[size_t(col)] = n * p.outChannels * p.outSpatial + (o0 * p.out[1] + o1) * p.out[2] + o2;
-    w.inBase[size_t(col)] = n * p.inChannels * p.inSpatial;
-    w.inCoord[0][size_t(col)] = j0 * ph[0]->inStep;
-    w.inCoord[1][size_t(col)] = j1 * ph[1]->inStep;
-    w.inCoord[2][size_t(col)] = j2 * ph[2]->inStep;
+  const int64_t inBatch = int64_t(p.inChannels) * p.inSpatial, outBatch = int64_t(p.outChannels) * p.outSpatial;
+  int64_t n, pos;
+  if (P.batchMinor) {
+    n = q0 % p.batch;
+    pos = q0 / p.batch;
+  } else {
+    n = q0 / c.positions;
+    pos = q0 % c.positions;
   }
-  cols.outOffset = w.outOffset.data();
-  cols.inBase = w.inBase.data();
-  for (int a = 0; a < 3; a++) cols.inCoord[a] = w.inCoord[a].data();
+  int64_t j2 = pos % c.count[2];
+  int64_t j1 = (pos / c.count[2]) % c.count[1];
+  int64_t j0 = pos / (c.count[2] * c.count[1]);
+  int count = 0;
+  for (int col = 0; col < real;) {
+    Segment& s = w.segments[size_t(count++)];
+    const int64_t o0 = ph[0]->first + j0 * ph[0]->outStep, o1 = ph[1]->first + j1 * ph[1]->outStep, o2 = ph[2]->first + j2 * ph[2]->outStep;
+    s.col = col;
+    s.zIn = j0 * ph[0]->inStep;
+    s.yIn = j1 * ph[1]->inStep;
+    s.xIn = j2 * ph[2]->inStep;
+    s.source = n * inBatch;
+    s.out = n * outBatch + (o0 * p.out[1] + o1) * p.out[2] + o2;
+    if (P.batchMinor) {
+      s.length = int(std::min<int64_t>(real - col, p.batch - n));
+      s.xInStep = 0;
+      s.sourceStep = inBatch;
+      s.outStep = outBatch;
+      n += s.length;
+      if (n == p.batch) {
+        n = 0;
+        if (++j2 == c.count[2]) {
+          j2 = 0;
+          if (++j1 == c.count[1]) {
+            j1 = 0;
+            ++j0;
+          }
+        }
+      }
+    } else {
+      s.length = int(std::min<int64_t>(real - col, c.count[2] - j2));
+      s.xInStep = ph[2]->inStep;
+      s.sourceStep = 0;
+      s.outStep = ph[2]->outStep;
+      j2 += s.length;
+      if (j2 == c.count[2]) {
+        j2 = 0;
+        if (++j1 == c.count[1]) {
+          j1 = 0;
+          if (++j0 == c.count[0]) {
+            j0 = 0;
+            ++n;
+          }
+        }
+      }
+    }
+    col += s.length;
+  }
+  return count;
 }
 
-// For every tap of the combo that at least one column can reach, records the tap and its copy runs
-// (consecutive columns reading consecutive inputs, or zeros). Returns the number of such taps.
-int collectTaps(const Prepared& P, const Combo& c, const Columns& cols, Workspace& w) {
+// ceil(a / b) for b > 0.
+inline int64_t ceilDiv(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+
+// For every tap of the combo that at least one column of the panel can reach, records the tap and its copy runs
+// (zeros where the tap falls outside the input). Returns the number of such taps.
+int collectTaps(const Prepared& P, const Combo& c, int segmentCount, int real, Workspace& w) {
   const NativePlan& p = P.plan;
   const AxisPhase& a0 = p.axes[0][size_t(c.phase[0])];
   const AxisPhase& a1 = p.axes[1][size_t(c.phase[1])];
   const AxisPhase& a2 = p.axes[2][size_t(c.phase[2])];
-  const int nr = P.nr;
   int valid = 0;
   size_t runCount = 0;
   int32_t t = 0;
+  const auto zeros = [&](int32_t col, int32_t length) {
+    if (length > 0) w.runs[runCount++] = Run{col, length, -1, 0};
+  };
   for (size_t tz = 0; tz < a0.tap.size(); tz++) {
     for (size_t ty = 0; ty < a1.tap.size(); ty++) {
       for (size_t tx = 0; tx < a2.tap.size(); tx++, t++) {
         const int64_t oz = a0.offset[tz], oy = a1.offset[ty], ox = a2.offset[tx];
         const size_t first = runCount;
         bool any = false;
-        Run current{0, 0, -2};
-        for (int col = 0; col < nr; col++) {
-          int64_t source = -1;
-          if (col < cols.real) {
-            const int64_t iz = cols.inCoord[0][col] + oz, iy = cols.inCoord[1][col] + oy, ix = cols.inCoord[2][col] + ox;
-            if (iz >= 0 && iz < p.in[0] && iy >= 0 && iy < p.in[1] && ix >= 0 && ix < p.in[2]) {
-              source = cols.inBase[col] + (iz * p.in[1] + iy) * p.in[2] + ix;
-              any = true;
-            }
+        for (int si = 0; si < segmentCount; si++) {
+          const Segment& s = w.segments[size_t(si)];
+          const int64_t iz = s.zIn + oz, iy = s.yIn + oy, x0 = s.xIn + ox;
+          if (iz < 0 || iz >= p.in[0] || iy < 0 || iy >= p.in[1]) {
+            zeros(s.col, s.length);
+            continue;
           }
-          const bool extends = current.length > 0 &&
-                               ((source < 0 && current.source < 0) || (source >= 0 && current.source >= 0 && source == current.source + current.length));
-          if (extends) {
-            current.length++;
-          } else {
-            if (current.length > 0) w.runs[runCount++] = current;
-            current = Run{col, 1, source};
+          // Columns c with 0 ≤ x0 + c·xInStep < in[2].
+          int64_t lo = 0, hi = s.length;
+          if (s.xInStep > 0) {
+            lo = std::max<int64_t>(0, ceilDiv(-x0, s.xInStep));
+            hi = std::min<int64_t>(s.length, ceilDiv(p.in[2] - x0, s.xInStep));
+          } else if (x0 < 0 || x0 >= p.in[2]) {
+            hi = 0;
           }
+          if (hi <= lo) {
+            zeros(s.col, s.length);
+            continue;
+          }
+          zeros(s.col, int32_t(lo));
+          const int64_t step = s.xInStep + s.sourceStep;
+          w.runs[runCount++] = Run{int32_t(s.col + lo), int32_t(hi - lo), s.source + (iz * p.in[1] + iy) * p.in[2] + x0 + lo * step, step};
+          zeros(int32_t(s.col + hi), int32_t(s.length - hi));
+          any = true;
         }
-        w.runs[runCount++] = current;
+        zeros(real, P.nr - real);  // tail of the last panel: zeros, never stored
         if (any) {
           w.validTaps[size_t(valid)] = t;
           w.runFirst[size_t(valid)] = int32_t(first);
@@ -201,6 +250,92 @@ int collectTaps(const Prepared& P, const Combo& c, const Columns& cols, Workspac
   return valid;
 }
 
+// A direct panel: one row segment (n, j0, j1, W positions j2 … j2 + length − 1) of a combo.
+struct DirectPanel {
+  int64_t n, j0, j1, j2;
+  int length;
+};
+
+DirectPanel directPanel(const Prepared& P, const Combo& c, int64_t panel) {
+  const int64_t chunks = (c.count[2] + P.nr - 1) / P.nr;
+  DirectPanel d;
+  int64_t row = panel / chunks;
+  d.j2 = (panel % chunks) * P.nr;
+  d.j1 = row % c.count[1];
+  row /= c.count[1];
+  d.j0 = row % c.count[0];
+  d.n = row / c.count[0];
+  d.length = int(std::min<int64_t>(P.nr, c.count[2] - d.j2));
+  return d;
+}
+
+// Taps of a direct panel that reach the input: tap index, input offset of lane 0, lane masks. Returns the count.
+int collectDirectTaps(const Prepared& P, const Combo& c, const DirectPanel& d, Workspace& w) {
+  const NativePlan& p = P.plan;
+  const AxisPhase& a0 = p.axes[0][size_t(c.phase[0])];
+  const AxisPhase& a1 = p.axes[1][size_t(c.phase[1])];
+  const AxisPhase& a2 = p.axes[2][size_t(c.phase[2])];
+  const int vectors = P.nr / 16;
+  const int64_t base = d.n * int64_t(p.inChannels) * p.inSpatial;
+  int valid = 0;
+  int32_t t = 0;
+  for (size_t tz = 0; tz < a0.tap.size(); tz++) {
+    for (size_t ty = 0; ty < a1.tap.size(); ty++) {
+      for (size_t tx = 0; tx < a2.tap.size(); tx++, t++) {
+        const int64_t iz = d.j0 * a0.inStep + a0.offset[tz], iy = d.j1 * a1.inStep + a1.offset[ty];
+        if (iz < 0 || iz >= p.in[0] || iy < 0 || iy >= p.in[1]) continue;
+        const int64_t x0 = d.j2 + a2.offset[tx];  // W input step is 1 in direct mode
+        const int64_t lo = std::max<int64_t>(0, -x0), hi = std::min<int64_t>(d.length, p.in[2] - x0);
+        if (hi <= lo) continue;
+        w.directTap[size_t(valid)] = t;
+        w.directOffset[size_t(valid)] = base + (iz * p.in[1] + iy) * p.in[2] + x0;
+        for (int v = 0; v < vectors; v++) {
+          const int64_t from = std::max<int64_t>(lo - 16 * v, 0), to = std::min<int64_t>(hi - 16 * v, 16);
+          w.directMask[size_t(valid * vectors + v)] = to > from ? uint16_t(((1u << to) - 1) & ~((1u << from) - 1)) : 0;
+        }
+        valid++;
+      }
+    }
+  }
+  return valid;
+}
+
+void runDirectTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, int64_t panel, const float* x, const float* bias, float* y) {
+  const NativePlan& p = P.plan;
+  const DirectPanel d = directPanel(P, c, panel);
+  const int valid = collectDirectTaps(P, c, d, w);
+  const int nr = P.nr, mr = P.mr;
+  const int64_t Kg = p.Kg, Mg = p.Mg;
+  float* C = w.C;
+  if (valid == 0) {
+    std::memset(C, 0, sizeof(float) * size_t(Mg * nr));
+  } else {
+    const float* xg = x + g * Kg * p.inSpatial;
+    for (int64_t row0 = 0; row0 < Mg; row0 += mr) {
+      const int rowsM = int(std::min<int64_t>(mr, Mg - row0));
+      const float* A = P.weights + c.aOffset + c.taps * Kg * (g * Mg + row0);
+      P.isa->getDirect(P.shape, rowsM)(valid, w.directTap.data(), w.directOffset.data(), w.directMask.data(), Kg, p.inSpatial, xg, A, C + row0 * nr, 0);
+    }
+  }
+  const AxisPhase& a0 = p.axes[0][size_t(c.phase[0])];
+  const AxisPhase& a1 = p.axes[1][size_t(c.phase[1])];
+  const AxisPhase& a2 = p.axes[2][size_t(c.phase[2])];
+  const int64_t o0 = a0.first + d.j0 * a0.outStep, o1 = a1.first + d.j1 * a1.outStep, o2 = a2.first + d.j2 * a2.outStep;
+  const int64_t outBase = d.n * int64_t(p.outChannels) * p.outSpatial + (o0 * p.out[1] + o1) * p.out[2] + o2;
+  const int64_t step = a2.outStep;
+  for (int64_t m = 0; m < Mg; m++) {
+    const int64_t co = g * Mg + m;
+    const float b = bias ? bias[co] : 0.0f;
+    const float* row = C + m * nr;
+    float* o = y + co * p.outSpatial + outBase;
+    if (step == 1) {
+      for (int i = 0; i < d.length; i++) o[i] = row[i] + b;
+    } else {
+      for (int i = 0; i < d.length; i++) o[i * step] = row[i] + b;
+    }
+  }
+}
+
 void runTask(const Prepared& P, Workspace& w, int64_t task, const float* x, const float* bias, float* y) {
   const NativePlan& p = P.plan;
   size_t ci = size_t(std::upper_bound(P.combos.begin(), P.combos.end(), task, [](int64_t v, const Combo& c) { return v < c.firstTask; }) - P.combos.begin()) - 1;
@@ -208,12 +343,16 @@ void runTask(const Prepared& P, Workspace& w, int64_t task, const float* x, cons
   const int64_t rem = task - c.firstTask;
   const int64_t g = rem / c.panels;
   const int64_t panel = rem % c.panels;
+  if (P.direct) {
+    runDirectTask(P, w, c, g, panel, x, bias, y);
+    return;
+  }
   const int nr = P.nr, mr = P.mr;
   const int64_t Kg = p.Kg, Mg = p.Mg;
 
-  Columns cols;
-  layoutColumns(P, c, panel, w, cols);
-  const int valid = collectTaps(P, c, cols, w);
+  int real = 0;
+  const int segmentCount = layoutSegments(P, c, panel, w, real);
+  const int valid = collectTaps(P, c, segmentCount, real, w);
   float* C = w.C;
   if (valid == 0) {
     std::memset(C, 0, sizeof(float) * size_t(Mg * nr));
@@ -227,18 +366,8 @@ void runTask(const Prepared& P, Workspace& w, int64_t task, const float* x, cons
       const int64_t tapStart = w.validTaps[size_t(vi)], channelStart = channel;
       int64_t rows = 0;
       while (rows < P.kc) {
-        float* dst = w.B + rows * nr;
-        const float* src = xg + channel * p.inSpatial;
-        for (int r = w.runFirst[size_t(vi)]; r < w.runFirst[size_t(vi) + 1]; r++) {
-          const Run& run = w.runs[size_t(r)];
-          if (run.source < 0) {
-            std::memset(dst + run.col, 0, sizeof(float) * size_t(run.length));
-          } else if (run.length == 1) {
-            dst[run.col] = src[run.source];
-          } else {
-            std::memcpy(dst + run.col, src + run.source, sizeof(float) * size_t(run.length));
-          }
-        }
+        const int r0 = w.runFirst[size_t(vi)];
+        P.isa->pack(w.B + rows * nr, xg + channel * p.inSpatial, &w.runs[size_t(r0)], w.runFirst[size_t(vi) + 1] - r0);
         rows++;
         if (++channel == Kg) {
           channel = 0;
@@ -259,7 +388,16 @@ void runTask(const Prepared& P, Workspace& w, int64_t task, const float* x, cons
     const float b = bias ? bias[co] : 0.0f;
     const float* row = C + m * nr;
     float* out = y + co * p.outSpatial;
-    for (int col = 0; col < cols.real; col++) out[cols.outOffset[col]] = row[col] + b;
+    for (int si = 0; si < segmentCount; si++) {
+      const Segment& s = w.segments[size_t(si)];
+      float* o = out + s.out;
+      const float* r = row + s.col;
+      if (s.outStep == 1) {
+        for (int i = 0; i < s.length; i++) o[i] = r[i] + b;
+      } else {
+        for (int i = 0; i < s.length; i++) o[i * s.outStep] = r[i] + b;
+      }
+    }
   }
 }
 
@@ -267,6 +405,7 @@ struct Call {
   const Prepared* P;
   const float *x, *bias;
   float* y;
+  int64_t grain = 1;  // tasks taken per atomic increment
   std::atomic<int64_t> next{0};
 };
 
@@ -274,9 +413,10 @@ void worker(void* context, int index) {
   Call& call = *static_cast<Call*>(context);
   Workspace& w = *workspaces()[size_t(index)];
   for (;;) {
-    const int64_t task = call.next.fetch_add(1, std::memory_order_relaxed);
-    if (task >= call.P->tasks) return;
-    runTask(*call.P, w, task, call.x, call.bias, call.y);
+    const int64_t first = call.next.fetch_add(call.grain, std::memory_order_relaxed);
+    if (first >= call.P->tasks) return;
+    const int64_t last = std::min(first + call.grain, call.P->tasks);
+    for (int64_t task = first; task < last; task++) runTask(*call.P, w, task, call.x, call.bias, call.y);
   }
 }
 
@@ -305,7 +445,8 @@ void layout(Prepared& P) {
         if (c.positions == 0 || p.batch == 0) continue;  // nothing to write
         c.aOffset = aOffset;
         aOffset += c.taps * p.Kg * p.outChannels;
-        c.panels = (int64_t(p.batch) * c.positions + P.nr - 1) / P.nr;
+        c.panels = P.direct ? int64_t(p.batch) * c.count[0] * c.count[1] * ((c.count[2] + P.nr - 1) / P.nr)
+                            : (int64_t(p.batch) * c.positions + P.nr - 1) / P.nr;
         c.firstTask = task;
         task += c.panels * p.groups;
         P.maxTaps = std::max(P.maxTaps, c.taps);
@@ -318,7 +459,8 @@ void layout(Prepared& P) {
   P.kc = std::max<int64_t>(8, 4096 / P.nr);
 }
 
-// Cycle model: FMAs (with the latency floor of few accumulators), input packing, micro-kernel calls, stores.
+// Cycle model: FMAs (with the latency floor of few accumulators and a load-port floor), input packing per run,
+// micro-kernel calls, per-segment bookkeeping and stores. Only compares candidates; absolute values are rough.
 double estimate(Prepared& P) {
   const NativePlan& p = P.plan;
   Workspace w;
@@ -328,7 +470,8 @@ double estimate(Prepared& P) {
   double fmaPerRow = 0, callCost = 0;
   for (int64_t r0 = 0; r0 < p.Mg; r0 += P.mr) {
     const int rows = int(std::min<int64_t>(P.mr, p.Mg - r0));
-    fmaPerRow += std::max(rows * nv, 8) / 2.0;
+    const double fmas = rows * nv, loads = rows + nv;
+    fmaPerRow += std::max({fmas / 2.0, loads / 2.0, 4.0});
     callCost += rows * nv * 2 + 20;
   }
   double cycles = 0;
@@ -338,12 +481,31 @@ double estimate(Prepared& P) {
     double sampled = 0;
     int64_t seen = 0;
     for (int64_t panel = 0; panel < c.panels; panel += step, seen++) {
-      Columns cols;
-      layoutColumns(P, c, panel, w, cols);
-      const int valid = collectTaps(P, c, cols, w);
-      const double runsPerRow = valid ? double(w.runFirst[size_t(valid)]) / valid : 0;
+      if (P.direct) {
+        const DirectPanel d = directPanel(P, c, panel);
+        const int valid = collectDirectTaps(P, c, d, w);
+        // Input rows are re-read from cache for every row block; beyond L1 they cost more.
+        const double l2 = double(valid) * p.Kg * P.nr * 4 > 40000 ? 1.6 : 1.0;
+        double perRow = 0;
+        for (int64_t r0 = 0; r0 < p.Mg; r0 += P.mr) {
+          const int rows = int(std::min<int64_t>(P.mr, p.Mg - r0));
+          perRow += std::max({rows * nv / 2.0, (rows + nv * l2) / 2.0, 4.0});
+        }
+        sampled += double(valid) * p.Kg * perRow + callCost + double(p.Mg) * d.length * 1.5 + c.taps * 10 + 300;
+        continue;
+      }
+      int real = 0;
+      const int segments = layoutSegments(P, c, panel, w, real);
+      const int valid = collectTaps(P, c, segments, real, w);
+      double packPerRow = 0;
+      for (int r = 0; r < (valid ? w.runFirst[size_t(valid)] : 0); r++) {
+        const Run& run = w.runs[size_t(r)];
+        packPerRow += 4 + (run.source >= 0 && run.step == 1 ? run.length / 8.0 : run.length);
+      }
+      if (valid) packPerRow /= valid;
       const double rows = double(valid) * p.Kg;
-      sampled += rows * (fmaPerRow + runsPerRow * 3 + P.nr / 16.0) + (rows / P.kc + valid) * callCost + double(p.Mg) * cols.real * 1.5 + 200;
+      sampled += rows * (fmaPerRow + packPerRow) + (rows / P.kc + valid) * callCost + double(p.Mg) * (real + 4 * segments) +
+                 double(segments) * c.taps * 6 + 300;
     }
     cycles += sampled * double(c.panels) / double(seen) * p.groups;
   }
@@ -400,13 +562,19 @@ std::vector<std::string> supportedKernelSets() {
 }
 
 std::string prepare(const NativePlan& plan, const float* weight, int64_t weightLength, const KernelSet* isa,
-                    std::unique_ptr<Prepared>& out) {
+                    const std::string& force, std::unique_ptr<Prepared>& out) {
   if (weightLength != plan.weightLength) {
     return "weight has " + std::to_string(weightLength) + " values but the plan needs " + std::to_string(plan.weightLength);
   }
+  // Direct panels need unit input steps along W (always for transposed phases; stride 1 for a conv).
+  bool unitW = true;
+  for (const AxisPhase& phase : plan.axes[2]) unitW = unitW && phase.inStep == 1;
   std::unique_ptr<Prepared> best;
   for (int shape = 0; shape < isa->shapeCount; shape++) {
-    for (int minor = 0; minor < (plan.batch > 1 ? 2 : 1); minor++) {
+    const bool hasDirect = unitW && isa->getDirect && isa->getDirect(shape, 1);
+    for (int mode = 0; mode < (plan.batch > 1 ? 2 : 1) + (hasDirect ? 1 : 0); mode++) {
+      const int minor = mode == 1 && plan.batch > 1 ? 1 : 0;
+      const int direct = mode == ((plan.batch > 1 ? 2 : 1)) ? 1 : 0;
       std::unique_ptr<Prepared> candidate(new Prepared());
       candidate->plan = plan;
       candidate->isa = isa;
@@ -414,9 +582,13 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
       candidate->mr = isa->shapes[shape].maxRows;
       candidate->nr = isa->shapes[shape].nr;
       candidate->batchMinor = minor;
+      candidate->direct = direct;
       layout(*candidate);
       candidate->estimatedCycles = estimate(*candidate);
-      if (!best || candidate->estimatedCycles < best->estimatedCycles) best = std::move(candidate);
+      const char* name = direct ? "direct" : minor ? "batch-minor" : "packed";
+      const bool forced = !force.empty() && force == name;
+      const bool bestForced = best && !force.empty() && force == (best->direct ? "direct" : best->batchMinor ? "batch-minor" : "packed");
+      if (!best || (forced && !bestForced) || (forced == bestForced && candidate->estimatedCycles < best->estimatedCycles)) best = std::move(candidate);
     }
   }
   best->weights = alignedFloats(size_t(best->weightFloats));
@@ -441,6 +613,8 @@ void execute(const Prepared& P, const float* input, const float* bias, float* ou
   call.x = input;
   call.bias = P.plan.hasBias ? bias : nullptr;
   call.y = output;
+  // Enough chunks per thread to even out the load, few enough that the shared counter stays cold.
+  call.grain = std::max<int64_t>(1, P.tasks / (int64_t(n) * 32));
   pool().run(n, worker, &call);
 }
 

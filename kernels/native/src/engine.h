@@ -17,7 +17,7 @@ struct Combo {
   int64_t positions;  // count[0]·count[1]·count[2]
   int64_t taps;
   int64_t aOffset;    // first packed-weight float of this combo
-  int64_t panels;     // ceil(batch·positions / nr)
+  int64_t panels;     // ceil(batch·positions / nr); direct: batch·count[0]·count[1]·ceil(count[2] / nr)
   int64_t firstTask;  // tasks are (combo, group, panel), combo-major
 };
 
@@ -26,6 +26,7 @@ struct Prepared {
   NativePlan plan;
   const KernelSet* isa = nullptr;
   int shape = 0, nr = 0, mr = 0;
+  int direct = 0;      // 1: panels are single input-row segments read in place (DirectKernel), no B packing
   int batchMinor = 0;  // column order: 0 = (n, position), 1 = (position, n), chosen by the cost model
   int64_t kc = 0;      // reduction rows per packed input chunk (B chunk of kc × nr stays in L1)
   int64_t maxTaps = 0;
@@ -41,8 +42,10 @@ const KernelSet* kernelSetByName(const std::string& name);  // nullptr when unkn
 std::vector<std::string> supportedKernelSets();             // best first
 
 // Chooses tile shape and column order, packs the weights. Returns an error sentence, or "" on success.
+// `force`: "" lets the cycle model choose; "packed", "batch-minor" or "direct" forces that layout (tests cover each;
+// a forced layout that does not apply to the plan falls back to the model's choice).
 std::string prepare(const NativePlan& plan, const float* weight, int64_t weightLength, const KernelSet* isa,
-                    std::unique_ptr<Prepared>& out);
+                    const std::string& force, std::unique_ptr<Prepared>& out);
 
 // Computes the layer. Buffer lengths must already be checked against the plan (addon.cc does).
 void execute(const Prepared& prepared, const float* input, const float* bias, float* output, int threads);

@@ -10,6 +10,37 @@ namespace tconv {
 
 typedef void (*MicroKernel)(int64_t kc, const float* A, const float* B, float* C, int accumulate);
 
+// A run of packed columns: `length` values read from src[source + c·step] (c = 0…length−1), or zeros.
+struct Run {
+  int32_t col, length;
+  int64_t source;  // −1: zeros
+  int64_t step;
+};
+
+// Packs one reduction row (one input channel through one tap): dst[run.col + c] for every run.
+typedef void (*PackRow)(float* dst, const float* src, const Run* runs, int count);
+
+// The portable packer (also the strided and short-run fallback of the SIMD ones).
+inline void packRowPortable(float* __restrict dst, const float* __restrict src, const Run* runs, int count) {
+  for (int r = 0; r < count; r++) {
+    const Run& run = runs[r];
+    float* d = dst + run.col;
+    if (run.source < 0) {
+      for (int i = 0; i < run.length; i++) d[i] = 0.0f;
+    } else {
+      const float* s = src + run.source;
+      const int64_t step = run.step;
+      for (int i = 0; i < run.length; i++) d[i] = s[i * step];
+    }
+  }
+}
+
+// Direct variant (no packed input): C[rows × nr] (+)= Σ_t Σ_ci A[tap[t]·Kg + ci][rows] · x[offset[t] + ci·channelStride + lane],
+// lane c of tap t read only when bit c % 16 of mask[t·(nr/16) + c/16] is set (else 0). Used when a panel is one contiguous input row
+// segment per tap, so the input is read in place instead of being copied into a B panel first.
+typedef void (*DirectKernel)(int taps, const int32_t* tap, const int64_t* offset, const uint16_t* mask, int64_t Kg,
+                             int64_t channelStride, const float* x, const float* A, float* C, int accumulate);
+
 // A register-block shape an instruction set offers: up to maxRows output channels × nr positions.
 struct TileShape {
   int maxRows;
@@ -24,6 +55,9 @@ struct KernelSet {
   TileShape shapes[4];
   // Kernel for `rows` (1..maxRows) output channels with the shape's nr, or nullptr.
   MicroKernel (*get)(int shape, int rows);
+  PackRow pack;
+  // Direct kernel for `rows` output channels with the shape's nr, or nullptr (no direct variant for this shape).
+  DirectKernel (*getDirect)(int shape, int rows);
 };
 
 const KernelSet* scalarKernels();

@@ -51,7 +51,30 @@ MicroKernel get(int shape, int rows) {
   }
 }
 
-const KernelSet kSet = {"avx2", 8, 2, {{6, 16}, {12, 8}, {0, 0}, {0, 0}}, get};
+// Contiguous runs move 8 floats per load/store; tails and strided runs stay scalar.
+// (no-tree-loop-distribute-patterns: GCC would turn the copy loop into a memmove call, slow for short runs)
+__attribute__((optimize("no-tree-loop-distribute-patterns"))) void pack(float* __restrict dst, const float* __restrict src, const Run* runs, int count) {
+  for (int r = 0; r < count; r++) {
+    const Run& run = runs[r];
+    float* d = dst + run.col;
+    const int n = run.length;
+    int i = 0;
+    if (run.source < 0) {
+      for (; i + 8 <= n; i += 8) _mm256_storeu_ps(d + i, _mm256_setzero_ps());
+      for (; i < n; i++) d[i] = 0.0f;
+    } else if (run.step == 1) {
+      const float* s = src + run.source;
+      for (; i + 8 <= n; i += 8) _mm256_storeu_ps(d + i, _mm256_loadu_ps(s + i));
+      for (; i < n; i++) d[i] = s[i];
+    } else {
+      const float* s = src + run.source;
+      const int64_t step = run.step;
+      for (; i < n; i++) d[i] = s[i * step];
+    }
+  }
+}
+
+const KernelSet kSet = {"avx2", 8, 2, {{6, 16}, {12, 8}, {0, 0}, {0, 0}}, get, pack, nullptr};
 
 }  // namespace
 

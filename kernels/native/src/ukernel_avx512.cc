@@ -11,7 +11,7 @@
 namespace tconv {
 namespace {
 
-// 32 zmm registers: rows·NV accumulators + NV input vectors + 1 broadcast. 14×2 and 6×4 use 28 and 24.
+// 32 zmm registers: rows·NV accumulators + NV input vectors + 1 broadcast (14×2 and 6×4 use 28 and 24).
 template <int MR, int NV>
 void kernel(int64_t kc, const float* __restrict A, const float* __restrict B, float* __restrict C, int accumulate) {
   __m512 acc[MR][NV];
@@ -41,6 +41,58 @@ void kernel(int64_t kc, const float* __restrict A, const float* __restrict B, fl
   }
 }
 
+template <int MR, int NV>
+void direct(int taps, const int32_t* tap, const int64_t* offset, const uint16_t* mask, int64_t Kg, int64_t channelStride,
+            const float* x, const float* A, float* __restrict C, int accumulate) {
+  __m512 acc[MR][NV];
+#pragma GCC unroll 16
+  for (int m = 0; m < MR; m++) {
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) acc[m][v] = accumulate ? _mm512_load_ps(C + m * NV * 16 + v * 16) : _mm512_setzero_ps();
+  }
+  for (int t = 0; t < taps; t++) {
+    __mmask16 lanes[NV];
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) lanes[v] = __mmask16(mask[t * NV + v]);
+    // Lanes outside the mask may lie outside the input: masked loads never touch them.
+    const float* xp = x + offset[t];
+    const float* a = A + int64_t(tap[t]) * Kg * MR;
+    for (int64_t ci = 0; ci < Kg; ci++) {
+      __m512 b[NV];
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; v++) b[v] = _mm512_maskz_loadu_ps(lanes[v], xp + v * 16);
+#pragma GCC unroll 16
+      for (int m = 0; m < MR; m++) {
+        const __m512 w = _mm512_set1_ps(a[m]);
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; v++) acc[m][v] = _mm512_fmadd_ps(w, b[v], acc[m][v]);
+      }
+      a += MR;
+      xp += channelStride;
+    }
+  }
+#pragma GCC unroll 16
+  for (int m = 0; m < MR; m++) {
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) _mm512_store_ps(C + m * NV * 16 + v * 16, acc[m][v]);
+  }
+}
+
+template <int NV, int... R>
+DirectKernel pickDirect(int rows) {
+  static const DirectKernel table[] = {direct<R, NV>...};
+  return rows >= 1 && rows <= int(sizeof...(R)) ? table[rows - 1] : nullptr;
+}
+
+DirectKernel getDirect(int shape, int rows) {
+  switch (shape) {
+    case 0: return pickDirect<2, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14>(rows);
+    case 2: return pickDirect<4, 1, 2, 3, 4, 5, 6>(rows);
+    case 3: return pickDirect<8, 1, 2, 3>(rows);
+    default: return nullptr;
+  }
+}
+
 template <int NV, int... R>
 MicroKernel pick(int rows, int /*tag*/) {
   static const MicroKernel table[] = {kernel<R, NV>...};
@@ -50,13 +102,43 @@ MicroKernel pick(int rows, int /*tag*/) {
 MicroKernel get(int shape, int rows) {
   switch (shape) {
     case 0: return pick<2, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14>(rows, 0);
-    case 1: return pick<1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28>(rows, 0);
+    case 1: return pick<1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14>(rows, 0);
     case 2: return pick<4, 1, 2, 3, 4, 5, 6>(rows, 0);
+    case 3: return pick<8, 1, 2, 3>(rows, 0);
     default: return nullptr;
   }
 }
 
-const KernelSet kSet = {"avx512", 16, 3, {{14, 32}, {28, 16}, {6, 64}, {0, 0}}, get};
+// 14×32 and 6×64 keep the FMA ports busy (16 and 10 loads per 28 and 24 FMAs); 14×16 serves narrow panels
+// (few positions per batch element), 3×128 layers with one to three output channels per group (depthwise).
+// Contiguous runs and zeros move 16 floats per masked load/store; strided runs stay scalar.
+// (no-tree-loop-distribute-patterns: GCC would turn the copy loop into a memmove call, slow for short runs)
+__attribute__((optimize("no-tree-loop-distribute-patterns"))) void pack(float* __restrict dst, const float* __restrict src, const Run* runs, int count) {
+  for (int r = 0; r < count; r++) {
+    const Run& run = runs[r];
+    float* d = dst + run.col;
+    const int n = run.length;
+    if (run.source < 0) {
+      int i = 0;
+      for (; i + 16 <= n; i += 16) _mm512_storeu_ps(d + i, _mm512_setzero_ps());
+      if (i < n) _mm512_mask_storeu_ps(d + i, __mmask16((1u << (n - i)) - 1), _mm512_setzero_ps());
+    } else if (run.step == 1) {
+      const float* s = src + run.source;
+      int i = 0;
+      for (; i + 16 <= n; i += 16) _mm512_storeu_ps(d + i, _mm512_loadu_ps(s + i));
+      if (i < n) {
+        const __mmask16 m = __mmask16((1u << (n - i)) - 1);
+        _mm512_mask_storeu_ps(d + i, m, _mm512_maskz_loadu_ps(m, s + i));
+      }
+    } else {
+      const float* s = src + run.source;
+      const int64_t step = run.step;
+      for (int i = 0; i < n; i++) d[i] = s[i * step];
+    }
+  }
+}
+
+const KernelSet kSet = {"avx512", 16, 4, {{14, 32}, {14, 16}, {6, 64}, {3, 128}}, get, pack, getDirect};
 
 }  // namespace
 

@@ -10,10 +10,13 @@ import { fileURLToPath } from 'node:url';
 /** The functions kernels/native/src/addon.cc exports. */
 export interface NativeAddon {
   capabilities(): { kernelSets: string[]; hardwareThreads: number; compiler: string; sanitized: boolean };
-  prepare(header: Int32Array, weight: Float32Array, kernelSet: string): NativeHandle;
+  prepare(header: Int32Array, weight: Float32Array, kernelSet: string, layout?: NativeLayoutName): NativeHandle;
   describe(handle: NativeHandle): NativeLayout;
   run(handle: NativeHandle, header: Int32Array, input: Float32Array, bias: Float32Array | null, output: Float32Array, threads: number): void;
 }
+
+/** Column layouts of the kernels (kernels/native/src/engine.cc); normally the addon's cycle model picks one. */
+export type NativeLayoutName = 'packed' | 'batch-minor' | 'direct';
 
 /** Opaque: packed weights and the chosen tiling, owned by the addon (freed when garbage-collected). */
 export interface NativeHandle {
@@ -25,6 +28,7 @@ export interface NativeLayout {
   readonly mr: number;
   readonly nr: number;
   readonly batchMinor: boolean;
+  readonly direct: boolean;
   readonly tasks: number;
   readonly phaseCombinations: number;
   readonly packedWeightBytes: number;

@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import type { Plan } from '../../../shape/plan.ts';
 import type { Availability, Backend, KernelArgs } from '../../backend.ts';
 import { registerBackend } from '../../registry.ts';
-import { type NativeAddon, type NativeHandle, type NativeLayout, loadAddon } from './addon.ts';
+import { type NativeAddon, type NativeHandle, type NativeLayout, type NativeLayoutName, loadAddon } from './addon.ts';
 import { nativeHeader } from './header.ts';
 
 export type KernelSetName = 'avx512' | 'avx2' | 'scalar';
@@ -57,6 +57,8 @@ export function forgetPackedWeights(weight: Float32Array): void {
 export interface NativeBackendOptions {
   /** Force a kernel set (tests use this to cover every path); default: the best this CPU supports. */
   readonly kernelSet?: KernelSetName;
+  /** Force a column layout where it applies (tests); default: the addon's cycle model chooses. */
+  readonly layout?: NativeLayoutName;
 }
 
 /** The addon and its best kernel set, or why there is none. */
@@ -93,7 +95,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
 
   const packed = (addon: NativeAddon, kernelSet: string, plan: Plan, weight: Float32Array): { handle: NativeHandle; header: Int32Array } => {
     const { header, key } = headerOf(plan);
-    const cacheKey = `${kernelSet}|${key}`;
+    const cacheKey = `${kernelSet}|${options.layout ?? ''}|${key}`;
     let perWeight = packs.get(weight);
     if (!perWeight) {
       perWeight = new Map();
@@ -101,7 +103,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
     }
     let entry = perWeight.get(cacheKey);
     if (!entry || !sampleMatches(weight, entry.sample)) {
-      entry = { handle: addon.prepare(header, weight, kernelSet), sample: sampleOf(weight) };
+      entry = { handle: addon.prepare(header, weight, kernelSet, options.layout), sample: sampleOf(weight) };
       perWeight.set(cacheKey, entry);
     }
     return { handle: entry.handle, header };

@@ -1,0 +1,45 @@
+// Quick GFLOP/s of the native backend on the bench suite's cases (the full comparison with peers is `npm run bench`).
+//   npx tsx scripts/native-timing.ts [--threads 1,2] [--kernels avx512|avx2|scalar] [--ms 300] [case ids…]
+// Prints per case: median GFLOP/s per thread count, the tile layout the cost model chose.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createNativeBackend, type KernelSetName } from '../src/engine/backends/native/index.ts';
+import { planLayer } from '../src/shape/plan.ts';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { threads: { type: 'string', default: '1,2' }, kernels: { type: 'string' }, ms: { type: 'string', default: '300' }, suite: { type: 'string', default: '../shared/bench/suite.json' } },
+});
+interface Case { id: string; n: number; cin: number; cout: number; input: number[]; kernel: number[]; stride: number[]; padding: number[]; dilation?: number[]; outputPadding?: number[]; groups?: number }
+const suite = JSON.parse(readFileSync(values.suite, 'utf8')) as { cases: Case[] };
+const threads = values.threads.split(',').map(Number);
+const budget = Number(values.ms);
+const native = createNativeBackend(values.kernels ? { kernelSet: values.kernels as KernelSetName } : {});
+if (!native.availability().available) throw new Error(native.availability().reason);
+
+const random = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 0.5);
+for (const c of suite.cases) {
+  if (positionals.length && !positionals.includes(c.id)) continue;
+  const plan = planLayer({
+    kind: 'convTranspose', input: c.input, batch: c.n, inChannels: c.cin, outChannels: c.cout, kernel: c.kernel,
+    stride: c.stride, padding: c.padding, dilation: c.dilation, outputPadding: c.outputPadding, groups: c.groups,
+  });
+  const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+  const args = { plan, input: random(size(plan.inputShape)), weight: random(size(plan.weightShape)), bias: random(c.cout), output: new Float32Array(size(plan.outputShape)) };
+  const cells: string[] = [];
+  for (const t of threads) {
+    const times: number[] = [];
+    const end = performance.now() + budget;
+    native.convTranspose({ ...args, threads: t });
+    while (performance.now() < end || times.length < 5) {
+      const start = performance.now();
+      native.convTranspose({ ...args, threads: t });
+      times.push(performance.now() - start);
+    }
+    times.sort((a, b) => a - b);
+    const median = times[times.length >> 1]!;
+    cells.push(`t${t} ${(plan.flops / median / 1e6).toFixed(1).padStart(6)} GFLOP/s (${median.toFixed(3)} ms)`);
+  }
+  const l = native.layout(plan, args.weight);
+  console.log(`${c.id.padEnd(12)} ${(plan.flops / 1e9).toFixed(4)} GFLOP  ${cells.join('  ')}  [${l.kernelSet} ${l.mr}x${l.nr}${l.batchMinor ? ' batch-minor' : ''}${l.direct ? ' direct' : ''}, ${l.tasks} tasks]`);
+}
