@@ -78,12 +78,17 @@ function create(module: WebAssembly.Module, shared: boolean): Runtime {
 
 /** Why the backend cannot run here, or '' when it can. */
 export function unavailableReason(): string {
+  // Asked on every engine call (backend choice): answered once, except while the bytes are still missing.
+  if (reasonChecked) return '';
   if (typeof WebAssembly !== 'object') return 'this JavaScript engine has no WebAssembly';
   bytes ??= readNodeBytes();
   if (!bytes) return loadError || 'the kernels are not loaded yet (call initWasm() first in browsers)';
   if (!WebAssembly.validate(moduleBytes(false) as BufferSource)) return 'this engine lacks WebAssembly SIMD128';
+  reasonChecked = true;
   return '';
 }
+
+let reasonChecked = false;
 
 /** The runtime, created on first use (synchronous compile: fine in Node and in workers). */
 export function getRuntime(): Runtime {
