@@ -1,0 +1,42 @@
+/**
+ * `tconv doctor` names every backend with its availability and reason, and 'auto' falls back (to wasm, else
+ * reference) when the native addon is missing — simulated by pointing TCONV_NATIVE_ADDON at a file that does not exist.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { skipReason } from './native-support.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/tconv.mjs', import.meta.url));
+
+function doctor(env: Record<string, string> = {}, ...args: string[]) {
+  const result = spawnSync(process.execPath, [BIN, 'doctor', ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+test('tconv doctor --json lists native, wasm and reference with a reason each', { skip: skipReason }, () => {
+  const result = doctor({}, '--json');
+  assert.equal(result.status, 0, result.stderr);
+  const report = JSON.parse(result.stdout);
+  assert.deepEqual(report.backends.map((b: { name: string }) => b.name), ['native', 'wasm', 'reference']);
+  const native = report.backends[0];
+  assert.equal(native.available, true);
+  assert.match(native.reason, /addon loaded from .*tconv_native\.node; (avx512|avx2|scalar) kernels/);
+  assert.equal(report.auto, 'native');
+  assert.ok(report.native.kernelSets.includes('scalar'));
+});
+
+test('tconv doctor explains a missing addon, and auto falls back to another backend', () => {
+  const result = doctor({ TCONV_NATIVE_ADDON: '/nonexistent/tconv_native.node' });
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /native\s+no\s+the addon is not built \(\/nonexistent\/tconv_native\.node is missing; run `node scripts\/build-native\.mjs`/);
+  assert.match(result.stdout, /backend "auto" uses: (wasm|reference)/);
+});
+
+test('tconv doctor explains an addon that fails to load', () => {
+  const result = doctor({ TCONV_NATIVE_ADDON: fileURLToPath(import.meta.url) }, '--json');
+  const native = JSON.parse(result.stdout).backends[0];
+  assert.equal(native.available, false);
+  assert.match(native.reason, /^the addon failed to load: /);
+});
