@@ -12,8 +12,9 @@ import { register as registerRun } from './commands/run.ts';
 import { register as registerLint } from './commands/lint.ts';
 import { register as registerPlan } from './commands/plan.ts';
 import { register as registerDoctor } from './commands/doctor.ts';
+import { register as registerRender } from './commands/render.ts';
 
-const COMMANDS: readonly ((program: Command) => void)[] = [registerShape, registerExplain, registerSolve, registerConformance, registerRun, registerLint, registerPlan, registerDoctor];
+const COMMANDS: readonly ((program: Command) => void)[] = [registerShape, registerExplain, registerSolve, registerConformance, registerRun, registerLint, registerPlan, registerDoctor, registerRender];
 
 /** Builds the program; settings made here are inherited by every command registered afterwards. */
 export function createProgram(): Command {

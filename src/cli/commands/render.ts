@@ -1,0 +1,182 @@
+/**
+ * `tconv render KIND …`: the pictures of the analysis as SVG or PNG files (src/render draws them; src/analysis
+ * computes them), or as ASCII on the terminal when no --out is given. A layer is given with the usual layer options
+ * (-i -k -s -p …); a stack with --stack "convT k4 s2 p1 x4" and -i for its input size.
+ */
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { asciiLayer, asciiStack } from '../../analysis/ascii.ts';
+import { layerOverlap, stackOverlap } from '../../analysis/overlap.ts';
+import { receptiveField } from '../../analysis/receptive-field.ts';
+import { type StackSpec, resolveStack } from '../../analysis/stack.ts';
+import { parseStack } from '../../analysis/stack-text.ts';
+import { overlapHeatmapRaster, overlapHeatmapSvg } from '../../render/heatmap.ts';
+import { encodePng } from '../../render/png.ts';
+import { receptiveFieldRaster, receptiveFieldSvg } from '../../render/receptive-field.ts';
+import { tapDiagramSvg } from '../../render/taps.ts';
+import type { Raster } from '../../render/raster.ts';
+import type { LayerSpec } from '../../shape/params.ts';
+import { planLayer } from '../../shape/plan.ts';
+import { type LayerArgs, layerSpecFromArgs, parseInteger, parsePerAxis, parseRank } from '../layer-args.ts';
+import { printJson, printLines, usageError } from '../output.ts';
+
+interface RenderArgs extends LayerArgs {
+  readonly stack?: string;
+  readonly channels?: string;
+  readonly position?: string;
+  readonly out?: string;
+  readonly format?: string;
+  readonly cell?: string;
+  readonly json?: boolean;
+}
+
+/** What a picture is drawn from: one layer or a stack. */
+type Subject = { readonly layer: LayerSpec } | { readonly stack: StackSpec };
+
+interface Picture {
+  readonly svg?: () => string;
+  readonly png?: () => Raster;
+  readonly text: () => string;
+  /** The numbers behind the picture, for --json. */
+  readonly data: () => unknown;
+}
+
+/** One entry per picture kind: how to draw it for a subject. */
+const KINDS: Record<string, { readonly about: string; readonly draw: (subject: Subject, args: RenderArgs) => Picture }> = {
+  heatmap: {
+    about: 'overlap heatmap of a layer or a stack (darker = more contributions)',
+    draw: (subject, args) => {
+      const summary = 'layer' in subject ? layerOverlap(subject.layer) : stackOverlap(subject.stack);
+      const cell = cellOf(args);
+      return {
+        svg: () => overlapHeatmapSvg(summary, { ...cell, caption: caption(subject) }),
+        png: () => overlapHeatmapRaster(summary, cell),
+        text: () => ('layer' in subject ? asciiLayer(subject.layer) : asciiStack(subject.stack)),
+        data: () => {
+          const { axes, ...rest } = summary as typeof summary & { stack?: unknown; plan?: unknown };
+          const { stack: _s, plan: _p, ...clean } = rest as Record<string, unknown>;
+          return { ...clean, axes: axes.map(({ counts, interior, ...a }) => ({ ...a, counts })) };
+        },
+      };
+    },
+  },
+  taps: {
+    about: 'kernel taps feeding each phase of a transposed layer',
+    draw: (subject) => {
+      const layer = needLayer(subject, 'taps');
+      const plan = planLayer(layer);
+      return {
+        svg: () => tapDiagramSvg(plan),
+        text: () => asciiLayer(plan).split('\n').filter((l) => l.startsWith('phases')).join('\n'),
+        data: () => ({ phases: plan.phases.map((a) => a.phases.map((p) => ({ outputResidue: p.outputResidue, taps: p.taps }))) }),
+      };
+    },
+  },
+  rf: {
+    about: 'receptive field of one output (--position) on the input grid',
+    draw: (subject, args) => {
+      const stack: StackSpec = 'stack' in subject ? subject.stack : { input: subject.layer.input, ...(subject.layer.rank ? { rank: subject.layer.rank } : {}), layers: [{ ...subject.layer, kind: 'convTranspose' }] };
+      const rf = receptiveField(stack);
+      const position = positionOf(args, rf.stack.outputSize);
+      const cell = cellOf(args);
+      const sets = rf.axes.map((a, i) => a.sets[position[i]!]!);
+      return {
+        svg: () => receptiveFieldSvg(rf, position, cell),
+        png: () => receptiveFieldRaster(rf, position, cell),
+        text: () => `receptive field of output (${position.join(', ')}): ${sets.map((s) => (s.length ? `[${s[0]}, ${s[s.length - 1]}]` : 'none')).join(' × ')} on an input of ${rf.stack.inputSize.join('×')}`,
+        data: () => ({ position, sets, steps: rf.steps }),
+      };
+    },
+  },
+};
+
+export function register(program: Command): void {
+  program
+    .command('render')
+    .summary('draw the analysis: overlap heatmap, phase taps, receptive field (SVG, PNG or ASCII)')
+    .description(`Draw a picture of a transposed layer or a stack. KIND is one of:\n${Object.entries(KINDS).map(([k, v]) => `  ${k.padEnd(8)} ${v.about}`).join('\n')}\n`
+      + 'The file type follows --out (.svg or .png); without --out an ASCII version is printed.')
+    .argument('<kind>', `picture to draw: ${Object.keys(KINDS).join(', ')}`)
+    .option('-i, --input <size>', 'spatial input size of the layer or stack: N, NxM or NxMxL')
+    .option('-k, --kernel <k>', 'kernel size of a single transposed layer: 3 or per axis 3x5')
+    .option('-s, --stride <s>', 'stride (default 1)')
+    .option('-p, --padding <p>', 'padding (default 0)')
+    .option('--output-padding <op>', 'output padding (default 0)')
+    .option('-d, --dilation <d>', 'dilation (default 1)')
+    .option('--rank <r>', 'spatial axes when every size is a single number: 1, 2 or 3 (default 2)')
+    .option('--stack <layers>', 'a stack instead of one layer, e.g. "convT k4 s2 p1 x4" or "conv k3 s2 p1, convT k3 s2 p1 op1, bilinear 2"')
+    .option('-c, --channels <c>', 'channels of the stack input (default 1)')
+    .option('--position <pos>', 'output position for rf, e.g. 5x5 (default: the centre)')
+    .option('-o, --out <file>', 'write the picture to FILE.svg or FILE.png')
+    .option('--format <f>', 'svg, png or text (default: from --out, else text)')
+    .option('--cell <px>', 'cell size in pixels')
+    .option('--json', 'print the numbers behind the picture as JSON (and still write --out if given)')
+    .addHelpText('after', '\nExamples:\n  tconv render heatmap -i 32 -k 7 -s 2 -p 3 --out k7s2.png\n  tconv render heatmap -i 4 --stack "convT k3 s2 p1 op1 x4" --out stack.svg\n  tconv render taps -i 32 -k 7 -s 2 -p 3 --out taps.svg\n  tconv render rf -i 8 --stack "convT k3 s2 p1 x2" --position 13x14 --out rf.svg')
+    .action((kind: string, args: RenderArgs) => {
+      const entry = KINDS[kind];
+      if (!entry) throw usageError('kind', kind, `is not a picture tconv draws (${Object.keys(KINDS).join(', ')})`, `run e.g. tconv render heatmap -i 32 -k 7 -s 2 -p 3`);
+      const picture = entry.draw(subjectOf(args), args);
+      const format = formatOf(args);
+      if (args.out) {
+        if (format === 'svg') {
+          if (!picture.svg) throw usageError('--format', format, `is not available for ${kind}`, 'use --format png or text');
+          writeFileSync(args.out, picture.svg());
+        } else if (format === 'png') {
+          if (!picture.png) throw usageError('--format', format, `is not available for ${kind}`, 'use --format svg or text');
+          writeFileSync(args.out, encodePng(picture.png()));
+        } else writeFileSync(args.out, `${picture.text()}\n`);
+      }
+      if (args.json) printJson({ kind, ...(args.out ? { file: args.out, format } : {}), data: picture.data() });
+      else if (args.out) printLines(`wrote ${args.out} (${format})`);
+      else printLines(picture.text());
+    });
+}
+
+function subjectOf(args: RenderArgs): Subject {
+  if (args.stack !== undefined) {
+    if (args.kernel !== undefined) throw usageError('--stack', args.stack, 'cannot be given together with --kernel', 'describe one layer with -k/-s/-p or a stack with --stack, not both');
+    if (args.input === undefined) throw usageError('--input', undefined, 'is required with --stack', 'give the stack input size, e.g. -i 4');
+    const stack: StackSpec = {
+      input: parsePerAxis('--input', args.input), layers: parseStack(args.stack, '--stack'),
+      ...(args.rank === undefined ? {} : { rank: parseRank(args.rank) }),
+      ...(args.channels === undefined ? {} : { channels: parseInteger('--channels', args.channels) }),
+    };
+    resolveStack(stack);
+    return { stack };
+  }
+  if (args.kernel === undefined) throw usageError('--kernel', undefined, 'is required (or --stack)', 'give a layer, e.g. -i 32 -k 7 -s 2 -p 3, or a stack with --stack');
+  if (args.input === undefined) throw usageError('--input', undefined, 'is required', 'give the input size, e.g. -i 32');
+  return { layer: layerSpecFromArgs(args) };
+}
+
+function formatOf(args: RenderArgs): 'svg' | 'png' | 'text' {
+  const given = args.format ?? (args.out?.toLowerCase().endsWith('.png') ? 'png' : args.out?.toLowerCase().endsWith('.svg') ? 'svg' : 'text');
+  if (given !== 'svg' && given !== 'png' && given !== 'text') throw usageError('--format', given, 'must be svg, png or text', 'use --format svg, or an --out file ending in .svg or .png');
+  return given;
+}
+
+function cellOf(args: RenderArgs): { cell?: number } {
+  return args.cell === undefined ? {} : { cell: parseInteger('--cell', args.cell) };
+}
+
+function positionOf(args: RenderArgs, shape: readonly number[]): number[] {
+  if (args.position === undefined) return shape.map((n) => Math.floor(n / 2));
+  const p = parsePerAxis('--position', args.position);
+  const position = typeof p === 'number' ? shape.map(() => p) : [...p];
+  if (position.length !== shape.length || position.some((v, i) => v < 0 || v >= shape[i]!)) {
+    throw usageError('--position', args.position, `is outside the output (${shape.join('×')})`, `give one index per axis below ${shape.join('×')}`);
+  }
+  return position;
+}
+
+function needLayer(subject: Subject, kind: string): LayerSpec {
+  if ('layer' in subject) return subject.layer;
+  throw usageError('--stack', 'a stack', `cannot be drawn as ${kind}`, 'give one transposed layer with -i -k -s -p');
+}
+
+function caption(subject: Subject): string {
+  if ('stack' in subject) return `Stack: ${subject.stack.layers.length} layers from ${[subject.stack.input].flat().join('×')}`;
+  const l = subject.layer;
+  const f = (v: unknown) => (Array.isArray(v) ? v.join('×') : String(v ?? ''));
+  return `convT k${f(l.kernel)} s${f(l.stride ?? 1)} p${f(l.padding ?? 0)} on ${f(l.input)}`;
+}
