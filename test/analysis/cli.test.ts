@@ -1,0 +1,64 @@
+/**
+ * The analysis commands as users run them: `tconv plan`, `tconv render`, `tconv explain --picture`.
+ * Expected values come from the library (planDecoder, layerOverlap), not from hand-typed numbers.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { layerOverlap, overlapMap } from '../../src/analysis/overlap.ts';
+import { planDecoder } from '../../src/analysis/planner.ts';
+import { decodePng } from '../../src/render/png.ts';
+import { jsonOf, runCli } from '../cli/run-cli.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'tconv-analysis-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('tconv plan --from 4 --to 64 --layers 4: the planner\'s stacks, even first, as a table and as JSON', () => {
+  const json = jsonOf(runCli('plan', '--from', '4', '--to', '64', '--layers', '4', '--channels', '512,256,128,64,3', '--json'));
+  const expected = planDecoder({ from: 4, to: 64, layers: 4, channels: [512, 256, 128, 64, 3] });
+  assert.deepEqual(json.plans.map((p: { flops: number }) => p.flops), expected.map((p) => p.flops));
+  assert.equal(json.plans[0].even, true);
+  const human = runCli('plan', '-f', '4', '-t', '64', '-l', '4');
+  assert.equal(human.status, 0, human.stderr);
+  assert.match(human.stdout, /k2 s2 p0 \| k2 s2 p0 \| k2 s2 p0 \| k2 s2 p0 +4→8→16→32→64 +yes/);
+  const bad = runCli('plan', '-f', '4', '-t', '64', '-l', '2', '--channels', '1,2');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /channels \(\[1, 2\]\) has 2 values but 2 layers need 3/);
+});
+
+test('tconv render heatmap of the seed k7 s2 p3 layer to PNG: heavy-overlap cells are darker than light ones', () => {
+  const file = join(dir, 'k7.png');
+  const result = runCli('render', 'heatmap', '-i', '32', '-k', '7', '-s', '2', '-p', '3', '--out', file, '--cell', '8');
+  assert.equal(result.status, 0, result.stderr);
+  const png = decodePng(readFileSync(file));
+  assert.deepEqual([png.width, png.height], [63 * 8, 63 * 8]);
+  const map = overlapMap(layerOverlap({ kind: 'convTranspose', input: 32, kernel: 7, stride: 2, padding: 3 }));
+  // Interior cells (31, 31) → 16, (31, 32) → 12, (32, 32) → 9 contributions; sample each cell's centre.
+  const luma = (row: number, col: number): number => {
+    const [r, g, b] = png.pixel(col * 8 + 4, row * 8 + 4);
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  assert.deepEqual([map[31 * 63 + 31], map[31 * 63 + 32], map[32 * 63 + 32]], [16, 12, 9]);
+  assert.ok(luma(31, 31) < luma(31, 32) && luma(31, 32) < luma(32, 32), `${luma(31, 31)} ${luma(31, 32)} ${luma(32, 32)}`);
+  // A corner (4 contributions) is the lightest of all.
+  assert.ok(luma(0, 0) > luma(32, 32));
+});
+
+test('tconv render heatmap --stack: SVG with one cell per output; without --out an ASCII picture of the compounding', () => {
+  const file = join(dir, 'stack.svg');
+  assert.equal(runCli('render', 'heatmap', '-i', '4', '--stack', 'convT k3 s2 p1 op1 x2', '--out', file).status, 0);
+  assert.equal((readFileSync(file, 'utf8').match(/data-count=/g) ?? []).length, 16 * 16);
+  const text = runCli('render', 'heatmap', '-i', '4', '--stack', 'convT k4 s2 p1 x4');
+  assert.match(text.stdout, /after layer 4 \(convT k4 s2 p1\): 64×64, interior even/);
+  const bad = runCli('render', 'heatmap', '-i', '4', '--stack', 'convT q3');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--stack \("convT q3"\) has "q3", which is not a parameter/);
+});
+
+test('tconv explain --picture adds the ASCII overlap picture', () => {
+  const result = runCli('explain', '-i', '32', '-k', '7', '-s', '2', '-p', '3', '--picture');
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /Overlap picture:\n {2}one period of the interior:\n +9 +12\n +12 +16\n/);
+});
