@@ -135,11 +135,13 @@ export function upsampleOutputSize(input: number, factor: number): number {
 
 /**
  * Splits a total padding into (begin, end) the way ONNX does: SAME_UPPER puts the larger half at the end,
- * SAME_LOWER and NOTSET at the start. Floor division, so a negative total (extra cells) behaves the same way:
- * SAME_UPPER: begin = ⌊t/2⌋, end = t − ⌊t/2⌋; otherwise: end = ⌊t/2⌋, begin = t − ⌊t/2⌋.
- * (ONNX's test_convtranspose_output_shape, t = −1 under NOTSET, expects the extra cell at the end: begin 0, end −1.)
+ * SAME_LOWER and NOTSET at the start: SAME_UPPER: begin = ⌊t/2⌋, end = t − ⌊t/2⌋; otherwise: end = ⌊t/2⌋,
+ * begin = t − ⌊t/2⌋. A negative total (the output is larger than the full output) adds every extra cell at the
+ * end — begin = 0, end = t — whatever auto_pad says: ONNX's test_convtranspose_output_shape (t = −1, NOTSET) expects
+ * it there, and ONNX Runtime 1.30 does the same for SAME_UPPER and for t < −1.
  */
 export function splitTotalPadding(total: number, upper: boolean): { begin: number; end: number } {
+  if (total < 0) return { begin: 0, end: total };
   const half = Math.floor(total / 2);
   return upper ? { begin: half, end: total - half } : { begin: total - half, end: half };
 }

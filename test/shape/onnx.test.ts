@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fromOnnx, type OnnxAttributes } from '../../src/shape/conventions/onnx.ts';
 import { planLayer } from '../../src/shape/plan.ts';
 import { TconvError } from '../../src/shape/errors.ts';
+import { cropsToOptions } from '../../src/shape/conventions/canonical.ts';
 
 interface Case { name: string; attributes: OnnxAttributes; inputs: Record<string, { shape: number[] }>; outputs: Record<string, { shape: number[] }> }
 const cases = (JSON.parse(readFileSync(new URL('../../../shared/conformance/onnx-convtranspose-cases.json', import.meta.url), 'utf8')) as { cases: Case[] }).cases;
@@ -25,10 +26,9 @@ test('output_shape with a negative total (−1) puts the extra cell at the end (
   const p = plan({ strides: [3, 2], output_shape: [10, 8] });
   assert.deepEqual(crops(p), [[0, -1], [0, -1]]);
   assert.deepEqual(p.axes.map((a) => a.outputPadding), [1, 1]);
-  // SAME_UPPER splits ⌊t/2⌋ at the start: the extra cell would go before the full output, which is refused.
-  assert.throws(() => plan({ strides: [3, 2], output_shape: [10, 8], auto_pad: 'SAME_UPPER' }), (e: unknown) =>
-    e instanceof TconvError && e.code === 'unsupported' && e.parameter === 'output_shape'
-    && /would add 1 zero cell\(s\) before the start of the full output on axis 0/.test(e.message));
+  // Negative totals add every extra cell at the end, whatever auto_pad says (ONNX Runtime does the same).
+  assert.deepEqual(crops(plan({ strides: [3, 2], output_shape: [10, 8], auto_pad: 'SAME_UPPER' })), [[0, -1], [0, -1]]);
+  assert.deepEqual(crops(plan({ strides: [3, 3], output_shape: [11, 11], auto_pad: 'SAME_LOWER' })), [[0, -2], [0, -2]]);
 });
 
 test('output_shape splits: NOTSET/SAME_LOWER put the larger half first, SAME_UPPER last', () => {
@@ -45,10 +45,12 @@ test('auto_pad SAME_UPPER = TF same (extra crop at the end); SAME_LOWER crops it
   assert.deepEqual(crops(plan({ strides: [2, 2], auto_pad: 'SAME_UPPER' })), [[0, 1], [0, 1]]);
   assert.deepEqual(crops(plan({ strides: [2, 2], auto_pad: 'SAME_LOWER' })), [[1, 0], [1, 0]]);
   assert.deepEqual(plan({ strides: [2, 2], auto_pad: 'VALID' }).outputShape, [1, 2, 7, 7]);
-  // k1 s2: SAME_LOWER needs one extra cell at the end (output_padding 1); SAME_UPPER would need it at the start.
+  // k1 s2: the spec's output i·s needs one extra cell, added at the end for both (ONNX Runtime 1.30 instead
+  // clamps the total at 0 and returns (i − 1)·s + K = 5 here; tconv follows the operator spec).
   const k1 = [1, 2, 1, 1];
   assert.deepEqual(crops(plan({ strides: [2, 2], auto_pad: 'SAME_LOWER' }, x33, k1)), [[0, -1], [0, -1]]);
-  assert.throws(() => plan({ strides: [2, 2], auto_pad: 'SAME_UPPER' }, x33, k1), /auto_pad \("SAME_UPPER"\) would add 1 zero cell\(s\) before the start/);
+  assert.deepEqual(crops(plan({ strides: [2, 2], auto_pad: 'SAME_UPPER' }, x33, k1)), [[0, -1], [0, -1]]);
+  assert.deepEqual(crops(plan({ strides: [3, 3], auto_pad: 'SAME_UPPER' }, x33, k1)), [[0, -2], [0, -2]]);
 });
 
 test('pads and output_padding: pads are begin values then end values; output_padding adds at the end', () => {
@@ -92,7 +94,7 @@ test('every refusal names the ONNX attribute', () => {
     [{ pads: [3, 3, 3, 3] }, /^pads \(\[3, 3, 3, 3\]\) leaves an output size of -1 on axis 0 \(input 3, kernel 3, stride 1, dilation 1\), but every output size must be at least 1/],
     [{ kernel_shape: [3, 2] }, /^kernel_shape \(\[3, 2\]\) does not match W's spatial shape \[3,3\]/],
     [{ output_shape: [12, 8], strides: [3, 2], output_padding: [2, 0] }, /^output_shape \(\[12, 8\]\) would add 3 zero cell\(s\) past the end of the full output on axis 0, but at most max\(stride, dilation\) − 1 = 2 can be added/],
-    [{ output_shape: [12, 8], strides: [3, 2] }, /^output_shape \(\[12, 8\]\) would add 1 zero cell\(s\) before the start of the full output on axis 0, which no canonical layer/],
+    [{ output_shape: [12, 8], strides: [3, 2] }, /^output_shape \(\[12, 8\]\) would add 3 zero cell\(s\) past the end of the full output on axis 0, but at most max\(stride, dilation\) − 1 = 2 can be added/],
     [{ output_shape: [10] }, /^output_shape \(\[10\]\) must hold 2 integers/],
     [{ output_shape: [10, 8], output_shape_includes_nc: true }, /^output_shape \(\[10, 8\]\) must hold 4 integers/],
     [{ output_shape: [1, 3, 5, 5] }, /^output_shape \(\[1, 3, 5, 5\]\) asks for N=1, C=3, but the node produces N=1, C=2/],
@@ -108,4 +110,11 @@ test('every refusal names the ONNX attribute', () => {
   }
   assert.throws(() => fromOnnx({ attributes: {}, inputShape: x33 }), /^TconvError: kernel_shape \(undefined\) is needed when W's shape is not known/);
   assert.throws(() => fromOnnx({ attributes: {}, inputShape: 'x' as never }), /X \("x"\) must be a shape/);
+});
+
+test('cropsToOptions: a crop before the start cannot be negative (no canonical layer adds cells there)', () => {
+  assert.throws(() => cropsToOptions({ input: [3], kernel: [3], stride: [2], dilation: [1], padBegin: [-1], padEnd: [0] }, () => ({ parameter: 'x', value: 1, hint: 'h' })),
+    (e: unknown) => e instanceof TconvError && e.code === 'unsupported' && /^x \(1\) would add 1 zero cell\(s\) before the start of the full output, which no canonical layer \(PyTorch padding\/output_padding\) can express; h$/.test(e.message));
+  assert.deepEqual(cropsToOptions({ input: [3], kernel: [3], stride: [3], dilation: [1], padBegin: [0], padEnd: [-1] }, () => ({ parameter: 'x', value: 1, hint: 'h' })),
+    { kernel: [3], stride: [3], dilation: [1], pads: { begin: [0], end: [0] }, outputPadding: [1] });
 });
