@@ -4,7 +4,7 @@
  * which every child reads, so all libraries see the same bytes and the slow reference runs once.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type SuiteCase, caseLayer, casePlan } from './suite.ts';
@@ -37,11 +37,17 @@ function referenceSourcesHash(): string {
   return (sourcesHash = hash.digest('hex'));
 }
 
-/** Removes older cache entries of the same case (other keys), so the cache holds one version per case. */
-function pruneOlder(cacheDir: string, caseId: string, keep: string): void {
+/** A cache entry of another version is removed once unused this long (a concurrent run may still be reading it). */
+const STALE_MS = 24 * 3600 * 1000;
+
+/** Removes other versions of the same case (other keys) that no run has used for STALE_MS. */
+function pruneStale(cacheDir: string, caseId: string, keep: string): void {
   for (const name of readdirSync(cacheDir)) {
+    const path = join(cacheDir, name);
     const rest = name.startsWith(`${caseId}-`) ? name.slice(caseId.length + 1) : '';
-    if (/^[0-9a-f]{16}$/.test(rest) && join(cacheDir, name) !== keep) rmSync(join(cacheDir, name), { recursive: true, force: true });
+    if (!/^[0-9a-f]{16}$/.test(rest) || path === keep) continue;
+    const meta = join(path, 'meta.json');
+    if (!existsSync(meta) || Date.now() - statSync(meta).mtimeMs > STALE_MS) rmSync(path, { recursive: true, force: true });
   }
 }
 
@@ -68,7 +74,12 @@ function readFloats(path: string): Float32Array {
 export async function ensureCaseData(c: SuiteCase, { cacheDir, refresh = false }: { cacheDir: string; refresh?: boolean }): Promise<CachedCase> {
   const key = createHash('sha256').update(JSON.stringify({ c, DATA_VERSION, sources: referenceSourcesHash() })).digest('hex').slice(0, 16);
   const dir = join(cacheDir, `${c.id}-${key}`);
-  if (!refresh && existsSync(join(dir, 'meta.json'))) return { dir, referenceSeconds: null };
+  const meta = join(dir, 'meta.json');
+  if (!refresh && existsSync(meta)) {
+    const now = new Date();
+    utimesSync(meta, now, now); // marks the entry as in use, see pruneStale
+    return { dir, referenceSeconds: null };
+  }
 
   const engine = await import('../src/engine/index.ts');
   const plan = casePlan(c);
@@ -90,7 +101,7 @@ export async function ensureCaseData(c: SuiteCase, { cacheDir, refresh = false }
   writeFileSync(join(partial, 'meta.json'), JSON.stringify({ case: c, outputShape: y.shape, referenceSeconds }, null, 1));
   rmSync(dir, { recursive: true, force: true });
   renameSync(partial, dir);
-  pruneOlder(cacheDir, c.id, dir);
+  pruneStale(cacheDir, c.id, dir);
   return { dir, referenceSeconds };
 }
 

@@ -65,14 +65,18 @@ async function runChild(job: Job, options: BenchOptions, onResult: (r: CellResul
   child.stdout!.resume(); // tfjs greets on stdout; nothing there is ours.
   child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
   let timer: NodeJS.Timeout | undefined;
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let timedOut = false;
+  const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   child.on('message', (message: ChildMessage) => {
     if (message.type === 'loaded') version = message.version;
     else if (message.type === 'start') {
       current = message.case;
       progress.running(`${message.case} · ${job.library} · t${job.threads}`);
       clearTimeout(timer);
-      timer = setTimeout(() => child.kill('SIGKILL'), options.caseTimeoutMs);
+      timer = setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGKILL');
+      }, options.caseTimeoutMs);
     } else if (message.type === 'result') {
       clearTimeout(timer);
       current = null;
@@ -81,7 +85,7 @@ async function runChild(job: Job, options: BenchOptions, onResult: (r: CellResul
     } else if (message.type === 'done') peak = message.peakRssMiB;
   });
   child.send(job);
-  const code = await exit;
+  const { code, signal } = await exit;
   clearTimeout(timer);
   if (results.length === job.cases.length) return { version, results, peakRssMiB: peak };
 
@@ -91,7 +95,8 @@ async function runChild(job: Job, options: BenchOptions, onResult: (r: CellResul
   const culprit = current ?? remaining[0]!.case.id;
   const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
   const lastLine = lines.filter((l) => /error/i.test(l)).pop() ?? lines.pop() ?? '';
-  const reason = code === null ? `killed after ${options.caseTimeoutMs / 1000} s (--case-timeout) or by a signal` : `child exited with code ${code}${lastLine ? `: ${lastLine}` : ''}`;
+  const reason = timedOut ? `took longer than --case-timeout ${options.caseTimeoutMs / 1000} s`
+    : `child ${code === null ? `killed by ${signal}` : `exited with code ${code}`}${lastLine ? `: ${lastLine}` : ''}`;
   // A child that died before loading its library would die again: every remaining case shares the failure.
   const failed = version === null ? remaining.map((c) => c.case.id) : [culprit];
   for (const id of failed) {
