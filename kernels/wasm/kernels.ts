@@ -12,7 +12,7 @@ import {
   H_BATCH, H_CIN, H_CIN_G, H_COUT, H_M, H_IN_D, H_IN_H, H_IN_W, H_OUT_D, H_OUT_H, H_OUT_W, H_INPUT, H_OUTPUT, H_BIAS,
   H_SUBS, H_ITEMS, H_ITEM_COUNT, H_NEXT_ITEM, H_DONE_ITEMS, H_THREADS, H_WORKSPACE, H_WORKSPACE_BYTES, H_KC, H_NC,
   H_BATCH_INNER, S_COUNT, S_OUT_FIRST, S_OUT_STEP, S_IN_STEP, S_TAPS, S_OFFSETS, S_WEIGHTS, S_GROUP_BYTES, S_K,
-  S_COLUMNS, SUB_INTS, ITEM_INTS, H_MODE, MODE_DIRECT, H_PADDED, H_PAD_LEFT, H_PADDED_W,
+  S_COLUMNS, SUB_INTS, ITEM_INTS, H_MODE, MODE_DIRECT, H_PADDED, H_PAD_LEFT, H_PADDED_W, S_K_OFFSETS,
 } from './layout';
 
 // A column outside the item (sliver padding) gets this coordinate: every tap is out of range for it.
@@ -424,16 +424,30 @@ function directItem(h: usize, item: i32): void {
   const rowStride = cin * wp; // floats between input rows
   const out = <usize>field(h, H_OUTPUT) + (<usize>((n * cout + group * m) * outSp) << 2);
   const tapBytes = <usize>cinG << 4; // A rows of one tap
+  // Rows whose every D and H tap is inside the input run K as one flat loop over the K-offset table.
+  const kOffsets = <usize>field(sub, S_K_OFFSETS);
+  let minD = 1 << 30, maxD = -(1 << 30), minH = 1 << 30, maxH = -(1 << 30);
+  for (let t = 0; t < tD; t++) {
+    minD = min(minD, at(offD, t));
+    maxD = max(maxD, at(offD, t));
+  }
+  for (let t = 0; t < tH; t++) {
+    minH = min(minH, at(offH, t));
+    maxH = max(maxH, at(offH, t));
+  }
+  const flatK = tD * tH * tW > 0 ? k : 0;
 
   for (let row = row0; row < row1; row++) {
     const jh = row % ch, jd = row / ch;
     const ob = ((fd + jd * od) * outH + fh + jh * oh) * outW + fw;
+    const inside = jd * id + minD >= 0 && jd * id + maxD < inD && jh * ih + minH >= 0 && jh * ih + maxH < inH;
+    const rowBase = x + (<usize>((jd * id * inH + jh * ih) * rowStride + left) << 2);
     if (m == 1 && cw >= 16) {
       // One output channel per group (depthwise): 1×16 tiles, the last one overlapping its neighbour.
       for (let jw0 = 0; jw0 < cw; jw0 += 16) {
         const jw = min(jw0, cw - 16);
         single16(x, weights, biasBase, out + (<usize>(ob + jw * ow) << 2), ow, jd, jh, jw, id, ih, inD, inH, rowStride, left,
-          tD, tH, tW, offD, offH, offW, cinG, chanBytes, tapBytes);
+          tD, tH, tW, offD, offH, offW, cinG, chanBytes, tapBytes, inside ? flatK : -1, kOffsets, rowBase + (<usize>jw << 2));
       }
       continue;
     }
@@ -443,7 +457,7 @@ function directItem(h: usize, item: i32): void {
       if (m == 1) {
         // One output channel per group (depthwise): a 1×8 tile, no idle rows.
         single(x, weights, biasBase, out + (<usize>colOut << 2), ow, jd, jh, jw, id, ih, inD, inH, rowStride, left,
-          tD, tH, tW, offD, offH, offW, cinG, chanBytes, tapBytes);
+          tD, tH, tW, offD, offH, offW, cinG, chanBytes, tapBytes, inside ? flatK : -1, kOffsets, rowBase + (<usize>jw << 2));
         continue;
       }
       for (let mt = mt0; mt < mt1; mt++) {
@@ -464,7 +478,28 @@ function directItem(h: usize, item: i32): void {
           c30 = c00;
         }
         let c01 = c00, c11 = c10, c21 = c20, c31 = c30;
-        for (let td = 0; td < tD; td++) {
+        if (inside) {
+          const base = rowBase + (<usize>jw << 2);
+          let ap = a;
+          for (let kk = 0; kk < flatK; kk++) {
+            const bp = base + <usize>load<i32>(kOffsets + (<usize>kk << 2));
+            const b0 = v128.load(bp);
+            const b1 = v128.load(bp, 16);
+            let w = v128.load32_splat(ap);
+            c00 = f32x4.add(c00, f32x4.mul(w, b0));
+            c01 = f32x4.add(c01, f32x4.mul(w, b1));
+            w = v128.load32_splat(ap, 4);
+            c10 = f32x4.add(c10, f32x4.mul(w, b0));
+            c11 = f32x4.add(c11, f32x4.mul(w, b1));
+            w = v128.load32_splat(ap, 8);
+            c20 = f32x4.add(c20, f32x4.mul(w, b0));
+            c21 = f32x4.add(c21, f32x4.mul(w, b1));
+            w = v128.load32_splat(ap, 12);
+            c30 = f32x4.add(c30, f32x4.mul(w, b0));
+            c31 = f32x4.add(c31, f32x4.mul(w, b1));
+            ap += 16;
+          }
+        } else for (let td = 0; td < tD; td++) {
           const xd = jd * id + at(offD, td);
           if (xd < 0 || xd >= inD) continue;
           for (let th = 0; th < tH; th++) {
@@ -510,11 +545,20 @@ function directItem(h: usize, item: i32): void {
 @inline function single(
   x: usize, a: usize, biasBase: usize, dst: usize, ow: i32, jd: i32, jh: i32, jw: i32, id: i32, ih: i32,
   inD: i32, inH: i32, rowStride: i32, left: i32, tD: i32, tH: i32, tW: i32, offD: usize, offH: usize, offW: usize,
-  cinG: i32, chanBytes: usize, tapBytes: usize,
+  cinG: i32, chanBytes: usize, tapBytes: usize, flatK: i32, kOffsets: usize, base: usize,
 ): void {
   let c0 = biasBase != 0 ? v128.load32_splat(biasBase) : f32x4.splat(0);
   let c1 = c0;
-  for (let td = 0; td < tD; td++) {
+  // flatK ≥ 0: every D/H tap of this row is inside the input (one flat K loop over the offset table).
+  let ap = a;
+  for (let kk = 0; kk < flatK; kk++) {
+    const bp = base + <usize>load<i32>(kOffsets + (<usize>kk << 2));
+    const w = v128.load32_splat(ap);
+    c0 = f32x4.add(c0, f32x4.mul(w, v128.load(bp)));
+    c1 = f32x4.add(c1, f32x4.mul(w, v128.load(bp, 16)));
+    ap += 16;
+  }
+  if (flatK < 0) for (let td = 0; td < tD; td++) {
     const xd = jd * id + at(offD, td);
     if (xd < 0 || xd >= inD) continue;
     for (let th = 0; th < tH; th++) {
@@ -541,11 +585,21 @@ function directItem(h: usize, item: i32): void {
 @inline function single16(
   x: usize, a: usize, biasBase: usize, dst: usize, ow: i32, jd: i32, jh: i32, jw: i32, id: i32, ih: i32,
   inD: i32, inH: i32, rowStride: i32, left: i32, tD: i32, tH: i32, tW: i32, offD: usize, offH: usize, offW: usize,
-  cinG: i32, chanBytes: usize, tapBytes: usize,
+  cinG: i32, chanBytes: usize, tapBytes: usize, flatK: i32, kOffsets: usize, base: usize,
 ): void {
   let c0 = biasBase != 0 ? v128.load32_splat(biasBase) : f32x4.splat(0);
   let c1 = c0, c2 = c0, c3 = c0;
-  for (let td = 0; td < tD; td++) {
+  let ap = a;
+  for (let kk = 0; kk < flatK; kk++) {
+    const bp = base + <usize>load<i32>(kOffsets + (<usize>kk << 2));
+    const w = v128.load32_splat(ap);
+    c0 = f32x4.add(c0, f32x4.mul(w, v128.load(bp)));
+    c1 = f32x4.add(c1, f32x4.mul(w, v128.load(bp, 16)));
+    c2 = f32x4.add(c2, f32x4.mul(w, v128.load(bp, 32)));
+    c3 = f32x4.add(c3, f32x4.mul(w, v128.load(bp, 48)));
+    ap += 16;
+  }
+  if (flatK < 0) for (let td = 0; td < tD; td++) {
     const xd = jd * id + at(offD, td);
     if (xd < 0 || xd >= inD) continue;
     for (let th = 0; th < tH; th++) {

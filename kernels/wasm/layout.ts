@@ -49,6 +49,7 @@ export const S_WEIGHTS = 18; // byte address of the packed weights of group 0
 export const S_GROUP_BYTES = 19; // bytes between the packed weights of consecutive groups
 export const S_K = 20; // K = (Cin/groups) · taps
 export const S_COLUMNS = 21; // N = batch · ∏ count
+export const S_K_OFFSETS = 22; // direct: byte address of int32[K], the input byte offset of each K row (tap, ci) from its row base
 export const SUB_INTS = 24;
 
 /**

@@ -95,7 +95,8 @@ function run(args: KernelArgs): void {
   const threads = resolveThreads(rt, plan, args.threads);
   const problem = problemFor(plan, threads);
 
-  const offsetInts = problem.subs.reduce((sum, s) => sum + s.axes.reduce((t, a) => t + a.offsets.length, 0), 0);
+  const offsetInts = problem.subs.reduce((sum, s) => sum + s.axes.reduce((t, a) => t + a.offsets.length, 0), 0)
+    + problem.kOffsets.reduce((sum, t) => sum + t.length, 0);
   const tableBytes = 4 * (problem.subs.length * L.SUB_INTS + offsetInts + problem.items.length);
   const align = (n: number) => Math.ceil(n / 64) * 64;
   const wsBytes = workspaceBytes(problem.kc, problem.nc);
@@ -131,6 +132,12 @@ function run(args: KernelArgs): void {
     i32[p + L.S_GROUP_BYTES] = groupBytes;
     i32[p + L.S_K] = sub.k;
     i32[p + L.S_COLUMNS] = sub.columns;
+    const kOffsets = problem.kOffsets[s];
+    if (kOffsets) {
+      i32[p + L.S_K_OFFSETS] = offsetsPtr;
+      i32.set(kOffsets, offsetsPtr / 4);
+      offsetsPtr += 4 * kOffsets.length;
+    }
     packed += groupBytes * problem.groups;
   });
   const itemsPtr = offsetsPtr;

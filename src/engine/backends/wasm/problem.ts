@@ -51,6 +51,8 @@ export interface Problem {
   /** Direct mode: zeros before each input row and the padded row length (0 in GEMM mode). */
   readonly padLeft: number;
   readonly paddedW: number;
+  /** Direct mode, per subproblem: the byte offset of each K row (tap, ci) in the padded input from its row base. */
+  readonly kOffsets: readonly Int32Array[];
   /** Identifies the packed-weight layout (two plans with the same key share packed weights). */
   readonly packKey: string;
 }
@@ -117,10 +119,17 @@ export function describeProblem(plan: Plan, threads: number, force?: KernelMode)
   const minInner = Math.min(...subs.map((s) => s.axes[2].count * s.axes[1].count));
   const batchInner = plan.batch >= 8 && minInner < 64;
 
-  // Direct when every phase is at least 8 wide and reads the input contiguously along W (not a strided conv),
-  // unless the phases are small and the batch large (batch-inner GEMM columns are exact there).
+  // Direct when every phase is at least 8 wide and reads the input contiguously along W (not a strided conv), unless
+  // the phases are small and the batch large (batch-inner GEMM columns are exact there) or the overlapping last
+  // tile of each row would recompute more than 1/8 of the row (e.g. 28 wide: 32 computed).
+  const tileW = m === 1 ? 16 : 8;
+  const overlapWaste = Math.max(...subs.map((s) => {
+    const w = s.axes[2].count;
+    const t = w >= tileW ? tileW : 8;
+    return (Math.ceil(w / t) * t - w) / w;
+  }));
   const directOk = subs.every((s) => s.axes[2].inStep === 1 && s.axes[2].count >= 8);
-  const mode: KernelMode = !directOk ? 'gemm' : force ?? (batchInner ? 'gemm' : 'direct');
+  const mode: KernelMode = !directOk ? 'gemm' : force ?? (batchInner || overlapWaste > 0.125 ? 'gemm' : 'direct');
   const mtiles = Math.ceil(m / 4);
   const items: number[] = [];
   if (mode === 'direct') {
@@ -130,7 +139,7 @@ export function describeProblem(plan: Plan, threads: number, force?: KernelMode)
     const count = (rowsPer: (s: Subproblem) => number) =>
       subs.reduce((sum, s) => sum + Math.ceil(rowsOf(s) / rowsPer(s)), 0) * plan.groups * plan.batch * Math.ceil(mtiles / perBlock);
     let split = 1;
-    while (threads > 1 && split < 64 && count((s) => Math.ceil(rowsOf(s) / split)) < 4 * threads) split *= 2;
+    while (threads > 1 && split < 64 && count((s) => Math.ceil(rowsOf(s) / split)) < 8 * threads) split *= 2;
     // Phases innermost: the phases of one output plane run back to back, so its cache lines (each phase writes
     // every s-th element of them) are still in cache when the next phase fills them in.
     for (let g = 0; g < plan.groups; g++) {
@@ -165,6 +174,7 @@ export function describeProblem(plan: Plan, threads: number, force?: KernelMode)
     groups: plan.groups, cinG, m, kc, nc, batchInner, items: Int32Array.from(items),
     packedFloats: subs.map((s) => mPadded * s.k),
     padLeft, paddedW: mode === 'direct' ? padLeft + reach : 0,
+    kOffsets: mode === 'direct' ? subs.map((s) => kOffsetsOf(s, plan, cinG, padLeft + reach)) : [],
     packKey: JSON.stringify([plan.kind, plan.groups, cinG, m, plan.weightShape, subs.map((s) => s.axes.map((a) => a.taps))]),
   };
 }
@@ -177,4 +187,25 @@ export function workspaceBytes(kc: number, nc: number): number {
   const slivers = Math.ceil(nc / 8);
   const bytes = 16 + 4 * (slivers * kc * 8 + slivers * kc * 2 + 2 * slivers + 5 * nc);
   return Math.ceil(bytes / 64) * 64;
+}
+
+/**
+ * Padded input is (N, D, H, C, Wp): row (xd, xh) starts at ((xd·H + xh)·C)·Wp and channel ci of it ci·Wp later.
+ * K row (tap (td, th, tw), ci) of output row (jd, jh) reads ((jd·sD + offD)·H + jh·sH + offH)·C·Wp + ci·Wp + offW:
+ * the row base plus this table's entry.
+ */
+function kOffsetsOf(sub: Subproblem, plan: Plan, cinG: number, paddedW: number): Int32Array {
+  const [d, h, w] = sub.axes;
+  const inH = plan.axes.length >= 2 ? plan.axes[plan.axes.length - 2]!.input : 1;
+  const rowStride = plan.inChannels * paddedW;
+  const out = new Int32Array(sub.k);
+  let i = 0;
+  for (const od of d.offsets) {
+    for (const oh of h.offsets) {
+      for (const ow of w.offsets) {
+        for (let ci = 0; ci < cinG; ci++) out[i++] = 4 * ((od * inH + oh) * rowStride + ci * paddedW + ow);
+      }
+    }
+  }
+  return out;
 }
