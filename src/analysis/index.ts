@@ -13,3 +13,4 @@ export * from './subpixel.ts';
 export * from './stack-run.ts';
 export * from './ascii.ts';
 export * from './stack-text.ts';
+export * from './explain.ts';
