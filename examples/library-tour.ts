@@ -2,11 +2,9 @@
  * A short tour of the tconv library (the README shows this file and its output).
  * Run: npx tsx examples/library-tour.ts
  */
-import { explainLayer } from '../src/analysis/explain.ts';
-import { ConvTranspose2d, convTranspose, randomTensor } from '../src/engine/index.ts';
-import { solve } from '../src/shape/inverse.ts';
-import { planLayer } from '../src/shape/plan.ts';
-import { translate } from '../src/shape/translate.ts';
+import { explainLayer } from 'tconv/analysis';
+import { ConvTranspose2d, convTranspose, randomTensor } from 'tconv/engine';
+import { planLayer, solve, translate } from 'tconv/shape';
 
 // 1. Plan a layer: every size, the phases, FLOPs — before anything is allocated.
 const plan = planLayer({ kind: 'convTranspose', input: [32, 32], inChannels: 3, outChannels: 3, kernel: 7, stride: 2, padding: 3 });
