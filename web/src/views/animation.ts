@@ -6,7 +6,7 @@
  */
 import type { Plan } from '../../../src/shape/plan.ts';
 import { card, el } from '../dom.ts';
-import { shade } from './overlap.ts';
+import { overlapColor } from '../../../src/render/colors.ts';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const MAX_INPUTS = 10;
@@ -72,7 +72,7 @@ export function animationCard(plan: Plan): HTMLElement {
       svg.append(line);
     }
     for (let o = 0; o < outputs; o++) {
-      const r = rect(outputX(o), cell * 3.5, cell - 2, counts[o] ? shade(counts[o]!, 0, maxCount) : '#fff', `output ${o}: ${counts[o]} so far`);
+      const r = rect(outputX(o), cell * 3.5, cell - 2, counts[o] ? overlapColor(counts[o]!, 0, maxCount) : '#fff', `output ${o}: ${counts[o]} so far`);
       r.setAttribute('stroke', '#999');
       r.setAttribute('data-count', String(counts[o]));
       svg.append(r);

@@ -4,6 +4,7 @@
  */
 import { overlapMap, type OverlapSummary } from '../../../src/analysis/overlap.ts';
 import { receptiveFieldAt, type ReceptiveField } from '../../../src/analysis/receptive-field.ts';
+import { overlapColor } from '../../../src/render/colors.ts';
 import { card, el } from '../dom.ts';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -13,13 +14,6 @@ function svg(tag: string, attributes: Record<string, string | number>): SVGEleme
   const node = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attributes)) node.setAttribute(k, String(v));
   return node;
-}
-
-/** Light for few contributions, dark for many (same scale as src/render's heatmaps). */
-export function shade(value: number, min: number, max: number): string {
-  const t = max > min ? (value - min) / (max - min) : 0.5;
-  const lightness = Math.round(92 - t * 62);
-  return `hsl(215, 70%, ${lightness}%)`;
 }
 
 /** 2D grid shape of an overlap summary (1D layers draw one row). */
@@ -49,7 +43,7 @@ export function overlapCard(
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const v = values[r * cols + c]!;
-      const rect = svg('rect', { x: c * cell, y: r * cell, width: cell, height: cell, fill: shade(v, min, max), 'data-r': r, 'data-c': c, 'data-count': v });
+      const rect = svg('rect', { x: c * cell, y: r * cell, width: cell, height: cell, fill: overlapColor(v, min, max), 'data-r': r, 'data-c': c, 'data-count': v });
       rect.append(Object.assign(document.createElementNS(SVG, 'title'), { textContent: `output (${r}, ${c}): ${v} contributions` }));
       heat.append(rect);
     }
