@@ -109,16 +109,40 @@ export function summarizeRatios(records: readonly BenchRecord[]): RatioSummary[]
   });
 }
 
-/** Per tconv backend × peer: geometric mean and worst case of peer time / backend time (same case, same threads). */
-export function versusPeer(records: readonly BenchRecord[], library: string, peer: string, threads: number): RatioSummary {
-  const ok = (name: string) => new Map(records.filter((r) => r.library === name && r.threads === threads && r.status === 'ok').map((r) => [r.case, r.medianMs!]));
-  const mine = ok(library);
-  const theirs = ok(peer);
-  const ratios = [...mine].flatMap(([id, ms]) => (theirs.has(id) ? [theirs.get(id)! / ms] : []));
+interface Selector {
+  readonly library: string;
+  readonly threads: number;
+}
+
+/** Geometric mean and worst case, over the cases both ran correctly, of `other`'s time / `mine`'s time. */
+function speedups(records: readonly BenchRecord[], mine: Selector, other: Selector, label: string): RatioSummary {
+  const times = ({ library, threads }: Selector) =>
+    new Map(records.filter((r) => r.library === library && r.threads === threads && r.status === 'ok').map((r) => [r.case, r.medianMs!]));
+  const a = times(mine);
+  const b = times(other);
+  const ratios = [...a].flatMap(([id, ms]) => (b.has(id) ? [b.get(id)! / ms] : []));
   return {
-    library: `${library} vs ${peer}`, threads, cases: ratios.length,
+    library: label, threads: mine.threads, cases: ratios.length,
     geomean: ratios.length > 0 ? geometricMean(ratios) : null, worst: ratios.length > 0 ? Math.min(...ratios) : null,
   };
+}
+
+/**
+ * A tconv backend against one named peer at the same thread count: peer time / backend time.
+ * @example
+ * versusPeer(records, 'wasm', 'ort-web', 1) // → { library: 'wasm vs ort-web', threads: 1, geomean: 1.3, worst: 1.02, cases: 15 }
+ */
+export function versusPeer(records: readonly BenchRecord[], library: string, peer: string, threads: number): RatioSummary {
+  return speedups(records, { library, threads }, { library: peer, threads }, `${library} vs ${peer}`);
+}
+
+/**
+ * Thread scaling of one library: its time at one thread / its time at `threads`.
+ * @example
+ * threadScaling(records, 'native', 2) // → { library: 'native vs itself at t1', threads: 2, geomean: 1.85, … }
+ */
+export function threadScaling(records: readonly BenchRecord[], library: string, threads: number): RatioSummary {
+  return speedups(records, { library, threads }, { library, threads: 1 }, `${library} vs itself at t1`);
 }
 
 /** Three significant digits, without exponent for everyday magnitudes. */

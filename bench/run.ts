@@ -16,8 +16,8 @@ import { DEFAULT_CACHE_DIR, ensureCaseData } from './data.ts';
 import { LIBRARIES, type LibraryName, describeLibrary } from './libraries/registry.ts';
 import type { CellResult, ChildMessage, Job } from './protocol.ts';
 import {
-  type BenchRecord, type Cell, formatNumber, gflopsMatrix, renderTable, resultTable, summarizeRatios, toRecord,
-  versusPeer, withRatios,
+  type BenchRecord, type Cell, formatNumber, gflopsMatrix, renderTable, resultTable, summarizeRatios, threadScaling,
+  toRecord, versusPeer, withRatios,
 } from './report.ts';
 import { type SuiteCase, casePlan, loadSuite } from './suite.ts';
 
@@ -190,7 +190,10 @@ async function main(options: BenchOptions): Promise<void> {
   const summaries = summarizeRatios(records).filter((s) => s.cases > 0);
   const tconvLibraries = options.libraries.filter((l) => !PEERS.has(l));
   const peerLibraries = options.libraries.filter((l) => PEERS.has(l));
-  const versus = tconvLibraries.flatMap((l) => options.threads.flatMap((t) => peerLibraries.map((p) => versusPeer(records, l, p, t)))).filter((s) => s.cases > 0);
+  const versus = [
+    ...tconvLibraries.flatMap((l) => options.threads.flatMap((t) => peerLibraries.map((p) => versusPeer(records, l, p, t)))),
+    ...options.libraries.flatMap((l) => options.threads.filter((t) => t > 1).map((t) => threadScaling(records, l, t))),
+  ].filter((s) => s.cases > 0);
   const loadAfter = loadavg();
 
   const out: string[] = [];
@@ -200,7 +203,7 @@ async function main(options: BenchOptions): Promise<void> {
   out.push(`medians of per-call times over ≥ ${options.minTimeMs / 1000} s per cell${options.rounds > 1 ? `, median of ${options.rounds} rounds` : ''}; ×best peer = fastest peer's time / this time`);
   out.push('', resultTable(records), '', 'GFLOP/s', gflopsMatrix(records, false));
   const ratioRows = [...summaries, ...versus].map((s) => [s.library, String(s.threads), String(s.cases), formatNumber(s.geomean), formatNumber(s.worst)]);
-  out.push('', 'Geometric mean of speed ratios (best peer, or the named peer: its time / this time)');
+  out.push('', 'Geometric mean and worst case of speed ratios: the best peer\'s (or the named peer\'s, or t1\'s) time / this time');
   out.push(renderTable(['library', 'threads', 'cases', 'geomean', 'worst'], ratioRows));
   out.push('', 'Peak memory (max RSS of each child process, MiB; includes Node and the tsx loader)');
   out.push(renderTable(['library', 'peak RSS MiB'], [...peaks].map(([k, v]) => [k, v.toFixed(0)])));

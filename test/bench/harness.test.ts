@@ -6,7 +6,7 @@ import { UsageError, parseBenchArgs } from '../../bench/args.ts';
 import { checkOutput, relativeL2Error } from '../../bench/gate.ts';
 import { fromChannelsLast, tfjsFilter, toChannelsLast } from '../../bench/layout.ts';
 import { convTransposeAttributes } from '../../bench/onnx-model.ts';
-import { type BenchRecord, type Cell, gflopsMatrix, resultTable, summarizeRatios, toRecord, versusPeer, withRatios } from '../../bench/report.ts';
+import { type Cell, gflopsMatrix, resultTable, summarizeRatios, threadScaling, toRecord, versusPeer, withRatios } from '../../bench/report.ts';
 import { geometricMean, median, summarize } from '../../bench/stats.ts';
 import { planLayer } from '../../src/shape/index.ts';
 
@@ -99,6 +99,7 @@ test('records: rounds merge by median, GFLOP/s from the plan FLOPs, ratios to th
   const versus = versusPeer(records, 'wasm', 'ort-web', 1);
   assert.equal(versus.cases, 2);
   assert.ok(Math.abs(versus.geomean! - 2) < 1e-12);
+  assert.deepEqual(threadScaling(records, 'wasm', 2), { library: 'wasm vs itself at t1', threads: 2, cases: 1, geomean: 2, worst: 2 });
 
   const table = resultTable(records);
   assert.match(table, /tfjs-wasm\s+1\s+2\.00\s+–\s+–\s+–\s+–\s+5\.0e-1\s+wrong \(relErr 5\.0e-1\) \[1\]/);
