@@ -33,9 +33,9 @@ export interface ReceptiveFieldStep {
     readonly jump: number;
     /** Input coordinate of output 0's centre (its alignment). */
     readonly start: number;
-    /** Largest receptive field over this layer's outputs (Araujo's r). */
+    /** Largest receptive field over this layer's interior outputs (Araujo's r). */
     readonly size: number;
-    /** Smallest non-empty receptive field (a transposed layer's lighter phase). */
+    /** Smallest receptive field over the interior outputs (a transposed layer's lighter phase; 0 with holes). */
     readonly minSize: number;
     /** Left edge of output 0's receptive field before clipping to the input (Araujo's −P). */
     readonly offset: number;
@@ -59,17 +59,24 @@ export function receptiveField(spec: StackSpec | ResolvedStack): ReceptiveField 
   const stack = 'outputSize' in spec ? spec : resolveStack(spec);
   let sets: number[][][] = stack.inputSize.map((n) => Array.from({ length: n }, (_, i) => [i]));
   let align = stack.inputSize.map(() => ({ start: 0, jump: 1 }));
+  // Interior outputs (no border effect in any layer so far): the per-layer sizes are taken over these.
+  let interior = stack.inputSize.map((n) => new Array<boolean>(n).fill(true));
   const steps: ReceptiveFieldStep[] = [];
   stack.layers.forEach((layer, l) => {
+    interior = interior.map((previous, a) => {
+      const map = axisMap(layer, a);
+      return map.entries.map((list, o) => !map.clipped[o] && list.every((e) => previous[e.input]));
+    });
     sets = sets.map((previous, a) => composeSets(previous, layer, a, stack.inputSize[a]!));
     align = align.map((x, a) => layerAlignment(x, layer, a));
     steps.push({
       index: layer.index, description: describeLayer(layer.layer),
       axes: sets.map((s, a) => {
-        const sizes = s.map((set) => set.length).filter((n) => n > 0);
+        const inside = s.filter((_, o) => interior[a]![o]);
+        const sizes = (inside.length ? inside : s).map((set) => set.length);
         return {
           jump: align[a]!.jump, start: align[a]!.start,
-          size: Math.max(0, ...sizes), minSize: sizes.length ? Math.min(...sizes) : 0,
+          size: Math.max(0, ...sizes), minSize: Math.min(...sizes),
           offset: unclippedInterval(stack, l, a, 0).start + 0, // + 0 turns −0 into 0
         };
       }),

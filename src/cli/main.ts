@@ -13,8 +13,9 @@ import { register as registerLint } from './commands/lint.ts';
 import { register as registerPlan } from './commands/plan.ts';
 import { register as registerDoctor } from './commands/doctor.ts';
 import { register as registerRender } from './commands/render.ts';
+import { register as registerStack } from './commands/stack.ts';
 
-const COMMANDS: readonly ((program: Command) => void)[] = [registerShape, registerExplain, registerSolve, registerConformance, registerRun, registerLint, registerPlan, registerDoctor, registerRender];
+const COMMANDS: readonly ((program: Command) => void)[] = [registerShape, registerExplain, registerSolve, registerConformance, registerRun, registerLint, registerPlan, registerDoctor, registerRender, registerStack];
 
 /** Builds the program; settings made here are inherited by every command registered afterwards. */
 export function createProgram(): Command {

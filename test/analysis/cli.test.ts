@@ -62,3 +62,15 @@ test('tconv explain --picture adds the ASCII overlap picture', () => {
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stdout, /Overlap picture:\n {2}one period of the interior:\n +9 +12\n +12 +16\n/);
 });
+
+test('tconv stack: the k3 s2 decoder compounds (4:2:1, 9:1, 25:1, 64:1), DCGAN is even, and a skip check names the offset', () => {
+  const uneven = runCli('stack', '-i', '4', '--stack', 'convT k3 s2 p1 op1 x4');
+  assert.equal(uneven.status, 0, uneven.stderr);
+  assert.match(uneven.stdout, /Verdict: checkerboard that compounds layer by layer \(final interior max\/min 64\)/);
+  assert.match(uneven.stdout, /Engine check: the composed overlap equals the engine's all-ones run/);
+  const json = jsonOf(runCli('stack', '-i', '4', '--stack', 'convT k4 s2 p1 x4', '--json'));
+  assert.equal(json.even, true);
+  assert.deepEqual(json.steps.map((s: { receptiveField: { start: number }[] }) => s.receptiveField[0]!.start), [-1 / 4, -3 / 8, -7 / 16, -15 / 32]);
+  const skip = runCli('stack', '-i', '16', '--rank', '1', '--stack', 'conv k3 s2 p1, convT k4 s2 p1', '--skip', 'identity');
+  assert.match(skip.stdout, /Skip connection: misaligned by 1\/2 output pixel\(s\) per axis\./);
+});
