@@ -1,6 +1,7 @@
 // Quick GFLOP/s of the native backend on the bench suite's cases (the full comparison with peers is `npm run bench`).
 //   npx tsx scripts/native-timing.ts [--threads 1,2] [--kernels avx512|avx2|scalar] [--ms 300] [case ids…]
-// Prints per case: median GFLOP/s per thread count, the tile layout the cost model chose.
+// Prints per case: median GFLOP/s per thread count (wall clock, and from CPU time per thread, which a loaded
+// machine distorts less), and the tile layout the cost model chose.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createNativeBackend, type KernelSetName } from '../src/engine/backends/native/index.ts';
@@ -29,16 +30,22 @@ for (const c of suite.cases) {
   const cells: string[] = [];
   for (const t of threads) {
     const times: number[] = [];
+    const cpu: number[] = [];
     const end = performance.now() + budget;
     native.convTranspose({ ...args, threads: t });
     while (performance.now() < end || times.length < 5) {
       const start = performance.now();
+      const cpuStart = process.cpuUsage();
       native.convTranspose({ ...args, threads: t });
+      const used = process.cpuUsage(cpuStart);
       times.push(performance.now() - start);
+      cpu.push((used.user + used.system) / 1000);
     }
-    times.sort((a, b) => a - b);
-    const median = times[times.length >> 1]!;
-    cells.push(`t${t} ${(plan.flops / median / 1e6).toFixed(1).padStart(6)} GFLOP/s (${median.toFixed(3)} ms)`);
+    const median = (v: number[]) => v.sort((a, b) => a - b)[v.length >> 1]!;
+    const wall = median(times);
+    // CPU time per thread: on a loaded machine, wall time includes waiting for a core; CPU time does not.
+    const cpuPerThread = median(cpu) / t;
+    cells.push(`t${t} ${(plan.flops / wall / 1e6).toFixed(1).padStart(6)} GFLOP/s (${wall.toFixed(3)} ms; cpu ${(plan.flops / cpuPerThread / 1e6).toFixed(1)})`);
   }
   const l = native.layout(plan, args.weight);
   console.log(`${c.id.padEnd(12)} ${(plan.flops / 1e9).toFixed(4)} GFLOP  ${cells.join('  ')}  [${l.kernelSet} ${l.mr}x${l.nr}${l.batchMinor ? ' batch-minor' : ''}${l.direct ? ' direct' : ''}, ${l.tasks} tasks]`);

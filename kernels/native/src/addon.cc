@@ -121,6 +121,7 @@ Napi::Value Describe(const Napi::CallbackInfo& info) {
   result.Set("phaseCombinations", Napi::Number::New(env, double(p.combos.size())));
   result.Set("packedWeightBytes", Napi::Number::New(env, double(p.weightFloats * 4)));
   result.Set("estimatedCycles", Napi::Number::New(env, p.estimatedCycles));
+  result.Set("measuredSeconds", Napi::Number::New(env, p.measuredSeconds));
   return result;
 }
 

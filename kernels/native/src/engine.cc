@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <time.h>
 
 #include "threadpool.h"
 
@@ -100,10 +101,8 @@ struct Workspace {
       runFirst.resize(taps + 1);
     }
     if (runs.size() < taps * 3 * nr) runs.resize(taps * 3 * nr);
-    if (directTap.size() < taps) {
-      directTap.resize(taps);
-      directOffset.resize(taps);
-    }
+    if (directTap.size() < taps) directTap.resize(taps);
+    if (directOffset.size() < taps * (nr / 16 + 1)) directOffset.resize(taps * (nr / 16 + 1));
     if (directMask.size() < taps * (nr / 16 + 1)) directMask.resize(taps * (nr / 16 + 1));
   }
 };
@@ -250,50 +249,78 @@ int collectTaps(const Prepared& P, const Combo& c, int segmentCount, int real, W
   return valid;
 }
 
-// A direct panel: one row segment (n, j0, j1, W positions j2 … j2 + length − 1) of a combo.
-struct DirectPanel {
+// A direct panel: nr/16 vectors, each up to 16 consecutive W positions of one row (n, j0, j1) of a combo.
+// Vector slots are numbered (n, j0, j1, 16-chunk of j2); a panel takes consecutive slots, so short rows and several
+// batch elements share one register block.
+struct DirectVector {
   int64_t n, j0, j1, j2;
-  int length;
+  int length;  // 0: beyond the last slot
 };
 
-DirectPanel directPanel(const Prepared& P, const Combo& c, int64_t panel) {
-  const int64_t chunks = (c.count[2] + P.nr - 1) / P.nr;
-  DirectPanel d;
-  int64_t row = panel / chunks;
-  d.j2 = (panel % chunks) * P.nr;
-  d.j1 = row % c.count[1];
-  row /= c.count[1];
-  d.j0 = row % c.count[0];
-  d.n = row / c.count[0];
-  d.length = int(std::min<int64_t>(P.nr, c.count[2] - d.j2));
-  return d;
+int64_t directSlots(const Prepared& P, const Combo& c) {
+  return int64_t(P.plan.batch) * c.count[0] * c.count[1] * ((c.count[2] + 15) / 16);
 }
 
-// Taps of a direct panel that reach the input: tap index, input offset of lane 0, lane masks. Returns the count.
-int collectDirectTaps(const Prepared& P, const Combo& c, const DirectPanel& d, Workspace& w) {
+void directPanel(const Prepared& P, const Combo& c, int64_t panel, DirectVector* vectors) {
+  const int64_t chunks = (c.count[2] + 15) / 16, slots = directSlots(P, c);
+  const int count = P.nr / 16;
+  int64_t slot = panel * count;
+  int64_t row = slot / chunks, j2 = (slot % chunks) * 16;
+  int64_t j1 = row % c.count[1];
+  row /= c.count[1];
+  int64_t j0 = row % c.count[0], n = row / c.count[0];
+  for (int v = 0; v < count; v++, slot++) {
+    DirectVector& d = vectors[v];
+    if (slot >= slots) {
+      d = DirectVector{0, 0, 0, 0, 0};
+      continue;
+    }
+    d = DirectVector{n, j0, j1, j2, int(std::min<int64_t>(16, c.count[2] - j2))};
+    j2 += 16;
+    if (j2 >= c.count[2]) {
+      j2 = 0;
+      if (++j1 == c.count[1]) {
+        j1 = 0;
+        if (++j0 == c.count[0]) {
+          j0 = 0;
+          ++n;
+        }
+      }
+    }
+  }
+}
+
+// Taps of a direct panel that reach the input through at least one lane: tap index, per-vector input offsets of
+// lane 0 and lane masks. Returns the count.
+int collectDirectTaps(const Prepared& P, const Combo& c, const DirectVector* vectors, Workspace& w) {
   const NativePlan& p = P.plan;
   const AxisPhase& a0 = p.axes[0][size_t(c.phase[0])];
   const AxisPhase& a1 = p.axes[1][size_t(c.phase[1])];
   const AxisPhase& a2 = p.axes[2][size_t(c.phase[2])];
-  const int vectors = P.nr / 16;
-  const int64_t base = d.n * int64_t(p.inChannels) * p.inSpatial;
+  const int count = P.nr / 16;
+  const int64_t inBatch = int64_t(p.inChannels) * p.inSpatial;
   int valid = 0;
   int32_t t = 0;
   for (size_t tz = 0; tz < a0.tap.size(); tz++) {
     for (size_t ty = 0; ty < a1.tap.size(); ty++) {
       for (size_t tx = 0; tx < a2.tap.size(); tx++, t++) {
-        const int64_t iz = d.j0 * a0.inStep + a0.offset[tz], iy = d.j1 * a1.inStep + a1.offset[ty];
-        if (iz < 0 || iz >= p.in[0] || iy < 0 || iy >= p.in[1]) continue;
-        const int64_t x0 = d.j2 + a2.offset[tx];  // W input step is 1 in direct mode
-        const int64_t lo = std::max<int64_t>(0, -x0), hi = std::min<int64_t>(d.length, p.in[2] - x0);
-        if (hi <= lo) continue;
-        w.directTap[size_t(valid)] = t;
-        w.directOffset[size_t(valid)] = base + (iz * p.in[1] + iy) * p.in[2] + x0;
-        for (int v = 0; v < vectors; v++) {
-          const int64_t from = std::max<int64_t>(lo - 16 * v, 0), to = std::min<int64_t>(hi - 16 * v, 16);
-          w.directMask[size_t(valid * vectors + v)] = to > from ? uint16_t(((1u << to) - 1) & ~((1u << from) - 1)) : 0;
+        bool any = false;
+        for (int v = 0; v < count; v++) {
+          const DirectVector& d = vectors[v];
+          const size_t at = size_t(valid * count + v);
+          w.directOffset[at] = 0;
+          w.directMask[at] = 0;
+          if (d.length == 0) continue;
+          const int64_t iz = d.j0 * a0.inStep + a0.offset[tz], iy = d.j1 * a1.inStep + a1.offset[ty];
+          if (iz < 0 || iz >= p.in[0] || iy < 0 || iy >= p.in[1]) continue;
+          const int64_t x0 = d.j2 + a2.offset[tx];  // W input step is 1 in direct mode
+          const int64_t lo = std::max<int64_t>(0, -x0), hi = std::min<int64_t>(d.length, p.in[2] - x0);
+          if (hi <= lo) continue;
+          w.directOffset[at] = d.n * inBatch + (iz * p.in[1] + iy) * p.in[2] + x0;
+          w.directMask[at] = uint16_t(((1u << hi) - 1) & ~((1u << lo) - 1));
+          any = true;
         }
-        valid++;
+        if (any) w.directTap[size_t(valid++)] = t;
       }
     }
   }
@@ -302,8 +329,9 @@ int collectDirectTaps(const Prepared& P, const Combo& c, const DirectPanel& d, W
 
 void runDirectTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, int64_t panel, const float* x, const float* bias, float* y) {
   const NativePlan& p = P.plan;
-  const DirectPanel d = directPanel(P, c, panel);
-  const int valid = collectDirectTaps(P, c, d, w);
+  DirectVector vectors[16];
+  directPanel(P, c, panel, vectors);
+  const int valid = collectDirectTaps(P, c, vectors, w);
   const int nr = P.nr, mr = P.mr;
   const int64_t Kg = p.Kg, Mg = p.Mg;
   float* C = w.C;
@@ -320,18 +348,20 @@ void runDirectTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, i
   const AxisPhase& a0 = p.axes[0][size_t(c.phase[0])];
   const AxisPhase& a1 = p.axes[1][size_t(c.phase[1])];
   const AxisPhase& a2 = p.axes[2][size_t(c.phase[2])];
-  const int64_t o0 = a0.first + d.j0 * a0.outStep, o1 = a1.first + d.j1 * a1.outStep, o2 = a2.first + d.j2 * a2.outStep;
-  const int64_t outBase = d.n * int64_t(p.outChannels) * p.outSpatial + (o0 * p.out[1] + o1) * p.out[2] + o2;
-  const int64_t step = a2.outStep;
+  const int64_t outBatch = int64_t(p.outChannels) * p.outSpatial;
+  int64_t outBase[16];
+  for (int v = 0; v < nr / 16; v++) {
+    const DirectVector& d = vectors[v];
+    const int64_t o0 = a0.first + d.j0 * a0.outStep, o1 = a1.first + d.j1 * a1.outStep, o2 = a2.first + d.j2 * a2.outStep;
+    outBase[v] = d.n * outBatch + (o0 * p.out[1] + o1) * p.out[2] + o2;
+  }
   for (int64_t m = 0; m < Mg; m++) {
     const int64_t co = g * Mg + m;
     const float b = bias ? bias[co] : 0.0f;
     const float* row = C + m * nr;
-    float* o = y + co * p.outSpatial + outBase;
-    if (step == 1) {
-      for (int i = 0; i < d.length; i++) o[i] = row[i] + b;
-    } else {
-      for (int i = 0; i < d.length; i++) o[i * step] = row[i] + b;
+    float* out = y + co * p.outSpatial;
+    for (int v = 0; v < nr / 16; v++) {
+      if (vectors[v].length) P.isa->store(out + outBase[v], row + 16 * v, vectors[v].length, a2.outStep, b);
     }
   }
 }
@@ -390,13 +420,7 @@ void runTask(const Prepared& P, Workspace& w, int64_t task, const float* x, cons
     float* out = y + co * p.outSpatial;
     for (int si = 0; si < segmentCount; si++) {
       const Segment& s = w.segments[size_t(si)];
-      float* o = out + s.out;
-      const float* r = row + s.col;
-      if (s.outStep == 1) {
-        for (int i = 0; i < s.length; i++) o[i] = r[i] + b;
-      } else {
-        for (int i = 0; i < s.length; i++) o[i * s.outStep] = r[i] + b;
-      }
+      P.isa->store(out + s.out, row + s.col, s.length, s.outStep, b);
     }
   }
 }
@@ -445,8 +469,7 @@ void layout(Prepared& P) {
         if (c.positions == 0 || p.batch == 0) continue;  // nothing to write
         c.aOffset = aOffset;
         aOffset += c.taps * p.Kg * p.outChannels;
-        c.panels = P.direct ? int64_t(p.batch) * c.count[0] * c.count[1] * ((c.count[2] + P.nr - 1) / P.nr)
-                            : (int64_t(p.batch) * c.positions + P.nr - 1) / P.nr;
+        c.panels = P.direct ? (directSlots(P, c) + P.nr / 16 - 1) / (P.nr / 16) : (int64_t(p.batch) * c.positions + P.nr - 1) / P.nr;
         c.firstTask = task;
         task += c.panels * p.groups;
         P.maxTaps = std::max(P.maxTaps, c.taps);
@@ -482,8 +505,11 @@ double estimate(Prepared& P) {
     int64_t seen = 0;
     for (int64_t panel = 0; panel < c.panels; panel += step, seen++) {
       if (P.direct) {
-        const DirectPanel d = directPanel(P, c, panel);
-        const int valid = collectDirectTaps(P, c, d, w);
+        DirectVector vectors[16];
+        directPanel(P, c, panel, vectors);
+        const int valid = collectDirectTaps(P, c, vectors, w);
+        int lanes = 0;
+        for (int v = 0; v < nv; v++) lanes += vectors[v].length;
         // Input rows are re-read from cache for every row block; beyond L1 they cost more.
         const double l2 = double(valid) * p.Kg * P.nr * 4 > 40000 ? 1.6 : 1.0;
         double perRow = 0;
@@ -491,7 +517,7 @@ double estimate(Prepared& P) {
           const int rows = int(std::min<int64_t>(P.mr, p.Mg - r0));
           perRow += std::max({rows * nv / 2.0, (rows + nv * l2) / 2.0, 4.0});
         }
-        sampled += double(valid) * p.Kg * perRow + callCost + double(p.Mg) * d.length * 1.5 + c.taps * 10 + 300;
+        sampled += double(valid) * p.Kg * perRow + callCost + double(p.Mg) * (lanes / 4.0 + nv * 4) + c.taps * nv * 8 + 300;
         continue;
       }
       int real = 0;
@@ -504,7 +530,7 @@ double estimate(Prepared& P) {
       }
       if (valid) packPerRow /= valid;
       const double rows = double(valid) * p.Kg;
-      sampled += rows * (fmaPerRow + packPerRow) + (rows / P.kc + valid) * callCost + double(p.Mg) * (real + 4 * segments) +
+      sampled += rows * (fmaPerRow + packPerRow) + (rows / P.kc + valid) * callCost + double(p.Mg) * (real / 4.0 + 4 * segments) +
                  double(segments) * c.taps * 6 + 300;
     }
     cycles += sampled * double(c.panels) / double(seen) * p.groups;
@@ -569,32 +595,69 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
   // Direct panels need unit input steps along W (always for transposed phases; stride 1 for a conv).
   bool unitW = true;
   for (const AxisPhase& phase : plan.axes[2]) unitW = unitW && phase.inStep == 1;
-  std::unique_ptr<Prepared> best;
+  std::vector<std::unique_ptr<Prepared>> candidates;
   for (int shape = 0; shape < isa->shapeCount; shape++) {
     const bool hasDirect = unitW && isa->getDirect && isa->getDirect(shape, 1);
-    for (int mode = 0; mode < (plan.batch > 1 ? 2 : 1) + (hasDirect ? 1 : 0); mode++) {
-      const int minor = mode == 1 && plan.batch > 1 ? 1 : 0;
-      const int direct = mode == ((plan.batch > 1 ? 2 : 1)) ? 1 : 0;
+    for (int mode = 0; mode < 3; mode++) {
+      if ((mode == 1 && plan.batch < 2) || (mode == 2 && !hasDirect)) continue;
+      const char* name = mode == 2 ? "direct" : mode == 1 ? "batch-minor" : "packed";
+      if (!force.empty() && force != name) continue;
       std::unique_ptr<Prepared> candidate(new Prepared());
       candidate->plan = plan;
       candidate->isa = isa;
       candidate->shape = shape;
       candidate->mr = isa->shapes[shape].maxRows;
       candidate->nr = isa->shapes[shape].nr;
-      candidate->batchMinor = minor;
-      candidate->direct = direct;
+      candidate->batchMinor = mode == 1;
+      candidate->direct = mode == 2;
       layout(*candidate);
       candidate->estimatedCycles = estimate(*candidate);
-      const char* name = direct ? "direct" : minor ? "batch-minor" : "packed";
-      const bool forced = !force.empty() && force == name;
-      const bool bestForced = best && !force.empty() && force == (best->direct ? "direct" : best->batchMinor ? "batch-minor" : "packed");
-      if (!best || (forced && !bestForced) || (forced == bestForced && candidate->estimatedCycles < best->estimatedCycles)) best = std::move(candidate);
+      candidates.push_back(std::move(candidate));
     }
   }
-  best->weights = alignedFloats(size_t(best->weightFloats));
-  if (!best->weights) return "out of memory packing the weights";
-  packWeights(*best, weight);
-  out = std::move(best);
+  if (candidates.empty()) return prepare(plan, weight, weightLength, isa, std::string(), out);  // forced layout n/a
+  std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) { return a->estimatedCycles < b->estimatedCycles; });
+  // The cycle model ranks; a short measurement of the best few decides (once per plan, on zero inputs, one thread).
+  constexpr size_t kTuned = 4;
+  const size_t tuned = std::min(kTuned, candidates.size());
+  const bool measure = tuned > 1 && candidates[0]->estimatedCycles < 4e8 && plan.batch > 0;
+  std::vector<float> scratchIn, scratchOut;
+  if (measure) {
+    scratchIn.assign(size_t(plan.inputLength), 0.0f);
+    scratchOut.assign(size_t(plan.outputLength), 0.0f);
+  }
+  size_t best = 0;
+  double bestSeconds = 0;
+  for (size_t i = 0; i < (measure ? tuned : 1); i++) {
+    Prepared& c = *candidates[i];
+    c.weights = alignedFloats(size_t(c.weightFloats));
+    if (!c.weights) return "out of memory packing the weights";
+    packWeights(c, weight);
+    if (!measure) break;
+    double fastest = 1e30;
+    for (int rep = 0; rep < 3; rep++) {
+      timespec t0, t1;
+      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+      execute(c, scratchIn.data(), nullptr, scratchOut.data(), 1);
+      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+      fastest = std::min(fastest, double(t1.tv_sec - t0.tv_sec) + 1e-9 * double(t1.tv_nsec - t0.tv_nsec));
+    }
+    c.measuredSeconds = fastest;
+    if (i == 0 || fastest < bestSeconds) {
+      best = i;
+      bestSeconds = fastest;
+    }
+    if (i > 0 && i != best) {  // keep memory bounded: only the best so far holds packed weights
+      std::free(c.weights);
+      c.weights = nullptr;
+    } else if (i > 0) {
+      for (size_t j = 0; j < i; j++) {
+        std::free(candidates[j]->weights);
+        candidates[j]->weights = nullptr;
+      }
+    }
+  }
+  out = std::move(candidates[best]);
   return std::string();
 }
 

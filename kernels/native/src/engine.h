@@ -32,6 +32,7 @@ struct Prepared {
   int64_t maxTaps = 0;
   int64_t tasks = 0;
   double estimatedCycles = 0;
+  double measuredSeconds = 0;  // one-thread time on zero inputs when prepare() compared candidates, else 0
   std::vector<Combo> combos;
   float* weights = nullptr;  // 64-byte aligned packed weights
   int64_t weightFloats = 0;
@@ -41,7 +42,8 @@ struct Prepared {
 const KernelSet* kernelSetByName(const std::string& name);  // nullptr when unknown or unsupported by this CPU
 std::vector<std::string> supportedKernelSets();             // best first
 
-// Chooses tile shape and column order, packs the weights. Returns an error sentence, or "" on success.
+// Chooses tile shape and column order (cycle model, then a short measurement of the best few), packs the weights.
+// Returns an error sentence, or "" on success.
 // `force`: "" lets the cycle model choose; "packed", "batch-minor" or "direct" forces that layout (tests cover each;
 // a forced layout that does not apply to the plan falls back to the model's choice).
 std::string prepare(const NativePlan& plan, const float* weight, int64_t weightLength, const KernelSet* isa,

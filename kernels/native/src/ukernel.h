@@ -35,9 +35,17 @@ inline void packRowPortable(float* __restrict dst, const float* __restrict src, 
   }
 }
 
-// Direct variant (no packed input): C[rows × nr] (+)= Σ_t Σ_ci A[tap[t]·Kg + ci][rows] · x[offset[t] + ci·channelStride + lane],
-// lane c of tap t read only when bit c % 16 of mask[t·(nr/16) + c/16] is set (else 0). Used when a panel is one contiguous input row
-// segment per tap, so the input is read in place instead of being copied into a B panel first.
+// Writes n results with bias to out[i·step] (the outputs of one phase are `step` apart in the output row).
+typedef void (*StoreRow)(float* out, const float* c, int n, int64_t step, float bias);
+
+inline void storeRowPortable(float* __restrict out, const float* __restrict c, int n, int64_t step, float bias) {
+  for (int i = 0; i < n; i++) out[i * step] = c[i] + bias;
+}
+
+// Direct variant (no packed input): C[rows × nr] (+)= Σ_t Σ_ci A[tap[t]·Kg + ci][rows] · x[offset[t·V + v] + ci·channelStride + l]
+// for vector v (V = nr/16 vectors of 16 lanes l), lane l read only when bit l of mask[t·V + v] is set (else 0).
+// Each vector is 16 consecutive positions of one input row, so the input is read in place instead of being copied
+// into a B panel first; different vectors may come from different rows or batch elements.
 typedef void (*DirectKernel)(int taps, const int32_t* tap, const int64_t* offset, const uint16_t* mask, int64_t Kg,
                              int64_t channelStride, const float* x, const float* A, float* C, int accumulate);
 
@@ -56,6 +64,7 @@ struct KernelSet {
   // Kernel for `rows` (1..maxRows) output channels with the shape's nr, or nullptr.
   MicroKernel (*get)(int shape, int rows);
   PackRow pack;
+  StoreRow store;
   // Direct kernel for `rows` output channels with the shape's nr, or nullptr (no direct variant for this shape).
   DirectKernel (*getDirect)(int shape, int rows);
 };

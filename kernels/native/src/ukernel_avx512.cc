@@ -52,15 +52,18 @@ void direct(int taps, const int32_t* tap, const int64_t* offset, const uint16_t*
   }
   for (int t = 0; t < taps; t++) {
     __mmask16 lanes[NV];
+    const float* xp[NV];
 #pragma GCC unroll 8
-    for (int v = 0; v < NV; v++) lanes[v] = __mmask16(mask[t * NV + v]);
-    // Lanes outside the mask may lie outside the input: masked loads never touch them.
-    const float* xp = x + offset[t];
+    for (int v = 0; v < NV; v++) {
+      lanes[v] = __mmask16(mask[t * NV + v]);
+      // Lanes outside the mask may lie outside the input: masked loads never touch them.
+      xp[v] = x + offset[t * NV + v];
+    }
     const float* a = A + int64_t(tap[t]) * Kg * MR;
     for (int64_t ci = 0; ci < Kg; ci++) {
       __m512 b[NV];
 #pragma GCC unroll 8
-      for (int v = 0; v < NV; v++) b[v] = _mm512_maskz_loadu_ps(lanes[v], xp + v * 16);
+      for (int v = 0; v < NV; v++) b[v] = _mm512_maskz_loadu_ps(lanes[v], xp[v] + ci * channelStride);
 #pragma GCC unroll 16
       for (int m = 0; m < MR; m++) {
         const __m512 w = _mm512_set1_ps(a[m]);
@@ -68,7 +71,6 @@ void direct(int taps, const int32_t* tap, const int64_t* offset, const uint16_t*
         for (int v = 0; v < NV; v++) acc[m][v] = _mm512_fmadd_ps(w, b[v], acc[m][v]);
       }
       a += MR;
-      xp += channelStride;
     }
   }
 #pragma GCC unroll 16
@@ -138,7 +140,37 @@ __attribute__((optimize("no-tree-loop-distribute-patterns"))) void pack(float* _
   }
 }
 
-const KernelSet kSet = {"avx512", 16, 4, {{14, 32}, {14, 16}, {6, 64}, {3, 128}}, get, pack, getDirect};
+// Steps 2, 4, 8, 16 spread 16/step results over one vector of outputs (permute + masked store) instead of
+// 16/step scalar stores; other steps stay scalar.
+void store(float* __restrict out, const float* __restrict c, int n, int64_t step, float bias) {
+  const __m512 b = _mm512_set1_ps(bias);
+  if (step == 1) {
+    int i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(out + i, _mm512_add_ps(_mm512_loadu_ps(c + i), b));
+    if (i < n) {
+      const __mmask16 m = __mmask16((1u << (n - i)) - 1);
+      _mm512_mask_storeu_ps(out + i, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, c + i), b));
+    }
+    return;
+  }
+  if (step != 2 && step != 4 && step != 8 && step != 16) {
+    for (int i = 0; i < n; i++) out[i * step] = c[i] + bias;
+    return;
+  }
+  const int per = 16 / int(step);
+  const int shift = step == 2 ? 1 : step == 4 ? 2 : step == 8 ? 3 : 4;
+  const __m512i index = _mm512_srli_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), unsigned(shift));
+  uint32_t every = 0;
+  for (int l = 0; l < 16; l += int(step)) every |= 1u << l;
+  for (int i = 0; i < n; i += per) {
+    const int count = n - i < per ? n - i : per;
+    const __m512 v = _mm512_maskz_loadu_ps(__mmask16((1u << count) - 1), c + i);
+    const __mmask16 m = __mmask16(every & ((1u << ((count - 1) * step + 1)) - 1));
+    _mm512_mask_storeu_ps(out + i * step, m, _mm512_add_ps(_mm512_permutexvar_ps(index, v), b));
+  }
+}
+
+const KernelSet kSet = {"avx512", 16, 4, {{14, 32}, {14, 16}, {6, 64}, {3, 128}}, get, pack, store, getDirect};
 
 }  // namespace
 

@@ -33,6 +33,8 @@ export interface NativeLayout {
   readonly phaseCombinations: number;
   readonly packedWeightBytes: number;
   readonly estimatedCycles: number;
+  /** One-thread seconds on zero inputs when the addon measured its candidate layouts, else 0. */
+  readonly measuredSeconds: number;
 }
 
 export type AddonStatus = { readonly addon: NativeAddon; readonly path: string } | { readonly addon: null; readonly path: string; readonly reason: string };
