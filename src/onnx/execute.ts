@@ -6,7 +6,8 @@ import type { Tensor } from '../tensor/tensor.ts';
 import { TconvError } from '../shape/errors.ts';
 import { DEFAULT_MEMORY_LIMIT_BYTES } from '../shape/plan.ts';
 import { invalidModel } from './errors.ts';
-import { inferShapes } from './graph.ts';
+import { type InferredGraph, inferShapes } from './graph.ts';
+import { planNode } from './ops/conv.ts';
 import type { OnnxModel } from './model.ts';
 import { lookupOp } from './ops/index.ts';
 import type { RunOptions } from './ops/types.ts';
@@ -16,6 +17,8 @@ import type { OnnxTensor } from './tensor-proto.ts';
 export interface ExecuteOptions extends RunOptions {
   /** Refuse models whose values would need more bytes than this in total (default 4 GiB). */
   readonly memoryLimitBytes?: number;
+  /** Refuse models whose convolutions need more floating-point operations than this (default: no limit). */
+  readonly maxFlops?: number;
 }
 
 export type InputValue = OnnxTensor | Tensor;
@@ -48,6 +51,7 @@ export function runModel(model: OnnxModel, inputs: Readonly<Record<string, Input
   }
   const graph = inferShapes(model, { inputShapes: Object.fromEntries([...values].map(([k, v]) => [k, v.shape])) });
   checkBudget(graph.shapes, options.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES);
+  if (options.maxFlops !== undefined) checkFlops(graph, options.maxFlops);
 
   for (const [name, t] of graph.constants) values.set(name, t);
   const lastUse = new Map<string, number>();
@@ -80,6 +84,22 @@ function checkBudget(shapes: ReadonlyMap<string, readonly number[]>, limit: numb
       code: 'memory-limit', parameter: 'model', value: `${(bytes / 1024 ** 2).toFixed(1)} MiB`,
       rule: `needs more memory for its values than the limit of ${(limit / 1024 ** 2).toFixed(1)} MiB`,
       hint: 'use a smaller input or batch, or raise memoryLimitBytes',
+    });
+  }
+}
+
+function checkFlops(graph: InferredGraph, limit: number): void {
+  let flops = 0;
+  for (const node of graph.order) {
+    if (node.opType !== 'ConvTranspose' && node.opType !== 'Conv') continue;
+    const [x, w, b] = node.inputs.map((name) => (name ? graph.shapes.get(name) : undefined));
+    flops += planNode(node, x!, w!, b).flops;
+  }
+  if (flops > limit) {
+    throw new TconvError({
+      code: 'memory-limit', parameter: 'model', value: `${flops.toExponential(2)} FLOPs`,
+      rule: `needs more computation than the limit of ${limit.toExponential(2)} FLOPs`,
+      hint: 'use a smaller input or batch, or raise maxFlops',
     });
   }
 }

@@ -80,10 +80,11 @@ export function executionOrder(model: OnnxModel): OnnxNode[] {
     }
     waiting.set(node, missing);
   }
+  // A queue read by index: shift() would make a hostile file of many independent nodes quadratic.
   const ready = model.nodes.filter((n) => waiting.get(n) === 0);
   const order: OnnxNode[] = [];
-  while (ready.length > 0) {
-    const node = ready.shift()!;
+  for (let head = 0; head < ready.length; head++) {
+    const node = ready[head]!;
     order.push(node);
     for (const out of node.outputs) {
       for (const consumer of consumers.get(out) ?? []) {
@@ -94,7 +95,8 @@ export function executionOrder(model: OnnxModel): OnnxNode[] {
     }
   }
   if (order.length !== model.nodes.length) {
-    const stuck = model.nodes.filter((n) => !order.includes(n)).map((n) => n.name);
+    const done = new Set(order);
+    const stuck = model.nodes.filter((n) => !done.has(n)).map((n) => n.name);
     throw invalidModel('graph.node', stuck.slice(0, 5), `form a cycle (${stuck.length} node(s) wait on each other's outputs)`);
   }
   for (const [i, output] of model.outputs.entries()) {

@@ -163,11 +163,17 @@ function analysePath(graph: InferredGraph, candidates: readonly Candidate[]): { 
   const byOutput = new Map(candidates.map((c) => [c.node.outputs[0]!, c]));
   const producers = new Map<string, OnnxNode>();
   for (const node of graph.order) for (const out of node.outputs) producers.set(out, node);
-  const previous = new Map<Candidate, Candidate | null>();
-  for (const c of candidates) {
-    let value = c.node.inputs[0]!;
+  // The linted layer a value comes from, walking back through pass-through ops; memoized per value so shared
+  // stretches of a graph are walked once.
+  const source = new Map<string, Candidate | null>();
+  const sourceOf = (start: string): Candidate | null => {
+    const walked: string[] = [];
+    let value = start;
     let found: Candidate | null = null;
-    for (let guard = 0; guard < graph.order.length; guard++) {
+    while (true) {
+      const known = source.get(value);
+      if (known !== undefined) { found = known; break; }
+      walked.push(value);
       const hit = byOutput.get(value);
       if (hit) { found = hit; break; }
       const producer = producers.get(value);
@@ -177,25 +183,28 @@ function analysePath(graph: InferredGraph, candidates: readonly Candidate[]): { 
       if (next === undefined) break;
       value = next;
     }
-    previous.set(c, found);
-  }
-  const chainOf = (c: Candidate): Candidate[] => {
-    const chain: Candidate[] = [];
-    for (let at: Candidate | null = c; at; at = previous.get(at) ?? null) {
-      if (typeof at.stackLayer === 'string') break;
-      chain.unshift(at);
-    }
-    return chain;
+    for (const v of walked) source.set(v, found);
+    return found;
   };
-  let path: Candidate[] = [];
+  const previous = new Map<Candidate, Candidate | null>();
+  for (const c of candidates) previous.set(c, sourceOf(c.node.inputs[0]!));
+  // Chain lengths by dynamic programming (candidates come in execution order), then the longest chain once.
+  const depth = new Map<Candidate, number>();
+  let last: Candidate | null = null;
   for (const c of candidates) {
-    const chain = chainOf(c);
-    if (chain.length > path.length) path = chain;
+    const before = previous.get(c);
+    const d = typeof c.stackLayer === 'string' ? 0 : 1 + (before ? depth.get(before) ?? 0 : 0);
+    depth.set(c, d);
+    if (d > (last ? depth.get(last)! : 0)) last = c;
   }
+  let path: Candidate[] = [];
+  for (let at: Candidate | null = last; at && depth.get(at)! > 0; at = previous.get(at) ?? null) path.push(at);
+  path.reverse();
   const notes: string[] = [];
   const unusable = candidates.filter((c) => typeof c.stackLayer === 'string');
   if (unusable.length) notes.push(`left out of the path: ${unusable.map((c) => `${c.node.name} (${c.stackLayer})`).join(', ')}`);
-  const off = candidates.filter((c) => typeof c.stackLayer !== 'string' && !path.includes(c));
+  const onPath = new Set(path);
+  const off = candidates.filter((c) => typeof c.stackLayer !== 'string' && !onPath.has(c));
   if (off.length) notes.push(`not on the longest chain: ${off.map((c) => c.node.name).join(', ')}`);
   // A layer reading a 1×1 map (DCGAN's z → 4×4 projection) is a dense layer: all its outputs are borders, which
   // would hide the interior of everything after it. The path starts at its output instead.
@@ -204,12 +213,25 @@ function analysePath(graph: InferredGraph, candidates: readonly Candidate[]): { 
     notes.push(`${projection.node.name} maps a 1×1 input to ${projection.outputShape.slice(2).join('×')} (a projection, all borders): the path starts at its output`);
   }
   if (path.length === 0) return { path, stack: null, note: notes.join('; ') || 'no conv, transposed conv or resize layers' };
+  const largest = Math.max(...path.flatMap((c) => [...c.inputShape.slice(2), ...c.outputShape.slice(2)]));
+  if (largest > MAX_ANALYSED_SIZE) {
+    notes.push(`the path has a spatial size of ${largest}, over ${MAX_ANALYSED_SIZE}: its compounded overlap and receptive fields are not computed`);
+    return { path, stack: null, note: notes.join('; ') };
+  }
   const first = path[0]!;
   const stack = resolveStack({
     input: first.inputShape.slice(2), rank: (first.inputShape.length - 2) as Rank, channels: first.inputShape[1],
     layers: path.map((c) => c.stackLayer as StackLayer),
   });
   return { path, stack, note: notes.length ? notes.join('; ') : null };
+}
+
+/** Overlap maps are built per output position: larger axes are summarised from the phases alone. */
+const MAX_ANALYSED_SIZE = 1 << 16;
+
+/** Interior overlap ratio of one transposed layer from its taps per phase: ∏ max/min over axes. */
+function tapRatio(phases: readonly (readonly number[])[]): number {
+  return phases.reduce((r, taps) => r * (Math.min(...taps) === 0 ? Infinity : Math.max(...taps) / Math.min(...taps)), 1);
 }
 
 interface PathField {
@@ -228,8 +250,9 @@ function safeReceptiveField(stack: ResolvedStack): PathField | null {
 
 function lintLayer(c: Candidate, graph: InferredGraph, path: readonly Candidate[], rf: PathField | null): LintLayer {
   const { node, inputShape, outputShape } = c;
-  const pathIndex = path.includes(c) ? path.indexOf(c) : null;
-  const receptive = pathIndex !== null && rf ? rf.steps[pathIndex]! : null;
+  const at = path.indexOf(c);
+  const pathIndex = at >= 0 ? at : null;
+  const receptive = pathIndex !== null && rf ? rf.steps[pathIndex] ?? null : null;
   const scale = outputShape.slice(2).map((d, a) => d / inputShape[a + 2]!);
   const base = {
     node: node.name, op: node.opType as LintOp, inputShape, outputShape, scale, receptiveField: receptive, pathIndex,
@@ -239,14 +262,15 @@ function lintLayer(c: Candidate, graph: InferredGraph, path: readonly Candidate[
     const w = graph.shapes.get(node.inputs[1]!)!;
     const plan = planNode(node, inputShape, w, undefined);
     const geometry = checkerboard(plan);
-    const overlap = layerOverlap(plan);
+    const overlapRatio = plan.axes.some((a) => a.output > MAX_ANALYSED_SIZE || a.input > MAX_ANALYSED_SIZE)
+      ? tapRatio(geometry.axes.map((a) => a.tapsPerPhase)) : layerOverlap(plan).ratio;
     const weight = graph.constants.get(node.inputs[1]!);
     const weightScore = plan.kind === 'convTranspose' && weight
       ? weightCheckerboardScore({ shape: weight.shape, data: Float32Array.from(weight.data) }, plan).score : null;
     return {
       ...base, kernel: plan.axes.map((a) => a.kernel), stride: plan.axes.map((a) => a.stride), convention: onnxConvention(node),
       phases: plan.kind === 'convTranspose' ? geometry.axes.map((a) => a.tapsPerPhase) : null,
-      verdict: geometry.verdict, overlapRatio: overlap.ratio, weightScore,
+      verdict: geometry.verdict, overlapRatio, weightScore,
       suggestion: plan.kind === 'convTranspose' ? convTransposeSuggestion(plan.axes, geometry.verdict) : null,
     };
   }
