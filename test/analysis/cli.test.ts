@@ -74,3 +74,14 @@ test('tconv stack: the k3 s2 decoder compounds (4:2:1, 9:1, 25:1, 64:1), DCGAN i
   const skip = runCli('stack', '-i', '16', '--rank', '1', '--stack', 'conv k3 s2 p1, convT k4 s2 p1', '--skip', 'identity');
   assert.match(skip.stdout, /Skip connection: misaligned by 1\/2 output pixel\(s\) per axis\./);
 });
+
+test('tconv render artifact and animation: the uneven stack\'s artifact image is far less flat; one scatter step per input cell', () => {
+  const spread = (layers: string): number =>
+    jsonOf(runCli('render', 'artifact', '-i', '8', '-c', '16', '--stack', layers, '--json')).data.interiorSpread;
+  const uneven = spread('convT k3 s2 p1 op1 x3');
+  const even = spread('convT k4 s2 p1 x3');
+  assert.ok(uneven > 5 * even, `k3 s2: ${uneven}, k4 s2: ${even}`);
+  const file = join(dir, 'sweep.svg');
+  assert.equal(runCli('render', 'animation', '-i', '3', '-k', '3', '-s', '2', '--out', file).status, 0);
+  assert.equal((readFileSync(file, 'utf8').match(/class="scatter"/g) ?? []).length, 9);
+});

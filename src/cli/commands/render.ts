@@ -13,6 +13,9 @@ import { parseStack } from '../../analysis/stack-text.ts';
 import { overlapHeatmapRaster, overlapHeatmapSvg } from '../../render/heatmap.ts';
 import { encodePng } from '../../render/png.ts';
 import { receptiveFieldRaster, receptiveFieldSvg } from '../../render/receptive-field.ts';
+import { scatterAnimationSvg } from '../../render/animation.ts';
+import { artifactRaster, artifactSvg } from '../../render/artifact.ts';
+import { artifactImage } from '../../analysis/stack-run.ts';
 import { tapDiagramSvg } from '../../render/taps.ts';
 import type { Raster } from '../../render/raster.ts';
 import type { LayerSpec } from '../../shape/params.ts';
@@ -27,6 +30,8 @@ interface RenderArgs extends LayerArgs {
   readonly out?: string;
   readonly format?: string;
   readonly cell?: string;
+  readonly seed?: string;
+  readonly weights?: string;
   readonly json?: boolean;
 }
 
@@ -88,12 +93,50 @@ const KINDS: Record<string, { readonly about: string; readonly draw: (subject: S
       };
     },
   },
+  animation: {
+    about: 'animated SVG of a transposed layer scattering each input cell\'s kernel footprint (large inputs shown small)',
+    draw: (subject) => {
+      const plan = planLayer(needLayer(subject, 'animation'));
+      return {
+        svg: () => scatterAnimationSvg(plan),
+        text: () => asciiLayer(plan),
+        data: () => ({ phases: plan.phases.map((a) => a.phases.map((p) => ({ outputResidue: p.outputResidue, taps: p.taps }))) }),
+      };
+    },
+  },
+  artifact: {
+    about: 'the stack (or layer) run on a constant input with random weights (--seed, --weights positive|signed)',
+    draw: (subject, args) => {
+      const stack = stackOf(subject, args);
+      const weights = args.weights ?? 'positive';
+      if (weights !== 'positive' && weights !== 'signed') throw usageError('--weights', weights, 'must be positive or signed', 'use --weights positive (random blurs) or signed (PyTorch init)');
+      const image = artifactImage(stack, { seed: args.seed === undefined ? 1 : parseInteger('--seed', args.seed), weights });
+      const cell = cellOf(args);
+      return {
+        svg: () => artifactSvg(image, cell),
+        png: () => artifactRaster(image, cell),
+        text: () => `artifact image ${image.shape.join('×')}: interior spread (max − min)/mean = ${image.interiorSpread.toFixed(3)} (write it with --out FILE.png to see it)`,
+        data: () => ({ shape: image.shape, interiorSpread: image.interiorSpread }),
+      };
+    },
+  },
 };
+
+/** A stack to run: the given one, or the single layer as a one-layer stack (with --channels input channels). */
+function stackOf(subject: Subject, args: RenderArgs): StackSpec {
+  if ('stack' in subject) return subject.stack;
+  const { kind: _kind, input, rank, inChannels: _in, outChannels, batch: _batch, bias: _bias, memoryLimitBytes: _m, ...options } = subject.layer;
+  return {
+    input, ...(rank ? { rank } : {}),
+    ...(args.channels === undefined ? {} : { channels: parseInteger('--channels', args.channels) }),
+    layers: [{ kind: 'convTranspose', ...options, ...(outChannels ? { outChannels } : {}) }],
+  };
+}
 
 export function register(program: Command): void {
   program
     .command('render')
-    .summary('draw the analysis: overlap heatmap, phase taps, receptive field (SVG, PNG or ASCII)')
+    .summary('draw the analysis: overlap heatmap, phase taps, receptive field, animation, artifact image')
     .description(`Draw a picture of a transposed layer or a stack. KIND is one of:\n${Object.entries(KINDS).map(([k, v]) => `  ${k.padEnd(8)} ${v.about}`).join('\n')}\n`
       + 'The file type follows --out (.svg or .png); without --out an ASCII version is printed.')
     .argument('<kind>', `picture to draw: ${Object.keys(KINDS).join(', ')}`)
@@ -110,8 +153,10 @@ export function register(program: Command): void {
     .option('-o, --out <file>', 'write the picture to FILE.svg or FILE.png')
     .option('--format <f>', 'svg, png or text (default: from --out, else text)')
     .option('--cell <px>', 'cell size in pixels')
+    .option('--seed <n>', 'seed of the random weights for artifact (default 1)')
+    .option('--weights <kind>', 'artifact weights: positive (random blurs, default) or signed (PyTorch init)')
     .option('--json', 'print the numbers behind the picture as JSON (and still write --out if given)')
-    .addHelpText('after', '\nExamples:\n  tconv render heatmap -i 32 -k 7 -s 2 -p 3 --out k7s2.png\n  tconv render heatmap -i 4 --stack "convT k3 s2 p1 op1 x4" --out stack.svg\n  tconv render taps -i 32 -k 7 -s 2 -p 3 --out taps.svg\n  tconv render rf -i 8 --stack "convT k3 s2 p1 x2" --position 13x14 --out rf.svg')
+    .addHelpText('after', '\nExamples:\n  tconv render heatmap -i 32 -k 7 -s 2 -p 3 --out k7s2.png\n  tconv render heatmap -i 4 --stack "convT k3 s2 p1 op1 x4" --out stack.svg\n  tconv render taps -i 32 -k 7 -s 2 -p 3 --out taps.svg\n  tconv render rf -i 8 --stack "convT k3 s2 p1 x2" --position 13x14 --out rf.svg\n  tconv render animation -i 4 -k 3 -s 2 --out sweep.svg\n  tconv render artifact -i 8 -c 16 --stack "convT k3 s2 p1 op1 x3" --out artifact.png')
     .action((kind: string, args: RenderArgs) => {
       const entry = KINDS[kind];
       if (!entry) throw usageError('kind', kind, `is not a picture tconv draws (${Object.keys(KINDS).join(', ')})`, `run e.g. tconv render heatmap -i 32 -k 7 -s 2 -p 3`);
