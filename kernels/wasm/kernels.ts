@@ -12,7 +12,7 @@ import {
   H_BATCH, H_CIN, H_CIN_G, H_COUT, H_M, H_IN_D, H_IN_H, H_IN_W, H_OUT_D, H_OUT_H, H_OUT_W, H_INPUT, H_OUTPUT, H_BIAS,
   H_SUBS, H_ITEMS, H_ITEM_COUNT, H_NEXT_ITEM, H_DONE_ITEMS, H_THREADS, H_WORKSPACE, H_WORKSPACE_BYTES, H_KC, H_NC,
   H_BATCH_INNER, S_COUNT, S_OUT_FIRST, S_OUT_STEP, S_IN_STEP, S_TAPS, S_OFFSETS, S_WEIGHTS, S_GROUP_BYTES, S_K,
-  S_COLUMNS, SUB_INTS, ITEM_INTS, H_MODE, MODE_DIRECT, H_PADDED, H_PAD_LEFT, H_PADDED_W, S_K_OFFSETS,
+  S_COLUMNS, SUB_INTS, ITEM_INTS, H_MODE, MODE_DIRECT, H_PADDED, H_PAD_LEFT, H_PADDED_W, S_K_OFFSETS, H_SUB_COUNT,
 } from './layout';
 
 // A column outside the item (sliver padding) gets this coordinate: every tap is out of range for it.
@@ -375,7 +375,6 @@ export function padInput(h: usize): void {
   const inW = field(h, H_IN_W);
   const left = field(h, H_PAD_LEFT);
   const wp = field(h, H_PADDED_W);
-  const right = wp - left - inW;
   const rowBytes = <usize>inW << 2;
   const wpBytes = <usize>wp << 2;
   let src = <usize>field(h, H_INPUT);
@@ -384,10 +383,14 @@ export function padInput(h: usize): void {
     for (let c = 0; c < cin; c++) {
       // Input row r of channel c goes to padded row (n·rows + r)·cin + c.
       let dst = padded + <usize>((n * rowsPerChannel) * cin + c) * wpBytes;
+      // Rows are short: plain loops beat memory.copy/fill calls (a runtime call each in V8).
       for (let r = 0; r < rowsPerChannel; r++) {
-        if (left > 0) memory.fill(dst, 0, <usize>left << 2);
-        memory.copy(dst + (<usize>left << 2), src, rowBytes);
-        if (right > 0) memory.fill(dst + (<usize>(left + inW) << 2), 0, <usize>right << 2);
+        for (let i = 0; i < left; i++) store<f32>(dst + (<usize>i << 2), 0);
+        const body = dst + (<usize>left << 2);
+        let i = 0;
+        for (; i + 4 <= inW; i += 4) v128.store(body + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+        for (; i < inW; i++) store<f32>(body + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+        for (let j = left + inW; j < wp; j++) store<f32>(dst + (<usize>j << 2), 0);
         src += rowBytes;
         dst += <usize>cin * wpBytes;
       }
@@ -402,8 +405,17 @@ export function padInput(h: usize): void {
  */
 function directItem(h: usize, item: i32): void {
   const it = <usize>field(h, H_ITEMS) + (<usize>(item * ITEM_INTS) << 2);
-  const sub = <usize>field(h, H_SUBS) + (<usize>(at(it, 0) * SUB_INTS) << 2);
   const group = at(it, 1), n = at(it, 2), mt0 = at(it, 3), mt1 = at(it, 4), row0 = at(it, 5), row1 = at(it, 6);
+  const subs = field(h, H_SUB_COUNT);
+  for (let s = 0; s < subs; s++) {
+    const sub = <usize>field(h, H_SUBS) + (<usize>(s * SUB_INTS) << 2);
+    const rows = field(sub, S_COUNT) * field(sub, S_COUNT + 1);
+    if (row0 < rows) directRows(h, sub, group, n, mt0, mt1, row0, min(row1, rows));
+  }
+}
+
+/** Rows [row0, row1) of one subproblem for output tiles [mt0, mt1) of (n, group). */
+function directRows(h: usize, sub: usize, group: i32, n: i32, mt0: i32, mt1: i32, row0: i32, row1: i32): void {
   const m = field(h, H_M), cinG = field(h, H_CIN_G), cin = field(h, H_CIN), cout = field(h, H_COUT);
   const inD = field(h, H_IN_D), inH = field(h, H_IN_H);
   const wp = field(h, H_PADDED_W), left = field(h, H_PAD_LEFT);
@@ -478,7 +490,41 @@ function directItem(h: usize, item: i32): void {
           c30 = c00;
         }
         let c01 = c00, c11 = c10, c21 = c20, c31 = c30;
-        if (inside) {
+        if (inside && rows == 3) {
+          // Three channels left (e.g. RGB heads): skip the fourth, all-zero row.
+          const base = rowBase + (<usize>jw << 2);
+          let ap = a;
+          for (let kk = 0; kk < flatK; kk++) {
+            const bp = base + <usize>load<i32>(kOffsets + (<usize>kk << 2));
+            const b0 = v128.load(bp);
+            const b1 = v128.load(bp, 16);
+            let w = v128.load32_splat(ap);
+            c00 = f32x4.add(c00, f32x4.mul(w, b0));
+            c01 = f32x4.add(c01, f32x4.mul(w, b1));
+            w = v128.load32_splat(ap, 4);
+            c10 = f32x4.add(c10, f32x4.mul(w, b0));
+            c11 = f32x4.add(c11, f32x4.mul(w, b1));
+            w = v128.load32_splat(ap, 8);
+            c20 = f32x4.add(c20, f32x4.mul(w, b0));
+            c21 = f32x4.add(c21, f32x4.mul(w, b1));
+            ap += 16;
+          }
+        } else if (inside && rows == 2) {
+          const base = rowBase + (<usize>jw << 2);
+          let ap = a;
+          for (let kk = 0; kk < flatK; kk++) {
+            const bp = base + <usize>load<i32>(kOffsets + (<usize>kk << 2));
+            const b0 = v128.load(bp);
+            const b1 = v128.load(bp, 16);
+            let w = v128.load32_splat(ap);
+            c00 = f32x4.add(c00, f32x4.mul(w, b0));
+            c01 = f32x4.add(c01, f32x4.mul(w, b1));
+            w = v128.load32_splat(ap, 4);
+            c10 = f32x4.add(c10, f32x4.mul(w, b0));
+            c11 = f32x4.add(c11, f32x4.mul(w, b1));
+            ap += 16;
+          }
+        } else if (inside) {
           const base = rowBase + (<usize>jw << 2);
           let ap = a;
           for (let kk = 0; kk < flatK; kk++) {

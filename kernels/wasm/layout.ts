@@ -32,6 +32,7 @@ export const H_MODE = 25; // MODE_GEMM or MODE_DIRECT
 export const H_PADDED = 26; // direct: byte address of the input copy padded along W (zeros either side)
 export const H_PAD_LEFT = 27; // direct: zeros before each input row
 export const H_PADDED_W = 28; // direct: padded row length
+export const H_SUB_COUNT = 29;
 export const HEADER_INTS = 32;
 
 /**
@@ -54,7 +55,8 @@ export const SUB_INTS = 24;
 
 /**
  * Work item, GEMM: subproblem, group, first column, end column.
- * Direct: subproblem, group, n, first 4-channel tile, end tile, first row, end row (rows = (D, H) positions).
+ * Direct: 0, group, n, first 4-channel tile, end tile, first row, end row: those rows ((D, H) positions) of every
+ * subproblem, so the phases that interleave in one output region are computed together.
  */
 export const ITEM_INTS = 8;
 

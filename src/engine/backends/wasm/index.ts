@@ -182,6 +182,7 @@ function run(args: KernelArgs): void {
   i32[h + L.H_PADDED] = paddedPtr;
   i32[h + L.H_PAD_LEFT] = problem.padLeft;
   i32[h + L.H_PADDED_W] = problem.paddedW;
+  i32[h + L.H_SUB_COUNT] = problem.subs.length;
   if (problem.mode === 'direct') rt.padInput(HEADER_PTR);
 
   const callerItems = threads > 1 ? rt.pool!.run(rt.work) : rt.work(HEADER_PTR, 0);

@@ -63,6 +63,7 @@ export const PANEL_FLOATS = 64 * 1024;
 export const KC_MAX = 2048;
 const NC_MAX = 256;
 const A_BLOCK_BYTES = 128 * 1024;
+const OUT_BLOCK_BYTES = 256 * 1024;
 
 const UNIT: SubAxis = { count: 1, outFirst: 0, outStep: 1, inStep: 1, taps: [0], offsets: [0] };
 
@@ -133,23 +134,20 @@ export function describeProblem(plan: Plan, threads: number, force?: KernelMode)
   const mtiles = Math.ceil(m / 4);
   const items: number[] = [];
   if (mode === 'direct') {
-    // Tiles per item: their packed weights (16 bytes per K row and tile) stay within ~128 KiB (L2), reused over rows.
-    const perBlock = Math.max(1, Math.floor(A_BLOCK_BYTES / (16 * Math.max(1, ...subs.map((s) => s.k)))));
-    const rowsOf = (s: Subproblem) => s.axes[0].count * s.axes[1].count;
-    const count = (rowsPer: (s: Subproblem) => number) =>
-      subs.reduce((sum, s) => sum + Math.ceil(rowsOf(s) / rowsPer(s)), 0) * plan.groups * plan.batch * Math.ceil(mtiles / perBlock);
-    let split = 1;
-    while (threads > 1 && split < 64 && count((s) => Math.ceil(rowsOf(s) / split)) < 8 * threads) split *= 2;
-    // Phases innermost: the phases of one output plane run back to back, so its cache lines (each phase writes
-    // every s-th element of them) are still in cache when the next phase fills them in.
+    // Tiles per item: their packed weights for all subproblems (16 bytes per K row and tile) stay within ~128 KiB
+    // (L2), reused over the item's rows. Rows per item: the output they cover (all phases: every element of the
+    // region is written by the same item, while its cache lines are resident) stays within ~256 KiB.
+    const sumK = subs.reduce((sum, s) => sum + s.k, 0);
+    const perBlock = Math.max(1, Math.floor(A_BLOCK_BYTES / (16 * Math.max(1, sumK))));
+    const maxRows = Math.max(...subs.map((s) => s.axes[0].count * s.axes[1].count));
+    const rowBytes = subs.reduce((sum, s) => sum + s.axes[2].count, 0) * 4 * Math.min(m, perBlock * 4);
+    let rowsPer = Math.max(1, Math.min(maxRows, Math.floor(OUT_BLOCK_BYTES / rowBytes)));
+    const count = (r: number) => plan.groups * plan.batch * Math.ceil(mtiles / perBlock) * Math.ceil(maxRows / r);
+    while (threads > 1 && rowsPer > 1 && count(rowsPer) < 8 * threads) rowsPer = Math.ceil(rowsPer / 2);
     for (let g = 0; g < plan.groups; g++) {
       for (let n = 0; n < plan.batch; n++) {
         for (let mt = 0; mt < mtiles; mt += perBlock) {
-          subs.forEach((s, index) => {
-            const rows = rowsOf(s);
-            const rowsPer = Math.ceil(rows / split);
-            for (let r = 0; r < rows; r += rowsPer) items.push(index, g, n, mt, Math.min(mtiles, mt + perBlock), r, Math.min(rows, r + rowsPer), 0);
-          });
+          for (let r = 0; r < maxRows; r += rowsPer) items.push(0, g, n, mt, Math.min(mtiles, mt + perBlock), r, Math.min(maxRows, r + rowsPer), 0);
         }
       }
     }
