@@ -1,7 +1,8 @@
 /**
- * Case data: seeded random input, weight and bias, and the expected output from tconv's reference backend
- * (float64 accumulation). Computed once per case in the parent and cached under .bench/cache as raw float32 files,
- * which every child reads, so all libraries see the same bytes and the slow reference runs once.
+ * Case data: seeded random input, weight and bias, the expected output from tconv's reference backend (float64
+ * accumulation) and the one-layer ONNX model for ONNX Runtime (written by tconv's ONNX exporter). Computed once per
+ * case in the parent and cached under .bench/cache as raw float32 files and model.onnx, which every child reads:
+ * all libraries see the same bytes, the slow reference runs once, and peers' processes never load tconv's engine.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
@@ -13,12 +14,16 @@ import type { CaseData } from './libraries/library.ts';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DEFAULT_CACHE_DIR = join(ROOT, '.bench', 'cache');
 /** Bump when the way data are generated changes. */
-const DATA_VERSION = 1;
+const DATA_VERSION = 2;
+const MODEL = 'model.onnx';
 /**
- * Files whose change can change the random data or the reference output; a change invalidates the cache. Narrow on
+ * Files whose change can change the random data, the reference output or the model; a change invalidates the cache. Narrow on
  * purpose (other engine files change often and do not affect the reference); --refresh-cache forces a recompute.
  */
-const REFERENCE_SOURCES = ['src/engine/backends/reference.ts', 'src/tensor/rng.ts', 'src/tensor/random.ts', 'src/shape/plan.ts', 'src/shape/formulas.ts'];
+const DATA_SOURCES = [
+  'src/engine/backends/reference.ts', 'src/tensor/rng.ts', 'src/tensor/random.ts', 'src/shape/plan.ts', 'src/shape/formulas.ts',
+  'src/onnx/export.ts',
+];
 
 export interface CachedCase {
   readonly dir: string;
@@ -27,10 +32,10 @@ export interface CachedCase {
 }
 
 let sourcesHash: string | undefined;
-function referenceSourcesHash(): string {
+function dataSourcesHash(): string {
   if (sourcesHash) return sourcesHash;
   const hash = createHash('sha256');
-  for (const file of REFERENCE_SOURCES) {
+  for (const file of DATA_SOURCES) {
     const path = join(ROOT, file);
     hash.update(file).update(existsSync(path) ? readFileSync(path) : 'missing');
   }
@@ -72,7 +77,7 @@ function readFloats(path: string): Float32Array {
  * const { dir } = await ensureCaseData(suite.cases[0], { cacheDir: DEFAULT_CACHE_DIR });
  */
 export async function ensureCaseData(c: SuiteCase, { cacheDir, refresh = false }: { cacheDir: string; refresh?: boolean }): Promise<CachedCase> {
-  const key = createHash('sha256').update(JSON.stringify({ c, DATA_VERSION, sources: referenceSourcesHash() })).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(JSON.stringify({ c, DATA_VERSION, sources: dataSourcesHash() })).digest('hex').slice(0, 16);
   const dir = join(cacheDir, `${c.id}-${key}`);
   const meta = join(dir, 'meta.json');
   if (!refresh && existsSync(meta)) {
@@ -82,6 +87,7 @@ export async function ensureCaseData(c: SuiteCase, { cacheDir, refresh = false }
   }
 
   const engine = await import('../src/engine/index.ts');
+  const { exportStack } = await import('../src/onnx/export.ts');
   const plan = casePlan(c);
   const x = engine.randomTensor(plan.inputShape, seedFor(c.id, 'input'));
   const w = engine.randomTensor(plan.weightShape, seedFor(c.id, 'weight'));
@@ -98,6 +104,8 @@ export async function ensureCaseData(c: SuiteCase, { cacheDir, refresh = false }
   writeFileSync(join(partial, 'weight.f32'), bytesOf(w.data));
   writeFileSync(join(partial, 'bias.f32'), bytesOf(b.data));
   writeFileSync(join(partial, 'expected.f32'), bytesOf(y.data));
+  const layer = { kind: 'convTranspose', outChannels: c.cout, ...caseLayer(c), weight: w, biasValues: b.data } as const;
+  writeFileSync(join(partial, MODEL), exportStack({ input: plan.inputShape, layers: [layer], fixedBatch: true, name: c.id }).bytes);
   writeFileSync(join(partial, 'meta.json'), JSON.stringify({ case: c, outputShape: y.shape, referenceSeconds }, null, 1));
   rmSync(dir, { recursive: true, force: true });
   renameSync(partial, dir);
@@ -110,6 +118,7 @@ export function loadCaseData(c: SuiteCase, dir: string): CaseData & { readonly e
   return {
     case: c,
     plan: casePlan(c),
+    onnxModel: join(dir, MODEL),
     input: readFloats(join(dir, 'input.f32')),
     weight: readFloats(join(dir, 'weight.f32')),
     bias: readFloats(join(dir, 'bias.f32')),

@@ -133,7 +133,7 @@ async function main(options: BenchOptions): Promise<void> {
   for (const c of cases) {
     progress.running(`reference output of ${c.id}`);
     const { dir, referenceSeconds } = await ensureCaseData(c, { cacheDir: DEFAULT_CACHE_DIR, refresh: options.refreshCache });
-    if (referenceSeconds !== null) progress.line(`reference output of ${c.id} computed in ${referenceSeconds.toFixed(1)} s (cached)`);
+    if (referenceSeconds !== null) progress.line(`reference output of ${c.id} computed in ${referenceSeconds.toFixed(1)} s and cached`);
     dirs.set(c.id, dir);
   }
 

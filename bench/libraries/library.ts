@@ -9,6 +9,8 @@ export interface CaseData {
   readonly input: Float32Array;
   readonly weight: Float32Array;
   readonly bias: Float32Array;
+  /** Path of the same layer as a one-node ONNX model (input "input", output "output"; weight and bias as initializers). */
+  readonly onnxModel: string;
 }
 
 /** One case made ready to run: the timed call, and the conversion of its result back to NC[D]HW (not timed). */

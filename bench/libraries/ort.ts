@@ -1,8 +1,9 @@
 /**
  * ONNX Runtime peers: onnxruntime-node (native CPU execution provider) and onnxruntime-web (WebAssembly SIMD,
- * threads through worker_threads in Node). Both run the same one-node model built by bench/onnx-model.ts.
+ * threads through worker_threads in Node). Both run the same one-node model, written by tconv's ONNX exporter
+ * when the case data were prepared (bench/data.ts).
  */
-import { convTransposeModel } from '../onnx-model.ts';
+import { readFileSync } from 'node:fs';
 import { packageVersion } from './version.ts';
 import type { BenchLibrary, CaseData, Preparation } from './library.ts';
 
@@ -13,15 +14,15 @@ function ortLibrary(ort: Ort, version: string, sessionOptions: Record<string, un
   return {
     version,
     unavailable: null,
-    async prepare({ plan, input, weight, bias }: CaseData): Promise<Preparation> {
-      const session = await ort.InferenceSession.create(convTransposeModel(plan, weight, bias), sessionOptions);
-      const feeds = { X: new ort.Tensor('float32', input, [...plan.inputShape]) };
+    async prepare({ plan, input, onnxModel }: CaseData): Promise<Preparation> {
+      const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(onnxModel)), sessionOptions);
+      const feeds = { input: new ort.Tensor('float32', input, [...plan.inputShape]) };
       return {
         supported: true,
         prepared: {
           async run() {
-            const { Y } = await session.run(feeds);
-            return Y!.data as Float32Array;
+            const { output } = await session.run(feeds);
+            return output!.data as Float32Array;
           },
           toCanonical: (output) => output,
           dispose: () => session.release(),

@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { UsageError, parseBenchArgs } from '../../bench/args.ts';
 import { checkOutput, relativeL2Error } from '../../bench/gate.ts';
 import { fromChannelsLast, tfjsFilter, toChannelsLast } from '../../bench/layout.ts';
-import { convTransposeAttributes } from '../../bench/onnx-model.ts';
 import { type Cell, gflopsMatrix, resultTable, summarizeRatios, threadScaling, toRecord, versusPeer, withRatios } from '../../bench/report.ts';
 import { geometricMean, median, summarize } from '../../bench/stats.ts';
 import { planLayer } from '../../src/shape/index.ts';
@@ -120,12 +119,4 @@ test('layouts: channels-last round trip and tfjs filters with emulated dilation'
   const filter = tfjsFilter(Float32Array.of(1, 2, 3, 4), plan); // weight (Cin 1, Cout 2, k 2)
   assert.deepEqual(filter.shape, [3, 2, 1]);
   assert.deepEqual([...filter.data], [1, 3, 0, 0, 2, 4]);
-});
-
-test('ONNX attributes: pads crop at both ends, extra cells at the end become output_padding', () => {
-  const plan = planLayer({ kind: 'convTranspose', input: [8, 8], kernel: 3, stride: 2, padding: [1, 0], outputPadding: [1, 1] });
-  // Axis 0: crop 1 then give 1 back = crop 1 at the start only. Axis 1: no crop, one extra cell at the end.
-  assert.deepEqual(convTransposeAttributes(plan), {
-    kernel_shape: [3, 3], strides: [2, 2], dilations: [1, 1], group: 1, pads: [1, 0, 0, 0], output_padding: [0, 1],
-  });
 });
