@@ -14,8 +14,9 @@ import { register as registerPlan } from './commands/plan.ts';
 import { register as registerDoctor } from './commands/doctor.ts';
 import { register as registerRender } from './commands/render.ts';
 import { register as registerStack } from './commands/stack.ts';
+import { register as registerAlternatives } from './commands/alternatives.ts';
 
-const COMMANDS: readonly ((program: Command) => void)[] = [registerShape, registerExplain, registerSolve, registerConformance, registerRun, registerLint, registerPlan, registerDoctor, registerRender, registerStack];
+const COMMANDS: readonly ((program: Command) => void)[] = [registerShape, registerExplain, registerSolve, registerConformance, registerRun, registerLint, registerPlan, registerDoctor, registerRender, registerStack, registerAlternatives];
 
 /** Builds the program; settings made here are inherited by every command registered afterwards. */
 export function createProgram(): Command {

@@ -85,3 +85,17 @@ test('tconv render artifact and animation: the uneven stack\'s artifact image is
   assert.equal(runCli('render', 'animation', '-i', '3', '-k', '3', '-s', '2', '--out', file).status, 0);
   assert.equal((readFileSync(file, 'utf8').match(/class="scatter"/g) ?? []).length, 9);
 });
+
+test('tconv alternatives: exact sub-pixel form, resize-conv, ICNR verdict, and the score of given weights', async () => {
+  const { writeFileSync } = await import('node:fs');
+  const { writeNpy } = await import('../../src/onnx/npy.ts');
+  const json = jsonOf(runCli('alternatives', '-i', '32', '-k', '7', '-s', '2', '-p', '3', '--json'));
+  assert.deepEqual(json.phases.map((p: { subKernel: number[] }) => p.subKernel), [[3, 3], [3, 4], [4, 3], [4, 4]]);
+  assert.ok(json.subPixel.maxAbsError < 1e-5);
+  assert.deepEqual(json.resizeConv.output, [63, 63]);
+  assert.match(json.icnr, /not a multiple of its stride/);
+  const file = join(dir, 'w.npy');
+  writeFileSync(file, writeNpy({ shape: [1, 1, 3], data: Float32Array.of(0.5, 1, 0.5) }));
+  const scored = jsonOf(runCli('alternatives', '-i', '8', '-k', '3', '-s', '2', '-p', '1', '--rank', '1', '--weight', file, '--json'));
+  assert.equal(scored.weightScore.score, 0); // [½, 1, ½]: both phases sum to 1, the weights compensate the geometry
+});
