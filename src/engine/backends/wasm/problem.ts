@@ -62,7 +62,7 @@ export const PANEL_FLOATS = 64 * 1024;
 /** K rows per chunk at most; a larger K is split (the output then accumulates over chunks). */
 export const KC_MAX = 2048;
 const NC_MAX = 256;
-const A_BLOCK_BYTES = 128 * 1024;
+const A_BLOCK_BYTES = 512 * 1024;
 const OUT_BLOCK_BYTES = 256 * 1024;
 
 const UNIT: SubAxis = { count: 1, outFirst: 0, outStep: 1, inStep: 1, taps: [0], offsets: [0] };
@@ -129,15 +129,18 @@ export function describeProblem(plan: Plan, threads: number, force?: KernelMode)
     const t = w >= tileW ? tileW : 8;
     return (Math.ceil(w / t) * t - w) / w;
   }));
+  // And unless the packed weights of all phases exceed A_BLOCK_BYTES (then direct items would re-read the input per
+  // block of channels, while GEMM packs each input panel once for all channels; e.g. HiFi-GAN's 8 phases × K 1024).
+  const sumK = subs.reduce((sum, s) => sum + s.k, 0);
+  const weightsFit = 16 * sumK * Math.ceil(m / 4) <= A_BLOCK_BYTES;
   const directOk = subs.every((s) => s.axes[2].inStep === 1 && s.axes[2].count >= 8);
-  const mode: KernelMode = !directOk ? 'gemm' : force ?? (batchInner || overlapWaste > 0.125 ? 'gemm' : 'direct');
+  const mode: KernelMode = !directOk ? 'gemm' : force ?? (batchInner || overlapWaste > 0.125 || !weightsFit ? 'gemm' : 'direct');
   const mtiles = Math.ceil(m / 4);
   const items: number[] = [];
   if (mode === 'direct') {
     // Tiles per item: their packed weights for all subproblems (16 bytes per K row and tile) stay within ~128 KiB
     // (L2), reused over the item's rows. Rows per item: the output they cover (all phases: every element of the
     // region is written by the same item, while its cache lines are resident) stays within ~256 KiB.
-    const sumK = subs.reduce((sum, s) => sum + s.k, 0);
     const perBlock = Math.max(1, Math.floor(A_BLOCK_BYTES / (16 * Math.max(1, sumK))));
     const maxRows = Math.max(...subs.map((s) => s.axes[0].count * s.axes[1].count));
     const rowBytes = subs.reduce((sum, s) => sum + s.axes[2].count, 0) * 4 * Math.min(m, perBlock * 4);
