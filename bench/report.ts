@@ -190,10 +190,10 @@ export function resultTable(records: readonly BenchRecord[]): string {
 }
 
 /**
- * GFLOP/s as a compact case × (library, threads) matrix, as Markdown (for docs/bench.md) or aligned text.
- * Columns follow the order of first appearance in `records`.
+ * One number per cell (GFLOP/s or median ms) as a compact case × (library, threads) matrix, as Markdown (for
+ * docs/bench.md) or aligned text. Columns follow the order of first appearance in `records`.
  */
-export function gflopsMatrix(records: readonly BenchRecord[], markdown: boolean): string {
+export function matrix(records: readonly BenchRecord[], metric: 'gflops' | 'medianMs', markdown: boolean): string {
   const cases = [...new Set(records.map((r) => r.case))];
   // A library that ran nowhere (e.g. a backend not built here) gets no column; the result table says why.
   const ran = records.filter((r) => r.status !== 'unavailable');
@@ -203,10 +203,14 @@ export function gflopsMatrix(records: readonly BenchRecord[], markdown: boolean)
   const rows = cases.map((id) => [id, formatNumber(flops.get(id)! / 1e9), ...columns.map((col) => {
     const r = find.get(`${id}\u0000${col}`);
     if (!r) return '';
-    return r.status === 'ok' ? formatNumber(r.gflops) : r.status === 'wrong' ? 'wrong' : r.status;
+    return r.status === 'ok' ? formatNumber(r[metric]) : r.status;
   })]);
   const header = ['case', 'GFLOP', ...columns];
-  if (!markdown) return renderTable(header, rows);
+  return markdown ? markdownTable(header, rows) : renderTable(header, rows);
+}
+
+/** A Markdown table; every column but the first is right-aligned. */
+export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const md = (row: readonly string[]): string => `| ${row.join(' | ')} |`;
   return [md(header), md(header.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(md)].join('\n');
 }

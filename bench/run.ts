@@ -16,7 +16,7 @@ import { DEFAULT_CACHE_DIR, ensureCaseData } from './data.ts';
 import { LIBRARIES, type LibraryName, describeLibrary } from './libraries/registry.ts';
 import type { CellResult, ChildMessage, Job } from './protocol.ts';
 import {
-  type BenchRecord, type Cell, formatNumber, gflopsMatrix, renderTable, resultTable, summarizeRatios, threadScaling,
+  type Cell, formatNumber, markdownTable, matrix, renderTable, resultTable, summarizeRatios, threadScaling,
   toRecord, versusPeer, withRatios,
 } from './report.ts';
 import { type SuiteCase, casePlan, loadSuite } from './suite.ts';
@@ -201,12 +201,15 @@ async function main(options: BenchOptions): Promise<void> {
   out.push(`libraries: ${[...versions.values()].join('; ')}`);
   if (singleOnly.length > 0) out.push(`one thread only: ${singleOnly.join('; ')}`);
   out.push(`medians of per-call times over ≥ ${options.minTimeMs / 1000} s per cell${options.rounds > 1 ? `, median of ${options.rounds} rounds` : ''}; ×best peer = fastest peer's time / this time`);
-  out.push('', resultTable(records), '', 'GFLOP/s', gflopsMatrix(records, false));
+  out.push('', resultTable(records), '', 'GFLOP/s', matrix(records, 'gflops', false));
+  const ratioHeader = ['library', 'threads', 'cases', 'geomean', 'worst'];
+  const peakHeader = ['library', 'peak RSS MiB'];
+  const peakRows = [...peaks].map(([k, v]) => [k, v.toFixed(0)]);
   const ratioRows = [...summaries, ...versus].map((s) => [s.library, String(s.threads), String(s.cases), formatNumber(s.geomean), formatNumber(s.worst)]);
   out.push('', 'Geometric mean and worst case of speed ratios: the best peer\'s (or the named peer\'s, or t1\'s) time / this time');
-  out.push(renderTable(['library', 'threads', 'cases', 'geomean', 'worst'], ratioRows));
+  out.push(renderTable(ratioHeader, ratioRows));
   out.push('', 'Peak memory (max RSS of each child process, MiB; includes Node and the tsx loader)');
-  out.push(renderTable(['library', 'peak RSS MiB'], [...peaks].map(([k, v]) => [k, v.toFixed(0)])));
+  out.push(renderTable(peakHeader, peakRows));
   process.stdout.write(`${out.join('\n')}\n`);
 
   const meta = {
@@ -220,10 +223,10 @@ async function main(options: BenchOptions): Promise<void> {
   }
   if (options.markdown) {
     mkdirSync(dirname(options.markdown), { recursive: true });
-    const md = (header: string[], rows: string[][]) => [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
     writeFileSync(options.markdown, [
-      `GFLOP/s (${meta.date}, ${meta.cores} × ${meta.cpu}, Node ${meta.node}; load ${loadBefore[0]!.toFixed(2)} → ${loadAfter[0]!.toFixed(2)})`, '',
-      gflopsMatrix(records, true), '', md(['ratio', 'threads', 'cases', 'geomean', 'worst'], ratioRows), '',
+      `${meta.date}, ${meta.cores} × ${meta.cpu}, Node ${meta.node}; load average ${loadBefore[0]!.toFixed(2)} before, ${loadAfter[0]!.toFixed(2)} after`,
+      '', '**GFLOP/s**', '', matrix(records, 'gflops', true), '', '**Median ms per call**', '', matrix(records, 'medianMs', true),
+      '', '**Speed ratios**', '', markdownTable(ratioHeader, ratioRows), '', '**Peak memory**', '', markdownTable(peakHeader, peakRows), '',
     ].join('\n'));
   }
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { UsageError, parseBenchArgs } from '../../bench/args.ts';
 import { checkOutput, relativeL2Error } from '../../bench/gate.ts';
 import { fromChannelsLast, tfjsFilter, toChannelsLast } from '../../bench/layout.ts';
-import { type Cell, gflopsMatrix, resultTable, summarizeRatios, threadScaling, toRecord, versusPeer, withRatios } from '../../bench/report.ts';
+import { type Cell, matrix, resultTable, summarizeRatios, threadScaling, toRecord, versusPeer, withRatios } from '../../bench/report.ts';
 import { geometricMean, median, summarize } from '../../bench/stats.ts';
 import { planLayer } from '../../src/shape/index.ts';
 
@@ -103,9 +103,10 @@ test('records: rounds merge by median, GFLOP/s from the plan FLOPs, ratios to th
   const table = resultTable(records);
   assert.match(table, /tfjs-wasm\s+1\s+2\.00\s+–\s+–\s+–\s+–\s+5\.0e-1\s+wrong \(relErr 5\.0e-1\) \[1\]/);
   assert.match(table, /\[1\] tfjs-wasm: because/);
-  const matrix = gflopsMatrix(records, true);
-  assert.match(matrix, /^\| case \| GFLOP \| wasm t1 \| ort-web t1 \| ort-node t1 \| tfjs-wasm t1 \| wasm t2 \|/);
-  assert.match(matrix, /\| a \| 2\.00 \| 1000 \| 500 \| 2000 \| wrong \| 2000 \|/);
+  const gflops = matrix(records, 'gflops', true);
+  assert.match(gflops, /^\| case \| GFLOP \| wasm t1 \| ort-web t1 \| ort-node t1 \| tfjs-wasm t1 \| wasm t2 \|/);
+  assert.match(gflops, /\| a \| 2\.00 \| 1000 \| 500 \| 2000 \| wrong \| 2000 \|/);
+  assert.match(matrix(records, 'medianMs', false), /^a\s+2\.00\s+2\.00\s+4\.00\s+1\.00\s+wrong\s+1\.00$/m);
 });
 
 test('layouts: channels-last round trip and tfjs filters with emulated dilation', () => {
