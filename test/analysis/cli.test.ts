@@ -99,3 +99,12 @@ test('tconv alternatives: exact sub-pixel form, resize-conv, ICNR verdict, and t
   const scored = jsonOf(runCli('alternatives', '-i', '8', '-k', '3', '-s', '2', '-p', '1', '--rank', '1', '--weight', file, '--json'));
   assert.equal(scored.weightScore.score, 0); // [½, 1, ½]: both phases sum to 1, the weights compensate the geometry
 });
+
+test('done when: tconv render shows the seed\'s k3 s1 and k5 s1 layers even and k7 s2 uneven with 4- and 3-tap phases, 16:12:9', () => {
+  const show = (k: string, s: string, p: string) => runCli('render', 'heatmap', '-i', '32', '-k', k, '-s', s, '-p', p).stdout;
+  assert.match(show('3', '1', '1'), /interior overlap even \(9 everywhere\): no checkerboard/);
+  assert.match(show('5', '1', '2'), /interior overlap even \(25 everywhere\): no checkerboard/);
+  const k7 = show('7', '2', '3');
+  assert.match(k7, /taps 1,3,5 \(3\) · o ≡ 1 \(mod 2\) taps 0,2,4,6 \(4\)/);
+  assert.match(k7, /interior overlap 16:12:9 .*: checkerboard/);
+});
