@@ -8,7 +8,7 @@ import { summarize } from './stats.ts';
 import { timeCalls } from './timing.ts';
 import { describeLibrary } from './libraries/registry.ts';
 import type { CellResult, ChildMessage, Job } from './protocol.ts';
-import type { BenchLibrary } from './libraries/library.ts';
+import type { UsableLibrary } from './libraries/library.ts';
 
 const peakRssMiB = (): number => process.resourceUsage().maxRSS / 1024;
 const send = (message: ChildMessage): Promise<void> =>
@@ -18,7 +18,7 @@ type Outcome = Omit<CellResult, 'case' | 'peakRssMiB'>;
 const notTimed = (status: CellResult['status'], reason: string, relErr: number | null = null): Outcome =>
   ({ status, reason, medianMs: null, minMs: null, samples: 0, relErr });
 
-async function measureCase(library: BenchLibrary, job: Job, entry: Job['cases'][number]): Promise<Outcome> {
+async function measureCase(library: UsableLibrary, job: Job, entry: Job['cases'][number]): Promise<Outcome> {
   const data = loadCaseData(entry.case, entry.dir);
   const preparation = await library.prepare(data);
   if (!preparation.supported) return notTimed('n/a', preparation.reason);
@@ -41,7 +41,7 @@ async function runJob(job: Job): Promise<void> {
     await send({ type: 'start', case: entry.case.id });
     let outcome: Outcome;
     try {
-      outcome = library.unavailable ? notTimed('unavailable', library.unavailable) : await measureCase(library, job, entry);
+      outcome = library.unavailable !== null ? notTimed('unavailable', library.unavailable) : await measureCase(library, job, entry);
     } catch (error) {
       outcome = notTimed('error', (error as Error).message.split('\n')[0] ?? String(error));
     }

@@ -27,10 +27,10 @@ export type Preparation =
   /** The library cannot express the case (e.g. groups in tfjs): reported as n/a with the reason. */
   | { readonly supported: false; readonly reason: string };
 
-export interface BenchLibrary {
-  /** Version or build string shown in the report. */
-  readonly version: string;
-  /** Null when usable; otherwise why not (e.g. the native addon is not built). */
-  readonly unavailable: string | null;
-  prepare(data: CaseData): Promise<Preparation>;
-}
+/** A loaded library: usable (with `prepare`), or not usable here and why (e.g. the native addon is not built). */
+export type BenchLibrary = { readonly version: string } & (
+  | { readonly unavailable: null; prepare(data: CaseData): Promise<Preparation> }
+  | { readonly unavailable: string }
+);
+
+export type UsableLibrary = Extract<BenchLibrary, { unavailable: null }>;

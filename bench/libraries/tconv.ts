@@ -13,11 +13,11 @@ export async function tconvBackend(name: BackendName, threads: number): Promise<
   try {
     engine = await import('../../src/engine/index.ts');
   } catch (error) {
-    return { version, unavailable: `the engine does not load: ${(error as Error).message}`, prepare: unreachable };
+    return { version, unavailable: `the engine does not load: ${(error as Error).message}` };
   }
   // listBackends() says whether each backend is built and runs here, and why not (as `tconv doctor` shows it).
   const status = engine.listBackends().find((b) => b.name === name);
-  if (!status?.available) return { version, unavailable: status?.reason ?? `tconv has no ${name} backend`, prepare: unreachable };
+  if (!status?.available) return { version, unavailable: status?.reason ?? `tconv has no ${name} backend` };
   return {
     version,
     unavailable: null,
@@ -36,8 +36,4 @@ export async function tconvBackend(name: BackendName, threads: number): Promise<
       };
     },
   };
-}
-
-async function unreachable(): Promise<Preparation> {
-  throw new Error('prepare() called on an unavailable library');
 }
