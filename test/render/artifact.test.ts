@@ -47,7 +47,7 @@ test('the checkerboard is visible: the uneven k3 s2 stack has a much stronger fi
   const [uneven, even] = [3, 4].map((k) => {
     const image = artifactImage(stack(k));
     return texture(decodePng(encodePng(artifactRaster(image, { cell }))), image.shape[0]!, cell);
-  });
+  }) as [number, number];
   assert.ok(uneven > 3 * even, `neighbour contrast (0–255): k3 ${uneven.toFixed(1)}, k4 ${even.toFixed(1)}`);
 });
 

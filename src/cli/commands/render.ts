@@ -3,7 +3,7 @@
  * computes them), or as ASCII on the terminal when no --out is given. A layer is given with the usual layer options
  * (-i -k -s -p …); a stack with --stack "convT k4 s2 p1 x4" and -i for its input size.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { asciiLayer, asciiStack } from '../../analysis/ascii.ts';
 import { layerOverlap, stackOverlap } from '../../analysis/overlap.ts';
@@ -27,6 +27,7 @@ interface RenderArgs extends LayerArgs {
   readonly stack?: string;
   readonly channels?: string;
   readonly position?: string;
+  readonly at?: string;
   readonly out?: string;
   readonly format?: string;
   readonly cell?: string;
@@ -150,6 +151,7 @@ export function register(program: Command): void {
     .option('--stack <layers>', 'a stack instead of one layer, e.g. "convT k4 s2 p1 x4" or "conv k3 s2 p1, convT k3 s2 p1 op1, bilinear 2"')
     .option('-c, --channels <c>', 'channels of the stack input (default 1)')
     .option('--position <pos>', 'output position for rf, e.g. 5x5 (default: the centre)')
+    .option('--at <pos>', 'same as --position, e.g. --at 5,5')
     .option('-o, --out <file>', 'write the picture to FILE.svg or FILE.png')
     .option('--format <f>', 'svg, png or text (default: from --out, else text)')
     .option('--cell <px>', 'cell size in pixels')
@@ -157,9 +159,10 @@ export function register(program: Command): void {
     .option('--weights <kind>', 'artifact weights: positive (random blurs, default) or signed (PyTorch init)')
     .option('--json', 'print the numbers behind the picture as JSON (and still write --out if given)')
     .addHelpText('after', '\nExamples:\n  tconv render heatmap -i 32 -k 7 -s 2 -p 3 --out k7s2.png\n  tconv render heatmap -i 4 --stack "convT k3 s2 p1 op1 x4" --out stack.svg\n  tconv render taps -i 32 -k 7 -s 2 -p 3 --out taps.svg\n  tconv render rf -i 8 --stack "convT k3 s2 p1 x2" --position 13x14 --out rf.svg\n  tconv render animation -i 4 -k 3 -s 2 --out sweep.svg\n  tconv render artifact -i 8 -c 16 --stack "convT k3 s2 p1 op1 x3" --out artifact.png')
-    .action((kind: string, args: RenderArgs) => {
+    .action((name: string, args: RenderArgs) => {
+      const kind = ALIASES[name] ?? name;
       const entry = KINDS[kind];
-      if (!entry) throw usageError('kind', kind, `is not a picture tconv draws (${Object.keys(KINDS).join(', ')})`, `run e.g. tconv render heatmap -i 32 -k 7 -s 2 -p 3`);
+      if (!entry) throw usageError('kind', name, `is not a picture tconv draws (${Object.keys(KINDS).join(', ')})`, `run e.g. tconv render heatmap -i 32 -k 7 -s 2 -p 3`);
       const picture = entry.draw(subjectOf(args), args);
       const format = formatOf(args);
       if (args.out) {
@@ -177,7 +180,11 @@ export function register(program: Command): void {
     });
 }
 
+/** Other names accepted for a kind. */
+const ALIASES: Readonly<Record<string, string>> = { 'receptive-field': 'rf' };
+
 function subjectOf(args: RenderArgs): Subject {
+  if (args.stack !== undefined && /\.json$/i.test(args.stack.trim())) return { stack: stackFromFile(args.stack.trim(), args) };
   if (args.stack !== undefined) {
     if (args.kernel !== undefined) throw usageError('--stack', args.stack, 'cannot be given together with --kernel', 'describe one layer with -k/-s/-p or a stack with --stack, not both');
     if (args.input === undefined) throw usageError('--input', undefined, 'is required with --stack', 'give the stack input size, e.g. -i 4');
@@ -204,12 +211,36 @@ function cellOf(args: RenderArgs): { cell?: number } {
   return args.cell === undefined ? {} : { cell: parseInteger('--cell', args.cell) };
 }
 
+/** --stack FILE.json: a StackSpec { "input", "rank"?, "channels"?, "layers": [{ "kind": "convTranspose", … }] }; -i, --rank, -c override. */
+function stackFromFile(path: string, args: RenderArgs): StackSpec {
+  if (args.kernel !== undefined) throw usageError('--stack', path, 'cannot be given together with --kernel', 'describe one layer with -k/-s/-p or a stack with --stack, not both');
+  let spec: Partial<StackSpec> | null;
+  try {
+    spec = JSON.parse(readFileSync(path, 'utf8')) as Partial<StackSpec> | null;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw usageError('--stack', path, code ? `cannot be read (${code})` : `is not valid JSON (${(error as Error).message})`, code ? 'check the path to the JSON stack' : 'fix the JSON syntax');
+  }
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec) || !Array.isArray(spec.layers) || (spec.input === undefined && args.input === undefined)) {
+    throw usageError('--stack', path, 'must hold a JSON object with "input" and "layers"', 'write e.g. { "input": 4, "layers": [{ "kind": "convTranspose", "kernel": 4, "stride": 2, "padding": 1 }] }');
+  }
+  const stack = {
+    ...spec, layers: spec.layers,
+    input: args.input === undefined ? spec.input! : parsePerAxis('--input', args.input),
+    ...(args.rank === undefined ? {} : { rank: parseRank(args.rank) }),
+    ...(args.channels === undefined ? {} : { channels: parseInteger('--channels', args.channels) }),
+  } as StackSpec;
+  resolveStack(stack);
+  return stack;
+}
+
 function positionOf(args: RenderArgs, shape: readonly number[]): number[] {
-  if (args.position === undefined) return shape.map((n) => Math.floor(n / 2));
-  const p = parsePerAxis('--position', args.position);
+  const text = args.position ?? args.at;
+  if (text === undefined) return shape.map((n) => Math.floor(n / 2));
+  const p = parsePerAxis(args.position === undefined ? '--at' : '--position', text);
   const position = typeof p === 'number' ? shape.map(() => p) : [...p];
   if (position.length !== shape.length || position.some((v, i) => v < 0 || v >= shape[i]!)) {
-    throw usageError('--position', args.position, `is outside the output (${shape.join('×')})`, `give one index per axis below ${shape.join('×')}`);
+    throw usageError(args.position === undefined ? '--at' : '--position', text, `is outside the output (${shape.join('×')})`, `give one index per axis below ${shape.join('×')}`);
   }
   return position;
 }
