@@ -8,8 +8,9 @@ import { CONTROL, HEADER_PTR } from './control.ts';
 import { H_DONE_ITEMS, H_ITEM_COUNT } from '../../../../kernels/wasm/layout.ts';
 
 interface NodeWorker {
-  unref(): void;
-  terminate(): Promise<number>;
+  unref?(): void;
+  terminate(): Promise<number> | void;
+  postMessage?(message: unknown): void;
 }
 type WorkerCtor = new (url: URL, options: object) => NodeWorker;
 
@@ -48,20 +49,31 @@ export class ThreadPool {
     return this.workers.length;
   }
 
-  /** Starts workers until `threads − 1` exist; waits (bounded) for them to be ready. Returns false when impossible. */
+  /**
+   * Starts workers until `threads − 1` exist and waits (bounded) for them to be ready; returns false when this host
+   * has no workers. Node: worker_threads with the setup in workerData. Browsers (inside a Web Worker of a
+   * cross-origin-isolated page): module Web Workers set up by message; they start only once this thread yields, so
+   * the calls before that run on fewer threads (a worker that is not up takes no work items).
+   */
   ensure(threads: number): boolean {
     if (this.workers.length >= threads - 1) return true;
-    const Worker = nodeWorkerClass();
-    if (!Worker) return false;
+    const NodeWorker = nodeWorkerClass();
+    const WebWorker = (globalThis as { Worker?: WorkerCtor }).Worker;
+    if (!NodeWorker && !WebWorker) return false;
     while (this.workers.length < threads - 1) {
       const tid = this.workers.length + 1;
-      const worker = new Worker(new URL('./worker.mjs', import.meta.url), {
-        workerData: { module: this.module, memory: this.memory, tid, header: HEADER_PTR, control: CONTROL, doneIndex: DONE_INDEX },
-        execArgv: [],
-      });
-      worker.unref();
-      this.workers.push(worker);
+      const setup = { module: this.module, memory: this.memory, tid, header: HEADER_PTR, control: CONTROL, doneIndex: DONE_INDEX };
+      if (NodeWorker) {
+        const worker = new NodeWorker(new URL('./worker.mjs', import.meta.url), { workerData: setup, execArgv: [] });
+        worker.unref?.();
+        this.workers.push(worker);
+      } else {
+        const worker = new WebWorker!(new URL('./worker.mjs', import.meta.url), { type: 'module' });
+        worker.postMessage?.(setup);
+        this.workers.push(worker);
+      }
     }
+    if (!NodeWorker) return true;
     const deadline = Date.now() + STARTUP_WAIT_MS;
     for (let r = Atomics.load(this.words, CONTROL.ready); r < this.workers.length && Date.now() < deadline; r = Atomics.load(this.words, CONTROL.ready)) {
       Atomics.wait(this.words, CONTROL.ready, r, 50);
@@ -94,5 +106,6 @@ export class ThreadPool {
   async close(): Promise<void> {
     const workers = this.workers.splice(0);
     await Promise.all(workers.map((w) => w.terminate()));
+    Atomics.store(this.words, CONTROL.ready, 0);
   }
 }
