@@ -48,5 +48,5 @@ for (const c of suite.cases) {
     cells.push(`t${t} ${(plan.flops / wall / 1e6).toFixed(1).padStart(6)} GFLOP/s (${wall.toFixed(3)} ms; cpu ${(plan.flops / cpuPerThread / 1e6).toFixed(1)})`);
   }
   const l = native.layout(plan, args.weight);
-  console.log(`${c.id.padEnd(12)} ${(plan.flops / 1e9).toFixed(4)} GFLOP  ${cells.join('  ')}  [${l.kernelSet} ${l.mr}x${l.nr}${l.batchMinor ? ' batch-minor' : ''}${l.direct ? ' direct' : ''}, ${l.tasks} tasks]`);
+  console.log(`${c.id.padEnd(12)} ${(plan.flops / 1e9).toFixed(4)} GFLOP  ${cells.join('  ')}  [${l.kernelSet} ${l.mr}x${l.nr}${l.batchMinor ? ' batch-minor' : ''}${l.direct ? ' direct' : ''}${l.depthwise ? ' depthwise' : ''}, ${l.tasks} tasks]`);
 }

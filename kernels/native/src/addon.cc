@@ -96,7 +96,9 @@ Napi::Value Prepare(const Napi::CallbackInfo& info) {
   if (info.Length() == 4 && !info[3].IsUndefined()) {
     if (!info[3].IsString()) throw Napi::TypeError::New(env, "layout must be a string");
     force = info[3].As<Napi::String>().Utf8Value();
-    if (force != "packed" && force != "batch-minor" && force != "direct") fail(env, "layout \"" + force + "\" must be packed, batch-minor or direct");
+    if (force != "packed" && force != "batch-minor" && force != "direct" && force != "depthwise") {
+      fail(env, "layout \"" + force + "\" must be packed, batch-minor, direct or depthwise");
+    }
   }
   std::unique_ptr<Prepared> prepared;
   const std::string error = tconv::prepare(plan, weight.Data(), int64_t(weight.ElementLength()), isa, force, prepared);
@@ -117,6 +119,7 @@ Napi::Value Describe(const Napi::CallbackInfo& info) {
   result.Set("nr", p.nr);
   result.Set("batchMinor", Napi::Boolean::New(env, p.batchMinor != 0));
   result.Set("direct", Napi::Boolean::New(env, p.direct != 0));
+  result.Set("depthwise", Napi::Boolean::New(env, p.depthwise != 0));
   result.Set("tasks", Napi::Number::New(env, double(p.tasks)));
   result.Set("phaseCombinations", Napi::Number::New(env, double(p.combos.size())));
   result.Set("packedWeightBytes", Napi::Number::New(env, double(p.weightFloats * 4)));

@@ -75,6 +75,7 @@ struct Workspace {
   std::vector<int32_t> directTap;
   std::vector<int64_t> directOffset;
   std::vector<uint16_t> directMask;
+  std::vector<const float*> rowPointers;
 
   ~Workspace() {
     std::free(B);
@@ -82,7 +83,7 @@ struct Workspace {
   }
   void reserve(const Prepared& P) {
     const size_t b = size_t(P.kc * P.nr);
-    const size_t c = size_t((P.plan.Mg + P.mr - 1) / P.mr * P.mr * P.nr);
+    const size_t c = std::max(size_t((P.plan.Mg + P.mr - 1) / P.mr * P.mr * P.nr), size_t(P.maxTaps));
     if (b > bFloats) {
       std::free(B);
       B = alignedFloats(b);
@@ -102,6 +103,7 @@ struct Workspace {
     }
     if (runs.size() < taps * 3 * nr) runs.resize(taps * 3 * nr);
     if (directTap.size() < taps) directTap.resize(taps);
+    if (rowPointers.size() < taps) rowPointers.resize(taps);
     if (directOffset.size() < taps * (nr / 16 + 1)) directOffset.resize(taps * (nr / 16 + 1));
     if (directMask.size() < taps * (nr / 16 + 1)) directMask.resize(taps * (nr / 16 + 1));
   }
@@ -366,13 +368,58 @@ void runDirectTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, i
   }
 }
 
+// Depthwise task: every row of one (combo, group, batch element) plane; taps per row, W borders by lane masks.
+void runDepthwiseTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, int64_t n, const float* x, const float* bias, float* y) {
+  const NativePlan& p = P.plan;
+  const AxisPhase& a0 = p.axes[0][size_t(c.phase[0])];
+  const AxisPhase& a1 = p.axes[1][size_t(c.phase[1])];
+  const AxisPhase& a2 = p.axes[2][size_t(c.phase[2])];
+  const float* plane = x + (n * p.inChannels + g) * p.inSpatial;
+  float* outPlane = y + (n * p.outChannels + g) * p.outSpatial;
+  const float* A = P.weights + c.aOffset + c.taps * g;  // [tap] for this group (Kg = Mg = 1)
+  const float b = bias ? bias[g] : 0.0f;
+  const float** rows = w.rowPointers.data();
+  int32_t* lo = w.directTap.data();
+  int32_t* hi = w.runFirst.data();
+  float* weight = w.C;
+  for (int64_t j0 = 0; j0 < c.count[0]; j0++) {
+    for (int64_t j1 = 0; j1 < c.count[1]; j1++) {
+      int valid = 0;
+      int32_t t = 0;
+      for (size_t tz = 0; tz < a0.tap.size(); tz++) {
+        for (size_t ty = 0; ty < a1.tap.size(); ty++) {
+          const int64_t iz = j0 * a0.inStep + a0.offset[tz], iy = j1 * a1.inStep + a1.offset[ty];
+          const bool inside = iz >= 0 && iz < p.in[0] && iy >= 0 && iy < p.in[1];
+          for (size_t tx = 0; tx < a2.tap.size(); tx++, t++) {
+            if (!inside) continue;
+            const int64_t ox = a2.offset[tx];
+            const int64_t first = std::max<int64_t>(0, -ox), last = std::min<int64_t>(c.count[2], p.in[2] - ox);
+            if (last <= first) continue;
+            // Lanes below `first` are never read, so the pointer may start before the row.
+            rows[valid] = plane + (iz * p.in[1] + iy) * p.in[2] + ox;
+            lo[valid] = int32_t(first);
+            hi[valid] = int32_t(last);
+            weight[valid] = A[t];
+            valid++;
+          }
+        }
+      }
+      const int64_t o0 = a0.first + j0 * a0.outStep, o1 = a1.first + j1 * a1.outStep;
+      P.isa->depthwiseRow(valid, rows, lo, hi, weight, int(c.count[2]), outPlane + (o0 * p.out[1] + o1) * p.out[2] + a2.first, a2.outStep, b);
+    }
+  }
+}
+
 void runTask(const Prepared& P, Workspace& w, int64_t task, const float* x, const float* bias, float* y) {
   const NativePlan& p = P.plan;
-  size_t ci = size_t(std::upper_bound(P.combos.begin(), P.combos.end(), task, [](int64_t v, const Combo& c) { return v < c.firstTask; }) - P.combos.begin()) - 1;
-  const Combo& c = P.combos[ci];
-  const int64_t rem = task - c.firstTask;
-  const int64_t g = rem / c.panels;
-  const int64_t panel = rem % c.panels;
+  const TaskRef& ref = P.taskList[size_t(task)];
+  const Combo& c = P.combos[size_t(ref.combo)];
+  const int64_t g = ref.group;
+  const int64_t panel = ref.panel;
+  if (P.depthwise) {
+    runDepthwiseTask(P, w, c, g, panel, x, bias, y);
+    return;
+  }
   if (P.direct) {
     runDirectTask(P, w, c, g, panel, x, bias, y);
     return;
@@ -469,8 +516,7 @@ void layout(Prepared& P) {
         if (c.positions == 0 || p.batch == 0) continue;  // nothing to write
         c.aOffset = aOffset;
         aOffset += c.taps * p.Kg * p.outChannels;
-        c.panels = P.direct ? (directSlots(P, c) + P.nr / 16 - 1) / (P.nr / 16) : (int64_t(p.batch) * c.positions + P.nr - 1) / P.nr;
-        c.firstTask = task;
+        c.panels = P.depthwise ? int64_t(p.batch) : P.direct ? (directSlots(P, c) + P.nr / 16 - 1) / (P.nr / 16) : (int64_t(p.batch) * c.positions + P.nr - 1) / P.nr;
         task += c.panels * p.groups;
         P.maxTaps = std::max(P.maxTaps, c.taps);
         P.combos.push_back(c);
@@ -479,6 +525,17 @@ void layout(Prepared& P) {
   }
   P.weightFloats = aOffset;
   P.tasks = task;
+  P.taskList.clear();
+  P.taskList.reserve(size_t(task));
+  int64_t most = 0;
+  for (const Combo& c : P.combos) most = std::max(most, c.panels);
+  for (int32_t g = 0; g < p.groups; g++) {
+    for (int64_t panel = 0; panel < most; panel++) {
+      for (size_t k = 0; k < P.combos.size(); k++) {
+        if (panel < P.combos[k].panels) P.taskList.push_back(TaskRef{int32_t(k), g, panel});
+      }
+    }
+  }
   P.kc = std::max<int64_t>(8, 4096 / P.nr);
 }
 
@@ -596,6 +653,21 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
   bool unitW = true;
   for (const AxisPhase& phase : plan.axes[2]) unitW = unitW && phase.inStep == 1;
   std::vector<std::unique_ptr<Prepared>> candidates;
+  if (plan.Kg == 1 && plan.Mg == 1 && unitW && isa->depthwiseRow && (force.empty() || force == "depthwise")) {
+    // One channel in, one out per group: no GEMM to block, rows straight from the input.
+    std::unique_ptr<Prepared> candidate(new Prepared());
+    candidate->plan = plan;
+    candidate->isa = isa;
+    candidate->mr = 1;
+    candidate->nr = 16;
+    candidate->depthwise = 1;
+    layout(*candidate);
+    candidate->weights = alignedFloats(size_t(candidate->weightFloats));
+    if (!candidate->weights) return "out of memory packing the weights";
+    packWeights(*candidate, weight);
+    out = std::move(candidate);
+    return std::string();
+  }
   for (int shape = 0; shape < isa->shapeCount; shape++) {
     const bool hasDirect = unitW && isa->getDirect && isa->getDirect(shape, 1);
     for (int mode = 0; mode < 3; mode++) {

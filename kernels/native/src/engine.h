@@ -18,7 +18,12 @@ struct Combo {
   int64_t taps;
   int64_t aOffset;    // first packed-weight float of this combo
   int64_t panels;     // ceil(batch·positions / nr); direct: batch·count[0]·count[1]·ceil(count[2] / nr)
-  int64_t firstTask;  // tasks are (combo, group, panel), combo-major
+};
+
+// One unit of work: a panel of one combo and group. Tasks write disjoint outputs.
+struct TaskRef {
+  int32_t combo, group;
+  int64_t panel;
 };
 
 // A plan prepared for one instruction set, with its weights packed once.
@@ -26,6 +31,7 @@ struct Prepared {
   NativePlan plan;
   const KernelSet* isa = nullptr;
   int shape = 0, nr = 0, mr = 0;
+  int depthwise = 0;   // 1: one input and one output channel per group, rows computed by DepthwiseRow
   int direct = 0;      // 1: panels are single input-row segments read in place (DirectKernel), no B packing
   int batchMinor = 0;  // column order: 0 = (n, position), 1 = (position, n), chosen by the cost model
   int64_t kc = 0;      // reduction rows per packed input chunk (B chunk of kc × nr stays in L1)
@@ -34,6 +40,9 @@ struct Prepared {
   double estimatedCycles = 0;
   double measuredSeconds = 0;  // one-thread time on zero inputs when prepare() compared candidates, else 0
   std::vector<Combo> combos;
+  // Ordered group, panel, combo: the phases that interleave in the same output rows run back to back, so an
+  // output cache line is still cached when its other phases are written.
+  std::vector<TaskRef> taskList;
   float* weights = nullptr;  // 64-byte aligned packed weights
   int64_t weightFloats = 0;
   ~Prepared();

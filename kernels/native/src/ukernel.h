@@ -49,6 +49,11 @@ inline void storeRowPortable(float* __restrict out, const float* __restrict c, i
 typedef void (*DirectKernel)(int taps, const int32_t* tap, const int64_t* offset, const uint16_t* mask, int64_t Kg,
                              int64_t channelStride, const float* x, const float* A, float* C, int accumulate);
 
+// One output row of a layer with one input and one output channel per group (depthwise): for W positions
+// j < length, out[j·outStep] = bias + Σ_t weight[t] · row[t][j], where row[t][j] is read only for lo[t] ≤ j < hi[t].
+typedef void (*DepthwiseRow)(int taps, const float* const* row, const int32_t* lo, const int32_t* hi, const float* weight,
+                             int length, float* out, int64_t outStep, float bias);
+
 // A register-block shape an instruction set offers: up to maxRows output channels × nr positions.
 struct TileShape {
   int maxRows;
@@ -67,6 +72,7 @@ struct KernelSet {
   StoreRow store;
   // Direct kernel for `rows` output channels with the shape's nr, or nullptr (no direct variant for this shape).
   DirectKernel (*getDirect)(int shape, int rows);
+  DepthwiseRow depthwiseRow;  // nullptr: depthwise layers use the GEMM paths
 };
 
 const KernelSet* scalarKernels();

@@ -74,7 +74,7 @@ __attribute__((optimize("no-tree-loop-distribute-patterns"))) void pack(float* _
   }
 }
 
-const KernelSet kSet = {"avx2", 8, 2, {{6, 16}, {12, 8}, {0, 0}, {0, 0}}, get, pack, storeRowPortable, nullptr};
+const KernelSet kSet = {"avx2", 8, 2, {{6, 16}, {12, 8}, {0, 0}, {0, 0}}, get, pack, storeRowPortable, nullptr, nullptr};
 
 }  // namespace
 

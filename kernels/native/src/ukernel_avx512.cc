@@ -160,8 +160,7 @@ void store(float* __restrict out, const float* __restrict c, int n, int64_t step
   const int per = 16 / int(step);
   const int shift = step == 2 ? 1 : step == 4 ? 2 : step == 8 ? 3 : 4;
   const __m512i index = _mm512_srli_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), unsigned(shift));
-  uint32_t every = 0;
-  for (int l = 0; l < 16; l += int(step)) every |= 1u << l;
+  const uint32_t every = step == 2 ? 0x5555u : step == 4 ? 0x1111u : step == 8 ? 0x0101u : 0x0001u;
   for (int i = 0; i < n; i += per) {
     const int count = n - i < per ? n - i : per;
     const __m512 v = _mm512_maskz_loadu_ps(__mmask16((1u << count) - 1), c + i);
@@ -170,7 +169,38 @@ void store(float* __restrict out, const float* __restrict c, int n, int64_t step
   }
 }
 
-const KernelSet kSet = {"avx512", 16, 4, {{14, 32}, {14, 16}, {6, 64}, {3, 128}}, get, pack, store, getDirect};
+void depthwiseRow(int taps, const float* const* row, const int32_t* lo, const int32_t* hi, const float* weight, int length,
+                  float* out, int64_t outStep, float bias) {
+  alignas(64) float chunk[16];
+  for (int j = 0; j < length; j += 16) {
+    __m512 acc = _mm512_setzero_ps();
+    for (int t = 0; t < taps; t++) {
+      // Lanes j + l with lo ≤ j + l < hi (clamped to 0…16).
+      const int from = lo[t] - j < 0 ? 0 : lo[t] - j > 16 ? 16 : lo[t] - j;
+      const int to = hi[t] - j < 0 ? 0 : hi[t] - j > 16 ? 16 : hi[t] - j;
+      if (to <= from) continue;
+      const __mmask16 m = __mmask16(((1u << to) - 1) & ~((1u << from) - 1));
+      acc = _mm512_fmadd_ps(_mm512_set1_ps(weight[t]), _mm512_maskz_loadu_ps(m, row[t] + j), acc);
+    }
+    const int count = length - j < 16 ? length - j : 16;
+    if (outStep == 2) {
+      // The common stride 2: two permutes spread the 16 results over 32 output lanes, even lanes stored.
+      const __m512 b = _mm512_set1_ps(bias);
+      const __m512i low = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+      const __m512i high = _mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
+      float* o = out + j * 2;
+      const int lanes = 2 * count - 1;  // output lanes from the first to the last result
+      const __mmask16 m0 = __mmask16(0x5555u & (lanes >= 16 ? 0xffffu : (1u << lanes) - 1));
+      _mm512_mask_storeu_ps(o, m0, _mm512_add_ps(_mm512_permutexvar_ps(low, acc), b));
+      if (lanes > 16) _mm512_mask_storeu_ps(o + 16, __mmask16(0x5555u & ((1u << (lanes - 16)) - 1)), _mm512_add_ps(_mm512_permutexvar_ps(high, acc), b));
+    } else {
+      _mm512_store_ps(chunk, acc);
+      store(out + j * outStep, chunk, count, outStep, bias);
+    }
+  }
+}
+
+const KernelSet kSet = {"avx512", 16, 4, {{14, 32}, {14, 16}, {6, 64}, {3, 128}}, get, pack, store, getDirect, depthwiseRow};
 
 }  // namespace
 

@@ -16,7 +16,7 @@ export interface NativeAddon {
 }
 
 /** Column layouts of the kernels (kernels/native/src/engine.cc); normally the addon's cycle model picks one. */
-export type NativeLayoutName = 'packed' | 'batch-minor' | 'direct';
+export type NativeLayoutName = 'packed' | 'batch-minor' | 'direct' | 'depthwise';
 
 /** Opaque: packed weights and the chosen tiling, owned by the addon (freed when garbage-collected). */
 export interface NativeHandle {
@@ -29,6 +29,7 @@ export interface NativeLayout {
   readonly nr: number;
   readonly batchMinor: boolean;
   readonly direct: boolean;
+  readonly depthwise: boolean;
   readonly tasks: number;
   readonly phaseCombinations: number;
   readonly packedWeightBytes: number;
