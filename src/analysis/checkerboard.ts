@@ -10,7 +10,7 @@ import { type Plan, planLayer } from '../shape/plan.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { transposeAxisMap, axisMap, applyAxisMap } from './axis-map.ts';
 import { outerProduct } from './overlap.ts';
-import { resolveStack } from './stack.ts';
+import { type ResolvedStack, type StackSpec, resolveStack } from './stack.ts';
 
 export type Verdict = 'even' | 'checkerboard' | 'holes';
 
@@ -169,4 +169,42 @@ export function gradientOverlap(layer: LayerSpec): GradientOverlap {
 function pick(layer: LayerSpec) {
   const { stride, padding, dilation, pads, groups } = layer;
   return { ...(stride !== undefined ? { stride } : {}), ...(padding !== undefined ? { padding } : {}), ...(dilation !== undefined ? { dilation } : {}), ...(pads ? { pads } : {}), ...(groups ? { groups } : {}) };
+}
+
+export interface StackGradientOverlap {
+  /** Spatial shape of the stack's input (where the gradient lands). */
+  readonly shape: readonly number[];
+  /** Per axis: paths from each input position to all outputs (the input gradient of Σ output, all weights 1). */
+  readonly axes: readonly (readonly number[])[];
+  readonly map: Float64Array;
+  /** Over positions away from the borders (a margin of the largest receptive-field reach per axis). */
+  readonly interiorMax: number;
+  readonly interiorMin: number;
+  readonly even: boolean;
+}
+
+/**
+ * The gradient pattern of a whole stack (an encoder or a discriminator): the backward pass runs every layer's map
+ * transposed, last layer first, so strided convs leave the same uneven pattern on the input gradient that transposed
+ * convs leave on their outputs (Odena, Dumoulin & Olah, 2016). With all-ones weights this equals, per input position,
+ * the change of Σ output when that input grows by 1 — what test/analysis checks with the engine.
+ * @example
+ * stackGradientOverlap({ input: 32, rank: 1, layers: [{ kind: 'conv', kernel: 3, stride: 2, padding: 1 }] }).even // → false
+ */
+export function stackGradientOverlap(spec: StackSpec | ResolvedStack): StackGradientOverlap {
+  const stack = 'outputSize' in spec ? spec : resolveStack(spec);
+  const axes = stack.inputSize.map((_, a) => {
+    let grad: Float64Array = new Float64Array(stack.outputSize[a]!).fill(1);
+    for (let l = stack.layers.length - 1; l >= 0; l--) grad = applyAxisMap(transposeAxisMap(axisMap(stack.layers[l]!, a)), grad);
+    return [...grad];
+  });
+  // Interior: drop a margin of the receptive-field reach (sum of effective kernels and factors) at each end.
+  const inside = axes.map((counts, a) => {
+    const margin = stack.layers.reduce((m, l) => m + (l.plan ? l.plan.axes[a]!.effectiveKernel : 2), 0);
+    const mid = counts.slice(margin, counts.length - margin);
+    return mid.length ? mid : counts;
+  });
+  const interiorMax = inside.reduce((p, c) => p * Math.max(...c), 1);
+  const interiorMin = inside.reduce((p, c) => p * Math.min(...c), 1);
+  return { shape: stack.inputSize, axes, map: outerProduct(axes), interiorMax, interiorMin, even: Math.abs(interiorMax - interiorMin) <= 1e-9 * interiorMax };
 }

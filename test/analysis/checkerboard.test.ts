@@ -51,3 +51,23 @@ test('gradients of a strided conv show the same uneven overlap: equal to the eng
   assert.deepEqual([...g.map], [...y.data]);
   assert.equal(gradientOverlap({ kind: 'conv', input: 16, kernel: 4, stride: 2, padding: 1, rank: 1 }).even, true);
 });
+
+test('stack gradients: Σ output changes by the analytic count when one input grows by 1 (engine, all-ones weights)', async () => {
+  const { stackGradientOverlap } = await import('../../src/analysis/checkerboard.ts');
+  const { constantInput, constantWeights, runStack } = await import('../../src/analysis/stack-run.ts');
+  const { resolveStack } = await import('../../src/analysis/stack.ts');
+  const stack = resolveStack({ input: [13, 11], layers: [
+    { kind: 'conv', kernel: 3, stride: 2, padding: 1 }, { kind: 'conv', kernel: 4, stride: 2, padding: 1 }, { kind: 'resize', mode: 'bilinear', scale: 2 },
+  ] });
+  const g = stackGradientOverlap(stack);
+  const weights = constantWeights(stack);
+  const sum = (t: { data: Float32Array }) => t.data.reduce((a, b) => a + b, 0);
+  const base = sum(runStack(stack, constantInput(stack, 0), weights).at(-1)!);
+  for (let i = 0; i < 13 * 11; i += 7) {
+    const x = constantInput(stack, 0);
+    x.data[i] = 1;
+    assert.ok(Math.abs(sum(runStack(stack, x, weights).at(-1)!) - base - g.map[i]!) < 1e-4, `input ${i}`);
+  }
+  assert.equal(g.even, false);
+  assert.equal(stackGradientOverlap({ input: 32, rank: 1, layers: Array(2).fill({ kind: 'conv', kernel: 4, stride: 2, padding: 1 }) }).even, true);
+});

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { checkSkip, formatFraction } from '../../analysis/alignment.ts';
+import { stackGradientOverlap } from '../../analysis/checkerboard.ts';
 import { stackOverlap } from '../../analysis/overlap.ts';
 import { receptiveField } from '../../analysis/receptive-field.ts';
 import { checkOverlap } from '../../analysis/stack-run.ts';
@@ -52,6 +53,7 @@ export function register(program: Command): void {
       const rf = receptiveField(stack);
       const elements = stack.outputSize.reduce((a, b) => a * b, 1) * stack.outChannels;
       const check = args.check && elements <= CHECK_LIMIT ? checkOverlap(stack) : null;
+      const gradient = stackGradientOverlap(stack);
       const skip = args.skip === undefined ? null
         : checkSkip(spec, { input: spec.input, ...(spec.rank ? { rank: spec.rank } : {}), layers: args.skip.trim() === 'identity' ? [] : parseStack(args.skip, '--skip') });
       const steps = overlap.steps.map((s, i) => ({
@@ -63,6 +65,7 @@ export function register(program: Command): void {
         printJson({
           input: stack.inputSize, output: stack.outputSize, even: overlap.even, ratio: overlap.ratio, steps,
           engineCheck: check ? { agree: check.agree, maxAbsError: check.maxAbsError } : null, skip,
+          inputGradient: { even: gradient.even, interiorMax: gradient.interiorMax, interiorMin: gradient.interiorMin },
         });
         return;
       }
@@ -85,6 +88,9 @@ export function register(program: Command): void {
         ? 'Verdict: even — no checkerboard from the geometry.'
         : overlap.holes ? 'Verdict: holes — some interior outputs get no contribution at all.'
           : `Verdict: checkerboard${steps.filter((s) => !s.even).length > 1 && isGrowing(steps.map((s) => s.ratio)) ? ' that compounds layer by layer' : ''} (final interior max/min ${formatFraction(overlap.ratio)}).`);
+      printLines(gradient.even
+        ? 'Input gradient (backward pass, all-ones weights): even in the interior.'
+        : `Input gradient (backward pass, all-ones weights): uneven, interior ${formatFraction(gradient.interiorMax)}:${formatFraction(gradient.interiorMin)} — strided layers imprint it on whatever trains through them.`);
       if (check) printLines(check.agree ? `Engine check: the composed overlap equals the engine's all-ones run (max error ${check.maxAbsError}).` : `Engine check FAILED: max error ${check.maxAbsError}.`);
       if (skip) printLines(`Skip connection: ${skip.verdict}.`);
     });
