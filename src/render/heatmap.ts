@@ -7,7 +7,7 @@ import { type OverlapSummary, overlapMap } from '../analysis/overlap.ts';
 import { PALETTE, hexRgb, overlapColor, overlapRgb } from './colors.ts';
 import { type GridView, cellSize, gridView } from './grid.ts';
 import { Raster } from './raster.ts';
-import { svgDocument, tag, text, title } from './svg.ts';
+import { svgDocument, tag, text, textWidth, title } from './svg.ts';
 
 export interface HeatmapOptions {
   /** Cell size in pixels (default: fit about 560 pixels, 3 … 14 per cell). */
@@ -89,23 +89,27 @@ export function overlapHeatmapSvg(summary: OverlapSummary, options: HeatmapOptio
     }));
   }
   const gridBottom = top + view.rows * cell;
-  body.push(...legend(left, gridBottom + 8, summary, min, max));
-  const width = Math.max(left * 2 + view.cols * cell, 360);
+  const key = legend(left, gridBottom + 8, summary, min, max);
+  body.push(...key.parts);
+  const width = Math.max(left * 2 + view.cols * cell, left * 2 + key.width, options.caption ? textWidth(options.caption) + 2 * left : 0);
   const label = `Overlap heatmap${sliceNote}: ${summary.shape.join('×')} outputs, ${min} to ${max} contributions; interior levels ${summary.values.join(', ')}`;
   return svgDocument(width, gridBottom + 44, label, body);
 }
 
-/** A swatch per interior level and a line of text. */
-function legend(x: number, y: number, summary: OverlapSummary, min: number, max: number): string[] {
-  const out: string[] = [];
+/** Swatches of the interior levels (at most 8, spread from lightest to darkest) and a line of text. */
+function legend(x: number, y: number, summary: OverlapSummary, min: number, max: number): { parts: string[]; width: number } {
+  const parts: string[] = [];
   const levels = [...summary.values].sort((a, b) => a - b);
-  levels.slice(0, 8).forEach((v, i) => {
-    out.push(tag('rect', { class: 'legend', x: x + i * 34, y, width: 14, height: 14, fill: overlapColor(v, min, max), stroke: PALETTE.line, 'stroke-width': 0.5 }));
-    out.push(text(x + i * 34 + 17, y + 11, String(v), { 'font-size': 10 }));
+  const shown = levels.length <= 8 ? levels : Array.from({ length: 8 }, (_, i) => levels[Math.round((i * (levels.length - 1)) / 7)]!);
+  shown.forEach((v, i) => {
+    parts.push(tag('rect', { class: 'legend', x: x + i * 40, y, width: 14, height: 14, fill: overlapColor(v, min, max), stroke: PALETTE.line, 'stroke-width': 0.5 }));
+    parts.push(text(x + i * 40 + 17, y + 11, round(v), { 'font-size': 10 }));
   });
-  const verdict = summary.holes ? 'holes (bias-only outputs)' : summary.even ? 'even' : `uneven, ratio ${round(summary.ratio)}`;
-  out.push(text(x, y + 30, `contributions per output: ${min} (light) … ${max} (dark); interior (dashed) ${levels.reverse().join(':')}, ${verdict}`, { 'font-size': 11 }));
-  return out;
+  const verdict = summary.holes ? 'holes (bias-only outputs)' : summary.even ? 'even' : `uneven, max/min ${round(summary.ratio)}`;
+  const interior = levels.length <= 6 ? levels.reverse().map(round).join(':') : `${round(levels[levels.length - 1]!)} … ${round(levels[0]!)} (${levels.length} levels)`;
+  const line = `contributions per output: ${round(min)} (light) … ${round(max)} (dark); interior (dashed) ${interior}, ${verdict}`;
+  parts.push(text(x, y + 30, line, { 'font-size': 11 }));
+  return { parts, width: Math.max(shown.length * 40, textWidth(line, 11)) };
 }
 
 const round = (v: number): string => String(Math.round(v * 100) / 100);

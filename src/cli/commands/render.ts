@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { asciiLayer, asciiStack } from '../../analysis/ascii.ts';
 import { layerOverlap, stackOverlap } from '../../analysis/overlap.ts';
 import { receptiveField } from '../../analysis/receptive-field.ts';
-import { type StackSpec, resolveStack } from '../../analysis/stack.ts';
+import { type StackSpec, describeLayer, resolveStack } from '../../analysis/stack.ts';
 import { parseStack } from '../../analysis/stack-text.ts';
 import { overlapHeatmapRaster, overlapHeatmapSvg } from '../../render/heatmap.ts';
 import { encodePng } from '../../render/png.ts';
@@ -251,7 +251,10 @@ function needLayer(subject: Subject, kind: string): LayerSpec {
 }
 
 function caption(subject: Subject): string {
-  if ('stack' in subject) return `Stack: ${subject.stack.layers.length} layers from ${[subject.stack.input].flat().join('×')}`;
+  if ('stack' in subject) {
+    const stack = resolveStack(subject.stack);
+    return `${subject.stack.layers.map(describeLayer).join(' → ')}: ${stack.inputSize.join('×')} → ${stack.outputSize.join('×')}`;
+  }
   const l = subject.layer;
   const f = (v: unknown) => (Array.isArray(v) ? v.join('×') : String(v ?? ''));
   return `convT k${f(l.kernel)} s${f(l.stride ?? 1)} p${f(l.padding ?? 0)} on ${f(l.input)}`;
