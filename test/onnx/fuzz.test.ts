@@ -1,0 +1,33 @@
+// A bounded fuzz run in npm test (the long one is scripts/fuzz-onnx.ts): mutated and random bytes of the sample
+// models are either read, linted and run within budgets, or refused with a TconvError — nothing else.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fuzz, fuzzTensorProto } from './fuzz-harness.ts';
+
+const SHARED = join(import.meta.dirname, '../../../shared/conformance/onnx-models');
+const FIXTURES = join(import.meta.dirname, '../fixtures/onnx');
+const DIRS = [
+  join(SHARED, 'test_ConvTranspose2d'), join(SHARED, 'test_ConvTranspose2d_no_bias'), join(SHARED, 'test_operator_convtranspose'),
+  join(FIXTURES, 'dcgan'), join(FIXTURES, 'upsample-head'),
+];
+
+test('200 mutated models: every one works or is refused with a TconvError, in bounded time', () => {
+  const samples = DIRS.map((d) => readFileSync(join(d, 'model.onnx')));
+  // A fresh seed each run widens coverage over time; it is printed so a failure can be replayed.
+  const seed = Date.now() % 1_000_000;
+  const result = fuzz({ samples, iterations: 200, timeLimitMs: 10_000, seed });
+  const described = result.failures.map((f) => `iteration ${f.iteration}: ${(f.error as Error)?.stack ?? String(f.error)}`);
+  assert.deepEqual(described, [], `seed ${seed}`);
+  assert.ok(result.cases >= 50, `only ${result.cases} cases ran within the time limit`);
+  assert.ok(result.outcomes.rejected > 0 && result.outcomes.ran > 0, JSON.stringify(result.outcomes));
+  assert.ok(result.slowestMs < 5_000, `a case took ${result.slowestMs} ms`);
+});
+
+test('200 mutated TensorProto files: read or refused with a TconvError', () => {
+  const samples = DIRS.flatMap((d) => [readFileSync(join(d, 'test_data_set_0/input_0.pb')), readFileSync(join(d, 'test_data_set_0/output_0.pb'))]);
+  const seed = Date.now() % 1_000_000;
+  const failures = fuzzTensorProto(samples, 200, seed);
+  assert.deepEqual(failures.map((f) => String(f.error)), [], `seed ${seed}`);
+});
