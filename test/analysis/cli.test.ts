@@ -1,6 +1,7 @@
 /**
- * The analysis commands as users run them: `tconv plan`, `tconv render`, `tconv explain --picture`.
- * Expected values come from the library (planDecoder, layerOverlap), not from hand-typed numbers.
+ * The analysis commands as users run them: `tconv plan`, `render`, `stack`, `alternatives`, `explain --picture`.
+ * Expected values come from the library (planDecoder, layerOverlap), not from hand-typed numbers. A few calls run
+ * the real bin (runCli, ~1 s each); the rest run the same commands in this process (runInProcess).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,19 +12,20 @@ import { layerOverlap, overlapMap } from '../../src/analysis/overlap.ts';
 import { planDecoder } from '../../src/analysis/planner.ts';
 import { decodePng } from '../../src/render/png.ts';
 import { jsonOf, runCli } from '../cli/run-cli.ts';
+import { runInProcess } from './run-in-process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tconv-analysis-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('tconv plan --from 4 --to 64 --layers 4: the planner\'s stacks, even first, as a table and as JSON', () => {
-  const json = jsonOf(runCli('plan', '--from', '4', '--to', '64', '--layers', '4', '--channels', '512,256,128,64,3', '--json'));
+  const json = jsonOf(runInProcess('plan', '--from', '4', '--to', '64', '--layers', '4', '--channels', '512,256,128,64,3', '--json'));
   const expected = planDecoder({ from: 4, to: 64, layers: 4, channels: [512, 256, 128, 64, 3] });
   assert.deepEqual(json.plans.map((p: { flops: number }) => p.flops), expected.map((p) => p.flops));
   assert.equal(json.plans[0].even, true);
   const human = runCli('plan', '-f', '4', '-t', '64', '-l', '4');
   assert.equal(human.status, 0, human.stderr);
   assert.match(human.stdout, /k2 s2 p0 \| k2 s2 p0 \| k2 s2 p0 \| k2 s2 p0 +4→8→16→32→64 +yes/);
-  const bad = runCli('plan', '-f', '4', '-t', '64', '-l', '2', '--channels', '1,2');
+  const bad = runInProcess('plan', '-f', '4', '-t', '64', '-l', '2', '--channels', '1,2');
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /channels \(\[1, 2\]\) has 2 values but 2 layers need 3/);
 });
@@ -48,9 +50,9 @@ test('tconv render heatmap of the seed k7 s2 p3 layer to PNG: heavy-overlap cell
 
 test('tconv render heatmap --stack: SVG with one cell per output; without --out an ASCII picture of the compounding', () => {
   const file = join(dir, 'stack.svg');
-  assert.equal(runCli('render', 'heatmap', '-i', '4', '--stack', 'convT k3 s2 p1 op1 x2', '--out', file).status, 0);
+  assert.equal(runInProcess('render', 'heatmap', '-i', '4', '--stack', 'convT k3 s2 p1 op1 x2', '--out', file).status, 0);
   assert.equal((readFileSync(file, 'utf8').match(/data-count=/g) ?? []).length, 16 * 16);
-  const text = runCli('render', 'heatmap', '-i', '4', '--stack', 'convT k4 s2 p1 x4');
+  const text = runInProcess('render', 'heatmap', '-i', '4', '--stack', 'convT k4 s2 p1 x4');
   assert.match(text.stdout, /after layer 4 \(convT k4 s2 p1\): 64×64, interior even/);
   const bad = runCli('render', 'heatmap', '-i', '4', '--stack', 'convT q3');
   assert.equal(bad.status, 2);
@@ -58,50 +60,50 @@ test('tconv render heatmap --stack: SVG with one cell per output; without --out 
 });
 
 test('tconv explain --picture adds the ASCII overlap picture', () => {
-  const result = runCli('explain', '-i', '32', '-k', '7', '-s', '2', '-p', '3', '--picture');
+  const result = runInProcess('explain', '-i', '32', '-k', '7', '-s', '2', '-p', '3', '--picture');
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stdout, /Overlap picture:\n {2}one period of the interior:\n +9 +12\n +12 +16\n/);
 });
 
 test('tconv stack: the k3 s2 decoder compounds (4:2:1, 9:1, 25:1, 64:1), DCGAN is even, and a skip check names the offset', () => {
-  const uneven = runCli('stack', '-i', '4', '--stack', 'convT k3 s2 p1 op1 x4');
+  const uneven = runInProcess('stack', '-i', '4', '--stack', 'convT k3 s2 p1 op1 x4');
   assert.equal(uneven.status, 0, uneven.stderr);
   assert.match(uneven.stdout, /Verdict: checkerboard that compounds layer by layer \(final interior max\/min 64\)/);
   assert.match(uneven.stdout, /Engine check: the composed overlap equals the engine's all-ones run/);
-  const json = jsonOf(runCli('stack', '-i', '4', '--stack', 'convT k4 s2 p1 x4', '--json'));
+  const json = jsonOf(runInProcess('stack', '-i', '4', '--stack', 'convT k4 s2 p1 x4', '--json'));
   assert.equal(json.even, true);
   assert.deepEqual(json.steps.map((s: { receptiveField: { start: number }[] }) => s.receptiveField[0]!.start), [-1 / 4, -3 / 8, -7 / 16, -15 / 32]);
-  const skip = runCli('stack', '-i', '16', '--rank', '1', '--stack', 'conv k3 s2 p1, convT k4 s2 p1', '--skip', 'identity');
+  const skip = runInProcess('stack', '-i', '16', '--rank', '1', '--stack', 'conv k3 s2 p1, convT k4 s2 p1', '--skip', 'identity');
   assert.match(skip.stdout, /Skip connection: misaligned by 1\/2 output pixel\(s\) per axis\./);
 });
 
 test('tconv render artifact and animation: the uneven stack\'s artifact image is far less flat; one scatter step per input cell', () => {
   const spread = (layers: string): number =>
-    jsonOf(runCli('render', 'artifact', '-i', '8', '-c', '16', '--stack', layers, '--json')).data.interiorSpread;
+    jsonOf(runInProcess('render', 'artifact', '-i', '8', '-c', '16', '--stack', layers, '--json')).data.interiorSpread;
   const uneven = spread('convT k3 s2 p1 op1 x3');
   const even = spread('convT k4 s2 p1 x3');
   assert.ok(uneven > 5 * even, `k3 s2: ${uneven}, k4 s2: ${even}`);
   const file = join(dir, 'sweep.svg');
-  assert.equal(runCli('render', 'animation', '-i', '3', '-k', '3', '-s', '2', '--out', file).status, 0);
+  assert.equal(runInProcess('render', 'animation', '-i', '3', '-k', '3', '-s', '2', '--out', file).status, 0);
   assert.equal((readFileSync(file, 'utf8').match(/class="scatter"/g) ?? []).length, 9);
 });
 
 test('tconv alternatives: exact sub-pixel form, resize-conv, ICNR verdict, and the score of given weights', async () => {
   const { writeFileSync } = await import('node:fs');
   const { writeNpy } = await import('../../src/onnx/npy.ts');
-  const json = jsonOf(runCli('alternatives', '-i', '32', '-k', '7', '-s', '2', '-p', '3', '--json'));
+  const json = jsonOf(runInProcess('alternatives', '-i', '32', '-k', '7', '-s', '2', '-p', '3', '--json'));
   assert.deepEqual(json.phases.map((p: { subKernel: number[] }) => p.subKernel), [[3, 3], [3, 4], [4, 3], [4, 4]]);
   assert.ok(json.subPixel.maxAbsError < 1e-5);
   assert.deepEqual(json.resizeConv.output, [63, 63]);
   assert.match(json.icnr, /not a multiple of its stride/);
   const file = join(dir, 'w.npy');
   writeFileSync(file, writeNpy({ shape: [1, 1, 3], data: Float32Array.of(0.5, 1, 0.5) }));
-  const scored = jsonOf(runCli('alternatives', '-i', '8', '-k', '3', '-s', '2', '-p', '1', '--rank', '1', '--weight', file, '--json'));
+  const scored = jsonOf(runInProcess('alternatives', '-i', '8', '-k', '3', '-s', '2', '-p', '1', '--rank', '1', '--weight', file, '--json'));
   assert.equal(scored.weightScore.score, 0); // [½, 1, ½]: both phases sum to 1, the weights compensate the geometry
 });
 
 test('done when: tconv render shows the seed\'s k3 s1 and k5 s1 layers even and k7 s2 uneven with 4- and 3-tap phases, 16:12:9', () => {
-  const show = (k: string, s: string, p: string) => runCli('render', 'heatmap', '-i', '32', '-k', k, '-s', s, '-p', p).stdout;
+  const show = (k: string, s: string, p: string) => runInProcess('render', 'heatmap', '-i', '32', '-k', k, '-s', s, '-p', p).stdout;
   assert.match(show('3', '1', '1'), /interior overlap even \(9 everywhere\): no checkerboard/);
   assert.match(show('5', '1', '2'), /interior overlap even \(25 everywhere\): no checkerboard/);
   const k7 = show('7', '2', '3');
