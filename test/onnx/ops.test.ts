@@ -1,0 +1,120 @@
+// Each operator variant tconv runs, on a hand-made one- or two-node model, against onnxruntime-node.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as ort from 'onnxruntime-node';
+import { randomTensor } from '../../src/engine/index.ts';
+import { inferShapes, readModel, runModel } from '../../src/onnx/index.ts';
+import { AttributeType, type RawAttribute, type RawTensor } from '../../src/onnx/schema.ts';
+import { floatTensorProto, int64TensorProto } from '../../src/onnx/tensor-proto.ts';
+import { closeEnough, relativeL2Error } from '../../src/tensor/compare.ts';
+import { buildModel, ints, node } from './build-model.ts';
+
+const str = (name: string, value: string): RawAttribute => ({ name, type: AttributeType.STRING, s: new TextEncoder().encode(value) });
+const int = (name: string, value: number): RawAttribute => ({ name, type: AttributeType.INT, i: value });
+const flt = (name: string, value: number): RawAttribute => ({ name, type: AttributeType.FLOAT, f: value });
+const floats = (name: string, shape: number[], values: number[]): RawTensor => floatTensorProto(name, shape, Float32Array.from(values));
+
+interface Case {
+  readonly name: string;
+  readonly opset?: number;
+  readonly input: number[];
+  readonly nodes: ReturnType<typeof node>[];
+  readonly initializers?: RawTensor[];
+}
+
+async function check(c: Case): Promise<void> {
+  const bytes = buildModel({ nodes: c.nodes, initializers: c.initializers, inputs: [{ name: 'x', shape: c.input }], opset: c.opset });
+  const model = readModel(bytes);
+  const x = randomTensor(c.input, c.input.reduce((a, b) => a + b, 0), { distribution: 'normal' });
+  const ours = runModel(model, { x }, { backend: 'reference' }).get('y')!;
+  assert.deepEqual([...inferShapes(model).shapes.get('y')!], [...ours.shape], `${c.name}: inferred shape`);
+  const session = await ort.InferenceSession.create(bytes);
+  const theirs = (await session.run({ x: new ort.Tensor('float32', x.data, c.input) })).y!;
+  assert.deepEqual([...ours.shape], [...theirs.dims], `${c.name}: shape`);
+  const expected = theirs.data as Float32Array;
+  assert.ok(closeEnough(ours.data, expected), `${c.name}: relative L2 ${relativeL2Error(ours.data, expected)}`);
+}
+
+const resize = (attributes: RawAttribute[], scales?: number[], sizes?: number[]): Pick<Case, 'nodes' | 'initializers'> => ({
+  nodes: [node('Resize', ['x', '', scales ? 's' : '', ...(sizes ? ['z'] : [])], ['y'], attributes)],
+  initializers: [...(scales ? [floats('s', [scales.length], scales)] : []), ...(sizes ? [int64TensorProto('z', [sizes.length], sizes)] : [])],
+});
+
+test('Resize: nearest modes and coordinate transforms, scales and sizes, up and down', async () => {
+  const input = [1, 2, 5, 7];
+  for (const nearest of ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil']) {
+    for (const transform of ['half_pixel', 'asymmetric', 'align_corners', 'pytorch_half_pixel', 'tf_half_pixel_for_nn']) {
+      await check({ name: `nearest ${nearest} ${transform}`, input, ...resize([str('mode', 'nearest'), str('nearest_mode', nearest), str('coordinate_transformation_mode', transform)], [1, 1, 2.5, 1.5]) });
+    }
+  }
+  for (const transform of ['half_pixel', 'asymmetric', 'align_corners', 'pytorch_half_pixel']) {
+    await check({ name: `linear ${transform} ×`, input, ...resize([str('mode', 'linear'), str('coordinate_transformation_mode', transform)], [1, 1, 3, 2]) });
+    await check({ name: `linear ${transform} sizes`, input, ...resize([str('mode', 'linear'), str('coordinate_transformation_mode', transform)], undefined, [1, 2, 3, 11]) });
+  }
+  await check({ name: 'nearest downscale', input, ...resize([str('mode', 'nearest')], [1, 1, 0.5, 0.5]) });
+  await check({ name: 'linear 1D', input: [2, 3, 6], ...resize([str('mode', 'linear')], [1, 1, 2.5]) });
+  await check({ name: 'Resize-10', opset: 10, input, nodes: [node('Resize', ['x', 's'], ['y'], [str('mode', 'nearest')])], initializers: [floats('s', [4], [1, 1, 2, 3])] });
+});
+
+test('Upsample (opset 9) nearest and linear', async () => {
+  for (const mode of ['nearest', 'linear']) {
+    await check({ name: `Upsample ${mode}`, opset: 9, input: [1, 2, 3, 4], nodes: [node('Upsample', ['x', 's'], ['y'], [str('mode', mode)])], initializers: [floats('s', [4], [1, 1, 2, 3])] });
+  }
+});
+
+test('DepthToSpace DCR and CRD', async () => {
+  for (const mode of ['DCR', 'CRD']) {
+    await check({ name: `DepthToSpace ${mode}`, input: [2, 8, 3, 2], nodes: [node('DepthToSpace', ['x'], ['y'], [int('blocksize', 2), str('mode', mode)])] });
+  }
+});
+
+test('Gemm with transposes and broadcast C, MatMul, Flatten, Reshape, Transpose', async () => {
+  await check({
+    name: 'Gemm', input: [3, 4],
+    nodes: [node('Gemm', ['x', 'b', 'c'], ['y'], [int('transB', 1), flt('alpha', 0.5), flt('beta', 2)])],
+    initializers: [floats('b', [5, 4], Array.from({ length: 20 }, (_, i) => i / 10 - 1)), floats('c', [5], [1, 2, 3, 4, 5])],
+  });
+  await check({
+    name: 'Gemm transA', input: [4, 3],
+    nodes: [node('Gemm', ['x', 'b'], ['y'], [int('transA', 1)])], initializers: [floats('b', [4, 2], [1, 2, 3, 4, 5, 6, 7, 8])],
+  });
+  await check({ name: 'MatMul batched', input: [2, 3, 4], nodes: [node('MatMul', ['x', 'b'], ['y'])], initializers: [floats('b', [4, 2], [1, -2, 3, 4, 0.5, 6, 7, 8])] });
+  await check({ name: 'Flatten', input: [2, 3, 4, 5], nodes: [node('Flatten', ['x'], ['a'], [int('axis', 2)]), node('Relu', ['a'], ['y'])] });
+  await check({
+    name: 'Reshape with 0 and -1', input: [2, 12], nodes: [node('Reshape', ['x', 's'], ['y'])], initializers: [int64TensorProto('s', [4], [0, 3, -1, 2])],
+  });
+  await check({ name: 'Transpose', input: [2, 3, 4], nodes: [node('Transpose', ['x'], ['y'], [ints('perm', [2, 0, 1])])] });
+  await check({
+    name: 'Constant-fed Reshape', input: [2, 8],
+    nodes: [node('Constant', [], ['s'], [{ name: 'value', type: AttributeType.TENSOR, t: int64TensorProto('', [4], [-1, 2, 2, 2]) }]), node('Reshape', ['x', 's'], ['y'])],
+  });
+});
+
+test('element-wise ops broadcast, activations and batch norm', async () => {
+  const c = floats('c', [3, 1, 1], [1, -2, 0.5]);
+  for (const op of ['Add', 'Sub', 'Mul', 'Div']) await check({ name: op, input: [2, 3, 2, 4], nodes: [node(op, ['x', 'c'], ['y'])], initializers: [c] });
+  await check({ name: 'LeakyRelu default alpha', input: [2, 5], nodes: [node('LeakyRelu', ['x'], ['y'])] });
+  await check({ name: 'Sigmoid, Tanh, Relu', input: [2, 5], nodes: [node('Sigmoid', ['x'], ['a']), node('Tanh', ['a'], ['b']), node('Relu', ['b'], ['y'])] });
+  await check({
+    name: 'BatchNormalization', input: [2, 3, 4, 4],
+    nodes: [node('BatchNormalization', ['x', 'g', 'b', 'm', 'v'], ['y'], [flt('epsilon', 1e-3)])],
+    initializers: [floats('g', [3], [1, 2, 0.5]), floats('b', [3], [0, 1, -1]), floats('m', [3], [0.1, -0.2, 0.3]), floats('v', [3], [1, 0.5, 2])],
+  });
+});
+
+test('ConvTranspose with auto_pad and output_shape, and Conv with SAME_UPPER, match onnxruntime', async () => {
+  const w = floatTensorProto('w', [2, 3, 3, 3], randomTensor([2, 3, 3, 3], 3).data);
+  await check({ name: 'SAME_UPPER', input: [1, 2, 4, 5], nodes: [node('ConvTranspose', ['x', 'w'], ['y'], [ints('strides', [2, 2]), str('auto_pad', 'SAME_UPPER')])], initializers: [w] });
+  await check({ name: 'output_shape', input: [1, 2, 4, 5], nodes: [node('ConvTranspose', ['x', 'w'], ['y'], [ints('strides', [2, 3]), ints('output_shape', [9, 15])])], initializers: [w] });
+  const wc = floatTensorProto('w', [3, 2, 3, 3], randomTensor([3, 2, 3, 3], 4).data);
+  await check({ name: 'Conv SAME_UPPER', input: [1, 2, 7, 6], nodes: [node('Conv', ['x', 'w'], ['y'], [ints('strides', [2, 2]), str('auto_pad', 'SAME_UPPER')])], initializers: [wc] });
+});
+
+test('unsupported settings are named', () => {
+  const model = readModel(buildModel({ nodes: [node('Resize', ['x', '', 's'], ['y'], [str('mode', 'cubic')])], initializers: [floats('s', [4], [1, 1, 2, 2])] }));
+  assert.throws(() => inferShapes(model), { code: 'unsupported', message: /Resize#0\.mode \("cubic"\) is a Resize setting tconv does not implement; use mode nearest or linear/ });
+  const bn = readModel(buildModel({ nodes: [node('BatchNormalization', ['x', 'g', 'g', 'g', 'g'], ['y', 'mean'], [int('training_mode', 1)])], initializers: [floats('g', [2], [1, 1])] }));
+  assert.throws(() => inferShapes(bn), { code: 'unsupported', message: /training_mode \(1\) is a BatchNormalization setting tconv does not implement; export the model in eval mode/ });
+  const dynamic = readModel(buildModel({ nodes: [node('Relu', ['x'], ['s']), node('Reshape', ['x', 's'], ['y'])] }));
+  assert.throws(() => inferShapes(dynamic), { code: 'unsupported', message: /Reshape#1\.shape \("s"\) is a Reshape setting tconv does not implement; tconv needs Reshape shapes known before running/ });
+});
