@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import { referenceBackend } from '../../src/engine/backends/reference.ts';
 import { wasmBackend, wasmTuning } from '../../src/engine/backends/wasm/index.ts';
 import { getRuntime } from '../../src/engine/backends/wasm/runtime.ts';
+import { HEADER_PTR } from '../../src/engine/backends/wasm/control.ts';
+import * as L from '../../kernels/wasm/layout.ts';
 import { type KernelMode, describeProblem } from '../../src/engine/backends/wasm/problem.ts';
 import { convTranspose, conv } from '../../src/engine/index.ts';
 import { planLayer, type Plan } from '../../src/shape/plan.ts';
@@ -203,4 +205,25 @@ test('a layer beyond the 4 GiB a wasm32 memory addresses is a TconvError before 
     () => wasmBackend.convTranspose({ plan, input: tiny, weight: tiny, bias: null, output: tiny, threads: 1 }),
     (error: Error & { code?: string }) => error.code === 'memory-limit' && /over the 4 GiB a wasm32 memory can address/.test(error.message),
   );
+});
+
+test('a kernel trap on any thread surfaces as an error and leaves the pool usable', () => {
+  const rt = getRuntime();
+  if (!rt.pool || !rt.pool.ensure(2)) return; // no shared memory here: nothing to test
+  const words = new Int32Array(rt.memory.buffer);
+  const h = HEADER_PTR / 4;
+  const items = rt.heap.alloc(64 * L.ITEM_INTS * 4);
+  words.fill(0, h, h + L.HEADER_INTS);
+  // Items naming a subproblem far outside memory: every thread that takes one traps.
+  words.fill(1 << 28, items / 4, items / 4 + 64 * L.ITEM_INTS);
+  words[h + L.H_ITEMS] = items;
+  words[h + L.H_ITEM_COUNT] = 64;
+  words[h + L.H_THREADS] = 2;
+  words[h + L.H_SUBS] = 1 << 16;
+  assert.throws(() => rt.pool!.run(rt.work));
+  rt.heap.release(items);
+  const x = randomTensor([1, 8, 9, 9], 1);
+  const w = randomTensor([8, 8, 3, 3], 2);
+  const ref = convTranspose(x, w, null, { stride: 2, backend: 'reference' });
+  assert.ok(relativeL2Error(convTranspose(x, w, null, { stride: 2, backend: 'wasm', threads: 2 }).data, ref.data) < 1e-5);
 });

@@ -194,6 +194,16 @@ function run(args: KernelArgs): void {
   lastCall.callerItems = callerItems;
 }
 
+/**
+ * Frees the packed-weight cache. Weights are cached per Float32Array with a 64-sample fingerprint: call this after
+ * changing a few weights in place (a change that the samples miss would otherwise keep the old packing).
+ * @example
+ * weight.data[3] = 0.5; clearPackedWeights();
+ */
+export function clearPackedWeights(): void {
+  getRuntime().weights.clear();
+}
+
 export const wasmBackend: Backend = {
   name: 'wasm',
   availability() {

@@ -90,15 +90,25 @@ export class ThreadPool {
     Atomics.store(words, CONTROL.running, 1);
     Atomics.add(words, CONTROL.generation, 1);
     Atomics.notify(words, CONTROL.generation);
-    const mine = work(HEADER_PTR, 0);
+    // A trap on this thread must still leave the workers idle before it propagates (the header is reused next call).
+    let mine = 0;
+    let trap: unknown = null;
+    try {
+      mine = work(HEADER_PTR, 0);
+    } catch (error) {
+      trap = error;
+    }
     const count = Atomics.load(words, COUNT_INDEX);
-    for (let done = Atomics.load(words, DONE_INDEX); done < count; done = Atomics.load(words, DONE_INDEX)) {
+    for (let done = Atomics.load(words, DONE_INDEX); !trap && done < count && !Atomics.load(words, CONTROL.failed); done = Atomics.load(words, DONE_INDEX)) {
       Atomics.wait(words, DONE_INDEX, done, 100);
     }
     Atomics.store(words, CONTROL.running, 0);
     for (let a = Atomics.load(words, CONTROL.active); a > 0; a = Atomics.load(words, CONTROL.active)) {
       Atomics.wait(words, CONTROL.active, a, 100);
     }
+    const failed = Atomics.exchange(words, CONTROL.failed, 0);
+    if (trap) throw trap;
+    if (failed) throw new Error('tconv wasm: a worker thread trapped while computing this layer');
     return mine;
   }
 

@@ -12,7 +12,12 @@ function start({ module, memory, tid, header, control, doneIndex }) {
     seen = Atomics.load(words, control.generation);
     Atomics.add(words, control.active, 1);
     if (Atomics.load(words, control.running) === 1) {
-      work(header, tid);
+      try {
+        work(header, tid);
+      } catch {
+        // A trap (a kernel bug): the item this thread held will never finish; tell the caller instead of hanging it.
+        Atomics.store(words, control.failed, 1);
+      }
       Atomics.notify(words, doneIndex);
     }
     Atomics.sub(words, control.active, 1);
