@@ -92,3 +92,11 @@ test('a stack without layers is refused with a sentence naming the parameter', (
   assert.throws(() => stackOverlap({ input: 4, channels: 3, layers: [{ kind: 'pixelShuffle', factor: 2 }] }),
     /layers\[0\]\.factor \(2\) needs channels divisible by factor\^2 = 4, but the layer receives 3 channels/);
 });
+
+test('3D: k7 s2 p3 gives 64:48:36:27 and the engine agrees on a 3D stack with a resize', () => {
+  assert.deepEqual(layerOverlap({ kind: 'convTranspose', input: [6, 6, 6], kernel: 7, stride: 2, padding: 3 }).values, [64, 48, 36, 27]);
+  const check = checkOverlap({ input: [3, 4, 3], layers: [
+    { kind: 'convTranspose', kernel: [3, 2, 3], stride: 2, padding: 1 }, { kind: 'resize', mode: 'bilinear', scale: 2 },
+  ] });
+  assert.equal(check.agree, true, `max error ${check.maxAbsError}`);
+});
