@@ -10,13 +10,14 @@ import { register as registerSolve } from './commands/solve.ts';
 import { register as registerConformance } from './commands/conformance.ts';
 import { register as registerRun } from './commands/run.ts';
 import { register as registerLint } from './commands/lint.ts';
+import { register as registerExport } from './commands/export.ts';
 import { register as registerPlan } from './commands/plan.ts';
 import { register as registerDoctor } from './commands/doctor.ts';
 import { register as registerRender } from './commands/render.ts';
 import { register as registerStack } from './commands/stack.ts';
 import { register as registerAlternatives } from './commands/alternatives.ts';
 
-const COMMANDS: readonly ((program: Command) => void)[] = [registerShape, registerExplain, registerSolve, registerConformance, registerRun, registerLint, registerPlan, registerDoctor, registerRender, registerStack, registerAlternatives];
+const COMMANDS: readonly ((program: Command) => void)[] = [registerShape, registerExplain, registerSolve, registerConformance, registerRun, registerLint, registerExport, registerPlan, registerDoctor, registerRender, registerStack, registerAlternatives];
 
 /** Builds the program; settings made here are inherited by every command registered afterwards. */
 export function createProgram(): Command {
