@@ -736,10 +736,10 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
 void execute(const Prepared& P, const float* input, const float* bias, float* output, int threads) {
   if (P.tasks == 0) return;
   std::lock_guard<std::mutex> lock(engineMutex());
-  // Small layers: waking a second thread costs more than it saves.
+  // Small layers (under ~50 µs): waking a second thread costs more than it saves.
   const double work = P.estimatedCycles;
   int n = std::max(1, std::min<int>(threads, int(std::min<int64_t>(P.tasks, 256))));
-  if (work < 40000) n = 1;
+  if (work < 150000) n = 1;
   auto& spaces = workspaces();
   while (int(spaces.size()) < n) spaces.emplace_back(new Workspace());
   for (int i = 0; i < n; i++) spaces[size_t(i)]->reserve(P);

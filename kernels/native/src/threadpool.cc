@@ -10,7 +10,7 @@
 namespace tconv {
 
 namespace {
-// ~20-50 µs of spinning: longer than the gap between two small layers, short enough not to steal a shared core.
+// A few tens of µs of spinning: longer than the gap between two layers, short enough not to steal a shared core.
 constexpr int kSpins = 4000;
 }  // namespace
 
@@ -38,15 +38,20 @@ void ThreadPool::run(int threads, Job job, void* context) {
     job_ = job;
     context_ = context;
     wanted_ = threads;
-    remaining_.store(threads - 1);
+    open_ = true;
     generation_.fetch_add(1);
   }
   wake_.notify_all();
   job(context, 0);
-  for (int i = 0; i < kSpins && remaining_.load(std::memory_order_acquire) != 0; i++) TCONV_PAUSE();
-  if (remaining_.load(std::memory_order_acquire) != 0) {
+  {
+    // All work is claimed now; late workers must not join, joined ones are finishing their last task.
+    std::lock_guard<std::mutex> lock(mutex_);
+    open_ = false;
+  }
+  for (int i = 0; i < kSpins && active_.load(std::memory_order_acquire) != 0; i++) TCONV_PAUSE();
+  if (active_.load(std::memory_order_acquire) != 0) {
     std::unique_lock<std::mutex> lock(mutex_);
-    finished_.wait(lock, [this] { return remaining_.load() == 0; });
+    finished_.wait(lock, [this] { return active_.load() == 0; });
   }
 }
 
@@ -56,19 +61,18 @@ void ThreadPool::loop(int index) {
     for (int i = 0; i < kSpins && generation_.load(std::memory_order_acquire) == seen; i++) TCONV_PAUSE();
     Job job;
     void* context;
-    bool mine;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [&] { return stop_ || generation_.load() != seen; });
       if (stop_) return;
       seen = generation_.load();
+      if (!open_ || index >= wanted_) continue;
       job = job_;
       context = context_;
-      mine = index < wanted_;
+      active_.fetch_add(1);
     }
-    if (!mine) continue;
     job(context, index);
-    if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    if (active_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       std::lock_guard<std::mutex> lock(mutex_);
       finished_.notify_all();
     }

@@ -1,5 +1,7 @@
-// A small persistent thread pool: run(n, job) calls job(ctx, i) for i = 0..n-1, i = 0 on the calling thread,
-// and returns when all are done. Workers spin briefly before sleeping, so back-to-back calls stay cheap.
+// A small persistent thread pool: run(n, job) calls job(ctx, i) on the calling thread (i = 0) and on up to n − 1
+// workers. Jobs take their work from a shared counter, so the call is complete once the caller's own job(ctx, 0)
+// returns and every worker that did join has finished: a worker that has not woken up by then (its core busy
+// elsewhere) skips that call instead of making the caller wait for it.
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -15,7 +17,6 @@ class ThreadPool {
   typedef void (*Job)(void* context, int worker);
   ~ThreadPool();
   void run(int threads, Job job, void* context);
-  int size() const { return int(workers_.size()) + 1; }
 
  private:
   void loop(int index);
@@ -23,10 +24,11 @@ class ThreadPool {
   std::mutex mutex_;
   std::condition_variable wake_, finished_;
   std::atomic<uint64_t> generation_{0};
-  std::atomic<int> remaining_{0};
+  std::atomic<int> active_{0};  // workers inside the current job
   Job job_ = nullptr;
   void* context_ = nullptr;
   int wanted_ = 0;
+  bool open_ = false;  // the current call still accepts workers
   bool stop_ = false;
 };
 
