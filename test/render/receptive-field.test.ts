@@ -62,3 +62,14 @@ test('positions outside the output or of the wrong rank are refused', () => {
   assert.throws(() => receptiveFieldSvg(rf, [15, 0]), /outside the output \(size 15\)/);
   assert.throws(() => receptiveFieldSvg(rf, [3]), /needs 2 coordinates/);
 });
+
+test('3D: the input slice through the middle of the field is drawn, with the field\'s rows and columns filled', () => {
+  const rf = receptiveField({ input: [4, 5, 6], layers: [{ kind: 'convTranspose', kernel: 3, stride: 2, padding: 1 }] });
+  const position = [3, 4, 5];
+  const sets = rf.axes.map((a, i) => a.sets[position[i]!]!);
+  const svg = receptiveFieldSvg(rf, position);
+  const depth = Math.floor((sets[0]![0]! + sets[0]!.at(-1)!) / 2);
+  assert.match(svg, new RegExp(`input 4×5×6, depth ${depth}`));
+  assert.match(svg, /output 7×9×11, depth 3/);
+  assert.deepEqual(inside(svg), sets[1]!.flatMap((r) => sets[2]!.map((c) => `${r},${c}`)).sort());
+});
