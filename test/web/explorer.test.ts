@@ -46,6 +46,10 @@ describe('explorer', () => {
     assert.match(await text('#verdict'), new RegExp(report.overlapLevels.join(':')));
     const counts = await page.$$eval('#phase-table .tap-count', (cells) => cells.map((c) => Number(c.textContent)));
     assert.deepEqual(counts, report.phases.flat());
+    // The tap diagram (src/render) draws the same phases: 4 and 3 taps per axis, 2×2 sub-kernels in 2D.
+    const diagram = await page.$$eval('#tap-diagram g.phase', (groups) => groups.map((g) => Number(g.getAttribute('data-taps'))));
+    assert.deepEqual(diagram, report.phases.flat());
+    assert.equal(await page.$$eval('#tap-diagram g.subkernel', (groups) => groups.length), 4);
   });
 
   test('typing values updates the size, the verdict and the URL', async () => {
