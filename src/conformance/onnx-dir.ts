@@ -5,7 +5,8 @@
  */
 import { isTconvError } from '../shape/errors.ts';
 import { closeEnough, maxAbsError, relativeL2Error, type BackendChoice } from '../engine/index.ts';
-import { readTestDir, runModel } from '../onnx/index.ts';
+import { runModel } from '../onnx/index.ts';
+import { readTestDir } from '../onnx/test-dir.ts';
 import { type CaseResult, type ConformanceOptions, type ConformanceReport, withDetail } from './run.ts';
 
 export { isOnnxTestDir } from '../onnx/test-dir.ts';

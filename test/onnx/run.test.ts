@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { listBackends } from '../../src/engine/index.ts';
-import { readTestDir, runModel } from '../../src/onnx/index.ts';
+import { runModel } from '../../src/onnx/index.ts';
+import { readTestDir } from '../../src/onnx/test-dir.ts';
 import { closeEnough, maxAbsError, relativeL2Error } from '../../src/tensor/compare.ts';
 
 const SHARED = join(import.meta.dirname, '../../../shared/conformance/onnx-models');
