@@ -69,14 +69,14 @@ export interface StackOverlap extends OverlapSummary {
  */
 export function layerOverlap(layer: LayerSpec | Plan): LayerOverlap {
   const plan = 'axes' in layer ? layer : planLayer(layer);
-  const a0 = plan.axes.map((a) => a.input);
-  const stack = resolveStack({
-    input: a0, rank: plan.rank,
-    layers: [{ kind: plan.kind, kernel: plan.axes.map((a) => a.kernel), stride: plan.axes.map((a) => a.stride),
-      dilation: plan.axes.map((a) => a.dilation),
-      pads: { begin: plan.axes.map((a) => a.padBegin), end: plan.axes.map((a) => Math.max(0, a.padEnd)) },
-      ...(plan.kind === 'convTranspose' ? { outputPadding: plan.axes.map((a) => Math.max(0, -a.padEnd)) } : {}) }],
-  });
+  // Use the plan as it is (it may come from a convention, e.g. an ONNX crop PyTorch cannot write): no re-planning.
+  const inputSize = plan.axes.map((a) => a.input);
+  const outputSize = plan.axes.map((a) => a.output);
+  const layerSpec = { kind: plan.kind, kernel: plan.axes.map((a) => a.kernel) };
+  const stack: ResolvedStack = {
+    rank: plan.rank, inputSize, inChannels: plan.inChannels, outputSize, outChannels: plan.outChannels,
+    layers: [{ index: 0, layer: layerSpec, inputSize, outputSize, inChannels: plan.inChannels, outChannels: plan.outChannels, plan }],
+  };
   const overlap = stackOverlap(stack);
   const phases = plan.phases.map((axis, a) => axis.phases.map((phase) => {
     const counts = overlap.axes[a]!;
