@@ -68,7 +68,7 @@ export function mutate(rng: Rng, bytes: Uint8Array, others: readonly Uint8Array[
       return random;
     }
     default: { // several mutations at once
-      let more = out;
+      let more: Uint8Array = out;
       for (let i = rng.int(2, 4); i > 0; i--) more = mutate(rng, more, others);
       return more;
     }
