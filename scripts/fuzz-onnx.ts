@@ -17,7 +17,7 @@ const dirs = [
 ];
 const samples = dirs.map((d) => readFileSync(join(d, 'model.onnx')));
 const stack = JSON.parse(readFileSync(join(root, 'test/fixtures/onnx/stacks/decoder.json'), 'utf8'));
-samples.push(exportStack(stack).bytes);
+samples.push(Buffer.from(exportStack(stack).bytes));
 const tensors = dirs.map((d) => readFileSync(join(d, 'test_data_set_0/input_0.pb')));
 
 process.stdout.write(`fuzzing ${samples.length} models, ${iterations} cases, seed ${seed}, at most ${minutes} min\n`);
