@@ -99,7 +99,8 @@ function run(args: KernelArgs): void {
     + problem.kOffsets.reduce((sum, t) => sum + t.length, 0);
   const tableBytes = 4 * (problem.subs.length * L.SUB_INTS + offsetInts + problem.items.length);
   const align = (n: number) => Math.ceil(n / 64) * 64;
-  const wsBytes = workspaceBytes(problem.kc, problem.nc);
+  // Direct mode reads the padded input and needs no per-thread panel (16 bytes keep the layout uniform).
+  const wsBytes = problem.mode === 'direct' ? 64 : workspaceBytes(problem.kc, problem.nc);
   const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
   const inputBytes = align(4 * size(plan.inputShape));
   const biasBytes = align(4 * (bias ? plan.outChannels : 0));
