@@ -5,7 +5,7 @@
  */
 import type { ArtifactImage } from '../analysis/stack-run.ts';
 import { greyLevel } from './colors.ts';
-import { cellSize, gridView } from './grid.ts';
+import { cellSize, checkSvgCells, gridView } from './grid.ts';
 import { Raster } from './raster.ts';
 import { svgDocument, tag, text, textWidth } from './svg.ts';
 
@@ -53,6 +53,7 @@ export function artifactRaster(image: ArtifactImage, options: ArtifactOptions = 
  */
 export function artifactSvg(image: ArtifactImage, options: ArtifactOptions = {}): string {
   const view = gridView(image.shape, options.slice);
+  checkSvgCells(view.rows * view.cols, 'artifact image');
   const cell = options.cell ?? cellSize(view.rows, view.cols, 480, 1, 24);
   const { min, max } = valueRange(image, options);
   const left = 8;

@@ -37,3 +37,13 @@ export function gridView(shape: readonly number[], slice?: number): GridView {
 export function cellSize(rows: number, cols: number, fit: number, min = 3, max = 14): number {
   return Math.max(min, Math.min(max, Math.floor(fit / Math.max(rows, cols))));
 }
+
+/** Beyond this many cells an SVG (one element per cell) gets too big to open comfortably: write a PNG instead. */
+export const MAX_SVG_CELLS = 512 * 512;
+
+/** Refuses an SVG picture with more than MAX_SVG_CELLS cells, saying what to do instead. */
+export function checkSvgCells(cells: number, what: string): void {
+  if (cells > MAX_SVG_CELLS) {
+    throw new RangeError(`the ${what} has ${cells} cells, more than the ${MAX_SVG_CELLS} an SVG picture draws; write a PNG instead, or draw a smaller input`);
+  }
+}

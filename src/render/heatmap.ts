@@ -5,7 +5,7 @@
  */
 import { type OverlapSummary, overlapMap } from '../analysis/overlap.ts';
 import { PALETTE, hexRgb, overlapColor, overlapRgb } from './colors.ts';
-import { type GridView, cellSize, gridView } from './grid.ts';
+import { type GridView, cellSize, checkSvgCells, gridView } from './grid.ts';
 import { Raster } from './raster.ts';
 import { svgDocument, tag, text, textWidth, title } from './svg.ts';
 
@@ -65,6 +65,7 @@ export function heatmapModel(summary: OverlapSummary, options: HeatmapOptions = 
 export function overlapHeatmapSvg(summary: OverlapSummary, options: HeatmapOptions = {}): string {
   const model = heatmapModel(summary, options);
   const { view, counts, min, max, cell } = model;
+  checkSvgCells(view.rows * view.cols, 'overlap map');
   const top = options.caption ? 22 : 4;
   const left = 4;
   const body: string[] = [];
@@ -115,13 +116,14 @@ function legend(x: number, y: number, summary: OverlapSummary, min: number, max:
 const round = (v: number): string => String(Math.round(v * 100) / 100);
 
 /**
- * PNG-ready raster of the heatmap: each cell a square of `cell` pixels (default 8), no text.
+ * PNG-ready raster of the heatmap: each cell a square of `cell` pixels (default 8, fewer for maps over 64 wide), no text.
  * @example
  * const r = overlapHeatmapRaster(layerOverlap({ kind: 'convTranspose', input: 32, kernel: 7, stride: 2, padding: 3 }));
  * [r.width, r.height] // → [504, 504]
  */
 export function overlapHeatmapRaster(summary: OverlapSummary, options: HeatmapOptions = {}): Raster {
-  const model = heatmapModel(summary, { ...options, cell: options.cell ?? 8 });
+  const shown = gridView(summary.shape, options.slice);
+  const model = heatmapModel(summary, { ...options, cell: options.cell ?? cellSize(shown.rows, shown.cols, 512, 1, 8) });
   const { view, counts, min, max, cell } = model;
   const raster = new Raster(view.cols * cell, view.rows * cell);
   for (let r = 0; r < view.rows; r++) {

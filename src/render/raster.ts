@@ -4,6 +4,9 @@
  */
 import type { Rgb } from './colors.ts';
 
+/** 64 Mpixel (256 MiB of RGBA): far beyond any useful picture, well below what would exhaust memory. */
+export const MAX_PIXELS = 2 ** 26;
+
 export class Raster {
   readonly width: number;
   readonly height: number;
@@ -13,6 +16,9 @@ export class Raster {
   constructor(width: number, height: number, background: Rgb = [255, 255, 255]) {
     if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
       throw new RangeError(`a raster needs a positive integer size, not ${width}×${height}`);
+    }
+    if (width * height > MAX_PIXELS) {
+      throw new RangeError(`a ${width}×${height} picture is more than ${MAX_PIXELS} pixels; use smaller cells (--cell 1) or a smaller input`);
     }
     this.width = width;
     this.height = height;

@@ -5,7 +5,7 @@
  */
 import { type ReceptiveField, receptiveFieldAt } from '../analysis/receptive-field.ts';
 import { PALETTE, hexRgb } from './colors.ts';
-import { type GridView, cellSize, gridView } from './grid.ts';
+import { type GridView, cellSize, checkSvgCells, gridView } from './grid.ts';
 import { Raster } from './raster.ts';
 import { svgDocument, tag, text, textWidth } from './svg.ts';
 
@@ -61,6 +61,7 @@ function fieldModel(rf: ReceptiveField, position: readonly number[], cell?: numb
  */
 export function receptiveFieldSvg(rf: ReceptiveField, position: readonly number[], options: ReceptiveFieldOptions = {}): string {
   const m = fieldModel(rf, position, options.cell);
+  checkSvgCells(m.input.rows * m.input.cols + m.output.rows * m.output.cols, 'receptive-field picture');
   const { inCell, outCell } = m;
   const left = 8;
   const top = 58;

@@ -104,3 +104,11 @@ test('the colour scale is the page\'s: hsl(215, 70%, 92 − 62·t), and the PNG 
   assert.deepEqual(hslToRgb(0, 1, 0.5), [255, 0, 0]);
   assert.deepEqual(hslToRgb(120, 1, 0.25), [0, 128, 0]);
 });
+
+test('large maps: the PNG shrinks its cells, an SVG of more than 512² cells is refused with advice', () => {
+  const big = layerOverlap({ kind: 'convTranspose', input: 300, kernel: 4, stride: 2, padding: 1 });
+  const raster = overlapHeatmapRaster(big);
+  assert.deepEqual([raster.width, raster.height], [600, 600], '600 outputs, one pixel each');
+  assert.throws(() => overlapHeatmapSvg(big), /360000 cells, more than the 262144 an SVG picture draws; write a PNG instead/);
+  assert.throws(() => overlapHeatmapRaster(big, { cell: 20 }), /more than 67108864 pixels; use smaller cells/);
+});
