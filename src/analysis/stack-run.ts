@@ -102,14 +102,21 @@ export function checkOverlap(spec: StackSpec | ResolvedStack, options: RunStackO
 export interface ArtifactImage {
   /** Spatial shape of the output. */
   readonly shape: readonly number[];
-  /** Channel 0 of the stack's output on a constant input with random weights, row-major. */
+  /** Channel 0 of the stack's output on a constant (or smooth) input with random weights, row-major. */
   readonly values: Float32Array;
-  /** Interior-only spread: (max − min)/mean|·| over the interior; 0 for a perfectly flat image. */
+  /** Interior-only spread: (max − min)/mean|·| over the interior; 0 for a perfectly flat image (constant input). */
   readonly interiorSpread: number;
+  /**
+   * Interior roughness: mean |second difference| along every axis / mean |value|. A checkerboard is rough; a smooth
+   * input through an even stack is not, so this also reads a smooth-input run.
+   */
+  readonly roughness: number;
 }
 
 export interface ArtifactOptions extends RunStackOptions {
   readonly seed?: number;
+  /** 'constant' (default) or 'smooth': one slow cosine bump over the whole input, as a stand-in for an image. */
+  readonly input?: 'constant' | 'smooth';
   /** 'positive' (default): random blurs, where the geometry shows; 'signed': PyTorch's init, where weights add their own pattern. */
   readonly weights?: 'positive' | 'signed';
 }
@@ -125,7 +132,8 @@ export interface ArtifactOptions extends RunStackOptions {
 export function artifactImage(spec: StackSpec | ResolvedStack, options: ArtifactOptions = {}): ArtifactImage {
   const stack = 'outputSize' in spec ? spec : resolveStack(spec);
   const weights = randomWeights(stack, options.seed ?? 1, options.weights ?? 'positive');
-  const out = runStack(stack, constantInput(stack), weights, options).at(-1)!;
+  const input = options.input === 'smooth' ? smoothInput(stack) : constantInput(stack);
+  const out = runStack(stack, input, weights, options).at(-1)!;
   const plane = stack.outputSize.reduce((a, b) => a * b, 1);
   const values = out.data.slice(0, plane);
   const interior = stackOverlap(stack).axes.map((a) => a.interior);
@@ -142,7 +150,34 @@ export function artifactImage(spec: StackSpec | ResolvedStack, options: Artifact
     n++;
   });
   const mean = n ? sum / n : 0;
-  return { shape: stack.outputSize, values, interiorSpread: n && mean > 0 ? (max - min) / mean : 0 };
+  const shape = stack.outputSize;
+  const strides = shape.map((_, a) => shape.slice(a + 1).reduce((p, q) => p * q, 1));
+  let rough = 0;
+  let terms = 0;
+  forEachPosition(shape, (flat, position) => {
+    if (!position.every((p, a) => interior[a]![p])) return;
+    position.forEach((p, a) => {
+      if (!interior[a]![p - 1] || !interior[a]![p + 1]) return;
+      rough += Math.abs(values[flat - strides[a]!]! - 2 * values[flat]! + values[flat + strides[a]!]!);
+      terms++;
+    });
+  });
+  return {
+    shape, values, interiorSpread: n && mean > 0 ? (max - min) / mean : 0,
+    roughness: terms && mean > 0 ? rough / terms / mean : 0,
+  };
+}
+
+/** A smooth input: 1 + ½·∏ sin(π(x + ½)/size) over the axes — one slow bump, no high frequencies. */
+export function smoothInput(stack: ResolvedStack): Tensor {
+  const shape = [1, stack.inChannels, ...stack.inputSize];
+  const t = tensor(shape);
+  const plane = stack.inputSize.reduce((a, b) => a * b, 1);
+  forEachPosition(stack.inputSize, (flat, position) => {
+    const v = 1 + 0.5 * position.reduce((p, x, a) => p * Math.sin((Math.PI * (x + 0.5)) / stack.inputSize[a]!), 1);
+    for (let c = 0; c < stack.inChannels; c++) t.data[c * plane + flat] = v;
+  });
+  return t;
 }
 
 /** Calls fn(flatIndex, position) for every position of a row-major shape. */

@@ -83,6 +83,10 @@ test('tconv render artifact and animation: the uneven stack\'s artifact image is
   const uneven = spread('convT k3 s2 p1 op1 x3');
   const even = spread('convT k4 s2 p1 x3');
   assert.ok(uneven > 5 * even, `k3 s2: ${uneven}, k4 s2: ${even}`);
+  const rough = (layers: string): number =>
+    jsonOf(runInProcess('render', 'artifact', '-i', '8', '-c', '16', '--smooth', '--stack', layers, '--json')).data.roughness;
+  // On a smooth input, resize-conv stays smooth; the uneven transposed stack is the roughest.
+  assert.ok(rough('nearest 2, conv k3 p1, nearest 2, conv k3 p1') < 0.05 && rough('convT k3 s2 p1 op1 x2') > 0.5);
   const file = join(dir, 'sweep.svg');
   assert.equal(runInProcess('render', 'animation', '-i', '3', '-k', '3', '-s', '2', '--out', file).status, 0);
   assert.equal((readFileSync(file, 'utf8').match(/class="scatter"/g) ?? []).length, 9);

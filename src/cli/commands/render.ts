@@ -33,6 +33,7 @@ interface RenderArgs extends LayerArgs {
   readonly cell?: string;
   readonly seed?: string;
   readonly weights?: string;
+  readonly smooth?: boolean;
   readonly json?: boolean;
 }
 
@@ -106,18 +107,18 @@ const KINDS: Record<string, { readonly about: string; readonly draw: (subject: S
     },
   },
   artifact: {
-    about: 'the stack (or layer) run on a constant input with random weights (--seed, --weights positive|signed)',
+    about: 'the stack (or layer) run on a constant (or --smooth) input with random weights (--seed, --weights)',
     draw: (subject, args) => {
       const stack = stackOf(subject, args);
       const weights = args.weights ?? 'positive';
       if (weights !== 'positive' && weights !== 'signed') throw usageError('--weights', weights, 'must be positive or signed', 'use --weights positive (random blurs) or signed (PyTorch init)');
-      const image = artifactImage(stack, { seed: args.seed === undefined ? 1 : parseInteger('--seed', args.seed), weights });
+      const image = artifactImage(stack, { seed: args.seed === undefined ? 1 : parseInteger('--seed', args.seed), weights, input: args.smooth ? 'smooth' : 'constant' });
       const cell = cellOf(args);
       return {
         svg: () => artifactSvg(image, cell),
         png: () => artifactRaster(image, cell),
-        text: () => `artifact image ${image.shape.join('×')}: interior spread (max − min)/mean = ${image.interiorSpread.toFixed(3)} (write it with --out FILE.png to see it)`,
-        data: () => ({ shape: image.shape, interiorSpread: image.interiorSpread }),
+        text: () => `artifact image ${image.shape.join('×')}: interior roughness ${image.roughness.toFixed(3)}, spread (max − min)/mean ${image.interiorSpread.toFixed(3)} (write it with --out FILE.png to see it)`,
+        data: () => ({ shape: image.shape, input: args.smooth ? 'smooth' : 'constant', interiorSpread: image.interiorSpread, roughness: image.roughness }),
       };
     },
   },
@@ -157,6 +158,7 @@ export function register(program: Command): void {
     .option('--cell <px>', 'cell size in pixels')
     .option('--seed <n>', 'seed of the random weights for artifact (default 1)')
     .option('--weights <kind>', 'artifact weights: positive (random blurs, default) or signed (PyTorch init)')
+    .option('--smooth', 'artifact: a smooth input (one slow bump) instead of a constant one')
     .option('--json', 'print the numbers behind the picture as JSON (and still write --out if given)')
     .addHelpText('after', '\nExamples:\n  tconv render heatmap -i 32 -k 7 -s 2 -p 3 --out k7s2.png\n  tconv render heatmap -i 4 --stack "convT k3 s2 p1 op1 x4" --out stack.svg\n  tconv render taps -i 32 -k 7 -s 2 -p 3 --out taps.svg\n  tconv render rf -i 8 --stack "convT k3 s2 p1 x2" --position 13x14 --out rf.svg\n  tconv render animation -i 4 -k 3 -s 2 --out sweep.svg\n  tconv render artifact -i 8 -c 16 --stack "convT k3 s2 p1 op1 x3" --out artifact.png')
     .action((name: string, args: RenderArgs) => {
