@@ -8,7 +8,7 @@ import { fullTransposedSize, gcd, transposedAlignment } from '../shape/formulas.
 import type { AxisPhases } from '../shape/phases.ts';
 import type { LayerSpec, PerAxis } from '../shape/params.ts';
 import { type AxisPlan, type Plan, planLayer } from '../shape/plan.ts';
-import { solve } from '../shape/inverse.ts';
+import { type SolveOptions, solve } from '../shape/inverse.ts';
 import { layerOverlap } from './overlap.ts';
 
 /** One axis of the output-size explanation. */
@@ -217,32 +217,40 @@ function alternatives(plan: Plan, options: ExplainOptions): AlternativeSet[] {
 function nearestEven(axis: AxisPlan, output: number, options: ExplainOptions): Alternative[] {
   const count = options.alternatives ?? 3;
   if (output < 1 || count <= 0) return [];
-  const solutions = solve({
-    from: axis.input, to: output, evenOnly: true, maxDilation: axis.dilation,
-    maxKernel: Math.max(axis.kernel + 3, 8), maxStride: Math.max(axis.stride, 4), maxPadding: Math.max(axis.kernel + 3, 8),
-  });
+  const query = { from: axis.input, to: output, evenOnly: true, maxStride: Math.max(axis.stride, 4), maxDilation: axis.dilation };
+  // Small kernels, plus kernels within 3 of the layer's own: a bounded search however large the kernel is.
+  const searches: Partial<SolveOptions>[] = [{ maxKernel: 8, maxPadding: 8 }];
+  for (let k = Math.max(9, axis.kernel - 3); k <= axis.kernel + 3; k++) searches.push({ kernel: k, maxKernel: k, maxPadding: k });
+  const found = new Map<string, Alternative>();
+  for (const search of searches) {
+    for (const x of solve({ ...query, ...search })) {
+      const alternative: Alternative = {
+        kernel: x.kernel[0]!, stride: x.stride[0]!, padding: x.padding[0]!, outputPadding: x.outputPadding[0]!,
+        dilation: x.dilation[0]!, output: x.output[0]!, phaseTaps: x.phaseTaps[0]!,
+      };
+      found.set(JSON.stringify(alternative), alternative);
+    }
+  }
   const distance = (x: Alternative): number =>
     (x.stride === axis.stride ? 0 : 100) + (x.dilation === axis.dilation ? 0 : 50) + Math.abs(x.kernel - axis.kernel);
-  return solutions
-    .map((x): Alternative => ({
-      kernel: x.kernel[0]!, stride: x.stride[0]!, padding: x.padding[0]!, outputPadding: x.outputPadding[0]!,
-      dilation: x.dilation[0]!, output: x.output[0]!, phaseTaps: x.phaseTaps[0]!,
-    }))
-    .sort((x, y) => distance(x) - distance(y) || x.kernel - y.kernel)
+  return [...found.values()]
+    .sort((x, y) => distance(x) - distance(y) || x.kernel - y.kernel || x.padding - y.padding)
     .slice(0, count)
     .sort((x, y) => x.stride - y.stride || x.kernel - y.kernel);
 }
 
+/** Output size and evenness for kernels k − sweep … k + sweep, read from each one's plan (its phases). */
 function kernelSweep(spec: LayerSpec, plan: Plan, sweep: number): KernelSweepEntry[] {
   const entries: KernelSweepEntry[] = [];
   for (let delta = -sweep; delta <= sweep; delta++) {
     const kernel = plan.axes.map((axis) => axis.kernel + delta);
     if (kernel.some((k) => k < 1)) continue;
     try {
-      const other = layerOverlap({ ...spec, kind: 'convTranspose', kernel });
+      const other = planLayer({ ...spec, kind: 'convTranspose', kernel });
+      const phases = other.phases.map((axis) => livePhases(axis).map((p) => p.taps.length));
       entries.push({
-        kernel, outputShape: other.shape, phases: other.plan.phases.map((axis) => livePhases(axis).map((p) => p.taps.length)),
-        checkerboard: !other.even || other.holes,
+        kernel, outputShape: other.axes.map((axis) => axis.output), phases,
+        checkerboard: phases.some((counts) => counts.includes(0) || counts.some((c) => c !== counts[0])),
       });
     } catch {
       // A kernel too small for the padding leaves no output; the sweep simply skips it.

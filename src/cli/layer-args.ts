@@ -101,5 +101,13 @@ export function layerSpecFromArgs(args: LayerArgs): LayerSpec {
     rank: args.rank === undefined ? undefined : parseRank(args.rank),
   };
   for (const key of Object.keys(spec)) if (spec[key] === undefined) delete spec[key];
+  // --rank only decides for single numbers; a per-axis value of another length contradicts it.
+  const tuple = Object.entries(spec).find(([, value]) => Array.isArray(value) && value.length !== spec.rank);
+  if (spec.rank !== undefined && tuple) {
+    throw usageError('--rank', spec.rank, `contradicts --${kebab(tuple[0])} ${(tuple[1] as number[]).join('x')}, which has ${(tuple[1] as number[]).length} axes`,
+      'leave out --rank when sizes are given per axis, or give one value per axis');
+  }
   return spec as unknown as LayerSpec;
 }
+
+const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
