@@ -123,7 +123,8 @@ export function describe(plan: Plan): string {
     return values.every((v) => v === values[0]) ? String(values[0]) : values.join('×');
   };
   const pad = plan.axes.every((a) => a.padding !== null) ? `p${joined('padBegin')}` : `crop ${plan.axes.map((a) => `${a.padBegin}/${a.padEnd}`).join('×')}`;
-  const op = plan.axes.some((a) => (a.outputPadding ?? 0) > 0) ? ` op${plan.axes.map((a) => a.outputPadding ?? 0).join('×')}` : '';
+  const ops = plan.axes.map((a) => a.outputPadding ?? 0);
+  const op = ops.some((v) => v > 0) ? ` op${ops.every((v) => v === ops[0]) ? ops[0] : ops.join('×')}` : '';
   const d = plan.axes.some((a) => a.dilation > 1) ? ` d${joined('dilation')}` : '';
   const name = plan.kind === 'convTranspose' ? 'convT' : 'conv';
   return `${name} k${joined('kernel')} s${joined('stride')} ${pad}${op}${d} on ${plan.axes.map((a) => a.input).join('×')}`;
