@@ -443,10 +443,13 @@ void runTask(const Prepared& P, Workspace& w, int64_t task, const float* x, cons
       const int64_t tapStart = w.validTaps[size_t(vi)], channelStart = channel;
       int64_t rows = 0;
       while (rows < P.kc) {
+        // Channels channel … channel + n − 1 through tap vi, packed run by run.
+        const int64_t n = std::min<int64_t>(P.kc - rows, Kg - channel);
         const int r0 = w.runFirst[size_t(vi)];
-        P.isa->pack(w.B + rows * nr, xg + channel * p.inSpatial, &w.runs[size_t(r0)], w.runFirst[size_t(vi) + 1] - r0);
-        rows++;
-        if (++channel == Kg) {
+        P.isa->pack(w.B + rows * nr, nr, xg + channel * p.inSpatial, p.inSpatial, n, &w.runs[size_t(r0)], w.runFirst[size_t(vi) + 1] - r0);
+        rows += n;
+        channel += n;
+        if (channel == Kg) {
           channel = 0;
           vi++;
           if (vi >= valid || w.validTaps[size_t(vi)] != w.validTaps[size_t(vi) - 1] + 1) break;

@@ -17,22 +17,27 @@ struct Run {
   int64_t step;
 };
 
-// Packs one reduction row (one input channel through one tap): dst[run.col + c] for every run.
-typedef void (*PackRow)(float* dst, const float* src, const Run* runs, int count);
+// Packs `rows` reduction rows (consecutive input channels through one tap): for row r and every run,
+// dst[r·dstStride + run.col + c] = src[r·srcStride + run.source + c·run.step] (or 0).
+typedef void (*PackRows)(float* dst, int64_t dstStride, const float* src, int64_t srcStride, int64_t rows, const Run* runs, int count);
 
-// The portable packer (also the strided and short-run fallback of the SIMD ones).
-inline void packRowPortable(float* __restrict dst, const float* __restrict src, const Run* runs, int count) {
-  for (int r = 0; r < count; r++) {
-    const Run& run = runs[r];
-    float* d = dst + run.col;
-    if (run.source < 0) {
+// The portable packer (also the strided fallback of the SIMD ones).
+inline void packRun(float* __restrict dst, int64_t dstStride, const float* __restrict src, int64_t srcStride, int64_t rows, const Run& run) {
+  float* d = dst + run.col;
+  if (run.source < 0) {
+    for (int64_t r = 0; r < rows; r++, d += dstStride) {
       for (int i = 0; i < run.length; i++) d[i] = 0.0f;
-    } else {
-      const float* s = src + run.source;
-      const int64_t step = run.step;
-      for (int i = 0; i < run.length; i++) d[i] = s[i * step];
     }
+    return;
   }
+  const float* s = src + run.source;
+  for (int64_t r = 0; r < rows; r++, d += dstStride, s += srcStride) {
+    for (int i = 0; i < run.length; i++) d[i] = s[i * run.step];
+  }
+}
+
+inline void packRowsPortable(float* dst, int64_t dstStride, const float* src, int64_t srcStride, int64_t rows, const Run* runs, int count) {
+  for (int r = 0; r < count; r++) packRun(dst, dstStride, src, srcStride, rows, runs[r]);
 }
 
 // Writes n results with bias to out[i·step] (the outputs of one phase are `step` apart in the output row).
@@ -68,7 +73,7 @@ struct KernelSet {
   TileShape shapes[4];
   // Kernel for `rows` (1..maxRows) output channels with the shape's nr, or nullptr.
   MicroKernel (*get)(int shape, int rows);
-  PackRow pack;
+  PackRows pack;
   StoreRow store;
   // Direct kernel for `rows` output channels with the shape's nr, or nullptr (no direct variant for this shape).
   DirectKernel (*getDirect)(int shape, int rows);

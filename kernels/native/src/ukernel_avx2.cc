@@ -51,25 +51,23 @@ MicroKernel get(int shape, int rows) {
   }
 }
 
-// Contiguous runs move 8 floats per load/store; tails and strided runs stay scalar.
-// (no-tree-loop-distribute-patterns: GCC would turn the copy loop into a memmove call, slow for short runs)
-__attribute__((optimize("no-tree-loop-distribute-patterns"))) void pack(float* __restrict dst, const float* __restrict src, const Run* runs, int count) {
+// Contiguous runs move 8 floats per load/store, one run across all channel rows at a time; tails and strided
+// runs stay scalar. (no-tree-loop-distribute-patterns: GCC would turn copy loops into memmove calls.)
+__attribute__((optimize("no-tree-loop-distribute-patterns"))) void pack(float* dst, int64_t dstStride, const float* src, int64_t srcStride,
+                                                                     int64_t rows, const Run* runs, int count) {
   for (int r = 0; r < count; r++) {
     const Run& run = runs[r];
-    float* d = dst + run.col;
+    if (run.source < 0 || run.step != 1 || run.length < 8) {
+      packRun(dst, dstStride, src, srcStride, rows, run);
+      continue;
+    }
     const int n = run.length;
-    int i = 0;
-    if (run.source < 0) {
-      for (; i + 8 <= n; i += 8) _mm256_storeu_ps(d + i, _mm256_setzero_ps());
-      for (; i < n; i++) d[i] = 0.0f;
-    } else if (run.step == 1) {
-      const float* s = src + run.source;
+    float* d = dst + run.col;
+    const float* s = src + run.source;
+    for (int64_t k = 0; k < rows; k++, d += dstStride, s += srcStride) {
+      int i = 0;
       for (; i + 8 <= n; i += 8) _mm256_storeu_ps(d + i, _mm256_loadu_ps(s + i));
       for (; i < n; i++) d[i] = s[i];
-    } else {
-      const float* s = src + run.source;
-      const int64_t step = run.step;
-      for (; i < n; i++) d[i] = s[i * step];
     }
   }
 }

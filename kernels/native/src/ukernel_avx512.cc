@@ -4,6 +4,8 @@
 #if defined(__x86_64__) || defined(_M_X64)
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512vl,avx512dq,avx2,fma")
+// GCC 12 warns about the deliberately undefined pass-through operand inside _mm512_permutexvar_ps.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
 #include "ukernel.h"
@@ -113,29 +115,30 @@ MicroKernel get(int shape, int rows) {
 
 // 14×32 and 6×64 keep the FMA ports busy (16 and 10 loads per 28 and 24 FMAs); 14×16 serves narrow panels
 // (few positions per batch element), 3×128 layers with one to three output channels per group (depthwise).
-// Contiguous runs and zeros move 16 floats per masked load/store; strided runs stay scalar.
-// (no-tree-loop-distribute-patterns: GCC would turn the copy loop into a memmove call, slow for short runs)
-__attribute__((optimize("no-tree-loop-distribute-patterns"))) void pack(float* __restrict dst, const float* __restrict src, const Run* runs, int count) {
+// Contiguous runs and zeros move 16 floats per (masked) load/store, one run across all channel rows at a time so
+// its mask is computed once; strided runs stay scalar.
+void pack(float* dst, int64_t dstStride, const float* src, int64_t srcStride, int64_t rows, const Run* runs, int count) {
   for (int r = 0; r < count; r++) {
     const Run& run = runs[r];
-    float* d = dst + run.col;
     const int n = run.length;
+    if (run.source >= 0 && run.step != 1) {
+      packRun(dst, dstStride, src, srcStride, rows, run);
+      continue;
+    }
+    float* d = dst + run.col;
+    const int whole = n & ~15;
+    const __mmask16 tail = __mmask16((1u << (n - whole)) - 1);
     if (run.source < 0) {
-      int i = 0;
-      for (; i + 16 <= n; i += 16) _mm512_storeu_ps(d + i, _mm512_setzero_ps());
-      if (i < n) _mm512_mask_storeu_ps(d + i, __mmask16((1u << (n - i)) - 1), _mm512_setzero_ps());
-    } else if (run.step == 1) {
-      const float* s = src + run.source;
-      int i = 0;
-      for (; i + 16 <= n; i += 16) _mm512_storeu_ps(d + i, _mm512_loadu_ps(s + i));
-      if (i < n) {
-        const __mmask16 m = __mmask16((1u << (n - i)) - 1);
-        _mm512_mask_storeu_ps(d + i, m, _mm512_maskz_loadu_ps(m, s + i));
+      for (int64_t k = 0; k < rows; k++, d += dstStride) {
+        for (int i = 0; i < whole; i += 16) _mm512_storeu_ps(d + i, _mm512_setzero_ps());
+        if (tail) _mm512_mask_storeu_ps(d + whole, tail, _mm512_setzero_ps());
       }
     } else {
       const float* s = src + run.source;
-      const int64_t step = run.step;
-      for (int i = 0; i < n; i++) d[i] = s[i * step];
+      for (int64_t k = 0; k < rows; k++, d += dstStride, s += srcStride) {
+        for (int i = 0; i < whole; i += 16) _mm512_storeu_ps(d + i, _mm512_loadu_ps(s + i));
+        if (tail) _mm512_mask_storeu_ps(d + whole, tail, _mm512_maskz_loadu_ps(tail, s + whole));
+      }
     }
   }
 }
