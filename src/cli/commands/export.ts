@@ -43,7 +43,7 @@ export function register(program: Command): void {
       '  tconv export test/fixtures/onnx/stacks/decoder.json --test-dir decoder/ && tconv conformance decoder/',
     ].join('\n'))
     .action((path: string, args: ExportArgs) => {
-      if (!args.out && !args.testDir) throw usageError('--out', undefined, 'is required (or --test-dir)', 'give --out model.onnx');
+      if (!args.out && !args.testDir) throw usageError('stack', path, 'needs somewhere to go: --out or --test-dir', 'give --out model.onnx');
       const spec = readSpec(path, args);
       const result = exportStack(spec);
       const written: string[] = [];

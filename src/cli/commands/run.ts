@@ -49,7 +49,7 @@ export function register(program: Command): void {
     ].join('\n'))
     .action((path: string, args: RunArgs) => {
       const model = readModel(readFile(path));
-      const inputs = args.random ? randomInputs(model, args) : fileInputs(model, args.input ?? []);
+      const inputs = args.random ? randomInputs(model, args) : fileInputs(model, path, args.input ?? []);
       const started = performance.now();
       const outputs = runModel(model, inputs, {
         backend: args.backend as never,
@@ -80,8 +80,8 @@ function readFile(path: string): Uint8Array {
 }
 
 /** --input FILE… in the order of the model's inputs, or NAME=FILE. */
-function fileInputs(model: OnnxModel, specs: readonly string[]): Record<string, Tensor> {
-  if (specs.length === 0) throw usageError('--input', undefined, 'is required unless --random is given', 'give --input x.pb (or .npy), or --random --seed N');
+function fileInputs(model: OnnxModel, path: string, specs: readonly string[]): Record<string, Tensor> {
+  if (specs.length === 0) throw usageError('model', path, 'needs its inputs: --input files or --random', 'give --input x.pb (or .npy), or --random --seed N');
   const inputs: Record<string, Tensor> = {};
   specs.forEach((spec, i) => {
     const eq = spec.indexOf('=');
