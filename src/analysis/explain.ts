@@ -9,7 +9,6 @@ import type { AxisPhases } from '../shape/phases.ts';
 import type { LayerSpec, PerAxis } from '../shape/params.ts';
 import { type AxisPlan, type Plan, planLayer } from '../shape/plan.ts';
 import { type SolveOptions, solve } from '../shape/inverse.ts';
-import { layerOverlap } from './overlap.ts';
 
 /** One axis of the output-size explanation. */
 export interface AxisFormula {
@@ -79,9 +78,10 @@ export interface ExplainReport {
   /** Per axis, the tap count of each phase, in output order (phase j holds the outputs o ≡ j mod stride). */
   readonly phases: readonly (readonly number[])[];
   readonly phaseDetails: readonly (readonly PhaseReport[])[];
-  /** Interior outputs receive unequal numbers of contributions (or none at all): a checkerboard. */
+  /** The phases get unequal numbers of taps (or none at all), so interior outputs differ: a checkerboard. */
   readonly checkerboard: boolean;
-  /** Distinct interior overlap counts (products of per-axis tap counts), largest first, e.g. [16, 12, 9]. */
+  /** Distinct interior overlap counts (products of per-axis tap counts), largest first, e.g. [16, 12, 9];
+   *  equal to layerOverlap's interior values whenever the output has an interior. */
   readonly overlapLevels: readonly number[];
   /** max / min interior overlap; 1 when even, Infinity when some outputs get no taps (bias only). */
   readonly overlapRatio: number;
@@ -111,7 +111,11 @@ export interface ExplainOptions {
  */
 export function explainLayer(spec: LayerSpec, options: ExplainOptions = {}): ExplainReport {
   const plan = planLayer({ ...spec, kind: 'convTranspose' });
-  const overlap = layerOverlap(plan);
+  const taps = plan.phases.map((axis) => livePhases(axis).map((p) => p.taps.length));
+  // The layer's interior overlap: every product of one phase's tap count per axis (layerOverlap measures the same on
+  // the actual output, but a tiny input has no interior and would hide the layer's pattern).
+  const overlapLevels = distinctProducts(taps);
+  const min = overlapLevels[overlapLevels.length - 1]!;
   return {
     rank: plan.rank,
     plan,
@@ -120,14 +124,21 @@ export function explainLayer(spec: LayerSpec, options: ExplainOptions = {}): Exp
     formulas: plan.axes.map(axisFormula),
     phases: plan.phases.map((axis) => axis.phases.map((p) => p.taps.length)),
     phaseDetails: plan.phases.map((axis) => axis.phases.map(phaseReport)),
-    checkerboard: !overlap.even || overlap.holes,
-    overlapLevels: overlap.values,
-    overlapRatio: overlap.ratio,
+    checkerboard: overlapLevels.length > 1 || min === 0,
+    overlapLevels,
+    overlapRatio: min === 0 ? Infinity : overlapLevels[0]! / min,
     reasons: unevenReasons(plan),
     receptiveField: plan.axes.map((axis, a) => receptiveField(axis, plan.phases[a]!)),
     alternatives: alternatives(plan, options),
     kernelSweep: kernelSweep(spec, plan, options.sweep ?? 2),
   };
+}
+
+/** Every product of one count per axis, distinct, largest first: per-axis {4, 3} in 2D → [16, 12, 9]. */
+function distinctProducts(perAxis: readonly (readonly number[])[]): number[] {
+  let products = [1];
+  for (const counts of perAxis) products = [...new Set(products.flatMap((p) => counts.map((c) => p * c)))];
+  return products.sort((a, b) => b - a);
 }
 
 /** Phases that actually hold outputs (an output shorter than the stride leaves some empty). */
@@ -248,10 +259,7 @@ function kernelSweep(spec: LayerSpec, plan: Plan, sweep: number): KernelSweepEnt
     try {
       const other = planLayer({ ...spec, kind: 'convTranspose', kernel });
       const phases = other.phases.map((axis) => livePhases(axis).map((p) => p.taps.length));
-      entries.push({
-        kernel, outputShape: other.axes.map((axis) => axis.output), phases,
-        checkerboard: phases.some((counts) => counts.includes(0) || counts.some((c) => c !== counts[0])),
-      });
+      entries.push({ kernel, outputShape: other.axes.map((axis) => axis.output), phases, checkerboard: distinctProducts(phases).length > 1 });
     } catch {
       // A kernel too small for the padding leaves no output; the sweep simply skips it.
     }

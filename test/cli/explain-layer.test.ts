@@ -84,3 +84,24 @@ test('a large kernel still gets its nearest artifact-free neighbours, quickly', 
   for (const x of same) assert.equal(planLayer({ kind: 'convTranspose', input: 16, rank: 1, ...x }).axes[0]!.output, report.outputShape[0]);
   assert.ok(performance.now() - start < 2000);
 });
+
+test('overlap levels are the analysis module\'s interior values whenever the output has an interior', () => {
+  const layers: LayerSpec[] = [
+    seed(7, 2, 3), seed(4, 2, 1), seed(3, 3, 0), { ...seed(5, 2, 1), dilation: 2 }, { ...seed(3, 2, 1), dilation: 3 },
+    { kind: 'convTranspose', input: [20, 17], kernel: [5, 4], stride: [3, 2], padding: [2, 1] },
+    { kind: 'convTranspose', input: 9, kernel: 3, stride: 2, rank: 3 },
+  ];
+  for (const spec of layers) {
+    const report = explainLayer(spec);
+    const overlap = layerOverlap(report.plan);
+    assert.deepEqual(report.overlapLevels, overlap.values, JSON.stringify(spec));
+    assert.equal(report.overlapRatio, overlap.ratio);
+    assert.equal(report.checkerboard, !overlap.even || overlap.holes);
+  }
+});
+
+test('a tiny input keeps the layer\'s verdict (it has no interior to measure)', () => {
+  const report = explainLayer({ ...seed(7, 2, 3), input: 3, rank: 1 });
+  assert.equal(report.checkerboard, true);
+  assert.deepEqual(report.overlapLevels, [4, 3]);
+});
