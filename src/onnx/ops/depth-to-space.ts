@@ -8,7 +8,8 @@ import { DataType } from '../schema.ts';
 import type { OpDefinition, Shape } from './types.ts';
 import type { OnnxNode } from '../model.ts';
 import { transpose } from './shape-ops.ts';
-import { notSupported, required } from './util.ts';
+import { asFloat32, floatTensor, notSupported, required } from './util.ts';
+import { pixelShuffle } from '../../engine/index.ts';
 
 function check(node: OnnxNode, x: Shape): { b: number; mode: string } {
   const b = intAttr(node, 'blocksize', 0);
@@ -29,13 +30,15 @@ export const DepthToSpace: OpDefinition = {
   run: (ctx) => {
     const x = required(ctx.node, ctx.inputs, 0, 'an input');
     const { b, mode } = check(ctx.node, x.shape);
+    if (mode === 'CRD') {
+      // CRD is torch.nn.PixelShuffle: the engine's op.
+      const y = pixelShuffle({ shape: x.shape, data: asFloat32(x) }, b);
+      return [floatTensor(y.shape, y.data)];
+    }
     const [n, c, h, w] = x.shape as [number, number, number, number];
     const oc = c / (b * b);
-    // The spec's own definition: a 6-D reshape, a transpose, a reshape back.
-    const six = mode === 'DCR'
-      ? { ...x, shape: [n, b, b, oc, h, w], perm: [0, 3, 4, 1, 5, 2] }
-      : { ...x, shape: [n, oc, b, b, h, w], perm: [0, 1, 4, 2, 5, 3] };
-    const moved = transpose({ ...x, shape: six.shape }, six.perm);
+    // DCR by the spec's own definition: a 6-D reshape, a transpose, a reshape back.
+    const moved = transpose({ ...x, shape: [n, b, b, oc, h, w] }, [0, 3, 4, 1, 5, 2]);
     return [{ ...moved, shape: [n, oc, h * b, w * b] }];
   },
 };

@@ -3,6 +3,7 @@
  * (both modes are separable). Each output coordinate is mapped back to the input by the node's
  * coordinate_transformation_mode, as the ONNX operator defines it.
  */
+import { resize } from '../../engine/index.ts';
 import { invalidModel } from '../errors.ts';
 import { floatsAttr, intAttr, stringAttr } from '../model.ts';
 import { DataType } from '../schema.ts';
@@ -145,9 +146,25 @@ function inferResize(ctx: InferContext) {
   return [{ shape: settings(ctx.node, ctx.opset, x, (i) => ctx.constant(i)).outputShape, dataType: DataType.FLOAT }];
 }
 
+/** torch.nn.Upsample's cases (the engine's resize): whole spatial factors, nearest-floor or half-pixel linear. */
+function engineMode(s: ResizeSettings, rank: number): 'nearest' | 'bilinear' | null {
+  if (rank < 3 || rank > 5 || s.scales[0] !== 1 || s.scales[1] !== 1) return null;
+  if (!s.scales.slice(2).every((f) => Number.isInteger(f) && f >= 1)) return null;
+  if (s.mode === 'nearest' && s.transform === 'asymmetric' && s.nearestMode === 'floor') return 'nearest';
+  // pytorch_half_pixel differs from half_pixel only for outputs of length 1, which whole factors ≥ 1 never give
+  // from inputs ≥ 1 unless the factor is 1 (an identity either way).
+  if (s.mode === 'linear' && (s.transform === 'half_pixel' || s.transform === 'pytorch_half_pixel')) return 'bilinear';
+  return null;
+}
+
 function runResize(ctx: RunContext) {
   const x = required(ctx.node, ctx.inputs, 0, 'an input');
   const s = settings(ctx.node, ctx.opset, x.shape, (i) => ctx.inputs[i]);
+  const fast = engineMode(s, x.shape.length);
+  if (fast) {
+    const y = resize({ shape: x.shape, data: asFloat32(x) }, { scale: s.scales.slice(2), mode: fast });
+    return [floatTensor(y.shape, y.data)];
+  }
   let data = asFloat32(x);
   const shape = [...x.shape];
   for (let axis = 0; axis < shape.length; axis++) {
