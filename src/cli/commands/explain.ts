@@ -177,9 +177,9 @@ function renderReceptiveField(report: ExplainReport): string {
   return `Receptive field: each output sees ${size}; jump ${jump} input per output; output 0 is centred on input ${centre}.`;
 }
 
-
 function renderAlternatives(report: ExplainReport): string[] {
-  const sets = report.alternatives.filter((set) => set.purpose === 'target' || report.checkerboard);
+  // The layer itself is the answer for its own size unless it draws a checkerboard.
+  const sets = report.alternatives.filter((set) => set.purpose !== 'same size' || report.checkerboard);
   if (sets.length === 0) return [];
   const labels = sets.map((set) => `to ${times(set.outputShape)} (${set.purpose}):`);
   const width = Math.max(...labels.map((label) => label.length));
