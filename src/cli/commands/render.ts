@@ -139,7 +139,7 @@ export function register(program: Command): void {
   program
     .command('render')
     .summary('draw the analysis: overlap heatmap, phase taps, receptive field, animation, artifact image')
-    .description(`Draw a picture of a transposed layer or a stack. KIND is one of:\n${Object.entries(KINDS).map(([k, v]) => `  ${k.padEnd(8)} ${v.about}`).join('\n')}\n`
+    .description(`Draw a picture of a transposed layer or a stack. KIND is one of:\n${Object.entries(KINDS).map(([k, v]) => `  ${k.padEnd(10)} ${v.about}`).join('\n')}\n`
       + 'The file type follows --out (.svg or .png); without --out an ASCII version is printed.')
     .argument('<kind>', `picture to draw: ${Object.keys(KINDS).join(', ')}`)
     .option('-i, --input <size>', 'spatial input size of the layer or stack: N, NxM or NxMxL')
