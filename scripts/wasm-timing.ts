@@ -2,7 +2,7 @@
 // measurement of record). Usage: node --import tsx scripts/wasm-timing.ts [caseId,…] [--threads 1,2] [--seconds 1]
 import { readFileSync } from 'node:fs';
 import { getBackend, planFromTensors, randomTensor } from '../src/engine/index.ts';
-import { wasmTuning } from '../src/engine/backends/wasm/index.ts';
+import { lastCall, wasmTuning } from '../src/engine/backends/wasm/index.ts';
 
 interface Case { id: string; n: number; cin: number; cout: number; input: number[]; kernel: number[]; stride: number[]; padding: number[]; dilation?: number[]; outputPadding?: number[]; groups?: number }
 const args = process.argv.slice(2);
@@ -11,6 +11,7 @@ const only = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith
 const threadsList = flag('--threads', '1,2').split(',').map(Number);
 const seconds = Number(flag('--seconds', '0.5'));
 // --mode gemm|direct forces one kernel (to compare them); default: chosen per plan.
+if (args.includes('--min-flops')) wasmTuning.minFlopsPerThread = Number(flag('--min-flops', '4e6'));
 wasmTuning.mode = args.includes('--mode') ? (flag('--mode', '') as 'gemm' | 'direct') : undefined;
 const suite = JSON.parse(readFileSync(new URL('../../shared/bench/suite.json', import.meta.url), 'utf8')) as { cases: Case[] };
 const backend = getBackend('wasm');
@@ -30,10 +31,16 @@ for (const c of suite.cases) {
     const end = performance.now() + seconds * 1000;
     // CPU time too: on a loaded machine (other processes), wall time overstates; CPU time per call is the kernel's.
     const cpu0 = process.cpuUsage();
+    const parts = { setup: [] as number[], copyIn: [] as number[], pad: [] as number[], kernels: [] as number[], copyOut: [] as number[] };
     while (performance.now() < end || times.length < 5) {
       const t0 = performance.now();
       call();
       times.push(performance.now() - t0);
+      for (const k of Object.keys(parts) as (keyof typeof parts)[]) parts[k].push(lastCall.ms[k]);
+    }
+    const med = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
+    if (args.includes('--parts')) {
+      console.log(`  ${c.id} t${threads} parts (median ms): ` + (Object.keys(parts) as (keyof typeof parts)[]).map((k) => `${k} ${med(parts[k]).toFixed(3)}`).join(', '));
     }
     const cpu = process.cpuUsage(cpu0);
     const cpuMs = (cpu.user + cpu.system) / 1000 / times.length;

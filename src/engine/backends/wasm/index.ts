@@ -67,7 +67,11 @@ function scratchFor(rt: Runtime, bytes: number): number {
 }
 
 /** Bytes of the most recent call's workspaces and of the whole scratch block (for the bench's memory report). */
-export const lastCall = { workspaceBytes: 0, scratchBytes: 0, threads: 1, items: 0, callerItems: 0 };
+export const lastCall = {
+  workspaceBytes: 0, scratchBytes: 0, threads: 1, items: 0, callerItems: 0,
+  /** Milliseconds of the call's parts: setup (plan tables, weights), copy in, input padding, kernels, copy out. */
+  ms: { setup: 0, copyIn: 0, pad: 0, kernels: 0, copyOut: 0 },
+};
 
 function resolveThreads(rt: Runtime, plan: Plan, requested: number | undefined): number {
   let threads = Math.max(1, Math.min(MAX_THREADS, Math.floor(requested ?? defaultThreads())));
@@ -91,6 +95,7 @@ function checkAddressable(plan: Plan, bytes: number): void {
 function run(args: KernelArgs): void {
   const { plan, input, weight, bias, output } = args;
   if (output.length === 0) return;
+  const t0 = performance.now();
   const rt = getRuntime();
   const threads = resolveThreads(rt, plan, args.threads);
   const problem = problemFor(plan, threads);
@@ -148,6 +153,7 @@ function run(args: KernelArgs): void {
   const outputPtr = biasPtr + biasBytes;
   const paddedPtr = outputPtr + outputBytes;
   const wsPtr = paddedPtr + paddedBytes;
+  const t1 = performance.now();
   new Float32Array(buffer, inputPtr, input.length).set(input);
   if (bias) new Float32Array(buffer, biasPtr, bias.length).set(bias);
   for (let t = 0; t < threads; t++) i32.fill(0, (wsPtr + t * wsBytes) / 4, (wsPtr + t * wsBytes) / 4 + 4);
@@ -184,10 +190,19 @@ function run(args: KernelArgs): void {
   i32[h + L.H_PAD_LEFT] = problem.padLeft;
   i32[h + L.H_PADDED_W] = problem.paddedW;
   i32[h + L.H_SUB_COUNT] = problem.subs.length;
+  const t2 = performance.now();
   if (problem.mode === 'direct') rt.padInput(HEADER_PTR);
+  const t3 = performance.now();
 
   const callerItems = threads > 1 ? rt.pool!.run(rt.work) : rt.work(HEADER_PTR, 0);
+  const t4 = performance.now();
   output.set(new Float32Array(rt.memory.buffer, outputPtr, output.length));
+  const ms = lastCall.ms;
+  ms.setup = t1 - t0;
+  ms.copyIn = t2 - t1;
+  ms.pad = t3 - t2;
+  ms.kernels = t4 - t3;
+  ms.copyOut = performance.now() - t4;
   lastCall.workspaceBytes = threads * wsBytes;
   lastCall.scratchBytes = total;
   lastCall.threads = threads;
