@@ -85,18 +85,18 @@ function fromRaw(raw: RawModel): OnnxModel {
   const initializers = new Map<string, OnnxTensor>();
   (graph.initializer ?? []).forEach((t, i) => {
     const where = `graph.initializer[${i}]${t.name ? ` ("${t.name}")` : ''}`;
-    if (!t.name) throw invalidModel(where, '""', 'has no name');
+    if (!t.name) throw invalidModel(where, '', 'has no name');
     if (initializers.has(t.name)) throw invalidModel(where, t.name, 'repeats the name of an earlier initializer');
     initializers.set(t.name, decodeTensor(t, where));
   });
   const nodes = (graph.node ?? []).map((node, index) => {
     const opType = node.op_type ?? '';
     const where = `graph.node[${index}]`;
-    if (!opType) throw invalidModel(`${where}.op_type`, '""', 'is empty');
+    if (!opType) throw invalidModel(`${where}.op_type`, '', 'is empty');
     const attributes = new Map<string, AttributeValue>();
     (node.attribute ?? []).forEach((a, j) => {
       const name = a.name ?? '';
-      if (!name) throw invalidModel(`${where}.attribute[${j}].name`, '""', 'is empty');
+      if (!name) throw invalidModel(`${where}.attribute[${j}].name`, '', 'is empty');
       attributes.set(name, attributeValue(a, `${where}.attribute "${name}"`));
     });
     return Object.freeze({
@@ -115,7 +115,7 @@ function fromRaw(raw: RawModel): OnnxModel {
 function valueInfos(graph: RawGraph, field: 'input' | 'output'): ValueInfo[] {
   return (graph[field] ?? []).map((v: RawValueInfo, i) => {
     const where = `graph.${field}[${i}]`;
-    if (!v.name) throw invalidModel(`${where}.name`, '""', 'is empty');
+    if (!v.name) throw invalidModel(`${where}.name`, '', 'is empty');
     const tensorType = v.type?.tensor_type;
     const dims = tensorType?.shape?.dim;
     const shape = !tensorType || !Object.hasOwn(tensorType, 'shape') || dims === undefined ? null : dims.map((d, axis) => {

@@ -1,16 +1,20 @@
 /** Element-wise ops: activations (one input) and broadcasting arithmetic (Add for bias, Sub, Mul, Div). */
-import { floatAttr } from '../model.ts';
+import { type OnnxNode, floatAttr } from '../model.ts';
 import { DataType } from '../schema.ts';
 import type { OnnxTensor } from '../tensor-proto.ts';
 import type { OpDefinition, RunContext } from './types.ts';
 import { asFloat32, broadcastShapes, broadcastStrides, floatTensor, required, sizeOf } from './util.ts';
 
-function unary(fn: (ctx: RunContext) => (x: number) => number): OpDefinition {
+/** `fn` reads the node's attributes once and returns the per-element function. */
+function unary(fn: (node: OnnxNode) => (x: number) => number): OpDefinition {
   return {
-    infer: (ctx) => [{ shape: required(ctx.node, ctx.shapes, 0, 'an input'), dataType: DataType.FLOAT }],
+    infer: (ctx) => {
+      fn(ctx.node); // checks the attributes before anything runs
+      return [{ shape: required(ctx.node, ctx.shapes, 0, 'an input'), dataType: DataType.FLOAT }];
+    },
     run: (ctx) => {
       const x = required(ctx.node, ctx.inputs, 0, 'an input');
-      const f = fn(ctx);
+      const f = fn(ctx.node);
       const src = asFloat32(x);
       const out = new Float32Array(src.length);
       for (let i = 0; i < src.length; i++) out[i] = f(src[i]!);
@@ -20,8 +24,8 @@ function unary(fn: (ctx: RunContext) => (x: number) => number): OpDefinition {
 }
 
 export const Relu = unary(() => (x) => (x > 0 ? x : 0));
-export const LeakyRelu = unary((ctx) => {
-  const alpha = floatAttr(ctx.node, 'alpha', 0.01);
+export const LeakyRelu = unary((node) => {
+  const alpha = floatAttr(node, 'alpha', 0.01);
   return (x) => (x >= 0 ? x : alpha * x);
 });
 export const Tanh = unary(() => Math.tanh);
