@@ -50,7 +50,9 @@ export function checkerboard(layer: LayerSpec | Plan): CheckerboardReport {
     const g = gcd(a.dilation, a.stride);
     const where = plan.rank === 1 ? '' : `axis ${i}: `;
     if (verdict === 'holes') {
-      notes.push(`${where}${phases!.holes} of ${a.stride} phases get no kernel tap at all (gcd(dilation ${a.dilation}, stride ${a.stride}) = ${g}): those outputs are bias only, worse than a checkerboard`);
+      // Two causes: taps that can only land on some residues (gcd(d, s) > 1), or fewer taps than phases (k < s).
+      const cause = g > 1 ? `gcd(dilation ${a.dilation}, stride ${a.stride}) = ${g}` : `kernel ${a.kernel} is smaller than stride ${a.stride}`;
+      notes.push(`${where}${phases!.holes} of ${a.stride} phases get no kernel tap at all (${cause}): those outputs are bias only, worse than a checkerboard`);
     } else if (verdict === 'checkerboard') {
       notes.push(`${where}phases get ${tapsPerPhase.join(', ')} taps (kernel ${a.kernel} is not a multiple of stride ${a.stride}): a checkerboard with period ${a.stride}`);
     }

@@ -16,6 +16,10 @@ test('the evenness rule with dilation agrees with the phases for every k ≤ 8, 
   }
   const holes = checkerboard({ kind: 'convTranspose', input: 8, kernel: 3, stride: 2, dilation: 2, rank: 1 });
   assert.match(holes.notes[0]!, /1 of 2 phases get no kernel tap at all \(gcd\(dilation 2, stride 2\) = 2\): those outputs are bias only, worse than a checkerboard/);
+  // k < s leaves phases empty too, with gcd(d, s) = 1: the note names the small kernel, not the gcd.
+  const small = checkerboard({ kind: 'convTranspose', input: 8, kernel: 2, stride: 3, rank: 1 });
+  assert.equal(small.verdict, 'holes');
+  assert.match(small.notes[0]!, /1 of 3 phases get no kernel tap at all \(kernel 2 is smaller than stride 3\)/);
 });
 
 test('weight score: per-phase sums are the interior response to a constant input (engine), 2D with groups', () => {
