@@ -1,0 +1,31 @@
+// Inside a module Web Worker of a cross-origin-isolated page: load the kernels asynchronously, run the wasm backend
+// with 2 threads (the second round after yielding, when the nested workers are up) and compare with the reference.
+import { initWasm, lastCall, wasmTuning } from '../../../src/engine/backends/wasm/index.ts';
+import { getRuntime } from '../../../src/engine/backends/wasm/runtime.ts';
+import { convTranspose } from '../../../src/engine/ops/conv-transpose.ts';
+import { randomTensor } from '../../../src/tensor/random.ts';
+import { relativeL2Error } from '../../../src/tensor/compare.ts';
+
+async function main() {
+  await initWasm();
+  wasmTuning.minFlopsPerThread = 0; // a small layer, still split across both threads
+  const x = randomTensor([2, 16, 12, 20], 1);
+  const w = randomTensor([16, 12, 4, 4], 2);
+  const b = randomTensor([12], 3);
+  const options = { stride: 2, padding: 1 } as const;
+  const expected = convTranspose(x, w, b, { ...options, backend: 'reference' });
+  const errors: number[] = [];
+  const callerItems: number[] = [];
+  for (let round = 0; round < 20; round++) {
+    const got = convTranspose(x, w, b, { ...options, backend: 'wasm', threads: 2 });
+    errors.push(relativeL2Error(got.data, expected.data));
+    callerItems.push(lastCall.callerItems);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  postMessage({
+    isolated: crossOriginIsolated, shared: getRuntime().pool !== null, worst: Math.max(...errors),
+    items: lastCall.items, threads: lastCall.threads, callerItems,
+  });
+}
+
+main().catch((error: Error) => postMessage({ error: error.message }));
