@@ -1,0 +1,97 @@
+// lintModel: per-layer arithmetic and verdicts, the upsampling path and its compounded overlap, notes, suggestions.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { lintModel, readModel } from '../../src/onnx/index.ts';
+import { stackOverlap } from '../../src/analysis/overlap.ts';
+import { receptiveField } from '../../src/analysis/receptive-field.ts';
+import { AttributeType } from '../../src/onnx/schema.ts';
+import { floatTensorProto } from '../../src/onnx/tensor-proto.ts';
+import { buildModel, ints, node, weight } from './build-model.ts';
+
+const FIXTURES = join(import.meta.dirname, '../fixtures/onnx');
+
+test('DCGAN: five even layers, the projection starts the path, the path stays even', () => {
+  const report = lintModel(readModel(readFileSync(join(FIXTURES, 'dcgan/model.onnx'))), { dims: { batch: 2 } });
+  assert.deepEqual(report.inputs, [{ name: 'z', shape: [2, 16, 1, 1] }]);
+  assert.deepEqual(report.layers.map((l) => l.canonical), ['convT k4 s1 pads 0/0', ...Array(4).fill('convT k4 s2 pads 1/1')]);
+  assert.deepEqual(report.layers.map((l) => l.phases), [[[4], [4]], ...Array(4).fill([[2, 2], [2, 2]])]);
+  assert.deepEqual(report.uneven, []);
+  assert.deepEqual(report.layers.map((l) => l.pathIndex), [null, 0, 1, 2, 3]);
+  assert.equal(report.path!.overlap.even, true);
+  assert.deepEqual(report.path!.overlap.values, [256]); // 4 layers × 2 taps × 2 axes: 2^8 contributions everywhere inside
+  assert.ok(report.layers.every((l) => l.weightScore !== null && l.weightScore >= 0));
+  assert.deepEqual(report.suggestions, []);
+});
+
+test('upsample head: the uneven k3 s2 layer, nearest/bilinear resizes and pixel shuffle on one path', () => {
+  const report = lintModel(readModel(readFileSync(join(FIXTURES, 'upsample-head/model.onnx'))));
+  assert.deepEqual(report.layers.map((l) => [l.op, l.verdict]), [
+    ['ConvTranspose', 'checkerboard'], ['Resize', 'even'], ['Conv', 'even'], ['Resize', 'even'], ['Conv', 'even'], ['DepthToSpace', 'even'],
+  ]);
+  assert.equal(report.layers[0]!.convention, 'pads 1,1,1,1, output_padding 1,1');
+  assert.equal(report.layers[0]!.overlapRatio, 4);
+  assert.equal(report.layers[1]!.convention, 'nearest (asymmetric, floor) ×2×2');
+  assert.equal(report.layers[3]!.convention, 'linear (half_pixel) ×2×2');
+  assert.deepEqual(report.path!.nodes.length, 6);
+  // The compounded overlap is the analysis module's, on the same stack.
+  const stack = { input: [4, 4], channels: 16, layers: [
+    { kind: 'convTranspose', kernel: 3, stride: 2, padding: 1, outputPadding: 1, outChannels: 8 }, { kind: 'resize', mode: 'nearest', scale: 2 },
+    { kind: 'conv', kernel: 3, padding: 1 }, { kind: 'resize', mode: 'bilinear', scale: 2 }, { kind: 'conv', kernel: 3, padding: 1, outChannels: 12 },
+    { kind: 'pixelShuffle', factor: 2 },
+  ] } as const;
+  const direct = stackOverlap(stack);
+  assert.equal(report.path!.overlap.ratio, direct.ratio);
+  assert.deepEqual(report.path!.overlap.steps.map((s) => s.ratio), direct.steps.map((s) => s.ratio));
+  const field = receptiveField(stack).steps.at(-1)!.axes;
+  assert.deepEqual(report.path!.receptiveField, { min: field.map((a) => a.minSize), max: field.map((a) => a.size) });
+  assert.match(report.suggestions[0]!, /use kernel 2, padding 0, output_padding 0/);
+});
+
+test('holes from dilation are reported, with their suggestion', () => {
+  const model = readModel(buildModel({
+    nodes: [node('ConvTranspose', ['x', 'w'], ['y'], [ints('strides', [2, 2]), ints('dilations', [2, 2])], 'holey')],
+    initializers: [weight('w', [2, 2, 3, 3])], inputs: [{ name: 'x', shape: [1, 2, 8, 8] }],
+  }));
+  const report = lintModel(model);
+  assert.equal(report.layers[0]!.verdict, 'holes');
+  assert.equal(report.layers[0]!.overlapRatio, Infinity);
+  assert.match(report.layers[0]!.suggestion!, /^some phases get no taps \(dilation shares a factor with stride\)/);
+});
+
+test('branches: the longest chain is the path and the other layers are named in the note', () => {
+  const w = weight('w', [2, 2, 4, 4]);
+  const model = readModel(buildModel({
+    nodes: [
+      node('ConvTranspose', ['x', 'w'], ['a'], [ints('strides', [2, 2]), ints('pads', [1, 1, 1, 1])], 'up1'),
+      node('Relu', ['a'], ['b']),
+      node('ConvTranspose', ['b', 'w'], ['c'], [ints('strides', [2, 2]), ints('pads', [1, 1, 1, 1])], 'up2'),
+      node('ConvTranspose', ['x', 'w'], ['side'], [ints('strides', [2, 2]), ints('pads', [1, 1, 1, 1])], 'side'),
+      node('Add', ['a', 'side'], ['y']),
+    ],
+    initializers: [w], inputs: [{ name: 'x', shape: [1, 2, 5, 5] }], outputs: ['y', 'c'],
+  }));
+  const report = lintModel(model);
+  assert.deepEqual(report.path!.nodes, ['up1', 'up2']);
+  assert.match(report.pathNote!, /not on the longest chain: side/);
+});
+
+test('a model without upsampling layers says so', () => {
+  const report = lintModel(readModel(buildModel({ nodes: [node('Relu', ['x'], ['y'])] })));
+  assert.deepEqual(report.layers, []);
+  assert.equal(report.path, null);
+  assert.equal(report.pathNote, 'no conv, transposed conv or resize layers');
+});
+
+test('very large spatial sizes are summarised from the phases instead of overlap maps', () => {
+  const model = readModel(buildModel({
+    nodes: [node('ConvTranspose', ['x', 'w'], ['y'], [ints('strides', [2])])],
+    initializers: [floatTensorProto('w', [1, 1, 3], Float32Array.of(1, 1, 1))], inputs: [{ name: 'x', shape: [1, 1, 100_000] }],
+  }));
+  const report = lintModel(model);
+  assert.equal(report.layers[0]!.overlapRatio, 2);
+  assert.equal(report.path, null);
+  assert.match(report.pathNote!, /has a spatial size of 200001, over 65536: its compounded overlap and receptive fields are not computed/);
+  assert.equal(AttributeType.INTS, 7);
+});
