@@ -693,9 +693,10 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
   if (candidates.empty()) return prepare(plan, weight, weightLength, isa, std::string(), out);  // forced layout n/a
   std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) { return a->estimatedCycles < b->estimatedCycles; });
   // The cycle model ranks; a short measurement of the best few decides (once per plan, on zero inputs, one thread).
-  constexpr size_t kTuned = 4;
+  constexpr size_t kTuned = 3;
   const size_t tuned = std::min(kTuned, candidates.size());
-  const bool measure = tuned > 1 && candidates[0]->estimatedCycles < 4e8 && plan.batch > 0;
+  // Measured only while that stays cheap (up to two runs of three candidates, the best estimated under ~15 ms).
+  const bool measure = tuned > 1 && candidates[0]->estimatedCycles < 5e7 && plan.batch > 0;
   std::vector<float> scratchIn, scratchOut;
   if (measure) {
     scratchIn.assign(size_t(plan.inputLength), 0.0f);
@@ -710,12 +711,13 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
     packWeights(c, weight);
     if (!measure) break;
     double fastest = 1e30;
-    for (int rep = 0; rep < 3; rep++) {
+    for (int rep = 0; rep < 2; rep++) {
       timespec t0, t1;
       clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
       execute(c, scratchIn.data(), nullptr, scratchOut.data(), 1);
       clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
       fastest = std::min(fastest, double(t1.tv_sec - t0.tv_sec) + 1e-9 * double(t1.tv_nsec - t0.tv_nsec));
+      if (i > 0 && fastest > 1.3 * bestSeconds) break;  // clearly slower: no second run
     }
     c.measuredSeconds = fastest;
     if (i == 0 || fastest < bestSeconds) {
