@@ -6,7 +6,7 @@
 import { gcd } from '../shape/formulas.ts';
 import { isEvenByRule } from '../shape/phases.ts';
 import type { LayerSpec } from '../shape/params.ts';
-import { type Plan, planLayer } from '../shape/plan.ts';
+import { type Plan, planGeometry } from '../shape/plan.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { transposeAxisMap, axisMap, applyAxisMap } from './axis-map.ts';
 import { outerProduct } from './overlap.ts';
@@ -41,7 +41,7 @@ export interface CheckerboardReport {
  * checkerboard({ kind: 'convTranspose', input: 8, kernel: 3, stride: 2, dilation: 2 }).verdict // → "holes"
  */
 export function checkerboard(layer: LayerSpec | Plan): CheckerboardReport {
-  const plan = 'axes' in layer ? layer : planLayer(layer);
+  const plan = 'axes' in layer ? layer : planGeometry(layer);
   const notes: string[] = [];
   const axes = plan.axes.map((a, i): CheckerboardAxis => {
     const phases = plan.phases[i];
@@ -83,7 +83,7 @@ export interface WeightScore {
  * weightCheckerboardScore(w, { kind: 'convTranspose', input: 8, kernel: 3, stride: 2, padding: 1, rank: 1 }).score // → 0.5
  */
 export function weightCheckerboardScore(weight: Tensor, layer: LayerSpec | Plan): WeightScore {
-  const plan = 'axes' in layer ? layer : planLayer(layer);
+  const plan = 'axes' in layer ? layer : planGeometry(layer);
   const [cin, coutPerGroup, ...kernel] = plan.weightShape as [number, number, ...number[]];
   if (weight.shape.length !== plan.weightShape.length || weight.shape.some((n, i) => n !== plan.weightShape[i])) {
     throw new RangeError(`weight shape [${weight.shape.join(', ')}] does not match the layer's [${plan.weightShape.join(', ')}]`);

@@ -7,7 +7,7 @@
 import { fullTransposedSize, gcd, transposedAlignment } from '../shape/formulas.ts';
 import type { AxisPhases } from '../shape/phases.ts';
 import type { LayerSpec, PerAxis } from '../shape/params.ts';
-import { type AxisPlan, type Plan, planLayer } from '../shape/plan.ts';
+import { type AxisPlan, type Plan, planGeometry } from '../shape/plan.ts';
 import { type SolveOptions, solve } from '../shape/inverse.ts';
 
 /** One axis of the output-size explanation. */
@@ -110,7 +110,7 @@ export interface ExplainOptions {
  * report.overlapLevels  // → [16, 12, 9]
  */
 export function explainLayer(spec: LayerSpec, options: ExplainOptions = {}): ExplainReport {
-  const plan = planLayer({ ...spec, kind: 'convTranspose' });
+  const plan = planGeometry({ ...spec, kind: 'convTranspose' });
   const taps = plan.phases.map((axis) => livePhases(axis).map((p) => p.taps.length));
   // The layer's interior overlap: every product of one phase's tap count per axis (layerOverlap measures the same on
   // the actual output, but a tiny input has no interior and would hide the layer's pattern).
@@ -257,7 +257,7 @@ function kernelSweep(spec: LayerSpec, plan: Plan, sweep: number): KernelSweepEnt
     const kernel = plan.axes.map((axis) => axis.kernel + delta);
     if (kernel.some((k) => k < 1)) continue;
     try {
-      const other = planLayer({ ...spec, kind: 'convTranspose', kernel });
+      const other = planGeometry({ ...spec, kind: 'convTranspose', kernel });
       const phases = other.phases.map((axis) => livePhases(axis).map((p) => p.taps.length));
       entries.push({ kernel, outputShape: other.axes.map((axis) => axis.output), phases, checkerboard: distinctProducts(phases).length > 1 });
     } catch {

@@ -5,7 +5,7 @@
  * maps (every layer here is separable), and src/analysis/stack-run.ts checks the result against the engine.
  */
 import { type LayerSpec } from '../shape/params.ts';
-import { type Plan, planLayer } from '../shape/plan.ts';
+import { type Plan, planGeometry } from '../shape/plan.ts';
 import { type AxisMap, applyAxisMap, axisMap } from './axis-map.ts';
 import { type ResolvedStack, type StackSpec, describeLayer, resolveStack } from './stack.ts';
 
@@ -68,7 +68,7 @@ export interface StackOverlap extends OverlapSummary {
  * o.values // → [16, 12, 9]
  */
 export function layerOverlap(layer: LayerSpec | Plan): LayerOverlap {
-  const plan = 'axes' in layer ? layer : planLayer(layer);
+  const plan = 'axes' in layer ? layer : planGeometry(layer);
   // Use the plan as it is (it may come from a convention, e.g. an ONNX crop PyTorch cannot write): no re-planning.
   const inputSize = plan.axes.map((a) => a.input);
   const outputSize = plan.axes.map((a) => a.output);

@@ -4,7 +4,7 @@
  */
 import { TconvError } from '../shape/errors.ts';
 import { type LayerOptions, type PerAxis, type Rank, inferRank, perAxis, checkInteger } from '../shape/params.ts';
-import { type Plan, planLayer } from '../shape/plan.ts';
+import { type Plan, planGeometry } from '../shape/plan.ts';
 import { upsampleOutputSize } from '../shape/formulas.ts';
 
 /** A conv or transposed conv layer in a stack (PyTorch meanings); channels default to the previous layer's. */
@@ -86,7 +86,7 @@ export function resolveStack(spec: StackSpec): ResolvedStack {
     try {
       if (layer.kind === 'conv' || layer.kind === 'convTranspose') {
         const { outChannels, ...options } = layer;
-        const plan = planLayer({ ...options, kind: layer.kind, input: size, rank, inChannels: channels, outChannels: outChannels ?? channels, bias: false });
+        const plan = planGeometry({ ...options, kind: layer.kind, input: size, rank, inChannels: channels, outChannels: outChannels ?? channels, bias: false });
         layers.push({ index, layer, inputSize: size, outputSize: plan.axes.map((a) => a.output), inChannels: channels, outChannels: plan.outChannels, plan });
       } else if (layer.kind === 'resize' || layer.kind === 'pixelShuffle') {
         const factor = checkInteger(layer.kind === 'resize' ? 'scale' : 'factor', upsampleFactor(layer), 'positive', 'use a whole upsampling factor such as 2');

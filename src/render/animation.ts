@@ -5,7 +5,7 @@
  * are greyed. The last frame, and the still picture a viewer without SMIL shows, is the overlap map.
  * Pure SMIL (<animate> with keyTimes on one shared loop), no script.
  */
-import { type Plan, planLayer } from '../shape/plan.ts';
+import { type Plan, planGeometry } from '../shape/plan.ts';
 import { PALETTE, overlapColor } from './colors.ts';
 import { describe } from './taps.ts';
 import { svgDocument, tag, text, textWidth, title } from './svg.ts';
@@ -52,7 +52,7 @@ export function animationPlan(plan: Plan, max: number): Plan {
   // A heavy crop needs a few inputs before any output is left: grow the input until the layer is valid.
   for (let n = max; ; n++) {
     try {
-      return planLayer({ ...base, input: plan.axes.map((a) => Math.min(a.input, n)) });
+      return planGeometry({ ...base, input: plan.axes.map((a) => Math.min(a.input, n)) });
     } catch (error) {
       if (plan.axes.every((a) => a.input <= n)) throw error;
     }

@@ -128,6 +128,16 @@ export function planLayer(spec: LayerSpec): Plan {
   });
 }
 
+/**
+ * Plans a layer for arithmetic and analysis only (shapes, phases, overlap, receptive fields): nothing the size of
+ * the layer's tensors will be allocated, so the memory limit does not apply unless the spec sets one.
+ * @example
+ * planGeometry({ kind: 'convTranspose', input: 40000, kernel: 7, stride: 2, padding: 3 }).outputShape // → [1, 1, 79999, 79999]
+ */
+export function planGeometry(spec: LayerSpec): Plan {
+  return planLayer({ memoryLimitBytes: Infinity, ...spec });
+}
+
 function resolvePadding(spec: LayerSpec, rank: Rank, transposed: boolean, stride: number[], dilation: number[]) {
   if (spec.pads) {
     if (spec.padding !== undefined) {
@@ -173,6 +183,7 @@ function checkedOutputPadding(spec: LayerSpec, rank: Rank, stride: number[], dil
 }
 
 function checkMemory(elements: number[], bytes: number, limit: number, outputShape: number[]): void {
+  if (limit === Infinity) return; // geometry only: see planGeometry
   const largest = Math.max(...elements);
   if (largest > MAX_TENSOR_ELEMENTS || bytes > limit) {
     throw new TconvError({

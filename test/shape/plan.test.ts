@@ -129,3 +129,12 @@ test('params helpers: inferRank defaults, perAxis expansion and names, checkInte
   assert.throws(() => checkInteger('n', 2 ** 60, 'positive', 'h'), /must be a positive integer/);
   assert.equal(checkInteger('n', 0, 'nonNegative', 'h'), 0);
 });
+
+test('planGeometry sizes layers too large to run (analysis allocates nothing), planLayer still refuses to run them', async () => {
+  const { planGeometry } = await import('../../src/shape/plan.ts');
+  const huge = { kind: 'convTranspose', input: 40000, kernel: 7, stride: 2, padding: 3, inChannels: 3, outChannels: 3 } as const;
+  assert.deepEqual(planGeometry(huge).outputShape, [1, 3, 79999, 79999]);
+  assert.throws(() => planLayer(huge), { code: 'memory-limit' });
+  // An explicit limit still applies.
+  assert.throws(() => planGeometry({ ...huge, memoryLimitBytes: 1024 }), { code: 'memory-limit' });
+});

@@ -19,7 +19,7 @@ import { artifactImage } from '../../analysis/stack-run.ts';
 import { tapDiagramSvg } from '../../render/taps.ts';
 import type { Raster } from '../../render/raster.ts';
 import type { LayerSpec } from '../../shape/params.ts';
-import { planLayer } from '../../shape/plan.ts';
+import { planGeometry } from '../../shape/plan.ts';
 import { type LayerArgs, layerSpecFromArgs, parseInteger, parsePerAxis, parseRank } from '../layer-args.ts';
 import { printJson, printLines, usageError } from '../output.ts';
 
@@ -71,7 +71,7 @@ const KINDS: Record<string, { readonly about: string; readonly draw: (subject: S
     about: 'kernel taps feeding each phase of a transposed layer',
     draw: (subject) => {
       const layer = needLayer(subject, 'taps');
-      const plan = planLayer(layer);
+      const plan = planGeometry(layer);
       return {
         svg: () => tapDiagramSvg(plan),
         text: () => asciiLayer(plan).split('\n').filter((l) => l.startsWith('phases')).join('\n'),
@@ -98,7 +98,7 @@ const KINDS: Record<string, { readonly about: string; readonly draw: (subject: S
   animation: {
     about: 'animated SVG of a transposed layer scattering each input cell\'s kernel footprint (large inputs shown small)',
     draw: (subject) => {
-      const plan = planLayer(needLayer(subject, 'animation'));
+      const plan = planGeometry(needLayer(subject, 'animation'));
       return {
         svg: () => scatterAnimationSvg(plan),
         text: () => asciiLayer(plan),

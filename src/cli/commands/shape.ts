@@ -7,7 +7,7 @@ import { Option } from 'commander';
 import type { KerasPadding } from '../../shape/conventions/keras.ts';
 import type { LayerSpec, PerAxis } from '../../shape/params.ts';
 import { CONVENTIONS, type Convention, type SourceLayer, type Translation, specFrom, translate } from '../../shape/translate.ts';
-import { type Plan, planLayer } from '../../shape/plan.ts';
+import { type Plan, planGeometry } from '../../shape/plan.ts';
 import { type LayerArgs, addLayerOptions, layerSpecFromArgs, parseInteger, parsePerAxis } from '../layer-args.ts';
 import { printJson, printLines, renderTable, usageError } from '../output.ts';
 
@@ -44,7 +44,7 @@ export function register(program: Command): void {
     ].join('\n'))
     .action((args: ShapeArgs) => {
       const spec = specFrom(sourceFor(args));
-      const plan = planLayer(args.conv ? { ...spec, kind: 'conv' } : spec);
+      const plan = planGeometry(args.conv ? { ...spec, kind: 'conv' } : spec);
       const translation = plan.kind === 'convTranspose' ? translate({ convention: 'canonical', spec }) : null;
       if (args.json) {
         const { plan: _plan, ...forms } = translation ?? { plan };
