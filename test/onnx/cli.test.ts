@@ -36,6 +36,7 @@ test('tconv run --random --seed is reproducible and sizes symbolic axes with --d
   assert.deepEqual(a.outputs[0].shape, [2, 3, 64, 64]);
   assert.equal(a.outputs[0].mean, b.outputs[0].mean);
   assert.deepEqual(a.inputs, [{ name: 'z', shape: [2, 16, 1, 1] }]);
+  assert.ok(['native', 'wasm', 'reference'].includes(a.backend), a.backend); // 'auto' is resolved and named
 });
 
 test('tconv run: usage errors exit 2, bad files exit 1, each with one sentence', () => {
@@ -48,6 +49,9 @@ test('tconv run: usage errors exit 2, bad files exit 1, each with one sentence',
   const garbage = runCli('run', join(DCGAN, 'test_data_set_0/input_0.pb'), '--random');
   assert.equal(garbage.status, 1);
   assert.match(garbage.stderr, /^tconv: .*\n$/);
+  const backend = runCli('run', join(DCGAN, 'model.onnx'), '--random', '--backend', 'gpu');
+  assert.equal(backend.status, 2);
+  assert.match(backend.stderr, /backend \("gpu"\) is not a backend/);
   const wrongFormat = runCli('run', join(DCGAN, 'model.onnx'), '--input', 'x.txt');
   assert.equal(wrongFormat.status, 2);
   assert.match(wrongFormat.stderr, /--input \("x\.txt"\) must name a \.pb \(TensorProto\) or \.npy file/);

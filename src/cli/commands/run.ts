@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { randomTensor } from '../../engine/index.ts';
+import { getBackend, randomTensor } from '../../engine/index.ts';
 import { readModel } from '../../onnx/model.ts';
 import { runModel } from '../../onnx/execute.ts';
 import type { OnnxModel } from '../../onnx/model.ts';
@@ -48,25 +48,27 @@ export function register(program: Command): void {
       '  tconv run model.onnx --input test_data_set_0/input_0.pb --output y.pb --backend reference',
     ].join('\n'))
     .action((path: string, args: RunArgs) => {
+      // Resolve the backend first: an unavailable one is a clear error before any work, and 'auto' is named.
+      const backend = getBackend(args.backend as never).name;
       const model = readModel(readFile(path));
       const inputs = args.random ? randomInputs(model, args) : fileInputs(model, path, args.input ?? []);
       const started = performance.now();
       const outputs = runModel(model, inputs, {
-        backend: args.backend as never,
+        backend,
         threads: args.threads === undefined ? undefined : parseInteger('--threads', args.threads),
       });
       const milliseconds = performance.now() - started;
       const written = writeOutputs(model, outputs, args.output ?? []);
       const summary = [...outputs].map(([name, t]) => ({ name, shape: t.shape, ...stats(t.data), file: written.get(name) ?? null }));
       if (args.json) {
-        printJson({ model: path, backend: args.backend, milliseconds, inputs: Object.entries(inputs).map(([name, t]) => ({ name, shape: t.shape })), outputs: summary });
+        printJson({ model: path, backend, milliseconds, inputs: Object.entries(inputs).map(([name, t]) => ({ name, shape: t.shape })), outputs: summary });
         return;
       }
       printLines(
         renderTable(['output', 'shape', 'min', 'max', 'mean', 'written to'], summary.map((s) => [
           s.name, s.shape.join('×'), fmt(s.min), fmt(s.max), fmt(s.mean), s.file ?? '-',
         ])),
-        `ran ${model.nodes.length} nodes in ${milliseconds.toFixed(1)} ms (backend ${args.backend})`,
+        `ran ${model.nodes.length} nodes in ${milliseconds.toFixed(1)} ms (backend ${backend})`,
       );
     });
 }
