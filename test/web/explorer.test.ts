@@ -171,6 +171,18 @@ describe('explorer', () => {
     assert.ok(spreads.every((x) => Number.isFinite(x) && x > 0), 'random weights always leave some interior variation');
   });
 
+  test('a huge layer shows its numbers and a corner of the heatmap instead of freezing the page', async () => {
+    await open('?r=2&i=20000&k=7&s=2&p=3&ci=1&co=1&stack=t4.2.1.0');
+    assert.equal(await text('#output-size'), '39999×39999');
+    const cells = await page.$$eval('#heatmap-card svg.heatmap rect[data-count]', (rects) => rects.length);
+    assert.equal(cells, 96 * 96);
+    assert.match(await text('#heatmap-card .legend'), /top-left 96×96 of 39999×39999/);
+    await page.hover('#heatmap-card rect[data-r="40"][data-c="41"]');
+    assert.match(await text('#rf-text'), /output \(40, 41\) reads input rows/);
+    assert.ok(await page.$$eval('#rf-grid rect', (rects) => rects.length) <= 32 * 32);
+    assert.match(await text('#image-skipped'), /larger/);
+  });
+
   test('a screenshot of the page shows the heatmap', async () => {
     await open();
     const shot = PNG.sync.read(await page.screenshot({ fullPage: false }));

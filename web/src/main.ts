@@ -17,6 +17,9 @@ import { stackEditor, toStackSpec } from './views/stack.ts';
 import { imagePanel } from './views/image.ts';
 import { tapDiagram } from './views/pictures.ts';
 
+const MAX_IMAGE_INPUT = 256;
+const MAX_IMAGE_OUTPUT = 2048;
+
 let state: ExplorerState = queryToState(location.search);
 let activePreset: Preset | undefined = PRESETS.find((p) => sameLayer(p.layer, state.layer));
 
@@ -126,7 +129,10 @@ function stackResults(): HTMLElement {
       el('p', { id: 'stack-verdict', class: overlap.even ? 'verdict-even' : 'verdict-uneven', text: overlap.even ? 'The stack is even: no checkerboard.' : `The stack is uneven: interior overlap ${overlap.values.slice(0, 6).join(':')}${overlap.values.length > 6 ? '…' : ''} (max/min ${overlap.ratio.toFixed(2)}).` }),
       steps,
       overlapCard('stack-heatmap-card', 'Compounded overlap', overlap, null, stack.inputSize, null, () => {}),
-      imagePanel(spec),
+      // The engine runs real tensors here: keep the pictures to sizes a page can draw and a worker can run quickly.
+      Math.max(...stack.inputSize) <= MAX_IMAGE_INPUT && Math.max(...stack.layers.flatMap((l) => l.outputSize)) <= MAX_IMAGE_OUTPUT
+        ? imagePanel(spec)
+        : el('p', { id: 'image-skipped', text: `Pictures run for inputs up to ${MAX_IMAGE_INPUT} and outputs up to ${MAX_IMAGE_OUTPUT} per side; this stack is larger.` }),
     ];
   } catch (error) {
     body = [el('p', { class: 'error', id: 'stack-error', text: error instanceof Error ? error.message : String(error) })];

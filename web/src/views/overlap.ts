@@ -9,6 +9,10 @@ import { card, el } from '../dom.ts';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const MAX_CELL = 14;
+/** Largest grid drawn cell by cell; bigger outputs show their top-left corner (the pattern is periodic). */
+export const MAX_GRID = 96;
+/** Input window drawn around a receptive field. */
+const RF_WINDOW = 32;
 
 function svg(tag: string, attributes: Record<string, string | number>): SVGElement {
   const node = document.createElementNS(SVG, tag);
@@ -33,8 +37,12 @@ export function overlapCard(
   id: string, title: string, summary: OverlapSummary, rf: ReceptiveField | null, inputShape: readonly number[],
   focus: [number, number] | null, onFocus: (cell: [number, number]) => void,
 ): HTMLElement {
-  const values = overlapMap(summary);
-  const [rows, cols] = gridShape(summary.shape);
+  const [fullRows, fullCols] = gridShape(summary.shape);
+  const rows = Math.min(fullRows, MAX_GRID);
+  const cols = Math.min(fullCols, MAX_GRID);
+  // Only the drawn corner is materialised: a 40000×40000 output must not become a 12 GB array in the browser.
+  const corner = summary.axes.map((axis, a) => ({ ...axis, counts: axis.counts.slice(0, a === summary.axes.length - 1 ? cols : rows) }));
+  const values = overlapMap({ axes: summary.shape.length === 1 ? corner : corner.slice(0, 2) });
   const cell = Math.max(3, Math.min(MAX_CELL, Math.floor(560 / Math.max(rows, cols))));
   let min = Infinity;
   let max = -Infinity;
@@ -73,7 +81,8 @@ export function overlapCard(
   heat.addEventListener('mouseover', pick);
   heat.addEventListener('click', pick);
 
-  const legend = el('p', { class: 'legend', text: `Contributions per output: light ${min} … dark ${max}. Interior levels: ${summary.values.join(', ')}.` });
+  const cropped = rows < fullRows || cols < fullCols ? ` Showing the top-left ${rows}×${cols} of ${fullRows}×${fullCols}.` : '';
+  const legend = el('p', { class: 'legend', text: `Contributions per output: light ${min} … dark ${max}. Interior levels: ${summary.values.join(', ')}.${cropped}` });
 
   // Keyboard: arrow keys move the inspected cell.
   const keyboard = el('div', { tabindex: 0, class: 'heatmap-wrap', 'aria-label': 'Overlap heatmap; arrow keys move the inspected output cell' }, heat);
@@ -96,14 +105,23 @@ function receptiveFieldPanel(rf: ReceptiveField, inputShape: readonly number[], 
   } catch {
     return el('p', { text: 'Point at an output cell to see its receptive field.' });
   }
-  const [rows, cols] = gridShape(inputShape);
-  const cell = Math.max(3, Math.min(MAX_CELL, Math.floor(360 / Math.max(rows, cols))));
-  const grid = svg('svg', { width: cols * cell, height: rows * cell, viewBox: `0 0 ${cols * cell} ${rows * cell}`, role: 'img', 'aria-label': 'input grid with the receptive field highlighted', id: 'rf-grid' });
   const [rowInterval, colInterval] = inputShape.length === 1 ? [{ start: 0, end: 0 }, at.intervals[0]] : at.intervals;
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
+  // A window of the input around the field (the whole input when it is small).
+  const [inputRows, inputCols] = gridShape(inputShape);
+  const windowOf = (size: number, interval: { start: number; end: number } | null | undefined): [number, number] => {
+    if (size <= RF_WINDOW) return [0, size];
+    const centre = interval ? Math.floor((interval.start + interval.end) / 2) : 0;
+    const start = Math.max(0, Math.min(size - RF_WINDOW, centre - RF_WINDOW / 2));
+    return [start, start + RF_WINDOW];
+  };
+  const [r0, r1] = windowOf(inputRows, rowInterval);
+  const [c0, c1] = windowOf(inputCols, colInterval);
+  const cell = Math.max(3, Math.min(MAX_CELL, Math.floor(360 / Math.max(r1 - r0, c1 - c0))));
+  const grid = svg('svg', { width: (c1 - c0) * cell, height: (r1 - r0) * cell, viewBox: `0 0 ${(c1 - c0) * cell} ${(r1 - r0) * cell}`, role: 'img', 'aria-label': 'input grid with the receptive field highlighted', id: 'rf-grid' });
+  for (let r = r0; r < r1; r++) {
+    for (let c = c0; c < c1; c++) {
       const inside = rowInterval && colInterval && r >= rowInterval.start && r <= rowInterval.end && c >= colInterval.start && c <= colInterval.end;
-      grid.append(svg('rect', { x: c * cell, y: r * cell, width: cell - 0.5, height: cell - 0.5, fill: inside ? '#d0021b' : '#e8e8e8', 'data-in': inside ? 1 : 0 }));
+      grid.append(svg('rect', { x: (c - c0) * cell, y: (r - r0) * cell, width: cell - 0.5, height: cell - 0.5, fill: inside ? '#d0021b' : '#e8e8e8', 'data-in': inside ? 1 : 0 }));
     }
   }
   const describe = (i: { start: number; end: number } | null | undefined): string => (i ? `${i.start}–${i.end} (${i.end - i.start + 1})` : 'none');
