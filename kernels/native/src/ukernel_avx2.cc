@@ -37,6 +37,73 @@ void kernel(int64_t kc, const float* __restrict A, const float* __restrict B, fl
   }
 }
 
+// 16-bit lane mask → two 8-lane masks for _mm256_maskload_ps (sign bit set where the lane is read).
+inline void laneMasks(uint16_t bits, __m256i& low, __m256i& high) {
+  const __m256i lanes = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+  low = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(bits & 0xff), lanes), lanes);
+  high = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(bits >> 8), lanes), lanes);
+}
+
+// Direct kernel for the 6×16 shape: one 16-lane input vector (two ymm) per tap, see ukernel.h.
+template <int MR>
+void direct(int taps, const int32_t* tap, const int64_t* offset, const uint16_t* mask, int64_t Kg, int64_t channelStride,
+            const float* x, const float* A, float* __restrict C, int accumulate) {
+  __m256 acc[MR][2];
+#pragma GCC unroll 16
+  for (int m = 0; m < MR; m++) {
+    acc[m][0] = accumulate ? _mm256_load_ps(C + m * 16) : _mm256_setzero_ps();
+    acc[m][1] = accumulate ? _mm256_load_ps(C + m * 16 + 8) : _mm256_setzero_ps();
+  }
+  for (int t = 0; t < taps; t++) {
+    __m256i low, high;
+    laneMasks(mask[t], low, high);
+    // Lanes outside the mask may lie outside the input: masked loads never touch them.
+    const float* xp = x + offset[t];
+    const float* a = A + int64_t(tap[t]) * Kg * MR;
+    for (int64_t ci = 0; ci < Kg; ci++, xp += channelStride, a += MR) {
+      const __m256 b0 = _mm256_maskload_ps(xp, low), b1 = _mm256_maskload_ps(xp + 8, high);
+#pragma GCC unroll 16
+      for (int m = 0; m < MR; m++) {
+        const __m256 w = _mm256_broadcast_ss(a + m);
+        acc[m][0] = _mm256_fmadd_ps(w, b0, acc[m][0]);
+        acc[m][1] = _mm256_fmadd_ps(w, b1, acc[m][1]);
+      }
+    }
+  }
+#pragma GCC unroll 16
+  for (int m = 0; m < MR; m++) {
+    _mm256_store_ps(C + m * 16, acc[m][0]);
+    _mm256_store_ps(C + m * 16 + 8, acc[m][1]);
+  }
+}
+
+DirectKernel getDirect(int shape, int rows) {
+  static const DirectKernel table[] = {direct<1>, direct<2>, direct<3>, direct<4>, direct<5>, direct<6>};
+  return shape == 0 && rows >= 1 && rows <= 6 ? table[rows - 1] : nullptr;
+}
+
+void depthwiseRow(int taps, const float* const* row, const int32_t* lo, const int32_t* hi, const float* weight, int length,
+                  float* out, int64_t outStep, float bias) {
+  alignas(32) float chunk[16];
+  for (int j = 0; j < length; j += 16) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    for (int t = 0; t < taps; t++) {
+      const int from = lo[t] - j < 0 ? 0 : lo[t] - j > 16 ? 16 : lo[t] - j;
+      const int to = hi[t] - j < 0 ? 0 : hi[t] - j > 16 ? 16 : hi[t] - j;
+      if (to <= from) continue;
+      __m256i low, high;
+      laneMasks(uint16_t(((1u << to) - 1) & ~((1u << from) - 1)), low, high);
+      const __m256 w = _mm256_set1_ps(weight[t]);
+      acc0 = _mm256_fmadd_ps(w, _mm256_maskload_ps(row[t] + j, low), acc0);
+      acc1 = _mm256_fmadd_ps(w, _mm256_maskload_ps(row[t] + j + 8, high), acc1);
+    }
+    _mm256_store_ps(chunk, acc0);
+    _mm256_store_ps(chunk + 8, acc1);
+    const int count = length - j < 16 ? length - j : 16;
+    for (int i = 0; i < count; i++) out[(j + i) * outStep] = chunk[i] + bias;
+  }
+}
+
 template <int NV, int... R>
 MicroKernel pick(int rows) {
   static const MicroKernel table[] = {kernel<R, NV>...};
@@ -72,7 +139,7 @@ __attribute__((optimize("no-tree-loop-distribute-patterns"))) void pack(float* d
   }
 }
 
-const KernelSet kSet = {"avx2", 8, 2, {{6, 16}, {12, 8}, {0, 0}, {0, 0}}, get, pack, storeRowPortable, nullptr, nullptr};
+const KernelSet kSet = {"avx2", 8, 2, {{6, 16}, {12, 8}, {0, 0}, {0, 0}}, get, pack, storeRowPortable, getDirect, depthwiseRow};
 
 }  // namespace
 
