@@ -23,12 +23,32 @@ export type EngineLayerOptions = Omit<LayerOptions, 'kernel'> & { readonly kerne
 };
 
 /**
+ * Plans are readonly, so a layer called again with the same shapes and options reuses its plan: for the small
+ * layers a call costs a few microseconds, and re-planning was most of it. Bounded; refused layers are not cached.
+ */
+const PLAN_CACHE_SIZE = 256;
+const planCache = new Map<string, Plan>();
+
+/**
  * @example
  * planFromTensors('convTranspose', [1, 16, 8, 8], [16, 8, 4, 4], { stride: 2, padding: 1 }).outputShape
  * // → [1, 8, 16, 16]
  */
 export function planFromTensors(
   kind: LayerKind, inputShape: readonly number[], weightShape: readonly number[], options: EngineLayerOptions = {},
+): Plan {
+  const key = JSON.stringify([kind, inputShape, weightShape, options.kernel, options.stride, options.padding, options.outputPadding,
+    options.dilation, options.groups, options.pads, options.bias, options.memoryLimitBytes]);
+  const cached = planCache.get(key);
+  if (cached) return cached;
+  const plan = planUncached(kind, inputShape, weightShape, options);
+  if (planCache.size >= PLAN_CACHE_SIZE) planCache.clear();
+  planCache.set(key, plan);
+  return plan;
+}
+
+function planUncached(
+  kind: LayerKind, inputShape: readonly number[], weightShape: readonly number[], options: EngineLayerOptions,
 ): Plan {
   const rank = inputShape.length - 2;
   if (rank < 1 || rank > 3) {
