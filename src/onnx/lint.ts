@@ -19,7 +19,8 @@ import type { Shape } from './ops/types.ts';
 export type LintOp = 'ConvTranspose' | 'Conv' | 'Resize' | 'Upsample' | 'DepthToSpace';
 const LINTED: ReadonlySet<string> = new Set<LintOp>(['ConvTranspose', 'Conv', 'Resize', 'Upsample', 'DepthToSpace']);
 /** Ops that keep the spatial layout position by position: the path walks through them. */
-const PASS_THROUGH: ReadonlySet<string> = new Set(['Relu', 'LeakyRelu', 'Tanh', 'Sigmoid', 'BatchNormalization', 'Identity', 'Add', 'Sub', 'Mul', 'Div']);
+// Concat follows its first input: a U-Net decoder's main path, with the skip connection beside it.
+const PASS_THROUGH: ReadonlySet<string> = new Set(['Relu', 'LeakyRelu', 'Tanh', 'Sigmoid', 'BatchNormalization', 'Identity', 'Add', 'Sub', 'Mul', 'Div', 'Concat']);
 
 export interface LintLayer {
   readonly node: string;

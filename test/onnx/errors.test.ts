@@ -63,6 +63,14 @@ const ROWS: Record<string, Row> = {
   'node without op_type': { parts: { nodes: [node('', ['x'], ['y'])] }, code: 'invalid-model', message: /graph\.node\[0\]\.op_type \(""\) is empty/ },
   'attribute without a name': { parts: { nodes: [node('Relu', ['x'], ['y'], [int('', 1)])] }, code: 'invalid-model', message: /graph\.node\[0\]\.attribute\[0\]\.name \(""\) is empty/ },
   'graph input without a name': { parts: { nodes: [node('Relu', ['x'], ['y'])], inputs: [{ name: '', shape: [1] }] }, code: 'invalid-model', message: /graph\.input\[0\]\.name \(""\) is empty/ },
+  'Pad mode': { parts: { nodes: [node('Pad', ['x', 'p'], ['y'], [str('mode', 'wrap')])], initializers: [int64TensorProto('p', [8], [0, 0, 1, 1, 0, 0, 1, 1])] }, code: 'unsupported', message: /Pad#0\.mode \("wrap"\) is a Pad setting tconv does not implement; use constant, reflect or edge/ },
+  'Pad computed pads': { parts: { nodes: [node('Relu', ['x'], ['p']), node('Pad', ['x', 'p'], ['y'])] }, code: 'unsupported', message: /Pad#1\.pads \("p"\) .* tconv needs pads known before running/ },
+  'Pad axes': { parts: { nodes: [node('Pad', ['x', 'p', '', 'a'], ['y'])], initializers: [int64TensorProto('p', [4], [1, 1, 1, 1]), int64TensorProto('a', [2], [2, 3])], opset: 18 }, code: 'unsupported', message: /Pad#0\.axes \("a"\) is a Pad setting tconv does not implement; give pads for every axis/ },
+  'Pad computed value': { parts: { nodes: [node('Relu', ['x'], ['v']), node('Pad', ['x', 'p', 'v'], ['y'])], initializers: [int64TensorProto('p', [8], [0, 0, 1, 1, 0, 0, 1, 1])] }, code: 'unsupported', message: /Pad#1\.constant_value \("v"\) .* tconv needs the pad value known before running/ },
+  'Pad length': { parts: { nodes: [node('Pad', ['x', 'p'], ['y'])], initializers: [int64TensorProto('p', [4], [1, 1, 1, 1])] }, code: 'invalid-model', message: /Pad#0\.pads \(\[1, 1, 1, 1\]\) must hold 8 values \(begin then end for each of the 4 axes\)/ },
+  'Pad crops everything': { parts: { nodes: [node('Pad', ['x', 'p'], ['y'])], initializers: [int64TensorProto('p', [8], [0, 0, -3, 0, 0, 0, -3, 0])] }, code: 'invalid-model', message: /Pad#0\.pads .* leaves an output size of -2 on axis 2/ },
+  'Pad reflect too far': { parts: { nodes: [node('Pad', ['x', 'p'], ['y'], [str('mode', 'reflect')])], initializers: [int64TensorProto('p', [8], [0, 0, 4, 0, 0, 0, 0, 0])] }, code: 'invalid-model', message: /reflects 4 cells on axis 2 of size 4, but reflect padding must be smaller than the size/ },
+  'Concat shapes': { parts: { nodes: [node('Concat', ['x', 'c'], ['y'], [int('axis', 1)])], initializers: [floats('c', [1, 1, 4, 3], Array(12).fill(0))] }, code: 'invalid-model', message: /Concat#0\.input\[1\] \(\[1, 1, 4, 3\]\) does not match input 0 \[1, 2, 4, 4\] outside axis 1/ },
 };
 
 for (const [name, row] of Object.entries(ROWS)) {

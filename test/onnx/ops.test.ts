@@ -118,3 +118,21 @@ test('unsupported settings are named', () => {
   const dynamic = readModel(buildModel({ nodes: [node('Relu', ['x'], ['s']), node('Reshape', ['x', 's'], ['y'])] }));
   assert.throws(() => inferShapes(dynamic), { code: 'unsupported', message: /Reshape#1\.shape \("s"\) is a Reshape setting tconv does not implement; tconv needs Reshape shapes known before running/ });
 });
+
+test('Pad (constant, reflect, edge, cropping) and Concat match onnxruntime', async () => {
+  for (const mode of ['constant', 'reflect', 'edge']) {
+    await check({
+      name: `Pad ${mode}`, input: [1, 2, 4, 5],
+      nodes: [node('Pad', ['x', 'p', 'v'], ['y'], [str('mode', mode)])],
+      initializers: [int64TensorProto('p', [8], [0, 0, 2, 1, 0, 0, 3, 2]), floats('v', [], [mode === 'constant' ? 0.5 : 0])],
+    });
+  }
+  await check({ name: 'Pad cropping', input: [1, 2, 4, 5], nodes: [node('Pad', ['x', 'p'], ['y'])], initializers: [int64TensorProto('p', [8], [0, 0, -1, 2, 0, 0, 1, -2])] });
+  await check({ name: 'Pad-2', opset: 2, input: [1, 2, 3], nodes: [node('Pad', ['x'], ['y'], [ints('pads', [0, 0, 1, 0, 1, 2]), str('mode', 'reflect')])] });
+  await check({
+    name: 'Concat channels', input: [2, 3, 4, 4],
+    nodes: [node('Relu', ['x'], ['a']), node('Concat', ['x', 'a', 'c'], ['y'], [int('axis', 1)])],
+    initializers: [floats('c', [2, 1, 4, 4], Array.from({ length: 32 }, (_, i) => i))],
+  });
+  await check({ name: 'Concat last axis', input: [2, 3], nodes: [node('Concat', ['x', 'x'], ['y'], [int('axis', -1)])] });
+});

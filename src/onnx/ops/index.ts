@@ -4,13 +4,14 @@ import { DepthToSpace } from './depth-to-space.ts';
 import { Add, Div, Identity, LeakyRelu, Mul, Relu, Sigmoid, Sub, Tanh } from './elementwise.ts';
 import { Gemm, MatMul } from './matmul.ts';
 import { BatchNormalization } from './normalization.ts';
+import { Concat, Pad } from './pad.ts';
 import { Resize, Upsample } from './resize.ts';
 import { Constant, Flatten, Reshape, Transpose } from './shape-ops.ts';
 import type { OpDefinition } from './types.ts';
 
 export const OPS: Readonly<Record<string, OpDefinition>> = {
   ConvTranspose, Conv, Add, Sub, Mul, Div, Resize, Upsample, DepthToSpace, Relu, LeakyRelu, Tanh, Sigmoid,
-  BatchNormalization, Reshape, Flatten, Transpose, Gemm, MatMul, Constant, Identity,
+  BatchNormalization, Reshape, Flatten, Transpose, Gemm, MatMul, Constant, Identity, Pad, Concat,
 };
 
 export const SUPPORTED_OPS: readonly string[] = Object.keys(OPS).sort();
