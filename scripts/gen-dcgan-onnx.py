@@ -3,6 +3,8 @@
 
   dcgan/        DCGAN generator (Radford et al.): z (N, 16, 1, 1) -> 4x4 -> 8 -> 16 -> 32 -> 64x64 RGB,
                 ConvTranspose + BatchNorm + ReLU, Tanh at the end; dynamic batch axis.
+  unet/         A small pix2pix-style U-Net: strided Conv encoder, ConvTranspose decoder with skip connections
+                (Concat), BatchNorm, LeakyRelu/Relu, ReflectionPad (Pad reflect) before the last Conv, Tanh.
   upsample-head/  Linear head and mixed upsampling: Gemm -> Reshape -> ConvTranspose (k3 s2, uneven) -> LeakyRelu ->
                 Resize nearest -> Conv -> BatchNorm -> Relu -> Resize bilinear -> Conv -> DepthToSpace -> Sigmoid.
 
@@ -78,6 +80,23 @@ class UpsampleHeadGenerator(nn.Module):
         return self.body(self.fc(z).view(-1, 16, 4, 4))
 
 
+class TinyUNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.down1 = nn.Sequential(nn.Conv2d(3, 8, 4, 2, 1), nn.LeakyReLU(0.2))
+        self.down2 = nn.Sequential(nn.Conv2d(8, 16, 4, 2, 1), nn.BatchNorm2d(16), nn.LeakyReLU(0.2))
+        self.up1 = nn.Sequential(nn.ConvTranspose2d(16, 8, 4, 2, 1), nn.BatchNorm2d(8), nn.ReLU())
+        self.up2 = nn.Sequential(nn.ConvTranspose2d(16, 8, 4, 2, 1), nn.ReLU())
+        self.out = nn.Sequential(nn.ReflectionPad2d(1), nn.Conv2d(8 + 3, 3, 3), nn.Tanh())
+
+    def forward(self, x):
+        d1 = self.down1(x)
+        d2 = self.down2(d1)
+        u1 = self.up1(d2)
+        u2 = self.up2(torch.cat([u1, d1], 1))
+        return self.out(torch.cat([u2, x], 1))
+
+
 def randomize_batchnorm(model, generator):
     # Fresh BatchNorm layers are the identity in eval mode; give them real statistics so the test means something.
     for m in model.modules():
@@ -119,6 +138,10 @@ def main():
     head = UpsampleHeadGenerator()
     randomize_batchnorm(head, generator)
     export('upsample-head', head, torch.randn(2, 32, generator=generator), dynamic_batch=False)
+
+    unet = TinyUNet()
+    randomize_batchnorm(unet, generator)
+    export('unet', unet, torch.randn(2, 3, 32, 32, generator=generator), dynamic_batch=True)
 
 
 if __name__ == '__main__':

@@ -179,10 +179,11 @@ export function inferShapes(model: OnnxModel, options: ShapeOptions = {}): Infer
       continue;
     }
     const inputShapesOfNode = node.inputs.map((name) => (name === '' ? undefined : shapes.get(name)));
-    const inferred = op.infer({
+    const context = {
       node, opset: model.opset, shapes: inputShapesOfNode,
-      constant: (i) => (node.inputs[i] ? constants.get(node.inputs[i]!) : undefined),
-    });
+      constant: (i: number) => (node.inputs[i] ? constants.get(node.inputs[i]!) : undefined),
+    };
+    const inferred = op.infer(context);
     inferred.forEach((out, j) => {
       const name = node.outputs[j];
       if (!name) return;
@@ -196,6 +197,9 @@ export function inferShapes(model: OnnxModel, options: ShapeOptions = {}): Infer
     if (foldable) {
       const values = op.run({ node, opset: model.opset, inputs: node.inputs.map((n) => (n === '' ? undefined : constants.get(n))), options: {} });
       values.forEach((v, j) => { if (node.outputs[j]) constants.set(node.outputs[j]!, v); });
+    } else if (op.evaluate) {
+      // Values that follow from shapes alone (Shape): known now that every shape is.
+      op.evaluate(context).forEach((v, j) => { if (node.outputs[j]) constants.set(node.outputs[j]!, v); });
     }
   }
   return { model, order, shapes, types, constants, inputShapes, skipped };

@@ -95,3 +95,13 @@ test('very large spatial sizes are summarised from the phases instead of overlap
   assert.match(report.pathNote!, /has a spatial size of 200001, over 65536: its compounded overlap and receptive fields are not computed/);
   assert.equal(AttributeType.INTS, 7);
 });
+
+test("U-Net: the decoder path runs through the skip concatenation; the exporter's pad arithmetic is folded", () => {
+  const report = lintModel(readModel(readFileSync(join(FIXTURES, 'unet/model.onnx'))));
+  assert.deepEqual(report.skipped, []);
+  assert.deepEqual(report.layers.map((l) => l.op), ['Conv', 'Conv', 'ConvTranspose', 'ConvTranspose', 'Conv']);
+  // The reflection Pad before the last conv is not a pass-through op (it changes sizes): that conv starts a new chain.
+  assert.equal(report.path!.nodes.length, 4);
+  assert.match(report.pathNote!, /not on the longest chain: \/out\/out\.1\/Conv/);
+  assert.deepEqual(report.uneven, []);
+});

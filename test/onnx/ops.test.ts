@@ -136,3 +136,28 @@ test('Pad (constant, reflect, edge, cropping) and Concat match onnxruntime', asy
   });
   await check({ name: 'Concat last axis', input: [2, 3], nodes: [node('Concat', ['x', 'x'], ['y'], [int('axis', -1)])] });
 });
+
+test('shape arithmetic folds: Shape, Gather, Unsqueeze, Concat → Reshape; Slice, Squeeze, ConstantOfShape, Cast', async () => {
+  const tensorAttr = (t: RawTensor): RawAttribute => ({ name: 'value', type: AttributeType.TENSOR, t });
+  await check({
+    name: 'view(x.size(0), -1)', input: [3, 2, 4, 5],
+    nodes: [
+      node('Shape', ['x'], ['s']), node('Gather', ['s', 'zero'], ['n'], [int('axis', 0)]), node('Unsqueeze', ['n', 'ax0'], ['n1']),
+      node('Concat', ['n1', 'minus1'], ['target'], [int('axis', 0)]), node('Reshape', ['x', 'target'], ['y']),
+    ],
+    initializers: [int64TensorProto('zero', [], [0]), int64TensorProto('ax0', [1], [0]), int64TensorProto('minus1', [1], [-1])],
+  });
+  await check({
+    name: 'Slice with negative steps and clamped ends', input: [2, 3, 7, 6],
+    nodes: [node('Slice', ['x', 'st', 'en', 'ax', 'sp'], ['y'])],
+    initializers: [int64TensorProto('st', [2], [-1, 1]), int64TensorProto('en', [2], [-100, 1000]), int64TensorProto('ax', [2], [2, 3]), int64TensorProto('sp', [2], [-2, 2])],
+  });
+  await check({ name: 'Squeeze', input: [2, 1, 3, 1], nodes: [node('Squeeze', ['x', 'ax'], ['y'])], initializers: [int64TensorProto('ax', [1], [1])] });
+  await check({ name: 'Shape start/end', opset: 15, input: [2, 3, 2], nodes: [node('Shape', ['x'], ['s'], [int('start', 1)]), node('Cast', ['s'], ['f'], [int('to', 1)]), node('Add', ['x', 'f'], ['y'])] });
+  await check({
+    name: 'ConstantOfShape + Add', input: [2, 3],
+    nodes: [node('ConstantOfShape', ['shape'], ['c'], [tensorAttr(floats('', [1], [0.25]))]), node('Add', ['x', 'c'], ['y'])],
+    initializers: [int64TensorProto('shape', [2], [2, 3])],
+  });
+  await check({ name: 'Cast to int and back', input: [4, 5], nodes: [node('Cast', ['x'], ['i'], [int('to', 6)]), node('Cast', ['i'], ['y'], [int('to', 1)])] });
+});

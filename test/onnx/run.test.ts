@@ -11,7 +11,7 @@ const SHARED = join(import.meta.dirname, '../../../shared/conformance/onnx-model
 const FIXTURES = join(import.meta.dirname, '../fixtures/onnx');
 const DIRS = [
   join(SHARED, 'test_ConvTranspose2d'), join(SHARED, 'test_ConvTranspose2d_no_bias'), join(SHARED, 'test_operator_convtranspose'),
-  join(FIXTURES, 'dcgan'), join(FIXTURES, 'upsample-head'),
+  join(FIXTURES, 'dcgan'), join(FIXTURES, 'upsample-head'), join(FIXTURES, 'unet'),
 ];
 const BACKENDS = listBackends().filter((b) => b.available).map((b) => b.name);
 

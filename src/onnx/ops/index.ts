@@ -5,6 +5,7 @@ import { Add, Div, Identity, LeakyRelu, Mul, Relu, Sigmoid, Sub, Tanh } from './
 import { Gemm, MatMul } from './matmul.ts';
 import { BatchNormalization } from './normalization.ts';
 import { Concat, Pad } from './pad.ts';
+import { Cast, ConstantOfShape, Gather, Shape, Slice, Squeeze, Unsqueeze } from './shape-arith.ts';
 import { Resize, Upsample } from './resize.ts';
 import { Constant, Flatten, Reshape, Transpose } from './shape-ops.ts';
 import type { OpDefinition } from './types.ts';
@@ -12,6 +13,7 @@ import type { OpDefinition } from './types.ts';
 export const OPS: Readonly<Record<string, OpDefinition>> = {
   ConvTranspose, Conv, Add, Sub, Mul, Div, Resize, Upsample, DepthToSpace, Relu, LeakyRelu, Tanh, Sigmoid,
   BatchNormalization, Reshape, Flatten, Transpose, Gemm, MatMul, Constant, Identity, Pad, Concat,
+  Shape, Gather, Slice, Unsqueeze, Squeeze, ConstantOfShape, Cast,
 };
 
 export const SUPPORTED_OPS: readonly string[] = Object.keys(OPS).sort();

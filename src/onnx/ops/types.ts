@@ -32,4 +32,6 @@ export interface OpDefinition {
   run(ctx: RunContext): readonly OnnxTensor[];
   /** Output values computable at load time from constant inputs (Constant, shape arithmetic); optional. */
   readonly foldable?: boolean;
+  /** Output values computable at load time from input shapes alone (Shape); optional. */
+  evaluate?(ctx: InferContext): readonly OnnxTensor[];
 }
