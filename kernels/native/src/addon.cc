@@ -120,6 +120,7 @@ Napi::Value Describe(const Napi::CallbackInfo& info) {
   result.Set("batchMinor", Napi::Boolean::New(env, p.batchMinor != 0));
   result.Set("direct", Napi::Boolean::New(env, p.direct != 0));
   result.Set("depthwise", Napi::Boolean::New(env, p.depthwise != 0));
+  result.Set("panelsPerTask", p.group);
   result.Set("tasks", Napi::Number::New(env, double(p.tasks)));
   result.Set("phaseCombinations", Napi::Number::New(env, double(p.combos.size())));
   result.Set("packedWeightBytes", Napi::Number::New(env, double(p.weightFloats * 4)));

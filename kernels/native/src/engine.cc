@@ -64,14 +64,22 @@ struct Segment {
   int64_t out, outStep;      // output offset (without the channel) of the first column, and its step
 };
 
+// Column layout and copy runs of one panel.
+struct PanelScratch {
+  std::vector<Segment> segments;
+  std::vector<int32_t> validTaps, runFirst;
+  std::vector<Run> runs;
+  std::vector<uint8_t> reached;  // per tap: some column reads the input through it (keepAll mode)
+  int segmentCount = 0, real = 0, valid = 0;
+};
+
 // Per-thread scratch, grown outside the hot path and reused by every call.
 struct Workspace {
   float* B = nullptr;
   float* C = nullptr;
   size_t bFloats = 0, cFloats = 0;
-  std::vector<Segment> segments;
-  std::vector<int32_t> validTaps, runFirst;
-  std::vector<Run> runs;
+  std::vector<PanelScratch> panels;  // P.group of them
+  std::vector<int32_t> usedTaps;
   std::vector<int32_t> directTap;
   std::vector<int64_t> directOffset;
   std::vector<uint16_t> directMask;
@@ -83,7 +91,7 @@ struct Workspace {
   }
   void reserve(const Prepared& P) {
     const size_t b = size_t(P.kc * P.nr);
-    const size_t c = std::max(size_t((P.plan.Mg + P.mr - 1) / P.mr * P.mr * P.nr), size_t(P.maxTaps));
+    const size_t c = std::max(size_t((P.plan.Mg + P.mr - 1) / P.mr * P.mr * P.nr) * size_t(P.group), size_t(P.maxTaps));
     if (b > bFloats) {
       std::free(B);
       B = alignedFloats(b);
@@ -95,13 +103,18 @@ struct Workspace {
       cFloats = c;
     }
     const size_t nr = size_t(P.nr);
-    if (segments.size() < nr) segments.resize(nr);
     const size_t taps = size_t(P.maxTaps);
-    if (validTaps.size() < taps) {
-      validTaps.resize(taps);
-      runFirst.resize(taps + 1);
+    if (panels.size() < size_t(P.group)) panels.resize(size_t(P.group));
+    for (PanelScratch& s : panels) {
+      if (s.segments.size() < nr) s.segments.resize(nr);
+      if (s.validTaps.size() < taps) {
+        s.validTaps.resize(taps);
+        s.runFirst.resize(taps + 1);
+        s.reached.resize(taps);
+      }
+      if (s.runs.size() < taps * 3 * nr) s.runs.resize(taps * 3 * nr);
     }
-    if (runs.size() < taps * 3 * nr) runs.resize(taps * 3 * nr);
+    if (usedTaps.size() < taps) usedTaps.resize(taps);
     if (directTap.size() < taps) directTap.resize(taps);
     if (rowPointers.size() < taps) rowPointers.resize(taps);
     if (directOffset.size() < taps * (nr / 16 + 1)) directOffset.resize(taps * (nr / 16 + 1));
@@ -123,7 +136,7 @@ std::mutex& engineMutex() {
 }
 
 // Splits panel `panel` of combo `c` into segments; returns how many, and the number of real columns.
-int layoutSegments(const Prepared& P, const Combo& c, int64_t panel, Workspace& w, int& real) {
+int layoutSegments(const Prepared& P, const Combo& c, int64_t panel, PanelScratch& w, int& real) {
   const NativePlan& p = P.plan;
   const int64_t total = int64_t(p.batch) * c.positions;
   const int64_t q0 = panel * P.nr;
@@ -193,8 +206,9 @@ int layoutSegments(const Prepared& P, const Combo& c, int64_t panel, Workspace& 
 inline int64_t ceilDiv(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 
 // For every tap of the combo that at least one column of the panel can reach, records the tap and its copy runs
-// (zeros where the tap falls outside the input). Returns the number of such taps.
-int collectTaps(const Prepared& P, const Combo& c, int segmentCount, int real, Workspace& w) {
+// (zeros where the tap falls outside the input). Returns the number of such taps. With keepAll, every tap is kept
+// (validTaps[t] = t, runs of unreached taps are all zeros) and reached[t] says which ones some column reaches.
+int collectTaps(const Prepared& P, const Combo& c, int segmentCount, int real, PanelScratch& w, bool keepAll = false) {
   const NativePlan& p = P.plan;
   const AxisPhase& a0 = p.axes[0][size_t(c.phase[0])];
   const AxisPhase& a1 = p.axes[1][size_t(c.phase[1])];
@@ -237,7 +251,8 @@ int collectTaps(const Prepared& P, const Combo& c, int segmentCount, int real, W
           any = true;
         }
         zeros(real, P.nr - real);  // tail of the last panel: zeros, never stored
-        if (any) {
+        if (keepAll) w.reached[size_t(t)] = any;
+        if (any || keepAll) {
           w.validTaps[size_t(valid)] = t;
           w.runFirst[size_t(valid)] = int32_t(first);
           valid++;
@@ -380,7 +395,7 @@ void runDepthwiseTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g
   const float b = bias ? bias[g] : 0.0f;
   const float** rows = w.rowPointers.data();
   int32_t* lo = w.directTap.data();
-  int32_t* hi = w.runFirst.data();
+  int32_t* hi = w.panels[0].runFirst.data();
   float* weight = w.C;
   for (int64_t j0 = 0; j0 < c.count[0]; j0++) {
     for (int64_t j1 = 0; j1 < c.count[1]; j1++) {
@@ -410,6 +425,87 @@ void runDepthwiseTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g
   }
 }
 
+// Packed layouts whose weights outgrow L2: a task takes P.group consecutive panels and runs every packed weight
+// chunk over all of them while it is cached (GotoBLAS order), instead of streaming all weights once per panel.
+// Chunks then follow the union of the panels' reached taps (unreached columns pack zeros).
+void runPanelGroup(const Prepared& P, Workspace& w, const Combo& c, int64_t g, int64_t groupIndex, const float* x, const float* bias, float* y) {
+  const NativePlan& p = P.plan;
+  const int nr = P.nr, mr = P.mr;
+  const int64_t Kg = p.Kg, Mg = p.Mg;
+  const int64_t panel0 = groupIndex * P.group;
+  const int count = int(std::min<int64_t>(P.group, c.panels - panel0));
+  const int64_t cStride = (Mg + mr - 1) / mr * mr * nr;
+  for (int q = 0; q < count; q++) {
+    PanelScratch& ps = w.panels[size_t(q)];
+    ps.segmentCount = layoutSegments(P, c, panel0 + q, ps, ps.real);
+    ps.valid = collectTaps(P, c, ps.segmentCount, ps.real, ps, true);
+  }
+  int used = 0;
+  for (int64_t t = 0; t < c.taps; t++) {
+    bool any = false;
+    for (int q = 0; q < count; q++) any = any || w.panels[size_t(q)].reached[size_t(t)];
+    if (any) w.usedTaps[size_t(used++)] = int32_t(t);
+  }
+  if (used == 0) {
+    std::memset(w.C, 0, sizeof(float) * size_t(cStride * count));
+  } else {
+    const float* xg = x + g * Kg * p.inSpatial;
+    bool first = true;
+    int vi = 0;
+    int64_t channel = 0;
+    while (vi < used) {
+      const int64_t tapStart = w.usedTaps[size_t(vi)], channelStart = channel;
+      // Walk the chunk once to find its extent; pack it per panel below.
+      int64_t rows = 0;
+      int endVi = vi;
+      int64_t endChannel = channel;
+      while (rows < P.kc) {
+        const int64_t n = std::min<int64_t>(P.kc - rows, Kg - endChannel);
+        rows += n;
+        endChannel += n;
+        if (endChannel == Kg) {
+          endChannel = 0;
+          endVi++;
+          if (endVi >= used || w.usedTaps[size_t(endVi)] != w.usedTaps[size_t(endVi) - 1] + 1) break;
+        }
+      }
+      for (int q = 0; q < count; q++) {
+        const PanelScratch& ps = w.panels[size_t(q)];
+        int64_t packed = 0, ch = channelStart;
+        for (int v = vi; packed < rows; v++) {
+          const int32_t t = w.usedTaps[size_t(v)];
+          const int64_t n = std::min<int64_t>(rows - packed, Kg - ch);
+          const int r0 = ps.runFirst[size_t(t)];
+          P.isa->pack(w.B + packed * nr, nr, xg + ch * p.inSpatial, p.inSpatial, n, &ps.runs[size_t(r0)], ps.runFirst[size_t(t) + 1] - r0);
+          packed += n;
+          ch = 0;
+        }
+        float* C = w.C + q * cStride;
+        for (int64_t row0 = 0; row0 < Mg; row0 += mr) {
+          const int rowsM = int(std::min<int64_t>(mr, Mg - row0));
+          const float* A = P.weights + c.aOffset + c.taps * Kg * (g * Mg + row0) + (tapStart * Kg + channelStart) * rowsM;
+          P.isa->get(P.shape, rowsM)(rows, A, w.B, C + row0 * nr, first ? 0 : 1);
+        }
+      }
+      first = false;
+      vi = endVi;
+      channel = endChannel;
+    }
+  }
+  for (int q = 0; q < count; q++) {
+    const PanelScratch& ps = w.panels[size_t(q)];
+    const float* C = w.C + q * cStride;
+    for (int64_t m = 0; m < Mg; m++) {
+      const int64_t co = g * Mg + m;
+      const float b = bias ? bias[co] : 0.0f;
+      for (int si = 0; si < ps.segmentCount; si++) {
+        const Segment& sg = ps.segments[size_t(si)];
+        P.isa->store(y + co * p.outSpatial + sg.out, C + m * nr + sg.col, sg.length, sg.outStep, b);
+      }
+    }
+  }
+}
+
 void runTask(const Prepared& P, Workspace& w, int64_t task, const float* x, const float* bias, float* y) {
   const NativePlan& p = P.plan;
   const TaskRef& ref = P.taskList[size_t(task)];
@@ -427,9 +523,14 @@ void runTask(const Prepared& P, Workspace& w, int64_t task, const float* x, cons
   const int nr = P.nr, mr = P.mr;
   const int64_t Kg = p.Kg, Mg = p.Mg;
 
+  if (P.group > 1) {
+    runPanelGroup(P, w, c, g, panel, x, bias, y);
+    return;
+  }
+  PanelScratch& ps = w.panels[0];
   int real = 0;
-  const int segmentCount = layoutSegments(P, c, panel, w, real);
-  const int valid = collectTaps(P, c, segmentCount, real, w);
+  const int segmentCount = layoutSegments(P, c, panel, ps, real);
+  const int valid = collectTaps(P, c, segmentCount, real, ps);
   float* C = w.C;
   if (valid == 0) {
     std::memset(C, 0, sizeof(float) * size_t(Mg * nr));
@@ -440,19 +541,19 @@ void runTask(const Prepared& P, Workspace& w, int64_t task, const float* x, cons
     int64_t channel = 0;
     while (vi < valid) {
       // One chunk: up to kc reduction rows whose packed weights are contiguous (consecutive taps).
-      const int64_t tapStart = w.validTaps[size_t(vi)], channelStart = channel;
+      const int64_t tapStart = ps.validTaps[size_t(vi)], channelStart = channel;
       int64_t rows = 0;
       while (rows < P.kc) {
         // Channels channel … channel + n − 1 through tap vi, packed run by run.
         const int64_t n = std::min<int64_t>(P.kc - rows, Kg - channel);
-        const int r0 = w.runFirst[size_t(vi)];
-        P.isa->pack(w.B + rows * nr, nr, xg + channel * p.inSpatial, p.inSpatial, n, &w.runs[size_t(r0)], w.runFirst[size_t(vi) + 1] - r0);
+        const int r0 = ps.runFirst[size_t(vi)];
+        P.isa->pack(w.B + rows * nr, nr, xg + channel * p.inSpatial, p.inSpatial, n, &ps.runs[size_t(r0)], ps.runFirst[size_t(vi) + 1] - r0);
         rows += n;
         channel += n;
         if (channel == Kg) {
           channel = 0;
           vi++;
-          if (vi >= valid || w.validTaps[size_t(vi)] != w.validTaps[size_t(vi) - 1] + 1) break;
+          if (vi >= valid || ps.validTaps[size_t(vi)] != ps.validTaps[size_t(vi) - 1] + 1) break;
         }
       }
       for (int64_t row0 = 0; row0 < Mg; row0 += mr) {
@@ -469,7 +570,7 @@ void runTask(const Prepared& P, Workspace& w, int64_t task, const float* x, cons
     const float* row = C + m * nr;
     float* out = y + co * p.outSpatial;
     for (int si = 0; si < segmentCount; si++) {
-      const Segment& s = w.segments[size_t(si)];
+      const Segment& s = ps.segments[size_t(si)];
       P.isa->store(out + s.out, row + s.col, s.length, s.outStep, b);
     }
   }
@@ -497,6 +598,30 @@ void worker(void* context, int index) {
 // Column order, tile shape and chunk size for one candidate; fills combos and the cycle estimate.
 void layout(Prepared& P) {
   const NativePlan& p = P.plan;
+  // Packed layouts: when one combo's weights for one group (taps × Kg × Mg floats) outgrow half of L2, tasks take
+  // four panels each so every weight chunk is reused while cached.
+  int64_t largestTaps = 1;
+  for (int a = 0; a < 3; a++) {
+    size_t most = 1;
+    for (const AxisPhase& phase : p.axes[a]) most = std::max(most, phase.tap.size());
+    largestTaps *= int64_t(most);
+  }
+  P.group = !P.direct && !P.depthwise && largestTaps * p.Kg * p.Mg * 4 > (1 << 20) ? 4 : 1;
+  // Keep enough tasks for two threads to balance: at least 16 (or all panels, if fewer).
+  for (; P.group > 1; P.group /= 2) {
+    int64_t tasks = 0, panels = 0;
+    for (int64_t a = 0; a < int64_t(p.axes[0].size()); a++) {
+      for (int64_t b = 0; b < int64_t(p.axes[1].size()); b++) {
+        for (int64_t d = 0; d < int64_t(p.axes[2].size()); d++) {
+          const int64_t positions = int64_t(p.axes[0][size_t(a)].count) * p.axes[1][size_t(b)].count * p.axes[2][size_t(d)].count;
+          const int64_t n = (int64_t(p.batch) * positions + P.nr - 1) / P.nr;
+          panels += n * p.groups;
+          tasks += (n + P.group - 1) / P.group * p.groups;
+        }
+      }
+    }
+    if (tasks >= std::min<int64_t>(16, panels)) break;
+  }
   P.combos.clear();
   P.maxTaps = 0;
   int64_t aOffset = 0, task = 0;
@@ -520,7 +645,8 @@ void layout(Prepared& P) {
         c.aOffset = aOffset;
         aOffset += c.taps * p.Kg * p.outChannels;
         c.panels = P.depthwise ? int64_t(p.batch) : P.direct ? (directSlots(P, c) + P.nr / 16 - 1) / (P.nr / 16) : (int64_t(p.batch) * c.positions + P.nr - 1) / P.nr;
-        task += c.panels * p.groups;
+        c.taskPanels = (c.panels + P.group - 1) / P.group;
+        task += c.taskPanels * p.groups;
         P.maxTaps = std::max(P.maxTaps, c.taps);
         P.combos.push_back(c);
       }
@@ -531,11 +657,11 @@ void layout(Prepared& P) {
   P.taskList.clear();
   P.taskList.reserve(size_t(task));
   int64_t most = 0;
-  for (const Combo& c : P.combos) most = std::max(most, c.panels);
+  for (const Combo& c : P.combos) most = std::max(most, c.taskPanels);
   for (int32_t g = 0; g < p.groups; g++) {
     for (int64_t panel = 0; panel < most; panel++) {
       for (size_t k = 0; k < P.combos.size(); k++) {
-        if (panel < P.combos[k].panels) P.taskList.push_back(TaskRef{int32_t(k), g, panel});
+        if (panel < P.combos[k].taskPanels) P.taskList.push_back(TaskRef{int32_t(k), g, panel});
       }
     }
   }
@@ -581,11 +707,12 @@ double estimate(Prepared& P) {
         continue;
       }
       int real = 0;
-      const int segments = layoutSegments(P, c, panel, w, real);
-      const int valid = collectTaps(P, c, segments, real, w);
+      PanelScratch& ps = w.panels[0];
+      const int segments = layoutSegments(P, c, panel, ps, real);
+      const int valid = collectTaps(P, c, segments, real, ps);
       double packPerRow = 0;
-      for (int r = 0; r < (valid ? w.runFirst[size_t(valid)] : 0); r++) {
-        const Run& run = w.runs[size_t(r)];
+      for (int r = 0; r < (valid ? ps.runFirst[size_t(valid)] : 0); r++) {
+        const Run& run = ps.runs[size_t(r)];
         packPerRow += 4 + (run.source >= 0 && run.step == 1 ? run.length / 8.0 : run.length);
       }
       if (valid) packPerRow /= valid;
@@ -665,6 +792,10 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
     candidate->nr = 16;
     candidate->depthwise = 1;
     layout(*candidate);
+    // ~1 cycle per output and tap (masked load + FMA) plus the stores: decides whether a second thread pays off.
+    int64_t taps = 0;
+    for (const Combo& c : candidate->combos) taps = std::max(taps, c.taps);
+    candidate->estimatedCycles = double(plan.outputLength) * double(taps + 1);
     candidate->weights = alignedFloats(size_t(candidate->weightFloats));
     if (!candidate->weights) return "out of memory packing the weights";
     packWeights(*candidate, weight);

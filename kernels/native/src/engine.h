@@ -17,7 +17,8 @@ struct Combo {
   int64_t positions;  // count[0]·count[1]·count[2]
   int64_t taps;
   int64_t aOffset;    // first packed-weight float of this combo
-  int64_t panels;     // ceil(batch·positions / nr); direct: batch·count[0]·count[1]·ceil(count[2] / nr)
+  int64_t panels;     // ceil(batch·positions / nr); direct: panels of nr/16 row vectors; depthwise: batch
+  int64_t taskPanels; // tasks per group: panels, or ceil(panels / group) when tasks take groups of panels
 };
 
 // One unit of work: a panel of one combo and group. Tasks write disjoint outputs.
@@ -34,6 +35,7 @@ struct Prepared {
   int depthwise = 0;   // 1: one input and one output channel per group, rows computed by DepthwiseRow
   int direct = 0;      // 1: panels are single input-row segments read in place (DirectKernel), no B packing
   int batchMinor = 0;  // column order: 0 = (n, position), 1 = (position, n), chosen by the cost model
+  int group = 1;       // panels per task (packed layouts whose weights outgrow L2 share each weight chunk)
   int64_t kc = 0;      // reduction rows per packed input chunk (B chunk of kc × nr stays in L1)
   int64_t maxTaps = 0;
   int64_t tasks = 0;

@@ -30,6 +30,7 @@ export interface NativeLayout {
   readonly batchMinor: boolean;
   readonly direct: boolean;
   readonly depthwise: boolean;
+  readonly panelsPerTask: number;
   readonly tasks: number;
   readonly phaseCombinations: number;
   readonly packedWeightBytes: number;
