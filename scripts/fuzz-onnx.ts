@@ -13,7 +13,7 @@ const minutes = Number(process.argv[4] ?? 10);
 
 const dirs = [
   ...readdirSync(join(root, '../shared/conformance/onnx-models')).map((d) => join(root, '../shared/conformance/onnx-models', d)),
-  join(root, 'test/fixtures/onnx/dcgan'), join(root, 'test/fixtures/onnx/upsample-head'),
+  join(root, 'test/fixtures/onnx/dcgan'), join(root, 'test/fixtures/onnx/upsample-head'), join(root, 'test/fixtures/onnx/unet'),
 ];
 const samples = dirs.map((d) => readFileSync(join(d, 'model.onnx')));
 const stack = JSON.parse(readFileSync(join(root, 'test/fixtures/onnx/stacks/decoder.json'), 'utf8'));

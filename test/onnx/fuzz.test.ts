@@ -10,7 +10,7 @@ const SHARED = join(import.meta.dirname, '../../../shared/conformance/onnx-model
 const FIXTURES = join(import.meta.dirname, '../fixtures/onnx');
 const DIRS = [
   join(SHARED, 'test_ConvTranspose2d'), join(SHARED, 'test_ConvTranspose2d_no_bias'), join(SHARED, 'test_operator_convtranspose'),
-  join(FIXTURES, 'dcgan'), join(FIXTURES, 'upsample-head'),
+  join(FIXTURES, 'dcgan'), join(FIXTURES, 'upsample-head'), join(FIXTURES, 'unet'),
 ];
 
 test('200 mutated models: every one works or is refused with a TconvError, in bounded time', () => {
