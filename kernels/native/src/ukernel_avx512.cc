@@ -26,7 +26,8 @@ void kernel(int64_t kc, const float* __restrict A, const float* __restrict B, fl
     __m512 b[NV];
 #pragma GCC unroll 4
     for (int v = 0; v < NV; v++) b[v] = _mm512_load_ps(B + v * 16);
-    _mm_prefetch(reinterpret_cast<const char*>(B + 8 * NV * 16), _MM_HINT_T0);
+    // A (weights) streams from L2; B is already in L1.
+    _mm_prefetch(reinterpret_cast<const char*>(A + 16 * MR), _MM_HINT_T0);
 #pragma GCC unroll 16
     for (int m = 0; m < MR; m++) {
       const __m512 a = _mm512_set1_ps(A[m]);
