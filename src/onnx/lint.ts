@@ -13,11 +13,14 @@ import type { Rank } from '../shape/params.ts';
 import { type InferredGraph, type ShapeOptions, type SkippedNode, inferShapes } from './graph.ts';
 import { type OnnxModel, type OnnxNode, intAttr } from './model.ts';
 import { nodeLayerSpec, planNode } from './ops/conv.ts';
+import { padSettings } from './ops/pad.ts';
 import { resizeSettings } from './ops/resize.ts';
 import type { Shape } from './ops/types.ts';
 
 export type LintOp = 'ConvTranspose' | 'Conv' | 'Resize' | 'Upsample' | 'DepthToSpace';
 const LINTED: ReadonlySet<string> = new Set<LintOp>(['ConvTranspose', 'Conv', 'Resize', 'Upsample', 'DepthToSpace']);
+/** Layers of the upsampling path that get no row of their own: Pad (e.g. ReflectionPad2d before a conv). */
+const PATH_ONLY: ReadonlySet<string> = new Set(['Pad']);
 /** Ops that keep the spatial layout position by position: the path walks through them. */
 // Concat follows its first input: a U-Net decoder's main path, with the skip connection beside it.
 const PASS_THROUGH: ReadonlySet<string> = new Set(['Relu', 'LeakyRelu', 'Tanh', 'Sigmoid', 'BatchNormalization', 'Identity', 'Add', 'Sub', 'Mul', 'Div', 'Concat']);
@@ -101,7 +104,7 @@ export function lintModel(model: OnnxModel, options: Omit<ShapeOptions, 'partial
   const graph = inferShapes(model, { ...options, partial: true });
   const candidates: Candidate[] = [];
   for (const node of graph.order) {
-    if (!LINTED.has(node.opType)) continue;
+    if (!LINTED.has(node.opType) && !PATH_ONLY.has(node.opType)) continue;
     const inputShape = graph.shapes.get(node.inputs[0] ?? '');
     const outputShape = graph.shapes.get(node.outputs[0] ?? '');
     if (!inputShape || !outputShape) continue; // skipped: listed in graph.skipped
@@ -109,7 +112,7 @@ export function lintModel(model: OnnxModel, options: Omit<ShapeOptions, 'partial
   }
   const { path, stack, note } = analysePath(graph, candidates);
   const rf = stack ? safeReceptiveField(stack) : null;
-  const layers = candidates.map((c) => lintLayer(c, graph, path, rf));
+  const layers = candidates.filter((c) => !PATH_ONLY.has(c.node.opType)).map((c) => lintLayer(c, graph, path, rf));
   const uneven = layers.filter((l) => l.verdict !== 'even').map((l) => l.node);
   const suggestions = layers.filter((l) => l.suggestion).map((l) => `${l.node}: ${l.suggestion}`);
   let pathReport: LintPath | null = null;
@@ -151,6 +154,13 @@ function toStackLayer(node: OnnxNode, graph: InferredGraph, x: Shape, y: Shape):
     return { kind: spec.kind === 'conv' ? 'conv' : 'convTranspose', kernel, stride, dilation, pads, padding, outputPadding, groups, outChannels: spec.outChannels };
   }
   if (node.opType === 'DepthToSpace') return { kind: 'pixelShuffle', factor: intAttr(node, 'blocksize', 1) };
+  if (node.opType === 'Pad') {
+    // Padding the spatial axes is a 1×1 conv with those pads and identity weights: same sizes, same borders.
+    const p = padSettings(node, graph.model.opset, x, (i) => (node.inputs[i] ? graph.constants.get(node.inputs[i]!) : undefined));
+    if (p.begin[0] !== 0 || p.end[0] !== 0 || p.begin[1] !== 0 || p.end[1] !== 0) return 'pads the batch or channel axis';
+    if ([...p.begin, ...p.end].some((v) => v < 0)) return 'crops (negative pads)';
+    return { kind: 'conv', kernel: 1, pads: { begin: p.begin.slice(2), end: p.end.slice(2) }, outChannels: x[1]! };
+  }
   const s = resizeSettings(node, graph.model.opset, x, (i) => (node.inputs[i] ? graph.constants.get(node.inputs[i]!) : undefined));
   const factors = y.map((d, a) => d / x[a]!);
   const spatial = factors.slice(2);
@@ -202,10 +212,10 @@ function analysePath(graph: InferredGraph, candidates: readonly Candidate[]): { 
   for (let at: Candidate | null = last; at && depth.get(at)! > 0; at = previous.get(at) ?? null) path.push(at);
   path.reverse();
   const notes: string[] = [];
-  const unusable = candidates.filter((c) => typeof c.stackLayer === 'string');
+  const unusable = candidates.filter((c) => typeof c.stackLayer === 'string' && !PATH_ONLY.has(c.node.opType));
   if (unusable.length) notes.push(`left out of the path: ${unusable.map((c) => `${c.node.name} (${c.stackLayer})`).join(', ')}`);
   const onPath = new Set(path);
-  const off = candidates.filter((c) => typeof c.stackLayer !== 'string' && !onPath.has(c));
+  const off = candidates.filter((c) => typeof c.stackLayer !== 'string' && !onPath.has(c) && !PATH_ONLY.has(c.node.opType));
   if (off.length) notes.push(`not on the longest chain: ${off.map((c) => c.node.name).join(', ')}`);
   // A layer reading a 1×1 map (DCGAN's z → 4×4 projection) is a dense layer: all its outputs are borders, which
   // would hide the interior of everything after it. The path starts at its output instead.

@@ -100,8 +100,10 @@ test("U-Net: the decoder path runs through the skip concatenation; the exporter'
   const report = lintModel(readModel(readFileSync(join(FIXTURES, 'unet/model.onnx'))));
   assert.deepEqual(report.skipped, []);
   assert.deepEqual(report.layers.map((l) => l.op), ['Conv', 'Conv', 'ConvTranspose', 'ConvTranspose', 'Conv']);
-  // The reflection Pad before the last conv is not a pass-through op (it changes sizes): that conv starts a new chain.
-  assert.equal(report.path!.nodes.length, 4);
-  assert.match(report.pathNote!, /not on the longest chain: \/out\/out\.1\/Conv/);
+  // The reflection Pad before the last conv joins the path as a 1×1 conv with those pads (no row of its own).
+  assert.deepEqual(report.path!.nodes.map((n) => n.split('/').pop()), ['Conv', 'Conv', 'ConvTranspose', 'ConvTranspose', 'Pad', 'Conv']);
+  assert.equal(report.pathNote, null);
+  assert.deepEqual(report.path!.inputSize, [32, 32]);
+  assert.deepEqual(report.layers.map((l) => l.pathIndex), [0, 1, 2, 3, 5]);
   assert.deepEqual(report.uneven, []);
 });

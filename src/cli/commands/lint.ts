@@ -104,7 +104,7 @@ export function renderLint(report: LintReport): string[] {
     lines.push('', `upsampling path: ${p.nodes.length} layer(s), ${shape(p.inputSize)} → ${shape(p.outputSize)}`,
       `  compounded overlap: ${o.even ? 'even' : o.holes ? 'holes' : 'uneven'}, ratio ${formatRatio(o.ratio)}${o.even ? '' : `, interior values ${o.values.slice(0, 8).join('/')}${o.values.length > 8 ? '/…' : ''}, period ${o.period.map((x) => x ?? '?').join('×')}`}`,
       `  after each layer: ${o.steps.map((s) => formatRatio(s.ratio)).join(' → ')}`,
-      `  receptive field of an output: ${p.receptiveField.min.map((m, a) => `${m}–${p.receptiveField.max[a]}`).join(' × ')} input pixels`);
+      `  receptive field of an output: ${p.receptiveField.min.map((m, a) => (m === p.receptiveField.max[a] ? String(m) : `${m}–${p.receptiveField.max[a]}`)).join(' × ')} input pixels`);
   }
   if (report.pathNote) lines.push(`  note: ${report.pathNote}`);
   if (report.skipped.length > 0) {

@@ -9,14 +9,15 @@ import type { OnnxTensor } from '../tensor-proto.ts';
 import type { InferContext, OpDefinition, RunContext, Shape } from './types.ts';
 import { normalizeAxis, notSupported, required, sizeOf } from './util.ts';
 
-interface PadSettings {
+export interface PadSettings {
   readonly mode: 'constant' | 'reflect' | 'edge';
   readonly begin: readonly number[];
   readonly end: readonly number[];
   readonly value: number;
 }
 
-function padSettings(node: OnnxNode, opset: number, x: Shape, valueOf: (i: number) => OnnxTensor | undefined): PadSettings {
+/** The node's mode, per-axis begin/end pads and fill value (pads known before running). */
+export function padSettings(node: OnnxNode, opset: number, x: Shape, valueOf: (i: number) => OnnxTensor | undefined): PadSettings {
   const mode = stringAttr(node, 'mode', 'constant');
   if (mode !== 'constant' && mode !== 'reflect' && mode !== 'edge') notSupported(node, 'mode', mode, 'use constant, reflect or edge');
   let pads: readonly number[];
