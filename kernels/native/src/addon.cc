@@ -104,7 +104,10 @@ Napi::Value Prepare(const Napi::CallbackInfo& info) {
   const std::string error = tconv::prepare(plan, weight.Data(), int64_t(weight.ElementLength()), isa, force, prepared);
   if (!error.empty()) fail(env, error);
   const int64_t bytes = prepared->weightFloats * int64_t(sizeof(float));
-  auto handle = Napi::External<Prepared>::New(env, prepared.release(), [](Napi::Env, Prepared* p) { delete p; });
+  auto handle = Napi::External<Prepared>::New(env, prepared.release(), [](Napi::Env finalizing, Prepared* p) {
+    Napi::MemoryManagement::AdjustExternalMemory(finalizing, -p->weightFloats * int64_t(sizeof(float)));
+    delete p;
+  });
   handle.TypeTag(&kPreparedTag);
   Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
   return handle;
