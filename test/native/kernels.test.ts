@@ -2,7 +2,7 @@
  * The native backend against the float64 reference, on fresh random configurations: 1D/2D/3D, stride, asymmetric
  * pads and output padding (negative padEnd), dilation with holes, groups, bias or none, batch, with every kernel set
  * the CPU supports (AVX-512, AVX2, portable), one and two threads, and NaN-poisoned outputs so an unwritten element
- * fails, and every column layout (packed, batch-minor, direct, depthwise). Sizes also hit the tile remainders (output channels not a multiple of the row block, positions not a
+ * fails, and every column layout (packed, batch-minor, direct, depthwise; the first three also with four panels per task). Sizes also hit the tile remainders (output channels not a multiple of the row block, positions not a
  * multiple of the column block, reductions longer than one packed chunk). Replay with TCONV_SEED=<seed>.
  */
 import { test } from 'node:test';
@@ -17,7 +17,7 @@ import { planOf, randomLayer, runSeed } from '../helpers/random-layer.ts';
 import { kernelSets, skipReason } from './native-support.ts';
 
 /** Every column layout, forced (where one does not apply, the addon uses its own choice), and the automatic one. */
-const LAYOUTS = [undefined, 'packed', 'batch-minor', 'direct', 'depthwise'] as const;
+const LAYOUTS = [undefined, 'packed', 'batch-minor', 'direct', 'depthwise', 'packed+group', 'batch-minor+group', 'direct+group'] as const;
 
 const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 

@@ -96,8 +96,9 @@ Napi::Value Prepare(const Napi::CallbackInfo& info) {
   if (info.Length() == 4 && !info[3].IsUndefined()) {
     if (!info[3].IsString()) throw Napi::TypeError::New(env, "layout must be a string");
     force = info[3].As<Napi::String>().Utf8Value();
-    if (force != "packed" && force != "batch-minor" && force != "direct" && force != "depthwise") {
-      fail(env, "layout \"" + force + "\" must be packed, batch-minor, direct or depthwise");
+    const std::string base = force.size() > 6 && force.compare(force.size() - 6, 6, "+group") == 0 ? force.substr(0, force.size() - 6) : force;
+    if (base != "packed" && base != "batch-minor" && base != "direct" && (base != "depthwise" || base != force)) {
+      fail(env, "layout \"" + force + "\" must be packed, batch-minor, direct or depthwise (the first three optionally +group)");
     }
   }
   std::unique_ptr<Prepared> prepared;

@@ -115,10 +115,11 @@ struct Workspace {
       if (s.runs.size() < taps * 3 * nr) s.runs.resize(taps * 3 * nr);
     }
     if (usedTaps.size() < taps) usedTaps.resize(taps);
-    if (directTap.size() < taps) directTap.resize(taps);
+    const size_t group = size_t(P.group);
+    if (directTap.size() < taps * group) directTap.resize(taps * group);
     if (rowPointers.size() < taps) rowPointers.resize(taps);
-    if (directOffset.size() < taps * (nr / 16 + 1)) directOffset.resize(taps * (nr / 16 + 1));
-    if (directMask.size() < taps * (nr / 16 + 1)) directMask.resize(taps * (nr / 16 + 1));
+    if (directOffset.size() < taps * (nr / 16 + 1) * group) directOffset.resize(taps * (nr / 16 + 1) * group);
+    if (directMask.size() < taps * (nr / 16 + 1) * group) directMask.resize(taps * (nr / 16 + 1) * group);
   }
 };
 
@@ -309,7 +310,7 @@ void directPanel(const Prepared& P, const Combo& c, int64_t panel, DirectVector*
 
 // Taps of a direct panel that reach the input through at least one lane: tap index, per-vector input offsets of
 // lane 0 and lane masks. Returns the count.
-int collectDirectTaps(const Prepared& P, const Combo& c, const DirectVector* vectors, Workspace& w) {
+int collectDirectTaps(const Prepared& P, const Combo& c, const DirectVector* vectors, int32_t* tapOut, int64_t* offsetOut, uint16_t* maskOut) {
   const NativePlan& p = P.plan;
   const AxisPhase& a0 = p.axes[0][size_t(c.phase[0])];
   const AxisPhase& a1 = p.axes[1][size_t(c.phase[1])];
@@ -325,60 +326,71 @@ int collectDirectTaps(const Prepared& P, const Combo& c, const DirectVector* vec
         for (int v = 0; v < count; v++) {
           const DirectVector& d = vectors[v];
           const size_t at = size_t(valid * count + v);
-          w.directOffset[at] = 0;
-          w.directMask[at] = 0;
+          offsetOut[at] = 0;
+          maskOut[at] = 0;
           if (d.length == 0) continue;
           const int64_t iz = d.j0 * a0.inStep + a0.offset[tz], iy = d.j1 * a1.inStep + a1.offset[ty];
           if (iz < 0 || iz >= p.in[0] || iy < 0 || iy >= p.in[1]) continue;
           const int64_t x0 = d.j2 + a2.offset[tx];  // W input step is 1 in direct mode
           const int64_t lo = std::max<int64_t>(0, -x0), hi = std::min<int64_t>(d.length, p.in[2] - x0);
           if (hi <= lo) continue;
-          w.directOffset[at] = d.n * inBatch + (iz * p.in[1] + iy) * p.in[2] + x0;
-          w.directMask[at] = uint16_t(((1u << hi) - 1) & ~((1u << lo) - 1));
+          offsetOut[at] = d.n * inBatch + (iz * p.in[1] + iy) * p.in[2] + x0;
+          maskOut[at] = uint16_t(((1u << hi) - 1) & ~((1u << lo) - 1));
           any = true;
         }
-        if (any) w.directTap[size_t(valid++)] = t;
+        if (any) tapOut[size_t(valid++)] = t;
       }
     }
   }
   return valid;
 }
 
-void runDirectTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, int64_t panel, const float* x, const float* bias, float* y) {
+void runDirectTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, int64_t taskPanel, const float* x, const float* bias, float* y) {
   const NativePlan& p = P.plan;
-  DirectVector vectors[16];
-  directPanel(P, c, panel, vectors);
-  const int valid = collectDirectTaps(P, c, vectors, w);
-  const int nr = P.nr, mr = P.mr;
+  const int nr = P.nr, mr = P.mr, vectorCount = P.nr / 16;
   const int64_t Kg = p.Kg, Mg = p.Mg;
-  float* C = w.C;
-  if (valid == 0) {
-    std::memset(C, 0, sizeof(float) * size_t(Mg * nr));
-  } else {
-    const float* xg = x + g * Kg * p.inSpatial;
-    for (int64_t row0 = 0; row0 < Mg; row0 += mr) {
-      const int rowsM = int(std::min<int64_t>(mr, Mg - row0));
-      const float* A = P.weights + c.aOffset + c.taps * Kg * (g * Mg + row0);
-      P.isa->getDirect(P.shape, rowsM)(valid, w.directTap.data(), w.directOffset.data(), w.directMask.data(), Kg, p.inSpatial, xg, A, C + row0 * nr, 0);
+  const int64_t panel0 = taskPanel * P.group;
+  const int count = int(std::min<int64_t>(P.group, c.panels - panel0));
+  const int64_t cStride = (Mg + mr - 1) / mr * mr * nr;
+  const size_t tapStride = size_t(P.maxTaps), laneStride = size_t(P.maxTaps) * size_t(vectorCount + 1);
+  DirectVector vectors[4][16];
+  int valid[4];
+  for (int q = 0; q < count; q++) {
+    directPanel(P, c, panel0 + q, vectors[q]);
+    valid[q] = collectDirectTaps(P, c, vectors[q], w.directTap.data() + q * tapStride, w.directOffset.data() + q * laneStride, w.directMask.data() + q * laneStride);
+    if (valid[q] == 0) std::memset(w.C + q * cStride, 0, sizeof(float) * size_t(Mg * nr));
+  }
+  const float* xg = x + g * Kg * p.inSpatial;
+  // Row block outer, panels inner: the row block's weights stay cached across the task's panels.
+  for (int64_t row0 = 0; row0 < Mg; row0 += mr) {
+    const int rowsM = int(std::min<int64_t>(mr, Mg - row0));
+    const float* A = P.weights + c.aOffset + c.taps * Kg * (g * Mg + row0);
+    const DirectKernel kernel = P.isa->getDirect(P.shape, rowsM);
+    for (int q = 0; q < count; q++) {
+      if (valid[q] == 0) continue;
+      kernel(valid[q], w.directTap.data() + q * tapStride, w.directOffset.data() + q * laneStride, w.directMask.data() + q * laneStride, Kg,
+             p.inSpatial, xg, A, w.C + q * cStride + row0 * nr, 0);
     }
   }
   const AxisPhase& a0 = p.axes[0][size_t(c.phase[0])];
   const AxisPhase& a1 = p.axes[1][size_t(c.phase[1])];
   const AxisPhase& a2 = p.axes[2][size_t(c.phase[2])];
   const int64_t outBatch = int64_t(p.outChannels) * p.outSpatial;
-  int64_t outBase[16];
-  for (int v = 0; v < nr / 16; v++) {
-    const DirectVector& d = vectors[v];
-    const int64_t o0 = a0.first + d.j0 * a0.outStep, o1 = a1.first + d.j1 * a1.outStep, o2 = a2.first + d.j2 * a2.outStep;
-    outBase[v] = d.n * outBatch + (o0 * p.out[1] + o1) * p.out[2] + o2;
-  }
-  for (int64_t m = 0; m < Mg; m++) {
-    const int64_t co = g * Mg + m;
-    const float b = bias ? bias[co] : 0.0f;
-    const float* row = C + m * nr;
-    float* out = y + co * p.outSpatial;
-    for (int v = 0; v < nr / 16; v++) {
-      if (vectors[v].length) P.isa->store(out + outBase[v], row + 16 * v, vectors[v].length, a2.outStep, b);
+  for (int q = 0; q < count; q++) {
+    int64_t outBase[16];
+    for (int v = 0; v < vectorCount; v++) {
+      const DirectVector& d = vectors[q][v];
+      const int64_t o0 = a0.first + d.j0 * a0.outStep, o1 = a1.first + d.j1 * a1.outStep, o2 = a2.first + d.j2 * a2.outStep;
+      outBase[v] = d.n * outBatch + (o0 * p.out[1] + o1) * p.out[2] + o2;
+    }
+    const float* C = w.C + q * cStride;
+    for (int64_t m = 0; m < Mg; m++) {
+      const int64_t co = g * Mg + m;
+      const float b = bias ? bias[co] : 0.0f;
+      float* out = y + co * p.outSpatial;
+      for (int v = 0; v < vectorCount; v++) {
+        if (vectors[q][v].length) P.isa->store(out + outBase[v], C + m * nr + 16 * v, vectors[q][v].length, a2.outStep, b);
+      }
     }
   }
 }
@@ -598,30 +610,6 @@ void worker(void* context, int index) {
 // Column order, tile shape and chunk size for one candidate; fills combos and the cycle estimate.
 void layout(Prepared& P) {
   const NativePlan& p = P.plan;
-  // Packed layouts: when one combo's weights for one group (taps × Kg × Mg floats) outgrow half of L2, tasks take
-  // four panels each so every weight chunk is reused while cached.
-  int64_t largestTaps = 1;
-  for (int a = 0; a < 3; a++) {
-    size_t most = 1;
-    for (const AxisPhase& phase : p.axes[a]) most = std::max(most, phase.tap.size());
-    largestTaps *= int64_t(most);
-  }
-  P.group = !P.direct && !P.depthwise && largestTaps * p.Kg * p.Mg * 4 > (1 << 20) ? 4 : 1;
-  // Keep enough tasks for two threads to balance: at least 16 (or all panels, if fewer).
-  for (; P.group > 1; P.group /= 2) {
-    int64_t tasks = 0, panels = 0;
-    for (int64_t a = 0; a < int64_t(p.axes[0].size()); a++) {
-      for (int64_t b = 0; b < int64_t(p.axes[1].size()); b++) {
-        for (int64_t d = 0; d < int64_t(p.axes[2].size()); d++) {
-          const int64_t positions = int64_t(p.axes[0][size_t(a)].count) * p.axes[1][size_t(b)].count * p.axes[2][size_t(d)].count;
-          const int64_t n = (int64_t(p.batch) * positions + P.nr - 1) / P.nr;
-          panels += n * p.groups;
-          tasks += (n + P.group - 1) / P.group * p.groups;
-        }
-      }
-    }
-    if (tasks >= std::min<int64_t>(16, panels)) break;
-  }
   P.combos.clear();
   P.maxTaps = 0;
   int64_t aOffset = 0, task = 0;
@@ -645,12 +633,29 @@ void layout(Prepared& P) {
         c.aOffset = aOffset;
         aOffset += c.taps * p.Kg * p.outChannels;
         c.panels = P.depthwise ? int64_t(p.batch) : P.direct ? (directSlots(P, c) + P.nr / 16 - 1) / (P.nr / 16) : (int64_t(p.batch) * c.positions + P.nr - 1) / P.nr;
-        c.taskPanels = (c.panels + P.group - 1) / P.group;
-        task += c.taskPanels * p.groups;
         P.maxTaps = std::max(P.maxTaps, c.taps);
         P.combos.push_back(c);
       }
     }
+  }
+  // GEMM layouts whose weights for one phase and group (taps × Kg × Mg floats) outgrow the cache a task can keep
+  // them in: tasks take four panels each, so every weight chunk is reused while cached — while at least 16 tasks
+  // (or one per panel, if fewer) remain for the threads to balance.
+  int64_t largest = 0, panels = 0;
+  for (const Combo& c : P.combos) {
+    largest = std::max(largest, c.taps * p.Kg * p.Mg * 4);
+    panels += c.panels * p.groups;
+  }
+  P.group = P.depthwise ? 1 : largest > (P.direct ? (1 << 18) : (1 << 20)) ? 4 : 1;
+  if (P.forceGroup) P.group = P.depthwise ? 1 : 4;
+  for (; P.group > 1 && !P.forceGroup; P.group /= 2) {
+    int64_t tasks = 0;
+    for (const Combo& c : P.combos) tasks += (c.panels + P.group - 1) / P.group * p.groups;
+    if (tasks >= std::min<int64_t>(16, panels)) break;
+  }
+  for (Combo& c : P.combos) {
+    c.taskPanels = (c.panels + P.group - 1) / P.group;
+    task += c.taskPanels * p.groups;
   }
   P.weightFloats = aOffset;
   P.tasks = task;
@@ -693,7 +698,7 @@ double estimate(Prepared& P) {
       if (P.direct) {
         DirectVector vectors[16];
         directPanel(P, c, panel, vectors);
-        const int valid = collectDirectTaps(P, c, vectors, w);
+        const int valid = collectDirectTaps(P, c, vectors, w.directTap.data(), w.directOffset.data(), w.directMask.data());
         int lanes = 0;
         for (int v = 0; v < P.nr / 16; v++) lanes += vectors[v].length;
         // Input rows are re-read from cache for every row block; beyond L1 they cost more.
@@ -807,7 +812,9 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
     for (int mode = 0; mode < 3; mode++) {
       if ((mode == 1 && plan.batch < 2) || (mode == 2 && !hasDirect)) continue;
       const char* name = mode == 2 ? "direct" : mode == 1 ? "batch-minor" : "packed";
-      if (!force.empty() && force != name) continue;
+      // "<layout>+group" (tests): that layout with four panels per task whatever the weight size.
+      const bool grouped = force.size() > 6 && force.compare(force.size() - 6, 6, "+group") == 0;
+      if (!force.empty() && (grouped ? force.substr(0, force.size() - 6) : force) != name) continue;
       std::unique_ptr<Prepared> candidate(new Prepared());
       candidate->plan = plan;
       candidate->isa = isa;
@@ -816,6 +823,7 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
       candidate->nr = isa->shapes[shape].nr;
       candidate->batchMinor = mode == 1;
       candidate->direct = mode == 2;
+      candidate->forceGroup = grouped;
       layout(*candidate);
       candidate->estimatedCycles = estimate(*candidate);
       candidates.push_back(std::move(candidate));

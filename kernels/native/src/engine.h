@@ -35,6 +35,7 @@ struct Prepared {
   int depthwise = 0;   // 1: one input and one output channel per group, rows computed by DepthwiseRow
   int direct = 0;      // 1: panels are single input-row segments read in place (DirectKernel), no B packing
   int batchMinor = 0;  // column order: 0 = (n, position), 1 = (position, n), chosen by the cost model
+  bool forceGroup = false;  // tests: group panels whatever the weight size
   int group = 1;       // panels per task (packed layouts whose weights outgrow L2 share each weight chunk)
   int64_t kc = 0;      // reduction rows per packed input chunk (B chunk of kc × nr stays in L1)
   int64_t maxTaps = 0;

@@ -16,7 +16,9 @@ export interface NativeAddon {
 }
 
 /** Column layouts of the kernels (kernels/native/src/engine.cc); normally the addon's cycle model picks one. */
-export type NativeLayoutName = 'packed' | 'batch-minor' | 'direct' | 'depthwise';
+export type NativeLayoutName = 'packed' | 'batch-minor' | 'direct' | 'depthwise'
+  // Tests: the layout with four panels per task (weight chunks shared across panels) whatever the weight size.
+  | 'packed+group' | 'batch-minor+group' | 'direct+group';
 
 /** Opaque: packed weights and the chosen tiling, owned by the addon (freed when garbage-collected). */
 export interface NativeHandle {
