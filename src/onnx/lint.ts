@@ -23,7 +23,7 @@ const LINTED: ReadonlySet<string> = new Set<LintOp>(['ConvTranspose', 'Conv', 'R
 const PATH_ONLY: ReadonlySet<string> = new Set(['Pad']);
 /** Ops that keep the spatial layout position by position: the path walks through them. */
 // Concat follows its first input: a U-Net decoder's main path, with the skip connection beside it.
-const PASS_THROUGH: ReadonlySet<string> = new Set(['Relu', 'LeakyRelu', 'Tanh', 'Sigmoid', 'BatchNormalization', 'Identity', 'Add', 'Sub', 'Mul', 'Div', 'Concat']);
+const PASS_THROUGH: ReadonlySet<string> = new Set(['Relu', 'LeakyRelu', 'Tanh', 'Sigmoid', 'BatchNormalization', 'InstanceNormalization', 'Identity', 'Add', 'Sub', 'Mul', 'Div', 'Concat']);
 
 export interface LintLayer {
   readonly node: string;

@@ -82,6 +82,8 @@ const ROWS: Record<string, Row> = {
   'ConstantOfShape negative size': { parts: { nodes: [node('ConstantOfShape', ['s'], ['y'])], initializers: [int64TensorProto('s', [2], [2, -1])] }, code: 'invalid-model', message: /ConstantOfShape#0\.input \(\[2, -1\]\) has -1 on axis 1; sizes are non-negative integers/ },
   'ConstantOfShape giant': { parts: { nodes: [node('ConstantOfShape', ['s'], ['y'])], initializers: [int64TensorProto('s', [2], [100000, 100000])] }, code: 'invalid-model', message: /ConstantOfShape#0\.input \(\[100000, 100000\]\) is larger than tconv's tensor limit/ },
   'Cast to string': { parts: { nodes: [node('Cast', ['x'], ['y'], [int('to', 8)])] }, code: 'unsupported', message: /Cast#0\.to \(8\) is a Cast setting tconv does not implement; cast to a float or integer type/ },
+  'InstanceNorm rank': { parts: { nodes: [node('InstanceNormalization', ['x', 'g', 'g'], ['y'])], initializers: [floats('g', [2], [1, 1])], ...x([2, 2]) }, code: 'invalid-model', message: /InstanceNormalization#0\.input \(\[2, 2\]\) must be N, C and spatial axes/ },
+  'InstanceNorm scale': { parts: { nodes: [node('InstanceNormalization', ['x', 'g', 'g'], ['y'])], initializers: [floats('g', [3], [1, 1, 1])] }, code: 'invalid-model', message: /InstanceNormalization#0\.input\[1\] \(\[3\]\) must hold one value per channel \(2\)/ },
 };
 
 for (const [name, row] of Object.entries(ROWS)) {

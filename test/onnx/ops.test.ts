@@ -161,3 +161,11 @@ test('shape arithmetic folds: Shape, Gather, Unsqueeze, Concat → Reshape; Slic
   });
   await check({ name: 'Cast to int and back', input: [4, 5], nodes: [node('Cast', ['x'], ['i'], [int('to', 6)]), node('Cast', ['i'], ['y'], [int('to', 1)])] });
 });
+
+test('InstanceNormalization matches onnxruntime', async () => {
+  await check({
+    name: 'InstanceNormalization', input: [2, 3, 5, 4],
+    nodes: [node('InstanceNormalization', ['x', 'g', 'b'], ['y'], [flt('epsilon', 1e-3)])],
+    initializers: [floats('g', [3], [1, 2, 0.5]), floats('b', [3], [0, 1, -1])],
+  });
+});

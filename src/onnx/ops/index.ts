@@ -3,7 +3,7 @@ import { Conv, ConvTranspose } from './conv.ts';
 import { DepthToSpace } from './depth-to-space.ts';
 import { Add, Div, Identity, LeakyRelu, Mul, Relu, Sigmoid, Sub, Tanh } from './elementwise.ts';
 import { Gemm, MatMul } from './matmul.ts';
-import { BatchNormalization } from './normalization.ts';
+import { BatchNormalization, InstanceNormalization } from './normalization.ts';
 import { Concat, Pad } from './pad.ts';
 import { Cast, ConstantOfShape, Gather, Shape, Slice, Squeeze, Unsqueeze } from './shape-arith.ts';
 import { Resize, Upsample } from './resize.ts';
@@ -12,7 +12,7 @@ import type { OpDefinition } from './types.ts';
 
 export const OPS: Readonly<Record<string, OpDefinition>> = {
   ConvTranspose, Conv, Add, Sub, Mul, Div, Resize, Upsample, DepthToSpace, Relu, LeakyRelu, Tanh, Sigmoid,
-  BatchNormalization, Reshape, Flatten, Transpose, Gemm, MatMul, Constant, Identity, Pad, Concat,
+  BatchNormalization, InstanceNormalization, Reshape, Flatten, Transpose, Gemm, MatMul, Constant, Identity, Pad, Concat,
   Shape, Gather, Slice, Unsqueeze, Squeeze, ConstantOfShape, Cast,
 };
 

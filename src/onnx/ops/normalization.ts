@@ -1,4 +1,7 @@
-/** BatchNormalization in inference form: y = scale·(x − mean)/√(var + ε) + B, per channel (axis 1). */
+/**
+ * BatchNormalization in inference form: y = scale·(x − mean)/√(var + ε) + B, per channel (axis 1); and
+ * InstanceNormalization (CycleGAN/pix2pix generators): the same with mean and variance of each sample's channel.
+ */
 import { floatAttr, intAttr } from '../model.ts';
 import { invalidModel } from '../errors.ts';
 import { DataType } from '../schema.ts';
@@ -38,6 +41,44 @@ export const BatchNormalization: OpDefinition = {
       for (let start = c * inner; start < src.length; start += channels * inner) {
         for (let i = start; i < start + inner; i++) out[i] = a * src[i]! + b;
       }
+    }
+    return [floatTensor(x.shape, out)];
+  },
+};
+
+export const InstanceNormalization: OpDefinition = {
+  infer: (ctx) => {
+    const { node } = ctx;
+    const x = required(node, ctx.shapes, 0, 'input, scale and B');
+    if (x.length < 3) throw invalidModel(`${node.name}.input`, [...x], 'must be N, C and spatial axes (rank 3 or more)');
+    for (let i = 1; i <= 2; i++) {
+      const s = required(node, ctx.shapes, i, 'input, scale and B');
+      if (sizeOf(s) !== x[1]) throw invalidModel(`${node.name}.input[${i}]`, [...s], `must hold one value per channel (${x[1]})`);
+    }
+    return [{ shape: x, dataType: DataType.FLOAT }];
+  },
+  run: (ctx) => {
+    const { node } = ctx;
+    const x = required(node, ctx.inputs, 0, 'input, scale and B');
+    const scale = asFloat32(required(node, ctx.inputs, 1, 'input, scale and B'));
+    const bias = asFloat32(required(node, ctx.inputs, 2, 'input, scale and B'));
+    const epsilon = floatAttr(node, 'epsilon', 1e-5);
+    const channels = x.shape[1]!;
+    const inner = sizeOf(x.shape.slice(2));
+    const src = asFloat32(x);
+    const out = new Float32Array(src.length);
+    for (let start = 0, plane = 0; start < src.length; start += inner, plane++) {
+      // Mean and (biased) variance of one sample's channel, in float64.
+      let mean = 0;
+      for (let i = start; i < start + inner; i++) mean += src[i]!;
+      mean /= inner;
+      let variance = 0;
+      for (let i = start; i < start + inner; i++) variance += (src[i]! - mean) ** 2;
+      variance /= inner;
+      const c = plane % channels;
+      const a = scale[c]! / Math.sqrt(variance + epsilon);
+      const b = bias[c]! - a * mean;
+      for (let i = start; i < start + inner; i++) out[i] = a * src[i]! + b;
     }
     return [floatTensor(x.shape, out)];
   },
