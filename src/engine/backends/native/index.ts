@@ -20,15 +20,26 @@ interface Packed {
 }
 
 const SAMPLES = 64;
-const headers = new WeakMap<Plan, { header: Int32Array; key: string }>();
 const packs = new WeakMap<Float32Array, Map<string, Packed>>();
 
+/** Headers by plan signature: the engine plans every call anew, and building a header costs more than this key. */
+const bySignature = new Map<string, { header: Int32Array; key: string }>();
+const MAX_SIGNATURES = 256;
+
+/** Everything the header is a function of, as a short string (also the packed-weight cache key). */
+function signatureOf(plan: Plan): string {
+  let key = `${plan.kind}|${plan.batch}|${plan.inChannels}|${plan.outChannels}|${plan.groups}|${plan.bias ? 1 : 0}`;
+  for (const a of plan.axes) key += `|${a.input},${a.kernel},${a.stride},${a.dilation},${a.padBegin},${a.padEnd}`;
+  return key;
+}
+
 function headerOf(plan: Plan): { header: Int32Array; key: string } {
-  let entry = headers.get(plan);
+  const key = signatureOf(plan);
+  let entry = bySignature.get(key);
   if (!entry) {
-    const header = nativeHeader(plan);
-    entry = { header, key: header.join(',') };
-    headers.set(plan, entry);
+    entry = { header: nativeHeader(plan), key };
+    if (bySignature.size >= MAX_SIGNATURES) bySignature.delete(bySignature.keys().next().value!);
+    bySignature.set(key, entry);
   }
   return entry;
 }
