@@ -384,12 +384,9 @@ void runDirectTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, i
       outBase[v] = d.n * outBatch + (o0 * p.out[1] + o1) * p.out[2] + o2;
     }
     const float* C = w.C + q * cStride;
-    for (int64_t m = 0; m < Mg; m++) {
-      const int64_t co = g * Mg + m;
-      const float b = bias ? bias[co] : 0.0f;
-      float* out = y + co * p.outSpatial;
-      for (int v = 0; v < vectorCount; v++) {
-        if (vectors[q][v].length) P.isa->store(out + outBase[v], C + m * nr + 16 * v, vectors[q][v].length, a2.outStep, b);
+    for (int v = 0; v < vectorCount; v++) {
+      if (vectors[q][v].length) {
+        P.isa->store(y + g * Mg * p.outSpatial + outBase[v], p.outSpatial, C + 16 * v, nr, int(Mg), vectors[q][v].length, a2.outStep, bias ? bias + g * Mg : nullptr);
       }
     }
   }
@@ -507,13 +504,9 @@ void runPanelGroup(const Prepared& P, Workspace& w, const Combo& c, int64_t g, i
   for (int q = 0; q < count; q++) {
     const PanelScratch& ps = w.panels[size_t(q)];
     const float* C = w.C + q * cStride;
-    for (int64_t m = 0; m < Mg; m++) {
-      const int64_t co = g * Mg + m;
-      const float b = bias ? bias[co] : 0.0f;
-      for (int si = 0; si < ps.segmentCount; si++) {
-        const Segment& sg = ps.segments[size_t(si)];
-        P.isa->store(y + co * p.outSpatial + sg.out, C + m * nr + sg.col, sg.length, sg.outStep, b);
-      }
+    for (int si = 0; si < ps.segmentCount; si++) {
+      const Segment& sg = ps.segments[size_t(si)];
+      P.isa->store(y + g * Mg * p.outSpatial + sg.out, p.outSpatial, C + sg.col, nr, int(Mg), sg.length, sg.outStep, bias ? bias + g * Mg : nullptr);
     }
   }
 }
@@ -576,15 +569,9 @@ void runTask(const Prepared& P, Workspace& w, int64_t task, const float* x, cons
       first = false;
     }
   }
-  for (int64_t m = 0; m < Mg; m++) {
-    const int64_t co = g * Mg + m;
-    const float b = bias ? bias[co] : 0.0f;
-    const float* row = C + m * nr;
-    float* out = y + co * p.outSpatial;
-    for (int si = 0; si < segmentCount; si++) {
-      const Segment& s = ps.segments[size_t(si)];
-      P.isa->store(out + s.out, row + s.col, s.length, s.outStep, b);
-    }
+  for (int si = 0; si < segmentCount; si++) {
+    const Segment& s = ps.segments[size_t(si)];
+    P.isa->store(y + g * Mg * p.outSpatial + s.out, p.outSpatial, C + s.col, nr, int(Mg), s.length, s.outStep, bias ? bias + g * Mg : nullptr);
   }
 }
 

@@ -40,11 +40,17 @@ inline void packRowsPortable(float* dst, int64_t dstStride, const float* src, in
   for (int r = 0; r < count; r++) packRun(dst, dstStride, src, srcStride, rows, runs[r]);
 }
 
-// Writes n results with bias to out[i·step] (the outputs of one phase are `step` apart in the output row).
-typedef void (*StoreRow)(float* out, const float* c, int n, int64_t step, float bias);
+// Writes `rows` result rows (output channels) of n values each: out[r·outRowStride + i·step] = c[r·cRowStride + i]
+// + bias[r] (bias may be null). The outputs of one phase are `step` apart in the output row.
+typedef void (*StoreRows)(float* out, int64_t outRowStride, const float* c, int64_t cRowStride, int rows, int n, int64_t step,
+                          const float* bias);
 
-inline void storeRowPortable(float* __restrict out, const float* __restrict c, int n, int64_t step, float bias) {
-  for (int i = 0; i < n; i++) out[i * step] = c[i] + bias;
+inline void storeRowsPortable(float* __restrict out, int64_t outRowStride, const float* __restrict c, int64_t cRowStride, int rows, int n,
+                              int64_t step, const float* bias) {
+  for (int r = 0; r < rows; r++, out += outRowStride, c += cRowStride) {
+    const float b = bias ? bias[r] : 0.0f;
+    for (int i = 0; i < n; i++) out[i * step] = c[i] + b;
+  }
 }
 
 // Direct variant (no packed input): C[rows × nr] (+)= Σ_t Σ_ci A[tap[t]·Kg + ci][rows] · x[offset[t·V + v] + ci·channelStride + l]
@@ -74,7 +80,7 @@ struct KernelSet {
   // Kernel for `rows` (1..maxRows) output channels with the shape's nr, or nullptr.
   MicroKernel (*get)(int shape, int rows);
   PackRows pack;
-  StoreRow store;
+  StoreRows store;
   // Direct kernel for `rows` output channels with the shape's nr, or nullptr (no direct variant for this shape).
   DirectKernel (*getDirect)(int shape, int rows);
   DepthwiseRow depthwiseRow;  // nullptr: depthwise layers use the GEMM paths

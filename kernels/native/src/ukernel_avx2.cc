@@ -139,7 +139,7 @@ __attribute__((optimize("no-tree-loop-distribute-patterns"))) void pack(float* d
   }
 }
 
-const KernelSet kSet = {"avx2", 8, 2, {{6, 16}, {12, 8}, {0, 0}, {0, 0}}, get, pack, storeRowPortable, getDirect, depthwiseRow};
+const KernelSet kSet = {"avx2", 8, 2, {{6, 16}, {12, 8}, {0, 0}, {0, 0}}, get, pack, storeRowsPortable, getDirect, depthwiseRow};
 
 }  // namespace
 

@@ -142,31 +142,43 @@ void pack(float* dst, int64_t dstStride, const float* src, int64_t srcStride, in
 }
 
 // Steps 2, 4, 8, 16 spread 16/step results over one vector of outputs (permute + masked store) instead of
-// 16/step scalar stores; other steps stay scalar.
-void store(float* __restrict out, const float* __restrict c, int n, int64_t step, float bias) {
-  const __m512 b = _mm512_set1_ps(bias);
+// 16/step scalar stores; other steps stay scalar. Constants are set up once for all rows.
+void store(float* __restrict out, int64_t outRowStride, const float* __restrict c, int64_t cRowStride, int rows, int n, int64_t step,
+           const float* bias) {
   if (step == 1) {
-    int i = 0;
-    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(out + i, _mm512_add_ps(_mm512_loadu_ps(c + i), b));
-    if (i < n) {
-      const __mmask16 m = __mmask16((1u << (n - i)) - 1);
-      _mm512_mask_storeu_ps(out + i, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, c + i), b));
+    const int whole = n & ~15;
+    const __mmask16 tail = __mmask16((1u << (n - whole)) - 1);
+    for (int r = 0; r < rows; r++, out += outRowStride, c += cRowStride) {
+      const __m512 b = _mm512_set1_ps(bias ? bias[r] : 0.0f);
+      for (int i = 0; i < whole; i += 16) _mm512_storeu_ps(out + i, _mm512_add_ps(_mm512_loadu_ps(c + i), b));
+      if (tail) _mm512_mask_storeu_ps(out + whole, tail, _mm512_add_ps(_mm512_maskz_loadu_ps(tail, c + whole), b));
     }
     return;
   }
   if (step != 2 && step != 4 && step != 8 && step != 16) {
-    for (int i = 0; i < n; i++) out[i * step] = c[i] + bias;
+    storeRowsPortable(out, outRowStride, c, cRowStride, rows, n, step, bias);
     return;
   }
   const int per = 16 / int(step);
   const int shift = step == 2 ? 1 : step == 4 ? 2 : step == 8 ? 3 : 4;
   const __m512i index = _mm512_srli_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), unsigned(shift));
   const uint32_t every = step == 2 ? 0x5555u : step == 4 ? 0x1111u : step == 8 ? 0x0101u : 0x0001u;
-  for (int i = 0; i < n; i += per) {
-    const int count = n - i < per ? n - i : per;
-    const __m512 v = _mm512_maskz_loadu_ps(__mmask16((1u << count) - 1), c + i);
-    const __mmask16 m = __mmask16(every & ((1u << ((count - 1) * step + 1)) - 1));
-    _mm512_mask_storeu_ps(out + i * step, m, _mm512_add_ps(_mm512_permutexvar_ps(index, v), b));
+  const int whole = n / per * per;
+  const int rest = n - whole;
+  const __mmask16 restLoad = __mmask16((1u << rest) - 1);
+  const __mmask16 restStore = rest ? __mmask16(every & ((1u << ((rest - 1) * step + 1)) - 1)) : 0;
+  const __mmask16 full = __mmask16(every);
+  const __mmask16 fullLoad = __mmask16((1u << per) - 1);
+  for (int r = 0; r < rows; r++, out += outRowStride, c += cRowStride) {
+    const __m512 b = _mm512_set1_ps(bias ? bias[r] : 0.0f);
+    for (int i = 0; i < whole; i += per) {
+      const __m512 v = _mm512_maskz_loadu_ps(fullLoad, c + i);
+      _mm512_mask_storeu_ps(out + i * step, full, _mm512_add_ps(_mm512_permutexvar_ps(index, v), b));
+    }
+    if (rest) {
+      const __m512 v = _mm512_maskz_loadu_ps(restLoad, c + whole);
+      _mm512_mask_storeu_ps(out + whole * step, restStore, _mm512_add_ps(_mm512_permutexvar_ps(index, v), b));
+    }
   }
 }
 
@@ -196,7 +208,7 @@ void depthwiseRow(int taps, const float* const* row, const int32_t* lo, const in
       if (lanes > 16) _mm512_mask_storeu_ps(o + 16, __mmask16(0x5555u & ((1u << (lanes - 16)) - 1)), _mm512_add_ps(_mm512_permutexvar_ps(high, acc), b));
     } else {
       _mm512_store_ps(chunk, acc);
-      store(out + j * outStep, chunk, count, outStep, bias);
+      store(out + j * outStep, 0, chunk, 0, 1, count, outStep, &bias);
     }
   }
 }
