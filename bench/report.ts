@@ -33,7 +33,7 @@ export interface Cell {
   readonly library: string;
   readonly threads: number;
   readonly flops: number;
-  /** One result per round (a library that was not run has one synthetic result). */
+  /** One result per round (cells left out by an option carry a synthetic `skipped` result). */
   readonly results: readonly Omit<CellResult, 'case'>[];
 }
 
@@ -100,13 +100,15 @@ export function summarizeRatios(records: readonly BenchRecord[]): RatioSummary[]
     const k = `${r.library}\u0000${r.threads}`;
     groups.set(k, [...(groups.get(k) ?? []), r]);
   }
-  return [...groups.values()].map((group) => {
-    const ratios = group.map((r) => r.ratio).filter((v): v is number => v !== null);
-    return {
-      library: group[0]!.library, threads: group[0]!.threads, cases: ratios.length,
-      geomean: ratios.length > 0 ? geometricMean(ratios) : null, worst: ratios.length > 0 ? Math.min(...ratios) : null,
-    };
-  });
+  return [...groups.values()].map((group) =>
+    ratioSummary(group[0]!.library, group[0]!.threads, group.map((r) => r.ratio).filter((v): v is number => v !== null)));
+}
+
+function ratioSummary(library: string, threads: number, ratios: readonly number[]): RatioSummary {
+  return {
+    library, threads, cases: ratios.length,
+    geomean: ratios.length > 0 ? geometricMean(ratios) : null, worst: ratios.length > 0 ? Math.min(...ratios) : null,
+  };
 }
 
 interface Selector {
@@ -120,11 +122,7 @@ function speedups(records: readonly BenchRecord[], mine: Selector, other: Select
     new Map(records.filter((r) => r.library === library && r.threads === threads && r.status === 'ok').map((r) => [r.case, r.medianMs!]));
   const a = times(mine);
   const b = times(other);
-  const ratios = [...a].flatMap(([id, ms]) => (b.has(id) ? [b.get(id)! / ms] : []));
-  return {
-    library: label, threads: mine.threads, cases: ratios.length,
-    geomean: ratios.length > 0 ? geometricMean(ratios) : null, worst: ratios.length > 0 ? Math.min(...ratios) : null,
-  };
+  return ratioSummary(label, mine.threads, [...a].flatMap(([id, ms]) => (b.has(id) ? [b.get(id)! / ms] : [])));
 }
 
 /**
