@@ -17,8 +17,9 @@ export const DEFAULT_CACHE_DIR = join(ROOT, '.bench', 'cache');
 const DATA_VERSION = 2;
 const MODEL = 'model.onnx';
 /**
- * Files whose change can change the random data, the reference output or the model; a change invalidates the cache. Narrow on
- * purpose (other engine files change often and do not affect the reference); --refresh-cache forces a recompute.
+ * Files whose change can change the random data, the reference output or the model; a change invalidates the
+ * cache. Narrow on purpose (other engine files change often and do not affect the reference); --refresh-cache
+ * forces a recompute.
  */
 const DATA_SOURCES = [
   'src/engine/backends/reference.ts', 'src/tensor/rng.ts', 'src/tensor/random.ts', 'src/shape/plan.ts', 'src/shape/formulas.ts',
@@ -42,8 +43,16 @@ function dataSourcesHash(): string {
   return (sourcesHash = hash.digest('hex'));
 }
 
-/** A cache entry of another version is removed once unused this long (a concurrent run may still be reading it). */
-const STALE_MS = 24 * 3600 * 1000;
+/**
+ * A cache entry of another version is removed once unused this long. Every use touches its meta.json (see
+ * markUsed), so a concurrent run of another version, which reads each case once per round, keeps its entries.
+ */
+const STALE_MS = 30 * 60 * 1000;
+
+function markUsed(dir: string): void {
+  const now = new Date();
+  utimesSync(join(dir, 'meta.json'), now, now);
+}
 
 /** Removes other versions of the same case (other keys) that no run has used for STALE_MS. */
 function pruneStale(cacheDir: string, caseId: string, keep: string): void {
@@ -81,8 +90,7 @@ export async function ensureCaseData(c: SuiteCase, { cacheDir, refresh = false }
   const dir = join(cacheDir, `${c.id}-${key}`);
   const meta = join(dir, 'meta.json');
   if (!refresh && existsSync(meta)) {
-    const now = new Date();
-    utimesSync(meta, now, now); // marks the entry as in use, see pruneStale
+    markUsed(dir);
     return { dir, referenceSeconds: null };
   }
 
@@ -115,6 +123,7 @@ export async function ensureCaseData(c: SuiteCase, { cacheDir, refresh = false }
 
 /** Reads a cached case (in the child): tensors in tconv's layouts and the reference output. */
 export function loadCaseData(c: SuiteCase, dir: string): CaseData & { readonly expected: Float32Array } {
+  markUsed(dir);
   return {
     case: c,
     plan: casePlan(c),
