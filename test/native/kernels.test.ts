@@ -14,35 +14,18 @@ import type { LayerSpec } from '../../src/shape/params.ts';
 import { createRng, type Rng } from '../../src/tensor/rng.ts';
 import { relativeL2Error } from '../../src/tensor/compare.ts';
 import { planOf, randomLayer, runSeed } from '../helpers/random-layer.ts';
+import { expectMatchesReference, randomArray, referenceCase, sizeOf as size } from '../helpers/reference-case.ts';
 import { kernelSets, skipReason } from './native-support.ts';
 
 /** Every column layout, forced (where one does not apply, the addon uses its own choice), and the automatic one. */
 const LAYOUTS = [undefined, 'packed', 'batch-minor', 'direct', 'depthwise', 'packed+group', 'batch-minor+group', 'direct+group'] as const;
 
-const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
-
-function randomArray(rng: Rng, length: number): Float32Array {
-  const data = new Float32Array(length);
-  for (let i = 0; i < length; i++) data[i] = rng.uniform(-1, 1);
-  return data;
-}
-
 /** Runs the plan on the reference once and on every kernel set, layout and 1 and 2 threads. */
 function compareAll(plan: Plan, rng: Rng, where: string): void {
-  const input = randomArray(rng, size(plan.inputShape));
-  const weight = randomArray(rng, size(plan.weightShape));
-  const bias = plan.bias ? randomArray(rng, plan.outChannels) : null;
-  const expected = new Float32Array(size(plan.outputShape));
-  const run = plan.kind === 'convTranspose' ? 'convTranspose' : 'conv';
-  referenceBackend[run]({ plan, input, weight, bias, output: expected });
+  const c = referenceCase(plan, rng);
   for (const kernelSet of kernelSets) for (const layout of LAYOUTS) {
     const native = createNativeBackend({ kernelSet, layout });
-    for (const threads of [1, 2]) {
-      const output = new Float32Array(expected.length).fill(Number.NaN);
-      native[run]({ plan, input, weight, bias, output, threads });
-      const rel = relativeL2Error(output, expected);
-      assert.ok(rel < 1e-5, `${kernelSet}, layout ${layout ?? 'auto'}, ${threads} thread(s): relative L2 ${rel}, ${where}`);
-    }
+    for (const threads of [1, 2]) expectMatchesReference(native, c, threads, `${kernelSet}, layout ${layout ?? 'auto'}, ${threads} thread(s), ${where}`);
   }
 }
 

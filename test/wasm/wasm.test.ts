@@ -7,7 +7,6 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { referenceBackend } from '../../src/engine/backends/reference.ts';
 import { wasmBackend, wasmTuning } from '../../src/engine/backends/wasm/index.ts';
 import { getRuntime } from '../../src/engine/backends/wasm/runtime.ts';
 import { HEADER_PTR } from '../../src/engine/backends/wasm/control.ts';
@@ -20,18 +19,12 @@ import { createRng, type Rng } from '../../src/tensor/rng.ts';
 import { randomTensor } from '../../src/tensor/random.ts';
 import { relativeL2Error } from '../../src/tensor/compare.ts';
 import { planOf, randomLayer, runSeed } from '../helpers/random-layer.ts';
+import { expectMatchesReference, referenceCase } from '../helpers/reference-case.ts';
 
 const seed = runSeed();
-const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 // Tiny test layers would otherwise run on one thread only.
 wasmTuning.minFlopsPerThread = 0;
 after(() => getRuntime().pool?.close());
-
-function randomArray(rng: Rng, length: number): Float32Array {
-  const data = new Float32Array(length);
-  for (let i = 0; i < length; i++) data[i] = rng.uniform(-1, 1);
-  return data;
-}
 
 /** Both kernels (forcing 'direct' falls back to GEMM where it cannot apply: phases under 8 wide, strided conv). */
 function modesFor(_plan: Plan): KernelMode[] {
@@ -40,20 +33,10 @@ function modesFor(_plan: Plan): KernelMode[] {
 
 /** Reference vs wasm (each kernel) at 1 and 2 threads, NaN-poisoned outputs; the repeated call hits the caches. */
 function check(plan: Plan, rng: Rng, where: string): void {
-  const input = randomArray(rng, size(plan.inputShape));
-  const weight = randomArray(rng, size(plan.weightShape));
-  const bias = plan.bias ? randomArray(rng, plan.outChannels) : null;
-  const expected = new Float32Array(size(plan.outputShape));
-  const run = plan.kind === 'convTranspose' ? 'convTranspose' : 'conv';
-  referenceBackend[run]({ plan, input, weight, bias, output: expected });
+  const c = referenceCase(plan, rng);
   for (const mode of modesFor(plan)) {
     wasmTuning.mode = mode;
-    for (const threads of [1, 2, 2]) {
-      const output = new Float32Array(expected.length).fill(Number.NaN);
-      wasmBackend[run]({ plan, input, weight, bias, output, threads });
-      const rel = relativeL2Error(output, expected);
-      assert.ok(rel < 1e-5, `${mode} kernel, ${threads} thread(s): relative L2 ${rel}, ${where} (TCONV_SEED=${seed})`);
-    }
+    for (const threads of [1, 2, 2]) expectMatchesReference(wasmBackend, c, threads, `${mode} kernel, ${threads} thread(s), ${where} (TCONV_SEED=${seed})`);
   }
   wasmTuning.mode = undefined;
 }
