@@ -9,7 +9,6 @@ import type { BenchLibrary, CaseData, Preparation } from './library.ts';
 
 type Ort = typeof import('onnxruntime-common');
 
-
 function ortLibrary(ort: Ort, version: string, sessionOptions: Record<string, unknown>): BenchLibrary {
   return {
     version,

@@ -9,7 +9,6 @@ import { fromChannelsLast, tfjsFilter, toChannelsLast } from '../layout.ts';
 import { packageVersion } from './version.ts';
 import type { BenchLibrary, CaseData, Preparation } from './library.ts';
 
-
 /** Why tfjs cannot run this layer, or null. */
 export function tfjsLimitation({ plan }: Pick<CaseData, 'plan'>): string | null {
   if (plan.groups !== 1) return 'tfjs has no grouped transposed convolution';
