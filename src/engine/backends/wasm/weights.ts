@@ -11,7 +11,11 @@ import type { Problem } from './problem.ts';
 interface Entry {
   readonly ptr: number;
   readonly bytes: number;
-  readonly fingerprint: Float32Array;
+  readonly fingerprint: Uint32Array;
+  /** The weight's length, a bit view of it (kept: one per entry, not per call) and the sampled indices. */
+  readonly length: number;
+  readonly bits: Uint32Array;
+  readonly indices: Int32Array;
   readonly owner: Map<string, Entry>;
   readonly key: string;
 }
@@ -19,18 +23,28 @@ interface Entry {
 const SAMPLES = 64;
 export const WEIGHT_CACHE_BYTES = 1024 ** 3;
 
-function fingerprintOf(weight: Float32Array): Float32Array {
-  const out = new Float32Array(SAMPLES + 1);
-  out[0] = weight.length;
-  if (weight.length === 0) return out;
-  for (let i = 0; i < SAMPLES; i++) out[i + 1] = weight[Math.floor((i * (weight.length - 1)) / (SAMPLES - 1))]!;
+/** The bits of 64 evenly spaced weights (and the length): compared on every call, so no allocation there. */
+function sampleIndices(length: number): Int32Array {
+  const out = new Int32Array(length === 0 ? 0 : SAMPLES);
+  for (let i = 0; i < out.length; i++) out[i] = Math.floor((i * (length - 1)) / (SAMPLES - 1));
   return out;
 }
 
-function sameBits(a: Float32Array, b: Float32Array): boolean {
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+function bitsOf(weight: Float32Array): Uint32Array {
+  return new Uint32Array(weight.buffer, weight.byteOffset, weight.length);
+}
+
+function fingerprintOf(bits: Uint32Array, indices: Int32Array): Uint32Array {
+  const out = new Uint32Array(indices.length);
+  for (let i = 0; i < indices.length; i++) out[i] = bits[indices[i]!]!;
+  return out;
+}
+
+/** Same length and the same bits at the sampled indices (bitwise: NaN and -0 compare exactly). */
+function unchanged(entry: Entry, weight: Float32Array): boolean {
+  if (entry.length !== weight.length) return false;
+  const { bits, indices, fingerprint } = entry;
+  for (let i = 0; i < indices.length; i++) if (bits[indices[i]!] !== fingerprint[i]) return false;
   return true;
 }
 
@@ -56,7 +70,7 @@ export class WeightCache {
     let entries = this.byWeight.get(weight);
     const hit = entries?.get(problem.packKey);
     if (hit) {
-      if (sameBits(hit.fingerprint, fingerprintOf(weight))) {
+      if (unchanged(hit, weight)) {
         this.lru.delete(hit);
         this.lru.add(hit);
         return hit.ptr;
@@ -72,7 +86,9 @@ export class WeightCache {
     while (this.total + bytes > WEIGHT_CACHE_BYTES && this.lru.size > 0) this.drop(this.lru.values().next().value!);
     const ptr = this.heap.alloc(bytes);
     packWeights(problem, weight, new Float32Array(this.memory.buffer, ptr, bytes / 4));
-    const entry: Entry = { ptr, bytes, fingerprint: fingerprintOf(weight), owner: entries, key: problem.packKey };
+    const bits = bitsOf(weight);
+    const indices = sampleIndices(weight.length);
+    const entry: Entry = { ptr, bytes, fingerprint: fingerprintOf(bits, indices), length: weight.length, bits, indices, owner: entries, key: problem.packKey };
     entries.set(problem.packKey, entry);
     this.lru.add(entry);
     this.total += bytes;
