@@ -119,3 +119,19 @@ test('native packed-weight cache: a new weight array or an in-place edit gives f
   forgetPackedWeights(weight);
   check('after forgetPackedWeights');
 });
+
+test('native two threads from both ends of the phase-major task list (weights over 1.5 MB), every layout', { skip: skipReason }, () => {
+  const seed = runSeed();
+  const rng = createRng(seed);
+  // 256 × 128 × 4 × 4 weights = 2 MB: two threads split the four phases from the two ends of one list.
+  for (const spec of [
+    { kind: 'convTranspose', input: [3, 4], kernel: 4, stride: 2, padding: 1, inChannels: 256, outChannels: 128, batch: 2 },
+    { kind: 'convTranspose', input: [5], kernel: 16, stride: 8, padding: 4, inChannels: 192, outChannels: 150, batch: 1 },
+  ] satisfies LayerSpec[]) {
+    const c = referenceCase(planLayer(spec), rng);
+    for (const layout of LAYOUTS) {
+      const native = createNativeBackend({ kernelSet: kernelSets[0], layout });
+      expectMatchesReference(native, c, 2, `layout ${layout ?? 'auto'}, seed ${seed} (TCONV_SEED=${seed}): ${JSON.stringify(spec)}`);
+    }
+  }
+});

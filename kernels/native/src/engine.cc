@@ -582,11 +582,37 @@ struct Call {
   float* y;
   int64_t grain = 1;  // tasks taken per atomic increment
   std::atomic<int64_t> next{0};
+  bool twoEnds = false;                // two threads: thread 0 from the front of phaseMajor, thread 1 from the back
+  std::atomic<uint64_t> ends{0};       // (back << 32) | front, claimed together so the two never overlap
 };
+
+// Two threads share the phase-major list from both ends: each works through its own phases' weights (half the
+// weight working set per core, each chunk reused by consecutive panels) and they meet wherever the load evens out.
+void twoEndWorker(Call& call, Workspace& w, int index) {
+  const Prepared& P = *call.P;
+  uint64_t ends = call.ends.load(std::memory_order_relaxed);
+  for (;;) {
+    const int64_t front = int64_t(ends & 0xffffffffu), back = int64_t(ends >> 32);
+    if (front >= back) return;
+    const int64_t take = std::min(call.grain, back - front);
+    const uint64_t next = index == 0 ? (uint64_t(back) << 32) | uint64_t(front + take) : (uint64_t(back - take) << 32) | uint64_t(front);
+    if (!call.ends.compare_exchange_weak(ends, next, std::memory_order_relaxed)) continue;
+    const int64_t first = index == 0 ? front : back - take;
+    for (int64_t i = 0; i < take; i++) {
+      const int64_t at = index == 0 ? first + i : first + take - 1 - i;
+      runTask(P, w, P.phaseMajor[size_t(at)], call.x, call.bias, call.y);
+    }
+    ends = call.ends.load(std::memory_order_relaxed);
+  }
+}
 
 void worker(void* context, int index) {
   Call& call = *static_cast<Call*>(context);
   Workspace& w = *workspaces()[size_t(index)];
+  if (call.twoEnds) {
+    twoEndWorker(call, w, index);
+    return;
+  }
   for (;;) {
     const int64_t first = call.next.fetch_add(call.grain, std::memory_order_relaxed);
     if (first >= call.P->tasks) return;
@@ -658,6 +684,12 @@ void layout(Prepared& P) {
       }
     }
   }
+  P.phaseMajor.resize(P.taskList.size());
+  for (size_t i = 0; i < P.phaseMajor.size(); i++) P.phaseMajor[i] = int32_t(i);
+  std::stable_sort(P.phaseMajor.begin(), P.phaseMajor.end(), [&](int32_t a, int32_t b) {
+    const TaskRef &x = P.taskList[size_t(a)], &y = P.taskList[size_t(b)];
+    return x.group != y.group ? x.group < y.group : x.combo < y.combo;
+  });
   P.kc = std::max<int64_t>(8, 4096 / P.nr);
 }
 
@@ -900,6 +932,11 @@ void execute(const Prepared& P, const float* input, const float* bias, float* ou
   call.y = output;
   // Enough chunks per thread to even out the load, few enough that the shared counter stays cold.
   call.grain = std::max<int64_t>(1, P.tasks / (int64_t(n) * 32));
+  // Only where the weights of all phases outgrow one core's L2 (big-spatial layers with small weights lose output
+  // locality in phase-major order instead: measured slower on unet-up-2 and superres).
+  call.twoEnds = n == 2 && P.combos.size() > 1 && P.weightFloats * 4 > (int64_t(3) << 19) * P.plan.groups &&
+                 P.tasks < (int64_t(1) << 31) && !std::getenv("TCONV_NATIVE_ONE_END");
+  call.ends.store(uint64_t(P.tasks) << 32);
   pool().run(n, worker, &call);
 }
 

@@ -46,6 +46,7 @@ struct Prepared {
   // Ordered group, panel, combo: the phases that interleave in the same output rows run back to back, so an
   // output cache line is still cached when its other phases are written.
   std::vector<TaskRef> taskList;
+  std::vector<int32_t> phaseMajor;  // task indices by phase combination (two threads: one from each end)
   float* weights = nullptr;  // 64-byte aligned packed weights
   int64_t weightFloats = 0;
   ~Prepared();
