@@ -16,6 +16,16 @@ export function card(id: string, title: string, ...children: (Node | string | nu
   return el('section', { class: 'card', id }, el('h2', { text: title }), ...children);
 }
 
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** An SVG element with attributes, and a <title> tooltip when `title` is given. */
+export function svgEl(tag: string, attributes: Record<string, string | number>, title?: string): SVGElement {
+  const node = document.createElementNS(SVG_NS, tag) as SVGElement;
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
+  if (title !== undefined) node.append(Object.assign(document.createElementNS(SVG_NS, 'title'), { textContent: title }));
+  return node;
+}
+
 /** Parses an SVG string produced by src/render into a node the page can attach listeners to. */
 export function svgNode(svg: string): Element {
   const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');

@@ -5,10 +5,9 @@
  * firstOutput + stride·j), never re-derived here.
  */
 import type { Plan } from '../../../src/shape/plan.ts';
-import { card, el } from '../dom.ts';
+import { card, el, svgEl } from '../dom.ts';
 import { overlapColor } from '../../../src/render/colors.ts';
 
-const SVG = 'http://www.w3.org/2000/svg';
 const MAX_INPUTS = 10;
 
 interface Contribution { readonly input: number; readonly output: number; readonly tap: number }
@@ -40,12 +39,12 @@ export function animationCard(plan: Plan): HTMLElement {
   const outputs = Math.min(a.output, Math.max(1, ...pairs.map((p) => p.output + 1)));
   const cell = Math.max(12, Math.min(28, Math.floor(640 / Math.max(outputs, inputs * a.stride))));
   const width = Math.max(outputs, inputs * a.stride) * cell + 20;
-  const svg = document.createElementNS(SVG, 'svg');
-  svg.setAttribute('viewBox', `0 0 ${width} ${cell * 5}`);
-  svg.setAttribute('width', String(width));
-  svg.setAttribute('role', 'img');
-  svg.setAttribute('aria-label', `transposed convolution scattering ${inputs} inputs into ${outputs} outputs`);
-  svg.id = 'animation-svg';
+  const svg = svgEl('svg', { viewBox: `0 0 ${width} ${cell * 5}`, width, role: 'img', id: 'animation-svg',
+    'aria-label': `transposed convolution scattering ${inputs} inputs into ${outputs} outputs` });
+  // Final counts of the drawn outputs: the colour scale stays fixed while the animation fills it in.
+  const finalCounts = new Array<number>(outputs).fill(0);
+  for (const p of pairs) if (p.output < outputs) finalCounts[p.output]! += 1;
+  const maxCount = Math.max(1, ...finalCounts);
   const status = el('p', { id: 'animation-status' });
   let step = 0; // number of inputs scattered so far
 
@@ -57,42 +56,19 @@ export function animationCard(plan: Plan): HTMLElement {
     const counts = new Array<number>(outputs).fill(0);
     const done = pairs.filter((p) => p.input < step && p.output < outputs);
     for (const p of done) counts[p.output]! += 1;
-    const maxCount = Math.max(1, ...pairs.reduce((acc, p) => { if (p.output < outputs) acc[p.output]! += 1; return acc; }, new Array<number>(outputs).fill(0)));
     for (let i = 0; i < inputs; i++) {
-      svg.append(rect(inputX(i), 4, cell - 2, i === step - 1 ? '#f5a623' : i < step ? '#bbb' : '#eee', `input ${i}`));
+      svg.append(svgEl('rect', { x: inputX(i), y: 4, width: cell - 2, height: cell - 2, fill: i === step - 1 ? '#f5a623' : i < step ? '#bbb' : '#eee' }, `input ${i}`));
     }
     for (const p of done.filter((q) => q.input === step - 1)) {
-      const line = document.createElementNS(SVG, 'line');
-      line.setAttribute('x1', String(inputX(p.input) + cell / 2 - 1));
-      line.setAttribute('y1', String(4 + cell - 2));
-      line.setAttribute('x2', String(outputX(p.output) + cell / 2 - 1));
-      line.setAttribute('y2', String(cell * 3.5));
-      line.setAttribute('stroke', '#f5a623');
-      line.setAttribute('stroke-width', '1.5');
-      svg.append(line);
+      svg.append(svgEl('line', { x1: inputX(p.input) + cell / 2 - 1, y1: 4 + cell - 2, x2: outputX(p.output) + cell / 2 - 1, y2: cell * 3.5, stroke: '#f5a623', 'stroke-width': 1.5 }));
     }
     for (let o = 0; o < outputs; o++) {
-      const r = rect(outputX(o), cell * 3.5, cell - 2, counts[o] ? overlapColor(counts[o]!, 0, maxCount) : '#fff', `output ${o}: ${counts[o]} so far`);
-      r.setAttribute('stroke', '#999');
-      r.setAttribute('data-count', String(counts[o]));
-      svg.append(r);
+      svg.append(svgEl('rect', { x: outputX(o), y: cell * 3.5, width: cell - 2, height: cell - 2, stroke: '#999', 'data-count': counts[o]!,
+        fill: counts[o] ? overlapColor(counts[o]!, 0, maxCount) : '#fff' }, `output ${o}: ${counts[o]} so far`));
     }
     status.textContent = step === 0
       ? `Press play: each of the first ${inputs} inputs scatters ${a.kernel} taps (stride ${a.stride}, dilation ${a.dilation}, ${a.padBegin} cropped at the start).`
       : `Input ${step - 1} scattered to outputs ${done.filter((q) => q.input === step - 1).map((q) => q.output).join(', ') || 'none (cropped)'}.`;
-  }
-
-  function rect(x: number, y: number, size: number, fill: string, label: string): SVGElement {
-    const r = document.createElementNS(SVG, 'rect');
-    r.setAttribute('x', String(x));
-    r.setAttribute('y', String(y));
-    r.setAttribute('width', String(size));
-    r.setAttribute('height', String(size));
-    r.setAttribute('fill', fill);
-    const title = document.createElementNS(SVG, 'title');
-    title.textContent = label;
-    r.append(title);
-    return r;
   }
 
   const play = el('button', { id: 'animation-play', text: 'Play' });

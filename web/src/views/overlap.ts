@@ -5,20 +5,13 @@
 import { overlapMap, type OverlapSummary } from '../../../src/analysis/overlap.ts';
 import { receptiveFieldAt, type ReceptiveField } from '../../../src/analysis/receptive-field.ts';
 import { overlapColor } from '../../../src/render/colors.ts';
-import { card, el } from '../dom.ts';
+import { card, el, svgEl as svg } from '../dom.ts';
 
-const SVG = 'http://www.w3.org/2000/svg';
 const MAX_CELL = 14;
 /** Largest grid drawn cell by cell; bigger outputs show their top-left corner (the pattern is periodic). */
 export const MAX_GRID = 96;
 /** Input window drawn around a receptive field. */
 const RF_WINDOW = 32;
-
-function svg(tag: string, attributes: Record<string, string | number>): SVGElement {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attributes)) node.setAttribute(k, String(v));
-  return node;
-}
 
 /** 2D grid shape of an overlap summary (1D layers draw one row). */
 function gridShape(shape: readonly number[]): [number, number] {
@@ -51,9 +44,8 @@ export function overlapCard(
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const v = values[r * cols + c]!;
-      const rect = svg('rect', { x: c * cell, y: r * cell, width: cell, height: cell, fill: overlapColor(v, min, max), 'data-r': r, 'data-c': c, 'data-count': v });
-      rect.append(Object.assign(document.createElementNS(SVG, 'title'), { textContent: `output (${r}, ${c}): ${v} contributions` }));
-      heat.append(rect);
+      heat.append(svg('rect', { x: c * cell, y: r * cell, width: cell, height: cell, fill: overlapColor(v, min, max), 'data-r': r, 'data-c': c, 'data-count': v },
+        `output (${r}, ${c}): ${v} contributions`));
     }
   }
   // Pointing only moves the highlight and redraws the receptive-field panel; the rest of the page stays put.
