@@ -173,17 +173,8 @@ function pick(layer: LayerSpec) {
   return { ...(stride !== undefined ? { stride } : {}), ...(padding !== undefined ? { padding } : {}), ...(dilation !== undefined ? { dilation } : {}), ...(pads ? { pads } : {}), ...(groups ? { groups } : {}) };
 }
 
-export interface StackGradientOverlap {
-  /** Spatial shape of the stack's input (where the gradient lands). */
-  readonly shape: readonly number[];
-  /** Per axis: paths from each input position to all outputs (the input gradient of Σ output, all weights 1). */
-  readonly axes: readonly (readonly number[])[];
-  readonly map: Float64Array;
-  /** Over positions away from the borders (a margin of the largest receptive-field reach per axis). */
-  readonly interiorMax: number;
-  readonly interiorMin: number;
-  readonly even: boolean;
-}
+/** The gradient pattern of a stack has the same fields; its interior is away from the largest receptive-field reach per axis. */
+export type StackGradientOverlap = GradientOverlap;
 
 /**
  * The gradient pattern of a whole stack (an encoder or a discriminator): the backward pass runs every layer's map
