@@ -135,3 +135,32 @@ test('native two threads from both ends of the phase-major task list (weights ov
     }
   }
 });
+
+// The layout trial times candidates, so which layout a process picks depends on the machine's load. Every layout the
+// trial can pick must therefore sum each output in the same order (tap, then channel): the same call gives the same
+// bits in every process (`tconv run --seed` is reproducible), whatever was picked and however many threads ran.
+test('native results are bit-identical across the layouts the trial chooses between, and across thread counts', { skip: skipReason }, () => {
+  const seed = runSeed();
+  const rng = createRng(seed);
+  const trialLayouts = ['packed', 'batch-minor', 'direct', 'packed+group', 'batch-minor+group', 'direct+group'] as const;
+  for (let n = 0; n < 45; n++) {
+    const rank = ([1, 2, 3] as const)[n % 3]!;
+    const layer = randomLayer(rng, rank);
+    const plan = planOf(layer);
+    if (plan.inChannels / plan.groups === 1 && plan.outChannels / plan.groups === 1) continue;  // depthwise: no trial
+    const c = referenceCase(plan, rng);
+    for (const kernelSet of kernelSets) {
+      let first: Float32Array | null = null;
+      for (const layout of trialLayouts) for (const threads of [1, 2]) {
+        const output = new Float32Array(c.expected.length).fill(Number.NaN);
+        createNativeBackend({ kernelSet, layout })[c.run]({ plan, input: c.input, weight: c.weight, bias: c.bias, output, threads });
+        if (!first) {
+          first = output;
+          continue;
+        }
+        const differ = output.findIndex((v, i) => !Object.is(v, first![i]) && !(v === 0 && first![i] === 0));
+        assert.equal(differ, -1, `${kernelSet}, layout ${layout}, ${threads} thread(s) differs from packed at ${differ}; seed ${seed} (TCONV_SEED=${seed}), case ${n}: ${JSON.stringify(layer)}`);
+      }
+    }
+  }
+});

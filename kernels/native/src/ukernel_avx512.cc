@@ -53,40 +53,26 @@ void direct(int taps, const int32_t* tap, const int64_t* offset, const uint16_t*
 #pragma GCC unroll 8
     for (int v = 0; v < NV; v++) acc[m][v] = accumulate ? _mm512_load_ps(C + m * NV * 16 + v * 16) : _mm512_setzero_ps();
   }
-  if (taps == 1) {
-    // One tap (k = s layers): pointers and masks stay in registers for the whole channel loop.
+  // Tap-major, channels inner, the reduction order of the packed layouts (tap, then channel): every layout sums a
+  // given output in the same order, so the result does not depend on which layout the trial picked. Pointers and
+  // masks stay in registers for the whole channel loop of a tap.
+  for (int t = 0; t < taps; t++) {
     __mmask16 lanes[NV];
     const float* xp[NV];
 #pragma GCC unroll 8
     for (int v = 0; v < NV; v++) {
-      lanes[v] = __mmask16(mask[v]);
-      xp[v] = x + offset[v];  // lanes outside the mask may lie outside the input: masked loads never touch them
+      lanes[v] = __mmask16(mask[t * NV + v]);
+      xp[v] = x + offset[t * NV + v];  // lanes outside the mask may lie outside the input: masked loads never touch them
     }
-    const float* a = A + int64_t(tap[0]) * Kg * MR;
+    const float* a = A + int64_t(tap[t]) * Kg * MR;
     for (int64_t ci = 0; ci < Kg; ci++, a += MR) {
       __m512 b[NV];
 #pragma GCC unroll 8
-      for (int v = 0; v < NV; v++) b[v] = _mm512_maskz_loadu_ps(lanes[v], xp[v] + ci * channelStride);
-#pragma GCC unroll 16
-      for (int m = 0; m < MR; m++) {
-        const __m512 w = _mm512_set1_ps(a[m]);
-#pragma GCC unroll 8
-        for (int v = 0; v < NV; v++) acc[m][v] = _mm512_fmadd_ps(w, b[v], acc[m][v]);
-      }
-    }
-    taps = 0;  // done; skip the general loop
-  }
-  // Channel-major: the taps of one channel read neighbouring rows of the same input plane, so the lines one tap
-  // brings into L1 serve the next taps (tap-major would stream every channel plane once per tap from L2).
-  for (int64_t ci = 0; ci < Kg && taps > 0; ci++) {
-    const int64_t shift = ci * channelStride;
-    for (int t = 0; t < taps; t++) {
-      const float* a = A + (int64_t(tap[t]) * Kg + ci) * MR;
-      __m512 b[NV];
-#pragma GCC unroll 8
       for (int v = 0; v < NV; v++) {
-        // Lanes outside the mask may lie outside the input: masked loads never touch them.
-        b[v] = _mm512_maskz_loadu_ps(__mmask16(mask[t * NV + v]), x + offset[t * NV + v] + shift);
+        b[v] = _mm512_maskz_loadu_ps(lanes[v], xp[v] + ci * channelStride);
+        // Channel planes are far apart, and a tap's panel rows for all channels outgrow L1 (channel-major order
+        // kept them there, but summed in another order than the packed layouts): fetch four channels ahead.
+        _mm_prefetch(reinterpret_cast<const char*>(xp[v] + (ci + 4) * channelStride), _MM_HINT_T0);
       }
 #pragma GCC unroll 16
       for (int m = 0; m < MR; m++) {
