@@ -218,14 +218,31 @@ int collectTaps(const Prepared& P, const Combo& c, int segmentCount, int real, P
   int valid = 0;
   size_t runCount = 0;
   int32_t t = 0;
-  const auto zeros = [&](int32_t col, int32_t length) {
-    if (length > 0) w.runs[runCount++] = Run{col, length, -1, 0};
+  size_t tapFirst = 0;  // the current tap's first run: runs never merge across taps
+  // Appends a run, merged into the previous one where both continue each other (zeros after zeros, or the next
+  // input values of a unit-step source): on narrow inputs a panel's rows are often one contiguous stretch of the
+  // input, and one long run packs with whole vectors where per-row runs needed a masked half vector each.
+  const auto push = [&](Run run) {
+    if (run.length <= 0) return;
+    if (runCount > tapFirst) {
+      Run& last = w.runs[runCount - 1];
+      const bool adjacent = last.col + last.length == run.col;
+      const bool bothZero = last.source < 0 && run.source < 0;
+      const bool continues = last.source >= 0 && run.source >= 0 && last.step == 1 && run.step == 1 && last.source + last.length == run.source;
+      if (adjacent && (bothZero || continues)) {
+        last.length += run.length;
+        return;
+      }
+    }
+    w.runs[runCount++] = run;
   };
+  const auto zeros = [&](int32_t col, int32_t length) { push(Run{col, length, -1, 0}); };
   for (size_t tz = 0; tz < a0.tap.size(); tz++) {
     for (size_t ty = 0; ty < a1.tap.size(); ty++) {
       for (size_t tx = 0; tx < a2.tap.size(); tx++, t++) {
         const int64_t oz = a0.offset[tz], oy = a1.offset[ty], ox = a2.offset[tx];
         const size_t first = runCount;
+        tapFirst = first;
         bool any = false;
         for (int si = 0; si < segmentCount; si++) {
           const Segment& s = w.segments[size_t(si)];
@@ -248,7 +265,7 @@ int collectTaps(const Prepared& P, const Combo& c, int segmentCount, int real, P
           }
           zeros(s.col, int32_t(lo));
           const int64_t step = s.xInStep + s.sourceStep;
-          w.runs[runCount++] = Run{int32_t(s.col + lo), int32_t(hi - lo), s.source + (iz * p.in[1] + iy) * p.in[2] + x0 + lo * step, step};
+          push(Run{int32_t(s.col + lo), int32_t(hi - lo), s.source + (iz * p.in[1] + iy) * p.in[2] + x0 + lo * step, step});
           zeros(int32_t(s.col + hi), int32_t(s.length - hi));
           any = true;
         }
