@@ -212,3 +212,15 @@ export function markdownTable(header: readonly string[], rows: readonly (readonl
   const md = (row: readonly string[]): string => `| ${row.join(' | ')} |`;
   return [md(header), md(header.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(md)].join('\n');
 }
+
+/**
+ * One library's one-thread GFLOP/s as a fraction of the core's FMA peak measured in the same run (the mean of the
+ * measurements before and after): rows of case, GFLOP/s and percent.
+ * @example
+ * peakFractionRows(records, 'native', 200) // → [['dcgan-2', '160', '80%'], …]
+ */
+export function peakFractionRows(records: readonly BenchRecord[], library: string, peakGflops: number): string[][] {
+  return records
+    .filter((r) => r.library === library && r.threads === 1 && r.gflops !== null)
+    .map((r) => [r.case, formatNumber(r.gflops!), `${((100 * r.gflops!) / peakGflops).toFixed(0)}%`]);
+}

@@ -17,10 +17,11 @@ import { LIBRARIES, describeLibrary } from './libraries/registry.ts';
 import { ChildHandle } from './child-handle.ts';
 import type { CellResult } from './protocol.ts';
 import {
-  type Cell, formatNumber, markdownTable, matrix, renderTable, resultTable, summarizeRatios, threadScaling,
+  type Cell, formatNumber, markdownTable, matrix, peakFractionRows, renderTable, resultTable, summarizeRatios, threadScaling,
   toRecord, versusPeer, withRatios,
 } from './report.ts';
 import { type SuiteCase, casePlan, loadSuite } from './suite.ts';
+import { type FmaPeak, measureFmaPeak } from '../src/engine/backends/native/index.ts';
 
 const PEERS = new Set<string>(LIBRARIES.filter((l) => l.role === 'peer').map((l) => l.name));
 
@@ -74,6 +75,11 @@ async function main(options: BenchOptions): Promise<void> {
     dirs.set(c.id, dir);
   }
 
+  // The FMA peak moves with the shared machine's load: measured before and after, in this run, for "% of peak".
+  const measurePeak = (): FmaPeak | null => (options.libraries.includes('native') ? measureFmaPeak(0.5) : null);
+  const peakBefore = measurePeak();
+  if (peakBefore) progress.line(`FMA peak (one thread, ${peakBefore.kernelSet}, register-only): ${formatNumber(peakBefore.gflops)} GFLOP/s`);
+
   const cells = new Map<string, Cell & { results: Omit<CellResult, 'case'>[] }>();
   const record = (r: CellResult, library: string, threads: number): void => {
     const { case: id, ...rest } = r;
@@ -117,6 +123,8 @@ async function main(options: BenchOptions): Promise<void> {
   } finally {
     for (const child of children) child.close();
   }
+  const peakAfter = measurePeak();
+  const peak = peakBefore && peakAfter ? { kernelSet: peakBefore.kernelSet, before: peakBefore.gflops, after: peakAfter.gflops, mean: (peakBefore.gflops + peakAfter.gflops) / 2 } : null;
   const versions = new Map(children.flatMap((ch) => (ch.version ? [[ch.setup.library, ch.version] as const] : [])));
   const peaks = new Map(children.filter((ch) => ch.peakRssMiB > 0).map((ch) => [ch.label, ch.peakRssMiB]));
 
@@ -147,6 +155,13 @@ async function main(options: BenchOptions): Promise<void> {
   const ratioRows = [...summaries, ...versus].map((s) => [s.library, String(s.threads), String(s.cases), formatNumber(s.geomean), formatNumber(s.worst)]);
   out.push('', 'Geometric mean and worst case of speed ratios: the best peer\'s (or the named peer\'s, or t1\'s) time / this time');
   out.push(renderTable(ratioHeader, ratioRows));
+  const fractionHeader = ['case', 'native t1 GFLOP/s', '% of FMA peak'];
+  const fractionRows = peak ? peakFractionRows(records, 'native', peak.mean) : [];
+  const peakLine = peak ? `FMA peak (one thread, ${peak.kernelSet}, register-only loop): ${formatNumber(peak.before)} GFLOP/s before, ${formatNumber(peak.after)} after` : '';
+  if (fractionRows.length > 0) {
+    out.push('', `${peakLine}; native t1 as a fraction of their mean`);
+    out.push(renderTable(fractionHeader, fractionRows));
+  }
   out.push('', 'Peak memory (max RSS of each child process, MiB; includes Node and the tsx loader)');
   out.push(renderTable(peakHeader, peakRows));
   process.stdout.write(`${out.join('\n')}\n`);
@@ -154,7 +169,7 @@ async function main(options: BenchOptions): Promise<void> {
   const meta = {
     date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length,
     loadAverage: { before: loadBefore, after: loadAfter }, suite: options.suite, options, versions: Object.fromEntries(versions),
-    peakRssMiB: Object.fromEntries(peaks), ratios: [...summaries, ...versus],
+    peakRssMiB: Object.fromEntries(peaks), ratios: [...summaries, ...versus], fmaPeakGflops: peak,
   };
   if (options.json) {
     mkdirSync(dirname(options.json), { recursive: true });
@@ -165,7 +180,9 @@ async function main(options: BenchOptions): Promise<void> {
     writeFileSync(options.markdown, [
       `${meta.date}, ${meta.cores} × ${meta.cpu}, Node ${meta.node}; load average ${loadBefore[0]!.toFixed(2)} before, ${loadAfter[0]!.toFixed(2)} after`,
       '', '**GFLOP/s**', '', matrix(records, 'gflops', true), '', '**Median ms per call**', '', matrix(records, 'medianMs', true),
-      '', '**Speed ratios**', '', markdownTable(ratioHeader, ratioRows), '', '**Peak memory**', '', markdownTable(peakHeader, peakRows), '',
+      '', '**Speed ratios**', '', markdownTable(ratioHeader, ratioRows), '',
+      ...(fractionRows.length > 0 ? [`**Native t1 against the FMA peak** (${peakLine})`, '', markdownTable(fractionHeader, fractionRows), ''] : []),
+      '**Peak memory**', '', markdownTable(peakHeader, peakRows), '',
     ].join('\n'));
   }
 }

@@ -4,7 +4,7 @@
 // machine distorts less), and the tile layout the cost model chose.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createNativeBackend, type KernelSetName } from '../src/engine/backends/native/index.ts';
+import { createNativeBackend, type KernelSetName, measureFmaPeak } from '../src/engine/backends/native/index.ts';
 import { planLayer } from '../src/shape/plan.ts';
 
 const { values, positionals } = parseArgs({
@@ -17,6 +17,9 @@ const threads = values.threads.split(',').map(Number);
 const budget = Number(values.ms);
 const native = createNativeBackend(values.kernels ? { kernelSet: values.kernels as KernelSetName } : {});
 if (!native.availability().available) throw new Error(native.availability().reason);
+// The peak moves with the machine's load: measured now, beside the cases, and again at the end.
+const peak = measureFmaPeak(0.5);
+if (peak) console.log(`FMA peak now: ${peak.gflops.toFixed(1)} GFLOP/s per thread (${peak.kernelSet}); t1 cells show % of it`);
 
 const random = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 0.5);
 for (const c of suite.cases) {
@@ -45,8 +48,11 @@ for (const c of suite.cases) {
     const wall = median(times);
     // CPU time per thread: on a loaded machine, wall time includes waiting for a core; CPU time does not.
     const cpuPerThread = median(cpu) / t;
-    cells.push(`t${t} ${(plan.flops / wall / 1e6).toFixed(1).padStart(6)} GFLOP/s (${wall.toFixed(3)} ms; cpu ${(plan.flops / cpuPerThread / 1e6).toFixed(1)})`);
+    const ofPeak = peak && t === 1 ? `, ${((100 * plan.flops) / wall / 1e6 / peak.gflops).toFixed(0)}% of peak` : '';
+    cells.push(`t${t} ${(plan.flops / wall / 1e6).toFixed(1).padStart(6)} GFLOP/s (${wall.toFixed(3)} ms; cpu ${(plan.flops / cpuPerThread / 1e6).toFixed(1)}${ofPeak})`);
   }
   const l = native.layout(plan, args.weight);
   console.log(`${c.id.padEnd(12)} ${(plan.flops / 1e9).toFixed(4)} GFLOP  ${cells.join('  ')}  [${l.kernelSet} ${l.mr}x${l.nr}${l.batchMinor ? ' batch-minor' : ''}${l.direct ? ' direct' : ''}${l.depthwise ? ' depthwise' : ''}, ${l.tasks} tasks]`);
 }
+const after = measureFmaPeak(0.5);
+if (after) console.log(`FMA peak at the end: ${after.gflops.toFixed(1)} GFLOP/s per thread`);

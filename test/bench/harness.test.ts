@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { UsageError, parseBenchArgs } from '../../bench/args.ts';
 import { checkOutput, relativeL2Error } from '../../bench/gate.ts';
 import { fromChannelsLast, tfjsFilter, toChannelsLast } from '../../bench/layout.ts';
-import { type Cell, matrix, resultTable, summarizeRatios, threadScaling, toRecord, versusPeer, withRatios } from '../../bench/report.ts';
+import { type Cell, matrix, peakFractionRows, resultTable, summarizeRatios, threadScaling, toRecord, versusPeer, withRatios } from '../../bench/report.ts';
 import { geometricMean, median, summarize } from '../../bench/stats.ts';
 import { planLayer } from '../../src/shape/index.ts';
 
@@ -107,6 +107,9 @@ test('records: rounds merge by median, GFLOP/s from the plan FLOPs, ratios to th
   assert.match(gflops, /^\| case \| GFLOP \| wasm t1 \| ort-web t1 \| ort-node t1 \| tfjs-wasm t1 \| wasm t2 \|/);
   assert.match(gflops, /\| a \| 2\.00 \| 1000 \| 500 \| 2000 \| wrong \| 2000 \|/);
   assert.match(matrix(records, 'medianMs', false), /^a\s+2\.00\s+2\.00\s+4\.00\s+1\.00\s+wrong\s+1\.00$/m);
+  // One-thread cells of the named library only, as a percentage of the measured peak.
+  assert.deepEqual(peakFractionRows(records, 'wasm', 4000), [['a', '1000', '25%'], ['b', '2000', '50%']]);
+  assert.deepEqual(peakFractionRows(records, 'tfjs-wasm', 4000), []);
 });
 
 test('layouts: channels-last round trip and tfjs filters with emulated dilation', () => {

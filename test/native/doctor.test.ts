@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { skipReason } from './native-support.ts';
+import { loadAddon } from '../../src/engine/backends/native/addon.ts';
+import { kernelSets, skipReason } from './native-support.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/tconv.mjs', import.meta.url));
 
@@ -25,6 +26,19 @@ test('tconv doctor --json lists native, wasm and reference with a reason each', 
   assert.match(native.reason, /addon loaded from .*tconv_native\.node; (avx512|avx2|scalar) kernels/);
   assert.equal(report.auto, 'native');
   assert.ok(report.native.kernelSets.includes('scalar'));
+});
+
+test('tconv doctor --peak measures the FMA peak of the best kernel set; the addon refuses bad arguments', { skip: skipReason }, () => {
+  const report = JSON.parse(doctor({}, '--json', '--peak').stdout);
+  assert.equal(report.fmaPeak.kernelSet, report.native.kernelSets[0]);
+  // One core of any AVX2/AVX-512 CPU: several GFLOP/s at the very least, and below 64 FMA flops per cycle at 8 GHz.
+  assert.ok(report.fmaPeak.gflops > 5 && report.fmaPeak.gflops < 512, String(report.fmaPeak.gflops));
+  assert.match(doctor({}, '--peak').stdout, /FMA peak now: [\d.]+ GFLOP\/s per thread \((avx512|avx2), register-only loop/);
+  assert.equal(doctor({}, '--json').stdout.includes('fmaPeak'), false);  // only measured when asked
+  const addon = loadAddon().addon!;
+  assert.equal(addon.fmaPeak('scalar', 0.01), 0);
+  assert.throws(() => addon.fmaPeak('sse9', 0.01), /kernel set "sse9" is not available on this CPU/);
+  assert.throws(() => addon.fmaPeak(kernelSets[0]!, 60), /seconds = 60\.0+ must be above 0 and at most 10/);
 });
 
 test('tconv doctor explains a missing addon, and auto falls back to another backend', () => {

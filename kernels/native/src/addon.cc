@@ -164,7 +164,19 @@ Napi::Value Run(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 2 || !info[0].IsString() || !info[1].IsNumber()) throw Napi::TypeError::New(env, "fmaPeak(kernelSet, seconds) takes a string and a number");
+  const std::string name = info[0].As<Napi::String>().Utf8Value();
+  const tconv::KernelSet* isa = tconv::kernelSetByName(name);
+  if (!isa) fail(env, "kernel set \"" + name + "\" is not available on this CPU");
+  const double seconds = info[1].As<Napi::Number>().DoubleValue();
+  if (!(seconds > 0 && seconds <= 10)) fail(env, "seconds = " + std::to_string(seconds) + " must be above 0 and at most 10");
+  return Napi::Number::New(env, tconv::fmaPeakGflops(isa, seconds));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("fmaPeak", Napi::Function::New(env, FmaPeak));
   exports.Set("capabilities", Napi::Function::New(env, Capabilities));
   exports.Set("prepare", Napi::Function::New(env, Prepare));
   exports.Set("describe", Napi::Function::New(env, Describe));

@@ -933,6 +933,28 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
   return std::string();
 }
 
+double fmaPeakGflops(const KernelSet* isa, double seconds) {
+  if (!isa->fmaLoop) return 0;
+  const auto now = [] {
+    timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
+  };
+  // Median of ~1 ms pieces, the statistic the benchmarks use for calls: the clock of a shared core moves by up
+  // to 1.5x with the neighbours' load, so a best-of would compare a lucky moment with typical ones.
+  std::vector<double> rates;
+  double spent = 0;
+  while (spent < seconds || rates.size() < 5) {
+    const double t0 = now();
+    const double flops = isa->fmaLoop(200000);
+    const double t1 = now();
+    if (t1 > t0) rates.push_back(flops / (t1 - t0) / 1e9);
+    spent += t1 - t0;
+  }
+  std::nth_element(rates.begin(), rates.begin() + rates.size() / 2, rates.end());
+  return rates[rates.size() / 2];
+}
+
 void execute(const Prepared& P, const float* input, const float* bias, float* output, int threads) {
   if (P.tasks == 0) return;
   std::lock_guard<std::mutex> lock(engineMutex());

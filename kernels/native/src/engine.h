@@ -62,6 +62,10 @@ std::vector<std::string> supportedKernelSets();             // best first
 std::string prepare(const NativePlan& plan, const float* weight, int64_t weightLength, const KernelSet* isa,
                     const std::string& force, std::unique_ptr<Prepared>& out);
 
+// The kernel set's single-thread FMA peak in GFLOP/s (median of ~1 ms register-only loops over `seconds` of thread
+// CPU time), or 0 when the set has no FMA loop.
+double fmaPeakGflops(const KernelSet* isa, double seconds);
+
 // Computes the layer. Buffer lengths must already be checked against the plan (addon.cc does).
 void execute(const Prepared& prepared, const float* input, const float* bias, float* output, int threads);
 

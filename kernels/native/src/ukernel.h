@@ -84,6 +84,9 @@ struct KernelSet {
   // Direct kernel for `rows` output channels with the shape's nr, or nullptr (no direct variant for this shape).
   DirectKernel (*getDirect)(int shape, int rows);
   DepthwiseRow depthwiseRow;  // nullptr: depthwise layers use the GEMM paths
+  // Register-only FMA loop (independent accumulators, no memory traffic): the core's FMA peak right now, which
+  // a shared machine's clock and neighbours move from run to run. Returns the flops done; nullptr: no SIMD FMA.
+  double (*fmaLoop)(int64_t iterations);
 };
 
 const KernelSet* scalarKernels();

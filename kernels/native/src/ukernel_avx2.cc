@@ -139,7 +139,30 @@ __attribute__((optimize("no-tree-loop-distribute-patterns"))) void pack(float* d
   }
 }
 
-const KernelSet kSet = {"avx2", 8, 2, {{6, 16}, {12, 8}, {0, 0}, {0, 0}}, get, pack, storeRowsPortable, getDirect, depthwiseRow};
+// 10 independent accumulators cover the FMA latency (4–5 cycles) on both FMA ports.
+#define TCONV_TIMES10(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9)
+double fmaLoop(int64_t iterations) {
+  const __m256 b = _mm256_set1_ps(0.9999999f), c = _mm256_set1_ps(1e-8f);
+#define TCONV_DECLARE(i) __m256 a##i = _mm256_set1_ps(1.0f + float(i) * 1e-7f);
+  TCONV_TIMES10(TCONV_DECLARE)
+  for (int64_t n = 0; n < iterations; n++) {
+#define TCONV_FMA(i) a##i = _mm256_fmadd_ps(a##i, b, c);
+    TCONV_TIMES10(TCONV_FMA)
+  }
+  __m256 sum = _mm256_setzero_ps();
+#define TCONV_SUM(i) sum = _mm256_add_ps(sum, a##i);
+  TCONV_TIMES10(TCONV_SUM)
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, sum);
+  if (lanes[0] != lanes[0]) return 0;  // keeps the loop alive
+  return double(iterations) * 10 * 16;
+#undef TCONV_DECLARE
+#undef TCONV_FMA
+#undef TCONV_SUM
+}
+#undef TCONV_TIMES10
+
+const KernelSet kSet = {"avx2", 8, 2, {{6, 16}, {12, 8}, {0, 0}, {0, 0}}, get, pack, storeRowsPortable, getDirect, depthwiseRow, fmaLoop};
 
 }  // namespace
 

@@ -28,7 +28,7 @@ MicroKernel get(int shape, int rows) {
   return shape == 0 && rows >= 1 && rows <= 4 ? table[rows - 1] : nullptr;
 }
 
-const KernelSet kSet = {"scalar", 8, 1, {{4, 8}, {0, 0}, {0, 0}, {0, 0}}, get, packRowsPortable, storeRowsPortable, nullptr, nullptr};
+const KernelSet kSet = {"scalar", 8, 1, {{4, 8}, {0, 0}, {0, 0}, {0, 0}}, get, packRowsPortable, storeRowsPortable, nullptr, nullptr, nullptr};
 
 }  // namespace
 

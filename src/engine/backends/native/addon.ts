@@ -12,6 +12,8 @@ export interface NativeAddon {
   capabilities(): { kernelSets: string[]; hardwareThreads: number; compiler: string; sanitized: boolean };
   prepare(header: Int32Array, weight: Float32Array, kernelSet: string, layout?: NativeLayoutName): NativeHandle;
   describe(handle: NativeHandle): NativeLayout;
+  /** GFLOP/s of a register-only FMA loop on the calling thread, median of ~1 ms pieces over `seconds` of CPU time; 0 without FMA. */
+  fmaPeak(kernelSet: string, seconds: number): number;
   run(handle: NativeHandle, header: Int32Array, input: Float32Array, bias: Float32Array | null, output: Float32Array, threads: number): void;
 }
 

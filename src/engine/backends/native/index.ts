@@ -93,6 +93,28 @@ function resolve(kernelSet: KernelSetName | undefined): { addon: NativeAddon; ke
   };
 }
 
+export interface FmaPeak {
+  readonly kernelSet: string;
+  /** Single-thread GFLOP/s of independent FMAs with no memory traffic: what "% of peak" divides by. */
+  readonly gflops: number;
+}
+
+/**
+ * The core's FMA peak right now, with the best kernel set that has SIMD FMA; null without the addon or FMA. On a
+ * shared machine the clock moves with the neighbours' load, so measure it in the same run as what it is compared to.
+ * @example
+ * measureFmaPeak(0.3) // → { kernelSet: 'avx512', gflops: 218.3 } on an AVX-512 machine
+ */
+export function measureFmaPeak(seconds = 0.3): FmaPeak | null {
+  const status = loadAddon();
+  if (!status.addon) return null;
+  for (const kernelSet of status.addon.capabilities().kernelSets) {
+    const gflops = status.addon.fmaPeak(kernelSet, seconds);
+    if (gflops > 0) return { kernelSet, gflops };
+  }
+  return null;
+}
+
 const defaultThreads = (): number => Math.max(1, availableParallelism());
 
 /**
