@@ -164,3 +164,20 @@ test('native results are bit-identical across the layouts the trial chooses betw
     }
   }
 });
+
+test('native: a second weight array for the same layer reuses the timing trial\'s choice, and is still right', { skip: skipReason }, () => {
+  const seed = runSeed();
+  const rng = createRng(seed);
+  // A layer no other test in this process prepares, with several candidate layouts (so the first prepare times them).
+  const plan = planLayer({ kind: 'convTranspose', input: [9, 7], batch: 3, inChannels: 40, outChannels: 24, kernel: 4, stride: 2, padding: 1 });
+  const native = createNativeBackend({ kernelSet: kernelSets[0] });
+  const first = referenceCase(plan, rng);
+  expectMatchesReference(native, first, 1, `first weights, seed ${seed}`);
+  const timed = native.layout(plan, first.weight);
+  assert.ok(timed.measuredSeconds > 0, 'the first prepare times its candidates');
+  const second = referenceCase(plan, rng);
+  expectMatchesReference(native, second, 2, `second weights, seed ${seed}`);
+  const reused = native.layout(plan, second.weight);
+  assert.equal(reused.measuredSeconds, 0, 'no second trial');
+  assert.deepEqual([reused.mr, reused.nr, reused.direct, reused.batchMinor], [timed.mr, timed.nr, timed.direct, timed.batchMinor]);
+});

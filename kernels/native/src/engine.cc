@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <cstdio>
+#include <map>
 #include <mutex>
 #include <time.h>
 
@@ -816,6 +817,27 @@ std::vector<std::string> supportedKernelSets() {
   return names;
 }
 
+namespace {
+
+// What the timing trial chose, per plan header and kernel set: a later prepare of the same layer with other weights
+// (a model with repeated layer shapes, a new weight array, a resumed training step) builds that candidate directly
+// instead of timing four again (12–20 calls' worth on big layers). Safe to reuse because every layout sums in one
+// order, so the choice changes only the speed. Process-wide, bounded, guarded: prepare may run on worker threads.
+struct TrialChoice {
+  int shape, mode;
+};
+std::mutex& trialMutex() {
+  static std::mutex instance;
+  return instance;
+}
+std::map<std::pair<std::vector<int32_t>, const KernelSet*>, TrialChoice>& trialChoices() {
+  static std::map<std::pair<std::vector<int32_t>, const KernelSet*>, TrialChoice> instance;
+  return instance;
+}
+constexpr size_t kTrialChoicesMax = 4096;  // ~100 bytes each; past it, start over
+
+}  // namespace
+
 std::string prepare(const NativePlan& plan, const float* weight, int64_t weightLength, const KernelSet* isa,
                     const std::string& force, std::unique_ptr<Prepared>& out) {
   if (weightLength != plan.weightLength) {
@@ -825,6 +847,13 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
   bool unitW = true;
   for (const AxisPhase& phase : plan.axes[2]) unitW = unitW && phase.inStep == 1;
   std::vector<std::unique_ptr<Prepared>> candidates;
+  const auto key = std::make_pair(plan.words, isa);
+  TrialChoice remembered{-1, -1};
+  if (force.empty()) {
+    std::lock_guard<std::mutex> lock(trialMutex());
+    const auto found = trialChoices().find(key);
+    if (found != trialChoices().end()) remembered = found->second;
+  }
   if (plan.Kg == 1 && plan.Mg == 1 && unitW && isa->depthwiseRow && (force.empty() || force == "depthwise")) {
     // One channel in, one out per group: no GEMM to block, rows straight from the input.
     std::unique_ptr<Prepared> candidate(new Prepared());
@@ -848,6 +877,7 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
     const bool hasDirect = unitW && isa->getDirect && isa->getDirect(shape, 1);
     for (int mode = 0; mode < 3; mode++) {
       if ((mode == 1 && plan.batch < 2) || (mode == 2 && !hasDirect)) continue;
+      if (remembered.shape >= 0 && (shape != remembered.shape || mode != remembered.mode)) continue;
       const char* name = mode == 2 ? "direct" : mode == 1 ? "batch-minor" : "packed";
       // "<layout>+group" (tests): that layout with four panels per task whatever the weight size.
       const bool grouped = force.size() > 6 && force.compare(force.size() - 6, 6, "+group") == 0;
@@ -865,6 +895,10 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
       candidate->estimatedCycles = estimate(*candidate);
       candidates.push_back(std::move(candidate));
     }
+  }
+  if (candidates.empty() && remembered.shape >= 0) {  // cannot happen for the same header; never loop on it
+    std::lock_guard<std::mutex> lock(trialMutex());
+    trialChoices().erase(key);
   }
   if (candidates.empty()) return prepare(plan, weight, weightLength, isa, std::string(), out);  // forced layout n/a
   std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) { return a->estimatedCycles < b->estimatedCycles; });
@@ -928,6 +962,12 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
       std::free(loser.weights);
       loser.weights = nullptr;
     }
+  }
+  if (measure) {
+    const Prepared& chosen = *candidates[best];
+    std::lock_guard<std::mutex> lock(trialMutex());
+    if (trialChoices().size() >= kTrialChoicesMax) trialChoices().clear();
+    trialChoices()[key] = TrialChoice{chosen.shape, chosen.direct ? 2 : chosen.batchMinor ? 1 : 0};
   }
   out = std::move(candidates[best]);
   return std::string();
