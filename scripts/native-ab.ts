@@ -1,0 +1,63 @@
+// Same-process A/B of two builds of the native addon: on a shared host the speed of a process moves by ±30% from one
+// minute to the next, so two builds timed in separate runs compare hours, not code. Here both builds are loaded in
+// one process and alternate in short bursts; the medians see the same noise.
+//   node scripts/build-native.mjs && cp kernels/native/build/Release/tconv_native.node /tmp/a.node
+//   (change the C++, rebuild)
+//   npx tsx scripts/native-ab.ts --a /tmp/a.node --b kernels/native/build/Release/tconv_native.node [--threads 1] [case ids…]
+// Each build runs its own layout trial, so a layout change counts as part of the build. Two copies of one build
+// read b/a 0.96–1.01 (seed-k3s1p1, dcgan-5): differences within ~4% are noise.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { NativeAddon } from '../src/engine/backends/native/addon.ts';
+import { nativeHeader } from '../src/engine/backends/native/header.ts';
+import { planLayer } from '../src/shape/plan.ts';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    a: { type: 'string' }, b: { type: 'string' }, threads: { type: 'string', default: '1' }, rounds: { type: 'string', default: '40' },
+    suite: { type: 'string', default: '../shared/bench/suite.json' },
+  },
+});
+if (!values.a || !values.b) {
+  process.stderr.write('native-ab: give both builds, --a FILE.node --b FILE.node\n');
+  process.exit(2);
+}
+const require = createRequire(import.meta.url);
+const builds = { a: require(resolve(values.a)) as NativeAddon, b: require(resolve(values.b)) as NativeAddon };
+interface Case { id: string; n: number; cin: number; cout: number; input: number[]; kernel: number[]; stride: number[]; padding: number[]; dilation?: number[]; outputPadding?: number[]; groups?: number }
+const suite = JSON.parse(readFileSync(values.suite, 'utf8')) as { cases: Case[] };
+const threads = Number(values.threads);
+const rounds = Number(values.rounds);
+const kernelSet = builds.a.capabilities().kernelSets[0]!;
+const size = (s: readonly number[]) => s.reduce((x, y) => x * y, 1);
+const data = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 0.5);
+const median = (v: number[]) => [...v].sort((x, y) => x - y)[v.length >> 1]!;
+
+for (const c of suite.cases) {
+  if (positionals.length && !positionals.includes(c.id)) continue;
+  const plan = planLayer({
+    kind: 'convTranspose', input: c.input, batch: c.n, inChannels: c.cin, outChannels: c.cout, kernel: c.kernel,
+    stride: c.stride, padding: c.padding, dilation: c.dilation, outputPadding: c.outputPadding, groups: c.groups,
+  });
+  const header = nativeHeader(plan);
+  const input = data(size(plan.inputShape));
+  const weight = data(size(plan.weightShape));
+  const bias = data(c.cout);
+  const output = new Float32Array(size(plan.outputShape));
+  const handles = { a: builds.a.prepare(header, weight, kernelSet), b: builds.b.prepare(header, weight, kernelSet) };
+  const times = { a: [] as number[], b: [] as number[] };
+  for (let round = 0; round < rounds; round++) {
+    for (const k of round % 2 ? (['a', 'b'] as const) : (['b', 'a'] as const)) {
+      for (let i = 0; i < 5; i++) {
+        const start = performance.now();
+        builds[k].run(handles[k], header, input, plan.bias ? bias : null, output, threads);
+        times[k].push(performance.now() - start);
+      }
+    }
+  }
+  const gflops = (k: 'a' | 'b') => plan.flops / median(times[k]) / 1e6;
+  console.log(`${c.id.padEnd(12)} t${threads}  a ${gflops('a').toFixed(1).padStart(6)}  b ${gflops('b').toFixed(1).padStart(6)} GFLOP/s  b/a ${(gflops('b') / gflops('a')).toFixed(3)}`);
+}
