@@ -4,6 +4,7 @@
 //   node scripts/build-native.mjs && cp kernels/native/build/Release/tconv_native.node /tmp/a.node
 //   (change the C++, rebuild)
 //   npx tsx scripts/native-ab.ts --a /tmp/a.node --b kernels/native/build/Release/tconv_native.node [--threads 1] [case ids…]
+//   npx tsx scripts/native-ab.ts --a X.node --b X.node --threads 1,2 …   (one build, one thread against two: scaling)
 // Each build runs its own layout trial, so a layout change counts as part of the build. Two copies of one build
 // read b/a 0.96–1.01 (seed-k3s1p1, dcgan-5): differences within ~4% are noise.
 import { readFileSync } from 'node:fs';
@@ -29,7 +30,8 @@ const require = createRequire(import.meta.url);
 const builds = { a: require(resolve(values.a)) as NativeAddon, b: require(resolve(values.b)) as NativeAddon };
 interface Case { id: string; n: number; cin: number; cout: number; input: number[]; kernel: number[]; stride: number[]; padding: number[]; dilation?: number[]; outputPadding?: number[]; groups?: number }
 const suite = JSON.parse(readFileSync(values.suite, 'utf8')) as { cases: Case[] };
-const threads = Number(values.threads);
+// "1,2": a runs on 1 thread and b on 2 (pass one build twice to measure two-thread scaling with the same noise).
+const [threadsA, threadsB] = values.threads.includes(',') ? values.threads.split(',').map(Number) as [number, number] : [Number(values.threads), Number(values.threads)];
 const rounds = Number(values.rounds);
 const kernelSet = builds.a.capabilities().kernelSets[0]!;
 const size = (s: readonly number[]) => s.reduce((x, y) => x * y, 1);
@@ -53,11 +55,11 @@ for (const c of suite.cases) {
     for (const k of round % 2 ? (['a', 'b'] as const) : (['b', 'a'] as const)) {
       for (let i = 0; i < 5; i++) {
         const start = performance.now();
-        builds[k].run(handles[k], header, input, plan.bias ? bias : null, output, threads);
+        builds[k].run(handles[k], header, input, plan.bias ? bias : null, output, k === 'a' ? threadsA : threadsB);
         times[k].push(performance.now() - start);
       }
     }
   }
   const gflops = (k: 'a' | 'b') => plan.flops / median(times[k]) / 1e6;
-  console.log(`${c.id.padEnd(12)} t${threads}  a ${gflops('a').toFixed(1).padStart(6)}  b ${gflops('b').toFixed(1).padStart(6)} GFLOP/s  b/a ${(gflops('b') / gflops('a')).toFixed(3)}`);
+  console.log(`${c.id.padEnd(12)} a t${threadsA} ${gflops('a').toFixed(1).padStart(6)}  b t${threadsB} ${gflops('b').toFixed(1).padStart(6)} GFLOP/s  b/a ${(gflops('b') / gflops('a')).toFixed(3)}`);
 }
