@@ -91,6 +91,10 @@ test('native tile remainders: channels past the row block, positions past the co
     { kind: 'convTranspose', input: [3, 5], kernel: 4, stride: 2, padding: 1, outputPadding: 1, inChannels: 256, outChannels: 261, batch: 2 },
     // Batch 0: nothing to write, nothing read.
     { kind: 'convTranspose', input: [4, 4], kernel: 3, stride: 2, inChannels: 2, outChannels: 3, batch: 0 },
+    // Narrow rows (8 and 5 wide): a panel spans several input rows, the shifted taps pack as one stretch with holes
+    // at the row ends, including a hole before the first input value (source offset 0 cannot move back).
+    { kind: 'convTranspose', input: [8, 8], kernel: 4, stride: 2, padding: 1, inChannels: 19, outChannels: 8, batch: 2 },
+    { kind: 'convTranspose', input: [6, 5], kernel: 5, stride: 2, padding: 2, inChannels: 3, outChannels: 16, batch: 3 },
   ];
   specs.forEach((spec, c) => {
     const plan = planLayer(spec);

@@ -220,24 +220,38 @@ int collectTaps(const Prepared& P, const Combo& c, int segmentCount, int real, P
   size_t runCount = 0;
   int32_t t = 0;
   size_t tapFirst = 0;  // the current tap's first run: runs never merge across taps
-  // Appends a run, merged into the previous one where both continue each other (zeros after zeros, or the next
-  // input values of a unit-step source): on narrow inputs a panel's rows are often one contiguous stretch of the
-  // input, and one long run packs with whole vectors where per-row runs needed a masked half vector each.
+  // Appends a run, merged into the previous one where both continue each other: on narrow inputs a panel's rows
+  // are often one contiguous stretch of the input, and one long run packs with whole vectors where per-row runs
+  // needed a masked half vector each. Zeros inside such a stretch (a tap shifted past the row ends) become holes:
+  // lanes masked off, never read. Holes need the run within 64 columns and a source offset that stays ≥ 0.
+  const auto bits = [](int32_t from, int32_t length) { return (length >= 64 ? ~uint64_t(0) : (uint64_t(1) << length) - 1) << from; };
   const auto push = [&](Run run) {
     if (run.length <= 0) return;
-    if (runCount > tapFirst) {
+    if (runCount > tapFirst && w.runs[runCount - 1].col + w.runs[runCount - 1].length == run.col) {
       Run& last = w.runs[runCount - 1];
-      const bool adjacent = last.col + last.length == run.col;
-      const bool bothZero = last.source < 0 && run.source < 0;
-      const bool continues = last.source >= 0 && run.source >= 0 && last.step == 1 && run.step == 1 && last.source + last.length == run.source;
-      if (adjacent && (bothZero || continues)) {
-        last.length += run.length;
+      const bool lastStretch = last.source >= 0 && last.step == 1, runStretch = run.source >= 0 && run.step == 1;
+      const int32_t merged = last.length + run.length;
+      if (last.source < 0 && run.source < 0) {  // zeros after zeros
+        last.length = merged;
+        return;
+      }
+      if (lastStretch && runStretch && last.source + last.length == run.source && (last.holes == 0 || merged <= 64)) {
+        last.length = merged;  // the next input values
+        return;
+      }
+      if (lastStretch && run.source < 0 && merged <= 64) {  // zeros inside a stretch, or after it
+        last.holes |= bits(last.length, run.length);
+        last.length = merged;
+        return;
+      }
+      if (last.source < 0 && runStretch && merged <= 64 && run.source >= last.length) {  // a stretch after zeros
+        last = Run{last.col, merged, run.source - last.length, 1, bits(0, last.length)};
         return;
       }
     }
     w.runs[runCount++] = run;
   };
-  const auto zeros = [&](int32_t col, int32_t length) { push(Run{col, length, -1, 0}); };
+  const auto zeros = [&](int32_t col, int32_t length) { push(Run{col, length, -1, 0, 0}); };
   for (size_t tz = 0; tz < a0.tap.size(); tz++) {
     for (size_t ty = 0; ty < a1.tap.size(); ty++) {
       for (size_t tx = 0; tx < a2.tap.size(); tx++, t++) {
@@ -266,7 +280,7 @@ int collectTaps(const Prepared& P, const Combo& c, int segmentCount, int real, P
           }
           zeros(s.col, int32_t(lo));
           const int64_t step = s.xInStep + s.sourceStep;
-          push(Run{int32_t(s.col + lo), int32_t(hi - lo), s.source + (iz * p.in[1] + iy) * p.in[2] + x0 + lo * step, step});
+          push(Run{int32_t(s.col + lo), int32_t(hi - lo), s.source + (iz * p.in[1] + iy) * p.in[2] + x0 + lo * step, step, 0});
           zeros(int32_t(s.col + hi), int32_t(s.length - hi));
           any = true;
         }

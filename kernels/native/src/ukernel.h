@@ -15,6 +15,9 @@ struct Run {
   int32_t col, length;
   int64_t source;  // −1: zeros
   int64_t step;
+  // Unit-step runs of at most 64 columns: bit c set = column c is zero and src[source + c] is never read (it lies
+  // outside the row, or outside the input). Lets a tap shifted past the row ends still pack as one stretch.
+  uint64_t holes;
 };
 
 // Packs `rows` reduction rows (consecutive input channels through one tap): for row r and every run,
@@ -32,7 +35,7 @@ inline void packRun(float* __restrict dst, int64_t dstStride, const float* __res
   }
   const float* s = src + run.source;
   for (int64_t r = 0; r < rows; r++, d += dstStride, s += srcStride) {
-    for (int i = 0; i < run.length; i++) d[i] = s[i * run.step];
+    for (int i = 0; i < run.length; i++) d[i] = (run.holes >> i) & 1 ? 0.0f : s[i * run.step];
   }
 }
 

@@ -124,7 +124,7 @@ __attribute__((optimize("no-tree-loop-distribute-patterns"))) void pack(float* d
                                                                      int64_t rows, const Run* runs, int count) {
   for (int r = 0; r < count; r++) {
     const Run& run = runs[r];
-    if (run.source < 0 || run.step != 1 || run.length < 8) {
+    if (run.source < 0 || run.step != 1 || run.length < 8 || run.holes) {
       packRun(dst, dstStride, src, srcStride, rows, run);
       continue;
     }

@@ -140,11 +140,24 @@ void pack(float* dst, int64_t dstStride, const float* src, int64_t srcStride, in
         for (int i = 0; i < whole; i += 16) _mm512_storeu_ps(d + i, _mm512_setzero_ps());
         if (tail) _mm512_mask_storeu_ps(d + whole, tail, _mm512_setzero_ps());
       }
-    } else {
+    } else if (run.holes == 0) {
       const float* s = src + run.source;
       for (int64_t k = 0; k < rows; k++, d += dstStride, s += srcStride) {
         for (int i = 0; i < whole; i += 16) _mm512_storeu_ps(d + i, _mm512_loadu_ps(s + i));
         if (tail) _mm512_mask_storeu_ps(d + whole, tail, _mm512_maskz_loadu_ps(tail, s + whole));
+      }
+    } else {
+      // At most 64 columns: per 16-column block, the lanes to store and the lanes to read (holes load as zero and
+      // are never touched, so they may lie outside the input).
+      const int blocks = (n + 15) / 16;
+      __mmask16 store[4], read[4];
+      for (int b = 0; b < blocks; b++) {
+        store[b] = b * 16 + 16 <= n ? __mmask16(0xffff) : tail;
+        read[b] = __mmask16(store[b] & ~uint32_t(run.holes >> (b * 16)));
+      }
+      const float* s = src + run.source;
+      for (int64_t k = 0; k < rows; k++, d += dstStride, s += srcStride) {
+        for (int b = 0; b < blocks; b++) _mm512_mask_storeu_ps(d + b * 16, store[b], _mm512_maskz_loadu_ps(read[b], s + b * 16));
       }
     }
   }
