@@ -614,12 +614,14 @@ struct Call {
   float* y;
   int64_t grain = 1;  // tasks taken per atomic increment
   std::atomic<int64_t> next{0};
-  bool twoEnds = false;                // two threads: thread 0 from the front of phaseMajor, thread 1 from the back
+  bool twoEnds = false;                // two threads: thread 0 from the front of `order`, thread 1 from the back
+  const int32_t* order = nullptr;      // task order for twoEnds: phase-major, or null for the row-interleaved list
   std::atomic<uint64_t> ends{0};       // (back << 32) | front, claimed together so the two never overlap
 };
 
-// Two threads share the phase-major list from both ends: each works through its own phases' weights (half the
-// weight working set per core, each chunk reused by consecutive panels) and they meet wherever the load evens out.
+// Two threads share one task list from both ends and meet wherever the load evens out. With the phase-major list,
+// each core works through its own phases' weights (half the weight working set per core, each chunk reused by
+// consecutive panels). With the row-interleaved list, each core keeps to its own half of the input and output.
 void twoEndWorker(Call& call, Workspace& w, int index) {
   const Prepared& P = *call.P;
   uint64_t ends = call.ends.load(std::memory_order_relaxed);
@@ -632,7 +634,7 @@ void twoEndWorker(Call& call, Workspace& w, int index) {
     const int64_t first = index == 0 ? front : back - take;
     for (int64_t i = 0; i < take; i++) {
       const int64_t at = index == 0 ? first + i : first + take - 1 - i;
-      runTask(P, w, P.phaseMajor[size_t(at)], call.x, call.bias, call.y);
+      runTask(P, w, call.order ? call.order[size_t(at)] : at, call.x, call.bias, call.y);
     }
     ends = call.ends.load(std::memory_order_relaxed);
   }
@@ -1028,8 +1030,11 @@ void execute(const Prepared& P, const float* input, const float* bias, float* ou
   call.grain = std::max<int64_t>(1, P.tasks / (int64_t(n) * 32));
   // Only where the weights of all phases outgrow one core's L2 (big-spatial layers with small weights lose output
   // locality in phase-major order instead: measured slower on unet-up-2 and superres).
-  call.twoEnds = n == 2 && P.combos.size() > 1 && P.weightFloats * 4 > (int64_t(3) << 19) * P.plan.groups &&
-                 P.tasks < (int64_t(1) << 31) && !std::getenv("TCONV_NATIVE_ONE_END");
+  const bool phaseSplit = P.combos.size() > 1 && P.weightFloats * 4 > (int64_t(3) << 19) * P.plan.groups;
+  // Otherwise the two threads still start from the two ends of the row-interleaved list, so each keeps to its own
+  // half of the input and output instead of alternating chunks with the other core.
+  call.twoEnds = n == 2 && P.tasks < (int64_t(1) << 31) && !std::getenv("TCONV_NATIVE_ONE_END");
+  call.order = phaseSplit ? P.phaseMajor.data() : nullptr;
   call.ends.store(uint64_t(P.tasks) << 32);
   pool().run(n, worker, &call);
 }
