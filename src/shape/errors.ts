@@ -54,6 +54,14 @@ export class TconvError extends Error implements TconvErrorData {
 export function formatValue(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(formatValue).join(', ')}]`;
   if (typeof value === 'string') return JSON.stringify(value);
+  if (value !== null && typeof value === 'object') {
+    // Plain objects (a JavaScript caller's mistake, e.g. { x: 1 } for padding) read better as JSON than [object Object].
+    try {
+      return JSON.stringify(value) ?? String(value);
+    } catch {
+      return String(value);
+    }
+  }
   return String(value);
 }
 

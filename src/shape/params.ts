@@ -95,6 +95,13 @@ export function perAxis(
   parameter: string, value: PerAxis | undefined, rank: Rank, fallback: number, bound: Bound, hint: string,
 ): number[] {
   const raw = value === undefined ? fallback : value;
+  // JavaScript callers can pass anything (null, a string, an object): name it instead of failing inside the spread.
+  if (typeof raw !== 'number' && !Array.isArray(raw)) {
+    throw new TconvError({
+      code: 'invalid-value', parameter, value: raw as unknown,
+      rule: `must be a number or a list of ${rank} numbers (one per spatial axis)`, hint,
+    });
+  }
   const values = typeof raw === 'number' ? new Array<number>(rank).fill(raw) : [...raw];
   return values.map((v, axis) => checkInteger(typeof raw === 'number' ? parameter : `${parameter}[${axis}]`, v, bound, hint));
 }

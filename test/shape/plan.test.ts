@@ -85,6 +85,9 @@ test('every rule of params.ts and plan.ts has its message', () => {
   refuses({ ...t, input: 0 }, 'invalid-value', /^input \(0\) must be a positive integer; spatial sizes must be 1 or more/);
   refuses({ ...t, kernel: [3, 0] }, 'invalid-value', /^kernel\[1\] \(0\) must be a positive integer; use a kernel size of 1 or more/);
   refuses({ ...t, stride: 1.5 }, 'invalid-value', /^stride \(1\.5\) must be a positive integer; use a stride of 1 or more/);
+  // JavaScript callers: null or an object where a number or list belongs is named, not a TypeError from inside.
+  refuses({ ...t, stride: null as never }, 'invalid-value', /^stride \(null\) must be a number or a list of 2 numbers \(one per spatial axis\); use a stride of 1 or more/);
+  refuses({ ...t, kernel: [3, 3], padding: { x: 1 } as never }, 'invalid-value', /^padding \(\{"x":1\}\) must be a number or a list of 2 numbers/);
   refuses({ ...t, dilation: 0 }, 'invalid-value', /^dilation \(0\) must be a positive integer; use a dilation of 1 or more \(1 = no dilation\)/);
   refuses({ ...t, padding: -1 }, 'invalid-value', /^padding \(-1\) must be a non-negative integer; use padding 0 or more/);
   refuses({ ...t, outputPadding: -1 }, 'invalid-value', /^outputPadding \(-1\) must be a non-negative integer; use outputPadding 0 or more/);
