@@ -122,3 +122,23 @@ test('plan errors surface through the ops before any allocation', () => {
   throwsTconv(() => convTranspose(x, tensor([4, 2, 3, 3]), null, { stride: 2, outputPadding: 2 }), { code: 'output-padding-too-large', parameter: 'outputPadding', message: /./ });
   throwsTconv(() => convTranspose(x, tensor([4, 2, 3, 3]), null, { memoryLimitBytes: 64 }), { code: 'memory-limit', parameter: 'outputShape', message: /over the limit/ });
 });
+
+test('JavaScript callers: missing or malformed tensors, thread counts and kernel options are named', () => {
+  const w = tensor([4, 2, 3, 3]);
+  throwsTconv(() => convTranspose(null as never, w, null), {
+    code: 'invalid-value', parameter: 'input',
+    message: /^input \(null\) must be a tensor: an object with a shape \(list of sizes\) and data \(Float32Array or list of numbers\); build it with tensor\(shape, data\)$/,
+  });
+  throwsTconv(() => conv(x, { shape: [2, 4, 3, 3] } as never, null), { code: 'invalid-value', parameter: 'weight', message: /^weight \(\{"shape":\[2,4,3,3\]\}\) must be a tensor/ });
+  throwsTconv(() => convTranspose(x, w, [1, 2] as never), { code: 'invalid-value', parameter: 'bias', message: /^bias \(\[1, 2\]\) must be a tensor/ });
+  for (const threads of [0, -1, 1.5, Number.NaN, '2', null]) {
+    throwsTconv(() => convTranspose(x, w, null, { threads: threads as never, backend: 'reference' }), {
+      code: 'invalid-value', parameter: 'threads', message: /^threads \(.*\) must be a positive integer; use threads 1 or more, or leave it out to use every core$/,
+    });
+  }
+  throwsTconv(() => convTranspose(x, w, null, { threads: 257 }), { code: 'invalid-value', parameter: 'threads', message: /^threads \(257\) must be at most 256; use threads 256 or fewer/ });
+  throwsTconv(() => convTranspose(x, w, null, { kernel: {} as never }), {
+    code: 'invalid-value', parameter: 'kernel', message: /^kernel \(\{\}\) must be a number or a list of 2 numbers \(one per spatial axis\); leave kernel out/,
+  });
+  assert.deepEqual(convTranspose(x, w, null, { threads: 1, backend: 'reference' }).shape, [1, 2, 7, 7]);  // valid values still run
+});

@@ -71,6 +71,13 @@ function planUncached(
   const inChannels = inputShape[1]!;
   const kernel = weightShape.slice(2);
   if (options.kernel !== undefined) {
+    if (typeof options.kernel !== 'number' && !Array.isArray(options.kernel)) {
+      throw new TconvError({
+        code: 'invalid-value', parameter: 'kernel', value: options.kernel as unknown,
+        rule: `must be a number or a list of ${rank} numbers (one per spatial axis)`,
+        hint: 'leave kernel out (it is read from the weight) or give the weight\'s kernel sizes',
+      });
+    }
     const given = typeof options.kernel === 'number' ? new Array<number>(rank).fill(options.kernel) : [...options.kernel];
     if (given.length !== rank || given.some((k, a) => k !== kernel[a])) {
       throw new TconvError({
@@ -121,6 +128,31 @@ export function checkBias(plan: Plan, bias: { readonly shape: readonly number[] 
       code: 'weight-shape', parameter: 'bias.shape', value: [...bias.shape],
       rule: `must be [${plan.outChannels}], one value per output channel`,
       hint: `give a bias of shape [${plan.outChannels}], or null for no bias`,
+    });
+  }
+}
+
+/** What the ops take as a tensor: an object with a shape (list of sizes) and data (typed array or list). */
+export function checkTensor(name: string, t: unknown): void {
+  const candidate = t as { shape?: unknown; data?: { length?: unknown } } | null;
+  if (candidate === null || typeof candidate !== 'object' || !Array.isArray(candidate.shape)
+    || candidate.data == null || typeof candidate.data.length !== 'number') {
+    throw new TconvError({
+      code: 'invalid-value', parameter: name, value: t,
+      rule: 'must be a tensor: an object with a shape (list of sizes) and data (Float32Array or list of numbers)',
+      hint: 'build it with tensor(shape, data)',
+    });
+  }
+}
+
+/** Threads, where given: a whole number from 1 to 256 (the native pool's limit, kept for every backend). */
+export function checkThreads(threads: unknown): void {
+  if (threads === undefined) return;
+  checkInteger('threads', threads, 'positive', 'use threads 1 or more, or leave it out to use every core');
+  if ((threads as number) > 256) {
+    throw new TconvError({
+      code: 'invalid-value', parameter: 'threads', value: threads, rule: 'must be at most 256',
+      hint: 'use threads 256 or fewer, or leave it out to use every core',
     });
   }
 }
