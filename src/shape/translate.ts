@@ -75,11 +75,36 @@ export interface Translation {
  * specFrom({ convention: 'keras', layer: { input: [32, 32], kernelSize: 3, strides: 2, padding: 'same' } }).pads
  * // → { begin: [0, 0], end: [1, 1] }
  */
+/** Where each convention's layer description sits in a SourceLayer. */
+const SOURCE_FIELD: Record<SourceLayer['convention'], string> = { canonical: 'spec', pytorch: 'layer', onnx: 'node', keras: 'layer', tfjs: 'args' };
+
 export function specFrom(source: SourceLayer): LayerSpec {
+  // JavaScript callers: a missing or misnamed description would otherwise fail deep inside as a TypeError.
+  if (source === null || typeof source !== 'object') {
+    throw new TconvError({
+      code: 'invalid-value', parameter: 'source', value: source,
+      rule: 'must be an object naming the convention and describing the layer', hint: "pass e.g. { convention: 'pytorch', layer: { … } }",
+    });
+  }
+  const field = SOURCE_FIELD[source.convention];
+  const described = field === undefined ? undefined : (source as unknown as Record<string, unknown>)[field];
+  if (field !== undefined && (described === null || typeof described !== 'object')) {
+    throw new TconvError({
+      code: 'invalid-value', parameter: field, value: described,
+      rule: `must be an object describing the ${source.convention} layer`,
+      hint: `pass { convention: '${source.convention}', ${field}: { … } }`,
+    });
+  }
   switch (source.convention) {
     case 'canonical': return source.spec;
     case 'pytorch': {
       const { input, inChannels, outChannels, batch } = source.layer;
+      if (!Array.isArray(input)) {
+        throw new TconvError({
+          code: 'invalid-value', parameter: 'input', value: input as unknown,
+          rule: 'must be the list of spatial input sizes', hint: 'give e.g. input: [32, 32] for a 2D layer',
+        });
+      }
       return { kind: 'convTranspose', input: [...input], inChannels, outChannels, batch, ...fromPytorch(source.layer) };
     }
     case 'onnx': return fromOnnx(source.node);

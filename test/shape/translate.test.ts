@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { CONVENTIONS, samePlan, specFrom, translate, type SourceLayer, type Translation } from '../../src/shape/translate.ts';
 import { planLayer, type Plan } from '../../src/shape/plan.ts';
-import { TconvError } from '../../src/shape/errors.ts';
+import { TconvError, isTconvError } from '../../src/shape/errors.ts';
 import { convTranspose, randomTensor, closeEnough } from '../../src/engine/index.ts';
 
 await tf.setBackend('cpu');
@@ -135,4 +135,21 @@ test('the weight permutation is right: tfjs with the permuted PyTorch weight giv
     assert.ok(closeEnough(ours.data, y.dataSync() as Float32Array), t.tfjs.code);
     assert.ok(t.tfjs.expressible);
   }
+});
+
+test('JavaScript callers: a missing or malformed source is named, never a TypeError', () => {
+  const named = (source: unknown, parameter: string, message: RegExp) => assert.throws(() => translate(source as never), (e: unknown) => {
+    assert.ok(isTconvError(e), `expected a TconvError, got ${String(e)}`);
+    assert.equal(e.parameter, parameter);
+    assert.match(e.message, message);
+    return true;
+  });
+  named(null, 'source', /^source \(null\) must be an object naming the convention and describing the layer; pass e\.g\. \{ convention: 'pytorch', layer: \{ … \} \}$/);
+  named({ convention: 'onnx' }, 'node', /^node \(undefined\) must be an object describing the onnx layer; pass \{ convention: 'onnx', node: \{ … \} \}$/);
+  named({ convention: 'tfjs', layer: {} }, 'args', /^args \(undefined\) must be an object describing the tfjs layer/);
+  named({ convention: 'pytorch', layer: { kernel: 3, input: 32 } }, 'input', /^input \(32\) must be the list of spatial input sizes; give e\.g\. input: \[32, 32\]/);
+  named({ convention: 'tfjs', args: { xShape: [1, 8, 8, 2], filterShape: [3, 3, 2, 2], outputShape: [1, 16, 16, 2], pad: 'same', strides: {} } },
+    'strides', /^strides \(\{\}\) must be a number or a list of 2 numbers/);
+  // An ONNX node without attributes is valid: every attribute takes its default.
+  assert.deepEqual(translate({ convention: 'onnx', node: { inputShape: [1, 2, 8, 8], weightShape: [2, 2, 3, 3] } as never }).plan.outputShape, [1, 2, 10, 10]);
 });

@@ -46,7 +46,8 @@ const KNOWN: Record<'ConvTranspose' | 'Conv', readonly string[]> = {
  */
 export function fromOnnx(args: OnnxNodeArgs): LayerSpec {
   const op = args.op ?? 'ConvTranspose';
-  const at = args.attributes;
+  // A node without attributes is valid ONNX: every attribute has its default.
+  const at: OnnxAttributes = args.attributes ?? {};
   for (const name of Object.keys(at)) {
     if (!KNOWN[op].includes(name)) {
       throw new TconvError({

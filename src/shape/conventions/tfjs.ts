@@ -81,6 +81,12 @@ export function fromTfjs(args: TfjsTransposeArgs): LayerSpec {
       rule: `has batch ${out[0]} but x has batch ${x[0]}`, hint: 'use the same batch',
     });
   }
+  if (args.strides !== undefined && typeof args.strides !== 'number' && !Array.isArray(args.strides)) {
+    throw new TconvError({
+      code: 'invalid-value', parameter: 'strides', value: args.strides as unknown,
+      rule: `must be a number or a list of ${rank} numbers`, hint: 'strides are 1 or more, e.g. 2 or [2, 2]',
+    });
+  }
   const strideList = typeof args.strides === 'number' || args.strides === undefined
     ? new Array<number>(rank).fill(args.strides ?? 1) : [...args.strides];
   if (strideList.length !== rank) {
