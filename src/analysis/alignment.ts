@@ -4,7 +4,7 @@
  * (half-pixel centred); k3 s2 p1 op1 puts output 0 on input 0 (corner aligned). Formulas live in src/shape/formulas.ts.
  */
 import { type Alignment, convAlignment, transposedAlignment, upsampleAlignment } from '../shape/formulas.ts';
-import { type ResolvedLayer, type ResolvedStack, type StackSpec, describeLayer, resolveStack, upsampleFactor } from './stack.ts';
+import { type ResolvedLayer, type ResolvedStack, type StackSpec, describeLayer, resolvedStackOf, upsampleFactor } from './stack.ts';
 
 export type { Alignment } from '../shape/formulas.ts';
 
@@ -41,7 +41,7 @@ export function layerAlignment(previous: Alignment, layer: ResolvedLayer, axis: 
  * // → [{ start: -0.25, jump: 0.5 }]
  */
 export function stackAlignment(spec: StackSpec | ResolvedStack): StackAlignment {
-  const stack = 'outputSize' in spec ? spec : resolveStack(spec);
+  const stack = resolvedStackOf(spec);
   let axes: Alignment[] = stack.inputSize.map(() => ({ start: 0, jump: 1 }));
   const steps: AlignmentStep[] = [];
   for (const layer of stack.layers) {

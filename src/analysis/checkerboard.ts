@@ -6,11 +6,11 @@
 import { gcd } from '../shape/formulas.ts';
 import { isEvenByRule } from '../shape/phases.ts';
 import type { LayerSpec } from '../shape/params.ts';
-import { type Plan, planGeometry } from '../shape/plan.ts';
+import { type Plan, geometryOf } from '../shape/plan.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { transposeAxisMap, axisMap, applyAxisMap } from './axis-map.ts';
 import { outerProduct } from './overlap.ts';
-import { type ResolvedStack, type StackSpec, resolveStack } from './stack.ts';
+import { type ResolvedStack, type StackSpec, resolvedStackOf, resolveStack } from './stack.ts';
 
 export type Verdict = 'even' | 'checkerboard' | 'holes';
 
@@ -41,7 +41,7 @@ export interface CheckerboardReport {
  * checkerboard({ kind: 'convTranspose', input: 8, kernel: 3, stride: 2, dilation: 2 }).verdict // → "holes"
  */
 export function checkerboard(layer: LayerSpec | Plan): CheckerboardReport {
-  const plan = 'axes' in layer ? layer : planGeometry(layer);
+  const plan = geometryOf(layer);
   const notes: string[] = [];
   const axes = plan.axes.map((a, i): CheckerboardAxis => {
     const phases = plan.phases[i];
@@ -83,7 +83,7 @@ export interface WeightScore {
  * weightCheckerboardScore(w, { kind: 'convTranspose', input: 8, kernel: 3, stride: 2, padding: 1, rank: 1 }).score // → 0.5
  */
 export function weightCheckerboardScore(weight: Tensor, layer: LayerSpec | Plan): WeightScore {
-  const plan = 'axes' in layer ? layer : planGeometry(layer);
+  const plan = geometryOf(layer);
   const [cin, coutPerGroup, ...kernel] = plan.weightShape as [number, number, ...number[]];
   if (weight.shape.length !== plan.weightShape.length || weight.shape.some((n, i) => n !== plan.weightShape[i])) {
     throw new RangeError(`weight shape [${weight.shape.join(', ')}] does not match the layer's [${plan.weightShape.join(', ')}]`);
@@ -148,6 +148,7 @@ export interface GradientOverlap {
  * gradientOverlap({ kind: 'conv', input: 16, kernel: 3, stride: 2, padding: 1, rank: 1 }).axes[0]!.slice(1, 5) // → [2, 1, 2, 1]
  */
 export function gradientOverlap(layer: LayerSpec): GradientOverlap {
+  geometryOf(layer);  // a missing layer is refused by name before its fields are read
   const stack = resolveStack({
     input: layer.input, ...(layer.rank ? { rank: layer.rank } : {}),
     layers: [{ kind: 'conv', kernel: layer.kernel, ...pick(layer) }],
@@ -185,7 +186,7 @@ export type StackGradientOverlap = GradientOverlap;
  * stackGradientOverlap({ input: 32, rank: 1, layers: [{ kind: 'conv', kernel: 3, stride: 2, padding: 1 }] }).even // → false
  */
 export function stackGradientOverlap(spec: StackSpec | ResolvedStack): StackGradientOverlap {
-  const stack = 'outputSize' in spec ? spec : resolveStack(spec);
+  const stack = resolvedStackOf(spec);
   const axes = stack.inputSize.map((_, a) => {
     let grad: Float64Array = new Float64Array(stack.outputSize[a]!).fill(1);
     for (let l = stack.layers.length - 1; l >= 0; l--) grad = applyAxisMap(transposeAxisMap(axisMap(stack.layers[l]!, a)), grad);

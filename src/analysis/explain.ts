@@ -7,7 +7,7 @@
 import { fullTransposedSize, gcd, transposedAlignment } from '../shape/formulas.ts';
 import type { AxisPhases } from '../shape/phases.ts';
 import type { LayerSpec, PerAxis } from '../shape/params.ts';
-import { type AxisPlan, type Plan, planGeometry } from '../shape/plan.ts';
+import { type AxisPlan, type Plan, checkLayerObject, planGeometry } from '../shape/plan.ts';
 import { type SolveOptions, solve } from '../shape/inverse.ts';
 
 /** One axis of the output-size explanation. */
@@ -110,6 +110,7 @@ export interface ExplainOptions {
  * report.overlapLevels  // → [16, 12, 9]
  */
 export function explainLayer(spec: LayerSpec, options: ExplainOptions = {}): ExplainReport {
+  checkLayerObject(spec);
   const plan = planGeometry({ ...spec, kind: 'convTranspose' });
   const taps = plan.phases.map((axis) => livePhases(axis).map((p) => p.taps.length));
   // The layer's interior overlap: every product of one phase's tap count per axis (layerOverlap measures the same on

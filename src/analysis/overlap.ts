@@ -5,9 +5,9 @@
  * maps (every layer here is separable), and src/analysis/stack-run.ts checks the result against the engine.
  */
 import { type LayerSpec } from '../shape/params.ts';
-import { type Plan, planGeometry } from '../shape/plan.ts';
+import { type Plan, geometryOf } from '../shape/plan.ts';
 import { type AxisMap, applyAxisMap, axisMap } from './axis-map.ts';
-import { type ResolvedStack, type StackSpec, describeLayer, resolveStack } from './stack.ts';
+import { type ResolvedStack, type StackSpec, describeLayer, resolvedStackOf } from './stack.ts';
 
 export interface AxisOverlap {
   readonly size: number;
@@ -68,7 +68,7 @@ export interface StackOverlap extends OverlapSummary {
  * o.values // → [16, 12, 9]
  */
 export function layerOverlap(layer: LayerSpec | Plan): LayerOverlap {
-  const plan = 'axes' in layer ? layer : planGeometry(layer);
+  const plan = geometryOf(layer);
   // Use the plan as it is (it may come from a convention, e.g. an ONNX crop PyTorch cannot write): no re-planning.
   const inputSize = plan.axes.map((a) => a.input);
   const outputSize = plan.axes.map((a) => a.output);
@@ -97,7 +97,7 @@ export function layerOverlap(layer: LayerSpec | Plan): LayerOverlap {
  * stackOverlap(dcgan).even // → true
  */
 export function stackOverlap(spec: StackSpec | ResolvedStack): StackOverlap {
-  const stack = 'outputSize' in spec ? spec : resolveStack(spec);
+  const stack = resolvedStackOf(spec);
   const rank = stack.rank;
   let counts: Float64Array[] = stack.inputSize.map((n) => new Float64Array(n).fill(1));
   let interior = stack.inputSize.map((n) => new Array<boolean>(n).fill(true));

@@ -86,6 +86,9 @@ function offer(list: Partial[], candidate: Partial, keep: number): boolean {
  * // → ['k2 s2 p0', 'k2 s2 p0', 'k2 s2 p0', 'k2 s2 p0']
  */
 export function planDecoder(options: PlanDecoderOptions): DecoderPlan[] {
+  if (options === null || typeof options !== 'object') {
+    throw new TconvError({ code: 'invalid-value', parameter: 'options', value: options as unknown, rule: 'must be an object', hint: 'give e.g. { from: 4, to: 64, layers: 4 }' });
+  }
   const from = checkInteger('from', options.from, 'positive', 'give the decoder input size, e.g. 4');
   const to = checkInteger('to', options.to, 'positive', 'give the size to reach, e.g. 64');
   const count = checkInteger('layers', options.layers, 'positive', 'use 1 or more layers');

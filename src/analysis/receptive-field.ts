@@ -7,7 +7,7 @@
 import { convInputInterval, transposedInputInterval, upsampleInputInterval } from '../shape/formulas.ts';
 import { layerAlignment } from './alignment.ts';
 import { axisMap } from './axis-map.ts';
-import { type ResolvedLayer, type ResolvedStack, type StackSpec, describeLayer, resolveStack, upsampleFactor } from './stack.ts';
+import { type ResolvedLayer, type ResolvedStack, type StackSpec, describeLayer, resolvedStackOf, upsampleFactor } from './stack.ts';
 
 export interface Interval {
   readonly start: number;
@@ -56,7 +56,7 @@ export interface ReceptiveField {
  * rf.axes[0]!.sets.slice(0, 3) // → [[0], [0, 1], [1]]
  */
 export function receptiveField(spec: StackSpec | ResolvedStack): ReceptiveField {
-  const stack = 'outputSize' in spec ? spec : resolveStack(spec);
+  const stack = resolvedStackOf(spec);
   let sets: number[][][] = stack.inputSize.map((n) => Array.from({ length: n }, (_, i) => [i]));
   let align = stack.inputSize.map(() => ({ start: 0, jump: 1 }));
   // Interior outputs (no border effect in any layer so far): the per-layer sizes are taken over these.

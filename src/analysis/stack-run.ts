@@ -8,7 +8,7 @@ import type { BackendChoice } from '../engine/backend.ts';
 import { randomTensor } from '../tensor/random.ts';
 import { type Tensor, tensor } from '../tensor/tensor.ts';
 import { overlapMap, stackOverlap } from './overlap.ts';
-import { type ResolvedLayer, type ResolvedStack, type StackSpec, resolveStack } from './stack.ts';
+import { type ResolvedLayer, type ResolvedStack, type StackSpec, resolvedStackOf } from './stack.ts';
 
 export interface RunStackOptions {
   /** Engine backend (default 'reference': exact and free of worker start-up). */
@@ -87,7 +87,7 @@ export interface OverlapCheck {
  * checkOverlap({ input: 8, layers: [{ kind: 'convTranspose', kernel: 7, stride: 2, padding: 3 }] }).agree // → true
  */
 export function checkOverlap(spec: StackSpec | ResolvedStack, options: RunStackOptions = {}): OverlapCheck {
-  const stack = 'outputSize' in spec ? spec : resolveStack(spec);
+  const stack = resolvedStackOf(spec);
   const analysis = stackOverlap(stack);
   const analytic = overlapMap(analysis);
   const out = runStack(stack, constantInput(stack), constantWeights(stack), options).at(-1)!;
@@ -130,7 +130,7 @@ export interface ArtifactOptions extends RunStackOptions {
  * artifactImage({ input: 8, channels: 16, layers: layers(3) }).interiorSpread // → about 2.1
  */
 export function artifactImage(spec: StackSpec | ResolvedStack, options: ArtifactOptions = {}): ArtifactImage {
-  const stack = 'outputSize' in spec ? spec : resolveStack(spec);
+  const stack = resolvedStackOf(spec);
   const weights = randomWeights(stack, options.seed ?? 1, options.weights ?? 'positive');
   const input = options.input === 'smooth' ? smoothInput(stack) : constantInput(stack);
   const out = runStack(stack, input, weights, options).at(-1)!;

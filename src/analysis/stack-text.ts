@@ -29,6 +29,7 @@ function bad(parameter: string, value: string, rule: string, hint: string): Tcon
  * // → [{ kind: 'convTranspose', kernel: 4, stride: 2, padding: 1 }, { … same }, { kind: 'resize', mode: 'nearest', scale: 2 }]
  */
 export function parseStack(text: string, parameter = 'stack'): StackLayer[] {
+  if (typeof text !== 'string') throw bad(parameter, text, 'must be text', 'write layers such as "convT k4 s2 p1 x4"');
   const layers: StackLayer[] = [];
   const items = text.split(/[;,]/).map((s) => s.trim()).filter(Boolean);
   if (items.length === 0) throw bad(parameter, text, 'lists no layer', 'write layers such as "convT k4 s2 p1 x4"');

@@ -63,11 +63,26 @@ export function upsampleFactor(layer: ResizeStackLayer | PixelShuffleStackLayer)
 }
 
 /**
+ * What the stack analyses take: a resolved stack as it is, or a spec resolved here.
+ * @example
+ * resolvedStackOf({ input: 4, layers: [{ kind: 'convTranspose', kernel: 4, stride: 2, padding: 1 }] }).outputSize // → [8, 8]
+ */
+export function resolvedStackOf(spec: StackSpec | ResolvedStack): ResolvedStack {
+  return spec !== null && typeof spec === 'object' && 'outputSize' in spec ? spec : resolveStack(spec as StackSpec);
+}
+
+/**
  * Resolves every layer of a stack, checking each one (TconvError names the layer).
  * @example
  * resolveStack({ input: 4, layers: [{ kind: 'convTranspose', kernel: 4, stride: 2, padding: 1 }] }).outputSize // → [8, 8]
  */
 export function resolveStack(spec: StackSpec): ResolvedStack {
+  if (spec === null || typeof spec !== 'object') {
+    throw new TconvError({
+      code: 'invalid-value', parameter: 'stack', value: spec as unknown,
+      rule: 'must be an object with an input size and a list of layers', hint: "give e.g. { input: 4, layers: [{ kind: 'convTranspose', kernel: 4, stride: 2, padding: 1 }] }",
+    });
+  }
   if (!Array.isArray(spec.layers) || spec.layers.length === 0) {
     throw new TconvError({
       code: 'invalid-value', parameter: 'layers', value: spec.layers,
@@ -83,6 +98,12 @@ export function resolveStack(spec: StackSpec): ResolvedStack {
   const layers: ResolvedLayer[] = [];
   spec.layers.forEach((layer, index) => {
     const where = `layers[${index}]`;
+    if (layer === null || typeof layer !== 'object') {
+      throw new TconvError({
+        code: 'invalid-value', parameter: where, value: layer as unknown,
+        rule: 'must be a layer object', hint: "give e.g. { kind: 'convTranspose', kernel: 4, stride: 2, padding: 1 }",
+      });
+    }
     try {
       if (layer.kind === 'conv' || layer.kind === 'convTranspose') {
         const { outChannels, ...options } = layer;

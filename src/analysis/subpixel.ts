@@ -11,7 +11,7 @@
  */
 import { TconvError } from '../shape/errors.ts';
 import type { LayerOptions, LayerSpec, Rank } from '../shape/params.ts';
-import { type Plan, planGeometry, planLayer } from '../shape/plan.ts';
+import { type Plan, geometryOf, planLayer } from '../shape/plan.ts';
 import { conv, pixelShuffle } from '../engine/index.ts';
 import type { BackendChoice } from '../engine/backend.ts';
 import { randomTensor } from '../tensor/random.ts';
@@ -38,7 +38,7 @@ export interface PhaseView {
  * // → [[[1], [1]], [[1], [0, 2]], [[0, 2], [1]], [[0, 2], [0, 2]]]
  */
 export function polyphaseView(layer: LayerSpec | Plan, weight?: Tensor): PhaseView[] {
-  const plan = 'axes' in layer ? layer : planGeometry(layer);
+  const plan = geometryOf(layer);
   if (plan.kind !== 'convTranspose') {
     throw new TconvError({ code: 'unsupported', parameter: 'kind', value: plan.kind, rule: 'has no polyphase view', hint: 'use a transposed convolution' });
   }
@@ -242,7 +242,7 @@ export interface ResizeConvAlternative {
  * // → { kind: 'conv', kernel: 3, pads: { begin: [0, 0], end: [1, 1] } }
  */
 export function resizeConvAlternative(layer: LayerSpec | Plan, kernel = 3): ResizeConvAlternative {
-  const plan = 'axes' in layer ? layer : planGeometry(layer);
+  const plan = geometryOf(layer);
   const begin: number[] = [];
   const end: number[] = [];
   plan.axes.forEach((a, i) => {

@@ -58,6 +58,16 @@ const product = (values: readonly number[]): number => values.reduce((a, b) => a
  * planLayer({ kind: 'convTranspose', input: 32, kernel: 7, stride: 2, padding: 3 }).outputShape // → [1, 1, 63, 63]
  */
 export function planLayer(spec: LayerSpec): Plan {
+  checkLayerObject(spec);
+  // The types require these two; a JavaScript caller who leaves one out must not get a silent size or kernel of 1.
+  for (const required of ['input', 'kernel'] as const) {
+    if (spec[required] === undefined) {
+      throw new TconvError({
+        code: 'invalid-value', parameter: required, value: undefined, rule: 'is required',
+        hint: required === 'input' ? 'give the spatial input size, e.g. input: 32 or [32, 32]' : 'give the kernel size, e.g. kernel: 3 or [3, 3]',
+      });
+    }
+  }
   const rank = inferRank(spec);
   const transposed = spec.kind === 'convTranspose';
   if (spec.kind !== 'convTranspose' && spec.kind !== 'conv') {
@@ -136,6 +146,27 @@ export function planLayer(spec: LayerSpec): Plan {
  */
 export function planGeometry(spec: LayerSpec): Plan {
   return planLayer({ memoryLimitBytes: Infinity, ...spec });
+}
+
+/**
+ * What the analysis functions take as a layer: a plan as it is, or a spec planned with planGeometry. Anything that
+ * is not an object (a JavaScript caller's null) is refused by name.
+ * @example
+ * geometryOf({ kind: 'convTranspose', input: 8, kernel: 4, stride: 2, padding: 1 }).outputShape // → [1, 1, 16, 16]
+ */
+export function geometryOf(layer: LayerSpec | Plan): Plan {
+  checkLayerObject(layer);
+  return 'axes' in layer ? layer : planGeometry(layer);
+}
+
+/** A JavaScript caller's null (or number, or string) where a layer belongs is refused by name. */
+export function checkLayerObject(layer: unknown): asserts layer is object {
+  if (layer === null || typeof layer !== 'object') {
+    throw new TconvError({
+      code: 'invalid-value', parameter: 'layer', value: layer,
+      rule: 'must be a layer spec or a plan', hint: "give e.g. { kind: 'convTranspose', input: 32, kernel: 4, stride: 2, padding: 1 }",
+    });
+  }
 }
 
 function resolvePadding(spec: LayerSpec, rank: Rank, transposed: boolean, stride: number[], dilation: number[]) {

@@ -58,3 +58,17 @@ test('planner limits and receptive-field positions', () => {
   const rf = receptiveField({ input: 4, rank: 1, layers: [{ kind: 'convTranspose', kernel: 3, stride: 2 }] });
   assert.throws(() => receptiveFieldAt(rf, [9]), /^RangeError: position\[0\] \(9\) is outside the output \(size 9\)$/);
 });
+
+test('JavaScript callers: null where a layer, a stack, stack text or options belong is named', async () => {
+  const analysis = await import('../../src/analysis/index.ts');
+  for (const name of ['checkerboard', 'layerOverlap', 'asciiLayer', 'polyphaseView', 'gradientOverlap', 'explainLayer'] as const) {
+    assert.match(sentence(() => (analysis[name] as (x: unknown) => unknown)(null)), /^layer \(null\) must be a layer spec or a plan; give e\.g\. \{ kind: 'convTranspose'/, name);
+  }
+  for (const name of ['stackOverlap', 'receptiveField', 'stackAlignment', 'resolveStack', 'asciiStack', 'artifactImage', 'checkOverlap', 'stackGradientOverlap'] as const) {
+    assert.match(sentence(() => (analysis[name] as (x: unknown) => unknown)(null)), /^stack \(null\) must be an object with an input size and a list of layers/, name);
+  }
+  assert.equal(sentence(() => resolveStack({ input: 4, layers: [null as never] })),
+    "layers[0] (null) must be a layer object; give e.g. { kind: 'convTranspose', kernel: 4, stride: 2, padding: 1 }");
+  assert.equal(sentence(() => parseStack(42 as never)), 'stack (42) must be text; write layers such as "convT k4 s2 p1 x4"');
+  assert.match(sentence(() => planDecoder(null as never)), /^options \(null\) must be an object; give e\.g\. \{ from: 4, to: 64, layers: 4 \}$/);
+});

@@ -86,6 +86,9 @@ test('every rule of params.ts and plan.ts has its message', () => {
   refuses({ ...t, kernel: [3, 0] }, 'invalid-value', /^kernel\[1\] \(0\) must be a positive integer; use a kernel size of 1 or more/);
   refuses({ ...t, stride: 1.5 }, 'invalid-value', /^stride \(1\.5\) must be a positive integer; use a stride of 1 or more/);
   // JavaScript callers: null or an object where a number or list belongs is named, not a TypeError from inside.
+  refuses({ kind: 'convTranspose', kernel: 3 } as never, 'invalid-value', /^input \(undefined\) is required; give the spatial input size, e\.g\. input: 32 or \[32, 32\]$/);
+  refuses({ kind: 'convTranspose', input: 8 } as never, 'invalid-value', /^kernel \(undefined\) is required; give the kernel size, e\.g\. kernel: 3 or \[3, 3\]$/);
+  refuses(null as never, 'invalid-value', /^layer \(null\) must be a layer spec or a plan/);
   refuses({ ...t, stride: null as never }, 'invalid-value', /^stride \(null\) must be a number or a list of 2 numbers \(one per spatial axis\); use a stride of 1 or more/);
   refuses({ ...t, kernel: [3, 3], padding: { x: 1 } as never }, 'invalid-value', /^padding \(\{"x":1\}\) must be a number or a list of 2 numbers/);
   refuses({ ...t, dilation: 0 }, 'invalid-value', /^dilation \(0\) must be a positive integer; use a dilation of 1 or more \(1 = no dilation\)/);
