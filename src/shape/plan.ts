@@ -52,6 +52,9 @@ export const MAX_TENSOR_ELEMENTS = 2 ** 31 - 1;
 
 const product = (values: readonly number[]): number => values.reduce((a, b) => a * b, 1);
 
+/** Largest kernel size or stride per axis a plan accepts. */
+export const MAX_KERNEL_OR_STRIDE = 65536;
+
 /**
  * Resolves and checks a layer.
  * @example
@@ -92,6 +95,20 @@ export function planLayer(spec: LayerSpec): Plan {
         hint: `use a multiple of ${groups} channels, or groups that divide ${channels}`,
       });
     }
+  }
+
+  // A plan lists one phase per stride residue and every kernel tap, so these two bound its own memory: refused here,
+  // before a kernel of 10^11 could exhaust the heap (no real layer comes near the limit).
+  for (const [parameter, values] of [['kernel', kernel], ['stride', stride]] as const) {
+    values.forEach((value, axis) => {
+      if (value > MAX_KERNEL_OR_STRIDE) {
+        throw new TconvError({
+          code: 'invalid-value', parameter: typeof spec[parameter] === 'number' ? parameter : `${parameter}[${axis}]`, value,
+          rule: `must be at most ${MAX_KERNEL_OR_STRIDE} (tconv lists every tap and every stride phase of a layer)`,
+          hint: `use a ${parameter} of ${MAX_KERNEL_OR_STRIDE} or less`,
+        });
+      }
+    });
   }
 
   const { padBegin, padEnd } = resolvePadding(spec, rank, transposed, stride, dilation);

@@ -85,6 +85,10 @@ test('every rule of params.ts and plan.ts has its message', () => {
   refuses({ ...t, input: 0 }, 'invalid-value', /^input \(0\) must be a positive integer; spatial sizes must be 1 or more/);
   refuses({ ...t, kernel: [3, 0] }, 'invalid-value', /^kernel\[1\] \(0\) must be a positive integer; use a kernel size of 1 or more/);
   refuses({ ...t, stride: 1.5 }, 'invalid-value', /^stride \(1\.5\) must be a positive integer; use a stride of 1 or more/);
+  // The plan lists every tap and stride phase: absurd sizes are refused before they could exhaust memory.
+  refuses({ ...t, kernel: 99999999999 }, 'invalid-value', /^kernel \(99999999999\) must be at most 65536 \(tconv lists every tap and every stride phase of a layer\); use a kernel of 65536 or less$/);
+  refuses({ ...t, kernel: [3, 3], stride: [2, 65537] }, 'invalid-value', /^stride\[1\] \(65537\) must be at most 65536/);
+  assert.equal(planLayer({ ...t, kernel: 65536, rank: 1 }).axes[0]!.kernel, 65536);  // the limit itself plans
   // JavaScript callers: null or an object where a number or list belongs is named, not a TypeError from inside.
   refuses({ kind: 'convTranspose', kernel: 3 } as never, 'invalid-value', /^input \(undefined\) is required; give the spatial input size, e\.g\. input: 32 or \[32, 32\]$/);
   refuses({ kind: 'convTranspose', input: 8 } as never, 'invalid-value', /^kernel \(undefined\) is required; give the kernel size, e\.g\. kernel: 3 or \[3, 3\]$/);
