@@ -3,9 +3,10 @@
  * the taps of each phase, one period of the interior overlap as numbers, and a shaded corner of the overlap map
  * (borders included), darker characters for more contributions. Pure strings, no colour codes.
  */
+import { extent } from '../tensor/extent.ts';
 import type { LayerSpec } from '../shape/params.ts';
 import type { Plan } from '../shape/plan.ts';
-import { type OverlapSummary, layerOverlap, overlapMap, stackOverlap } from './overlap.ts';
+import { type OverlapSummary, layerOverlap, overlapWindow, stackOverlap } from './overlap.ts';
 import type { ResolvedStack, StackSpec } from './stack.ts';
 
 /** From light to dark: more contributions, darker glyph. */
@@ -26,13 +27,20 @@ export interface AsciiOptions {
  */
 export function asciiLayer(layer: LayerSpec | Plan, options: AsciiOptions = {}): string {
   const overlap = layerOverlap(layer);
-  const lines: string[] = [];
-  overlap.plan.phases.forEach((axis, a) => {
+  return [...asciiPhases(overlap.plan), ...asciiSummary(overlap, options)].join('\n');
+}
+
+/**
+ * One line per axis: the kernel taps of each phase. Needs only the plan, so it stays cheap for any input size.
+ * @example
+ * asciiPhases(planGeometry({ kind: 'convTranspose', input: 32, kernel: 7, stride: 2, padding: 3, rank: 1 }))
+ * // → ['phases, axis 0: o ≡ 0 (mod 2) taps 1,3,5 (3) · o ≡ 1 (mod 2) taps 0,2,4,6 (4)']
+ */
+export function asciiPhases(plan: Plan): string[] {
+  return plan.phases.map((axis, a) => {
     const parts = axis.phases.map((p) => `o ≡ ${p.outputResidue} (mod ${axis.stride}) taps ${p.taps.length ? p.taps.join(',') : 'none'} (${p.taps.length})`);
-    lines.push(`phases, axis ${a}: ${parts.join(' · ')}`);
+    return `phases, axis ${a}: ${parts.join(' · ')}`;
   });
-  lines.push(...asciiSummary(overlap, options));
-  return lines.join('\n');
 }
 
 /**
@@ -101,14 +109,15 @@ export function asciiSummary(overlap: OverlapSummary, options: AsciiOptions = {}
 }
 
 function shadedCorner(overlap: OverlapSummary, corner: number): string[] {
-  const map = overlapMap(overlap);
   const rank = overlap.shape.length;
-  const max = Math.max(...map);
+  // Shades relative to the whole map's maximum: a product of the per-axis maxima, as every layer is separable.
+  const max = overlap.axes.reduce((product, axis) => product * Math.max(0, extent(axis.counts).max), 1);
   const glyph = (v: number): string => SHADES[max > 0 ? Math.round((v / max) * (SHADES.length - 1)) : 0]!;
-  const w = overlap.shape[rank - 1]!;
-  const h = rank === 1 ? 1 : overlap.shape[rank - 2]!;
-  const cols = Math.min(w, corner * 2);
-  const rows = Math.min(h, corner);
+  const cols = Math.min(overlap.shape[rank - 1]!, corner * 2);
+  const rows = rank === 1 ? 1 : Math.min(overlap.shape[rank - 2]!, corner);
+  const w = cols;
+  // Only the drawn corner (of the first slice, in 3D) is computed.
+  const map = overlapWindow(overlap, overlap.shape.map((_, a) => [0, a === rank - 1 ? cols : a === rank - 2 ? rows : 1] as const));
   const title = `overlap map${rank === 3 ? ', first slice' : ''}, top-left ${rank === 1 ? cols : `${rows}×${cols}`} of ${overlap.shape.join('×')} (darker = more):`;
   const lines = [title];
   for (let y = 0; y < rows; y++) {

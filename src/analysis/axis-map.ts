@@ -5,7 +5,14 @@
  * these small per-axis maps. Transposed layers are read from the polyphase split (src/shape/phases.ts), the one
  * place that knows which taps feed which output.
  */
-import type { ResolvedLayer } from './stack.ts';
+import { TconvError } from '../shape/errors.ts';
+import type { ResolvedLayer, ResolvedStack } from './stack.ts';
+
+/**
+ * Most (output, input) entries one axis map may hold (about 300 MB of JavaScript objects). The analyses walk every
+ * output position, so an input of 10^8 would otherwise run for minutes and then exhaust the heap.
+ */
+export const MAX_AXIS_ENTRIES = 1 << 22;
 
 export interface AxisEntry {
   readonly input: number;
@@ -30,6 +37,7 @@ export interface AxisMap {
 export function axisMap(layer: ResolvedLayer, axis: number): AxisMap {
   const inputSize = layer.inputSize[axis]!;
   const outputSize = layer.outputSize[axis]!;
+  checkAxisSize(layer, axis);
   const entries: AxisEntry[][] = Array.from({ length: outputSize }, () => []);
   const clipped = new Array<boolean>(outputSize).fill(false);
   const add = (o: number, i: number, weight: number): void => {
@@ -72,6 +80,31 @@ export function axisMap(layer: ResolvedLayer, axis: number): AxisMap {
     for (let o = 0; o < outputSize; o++) entries[o]!.push({ input: Math.floor(o / r), weight: 1 });
   }
   return { inputSize, outputSize, entries, clipped };
+}
+
+/**
+ * Refuses, before anything the size of an axis is allocated, a stack whose per-position analysis (overlap, receptive
+ * field, gradient pattern) would exceed MAX_AXIS_ENTRIES on some axis of some layer.
+ */
+export function checkAnalysable(stack: ResolvedStack): void {
+  for (const layer of stack.layers) layer.inputSize.forEach((_, axis) => checkAxisSize(layer, axis));
+}
+
+function checkAxisSize(layer: ResolvedLayer, axis: number): void {
+  const inputSize = layer.inputSize[axis]!;
+  const outputSize = layer.outputSize[axis]!;
+  const { layer: described, plan: planned } = layer;
+  const perOutput = planned ? planned.axes[axis]!.kernel : described.kind === 'resize' && described.mode === 'bilinear' ? 2 : 1;
+  // Transposed: every input meets each tap once; conv, resize, shuffle: every output meets its taps.
+  const pairs = planned && described.kind === 'convTranspose' ? inputSize * perOutput : outputSize * perOutput;
+  const needed = Math.max(pairs, inputSize, outputSize);
+  if (needed > MAX_AXIS_ENTRIES) {
+    throw new TconvError({
+      code: 'invalid-value', parameter: 'input', value: inputSize,
+      rule: `makes axis ${axis} of layer ${layer.index + 1} too long to analyse position by position (${outputSize} outputs, ~${pairs} (output, input) pairs; the limit is ${MAX_AXIS_ENTRIES})`,
+      hint: 'analyse a smaller input: the interior pattern repeats every stride outputs, so input 64 shows the same overlap',
+    });
+  }
 }
 
 /**

@@ -8,7 +8,8 @@ import { isEvenByRule } from '../shape/phases.ts';
 import type { LayerSpec } from '../shape/params.ts';
 import { type Plan, geometryOf } from '../shape/plan.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { transposeAxisMap, axisMap, applyAxisMap } from './axis-map.ts';
+import { applyAxisMap, axisMap, checkAnalysable, transposeAxisMap } from './axis-map.ts';
+import { extent } from '../tensor/extent.ts';
 import { outerProduct } from './overlap.ts';
 import { type ResolvedStack, type StackSpec, resolvedStackOf, resolveStack } from './stack.ts';
 
@@ -114,8 +115,9 @@ export function weightCheckerboardScore(weight: Tensor, layer: LayerSpec | Plan)
     sums.push(row);
   }
   const channelScores = sums.map((row) => {
-    const top = Math.max(...row.map(Math.abs));
-    return top === 0 ? 0 : (Math.max(...row) - Math.min(...row)) / top;
+    const { min, max } = extent(row);
+    const top = Math.max(Math.abs(min), Math.abs(max));
+    return top === 0 ? 0 : (max - min) / top;
   });
   return { sums, channelScores, score: Math.max(0, ...channelScores), phaseCount };
 }
@@ -153,6 +155,7 @@ export function gradientOverlap(layer: LayerSpec): GradientOverlap {
     input: layer.input, ...(layer.rank ? { rank: layer.rank } : {}),
     layers: [{ kind: 'conv', kernel: layer.kernel, ...pick(layer) }],
   });
+  checkAnalysable(stack);
   const resolved = stack.layers[0]!;
   const axes = stack.inputSize.map((_, a) => {
     const grad = transposeAxisMap(axisMap(resolved, a));
@@ -164,8 +167,8 @@ export function gradientOverlap(layer: LayerSpec): GradientOverlap {
     const mid = counts.slice(K, counts.length - K);
     return mid.length ? mid : counts;
   });
-  const interiorMax = inside.reduce((p, c) => p * Math.max(...c), 1);
-  const interiorMin = inside.reduce((p, c) => p * Math.min(...c), 1);
+  const interiorMax = inside.reduce((p, c) => p * extent(c).max, 1);
+  const interiorMin = inside.reduce((p, c) => p * extent(c).min, 1);
   return { shape: stack.inputSize, axes, map: outerProduct(axes), interiorMax, interiorMin, even: interiorMax === interiorMin };
 }
 
@@ -187,6 +190,7 @@ export type StackGradientOverlap = GradientOverlap;
  */
 export function stackGradientOverlap(spec: StackSpec | ResolvedStack): StackGradientOverlap {
   const stack = resolvedStackOf(spec);
+  checkAnalysable(stack);
   const axes = stack.inputSize.map((_, a) => {
     let grad: Float64Array = new Float64Array(stack.outputSize[a]!).fill(1);
     for (let l = stack.layers.length - 1; l >= 0; l--) grad = applyAxisMap(transposeAxisMap(axisMap(stack.layers[l]!, a)), grad);
@@ -198,7 +202,7 @@ export function stackGradientOverlap(spec: StackSpec | ResolvedStack): StackGrad
     const mid = counts.slice(margin, counts.length - margin);
     return mid.length ? mid : counts;
   });
-  const interiorMax = inside.reduce((p, c) => p * Math.max(...c), 1);
-  const interiorMin = inside.reduce((p, c) => p * Math.min(...c), 1);
+  const interiorMax = inside.reduce((p, c) => p * extent(c).max, 1);
+  const interiorMin = inside.reduce((p, c) => p * extent(c).min, 1);
   return { shape: stack.inputSize, axes, map: outerProduct(axes), interiorMax, interiorMin, even: Math.abs(interiorMax - interiorMin) <= 1e-9 * interiorMax };
 }

@@ -4,6 +4,7 @@
  * their taps, the checkerboard verdict and strength, each output's receptive field, and the nearest artifact-free
  * layers giving the same (or the intended) size. Pure: no I/O, no rendering; faces only format the report.
  */
+import { extent } from '../tensor/extent.ts';
 import { fullTransposedSize, gcd, transposedAlignment } from '../shape/formulas.ts';
 import type { AxisPhases } from '../shape/phases.ts';
 import type { LayerSpec, PerAxis } from '../shape/params.ts';
@@ -175,13 +176,13 @@ function phaseReport(phase: AxisPhases['phases'][number]): PhaseReport {
 
 /** Size of the input interval covered by a phase's taps (= tap count when dilation is 1). */
 function span(offsets: readonly number[]): number {
-  return offsets.length === 0 ? 0 : Math.max(...offsets) - Math.min(...offsets) + 1;
+  return offsets.length === 0 ? 0 : extent(offsets).max - extent(offsets).min + 1;
 }
 
 function receptiveField(axis: AxisPlan, phases: AxisPhases): AxisReceptiveField {
   const sizes = livePhases(phases).map((p) => span(p.inputOffsets));
   const { start, jump } = transposedAlignment({ start: 0, jump: 1 }, axis.kernel, axis.stride, axis.dilation, axis.padBegin);
-  return { sizes, min: Math.min(...sizes), max: Math.max(...sizes), jump, start };
+  return { sizes, ...extent(sizes), jump, start };
 }
 
 function unevenReason(axis: AxisPlan, live: ReturnType<typeof livePhases>): string | null {

@@ -6,7 +6,7 @@
  */
 import { type LayerSpec } from '../shape/params.ts';
 import { type Plan, geometryOf } from '../shape/plan.ts';
-import { type AxisMap, applyAxisMap, axisMap } from './axis-map.ts';
+import { type AxisMap, applyAxisMap, axisMap, checkAnalysable } from './axis-map.ts';
 import { type ResolvedStack, type StackSpec, describeLayer, resolvedStackOf } from './stack.ts';
 
 export interface AxisOverlap {
@@ -98,6 +98,7 @@ export function layerOverlap(layer: LayerSpec | Plan): LayerOverlap {
  */
 export function stackOverlap(spec: StackSpec | ResolvedStack): StackOverlap {
   const stack = resolvedStackOf(spec);
+  checkAnalysable(stack);
   const rank = stack.rank;
   let counts: Float64Array[] = stack.inputSize.map((n) => new Float64Array(n).fill(1));
   let interior = stack.inputSize.map((n) => new Array<boolean>(n).fill(true));
@@ -112,6 +113,18 @@ export function stackOverlap(spec: StackSpec | ResolvedStack): StackOverlap {
     steps.push({ ...summarise(counts, interior), index: layer.index, description: describeLayer(layer.layer) });
   }
   return { ...summarise(counts, interior), stack, steps, channelFactor };
+}
+
+/**
+ * A window of the overlap map without building the rest: per axis, the first `size` positions from `start`
+ * (row-major, first axis slowest). Large outputs are drawn this way, since the full map of a 200000×200000 output
+ * would need 320 GB.
+ * @example
+ * overlapWindow(layerOverlap({ kind: 'convTranspose', input: 32, kernel: 7, stride: 2, padding: 3 }), [[0, 2], [0, 3]])
+ * // → Float64Array [4, 6, 6, 6, 9, 9]  (the top-left 2×3 outputs)
+ */
+export function overlapWindow(summary: Pick<OverlapSummary, 'axes'>, window: readonly (readonly [start: number, size: number])[]): Float64Array {
+  return outerProduct(summary.axes.map((a, i) => a.counts.slice(window[i]![0], window[i]![0] + window[i]![1])));
 }
 
 /** The full overlap map of a summary's axes, row-major over the output's spatial shape. */

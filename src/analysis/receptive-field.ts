@@ -6,7 +6,7 @@
  */
 import { convInputInterval, transposedInputInterval, upsampleInputInterval } from '../shape/formulas.ts';
 import { layerAlignment } from './alignment.ts';
-import { axisMap } from './axis-map.ts';
+import { axisMap, checkAnalysable } from './axis-map.ts';
 import { type ResolvedLayer, type ResolvedStack, type StackSpec, describeLayer, resolvedStackOf, upsampleFactor } from './stack.ts';
 
 export interface Interval {
@@ -57,6 +57,7 @@ export interface ReceptiveField {
  */
 export function receptiveField(spec: StackSpec | ResolvedStack): ReceptiveField {
   const stack = resolvedStackOf(spec);
+  checkAnalysable(stack);
   let sets: number[][][] = stack.inputSize.map((n) => Array.from({ length: n }, (_, i) => [i]));
   let align = stack.inputSize.map(() => ({ start: 0, jump: 1 }));
   // Interior outputs (no border effect in any layer so far): the per-layer sizes are taken over these.

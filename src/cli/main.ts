@@ -59,4 +59,10 @@ function reportCommanderError(error: CommanderError, command: string, json: bool
   return EXIT.usage;
 }
 
+// `tconv … | head` closes the pipe early: stop quietly, as other command-line tools do, instead of a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(EXIT.ok);
+  throw error;
+});
+
 process.exitCode = await run(process.argv);

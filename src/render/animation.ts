@@ -5,6 +5,7 @@
  * are greyed. The last frame, and the still picture a viewer without SMIL shows, is the overlap map.
  * Pure SMIL (<animate> with keyTimes on one shared loop), no script.
  */
+import { extent } from '../tensor/extent.ts';
 import { type Plan, planGeometry } from '../shape/plan.ts';
 import { PALETTE, overlapColor } from './colors.ts';
 import { describe } from './taps.ts';
@@ -87,7 +88,7 @@ export function scatterAnimationSvg(layer: Plan, options: AnimationOptions = {})
   inputs.forEach(([r, c], step) => {
     for (const [fr, fc] of footprint(r, c)) { counts[fr * fw + fc]! += 1; arrivals[fr * fw + fc]!.push(step); }
   });
-  const max = Math.max(1, ...counts);
+  const max = Math.max(1, extent(counts).max);
 
   const stepSeconds = options.stepSeconds ?? 0.7;
   const hold = 3; // steps' worth of time showing the finished overlap map before the loop restarts
@@ -160,7 +161,7 @@ export function scatterAnimationSvg(layer: Plan, options: AnimationOptions = {})
     const keyTimes = step === 0 ? `0;${at(1)}` : `0;${at(step)};${at(step + 1)}`;
     const values = step === 0 ? 'visible;hidden' : 'hidden;visible;hidden';
     parts.push(tag('animate', { attributeName: 'visibility', dur, repeatCount: 'indefinite', calcMode: 'discrete', keyTimes, values }));
-    body.push(tag('g', { class: 'scatter', 'data-input': oneD ? String(c) : `${r},${c}`, 'data-step': step, visibility: 'hidden' }, ...parts));
+    body.push(tag('g', { class: 'scatter', 'data-input': oneD ? String(c) : `${r},${c}`, 'data-step': step, visibility: 'hidden' }, parts.join('')));
   });
 
   const width = Math.max(outX + fw * cell + left, inX + colAxis.input * cell + left, textWidth(caption) + 2 * left, textWidth(detail, 11) + 2 * left);

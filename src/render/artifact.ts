@@ -68,7 +68,7 @@ export function artifactSvg(image: ArtifactImage, options: ArtifactOptions = {})
       pixels.push(tag('rect', { class: 'px', 'data-r': r, 'data-c': c, 'data-value': round(v), x: left + c * cell, y: top + r * cell, width: cell, height: cell, fill: `rgb(${g},${g},${g})` }));
     }
   }
-  const body = [text(left, 16, caption, { 'font-weight': 'bold' }), text(left, 33, detail, { 'font-size': 11 }), tag('g', { class: 'image', 'shape-rendering': 'crispEdges' }, ...pixels)];
+  const body = [text(left, 16, caption, { 'font-weight': 'bold' }), text(left, 33, detail, { 'font-size': 11 }), tag('g', { class: 'image', 'shape-rendering': 'crispEdges' }, pixels.join(''))];
   const width = Math.max(2 * left + view.cols * cell, textWidth(caption) + 2 * left, textWidth(detail, 11) + 2 * left);
   return svgDocument(width, top + view.rows * cell + 8, `${caption}; ${detail}`, body);
 }

@@ -3,9 +3,9 @@
  * (src/analysis/overlap.ts), light for few and dark for many, with the interior (where no border effect reaches)
  * outlined. Works for a layer (layerOverlap) and a stack (stackOverlap); 1D is one row, 3D one depth slice.
  */
-import { type OverlapSummary, overlapMap } from '../analysis/overlap.ts';
+import { type OverlapSummary, overlapWindow } from '../analysis/overlap.ts';
 import { PALETTE, hexRgb, overlapColor, overlapRgb } from './colors.ts';
-import { type GridView, cellSize, checkSvgCells, gridView } from './grid.ts';
+import { type GridView, MAX_SVG_CELLS, cellSize, checkSvgCells, gridView } from './grid.ts';
 import { Raster } from './raster.ts';
 import { svgDocument, tag, text, textWidth, title } from './svg.ts';
 
@@ -22,7 +22,10 @@ export interface HeatmapOptions {
 
 /** Everything both heatmap encodings draw: the grid, its counts and the colour range. */
 export interface HeatmapModel {
+  /** The drawn grid: the whole map, or its top-left corner when the map is larger than the picture allows. */
   readonly view: GridView;
+  /** Rows and columns of the whole map (of the slice, in 3D). */
+  readonly full: { readonly rows: number; readonly cols: number };
   readonly counts: Float64Array;
   readonly min: number;
   readonly max: number;
@@ -31,10 +34,18 @@ export interface HeatmapModel {
   readonly cell: number;
 }
 
-/** The drawable model of an overlap summary. */
-export function heatmapModel(summary: OverlapSummary, options: HeatmapOptions = {}): HeatmapModel {
-  const counts = overlapMap(summary);
-  const view = gridView(summary.shape, options.slice);
+/**
+ * The drawable model of an overlap summary: at most `maxSide` rows and columns, from the top-left corner (the pattern
+ * is periodic, and only the drawn window is computed: a 200000×200000 map is never built).
+ */
+export function heatmapModel(summary: OverlapSummary, options: HeatmapOptions = {}, maxSide = 512): HeatmapModel {
+  const whole = gridView(summary.shape, options.slice);
+  const rank = summary.shape.length;
+  const rowsShown = Math.min(whole.rows, maxSide);
+  const colsShown = Math.min(whole.cols, maxSide);
+  const counts = overlapWindow(summary, summary.shape.map((_, a) =>
+    a === rank - 1 ? [0, colsShown] as const : a === rank - 2 ? [0, rowsShown] as const : [whole.slice ?? 0, 1] as const));
+  const view: GridView = { rows: rowsShown, cols: colsShown, slice: whole.slice, index: (r, c) => r * colsShown + c, position: whole.position };
   let min = Infinity;
   let max = -Infinity;
   for (let r = 0; r < view.rows; r++) {
@@ -44,16 +55,18 @@ export function heatmapModel(summary: OverlapSummary, options: HeatmapOptions = 
       max = Math.max(max, v);
     }
   }
-  const span = (mask: readonly boolean[] | undefined): [number, number] | null => {
+  // The interior's extent within the drawn window.
+  const span = (mask: readonly boolean[] | undefined, shown: number): [number, number] | null => {
     if (!mask) return [0, 0];
-    const first = mask.indexOf(true);
-    return first < 0 ? null : [first, mask.lastIndexOf(true)];
+    const visible = mask.slice(0, shown);
+    const first = visible.indexOf(true);
+    return first < 0 ? null : [first, visible.lastIndexOf(true)];
   };
   const axes = summary.axes;
-  const rows = summary.shape.length === 1 ? [0, 0] as [number, number] : span(axes[axes.length - 2]?.interior);
-  const cols = span(axes[axes.length - 1]?.interior);
+  const rows = rank === 1 ? [0, 0] as [number, number] : span(axes[rank - 2]?.interior, rowsShown);
+  const cols = span(axes[rank - 1]?.interior, colsShown);
   const cell = options.cell ?? cellSize(view.rows, view.cols, 560);
-  return { view, counts, min, max, interior: rows && cols ? { rows, cols } : null, cell };
+  return { view, full: { rows: whole.rows, cols: whole.cols }, counts, min, max, interior: rows && cols ? { rows, cols } : null, cell };
 }
 
 /**
@@ -63,7 +76,7 @@ export function heatmapModel(summary: OverlapSummary, options: HeatmapOptions = 
  * (svg.match(/data-count=/g) ?? []).length // → 3969  (63 × 63)
  */
 export function overlapHeatmapSvg(summary: OverlapSummary, options: HeatmapOptions = {}): string {
-  const model = heatmapModel(summary, options);
+  const model = heatmapModel(summary, options, Math.floor(Math.sqrt(MAX_SVG_CELLS)));
   const { view, counts, min, max, cell } = model;
   checkSvgCells(view.rows * view.cols, 'overlap map');
   const top = options.caption ? 22 : 4;
@@ -81,7 +94,7 @@ export function overlapHeatmapSvg(summary: OverlapSummary, options: HeatmapOptio
       cells.push(tag('rect', { x: left + c * cell, y: top + r * cell, width: cell, height: cell, fill: overlapColor(v, min, max), 'data-r': r, 'data-c': c, 'data-count': v }, ...tip));
     }
   }
-  body.push(tag('g', { class: 'cells' }, ...cells));
+  body.push(tag('g', { class: 'cells' }, cells.join('')));  // joined: spreading 512² strings overflows the call stack
   if (model.interior) {
     const { rows, cols } = model.interior;
     body.push(tag('rect', {
@@ -90,15 +103,16 @@ export function overlapHeatmapSvg(summary: OverlapSummary, options: HeatmapOptio
     }));
   }
   const gridBottom = top + view.rows * cell;
-  const key = legend(left, gridBottom + 8, summary, min, max);
+  const shownOf = view.rows < model.full.rows || view.cols < model.full.cols ? ` (top-left ${view.rows}×${view.cols} of ${model.full.rows}×${model.full.cols})` : '';
+  const key = legend(left, gridBottom + 8, summary, min, max, shownOf);
   body.push(...key.parts);
   const width = Math.max(left * 2 + view.cols * cell, left * 2 + key.width, options.caption ? textWidth(options.caption) + 2 * left : 0);
-  const label = `Overlap heatmap${sliceNote}: ${summary.shape.join('×')} outputs, ${min} to ${max} contributions; interior levels ${summary.values.join(', ')}`;
+  const label = `Overlap heatmap${sliceNote}: ${summary.shape.join('×')} outputs${shownOf}, ${min} to ${max} contributions; interior levels ${summary.values.join(', ')}`;
   return svgDocument(width, gridBottom + 44, label, body);
 }
 
 /** Swatches of the interior levels (at most 8, spread from lightest to darkest) and a line of text. */
-function legend(x: number, y: number, summary: OverlapSummary, min: number, max: number): { parts: string[]; width: number } {
+function legend(x: number, y: number, summary: OverlapSummary, min: number, max: number, shownOf = ''): { parts: string[]; width: number } {
   const parts: string[] = [];
   const levels = [...summary.values].sort((a, b) => a - b);
   const shown = levels.length <= 8 ? levels : Array.from({ length: 8 }, (_, i) => levels[Math.round((i * (levels.length - 1)) / 7)]!);
@@ -108,12 +122,15 @@ function legend(x: number, y: number, summary: OverlapSummary, min: number, max:
   });
   const verdict = summary.holes ? 'holes (bias-only outputs)' : summary.even ? 'even' : `uneven, max/min ${round(summary.ratio)}`;
   const interior = levels.length <= 6 ? levels.reverse().map(round).join(':') : `${round(levels[levels.length - 1]!)} … ${round(levels[0]!)} (${levels.length} levels)`;
-  const line = `contributions per output: ${round(min)} (light) … ${round(max)} (dark); interior (dashed) ${interior}, ${verdict}`;
+  const line = `contributions per output${shownOf}: ${round(min)} (light) … ${round(max)} (dark); interior (dashed) ${interior}, ${verdict}`;
   parts.push(text(x, y + 30, line, { 'font-size': 11 }));
   return { parts, width: Math.max(shown.length * 40, textWidth(line, 11)) };
 }
 
 const round = (v: number): string => String(Math.round(v * 100) / 100);
+
+/** Most rows or columns of cells a PNG heatmap draws (larger maps: their top-left corner). */
+const MAX_RASTER_SIDE = 2048;
 
 /**
  * PNG-ready raster of the heatmap: each cell a square of `cell` pixels (default 8, fewer for maps over 64 wide), no text.
@@ -123,7 +140,8 @@ const round = (v: number): string => String(Math.round(v * 100) / 100);
  */
 export function overlapHeatmapRaster(summary: OverlapSummary, options: HeatmapOptions = {}): Raster {
   const shown = gridView(summary.shape, options.slice);
-  const model = heatmapModel(summary, { ...options, cell: options.cell ?? cellSize(shown.rows, shown.cols, 512, 1, 8) });
+  const side = Math.min(Math.max(shown.rows, shown.cols), MAX_RASTER_SIDE);
+  const model = heatmapModel(summary, { ...options, cell: options.cell ?? cellSize(side, side, 512, 1, 8) }, MAX_RASTER_SIDE);
   const { view, counts, min, max, cell } = model;
   const raster = new Raster(view.cols * cell, view.rows * cell);
   for (let r = 0; r < view.rows; r++) {

@@ -81,7 +81,7 @@ export function receptiveFieldSvg(rf: ReceptiveField, position: readonly number[
       cells.push(tag('rect', { class: inside ? 'input in' : 'input', 'data-r': r, 'data-c': c, x: left + c * inCell, y: top + r * inCell, width: inCell - 1, height: inCell - 1, fill: inside ? PALETTE.field : PALETTE.empty }));
     }
   }
-  body.push(tag('g', { class: 'input-grid' }, ...cells));
+  body.push(tag('g', { class: 'input-grid' }, cells.join('')));
   if (m.hull) {
     body.push(tag('rect', {
       class: 'hull', x: left + m.hull.cols[0] * inCell - 1.5, y: top + m.hull.rows[0] * inCell - 1.5,
@@ -96,7 +96,7 @@ export function receptiveFieldSvg(rf: ReceptiveField, position: readonly number[
       outs.push(tag('rect', { class: chosen ? 'output chosen' : 'output', x: ox + c * outCell, y: top + r * outCell, width: outCell - 1, height: outCell - 1, fill: chosen ? PALETTE.field : PALETTE.empty }));
     }
   }
-  body.push(tag('g', { class: 'output-grid' }, ...outs));
+  body.push(tag('g', { class: 'output-grid' }, outs.join('')));
   const width = Math.max(ox + m.output.cols * outCell + left, textWidth(caption) + 2 * left, textWidth(detail, 11) + 2 * left);
   return svgDocument(width, top + Math.max(m.input.rows * inCell, m.output.rows * outCell) + 8, `${caption}: ${detail}`, body);
 }

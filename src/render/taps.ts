@@ -3,6 +3,7 @@
  * feed that phase filled in; in 2D also the per-phase 2D sub-kernels (stride² small grids). Unequal tap counts are
  * the checkerboard seen from the kernel's side. The taps come from the plan's polyphase split (src/shape/phases.ts).
  */
+import { extent } from '../tensor/extent.ts';
 import type { Phase } from '../shape/phases.ts';
 import type { Plan } from '../shape/plan.ts';
 import { PALETTE, overlapColor } from './colors.ts';
@@ -52,9 +53,9 @@ export function tapDiagramSvg(plan: Plan, options: TapDiagramOptions = {}): stri
     for (const phase of axis.phases) {
       const n = phase.taps.length;
       const label = `o ≡ ${phase.outputResidue} (mod ${stride}): ${n} tap${n === 1 ? '' : 's'}${n === 0 ? ' (bias only)' : ''}`;
-      const cells = kernelRow(kernel, phase, LEFT + LABEL_WIDTH, y, cell, phaseColour(n, Math.min(...counts), Math.max(...counts)));
+      const cells = kernelRow(kernel, phase, LEFT + LABEL_WIDTH, y, cell, phaseColour(n, extent(counts).min, extent(counts).max));
       body.push(tag('g', { class: 'phase', 'data-axis': a, 'data-phase': phase.outputResidue, 'data-taps': n },
-        text(LEFT, y + cell * 0.7, label, { 'font-size': 12 }), ...cells));
+        text(LEFT, y + cell * 0.7, label, { 'font-size': 12 }), cells.join('')));
       y += cell + 4;
     }
     width = Math.max(width, LEFT + LABEL_WIDTH + kernel * cell + LEFT);
@@ -88,7 +89,7 @@ function subKernels(plan: Plan, left: number, top: number, cell: number): { body
   const [kh, kw] = [plan.axes[0]!.kernel, plan.axes[1]!.kernel];
   const small = Math.max(6, Math.min(cell, Math.floor(120 / Math.max(kh, kw))));
   const counts = rows.phases.flatMap((pr) => cols.phases.map((pc) => pr.taps.length * pc.taps.length));
-  const [min, max] = [Math.min(...counts), Math.max(...counts)];
+  const { min, max } = extent(counts);
   const panelW = Math.max(kw * small + 16, 120);
   const panelH = kh * small + 26;
   const heading = `2D sub-kernels: taps of output phase (o₀ mod ${plan.axes[0]!.stride}, o₁ mod ${plan.axes[1]!.stride}); darker = more`;
@@ -111,7 +112,7 @@ function subKernels(plan: Plan, left: number, top: number, cell: number): { body
     }
     body.push(tag('g', { class: 'subkernel', 'data-phase': `${pr.outputResidue},${pc.outputResidue}`, 'data-taps': n },
       title(`outputs (o₀ ≡ ${pr.outputResidue}, o₁ ≡ ${pc.outputResidue}): ${pr.taps.length}×${pc.taps.length} = ${n} taps`),
-      text(x, y + 11, `(${pr.outputResidue},${pc.outputResidue}): ${pr.taps.length}×${pc.taps.length} = ${n}`, { 'font-size': 11 }), ...cells));
+      text(x, y + 11, `(${pr.outputResidue},${pc.outputResidue}): ${pr.taps.length}×${pc.taps.length} = ${n}`, { 'font-size': 11 }), cells.join('')));
   }));
   return { body, bottom: y0 + rows.phases.length * panelH, right: Math.max(left + cols.phases.length * panelW, left + textWidth(heading)) };
 }

@@ -105,10 +105,17 @@ test('the colour scale is the page\'s: hsl(215, 70%, 92 − 62·t), and the PNG 
   assert.deepEqual(hslToRgb(120, 1, 0.25), [0, 128, 0]);
 });
 
-test('large maps: the PNG shrinks its cells, an SVG of more than 512² cells is refused with advice', () => {
+test('large maps: the PNG shrinks its cells, an SVG draws the top-left 512² cells and says so', () => {
   const big = layerOverlap({ kind: 'convTranspose', input: 300, kernel: 4, stride: 2, padding: 1 });
   const raster = overlapHeatmapRaster(big);
   assert.deepEqual([raster.width, raster.height], [600, 600], '600 outputs, one pixel each');
-  assert.throws(() => overlapHeatmapSvg(big), /360000 cells, more than the 262144 an SVG picture draws; write a PNG instead/);
+  const svg = overlapHeatmapSvg(big);
+  assert.equal((svg.match(/data-count=/g) ?? []).length, 512 * 512);
+  assert.match(svg, /contributions per output \(top-left 512×512 of 600×600\)/);
+  assert.match(svg, /data-r="511" data-c="511" data-count="4"/);  // the corner cell still carries its true count
   assert.throws(() => overlapHeatmapRaster(big, { cell: 20 }), /more than 67108864 pixels; use smaller cells/);
+  // A map far too large to build (200000 × 200000): only the drawn corner is computed.
+  const huge = layerOverlap({ kind: 'convTranspose', input: 100000, kernel: 4, stride: 2, padding: 1 });
+  assert.deepEqual([overlapHeatmapRaster(huge).width, overlapHeatmapRaster(huge).height], [2048, 2048]);
+  assert.match(overlapHeatmapSvg(huge), /top-left 512×512 of 200000×200000/);
 });

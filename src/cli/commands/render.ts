@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { asciiLayer, asciiStack } from '../../analysis/ascii.ts';
+import { asciiLayer, asciiPhases, asciiStack } from '../../analysis/ascii.ts';
 import { layerOverlap, stackOverlap } from '../../analysis/overlap.ts';
 import { receptiveField } from '../../analysis/receptive-field.ts';
 import { type StackSpec, describeLayer, resolveStack } from '../../analysis/stack.ts';
@@ -74,7 +74,7 @@ const KINDS: Record<string, { readonly about: string; readonly draw: (subject: S
       const plan = planGeometry(layer);
       return {
         svg: () => tapDiagramSvg(plan),
-        text: () => asciiLayer(plan).split('\n').filter((l) => l.startsWith('phases')).join('\n'),
+        text: () => asciiPhases(plan).join('\n'),
         data: () => ({ phases: plan.phases.map((a) => a.phases.map((p) => ({ outputResidue: p.outputResidue, taps: p.taps }))) }),
       };
     },
