@@ -181,6 +181,11 @@ describe('explorer', () => {
     assert.match(await text('#rf-text'), /output \(40, 41\) reads input rows/);
     assert.ok(await page.$$eval('#rf-grid rect', (rects) => rects.length) <= 32 * 32);
     assert.match(await text('#image-skipped'), /larger/);
+    // Too long to analyse position by position: the numbers stay, the heatmap card says why it is missing.
+    await open('?r=2&i=3000000&k=7&s=2&p=3&ci=1&co=1&stack=t4.2.1.0');
+    assert.equal(await text('#output-size'), '5999999×5999999');
+    assert.match(await text('#heatmap-skipped'), /^input \(3000000\) makes axis 0 of layer 1 too long to analyse position by position/);
+    assert.equal(await page.$('#invalid-card'), null);
   });
 
   test('a screenshot of the page shows the heatmap', async () => {

@@ -101,17 +101,27 @@ function applyAlternative(alt: Alternative): void {
 }
 
 function layerResults(report: ExplainReport): HTMLElement[] {
-  const overlap = layerOverlap(report.plan);
-  const { kernel, stride, padding, dilation, outputPadding } = state.layer;
-  const rf = receptiveField({ input: report.inputShape, rank: report.plan.rank, layers: [{ kind: 'convTranspose', kernel, stride, padding, dilation, outputPadding }] });
   return [
     el('div', { class: 'grid2' }, outputSizeCard(report, activePreset), verdictCard(report)),
     phasesCard(report, tapDiagram(report.plan)),
-    overlapCard('heatmap-card', 'Overlap heatmap and receptive field', overlap, rf, report.inputShape, state.focus,
-      (focus) => { state = { ...state, focus }; history.replaceState(null, '', `${location.pathname}?${stateToQuery(state)}`); }),
+    heatmapResult(report),
     animationCard(report.plan),
     alternativesCard(report, applyAlternative),
   ];
+}
+
+/** The heatmap card; for a layer too long to analyse position by position, the library's reason in its place. */
+function heatmapResult(report: ExplainReport): HTMLElement {
+  const title = 'Overlap heatmap and receptive field';
+  try {
+    const overlap = layerOverlap(report.plan);
+    const { kernel, stride, padding, dilation, outputPadding } = state.layer;
+    const rf = receptiveField({ input: report.inputShape, rank: report.plan.rank, layers: [{ kind: 'convTranspose', kernel, stride, padding, dilation, outputPadding }] });
+    return overlapCard('heatmap-card', title, overlap, rf, report.inputShape, state.focus,
+      (focus) => { state = { ...state, focus }; history.replaceState(null, '', `${location.pathname}?${stateToQuery(state)}`); });
+  } catch (error) {
+    return card('heatmap-card', title, el('p', { id: 'heatmap-skipped', text: error instanceof Error ? error.message : String(error) }));
+  }
 }
 
 function stackResults(): HTMLElement {
