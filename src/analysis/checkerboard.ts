@@ -119,7 +119,7 @@ export function weightCheckerboardScore(weight: Tensor, layer: LayerSpec | Plan)
     const top = Math.max(Math.abs(min), Math.abs(max));
     return top === 0 ? 0 : (max - min) / top;
   });
-  return { sums, channelScores, score: Math.max(0, ...channelScores), phaseCount };
+  return { sums, channelScores, score: Math.max(0, extent(channelScores).max), phaseCount };
 }
 
 /** Calls fn with the flat kernel offset of every combination of per-axis tap indices. */

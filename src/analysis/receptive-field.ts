@@ -7,6 +7,7 @@
 import { convInputInterval, transposedInputInterval, upsampleInputInterval } from '../shape/formulas.ts';
 import { layerAlignment } from './alignment.ts';
 import { axisMap, checkAnalysable } from './axis-map.ts';
+import { extent } from '../tensor/extent.ts';
 import { type ResolvedLayer, type ResolvedStack, type StackSpec, describeLayer, resolvedStackOf, upsampleFactor } from './stack.ts';
 
 export interface Interval {
@@ -74,21 +75,21 @@ export function receptiveField(spec: StackSpec | ResolvedStack): ReceptiveField 
       index: layer.index, description: describeLayer(layer.layer),
       axes: sets.map((s, a) => {
         const inside = s.filter((_, o) => interior[a]![o]);
-        const sizes = (inside.length ? inside : s).map((set) => set.length);
+        const sizes = extent((inside.length ? inside : s).map((set) => set.length));
         return {
           jump: align[a]!.jump, start: align[a]!.start,
-          size: Math.max(0, ...sizes), minSize: Math.min(...sizes),
+          size: Math.max(0, sizes.max), minSize: sizes.min,
           offset: unclippedInterval(stack, l, a, 0).start + 0, // + 0 turns −0 into 0
         };
       }),
     });
   });
   const axes = sets.map((s) => {
-    const sizes = s.map((set) => set.length);
+    const sizes = extent(s.map((set) => set.length));
     return {
       sets: s,
       intervals: s.map((set) => (set.length ? { start: set[0]!, end: set[set.length - 1]! } : null)),
-      minSize: Math.min(...sizes), maxSize: Math.max(...sizes),
+      minSize: sizes.min, maxSize: sizes.max,
     };
   });
   return { stack, axes, steps };

@@ -230,12 +230,16 @@ function checkedOutputPadding(spec: LayerSpec, rank: Rank, stride: number[], dil
   return op;
 }
 
-function checkMemory(elements: number[], bytes: number, limit: number, outputShape: number[]): void {
+/**
+ * Refuses tensors over the memory limit (or a typed array's element limit) before anything is allocated: `elements`
+ * per tensor, `bytes` in all, named by the output shape. Also used by the engine's ops that are not planned layers.
+ */
+export function checkMemory(elements: readonly number[], bytes: number, limit: number, outputShape: readonly number[]): void {
   if (limit === Infinity) return; // geometry only: see planGeometry
-  const largest = Math.max(...elements);
+  const largest = elements.reduce((m, n) => Math.max(m, n), 0);
   if (largest > MAX_TENSOR_ELEMENTS || bytes > limit) {
     throw new TconvError({
-      code: 'memory-limit', parameter: 'outputShape', value: outputShape,
+      code: 'memory-limit', parameter: 'outputShape', value: [...outputShape],
       rule: `needs ${(bytes / 1024 ** 3).toFixed(2)} GiB of tensors (largest ${largest} elements), over the limit of ${(limit / 1024 ** 3).toFixed(2)} GiB or ${MAX_TENSOR_ELEMENTS} elements per tensor`,
       hint: 'use a smaller batch or input, or raise memoryLimitBytes',
     });

@@ -72,3 +72,11 @@ test('JavaScript callers: null where a layer, a stack, stack text or options bel
   assert.equal(sentence(() => parseStack(42 as never)), 'stack (42) must be text; write layers such as "convT k4 s2 p1 x4"');
   assert.match(sentence(() => planDecoder(null as never)), /^options \(null\) must be an object; give e\.g\. \{ from: 4, to: 64, layers: 4 \}$/);
 });
+
+test('long stacks: a resize to 400000 per side analyses, and the engine check refuses its 1.2 TB tensor by name', async () => {
+  const { receptiveField: rf } = await import('../../src/analysis/receptive-field.ts');
+  const { checkOverlap } = await import('../../src/analysis/stack-run.ts');
+  const spec = { input: 4, rank: 2 as const, layers: [{ kind: 'resize' as const, mode: 'nearest' as const, scale: 99999 }] };
+  assert.equal(rf(spec).axes[0]!.maxSize, 1);  // 399996 outputs per axis: no spread of that many values
+  assert.match(sentence(() => checkOverlap(spec)), /^outputShape \(\[1, 1, 399996, 399996\]\) needs 1192\.07 GiB of tensors \(largest 159996800016 elements\), over the limit of 4\.00 GiB/);
+});

@@ -5,12 +5,15 @@
  */
 import { TconvError } from '../../shape/errors.ts';
 import { perAxis, type PerAxis, type Rank } from '../../shape/params.ts';
+import { DEFAULT_MEMORY_LIMIT_BYTES, checkMemory } from '../../shape/plan.ts';
 import { type Tensor, tensor } from '../../tensor/tensor.ts';
 
 export interface ResizeOptions {
   /** Whole upsampling factor, one per spatial axis or one for all. */
   readonly scale: PerAxis;
   readonly mode?: 'nearest' | 'bilinear';
+  /** Refuse outputs whose tensors would need more bytes than this (default 4 GiB). */
+  readonly memoryLimitBytes?: number;
 }
 
 /**
@@ -30,6 +33,11 @@ export function resize(input: Tensor, options: ResizeOptions): Tensor {
     throw new TconvError({ code: 'invalid-value', parameter: 'mode', value: mode, rule: 'must be "nearest" or "bilinear"', hint: 'choose a resize mode' });
   }
   const scale = perAxis('scale', options.scale, rank as Rank, 1, 'positive', 'use a whole upsampling factor such as 2');
+  const outputShape = input.shape.map((n, i) => (i < 2 ? n : n * scale[i - 2]!));
+  const inputElements = input.shape.reduce((a, b) => a * b, 1);
+  const outputElements = outputShape.reduce((a, b) => a * b, 1);
+  // Axis by axis, the intermediate tensors are never larger than the output.
+  checkMemory([inputElements, outputElements], 4 * (inputElements + 2 * outputElements), options.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES, outputShape);
   let current = input;
   for (let a = 0; a < rank; a++) if (scale[a] !== 1) current = resizeAxis(current, 2 + a, scale[a]!, mode);
   return current;
