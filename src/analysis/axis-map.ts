@@ -87,10 +87,11 @@ export function axisMap(layer: ResolvedLayer, axis: number): AxisMap {
  * field, gradient pattern) would exceed MAX_AXIS_ENTRIES on some axis of some layer.
  */
 export function checkAnalysable(stack: ResolvedStack): void {
-  for (const layer of stack.layers) layer.inputSize.forEach((_, axis) => checkAxisSize(layer, axis));
+  for (const layer of stack.layers) layer.inputSize.forEach((_, axis) => checkAxisSize(layer, axis, stack.inputSize[axis]!));
 }
 
-function checkAxisSize(layer: ResolvedLayer, axis: number): void {
+/** `stackInput`: the size the caller gave (the error names it; a deep layer's own input is an intermediate size). */
+function checkAxisSize(layer: ResolvedLayer, axis: number, stackInput = layer.inputSize[axis]!): void {
   const inputSize = layer.inputSize[axis]!;
   const outputSize = layer.outputSize[axis]!;
   const { layer: described, plan: planned } = layer;
@@ -100,9 +101,9 @@ function checkAxisSize(layer: ResolvedLayer, axis: number): void {
   const needed = Math.max(pairs, inputSize, outputSize);
   if (needed > MAX_AXIS_ENTRIES) {
     throw new TconvError({
-      code: 'invalid-value', parameter: 'input', value: inputSize,
-      rule: `makes axis ${axis} of layer ${layer.index + 1} too long to analyse position by position (${outputSize} outputs, ~${pairs} (output, input) pairs; the limit is ${MAX_AXIS_ENTRIES})`,
-      hint: 'analyse a smaller input: the interior pattern repeats every stride outputs, so input 64 shows the same overlap',
+      code: 'invalid-value', parameter: 'input', value: stackInput,
+      rule: `makes axis ${axis} of layer ${layer.index + 1} too long to analyse position by position (${inputSize} → ${outputSize} positions, ~${pairs} (output, input) pairs; the limit is ${MAX_AXIS_ENTRIES})`,
+      hint: 'analyse a smaller input (or fewer layers): the interior pattern repeats, so a small input shows the same overlap',
     });
   }
 }

@@ -121,7 +121,7 @@ test('huge inputs: taps and arithmetic still answer, position-by-position analys
   assert.match(taps.stdout, /^phases, axis 0: o ≡ 0 \(mod 2\) taps 1,3,5 \(3\) · o ≡ 1 \(mod 2\) taps 0,2,4,6 \(4\)$/m);
   const heatmap = runCli('render', 'heatmap', '--input', '99999999', '--kernel', '4', '--stride', '2', '--padding', '1');
   assert.equal(heatmap.status, 2);
-  assert.match(heatmap.stderr, /^tconv: input \(99999999\) makes axis 0 of layer 1 too long to analyse position by position \(199999998 outputs, ~399999996 \(output, input\) pairs; the limit is 4194304\); analyse a smaller input: the interior pattern repeats every stride outputs, so input 64 shows the same overlap\n$/);
+  assert.match(heatmap.stderr, /^tconv: input \(99999999\) makes axis 0 of layer 1 too long to analyse position by position \(99999999 → 199999998 positions, ~399999996 \(output, input\) pairs; the limit is 4194304\); analyse a smaller input \(or fewer layers\): the interior pattern repeats, so a small input shows the same overlap\n$/);
   const picture = runCli('explain', '--input', '100000', '--kernel', '4', '--stride', '2', '--padding', '1', '--picture');
   assert.equal(picture.status, 0, picture.stderr);
   assert.match(picture.stdout, /overlap map, top-left 8×16 of 200000×200000 \(darker = more\):/);

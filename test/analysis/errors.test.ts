@@ -80,3 +80,10 @@ test('long stacks: a resize to 400000 per side analyses, and the engine check re
   assert.equal(rf(spec).axes[0]!.maxSize, 1);  // 399996 outputs per axis: no spread of that many values
   assert.match(sentence(() => checkOverlap(spec)), /^outputShape \(\[1, 1, 399996, 399996\]\) needs 1192\.07 GiB of tensors \(largest 159996800016 elements\), over the limit of 4\.00 GiB/);
 });
+
+test('a stack too deep to analyse names the input the caller gave, and the layer whose axis is too long', async () => {
+  const { stackOverlap } = await import('../../src/analysis/overlap.ts');
+  assert.equal(sentence(() => stackOverlap({ input: 4, rank: 1, layers: Array(30).fill({ kind: 'convTranspose', kernel: 4, stride: 2, padding: 1 }) })),
+    'input (4) makes axis 0 of layer 20 too long to analyse position by position (2097152 → 4194304 positions, ~8388608 (output, input) pairs; '
+    + 'the limit is 4194304); analyse a smaller input (or fewer layers): the interior pattern repeats, so a small input shows the same overlap');
+});
