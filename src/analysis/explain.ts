@@ -176,7 +176,8 @@ function phaseReport(phase: AxisPhases['phases'][number]): PhaseReport {
 
 /** Size of the input interval covered by a phase's taps (= tap count when dilation is 1). */
 function span(offsets: readonly number[]): number {
-  return offsets.length === 0 ? 0 : extent(offsets).max - extent(offsets).min + 1;
+  const { min, max } = extent(offsets);
+  return offsets.length === 0 ? 0 : max - min + 1;
 }
 
 function receptiveField(axis: AxisPlan, phases: AxisPhases): AxisReceptiveField {

@@ -37,7 +37,7 @@ export function tapDiagramSvg(plan: Plan, options: TapDiagramOptions = {}): stri
   let y = 30;
   let width = textWidth(caption) + 2 * LEFT;
   // The colour says how many taps a phase gets, on the overlap scale: darker = more contributions.
-  const counts = plan.phases.flatMap((axis) => axis.phases.map((p) => p.taps.length));
+  const tapRange = extent(plan.phases.flatMap((axis) => axis.phases.map((p) => p.taps.length)));
   const phaseColour = (n: number, min: number, max: number): string => (n === 0 ? PALETTE.empty : overlapColor(n, Math.min(0, min), max));
 
   plan.phases.forEach((axis, a) => {
@@ -53,7 +53,7 @@ export function tapDiagramSvg(plan: Plan, options: TapDiagramOptions = {}): stri
     for (const phase of axis.phases) {
       const n = phase.taps.length;
       const label = `o ≡ ${phase.outputResidue} (mod ${stride}): ${n} tap${n === 1 ? '' : 's'}${n === 0 ? ' (bias only)' : ''}`;
-      const cells = kernelRow(kernel, phase, LEFT + LABEL_WIDTH, y, cell, phaseColour(n, extent(counts).min, extent(counts).max));
+      const cells = kernelRow(kernel, phase, LEFT + LABEL_WIDTH, y, cell, phaseColour(n, tapRange.min, tapRange.max));
       body.push(tag('g', { class: 'phase', 'data-axis': a, 'data-phase': phase.outputResidue, 'data-taps': n },
         text(LEFT, y + cell * 0.7, label, { 'font-size': 12 }), cells.join('')));
       y += cell + 4;
