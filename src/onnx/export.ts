@@ -6,7 +6,7 @@
  */
 import { ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, Conv1d, Conv2d, Conv3d } from '../engine/index.ts';
 import { TconvError } from '../shape/errors.ts';
-import { type PerAxis, type Pads, type Rank, checkInteger } from '../shape/params.ts';
+import { type LayerOptions, type Rank, checkInteger } from '../shape/params.ts';
 import { type Plan, planLayer } from '../shape/plan.ts';
 import { pytorchDefaultInit } from '../tensor/init.ts';
 import { createRng } from '../tensor/rng.ts';
@@ -15,17 +15,11 @@ import { type OnnxModel, readModel } from './model.ts';
 import { AttributeType, ModelProto, type RawAttribute, type RawNode, type RawTensor } from './schema.ts';
 import { floatTensorProto, int64TensorProto } from './tensor-proto.ts';
 
-export interface ConvExportLayer {
+/** A conv or transposed-conv layer to export: the layer options in PyTorch's meanings (shape/params.ts), plus these. */
+export interface ConvExportLayer extends LayerOptions {
   readonly kind: 'convTranspose' | 'conv';
   /** Default: the incoming channels. */
   readonly outChannels?: number;
-  readonly kernel: PerAxis;
-  readonly stride?: PerAxis;
-  readonly padding?: PerAxis;
-  readonly outputPadding?: PerAxis;
-  readonly dilation?: PerAxis;
-  readonly groups?: number;
-  readonly pads?: Pads;
   /** Add a bias (default true). */
   readonly bias?: boolean;
   /** Seed of PyTorch-style default initial weights (default: the stack's seed + layer index). */

@@ -4,7 +4,7 @@
  */
 import { TconvError, formatValue } from '../errors.ts';
 import { pytorchOutputSizeRange } from '../formulas.ts';
-import { type LayerOptions, type PerAxis, type Rank, checkInteger, perAxis } from '../params.ts';
+import { type LayerOptions, type Rank, checkInteger, perAxis } from '../params.ts';
 import { rankOf } from './canonical.ts';
 
 export interface PytorchOutputPaddingArgs {
@@ -68,13 +68,7 @@ export function pytorchOutputPadding(args: PytorchOutputPaddingArgs): number[] {
 }
 
 /** A layer as written in PyTorch: nn.ConvTranspose{1,2,3}d arguments plus forward's optional output_size. */
-export interface PytorchLayer {
-  readonly kernel: PerAxis;
-  readonly stride?: PerAxis;
-  readonly padding?: PerAxis;
-  readonly outputPadding?: PerAxis;
-  readonly dilation?: PerAxis;
-  readonly groups?: number;
+export interface PytorchLayer extends Omit<LayerOptions, 'pads'> {  // PyTorch has no asymmetric pads
   /** forward(x, output_size): replaces outputPadding (needs `input`). */
   readonly outputSize?: readonly number[];
   /** Spatial input sizes; needed only with outputSize. */
