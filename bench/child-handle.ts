@@ -59,7 +59,7 @@ export class ChildHandle {
   }
 
   private async start(): Promise<void> {
-    const child = fork(CHILD, [], { execArgv: ['--import', TSX], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const child = fork(CHILD, [], { execArgv: ['--conditions=tconv-source', '--import', TSX], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     this.child = child;
     this.stderr = '';
     child.stdout!.resume(); // tfjs greets on stdout; nothing there is ours.

@@ -1,6 +1,6 @@
 /**
  * A short tour of the tconv library (the README shows this file and its output).
- * Run: npx tsx examples/library-tour.ts
+ * Run: node --conditions=tconv-source --import tsx examples/library-tour.ts
  */
 import { explainLayer } from 'tconv/analysis';
 import { ConvTranspose2d, convTranspose, randomTensor } from 'tconv/engine';

@@ -3,7 +3,7 @@
  * The article claims outputs of 34, 36 and 66; the engine (and PyTorch) give 32, 32 and 63. This walkthrough
  * prints both, says why, and gives each layer's checkerboard verdict from its phases.
  *
- * Run: npm start   (or: npx tsx examples/seed-article.ts)
+ * Run: npm start   (or: node --conditions=tconv-source --import tsx examples/seed-article.ts)
  */
 import { checkerboard } from '../src/analysis/checkerboard.ts';
 import { explainLayer } from '../src/analysis/explain.ts';

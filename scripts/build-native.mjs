@@ -1,12 +1,15 @@
-// Builds the native addon (kernels/native → kernels/native/build/Release/tconv_native.node). Run by the prepare
-// hook (scripts/build-kernels.mjs) at `npm ci`, where a failure only prints a warning: the engine then uses wasm.
+// Builds the native addon (kernels/native → kernels/native/build/Release/tconv_native.node). It is the package's
+// install script (`--optional`), run when tconv is installed (and at `npm ci` in the checkout): there a failed or
+// impossible build never fails the install — the reason goes to kernels/native/build/status.txt, which `tconv doctor`
+// shows, and the engine uses wasm. `tconv build-native` runs it again by hand.
 // Nothing is downloaded: node-gyp (bundled with npm) is pointed at the headers of the Node that runs this script.
 //
 //   node scripts/build-native.mjs                 node-gyp build (falls back to plain g++ if node-gyp is missing)
+//   node scripts/build-native.mjs --optional      the same, but exit 0 on failure after writing the reason down
 //   node scripts/build-native.mjs --direct        plain g++, no node-gyp
 //   node scripts/build-native.mjs --sanitize      plain g++ with -fsanitize=address,undefined into build/Sanitize/
 //   TCONV_SKIP_NATIVE=1                           skip (exit 0)
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -15,14 +18,19 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const addonDir = join(root, 'kernels/native');
 const args = new Set(process.argv.slice(2));
+const statusFile = join(addonDir, 'build/status.txt');
 
-if (process.env.TCONV_SKIP_NATIVE === '1') {
-  console.log('tconv: TCONV_SKIP_NATIVE=1, not building the native addon');
-  process.exit(0);
+/** Ends the build without an addon: the reason is kept for `tconv doctor`; only a required build fails. */
+function giveUp(reason) {
+  mkdirSync(dirname(statusFile), { recursive: true });
+  writeFileSync(statusFile, `${reason}\n`);
+  console.warn(`tconv: native addon not built (${reason}); the engine will use wasm`);
+  process.exit(args.has('--optional') ? 0 : 1);
 }
+
+if (process.env.TCONV_SKIP_NATIVE === '1') giveUp('TCONV_SKIP_NATIVE=1 was set');
 if (process.platform !== 'linux' && process.platform !== 'darwin') {
-  console.warn(`tconv: the native addon is built on Linux and macOS only (this is ${process.platform}); the engine will use wasm`);
-  process.exit(1);
+  giveUp(`the native addon is built on Linux and macOS only (this is ${process.platform})`);
 }
 
 /** Node's own headers: <prefix>/include/node, next to the running node binary. */
@@ -76,8 +84,8 @@ try {
       buildDirect(false);
     }
   }
+  rmSync(statusFile, { force: true });
   console.log('tconv: native addon built');
 } catch (error) {
-  console.warn(`tconv: native addon not built: ${error.message}`);
-  process.exit(1);
+  giveUp(error.message);
 }

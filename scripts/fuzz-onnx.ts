@@ -1,4 +1,4 @@
-// Long fuzz run of the ONNX reader, lint and executor: `npx tsx scripts/fuzz-onnx.ts [iterations] [seed] [minutes]`.
+// Long fuzz run of the ONNX reader, lint and executor: `node --conditions=tconv-source --import tsx scripts/fuzz-onnx.ts [iterations] [seed] [minutes]`.
 // Samples: the shared ONNX models, the PyTorch fixtures and an exported stack. Failing inputs (an exception that is
 // not a TconvError) are written to .fuzz/ for replay with `tconv run`/`tconv lint`; exit status 1 if any.
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 // Generates web/src/assets/sample.png, the explorer's sample image: a small synthetic landscape (sky gradient,
 // sun, hills, a striped field) with smooth areas and edges, so upsampling artifacts are easy to see.
-// Run: npx tsx scripts/gen-sample-image.ts
+// Run: node --conditions=tconv-source --import tsx scripts/gen-sample-image.ts
 import { writeFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 

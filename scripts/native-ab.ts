@@ -3,8 +3,8 @@
 // one process and alternate in short bursts; the medians see the same noise.
 //   node scripts/build-native.mjs && cp kernels/native/build/Release/tconv_native.node /tmp/a.node
 //   (change the C++, rebuild)
-//   npx tsx scripts/native-ab.ts --a /tmp/a.node --b kernels/native/build/Release/tconv_native.node [--threads 1] [case ids…]
-//   npx tsx scripts/native-ab.ts --a X.node --b X.node --threads 1,2 …   (one build, one thread against two: scaling)
+//   node --conditions=tconv-source --import tsx scripts/native-ab.ts --a /tmp/a.node --b kernels/native/build/Release/tconv_native.node [--threads 1] [case ids…]
+//   node --conditions=tconv-source --import tsx scripts/native-ab.ts --a X.node --b X.node --threads 1,2 …   (one build, one thread against two: scaling)
 // Each build runs its own layout trial, so a layout change counts as part of the build. Two copies of one build
 // read b/a 0.96–1.01 (seed-k3s1p1, dcgan-5): differences within ~4% are noise.
 import { readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 // Quick GFLOP/s of the native backend on the bench suite's cases (the full comparison with peers is `npm run bench`).
-//   npx tsx scripts/native-timing.ts [--threads 1,2] [--kernels avx512|avx2|scalar] [--ms 300] [case ids…]
+//   node --conditions=tconv-source --import tsx scripts/native-timing.ts [--threads 1,2] [--kernels avx512|avx2|scalar] [--ms 300] [case ids…]
 // Prints per case: median GFLOP/s per thread count (wall clock, and from CPU time per thread, which a loaded
 // machine distorts less), and the tile layout the cost model chose.
 import { readFileSync } from 'node:fs';

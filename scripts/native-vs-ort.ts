@@ -1,7 +1,7 @@
 // Native backend vs onnxruntime-node on the bench suite, case by case, alternating the two (ort in a child process
 // so the thread pools never share one), with GFLOP/s from wall time and from CPU time per thread. On a loaded
 // machine CPU time is the steadier figure; `npm run bench` is the full, official comparison.
-//   npx tsx scripts/native-vs-ort.ts [--threads 1|2] [--ms 400] [case ids…]
+//   node --conditions=tconv-source --import tsx scripts/native-vs-ort.ts [--threads 1|2] [--ms 400] [case ids…]
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -69,7 +69,7 @@ if (values.child) {
     const plan = planOf(c);
     const args = { plan, input: data(size(plan.inputShape), 3), weight: data(size(plan.weightShape), 1), bias: data(c.cout, 2), output: new Float32Array(size(plan.outputShape)), threads };
     const mine = await time(() => native.convTranspose(args));
-    const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', c.id, '--threads', String(threads), '--ms', String(budget), '--suite', values.suite],
+    const child = spawnSync(process.execPath, ['--conditions=tconv-source', '--import', 'tsx', fileURLToPath(import.meta.url), '--child', c.id, '--threads', String(threads), '--ms', String(budget), '--suite', values.suite],
       { encoding: 'utf8', env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } });
     const theirs = JSON.parse(child.stdout.trim().split('\n').pop() ?? 'null') as { wall: number; cpu: number } | null;
     const g = (ms: number) => (plan.flops / ms / 1e6).toFixed(1);

@@ -13,7 +13,7 @@ import {
   H_SUBS, H_ITEMS, H_ITEM_COUNT, H_NEXT_ITEM, H_DONE_ITEMS, H_THREADS, H_WORKSPACE, H_WORKSPACE_BYTES, H_KC, H_NC,
   H_BATCH_INNER, S_COUNT, S_OUT_FIRST, S_OUT_STEP, S_IN_STEP, S_TAPS, S_OFFSETS, S_WEIGHTS, S_GROUP_BYTES, S_K,
   S_COLUMNS, SUB_INTS, ITEM_INTS, H_MODE, MODE_DIRECT, H_PADDED, H_PAD_LEFT, H_PADDED_W, S_K_OFFSETS, H_SUB_COUNT,
-} from './layout';
+} from '../../src/engine/backends/wasm/layout';
 
 // A column outside the item (sliver padding) gets this coordinate: every tap is out of range for it.
 const DEAD: i32 = -(1 << 30);

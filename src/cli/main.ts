@@ -1,41 +1,63 @@
+#!/usr/bin/env node
 /**
  * The `tconv` command line. Each command lives in src/cli/commands/<name>.ts and exports `register(program)`;
- * to add one, import it here and add it to COMMANDS. Errors are rendered in one place (output.ts).
+ * to add one, add a line to COMMANDS. Only the command being run is loaded (the others pull in protobufjs, the
+ * engine and the renderers, which would triple the start-up time); `tconv --help` loads them all for their
+ * summaries. Errors are rendered in one place (output.ts).
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { EXIT, commanderUsageData, printJson, reportError } from './output.ts';
-import { register as registerShape } from './commands/shape.ts';
-import { register as registerExplain } from './commands/explain.ts';
-import { register as registerSolve } from './commands/solve.ts';
-import { register as registerConformance } from './commands/conformance.ts';
-import { register as registerRun } from './commands/run.ts';
-import { register as registerLint } from './commands/lint.ts';
-import { register as registerExport } from './commands/export.ts';
-import { register as registerPlan } from './commands/plan.ts';
-import { register as registerDoctor } from './commands/doctor.ts';
-import { register as registerRender } from './commands/render.ts';
-import { register as registerStack } from './commands/stack.ts';
-import { register as registerAlternatives } from './commands/alternatives.ts';
 
-const COMMANDS: readonly ((program: Command) => void)[] = [registerShape, registerExplain, registerSolve, registerConformance, registerRun, registerLint, registerExport, registerPlan, registerDoctor, registerRender, registerStack, registerAlternatives];
+type Register = (program: Command) => void;
+
+const COMMANDS: Readonly<Record<string, () => Promise<{ register: Register }>>> = {
+  shape: () => import('./commands/shape.ts'),
+  explain: () => import('./commands/explain.ts'),
+  solve: () => import('./commands/solve.ts'),
+  conformance: () => import('./commands/conformance.ts'),
+  run: () => import('./commands/run.ts'),
+  lint: () => import('./commands/lint.ts'),
+  export: () => import('./commands/export.ts'),
+  plan: () => import('./commands/plan.ts'),
+  doctor: () => import('./commands/doctor.ts'),
+  'build-native': () => import('./commands/build-native.ts'),
+  render: () => import('./commands/render.ts'),
+  stack: () => import('./commands/stack.ts'),
+  alternatives: () => import('./commands/alternatives.ts'),
+};
+
+/** The one version source: package.json (src/cli and dist/cli both sit two levels below it). */
+export function packageVersion(): string {
+  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
+}
+
+/** The commands argv needs: the one it names, or all of them (help, a typo, no command). */
+async function commandsFor(argv: readonly string[]): Promise<Register[]> {
+  const named = argv[2];
+  const wanted = named !== undefined && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
+  const modules = await Promise.all(wanted.map((name) => COMMANDS[name]!()));
+  return modules.map((m) => m.register);
+}
 
 /** Builds the program; settings made here are inherited by every command registered afterwards. */
-export function createProgram(): Command {
+export async function createProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('tconv')
     .description('Exact, fast and understandable transposed convolution: shapes, phases, checkerboards, receptive fields.')
-    .version('0.1.0', '-V, --version')
+    .version(packageVersion(), '-V, --version')
     .showSuggestionAfterError(true)
     // Commander's own errors become exceptions, rendered by run() as one sentence with exit status 2.
     .exitOverride()
     .configureOutput({ outputError: () => {} });
-  for (const register of COMMANDS) register(program);
+  for (const register of await commandsFor(argv)) register(program);
   return program;
 }
 
 /** Runs the CLI on process-style argv (node, script, arguments…) and returns the exit status. */
 export async function run(argv: readonly string[]): Promise<number> {
   const json = argv.includes('--json');
-  const program = createProgram();
+  const program = await createProgram(argv);
   try {
     await program.parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;

@@ -7,6 +7,8 @@ export { conv } from './ops/conv.ts';
 export { type EngineOptions, type EngineLayerOptions, planFromTensors } from './ops/plan-from-tensors.ts';
 export { BACKEND_NAMES, type BackendStatus, getBackend, listBackends } from './select.ts';
 export { registerBackend } from './registry.ts';
+/** Browsers (and bundlers) call this once before the first wasm call: it fetches and compiles the kernels. */
+export { initWasm } from './backends/wasm/runtime.ts';
 export type { Availability, Backend, BackendChoice, BackendName, KernelArgs } from './backend.ts';
 export {
   ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, Conv1d, Conv2d, Conv3d, manualSeed,

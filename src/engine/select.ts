@@ -9,8 +9,9 @@ import { TconvError } from '../shape/errors.ts';
 import type { Availability, Backend, BackendChoice, BackendName } from './backend.ts';
 import { registerBackend, registeredBackend } from './registry.ts';
 import { referenceBackend } from './backends/reference.ts';
-// Other backends register themselves when imported:
-import './backends/native/index.ts';
+// Other backends register themselves when imported. The native one is '#native-backend' (package.json "imports"):
+// the addon loader under Node, an empty module under the `browser` condition, so browser bundles never reach it.
+import '#native-backend';
 import './backends/wasm/index.ts';
 
 registerBackend(referenceBackend);
@@ -32,7 +33,7 @@ export interface BackendStatus extends Availability {
 export function listBackends(): BackendStatus[] {
   return BACKEND_NAMES.map((name) => {
     const backend = registeredBackend(name);
-    if (!backend) return { name, installed: false, available: false, reason: `the ${name} backend is not part of this build` };
+    if (!backend) return { name, installed: false, available: false, reason: notInBuild(name) };
     return { name, installed: true, ...safeAvailability(backend) };
   });
 }
@@ -58,7 +59,7 @@ export function getBackend(name: BackendChoice = 'auto'): Backend {
     });
   }
   const backend = registeredBackend(name);
-  const status = backend ? safeAvailability(backend) : { available: false, reason: `the ${name} backend is not part of this build` };
+  const status = backend ? safeAvailability(backend) : { available: false, reason: notInBuild(name) };
   if (!backend || !status.available) {
     throw new TconvError({
       code: 'unsupported', parameter: 'backend', value: name,
@@ -67,6 +68,13 @@ export function getBackend(name: BackendChoice = 'auto'): Backend {
     });
   }
   return backend;
+}
+
+function notInBuild(name: BackendName): string {
+  const base = `the ${name} backend is not part of this build`;
+  // In a checkout, TypeScript run without the source condition loads dist/'s native backend, a separate copy.
+  if (name === 'native' && import.meta.url.endsWith('.ts')) return `${base} (run the TypeScript sources with \`node --conditions=tconv-source --import tsx\`)`;
+  return base;
 }
 
 function safeAvailability(backend: Backend): Availability {

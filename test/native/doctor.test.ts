@@ -5,14 +5,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadAddon } from '../../src/engine/backends/native/addon.ts';
 import { kernelSets, skipReason } from './native-support.ts';
-
-const BIN = fileURLToPath(new URL('../../bin/tconv.mjs', import.meta.url));
+import { CLI_FROM_SOURCE } from '../cli/run-cli.ts';
 
 function doctor(env: Record<string, string> = {}, ...args: string[]) {
-  const result = spawnSync(process.execPath, [BIN, 'doctor', ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+  const result = spawnSync(process.execPath, [...CLI_FROM_SOURCE, 'doctor', ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -44,12 +45,16 @@ test('tconv doctor --peak measures the FMA peak of the best kernel set; the addo
 test('tconv doctor explains a missing addon, and auto falls back to another backend', () => {
   const result = doctor({ TCONV_NATIVE_ADDON: '/nonexistent/tconv_native.node' });
   assert.equal(result.status, 0, result.stderr);
-  assert.match(result.stdout, /native\s+no\s+the addon is not built \(\/nonexistent\/tconv_native\.node is missing; run `node scripts\/build-native\.mjs`/);
+  // No status file from an install-time build beside it: npm never ran the install script, so say how to build.
+  assert.match(result.stdout, /native\s+no\s+the addon is not built \(\/nonexistent\/tconv_native\.node is missing; npm ≥ 11 skips dependency install scripts unless allowed: `npm install-scripts approve tconv && npm rebuild tconv`, or build it with `npx tconv build-native`/);
   assert.match(result.stdout, /backend "auto" uses: (wasm|reference)/);
 });
 
 test('tconv doctor explains an addon that fails to load', () => {
-  const result = doctor({ TCONV_NATIVE_ADDON: fileURLToPath(import.meta.url) }, '--json');
+  // Not a shared object at all (a text file named like an addon): dlopen refuses it.
+  const fake = join(mkdtempSync(join(tmpdir(), 'tconv-doctor-')), 'tconv_native.node');
+  writeFileSync(fake, 'not an ELF file\n');
+  const result = doctor({ TCONV_NATIVE_ADDON: fake }, '--json');
   const native = JSON.parse(result.stdout).backends[0];
   assert.equal(native.available, false);
   assert.match(native.reason, /^the addon failed to load: /);

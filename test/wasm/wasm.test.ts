@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { wasmBackend, wasmTuning } from '../../src/engine/backends/wasm/index.ts';
 import { getRuntime } from '../../src/engine/backends/wasm/runtime.ts';
 import { HEADER_PTR } from '../../src/engine/backends/wasm/control.ts';
-import * as L from '../../kernels/wasm/layout.ts';
+import * as L from '../../src/engine/backends/wasm/layout.ts';
 import { type KernelMode, describeProblem } from '../../src/engine/backends/wasm/problem.ts';
 import { convTranspose, conv } from '../../src/engine/index.ts';
 import { planLayer, type Plan } from '../../src/shape/plan.ts';

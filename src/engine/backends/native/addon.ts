@@ -1,11 +1,10 @@
 /**
- * Finds and loads the native addon (kernels/native, built by scripts/build-native.mjs at `npm ci`). Never throws:
- * when the file is missing or cannot be loaded (no compiler at install time, another OS or CPU), the reason is
- * kept for availability() and `tconv doctor`.
+ * Finds and loads the native addon (kernels/native, built from source by scripts/build-native.mjs when the package is
+ * installed). Never throws: when the file is missing or cannot be loaded (no compiler at install time, npm did not
+ * run the install script, another OS or CPU), the reason is kept for availability() and `tconv doctor`.
+ * Node's built-ins are reached through process.getBuiltinModule, so a bundle for browsers that still includes this
+ * module imports no `node:` specifier (the package's `browser` field swaps it out anyway).
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 
 /** The functions kernels/native/src/addon.cc exports. */
 export interface NativeAddon {
@@ -45,8 +44,28 @@ export interface NativeLayout {
 
 export type AddonStatus = { readonly addon: NativeAddon; readonly path: string } | { readonly addon: null; readonly path: string; readonly reason: string };
 
+interface NodeBuiltins {
+  readonly fs: { existsSync(path: string): boolean; readFileSync(path: string, encoding: 'utf8'): string };
+  readonly module: { createRequire(from: string): (id: string) => unknown };
+  readonly url: { fileURLToPath(url: URL): string };
+}
+
+function nodeBuiltins(): NodeBuiltins | null {
+  const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
+  if (!get) return null;
+  return { fs: get('node:fs') as NodeBuiltins['fs'], module: get('node:module') as NodeBuiltins['module'], url: get('node:url') as NodeBuiltins['url'] };
+}
+
+/** Where the build puts the addon, relative to this module (src/ and dist/ sit at the same depth). */
+const ADDON_URL = '../../../../kernels/native/build/Release/tconv_native.node';
+/** What scripts/build-native.mjs wrote when the install-time build failed or was skipped. */
+const STATUS_URL = '../../../../kernels/native/build/status.txt';
+
 /** Default build output; TCONV_NATIVE_ADDON points elsewhere (the sanitizer build uses it). */
-export const DEFAULT_ADDON_PATH = fileURLToPath(new URL('../../../../kernels/native/build/Release/tconv_native.node', import.meta.url));
+export function defaultAddonPath(): string {
+  const node = nodeBuiltins();
+  return node ? node.url.fileURLToPath(new URL(ADDON_URL, import.meta.url)) : ADDON_URL;
+}
 
 let cached: AddonStatus | undefined;
 
@@ -57,20 +76,29 @@ let cached: AddonStatus | undefined;
  */
 export function loadAddon(): AddonStatus {
   if (cached) return cached;
-  const path = process.env.TCONV_NATIVE_ADDON || DEFAULT_ADDON_PATH;
-  cached = load(path);
+  const node = nodeBuiltins();
+  if (!node || typeof process === 'undefined' || !process.versions?.node) {
+    cached = { addon: null, path: ADDON_URL, reason: 'not running in Node.js' };
+    return cached;
+  }
+  cached = load(node, process.env.TCONV_NATIVE_ADDON || defaultAddonPath());
   return cached;
 }
 
-function load(path: string): AddonStatus {
-  if (typeof process === 'undefined' || !process.versions?.node) {
-    return { addon: null, path, reason: 'not running in Node.js' };
-  }
-  if (!existsSync(path)) {
-    return { addon: null, path, reason: `the addon is not built (${path} is missing; run \`node scripts/build-native.mjs\`, which needs g++ and node-gyp)` };
-  }
+function notBuiltReason(node: NodeBuiltins, path: string): string {
+  const statusPath = node.url.fileURLToPath(new URL(STATUS_URL, import.meta.url));
+  const status = node.fs.existsSync(statusPath) ? node.fs.readFileSync(statusPath, 'utf8').trim() : '';
+  const build = 'build it with `npx tconv build-native` (needs g++, make, python3 and the Node headers)';
+  if (status) return `the addon was not built at install time (${status}); ${build}`;
+  // No status file: the install script never ran. npm ≥ 11 runs a dependency's install script only when allowed.
+  return `the addon is not built (${path} is missing; npm ≥ 11 skips dependency install scripts unless allowed: ` +
+    `\`npm install-scripts approve tconv && npm rebuild tconv\`, or ${build})`;
+}
+
+function load(node: NodeBuiltins, path: string): AddonStatus {
+  if (!node.fs.existsSync(path)) return { addon: null, path, reason: notBuiltReason(node, path) };
   try {
-    const addon = createRequire(import.meta.url)(path) as NativeAddon;
+    const addon = node.module.createRequire(import.meta.url)(path) as NativeAddon;
     if (typeof addon.run !== 'function' || typeof addon.prepare !== 'function') {
       return { addon: null, path, reason: `${path} is not the tconv addon (no prepare/run)` };
     }

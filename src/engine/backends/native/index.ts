@@ -5,7 +5,6 @@
  * 64 weight values detects in-place edits — after editing weights in place, prefer a new array or
  * `forgetPackedWeights(weight)`, since an edit that misses every sampled value would not be seen.
  */
-import { availableParallelism } from 'node:os';
 import type { Plan } from '../../../shape/plan.ts';
 import type { Availability, Backend, KernelArgs } from '../../backend.ts';
 import { registerBackend } from '../../registry.ts';
@@ -115,7 +114,10 @@ export function measureFmaPeak(seconds = 0.3): FmaPeak | null {
   return null;
 }
 
-const defaultThreads = (): number => Math.max(1, availableParallelism());
+const defaultThreads = (): number => {
+  const os = process.getBuiltinModule?.('node:os') as { availableParallelism(): number } | undefined;
+  return Math.max(1, os?.availableParallelism() ?? 1);
+};
 
 /**
  * @example

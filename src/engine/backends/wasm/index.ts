@@ -10,11 +10,11 @@ import { TconvError } from '../../../shape/errors.ts';
 import type { Plan } from '../../../shape/plan.ts';
 import type { Backend, KernelArgs } from '../../backend.ts';
 import { registerBackend } from '../../registry.ts';
-import * as L from '../../../../kernels/wasm/layout.ts';
+import * as L from './layout.ts';
 import { HEADER_PTR } from './control.ts';
 import { packedSize } from './pack.ts';
 import { type KernelMode, type Problem, describeProblem, workspaceBytes } from './problem.ts';
-import { type Runtime, getRuntime, initWasm, unavailableReason } from './runtime.ts';
+import { type Runtime, getRuntime, initWasm, singleThreadReason, unavailableReason } from './runtime.ts';
 
 export { initWasm };
 
@@ -278,7 +278,10 @@ export const wasmBackend: Backend = {
   name: 'wasm',
   availability() {
     const reason = unavailableReason();
-    return reason ? { available: false, reason } : { available: true, reason: 'WebAssembly SIMD128 kernels (AssemblyScript), worker threads' };
+    if (reason) return { available: false, reason };
+    const single = singleThreadReason();
+    const threads = single ? `one thread: ${single}` : `up to ${defaultThreads()} worker threads`;
+    return { available: true, reason: `WebAssembly SIMD128 kernels (AssemblyScript), ${threads}` };
   },
   convTranspose: run,
   conv: run,

@@ -5,7 +5,7 @@
  * they never keep a Node process alive.
  */
 import { CONTROL, HEADER_PTR } from './control.ts';
-import { H_DONE_ITEMS, H_ITEM_COUNT } from '../../../../kernels/wasm/layout.ts';
+import { H_DONE_ITEMS, H_ITEM_COUNT } from './layout.ts';
 
 interface NodeWorker {
   unref?(): void;
@@ -58,18 +58,19 @@ export class ThreadPool {
   ensure(threads: number): boolean {
     if (this.workers.length >= threads - 1) return true;
     const NodeWorker = nodeWorkerClass();
-    const WebWorker = (globalThis as { Worker?: WorkerCtor }).Worker;
-    if (!NodeWorker && !WebWorker) return false;
+    if (!NodeWorker && typeof Worker !== 'function') return false;
     while (this.workers.length < threads - 1) {
       const tid = this.workers.length + 1;
       const setup = { module: this.module, memory: this.memory, tid, header: HEADER_PTR, control: CONTROL, doneIndex: DONE_INDEX };
       if (NodeWorker) {
-        const worker = new NodeWorker(new URL('./worker.mjs', import.meta.url), { workerData: setup, execArgv: [] });
+        const worker = new NodeWorker(new URL('./node-worker.mjs', import.meta.url), { workerData: setup, execArgv: [] });
         worker.unref?.();
         this.workers.push(worker);
       } else {
-        const worker = new WebWorker!(new URL('./worker.mjs', import.meta.url), { type: 'module' });
-        worker.postMessage?.(setup);
+        // Written as `new Worker(new URL('…', import.meta.url), …)`: the form bundlers (Vite, webpack, esbuild)
+        // recognise, bundling the worker script and emitting it beside the page with no configuration.
+        const worker = new Worker(new URL('./worker.mjs', import.meta.url), { type: 'module' });
+        worker.postMessage(setup);
         this.workers.push(worker);
       }
     }

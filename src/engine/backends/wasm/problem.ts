@@ -30,7 +30,7 @@ export type KernelMode = 'gemm' | 'direct';
 
 export interface Problem {
   readonly kind: Plan['kind'];
-  /** GEMM (packed panels, 4×8 tiles) or direct (per output channel, vectorised along W); see kernels/wasm/layout.ts. */
+  /** GEMM (packed panels, 4×8 tiles) or direct (per output channel, vectorised along W); see src/engine/backends/wasm/layout.ts. */
   readonly mode: KernelMode;
   readonly subs: readonly Subproblem[];
   /** [D, H, W] of input, output and kernel (1D/2D promoted with leading 1s). */
@@ -44,7 +44,7 @@ export interface Problem {
   readonly kc: number;
   readonly nc: number;
   readonly batchInner: boolean;
-  /** ITEM_INTS per item, see kernels/wasm/layout.ts. */
+  /** ITEM_INTS per item, see src/engine/backends/wasm/layout.ts. */
   readonly items: Int32Array;
   /** Floats of packed weights per group of each subproblem (M rounded up to 4 × K). */
   readonly packedFloats: readonly number[];

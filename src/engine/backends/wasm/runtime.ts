@@ -19,15 +19,14 @@ export interface Runtime {
 }
 
 interface Bytes {
-  sharedBase64?: string;
-  singleBase64?: string;
-  shared?: Uint8Array;
-  single?: Uint8Array;
+  readonly shared: Uint8Array;
+  readonly single: Uint8Array;
 }
 
 /**
  * Node reads the built .wasm files synchronously (no top-level await, so CommonJS hosts can load tconv too);
- * browsers and bundlers call initWasm(), which imports the generated base64 module.
+ * browsers and bundlers call initWasm(), which fetches them. Both name the files as `new URL('…', import.meta.url)`
+ * literals, the form Vite, webpack and esbuild recognise and copy into a build with no configuration.
  */
 let bytes: Bytes | null = null;
 let loadError = '';
@@ -47,24 +46,43 @@ function readNodeBytes(): Bytes | null {
   }
 }
 
+async function fetchBytes(url: URL): Promise<Uint8Array> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`could not load the wasm kernels from ${url.href} (HTTP ${response.status})`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+async function fetchModuleBytes(): Promise<Bytes> {
+  const [shared, single] = await Promise.all([
+    fetchBytes(new URL('../../../../build/wasm/tconv-shared.wasm', import.meta.url)),
+    fetchBytes(new URL('../../../../build/wasm/tconv-single.wasm', import.meta.url)),
+  ]);
+  return { shared, single };
+}
+
 function moduleBytes(shared: boolean): Uint8Array {
-  const b = bytes!;
-  return shared ? (b.shared ?? decode(b.sharedBase64!)) : (b.single ?? decode(b.singleBase64!));
+  return shared ? bytes!.shared : bytes!.single;
 }
 
 let runtime: Runtime | null = null;
 
-function decode(base64: string): Uint8Array {
-  const B = (globalThis as { Buffer?: { from(s: string, e: string): Uint8Array } }).Buffer;
-  if (B) return B.from(base64, 'base64');
-  const text = atob(base64);
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
-  return out;
+function threadsPossible(): boolean {
+  return singleThreadReason() === '';
 }
 
-function threadsPossible(): boolean {
-  return typeof SharedArrayBuffer === 'function' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false && canBlock();
+/**
+ * Why the wasm backend runs on one thread here, or '' when it can use worker threads: threads need shared memory
+ * (a cross-origin-isolated page in browsers) and a thread that may block (a Web Worker, not the page's own thread).
+ * @example
+ * singleThreadReason() // → '' in Node; 'the page is not cross-origin isolated (…)' on a plain static host
+ */
+export function singleThreadReason(): string {
+  if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) {
+    return 'the page is not cross-origin isolated (serve it with COOP: same-origin and COEP: require-corp for threads)';
+  }
+  if (typeof SharedArrayBuffer !== 'function') return 'this JavaScript engine offers no SharedArrayBuffer';
+  if (!canBlock()) return 'this thread may not block (the page\'s main thread): run tconv in a Web Worker for threads';
+  return '';
 }
 
 function create(module: WebAssembly.Module, shared: boolean): Runtime {
@@ -108,7 +126,7 @@ export function getRuntime(): Runtime {
  */
 export async function initWasm(): Promise<void> {
   if (runtime) return;
-  bytes ??= readNodeBytes() ?? (await import('../../../../build/wasm/tconv-wasm.mjs'));
+  bytes ??= readNodeBytes() ?? (await fetchModuleBytes());
   const reason = unavailableReason();
   if (reason) throw new Error(reason);
   const shared = threadsPossible();

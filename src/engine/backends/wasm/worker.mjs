@@ -1,9 +1,11 @@
 // A tconv wasm worker (plain JavaScript: no TypeScript loader needed). It instantiates the kernels over the shared
 // memory, then sleeps on the generation word; each wake-up runs `work(header, tid)` — taking work items from the
-// shared counter — while the call is running. Node: setup in workerData; browsers: in the first message.
+// shared counter — while the call is running. Browsers send the setup in the first message; Node starts
+// node-worker.mjs, which passes workerData to `start`. No imports and no top-level await, so bundlers can emit it
+// in any worker format.
 const SPIN = 20000;
 
-function start({ module, memory, tid, header, control, doneIndex }) {
+export function start({ module, memory, tid, header, control, doneIndex }) {
   const { work } = new WebAssembly.Instance(module, { env: { memory } }).exports;
   const words = new Int32Array(memory.buffer, 0, 4096);
   Atomics.add(words, control.ready, 1);
@@ -30,9 +32,6 @@ function start({ module, memory, tid, header, control, doneIndex }) {
   }
 }
 
-if (typeof process !== 'undefined' && process.versions && process.versions.node) {
-  const { workerData } = await import('node:worker_threads');
-  start(workerData);
-} else {
+if (typeof WorkerGlobalScope !== 'undefined') {
   globalThis.onmessage = (event) => start(event.data);
 }
