@@ -12,6 +12,7 @@
  * reports; where they can, `start` is the nominal grid and both readings are given.
  */
 import { type Alignment, convAlignment, gcd, transposedAlignment, upsampleAlignment } from '../shape/formulas.ts';
+import type { Plan } from '../shape/plan.ts';
 import { createRng } from '../tensor/rng.ts';
 import { INPUT_POSITIONS, type PhasePositions, type WeightModel, gridStart, layerPositions, positionOf, samePositions } from './phase-positions.ts';
 import { type Rational, ZERO, add, div, equal, ratio, sub, toNumber } from './rational.ts';
@@ -144,6 +145,24 @@ export function stackAlignment(spec: StackSpec | ResolvedStack): StackAlignment 
   const exact = exactSteps(stack);
   const steps = stack.layers.map((layer, l) => ({ index: layer.index, description: describeLayer(layer.layer), axes: exact[l]!.map(axisAlignment) }));
   return { stack, steps, axes: steps[steps.length - 1]?.axes ?? [] };
+}
+
+/**
+ * One layer on the stack's input grid (what `tconv explain` reports for a transposed layer).
+ * @example
+ * const plan = planGeometry({ kind: 'convTranspose', input: 8, rank: 1, kernel: 4, stride: 2, padding: 1 });
+ * planAlignment(plan)[0]!.constantWeights.centres // → [-0.5, 0.5]   (the nominal grid: start -0.25, jump 0.5)
+ */
+export function planAlignment(plan: Plan): AxisAlignment[] {
+  const size = (shape: readonly number[]): number[] => shape.slice(2);
+  const layer: ResolvedLayer = {
+    index: 0, layer: { kind: plan.kind, kernel: plan.axes.map((a) => a.kernel) }, plan,
+    inputSize: size(plan.inputShape), outputSize: size(plan.outputShape), inChannels: plan.inChannels, outChannels: plan.outChannels,
+  };
+  const stack: ResolvedStack = {
+    rank: plan.rank, inputSize: layer.inputSize, inChannels: plan.inChannels, outputSize: layer.outputSize, outChannels: plan.outChannels, layers: [layer],
+  };
+  return exactSteps(stack)[0]!.map(axisAlignment);
 }
 
 /** One path's end: its size and, per axis, its alignment. */

@@ -142,3 +142,13 @@ test('huge inputs: taps and arithmetic still answer, position-by-position analys
   assert.equal(picture.status, 0, picture.stderr);
   assert.match(picture.stdout, /overlap map, top-left 8×16 of 200000×200000 \(darker = more\):/);
 });
+
+test('tconv explain: the nominal centre, and where constant weights (or any weights, for one tap per phase) put the outputs', () => {
+  const k4 = runInProcess('explain', '-i', '8', '--rank', '1', '-k', '4', '-s', '2', '-p', '1');
+  assert.equal(k4.status, 0, k4.stderr);
+  assert.match(k4.stdout, /output 0 is centred on input -1\/4 on the nominal grid; with constant weights outputs 0–1 sit at -1\/2, 1\/2 \(each phase's weights decide\)\./);
+  const k2 = runInProcess('explain', '-i', '8', '--rank', '1', '-k', '2', '-s', '2');
+  assert.match(k2.stdout, /output 0 is centred on input -1\/4 on the nominal grid, but outputs 0–1 really sit at 0, 0, whatever the weights \(one input each\)\./);
+  // Both phases of k7 s2 p3 are centred on the grid: the sentence is unchanged.
+  assert.match(runInProcess('explain', '-i', '32', '-k', '7', '-s', '2', '-p', '3').stdout, /output 0 is centred on input 0\.\n/);
+});
