@@ -267,3 +267,11 @@ test('where weights matter the check compares the nominal grids and says where c
   assert.deepEqual({ start: k4.start, dependsOnWeights: k4.dependsOnWeights, constant: k4.constantWeights.centres, nominal: k4.nominal.centres },
     { start: -0.25, dependsOnWeights: true, constant: [-0.5, 0.5], nominal: [-0.25] });
 });
+
+test('a period too long to follow is refused by name, before it is built', () => {
+  const layers: StackLayer[] = [{ kind: 'resize', mode: 'nearest', scale: 600 }, { kind: 'resize', mode: 'nearest', scale: 600 }];
+  assert.throws(() => stackAlignment({ input: 2, rank: 1, layers }), (error: unknown) => error instanceof TconvError
+    && error.parameter === 'layers[1]'
+    && /gives axis 0 a period of 360000 output phases to follow, over the limit of 262144/.test(error.message)
+    && /analyse fewer upsampling layers at a time/.test(error.message));
+});
