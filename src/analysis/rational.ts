@@ -52,5 +52,11 @@ export function floorOf(a: Rational): number {
  * toNumber(ratio(-1, 4)) // → -0.25
  */
 export function toNumber(a: Rational): number {
-  return Number(a.num) / Number(a.den);
+  const n = Number(a.num);
+  const d = Number(a.den);
+  if (Number.isFinite(n) && Number.isFinite(d)) return n / d;
+  // Past float range: drop the same low bits from both (the quotient keeps its leading digits).
+  const bits = Math.max(a.num.toString(2).length, a.den.toString(2).length);
+  const shift = BigInt(bits - 1000);
+  return Number(a.num >> shift) / Number(a.den >> shift);
 }
