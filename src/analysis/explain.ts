@@ -5,6 +5,7 @@
  * layers giving the same (or the intended) size. Pure: no I/O, no rendering; faces only format the report.
  */
 import { extent } from '../tensor/extent.ts';
+import { type PhaseAlignment, planAlignment } from './alignment.ts';
 import { fullTransposedSize, gcd, transposedAlignment } from '../shape/formulas.ts';
 import type { AxisPhases } from '../shape/phases.ts';
 import type { LayerSpec, PerAxis } from '../shape/params.ts';
@@ -38,8 +39,12 @@ export interface AxisReceptiveField {
   readonly max: number;
   /** Input units between neighbouring outputs: 1/stride. */
   readonly jump: number;
-  /** Input coordinate on which output 0 is centred: (padBegin − (K − 1)/2)/stride. */
+  /** Input coordinate on which output 0 is centred: (padBegin − (K − 1)/2)/stride (the nominal grid). */
   readonly start: number;
+  /** The weights of a phase with several taps, or of phases with unequal taps, decide where outputs really sit. */
+  readonly dependsOnWeights: boolean;
+  /** Where outputs sit with constant weights: each phase at the centre of its taps (alignment.ts). */
+  readonly constantWeights: PhaseAlignment;
 }
 
 /** A layer that maps the same input size to a given output size (from `solve`). */
@@ -130,7 +135,7 @@ export function explainLayer(spec: LayerSpec, options: ExplainOptions = {}): Exp
     overlapLevels,
     overlapRatio: min === 0 ? Infinity : overlapLevels[0]! / min,
     reasons: unevenReasons(plan),
-    receptiveField: plan.axes.map((axis, a) => receptiveField(axis, plan.phases[a]!)),
+    receptiveField: receptiveFields(plan),
     alternatives: alternatives(plan, options),
     kernelSweep: kernelSweep(spec, plan, options.sweep ?? 2),
   };
@@ -180,10 +185,14 @@ function span(offsets: readonly number[]): number {
   return offsets.length === 0 ? 0 : max - min + 1;
 }
 
-function receptiveField(axis: AxisPlan, phases: AxisPhases): AxisReceptiveField {
-  const sizes = livePhases(phases).map((p) => span(p.inputOffsets));
-  const { start, jump } = transposedAlignment({ start: 0, jump: 1 }, axis.kernel, axis.stride, axis.dilation, axis.padBegin);
-  return { sizes, ...extent(sizes), jump, start };
+function receptiveFields(plan: Plan): AxisReceptiveField[] {
+  const alignment = planAlignment(plan);
+  return plan.axes.map((axis, a) => {
+    const sizes = livePhases(plan.phases[a]!).map((p) => span(p.inputOffsets));
+    const { start, jump } = transposedAlignment({ start: 0, jump: 1 }, axis.kernel, axis.stride, axis.dilation, axis.padBegin);
+    const { dependsOnWeights, constantWeights } = alignment[a]!;
+    return { sizes, ...extent(sizes), jump, start, dependsOnWeights, constantWeights };
+  });
 }
 
 function unevenReason(axis: AxisPlan, live: ReturnType<typeof livePhases>): string | null {

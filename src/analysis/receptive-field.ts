@@ -5,7 +5,7 @@
  * layer the size, jump and offset. Transposed layers make the size depend on the output's phase (k3 s2: 2 or 1 inputs).
  */
 import { convInputInterval, transposedInputInterval, upsampleInputInterval } from '../shape/formulas.ts';
-import { layerAlignment } from './alignment.ts';
+import { stackAlignment } from './alignment.ts';
 import { axisMap, checkAnalysable } from './axis-map.ts';
 import { extent } from '../tensor/extent.ts';
 import { type ResolvedLayer, type ResolvedStack, type StackSpec, describeLayer, resolvedStackOf, upsampleFactor } from './stack.ts';
@@ -32,7 +32,7 @@ export interface ReceptiveFieldStep {
   readonly axes: readonly {
     /** Distance between neighbouring outputs. */
     readonly jump: number;
-    /** Input coordinate of output 0's centre (its alignment). */
+    /** Input coordinate of output 0's centre on the alignment grid (stackAlignment's start: exact unless weights matter). */
     readonly start: number;
     /** Largest receptive field over this layer's interior outputs (Araujo's r). */
     readonly size: number;
@@ -60,7 +60,7 @@ export function receptiveField(spec: StackSpec | ResolvedStack): ReceptiveField 
   const stack = resolvedStackOf(spec);
   checkAnalysable(stack);
   let sets: number[][][] = stack.inputSize.map((n) => Array.from({ length: n }, (_, i) => [i]));
-  let align = stack.inputSize.map(() => ({ start: 0, jump: 1 }));
+  const alignment = stackAlignment(stack);
   // Interior outputs (no border effect in any layer so far): the per-layer sizes are taken over these.
   let interior = stack.inputSize.map((n) => new Array<boolean>(n).fill(true));
   const steps: ReceptiveFieldStep[] = [];
@@ -70,7 +70,7 @@ export function receptiveField(spec: StackSpec | ResolvedStack): ReceptiveField 
       return map.entries.map((list, o) => !map.clipped[o] && list.every((e) => previous[e.input]));
     });
     sets = sets.map((previous, a) => composeSets(previous, layer, a, stack.inputSize[a]!));
-    align = align.map((x, a) => layerAlignment(x, layer, a));
+    const align = alignment.steps[l]!.axes;
     steps.push({
       index: layer.index, description: describeLayer(layer.layer),
       axes: sets.map((s, a) => {

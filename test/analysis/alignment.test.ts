@@ -4,8 +4,9 @@ import { checkSkip, formatFraction, stackAlignment } from '../../src/analysis/al
 import { convTranspose, resize, tensor } from '../../src/engine/index.ts';
 
 test('k4 s2 p1 puts outputs at −¼, ¼, ¾ … (half-pixel centred); k3 s2 p1 op1 is corner aligned', () => {
-  assert.deepEqual(stackAlignment({ input: 8, rank: 1, layers: [{ kind: 'convTranspose', kernel: 4, stride: 2, padding: 1 }] }).axes, [{ start: -0.25, jump: 0.5 }]);
-  assert.deepEqual(stackAlignment({ input: 8, rank: 1, layers: [{ kind: 'convTranspose', kernel: 3, stride: 2, padding: 1, outputPadding: 1 }] }).axes, [{ start: 0, jump: 0.5 }]);
+  const grid = ({ start, jump }: { start: number; jump: number }) => ({ start, jump });
+  assert.deepEqual(stackAlignment({ input: 8, rank: 1, layers: [{ kind: 'convTranspose', kernel: 4, stride: 2, padding: 1 }] }).axes.map(grid), [{ start: -0.25, jump: 0.5 }]);
+  assert.deepEqual(stackAlignment({ input: 8, rank: 1, layers: [{ kind: 'convTranspose', kernel: 3, stride: 2, padding: 1, outputPadding: 1 }] }).axes.map(grid), [{ start: 0, jump: 0.5 }]);
   assert.equal(formatFraction(-0.25), '-1/4');
 });
 

@@ -74,7 +74,23 @@ test('tconv stack: the k3 s2 decoder compounds (4:2:1, 9:1, 25:1, 64:1), DCGAN i
   assert.equal(json.even, true);
   assert.deepEqual(json.steps.map((s: { receptiveField: { start: number }[] }) => s.receptiveField[0]!.start), [-1 / 4, -3 / 8, -7 / 16, -15 / 32]);
   const skip = runInProcess('stack', '-i', '16', '--rank', '1', '--stack', 'conv k3 s2 p1, convT k4 s2 p1', '--skip', 'identity');
-  assert.match(skip.stdout, /Skip connection: misaligned by 1\/2 output pixel\(s\) per axis\./);
+  assert.match(skip.stdout, /Skip connection: misaligned by 1\/2 output pixel\(s\) per axis \(transposed layers on their nominal grid; .*with constant weights, misaligned phase by phase: off by 1, 0 output pixel\(s\) for outputs 0–1 of each period\)\./);
+});
+
+test('tconv stack: alignment follows phases (nearest ×2 then conv k1 s2 is the identity) and marks starts the weights decide', () => {
+  const identity = runInProcess('stack', '-i', '16', '--rank', '1', '--stack', 'nearest 2, conv k1 s2', '--skip', 'identity');
+  assert.equal(identity.status, 0, identity.stderr);
+  assert.match(identity.stdout, /2 +conv k1 s2 +16 +even +1 +1 +1 +0 +0\n/);
+  assert.match(identity.stdout, /Alignment: exact \(no transposed layer's weights can move an output\)\.\n {2}1: outputs 0–1 of each period sit at 0, 0 \(exact; start is the grid through them\)\n/);
+  assert.match(identity.stdout, /Skip connection: aligned: both paths put every sample at the same place on the input grid\./);
+  const dcgan = runInProcess('stack', '-i', '4', '--rank', '1', '--stack', 'convT k4 s2 p1 x2');
+  assert.match(dcgan.stdout, /1 +convT k4 s2 p1 +8 +even +1 +2 +1\/2 +-1\/4\* /);
+  assert.match(dcgan.stdout, / {2}1: start\* is the nominal grid; with constant weights outputs 0–1 of each period sit at -1\/2, 1\/2\n {2}2: start\* is the nominal grid; with constant weights outputs 0–1 of each period sit at -1\/2, 0\n/);
+  const json = jsonOf(runInProcess('stack', '-i', '8', '--rank', '1', '--stack', 'convT k5 s3, conv k1 s3', '--skip', 'identity', '--json'));
+  const last = json.steps[1].alignment[0];
+  assert.deepEqual({ dependsOnWeights: last.dependsOnWeights, constant: last.constantWeights.centres, nominal: last.nominal.start }, { dependsOnWeights: true, constant: [-0.5], nominal: -2 / 3 });
+  assert.equal(json.skip.compared, 'nominal');
+  assert.deepEqual(json.skip.constantWeights.offset, [0.5]);
 });
 
 test('tconv render artifact and animation: the uneven stack\'s artifact image is far less flat; one scatter step per input cell', () => {
@@ -125,4 +141,14 @@ test('huge inputs: taps and arithmetic still answer, position-by-position analys
   const picture = runCli('explain', '--input', '100000', '--kernel', '4', '--stride', '2', '--padding', '1', '--picture');
   assert.equal(picture.status, 0, picture.stderr);
   assert.match(picture.stdout, /overlap map, top-left 8×16 of 200000×200000 \(darker = more\):/);
+});
+
+test('tconv explain: the nominal centre, and where constant weights (or any weights, for one tap per phase) put the outputs', () => {
+  const k4 = runInProcess('explain', '-i', '8', '--rank', '1', '-k', '4', '-s', '2', '-p', '1');
+  assert.equal(k4.status, 0, k4.stderr);
+  assert.match(k4.stdout, /output 0 is centred on input -1\/4 on the nominal grid; with constant weights outputs 0–1 sit at -1\/2, 1\/2 \(each phase's weights decide\)\./);
+  const k2 = runInProcess('explain', '-i', '8', '--rank', '1', '-k', '2', '-s', '2');
+  assert.match(k2.stdout, /output 0 is centred on input -1\/4 on the nominal grid, but outputs 0–1 really sit at 0, 0, whatever the weights \(one input each\)\./);
+  // Both phases of k7 s2 p3 are centred on the grid: the sentence is unchanged.
+  assert.match(runInProcess('explain', '-i', '32', '-k', '7', '-s', '2', '-p', '3').stdout, /output 0 is centred on input 0\.\n/);
 });

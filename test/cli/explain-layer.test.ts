@@ -105,3 +105,14 @@ test('a tiny input keeps the layer\'s verdict (it has no interior to measure)', 
   assert.equal(report.checkerboard, true);
   assert.deepEqual(report.overlapLevels, [4, 3]);
 });
+
+test('alignment: the nominal grid, and where constant weights put each phase (k4 s2 p1 splits, k7 s2 p3 stays, k2 s2 is exact)', () => {
+  const k4 = explainLayer({ kind: 'convTranspose', input: 8, rank: 1, kernel: 4, stride: 2, padding: 1 }).receptiveField[0]!;
+  assert.deepEqual({ start: k4.start, jump: k4.jump, dependsOnWeights: k4.dependsOnWeights, centres: k4.constantWeights.centres }, { start: -0.25, jump: 0.5, dependsOnWeights: true, centres: [-0.5, 0.5] });
+  // k7 s2 p3: 3 and 4 taps, both centred on the grid; only their weights (and counts) differ.
+  const k7 = explainLayer(seed(7, 2, 3)).receptiveField[0]!;
+  assert.deepEqual({ start: k7.start, dependsOnWeights: k7.dependsOnWeights, centres: k7.constantWeights.centres }, { start: 0, dependsOnWeights: true, centres: [0, 0.5] });
+  // One tap per phase: every output is one input, whatever the weights — pairs of outputs on each input.
+  const k2 = explainLayer({ kind: 'convTranspose', input: 8, rank: 1, kernel: 2, stride: 2 }).receptiveField[0]!;
+  assert.deepEqual({ start: k2.start, dependsOnWeights: k2.dependsOnWeights, centres: k2.constantWeights.centres }, { start: -0.25, dependsOnWeights: false, centres: [0, 0] });
+});

@@ -174,7 +174,24 @@ function renderReceptiveField(report: ExplainReport): string {
   const jump = jumps.every((j) => j === jumps[0]) ? jumps[0] : jumps.join('×');
   const start = fields.map((f) => formatFraction(f.start));
   const centre = start.every((s) => s === start[0]) ? start[0] : `(${start.join(', ')})`;
-  return `Receptive field: each output sees ${size}; jump ${jump} input per output; output 0 is centred on input ${centre}.`;
+  return `Receptive field: each output sees ${size}; jump ${jump} input per output; output 0 is centred on input ${centre}${offGrid(fields)}.`;
+}
+
+/** Where constant weights put the phases, when that is not on the nominal grid: each phase's weights decide. */
+function offGrid(fields: ExplainReport['receptiveField']): string {
+  const texts = fields.map((f) => {
+    const on = f.constantWeights.centres.every((c, r) => c !== null && Math.abs(c - f.start - r * f.jump) < 1e-12);
+    return on ? null : f.constantWeights.centres.map((c) => (c === null ? 'bias only' : formatFraction(c))).join(', ');
+  });
+  if (texts.every((t) => t === null)) return '';
+  const period = fields.map((f) => f.constantWeights.period);
+  const where = texts.every((t) => t === texts[0]) && period.every((p) => p === period[0])
+    ? `outputs 0–${period[0]! - 1} sit at ${texts[0]}`
+    : texts.map((t, a) => `axis ${a}: ${t === null ? 'on the grid' : `outputs 0–${period[a]! - 1} at ${t}`}`).join('; ');
+  // A layer whose phases have one tap each puts every output on one input, whatever its weights.
+  return fields.some((f) => f.dependsOnWeights)
+    ? ` on the nominal grid; with constant weights ${where} (each phase's weights decide)`
+    : ` on the nominal grid, but ${where.replace(' sit at', ' really sit at')}, whatever the weights (one input each)`;
 }
 
 function renderAlternatives(report: ExplainReport): string[] {

@@ -4,7 +4,7 @@
  * grid — checked against the engine run on all-ones, and optionally a skip-connection alignment check.
  */
 import type { Command } from 'commander';
-import { checkSkip, formatFraction } from '../../analysis/alignment.ts';
+import { type AxisAlignment, type PhaseAlignment, checkSkip, formatFraction, stackAlignment } from '../../analysis/alignment.ts';
 import { stackGradientOverlap } from '../../analysis/checkerboard.ts';
 import { stackOverlap } from '../../analysis/overlap.ts';
 import { receptiveField } from '../../analysis/receptive-field.ts';
@@ -51,6 +51,7 @@ export function register(program: Command): void {
       const stack = resolveStack(spec);
       const overlap = stackOverlap(stack);
       const rf = receptiveField(stack);
+      const alignment = stackAlignment(stack);
       const elements = stack.outputSize.reduce((a, b) => a * b, 1) * stack.outChannels;
       const check = args.check && elements <= CHECK_LIMIT ? checkOverlap(stack) : null;
       const gradient = stackGradientOverlap(stack);
@@ -59,7 +60,7 @@ export function register(program: Command): void {
       const steps = overlap.steps.map((s, i) => ({
         index: i, layer: s.description, output: s.shape, even: s.even, holes: s.holes, interiorValues: s.values,
         ratio: s.ratio, period: s.period,
-        receptiveField: rf.steps[i]!.axes,
+        receptiveField: rf.steps[i]!.axes, alignment: alignment.steps[i]!.axes,
       }));
       if (args.json) {
         printJson({
@@ -77,13 +78,15 @@ export function register(program: Command): void {
         String(s.index + 1), s.layer, s.output.join('×'),
         s.holes ? 'holes' : s.even ? 'even' : s.interiorValues.length <= 3 ? s.interiorValues.join(':') : `${formatFraction(s.ratio)}:1`,
         same(s.period), same(s.receptiveField.map((a) => a.minSize === a.size ? String(a.size) : `${a.minSize}–${a.size}`)),
-        same(s.receptiveField.map((a) => a.jump)), same(s.receptiveField.map((a) => a.start)), same(s.receptiveField.map((a) => a.offset)),
+        same(s.alignment.map((a) => a.jump)), same(s.alignment.map((a) => `${formatFraction(a.start)}${a.dependsOnWeights ? '*' : ''}`)),
+        same(s.receptiveField.map((a) => a.offset)),
       ]);
       printLines(`Stack from ${stack.inputSize.join('×')} (${stack.inChannels} channel${stack.inChannels === 1 ? '' : 's'}) to ${stack.outputSize.join('×')}:`, '');
       printLines(renderTable(['#', 'layer', 'output', 'overlap', 'period', 'RF', 'jump', 'start', 'offset'], rows, { alignRight: [0] }));
       printLines('',
         'overlap: interior contributions per output (max:min); RF: input pixels per axis that can affect an output; jump: input pixels',
         'between outputs; start: input coordinate of output 0; offset: left edge of output 0\'s receptive field.');
+      printLines(...alignmentNotes(steps));
       printLines(overlap.even
         ? 'Verdict: even — no checkerboard from the geometry.'
         : overlap.holes ? 'Verdict: holes — some interior outputs get no contribution at all.'
@@ -94,6 +97,38 @@ export function register(program: Command): void {
       if (check) printLines(check.agree ? `Engine check: the composed overlap equals the engine's all-ones run (max error ${check.maxAbsError}).` : `Engine check FAILED: max error ${check.maxAbsError}.`);
       if (skip) printLines(`Skip connection: ${skip.verdict}.`);
     });
+}
+
+/**
+ * What the start column cannot say: where outputs sit phase by phase when they are not on one grid, and, for a start
+ * marked *, that it is the nominal grid of transposed layers whose weights decide the real positions.
+ */
+function alignmentNotes(steps: readonly { index: number; alignment: readonly AxisAlignment[] }[]): string[] {
+  const perAxis = (texts: readonly string[]): string => (texts.every((t) => t === texts[0]) ? texts[0]! : texts.map((t, a) => `axis ${a}: ${t}`).join('; '));
+  const sitAt = (p: PhaseAlignment): string => {
+    const at = p.centres.map((c) => (c === null ? 'nothing (bias only)' : formatFraction(c))).join(', ');
+    return p.period === 1 ? `output 0 sits at ${at}` : `outputs 0–${p.period - 1} of each period sit at ${at}`;
+  };
+  const onGrid = (p: PhaseAlignment, grid: AxisAlignment): boolean => p.centres.every((c, r) => c !== null && Math.abs(c - grid.start - r * grid.jump) < 1e-12);
+  const notes: string[] = [];
+  let weighted = false;
+  for (const s of steps) {
+    const row = `  ${s.index + 1}: `;
+    if (s.alignment.some((a) => a.dependsOnWeights)) {
+      weighted = true;
+      const constant = s.alignment.every((a) => onGrid(a.constantWeights, a))
+        ? 'with constant weights on that grid too, but its phases get unequal weight'
+        : `with constant weights ${perAxis(s.alignment.map((a) => sitAt(a.constantWeights)))}`;
+      const nominal = s.alignment.every((a) => a.nominal.period === 1) ? '' : ` (${perAxis(s.alignment.map((a) => sitAt(a.nominal)))})`;
+      notes.push(`${row}start* is the nominal grid${nominal}; ${constant}`);
+    } else if (s.alignment.some((a) => a.constantWeights.period > 1)) {
+      notes.push(`${row}${perAxis(s.alignment.map((a) => sitAt(a.constantWeights)))} (exact; start is the grid through them)`);
+    }
+  }
+  const head = weighted
+    ? 'Alignment: exact, except start* = the nominal grid of strided transposed layers, whose weights decide where outputs sit (constant weights = the engine\'s all-ones run):'
+    : 'Alignment: exact (no transposed layer\'s weights can move an output).';
+  return [head, ...notes];
 }
 
 function isGrowing(ratios: readonly number[]): boolean {
