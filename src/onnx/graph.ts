@@ -5,10 +5,10 @@
  */
 import { TconvError } from '../shape/errors.ts';
 import { MAX_TENSOR_ELEMENTS } from '../shape/plan.ts';
-import { invalidModel } from './errors.ts';
+import { RuntimeValueNeeded, invalidModel } from './errors.ts';
 import type { OnnxModel, OnnxNode } from './model.ts';
 import { SUPPORTED_OPS, lookupOp } from './ops/index.ts';
-import type { Shape } from './ops/types.ts';
+import type { OpDefinition, Shape } from './ops/types.ts';
 import { DataType } from './schema.ts';
 import type { OnnxTensor } from './tensor-proto.ts';
 
@@ -22,12 +22,19 @@ export interface ShapeOptions {
    * outputs), listing them in `skipped`.
    */
   readonly partial?: boolean;
+  /**
+   * Values of graph inputs known when planning (runModel gives every input's value): shape-like slots (Reshape's
+   * shape, Resize's scales or sizes, Slice's starts…) read them, and small sub-graphs on them fold.
+   */
+  readonly inputValues?: ReadonlyMap<string, OnnxTensor>;
 }
 
 export interface SkippedNode {
   readonly node: string;
   readonly opType: string;
-  readonly reason: 'unsupported operator' | 'depends on a skipped node';
+  readonly reason: 'unsupported operator' | 'depends on a skipped node' | 'depends on a run-time value';
+  /** For 'depends on a run-time value': the slot and the value it needs (e.g. Reshape#2.shape ← "shape"). */
+  readonly needs?: { readonly slot: string; readonly value: string };
 }
 
 export interface InferredGraph {
@@ -172,6 +179,11 @@ export function inferShapes(model: OnnxModel, options: ShapeOptions = {}): Infer
     shapes.set(name, t.shape);
     types.set(name, t.dataType);
   }
+  for (const [name, value] of options.inputValues ?? []) {
+    if (!inputShapes.has(name)) continue;
+    constants.set(name, value);
+    types.set(name, value.dataType);
+  }
   for (const node of order) {
     const op = lookupOp(node.opType, node.domain);
     if (op === undefined || node.inputs.some((name) => name !== '' && !shapes.has(name))) {
@@ -180,10 +192,18 @@ export function inferShapes(model: OnnxModel, options: ShapeOptions = {}): Infer
     }
     const inputShapesOfNode = node.inputs.map((name) => (name === '' ? undefined : shapes.get(name)));
     const context = {
-      node, opset: model.opset, shapes: inputShapesOfNode,
+      node, opset: model.opset, shapes: inputShapesOfNode, types: node.inputs.map((name) => (name === '' ? undefined : types.get(name))),
       constant: (i: number) => (node.inputs[i] ? constants.get(node.inputs[i]!) : undefined),
     };
-    const inferred = op.infer(context);
+    let inferred: ReturnType<OpDefinition['infer']>;
+    try {
+      inferred = op.infer(context);
+    } catch (error) {
+      // Lint works from shapes alone: a size that depends on a run-time value is reported, not fatal.
+      if (!(options.partial && error instanceof RuntimeValueNeeded)) throw error;
+      skipped.push({ node: node.name, opType: node.opType, reason: 'depends on a run-time value', needs: { slot: error.parameter, value: error.input } });
+      continue;
+    }
     inferred.forEach((out, j) => {
       const name = node.outputs[j];
       if (!name) return;

@@ -2,11 +2,13 @@
  * BatchNormalization in inference form: y = scale·(x − mean)/√(var + ε) + B, per channel (axis 1); and
  * InstanceNormalization (CycleGAN/pix2pix generators): the same with mean and variance of each sample's channel.
  */
-import { floatAttr, intAttr } from '../model.ts';
+import { type OnnxNode, floatAttr, intAttr } from '../model.ts';
 import { invalidModel } from '../errors.ts';
 import { DataType } from '../schema.ts';
+import type { OnnxTensor } from '../tensor-proto.ts';
+import { floatResult } from './dtype.ts';
 import type { OpDefinition } from './types.ts';
-import { asFloat32, floatTensor, notSupported, required, sizeOf } from './util.ts';
+import { asFloat32, broadcastShapes, broadcastStrides, floatTensor, normalizeAxis, notSupported, required, sizeOf } from './util.ts';
 
 const NEEDS = 'X, scale, B, mean and var';
 
@@ -83,3 +85,70 @@ export const InstanceNormalization: OpDefinition = {
     return [floatTensor(x.shape, out)];
   },
 };
+
+/**
+ * LayerNormalization (opset 17): each block of the trailing axes from `axis` on is normalised by its mean and
+ * (biased) variance, then scaled and shifted (Scale and B broadcast over the block). Statistics in float64; the
+ * optional Mean and InvStdDev outputs have the block axes kept as 1.
+ */
+export const LayerNormalization: OpDefinition = {
+  infer: (ctx) => {
+    const { node } = ctx;
+    const x = required(node, ctx.shapes, 0, 'X and Scale');
+    const { axis } = layerNormLayout(node, x);
+    if (intAttr(node, 'stash_type', 1) !== 1) notSupported(node, 'stash_type', intAttr(node, 'stash_type', 1), 'use stash_type 1 (float32 statistics)');
+    for (const i of [1, 2]) {
+      const s = ctx.shapes[i];
+      if (s !== undefined) broadcastShapes(node, x.slice(axis), s);
+    }
+    const stats = [...x.slice(0, axis), ...x.slice(axis).map(() => 1)];
+    return [{ shape: x, dataType: ctx.types[0] ?? DataType.FLOAT }, { shape: stats, dataType: DataType.FLOAT }, { shape: stats, dataType: DataType.FLOAT }];
+  },
+  run: (ctx) => {
+    const { node } = ctx;
+    const x = required(node, ctx.inputs, 0, 'X and Scale');
+    const scale = required(node, ctx.inputs, 1, 'X and Scale');
+    const bias = ctx.inputs[2];
+    const { axis } = layerNormLayout(node, x.shape);
+    const block = x.shape.slice(axis);
+    const size = sizeOf(block);
+    const groups = sizeOf(x.shape.slice(0, axis));
+    const epsilon = floatAttr(node, 'epsilon', 1e-5);
+    // Scale and B laid out over one block (broadcast strides, then an odometer over the block).
+    const spread = (t: OnnxTensor) => {
+      const strides = broadcastStrides(t.shape, block);
+      const values = new Float64Array(size);
+      for (let i = 0; i < size; i++) {
+        let rest = i;
+        let offset = 0;
+        for (let a = block.length - 1; a >= 0; a--) { offset += (rest % block[a]!) * strides[a]!; rest = Math.floor(rest / block[a]!); }
+        values[i] = t.data[offset]!;
+      }
+      return values;
+    };
+    const s = spread(scale);
+    const b = bias ? spread(bias) : new Float64Array(size);
+    const out = new Float32Array(x.data.length);
+    const means = new Float32Array(groups);
+    const inverse = new Float32Array(groups);
+    for (let g = 0; g < groups; g++) {
+      const start = g * size;
+      let mean = 0;
+      for (let i = 0; i < size; i++) mean += x.data[start + i]!;
+      mean /= size;
+      let variance = 0;
+      for (let i = 0; i < size; i++) variance += (x.data[start + i]! - mean) ** 2;
+      variance /= size;
+      const inv = 1 / Math.sqrt(variance + epsilon);
+      means[g] = mean;
+      inverse[g] = inv;
+      for (let i = 0; i < size; i++) out[start + i] = (x.data[start + i]! - mean) * inv * s[i]! + b[i]!;
+    }
+    const stats = [...x.shape.slice(0, axis), ...block.map(() => 1)];
+    return [floatResult(x.dataType, x.shape, out), floatTensor(stats, means), floatTensor(stats, inverse)];
+  },
+};
+
+function layerNormLayout(node: OnnxNode, x: readonly number[]): { axis: number } {
+  return { axis: normalizeAxis(node, intAttr(node, 'axis', -1), x.length) };
+}

@@ -10,6 +10,8 @@ export interface InferContext {
   readonly opset: number;
   /** Shape of each input; undefined for an omitted optional input (empty name). */
   readonly shapes: readonly (Shape | undefined)[];
+  /** Element type (ONNX DataType) of each input; undefined for an omitted optional input. */
+  readonly types: readonly (number | undefined)[];
   /** Value of input i when it is known before running (an initializer or a Constant's output). */
   constant(i: number): OnnxTensor | undefined;
 }
