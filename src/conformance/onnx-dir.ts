@@ -7,7 +7,7 @@
 import { isTconvError } from '../shape/errors.ts';
 import { closeEnough, maxAbsError, relativeL2Error, type BackendChoice } from '../engine/index.ts';
 import { type OnnxModel, runModel } from '../onnx/index.ts';
-import { checkTensorInputs } from '../onnx/execute.ts';
+import { checkTensorValues } from '../onnx/execute.ts';
 import { listDataSets, readDataSet, readTestModel } from '../onnx/test-dir.ts';
 import { type CaseResult, type ConformanceOptions, type ConformanceReport, type Outcome, withDetail } from './run.ts';
 
@@ -37,7 +37,7 @@ export function runOnnxTestDir(path: string, options: ConformanceOptions = {}): 
   let sets: string[];
   try {
     model = readTestModel(path);
-    checkTensorInputs(model);
+    checkTensorValues(model);
     sets = listDataSets(path);
   } catch (error) {
     return report(path, backend, [stopped('model.onnx', error)]);

@@ -29,7 +29,7 @@ export type InputValue = OnnxTensor | Tensor;
  * outputs.get(model.outputs[0].name).shape // → [1, 4, 20, 12]
  */
 export function runModel(model: OnnxModel, inputs: Readonly<Record<string, InputValue>>, options: ExecuteOptions = {}): Map<string, OnnxTensor> {
-  checkTensorInputs(model);
+  checkTensorValues(model);
   for (const name of Object.keys(inputs)) {
     if (!model.inputs.some((v) => v.name === name)) {
       throw new TconvError({
@@ -80,17 +80,17 @@ export function runModel(model: OnnxModel, inputs: Readonly<Record<string, Input
 }
 
 /**
- * Refuses graph inputs that are not tensors (sequences, maps, optional values: their declared type has no tensor
- * type), before any data is read.
+ * Refuses graph inputs and outputs that are not tensors (sequences, maps, optional values: their declared type has
+ * no tensor type), before any data is read.
  * @example
- * checkTensorInputs(readModel(bytes)) // throws for a model taking a sequence
+ * checkTensorValues(readModel(bytes)) // throws for a model taking a sequence
  */
-export function checkTensorInputs(model: OnnxModel): void {
-  for (const input of model.inputs) {
-    if (input.elemType !== 0) continue;
+export function checkTensorValues(model: OnnxModel): void {
+  for (const [kind, value] of [...model.inputs.map((v) => ['input', v] as const), ...model.outputs.map((v) => ['output', v] as const)]) {
+    if (!value.notTensor) continue;
     throw new TconvError({
-      code: 'unsupported', parameter: `input "${input.name}"`, value: 'not a tensor',
-      rule: 'is declared as a sequence, map or optional value (or without an element type); tconv runs tensors only',
+      code: 'unsupported', parameter: `${kind} "${value.name}"`, value: 'not a tensor',
+      rule: 'is declared as a sequence, map or optional value; tconv runs tensors only',
       hint: 'give the model tensor inputs',
     });
   }

@@ -158,7 +158,9 @@ function checkInference(node: OnnxNode, opset: number, value: (i: number) => Onn
   if (opset >= 12 && node.inputs[2]) {
     const training = value(2);
     if (training === undefined) notTraining(node, 'training_mode', node.inputs[2], `${hint} (the training_mode input is not known before running)`);
-    if (training.data[0] !== 0) notTraining(node, 'training_mode', true, hint);
+    // Training with ratio 0 drops nothing: the same exact identity.
+    const ratio = node.inputs[1] ? value(1) : undefined;
+    if (training.data[0] !== 0 && (node.inputs[1] ? ratio?.data[0] : 0.5) !== 0) notTraining(node, 'training_mode', true, hint);
   }
 }
 

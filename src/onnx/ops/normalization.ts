@@ -12,12 +12,20 @@ import { asFloat32, broadcastShapes, broadcastStrides, floatTensor, normalizeAxi
 
 const NEEDS = 'X, scale, B, mean and var';
 
+/** Training mode (opset 14+): batch statistics, and the running statistics as the extra outputs. */
+function isTraining(node: OnnxNode, opset: number): boolean {
+  const training = intAttr(node, 'training_mode', 0) !== 0;
+  if (training && opset < 14) notSupported(node, 'training_mode', 1, 'use opset 14 or later, or export the model in eval mode (model.eval())');
+  if (!training && node.outputs.slice(1).some((o) => o !== '')) {
+    notSupported(node, 'training_mode', 1, 'export the model in eval mode (model.eval()) so BatchNormalization uses running statistics');
+  }
+  return training;
+}
+
 export const BatchNormalization: OpDefinition = {
   infer: (ctx) => {
     const { node } = ctx;
-    if (intAttr(node, 'training_mode', 0) !== 0 || node.outputs.slice(1).some((o) => o !== '')) {
-      notSupported(node, 'training_mode', 1, 'export the model in eval mode (model.eval()) so BatchNormalization uses running statistics');
-    }
+    const training = isTraining(node, ctx.opset);
     if (intAttr(node, 'spatial', 1) !== 1) notSupported(node, 'spatial', 0, 'use spatial = 1 (per-channel statistics)');
     const x = required(node, ctx.shapes, 0, NEEDS);
     if (x.length < 2) throw invalidModel(`${node.name}.X`, [...x], 'must have a channel axis (rank 2 or more)');
@@ -25,26 +33,49 @@ export const BatchNormalization: OpDefinition = {
       const s = required(node, ctx.shapes, i, NEEDS);
       if (sizeOf(s) !== x[1]) throw invalidModel(`${node.name}.input[${i}]`, [...s], `must hold one value per channel (${x[1]})`);
     }
-    return [{ shape: x, dataType: DataType.FLOAT }];
+    const type = ctx.types[0] ?? DataType.FLOAT;
+    return training ? [{ shape: x, dataType: type }, { shape: [x[1]!], dataType: type }, { shape: [x[1]!], dataType: type }] : [{ shape: x, dataType: type }];
   },
   run: (ctx) => {
     const { node } = ctx;
     const x = required(node, ctx.inputs, 0, NEEDS);
-    const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) => asFloat32(required(node, ctx.inputs, i, NEEDS)));
+    const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) => asFloat32(required(node, ctx.inputs, i, NEEDS))) as [Float32Array, Float32Array, Float32Array, Float32Array];
     const epsilon = floatAttr(node, 'epsilon', 1e-5);
     const channels = x.shape[1]!;
     const inner = sizeOf(x.shape.slice(2));
     const src = asFloat32(x);
+    const training = isTraining(node, ctx.opset);
+    // Training normalises by the batch's statistics (biased variance) and blends them into the running ones.
+    const useMean = Float64Array.from(mean);
+    const useVar = Float64Array.from(variance);
+    const runningMean = new Float32Array(channels);
+    const runningVar = new Float32Array(channels);
+    if (training) {
+      const momentum = floatAttr(node, 'momentum', 0.9);
+      const count = src.length / channels;
+      for (let c = 0; c < channels; c++) {
+        let sum = 0;
+        for (let start = c * inner; start < src.length; start += channels * inner) for (let i = start; i < start + inner; i++) sum += src[i]!;
+        const m = sum / count;
+        let sq = 0;
+        for (let start = c * inner; start < src.length; start += channels * inner) for (let i = start; i < start + inner; i++) sq += (src[i]! - m) ** 2;
+        useMean[c] = m;
+        useVar[c] = sq / count;
+        runningMean[c] = mean[c]! * momentum + m * (1 - momentum);
+        runningVar[c] = variance[c]! * momentum + useVar[c]! * (1 - momentum);
+      }
+    }
     const out = new Float32Array(src.length);
     for (let c = 0; c < channels; c++) {
       // Folded per channel once: y = a·x + b.
-      const a = scale![c]! / Math.sqrt(variance![c]! + epsilon);
-      const b = bias![c]! - a * mean![c]!;
+      const a = scale[c]! / Math.sqrt(useVar[c]! + epsilon);
+      const b = bias[c]! - a * useMean[c]!;
       for (let start = c * inner; start < src.length; start += channels * inner) {
         for (let i = start; i < start + inner; i++) out[i] = a * src[i]! + b;
       }
     }
-    return [floatTensor(x.shape, out)];
+    const y = floatResult(x.dataType, x.shape, out);
+    return training ? [y, floatResult(x.dataType, [channels], runningMean), floatResult(x.dataType, [channels], runningVar)] : [y];
   },
 };
 
