@@ -65,7 +65,7 @@ function ortTensor(kind: Kind, values: number[], shape: number[]): ort.Tensor {
 function fromOrt(t: ort.Tensor): number[] {
   if (t.type === 'float16') return [...(t.data as Uint16Array)].map(halfToFloat);
   if (t.type === 'bool') return [...(t.data as Uint8Array)].map(Number);
-  return [...(t.data as ArrayLike<number | bigint>)].map(Number);
+  return Array.from(t.data as ArrayLike<number | bigint>, Number);
 }
 
 async function check(c: Case): Promise<void> {
