@@ -16,7 +16,7 @@ export interface PadSettings {
   readonly value: number;
 }
 
-/** The node's mode, per-axis begin/end pads and fill value (pads known before running). */
+/** The node's mode, per-axis begin/end pads and fill value (pads known when planning; Pad-18's axes name the padded axes). */
 export function padSettings(node: OnnxNode, opset: number, x: Shape, valueOf: (i: number) => OnnxTensor | undefined): PadSettings {
   const mode = stringAttr(node, 'mode', 'constant');
   if (mode !== 'constant' && mode !== 'reflect' && mode !== 'edge') notSupported(node, 'mode', mode, 'use constant, reflect or edge');

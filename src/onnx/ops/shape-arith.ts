@@ -13,7 +13,7 @@ import { knownValue, normalizeAxis, notSupported, required, sizeOf } from './uti
 
 const int64 = (shape: Dims, values: readonly number[]): OnnxTensor => ({ name: '', dataType: DataType.INT64, shape, data: Float64Array.from(values) });
 
-/** Integer values of input i, which must be known before running. */
+/** Integer values of input i, known when planning (else RuntimeValueNeeded names the slot). */
 function known(node: OnnxNode, value: (i: number) => OnnxTensor | undefined, i: number, what: string): number[] | undefined {
   const t = knownValue(node, value, i, what);
   return t === undefined ? undefined : [...t.data];
