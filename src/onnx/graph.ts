@@ -51,6 +51,9 @@ export interface InferredGraph {
   readonly skipped: readonly SkippedNode[];
 }
 
+/** Graph inputs up to this size are known when planning (runModel gives their values). */
+const MAX_INPUT_CONSTANT_ELEMENTS = 1 << 16;
+
 /** Folding is for small shape arithmetic; larger constant results are left to run time. */
 const MAX_FOLD_ELEMENTS = 1 << 20;
 
@@ -180,7 +183,8 @@ export function inferShapes(model: OnnxModel, options: ShapeOptions = {}): Infer
     types.set(name, t.dataType);
   }
   for (const [name, value] of options.inputValues ?? []) {
-    if (!inputShapes.has(name)) continue;
+    // Shape-like inputs are small; large ones (images) are data, left to run time so folding never holds them.
+    if (!inputShapes.has(name) || value.data.length > MAX_INPUT_CONSTANT_ELEMENTS) continue;
     constants.set(name, value);
     types.set(name, value.dataType);
   }
