@@ -9,7 +9,7 @@ import { fromOnnx, type OnnxAttributes } from '../shape/conventions/onnx.ts';
 import { fromPytorch } from '../shape/conventions/pytorch.ts';
 import type { LayerSpec } from '../shape/params.ts';
 import { conv, convTranspose, tensor, maxAbsError, relativeL2Error, closeEnough, type BackendChoice, type Tensor } from '../engine/index.ts';
-import { isOnnxTestDir, runOnnxTestDir } from './onnx-dir.ts';
+import { failureOf, isOnnxTestDir, runOnnxTestDir } from './onnx-dir.ts';
 import { type VectorCase, type VectorFile, type VectorTensor, checkTensor, parseVectorFile, pickTensor } from './vectors.ts';
 
 export interface ConformanceOptions {
@@ -17,12 +17,20 @@ export interface ConformanceOptions {
   readonly backend?: BackendChoice;
 }
 
+/**
+ * How a case ended: passed; refused by name (an operator, attribute or type tconv does not implement exactly);
+ * a wrong value ('differs'); an error reading or checking the files; or a crash (a tconv bug).
+ */
+export type Outcome = 'pass' | 'refused' | 'differs' | 'error' | 'crash';
+
 export interface CaseResult {
   readonly name: string;
   /** 'model' for a case of an ONNX test directory (a whole model run, see onnx-dir.ts). */
   readonly op: 'ConvTranspose' | 'Conv' | 'model';
   readonly expect: 'success' | 'failure';
   readonly passed: boolean;
+  /** ONNX test directories: how the case ended (see Outcome). */
+  readonly outcome?: Outcome;
   /** Output comparison (success cases that ran). */
   readonly relativeL2?: number;
   readonly maxAbs?: number;
@@ -66,6 +74,22 @@ export async function runConformanceFile(path: string, options: ConformanceOptio
   return runConformance(parseVectorFile(text, path), path, options);
 }
 
+/**
+ * Like runConformanceFile, but never throws: a path that cannot be read or parsed is a report with one failed case,
+ * so a run over many files always reaches its summary.
+ * @example
+ * (await runConformancePath('missing.json')).results[0].detail // → 'error: FILE ("missing.json") cannot be read (ENOENT); …'
+ */
+export async function runConformancePath(path: string, options: ConformanceOptions = {}): Promise<ConformanceReport> {
+  try {
+    return await runConformanceFile(path, options);
+  } catch (error) {
+    const { outcome, message } = failureOf(error);
+    const result = withDetail({ name: path, op: 'model', expect: 'success', passed: false, outcome, error: message, reason: message });
+    return { file: path, backend: options.backend ?? 'reference', results: [result], passed: 0, failed: 1 };
+  }
+}
+
 /** Runs the cases of an already-parsed vector file. */
 export function runConformance(file: VectorFile, name: string, options: ConformanceOptions = {}): ConformanceReport {
   const backend = options.backend ?? 'reference';
@@ -83,7 +107,8 @@ export function formatReport(report: ConformanceReport): string {
 
 /** Adds the one-line `detail` to a case result. */
 export function withDetail(c: CaseResult): CaseResult {
-  const detail = !c.passed ? c.reason
+  const prefix = c.outcome === 'refused' || c.outcome === 'error' || c.outcome === 'crash' ? `${c.outcome}: ` : '';
+  const detail = !c.passed ? `${prefix}${c.reason ?? ''}`
     : c.expect === 'failure' ? `refused: ${c.error}`
     : `rel L2 ${c.relativeL2?.toExponential(1)}, max abs ${c.maxAbs?.toExponential(1)}`;
   return { ...c, detail };

@@ -13,3 +13,21 @@ export function invalidModel(parameter: string, value: unknown, rule: string, hi
 export function unsupported(parameter: string, value: unknown, rule: string, hint: string): TconvError {
   return new TconvError({ code: 'unsupported', parameter, value, rule, hint });
 }
+
+/**
+ * A shape-like input (Reshape's shape, Resize's sizes, Slice's starts…) whose value is known only at run time.
+ * Its own class because callers treat it differently: lint lists the node as depending on a run-time value, a
+ * run supplies the graph inputs' values before planning.
+ */
+export class RuntimeValueNeeded extends TconvError {
+  /** The value's name in the graph. */
+  readonly input: string;
+  constructor(parameter: string, input: string) {
+    super({
+      code: 'unsupported', parameter, value: input,
+      rule: 'is known only at run time (a graph input, or computed from one by a node tconv does not fold)',
+      hint: 'give its value with the inputs (runModel and `tconv run` plan once the inputs are known), or make it an initializer',
+    });
+    this.input = input;
+  }
+}

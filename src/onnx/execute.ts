@@ -11,7 +11,7 @@ import { planNode } from './ops/conv.ts';
 import type { OnnxModel } from './model.ts';
 import { lookupOp } from './ops/index.ts';
 import type { RunOptions } from './ops/types.ts';
-import { DataType } from './schema.ts';
+import { DATA_TYPE_NAMES, DataType } from './schema.ts';
 import type { OnnxTensor } from './tensor-proto.ts';
 
 export interface ExecuteOptions extends RunOptions {
@@ -29,6 +29,7 @@ export type InputValue = OnnxTensor | Tensor;
  * outputs.get(model.outputs[0].name).shape // → [1, 4, 20, 12]
  */
 export function runModel(model: OnnxModel, inputs: Readonly<Record<string, InputValue>>, options: ExecuteOptions = {}): Map<string, OnnxTensor> {
+  checkTensorValues(model);
   for (const name of Object.keys(inputs)) {
     if (!model.inputs.some((v) => v.name === name)) {
       throw new TconvError({
@@ -47,9 +48,11 @@ export function runModel(model: OnnxModel, inputs: Readonly<Record<string, Input
     if (given.data.length !== size) {
       throw new TconvError({ code: 'usage', parameter: `input "${input.name}"`, value: `${given.data.length} values`, rule: `does not fill its shape [${given.shape.join(', ')}]`, hint: 'give one value per element' });
     }
+    if ('dataType' in given) checkInputType(input, given.dataType);
     values.set(input.name, 'dataType' in given ? given : { name: input.name, dataType: DataType.FLOAT, shape: given.shape, data: given.data });
   }
-  const graph = inferShapes(model, { inputShapes: Object.fromEntries([...values].map(([k, v]) => [k, v.shape])) });
+  // Planned once the inputs are known: shape-like inputs (a Reshape's shape fed as a graph input) have their values.
+  const graph = inferShapes(model, { inputShapes: Object.fromEntries([...values].map(([k, v]) => [k, v.shape])), inputValues: values });
   checkBudget(graph.shapes, options.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES);
   if (options.maxFlops !== undefined) checkFlops(graph, options.maxFlops);
 
@@ -74,6 +77,35 @@ export function runModel(model: OnnxModel, inputs: Readonly<Record<string, Input
     for (const name of node.inputs) if (lastUse.get(name) === step && !keep.has(name) && !graph.constants.has(name)) values.delete(name);
   });
   return new Map(model.outputs.map((o) => [o.name, values.get(o.name)!]));
+}
+
+/**
+ * Refuses graph inputs and outputs that are not tensors (sequences, maps, optional values: their declared type has
+ * no tensor type), before any data is read.
+ * @example
+ * checkTensorValues(readModel(bytes)) // throws for a model taking a sequence
+ */
+export function checkTensorValues(model: OnnxModel): void {
+  for (const [kind, value] of [...model.inputs.map((v) => ['input', v] as const), ...model.outputs.map((v) => ['output', v] as const)]) {
+    if (!value.notTensor) continue;
+    throw new TconvError({
+      code: 'unsupported', parameter: `${kind} "${value.name}"`, value: 'not a tensor',
+      rule: 'is declared as a sequence, map or optional value; tconv runs tensors only',
+      hint: 'give the model tensor inputs',
+    });
+  }
+}
+
+/** A fed tensor must have the element type the model declares (values are never reinterpreted). */
+function checkInputType(input: OnnxModel['inputs'][number], given: number): void {
+  if (input.elemType === 0 || input.elemType === given) return;
+  const declared = DATA_TYPE_NAMES[input.elemType] ?? input.elemType;
+  const bfloatBits = input.elemType === DataType.BFLOAT16 && given === DataType.UINT16;
+  throw new TconvError({
+    code: bfloatBits ? 'unsupported' : 'usage', parameter: `input "${input.name}"`, value: DATA_TYPE_NAMES[given] ?? given,
+    rule: `is not the element type the model declares (${declared})`,
+    hint: bfloatBits ? 'bfloat16 values stored as uint16 bits (as ONNX 1.12 test data does) are not reinterpreted: give a BFLOAT16 tensor' : `give a ${declared} tensor`,
+  });
 }
 
 function checkBudget(shapes: ReadonlyMap<string, readonly number[]>, limit: number): void {

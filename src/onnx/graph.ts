@@ -5,10 +5,10 @@
  */
 import { TconvError } from '../shape/errors.ts';
 import { MAX_TENSOR_ELEMENTS } from '../shape/plan.ts';
-import { invalidModel } from './errors.ts';
+import { RuntimeValueNeeded, invalidModel } from './errors.ts';
 import type { OnnxModel, OnnxNode } from './model.ts';
 import { SUPPORTED_OPS, lookupOp } from './ops/index.ts';
-import type { Shape } from './ops/types.ts';
+import type { OpDefinition, Shape } from './ops/types.ts';
 import { DataType } from './schema.ts';
 import type { OnnxTensor } from './tensor-proto.ts';
 
@@ -22,12 +22,19 @@ export interface ShapeOptions {
    * outputs), listing them in `skipped`.
    */
   readonly partial?: boolean;
+  /**
+   * Values of graph inputs known when planning (runModel gives every input's value): shape-like slots (Reshape's
+   * shape, Resize's scales or sizes, Slice's starts…) read them, and small sub-graphs on them fold.
+   */
+  readonly inputValues?: ReadonlyMap<string, OnnxTensor>;
 }
 
 export interface SkippedNode {
   readonly node: string;
   readonly opType: string;
-  readonly reason: 'unsupported operator' | 'depends on a skipped node';
+  readonly reason: 'unsupported operator' | 'depends on a skipped node' | 'depends on a run-time value';
+  /** For 'depends on a run-time value': the slot and the value it needs (e.g. Reshape#2.shape ← "shape"). */
+  readonly needs?: { readonly slot: string; readonly value: string };
 }
 
 export interface InferredGraph {
@@ -43,6 +50,9 @@ export interface InferredGraph {
   /** Nodes left out in partial mode, in execution order (empty otherwise). */
   readonly skipped: readonly SkippedNode[];
 }
+
+/** Graph inputs up to this size are known when planning (runModel gives their values). */
+const MAX_INPUT_CONSTANT_ELEMENTS = 1 << 16;
 
 /** Folding is for small shape arithmetic; larger constant results are left to run time. */
 const MAX_FOLD_ELEMENTS = 1 << 20;
@@ -172,6 +182,12 @@ export function inferShapes(model: OnnxModel, options: ShapeOptions = {}): Infer
     shapes.set(name, t.shape);
     types.set(name, t.dataType);
   }
+  for (const [name, value] of options.inputValues ?? []) {
+    // Shape-like inputs are small; large ones (images) are data, left to run time so folding never holds them.
+    if (!inputShapes.has(name) || value.data.length > MAX_INPUT_CONSTANT_ELEMENTS) continue;
+    constants.set(name, value);
+    types.set(name, value.dataType);
+  }
   for (const node of order) {
     const op = lookupOp(node.opType, node.domain);
     if (op === undefined || node.inputs.some((name) => name !== '' && !shapes.has(name))) {
@@ -180,10 +196,18 @@ export function inferShapes(model: OnnxModel, options: ShapeOptions = {}): Infer
     }
     const inputShapesOfNode = node.inputs.map((name) => (name === '' ? undefined : shapes.get(name)));
     const context = {
-      node, opset: model.opset, shapes: inputShapesOfNode,
+      node, opset: model.opset, shapes: inputShapesOfNode, types: node.inputs.map((name) => (name === '' ? undefined : types.get(name))),
       constant: (i: number) => (node.inputs[i] ? constants.get(node.inputs[i]!) : undefined),
     };
-    const inferred = op.infer(context);
+    let inferred: ReturnType<OpDefinition['infer']>;
+    try {
+      inferred = op.infer(context);
+    } catch (error) {
+      // Lint works from shapes alone: a size that depends on a run-time value is reported, not fatal.
+      if (!(options.partial && error instanceof RuntimeValueNeeded)) throw error;
+      skipped.push({ node: node.name, opType: node.opType, reason: 'depends on a run-time value', needs: { slot: error.parameter, value: error.input } });
+      continue;
+    }
     inferred.forEach((out, j) => {
       const name = node.outputs[j];
       if (!name) return;

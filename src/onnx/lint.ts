@@ -135,7 +135,9 @@ export function lintModel(model: OnnxModel, options: Omit<ShapeOptions, 'partial
   }
   if (graph.skipped.length > 0) {
     const ops = [...new Set(graph.skipped.filter((s) => s.reason === 'unsupported operator').map((s) => s.opType))];
-    suggestions.push(`not analysed: ${graph.skipped.length} node(s)${ops.length ? ` (unsupported operators: ${ops.join(', ')})` : ''}`);
+    const runtime = graph.skipped.flatMap((s) => (s.needs ? [`${s.needs.slot} ← "${s.needs.value}"`] : []));
+    suggestions.push(`not analysed: ${graph.skipped.length} node(s)${ops.length ? ` (unsupported operators: ${ops.join(', ')})` : ''}`
+      + `${runtime.length ? `; sizes from there on depend on run-time values (${runtime.join(', ')}): run the model with its inputs to plan them` : ''}`);
   }
   return {
     graph: model.graphName, producer: model.producer, opset: model.opset,
@@ -166,6 +168,7 @@ function toStackLayer(node: OnnxNode, graph: InferredGraph, x: Shape, y: Shape):
   const spatial = factors.slice(2);
   if (factors[0] !== 1 || factors[1] !== 1) return 'resizes the batch or channel axis';
   if (!spatial.every((f) => Number.isInteger(f) && f === spatial[0])) return `scale ${spatial.join('×')} is not one whole factor on every axis`;
+  if (s.mode === 'cubic') return 'cubic resize (the analysis models nearest and bilinear)';
   return { kind: 'resize', mode: s.mode === 'linear' ? 'bilinear' : 'nearest', scale: spatial[0]! };
 }
 
@@ -292,7 +295,7 @@ function lintLayer(c: Candidate, graph: InferredGraph, path: readonly Candidate[
     };
   }
   const s = resizeSettings(node, graph.model.opset, inputShape, (i) => (node.inputs[i] ? graph.constants.get(node.inputs[i]!) : undefined));
-  const how = s.mode === 'nearest' ? `nearest (${s.transform}, ${s.nearestMode})` : `linear (${s.transform})`;
+  const how = s.mode === 'nearest' ? `nearest (${s.transform}, ${s.nearestMode})` : `${s.mode} (${s.transform})`;
   return {
     ...base, kernel: null, stride: null, convention: `${how} ×${s.scales.slice(2).map(formatNumber).join('×')}`,
     phases: null, verdict: 'even', overlapRatio: 1, weightScore: null, suggestion: null,

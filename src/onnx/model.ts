@@ -27,6 +27,8 @@ export interface ValueInfo {
   readonly name: string;
   readonly elemType: number;
   readonly shape: readonly (number | string | null)[] | null;
+  /** Declared with a type that is not a tensor (a sequence, map or optional value). */
+  readonly notTensor?: boolean;
 }
 
 export interface OnnxModel {
@@ -125,7 +127,9 @@ function valueInfos(graph: RawGraph, field: 'input' | 'output'): ValueInfo[] {
       const n = int64ToNumber(d.dim_value, `${where}.shape[${axis}]`);
       return n >= 0 ? n : null;
     });
-    return { name: v.name, elemType: tensorType?.elem_type ?? 0, shape };
+    // A TypeProto without tensor_type held a kind tconv's schema skips (sequence, map, optional).
+    const notTensor = v.type !== undefined && Object.hasOwn(v, 'type') && !tensorType;
+    return { name: v.name, elemType: tensorType?.elem_type ?? 0, shape, ...(notTensor ? { notTensor } : {}) };
   });
 }
 

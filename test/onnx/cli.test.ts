@@ -1,10 +1,11 @@
 // The ONNX commands as users run them: tconv run, lint, export and conformance DIR (real bin, subprocesses).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readNpy, readTensorProto } from '../../src/onnx/index.ts';
+import { readNpy, readTensorProto, writeTensorProto } from '../../src/onnx/index.ts';
+import { TensorProto } from '../../src/onnx/schema.ts';
 import { closeEnough } from '../../src/tensor/compare.ts';
 import { jsonOf, runCli } from '../cli/run-cli.ts';
 
@@ -110,5 +111,32 @@ test('tconv conformance accepts the shared ONNX test directories on every backen
     const result = runCli('conformance', join(SHARED, 'test_ConvTranspose2d'), join(SHARED, 'test_ConvTranspose2d_no_bias'), join(SHARED, 'test_operator_convtranspose'), '--backend', backend);
     assert.equal(result.status, 0, result.stdout + result.stderr);
     assert.match(result.stdout, /3 passed, 0 failed/);
+  }
+});
+
+test('tconv conformance over several directories never stops: unreadable ones are failure lines, refusals are told from wrong values', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tconv-conformance-'));
+  try {
+    const good = join(SHARED, 'test_ConvTranspose2d');
+    // A directory whose input file holds a STRING tensor (refused by name), and one whose stored output is wrong.
+    const strings = join(dir, 'strings');
+    cpSync(good, strings, { recursive: true });
+    writeFileSync(join(strings, 'test_data_set_0', 'input_0.pb'), TensorProto.encode(TensorProto.fromObject({ dims: [1], data_type: 8, string_data: [new TextEncoder().encode('a')] })).finish());
+    const wrong = join(dir, 'wrong');
+    cpSync(good, wrong, { recursive: true });
+    writeFileSync(join(wrong, 'test_data_set_0', 'output_0.pb'), writeTensorProto('3', [1, 4, 20, 12], new Float32Array(960).fill(1)));
+    const result = runCli('conformance', good, strings, join(dir, 'missing'), wrong);
+    assert.equal(result.status, 1, result.stderr);
+    const lines = result.stdout.trimEnd().split('\n');
+    assert.equal(lines[0], `${good}:`);
+    assert.match(lines[1]!, /^ {2}pass {2}test_data_set_0\/output_0/);
+    assert.equal(lines[2], `${strings}:`);
+    assert.match(lines[3]!, /^ {2}FAIL {2}test_data_set_0 {2}refused: test_data_set_0\/input_0\.pb\.data_type \("STRING"\) is an element type tconv does not read/);
+    assert.match(lines[5]!, /^ {2}FAIL {2}.*missing {2}error: FILE \(".*missing"\) cannot be read \(ENOENT\)/);
+    assert.match(lines[7]!, /^ {2}FAIL {2}test_data_set_0\/output_0 \(3\) {2}output differs: relative L2/);
+    assert.equal(lines.at(-2), 'failures: 1 refused by name, 1 wrong values (output differs), 1 unreadable or invalid, 0 crashes');
+    assert.equal(lines.at(-1), '1 passed, 3 failed');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -107,3 +107,15 @@ test("U-Net: the decoder path runs through the skip concatenation; the exporter'
   assert.deepEqual(report.layers.map((l) => l.pathIndex), [0, 1, 2, 3, 5]);
   assert.deepEqual(report.uneven, []);
 });
+
+test('lint works from shapes alone: a size that depends on a run-time value is named, not fatal', () => {
+  const model = readModel(buildModel({
+    nodes: [node('ConvTranspose', ['x', 'w'], ['a'], [ints('strides', [2, 2])]), node('Reshape', ['a', 's'], ['y'])],
+    initializers: [weight('w', [2, 3, 4, 4])],
+    inputs: [{ name: 'x', shape: [1, 2, 4, 4] }, { name: 's', shape: [3] }],
+  }));
+  const report = lintModel(model);
+  assert.deepEqual(report.layers.map((l) => [l.op, l.outputShape]), [['ConvTranspose', [1, 3, 10, 10]]]);
+  assert.deepEqual(report.skipped, [{ node: 'Reshape#1', opType: 'Reshape', reason: 'depends on a run-time value', needs: { slot: 'Reshape#1.shape', value: 's' } }]);
+  assert.match(report.suggestions.join('\n'), /sizes from there on depend on run-time values \(Reshape#1\.shape ← "s"\): run the model with its inputs to plan them/);
+});

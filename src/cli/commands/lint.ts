@@ -108,7 +108,7 @@ export function renderLint(report: LintReport): string[] {
   }
   if (report.pathNote) lines.push(`  note: ${report.pathNote}`);
   if (report.skipped.length > 0) {
-    lines.push('', `not analysed (${report.skipped.length} node(s)): ${report.skipped.map((s) => `${s.node} [${s.opType}: ${s.reason}]`).join(', ')}`);
+    lines.push('', `not analysed (${report.skipped.length} node(s)): ${report.skipped.map((s) => `${s.node} [${s.opType}: ${s.reason}${s.needs ? `, ${s.needs.slot} ← "${s.needs.value}"` : ''}]`).join(', ')}`);
   }
   lines.push('', report.uneven.length === 0 ? 'verdict: every layer is even' : `verdict: ${report.uneven.length} uneven layer(s): ${report.uneven.join(', ')}`);
   if (report.suggestions.length > 0) lines.push('suggestions:', ...report.suggestions.map((s) => `  - ${s}`));

@@ -1,5 +1,6 @@
 /**
- * DepthToSpace (pixel shuffle): (N, C·b², H, W) → (N, C, H·b, W·b). DCR (ONNX default) takes the block offset from
+ * DepthToSpace (pixel shuffle) and its inverse SpaceToDepth.
+ * DepthToSpace: (N, C·b², H, W) → (N, C, H·b, W·b). DCR (ONNX default) takes the block offset from
  * the outer part of the channel index; CRD (PyTorch's PixelShuffle) from the inner part.
  */
 import { invalidModel } from '../errors.ts';
@@ -40,5 +41,30 @@ export const DepthToSpace: OpDefinition = {
     // DCR by the spec's own definition: a 6-D reshape, a transpose, a reshape back.
     const moved = transpose({ ...x, shape: [n, b, b, oc, h, w] }, [0, 3, 4, 1, 5, 2]);
     return [{ ...moved, shape: [n, oc, h * b, w * b] }];
+  },
+};
+
+/** SpaceToDepth: (N, C, H·b, W·b) → (N, C·b², H, W), the block offset in the outer part of the channel index. */
+function spaceToDepthCheck(node: OnnxNode, x: Shape): number {
+  const b = intAttr(node, 'blocksize', 0);
+  if (b < 1) throw invalidModel(`${node.name}.blocksize`, b, 'must be a positive integer');
+  if (x.length !== 4) throw invalidModel(`${node.name}.input`, [...x], 'must be 4-D (N, C, H, W)');
+  if (x[2]! % b !== 0 || x[3]! % b !== 0) throw invalidModel(`${node.name}.input`, [...x], `has a height or width not divisible by blocksize ${b}`);
+  return b;
+}
+
+export const SpaceToDepth: OpDefinition = {
+  infer: (ctx) => {
+    const x = required(ctx.node, ctx.shapes, 0, 'an input');
+    const b = spaceToDepthCheck(ctx.node, x);
+    return [{ shape: [x[0]!, x[1]! * b * b, x[2]! / b, x[3]! / b], dataType: ctx.types[0] ?? DataType.FLOAT }];
+  },
+  run: (ctx) => {
+    const x = required(ctx.node, ctx.inputs, 0, 'an input');
+    const b = spaceToDepthCheck(ctx.node, x.shape);
+    const [n, c, h, w] = x.shape as [number, number, number, number];
+    // By the operator's definition: reshape to (N, C, H/b, b, W/b, b), move the block axes before C, reshape back.
+    const moved = transpose({ ...x, shape: [n, c, h / b, b, w / b, b] }, [0, 3, 5, 1, 2, 4]);
+    return [{ ...moved, shape: [n, c * b * b, h / b, w / b] }];
   },
 };

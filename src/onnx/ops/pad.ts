@@ -7,7 +7,7 @@ import { type OnnxNode, floatAttr, intAttr, intsAttr, stringAttr } from '../mode
 import { DataType } from '../schema.ts';
 import type { OnnxTensor } from '../tensor-proto.ts';
 import type { InferContext, OpDefinition, RunContext, Shape } from './types.ts';
-import { normalizeAxis, notSupported, required, sizeOf } from './util.ts';
+import { knownValue, normalizeAxis, notSupported, required, sizeOf } from './util.ts';
 
 export interface PadSettings {
   readonly mode: 'constant' | 'reflect' | 'edge';
@@ -16,7 +16,7 @@ export interface PadSettings {
   readonly value: number;
 }
 
-/** The node's mode, per-axis begin/end pads and fill value (pads known before running). */
+/** The node's mode, per-axis begin/end pads and fill value (pads known when planning; Pad-18's axes name the padded axes). */
 export function padSettings(node: OnnxNode, opset: number, x: Shape, valueOf: (i: number) => OnnxTensor | undefined): PadSettings {
   const mode = stringAttr(node, 'mode', 'constant');
   if (mode !== 'constant' && mode !== 'reflect' && mode !== 'edge') notSupported(node, 'mode', mode, 'use constant, reflect or edge');
@@ -26,13 +26,11 @@ export function padSettings(node: OnnxNode, opset: number, x: Shape, valueOf: (i
     pads = intsAttr(node, 'pads') ?? [];
     value = floatAttr(node, 'value', 0);
   } else {
-    const p = node.inputs[1] ? valueOf(1) : undefined;
-    if (p === undefined) return notSupported(node, 'pads', node.inputs[1] ?? '', 'tconv needs pads known before running (a constant or initializer)');
-    if (node.inputs[3]) notSupported(node, 'axes', node.inputs[3], 'give pads for every axis');
+    const p = required(node, [knownValue(node, valueOf, 1, 'pads')], 0, 'data and pads');
     pads = [...p.data];
-    const v = node.inputs[2] ? valueOf(2) : undefined;
-    if (node.inputs[2] && v === undefined) notSupported(node, 'constant_value', node.inputs[2], 'tconv needs the pad value known before running');
-    value = v?.data[0] ?? 0;
+    const axes = knownValue(node, valueOf, 3, 'axes');
+    if (axes !== undefined) pads = padsForAxes(node, x.length, pads, [...axes.data]);
+    value = knownValue(node, valueOf, 2, 'constant_value')?.data[0] ?? 0;
   }
   if (pads.length !== 2 * x.length) throw invalidModel(`${node.name}.pads`, [...pads], `must hold ${2 * x.length} values (begin then end for each of the ${x.length} axes)`);
   const begin = pads.slice(0, x.length);
@@ -45,6 +43,21 @@ export function padSettings(node: OnnxNode, opset: number, x: Shape, valueOf: (i
     }
   });
   return { mode: mode as PadSettings['mode'], begin, end, value };
+}
+
+/** Pad-18's `axes`: pads given for some axes only (begin…, end… in the order of `axes`); the others get 0. */
+function padsForAxes(node: OnnxNode, rank: number, pads: readonly number[], axes: readonly number[]): number[] {
+  if (pads.length !== 2 * axes.length) throw invalidModel(`${node.name}.pads`, [...pads], `must hold ${2 * axes.length} values (begin then end for each of the ${axes.length} axes named)`);
+  const full = new Array<number>(2 * rank).fill(0);
+  const seen = new Set<number>();
+  axes.forEach((raw, k) => {
+    const a = normalizeAxis(node, raw, rank, 'axes');
+    if (seen.has(a)) throw invalidModel(`${node.name}.axes`, [...axes], 'repeats an axis');
+    seen.add(a);
+    full[a] = pads[k]!;
+    full[rank + a] = pads[axes.length + k]!;
+  });
+  return full;
 }
 
 /** Input index for output index o along an axis (−1: the constant). */

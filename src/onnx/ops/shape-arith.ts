@@ -5,19 +5,18 @@
  */
 import { invalidModel } from '../errors.ts';
 import { type OnnxNode, intAttr, intsAttr } from '../model.ts';
-import { DataType } from '../schema.ts';
+import { DATA_TYPE_NAMES, DataType } from '../schema.ts';
+import { floatResult, wrapInteger } from './dtype.ts';
 import { type OnnxTensor, isFloating } from '../tensor-proto.ts';
 import type { InferContext, OpDefinition, Shape as Dims } from './types.ts';
-import { normalizeAxis, notSupported, required, sizeOf } from './util.ts';
+import { knownValue, normalizeAxis, notSupported, required, sizeOf } from './util.ts';
 
 const int64 = (shape: Dims, values: readonly number[]): OnnxTensor => ({ name: '', dataType: DataType.INT64, shape, data: Float64Array.from(values) });
 
-/** Integer values of input i, which must be known before running. */
+/** Integer values of input i, known when planning (else RuntimeValueNeeded names the slot). */
 function known(node: OnnxNode, value: (i: number) => OnnxTensor | undefined, i: number, what: string): number[] | undefined {
-  if (!node.inputs[i]) return undefined;
-  const t = value(i);
-  if (t === undefined) return notSupported(node, what, node.inputs[i], `tconv needs ${what} known before running (a constant or initializer)`);
-  return [...t.data];
+  const t = knownValue(node, value, i, what);
+  return t === undefined ? undefined : [...t.data];
 }
 
 function shapeOf(node: OnnxNode, x: Dims): number[] {
@@ -186,8 +185,9 @@ function filled(node: OnnxNode, shape: readonly number[]): OnnxTensor {
   return { name: '', dataType, shape, data };
 }
 
-function targetShape(node: OnnxNode, spec: OnnxTensor | undefined): number[] {
-  if (spec === undefined) return notSupported(node, 'input', node.inputs[0] ?? '', 'tconv needs ConstantOfShape\'s shape known before running');
+function targetShape(node: OnnxNode, value: (i: number) => OnnxTensor | undefined): number[] {
+  const spec = knownValue(node, value, 0, 'input');
+  if (spec === undefined) return [];
   const shape = [...spec.data];
   shape.forEach((d, a) => { if (!Number.isSafeInteger(d) || d < 0) throw invalidModel(`${node.name}.input`, shape, `has ${d} on axis ${a}; sizes are non-negative integers`); });
   if (sizeOf(shape) > 2 ** 31 - 1) throw invalidModel(`${node.name}.input`, shape, "is larger than tconv's tensor limit");
@@ -197,26 +197,45 @@ function targetShape(node: OnnxNode, spec: OnnxTensor | undefined): number[] {
 export const ConstantOfShape: OpDefinition = {
   infer: (ctx) => {
     const t = filled(ctx.node, []);
-    return [{ shape: targetShape(ctx.node, ctx.constant(0)), dataType: t.dataType }];
+    return [{ shape: targetShape(ctx.node, ctx.constant), dataType: t.dataType }];
   },
-  run: (ctx) => [filled(ctx.node, targetShape(ctx.node, ctx.inputs[0]))],
+  run: (ctx) => [filled(ctx.node, targetShape(ctx.node, (i) => ctx.inputs[i]))],
   foldable: true,
 };
 
-const CAST_TARGETS = new Set<number>([DataType.FLOAT, DataType.DOUBLE, DataType.FLOAT16, DataType.INT64, DataType.INT32, DataType.INT16, DataType.INT8, DataType.UINT8, DataType.BOOL]);
+const CAST_TARGETS = new Set<number>([
+  DataType.FLOAT, DataType.DOUBLE, DataType.FLOAT16, DataType.INT64, DataType.INT32, DataType.INT16, DataType.INT8,
+  DataType.UINT8, DataType.UINT16, DataType.UINT32, DataType.BOOL,
+]);
+
+function castTarget(node: OnnxNode): number {
+  const to = intAttr(node, 'to', DataType.FLOAT);
+  if (to === DataType.BFLOAT16) {
+    notSupported(node, 'to', 'BFLOAT16', 'runtimes round to bfloat16 differently (ONNX 1.12 test data truncates, onnxruntime rounds to nearest even): cast to FLOAT16 or FLOAT');
+  }
+  if (!CAST_TARGETS.has(to)) notSupported(node, 'to', DATA_TYPE_NAMES[to] ?? to, 'cast to a float or integer type');
+  return to;
+}
+
+/** One value cast to an integer type: floats truncate toward zero (out of range is undefined in C: refused). */
+function castInteger(node: OnnxNode, to: number, v: number, fromFloat: boolean): number {
+  if (to === DataType.BOOL) return v !== 0 ? 1 : 0;
+  if (!fromFloat) return wrapInteger(to, v, node);
+  const t = Math.trunc(v);
+  if (!Number.isFinite(t) || wrapInteger(to, t, node) !== t) {
+    throw invalidModel(`${node.name}.input`, v, `is outside the range of ${DATA_TYPE_NAMES[to]}, where a cast has no defined result`, 'clip the values before casting');
+  }
+  return t;
+}
 
 export const Cast: OpDefinition = {
-  infer: (ctx) => {
-    const to = intAttr(ctx.node, 'to', DataType.FLOAT);
-    if (!CAST_TARGETS.has(to)) notSupported(ctx.node, 'to', to, 'cast to a float or integer type');
-    return [{ shape: required(ctx.node, ctx.shapes, 0, 'an input'), dataType: to }];
-  },
+  infer: (ctx) => [{ shape: required(ctx.node, ctx.shapes, 0, 'an input'), dataType: castTarget(ctx.node) }],
   run: (ctx) => {
     const x = required(ctx.node, ctx.inputs, 0, 'an input');
-    const to = intAttr(ctx.node, 'to', DataType.FLOAT);
-    if (isFloating(to)) return [{ name: '', dataType: DataType.FLOAT, shape: x.shape, data: Float32Array.from(x.data) }];
-    // Integer targets truncate toward zero; bool is "not zero".
-    const data = Float64Array.from(x.data, (v) => (to === DataType.BOOL ? (v !== 0 ? 1 : 0) : Math.trunc(v)));
+    const to = castTarget(ctx.node);
+    if (isFloating(to)) return [floatResult(to, x.shape, Float32Array.from(x.data))];
+    const fromFloat = isFloating(x.dataType);
+    const data = Float64Array.from(x.data, (v) => castInteger(ctx.node, to, v, fromFloat));
     return [{ name: '', dataType: to, shape: x.shape, data }];
   },
   foldable: true,

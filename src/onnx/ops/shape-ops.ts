@@ -4,7 +4,7 @@ import { intAttr, intsAttr } from '../model.ts';
 import { DataType } from '../schema.ts';
 import type { OnnxTensor } from '../tensor-proto.ts';
 import type { OpDefinition, Shape } from './types.ts';
-import { normalizeAxis, notSupported, required, sizeOf } from './util.ts';
+import { knownValue, normalizeAxis, notSupported, required, sizeOf } from './util.ts';
 import type { OnnxNode } from '../model.ts';
 
 function constantValue(node: OnnxNode): OnnxTensor {
@@ -66,10 +66,7 @@ export const Reshape: OpDefinition = {
       const spec = intsAttr(node, 'shape') ?? [];
       return [{ shape: reshapeTarget(node, x, spec, false), dataType: ctx.constant(0)?.dataType ?? DataType.FLOAT }];
     }
-    const spec = ctx.constant(1);
-    if (spec === undefined) {
-      return notSupported(node, 'shape', node.inputs[1] ?? '', 'tconv needs Reshape shapes known before running: export with constant shapes (e.g. x.view(-1, C, 4, 4) with a fixed batch-independent layout, or do_constant_folding=True)');
-    }
+    const spec = required(node, [knownValue(node, ctx.constant, 1, 'shape')], 0, 'data and shape');
     return [{ shape: reshapeTarget(node, x, [...spec.data], intAttr(node, 'allowzero', 0) === 1), dataType: ctx.constant(0)?.dataType ?? DataType.FLOAT }];
   },
   run: (ctx) => {

@@ -10,7 +10,9 @@ export interface InferContext {
   readonly opset: number;
   /** Shape of each input; undefined for an omitted optional input (empty name). */
   readonly shapes: readonly (Shape | undefined)[];
-  /** Value of input i when it is known before running (an initializer or a Constant's output). */
+  /** Element type (ONNX DataType) of each input; undefined for an omitted optional input. */
+  readonly types: readonly (number | undefined)[];
+  /** Value of input i when it is known when planning (an initializer, a folded value, or a graph input's value given to the run). */
   constant(i: number): OnnxTensor | undefined;
 }
 

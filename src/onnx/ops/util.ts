@@ -1,5 +1,5 @@
 /** Small helpers shared by the op implementations: required inputs, element counts, broadcasting. */
-import { invalidModel, unsupported } from '../errors.ts';
+import { RuntimeValueNeeded, invalidModel, unsupported } from '../errors.ts';
 import type { OnnxNode } from '../model.ts';
 import { DataType } from '../schema.ts';
 import type { OnnxTensor } from '../tensor-proto.ts';
@@ -59,4 +59,16 @@ export function normalizeAxis(node: OnnxNode, axis: number, rank: number, name =
 
 export function notSupported(node: OnnxNode, attribute: string, value: unknown, hint: string): never {
   throw unsupported(`${node.name}.${attribute}`, value, `is a ${node.opType} setting tconv does not implement`, hint);
+}
+
+/**
+ * The value of input i for a shape-like slot (shape, sizes, axes…), or undefined when the slot is empty. A value
+ * not known yet throws RuntimeValueNeeded (lint reports it; a run plans after the inputs are known).
+ */
+export function knownValue(node: OnnxNode, value: (i: number) => OnnxTensor | undefined, i: number, what: string): OnnxTensor | undefined {
+  const name = node.inputs[i];
+  if (!name) return undefined;
+  const t = value(i);
+  if (t === undefined) throw new RuntimeValueNeeded(`${node.name}.${what}`, name);
+  return t;
 }

@@ -1,0 +1,128 @@
+/**
+ * Broadcasting arithmetic: Add, Sub, Mul, Div, Pow, PRelu (two inputs) and Max, Min, Sum, Mean (any number).
+ * Floating results are computed in float64 and rounded once to the inputs' type (exact for + − × ÷ in float32 and
+ * float16); integer results follow fixed-width integer arithmetic: division truncates toward zero, overflow wraps.
+ * Before opset 7, Add/Sub/Mul/Div broadcast only when the `broadcast` attribute says so, B aligned at `axis`.
+ */
+import { TconvError } from '../../shape/errors.ts';
+import { invalidModel } from '../errors.ts';
+import { type OnnxNode, intAttr } from '../model.ts';
+import { DATA_TYPE_NAMES, DataType } from '../schema.ts';
+import { type OnnxTensor, isFloating } from '../tensor-proto.ts';
+import { floatResult, wrapInteger } from './dtype.ts';
+import type { InferContext, OpDefinition, RunContext, Shape } from './types.ts';
+import { broadcastShapes, broadcastStrides, sizeOf } from './util.ts';
+
+type Combine = (values: readonly number[], node: OnnxNode, integer: boolean) => number;
+
+/**
+ * Shapes of the operands as they broadcast: before opset 7, B (input 1) is placed at `axis` of A's shape (or at its
+ * end), and only when `broadcast` is 1; otherwise the shapes must be equal.
+ */
+function alignedShapes(node: OnnxNode, opset: number, shapes: readonly Shape[]): Shape[] {
+  if (node.opType === 'PRelu' && opset < 7 && shapes.length === 2) {
+    // PRelu-6 and before: a 1-D slope of C values is per channel (axis 1), not NumPy-aligned at the end.
+    const [x, slope] = shapes as [Shape, Shape];
+    if (slope.length === 1 && x.length >= 2 && slope[0] === x[1] && slope[0] !== 1) return [x, [slope[0]!, ...new Array<number>(x.length - 2).fill(1)]];
+  }
+  if (opset >= 7 || shapes.length !== 2 || !['Add', 'Sub', 'Mul', 'Div'].includes(node.opType)) return [...shapes];
+  const [a, b] = shapes as [Shape, Shape];
+  if (intAttr(node, 'broadcast', 0) === 0) {
+    if (a.length !== b.length || a.some((d, i) => d !== b[i])) {
+      throw invalidModel(`${node.name}.inputs`, [[...a], [...b]], 'must have equal shapes when broadcast is 0 (before opset 7)', 'set broadcast = 1 or give equal shapes');
+    }
+    return [a, b];
+  }
+  if (sizeOf(b) === 1 && b.length <= 1) return [a, []]; // a scalar B
+  const axis = node.attributes.has('axis') ? intAttr(node, 'axis', 0) : a.length - b.length;
+  const at = axis < 0 ? axis + a.length : axis;
+  // Exporters of that era (PyTorch) also wrote size-1 axes in B that broadcast within A's axis.
+  if (at < 0 || at + b.length > a.length || b.some((d, i) => d !== a[at + i] && d !== 1)) {
+    throw invalidModel(`${node.name}.B`, [...b], `must match A's shape [${a.join(', ')}] from axis ${axis} (legacy broadcast)`);
+  }
+  return [a, [...b, ...new Array<number>(a.length - at - b.length).fill(1)]];
+}
+
+function checkTypes(node: OnnxNode, types: readonly (number | undefined)[], integersOk: boolean): number {
+  const known = types.filter((t): t is number => t !== undefined);
+  const first = known[0] ?? DataType.FLOAT;
+  // Pow's exponent may have its own type; every other op takes one type.
+  const mustMatch = node.opType === 'Pow' ? [] : known;
+  for (const t of mustMatch) {
+    if (t !== first) throw invalidModel(`${node.name}.inputs`, known.map((k) => DATA_TYPE_NAMES[k] ?? k), 'must all have the same element type');
+  }
+  if (first === DataType.STRING || first === DataType.BOOL || (!integersOk && !isFloating(first))) {
+    throw new TconvError({ code: 'unsupported', parameter: `${node.name}.input`, value: DATA_TYPE_NAMES[first] ?? first, rule: `is an element type tconv's ${node.opType} does not take`, hint: 'use floating-point (or integer) tensors' });
+  }
+  return first;
+}
+
+function combine(ctx: RunContext, inputs: readonly OnnxTensor[], f: Combine): OnnxTensor {
+  const { node } = ctx;
+  const shapes = alignedShapes(node, ctx.opset, inputs.map((t) => t.shape));
+  const shape = shapes.reduce<number[]>((acc, s) => broadcastShapes(node, acc, s), []);
+  const dataType = inputs[0]!.dataType;
+  const integer = !isFloating(dataType);
+  const count = sizeOf(shape);
+  const out = integer ? new Float64Array(count) : new Float32Array(count);
+  const strides = shapes.map((s) => broadcastStrides(s, shape));
+  const offsets = new Array<number>(inputs.length).fill(0);
+  const values = new Array<number>(inputs.length).fill(0);
+  const index = new Array<number>(shape.length).fill(0);
+  const rank = shape.length;
+  // Odometer walk over the output: each operand's offset advances by its (broadcast) stride.
+  for (let o = 0; o < count; o++) {
+    for (let k = 0; k < inputs.length; k++) values[k] = inputs[k]!.data[offsets[k]!]!;
+    const v = f(values, node, integer);
+    out[o] = integer ? wrapInteger(dataType, v, node) : v;
+    for (let axis = rank - 1; axis >= 0; axis--) {
+      index[axis]!++;
+      for (let k = 0; k < inputs.length; k++) offsets[k]! += strides[k]![axis]!;
+      if (index[axis]! < shape[axis]!) break;
+      for (let k = 0; k < inputs.length; k++) offsets[k]! -= strides[k]![axis]! * shape[axis]!;
+      index[axis] = 0;
+    }
+  }
+  if (integer) return { name: '', dataType, shape, data: out };
+  return floatResult(dataType, shape, out as Float32Array);
+}
+
+function op(f: Combine, arity: 'two' | 'many', integersOk = true): OpDefinition {
+  const needs = arity === 'two' ? 'two inputs' : 'one or more inputs';
+  const present = <T>(list: readonly (T | undefined)[]): T[] => list.filter((t): t is T => t !== undefined);
+  return {
+    infer: (ctx: InferContext) => {
+      const shapes = present(ctx.shapes);
+      if (shapes.length < (arity === 'two' ? 2 : 1)) throw invalidModel(`${ctx.node.name}.inputs`, [...ctx.node.inputs], `are too few: ${ctx.node.opType} needs ${needs}`);
+      const dataType = checkTypes(ctx.node, ctx.types, integersOk);
+      const aligned = alignedShapes(ctx.node, ctx.opset, shapes);
+      return [{ shape: aligned.reduce<number[]>((acc, s) => broadcastShapes(ctx.node, acc, s), []), dataType }];
+    },
+    run: (ctx) => [combine(ctx, present(ctx.inputs), f)],
+    foldable: true,
+  };
+}
+
+const two = (g: (a: number, b: number, node: OnnxNode, integer: boolean) => number): Combine => (v, node, integer) => g(v[0]!, v[1]!, node, integer);
+
+export const Add = op(two((a, b) => a + b), 'two');
+export const Sub = op(two((a, b) => a - b), 'two');
+export const Mul = op(two((a, b) => a * b), 'two');
+export const Div = op(two((a, b, node, integer) => {
+  if (!integer) return a / b;
+  // Integer division truncates toward zero (C semantics, as the runtimes compute it); by zero it is undefined.
+  if (b === 0) throw new TconvError({ code: 'invalid-value', parameter: `${node.name}.B`, value: 0, rule: 'divides an integer by zero, which has no defined result', hint: 'keep integer divisors non-zero' });
+  return Math.trunc(a / b);
+}), 'two');
+export const Pow = op(two((a, b, node, integer) => {
+  const v = a ** b;
+  if (integer && !Number.isInteger(v)) {
+    throw new TconvError({ code: 'unsupported', parameter: `${node.name}.Y`, value: b, rule: 'raises an integer to a power with a non-integer result', hint: 'use floating-point tensors' });
+  }
+  return v;
+}), 'two');
+export const PRelu = op(two((x, slope) => (x < 0 ? slope * x : x)), 'two');
+export const Max = op((v) => v.reduce((a, b) => (a >= b || Number.isNaN(a) ? a : b)), 'many');
+export const Min = op((v) => v.reduce((a, b) => (a <= b || Number.isNaN(a) ? a : b)), 'many');
+export const Sum = op((v) => v.reduce((a, b) => a + b, 0), 'many');
+export const Mean = op((v) => v.reduce((a, b) => a + b, 0) / v.length, 'many', false);

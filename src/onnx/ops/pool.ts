@@ -1,0 +1,188 @@
+/**
+ * Pooling over the spatial axes of (N, C, spatial…): MaxPool (with dilations, ceil_mode and the optional Indices
+ * output), AveragePool (count_include_pad), GlobalMaxPool and GlobalAveragePool. Window geometry follows the
+ * operator: explicit pads or auto_pad SAME_UPPER/SAME_LOWER/VALID, output size floor (or ceil) of
+ * (in + pads − dilated kernel) / stride + 1, where a ceil-mode window that would start inside the end padding is
+ * dropped.
+ */
+import { invalidModel } from '../errors.ts';
+import { type OnnxNode, intAttr, intsAttr, stringAttr } from '../model.ts';
+import { DataType } from '../schema.ts';
+import { type OnnxTensor, isFloating } from '../tensor-proto.ts';
+import { floatResult } from './dtype.ts';
+import type { OpDefinition, Shape } from './types.ts';
+import { notSupported, required, sizeOf } from './util.ts';
+
+interface PoolGeometry {
+  readonly kernel: readonly number[];
+  readonly stride: readonly number[];
+  readonly dilation: readonly number[];
+  readonly padBegin: readonly number[];
+  readonly padEnd: readonly number[];
+  readonly output: readonly number[];
+}
+
+function geometry(node: OnnxNode, opset: number, x: Shape): PoolGeometry {
+  if (x.length < 3) throw invalidModel(`${node.name}.X`, [...x], 'must be (N, C, spatial…) of rank 3 or more');
+  const input = x.slice(2);
+  const rank = input.length;
+  const kernel = intsAttr(node, 'kernel_shape');
+  if (!kernel || kernel.length !== rank || kernel.some((k) => !(k >= 1))) throw invalidModel(`${node.name}.kernel_shape`, kernel ?? [], `must give a positive size for each of the ${rank} spatial axes`);
+  const perAxis = (name: string, fallback: number): number[] => {
+    const v = intsAttr(node, name);
+    if (v === undefined || v.length === 0) return new Array<number>(rank).fill(fallback);
+    if (v.length !== rank || v.some((d) => !(d >= 1))) throw invalidModel(`${node.name}.${name}`, [...v], `must give a positive value for each of the ${rank} spatial axes`);
+    return [...v];
+  };
+  const stride = perAxis('strides', 1);
+  const dilation = perAxis('dilations', 1);
+  if (node.opType === 'AveragePool' && dilation.some((d) => d !== 1)) notSupported(node, 'dilations', dilation, 'use dilations of 1 for AveragePool');
+  const ceil = opset >= 10 && intAttr(node, 'ceil_mode', 0) === 1;
+  const autoPad = stringAttr(node, 'auto_pad', 'NOTSET');
+  const effective = kernel.map((k, a) => (k - 1) * dilation[a]! + 1);
+  let padBegin: number[];
+  let padEnd: number[];
+  let output: number[];
+  if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+    // out = ⌈in / s⌉; the total pad is split evenly, the odd cell at the end (UPPER) or the beginning (LOWER).
+    output = input.map((n, a) => Math.ceil(n / stride[a]!));
+    const total = output.map((o, a) => Math.max((o - 1) * stride[a]! + effective[a]! - input[a]!, 0));
+    padBegin = total.map((t) => (autoPad === 'SAME_UPPER' ? Math.floor(t / 2) : Math.ceil(t / 2)));
+    padEnd = total.map((t, a) => t - padBegin[a]!);
+  } else if (autoPad === 'VALID' || autoPad === 'NOTSET') {
+    const pads = autoPad === 'VALID' ? undefined : intsAttr(node, 'pads');
+    if (pads !== undefined && pads.length !== 2 * rank) throw invalidModel(`${node.name}.pads`, [...pads], `must hold ${2 * rank} values (begin then end for each spatial axis)`);
+    if (pads?.some((p) => p < 0)) throw invalidModel(`${node.name}.pads`, [...pads], 'must not be negative');
+    padBegin = pads ? pads.slice(0, rank) : new Array<number>(rank).fill(0);
+    padEnd = pads ? pads.slice(rank) : new Array<number>(rank).fill(0);
+    output = input.map((n, a) => {
+      const span = n + padBegin[a]! + padEnd[a]! - effective[a]!;
+      if (span < 0) throw invalidModel(`${node.name}.kernel_shape`, [...kernel], `is larger than the padded input on spatial axis ${a} (${n + padBegin[a]! + padEnd[a]!})`);
+      let out = (ceil ? Math.ceil(span / stride[a]!) : Math.floor(span / stride[a]!)) + 1;
+      // A ceil-mode window must start inside the input or the begin padding.
+      if (ceil && (out - 1) * stride[a]! >= n + padBegin[a]!) out--;
+      return out;
+    });
+  } else {
+    return notSupported(node, 'auto_pad', autoPad, 'use NOTSET, VALID, SAME_UPPER or SAME_LOWER');
+  }
+  return { kernel, stride, dilation, padBegin, padEnd, output };
+}
+
+interface PoolResult { readonly values: OnnxTensor; readonly indices?: OnnxTensor }
+
+function pool(node: OnnxNode, x: OnnxTensor, g: PoolGeometry, kind: 'max' | 'average', wantIndices: boolean): PoolResult {
+  const [n, c] = x.shape as [number, number];
+  const input = x.shape.slice(2);
+  const rank = input.length;
+  const inPlane = sizeOf(input);
+  const outPlane = sizeOf(g.output);
+  const includePad = kind === 'average' && intAttr(node, 'count_include_pad', 0) === 1;
+  const columnMajor = intAttr(node, 'storage_order', 0) === 1;
+  const floating = isFloating(x.dataType);
+  const values = floating ? new Float32Array(n * c * outPlane) : new Float64Array(n * c * outPlane);
+  const indices = wantIndices ? new Float64Array(n * c * outPlane) : undefined;
+  const inStrides = input.map((_, a) => sizeOf(input.slice(a + 1)));
+  // Column-major flat indices (storage_order 1) count the first spatial axis fastest.
+  const colStrides = input.map((_, a) => sizeOf(input.slice(0, a)));
+  const windowCount = sizeOf(g.kernel);
+  const outIndex = new Array<number>(rank).fill(0);
+  const tap = new Array<number>(rank).fill(0);
+  for (let o = 0; o < outPlane; o++) {
+    let rest = o;
+    for (let a = rank - 1; a >= 0; a--) { outIndex[a] = rest % g.output[a]!; rest = Math.floor(rest / g.output[a]!); }
+    // Offsets of the window's taps inside the input (−1: padding), and the average's divisor.
+    const offsets: number[] = [];
+    const flat: number[] = [];
+    let padded = 1;
+    for (let a = 0; a < rank; a++) {
+      const start = outIndex[a]! * g.stride[a]! - g.padBegin[a]!;
+      // count_include_pad counts the window cells within the padded extent.
+      const end = Math.min(start + (g.kernel[a]! - 1) * g.dilation[a]! + 1, input[a]! + g.padEnd[a]!);
+      padded *= end - start;
+    }
+    for (let w = 0; w < windowCount; w++) {
+      let r = w;
+      for (let a = rank - 1; a >= 0; a--) { tap[a] = r % g.kernel[a]!; r = Math.floor(r / g.kernel[a]!); }
+      let offset = 0;
+      let col = 0;
+      let inside = true;
+      for (let a = 0; a < rank; a++) {
+        const i = outIndex[a]! * g.stride[a]! - g.padBegin[a]! + tap[a]! * g.dilation[a]!;
+        if (i < 0 || i >= input[a]!) { inside = false; break; }
+        offset += i * inStrides[a]!;
+        col += i * colStrides[a]!;
+      }
+      if (inside) { offsets.push(offset); flat.push(columnMajor ? col : offset); }
+    }
+    for (let plane = 0; plane < n * c; plane++) {
+      const base = plane * inPlane;
+      const at = plane * outPlane + o;
+      if (kind === 'max') {
+        let best = -Infinity;
+        let where = -1;
+        for (let k = 0; k < offsets.length; k++) {
+          const v = x.data[base + offsets[k]!]!;
+          if (v > best || where < 0) { best = v; where = k; }
+        }
+        values[at] = best;
+        if (indices) indices[at] = plane * inPlane + (where >= 0 ? flat[where]! : 0);
+      } else {
+        let sum = 0;
+        for (const off of offsets) sum += x.data[base + off]!;
+        values[at] = sum / (includePad ? padded : offsets.length);
+      }
+    }
+  }
+  const shape = [n, c, ...g.output];
+  const result = floating ? floatResult(x.dataType, shape, values as Float32Array) : { name: '', dataType: x.dataType, shape, data: values };
+  return { values: result, ...(indices ? { indices: { name: '', dataType: DataType.INT64, shape, data: indices } } : {}) };
+}
+
+function windowed(kind: 'max' | 'average'): OpDefinition {
+  return {
+    infer: (ctx) => {
+      const x = required(ctx.node, ctx.shapes, 0, 'an input');
+      const type = ctx.types[0] ?? DataType.FLOAT;
+      if (kind === 'average' && !isFloating(type)) notSupported(ctx.node, 'X', type, 'AveragePool takes floating-point tensors');
+      const g = geometry(ctx.node, ctx.opset, x);
+      const shape = [x[0]!, x[1]!, ...g.output];
+      return kind === 'max' ? [{ shape, dataType: type }, { shape, dataType: DataType.INT64 }] : [{ shape, dataType: type }];
+    },
+    run: (ctx) => {
+      const x = required(ctx.node, ctx.inputs, 0, 'an input');
+      const g = geometry(ctx.node, ctx.opset, x.shape);
+      const { values, indices } = pool(ctx.node, x, g, kind, kind === 'max' && Boolean(ctx.node.outputs[1]));
+      return indices ? [values, indices] : [values];
+    },
+  };
+}
+
+export const MaxPool = windowed('max');
+export const AveragePool = windowed('average');
+
+function global(kind: 'max' | 'average'): OpDefinition {
+  const outShape = (x: Shape) => [x[0]!, x[1]!, ...x.slice(2).map(() => 1)];
+  return {
+    infer: (ctx) => {
+      const x = required(ctx.node, ctx.shapes, 0, 'an input');
+      if (x.length < 3) throw invalidModel(`${ctx.node.name}.X`, [...x], 'must be (N, C, spatial…) of rank 3 or more');
+      return [{ shape: outShape(x), dataType: ctx.types[0] ?? DataType.FLOAT }];
+    },
+    run: (ctx) => {
+      const x = required(ctx.node, ctx.inputs, 0, 'an input');
+      const planes = x.shape[0]! * x.shape[1]!;
+      const size = sizeOf(x.shape.slice(2));
+      const out = new Float32Array(planes);
+      for (let p = 0; p < planes; p++) {
+        let acc = kind === 'max' ? -Infinity : 0;
+        for (let i = p * size; i < (p + 1) * size; i++) acc = kind === 'max' ? Math.max(acc, x.data[i]!) : acc + x.data[i]!;
+        out[p] = kind === 'max' ? acc : acc / size;
+      }
+      return [floatResult(x.dataType, outShape(x.shape), out)];
+    },
+  };
+}
+
+export const GlobalMaxPool = global('max');
+export const GlobalAveragePool = global('average');
