@@ -32,6 +32,9 @@ interface Pack {
 /** Bound on all packed forms of all handles together (one more may exceed it while it is the only one). */
 export const PACKED_WEIGHTS_LIMIT_BYTES = 512 * 1024 ** 2;
 
+/** Knob for tests and the soak script: the bound in force (default PACKED_WEIGHTS_LIMIT_BYTES). */
+export const packedWeightsTuning = { limitBytes: PACKED_WEIGHTS_LIMIT_BYTES };
+
 /** Insertion order = least recently used first. */
 const lru = new Set<Pack>();
 let totalBytes = 0;
@@ -83,7 +86,7 @@ export class PreparedWeights {
           if (old) drop(old);
           // Evict before keeping: the bound holds except for a single packing larger than it.
           for (const victim of lru) {
-            if (totalBytes + bytes <= PACKED_WEIGHTS_LIMIT_BYTES) break;
+            if (totalBytes + bytes <= packedWeightsTuning.limitBytes) break;
             drop(victim);
           }
           const pack: Pack = { key, value, bytes, free, owner: packs };

@@ -169,11 +169,11 @@ function checkExtent(
   const extent = transposed ? (a.input - 1) * a.stride + kernelExtent : a.input + a.padBegin + a.padEnd;
   if (kernelExtent <= MAX_INDEX && extent <= MAX_INDEX) return;
   const culprit = kernelExtent > MAX_INDEX ? 'dilation' : transposed ? (a.stride > 1 ? 'stride' : 'input') : spec.pads ? 'pads' : 'padding';
-  const name = rank === 1 || culprit === 'pads' ? culprit : `${culprit}[${axis}]`;
+  const name = Array.isArray(spec[culprit]) ? `${culprit}[${axis}]` : culprit;
   const value = { dilation: a.dilation, stride: a.stride, input: a.input, padding: a.padBegin, pads: [a.padBegin, a.padEnd] }[culprit];
   throw new TconvError({
     code: 'invalid-value', parameter: name, value,
-    rule: `makes axis ${axis} span ${Math.max(kernelExtent, extent)} positions (${kernelExtent > MAX_INDEX ? 'dilated kernel d·(k − 1) + 1' : transposed ? 'uncropped output (in − 1)·s + d·(k − 1) + 1' : 'padded input'}), past the kernels' 32-bit index range (${MAX_INDEX})`,
+    rule: `makes axis ${axis} span ${kernelExtent > MAX_INDEX ? kernelExtent : extent} positions (${kernelExtent > MAX_INDEX ? 'dilated kernel d·(k − 1) + 1' : transposed ? 'uncropped output (in − 1)·s + d·(k − 1) + 1' : 'padded input'}), past the kernels' 32-bit index range (${MAX_INDEX})`,
     hint: `use a smaller ${culprit}`,
   });
 }
