@@ -7,7 +7,7 @@ export { conv } from './ops/conv.ts';
 export { type EngineOptions, type EngineLayerOptions, planFromTensors } from './ops/plan-from-tensors.ts';
 export { BACKEND_NAMES, type BackendStatus, getBackend, listBackends } from './select.ts';
 export { registerBackend } from './registry.ts';
-export { PACKED_WEIGHTS_LIMIT_BYTES, PreparedWeights, packedWeightBytes, prepareWeights } from './prepared-weights.ts';
+export { PACKED_WEIGHTS_LIMIT_BYTES, PACKED_WEIGHTS_LIMIT_COUNT, PreparedWeights, packedWeightBytes, prepareWeights } from './prepared-weights.ts';
 export type { Availability, Backend, BackendChoice, BackendName, KernelArgs } from './backend.ts';
 export {
   ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, Conv1d, Conv2d, Conv3d, manualSeed,

@@ -8,7 +8,7 @@
  *   afterwards has no effect on the handle; prepare again for new weights);
  * - the layer objects (layers.ts) keep such a handle and compare their weights with its copy before each forward.
  *
- * Every handle's packings live in ONE cache, bounded in bytes (least recently used evicted first) and freed at once
+ * Every handle's packings live in ONE cache, bounded in bytes and in number (least recently used evicted first), freed at once
  * by `dispose()`; a FinalizationRegistry frees what a forgotten handle held once it is garbage-collected.
  */
 import { TconvError, formatValue } from '../shape/errors.ts';
@@ -32,8 +32,14 @@ interface Pack {
 /** Bound on all packed forms of all handles together (one more may exceed it while it is the only one). */
 export const PACKED_WEIGHTS_LIMIT_BYTES = 512 * 1024 ** 2;
 
-/** Knob for tests and the soak script: the bound in force (default PACKED_WEIGHTS_LIMIT_BYTES). */
-export const packedWeightsTuning = { limitBytes: PACKED_WEIGHTS_LIMIT_BYTES };
+/**
+ * Bound on the number of packings: a packing also holds its tiling and task tables (a few KiB natively), which its
+ * byte count leaves out, so thousands of tiny forgotten handles are bounded by number instead.
+ */
+export const PACKED_WEIGHTS_LIMIT_COUNT = 1024;
+
+/** Knobs for tests and the soak script: the bounds in force. */
+export const packedWeightsTuning = { limitBytes: PACKED_WEIGHTS_LIMIT_BYTES, limitCount: PACKED_WEIGHTS_LIMIT_COUNT };
 
 /** Insertion order = least recently used first. */
 const lru = new Set<Pack>();
@@ -42,6 +48,9 @@ let totalBytes = 0;
 function drop(pack: Pack): void {
   if (!lru.delete(pack)) return;
   pack.owner.delete(pack.key);
+  // Registered only while it holds packings: a registration lives until the event loop turns, so one per handle
+  // would grow without bound in a synchronous loop that forgets its handles.
+  if (pack.owner.size === 0) finalizer.unregister(pack.owner);
   totalBytes -= pack.bytes;
   pack.free();
 }
@@ -71,6 +80,7 @@ export class PreparedWeights {
   constructor(weight: Tensor) {
     this.shape = Object.freeze([...weight.shape]);
     const packs = new Map<string, Pack>();
+    const self = this; // only reachable from `internals`, keyed by this handle: no strong path keeps it alive
     const internal: Internal = {
       data: Float32Array.from(weight.data), packs, disposed: false,
       slot: {
@@ -86,10 +96,11 @@ export class PreparedWeights {
           if (old) drop(old);
           // Evict before keeping: the bound holds except for a single packing larger than it.
           for (const victim of lru) {
-            if (totalBytes + bytes <= packedWeightsTuning.limitBytes) break;
+            if (totalBytes + bytes <= packedWeightsTuning.limitBytes && lru.size < packedWeightsTuning.limitCount) break;
             drop(victim);
           }
           const pack: Pack = { key, value, bytes, free, owner: packs };
+          if (packs.size === 0) finalizer.register(self, packs, packs);
           packs.set(key, pack);
           lru.add(pack);
           totalBytes += bytes;
@@ -97,7 +108,6 @@ export class PreparedWeights {
       },
     };
     internals.set(this, internal);
-    finalizer.register(this, packs, this);
   }
 
   /** Frees every packed form now; the handle cannot be used afterwards. Calling it twice is harmless. */
@@ -105,7 +115,6 @@ export class PreparedWeights {
     const internal = internals.get(this)!;
     if (internal.disposed) return;
     internal.disposed = true;
-    finalizer.unregister(this);
     dropAll(internal.packs);
   }
 
