@@ -3,7 +3,7 @@
 // exits 1 when any peak rises past the stated bound above its start. Not a benchmark (no timings are judged).
 //
 //   node --import tsx scripts/soak.ts [--calls 100000] [--backends native,wasm,reference]
-//        [--modes plain,prepared,layer,forgotten] [--bound-mb 64] [--cache-mb 64] [--json]
+//        [--modes plain,prepared,layer,forgotten] [--bound-mb 64] [--cache-mb 64] [--channels 8] [--json]
 //
 // Modes (each call gets a new weight array):
 //   plain      convTranspose(x, w, b): nothing outlives the call (native frees inside the addon call)
@@ -52,11 +52,12 @@ for (const m of modes) {
 }
 packedWeightsTuning.limitBytes = cacheMiB * 1024 ** 2;
 
-// A small layer (the point is the number of calls, not their size): 2×8×8 input, 8 → 8 channels, k4 s2 p1.
-const x = randomTensor([2, 8, 8, 8], 1);
-const bias = randomTensor([8], 2);
-const weightShape = [8, 8, 4, 4];
-const weightSize = 8 * 8 * 16;
+// A small layer (the point is the number of calls, not their size): batch 2, 8×8 input, C → C channels, k4 s2 p1.
+const channels = Math.floor(positive('--channels', '8'));
+const x = randomTensor([2, channels, 8, 8], 1);
+const bias = randomTensor([channels], 2);
+const weightShape = [channels, channels, 4, 4];
+const weightSize = channels * channels * 16;
 const layerOptions = { stride: 2, padding: 1 };
 let seed = 0;
 /** A new weight array each call, filled cheaply (the soak is about what the engine keeps, not about randomness). */
@@ -72,7 +73,7 @@ interface Row { backend: BackendName; mode: Mode; calls: number; startMiB: numbe
 
 function soak(backend: BackendName, mode: Mode): Row {
   const options = { ...layerOptions, backend };
-  const layer = new ConvTranspose2d(8, 8, 4, { ...layerOptions, backend, seed: 1 });
+  const layer = new ConvTranspose2d(channels, channels, 4, { ...layerOptions, backend, seed: 1 });
   const call = () => {
     const w = freshWeights();
     if (mode === 'plain') return convTranspose(x, w, bias, options);
