@@ -16,7 +16,7 @@ import type { Tensor } from '../tensor/tensor.ts';
 import type { BackendChoice } from './backend.ts';
 import { convTranspose } from './ops/conv-transpose.ts';
 import { conv } from './ops/conv.ts';
-import { planFromTensors } from './ops/plan-from-tensors.ts';
+import { checkThreads, planFromTensors } from './ops/plan-from-tensors.ts';
 import { loadAddon } from './backends/native/addon.ts';
 import { type PreparedWeights, prepareWeights, preparedMatches } from './prepared-weights.ts';
 
@@ -89,6 +89,7 @@ abstract class ConvLayerBase {
     this.dilation = perAxis('dilation', options.dilation, rank, 1, 'positive', hint);
     this.groups = checkInteger('groups', options.groups ?? 1, 'positive', hint);
     this.backend = options.backend ?? 'auto';
+    checkThreads(options.threads); // refused when built, as torch refuses bad arguments, not at the first forward
     this.threads = options.threads;
     // Probe the remaining rules (groups vs channels, output_padding) on an input large enough for any padding,
     // so the constructor fails like torch's does, with plan.ts's errors.
