@@ -1,7 +1,7 @@
 // What packing on every call costs: per suite case and backend, the median time of a plain functional call
 // (weights packed every call, nothing kept), of a call with prepared weights (packed once) and of a layer's forward
 // (its weights compared bit for bit with the packed copy, then the kept packing). Quick and local, same process,
-// medians of repeated calls after warm-up: not a test and not the bench (`npm run bench` is the measurement of record).
+// medians of repeated calls after warm-up, the three timed in turn: not a test and not the bench (`npm run bench` is the measurement of record).
 //
 //   node --import tsx scripts/pack-cost.ts [caseId,…] [--backends native,wasm] [--threads 1] [--seconds 0.5]
 import { readFileSync } from 'node:fs';
@@ -24,16 +24,19 @@ const seconds = Number(flag('--seconds', '0.5'));
 const suite = JSON.parse(readFileSync(new URL('../../shared/bench/suite.json', import.meta.url), 'utf8')) as { cases: Case[] };
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
-function time(fn: () => unknown): number {
-  for (let i = 0; i < 3; i++) fn();
-  const samples: number[] = [];
-  const end = performance.now() + seconds * 1000;
-  while (performance.now() < end || samples.length < 5) {
-    const t0 = performance.now();
-    fn();
-    samples.push(performance.now() - t0);
+/** Medians of the variants, timed in turn (round-robin), so that load from other processes reaches all alike. */
+function timeInTurn(fns: readonly (() => unknown)[]): number[] {
+  for (const fn of fns) for (let i = 0; i < 2; i++) fn();
+  const samples = fns.map(() => [] as number[]);
+  const end = performance.now() + seconds * 1000 * fns.length;
+  while (performance.now() < end || samples[0]!.length < 7) {
+    fns.forEach((fn, k) => {
+      const t0 = performance.now();
+      fn();
+      samples[k]!.push(performance.now() - t0);
+    });
   }
-  return median(samples);
+  return samples.map(median);
 }
 
 console.log(`threads ${threads}; median ms per call: plain (packs every call) / prepared (packed once) / layer (compare + kept)`);
@@ -51,9 +54,9 @@ for (const c of suite.cases) {
     const module = new Layer(c.cin, c.cout, c.kernel, { ...layer, backend, threads, seed: 1 });
     module.weight = w;
     module.bias = b;
-    const plain = time(() => convTranspose(x, w, b, options));
-    const kept = time(() => convTranspose(x, prepared, b, options));
-    const forward = time(() => module.forward(x));
+    const [plain, kept, forward] = timeInTurn([
+      () => convTranspose(x, w, b, options), () => convTranspose(x, prepared, b, options), () => module.forward(x),
+    ]) as [number, number, number];
     prepared.dispose();
     module.dispose();
     console.log(`${c.id.padEnd(12)} ${backend.padEnd(7)} plain ${plain.toFixed(3).padStart(8)}  prepared ${kept.toFixed(3).padStart(8)}  layer ${forward.toFixed(3).padStart(8)}  plain/prepared ${(plain / kept).toFixed(2)}x`);
