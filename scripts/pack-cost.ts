@@ -26,7 +26,7 @@ const suite = JSON.parse(readFileSync(new URL('../../shared/bench/suite.json', i
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
 /** Medians of the variants, timed in turn (round-robin), so that load from other processes reaches all alike. */
 function timeInTurn(fns: readonly (() => unknown)[]): number[] {
-  for (const fn of fns) for (let i = 0; i < 2; i++) fn();
+  for (const fn of fns) for (let i = 0; i < 5; i++) fn();
   const samples = fns.map(() => [] as number[]);
   const end = performance.now() + seconds * 1000 * fns.length;
   while (performance.now() < end || samples[0]!.length < 7) {
