@@ -17,7 +17,7 @@ import type { BackendChoice } from './backend.ts';
 import { convTranspose } from './ops/conv-transpose.ts';
 import { conv } from './ops/conv.ts';
 import { checkThreads, planFromTensors } from './ops/plan-from-tensors.ts';
-import { loadAddon } from './backends/native/addon.ts';
+import { nativeSameBits } from './backends/native/index.ts';
 import { type PreparedWeights, prepareWeights, preparedMatches } from './prepared-weights.ts';
 
 export interface ConvLayerOptions {
@@ -197,12 +197,6 @@ abstract class ConvNd extends ConvLayerBase {
   plan(inputShape: readonly number[]): Plan {
     return planFromTensors('conv', inputShape, this.weight.shape, { ...this.engineOptions(), bias: this.bias !== null });
   }
-}
-
-/** The addon's memcmp when it is built (~10x faster than comparing in JavaScript), else undefined. */
-function nativeSameBits(): ((a: Float32Array, b: Float32Array) => boolean) | undefined {
-  const addon = loadAddon().addon;
-  return addon ? addon.sameBits : undefined;
 }
 
 export class ConvTranspose1d extends ConvTransposeNd {
