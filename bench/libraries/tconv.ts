@@ -1,4 +1,8 @@
-/** tconv's own backends, called exactly as a user would: convTranspose(x, w, b, { backend, threads, ...layer }). */
+/**
+ * tconv's own backends, called exactly as a user who runs a layer many times would: the weights prepared once
+ * (prepareWeights, as ORT prepacks at session creation), then convTranspose(x, prepared, b, { backend, threads, ...layer }).
+ * A plain call with a weight tensor packs on every call instead (docs/weights.md has what that costs).
+ */
 import { createRequire } from 'node:module';
 import { tensor } from '../../src/tensor/tensor.ts';
 import type { BackendName } from '../../src/engine/backend.ts';
@@ -24,14 +28,14 @@ export async function tconvBackend(name: BackendName, threads: number): Promise<
     async prepare({ case: suiteCase, plan, input, weight, bias }: CaseData): Promise<Preparation> {
       const options = { ...caseLayer(suiteCase), backend: name, threads };
       const x = tensor(plan.inputShape, input);
-      const w = tensor(plan.weightShape, weight);
+      const w = engine.prepareWeights(tensor(plan.weightShape, weight));
       const b = tensor([plan.outChannels], bias);
       return {
         supported: true,
         prepared: {
           run: () => engine.convTranspose(x, w, b, options).data,
           toCanonical: (output) => output,
-          dispose: () => {},
+          dispose: () => w.dispose(),
         },
       };
     },

@@ -5,6 +5,7 @@
  * every type.
  */
 export {
+  PACKED_WEIGHTS_LIMIT_BYTES, PACKED_WEIGHTS_LIMIT_COUNT, PreparedWeights, packedWeightBytes, prepareWeights,
   BACKEND_NAMES, Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, conv, convTranspose,
   createRng, getBackend, initWasm, listBackends, manualSeed, maxAbsError, pixelShuffle, pixelUnshuffle,
   planFromTensors, pytorchDefaultInit, randomTensor, relativeL2Error, resize, tensor,

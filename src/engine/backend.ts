@@ -4,6 +4,7 @@
  * Calls are synchronous: threaded backends block on their workers (allowed in Node and in Web Workers).
  */
 import type { Plan } from '../shape/plan.ts';
+import type { PackSlot } from './prepared-weights.ts';
 
 export type BackendName = 'reference' | 'wasm' | 'native';
 export type BackendChoice = BackendName | 'auto';
@@ -17,6 +18,11 @@ export interface KernelArgs {
   readonly output: Float32Array;
   /** Worker threads to use; backends without threads ignore it. */
   readonly threads?: number;
+  /**
+   * Where packed forms of these weights may be kept across calls: given only for prepared weights (a private copy
+   * nobody can edit). Without it a backend keeps nothing derived from `weight` past the call (docs/weights.md).
+   */
+  readonly packs?: PackSlot | null;
 }
 
 export interface Availability {

@@ -9,6 +9,7 @@ export { BACKEND_NAMES, type BackendStatus, getBackend, listBackends } from './s
 export { registerBackend } from './registry.ts';
 /** Browsers (and bundlers) call this once before the first wasm call: it fetches and compiles the kernels. */
 export { initWasm } from './backends/wasm/runtime.ts';
+export { PACKED_WEIGHTS_LIMIT_BYTES, PACKED_WEIGHTS_LIMIT_COUNT, PreparedWeights, packedWeightBytes, prepareWeights } from './prepared-weights.ts';
 export type { Availability, Backend, BackendChoice, BackendName, KernelArgs } from './backend.ts';
 export {
   ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, Conv1d, Conv2d, Conv3d, manualSeed,

@@ -16,7 +16,9 @@ import type { Tensor } from '../tensor/tensor.ts';
 import type { BackendChoice } from './backend.ts';
 import { convTranspose } from './ops/conv-transpose.ts';
 import { conv } from './ops/conv.ts';
-import { planFromTensors } from './ops/plan-from-tensors.ts';
+import { checkThreads, planFromTensors } from './ops/plan-from-tensors.ts';
+import { fastSameBits } from './registry.ts';
+import { type PreparedWeights, prepareWeights, preparedMatches } from './prepared-weights.ts';
 
 export interface ConvLayerOptions {
   readonly stride?: PerAxis;
@@ -53,9 +55,15 @@ abstract class ConvLayerBase {
   readonly groups: number;
   readonly backend: BackendChoice;
   readonly threads: number | undefined;
-  /** Replace freely (e.g. with trained weights); forward checks the shape. */
+  /**
+   * Replace freely (e.g. with trained weights) or edit `weight.data` in place; forward checks the shape and always
+   * uses the weights as they are then: it compares them bit for bit with the copy it packed from (a read of the
+   * weights, cheaper than packing them again) and repacks only when they differ. See docs/weights.md.
+   */
   weight: Tensor;
   bias: Tensor | null;
+  /** The packed copy of `weight` the last forward used (released by dispose()). */
+  private prepared: PreparedWeights | null = null;
 
   protected constructor(
     protected readonly rank: Rank,
@@ -81,6 +89,7 @@ abstract class ConvLayerBase {
     this.dilation = perAxis('dilation', options.dilation, rank, 1, 'positive', hint);
     this.groups = checkInteger('groups', options.groups ?? 1, 'positive', hint);
     this.backend = options.backend ?? 'auto';
+    checkThreads(options.threads); // refused when built, as torch refuses bad arguments, not at the first forward
     this.threads = options.threads;
     // Probe the remaining rules (groups vs channels, output_padding) on an input large enough for any padding,
     // so the constructor fails like torch's does, with plan.ts's errors.
@@ -109,6 +118,26 @@ abstract class ConvLayerBase {
       rule: `has ${x.shape.length} dimensions, but ${this.torchName()} takes ${this.rank + 2} (N, C, ${this.rank} spatial) or ${this.rank + 1} (unbatched)`,
       hint: `give an input of shape [N, C, ${['W', 'H, W', 'D, H, W'][this.rank - 1]}], or use the layer class of the input's rank`,
     });
+  }
+
+  /** The prepared copy of the current weights: kept while they are bit for bit what it was made from. */
+  protected preparedWeight(): PreparedWeights {
+    const current = this.prepared;
+    if (current && !current.disposed && preparedMatches(current, this.weight.data, fastSameBits())) return current;
+    current?.dispose();
+    this.prepared = prepareWeights(this.weight);
+    return this.prepared;
+  }
+
+  /**
+   * Frees the layer's packed weights now (native and wasm memory) instead of when the layer is garbage-collected.
+   * The layer stays usable: the next forward packs again.
+   * @example
+   * const up = new ConvTranspose2d(16, 8, 4, { stride: 2, padding: 1 }); up.forward(x); up.dispose();
+   */
+  dispose(): void {
+    this.prepared?.dispose();
+    this.prepared = null;
   }
 
   protected engineOptions() {
@@ -141,7 +170,7 @@ abstract class ConvTransposeNd extends ConvLayerBase {
       dilation: this.dilation, outputSize,
     });
     const options = { ...this.engineOptions(), outputPadding };
-    return unbatch(convTranspose(input, this.weight, this.bias, options));
+    return unbatch(convTranspose(input, this.preparedWeight(), this.bias, options));
   }
 
   /** The plan this layer runs for an input shape (N, C, spatial…). */
@@ -162,7 +191,7 @@ abstract class ConvNd extends ConvLayerBase {
    */
   forward(x: Tensor): Tensor {
     const { input, unbatch } = this.batched(x);
-    return unbatch(conv(input, this.weight, this.bias, this.engineOptions()));
+    return unbatch(conv(input, this.preparedWeight(), this.bias, this.engineOptions()));
   }
 
   plan(inputShape: readonly number[]): Plan {

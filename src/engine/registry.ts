@@ -14,3 +14,19 @@ export function registerBackend(backend: Backend): void {
 export function registeredBackend(name: BackendName): Backend | undefined {
   return backends.get(name);
 }
+
+type SameBits = (a: Float32Array, b: Float32Array) => boolean;
+let sameBitsSource: (() => SameBits | undefined) | undefined;
+
+/**
+ * A backend may offer a fast bit-for-bit comparison of two weight arrays (the native addon's memcmp), which layers
+ * use before each forward. Registered here, not imported, so browser bundles never reach the native module.
+ */
+export function registerSameBits(source: () => SameBits | undefined): void {
+  sameBitsSource = source;
+}
+
+/** The registered fast comparison, or undefined (callers then compare in JavaScript). */
+export function fastSameBits(): SameBits | undefined {
+  return sameBitsSource?.();
+}

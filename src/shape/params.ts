@@ -90,7 +90,26 @@ export function checkInteger(parameter: string, value: unknown, bound: Bound, hi
   return value;
 }
 
-/** Expands a number or tuple to `rank` values, each checked against `bound`. */
+/**
+ * Largest value of any size or per-axis parameter: the wasm and native kernels index with 32-bit integers, so a
+ * padding or dilation of 2^32 + 1 would wrap to 1 there. Refused everywhere, the reference included, so every
+ * backend gives the same answer (plan.ts also bounds each axis's whole extent).
+ */
+export const MAX_INDEX = 2 ** 31 - 1;
+
+/** Refuses a value past MAX_INDEX by name (after checkInteger has checked it is an integer). */
+export function checkIndexRange(parameter: string, value: number): number {
+  if (Math.abs(value) > MAX_INDEX) {
+    throw new TconvError({
+      code: 'invalid-value', parameter, value,
+      rule: `must be at most ${MAX_INDEX} (2^31 − 1: the wasm and native kernels index with 32-bit integers)`,
+      hint: `use a ${parameter.replace(/\[\d+\]$/, '')} of ${MAX_INDEX} or less`,
+    });
+  }
+  return value;
+}
+
+/** Expands a number or tuple to `rank` values, each checked against `bound` and the index range. */
 export function perAxis(
   parameter: string, value: PerAxis | undefined, rank: Rank, fallback: number, bound: Bound, hint: string,
 ): number[] {
@@ -103,5 +122,8 @@ export function perAxis(
     });
   }
   const values = typeof raw === 'number' ? new Array<number>(rank).fill(raw) : [...raw];
-  return values.map((v, axis) => checkInteger(typeof raw === 'number' ? parameter : `${parameter}[${axis}]`, v, bound, hint));
+  return values.map((v, axis) => {
+    const name = typeof raw === 'number' ? parameter : `${parameter}[${axis}]`;
+    return checkIndexRange(name, checkInteger(name, v, bound, hint));
+  });
 }

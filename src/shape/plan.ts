@@ -5,7 +5,7 @@
 import { TconvError } from './errors.ts';
 import { convOutputSize, effectiveKernel, transposedOutputSize } from './formulas.ts';
 import { type AxisPhases, polyphase } from './phases.ts';
-import { type LayerKind, type LayerSpec, type Rank, checkInteger, inferRank, perAxis } from './params.ts';
+import { type LayerKind, type LayerSpec, MAX_INDEX, type Rank, checkIndexRange, checkInteger, inferRank, perAxis } from './params.ts';
 
 export interface AxisPlan {
   readonly input: number;
@@ -83,10 +83,10 @@ export function planLayer(spec: LayerSpec): Plan {
   const kernel = perAxis('kernel', spec.kernel, rank, 1, 'positive', 'use a kernel size of 1 or more');
   const stride = perAxis('stride', spec.stride, rank, 1, 'positive', 'use a stride of 1 or more');
   const dilation = perAxis('dilation', spec.dilation, rank, 1, 'positive', 'use a dilation of 1 or more (1 = no dilation)');
-  const batch = checkInteger('batch', spec.batch ?? 1, 'nonNegative', 'use a batch of 0 or more');
-  const inChannels = checkInteger('inChannels', spec.inChannels ?? 1, 'positive', 'use 1 or more channels');
-  const outChannels = checkInteger('outChannels', spec.outChannels ?? 1, 'positive', 'use 1 or more channels');
-  const groups = checkInteger('groups', spec.groups ?? 1, 'positive', 'use groups = 1 for an ordinary layer');
+  const batch = checkIndexRange('batch', checkInteger('batch', spec.batch ?? 1, 'nonNegative', 'use a batch of 0 or more'));
+  const inChannels = checkIndexRange('inChannels', checkInteger('inChannels', spec.inChannels ?? 1, 'positive', 'use 1 or more channels'));
+  const outChannels = checkIndexRange('outChannels', checkInteger('outChannels', spec.outChannels ?? 1, 'positive', 'use 1 or more channels'));
+  const groups = checkIndexRange('groups', checkInteger('groups', spec.groups ?? 1, 'positive', 'use groups = 1 for an ordinary layer'));
 
   for (const [parameter, channels] of [['inChannels', inChannels], ['outChannels', outChannels]] as const) {
     if (channels % groups !== 0) {
@@ -116,6 +116,7 @@ export function planLayer(spec: LayerSpec): Plan {
   const axes: AxisPlan[] = [];
   for (let a = 0; a < rank; a++) {
     const args = { input: input[a]!, kernel: kernel[a]!, stride: stride[a]!, dilation: dilation[a]!, padBegin: padBegin[a]!, padEnd: padEnd[a]! };
+    checkExtent(spec, rank, a, args, transposed);
     const output = transposed ? transposedOutputSize(args) : convOutputSize(args);
     if (output < 1) {
       const where = rank === 1 ? '' : ` on axis ${a}`;
@@ -152,6 +153,28 @@ export function planLayer(spec: LayerSpec): Plan {
     inputShape: Object.freeze(inputShape), outputShape: Object.freeze(outputShape), weightShape: Object.freeze(weightShape),
     axes: Object.freeze(axes.map((x) => Object.freeze(x))), flops, bytes,
     phases: Object.freeze(transposed ? axes.map((x) => polyphase(x)) : []),
+  });
+}
+
+/**
+ * Every index a kernel forms on an axis lies within its extent: the uncropped output (in − 1)·s + d·(k − 1) + 1 of a
+ * transposed conv, the padded input in + padBegin + padEnd of a conv. Each value may be in range while the extent is
+ * not (dilation 2^30 with kernel 3), so the extent is bounded too.
+ */
+function checkExtent(
+  spec: LayerSpec, rank: Rank, axis: number,
+  a: { input: number; kernel: number; stride: number; dilation: number; padBegin: number; padEnd: number }, transposed: boolean,
+): void {
+  const kernelExtent = effectiveKernel(a.kernel, a.dilation);
+  const extent = transposed ? (a.input - 1) * a.stride + kernelExtent : a.input + a.padBegin + a.padEnd;
+  if (kernelExtent <= MAX_INDEX && extent <= MAX_INDEX) return;
+  const culprit = kernelExtent > MAX_INDEX ? 'dilation' : transposed ? (a.stride > 1 ? 'stride' : 'input') : spec.pads ? 'pads' : 'padding';
+  const name = Array.isArray(spec[culprit]) ? `${culprit}[${axis}]` : culprit;
+  const value = { dilation: a.dilation, stride: a.stride, input: a.input, padding: a.padBegin, pads: [a.padBegin, a.padEnd] }[culprit];
+  throw new TconvError({
+    code: 'invalid-value', parameter: name, value,
+    rule: `makes axis ${axis} span ${kernelExtent > MAX_INDEX ? kernelExtent : extent} positions (${kernelExtent > MAX_INDEX ? 'dilated kernel d·(k − 1) + 1' : transposed ? 'uncropped output (in − 1)·s + d·(k − 1) + 1' : 'padded input'}), past the kernels' 32-bit index range (${MAX_INDEX})`,
+    hint: `use a smaller ${culprit}`,
   });
 }
 
@@ -235,6 +258,7 @@ function checkedOutputPadding(spec: LayerSpec, rank: Rank, stride: number[], dil
  * per tensor, `bytes` in all, named by the output shape. Also used by the engine's ops that are not planned layers.
  */
 export function checkMemory(elements: readonly number[], bytes: number, limit: number, outputShape: readonly number[]): void {
+  checkMemoryLimit(limit);
   if (limit === Infinity) return; // geometry only: see planGeometry
   const largest = elements.reduce((m, n) => Math.max(m, n), 0);
   if (largest > MAX_TENSOR_ELEMENTS || bytes > limit) {
@@ -242,6 +266,22 @@ export function checkMemory(elements: readonly number[], bytes: number, limit: n
       code: 'memory-limit', parameter: 'outputShape', value: [...outputShape],
       rule: `needs ${(bytes / 1024 ** 3).toFixed(2)} GiB of tensors (largest ${largest} elements), over the limit of ${(limit / 1024 ** 3).toFixed(2)} GiB or ${MAX_TENSOR_ELEMENTS} elements per tensor`,
       hint: 'use a smaller batch or input, or raise memoryLimitBytes',
+    });
+  }
+}
+
+/**
+ * The limit itself: a positive number of bytes (Infinity: no limit). NaN or a string would compare false against
+ * every size and silently turn the budget off.
+ * @example
+ * checkMemoryLimit(2 ** 30) // passes; checkMemoryLimit(NaN) throws naming memoryLimitBytes
+ */
+export function checkMemoryLimit(limit: unknown): asserts limit is number {
+  if (typeof limit !== 'number' || Number.isNaN(limit) || limit <= 0) {
+    throw new TconvError({
+      code: 'invalid-value', parameter: 'memoryLimitBytes', value: limit,
+      rule: 'must be a positive number of bytes',
+      hint: `give a number such as ${DEFAULT_MEMORY_LIMIT_BYTES} (4 GiB, the default), or leave it out`,
     });
   }
 }

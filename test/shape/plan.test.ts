@@ -86,7 +86,8 @@ test('every rule of params.ts and plan.ts has its message', () => {
   refuses({ ...t, kernel: [3, 0] }, 'invalid-value', /^kernel\[1\] \(0\) must be a positive integer; use a kernel size of 1 or more/);
   refuses({ ...t, stride: 1.5 }, 'invalid-value', /^stride \(1\.5\) must be a positive integer; use a stride of 1 or more/);
   // The plan lists every tap and stride phase: absurd sizes are refused before they could exhaust memory.
-  refuses({ ...t, kernel: 99999999999 }, 'invalid-value', /^kernel \(99999999999\) must be at most 65536 \(tconv lists every tap and every stride phase of a layer\); use a kernel of 65536 or less$/);
+  refuses({ ...t, kernel: 99999 }, 'invalid-value', /^kernel \(99999\) must be at most 65536 \(tconv lists every tap and every stride phase of a layer\); use a kernel of 65536 or less$/);
+  refuses({ ...t, kernel: 99999999999 }, 'invalid-value', /^kernel \(99999999999\) must be at most 2147483647 \(2\^31 − 1: the wasm and native kernels index with 32-bit integers\); use a kernel of 2147483647 or less$/);
   refuses({ ...t, kernel: [3, 3], stride: [2, 65537] }, 'invalid-value', /^stride\[1\] \(65537\) must be at most 65536/);
   assert.equal(planLayer({ ...t, kernel: 65536, rank: 1 }).axes[0]!.kernel, 65536);  // the limit itself plans
   // JavaScript callers: null or an object where a number or list belongs is named, not a TypeError from inside.
@@ -120,7 +121,7 @@ test('every rule of params.ts and plan.ts has its message', () => {
   assert.equal(planLayer({ kind: 'conv', input: 8, kernel: 3, outputPadding: 0 }).axes[0]!.output, 6);
   refuses({ ...t, input: 4096, inChannels: 512, outChannels: 512, batch: 64 }, 'memory-limit', /^outputShape \(\[64, 512, 4098, 4098\]\) needs .* GiB of tensors \(largest \d+ elements\), over the limit of 4\.00 GiB or 2147483647 elements per tensor; use a smaller batch or input, or raise memoryLimitBytes/);
   refuses({ ...t, input: 64, memoryLimitBytes: 1024 }, 'memory-limit', /over the limit of 0\.00 GiB/);
-  refuses({ ...t, input: [2 ** 31], memoryLimitBytes: 2 ** 50 }, 'memory-limit', /largest 2147483650 elements/);
+  refuses({ ...t, input: [46341, 46341], memoryLimitBytes: 2 ** 50 }, 'memory-limit', /largest 2147673649 elements/);
   assert.equal(DEFAULT_MEMORY_LIMIT_BYTES, 4 * 1024 ** 3);
   assert.equal(MAX_TENSOR_ELEMENTS, 2 ** 31 - 1);
   // Batch 0 is valid (an empty result of the right shape).
@@ -147,4 +148,31 @@ test('planGeometry sizes layers too large to run (analysis allocates nothing), p
   assert.throws(() => planLayer(huge), { code: 'memory-limit' });
   // An explicit limit still applies.
   assert.throws(() => planGeometry({ ...huge, memoryLimitBytes: 1024 }), { code: 'memory-limit' });
+});
+
+test('sizes and per-axis values past the kernels\' int32 index range are refused by name, values and extents', () => {
+  const t = { kind: 'convTranspose', input: 4, kernel: 3, rank: 1 } satisfies LayerSpec;
+  const big = 2 ** 32 + 1;
+  refuses({ ...t, dilation: big }, 'invalid-value', /^dilation \(4294967297\) must be at most 2147483647 \(2\^31 − 1/);
+  refuses({ ...t, padding: big }, 'invalid-value', /^padding \(4294967297\) must be at most 2147483647/);
+  refuses({ ...t, padding: [1, big], input: [4, 4], rank: 2 }, 'invalid-value', /^padding\[1\] \(4294967297\) must be at most/);
+  refuses({ ...t, pads: { begin: [big], end: [0] } }, 'invalid-value', /^pads\.begin\[0\] \(4294967297\) must be at most/);
+  refuses({ ...t, batch: big }, 'invalid-value', /^batch \(4294967297\) must be at most/);
+  refuses({ ...t, inChannels: big }, 'invalid-value', /^inChannels \(4294967297\) must be at most/);
+  refuses({ ...t, input: big }, 'invalid-value', /^input \(4294967297\) must be at most/);
+  // Each value in range, the extent not: the dilated kernel, the uncropped transposed output, the padded conv input.
+  refuses({ ...t, dilation: 2 ** 30 }, 'invalid-value', /^dilation \(1073741824\) makes axis 0 span 2147483649 positions \(dilated kernel d·\(k − 1\) \+ 1\), past the kernels' 32-bit index range \(2147483647\); use a smaller dilation$/);
+  refuses({ ...t, input: 2 ** 30, stride: 4, kernel: 1 }, 'invalid-value', /^stride \(4\) makes axis 0 span 4294967293 positions \(uncropped output/);
+  refuses({ ...t, kind: 'conv', input: 8, padding: 2 ** 30 }, 'invalid-value', /^padding \(1073741824\) makes axis 0 span 2147483656 positions \(padded input\)/);
+  // The largest extent that fits plans (geometry only: its tensors are never allocated).
+  assert.equal(planLayer({ ...t, input: 1, kernel: 2, dilation: 2 ** 31 - 2, padding: 2 ** 30 - 1, memoryLimitBytes: Infinity }).axes[0]!.output, 1);
+});
+
+test('memoryLimitBytes: NaN, a string, 0 or a negative number are refused by name (they would turn the budget off)', () => {
+  const t = { kind: 'convTranspose', input: 4, kernel: 3 } satisfies LayerSpec;
+  for (const value of [Number.NaN, 'abc', 0, -1, -Infinity]) {
+    refuses({ ...t, memoryLimitBytes: value as never }, 'invalid-value', /^memoryLimitBytes \(.*\) must be a positive number of bytes; give a number such as 4294967296/);
+  }
+  assert.equal(planLayer({ ...t, memoryLimitBytes: Infinity }).outputShape[2], 6);
+  refuses({ ...t, input: 64, memoryLimitBytes: 100 }, 'memory-limit', /over the limit/);
 });

@@ -5,6 +5,10 @@
 //   prepare(header: Int32Array, weight: Float32Array, kernelSet: string, layout?) → handle (packed weights, tiles)
 //   describe(handle)                                → { kernelSet, mr, nr, batchMinor, tasks, packedWeightBytes }
 //   run(handle, header, input, bias | null, output, threads)
+//   release(handle)                                 → frees the packed weights now (the handle is unusable after)
+//   runOnce(header, weight, kernelSet, layout | undefined, input, bias | null, output, threads)
+//                                                   → prepare, run and free in one call: nothing outlives it
+//   sameBits(a: Float32Array, b: Float32Array)      → true when both hold the same bits (memcmp)
 #include <napi.h>
 
 #include <cstring>
@@ -38,12 +42,25 @@ Napi::Float32Array floatsArg(const Napi::CallbackInfo& info, size_t index, const
   return v.As<Napi::Float32Array>();
 }
 
-Prepared& preparedArg(const Napi::CallbackInfo& info, size_t index) {
+// What a handle points at: the prepared plan, which release() frees at once (a finalizer only runs once the event
+// loop turns, so a synchronous loop of prepare() calls would otherwise hold every packed copy until it ends).
+struct Handle {
+  std::unique_ptr<Prepared> prepared;
+  int64_t bytes = 0;  // reported to V8 as external memory while held
+};
+
+Handle& handleArg(const Napi::CallbackInfo& info, size_t index) {
   const Napi::Value v = info[index];
-  if (!v.IsExternal() || !v.As<Napi::External<Prepared>>().CheckTypeTag(&kPreparedTag)) {
+  if (!v.IsExternal() || !v.As<Napi::External<Handle>>().CheckTypeTag(&kPreparedTag)) {
     throw Napi::TypeError::New(info.Env(), "argument " + std::to_string(index) + " must be a handle returned by prepare()");
   }
-  return *v.As<Napi::External<Prepared>>().Data();
+  return *v.As<Napi::External<Handle>>().Data();
+}
+
+Prepared& preparedArg(const Napi::CallbackInfo& info, size_t index) {
+  Handle& handle = handleArg(info, index);
+  if (!handle.prepared) fail(info.Env(), "the handle was released");
+  return *handle.prepared;
 }
 
 NativePlan parseHeader(const Napi::Env& env, const Napi::Int32Array& header) {
@@ -82,9 +99,9 @@ Napi::Value Capabilities(const Napi::CallbackInfo& info) {
   return result;
 }
 
-Napi::Value Prepare(const Napi::CallbackInfo& info) {
+// Checks prepare()'s and runOnce()'s common arguments (header, weight, kernel set, optional layout) and prepares.
+std::unique_ptr<Prepared> prepareArgs(const Napi::CallbackInfo& info, size_t layoutIndex) {
   Napi::Env env = info.Env();
-  if (info.Length() != 3 && info.Length() != 4) throw Napi::TypeError::New(env, "prepare(header, weight, kernelSet[, layout]) takes 3 or 4 arguments");
   const NativePlan plan = parseHeader(env, headerArg(info, 0));
   const Napi::Float32Array weight = floatsArg(info, 1, "weight");
   if (!info[2].IsString()) throw Napi::TypeError::New(env, "kernelSet must be a string");
@@ -93,9 +110,9 @@ Napi::Value Prepare(const Napi::CallbackInfo& info) {
   if (!isa) fail(env, "kernel set \"" + name + "\" is not available on this CPU");
   checkLength(env, "weight", weight, plan.weightLength);
   std::string force;
-  if (info.Length() == 4 && !info[3].IsUndefined()) {
-    if (!info[3].IsString()) throw Napi::TypeError::New(env, "layout must be a string");
-    force = info[3].As<Napi::String>().Utf8Value();
+  if (info.Length() > layoutIndex && !info[layoutIndex].IsUndefined()) {
+    if (!info[layoutIndex].IsString()) throw Napi::TypeError::New(env, "layout must be a string");
+    force = info[layoutIndex].As<Napi::String>().Utf8Value();
     const std::string base = force.size() > 6 && force.compare(force.size() - 6, 6, "+group") == 0 ? force.substr(0, force.size() - 6) : force;
     if (base != "packed" && base != "batch-minor" && base != "direct" && (base != "depthwise" || base != force)) {
       fail(env, "layout \"" + force + "\" must be packed, batch-minor, direct or depthwise (the first three optionally +group)");
@@ -104,14 +121,42 @@ Napi::Value Prepare(const Napi::CallbackInfo& info) {
   std::unique_ptr<Prepared> prepared;
   const std::string error = tconv::prepare(plan, weight.Data(), int64_t(weight.ElementLength()), isa, force, prepared);
   if (!error.empty()) fail(env, error);
-  const int64_t bytes = prepared->weightFloats * int64_t(sizeof(float));
-  auto handle = Napi::External<Prepared>::New(env, prepared.release(), [](Napi::Env finalizing, Prepared* p) {
-    Napi::MemoryManagement::AdjustExternalMemory(finalizing, -p->weightFloats * int64_t(sizeof(float)));
-    delete p;
+  return prepared;
+}
+
+Napi::Value Prepare(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 3 && info.Length() != 4) throw Napi::TypeError::New(env, "prepare(header, weight, kernelSet[, layout]) takes 3 or 4 arguments");
+  std::unique_ptr<Handle> owned(new Handle());
+  owned->prepared = prepareArgs(info, 3);
+  owned->bytes = owned->prepared->weightFloats * int64_t(sizeof(float));
+  const int64_t bytes = owned->bytes;
+  auto handle = Napi::External<Handle>::New(env, owned.release(), [](Napi::Env finalizing, Handle* h) {
+    if (h->bytes) Napi::MemoryManagement::AdjustExternalMemory(finalizing, -h->bytes);
+    delete h;
   });
   handle.TypeTag(&kPreparedTag);
   Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
   return handle;
+}
+
+Napi::Value Release(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 1) throw Napi::TypeError::New(env, "release(handle) takes 1 argument");
+  Handle& handle = handleArg(info, 0);
+  handle.prepared.reset();
+  if (handle.bytes) Napi::MemoryManagement::AdjustExternalMemory(env, -handle.bytes);
+  handle.bytes = 0;
+  return env.Undefined();
+}
+
+Napi::Value SameBits(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 2) throw Napi::TypeError::New(env, "sameBits(a, b) takes 2 arguments");
+  const Napi::Float32Array a = floatsArg(info, 0, "a");
+  const Napi::Float32Array b = floatsArg(info, 1, "b");
+  const bool same = a.ElementLength() == b.ElementLength() && std::memcmp(a.Data(), b.Data(), a.ByteLength()) == 0;
+  return Napi::Boolean::New(env, same);
 }
 
 Napi::Value Describe(const Napi::CallbackInfo& info) {
@@ -133,6 +178,30 @@ Napi::Value Describe(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// Checks run()'s and runOnce()'s buffers (input, bias, output, threads from `first` on) against the plan and runs.
+void runArgs(const Napi::CallbackInfo& info, const Prepared& prepared, size_t first) {
+  Napi::Env env = info.Env();
+  const NativePlan& plan = prepared.plan;
+  const Napi::Float32Array input = floatsArg(info, first, "input");
+  Napi::Float32Array output = floatsArg(info, first + 2, "output");
+  checkLength(env, "input", input, plan.inputLength);
+  checkLength(env, "output", output, plan.outputLength);
+  const float* bias = nullptr;
+  if (plan.hasBias) {
+    const Napi::Float32Array b = floatsArg(info, first + 1, "bias");
+    checkLength(env, "bias", b, plan.outChannels);
+    if (overlaps(b, output)) fail(env, "bias and output share memory");
+    bias = b.Data();
+  } else if (!info[first + 1].IsNull() && !info[first + 1].IsUndefined()) {
+    throw Napi::TypeError::New(env, "bias must be null for a plan without bias");
+  }
+  if (overlaps(input, output)) fail(env, "input and output share memory");
+  if (!info[first + 3].IsNumber()) throw Napi::TypeError::New(env, "threads must be a number");
+  const int64_t threads = info[first + 3].As<Napi::Number>().Int64Value();
+  if (threads < 1 || threads > 256) fail(env, "threads = " + std::to_string(threads) + " must be between 1 and 256");
+  tconv::execute(prepared, input.Data(), bias, output.Data(), int(threads));
+}
+
 Napi::Value Run(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() != 6) throw Napi::TypeError::New(env, "run(handle, header, input, bias, output, threads) takes 6 arguments");
@@ -143,24 +212,15 @@ Napi::Value Run(const Napi::CallbackInfo& info) {
       std::memcmp(header.Data(), plan.words.data(), plan.words.size() * sizeof(int32_t)) != 0) {
     fail(env, "the plan header does not match the prepared handle");
   }
-  const Napi::Float32Array input = floatsArg(info, 2, "input");
-  Napi::Float32Array output = floatsArg(info, 4, "output");
-  checkLength(env, "input", input, plan.inputLength);
-  checkLength(env, "output", output, plan.outputLength);
-  const float* bias = nullptr;
-  if (plan.hasBias) {
-    const Napi::Float32Array b = floatsArg(info, 3, "bias");
-    checkLength(env, "bias", b, plan.outChannels);
-    if (overlaps(b, output)) fail(env, "bias and output share memory");
-    bias = b.Data();
-  } else if (!info[3].IsNull() && !info[3].IsUndefined()) {
-    throw Napi::TypeError::New(env, "bias must be null for a plan without bias");
-  }
-  if (overlaps(input, output)) fail(env, "input and output share memory");
-  if (!info[5].IsNumber()) throw Napi::TypeError::New(env, "threads must be a number");
-  const int64_t threads = info[5].As<Napi::Number>().Int64Value();
-  if (threads < 1 || threads > 256) fail(env, "threads = " + std::to_string(threads) + " must be between 1 and 256");
-  tconv::execute(prepared, input.Data(), bias, output.Data(), int(threads));
+  runArgs(info, prepared, 2);
+  return env.Undefined();
+}
+
+Napi::Value RunOnce(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 8) throw Napi::TypeError::New(env, "runOnce(header, weight, kernelSet, layout, input, bias, output, threads) takes 8 arguments");
+  const std::unique_ptr<Prepared> prepared = prepareArgs(info, 3);  // freed on return, also when runArgs throws
+  runArgs(info, *prepared, 4);
   return env.Undefined();
 }
 
@@ -181,6 +241,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("prepare", Napi::Function::New(env, Prepare));
   exports.Set("describe", Napi::Function::New(env, Describe));
   exports.Set("run", Napi::Function::New(env, Run));
+  exports.Set("release", Napi::Function::New(env, Release));
+  exports.Set("runOnce", Napi::Function::New(env, RunOnce));
+  exports.Set("sameBits", Napi::Function::New(env, SameBits));
   return exports;
 }
 

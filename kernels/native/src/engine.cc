@@ -835,7 +835,7 @@ std::vector<std::string> supportedKernelSets() {
 
 namespace {
 
-// What the timing trial chose, per plan header and kernel set: a later prepare of the same layer with other weights
+// What the timing trial (or the model, when untimed) chose, per plan header and kernel set: a later prepare of the same layer with other weights
 // (a model with repeated layer shapes, a new weight array, a resumed training step) builds that candidate directly
 // instead of timing four again (12–20 calls' worth on big layers). Safe to reuse because every layout sums in one
 // order, so the choice changes only the speed. Process-wide, bounded, guarded: prepare may run on worker threads.
@@ -979,7 +979,10 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
       loser.weights = nullptr;
     }
   }
-  if (measure) {
+  // Kept whether timed or chosen by the model alone (big layers skip the trial): the model is deterministic, and
+  // plain engine calls prepare on every call, where building every candidate's task lists again cost more than
+  // packing (dcgan-2). A forced layout is not a choice for the unforced calls.
+  if (force.empty() && remembered.shape < 0) {
     const Prepared& chosen = *candidates[best];
     std::lock_guard<std::mutex> lock(trialMutex());
     if (trialChoices().size() >= kTrialChoicesMax) trialChoices().clear();

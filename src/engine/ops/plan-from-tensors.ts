@@ -25,9 +25,44 @@ export type EngineLayerOptions = Omit<LayerOptions, 'kernel'> & { readonly kerne
 /**
  * Plans are readonly, so a layer called again with the same shapes and options reuses its plan: for the small
  * layers a call costs a few microseconds, and re-planning was most of it. Bounded; refused layers are not cached.
+ * The key is exact (keyOf): JSON.stringify wrote NaN and ±Infinity as null, so after one valid call `stride: NaN`
+ * found the default layer's plan. Values a key cannot spell exactly skip the cache and are planned (and refused).
  */
 const PLAN_CACHE_SIZE = 256;
 const planCache = new Map<string, Plan>();
+
+/** One value of a key: integers and booleans as themselves, per-axis lists of integers, pads; else null. */
+function keyPart(value: unknown): string | null {
+  if (value === undefined) return 'u';
+  if (typeof value === 'boolean') return value ? 't' : 'f';
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? String(value) : null;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (const v of value) {
+      if (typeof v !== 'number' || !Number.isSafeInteger(v)) return null;
+      out += `${v},`;
+    }
+    return `${out}]`;
+  }
+  if (value !== null && typeof value === 'object' && Object.keys(value).length === 2) {
+    const { begin, end } = value as { begin?: unknown; end?: unknown };
+    const b = Array.isArray(begin) ? keyPart(begin) : null;
+    const e = Array.isArray(end) ? keyPart(end) : null;
+    return b !== null && e !== null ? `{${b}${e}}` : null;
+  }
+  return null;
+}
+
+/** The exact cache key of a call, or null when some value cannot be a key (then the call is planned uncached). */
+function keyOf(kind: LayerKind, inputShape: readonly number[], weightShape: readonly number[], options: EngineLayerOptions): string | null {
+  // memoryLimitBytes may be any positive number (Infinity too): spelled by String, which tells NaN apart; checked when planned.
+  const limit = options.memoryLimitBytes;
+  const limitPart = limit === undefined ? 'u' : typeof limit === 'number' && limit > 0 ? String(limit) : null;
+  const parts = [inputShape, weightShape, options.kernel, options.stride, options.padding, options.outputPadding,
+    options.dilation, options.groups, options.pads, options.bias].map(keyPart);
+  if (limitPart === null || parts.includes(null)) return null;
+  return `${kind}|${parts.join('|')}|${limitPart}`;
+}
 
 /**
  * @example
@@ -37,8 +72,8 @@ const planCache = new Map<string, Plan>();
 export function planFromTensors(
   kind: LayerKind, inputShape: readonly number[], weightShape: readonly number[], options: EngineLayerOptions = {},
 ): Plan {
-  const key = JSON.stringify([kind, inputShape, weightShape, options.kernel, options.stride, options.padding, options.outputPadding,
-    options.dilation, options.groups, options.pads, options.bias, options.memoryLimitBytes]);
+  const key = keyOf(kind, inputShape, weightShape, options);
+  if (key === null) return planUncached(kind, inputShape, weightShape, options);
   const cached = planCache.get(key);
   if (cached) return cached;
   const plan = planUncached(kind, inputShape, weightShape, options);

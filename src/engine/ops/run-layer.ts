@@ -5,25 +5,34 @@
 import type { LayerKind } from '../../shape/params.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { tensor } from '../../tensor/tensor.ts';
+import { PreparedWeights, preparedParts, toFloat32 } from '../prepared-weights.ts';
 import { getBackend } from '../select.ts';
 import { type EngineLayerOptions, checkBias, checkData, checkTensor, checkThreads, planFromTensors } from './plan-from-tensors.ts';
 
 export function runLayer(
-  kind: LayerKind, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: EngineLayerOptions,
+  kind: LayerKind, input: Tensor, weight: Tensor | PreparedWeights, bias: Tensor | null | undefined, options: EngineLayerOptions,
 ): Tensor {
   // JavaScript callers get a named error for a missing or malformed tensor or thread count, not a TypeError.
   checkTensor('input', input);
-  checkTensor('weight', weight);
+  const prepared = weight instanceof PreparedWeights ? preparedParts(weight) : null;
+  if (!prepared) checkTensor('weight', weight);
   if (bias != null) checkTensor('bias', bias);
   checkThreads(options.threads);
   const plan = planFromTensors(kind, input.shape, weight.shape, { ...options, bias: bias != null });
   checkBias(plan, bias);
-  checkData('input', input);
-  checkData('weight', weight);
-  if (bias != null) checkData('bias', bias);
+  // Other numeric arrays are converted here, once, so every backend sees the same Float32Arrays (or the same error).
+  const x = { shape: input.shape, data: toFloat32('input', input.data) };
+  const w = { shape: weight.shape, data: prepared ? prepared.data : toFloat32('weight', (weight as Tensor).data) };
+  const b = bias == null ? null : { shape: bias.shape, data: toFloat32('bias', bias.data) };
+  checkData('input', x);
+  checkData('weight', w);
+  if (b) checkData('bias', b);
   const backend = getBackend(options.backend ?? 'auto');
   const output = tensor(plan.outputShape);
-  const args = { plan, input: input.data, weight: weight.data, bias: bias?.data ?? null, output: output.data, threads: options.threads };
+  const args = {
+    plan, input: x.data, weight: w.data, bias: b?.data ?? null, output: output.data, threads: options.threads,
+    packs: prepared?.slot ?? null,
+  };
   if (kind === 'convTranspose') backend.convTranspose(args);
   else backend.conv(args);
   return output;

@@ -14,6 +14,15 @@ export interface NativeAddon {
   /** GFLOP/s of a register-only FMA loop on the calling thread, median of ~1 ms pieces over `seconds` of CPU time; 0 without FMA. */
   fmaPeak(kernelSet: string, seconds: number): number;
   run(handle: NativeHandle, header: Int32Array, input: Float32Array, bias: Float32Array | null, output: Float32Array, threads: number): void;
+  /** Frees the handle's packed weights now (a released handle is refused by run and describe). */
+  release(handle: NativeHandle): void;
+  /** prepare + run + free in one call: nothing outlives it. */
+  runOnce(
+    header: Int32Array, weight: Float32Array, kernelSet: string, layout: NativeLayoutName | undefined,
+    input: Float32Array, bias: Float32Array | null, output: Float32Array, threads: number,
+  ): void;
+  /** True when both arrays hold the same bits (memcmp). */
+  sameBits(a: Float32Array, b: Float32Array): boolean;
 }
 
 /** Column layouts of the kernels (kernels/native/src/engine.cc); normally the addon's cycle model picks one. */
@@ -21,7 +30,7 @@ export type NativeLayoutName = 'packed' | 'batch-minor' | 'direct' | 'depthwise'
   // Tests: the layout with four panels per task (weight chunks shared across panels) whatever the weight size.
   | 'packed+group' | 'batch-minor+group' | 'direct+group';
 
-/** Opaque: packed weights and the chosen tiling, owned by the addon (freed when garbage-collected). */
+/** Opaque: packed weights and the chosen tiling, owned by the addon (freed by release(), else when garbage-collected). */
 export interface NativeHandle {
   readonly __nativeHandle: unique symbol;
 }
@@ -99,8 +108,8 @@ function load(node: NodeBuiltins, path: string): AddonStatus {
   if (!node.fs.existsSync(path)) return { addon: null, path, reason: notBuiltReason(node, path) };
   try {
     const addon = node.module.createRequire(import.meta.url)(path) as NativeAddon;
-    if (typeof addon.run !== 'function' || typeof addon.prepare !== 'function') {
-      return { addon: null, path, reason: `${path} is not the tconv addon (no prepare/run)` };
+    if (typeof addon.run !== 'function' || typeof addon.prepare !== 'function' || typeof addon.runOnce !== 'function') {
+      return { addon: null, path, reason: `${path} is not the tconv addon, or an older build of it (no prepare/run/runOnce: rebuild with \`npx tconv build-native\`)` };
     }
     return { addon, path };
   } catch (error) {

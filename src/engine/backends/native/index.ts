@@ -1,31 +1,23 @@
 /**
  * The native backend: SIMD micro-kernels (AVX-512, AVX2, portable) in a Node-API addon, with its own thread pool.
- * The plan crosses the boundary as one Int32Array (header.ts). Weights are packed once per (weight array, plan,
- * kernel set) and cached: the cache holds the packed copy while the weight array is alive (WeakMap), and a sample of
- * 64 weight values detects in-place edits — after editing weights in place, prefer a new array or
- * `forgetPackedWeights(weight)`, since an edit that misses every sampled value would not be seen.
+ * The plan crosses the boundary as one Int32Array (header.ts). Plain weights are packed, run and freed inside one
+ * addon call (runOnce: nothing outlives it, so a synchronous loop holds no memory); prepared weights keep their
+ * packed handle in their slot, released synchronously when evicted or disposed (docs/weights.md).
  */
 import type { Plan } from '../../../shape/plan.ts';
 import type { Availability, Backend, KernelArgs } from '../../backend.ts';
-import { registerBackend } from '../../registry.ts';
+import type { PackSlot } from '../../prepared-weights.ts';
+import { registerBackend, registerSameBits } from '../../registry.ts';
 import { type NativeAddon, type NativeHandle, type NativeLayout, type NativeLayoutName, loadAddon } from './addon.ts';
 import { nativeHeader } from './header.ts';
 
 export type KernelSetName = 'avx512' | 'avx2' | 'scalar';
 
-interface Packed {
-  readonly handle: NativeHandle;
-  readonly sample: Float32Array;
-}
-
-const SAMPLES = 64;
-const packs = new WeakMap<Float32Array, Map<string, Packed>>();
-
 /** Headers by plan signature: the engine plans every call anew, and building a header costs more than this key. */
 const bySignature = new Map<string, { header: Int32Array; key: string }>();
 const MAX_SIGNATURES = 256;
 
-/** Everything the header is a function of, as a short string (also the packed-weight cache key). */
+/** Everything the header is a function of, as a short string (also part of the packed-weight slot key). */
 function signatureOf(plan: Plan): string {
   let key = `${plan.kind}|${plan.batch}|${plan.inChannels}|${plan.outChannels}|${plan.groups}|${plan.bias ? 1 : 0}`;
   for (const a of plan.axes) key += `|${a.input},${a.kernel},${a.stride},${a.dilation},${a.padBegin},${a.padEnd}`;
@@ -41,27 +33,6 @@ function headerOf(plan: Plan): { header: Int32Array; key: string } {
     bySignature.set(key, entry);
   }
   return entry;
-}
-
-function sampleOf(weight: Float32Array): Float32Array {
-  const count = Math.min(SAMPLES, weight.length);
-  const sample = new Float32Array(count);
-  for (let i = 0; i < count; i++) sample[i] = weight[Math.floor((i * weight.length) / count)]!;
-  return sample;
-}
-
-function sampleMatches(weight: Float32Array, sample: Float32Array): boolean {
-  const count = sample.length;
-  if (count !== Math.min(SAMPLES, weight.length)) return false;
-  for (let i = 0; i < count; i++) {
-    if (!Object.is(sample[i], weight[Math.floor((i * weight.length) / count)])) return false;
-  }
-  return true;
-}
-
-/** Drops the packed copies of a weight array (call after editing it in place). */
-export function forgetPackedWeights(weight: Float32Array): void {
-  packs.delete(weight);
 }
 
 export interface NativeBackendOptions {
@@ -120,6 +91,17 @@ const defaultThreads = (): number => {
 };
 
 /**
+ * The addon's memcmp of two Float32Arrays when it is built (layers compare their weights with their packed copy
+ * before each forward: ~10x faster than comparing in JavaScript), else undefined. Offered to layers through the
+ * registry (registerSameBits), so nothing outside this module imports it.
+ * @example
+ * nativeSameBits()?.(new Float32Array([1]), new Float32Array([1])) // → true with the addon
+ */
+export function nativeSameBits(): ((a: Float32Array, b: Float32Array) => boolean) | undefined {
+  return loadAddon().addon?.sameBits;
+}
+
+/**
  * @example
  * const native = createNativeBackend({ kernelSet: 'avx2' });
  * native.availability().available // → true on an AVX2 machine with the addon built
@@ -128,27 +110,30 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
   let resolved: ReturnType<typeof resolve> | undefined;
   const state = () => (resolved ??= resolve(options.kernelSet));
 
-  const packed = (addon: NativeAddon, kernelSet: string, plan: Plan, weight: Float32Array): { handle: NativeHandle; header: Int32Array } => {
+  // Prepared weights only: their slot keeps the handle; `free` releases its packed weights at once.
+  const kept = (addon: NativeAddon, kernelSet: string, plan: Plan, weight: Float32Array, packs: PackSlot): { handle: NativeHandle; header: Int32Array } => {
     const { header, key } = headerOf(plan);
-    const cacheKey = `${kernelSet}|${options.layout ?? ''}|${key}`;
-    let perWeight = packs.get(weight);
-    if (!perWeight) {
-      perWeight = new Map();
-      packs.set(weight, perWeight);
+    const slotKey = `native|${kernelSet}|${options.layout ?? ''}|${key}`;
+    let handle = packs.get(slotKey) as NativeHandle | undefined;
+    if (!handle) {
+      const fresh = addon.prepare(header, weight, kernelSet, options.layout);
+      packs.put(slotKey, fresh, 4 * weight.length, () => addon.release(fresh));
+      handle = fresh;
     }
-    let entry = perWeight.get(cacheKey);
-    if (!entry || !sampleMatches(weight, entry.sample)) {
-      entry = { handle: addon.prepare(header, weight, kernelSet, options.layout), sample: sampleOf(weight) };
-      perWeight.set(cacheKey, entry);
-    }
-    return { handle: entry.handle, header };
+    return { handle, header };
   };
 
   const run = (args: KernelArgs): void => {
     const s = state();
     if (!s.addon) throw new Error(`native backend unavailable: ${s.reason}`);
-    const { handle, header } = packed(s.addon, s.kernelSet, args.plan, args.weight);
-    s.addon.run(handle, header, args.input, args.plan.bias ? args.bias : null, args.output, args.threads ?? defaultThreads());
+    const bias = args.plan.bias ? args.bias : null;
+    const threads = args.threads ?? defaultThreads();
+    if (args.packs) {
+      const { handle, header } = kept(s.addon, s.kernelSet, args.plan, args.weight, args.packs);
+      s.addon.run(handle, header, args.input, bias, args.output, threads);
+    } else {
+      s.addon.runOnce(headerOf(args.plan).header, args.weight, s.kernelSet, options.layout, args.input, bias, args.output, threads);
+    }
   };
 
   return {
@@ -162,10 +147,16 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
     layout(plan: Plan, weight: Float32Array): NativeLayout {
       const s = state();
       if (!s.addon) throw new Error(`native backend unavailable: ${s.reason}`);
-      return s.addon.describe(packed(s.addon, s.kernelSet, plan, weight).handle);
+      const handle = s.addon.prepare(headerOf(plan).header, weight, s.kernelSet, options.layout);
+      try {
+        return s.addon.describe(handle);
+      } finally {
+        s.addon.release(handle);
+      }
     },
   };
 }
 
 export const nativeBackend = createNativeBackend();
 registerBackend(nativeBackend);
+registerSameBits(nativeSameBits);

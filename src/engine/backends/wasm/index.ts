@@ -2,17 +2,18 @@
  * The `wasm` backend: transposed and ordinary convolution, 1D/2D/3D, every parameter, float32, on WebAssembly
  * SIMD128 kernels (kernels/wasm) with worker threads. Design and bounds: docs/wasm.md.
  *
- * Per call: the plan's problem (subproblems, blocking, work items; cached per plan), the packed weights (cached per
- * weight buffer and layout), then one header of int32s is written into wasm memory with the subproblem and item
+ * Per call: the plan's problem (subproblems, blocking, work items; cached per plan), the packed weights (packed
+ * into the call's scratch block, or kept in the prepared weights' slot: docs/weights.md), then one header of int32s is written into wasm memory with the subproblem and item
  * tables, the input and bias are copied in, the threads run the items and the output is copied out.
  */
 import { TconvError } from '../../../shape/errors.ts';
 import type { Plan } from '../../../shape/plan.ts';
 import type { Backend, KernelArgs } from '../../backend.ts';
+import type { PackSlot } from '../../prepared-weights.ts';
 import { registerBackend } from '../../registry.ts';
 import * as L from './layout.ts';
 import { HEADER_PTR } from './control.ts';
-import { packedSize } from './pack.ts';
+import { packWeights, packedSize } from './pack.ts';
 import { type KernelMode, type Problem, describeProblem, workspaceBytes } from './problem.ts';
 import { type Runtime, getRuntime, initWasm, singleThreadReason, unavailableReason } from './runtime.ts';
 
@@ -213,10 +214,14 @@ function run(args: KernelArgs): void {
 
   const { tableBytes, wsBytes, inputBytes, outputBytes, paddedBytes, packedBytes } = sizesOf(plan, problem);
   const biasBytes = align(4 * (bias ? plan.outChannels : 0));
-  const total = align(tableBytes) + inputBytes + biasBytes + outputBytes + paddedBytes + threads * wsBytes;
-  checkAddressable(plan, total + packedBytes);
-  const weightsPtr = rt.weights.get(problem, weight);
+  const callBytes = align(tableBytes) + inputBytes + biasBytes + outputBytes + paddedBytes + threads * wsBytes;
+  checkAddressable(plan, callBytes + packedBytes);
+  // Prepared weights keep their packing in their slot; plain weights are packed into the scratch block every call.
+  const kept = args.packs ? keptPacking(rt, problem, weight, args.packs, packedBytes) : 0;
+  const total = kept ? callBytes : callBytes + align(packedBytes);
   const base = scratchFor(rt, total);
+  const weightsPtr = kept || base + callBytes;
+  if (!kept) packWeights(problem, weight, new Float32Array(rt.memory.buffer, weightsPtr, packedBytes / 4));
 
   const buffer = rt.memory.buffer;
   if (views.buffer !== buffer) views = { buffer, i32: new Int32Array(buffer), f32: new Float32Array(buffer) };
@@ -264,14 +269,15 @@ function run(args: KernelArgs): void {
   lastCall.callerItems = callerItems;
 }
 
-/**
- * Frees the packed-weight cache. Weights are cached per Float32Array with a 64-sample fingerprint: call this after
- * changing a few weights in place (a change that the samples miss would otherwise keep the old packing).
- * @example
- * weight.data[3] = 0.5; clearPackedWeights();
- */
-export function clearPackedWeights(): void {
-  getRuntime().weights.clear();
+/** The packing of prepared weights for this problem's layout: kept in their slot, packed on first use. */
+function keptPacking(rt: Runtime, problem: Problem, weight: Float32Array, packs: PackSlot, bytes: number): number {
+  const key = `wasm|${problem.packKey}`;
+  const known = packs.get(key);
+  if (typeof known === 'number') return known;
+  const ptr = rt.heap.alloc(bytes);
+  packWeights(problem, weight, new Float32Array(rt.memory.buffer, ptr, bytes / 4));
+  packs.put(key, ptr, bytes, () => rt.heap.release(ptr));
+  return ptr;
 }
 
 export const wasmBackend: Backend = {

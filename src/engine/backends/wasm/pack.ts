@@ -1,7 +1,7 @@
 /**
  * Weight packing for the wasm kernels: per subproblem and group, A[mtile][tap][ci][4] — 4 output channels
  * interleaved so the 4×8 tile reads one 16-byte row per K step. Rows past M are zero. Done once per
- * (weights, plan) and cached by weights.ts.
+ * (weights, plan) for prepared weights, or every call into the scratch block (index.ts).
  */
 import type { Problem } from './problem.ts';
 

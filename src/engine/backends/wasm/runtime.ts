@@ -1,16 +1,14 @@
 /**
  * Loads the kernels once: compiles the module (synchronously in Node; browsers call `initWasm()` first), creates the
  * memory — shared where SharedArrayBuffer and blocking waits exist, plain otherwise (then calls run on one thread) —
- * and owns the heap, the weight cache and the thread pool.
+ * and owns the heap and the thread pool (prepared weights keep their packings in it: src/engine/prepared-weights.ts).
  */
 import { WasmHeap } from './heap.ts';
 import { ThreadPool, canBlock } from './pool.ts';
-import { WeightCache } from './weights.ts';
 
 export interface Runtime {
   readonly memory: WebAssembly.Memory;
   readonly heap: WasmHeap;
-  readonly weights: WeightCache;
   readonly work: (header: number, tid: number) => number;
   /** Direct mode's single-threaded prologue: the W-padded input copy. */
   readonly padInput: (header: number) => void;
@@ -91,7 +89,7 @@ function create(module: WebAssembly.Module, shared: boolean): Runtime {
   const work = instance.exports.work as (header: number, tid: number) => number;
   const padInput = instance.exports.padInput as (header: number) => void;
   const heap = new WasmHeap(memory);
-  return { memory, heap, weights: new WeightCache(heap, memory), work, padInput, pool: shared ? new ThreadPool(module, memory) : null };
+  return { memory, heap, work, padInput, pool: shared ? new ThreadPool(module, memory) : null };
 }
 
 /** Why the backend cannot run here, or '' when it can. */
