@@ -46,7 +46,7 @@ export interface Crop {
 
 export interface TargetForm<P> {
   readonly convention: Convention;
-  /** The framework writes this layer exactly, with no extra operation. */
+  /** The framework writes this layer exactly, with no extra operation (its weight may be rewritten once: permuted, or given zero taps). */
   readonly expressible: boolean;
   /** Arguments for that framework (also accepted by tconv's from<Convention>); null when it has no such layer. */
   readonly parameters: P | null;
@@ -196,27 +196,41 @@ function toPytorch(plan: Plan): TargetForm<PytorchParameters> {
 
 function toOnnx(plan: Plan): TargetForm<OnnxNodeArgs> {
   const axes = axesOf(plan);
+  // Extra cells past the full output are output_padding, which onnxruntime 1.30 bounds by the stride alone (the
+  // operator text and PyTorch allow max(stride, dilation) − 1). More extra cells than that (only when d > s) come
+  // from one zero tap appended to W: the full output grows by d, and pads crop d − extra at the end. Exact.
+  const grow = axes.map((x) => (-x.padEnd >= x.stride ? 1 : 0));
+  const kernel = axes.map((x, a) => x.kernel + grow[a]!);
   const attributes: OnnxAttributes = {
-    kernel_shape: axes.map((x) => x.kernel), strides: axes.map((x) => x.stride), dilations: axes.map((x) => x.dilation),
+    kernel_shape: kernel, strides: axes.map((x) => x.stride), dilations: axes.map((x) => x.dilation),
     group: plan.groups,
-    pads: [...axes.map((x) => x.padBegin), ...axes.map((x) => Math.max(x.padEnd, 0))],
-    output_padding: axes.map((x) => Math.max(-x.padEnd, 0)),
+    pads: [...axes.map((x) => x.padBegin), ...axes.map((x, a) => (grow[a] ? x.dilation + x.padEnd : Math.max(x.padEnd, 0)))],
+    output_padding: axes.map((x, a) => (grow[a] ? 0 : Math.max(-x.padEnd, 0))),
   };
-  // Say when auto_pad would give the same crops (output i·s, split UPPER or LOWER).
-  const same = (upper: boolean) => axes.every((x) => {
-    if (x.output !== sameTransposedOutputSize(x.input, x.stride)) return false;
+  const grown = grow.some((g) => g > 0);
+  // Say when auto_pad would give the same crops (output i·s, split UPPER or LOWER) in onnxruntime too: not when the
+  // total padding is negative (onnxruntime then clamps it at 0 and gives a smaller output than the text's i·s).
+  const same = (upper: boolean) => !grown && axes.every((x) => {
+    if (x.output !== sameTransposedOutputSize(x.input, x.stride) || x.padBegin + x.padEnd < 0) return false;
     const split = splitTotalPadding(x.padBegin + x.padEnd, upper);
     return split.begin === x.padBegin && split.end === x.padEnd;
   });
   const autoPad = same(true) ? 'SAME_UPPER' : same(false) ? 'SAME_LOWER' : null;
-  const node: OnnxNodeArgs = { op: 'ConvTranspose', attributes, inputShape: [...plan.inputShape], weightShape: [...plan.weightShape] };
+  const weightShape = [...plan.weightShape.slice(0, 2), ...kernel];
+  const node: OnnxNodeArgs = { op: 'ConvTranspose', attributes, inputShape: [...plan.inputShape], weightShape };
+  // torch.nn.functional.pad lists the last axis first: (before, after) pairs.
+  const weightPad = [...grow].reverse().flatMap((g) => [0, g]);
+  const grownAxes = grow.map((g, a) => (g ? a : -1)).filter((a) => a >= 0);
   return {
     convention: 'onnx', expressible: true, parameters: node, crop: null,
-    weightLayout: '(C, M/group, k…), as PyTorch', weightShape: plan.weightShape, weightFromPytorch: 'W',
+    weightLayout: '(C, M/group, k…), as PyTorch', weightShape,
+    weightFromPytorch: grown ? `F.pad(W, (${weightPad.join(', ')}))  # one zero tap at the end of spatial axis ${grownAxes.join(', ')}` : 'W',
     code: `ConvTranspose(${Object.entries(attributes).map(([k, v]) => `${k}=${formatValue(v)}`).join(', ')})`,
-    note: autoPad
-      ? `exact; equivalently auto_pad=${autoPad} (ONNX Runtime swapped SAME_UPPER and SAME_LOWER before 1.13: prefer explicit pads)`
-      : 'exact, with explicit pads (begin values, then end values)',
+    note: grown
+      ? `exact, with W given one zero tap at the end of spatial axis ${grownAxes.join(', ')}: this layer adds ${formatValue(grownAxes.map((a) => -axes[a]!.padEnd))} cell(s) past the full output, as output_padding ≥ stride, which onnxruntime 1.30 refuses`
+      : autoPad
+        ? `exact; equivalently auto_pad=${autoPad} (ONNX Runtime swapped SAME_UPPER and SAME_LOWER before 1.13: prefer explicit pads)`
+        : 'exact, with explicit pads (begin values, then end values)',
   };
 }
 

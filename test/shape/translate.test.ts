@@ -6,6 +6,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { CONVENTIONS, samePlan, specFrom, translate, type SourceLayer, type Translation } from '../../src/shape/translate.ts';
 import { planLayer, type Plan } from '../../src/shape/plan.ts';
 import { TconvError, isTconvError } from '../../src/shape/errors.ts';
+import { onnxRuntimeDifference, onnxRuntimeOutcome } from '../../src/shape/conventions/onnx.ts';
 import { convTranspose, randomTensor, closeEnough } from '../../src/engine/index.ts';
 
 await tf.setBackend('cpu');
@@ -73,6 +74,24 @@ test('what a framework cannot write at all is said, with the reason', () => {
   assert.throws(() => specFrom({ convention: 'caffe' } as never), /convention \("caffe"\) must be one of canonical, pytorch, onnx, keras, tfjs/);
 });
 
+test('ONNX nodes onnxruntime 1.30 accepts: output_padding below the stride, or a zero tap appended to W', () => {
+  // PyTorch ConvTranspose1d k3 s1 d2 output_padding 1: one extra cell ≥ stride 1 → W gets a fourth (zero) tap, pads end 1.
+  const a = translate({ convention: 'pytorch', layer: { input: [3], kernel: 3, stride: 1, dilation: 2, outputPadding: 1 } });
+  assert.deepEqual(a.plan.outputShape, [1, 1, 8]);
+  assert.deepEqual([a.onnx.parameters!.attributes.kernel_shape, a.onnx.parameters!.attributes.pads, a.onnx.parameters!.attributes.output_padding], [[4], [0, 1], [0]]);
+  assert.deepEqual(a.onnx.weightShape, [1, 1, 4]);
+  assert.equal(a.onnx.weightFromPytorch, 'F.pad(W, (0, 1))  # one zero tap at the end of spatial axis 0');
+  assert.match(a.onnx.note, /^exact, with W given one zero tap at the end of spatial axis 0: this layer adds \[1\] cell\(s\) past the full output, as output_padding ≥ stride, which onnxruntime 1.30 refuses$/);
+  // k2 s2 d3 output_padding 2 in 2D, only on the first axis: F.pad lists the last axis first.
+  const b = translate({ convention: 'pytorch', layer: { input: [3, 3], kernel: 2, stride: 2, dilation: [3, 1], outputPadding: [2, 1] } });
+  assert.deepEqual([b.onnx.parameters!.attributes.kernel_shape, b.onnx.parameters!.attributes.pads, b.onnx.parameters!.attributes.output_padding], [[3, 2], [0, 0, 1, 0], [0, 1]]);
+  assert.equal(b.onnx.weightFromPytorch, 'F.pad(W, (0, 0, 0, 1))  # one zero tap at the end of spatial axis 0');
+  // K < s: auto_pad SAME_UPPER would give i·s in the text but not in onnxruntime, so it is not offered.
+  const c = translate({ convention: 'keras', layer: { input: [4], kernelSize: 1, strides: 3, padding: 'same' } });
+  assert.equal(c.onnx.note, 'exact, with explicit pads (begin values, then end values)');
+  assert.deepEqual(c.onnx.parameters!.attributes.output_padding, [2]);
+});
+
 /** A random canonical transposed-conv layer (PyTorch parameters, sometimes asymmetric pads). */
 const layerArb = fc.record({
   rank: fc.integer({ min: 1, max: 3 }), input: fc.integer({ min: 1, max: 7 }), kernel: fc.integer({ min: 1, max: 6 }),
@@ -102,6 +121,18 @@ test('translate round-trips: each convention written out and read back is the sa
       const form = t[c];
       if (form.parameters === null) { assert.equal(form.expressible, false); assert.ok(form.note.length > 0); continue; }
       const back = translate(sourceOf(t, c)).plan;
+      if (c === 'onnx' && back.weightShape.some((v, i) => v !== plan.weightShape[i])) {
+        // One zero tap appended to W where the extra cells reach the stride (onnxruntime's output_padding limit):
+        // the full output grows by d there and the end pad crops it back, so the output is the same.
+        back.axes.forEach((a, i) => {
+          const x = plan.axes[i]!;
+          const grown = a.kernel - x.kernel;
+          assert.ok(grown === 0 || (grown === 1 && -x.padEnd >= x.stride), form.code);
+          assert.deepEqual([a.padBegin, a.padEnd, a.output], [x.padBegin, x.padEnd + grown * x.dilation, x.output], form.code);
+        });
+        assert.match(form.weightFromPytorch, /^F\.pad\(W, \(/);
+        continue;
+      }
       if (form.expressible) {
         assert.equal(form.crop, null);
         assert.ok(samePlan(back, plan), `${c}: ${form.code}`);
@@ -114,8 +145,11 @@ test('translate round-trips: each convention written out and read back is the sa
         });
       }
     }
-    // ONNX writes every canonical layer exactly; PyTorch whenever the crops are PyTorch's (p, p − op).
+    // ONNX writes every canonical layer exactly, as a node onnxruntime 1.30 accepts and sizes as tconv does;
+    // PyTorch whenever the crops are PyTorch's (p, p − op).
     assert.equal(t.onnx.expressible, true);
+    assert.deepEqual(onnxRuntimeOutcome(t.onnx.parameters!), { accepted: true, output: plan.outputShape.slice(2) }, t.onnx.code);
+    assert.equal(onnxRuntimeDifference(t.onnx.parameters!), null, t.onnx.code);
     assert.equal(t.pytorch.expressible, plan.axes.every((a) => a.padding !== null));
   }), { numRuns: 300 });
 });
