@@ -7,10 +7,12 @@ import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { convTranspose, createRng, randomTensor, tensor } from '../../src/engine/index.ts';
+import { convTranspose, createRng, randomTensor, tensor, type Tensor } from '../../src/engine/index.ts';
 import { closeEnough, relativeL2Error } from '../../src/tensor/compare.ts';
 import { fromOnnx, onnxRuntimeDifference, onnxRuntimeOutcome, type OnnxAttributes, type OnnxNodeArgs } from '../../src/shape/conventions/onnx.ts';
 import { fromTfjs, type TfjsTransposeArgs } from '../../src/shape/conventions/tfjs.ts';
+import { tfjsSame3dPadBefore } from '../../src/shape/formulas.ts';
+import type { LayerSpec } from '../../src/shape/params.ts';
 import { planLayer, type Plan } from '../../src/shape/plan.ts';
 import { TconvError } from '../../src/shape/errors.ts';
 import { translate } from '../../src/shape/translate.ts';
@@ -144,6 +146,188 @@ test(`onnxruntime-node 1.30: random ConvTranspose nodes agree with tconv in shap
 });
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
-void translate;
-void fromTfjs;
-export type { TfjsTransposeArgs };
+
+/** A random canonical transposed-conv layer, extra cells past the full output included (up to max(s, d) − 1). */
+function randomCanonicalLayer(rng: Rng, options: { rank: number; dilation: boolean; groups: boolean }): LayerSpec {
+  const { rank } = options;
+  const groups = options.groups ? pick(rng, [1, 2]) : 1;
+  const stride = repeat(rank, () => int(rng, 1, 4));
+  const dilation = repeat(rank, () => (options.dilation ? pick(rng, [1, 2, 3, 4]) : 1));
+  const begin = repeat(rank, () => int(rng, 0, 2));
+  const end = repeat(rank, (a) => int(rng, -(Math.max(stride[a]!, dilation[a]!) - 1), 2));
+  return {
+    kind: 'convTranspose', input: repeat(rank, () => int(rng, 1, rank === 3 ? 3 : 5)), kernel: repeat(rank, () => int(rng, 1, 4)),
+    stride, dilation, groups, inChannels: groups * int(rng, 1, 2), outChannels: groups * int(rng, 1, 2), batch: int(rng, 1, 2),
+    pads: { begin, end: end.map((e) => Math.max(e, 0)) }, outputPadding: end.map((e) => Math.max(-e, 0)),
+  };
+}
+
+/** W with `grow[a]` zero taps appended at the end of spatial axis a (what translate's F.pad(W, …) does). */
+function padWeight(w: Tensor, grow: readonly number[]): Tensor {
+  const t = tf.pad(tf.tensor(w.data, [...w.shape]), [[0, 0], [0, 0], ...grow.map((g) => [0, g] as [number, number])]);
+  return tensor(t.shape, t.dataSync() as Float32Array);
+}
+
+test(`translate writes ONNX nodes onnxruntime-node 1.30 runs to tconv's output ${seedNote}`, async () => {
+  const rng = createRng(SEED ^ 0x5bd1e995);
+  let grown = 0;
+  for (let trial = 0; trial < TRIALS / 2; trial++) {
+    const spec = randomCanonicalLayer(rng, { rank: pick(rng, [1, 2, 3]), dilation: true, groups: true });
+    const plan = planOrError(() => planLayer(spec));
+    if (plan instanceof TconvError) continue;
+    const where = `${seedNote} layer ${trial}: ${JSON.stringify(spec)}`;
+    const form = translate({ convention: 'canonical', spec }).onnx;
+    const x = randomTensor(plan.inputShape, SEED + trial);
+    const w = randomTensor(plan.weightShape, SEED + trial + 1);
+    const b = randomTensor([plan.outChannels], SEED + trial + 2);
+    const grow = form.weightShape.slice(2).map((k, a) => k - plan.weightShape[a + 2]!);
+    if (grow.some((g) => g > 0)) grown++;
+    const theirs = await runOrt(form.parameters!, x.data, padWeight(w, grow).data, b.data);
+    assert.ok(theirs.accepted, `onnxruntime refuses ${form.code}: ${!theirs.accepted && theirs.message} ${where}`);
+    assert.deepEqual(theirs.shape, plan.outputShape, where);
+    const ours = convTranspose(x, w, b, { ...spec, backend: 'reference' });
+    assert.ok(closeEnough(ours.data, theirs.data), `${form.code}: relative L2 ${relativeL2Error(ours.data, theirs.data)} ${where}`);
+  }
+  assert.ok(grown > 0 || TRIALS < 100, `no layer needed output_padding ≥ stride ${seedNote}`);
+});
+
+/** NCHW ↔ NHWC (any rank) and PyTorch (Cin, Cout, k…) → tfjs [k…, Cout, Cin], with tfjs's own transpose. */
+const channelsLast = (rank: number) => [0, ...repeat(rank, (a) => a + 2), 1];
+const channelsFirst = (rank: number) => [0, rank + 1, ...repeat(rank, (a) => a + 1)];
+const tfjsFilter = (rank: number) => [...repeat(rank, (a) => a + 2), 1, 0];
+
+function runTfjs(args: TfjsTransposeArgs, x: Tensor, w: Tensor): { shape: number[]; data: Float32Array } | { error: string } {
+  const rank = args.filterShape.length - 2;
+  try {
+    const y = tf.tidy(() => {
+      const xs = tf.transpose(tf.tensor(x.data, [...x.shape]), channelsLast(rank));
+      const f = tf.transpose(tf.tensor(w.data, [...w.shape]), tfjsFilter(rank));
+      const strides = args.strides as number[];
+      const out = rank === 2
+        ? tf.conv2dTranspose(xs as tf.Tensor4D, f as tf.Tensor4D, args.outputShape as [number, number, number, number], strides as [number, number], args.pad as never)
+        : tf.conv3dTranspose(xs as tf.Tensor5D, f as tf.Tensor5D, args.outputShape as [number, number, number, number, number], strides as [number, number, number], args.pad as 'same' | 'valid');
+      return tf.transpose(out, channelsFirst(rank));
+    });
+    const result = { shape: y.shape, data: y.dataSync() as Float32Array };
+    y.dispose();
+    return result;
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
+/** The forward conv tfjs differentiates: its output shape from outputShape (tfjs itself never compares it with x). */
+function tfjsForwardShape(args: TfjsTransposeArgs): number[] {
+  const rank = args.filterShape.length - 2;
+  return tf.tidy(() => {
+    const input = tf.zeros([...args.outputShape]);
+    const filter = tf.zeros([...args.filterShape.slice(0, rank), args.filterShape[rank]!, args.filterShape[rank + 1]!]);
+    const y = rank === 2
+      ? tf.conv2d(input as tf.Tensor4D, filter as tf.Tensor4D, args.strides as [number, number], args.pad as never)
+      : tf.conv3d(input as tf.Tensor5D, filter as tf.Tensor5D, args.strides as [number, number, number], args.pad as 'same' | 'valid');
+    return y.shape.slice(1, rank + 1);
+  });
+}
+
+/** tfjs's conv3dTranspose 'same' when its pad is negative: zero cells before the output, the rest a canonical layer. */
+function shiftedSame3d(args: TfjsTransposeArgs, x: Tensor, w: Tensor): Tensor {
+  const input = x.shape.slice(2);
+  const kernel = w.shape.slice(2);
+  const size = args.outputShape.slice(1, 4);
+  const stride = args.strides as number[];
+  const before = input.map((_, a) => tfjsSame3dPadBefore(size[a]!, kernel[a]!, stride[a]!, 1));
+  const shift = before.map((p) => Math.max(-p, 0));
+  const begin = before.map((p) => Math.max(p, 0));
+  const end = input.map((i, a) => (i - 1) * stride[a]! + kernel[a]! - begin[a]! - (size[a]! - shift[a]!));
+  const y = convTranspose(x, w, null, {
+    stride, pads: { begin, end: end.map((e) => Math.max(e, 0)) }, outputPadding: end.map((e) => Math.max(-e, 0)), backend: 'reference',
+  });
+  const padded = tf.pad(tf.tensor(y.data, [...y.shape]), [[0, 0], [0, 0], ...shift.map((p) => [p, 0] as [number, number])]);
+  return tensor(padded.shape, padded.dataSync() as Float32Array);
+}
+
+test(`tfjs 4.22 cpu: random conv2dTranspose / conv3dTranspose calls agree with tconv in shape, refusal and value ${seedNote}`, () => {
+  const rng = createRng(SEED ^ 0x27d4eb2f);
+  const tally = { agree: 0, unreachable: 0, shifted: 0 };
+  for (let trial = 0; trial < TRIALS / 2; trial++) {
+    const rank = pick(rng, [2, 3, 3]);
+    const [batch, cin, cout] = [int(rng, 1, 2), int(rng, 1, 2), int(rng, 1, 2)];
+    const input = repeat(rank, () => int(rng, 1, rank === 3 ? 3 : 4));
+    const kernel = repeat(rank, () => int(rng, 1, 4));
+    const stride = repeat(rank, () => int(rng, 1, 4));
+    const pad = rank === 3 || rng.next() < 0.6 ? pick(rng, ['same', 'valid'] as const)
+      : rng.next() < 0.5 ? int(rng, 0, 2) : [[0, 0], ...repeat(rank, () => [int(rng, 0, 2), int(rng, 0, 2)] as [number, number]), [0, 0]] as [number, number][];
+    // Mostly sizes tfjs's forward conv maps back to x (so tconv accepts them), sometimes one cell off.
+    const size = input.map((i, a) => {
+      const [k, s] = [kernel[a]!, stride[a]!];
+      const lo = pad === 'valid' ? (i - 1) * s + k : pad === 'same' ? (i - 1) * s + 1 : Math.max(1, (i - 1) * s + 1);
+      const hi = pad === 'valid' ? lo + s - 1 : i * s + (typeof pad === 'string' ? 0 : k);
+      return Math.max(1, int(rng, lo, hi) + (rng.next() < 0.1 ? pick(rng, [-1, 1]) : 0));
+    });
+    const args: TfjsTransposeArgs = {
+      xShape: [batch, ...input, cin], filterShape: [...kernel, cout, cin], outputShape: [batch, ...size, cout], strides: stride, pad,
+    };
+    const where = `${seedNote} call ${trial}: ${JSON.stringify(args)}`;
+    const x = randomTensor([batch, cin, ...input], SEED + trial);
+    const w = randomTensor([cin, cout, ...kernel], SEED + trial + 1);
+    const theirs = runTfjs(args, x, w);
+    const ours = planOrError(() => planLayer(fromTfjs(args)));
+    if (ours instanceof TconvError) {
+      if (ours.code === 'unsupported') {
+        // conv3dTranspose 'same' with a negative pad: tfjs shifts the output, exactly as the refusal says.
+        assert.ok(!('error' in theirs), where);
+        const expected = shiftedSame3d(args, x, w);
+        assert.deepEqual(theirs.shape, expected.shape, where);
+        assert.ok(closeEnough(expected.data, theirs.data), `tfjs's shifted output is not what the refusal says ${where}`);
+        tally.shifted++;
+      } else if (/past the end of the full output/.test(ours.message)) {
+        // A numeric pad sizes every axis with the first axis's kernel and stride, so tfjs accepts sizes that run
+        // more than max(stride, dilation) − 1 cells past the full output of another axis: no canonical layer.
+        assert.equal(typeof args.pad, 'number', `${ours.message} ${where}`);
+        tally.unreachable++;
+      } else {
+        // tfjs differentiates a forward conv that does not give x's size back: it reads the wrong cells or throws.
+        assert.equal(ours.code, 'output-shape-unreachable', `${ours.message} ${where}`);
+        assert.notDeepEqual(tfjsForwardShape(args), input, where);
+        tally.unreachable++;
+      }
+      continue;
+    }
+    assert.ok(!('error' in theirs), `tfjs throws (${'error' in theirs && theirs.error}) where tconv accepts ${where}`);
+    assert.deepEqual(theirs.shape, ours.outputShape, where);
+    const y = convTranspose(x, w, null, { ...fromTfjs(args), backend: 'reference' });
+    assert.ok(closeEnough(y.data, theirs.data), `values differ: relative L2 ${relativeL2Error(y.data, theirs.data)} ${where}`);
+    tally.agree++;
+  }
+  if (process.env.TCONV_TALLY) console.log(JSON.stringify(tally));
+  assert.ok(tally.agree > 60 && tally.shifted > 3 && tally.unreachable > 3, `${JSON.stringify(tally)} ${seedNote}`);
+});
+
+test(`translate writes tfjs calls (2D and 3D) that tfjs 4.22 cpu computes to tconv's output ${seedNote}`, () => {
+  const rng = createRng(SEED ^ 0x165667b1);
+  let checked = 0;
+  for (let trial = 0; trial < TRIALS / 4; trial++) {
+    const rank = pick(rng, [2, 3, 3]);
+    const spec = randomCanonicalLayer(rng, { rank, dilation: false, groups: false });
+    const plan = planOrError(() => planLayer(spec));
+    if (plan instanceof TconvError) continue;
+    const where = `${seedNote} layer ${trial}: ${JSON.stringify(spec)}`;
+    const form = translate({ convention: 'canonical', spec }).tfjs;
+    assert.ok(form.parameters, `${form.note} ${where}`);
+    const x = randomTensor(plan.inputShape, SEED + trial);
+    const w = randomTensor(plan.weightShape, SEED + trial + 1);
+    const theirs = runTfjs(form.parameters, x, w);
+    assert.ok(!('error' in theirs), `${form.code}: ${'error' in theirs && theirs.error} ${where}`);
+    let y = tensor(theirs.shape, theirs.data);
+    if (form.crop) {
+      const crop = form.crop;
+      const sliced = tf.slice(tf.tensor(y.data, [...y.shape]), [0, 0, ...crop.begin], [-1, -1, ...plan.outputShape.slice(2)]);
+      y = tensor(sliced.shape, sliced.dataSync() as Float32Array);
+    }
+    assert.deepEqual(y.shape, plan.outputShape, `${form.code} ${where}`);
+    const ours = convTranspose(x, w, null, { ...spec, backend: 'reference' });
+    assert.ok(closeEnough(ours.data, y.data), `${form.code}: relative L2 ${relativeL2Error(ours.data, y.data)} ${where}`);
+    checked++;
+  }
+  assert.ok(checked > TRIALS / 8, `only ${checked} layers checked ${seedNote}`);
+});
