@@ -216,9 +216,20 @@ function runTfjs(args: TfjsTransposeArgs, x: Tensor, w: Tensor): { shape: number
   }
 }
 
-/** The forward conv tfjs differentiates: its output shape from outputShape (tfjs itself never compares it with x). */
-function tfjsForwardShape(args: TfjsTransposeArgs): number[] {
+/**
+ * The forward conv tfjs differentiates: its output shape from outputShape (tfjs itself never compares it with x),
+ * or the error tfjs throws when that conv has no output at all.
+ */
+function tfjsForwardShape(args: TfjsTransposeArgs): number[] | string {
   const rank = args.filterShape.length - 2;
+  try {
+    return forwardShape(args, rank);
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+function forwardShape(args: TfjsTransposeArgs, rank: number): number[] {
   return tf.tidy(() => {
     const input = tf.zeros([...args.outputShape]);
     const filter = tf.zeros([...args.filterShape.slice(0, rank), args.filterShape[rank]!, args.filterShape[rank + 1]!]);
