@@ -115,9 +115,11 @@ test('every refusal names the ONNX attribute', () => {
   assert.throws(() => fromOnnx({ attributes: {}, inputShape: 'x' as never }), /X \("x"\) must be a shape/);
 });
 
-test('cropsToOptions: a crop before the start cannot be negative (no canonical layer adds cells there)', () => {
-  assert.throws(() => cropsToOptions({ input: [3], kernel: [3], stride: [2], dilation: [1], padBegin: [-1], padEnd: [0] }, () => ({ parameter: 'x', value: 1, hint: 'h' })),
-    (e: unknown) => e instanceof TconvError && e.code === 'unsupported' && /^x \(1\) would add 1 zero cell\(s\) before the start of the full output, which no canonical layer \(PyTorch padding\/output_padding\) can express; h$/.test(e.message));
+test('cropsToOptions: cells before the start, like cells past the end, stay below max(stride, dilation)', () => {
+  assert.deepEqual(cropsToOptions({ input: [3], kernel: [3], stride: [2], dilation: [1], padBegin: [-1], padEnd: [0] }, () => ({ parameter: 'x', value: 1, hint: 'h' })).pads,
+    { begin: [-1], end: [0] });
+  assert.throws(() => cropsToOptions({ input: [3], kernel: [3], stride: [2], dilation: [1], padBegin: [-2], padEnd: [0] }, () => ({ parameter: 'x', value: 1, hint: 'h' })),
+    (e: unknown) => e instanceof TconvError && e.code === 'output-shape-unreachable' && /^x \(1\) would add 2 zero cell\(s\) before the start of the full output, but at most max\(stride, dilation\) − 1 = 1 can be added; h$/.test(e.message));
   assert.deepEqual(cropsToOptions({ input: [3], kernel: [3], stride: [3], dilation: [1], padBegin: [0], padEnd: [-1] }, () => ({ parameter: 'x', value: 1, hint: 'h' })),
     { kernel: [3], stride: [3], dilation: [1], pads: { begin: [0], end: [0] }, outputPadding: [1] });
 });

@@ -4,8 +4,8 @@
  * top/left padding ('same': ⌊total/2⌋, 'valid': 0, a number p: p). tfjs does not check that the forward conv of
  * outputShape gives x's size (it silently reads the wrong cells); tconv refuses such shapes. With a numeric pad,
  * tfjs sizes every axis with the first axis's kernel and stride; tconv mirrors that check. conv3dTranspose's 'same'
- * padding is not clamped at 0 (conv2dTranspose's is): with kernel < stride it shifts the output, which tconv refuses
- * by name (a canonical layer cannot add cells at the start).
+ * padding is not clamped at 0 (conv2dTranspose's is): with kernel < stride it puts zero cells before the output,
+ * a negative padBegin in canonical terms.
  */
 import { TconvError, formatValue } from '../errors.ts';
 import { fullTransposedSize, sameConvOutputSize, sameConvTotalPadding, tfjsExplicitPadConvOutputSize, tfjsSame3dPadBefore, validConvOutputSize } from '../formulas.ts';
@@ -108,18 +108,15 @@ export function fromTfjs(args: TfjsTransposeArgs): LayerSpec {
 
   const padBegin: number[] = [];
   const padEnd: number[] = [];
-  // The first axis tfjs would shift (reported once every axis's size is known to be reachable).
-  let shifted: { axis: number; kernel: number; stride: number; size: number; cells: number; largest: number } | undefined;
   for (let a = 0; a < rank; a++) {
     const [h, k, s, size] = [input[a]!, kernel[a]!, stride[a]!, output[a]!];
     let forward: number;
     let begin: number;
     if (pads === 'same') {
       forward = sameConvOutputSize(size, s);
-      // conv2dTranspose clamps the total padding at 0; conv3dTranspose does not, and a negative pad puts zero cells
-      // before the output (tfjs shifts it by a cell or more).
+      // conv2dTranspose clamps the total padding at 0; conv3dTranspose does not, and its negative pad puts zero cells
+      // before the output (the output shifts by a cell or more): a negative padBegin.
       begin = rank === 2 ? Math.floor(sameConvTotalPadding(size, k, s, 1) / 2) : tfjsSame3dPadBefore(size, k, s, 1);
-      if (begin < 0) shifted ??= { axis: a, kernel: k, stride: s, size, cells: -begin, largest: (h - 1) * s + k };
     } else if (pads === 'valid') {
       forward = validConvOutputSize(size, k, s, 1);
       begin = 0;
@@ -140,14 +137,6 @@ export function fromTfjs(args: TfjsTransposeArgs): LayerSpec {
     }
     padBegin.push(begin);
     padEnd.push(fullTransposedSize(h, k, s, 1) - begin - size);
-  }
-  if (shifted) {
-    const { axis, kernel: k, stride: s, size, cells, largest } = shifted;
-    throw new TconvError({
-      code: 'unsupported', parameter: 'pad', value: args.pad,
-      rule: `with kernel ${k} < stride ${s} on axis ${axis} and outputShape ${size} there: tfjs's conv3dTranspose does not clamp its "same" padding at 0 (conv2dTranspose does), so it puts ${cells} zero cell(s) before the output and shifts it; no canonical layer adds cells at the start`,
-      hint: `use pad "valid" and slice the result (tconv translate writes it), or an outputShape of ${largest} or less on that axis`,
-    });
   }
   const options = cropsToOptions({ input, kernel, stride, dilation: new Array<number>(rank).fill(1), padBegin, padEnd }, () => ({
     parameter: 'outputShape', value: args.outputShape, hint: 'choose an outputShape the layer can reach',
