@@ -8,7 +8,7 @@
 import { TconvError, formatValue } from '../errors.ts';
 import { convOutputSize, fullTransposedSize, transposedOutputSize, sameConvTotalPadding, sameTransposedOutputSize, splitTotalPadding } from '../formulas.ts';
 import { type LayerSpec, type Rank, checkInteger } from '../params.ts';
-import { cropsToOptions } from './canonical.ts';
+import { type Blame, cropsToOptions } from './canonical.ts';
 
 export type AutoPad = 'NOTSET' | 'SAME_UPPER' | 'SAME_LOWER' | 'VALID';
 export const AUTO_PADS: readonly AutoPad[] = ['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'];
@@ -125,31 +125,36 @@ function readNode(args: OnnxNodeArgs): ReadNode {
  */
 export function fromOnnx(args: OnnxNodeArgs): LayerSpec {
   const n = readNode(args);
-  const { at, rank, input, kernel, stride, dilation, autoPad, pads, outputPadding, target } = n;
+  const { rank, input, kernel, stride, dilation } = n;
   const common = { input, batch: n.batch, inChannels: n.inChannels, outChannels: n.outChannels, groups: n.group, rank: rank as Rank };
-  if (n.op === 'Conv') return { kind: 'conv', ...common, ...convPads(autoPad, pads, input, kernel, stride, dilation, at) };
+  if (n.op === 'Conv') return { kind: 'conv', ...common, ...convPads(n.autoPad, n.pads, input, kernel, stride, dilation, n.at) };
+  const { padBegin, padEnd, blame } = transposedCrops(n);
+  const options = cropsToOptions({ input, kernel, stride, dilation, padBegin, padEnd }, blame);
+  return { kind: 'convTranspose', ...common, ...options };
+}
 
+/** A ConvTranspose node's crops of the full output per axis, as the operator text gives them, and who to blame. */
+function transposedCrops(n: ReadNode): { padBegin: number[]; padEnd: number[]; blame: (a: number) => Blame } {
+  const { at, rank, input, kernel, stride, dilation, autoPad, pads, outputPadding, target } = n;
   const full = input.map((i, a) => fullTransposedSize(i, kernel[a]!, stride[a]!, dilation[a]!) + outputPadding[a]!);
-  let padBegin: number[];
-  let padEnd: number[];
-  let blame: (a: number) => { parameter: string; value: unknown; hint: string };
   if (target !== null || autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
     // total = s(i − 1) + op + K − output; negative totals are extra cells, split the same way.
     const wanted = target ?? input.map((i, a) => sameTransposedOutputSize(i, stride[a]!));
     const split = full.map((f, a) => splitTotalPadding(f - wanted[a]!, autoPad === 'SAME_UPPER'));
-    padBegin = split.map((p) => p.begin);
-    padEnd = split.map((p, a) => p.end - outputPadding[a]!);
-    blame = target !== null
-      ? () => ({ parameter: 'output_shape', value: at.output_shape, hint: 'ask for an output_shape the layer can reach (tconv solve lists layers for a size)' })
-      : () => ({ parameter: 'auto_pad', value: autoPad, hint: 'use auto_pad SAME_LOWER, or explicit pads and output_padding' });
-  } else {
-    // NOTSET or VALID: explicit pads (VALID: none); output_padding adds cells at the end.
-    padBegin = pads.slice(0, rank);
-    padEnd = pads.slice(rank).map((e, a) => e - outputPadding[a]!);
-    blame = () => ({ parameter: 'pads', value: at.pads, hint: 'use smaller pads, or a larger kernel, stride or input' });
+    return {
+      padBegin: split.map((p) => p.begin),
+      padEnd: split.map((p, a) => p.end - outputPadding[a]!),
+      blame: target !== null
+        ? () => ({ parameter: 'output_shape', value: at.output_shape, hint: 'ask for an output_shape the layer can reach (tconv solve lists layers for a size)' })
+        : () => ({ parameter: 'auto_pad', value: autoPad, hint: 'use auto_pad SAME_LOWER, or explicit pads and output_padding' }),
+    };
   }
-  const options = cropsToOptions({ input, kernel, stride, dilation, padBegin, padEnd }, blame);
-  return { kind: 'convTranspose', ...common, ...options };
+  // NOTSET or VALID: explicit pads (VALID: none); output_padding adds cells at the end.
+  return {
+    padBegin: pads.slice(0, rank),
+    padEnd: pads.slice(rank).map((e, a) => e - outputPadding[a]!),
+    blame: () => ({ parameter: 'pads', value: at.pads, hint: 'use smaller pads, or a larger kernel, stride or input' }),
+  };
 }
 
 /** What onnxruntime does with a ConvTranspose node: its spatial output sizes, or the reason it refuses the node. */
@@ -211,12 +216,11 @@ export function onnxRuntimeOutcome(args: OnnxNodeArgs): RuntimeOutcome {
  */
 export function onnxRuntimeDifference(args: OnnxNodeArgs): string | null {
   if ((args.op ?? 'ConvTranspose') !== 'ConvTranspose') return null;
-  const spec = fromOnnx(args);
+  fromOnnx(args); // the node must be one tconv accepts (throws its refusal otherwise)
   const n = readNode(args);
-  const options = spec as Required<Pick<LayerSpec, 'pads' | 'outputPadding'>> & LayerSpec;
+  const { padBegin, padEnd } = transposedCrops(n);
   const sizes = n.input.map((i, a) => transposedOutputSize({
-    input: i, kernel: n.kernel[a]!, stride: n.stride[a]!, dilation: n.dilation[a]!,
-    padBegin: options.pads.begin[a]!, padEnd: options.pads.end[a]! - (options.outputPadding as number[])[a]!,
+    input: i, kernel: n.kernel[a]!, stride: n.stride[a]!, dilation: n.dilation[a]!, padBegin: padBegin[a]!, padEnd: padEnd[a]!,
   }));
   const theirs = onnxRuntimeOutcome(args);
   const where = (a: number) => (n.rank === 1 ? '' : ` on axis ${a}`);
