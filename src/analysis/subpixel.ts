@@ -108,6 +108,8 @@ export function toSubPixel(weight: Tensor, bias: Tensor | null, options: LayerOp
   if (dilated >= 0) throw unsupported('dilation', axes.map((a) => a.dilation), 'must be 1 for the sub-pixel rewrite', 'use an undilated layer');
   const s = axes[0]!.stride;
   if (axes.some((a) => a.stride !== s)) throw unsupported('stride', axes.map((a) => a.stride), 'must be the same on every axis for a pixel shuffle', 'use one stride for all axes');
+  // The shuffled conv output starts at the full output's first cell: it cannot add cells before it.
+  if (axes.some((a) => a.padBegin < 0)) throw unsupported('pads.begin', axes.map((a) => a.padBegin), 'must be 0 or more for the sub-pixel rewrite (it crops, it cannot add cells before the output)', 'use pads.begin 0 or more');
   const [cin, cout, ...kernel] = plan.weightShape as [number, number, ...number[]];
   const M = kernel.map((k) => Math.ceil(k / s));
   const group = s ** rank;

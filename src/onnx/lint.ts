@@ -9,6 +9,7 @@ import { layerOverlap, stackOverlap } from '../analysis/overlap.ts';
 import { receptiveField } from '../analysis/receptive-field.ts';
 import { type ResolvedStack, type StackLayer, describeLayer, resolveStack } from '../analysis/stack.ts';
 import { solve } from '../shape/inverse.ts';
+import { type OnnxAttributes, onnxRuntimeDifference } from '../shape/conventions/onnx.ts';
 import type { Rank } from '../shape/params.ts';
 import { type InferredGraph, type ShapeOptions, type SkippedNode, inferShapes } from './graph.ts';
 import { type OnnxModel, type OnnxNode, intAttr } from './model.ts';
@@ -51,6 +52,8 @@ export interface LintLayer {
   /** Index in `path.layers`, or null when the layer is off the analysed path. */
   readonly pathIndex: number | null;
   readonly suggestion: string | null;
+  /** ConvTranspose: where onnxruntime 1.30 refuses the node or sizes it differently from the operator text (which tconv follows). */
+  readonly runtime: string | null;
 }
 
 export interface LintPath {
@@ -84,6 +87,8 @@ export interface LintReport {
   readonly skipped: readonly SkippedNode[];
   /** Names of layers whose geometry is uneven (checkerboard or holes). */
   readonly uneven: readonly string[];
+  /** Layers another runtime computes differently ("node: onnxruntime 1.30 …"). */
+  readonly warnings: readonly string[];
   readonly suggestions: readonly string[];
 }
 
@@ -114,6 +119,7 @@ export function lintModel(model: OnnxModel, options: Omit<ShapeOptions, 'partial
   const rf = stack ? safeReceptiveField(stack) : null;
   const layers = candidates.filter((c) => !PATH_ONLY.has(c.node.opType)).map((c) => lintLayer(c, graph, path, rf));
   const uneven = layers.filter((l) => l.verdict !== 'even').map((l) => l.node);
+  const warnings = layers.filter((l) => l.runtime).map((l) => `${l.node}: ${l.runtime}`);
   const suggestions = layers.filter((l) => l.suggestion).map((l) => `${l.node}: ${l.suggestion}`);
   let pathReport: LintPath | null = null;
   if (stack && path.length > 0) {
@@ -142,7 +148,7 @@ export function lintModel(model: OnnxModel, options: Omit<ShapeOptions, 'partial
   return {
     graph: model.graphName, producer: model.producer, opset: model.opset,
     inputs: [...graph.inputShapes].map(([name, shape]) => ({ name, shape })),
-    layers, path: pathReport, pathNote: note, skipped: graph.skipped, uneven, suggestions,
+    layers, path: pathReport, pathNote: note, skipped: graph.skipped, uneven, warnings, suggestions,
   };
 }
 
@@ -270,7 +276,7 @@ function lintLayer(c: Candidate, graph: InferredGraph, path: readonly Candidate[
   const scale = outputShape.slice(2).map((d, a) => d / inputShape[a + 2]!);
   const base = {
     node: node.name, op: node.opType as LintOp, inputShape, outputShape, scale, receptiveField: receptive, pathIndex,
-    canonical: typeof c.stackLayer === 'string' ? '-' : describeLayer(c.stackLayer),
+    canonical: typeof c.stackLayer === 'string' ? '-' : describeLayer(c.stackLayer), runtime: null,
   };
   if (node.opType === 'ConvTranspose' || node.opType === 'Conv') {
     const w = graph.shapes.get(node.inputs[1]!)!;
@@ -286,6 +292,7 @@ function lintLayer(c: Candidate, graph: InferredGraph, path: readonly Candidate[
       phases: plan.kind === 'convTranspose' ? geometry.axes.map((a) => a.tapsPerPhase) : null,
       verdict: geometry.verdict, overlapRatio, weightScore,
       suggestion: plan.kind === 'convTranspose' ? convTransposeSuggestion(plan.axes, geometry.verdict) : null,
+      runtime: node.opType === 'ConvTranspose' ? runtimeDifference(node, inputShape, w) : null,
     };
   }
   if (node.opType === 'DepthToSpace') {
@@ -300,6 +307,13 @@ function lintLayer(c: Candidate, graph: InferredGraph, path: readonly Candidate[
     ...base, kernel: null, stride: null, convention: `${how} ×${s.scales.slice(2).map(formatNumber).join('×')}`,
     phases: null, verdict: 'even', overlapRatio: 1, weightScore: null, suggestion: null,
   };
+}
+
+/** Where onnxruntime 1.30 and the operator text (tconv) disagree on this node, in one sentence (null: they agree). */
+function runtimeDifference(node: OnnxNode, inputShape: Shape, weightShape: Shape): string | null {
+  const attributes: Record<string, unknown> = {};
+  for (const [name, value] of node.attributes) attributes[name] = value;
+  return onnxRuntimeDifference({ attributes: attributes as OnnxAttributes, inputShape, weightShape });
 }
 
 /** The ONNX attributes that decide the arithmetic, as written. */

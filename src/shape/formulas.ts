@@ -156,6 +156,14 @@ export function sameConvTotalPadding(input: number, kernel: number, stride: numb
   return Math.max(0, (sameConvOutputSize(input, stride) - 1) * stride + effectiveKernel(kernel, dilation) - input);
 }
 
+/**
+ * tfjs conv3d `same` padding before the input: ⌊((⌈i/s⌉ − 1)·s + K − i)/2⌋, **not** clamped at 0 as its 2D op (and
+ * TF) clamp the total (tfjs 4.22 conv_util get3DPadAndOutInfo): negative when K < s and i is near a multiple of s.
+ */
+export function tfjsSame3dPadBefore(input: number, kernel: number, stride: number, dilation: number): number {
+  return Math.floor(((sameConvOutputSize(input, stride) - 1) * stride + effectiveKernel(kernel, dilation) - input) / 2);
+}
+
 /** TF/tfjs `valid` ordinary conv output: ⌈(i − K + 1) / s⌉. */
 export function validConvOutputSize(input: number, kernel: number, stride: number, dilation: number): number {
   return Math.ceil((input - effectiveKernel(kernel, dilation) + 1) / stride);

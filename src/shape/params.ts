@@ -8,7 +8,11 @@ export type PerAxis = number | readonly number[];
 export type Rank = 1 | 2 | 3;
 export type LayerKind = 'convTranspose' | 'conv';
 
-/** Asymmetric padding, as ONNX `pads` (begin values, end values); replaces `padding` when given. */
+/**
+ * Asymmetric padding, as ONNX `pads` (begin values, end values); replaces `padding` when given. For a transposed
+ * conv a negative begin value adds that many zero (bias-only) cells before the output, fewer than max(stride,
+ * dilation) — as tfjs's conv3dTranspose 'same' does with kernel < stride; `outputPadding` adds them at the end.
+ */
 export interface Pads {
   readonly begin: readonly number[];
   readonly end: readonly number[];

@@ -217,7 +217,8 @@ function resolvePadding(spec: LayerSpec, rank: Rank, transposed: boolean, stride
         rule: 'cannot be given together with padding', hint: 'give either symmetric padding or begin/end pads',
       });
     }
-    const begin = perAxis('pads.begin', spec.pads.begin, rank, 0, 'nonNegative', 'pads are never negative');
+    const begin = transposed ? checkedPadsBegin(spec, rank, stride, dilation)
+      : perAxis('pads.begin', spec.pads.begin, rank, 0, 'nonNegative', 'pads are never negative');
     const end = perAxis('pads.end', spec.pads.end, rank, 0, 'nonNegative', 'pads are never negative');
     const op = transposed ? checkedOutputPadding(spec, rank, stride, dilation) : new Array<number>(rank).fill(0);
     return { padBegin: begin, padEnd: end.map((e, a) => e - op[a]!) };
@@ -234,6 +235,25 @@ function resolvePadding(spec: LayerSpec, rank: Rank, transposed: boolean, stride
   }
   const op = checkedOutputPadding(spec, rank, stride, dilation);
   return { padBegin: padding, padEnd: padding.map((p, a) => p - op[a]!) };
+}
+
+/**
+ * Transposed pads.begin may be negative: zero (bias-only) cells before the output, the mirror of output_padding and
+ * bounded the same way, −begin < max(stride, dilation). tfjs's conv3dTranspose 'same' makes them (kernel < stride).
+ */
+function checkedPadsBegin(spec: LayerSpec, rank: Rank, stride: number[], dilation: number[]): number[] {
+  const begin = perAxis('pads.begin', spec.pads!.begin, rank, 0, 'any', 'pads.begin is a whole number of cells');
+  begin.forEach((value, a) => {
+    const limit = Math.max(stride[a]!, dilation[a]!);
+    if (-value >= limit) {
+      throw new TconvError({
+        code: 'invalid-value', parameter: `pads.begin[${a}]`, value,
+        rule: `adds ${-value} zero cell(s) before the output, but at most max(stride, dilation) − 1 = ${limit - 1} can be added (as with outputPadding at the end)`,
+        hint: limit === 1 ? 'use pads.begin 0 or more' : `use pads.begin ${1 - limit} or more`,
+      });
+    }
+  });
+  return begin;
 }
 
 /** PyTorch: 0 ≤ output_padding < max(stride, dilation). */

@@ -46,7 +46,7 @@ export interface Crop {
 
 export interface TargetForm<P> {
   readonly convention: Convention;
-  /** The framework writes this layer exactly, with no extra operation. */
+  /** The framework writes this layer exactly, with no extra operation (its weight may be rewritten once: permuted, or given zero taps). */
   readonly expressible: boolean;
   /** Arguments for that framework (also accepted by tconv's from<Convention>); null when it has no such layer. */
   readonly parameters: P | null;
@@ -154,8 +154,20 @@ function channelsLastWeight(plan: Plan): { shape: number[]; perm: string } {
   return { shape: [...k, plan.outChannels, plan.inChannels], perm: `W.permute(${perm.join(', ')})  # no flip` };
 }
 
+/** Cells a layer adds before its output (a negative padBegin, from tfjs's conv3dTranspose 'same'), per axis. */
+const cellsBefore = (plan: Plan) => axesOf(plan).map((x) => Math.max(-x.padBegin, 0));
+const addsBefore = (plan: Plan) => cellsBefore(plan).some((c) => c > 0);
+const beforeNote = (plan: Plan, framework: string) => `${framework} cannot add cells before the output; this layer adds ${formatValue(cellsBefore(plan))} bias-only cell(s) there (as tfjs's conv3dTranspose 'same' does with kernel < stride): compute it with pads.begin 0 and pad the start of the result with the bias`;
+
 function toPytorch(plan: Plan): TargetForm<PytorchParameters> {
   const axes = axesOf(plan);
+  if (addsBefore(plan)) {
+    const weight = pytorchWeight(plan);
+    return {
+      convention: 'pytorch', expressible: false, parameters: null, crop: null, weightLayout: weight.layout, weightShape: weight.shape,
+      weightFromPytorch: 'W', code: '', note: beforeNote(plan, 'PyTorch'),
+    };
+  }
   // Canonical (b, e) is PyTorch's (p, op) when b ≥ 0 and 0 ≤ b − e < max(s, d). Otherwise take the largest
   // PyTorch crop inside (b, e) and crop the rest: p ≤ b, p − op ≤ e.
   const padding: number[] = [];
@@ -196,27 +208,48 @@ function toPytorch(plan: Plan): TargetForm<PytorchParameters> {
 
 function toOnnx(plan: Plan): TargetForm<OnnxNodeArgs> {
   const axes = axesOf(plan);
+  // Extra cells past the full output are output_padding, which onnxruntime 1.30 bounds by the stride alone (the
+  // operator text and PyTorch allow max(stride, dilation) − 1). More extra cells than that (only when d > s) come
+  // from one zero tap appended to W: the full output grows by d, and pads crop d − extra at the end. Exact.
+  // Cells before the output (a negative padBegin) likewise come from zero taps prepended to W: ⌈cells / d⌉ of them
+  // move the full output d cells each, and pads crop the surplus at the start.
+  const grow = axes.map((x) => (-x.padEnd >= x.stride ? 1 : 0));
+  const growBefore = axes.map((x) => Math.ceil(Math.max(-x.padBegin, 0) / x.dilation));
+  const kernel = axes.map((x, a) => x.kernel + growBefore[a]! + grow[a]!);
   const attributes: OnnxAttributes = {
-    kernel_shape: axes.map((x) => x.kernel), strides: axes.map((x) => x.stride), dilations: axes.map((x) => x.dilation),
+    kernel_shape: kernel, strides: axes.map((x) => x.stride), dilations: axes.map((x) => x.dilation),
     group: plan.groups,
-    pads: [...axes.map((x) => x.padBegin), ...axes.map((x) => Math.max(x.padEnd, 0))],
-    output_padding: axes.map((x) => Math.max(-x.padEnd, 0)),
+    pads: [...axes.map((x, a) => x.padBegin + growBefore[a]! * x.dilation), ...axes.map((x, a) => (grow[a] ? x.dilation + x.padEnd : Math.max(x.padEnd, 0)))],
+    output_padding: axes.map((x, a) => (grow[a] ? 0 : Math.max(-x.padEnd, 0))),
   };
-  // Say when auto_pad would give the same crops (output i·s, split UPPER or LOWER).
-  const same = (upper: boolean) => axes.every((x) => {
-    if (x.output !== sameTransposedOutputSize(x.input, x.stride)) return false;
+  const grown = grow.some((g) => g > 0) || growBefore.some((g) => g > 0);
+  // Say when auto_pad would give the same crops (output i·s, split UPPER or LOWER) in onnxruntime too: not when the
+  // total padding is negative (onnxruntime then clamps it at 0 and gives a smaller output than the text's i·s).
+  const same = (upper: boolean) => !grown && axes.every((x) => {
+    if (x.output !== sameTransposedOutputSize(x.input, x.stride) || x.padBegin + x.padEnd < 0) return false;
     const split = splitTotalPadding(x.padBegin + x.padEnd, upper);
     return split.begin === x.padBegin && split.end === x.padEnd;
   });
   const autoPad = same(true) ? 'SAME_UPPER' : same(false) ? 'SAME_LOWER' : null;
-  const node: OnnxNodeArgs = { op: 'ConvTranspose', attributes, inputShape: [...plan.inputShape], weightShape: [...plan.weightShape] };
+  const weightShape = [...plan.weightShape.slice(0, 2), ...kernel];
+  const node: OnnxNodeArgs = { op: 'ConvTranspose', attributes, inputShape: [...plan.inputShape], weightShape };
+  // torch.nn.functional.pad lists the last axis first: (before, after) pairs.
+  const weightPad = axes.map((_, a) => [growBefore[a]!, grow[a]!]).reverse().flat();
+  const grownAxes = axes.map((_, a) => (grow[a]! + growBefore[a]! > 0 ? a : -1)).filter((a) => a >= 0);
+  const taps = (a: number) => [growBefore[a] ? `${growBefore[a]} before` : '', grow[a] ? 'one after' : ''].filter(Boolean).join(' and ');
   return {
     convention: 'onnx', expressible: true, parameters: node, crop: null,
-    weightLayout: '(C, M/group, k…), as PyTorch', weightShape: plan.weightShape, weightFromPytorch: 'W',
+    weightLayout: '(C, M/group, k…), as PyTorch', weightShape,
+    weightFromPytorch: grown ? `F.pad(W, (${weightPad.join(', ')}))  # zero taps: ${grownAxes.map((a) => `axis ${a} ${taps(a)}`).join(', ')}` : 'W',
     code: `ConvTranspose(${Object.entries(attributes).map(([k, v]) => `${k}=${formatValue(v)}`).join(', ')})`,
-    note: autoPad
-      ? `exact; equivalently auto_pad=${autoPad} (ONNX Runtime swapped SAME_UPPER and SAME_LOWER before 1.13: prefer explicit pads)`
-      : 'exact, with explicit pads (begin values, then end values)',
+    note: grown
+      ? `exact, with zero taps added to W (${grownAxes.map((a) => `axis ${a}: ${taps(a)}`).join('; ')}): ${[
+        grow.some((g) => g > 0) ? `the extra cells past the full output would need output_padding ≥ stride, which onnxruntime 1.30 refuses` : '',
+        growBefore.some((g) => g > 0) ? 'ONNX pads cannot add cells before the output' : '',
+      ].filter(Boolean).join('; ')}`
+      : autoPad
+        ? `exact; equivalently auto_pad=${autoPad} (ONNX Runtime swapped SAME_UPPER and SAME_LOWER before 1.13: prefer explicit pads)`
+        : 'exact, with explicit pads (begin values, then end values)',
   };
 }
 
@@ -227,6 +260,7 @@ function toKeras(plan: Plan): TargetForm<KerasTransposeLayer> {
   const refuse = (note: string): TargetForm<KerasTransposeLayer> => ({ convention: 'keras', expressible: false, parameters: null, crop: null, ...common, code: '', note });
   if (plan.groups !== 1) return refuse('Keras transposed convolutions have no groups: split the channels into groups layers and concatenate');
   if (axes.some((x) => x.dilation > 1) && axes.some((x) => x.stride > 1)) return refuse('Keras refuses dilation_rate > 1 together with strides > 1');
+  if (addsBefore(plan)) return refuse(beforeNote(plan, 'Keras'));
 
   // Try padding 'same'/'valid', with output_padding None or a value per axis; keep the candidate that contains the
   // wanted output with the least to crop (0 = exact).
@@ -291,6 +325,7 @@ function toTfjs(plan: Plan): TargetForm<TfjsTransposeArgs> {
       note: 'exact (x and the result are NHWC)',
     };
   }
+  if (addsBefore(plan)) return refuse(beforeNote(plan, plan.rank === 2 ? 'tfjs conv2dTranspose' : "tfjs conv3dTranspose (other than 'same' at this size)"));
   // 3D with crops that 'same'/'valid' cannot give: take 'valid' (crops nothing) at the full size, then crop.
   const full = axes.map((x) => x.output + x.padBegin + Math.max(x.padEnd, 0));
   const args: TfjsTransposeArgs = { xShape, filterShape: weight.shape, outputShape: [plan.batch, ...full, plan.outChannels], strides, pad: 'valid' };

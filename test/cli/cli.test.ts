@@ -153,6 +153,12 @@ describe('tconv shape', () => {
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /input 3×3 → output 10×8/);
   });
+
+  test('an ONNX form whose W needs zero taps (output_padding ≥ stride, refused by onnxruntime) says how to build W', () => {
+    const result = runCli('shape', '-i', '3', '-k', '3', '-s', '1', '--dilation', '2', '--output-padding', '1', '--rank', '1');
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /onnx {4}ConvTranspose\(kernel_shape=\[4\], strides=\[1\], dilations=\[2\], group=1, pads=\[0, 1\], output_padding=\[0\]\)\n {12}\(weight: F\.pad\(W, \(0, 1\)\) {2}# zero taps: axis 0 one after; exact/);
+  });
 });
 
 describe('tconv conformance', () => {

@@ -9,6 +9,7 @@ import { receptiveField } from '../../src/analysis/receptive-field.ts';
 import { AttributeType } from '../../src/onnx/schema.ts';
 import { floatTensorProto } from '../../src/onnx/tensor-proto.ts';
 import { buildModel, ints, node, weight } from './build-model.ts';
+import { renderLint } from '../../src/cli/commands/lint.ts';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/onnx');
 
@@ -118,4 +119,26 @@ test('lint works from shapes alone: a size that depends on a run-time value is n
   assert.deepEqual(report.layers.map((l) => [l.op, l.outputShape]), [['ConvTranspose', [1, 3, 10, 10]]]);
   assert.deepEqual(report.skipped, [{ node: 'Reshape#1', opType: 'Reshape', reason: 'depends on a run-time value', needs: { slot: 'Reshape#1.shape', value: 's' } }]);
   assert.match(report.suggestions.join('\n'), /sizes from there on depend on run-time values \(Reshape#1\.shape ← "s"\): run the model with its inputs to plan them/);
+});
+
+test('onnxruntime 1.30 differences are warnings: SAME with kernel + output_padding < stride, output_padding ≥ stride', () => {
+  const str = (name: string, value: string) => ({ name, type: AttributeType.STRING, s: new TextEncoder().encode(value) });
+  const model = readModel(buildModel({
+    nodes: [
+      node('ConvTranspose', ['x', 'w1'], ['a'], [ints('strides', [3, 3]), str('auto_pad', 'SAME_UPPER')], 'same_k1'),
+      node('ConvTranspose', ['a', 'w3'], ['b'], [ints('dilations', [2, 2]), ints('output_padding', [1, 0])], 'dilated_op'),
+      node('ConvTranspose', ['b', 'w3'], ['y'], [ints('strides', [2, 2]), ints('pads', [1, 1, 1, 1]), ints('output_padding', [1, 1])], 'plain'),
+    ],
+    initializers: [weight('w1', [2, 2, 1, 1]), weight('w3', [2, 2, 3, 3])], inputs: [{ name: 'x', shape: [1, 2, 4, 4] }],
+  }));
+  const report = lintModel(model);
+  assert.deepEqual(report.layers.map((l) => l.outputShape.slice(2)), [[12, 12], [17, 16], [34, 32]]);
+  assert.deepEqual(report.warnings, [
+    'same_k1: onnxruntime 1.30 outputs 10×10, not 12×12: with auto_pad SAME_UPPER and kernel + output_padding < stride it gives min(i·s, (i − 1)·s + K + op) where the operator text gives i·s',
+    'dilated_op: onnxruntime 1.30 refuses this node: output_padding 1 is not less than stride 1 (onnxruntime bounds it by the stride alone) on axis 0',
+  ]);
+  assert.equal(report.layers[2]!.runtime, null);
+  const text = renderLint(report);
+  assert.deepEqual(text.slice(text.indexOf('warnings:'), text.indexOf('warnings:') + 3), ['warnings:', `  - ${report.warnings[0]}`, `  - ${report.warnings[1]}`]);
+  assert.deepEqual(lintModel(readModel(readFileSync(join(FIXTURES, 'dcgan/model.onnx')))).warnings, []);
 });

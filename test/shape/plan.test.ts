@@ -114,7 +114,12 @@ test('every rule of params.ts and plan.ts has its message', () => {
   refuses({ ...t, input: [8, 1], kernel: 1, padding: [0, 1] }, 'output-too-small', /^padding\[1\] \(1\) leaves an output size of -1 on axis 1/);
   refuses({ kind: 'conv', input: [2], kernel: 5 }, 'output-too-small', /^padding \(0\) leaves an output size of -2 .*; use more padding, a smaller kernel or dilation, or a larger input/);
   refuses({ ...t, padding: 1, pads: { begin: [1], end: [1] } }, 'invalid-value', /^pads \(\[1, 1\]\) cannot be given together with padding; give either symmetric padding or begin\/end pads/);
-  refuses({ ...t, pads: { begin: [-1], end: [0] } }, 'invalid-value', /^pads\.begin\[0\] \(-1\) must be a non-negative integer; pads are never negative/);
+  // A transposed conv's pads.begin may add fewer than max(stride, dilation) cells before the output (as
+  // outputPadding does at the end); an ordinary conv's may not be negative.
+  refuses({ ...t, pads: { begin: [-1], end: [0] } }, 'invalid-value', /^pads\.begin\[0\] \(-1\) adds 1 zero cell\(s\) before the output, but at most max\(stride, dilation\) − 1 = 0 can be added \(as with outputPadding at the end\); use pads\.begin 0 or more$/);
+  assert.equal(planLayer({ ...t, stride: 2, pads: { begin: [-1], end: [0] } }).axes[0]!.output, 7 * 2 + 3 + 1);
+  refuses({ kind: 'conv', input: 8, kernel: 3, pads: { begin: [-1], end: [0] } }, 'invalid-value', /^pads\.begin\[0\] \(-1\) must be a non-negative integer; pads are never negative/);
+  refuses({ ...t, pads: { begin: [0.5], end: [0] } }, 'invalid-value', /^pads\.begin\[0\] \(0\.5\) must be an integer; pads\.begin is a whole number of cells/);
   refuses({ ...t, pads: { begin: [0], end: [-1] } }, 'invalid-value', /^pads\.end\[0\] \(-1\) must be a non-negative integer/);
   refuses({ kind: 'conv', input: 8, kernel: 3, outputPadding: 1 }, 'invalid-value', /^outputPadding \(1\) only applies to transposed convolutions; remove outputPadding from this conv layer/);
   refuses({ kind: 'conv', input: 8, kernel: 3, outputPadding: 0.5 }, 'invalid-value', /^outputPadding \(0\.5\) must be an integer; remove outputPadding from this conv layer/);

@@ -92,3 +92,16 @@ test('numeric pads are sized as tfjs does (first axis kernel and stride for ever
   assert.throws(() => fromTfjs({ xShape: [1, 2, 2, 2, 1], filterShape: [2, 2, 2, 1, 1], outputShape: [1, 4, 4, 4, 1], strides: 2, pad: 1 }),
     /pad \(1\) must be "same" or "valid" for conv3dTranspose/);
 });
+
+test("conv3dTranspose 'same' with kernel < stride: tfjs's pad is not clamped at 0, so a zero cell comes before the output", () => {
+  // k1 s2, 2 → 4 along depth: tfjs 3D gives [0, x0, 0, x1] (its 2D op gives [x0, 0, x1, 0]).
+  const args = { xShape: [1, 2, 1, 1, 1], filterShape: [1, 1, 1, 1, 1], outputShape: [1, 4, 1, 1, 1], strides: [2, 1, 1], pad: 'same' as const };
+  const p = planLayer(fromTfjs(args));
+  assert.deepEqual(p.axes.map((a) => [a.padBegin, a.padEnd]), [[-1, 0], [0, 0], [0, 0]]);
+  const y = convTranspose(tensor([1, 1, 2, 1, 1], [3, 5]), tensor([1, 1, 1, 1, 1], [1]), null, { ...fromTfjs(args), backend: 'reference' });
+  const theirs = tf.conv3dTranspose(tf.tensor5d([3, 5], [1, 2, 1, 1, 1]), tf.tensor5d([1], [1, 1, 1, 1, 1]), [1, 4, 1, 1, 1], [2, 1, 1], 'same');
+  assert.deepEqual([...y.data], [0, 3, 0, 5]);
+  assert.deepEqual([...theirs.dataSync()], [0, 3, 0, 5]);
+  // The same call in 2D is clamped: the extra cell goes at the end.
+  assert.deepEqual(planLayer(fromTfjs({ xShape: [1, 2, 1, 1], filterShape: [1, 1, 1, 1], outputShape: [1, 4, 1, 1], strides: [2, 1], pad: 'same' })).axes.map((a) => [a.padBegin, a.padEnd]), [[0, -1], [0, 0]]);
+});

@@ -6,6 +6,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { CONVENTIONS, samePlan, specFrom, translate, type SourceLayer, type Translation } from '../../src/shape/translate.ts';
 import { planLayer, type Plan } from '../../src/shape/plan.ts';
 import { TconvError, isTconvError } from '../../src/shape/errors.ts';
+import { onnxRuntimeDifference, onnxRuntimeOutcome } from '../../src/shape/conventions/onnx.ts';
 import { convTranspose, randomTensor, closeEnough } from '../../src/engine/index.ts';
 
 await tf.setBackend('cpu');
@@ -73,12 +74,42 @@ test('what a framework cannot write at all is said, with the reason', () => {
   assert.throws(() => specFrom({ convention: 'caffe' } as never), /convention \("caffe"\) must be one of canonical, pytorch, onnx, keras, tfjs/);
 });
 
+test('ONNX nodes onnxruntime 1.30 accepts: output_padding below the stride, or a zero tap appended to W', () => {
+  // PyTorch ConvTranspose1d k3 s1 d2 output_padding 1: one extra cell ≥ stride 1 → W gets a fourth (zero) tap, pads end 1.
+  const a = translate({ convention: 'pytorch', layer: { input: [3], kernel: 3, stride: 1, dilation: 2, outputPadding: 1 } });
+  assert.deepEqual(a.plan.outputShape, [1, 1, 8]);
+  assert.deepEqual([a.onnx.parameters!.attributes.kernel_shape, a.onnx.parameters!.attributes.pads, a.onnx.parameters!.attributes.output_padding], [[4], [0, 1], [0]]);
+  assert.deepEqual(a.onnx.weightShape, [1, 1, 4]);
+  assert.equal(a.onnx.weightFromPytorch, 'F.pad(W, (0, 1))  # zero taps: axis 0 one after');
+  assert.equal(a.onnx.note, 'exact, with zero taps added to W (axis 0: one after): the extra cells past the full output would need output_padding ≥ stride, which onnxruntime 1.30 refuses');
+  // k2 s2 d3 output_padding 2 in 2D, only on the first axis: F.pad lists the last axis first.
+  const b = translate({ convention: 'pytorch', layer: { input: [3, 3], kernel: 2, stride: 2, dilation: [3, 1], outputPadding: [2, 1] } });
+  assert.deepEqual([b.onnx.parameters!.attributes.kernel_shape, b.onnx.parameters!.attributes.pads, b.onnx.parameters!.attributes.output_padding], [[3, 2], [0, 0, 1, 0], [0, 1]]);
+  assert.equal(b.onnx.weightFromPytorch, 'F.pad(W, (0, 0, 0, 1))  # zero taps: axis 0 one after');
+  // Cells before the output (tfjs conv3dTranspose 'same', k1 s3, 2 → 6 puts one there): ONNX prepends a zero tap,
+  // PyTorch and Keras cannot write it, tfjs writes it back as 'same'.
+  const d = translate({ convention: 'tfjs', args: { xShape: [1, 2, 2, 2, 1], filterShape: [1, 2, 2, 1, 1], outputShape: [1, 6, 4, 4, 1], strides: [3, 2, 2], pad: 'same' } });
+  assert.deepEqual(d.plan.axes.map((x) => [x.padBegin, x.padEnd]), [[-1, -1], [0, 0], [0, 0]]);
+  assert.deepEqual([d.onnx.parameters!.attributes.kernel_shape, d.onnx.parameters!.attributes.pads, d.onnx.parameters!.attributes.output_padding], [[2, 2, 2], [0, 0, 0, 0, 0, 0], [1, 0, 0]]);
+  assert.equal(d.onnx.weightFromPytorch, 'F.pad(W, (0, 0, 0, 0, 1, 0))  # zero taps: axis 0 1 before');
+  assert.equal(d.onnx.note, 'exact, with zero taps added to W (axis 0: 1 before): ONNX pads cannot add cells before the output');
+  assert.equal(d.pytorch.parameters, null);
+  assert.match(d.pytorch.note, /^PyTorch cannot add cells before the output; this layer adds \[1, 0, 0\] bias-only cell\(s\) there/);
+  assert.equal(d.keras.parameters, null);
+  assert.equal(d.tfjs.parameters!.pad, 'same');
+  // K < s: auto_pad SAME_UPPER would give i·s in the text but not in onnxruntime, so it is not offered.
+  const c = translate({ convention: 'keras', layer: { input: [4], kernelSize: 1, strides: 3, padding: 'same' } });
+  assert.equal(c.onnx.note, 'exact, with explicit pads (begin values, then end values)');
+  assert.deepEqual(c.onnx.parameters!.attributes.output_padding, [2]);
+});
+
 /** A random canonical transposed-conv layer (PyTorch parameters, sometimes asymmetric pads). */
 const layerArb = fc.record({
   rank: fc.integer({ min: 1, max: 3 }), input: fc.integer({ min: 1, max: 7 }), kernel: fc.integer({ min: 1, max: 6 }),
-  stride: fc.integer({ min: 1, max: 4 }), dilation: fc.integer({ min: 1, max: 3 }), padBegin: fc.integer({ min: 0, max: 4 }),
+  stride: fc.integer({ min: 1, max: 4 }), dilation: fc.integer({ min: 1, max: 3 }), padBegin: fc.integer({ min: -3, max: 4 }),
   padEndDelta: fc.integer({ min: -3, max: 3 }), groups: fc.integer({ min: 1, max: 2 }),
-}).filter((x) => x.padBegin + x.padEndDelta >= 0 || -(x.padBegin + x.padEndDelta) < Math.max(x.stride, x.dilation));
+}).filter((x) => (x.padBegin + x.padEndDelta >= 0 || -(x.padBegin + x.padEndDelta) < Math.max(x.stride, x.dilation))
+  && -x.padBegin < Math.max(x.stride, x.dilation));
 
 type Layer = { rank: number; input: number; kernel: number; stride: number; dilation: number; padBegin: number; padEndDelta: number; groups: number };
 
@@ -102,6 +133,20 @@ test('translate round-trips: each convention written out and read back is the sa
       const form = t[c];
       if (form.parameters === null) { assert.equal(form.expressible, false); assert.ok(form.note.length > 0); continue; }
       const back = translate(sourceOf(t, c)).plan;
+      if (c === 'onnx' && back.weightShape.some((v, i) => v !== plan.weightShape[i])) {
+        // One zero tap appended to W where the extra cells reach the stride (onnxruntime's output_padding limit):
+        // the full output grows by d there and the end pad crops it back, so the output is the same.
+        // Zero taps prepended where the layer adds cells before the output move it by d each; pads crop the rest.
+        back.axes.forEach((a, i) => {
+          const x = plan.axes[i]!;
+          const before = Math.ceil(Math.max(-x.padBegin, 0) / x.dilation);
+          const after = a.kernel - x.kernel - before;
+          assert.ok(after === 0 || (after === 1 && -x.padEnd >= x.stride), form.code);
+          assert.deepEqual([a.padBegin, a.padEnd, a.output], [x.padBegin + before * x.dilation, x.padEnd + after * x.dilation, x.output], form.code);
+        });
+        assert.match(form.weightFromPytorch, /^F\.pad\(W, \(/);
+        continue;
+      }
       if (form.expressible) {
         assert.equal(form.crop, null);
         assert.ok(samePlan(back, plan), `${c}: ${form.code}`);
@@ -114,8 +159,11 @@ test('translate round-trips: each convention written out and read back is the sa
         });
       }
     }
-    // ONNX writes every canonical layer exactly; PyTorch whenever the crops are PyTorch's (p, p − op).
+    // ONNX writes every canonical layer exactly, as a node onnxruntime 1.30 accepts and sizes as tconv does;
+    // PyTorch whenever the crops are PyTorch's (p, p − op).
     assert.equal(t.onnx.expressible, true);
+    assert.deepEqual(onnxRuntimeOutcome(t.onnx.parameters!), { accepted: true, output: plan.outputShape.slice(2) }, t.onnx.code);
+    assert.equal(onnxRuntimeDifference(t.onnx.parameters!), null, t.onnx.code);
     assert.equal(t.pytorch.expressible, plan.axes.every((a) => a.padding !== null));
   }), { numRuns: 300 });
 });

@@ -24,7 +24,8 @@ export function register(program: Command): void {
     .description('List every ConvTranspose, Conv, Resize/Upsample and DepthToSpace layer of an ONNX model: shapes, '
       + 'kernel, stride, padding as written and in canonical form, phases, checkerboard verdict and strength '
       + '(interior overlap ratio; score of the actual weights), receptive field along the upsampling path; then the '
-      + 'compounded overlap of the path and suggestions.')
+      + 'compounded overlap of the path and suggestions. Warns where onnxruntime 1.30 refuses a ConvTranspose node or '
+      + 'sizes it differently from the operator text (which tconv follows).')
     .argument('<model>', 'the .onnx file')
     .option('-d, --dim <name=size>', 'size of a symbolic dimension, e.g. batch=4 (others default to 1)', collect)
     .addOption(new Option('--fail-on <what>', 'exit with status 1 when a layer is uneven (checkerboard or holes) or has holes').choices(['checkerboard', 'holes']))
@@ -111,6 +112,7 @@ export function renderLint(report: LintReport): string[] {
     lines.push('', `not analysed (${report.skipped.length} node(s)): ${report.skipped.map((s) => `${s.node} [${s.opType}: ${s.reason}${s.needs ? `, ${s.needs.slot} ← "${s.needs.value}"` : ''}]`).join(', ')}`);
   }
   lines.push('', report.uneven.length === 0 ? 'verdict: every layer is even' : `verdict: ${report.uneven.length} uneven layer(s): ${report.uneven.join(', ')}`);
+  if (report.warnings.length > 0) lines.push('warnings:', ...report.warnings.map((w) => `  - ${w}`));
   if (report.suggestions.length > 0) lines.push('suggestions:', ...report.suggestions.map((s) => `  - ${s}`));
   return lines;
 }

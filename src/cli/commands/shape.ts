@@ -172,6 +172,8 @@ function renderTranslation(translation: Translation): string[] {
     const form = translation[convention];
     lines.push(`    ${convention.padEnd(8)}${form.code}`);
     if (!form.expressible) lines.push(`    ${''.padEnd(8)}(${form.note})`);
+    // An exact form whose weight is more than PyTorch's W (zero taps added) must say how to build it.
+    else if (form.weightFromPytorch.startsWith('F.pad')) lines.push(`    ${''.padEnd(8)}(weight: ${form.weightFromPytorch}; ${form.note})`);
   }
   return lines;
 }

@@ -1,8 +1,8 @@
 /**
  * The one exit of every convention: per-axis crops (padBegin, padEnd) of the full transposed output become
  * canonical LayerOptions (`pads` + `outputPadding`), with errors that name the convention's own parameter.
- * A negative padEnd is extra cells at the end (PyTorch's outputPadding, < max(s, d)); a negative padBegin has no
- * canonical form and is refused.
+ * A negative padEnd is extra cells at the end (PyTorch's outputPadding, < max(s, d)); a negative padBegin is extra
+ * cells before the output (a negative `pads.begin`, bounded the same way; only tfjs's conv3dTranspose makes them).
  */
 import { TconvError } from '../errors.ts';
 import { transposedOutputSize } from '../formulas.ts';
@@ -40,11 +40,11 @@ export function cropsToOptions(axes: CropAxes, blame: (axis: number) => Blame): 
     const b = axes.padBegin[a]!;
     const e = axes.padEnd[a]!;
     const where = rank === 1 ? '' : ` on axis ${a}`;
-    if (b < 0) {
+    if (-b >= Math.max(s, d)) {
       const { parameter, value, hint } = blame(a);
       throw new TconvError({
-        code: 'unsupported', parameter, value,
-        rule: `would add ${-b} zero cell(s) before the start of the full output${where}, which no canonical layer (PyTorch padding/output_padding) can express`,
+        code: 'output-shape-unreachable', parameter, value,
+        rule: `would add ${-b} zero cell(s) before the start of the full output${where}, but at most max(stride, dilation) − 1 = ${Math.max(s, d) - 1} can be added`,
         hint,
       });
     }

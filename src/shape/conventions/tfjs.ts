@@ -3,10 +3,12 @@
  * tfjs runs the gradient of a forward conv whose *input* is `outputShape`: the crop at the start is that conv's
  * top/left padding ('same': ⌊total/2⌋, 'valid': 0, a number p: p). tfjs does not check that the forward conv of
  * outputShape gives x's size (it silently reads the wrong cells); tconv refuses such shapes. With a numeric pad,
- * tfjs sizes every axis with the first axis's kernel and stride; tconv mirrors that check.
+ * tfjs sizes every axis with the first axis's kernel and stride; tconv mirrors that check. conv3dTranspose's 'same'
+ * padding is not clamped at 0 (conv2dTranspose's is): with kernel < stride it puts zero cells before the output,
+ * a negative padBegin in canonical terms.
  */
 import { TconvError, formatValue } from '../errors.ts';
-import { fullTransposedSize, sameConvOutputSize, sameConvTotalPadding, tfjsExplicitPadConvOutputSize, validConvOutputSize } from '../formulas.ts';
+import { fullTransposedSize, sameConvOutputSize, sameConvTotalPadding, tfjsExplicitPadConvOutputSize, tfjsSame3dPadBefore, validConvOutputSize } from '../formulas.ts';
 import { type LayerSpec, type Rank, checkInteger } from '../params.ts';
 import { cropsToOptions } from './canonical.ts';
 
@@ -112,7 +114,9 @@ export function fromTfjs(args: TfjsTransposeArgs): LayerSpec {
     let begin: number;
     if (pads === 'same') {
       forward = sameConvOutputSize(size, s);
-      begin = Math.floor(sameConvTotalPadding(size, k, s, 1) / 2);
+      // conv2dTranspose clamps the total padding at 0; conv3dTranspose does not, and its negative pad puts zero cells
+      // before the output (the output shifts by a cell or more): a negative padBegin.
+      begin = rank === 2 ? Math.floor(sameConvTotalPadding(size, k, s, 1) / 2) : tfjsSame3dPadBefore(size, k, s, 1);
     } else if (pads === 'valid') {
       forward = validConvOutputSize(size, k, s, 1);
       begin = 0;
