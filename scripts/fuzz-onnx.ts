@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportStack } from '../src/onnx/export.ts';
-import { fuzz, fuzzTensorProto } from '../test/onnx/fuzz-harness.ts';
+import { amplificationSamples, fuzz, fuzzTensorProto } from '../test/onnx/fuzz-harness.ts';
 
 const root = join(import.meta.dirname, '..');
 const iterations = Number(process.argv[2] ?? 20_000);
@@ -18,6 +18,8 @@ const dirs = [
 const samples = dirs.map((d) => readFileSync(join(d, 'model.onnx')));
 const stack = JSON.parse(readFileSync(join(root, 'test/fixtures/onnx/stacks/decoder.json'), 'utf8'));
 samples.push(Buffer.from(exportStack(stack).bytes));
+// Seeds that amplify a few bytes into much work or memory (issue 15): their mutations must stay bounded too.
+samples.push(...amplificationSamples().map((b) => Buffer.from(b)));
 const tensors = dirs.map((d) => readFileSync(join(d, 'test_data_set_0/input_0.pb')));
 
 process.stdout.write(`fuzzing ${samples.length} models, ${iterations} cases, seed ${seed}, at most ${minutes} min\n`);

@@ -8,7 +8,8 @@ import { extent } from '../tensor/extent.ts';
 import { type PhaseAlignment, planAlignment } from './alignment.ts';
 import { fullTransposedSize, gcd, transposedAlignment } from '../shape/formulas.ts';
 import type { AxisPhases } from '../shape/phases.ts';
-import type { LayerSpec, PerAxis } from '../shape/params.ts';
+import { TconvError, isTconvError } from '../shape/errors.ts';
+import { type LayerSpec, type PerAxis, checkInteger } from '../shape/params.ts';
 import { type AxisPlan, type Plan, checkLayerObject, planGeometry } from '../shape/plan.ts';
 import { type SolveOptions, solve } from '../shape/inverse.ts';
 
@@ -222,7 +223,11 @@ function unevenReasons(plan: Plan): string[] {
 /** The intended size: the option, else input·stride (what a stride-s upsampler usually aims at). */
 function targetShape(plan: Plan, target: PerAxis | undefined): number[] {
   if (target === undefined) return plan.axes.map((axis) => axis.input * axis.stride);
-  return typeof target === 'number' ? plan.axes.map(() => target) : [...target];
+  const sizes = typeof target === 'number' ? plan.axes.map(() => target) : [...target];
+  if (sizes.length !== plan.axes.length) {
+    throw new TconvError({ code: 'invalid-rank', parameter: 'target', value: target, rule: `has ${sizes.length} sizes but the layer has ${plan.axes.length} spatial axes`, hint: 'give one size, or one per axis' });
+  }
+  return sizes.map((size, a) => checkInteger(typeof target === 'number' ? 'target' : `target[${a}]`, size, 'positive', 'give the output size you intend, 1 or more'));
 }
 
 function alternatives(plan: Plan, options: ExplainOptions): AlternativeSet[] {
@@ -240,13 +245,23 @@ function alternatives(plan: Plan, options: ExplainOptions): AlternativeSet[] {
 function nearestEven(axis: AxisPlan, output: number, options: ExplainOptions): Alternative[] {
   const count = options.alternatives ?? 3;
   if (output < 1 || count <= 0) return [];
-  const query = { from: axis.input, to: output, evenOnly: true, maxStride: Math.max(axis.stride, 4), maxDilation: axis.dilation };
-  // Small kernels, plus kernels within 3 of the layer's own: a bounded search however large the kernel is.
+  const query = { from: axis.input, to: output, evenOnly: true, maxStride: Math.max(axis.stride, 4) };
+  // Small kernels, plus kernels within 3 of the layer's own: a bounded search however large the kernel is; each
+  // without dilation and with the layer's own (not every dilation up to it: a dilation of 10^6 is one candidate).
   const searches: Partial<SolveOptions>[] = [{ maxKernel: 8, maxPadding: 8 }];
   for (let k = Math.max(9, axis.kernel - 3); k <= axis.kernel + 3; k++) searches.push({ kernel: k, maxKernel: k, maxPadding: k });
+  const dilations: Partial<SolveOptions>[] = axis.dilation === 1 ? [{ maxDilation: 1 }] : [{ maxDilation: 1 }, { dilation: axis.dilation, maxDilation: axis.dilation }];
   const found = new Map<string, Alternative>();
-  for (const search of searches) {
-    for (const x of solve({ ...query, ...search })) {
+  for (const search of searches.flatMap((s) => dilations.map((d) => ({ ...s, ...d })))) {
+    let solutions: ReturnType<typeof solve>;
+    try {
+      solutions = solve({ ...query, ...search });
+    } catch (error) {
+      // Alternatives are advice: a search past solve's budget (a huge dilation or kernel) is left out, not an error.
+      if (isTconvError(error) && error.code === 'work-limit') continue;
+      throw error;
+    }
+    for (const x of solutions) {
       const alternative: Alternative = {
         kernel: x.kernel[0]!, stride: x.stride[0]!, padding: x.padding[0]!, outputPadding: x.outputPadding[0]!,
         dilation: x.dilation[0]!, output: x.output[0]!, phaseTaps: x.phaseTaps[0]!,

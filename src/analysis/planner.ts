@@ -5,7 +5,7 @@
  * A dynamic programme over (layer, intermediate size) keeps the best partial stacks per state, so the search stays
  * small however many layers are asked for.
  */
-import { TconvError } from '../shape/errors.ts';
+import { TconvError, budgetOption, workLimit } from '../shape/errors.ts';
 import { effectiveKernel, pytorchTransposedOutputSize } from '../shape/formulas.ts';
 import { checkInteger, type Rank } from '../shape/params.ts';
 import { isEvenByRule } from '../shape/phases.ts';
@@ -29,7 +29,15 @@ export interface PlanDecoderOptions {
   readonly limit?: number;
   /** Also consider stride-1 layers (size-keeping refinements). Default false: every layer upsamples. */
   readonly allowStride1?: boolean;
+  /**
+   * Search budget (default DEFAULT_MAX_PLAN_CANDIDATES): candidate layers tried, bounded before the search as
+   * Σ over layers of (sizes reachable there) × (layers per size). Refused up front when the bounds pass it.
+   */
+  readonly maxCandidates?: number;
 }
+
+/** Default search budget of planDecoder, in candidate layers (a bound; the search itself prunes): seconds at most. */
+export const DEFAULT_MAX_PLAN_CANDIDATES = 200_000_000;
 
 export interface DecoderLayer {
   readonly kernel: number;
@@ -107,6 +115,11 @@ export function planDecoder(options: PlanDecoderOptions): DecoderPlan[] {
     });
   }
   channels.forEach((c, i) => checkInteger(`channels[${i}]`, c, 'positive', 'use 1 or more channels'));
+  const budget = budgetOption('maxCandidates', options.maxCandidates, DEFAULT_MAX_PLAN_CANDIDATES);
+  const candidates = searchSize({ count, to, maxKernel, maxStride, allowStride1: options.allowStride1 ?? false }, budget);
+  if (candidates > budget) {
+    throw workLimit({ what: 'plan', needed: candidates, unit: 'candidate layers', limit: budget, option: 'maxCandidates', flag: '--max-candidates', fix: 'lower --max-kernel, --max-stride or --layers' });
+  }
 
   const keep = Math.max(limit * 3, 30);
   let states = new Map<number, Partial[]>([[from, [{ layer: null, parent: null, uneven: 0, flops: 0 }]]]);
@@ -137,6 +150,28 @@ export function planDecoder(options: PlanDecoderOptions): DecoderPlan[] {
   });
   finals.sort((a, b) => a.unevenLayers - b.unevenLayers || a.flops - b.flops || b.receptiveField - a.receptiveField);
   return finals.slice(0, limit);
+}
+
+/**
+ * An upper bound of the candidate layers the search tries: per layer, (sizes reachable there, at most `to`) ×
+ * (layers per size). Stops counting past `budget`.
+ */
+function searchSize(q: { count: number; to: number; maxKernel: number; maxStride: number; allowStride1: boolean }, budget: number): number {
+  const first = q.allowStride1 ? 1 : 2;
+  if (q.maxStride * q.maxKernel > budget) return q.maxStride * q.maxKernel;
+  let perSize = 0;
+  for (let stride = first; stride <= q.maxStride; stride++) {
+    for (let kernel = Math.max(stride, q.allowStride1 && stride === 1 ? 2 : 1); kernel <= q.maxKernel; kernel++) {
+      perSize += (Math.max(0, Math.ceil((kernel - stride) / 2)) + 1) * stride; // paddings × outputPaddings
+    }
+  }
+  let sizes = 1;
+  let total = 0;
+  for (let l = 0; l < q.count && total <= budget; l++) {
+    total += sizes * perSize;
+    sizes = Math.min(q.to, sizes * perSize);
+  }
+  return total;
 }
 
 /** Whether `to` lies between the smallest and largest sizes `remaining` more layers can make from `size`. */

@@ -23,6 +23,9 @@ function bad(parameter: string, value: string, rule: string, hint: string): Tcon
   return new TconvError({ code: 'usage', parameter, value, rule, hint });
 }
 
+/** Layers a stack's text may expand to (its analysis has its own, smaller budget: resolveStack's maxLayers). */
+export const MAX_TEXT_LAYERS = 100_000;
+
 /**
  * @example
  * parseStack('convT k4 s2 p1 x2, nearest 2')
@@ -61,6 +64,10 @@ export function parseStack(text: string, parameter = 'stack'): StackLayer[] {
         ...(groups !== undefined ? { groups: groups as number } : {}),
         ...(outChannels !== undefined ? { outChannels: outChannels as number } : {}),
       } as ConvStackLayer;
+    }
+    // Checked before the copies are made: "x99999999999" would otherwise fill the heap.
+    if (layers.length + repeat > MAX_TEXT_LAYERS) {
+      throw bad(parameter, item, `makes the stack longer than ${MAX_TEXT_LAYERS} layers`, 'repeat a layer fewer times');
     }
     for (let i = 0; i < repeat; i++) layers.push(layer);
   }

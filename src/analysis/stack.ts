@@ -2,7 +2,7 @@
  * A stack of layers (a decoder, an encoder, a whole generator) resolved once: every layer's input and output sizes,
  * channels, and for conv / transposed conv its Plan. Every other analysis walks this record.
  */
-import { TconvError } from '../shape/errors.ts';
+import { TconvError, budgetOption, workLimit } from '../shape/errors.ts';
 import { type LayerOptions, type PerAxis, type Rank, inferRank, perAxis, checkInteger } from '../shape/params.ts';
 import { type Plan, planGeometry } from '../shape/plan.ts';
 import { upsampleOutputSize } from '../shape/formulas.ts';
@@ -35,7 +35,15 @@ export interface StackSpec {
   /** Channels of the stack's input (default 1). */
   readonly channels?: number;
   readonly layers: readonly StackLayer[];
+  /**
+   * Layer budget of the analysis (default DEFAULT_MAX_STACK_LAYERS): receptive fields map every output back through
+   * every earlier layer, so the work grows with the square of the length. Longer stacks are refused up front.
+   */
+  readonly maxLayers?: number;
 }
+
+/** Default layer budget of a stack's analysis. */
+export const DEFAULT_MAX_STACK_LAYERS = 256;
 
 export interface ResolvedLayer {
   readonly index: number;
@@ -88,6 +96,10 @@ export function resolveStack(spec: StackSpec): ResolvedStack {
       code: 'invalid-value', parameter: 'layers', value: spec.layers,
       rule: 'must list at least one layer', hint: 'give the stack one or more layers, e.g. [{ kind: "convTranspose", kernel: 4, stride: 2, padding: 1 }]',
     });
+  }
+  const maxLayers = budgetOption('maxLayers', spec.maxLayers, DEFAULT_MAX_STACK_LAYERS);
+  if (spec.layers.length > maxLayers) {
+    throw workLimit({ what: 'stack', needed: spec.layers.length, unit: 'layers', limit: maxLayers, option: 'maxLayers', flag: '--max-layers', fix: 'analyse fewer layers' });
   }
   // Only the tuple lengths matter for the rank; the kernel placeholder satisfies the type.
   const rank = inferRank({ input: spec.input, kernel: 1, ...(spec.rank ? { rank: spec.rank } : {}) });

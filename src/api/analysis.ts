@@ -5,7 +5,7 @@
  * every type.
  */
 export {
-  applySubPixel, artifactImage, asciiLayer, asciiPhases, asciiStack, asciiSummary, axisMap, checkOverlap,
+  DEFAULT_MAX_PLAN_CANDIDATES, DEFAULT_MAX_STACK_LAYERS, applySubPixel, artifactImage, asciiLayer, asciiPhases, asciiStack, asciiSummary, axisMap, checkOverlap,
   checkSkip, checkerboard, describeLayer, explainLayer, fromSubPixel, gradientOverlap, icnrWeight, layerAlignment,
   layerOverlap, overlapMap, overlapPicture, parseStack, planAlignment, planDecoder, polyphaseView, receptiveField,
   receptiveFieldAt, resizeConvAlternative, resolveStack, runStack, stackAlignment, stackGradientOverlap,

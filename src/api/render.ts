@@ -5,7 +5,7 @@
  * every type.
  */
 export {
-  PALETTE, Raster, animationPlan, artifactRaster, artifactSvg, overlapHeatmapRaster, overlapHeatmapSvg,
+  DEFAULT_MAX_CELLS, MAX_PIXELS, PALETTE, Raster, checkPictureBudget, pictureCells, animationPlan, artifactRaster, artifactSvg, overlapHeatmapRaster, overlapHeatmapSvg,
   receptiveFieldRaster, receptiveFieldSvg, scatterAnimationSvg, tapDiagramSvg,
 } from '../render/index.ts';
 export type * from '../render/index.ts';

@@ -5,7 +5,7 @@
  * every type.
  */
 export {
-  AUTO_PADS, CONVENTIONS, DEFAULT_MEMORY_LIMIT_BYTES, MAX_KERNEL_OR_STRIDE, MAX_SOLVE_CANDIDATES,
+  AUTO_PADS, CONVENTIONS, DEFAULT_MEMORY_LIMIT_BYTES, MAX_KERNEL_OR_STRIDE, DEFAULT_MAX_SOLVE_STEPS,
   MAX_TENSOR_ELEMENTS, SOLVE_DEFAULTS, TconvError, convAlignment, convInputInterval, convOutputSize,
   effectiveKernel, fromKeras, fromOnnx, fromPytorch, fromTfjs, isEvenByRule, isTconvError, kerasOutputLength,
   outputPaddingToRestore, planGeometry, planLayer, polyphase, pytorchOutputPadding, pytorchOutputSizeRange,

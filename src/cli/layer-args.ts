@@ -111,3 +111,36 @@ export function layerSpecFromArgs(args: LayerArgs): LayerSpec {
 }
 
 const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/**
+ * A whole number of at least `min` (1 unless said): counts and limits such as `--limit 5`, `--target 3`.
+ * @example
+ * parseCount('--limit', '5') // → 5
+ */
+export function parseCount(option: string, text: string, min = 1): number {
+  const value = parseInteger(option, text);
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw usageError(option, text, `must be a whole number of at least ${min}`, `write e.g. ${option} ${Math.max(min, 1)}`);
+  }
+  return value;
+}
+
+const SCALE: Readonly<Record<string, number>> = { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
+
+/**
+ * A budget such as `--max-flops 2e12`, `--max-cells 4M` or `--max-memory 8GiB` (k, M, G, T are powers of 1000;
+ * KiB, MiB, GiB, TiB powers of 1024); `none` lifts it.
+ * @example
+ * parseBudget('--max-memory', '8GiB') // → 8589934592
+ * parseBudget('--max-flops', '2e12')  // → 2000000000000
+ */
+export function parseBudget(option: string, text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?(?:e\d+)?)\s*([kmgt]i?b?|)\s*$/i.exec(text);
+  if (text.trim().toLowerCase() === 'none') return Infinity;
+  const scale = match ? SCALE[match[2]!.toLowerCase().replace(/^([kmgt])b$/, '$1')] : undefined;
+  const value = match && scale !== undefined ? Number(match[1]) * scale : NaN;
+  if (!(value > 0) || !Number.isFinite(value)) {
+    throw usageError(option, text, 'is not a positive amount', `write e.g. ${option} 2e12, ${option} 4G or ${option} none`);
+  }
+  return value;
+}

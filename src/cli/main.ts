@@ -62,7 +62,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     await program.parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (error) {
-    if (!(error instanceof CommanderError)) return reportError(error, json);
+    if (!(error instanceof CommanderError)) return reportError(error, json, argv[2]);
     const command = program.commands.find((c) => c.name() === argv[2]);
     return reportCommanderError(error, command ? `tconv ${command.name()}` : 'tconv', json);
   }

@@ -49,7 +49,7 @@ export function runOnnxTestDir(path: string, options: ConformanceOptions = {}): 
       const set = readDataSet(path, setName);
       if (set.inputs.length !== model.inputs.length) throw new Error(`${set.name} has ${set.inputs.length} input files but the model takes ${model.inputs.length} inputs`);
       const feeds = Object.fromEntries(model.inputs.map((v, i) => [v.name, set.inputs[i]!]));
-      outputs = runModel(model, feeds, { backend });
+      outputs = runModel(model, feeds, { backend, ...(options.maxFlops === undefined ? {} : { maxFlops: options.maxFlops }) });
       expectedOutputs = set.outputs;
     } catch (error) {
       cases.push(stopped(setName, error));

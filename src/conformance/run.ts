@@ -4,7 +4,8 @@
  * "expect": "failure" pass only when tconv refuses them with a TconvError (its message is recorded).
  */
 import { readFile } from 'node:fs/promises';
-import { TconvError, isTconvError } from '../shape/errors.ts';
+import { TconvError, budgetOption, isTconvError, workLimit } from '../shape/errors.ts';
+import { DEFAULT_MAX_FLOPS } from '../onnx/execute.ts';
 import { fromOnnx, type OnnxAttributes } from '../shape/conventions/onnx.ts';
 import { fromPytorch } from '../shape/conventions/pytorch.ts';
 import type { LayerSpec } from '../shape/params.ts';
@@ -15,6 +16,8 @@ import { type VectorCase, type VectorFile, type VectorTensor, checkTensor, parse
 export interface ConformanceOptions {
   /** Engine backend (default 'reference': conformance checks arithmetic, not speed). */
   readonly backend?: BackendChoice;
+  /** Work budget of a file's cases or a test directory's model runs, as runModel's maxFlops (default DEFAULT_MAX_FLOPS). */
+  readonly maxFlops?: number;
 }
 
 /**
@@ -93,9 +96,28 @@ export async function runConformancePath(path: string, options: ConformanceOptio
 /** Runs the cases of an already-parsed vector file. */
 export function runConformance(file: VectorFile, name: string, options: ConformanceOptions = {}): ConformanceReport {
   const backend = options.backend ?? 'reference';
+  checkCasesBudget(file, budgetOption('maxFlops', options.maxFlops, DEFAULT_MAX_FLOPS));
   const results = file.cases.map((c, i) => withDetail(runCase(c, i, backend)));
   const passed = results.filter((c) => c.passed).length;
   return { file: name, backend, results, passed, failed: results.length - passed };
+}
+
+/**
+ * Refuses a file whose cases, together, would cost more than the budget: a case's work is bounded by
+ * 2 × |X| × |W| / channels (every input meets every weight of its channel), counted before any case runs.
+ */
+function checkCasesBudget(file: VectorFile, limit: number): void {
+  let flops = 0;
+  for (const c of file.cases) {
+    const x = pickTensor(c?.inputs, 'input');
+    const w = pickTensor(c?.inputs, 'weight');
+    const size = (t: VectorTensor | undefined) => (Array.isArray(t?.data) ? t.data.length : 0);
+    const channels = Array.isArray(x?.shape) && typeof x.shape[1] === 'number' && x.shape[1] > 0 ? x.shape[1] : 1;
+    flops += (2 * size(x) * size(w)) / channels;
+  }
+  if (flops > limit) {
+    throw workLimit({ what: 'cases', needed: flops, unit: 'FLOPs', limit, option: 'maxFlops', flag: '--max-flops', fix: 'split the file' });
+  }
 }
 
 /** One line per case, then "N passed, M failed". */

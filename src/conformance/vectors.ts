@@ -42,6 +42,12 @@ export function pickTensor(map: Readonly<Record<string, VectorTensor>> | undefin
   return undefined;
 }
 
+/** " (at position N)" from a JSON.parse error, without the excerpt of the text V8 puts in its message. */
+function jsonPosition(error: unknown): string {
+  const position = /position (\d+)/.exec((error as Error).message)?.[1];
+  return position === undefined ? '' : ` (at position ${position})`;
+}
+
 /**
  * Checks the file's outer structure (cases are checked one by one when run, so one bad case fails alone).
  * @example
@@ -53,8 +59,9 @@ export function parseVectorFile(text: string, where = 'conformance file'): Vecto
     json = JSON.parse(text);
   } catch (error) {
     throw new TconvError({
-      code: 'invalid-model', parameter: where, value: text.length > 40 ? `${text.slice(0, 40)}…` : text,
-      rule: `is not valid JSON (${(error as Error).message})`, hint: 'give a JSON vector file in the format of ../shared/README.md',
+      // Neither the text nor the parser's message (which quotes it): the file may be anything, e.g. /etc/passwd.
+      code: 'invalid-model', parameter: where, value: `${text.length} characters`,
+      rule: `is not valid JSON${jsonPosition(error)}`, hint: 'give a JSON vector file in the format of ../shared/README.md',
     });
   }
   const cases = (json as { cases?: unknown } | null)?.cases;

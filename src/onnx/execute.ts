@@ -3,12 +3,11 @@
  * anything is allocated), then execute the nodes in order, dropping each intermediate after its last use.
  */
 import type { Tensor } from '../tensor/tensor.ts';
-import { TconvError } from '../shape/errors.ts';
+import { TconvError, budgetOption, workLimit } from '../shape/errors.ts';
 import { DEFAULT_MEMORY_LIMIT_BYTES } from '../shape/plan.ts';
 import { invalidModel } from './errors.ts';
 import { type InferredGraph, inferShapes } from './graph.ts';
-import { planNode } from './ops/conv.ts';
-import type { OnnxModel } from './model.ts';
+import { type OnnxModel, intAttr } from './model.ts';
 import { lookupOp } from './ops/index.ts';
 import type { RunOptions } from './ops/types.ts';
 import { DATA_TYPE_NAMES, DataType } from './schema.ts';
@@ -17,7 +16,11 @@ import type { OnnxTensor } from './tensor-proto.ts';
 export interface ExecuteOptions extends RunOptions {
   /** Refuse models whose values would need more bytes than this in total (default 4 GiB). */
   readonly memoryLimitBytes?: number;
-  /** Refuse models whose convolutions need more floating-point operations than this (default: no limit). */
+  /**
+   * Refuse models whose convolutions need more work than this (default DEFAULT_MAX_FLOPS; Infinity for none).
+   * A layer counts its FLOPs, and at least 2 × output elements × taps per output: a kernel far larger than its
+   * input costs what its output visits, not only its multiply-adds.
+   */
   readonly maxFlops?: number;
 }
 
@@ -53,8 +56,7 @@ export function runModel(model: OnnxModel, inputs: Readonly<Record<string, Input
   }
   // Planned once the inputs are known: shape-like inputs (a Reshape's shape fed as a graph input) have their values.
   const graph = inferShapes(model, { inputShapes: Object.fromEntries([...values].map(([k, v]) => [k, v.shape])), inputValues: values });
-  checkBudget(graph.shapes, options.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES);
-  if (options.maxFlops !== undefined) checkFlops(graph, options.maxFlops);
+  checkRunBudgets(graph, options);
 
   for (const [name, t] of graph.constants) values.set(name, t);
   const lastUse = new Map<string, number>();
@@ -108,6 +110,41 @@ function checkInputType(input: OnnxModel['inputs'][number], given: number): void
   });
 }
 
+/** Default work budget of a model run: about a second on the native backend, tens of seconds on the reference. */
+export const DEFAULT_MAX_FLOPS = 1e11;
+
+/**
+ * The memory and work budgets of a run, checked on inferred shapes before any value is allocated (runModel calls it;
+ * callers that allocate inputs themselves call it first).
+ * @example
+ * checkRunBudgets(inferShapes(model, { inputShapes: { x: [1, 3, 64, 64] } }), { maxFlops: 1e9 })
+ */
+export function checkRunBudgets(graph: InferredGraph, options: Pick<ExecuteOptions, 'memoryLimitBytes' | 'maxFlops'> = {}): void {
+  checkBudget(graph.shapes, budgetOption('memoryLimitBytes', options.memoryLimitBytes, DEFAULT_MEMORY_LIMIT_BYTES));
+  checkFlops(graph, budgetOption('maxFlops', options.maxFlops, DEFAULT_MAX_FLOPS));
+}
+
+/** Work of the convolutions of a graph, as counted by the maxFlops budget. */
+export function graphFlops(graph: InferredGraph): number {
+  let flops = 0;
+  const size = (shape: readonly number[] | undefined) => (shape ?? []).reduce((a, b) => a * b, 1);
+  for (const node of graph.order) {
+    if (node.opType !== 'ConvTranspose' && node.opType !== 'Conv') continue;
+    const x = graph.shapes.get(node.inputs[0] ?? '');
+    const w = graph.shapes.get(node.inputs[1] ?? '');
+    const y = graph.shapes.get(node.outputs[0] ?? '');
+    if (!x || !w || !y || w.length < 2) continue;
+    const groups = Math.max(1, intAttr(node, 'group', 1));
+    const taps = size(w.slice(2));
+    // Transposed: weight (Cin, Cout/g, k…); each input meets Cout/g·taps outputs, each output Cin/g·taps inputs.
+    const transposed = node.opType === 'ConvTranspose';
+    const perInput = transposed ? w[1]! * taps : (w[0]! / groups) * taps;
+    const perOutput = transposed ? (w[0]! / groups) * taps : w[1]! * taps;
+    flops += Math.max(2 * size(x) * perInput, 2 * size(y) * perOutput);
+  }
+  return flops;
+}
+
 function checkBudget(shapes: ReadonlyMap<string, readonly number[]>, limit: number): void {
   let bytes = 0;
   for (const shape of shapes.values()) bytes += 4 * shape.reduce((a, b) => a * b, 1);
@@ -121,17 +158,8 @@ function checkBudget(shapes: ReadonlyMap<string, readonly number[]>, limit: numb
 }
 
 function checkFlops(graph: InferredGraph, limit: number): void {
-  let flops = 0;
-  for (const node of graph.order) {
-    if (node.opType !== 'ConvTranspose' && node.opType !== 'Conv') continue;
-    const [x, w, b] = node.inputs.map((name) => (name ? graph.shapes.get(name) : undefined));
-    flops += planNode(node, x!, w!, b).flops;
-  }
+  const flops = graphFlops(graph);
   if (flops > limit) {
-    throw new TconvError({
-      code: 'memory-limit', parameter: 'model', value: `${flops.toExponential(2)} FLOPs`,
-      rule: `needs more computation than the limit of ${limit.toExponential(2)} FLOPs`,
-      hint: 'use a smaller input or batch, or raise maxFlops',
-    });
+    throw workLimit({ what: 'model', needed: flops, unit: 'FLOPs', limit, option: 'maxFlops', flag: '--max-flops', fix: 'use a smaller input or batch' });
   }
 }

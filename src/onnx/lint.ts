@@ -8,6 +8,7 @@ import { checkerboard, type Verdict, weightCheckerboardScore } from '../analysis
 import { layerOverlap, stackOverlap } from '../analysis/overlap.ts';
 import { receptiveField } from '../analysis/receptive-field.ts';
 import { type ResolvedStack, type StackLayer, describeLayer, resolveStack } from '../analysis/stack.ts';
+import { budgetOption, workLimit } from '../shape/errors.ts';
 import { solve } from '../shape/inverse.ts';
 import { type OnnxAttributes, onnxRuntimeDifference } from '../shape/conventions/onnx.ts';
 import type { Rank } from '../shape/params.ts';
@@ -100,13 +101,32 @@ interface Candidate {
   readonly stackLayer: StackLayer | string;
 }
 
+export interface LintOptions extends Omit<ShapeOptions, 'partial'> {
+  /** Refuse models with more conv, transposed-conv, resize, depth-to-space and pad layers than this (default 2000). */
+  readonly maxLayers?: number;
+}
+
+/** Default layer budget of lint: each layer is planned and analysed, about a millisecond or two apiece. */
+export const DEFAULT_MAX_LINT_LAYERS = 2000;
+
+/** Receptive fields of a path cost ~ layers × positions × input size: above this they are left out (noted). */
+const MAX_FIELD_WORK = 5e7;
+
 /**
  * @example
  * const report = lintModel(readModel(readFileSync('test/fixtures/onnx/dcgan/model.onnx')));
  * report.layers.map((l) => l.verdict) // → ['even', 'even', 'even', 'even', 'even']
  */
-export function lintModel(model: OnnxModel, options: Omit<ShapeOptions, 'partial'> = {}): LintReport {
-  const graph = inferShapes(model, { ...options, partial: true });
+export function lintModel(model: OnnxModel, options: LintOptions = {}): LintReport {
+  const maxLayers = budgetOption('maxLayers', options.maxLayers, DEFAULT_MAX_LINT_LAYERS);
+  // Counted from the node list before any shape is inferred: a refusal costs one pass over the file's nodes.
+  let layerCount = 0;
+  for (const node of model.nodes) if (LINTED.has(node.opType) || PATH_ONLY.has(node.opType)) layerCount++;
+  if (layerCount > maxLayers) {
+    throw workLimit({ what: 'model', needed: layerCount, unit: 'layers', limit: maxLayers, option: 'maxLayers', flag: '--max-layers', fix: 'lint a smaller model' });
+  }
+  const { maxLayers: _maxLayers, ...shapeOptions } = options;
+  const graph = inferShapes(model, { ...shapeOptions, partial: true });
   const candidates: Candidate[] = [];
   for (const node of graph.order) {
     if (!LINTED.has(node.opType) && !PATH_ONLY.has(node.opType)) continue;
@@ -117,7 +137,8 @@ export function lintModel(model: OnnxModel, options: Omit<ShapeOptions, 'partial
   }
   const { path, stack, note } = analysePath(graph, candidates);
   const rf = stack ? safeReceptiveField(stack) : null;
-  const layers = candidates.filter((c) => !PATH_ONLY.has(c.node.opType)).map((c) => lintLayer(c, graph, path, rf));
+  const pathIndex = new Map(path.map((c, i) => [c, i]));
+  const layers = candidates.filter((c) => !PATH_ONLY.has(c.node.opType)).map((c) => lintLayer(c, graph, pathIndex, rf));
   const uneven = layers.filter((l) => l.verdict !== 'even').map((l) => l.node);
   const warnings = layers.filter((l) => l.runtime).map((l) => `${l.node}: ${l.runtime}`);
   const suggestions = layers.filter((l) => l.suggestion).map((l) => `${l.node}: ${l.suggestion}`);
@@ -233,7 +254,9 @@ function analysePath(graph: InferredGraph, candidates: readonly Candidate[]): { 
     notes.push(`${projection.node.name} maps a 1×1 input to ${projection.outputShape.slice(2).join('×')} (a projection, all borders): the path starts at its output`);
   }
   if (path.length === 0) return { path, stack: null, note: notes.join('; ') || 'no conv, transposed conv or resize layers' };
-  const largest = Math.max(...path.flatMap((c) => [...c.inputShape.slice(2), ...c.outputShape.slice(2)]));
+  // A loop, not Math.max(...list): a long chain would pass more arguments than the call stack holds.
+  let largest = 0;
+  for (const c of path) for (const d of [...c.inputShape.slice(2), ...c.outputShape.slice(2)]) largest = Math.max(largest, d);
   if (largest > MAX_ANALYSED_SIZE) {
     notes.push(`the path has a spatial size of ${largest}, over ${MAX_ANALYSED_SIZE}: its compounded overlap and receptive fields are not computed`);
     return { path, stack: null, note: notes.join('; ') };
@@ -242,6 +265,7 @@ function analysePath(graph: InferredGraph, candidates: readonly Candidate[]): { 
   const stack = resolveStack({
     input: first.inputShape.slice(2), rank: (first.inputShape.length - 2) as Rank, channels: first.inputShape[1],
     layers: path.map((c) => c.stackLayer as StackLayer),
+    maxLayers: Infinity, // lint's own layer budget was checked up front (maxLayers of lintModel)
   });
   return { path, stack, note: notes.length ? notes.join('; ') : null };
 }
@@ -261,17 +285,18 @@ interface PathField {
 
 /** Receptive fields enumerate input sets per output: skip them when that would be too much work. */
 function safeReceptiveField(stack: ResolvedStack): PathField | null {
-  const work = stack.layers.reduce((sum, l) => sum + l.outputSize.reduce((a, b) => a + b, 0), 0) * Math.max(...stack.inputSize);
-  if (work > 5e7) return null;
+  // Each step maps its outputs back through every earlier layer: work grows with the square of the path's length.
+  const positions = stack.layers.reduce((sum, l) => sum + l.outputSize.reduce((a, b) => a + b, 0), 0);
+  const work = positions * stack.layers.length * stack.inputSize.reduce((a, b) => Math.max(a, b), 1);
+  if (work > MAX_FIELD_WORK) return null;
   const rf = receptiveField(stack);
   const steps = rf.steps.map((s) => ({ min: s.axes.map((a) => a.minSize), max: s.axes.map((a) => a.size) }));
   return { steps, final: steps[steps.length - 1]! };
 }
 
-function lintLayer(c: Candidate, graph: InferredGraph, path: readonly Candidate[], rf: PathField | null): LintLayer {
+function lintLayer(c: Candidate, graph: InferredGraph, onPath: ReadonlyMap<Candidate, number>, rf: PathField | null): LintLayer {
   const { node, inputShape, outputShape } = c;
-  const at = path.indexOf(c);
-  const pathIndex = at >= 0 ? at : null;
+  const pathIndex = onPath.get(c) ?? null;
   const receptive = pathIndex !== null && rf ? rf.steps[pathIndex] ?? null : null;
   const scale = outputShape.slice(2).map((d, a) => d / inputShape[a + 2]!);
   const base = {

@@ -7,6 +7,7 @@ import { TconvError } from '../shape/errors.ts';
 import { invalidModel } from './errors.ts';
 import { AttributeType, type RawAttribute, type RawGraph, type RawModel, type RawValueInfo, ModelProto } from './schema.ts';
 import { type OnnxTensor, decodeTensor, int64Clamped, int64ToNumber } from './tensor-proto.ts';
+import { scanWire } from './wire-scan.ts';
 
 export type AttributeValue = number | string | OnnxTensor | readonly number[] | readonly string[];
 
@@ -47,6 +48,8 @@ export interface OnnxModel {
 export interface ReadOptions {
   /** Refuse files larger than this (default 1 GiB). */
   readonly maxBytes?: number;
+  /** Refuse files whose repeated fields would decode into more than this many bytes of objects (default 256 MiB). */
+  readonly maxDecodedBytes?: number;
 }
 
 const DEFAULT_MAX_BYTES = 1024 ** 3;
@@ -63,6 +66,8 @@ export function readModel(bytes: Uint8Array, options: ReadOptions = {}): OnnxMod
     throw invalidModel('file', `${bytes.length} bytes`, `is larger than the limit of ${maxBytes} bytes`, 'pass a larger maxBytes if the file is genuine');
   }
   if (bytes.length === 0) throw invalidModel('file', '0 bytes', 'is empty');
+  // Count what decoding would build before protobufjs builds it (packed fields amplify bytes into objects).
+  scanWire(bytes, ModelProto, 'file', { maxDecodedBytes: options.maxDecodedBytes, what: 'ONNX protobuf' });
   let raw: RawModel;
   try {
     raw = ModelProto.decode(bytes) as unknown as RawModel;

@@ -6,6 +6,7 @@
 import { MAX_TENSOR_ELEMENTS } from '../shape/plan.ts';
 import { invalidModel, unsupported } from './errors.ts';
 import { DATA_TYPE_NAMES, DataType, type Int64, type RawTensor, TensorProto } from './schema.ts';
+import { type ScanLimits, scanWire } from './wire-scan.ts';
 
 /** A decoded tensor: floating types as Float32Array, integer and bool types as exact-enough Float64Array. */
 export interface OnnxTensor {
@@ -162,12 +163,24 @@ export function int64TensorProto(name: string, shape: readonly number[], values:
   return { name, dims: [...shape], data_type: DataType.INT64, raw_data: bytes };
 }
 
+export interface TensorFileLimits extends ScanLimits {
+  /** Refuse files larger than this (default 1 GiB, as for models). */
+  readonly maxBytes?: number;
+}
+
+export const DEFAULT_MAX_TENSOR_FILE_BYTES = 1024 ** 3;
+
 /**
  * Reads a serialized TensorProto (.pb file as in ONNX test directories).
  * @example
  * readTensorProto(writeTensorProto('x', [2], new Float32Array([1, 2]))).shape // → [2]
  */
-export function readTensorProto(bytes: Uint8Array, where = 'tensor'): OnnxTensor {
+export function readTensorProto(bytes: Uint8Array, where = 'tensor', limits: TensorFileLimits = {}): OnnxTensor {
+  const maxBytes = limits.maxBytes ?? DEFAULT_MAX_TENSOR_FILE_BYTES;
+  if (bytes.length > maxBytes) {
+    throw invalidModel(where, `${bytes.length} bytes`, `is larger than the limit of ${maxBytes} bytes for a tensor file`, 'the library option maxBytes raises it');
+  }
+  scanWire(bytes, TensorProto, where, { what: 'TensorProto', hint: 'give a .pb file holding one serialized onnx.TensorProto', ...limits });
   let raw: RawTensor;
   try {
     raw = TensorProto.decode(bytes) as unknown as RawTensor;

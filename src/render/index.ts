@@ -7,7 +7,8 @@
  */
 export * from './colors.ts';
 export { type GridView, gridView } from './grid.ts';
-export { Raster, luma } from './raster.ts';
+export { MAX_PIXELS, Raster, luma } from './raster.ts';
+export { DEFAULT_MAX_CELLS, type PictureKind, checkPictureBudget, pictureCells } from './budget.ts';
 export { type HeatmapOptions, overlapHeatmapSvg, overlapHeatmapRaster } from './heatmap.ts';
 export { type TapDiagramOptions, tapDiagramSvg } from './taps.ts';
 export { type ReceptiveFieldOptions, receptiveFieldSvg, receptiveFieldRaster } from './receptive-field.ts';

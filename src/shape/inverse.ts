@@ -4,9 +4,8 @@
  * Per axis: (i − 1)·s − 2p + d(k − 1) + op + 1 = to, so for each (s, d, k, op) the padding is fixed and must be a
  * non-negative integer within bounds. Evenness comes from the polyphase split, the same one the kernels use.
  */
-import { TconvError } from './errors.ts';
+import { TconvError, budgetOption, workLimit } from './errors.ts';
 import { pytorchTransposedOutputSize, totalPaddingFor } from './formulas.ts';
-import { polyphase } from './phases.ts';
 import { type PerAxis, checkInteger } from './params.ts';
 
 export interface SolveOptions {
@@ -31,6 +30,11 @@ export interface SolveOptions {
   readonly evenOnly?: boolean;
   /** Keep at most this many solutions (default: all on one axis, 100 when axes differ). */
   readonly limit?: number;
+  /**
+   * Work budget of the search in steps (default DEFAULT_MAX_SOLVE_STEPS): each candidate (stride, dilation, kernel,
+   * outputPadding) costs one step per kernel tap and per phase it lists. Refused up front when the bounds pass it.
+   */
+  readonly maxCandidates?: number;
 }
 
 export interface Solution {
@@ -64,8 +68,8 @@ interface AxisSolution {
 }
 
 export const SOLVE_DEFAULTS = { maxKernel: 8, maxStride: 8, maxPadding: 8, maxDilation: 2 } as const;
-/** Enumerating more (stride, dilation, kernel, outputPadding) candidates than this per axis is refused. */
-export const MAX_SOLVE_CANDIDATES = 10_000_000;
+/** Default search budget of solve, in candidate steps: well under a second. */
+export const DEFAULT_MAX_SOLVE_STEPS = 20_000_000;
 
 /**
  * @example
@@ -82,14 +86,7 @@ export function solve(options: SolveOptions): Solution[] {
   const maxStride = bound('maxStride', 1);
   const maxPadding = bound('maxPadding', 0);
   const maxDilation = bound('maxDilation', 1);
-  const candidates = maxKernel * maxStride * maxDilation * Math.max(maxStride, maxDilation);
-  if (candidates > MAX_SOLVE_CANDIDATES) {
-    throw new TconvError({
-      code: 'invalid-value', parameter: 'maxKernel', value: maxKernel,
-      rule: `with maxStride ${maxStride} and maxDilation ${maxDilation} gives ${candidates} candidates per axis, over the limit of ${MAX_SOLVE_CANDIDATES}`,
-      hint: 'use smaller bounds',
-    });
-  }
+  const budget = budgetOption('maxCandidates', options.maxCandidates, DEFAULT_MAX_SOLVE_STEPS);
   const rank = from.length;
   const constraint = (name: 'kernel' | 'stride' | 'dilation' | 'padding') => {
     const value = options[name];
@@ -107,6 +104,19 @@ export function solve(options: SolveOptions): Solution[] {
   const allowOp = options.allowOutputPadding ?? true;
   if (typeof allowOp !== 'boolean') {
     throw new TconvError({ code: 'invalid-value', parameter: 'allowOutputPadding', value: allowOp, rule: 'must be true or false', hint: 'leave it out to allow outputPadding' });
+  }
+
+  // The whole search is priced before it starts: one step per tap and per phase of every candidate, every axis.
+  let steps = 0;
+  const priced = new Set<string>();
+  for (let a = 0; a < rank; a++) {
+    const key = [fixed.kernel[a], fixed.stride[a], fixed.dilation[a]].join(',');
+    if (priced.has(key)) continue;
+    priced.add(key);
+    steps += searchSteps({ maxKernel, maxStride, maxDilation, allowOp, kernel: fixed.kernel[a], stride: fixed.stride[a], dilation: fixed.dilation[a] }, budget - steps);
+  }
+  if (steps > budget) {
+    throw workLimit({ what: 'solve', needed: steps, unit: 'candidate steps', limit: budget, option: 'maxCandidates', flag: '--max-candidates', fix: 'lower --max-kernel, --max-stride or --max-dilation' });
   }
 
   const perAxis: AxisSolution[][] = [];
@@ -162,6 +172,35 @@ interface AxisBounds {
   readonly padding: number | undefined;
 }
 
+/**
+ * Steps of one axis's search: Σ over (s, d, k, op) of (k + s), the cost of listing a candidate's taps per phase.
+ * Stops counting past `budget` (the caller refuses then), so huge bounds cost no more than the budget to price.
+ */
+function searchSteps(b: Pick<AxisBounds, 'maxKernel' | 'maxStride' | 'maxDilation' | 'allowOp' | 'kernel' | 'stride' | 'dilation'>, budget: number): number {
+  const kernels = b.kernel === undefined ? { count: b.maxKernel, sum: (b.maxKernel * (b.maxKernel + 1)) / 2 } : { count: 1, sum: b.kernel };
+  const strides = b.stride === undefined ? b.maxStride : 1;
+  const dilations = b.dilation === undefined ? b.maxDilation : 1;
+  if (strides * dilations > budget) return strides * dilations; // at least one step per (stride, dilation) pair
+  let steps = 0;
+  for (let i = 1; i <= strides; i++) {
+    const stride = b.stride ?? i;
+    for (let j = 1; j <= dilations; j++) {
+      const dilation = b.dilation ?? j;
+      const ops = b.allowOp ? Math.max(stride, dilation) : 1;
+      steps += ops * (kernels.sum + kernels.count * stride);
+      if (steps > budget) return steps;
+    }
+  }
+  return steps;
+}
+
+/** Taps per phase (by output index mod stride) in O(kernel + stride): the counts polyphase() lists one by one. */
+function phaseTapCounts(kernel: number, stride: number, dilation: number, padBegin: number): number[] {
+  const byResidue = new Array<number>(stride).fill(0);
+  for (let k = 0; k < kernel; k++) byResidue[(k * dilation) % stride]!++;
+  return Array.from({ length: stride }, (_, rho) => byResidue[(((rho + padBegin) % stride) + stride) % stride]!);
+}
+
 /** All (k, s, p, op, d) with (i − 1)s − 2p + d(k − 1) + op + 1 = to, 0 ≤ op < max(s, d). */
 function solveAxis(input: number, to: number, b: AxisBounds): AxisSolution[] {
   const out: AxisSolution[] = [];
@@ -178,11 +217,16 @@ function solveAxis(input: number, to: number, b: AxisBounds): AxisSolution[] {
           const padding = twice / 2;
           if (padding > (b.padding ?? b.maxPadding) || (b.padding !== undefined && padding !== b.padding)) continue;
           const output = pytorchTransposedOutputSize(input, kernel, stride, padding, dilation, outputPadding);
-          const phases = polyphase({ input, kernel, stride, dilation, padBegin: padding, output });
-          out.push({
-            kernel, stride, padding, outputPadding, dilation, output,
-            even: phases.even, holes: phases.holes, phaseTaps: phases.phases.map((p) => p.taps.length),
-          });
+          const phaseTaps = phaseTapCounts(kernel, stride, dilation, padding);
+          let min = Infinity;
+          let max = 0;
+          let holes = 0;
+          for (const taps of phaseTaps) {
+            min = Math.min(min, taps);
+            max = Math.max(max, taps);
+            if (taps === 0) holes++;
+          }
+          out.push({ kernel, stride, padding, outputPadding, dilation, output, even: min === max, holes, phaseTaps });
         }
       }
     }

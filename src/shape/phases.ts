@@ -48,23 +48,26 @@ export interface PhaseAxisArgs {
  */
 export function polyphase(axis: PhaseAxisArgs): AxisPhases {
   const { kernel, stride: s, dilation: d, padBegin, output } = axis;
+  // Taps grouped by residue of k·d in one pass: O(kernel + stride), not O(kernel · stride) (65536² at the limits).
+  const byResidue = new Map<number, number[]>();
+  for (let k = 0; k < kernel; k++) {
+    const r = (k * d) % s;
+    const list = byResidue.get(r);
+    if (list) list.push(k);
+    else byResidue.set(r, [k]);
+  }
   const phases: Phase[] = [];
   for (let rho = 0; rho < s; rho++) {
     const residue = (((rho + padBegin) % s) + s) % s;
-    const taps: number[] = [];
-    const inputOffsets: number[] = [];
-    for (let k = 0; k < kernel; k++) {
-      if ((k * d) % s !== residue) continue;
-      taps.push(k);
-      // f = rho + padBegin + s·j = i·s + k·d  ⇒  i = j + (rho + padBegin − k·d)/s, an exact division.
-      inputOffsets.push((rho + padBegin - k * d) / s);
-    }
+    const taps = [...(byResidue.get(residue) ?? [])];
+    // f = rho + padBegin + s·j = i·s + k·d  ⇒  i = j + (rho + padBegin − k·d)/s, an exact division.
+    const inputOffsets = taps.map((k) => (rho + padBegin - k * d) / s);
     const outputCount = rho < output ? Math.ceil((output - rho) / s) : 0;
     phases.push({ outputResidue: rho, residue, taps, firstOutput: rho, outputCount, inputOffsets });
   }
   const counts = phases.map((p) => p.taps.length);
-  const minTaps = Math.min(...counts);
-  const maxTaps = Math.max(...counts);
+  const minTaps = counts.reduce((a, b) => Math.min(a, b), Infinity);
+  const maxTaps = counts.reduce((a, b) => Math.max(a, b), 0);
   return { stride: s, phases, even: minTaps === maxTaps, holes: counts.filter((c) => c === 0).length, minTaps, maxTaps };
 }
 

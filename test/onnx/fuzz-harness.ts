@@ -5,6 +5,7 @@ import { isTconvError } from '../../src/shape/errors.ts';
 import { createRng, randomTensor, type Rng } from '../../src/engine/index.ts';
 import { inferShapes, readModel, readTensorProto, runModel } from '../../src/onnx/index.ts';
 import { lintModel } from '../../src/onnx/lint.ts';
+import { ModelProto } from '../../src/onnx/schema.ts';
 
 export type Outcome = 'ran' | 'linted' | 'rejected';
 
@@ -138,4 +139,34 @@ export function fuzzTensorProto(samples: readonly Uint8Array[], iterations: numb
     }
   }
   return failures;
+}
+
+/**
+ * Seeds that amplify: a few bytes asking for a lot of work or memory (issue 15). Each must be refused by a limit,
+ * and their mutations must stay bounded too: a ConstantOfShape-built 1024² kernel, packed dims by the thousand in
+ * an initializer and in a graph input's shape, and a ConvTranspose chain longer than lint's layer budget.
+ */
+export function amplificationSamples(): Uint8Array[] {
+  const int64 = (name: string, values: readonly number[]) => ({ name, dims: [values.length], data_type: 7, int64_data: [...values] });
+  const model = (graph: Record<string, unknown>) => ModelProto.encode(ModelProto.fromObject({ ir_version: 7, opset_import: [{ domain: '', version: 13 }], graph })).finish();
+  const input = (name: string, dims: readonly number[]) => ({ name, type: { tensor_type: { elem_type: 1, shape: { dim: dims.map((d) => ({ dim_value: d })) } } } });
+  const convT = (x: string, w: string, y: string) => ({ op_type: 'ConvTranspose', input: [x, w], output: [y] });
+  const constantKernel = model({
+    name: 'cos', node: [{ op_type: 'ConstantOfShape', input: ['ws'], output: ['w'] }, convT('x', 'w', 'y')],
+    initializer: [int64('ws', [1, 1, 1024, 1024])], input: [input('x', [1, 1, 64, 64])], output: [{ name: 'y' }],
+  });
+  const packedDims = model({
+    name: 'dims', node: [convT('x', 'w', 'y')], initializer: [{ name: 'w', dims: new Array<number>(20_000).fill(1), data_type: 1, raw_data: new Uint8Array(4) }],
+    input: [input('x', [1, 1, 4, 4])], output: [{ name: 'y' }],
+  });
+  const wideInput = model({
+    name: 'shape', node: [convT('x', 'w', 'y')], initializer: [{ name: 'w', dims: [1, 1, 3, 3], data_type: 1, raw_data: new Uint8Array(36) }],
+    input: [input('x', new Array<number>(20_000).fill(1))], output: [{ name: 'y' }],
+  });
+  const layers = 2_500;
+  const chain = model({
+    name: 'chain', node: Array.from({ length: layers }, (_, i) => convT(i === 0 ? 'x' : `v${i}`, 'w', i === layers - 1 ? 'y' : `v${i + 1}`)),
+    initializer: [{ name: 'w', dims: [1, 1, 1, 1], data_type: 1, raw_data: new Uint8Array(4) }], input: [input('x', [1, 1, 4, 4])], output: [{ name: 'y' }],
+  });
+  return [constantKernel, packedDims, wideInput, chain];
 }

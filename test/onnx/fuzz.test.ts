@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fuzz, fuzzTensorProto } from './fuzz-harness.ts';
+import { amplificationSamples, exercise, fuzz, fuzzTensorProto } from './fuzz-harness.ts';
 
 const SHARED = join(import.meta.dirname, '../../../shared/conformance/onnx-models');
 const FIXTURES = join(import.meta.dirname, '../fixtures/onnx');
@@ -14,7 +14,7 @@ const DIRS = [
 ];
 
 test('200 mutated models: every one works or is refused with a TconvError, in bounded time', () => {
-  const samples = DIRS.map((d) => readFileSync(join(d, 'model.onnx')));
+  const samples = [...DIRS.map((d) => readFileSync(join(d, 'model.onnx'))), ...amplificationSamples()];
   // A fresh seed each run widens coverage over time; it is printed so a failure can be replayed.
   const seed = Date.now() % 1_000_000;
   const result = fuzz({ samples, iterations: 200, timeLimitMs: 10_000, seed });
@@ -30,4 +30,8 @@ test('200 mutated TensorProto files: read or refused with a TconvError', () => {
   const seed = Date.now() % 1_000_000;
   const failures = fuzzTensorProto(samples, 200, seed);
   assert.deepEqual(failures.map((f) => String(f.error)), [], `seed ${seed}`);
+});
+
+test('amplifying seeds (a ConstantOfShape kernel, packed dims, a long chain) are refused by a limit', () => {
+  for (const [i, bytes] of amplificationSamples().entries()) assert.equal(exercise(bytes, i), 'rejected', `sample ${i}`);
 });

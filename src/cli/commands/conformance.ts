@@ -5,12 +5,14 @@
 import type { Command } from 'commander';
 import { type ConformanceReport, runConformancePath } from '../../conformance/run.ts';
 import { BACKEND_NAMES, type BackendChoice, getBackend } from '../../engine/index.ts';
-import { EXIT, printJson, printLines, usageError } from '../output.ts';
+import { parseBudget } from '../layer-args.ts';
+import { EXIT, fromFileAsync, printJson, printLines, usageError } from '../output.ts';
 
 interface ConformanceArgs {
   readonly backend: string;
   readonly json?: boolean;
   readonly quiet?: boolean;
+  readonly maxFlops?: string;
 }
 
 export function register(program: Command): void {
@@ -22,13 +24,15 @@ export function register(program: Command): void {
     .argument('<files...>', 'JSON vector files or ONNX test directories (model.onnx + test_data_set_*)')
     .option('-b, --backend <name>', 'engine backend: auto, reference, wasm or native', 'reference')
     .option('-q, --quiet', 'print failing cases and the summary only')
+    .option('--max-flops <n>', 'work budget per file, e.g. 1e12 or none (default 1e11; see docs/limits.md)')
     .option('--json', 'print the reports as JSON')
     .addHelpText('after', '\nExample:\n  tconv conformance ../shared/conformance/onnx-convtranspose-cases.json')
     .action(async (files: string[], args: ConformanceArgs) => {
       const backend = parseBackend(args.backend);
       const reports = [];
+      const maxFlops = args.maxFlops === undefined ? undefined : parseBudget('--max-flops', args.maxFlops);
       // A file or directory that cannot be read or run is one failed case: the run always reaches its summary.
-      for (const file of files) reports.push(await runConformancePath(file, { backend }));
+      for (const file of files) reports.push(await runConformancePath(file, { backend, ...(maxFlops === undefined ? {} : { maxFlops }) }));
       const passed = reports.reduce((sum, report) => sum + report.passed, 0);
       const failed = reports.reduce((sum, report) => sum + report.failed, 0);
       if (args.json) {

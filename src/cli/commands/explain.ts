@@ -7,7 +7,7 @@ import { formatFraction } from '../../analysis/alignment.ts';
 import { overlapPicture } from '../../analysis/ascii.ts';
 import { type Alternative, type AlternativeSet, type ExplainReport, explainLayer } from '../../analysis/explain.ts';
 import { type LayerArgs, addLayerOptions, layerSpecFromArgs, parsePerAxis } from '../layer-args.ts';
-import { printJson, printLines, renderTable } from '../output.ts';
+import { printJson, printLines, renderTable, usageError } from '../output.ts';
 
 interface ExplainArgs extends LayerArgs {
   readonly target?: string;
@@ -28,6 +28,9 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExample:\n  tconv explain --input 32 --kernel 7 --stride 2 --padding 3')
     .action((args: ExplainArgs) => {
       const target = args.target === undefined ? undefined : parsePerAxis('--target', args.target);
+      if (target !== undefined && [target].flat().some((size) => size < 1)) {
+        throw usageError('--target', args.target, 'must be an output size of 1 or more (per axis)', 'write e.g. --target 64 or --target 64x48');
+      }
       const report = explainLayer(layerSpecFromArgs(args), { target });
       if (args.json) printJson(toJson(report));
       else printLines(...renderExplain(report), ...(args.picture ? ['', ...overlapPicture(report.plan)] : []));

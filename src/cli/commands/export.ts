@@ -7,10 +7,12 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { randomTensor } from '../../engine/index.ts';
-import { runModel } from '../../onnx/execute.ts';
+import { checkRunBudgets, runModel } from '../../onnx/execute.ts';
+import { inferShapes } from '../../onnx/graph.ts';
+import { readModel } from '../../onnx/model.ts';
 import { type ExportSpec, exportStack } from '../../onnx/export.ts';
 import { writeTensorProto } from '../../onnx/tensor-proto.ts';
-import { parseInteger } from '../layer-args.ts';
+import { parseBudget, parseInteger } from '../layer-args.ts';
 import { printJson, printLines, usageError } from '../output.ts';
 
 interface ExportArgs {
@@ -19,6 +21,8 @@ interface ExportArgs {
   readonly input?: string;
   readonly seed?: string;
   readonly backend: string;
+  readonly maxFlops?: string;
+  readonly maxMemory?: string;
   readonly json?: boolean;
 }
 
@@ -35,6 +39,8 @@ export function register(program: Command): void {
     .option('-i, --input <shape>', 'override the input shape, e.g. 1x16x4x4')
     .option('-s, --seed <n>', 'override the stack\'s seed (weights and test input)')
     .option('-b, --backend <name>', 'engine backend for --test-dir\'s output', 'auto')
+    .option('--max-flops <n>', 'work budget the model must fit, as tconv run checks it (default 1e11)')
+    .option('--max-memory <bytes>', 'memory budget the model must fit, as tconv run checks it (default 4GiB)')
     .option('--json', 'print the result as JSON')
     .addHelpText('after', [
       '',
@@ -46,6 +52,13 @@ export function register(program: Command): void {
       if (!args.out && !args.testDir) throw usageError('stack', path, 'needs somewhere to go: --out or --test-dir', 'give --out model.onnx');
       const spec = readSpec(path, args);
       const result = exportStack(spec);
+      // What `tconv run` would refuse is not written: the bytes are read back and checked as run checks them.
+      const budgets = {
+        ...(args.maxFlops === undefined ? {} : { maxFlops: parseBudget('--max-flops', args.maxFlops) }),
+        ...(args.maxMemory === undefined ? {} : { memoryLimitBytes: parseBudget('--max-memory', args.maxMemory) }),
+      };
+      const reread = readModel(result.bytes);
+      checkRunBudgets(inferShapes(reread, { inputShapes: Object.fromEntries(reread.inputs.map((v) => [v.name, spec.input])) }), budgets);
       const written: string[] = [];
       if (args.out) {
         writeFileSync(args.out, result.bytes);
@@ -56,7 +69,7 @@ export function register(program: Command): void {
         mkdirSync(set, { recursive: true });
         writeFileSync(join(args.testDir, 'model.onnx'), result.bytes);
         const x = randomTensor(spec.input, spec.seed ?? 1, { distribution: 'normal' });
-        const y = runModel(result.model, { input: x }, { backend: args.backend as never }).get('output')!;
+        const y = runModel(result.model, { input: x }, { backend: args.backend as never, ...budgets }).get('output')!;
         writeFileSync(join(set, 'input_0.pb'), writeTensorProto('input', x.shape, x.data));
         writeFileSync(join(set, 'output_0.pb'), writeTensorProto('output', y.shape, Float32Array.from(y.data)));
         written.push(args.testDir);

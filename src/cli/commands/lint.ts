@@ -3,15 +3,16 @@
  * phases, checkerboard verdict and strength and receptive field; the compounded overlap of the upsampling path;
  * suggestions. `--fail-on checkerboard` makes it a CI gate (exit 1 when a layer is uneven).
  */
-import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { formatRatio, type LintLayer, type LintReport, lintModel } from '../../onnx/lint.ts';
 import { readModel } from '../../onnx/model.ts';
-import { EXIT, printJson, printLines, renderTable, usageError } from '../output.ts';
+import { parseBudget } from '../layer-args.ts';
+import { EXIT, fromFile, printJson, printLines, readUserFile, renderTable, usageError } from '../output.ts';
 
 interface LintArgs {
   readonly dim?: string[];
   readonly failOn?: 'checkerboard' | 'holes';
+  readonly maxLayers?: string;
   readonly json?: boolean;
 }
 
@@ -29,6 +30,7 @@ export function register(program: Command): void {
     .argument('<model>', 'the .onnx file')
     .option('-d, --dim <name=size>', 'size of a symbolic dimension, e.g. batch=4 (others default to 1)', collect)
     .addOption(new Option('--fail-on <what>', 'exit with status 1 when a layer is uneven (checkerboard or holes) or has holes').choices(['checkerboard', 'holes']))
+    .option('--max-layers <n>', 'refuse models with more conv/resize layers than this (default 2000; see docs/limits.md)')
     .option('--json', 'print the report as JSON')
     .addHelpText('after', [
       '',
@@ -37,8 +39,10 @@ export function register(program: Command): void {
       '  tconv lint model.onnx --json --fail-on checkerboard     # CI: fail when any layer is uneven',
     ].join('\n'))
     .action((path: string, args: LintArgs) => {
-      const model = readModel(readFile(path));
-      const report = lintModel(model, { dims: parseDims(args.dim ?? []) });
+      const dims = parseDims(args.dim ?? []);
+      const maxLayers = args.maxLayers === undefined ? undefined : parseBudget('--max-layers', args.maxLayers);
+      const model = fromFile(() => readModel(readUserFile(path, 'model', 'the .onnx file')));
+      const report = fromFile(() => lintModel(model, { dims, maxLayers }));
       if (args.json) printJson(report);
       else printLines(...renderLint(report));
       const failing = args.failOn === 'holes' ? report.layers.filter((l) => l.verdict === 'holes') : args.failOn ? report.layers.filter((l) => l.verdict !== 'even') : [];
@@ -47,14 +51,6 @@ export function register(program: Command): void {
         process.exitCode = EXIT.failure;
       }
     });
-}
-
-function readFile(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw usageError('model', path, `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, 'check the path to the .onnx file');
-  }
 }
 
 function parseDims(specs: readonly string[]): Record<string, number> {

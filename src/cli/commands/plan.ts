@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { type DecoderPlan, planDecoder } from '../../analysis/planner.ts';
-import { parseInteger, parseRank } from '../layer-args.ts';
+import { parseBudget, parseCount, parseInteger, parseRank } from '../layer-args.ts';
 import { printJson, printLines, renderTable, usageError } from '../output.ts';
 
 interface PlanArgs {
@@ -18,6 +18,7 @@ interface PlanArgs {
   readonly channels?: string;
   readonly allowStride1?: boolean;
   readonly limit: string;
+  readonly maxCandidates?: string;
   readonly json?: boolean;
 }
 
@@ -37,6 +38,7 @@ export function register(program: Command): void {
     .option('-c, --channels <list>', 'channels before each layer and after the last, e.g. 512,256,128,64,3 (default 1)')
     .option('--allow-stride1', 'also consider stride-1 layers')
     .option('-n, --limit <n>', 'how many stacks to list', '10')
+    .option('--max-candidates <n>', 'search budget in candidate layers, e.g. 1e9 or none (default 2e8; see docs/limits.md)')
     .option('--json', 'print the stacks as JSON')
     .addHelpText('after', '\nExamples:\n  tconv plan --from 4 --to 64 --layers 4\n  tconv plan --from 4 --to 64 --layers 4 --channels 512,256,128,64,3 --max-kernel 5\n  tconv plan --from 16 --to 4096 --layers 4 --rank 1 --max-kernel 16 --max-stride 8')
     .action((args: PlanArgs) => {
@@ -50,7 +52,8 @@ export function register(program: Command): void {
         ...(args.maxStride === undefined ? {} : { maxStride: optional('--max-stride', args.maxStride)! }),
         ...(args.channels === undefined ? {} : { channels: parseChannels(args.channels) }),
         allowStride1: args.allowStride1 ?? false,
-        limit: parseInteger('--limit', args.limit),
+        limit: parseCount('--limit', args.limit),
+        ...(args.maxCandidates === undefined ? {} : { maxCandidates: parseBudget('--max-candidates', args.maxCandidates) }),
       };
       const plans = planDecoder(query);
       if (args.json) {

@@ -18,9 +18,10 @@ import { artifactRaster, artifactSvg } from '../../render/artifact.ts';
 import { artifactImage } from '../../analysis/stack-run.ts';
 import { tapDiagramSvg } from '../../render/taps.ts';
 import type { Raster } from '../../render/raster.ts';
+import { type PictureKind, checkPictureBudget, pictureCells } from '../../render/budget.ts';
 import type { LayerSpec } from '../../shape/params.ts';
 import { planGeometry } from '../../shape/plan.ts';
-import { type LayerArgs, layerSpecFromArgs, parseInteger, parsePerAxis, parseRank } from '../layer-args.ts';
+import { type LayerArgs, layerSpecFromArgs, parseBudget, parseCount, parseInteger, parsePerAxis, parseRank } from '../layer-args.ts';
 import { printJson, printLines, usageError } from '../output.ts';
 
 interface RenderArgs extends LayerArgs {
@@ -34,6 +35,7 @@ interface RenderArgs extends LayerArgs {
   readonly seed?: string;
   readonly weights?: string;
   readonly smooth?: boolean;
+  readonly maxCells?: string;
   readonly json?: boolean;
 }
 
@@ -130,7 +132,7 @@ function stackOf(subject: Subject, args: RenderArgs): StackSpec {
   const { kind: _kind, input, rank, inChannels: _in, outChannels, batch: _batch, bias: _bias, memoryLimitBytes: _m, ...options } = subject.layer;
   return {
     input, ...(rank ? { rank } : {}),
-    ...(args.channels === undefined ? {} : { channels: parseInteger('--channels', args.channels) }),
+    ...(args.channels === undefined ? {} : { channels: parseCount('--channels', args.channels) }),
     layers: [{ kind: 'convTranspose', ...options, ...(outChannels ? { outChannels } : {}) }],
   };
 }
@@ -159,14 +161,19 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of the random weights for artifact (default 1)')
     .option('--weights <kind>', 'artifact weights: positive (random blurs, default) or signed (PyTorch init)')
     .option('--smooth', 'artifact: a smooth input (one slow bump) instead of a constant one')
+    .option('--max-cells <n>', 'work budget of the picture in cells, e.g. 2e8 or none (default 5e7; see docs/limits.md)')
     .option('--json', 'print the numbers behind the picture as JSON (and still write --out if given)')
     .addHelpText('after', '\nExamples:\n  tconv render heatmap -i 32 -k 7 -s 2 -p 3 --out k7s2.png\n  tconv render heatmap -i 4 --stack "convT k3 s2 p1 op1 x4" --out stack.svg\n  tconv render taps -i 32 -k 7 -s 2 -p 3 --out taps.svg\n  tconv render rf -i 8 --stack "convT k3 s2 p1 x2" --position 13x14 --out rf.svg\n  tconv render animation -i 4 -k 3 -s 2 --out sweep.svg\n  tconv render artifact -i 8 -c 16 --stack "convT k3 s2 p1 op1 x3" --out artifact.png')
     .action((name: string, args: RenderArgs) => {
       const kind = ALIASES[name] ?? name;
       const entry = KINDS[kind];
       if (!entry) throw usageError('kind', name, `is not a picture tconv draws (${Object.keys(KINDS).join(', ')})`, `run e.g. tconv render heatmap -i 32 -k 7 -s 2 -p 3`);
-      const picture = entry.draw(subjectOf(args), args);
       const format = formatOf(args);
+      const maxCells = args.maxCells === undefined ? undefined : parseBudget('--max-cells', args.maxCells);
+      const subject = subjectOf(args);
+      // Priced from the sizes before anything is computed or drawn.
+      checkPictureBudget(kind as PictureKind, cellsOf(kind as PictureKind, subject, args), maxCells);
+      const picture = entry.draw(subject, args);
       if (args.out) {
         if (format === 'svg') {
           if (!picture.svg) throw usageError('--format', format, `is not available for ${kind}`, 'use --format png or text');
@@ -203,14 +210,36 @@ function subjectOf(args: RenderArgs): Subject {
   return { layer: layerSpecFromArgs(args) };
 }
 
+/** File extensions --out accepts, by the format written. */
+const EXTENSIONS: Readonly<Record<string, 'svg' | 'png' | 'text'>> = { '.svg': 'svg', '.png': 'png', '.txt': 'text' };
+
 function formatOf(args: RenderArgs): 'svg' | 'png' | 'text' {
-  const given = args.format ?? (args.out?.toLowerCase().endsWith('.png') ? 'png' : args.out?.toLowerCase().endsWith('.svg') ? 'svg' : 'text');
-  if (given !== 'svg' && given !== 'png' && given !== 'text') throw usageError('--format', given, 'must be svg, png or text', 'use --format svg, or an --out file ending in .svg or .png');
-  return given;
+  const given = args.format;
+  if (given !== undefined && given !== 'svg' && given !== 'png' && given !== 'text') throw usageError('--format', given, 'must be svg, png or text', 'use --format svg, or an --out file ending in .svg or .png');
+  if (args.out === undefined) return given ?? 'text';
+  // The file's name must say what it holds: h.gif holding SVG text would mislead every program that opens it.
+  const extension = /\.[^./\\]+$/.exec(args.out.toLowerCase())?.[0] ?? '';
+  const byName = EXTENSIONS[extension];
+  if (byName === undefined) {
+    throw usageError('--out', args.out, `ends in "${extension || '(no extension)'}", a format tconv does not write`, 'name a .svg, .png or .txt file');
+  }
+  if (given !== undefined && given !== byName) {
+    throw usageError('--format', given, `contradicts --out ${args.out} (${byName})`, `drop --format, or name the file ${args.out.replace(/\.[^./\\]+$/, given === 'text' ? '.txt' : `.${given}`)}`);
+  }
+  return byName;
+}
+
+/** Cells of the picture, from sizes only (planning a layer or resolving a stack lists no positions). */
+function cellsOf(kind: PictureKind, subject: Subject, args: RenderArgs): number {
+  if (kind === 'taps' || kind === 'animation') {
+    if (!('layer' in subject)) return 0; // refused by the picture itself: it draws one layer
+    return pictureCells(kind, { axes: planGeometry(subject.layer).axes });
+  }
+  return pictureCells(kind, { stack: resolveStack(stackOf(subject, args)) });
 }
 
 function cellOf(args: RenderArgs): { cell?: number } {
-  return args.cell === undefined ? {} : { cell: parseInteger('--cell', args.cell) };
+  return args.cell === undefined ? {} : { cell: parseCount('--cell', args.cell) };
 }
 
 /** --stack FILE.json: a StackSpec { "input", "rank"?, "channels"?, "layers": [{ "kind": "convTranspose", … }] }; -i, --rank, -c override. */

@@ -2,16 +2,17 @@
  * `tconv run MODEL.onnx`: runs an ONNX model on tconv's engine. Inputs come from .pb/.npy files or a seeded random
  * tensor; outputs go to .pb/.npy files, or a summary (shape and statistics) is printed.
  */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { getBackend, randomTensor } from '../../engine/index.ts';
+import { inferShapes } from '../../onnx/graph.ts';
 import { readModel } from '../../onnx/model.ts';
-import { runModel } from '../../onnx/execute.ts';
+import { checkRunBudgets, runModel } from '../../onnx/execute.ts';
 import type { OnnxModel } from '../../onnx/model.ts';
 import { readTensorFile, writeTensorFile } from '../../onnx/tensor-files.ts';
+import { MAX_TENSOR_ELEMENTS } from '../../shape/plan.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
-import { parseInteger } from '../layer-args.ts';
-import { printJson, printLines, renderTable, usageError } from '../output.ts';
+import { parseBudget, parseInteger } from '../layer-args.ts';
+import { fromFile, printJson, printLines, readUserFile, renderTable, usageError } from '../output.ts';
 
 interface RunArgs {
   readonly input?: string[];
@@ -21,6 +22,8 @@ interface RunArgs {
   readonly backend: string;
   readonly threads?: string;
   readonly output?: string[];
+  readonly maxFlops?: string;
+  readonly maxMemory?: string;
   readonly json?: boolean;
 }
 
@@ -40,6 +43,8 @@ export function register(program: Command): void {
     .option('-b, --backend <name>', 'engine backend: auto, reference, wasm or native', 'auto')
     .option('-t, --threads <n>', 'worker threads for backends that use them')
     .option('-o, --output <file>', 'write an output (.pb or .npy); repeat for several outputs, or NAME=FILE', collect)
+    .option('--max-flops <n>', 'work budget of the convolutions, e.g. 1e12 or none (default 1e11; see docs/limits.md)')
+    .option('--max-memory <bytes>', 'memory budget of the model\'s values, e.g. 8GiB (default 4GiB)')
     .option('--json', 'print the result as JSON')
     .addHelpText('after', [
       '',
@@ -50,13 +55,15 @@ export function register(program: Command): void {
     .action((path: string, args: RunArgs) => {
       // Resolve the backend first: an unavailable one is a clear error before any work, and 'auto' is named.
       const backend = getBackend(args.backend as never).name;
-      const model = readModel(readFile(path));
-      const inputs = args.random ? randomInputs(model, args) : fileInputs(model, path, args.input ?? []);
+      const budgets = {
+        ...(args.maxFlops === undefined ? {} : { maxFlops: parseBudget('--max-flops', args.maxFlops) }),
+        ...(args.maxMemory === undefined ? {} : { memoryLimitBytes: parseBudget('--max-memory', args.maxMemory) }),
+      };
+      const threads = args.threads === undefined ? undefined : parseInteger('--threads', args.threads);
+      const model = fromFile(() => readModel(readUserFile(path, 'model', 'the .onnx file')));
+      const inputs = args.random ? randomInputs(model, args, budgets) : fileInputs(model, path, args.input ?? []);
       const started = performance.now();
-      const outputs = runModel(model, inputs, {
-        backend,
-        threads: args.threads === undefined ? undefined : parseInteger('--threads', args.threads),
-      });
+      const outputs = fromFile(() => runModel(model, inputs, { backend, threads, ...budgets }));
       const milliseconds = performance.now() - started;
       const written = writeOutputs(model, outputs, args.output ?? []);
       const summary = [...outputs].map(([name, t]) => ({ name, shape: t.shape, ...stats(t.data), file: written.get(name) ?? null }));
@@ -73,14 +80,6 @@ export function register(program: Command): void {
     });
 }
 
-function readFile(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw usageError('model', path, `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, 'check the path to the .onnx file');
-  }
-}
-
 /** --input FILE… in the order of the model's inputs, or NAME=FILE. */
 function fileInputs(model: OnnxModel, path: string, specs: readonly string[]): Record<string, Tensor> {
   if (specs.length === 0) throw usageError('model', path, 'needs its inputs: --input files or --random', 'give --input x.pb (or .npy), or --random --seed N');
@@ -90,27 +89,39 @@ function fileInputs(model: OnnxModel, path: string, specs: readonly string[]): R
     const named = eq > 0 && model.inputs.some((v) => v.name === spec.slice(0, eq));
     const name = named ? spec.slice(0, eq) : model.inputs[i]?.name;
     if (name === undefined) throw usageError('--input', spec, `is input number ${i + 1}, but the model takes ${model.inputs.length}`, 'give one --input per model input');
-    inputs[name] = readTensorFile(named ? spec.slice(eq + 1) : spec);
+    const file = named ? spec.slice(eq + 1) : spec;
+    inputs[name] = fromFile(() => readTensorFile(file));
   });
   return inputs;
 }
 
-function randomInputs(model: OnnxModel, args: RunArgs): Record<string, Tensor> {
+/** Seeded random inputs of the declared shapes, allocated only after the shapes pass every rule and budget. */
+function randomInputs(model: OnnxModel, args: RunArgs, budgets: { maxFlops?: number; memoryLimitBytes?: number }): Record<string, Tensor> {
   if (args.input?.length) throw usageError('--random', true, 'cannot be combined with --input', 'give either --input files or --random');
   const seed = parseInteger('--seed', args.seed);
   const dims: Record<string, number> = {};
   for (const spec of args.dim ?? []) {
     const match = /^([^=]+)=(\d+)$/.exec(spec);
     if (!match) throw usageError('--dim', spec, 'is not NAME=SIZE', 'write e.g. --dim batch=4');
-    dims[match[1]!] = Number(match[2]);
+    const size = Number(match[2]);
+    if (size < 1 || size > MAX_TENSOR_ELEMENTS) {
+      throw usageError('--dim', spec, `must give a size from 1 to ${MAX_TENSOR_ELEMENTS}`, `write e.g. --dim ${match[1]}=4`);
+    }
+    dims[match[1]!] = size;
   }
-  const inputs: Record<string, Tensor> = {};
-  model.inputs.forEach((input, i) => {
+  const shapes: Record<string, number[]> = {};
+  for (const input of model.inputs) {
     if (input.shape === null) throw usageError('--random', true, `cannot size input "${input.name}", which has no declared shape`, 'give --input files instead');
     const shape = input.shape.map((d) => (typeof d === 'number' ? d : typeof d === 'string' ? dims[d] ?? 1 : 1));
-    inputs[input.name] = randomTensor(shape, seed + i, { distribution: 'normal' });
-  });
-  return inputs;
+    const count = shape.reduce((a, b) => a * b, 1);
+    if (count > MAX_TENSOR_ELEMENTS) {
+      throw usageError('--dim', args.dim ?? [], `makes input "${input.name}" [${shape.join(', ')}] hold ${count} elements, over tconv's limit of ${MAX_TENSOR_ELEMENTS} per tensor`, 'give smaller --dim sizes');
+    }
+    shapes[input.name] = shape;
+  }
+  // Rules, memory and work are checked on the shapes: nothing is allocated for a run that would be refused.
+  fromFile(() => checkRunBudgets(inferShapes(model, { inputShapes: shapes }), budgets));
+  return Object.fromEntries(model.inputs.map((input, i) => [input.name, randomTensor(shapes[input.name]!, seed + i, { distribution: 'normal' })]));
 }
 
 function writeOutputs(model: OnnxModel, outputs: Map<string, { shape: readonly number[]; data: Float32Array | Float64Array }>, specs: readonly string[]): Map<string, string> {

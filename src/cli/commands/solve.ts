@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { solve } from '../../shape/inverse.ts';
-import { parseInteger, parsePerAxis, parseRank } from '../layer-args.ts';
+import { parseBudget, parseCount, parseInteger, parsePerAxis, parseRank } from '../layer-args.ts';
 import { printJson, printLines, renderTable } from '../output.ts';
 
 interface SolveArgs {
@@ -16,6 +16,7 @@ interface SolveArgs {
   readonly maxPadding?: string;
   readonly maxDilation?: string;
   readonly limit: string;
+  readonly maxCandidates?: string;
   readonly all?: boolean;
   readonly json?: boolean;
 }
@@ -35,6 +36,7 @@ export function register(program: Command): void {
     .option('--max-dilation <d>', 'largest dilation to consider')
     .option('-n, --limit <n>', 'show at most this many rows (human output)', '12')
     .option('--all', 'show every solution')
+    .option('--max-candidates <n>', 'search budget in candidate steps, e.g. 1e9 or none (default 2e7; see docs/limits.md)')
     .option('--json', 'print the solutions as JSON')
     .addHelpText('after', '\nExample:\n  tconv solve --from 32 --to 64')
     .action((args: SolveArgs) => {
@@ -47,13 +49,16 @@ export function register(program: Command): void {
         maxStride: optional('--max-stride', args.maxStride),
         maxPadding: optional('--max-padding', args.maxPadding),
         maxDilation: optional('--max-dilation', args.maxDilation),
+        ...(args.maxCandidates === undefined ? {} : { maxCandidates: parseBudget('--max-candidates', args.maxCandidates) }),
       };
+      // Checked before the search: a bad --limit should not wait for it.
+      const shown = args.all ? undefined : parseCount('--limit', args.limit);
       const solutions = solve(query);
       if (args.json) {
         printJson({ from: query.from, to: query.to, count: solutions.length, solutions });
         return;
       }
-      const limit = args.all ? solutions.length : parseInteger('--limit', args.limit);
+      const limit = shown ?? solutions.length;
       const cell = (value: unknown): string => (Array.isArray(value) ? value.join('×') : String(value));
       const rows = solutions.slice(0, limit).map((x, rank) => [
         String(rank + 1), cell(x.kernel), cell(x.stride), cell(x.padding), cell(x.outputPadding), cell(x.dilation),

@@ -11,7 +11,8 @@ import { receptiveField } from '../../analysis/receptive-field.ts';
 import { checkOverlap } from '../../analysis/stack-run.ts';
 import { type StackSpec, resolveStack } from '../../analysis/stack.ts';
 import { parseStack } from '../../analysis/stack-text.ts';
-import { parseInteger, parsePerAxis, parseRank } from '../layer-args.ts';
+import { extent } from '../../tensor/extent.ts';
+import { parseBudget, parseCount, parsePerAxis, parseRank } from '../layer-args.ts';
 import { printJson, printLines, renderTable } from '../output.ts';
 
 interface StackArgs {
@@ -21,11 +22,14 @@ interface StackArgs {
   readonly channels?: string;
   readonly skip?: string;
   readonly check: boolean;
+  readonly maxLayers?: string;
   readonly json?: boolean;
 }
 
 /** Engine checks above this many output elements are skipped (they would take seconds). */
 const CHECK_LIMIT = 1 << 20;
+/** Counts comfortably inside float32's range (3.4e38), where the engine's all-ones run can still be compared. */
+const FLOAT32_SAFE = 1e30;
 
 export function register(program: Command): void {
   program
@@ -40,23 +44,28 @@ export function register(program: Command): void {
     .option('-c, --channels <c>', 'channels of the stack input (default 1)')
     .option('--skip <layers>', 'check alignment against another path from the same input ("identity" for the input itself), as at a U-Net skip connection')
     .option('--no-check', 'skip the engine check')
+    .option('--max-layers <n>', 'refuse stacks longer than this (default 256; see docs/limits.md)')
     .option('--json', 'print the analysis as JSON')
     .addHelpText('after', '\nExamples:\n  tconv stack -i 4 --stack "convT k4 s2 p1 x4"\n  tconv stack -i 4 --stack "convT k3 s2 p1 op1 x4"\n  tconv stack -i 16 --stack "conv k3 s2 p1, convT k4 s2 p1" --skip identity')
     .action((args: StackArgs) => {
       const spec: StackSpec = {
         input: parsePerAxis('--input', args.input), layers: parseStack(args.stack, '--stack'),
         ...(args.rank === undefined ? {} : { rank: parseRank(args.rank) }),
-        ...(args.channels === undefined ? {} : { channels: parseInteger('--channels', args.channels) }),
+        ...(args.channels === undefined ? {} : { channels: parseCount('--channels', args.channels) }),
+        ...(args.maxLayers === undefined ? {} : { maxLayers: parseBudget('--max-layers', args.maxLayers) }),
       };
       const stack = resolveStack(spec);
       const overlap = stackOverlap(stack);
       const rf = receptiveField(stack);
       const alignment = stackAlignment(stack);
       const elements = stack.outputSize.reduce((a, b) => a * b, 1) * stack.outChannels;
-      const check = args.check && elements <= CHECK_LIMIT ? checkOverlap(stack) : null;
+      const ran = args.check && elements <= CHECK_LIMIT ? checkOverlap(stack) : null;
+      // Deep stacks compound counts past float32's range: the float32 engine then overflows, which says nothing.
+      const overflow = ran !== null && !(extent(ran.analytic).max <= FLOAT32_SAFE);
+      const check = overflow ? null : ran;
       const gradient = stackGradientOverlap(stack);
       const skip = args.skip === undefined ? null
-        : checkSkip(spec, { input: spec.input, ...(spec.rank ? { rank: spec.rank } : {}), layers: args.skip.trim() === 'identity' ? [] : parseStack(args.skip, '--skip') });
+        : checkSkip(spec, { input: spec.input, ...(spec.rank ? { rank: spec.rank } : {}), ...(spec.maxLayers ? { maxLayers: spec.maxLayers } : {}), layers: args.skip.trim() === 'identity' ? [] : parseStack(args.skip, '--skip') });
       const steps = overlap.steps.map((s, i) => ({
         index: i, layer: s.description, output: s.shape, even: s.even, holes: s.holes, interiorValues: s.values,
         ratio: s.ratio, period: s.period,
@@ -94,6 +103,7 @@ export function register(program: Command): void {
       printLines(gradient.even
         ? 'Input gradient (backward pass, all-ones weights): even in the interior.'
         : `Input gradient (backward pass, all-ones weights): uneven, interior ${formatFraction(gradient.interiorMax)}:${formatFraction(gradient.interiorMin)} — strided layers imprint it on whatever trains through them.`);
+      if (overflow) printLines(`Engine check skipped: the composed counts pass ${FLOAT32_SAFE.toExponential(0)}, beyond what a float32 run can hold.`);
       if (check) printLines(check.agree ? `Engine check: the composed overlap equals the engine's all-ones run (max error ${check.maxAbsError}).` : `Engine check FAILED: max error ${check.maxAbsError}.`);
       if (skip) printLines(`Skip connection: ${skip.verdict}.`);
     });
