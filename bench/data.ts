@@ -40,7 +40,8 @@ function dataSourcesHash(): string {
     const path = join(ROOT, file);
     hash.update(file).update(existsSync(path) ? readFileSync(path) : 'missing');
   }
-  return (sourcesHash = hash.digest('hex'));
+  sourcesHash = hash.digest('hex');
+  return sourcesHash;
 }
 
 /**

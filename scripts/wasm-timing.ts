@@ -51,7 +51,7 @@ for (const c of suite.cases) {
         for (const k of Object.keys(parts) as (keyof typeof parts)[]) parts[k].push(lastCall.ms[k]);
       }
       if (args.includes('--parts')) {
-        console.log(`  ${c.id} t${threads} parts (median ms): ` + (Object.keys(parts) as (keyof typeof parts)[]).map((k) => `${k} ${med(parts[k]).toFixed(3)}`).join(', '));
+        console.log(`  ${c.id} t${threads} parts (median ms): ${(Object.keys(parts) as (keyof typeof parts)[]).map((k) => `${k} ${med(parts[k]).toFixed(3)}`).join(', ')}`);
       }
       const cpu = process.cpuUsage(cpu0);
       roundCpu.push((cpu.user + cpu.system) / 1000 / times.length);

@@ -87,7 +87,9 @@ export function axisMap(layer: ResolvedLayer, axis: number): AxisMap {
  * field, gradient pattern) would exceed MAX_AXIS_ENTRIES on some axis of some layer.
  */
 export function checkAnalysable(stack: ResolvedStack): void {
-  for (const layer of stack.layers) layer.inputSize.forEach((_, axis) => checkAxisSize(layer, axis, stack.inputSize[axis]!));
+  for (const layer of stack.layers) layer.inputSize.forEach((_, axis) => {
+    checkAxisSize(layer, axis, stack.inputSize[axis]!);
+  });
 }
 
 /** `stackInput`: the size the caller gave (the error names it; a deep layer's own input is an intermediate size). */
@@ -130,6 +132,8 @@ export function applyAxisMap(map: AxisMap, values: ArrayLike<number>): Float64Ar
 /** The transpose of a map: for each input, the outputs that read it (the pattern of a backward pass). */
 export function transposeAxisMap(map: AxisMap): AxisMap {
   const entries: AxisEntry[][] = Array.from({ length: map.inputSize }, () => []);
-  map.entries.forEach((list, o) => list.forEach(({ input, weight }) => entries[input]!.push({ input: o, weight })));
+  map.entries.forEach((list, o) => {
+    for (const { input, weight } of list) entries[input]!.push({ input: o, weight });
+  });
   return { inputSize: map.outputSize, outputSize: map.inputSize, entries, clipped: new Array<boolean>(map.inputSize).fill(false) };
 }

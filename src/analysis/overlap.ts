@@ -4,7 +4,7 @@
  * For one layer it is read from the polyphase split; for a stack it is composed axis by axis through the per-axis
  * maps (every layer here is separable), and src/analysis/stack-run.ts checks the result against the engine.
  */
-import { type LayerSpec } from '../shape/params.ts';
+import type { LayerSpec } from '../shape/params.ts';
 import { type Plan, geometryOf } from '../shape/plan.ts';
 import { type AxisMap, applyAxisMap, axisMap, checkAnalysable } from './axis-map.ts';
 import { type ResolvedStack, type StackSpec, describeLayer, resolvedStackOf } from './stack.ts';

@@ -114,7 +114,9 @@ export function planDecoder(options: PlanDecoderOptions): DecoderPlan[] {
       hint: `give ${count + 1} channel counts, e.g. ${[512, 256, 128, 64, 3].slice(0, count + 1).join(',')}`,
     });
   }
-  channels.forEach((c, i) => checkInteger(`channels[${i}]`, c, 'positive', 'use 1 or more channels'));
+  channels.forEach((c, i) => {
+    checkInteger(`channels[${i}]`, c, 'positive', 'use 1 or more channels');
+  });
   const budget = budgetOption('maxCandidates', options.maxCandidates, DEFAULT_MAX_PLAN_CANDIDATES);
   const candidates = searchSize({ count, to, maxKernel, maxStride, allowStride1: options.allowStride1 ?? false }, budget);
   if (candidates > budget) {
@@ -133,7 +135,10 @@ export function planDecoder(options: PlanDecoderOptions): DecoderPlan[] {
         const flops = 2 * channels[l]! * channels[l + 1]! * size ** rank * layer.kernel ** rank;
         const step: DecoderLayer = { ...layer, flops };
         let list = next.get(layer.output);
-        if (!list) next.set(layer.output, (list = []));
+        if (!list) {
+          list = [];
+          next.set(layer.output, list);
+        }
         // partials are sorted and this step adds the same cost to each: stop at the first one not kept.
         for (const p of partials) {
           if (!offer(list, { layer: step, parent: p, uneven: p.uneven + (layer.even ? 0 : 1), flops: p.flops + flops }, keep)) break;

@@ -169,7 +169,7 @@ const FLAGS_BY_COMMAND: Readonly<Record<string, Readonly<Record<string, string>>
 function inCliTerms(error: TconvError, command: string | undefined): TconvError {
   const flags = FLAGS_BY_COMMAND[command ?? ''] ?? {};
   let hint = error.hint.replace(/ \(library option \w+\)/g, '');
-  hint = hint.replace(/,? or raise (\w+)$/, (whole, option: string) => (flags[option] ? `, or raise it with ${flags[option]}` : ''));
+  hint = hint.replace(/,? or raise (\w+)$/, (_whole, option: string) => (flags[option] ? `, or raise it with ${flags[option]}` : ''));
   hint = hint.replace(/^raise (\w+)$/, (whole, option: string) => (flags[option] ? `raise it with ${flags[option]}` : whole));
   return hint === error.hint ? error : new TconvError({ code: error.code, parameter: error.parameter, value: error.value, rule: error.rule, hint });
 }

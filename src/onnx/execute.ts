@@ -60,7 +60,9 @@ export function runModel(model: OnnxModel, inputs: Readonly<Record<string, Input
 
   for (const [name, t] of graph.constants) values.set(name, t);
   const lastUse = new Map<string, number>();
-  graph.order.forEach((node, step) => node.inputs.forEach((name) => lastUse.set(name, step)));
+  graph.order.forEach((node, step) => {
+    for (const name of node.inputs) lastUse.set(name, step);
+  });
   const keep = new Set(model.outputs.map((o) => o.name));
   graph.order.forEach((node, step) => {
     if (node.outputs.every((o) => o === '' || graph.constants.has(o))) return; // folded at load time

@@ -238,7 +238,7 @@ function analysePath(graph: InferredGraph, candidates: readonly Candidate[]): { 
     depth.set(c, d);
     if (d > (last ? depth.get(last)! : 0)) last = c;
   }
-  let path: Candidate[] = [];
+  const path: Candidate[] = [];
   for (let at: Candidate | null = last; at && depth.get(at)! > 0; at = previous.get(at) ?? null) path.push(at);
   path.reverse();
   const notes: string[] = [];

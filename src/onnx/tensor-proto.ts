@@ -159,7 +159,9 @@ export function floatTensorProto(name: string, shape: readonly number[], data: F
 export function int64TensorProto(name: string, shape: readonly number[], values: readonly number[]): RawTensor {
   const bytes = new Uint8Array(values.length * 8);
   const view = new DataView(bytes.buffer);
-  values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
+  values.forEach((v, i) => {
+    view.setBigInt64(i * 8, BigInt(v), true);
+  });
   return { name, dims: [...shape], data_type: DataType.INT64, raw_data: bytes };
 }
 

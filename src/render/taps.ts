@@ -95,7 +95,7 @@ function subKernels(plan: Plan, left: number, top: number, cell: number): { body
   const heading = `2D sub-kernels: taps of output phase (o₀ mod ${plan.axes[0]!.stride}, o₁ mod ${plan.axes[1]!.stride}); darker = more`;
   const body = [text(left, top + 12, heading, { 'font-size': 12 })];
   const y0 = top + 20;
-  rows.phases.forEach((pr, i) => cols.phases.forEach((pc, j) => {
+  for (const [i, pr] of rows.phases.entries()) for (const [j, pc] of cols.phases.entries()) {
     const n = pr.taps.length * pc.taps.length;
     const x = left + j * panelW;
     const y = y0 + i * panelH;
@@ -113,7 +113,7 @@ function subKernels(plan: Plan, left: number, top: number, cell: number): { body
     body.push(tag('g', { class: 'subkernel', 'data-phase': `${pr.outputResidue},${pc.outputResidue}`, 'data-taps': n },
       title(`outputs (o₀ ≡ ${pr.outputResidue}, o₁ ≡ ${pc.outputResidue}): ${pr.taps.length}×${pc.taps.length} = ${n} taps`),
       text(x, y + 11, `(${pr.outputResidue},${pc.outputResidue}): ${pr.taps.length}×${pc.taps.length} = ${n}`, { 'font-size': 11 }), cells.join('')));
-  }));
+  }
   return { body, bottom: y0 + rows.phases.length * panelH, right: Math.max(left + cols.phases.length * panelW, left + textWidth(heading)) };
 }
 

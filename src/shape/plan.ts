@@ -116,7 +116,7 @@ export function planLayer(spec: LayerSpec): Plan {
   const axes: AxisPlan[] = [];
   for (let a = 0; a < rank; a++) {
     const args = { input: input[a]!, kernel: kernel[a]!, stride: stride[a]!, dilation: dilation[a]!, padBegin: padBegin[a]!, padEnd: padEnd[a]! };
-    checkExtent(spec, rank, a, args, transposed);
+    checkExtent(spec, a, args, transposed);
     const output = transposed ? transposedOutputSize(args) : convOutputSize(args);
     if (output < 1) {
       const where = rank === 1 ? '' : ` on axis ${a}`;
@@ -162,7 +162,7 @@ export function planLayer(spec: LayerSpec): Plan {
  * not (dilation 2^30 with kernel 3), so the extent is bounded too.
  */
 function checkExtent(
-  spec: LayerSpec, rank: Rank, axis: number,
+  spec: LayerSpec, axis: number,
   a: { input: number; kernel: number; stride: number; dilation: number; padBegin: number; padEnd: number }, transposed: boolean,
 ): void {
   const kernelExtent = effectiveKernel(a.kernel, a.dilation);

@@ -22,7 +22,7 @@ test('resize (nearest, bilinear/linear/trilinear) and pixel shuffle match PyTorc
     const x = tensor(c.input.shape, c.input.data);
     const y = c.op === 'resize' ? resize(x, { scale: c.scale!, mode: c.mode! }) : pixelShuffle(x, c.factor!);
     assert.deepEqual(y.shape, c.output.shape, c.name);
-    y.data.forEach((v, i) => assert.ok(Math.abs(v - c.output.data[i]!) < 1e-6, `${c.name} element ${i}: ${v} vs ${c.output.data[i]}`));
+    for (const [i, v] of y.data.entries()) assert.ok(Math.abs(v - c.output.data[i]!) < 1e-6, `${c.name} element ${i}: ${v} vs ${c.output.data[i]}`);
   }
 });
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { receptiveField, receptiveFieldAt } from '../../src/analysis/receptive-field.ts';
-import { constantInput, randomWeights, runStack } from '../../src/analysis/stack-run.ts';
+import { randomWeights, runStack } from '../../src/analysis/stack-run.ts';
 import { resolveStack, type StackSpec } from '../../src/analysis/stack.ts';
 import { transposedInputInterval, convInputInterval } from '../../src/shape/formulas.ts';
 import { planLayer } from '../../src/shape/plan.ts';

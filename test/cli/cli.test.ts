@@ -10,7 +10,7 @@ import { after, describe, test } from 'node:test';
 import { layerOverlap } from '../../src/analysis/overlap.ts';
 import { solve } from '../../src/shape/inverse.ts';
 import { polyphase } from '../../src/shape/phases.ts';
-import { type LayerSpec } from '../../src/shape/params.ts';
+import type { LayerSpec } from '../../src/shape/params.ts';
 import { planLayer } from '../../src/shape/plan.ts';
 import { jsonOf, runCli } from './run-cli.ts';
 
@@ -52,8 +52,8 @@ describe('tconv explain', () => {
       assert.deepEqual([field.min, field.max, field.jump], [3, 4, 1 / 2]);
     }
     // Every suggested layer reaches its size from 32 and is even by the polyphase split.
-    const byPurpose = Object.fromEntries(report.alternatives.map((set: any) => [set.purpose, set]));
-    assert.deepEqual(byPurpose['input·stride'].outputShape, [64, 64]);
+    const byPurpose = Object.fromEntries(report.alternatives.map((set: { purpose: string }) => [set.purpose, set]));
+    assert.deepEqual(byPurpose.input·stride.outputShape, [64, 64]);
     assert.deepEqual(byPurpose['same size'].outputShape, [63, 63]);
     for (const set of report.alternatives) {
       assert.ok(set.perAxis[0].length > 0);
@@ -63,8 +63,8 @@ describe('tconv explain', () => {
         assert.equal(polyphase(alt.axes[0]!).even, true, JSON.stringify(x));
       }
     }
-    const describe = (x: any) => `k${x.kernel} s${x.stride} p${x.padding}`;
-    assert.deepEqual(byPurpose['input·stride'].perAxis[0].map(describe), ['k4 s2 p1', 'k6 s2 p2', 'k8 s2 p3']);
+    const describe = (x: { kernel: number; stride: number; padding: number }) => `k${x.kernel} s${x.stride} p${x.padding}`;
+    assert.deepEqual(byPurpose.input·stride.perAxis[0].map(describe), ['k4 s2 p1', 'k6 s2 p2', 'k8 s2 p3']);
   });
 
   test('human output tells size, formula, phases, verdict and fixes on one screen', () => {

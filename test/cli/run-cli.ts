@@ -21,6 +21,7 @@ export function runCli(...args: string[]): CliResult {
 }
 
 /** Parses stdout as JSON, failing with the whole output when it is not. */
+// biome-ignore lint/suspicious/noExplicitAny: tests read the fields of whatever JSON a command prints
 export function jsonOf(result: CliResult): any {
   try {
     return JSON.parse(result.stdout);

@@ -50,7 +50,7 @@ for (const rank of [1, 2, 3]) {
       };
       const inChannels = layer.inPerGroup * layer.groups;
       const outChannels = layer.outPerGroup * layer.groups;
-      let plan;
+      let plan: ReturnType<typeof planLayer>;
       try {
         plan = planLayer({ kind: 'convTranspose', input: axes.map((a) => a.input), batch: layer.batch, inChannels, outChannels, kernel: axes.map((a) => a.kernel), ...options });
       } catch {

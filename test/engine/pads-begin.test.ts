@@ -31,7 +31,7 @@ test('negative pads.begin: every backend = zero insertion, and the plan\'s shape
       pads: { begin: axes.map((a) => a.begin), end: axes.map((a) => a.end) }, outputPadding: axes.map((a) => a.op),
     };
     const spec = { kind: 'convTranspose' as const, input: axes.map((a) => a.input), kernel: axes.map((a) => a.kernel), inChannels: groups * int(1, 2), outChannels: groups * int(1, 3), batch: int(1, 2), ...options };
-    let plan;
+    let plan: ReturnType<typeof planLayer>;
     try { plan = planLayer(spec); } catch { continue; } // an output size below 1
     const where = `seed ${seed} (TCONV_SEED=${seed}), case ${c}: ${JSON.stringify(spec)}`;
     const x = randomTensor(plan.inputShape, seed + c);

@@ -53,9 +53,10 @@ test('run() rejects wrong types, aliasing, a foreign handle, a mismatched header
 test('prepare() rejects a header that is truncated, has the wrong magic or phases that miss or repeat outputs', { skip: skipReason }, () => {
   const weight = new Float32Array(weightLength);
   const header = nativeHeader(plan);
-  const tamper = (edit: (h: Int32Array) => Int32Array | void): Int32Array => {
+  const tamper = (edit: (h: Int32Array) => unknown): Int32Array => {
     const copy = Int32Array.from(header);
-    return edit(copy) ?? copy;
+    const edited = edit(copy);
+    return edited instanceof Int32Array ? edited : copy;
   };
   assert.throws(() => addon().prepare(header.subarray(0, 10), weight, 'scalar'), /header length = 10 is shorter than the fixed part/);
   assert.throws(() => addon().prepare(tamper((h) => { h[0] = 1; }), weight, 'scalar'), /magic/);
@@ -87,7 +88,7 @@ test('input offsets that point far outside the input read nothing outside it (ou
     addon().run(handle, h, new Float32Array(inputLength).fill(5), bias, output, 2);
     // Nothing reachable: every output is its bias.
     const perChannel = outputLength / 6;
-    output.forEach((v, i) => assert.equal(v, bias[Math.floor(i / perChannel) % 3], `element ${i}`));
+    for (const [i, v] of output.entries()) assert.equal(v, bias[Math.floor(i / perChannel) % 3], `element ${i}`);
   }
 });
 

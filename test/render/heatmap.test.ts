@@ -73,7 +73,7 @@ test('stacks: DCGAN k4 s2 p1 ×4 draws one interior colour, k3 s2 p1 op1 ×4 man
     const rects = cells(svg);
     assert.equal(rects.length, 64 * 64);
     const map = overlapMap(overlap);
-    rects.forEach((rect, i) => assert.equal(Number(rect['data-count']), map[i]));
+    for (const [i, rect] of rects.entries()) assert.equal(Number(rect['data-count']), map[i]);
     const interior = overlap.axes.map((a) => a.interior);
     const fills = new Set(rects.filter((r) => interior[0]![Number(r['data-r'])] && interior[1]![Number(r['data-c'])]).map((r) => r.fill));
     assert.ok(kernel === 4 ? fills.size === colours : fills.size >= colours, `k${kernel}: ${fills.size} interior colours`);

@@ -57,7 +57,7 @@ test('phases: tap counts follow ⌊(k − 1 − r)/s⌋ + 1 (d = 1) and evenness
   fc.assert(fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 4 }), (k, s, d) => {
     const phases = polyphase({ input: 4, kernel: k, stride: s, dilation: d, padBegin: 0, output: fullTransposedSize(4, k, s, d) });
     assert.equal(phases.even, isEvenByRule(k, s, d));
-    if (d === 1) phases.phases.forEach((p) => assert.equal(p.taps.length, tapsInPhase(k, s, p.residue)));
+    if (d === 1) for (const p of phases.phases) assert.equal(p.taps.length, tapsInPhase(k, s, p.residue));
     if (gcd(d, s) > 1 && s > 1) assert.ok(phases.holes > 0);
   }), { numRuns: 200 });
   assert.deepEqual(polyphase({ input: 3, kernel: 3, stride: 2, dilation: 2, padBegin: 0, output: 9 }).phases.map((p) => p.taps), [[0, 1, 2], []]);

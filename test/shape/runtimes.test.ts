@@ -11,7 +11,6 @@ import { convTranspose, createRng, randomTensor, tensor, type Tensor } from '../
 import { closeEnough, relativeL2Error } from '../../src/tensor/compare.ts';
 import { fromOnnx, onnxRuntimeDifference, onnxRuntimeOutcome, type OnnxAttributes, type OnnxNodeArgs } from '../../src/shape/conventions/onnx.ts';
 import { fromTfjs, type TfjsTransposeArgs } from '../../src/shape/conventions/tfjs.ts';
-import { tfjsSame3dPadBefore } from '../../src/shape/formulas.ts';
 import type { LayerSpec } from '../../src/shape/params.ts';
 import { planLayer, type Plan } from '../../src/shape/plan.ts';
 import { TconvError } from '../../src/shape/errors.ts';

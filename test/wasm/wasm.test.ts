@@ -192,7 +192,7 @@ test('a layer beyond the 4 GiB a wasm32 memory addresses is a TconvError before 
 
 test('a kernel trap on any thread surfaces as an error and leaves the pool usable', () => {
   const rt = getRuntime();
-  if (!rt.pool || !rt.pool.ensure(2)) return; // no shared memory here: nothing to test
+  if (!rt.pool?.ensure(2)) return; // no shared memory here: nothing to test
   const words = new Int32Array(rt.memory.buffer);
   const h = HEADER_PTR / 4;
   const items = rt.heap.alloc(64 * L.ITEM_INTS * 4);

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { type ConformanceReport, runConformancePath } from '../../conformance/run.ts';
 import { BACKEND_NAMES, type BackendChoice, getBackend } from '../../engine/index.ts';
 import { parseBudget } from '../layer-args.ts';
-import { EXIT, fromFileAsync, printJson, printLines, usageError } from '../output.ts';
+import { EXIT, printJson, printLines, usageError } from '../output.ts';
 
 interface ConformanceArgs {
   readonly backend: string;

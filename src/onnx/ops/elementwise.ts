@@ -48,7 +48,7 @@ function unary(fn: (node: OnnxNode) => (x: number) => number, options: UnaryOpti
   };
 }
 
-export const Relu = unary(() => (x) => (x > 0 ? x : 0), { integers: true });
+export const Relu = unary(() => (x) => (Math.max(x , 0)), { integers: true });
 export const LeakyRelu = unary((node) => {
   const alpha = floatAttr(node, 'alpha', 0.01);
   return (x) => (x >= 0 ? x : alpha * x);
@@ -61,8 +61,8 @@ export const Elu = unary((node) => {
 });
 // Selu's defaults are the float32 values the operator lists.
 export const Selu = unary((node) => {
-  const alpha = floatAttr(node, 'alpha', 1.67326319217681884765625);
-  const gamma = floatAttr(node, 'gamma', 1.05070102214813232421875);
+  const alpha = floatAttr(node, 'alpha', 1.6732631921768188);
+  const gamma = floatAttr(node, 'gamma', 1.0507010221481323);
   return (x) => (x <= 0 ? gamma * (alpha * Math.exp(x) - alpha) : gamma * x);
 });
 export const Celu = unary((node) => {

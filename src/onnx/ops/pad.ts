@@ -17,7 +17,7 @@ export interface PadSettings {
 }
 
 /** The node's mode, per-axis begin/end pads and fill value (pads known when planning; Pad-18's axes name the padded axes). */
-export function padSettings(node: OnnxNode, opset: number, x: Shape, valueOf: (i: number) => OnnxTensor | undefined): PadSettings {
+export function padSettings(node: OnnxNode, opset: number, x: Shape, valueAt: (i: number) => OnnxTensor | undefined): PadSettings {
   const mode = stringAttr(node, 'mode', 'constant');
   if (mode !== 'constant' && mode !== 'reflect' && mode !== 'edge') notSupported(node, 'mode', mode, 'use constant, reflect or edge');
   let pads: readonly number[];
@@ -26,11 +26,11 @@ export function padSettings(node: OnnxNode, opset: number, x: Shape, valueOf: (i
     pads = intsAttr(node, 'pads') ?? [];
     value = floatAttr(node, 'value', 0);
   } else {
-    const p = required(node, [knownValue(node, valueOf, 1, 'pads')], 0, 'data and pads');
+    const p = required(node, [knownValue(node, valueAt, 1, 'pads')], 0, 'data and pads');
     pads = [...p.data];
-    const axes = knownValue(node, valueOf, 3, 'axes');
+    const axes = knownValue(node, valueAt, 3, 'axes');
     if (axes !== undefined) pads = padsForAxes(node, x.length, pads, [...axes.data]);
-    value = knownValue(node, valueOf, 2, 'constant_value')?.data[0] ?? 0;
+    value = knownValue(node, valueAt, 2, 'constant_value')?.data[0] ?? 0;
   }
   if (pads.length !== 2 * x.length) throw invalidModel(`${node.name}.pads`, [...pads], `must hold ${2 * x.length} values (begin then end for each of the ${x.length} axes)`);
   const begin = pads.slice(0, x.length);

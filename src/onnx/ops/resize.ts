@@ -50,7 +50,7 @@ function oneOf<T extends string>(node: OnnxNode, name: string, value: string, al
   return value as T;
 }
 
-function settings(node: OnnxNode, opset: number, x: Shape, valueOf: ValueOf): ResizeSettings {
+function settings(node: OnnxNode, opset: number, x: Shape, valueAt: ValueOf): ResizeSettings {
   const upsample = node.opType === 'Upsample';
   const legacy = upsample || opset < 11; // Upsample and Resize-10: (X, scales), asymmetric, nearest rounds down
   let modeName = stringAttr(node, 'mode', 'nearest');
@@ -74,19 +74,19 @@ function settings(node: OnnxNode, opset: number, x: Shape, valueOf: ValueOf): Re
   if (upsample && opset < 9) {
     given = { kind: 'scales', values: [...(intsOrFloats(node, 'scales') ?? [])] };
   } else if (legacy) {
-    const s = knownValue(node, valueOf, 1, 'scales');
+    const s = knownValue(node, valueAt, 1, 'scales');
     if (s !== undefined) given = { kind: 'scales', values: [...s.data] };
   } else {
     // Resize-11+: (X, roi, scales, sizes); an empty tensor stands for an omitted input.
-    const s = knownValue(node, valueOf, 2, 'scales');
-    const z = knownValue(node, valueOf, 3, 'sizes');
+    const s = knownValue(node, valueAt, 2, 'scales');
+    const z = knownValue(node, valueAt, 3, 'sizes');
     const hasScales = s !== undefined && s.data.length > 0;
     const hasSizes = z !== undefined && z.data.length > 0;
     if (hasScales && hasSizes) throw invalidModel(`${node.name}.inputs`, [...node.inputs], 'must give only one of scales and sizes (got both)');
     if (hasScales) given = { kind: 'scales', values: [...s.data] };
     if (hasSizes) given = { kind: 'sizes', values: [...z.data] };
     if (transform === 'tf_crop_and_resize') {
-      const r = knownValue(node, valueOf, 1, 'roi');
+      const r = knownValue(node, valueAt, 1, 'roi');
       if (r !== undefined && r.data.length > 0) roiValues = [...r.data];
     }
   }
@@ -322,6 +322,6 @@ export const Resize: OpDefinition = { infer: inferResize, run: runResize };
 export const Upsample: OpDefinition = { infer: inferResize, run: runResize };
 
 /** The node's resize settings, for lint (scale factors and modes). */
-export function resizeSettings(node: OnnxNode, opset: number, x: Shape, valueOf: ValueOf): ResizeSettings {
-  return settings(node, opset, x, valueOf);
+export function resizeSettings(node: OnnxNode, opset: number, x: Shape, valueAt: ValueOf): ResizeSettings {
+  return settings(node, opset, x, valueAt);
 }

@@ -283,7 +283,7 @@ function resolveKernel(op: string, at: OnnxAttributes, weightShape: readonly num
     });
   }
   const kernel = w.slice(2);
-  if (kernelAttr && kernelAttr.some((k, a) => k !== kernel[a])) {
+  if (kernelAttr?.some((k, a) => k !== kernel[a])) {
     throw new TconvError({
       code: 'weight-shape', parameter: 'kernel_shape', value: at.kernel_shape,
       rule: `does not match W's spatial shape ${JSON.stringify(kernel)}`, hint: 'make kernel_shape equal W.shape[2:] or leave it out',

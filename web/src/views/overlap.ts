@@ -91,7 +91,7 @@ export function overlapCard(
 
 function receptiveFieldPanel(rf: ReceptiveField, inputShape: readonly number[], focus: [number, number]): HTMLElement {
   const position = inputShape.length === 1 ? [focus[1]] : focus;
-  let at;
+  let at: ReturnType<typeof receptiveFieldAt>;
   try {
     at = receptiveFieldAt(rf, position);
   } catch {

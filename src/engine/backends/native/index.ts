@@ -46,7 +46,7 @@ export interface NativeBackendOptions {
 function resolve(kernelSet: KernelSetName | undefined): { addon: NativeAddon; kernelSet: string; reason: string } | { addon: null; reason: string } {
   const status = loadAddon();
   if (!status.addon) return { addon: null, reason: status.reason };
-  let capabilities;
+  let capabilities: ReturnType<NativeAddon['capabilities']>;
   try {
     capabilities = status.addon.capabilities();
   } catch (error) {

@@ -89,7 +89,7 @@ export const lastCall = {
 function resolveThreads(rt: Runtime, plan: Plan, requested: number | undefined): number {
   let threads = Math.max(1, Math.min(MAX_THREADS, Math.floor(requested ?? defaultThreads())));
   threads = Math.min(threads, Math.max(1, Math.floor(plan.flops / Math.max(1, wasmTuning.minFlopsPerThread))));
-  if (threads > 1 && !(rt.pool && rt.pool.ensure(threads))) threads = 1;
+  if (threads > 1 && !(rt.pool?.ensure(threads))) threads = 1;
   return threads;
 }
 
@@ -185,7 +185,10 @@ const sizes = new WeakMap<Problem, ReturnType<typeof computeSizes>>();
 
 function sizesOf(plan: Plan, problem: Problem): ReturnType<typeof computeSizes> {
   let known = sizes.get(problem);
-  if (!known) sizes.set(problem, known = computeSizes(plan, problem));
+  if (!known) {
+    known = computeSizes(plan, problem);
+    sizes.set(problem, known);
+  }
   return known;
 }
 

@@ -9,7 +9,7 @@ import { H_DONE_ITEMS, H_ITEM_COUNT } from './layout.ts';
 
 interface NodeWorker {
   unref?(): void;
-  terminate(): Promise<number> | void;
+  terminate(): unknown;
   postMessage?(message: unknown): void;
 }
 type WorkerCtor = new (url: URL, options: object) => NodeWorker;
