@@ -1,6 +1,6 @@
 /**
  * The explorer is built with Vite: a plain TypeScript page, no framework. The library is imported from ../src
- * directly; modules that only make sense in Node (the native addon loader) are swapped for browser stubs.
+ * directly; the native addon (Node only) is left out as the package's browser condition leaves it out.
  */
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
@@ -13,10 +13,11 @@ const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-E
 export default defineConfig({
   root: here('.'),
   resolve: {
-    alias: [{ find: /^.*\/backends\/native\/index\.ts$/, replacement: here('src/stubs/native-backend.ts') }],
+    // The engine imports '#native-backend' (package.json "imports"); a page gets the module that registers nothing.
+    alias: [{ find: '#native-backend', replacement: here('../src/engine/backends/native/unavailable.ts') }],
   },
   base: './',
-  build: { outDir: here('../dist/web'), emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 2000 },
+  build: { outDir: here('../build/site'), emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 2000 },
   worker: { format: 'es' },
   server: { host: '127.0.0.1', headers: isolation, fs: { allow: [here('..')] } },
   preview: { host: '127.0.0.1', headers: isolation },

@@ -87,6 +87,8 @@ export async function runConformancePath(path: string, options: ConformanceOptio
   try {
     return await runConformanceFile(path, options);
   } catch (error) {
+    // A budget the caller chose stops the run (the CLI exits 2 and names the flag): it says nothing about the file.
+    if (isTconvError(error) && error.code === 'work-limit') throw error;
     const { outcome, message } = failureOf(error);
     const result = withDetail({ name: path, op: 'model', expect: 'success', passed: false, outcome, error: message, reason: message });
     return { file: path, backend: options.backend ?? 'reference', results: [result], passed: 0, failed: 1 };

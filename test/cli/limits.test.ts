@@ -185,7 +185,7 @@ test('render prices pictures in cells before drawing, with --max-cells; --out na
   assert.match(channels.stderr, /^tconv: artifact picture \("3\.80e\+14 cells"\)/);
   assert.doesNotMatch(channels.stderr, /typed array/);
   assert.match((await cli('render', 'artifact', '-k', '3', '-s', '2', '-i', '2048')).stderr, /artifact picture \("1\.51e\+8 cells"\)/);
-  assert.match((await cli('render', 'artifact', '-i', '4', '--stack', 'convT k3 s2 p1 op1 x30')).stderr, /artifact picture .* cells/);
+  assert.match((await cli('render', 'artifact', '-i', '4', '--stack', 'convT k3 s2 p1 op1 x24')).stderr, /artifact picture .* cells/);
   assert.match((await cli('render', 'artifact', '-k', '3', '-s', '2', '-i', '16', '--max-cells', '100')).stderr, /budget of 100 cells/);
   const gif = await cli('render', 'taps', '-k', '3', '-s', '2', '-i', '4', '--out', join(dir, 'h.gif'));
   assert.equal(gif.status, 2);
@@ -219,7 +219,9 @@ test('conformance never echoes a file that is not JSON, and prices its cases', a
   const result = await cli('conformance', secret);
   assert.equal(result.status, 1);
   assert.doesNotMatch(result.stderr, /secret-password|root:/);
-  assert.match(result.stderr, /\("25 characters"\) is not valid JSON/);
+  assert.doesNotMatch(result.stdout, /secret-password|root:/);
+  // An unreadable file is one failed case of the run (which always reaches its summary), not an abort.
+  assert.match(result.stdout, /\("25 characters"\) is not valid JSON/);
   const cases = file('cases.json', JSON.stringify({ cases: [{ name: 'c', inputs: { X: { shape: [1, 1, 2, 2], data: [1, 2, 3, 4] }, W: { shape: [1, 1, 2, 2], data: [1, 1, 1, 1] } }, outputs: {} }] }));
   const priced = await cli('conformance', cases, '--max-flops', '10');
   assert.equal(priced.status, 2);

@@ -51,7 +51,7 @@ after(() => {
 test('the tarball holds the build, the kernels and the addon sources, and no tests or tooling', () => {
   const listing = spawnSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
   const files = listing.map((f) => f.replace(/^package\//, ''));
-  for (const expected of ['dist/index.js', 'dist/index.d.ts', 'dist/engine/backends/wasm/worker.mjs', 'build/wasm/tconv-single.wasm',
+  for (const expected of ['dist/api/index.js', 'dist/api/index.d.ts', 'dist/engine/backends/wasm/worker.mjs', 'build/wasm/tconv-single.wasm',
     'build/wasm/tconv-shared.wasm', 'kernels/native/binding.gyp', 'kernels/native/src/addon.cc', 'scripts/build-native.mjs', 'bin/tconv.mjs']) {
     assert.ok(files.includes(expected), `${expected} is in the tarball`);
   }
