@@ -7,7 +7,8 @@
 import type { LayerSpec } from '../shape/params.ts';
 import { type Plan, geometryOf } from '../shape/plan.ts';
 import { type AxisMap, applyAxisMap, axisMap, checkAnalysable } from './axis-map.ts';
-import { type ResolvedStack, type StackSpec, describeLayer, resolvedStackOf } from './stack.ts';
+import { isTconvError } from '../shape/errors.ts';
+import { type ResolvedStack, type StackSpec, describeLayer, resolveStack, resolvedStackOf } from './stack.ts';
 
 export interface AxisOverlap {
   readonly size: number;
@@ -22,6 +23,8 @@ export interface AxisOverlap {
   /** Smallest period of the interior pattern (1 when even); null when the interior is too short to tell. */
   readonly period: number | null;
   readonly even: boolean;
+  /** No output escapes every border at this size: the figures above are over all outputs, borders included. */
+  readonly bordersOnly: boolean;
 }
 
 export interface OverlapSummary {
@@ -40,6 +43,13 @@ export interface OverlapSummary {
   readonly even: boolean;
   /** Some interior outputs receive no contribution at all (gcd(d, s) > 1). */
   readonly holes: boolean;
+  /**
+   * Stack input size at which the interior figures (values, ratio, even, period, holes) were measured: null when at
+   * the given size. When no output of the given size escapes every border (a deep stack on a small input), the same
+   * layers are analysed at a larger input, since border falloff is not a checkerboard and the interior pattern does
+   * not depend on the size.
+   */
+  readonly interiorMeasuredAt: readonly number[] | null;
 }
 
 export interface LayerOverlap extends OverlapSummary {
@@ -72,7 +82,11 @@ export function layerOverlap(layer: LayerSpec | Plan): LayerOverlap {
   // Use the plan as it is (it may come from a convention, e.g. an ONNX crop PyTorch cannot write): no re-planning.
   const inputSize = plan.axes.map((a) => a.input);
   const outputSize = plan.axes.map((a) => a.output);
-  const layerSpec = { kind: plan.kind, kernel: plan.axes.map((a) => a.kernel) };
+  const layerSpec = {
+    kind: plan.kind, kernel: plan.axes.map((a) => a.kernel), stride: plan.axes.map((a) => a.stride),
+    dilation: plan.axes.map((a) => a.dilation), groups: plan.groups, outChannels: plan.outChannels,
+    pads: { begin: plan.axes.map((a) => a.padBegin), end: plan.axes.map((a) => a.padEnd) },
+  };
   const stack: ResolvedStack = {
     rank: plan.rank, inputSize, inChannels: plan.inChannels, outputSize, outChannels: plan.outChannels,
     layers: [{ index: 0, layer: layerSpec, inputSize, outputSize, inChannels: plan.inChannels, outChannels: plan.outChannels, plan }],
@@ -98,6 +112,46 @@ export function layerOverlap(layer: LayerSpec | Plan): LayerOverlap {
  */
 export function stackOverlap(spec: StackSpec | ResolvedStack): StackOverlap {
   const stack = resolvedStackOf(spec);
+  const actual = composeOverlap(stack);
+  if (!hasBordersOnly(actual)) return actual;
+  const wide = widerOverlap(stack);
+  if (!wide) return actual;
+  return {
+    ...actual, ...interiorFigures(wide, wide.stack.inputSize),
+    steps: actual.steps.map((step, i) => ({ ...step, ...interiorFigures(wide.steps[i]!, wide.stack.inputSize) })),
+  };
+}
+
+const MAX_WIDENINGS = 10;
+
+const hasBordersOnly = (overlap: StackOverlap): boolean =>
+  [overlap, ...overlap.steps].some((s) => s.axes.some((a) => a.bordersOnly));
+
+/** The same layers at larger and larger inputs (×2 each time) until every step has an interior; null if none does. */
+function widerOverlap(stack: ResolvedStack): StackOverlap | null {
+  let input = stack.inputSize;
+  for (let attempt = 0; attempt < MAX_WIDENINGS; attempt++) {
+    input = input.map((n) => Math.max(2 * n, 16));
+    try {
+      const wider = resolveStack({ input: [...input], rank: stack.rank, channels: stack.inChannels, layers: stack.layers.map((l) => l.layer), maxLayers: stack.layers.length });
+      const overlap = composeOverlap(wider);
+      if (!hasBordersOnly(overlap)) return overlap;
+    } catch (error) {
+      // Past the analysis limit (or a layer that cannot take the larger size): keep the figures of the given size.
+      if (isTconvError(error)) return null;
+      throw error;
+    }
+  }
+  return null;
+}
+
+/** The size-independent part of a summary: what the interior pattern is. */
+function interiorFigures(summary: OverlapSummary, measuredAt: readonly number[]): Partial<OverlapSummary> {
+  const { interiorMin, interiorMax, ratio, values, period, unevenAxes, even, holes } = summary;
+  return { interiorMin, interiorMax, ratio, values, period, unevenAxes, even, holes, interiorMeasuredAt: measuredAt };
+}
+
+function composeOverlap(stack: ResolvedStack): StackOverlap {
   checkAnalysable(stack);
   const rank = stack.rank;
   let counts: Float64Array[] = stack.inputSize.map((n) => new Float64Array(n).fill(1));
@@ -150,11 +204,13 @@ function summarise(counts: readonly Float64Array[], interior: readonly boolean[]
   for (const axis of axes) values = distinct(values.flatMap((v) => axis.values.map((w) => v * w)));
   const interiorMax = axes.reduce((p, a) => p * a.interiorMax, 1);
   const interiorMin = axes.reduce((p, a) => p * a.interiorMin, 1);
-  const ratio = interiorMin > 0 ? interiorMax / interiorMin : Infinity;
+  // Per axis first: deep stacks make each axis's counts huge, and their product can pass float64's range.
+  const ratio = axes.reduce((p, a) => p * (a.interiorMin > 0 ? a.interiorMax / a.interiorMin : Infinity), 1);
   const unevenAxes = axes.flatMap((a, i) => (a.even ? [] : [i]));
   return {
     shape: counts.map((c) => c.length), axes, interiorMin, interiorMax, ratio, values,
-    period: axes.map((a) => a.period), unevenAxes, even: unevenAxes.length === 0, holes: interiorMin === 0,
+    period: axes.map((a) => a.period), unevenAxes, even: unevenAxes.length === 0, holes: axes.some((a) => a.interiorMin === 0),
+    interiorMeasuredAt: null,
   };
 }
 
@@ -169,7 +225,7 @@ function summariseAxis(counts: Float64Array, interior: boolean[]): AxisOverlap {
   const interiorMin = values[values.length - 1] ?? 0;
   return {
     size: counts.length, counts: [...counts], interior: mask, interiorMin, interiorMax, values,
-    period: periodOf(counts, mask), even: values.length <= 1,
+    period: periodOf(counts, mask), even: values.length <= 1, bordersOnly: fallback,
   };
 }
 

@@ -69,6 +69,8 @@ export interface LintPath {
     readonly ratio: number;
     readonly values: readonly number[];
     readonly period: readonly (number | null)[];
+    /** Path input size the interior was measured at when the model's own size has no output clear of every border. */
+    readonly interiorMeasuredAt: readonly number[] | null;
     /** After each layer of the path: does the pattern compound? */
     readonly steps: readonly { readonly node: string; readonly ratio: number; readonly even: boolean }[];
   };
@@ -150,6 +152,7 @@ export function lintModel(model: OnnxModel, options: LintOptions = {}): LintRepo
       nodes: path.map((c) => c.node.name), inputSize: stack.inputSize, outputSize: stack.outputSize,
       overlap: {
         even: overlap.even, holes: overlap.holes, ratio: overlap.ratio, values: overlap.values, period: overlap.period,
+        interiorMeasuredAt: overlap.interiorMeasuredAt,
         steps: overlap.steps.map((s, i) => ({ node: path[i]!.node.name, ratio: s.ratio, even: s.even })),
       },
       receptiveField: field,

@@ -94,3 +94,26 @@ test('3D: k7 s2 p3 gives 64:48:36:27 and the engine agrees on a 3D stack with a 
   ] });
   assert.equal(check.agree, true, `max error ${check.maxAbsError}`);
 });
+
+test('a deep stack on a small input: border falloff is not a checkerboard; the interior is measured at a larger input', () => {
+  const layers = (kernel: number, stride: number, padding: number, n: number): StackLayer[] => Array(n).fill({ kind: 'convTranspose', kernel, stride, padding, outputPadding: stride - 1 });
+  // Twelve k3 s1 layers on 8×8: every output touches a padded border, and the counts fall off towards the edges.
+  const flat = stackOverlap({ input: 8, rank: 2, layers: layers(3, 1, 1, 12) });
+  assert.ok(flat.axes.every((a) => a.bordersOnly));
+  assert.ok(new Set(flat.axes[0]!.counts).size > 1, 'the border falloff is there');
+  assert.equal(flat.even, true);
+  assert.equal(flat.ratio, 1);
+  assert.ok(flat.steps.every((s) => s.even));
+  assert.ok(flat.interiorMeasuredAt !== null && flat.interiorMeasuredAt[0]! > 8);
+  // An uneven stack keeps its interior pattern whatever the input: measured wide, it equals the same stack at that size.
+  const small = stackOverlap({ input: 2, rank: 1, layers: layers(7, 2, 3, 2) });
+  assert.ok(small.interiorMeasuredAt !== null);
+  const wide = stackOverlap({ input: small.interiorMeasuredAt!, rank: 1, layers: layers(7, 2, 3, 2) });
+  assert.equal(wide.interiorMeasuredAt, null);
+  assert.deepEqual([small.even, small.values, small.ratio, small.period], [wide.even, wide.values, wide.ratio, wide.period]);
+  assert.equal(small.even, false);
+  // Counts past float64's range in 2D (3^340 per axis): the ratio is the product of per-axis ratios, not ∞/∞.
+  const deep = stackOverlap({ input: 1024, rank: 2, layers: layers(3, 1, 1, 340), maxLayers: 340 });
+  assert.equal(deep.ratio, 1);
+  assert.equal(deep.even, true);
+});

@@ -99,8 +99,8 @@ export function renderLint(report: LintReport): string[] {
     const p = report.path;
     const o = p.overlap;
     lines.push('', `upsampling path: ${p.nodes.length} layer(s), ${shape(p.inputSize)} → ${shape(p.outputSize)}`,
-      `  compounded overlap: ${o.even ? 'even' : o.holes ? 'holes' : 'uneven'}, ratio ${formatRatio(o.ratio)}${o.even ? '' : `, interior values ${o.values.slice(0, 8).join('/')}${o.values.length > 8 ? '/…' : ''}, period ${o.period.map((x) => x ?? '?').join('×')}`}`,
-      `  after each layer: ${o.steps.map((s) => formatRatio(s.ratio)).join(' → ')}`,
+      `  compounded overlap: ${o.even ? 'even' : o.holes ? 'holes' : 'uneven'}, ratio ${formatRatio(o.ratio)}${o.even ? '' : `, interior values ${o.values.slice(0, 8).join('/')}${o.values.length > 8 ? '/…' : ''}, period ${o.period.map((x) => x ?? '?').join('×')}`}${o.interiorMeasuredAt ? ` (interior measured at input ${o.interiorMeasuredAt.join('×')}: at ${p.inputSize.join('×')} every output touches a border)` : ''}`,
+      `  after each layer: ${elide(o.steps.map((s) => formatRatio(s.ratio))).join(' → ')}`,
       `  receptive field of an output: ${p.receptiveField.min.map((m, a) => (m === p.receptiveField.max[a] ? String(m) : `${m}–${p.receptiveField.max[a]}`)).join(' × ')} input pixels`);
   }
   if (report.pathNote) lines.push(`  note: ${report.pathNote}`);
@@ -111,4 +111,9 @@ export function renderLint(report: LintReport): string[] {
   if (report.warnings.length > 0) lines.push('warnings:', ...report.warnings.map((w) => `  - ${w}`));
   if (report.suggestions.length > 0) lines.push('suggestions:', ...report.suggestions.map((s) => `  - ${s}`));
   return lines;
+}
+
+/** A long list on one line: its first 12 and last 4 items around a count of the rest (deep paths stay one line). */
+function elide(items: readonly string[]): string[] {
+  return items.length <= 20 ? [...items] : [...items.slice(0, 12), `… ${items.length - 16} more …`, ...items.slice(-4)];
 }
