@@ -12,7 +12,7 @@ import { layerOverlap, overlapMap } from '../../src/analysis/overlap.ts';
 import { planDecoder } from '../../src/analysis/planner.ts';
 import { decodePng } from '../../src/render/png.ts';
 import { jsonOf, runCli } from '../cli/run-cli.ts';
-import { runInProcess } from './run-in-process.ts';
+import { runInProcess } from '../cli/in-process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tconv-analysis-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -5,17 +5,6 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { register as registerConformance } from '../../src/cli/commands/conformance.ts';
-import { register as registerExplain } from '../../src/cli/commands/explain.ts';
-import { register as registerExport } from '../../src/cli/commands/export.ts';
-import { register as registerLint } from '../../src/cli/commands/lint.ts';
-import { register as registerPlan } from '../../src/cli/commands/plan.ts';
-import { register as registerRender } from '../../src/cli/commands/render.ts';
-import { register as registerRun } from '../../src/cli/commands/run.ts';
-import { register as registerSolve } from '../../src/cli/commands/solve.ts';
-import { register as registerStack } from '../../src/cli/commands/stack.ts';
-import { reportError } from '../../src/cli/output.ts';
 import { readModel, readTensorProto, runModel } from '../../src/onnx/index.ts';
 import { TensorProto } from '../../src/onnx/schema.ts';
 import { int64TensorProto } from '../../src/onnx/tensor-proto.ts';
@@ -24,6 +13,7 @@ import { solve } from '../../src/shape/inverse.ts';
 import { polyphase } from '../../src/shape/phases.ts';
 import { pytorchTransposedOutputSize } from '../../src/shape/formulas.ts';
 import { buildModel, ints, node, weight } from '../onnx/build-model.ts';
+import { runInProcess } from './in-process.ts';
 import { type CliResult, runCli } from './run-cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tconv-limits-'));
@@ -33,34 +23,9 @@ const file = (name: string, bytes: Uint8Array | string): string => {
   return path;
 };
 
-/**
- * The CLI in this process (as the bin wires it: errors rendered with the command's name). Synchronous on purpose:
- * while stdout is captured nothing else (the test reporter) may write. Conformance, whose action is async, runs
- * through the real bin instead.
- */
+/** The CLI in this process; conformance, whose action is async, through the real bin. */
 async function cli(...args: string[]): Promise<CliResult> {
-  if (args[0] === 'conformance') return runCli(...args);
-  const program = new Command('tconv').exitOverride().configureOutput({ writeOut: () => {}, writeErr: () => {}, outputError: () => {} });
-  for (const register of [registerRun, registerLint, registerSolve, registerPlan, registerRender, registerExplain, registerStack, registerConformance, registerExport]) register(program);
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const write = { out: process.stdout.write, err: process.stderr.write };
-  process.stdout.write = ((chunk: string | Uint8Array) => { stdout.push(String(chunk)); return true; }) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => { stderr.push(String(chunk)); return true; }) as typeof process.stderr.write;
-  let status = 0;
-  const before = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    program.parse(args, { from: 'user' });
-    status = typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (error) {
-    status = reportError(error, args.includes('--json'), args[0]);
-  } finally {
-    process.stdout.write = write.out;
-    process.stderr.write = write.err;
-    process.exitCode = before;
-  }
-  return { status, stdout: stdout.join(''), stderr: stderr.join('') };
+  return args[0] === 'conformance' ? runCli(...args) : runInProcess(...args);
 }
 
 const convT = (input: string, output: string, attributes = [ints('strides', [2, 2])]) => node('ConvTranspose', [input, 'w'], [output], attributes);
