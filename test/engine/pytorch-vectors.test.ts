@@ -5,34 +5,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { conv, convTranspose, listBackends, tensor, closeEnough, relativeL2Error, maxAbsError, type Tensor } from '../../src/engine/index.ts';
+import { closeEnough, relativeL2Error, maxAbsError } from '../../src/engine/index.ts';
 import { TconvError } from '../../src/shape/errors.ts';
-import { fromOnnx, type OnnxAttributes } from '../../src/shape/conventions/onnx.ts';
+import { VECTOR_DIR as DIR, type VectorCase, runVector, vectorFiles } from '../helpers/pytorch-vectors.ts';
 
-interface VectorTensor { shape: number[]; data: number[] }
-interface VectorCase {
-  name: string;
-  op: 'ConvTranspose' | 'Conv';
-  attributes: OnnxAttributes;
-  inputs: { X: VectorTensor; W: VectorTensor; B?: VectorTensor };
-  outputs?: { Y: VectorTensor };
-  expect?: 'failure';
-  error?: string;
-}
-
-const DIR = new URL('../fixtures/pytorch/', import.meta.url).pathname;
-const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
-
-function run(c: VectorCase, backend: 'reference' | 'wasm' | 'native' = 'reference'): Tensor {
-  const spec = fromOnnx({ op: c.op, attributes: c.attributes, inputShape: c.inputs.X.shape, weightShape: c.inputs.W.shape });
-  const options = { stride: spec.stride, dilation: spec.dilation, groups: spec.groups, pads: spec.pads, outputPadding: spec.outputPadding, backend };
-  const x = tensor(c.inputs.X.shape, c.inputs.X.data);
-  const w = tensor(c.inputs.W.shape, c.inputs.W.data);
-  const b = c.inputs.B ? tensor(c.inputs.B.shape, c.inputs.B.data) : null;
-  return c.op === 'Conv' ? conv(x, w, b, options) : convTranspose(x, w, b, options);
-}
+const files = vectorFiles();
+const run = (c: VectorCase) => runVector(c, 'reference');
 
 test('the PyTorch vectors are present, generated, small, and cover what the issue asks', () => {
   assert.deepEqual(files, ['conv.json', 'convtranspose.json', 'failures.json']);
@@ -76,15 +56,4 @@ for (const file of files) {
   });
 }
 
-test('every other available backend matches the PyTorch vectors too', () => {
-  for (const { name, available } of listBackends()) {
-    if (!available || name === 'reference') continue;
-    for (const file of files) {
-      for (const c of (JSON.parse(readFileSync(join(DIR, file), 'utf8')) as { cases: VectorCase[] }).cases) {
-        if (c.expect === 'failure') continue;
-        const y = run(c, name);
-        assert.ok(closeEnough(y.data, c.outputs!.Y.data), `${name}, ${c.name}: relative L2 ${relativeL2Error(y.data, c.outputs!.Y.data)}`);
-      }
-    }
-  }
-});
+// Every other backend runs these vectors in test/engine/backend-spec.test.ts.

@@ -5,6 +5,7 @@
  */
 import type { Rng } from '../../src/tensor/rng.ts';
 import { planLayer, type Plan } from '../../src/shape/plan.ts';
+import type { LayerSpec } from '../../src/shape/params.ts';
 import { TconvError } from '../../src/shape/errors.ts';
 
 export interface RandomLayer {
@@ -96,4 +97,23 @@ export function randomLayer(rng: Rng, rank: 1 | 2 | 3, options: { outputPaddingB
 export function runSeed(): number {
   const fixed = process.env.TCONV_SEED;
   return fixed !== undefined ? Number(fixed) : Math.floor(Math.random() * 2 ** 32);
+}
+
+/**
+ * A random ordinary convolution: strided, dilated, asymmetric pads (never wider than the input), groups, bias or
+ * none, batch 1–3; the input is at least one dilated kernel wide.
+ */
+export function randomConvSpec(rng: Rng, rank: 1 | 2 | 3): LayerSpec {
+  const groups = pick(rng, [1, 1, 2, 3]);
+  const axes = Array.from({ length: rank }, () => ({
+    input: rng.int(1, rank === 3 ? 6 : 12), kernel: rng.int(1, rank === 3 ? 3 : 5),
+    stride: rng.int(1, 3), dilation: rng.int(1, 2), padBegin: rng.int(0, 2), padEnd: rng.int(0, 2),
+  }));
+  return {
+    kind: 'conv', input: axes.map((a) => a.input + a.dilation * (a.kernel - 1)), kernel: axes.map((a) => a.kernel),
+    stride: axes.map((a) => a.stride), dilation: axes.map((a) => a.dilation),
+    pads: { begin: axes.map((a) => a.padBegin), end: axes.map((a) => a.padEnd) },
+    groups, inChannels: groups * rng.int(1, 4), outChannels: groups * rng.int(1, 5), batch: rng.int(1, 3),
+    bias: rng.next() < 0.5,
+  };
 }

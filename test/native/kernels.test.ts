@@ -13,7 +13,7 @@ import { planLayer, type Plan } from '../../src/shape/plan.ts';
 import type { LayerSpec } from '../../src/shape/params.ts';
 import { createRng, type Rng } from '../../src/tensor/rng.ts';
 import { relativeL2Error } from '../../src/tensor/compare.ts';
-import { planOf, randomLayer, runSeed } from '../helpers/random-layer.ts';
+import { planOf, randomConvSpec, randomLayer, runSeed } from '../helpers/random-layer.ts';
 import { expectMatchesReference, randomArray, referenceCase, sizeOf as size } from '../helpers/reference-case.ts';
 import { kernelSets, skipReason } from './native-support.ts';
 
@@ -54,19 +54,7 @@ test('native conv (forward) = reference on random 1D/2D/3D configurations', { sk
   const seed = runSeed();
   const rng = createRng(seed);
   for (let c = 0; c < 90; c++) {
-    const rank = ([1, 2, 3] as const)[c % 3]!;
-    const groups = [1, 1, 2, 3][rng.int(0, 3)]!;
-    const axes = Array.from({ length: rank }, () => ({
-      input: rng.int(1, rank === 3 ? 6 : 12), kernel: rng.int(1, rank === 3 ? 3 : 5),
-      stride: rng.int(1, 3), dilation: rng.int(1, 2), padBegin: rng.int(0, 2), padEnd: rng.int(0, 2),
-    }));
-    const spec: LayerSpec = {
-      kind: 'conv', input: axes.map((a) => a.input + a.dilation * (a.kernel - 1)), kernel: axes.map((a) => a.kernel),
-      stride: axes.map((a) => a.stride), dilation: axes.map((a) => a.dilation),
-      pads: { begin: axes.map((a) => a.padBegin), end: axes.map((a) => a.padEnd) },
-      groups, inChannels: groups * rng.int(1, 4), outChannels: groups * rng.int(1, 5), batch: rng.int(0, 3) || 1,
-      bias: rng.next() < 0.5,
-    };
+    const spec = randomConvSpec(rng, ([1, 2, 3] as const)[c % 3]!);
     const plan = planLayer(spec);
     compareAll(plan, rng, `seed ${seed} (TCONV_SEED=${seed}), case ${c}: ${JSON.stringify(spec)}`);
   }
