@@ -2,8 +2,8 @@
  * One axis of one layer as a sparse matrix: for every output position, the input positions it reads and the weight
  * it gives each when all kernel weights are 1. Every layer type tconv analyses is separable along its axes (a full
  * kernel box, a per-axis resize), so overlap counts, receptive fields and interiors of a whole stack follow from
- * these small per-axis maps. Transposed layers are read from the polyphase split (src/shape/phases.ts), the one
- * place that knows which taps feed which output.
+ * these small per-axis maps. Conv and transposed layers are read from the plan's gather phases (src/shape/phases.ts),
+ * the one place that knows which taps feed which output — the same table the wasm and native kernels run.
  */
 import { TconvError } from '../shape/errors.ts';
 import type { ResolvedLayer, ResolvedStack } from './stack.ts';
@@ -45,18 +45,13 @@ export function axisMap(layer: ResolvedLayer, axis: number): AxisMap {
     else entries[o]!.push({ input: i, weight });
   };
   const { layer: spec, plan } = layer;
-  if (plan && spec.kind === 'convTranspose') {
-    const phases = plan.phases[axis]!;
-    for (const phase of phases.phases) {
+  if (plan) {
+    // Conv or transposed conv: the gather phases the kernels compute by (src/shape/phases.ts).
+    for (const phase of plan.gather[axis]!) {
       for (let j = 0; j < phase.outputCount; j++) {
-        const o = phase.firstOutput + phases.stride * j;
-        for (const offset of phase.inputOffsets) add(o, j + offset, 1);
+        const o = phase.firstOutput + phase.outputStep * j;
+        for (const offset of phase.inputOffsets) add(o, phase.inputStep * j + offset, 1);
       }
-    }
-  } else if (plan && spec.kind === 'conv') {
-    const a = plan.axes[axis]!;
-    for (let o = 0; o < outputSize; o++) {
-      for (let k = 0; k < a.kernel; k++) add(o, o * a.stride - a.padBegin + k * a.dilation, 1);
     }
   } else if (spec.kind === 'resize' && spec.mode === 'bilinear') {
     // PyTorch align_corners = false: source = max(0, (o + ½)/r − ½), blend floor and floor + 1 (clamped at the end).

@@ -136,8 +136,9 @@ function outputGrid(previous: PhasePositions, layer: ResolvedLayer, axis: number
 function sourcesOf(layer: ResolvedLayer, axis: number, model: WeightModel): (o: number) => Source[] {
   const { layer: spec, plan } = layer;
   if (plan && spec.kind === 'conv') {
-    const a = plan.axes[axis]!;
-    return (o) => Array.from({ length: a.kernel }, (_, k) => ({ input: o * a.stride - a.padBegin + k * a.dilation, weight: ONE }));
+    // The conv's one gather phase (src/shape/phases.ts): output o reads inputStep·o + inputOffsets[t].
+    const [phase] = plan.gather[axis]!;
+    return (o) => phase!.inputOffsets.map((offset) => ({ input: phase!.inputStep * o + offset, weight: ONE }));
   }
   if (plan) {
     const a = plan.axes[axis]!;

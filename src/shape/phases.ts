@@ -71,6 +71,38 @@ export function polyphase(axis: PhaseAxisArgs): AxisPhases {
   return { stride: s, phases, even: minTaps === maxTaps, holes: counts.filter((c) => c === 0).length, minTaps, maxTaps };
 }
 
+/**
+ * One axis of either op as the kernels compute it, a gather: output j of a phase is firstOutput + outputStep·j and
+ * reads input inputStep·j + inputOffsets[t] through tap taps[t] (skipped outside the input). A transposed conv has one
+ * such phase per stride residue (its polyphase split, outputStep s, inputStep 1); an ordinary conv has one phase
+ * (outputStep 1, inputStep s, offsets k·d − padBegin). The wasm and native kernels and the analysis read this table;
+ * the reference backend keeps the direct definitions (scatter and window) so that it checks them independently.
+ */
+export interface GatherPhase {
+  readonly firstOutput: number;
+  readonly outputCount: number;
+  readonly outputStep: number;
+  readonly inputStep: number;
+  readonly taps: readonly number[];
+  readonly inputOffsets: readonly number[];
+}
+
+/**
+ * @example
+ * gatherPhases('conv', { input: 9, kernel: 3, stride: 2, dilation: 1, padBegin: 1, output: 5 })
+ * // → [{ firstOutput: 0, outputCount: 5, outputStep: 1, inputStep: 2, taps: [0, 1, 2], inputOffsets: [-1, 0, 1] }]
+ */
+export function gatherPhases(kind: 'convTranspose' | 'conv', axis: PhaseAxisArgs, split?: AxisPhases): GatherPhase[] {
+  if (kind === 'conv') {
+    const taps = Array.from({ length: axis.kernel }, (_, k) => k);
+    // Output o reads input o·s + k·d − padBegin.
+    const inputOffsets = taps.map((k) => k * axis.dilation - axis.padBegin);
+    return [{ firstOutput: 0, outputCount: axis.output, outputStep: 1, inputStep: axis.stride, taps, inputOffsets }];
+  }
+  const { stride, phases } = split ?? polyphase(axis);
+  return phases.map((p) => ({ firstOutput: p.firstOutput, outputCount: p.outputCount, outputStep: stride, inputStep: 1, taps: p.taps, inputOffsets: p.inputOffsets }));
+}
+
 /** Evenness rule with dilation: even iff s = 1, or k mod s = 0 and gcd(d, s) = 1. */
 export function isEvenByRule(kernel: number, stride: number, dilation: number): boolean {
   return stride === 1 || (kernel % stride === 0 && gcd(dilation, stride) === 1);

@@ -4,7 +4,7 @@
  */
 import { TconvError } from './errors.ts';
 import { convOutputSize, effectiveKernel, transposedOutputSize } from './formulas.ts';
-import { type AxisPhases, polyphase } from './phases.ts';
+import { type AxisPhases, type GatherPhase, gatherPhases, polyphase } from './phases.ts';
 import { type LayerKind, type LayerSpec, MAX_INDEX, type Rank, checkIndexRange, checkInteger, inferRank, perAxis } from './params.ts';
 
 export interface AxisPlan {
@@ -42,8 +42,10 @@ export interface Plan {
   readonly flops: number;
   /** Bytes of input, weight, bias and output as float32. */
   readonly bytes: number;
-  /** Polyphase view per axis (transposed conv only; empty for conv). */
+  /** Polyphase view per axis (transposed conv only; empty for conv): what the analysis reads. */
   readonly phases: readonly AxisPhases[];
+  /** Per axis, the gather phases both ops are computed by (src/shape/phases.ts): what the kernels read. */
+  readonly gather: readonly (readonly GatherPhase[])[];
 }
 
 export const DEFAULT_MEMORY_LIMIT_BYTES = 4 * 1024 ** 3;
@@ -147,12 +149,14 @@ export function planLayer(spec: LayerSpec): Plan {
   const elements = [product(inputShape), product(outputShape), product(weightShape), bias ? outChannels : 0];
   const bytes = 4 * elements.reduce((a, b) => a + b, 0);
   checkMemory(elements, bytes, spec.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES, outputShape);
+  const phases = transposed ? axes.map((x) => polyphase(x)) : [];
 
   return Object.freeze({
     kind: spec.kind, rank, batch, inChannels, outChannels, groups, bias,
     inputShape: Object.freeze(inputShape), outputShape: Object.freeze(outputShape), weightShape: Object.freeze(weightShape),
     axes: Object.freeze(axes.map((x) => Object.freeze(x))), flops, bytes,
-    phases: Object.freeze(transposed ? axes.map((x) => polyphase(x)) : []),
+    phases: Object.freeze(phases),
+    gather: Object.freeze(axes.map((x, a) => Object.freeze(gatherPhases(spec.kind, x, phases[a])))),
   });
 }
 

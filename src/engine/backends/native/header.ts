@@ -1,8 +1,8 @@
 /**
  * The plan as ONE int32 array for the native addon (design.md: "at a WASM or native boundary pass one struct").
  * Layout mirrors kernels/native/src/plan.h (HeaderField): fixed words, then each of three axes (D, H, W, leading
- * axes of 1D/2D layers padded as size-1 axes) as a phase table taken from the plan's polyphase split
- * (src/shape/phases.ts) — or, for an ordinary convolution, one "phase" per axis whose input step is the stride.
+ * axes of 1D/2D layers padded as size-1 axes) as a phase table: the plan's gather phases (src/shape/phases.ts), the
+ * polyphase split of a transposed conv or the one phase of an ordinary conv whose input step is the stride.
  */
 import type { Plan } from '../../../shape/plan.ts';
 
@@ -21,14 +21,8 @@ interface AxisPhaseWords {
 const TRIVIAL_AXIS: readonly AxisPhaseWords[] = [{ first: 0, count: 1, outStep: 1, inStep: 1, taps: [[0, 0]] }];
 
 function axisPhases(plan: Plan, axis: number): readonly AxisPhaseWords[] {
-  const a = plan.axes[axis]!;
-  if (plan.kind === 'conv') {
-    // Output o reads input o·s + k·d − padBegin: one phase, input step s.
-    const taps = Array.from({ length: a.kernel }, (_, k) => [k, k * a.dilation - a.padBegin] as const);
-    return [{ first: 0, count: a.output, outStep: 1, inStep: a.stride, taps }];
-  }
-  return plan.phases[axis]!.phases.map((p) => ({
-    first: p.firstOutput, count: p.outputCount, outStep: a.stride, inStep: 1,
+  return plan.gather[axis]!.map((p) => ({
+    first: p.firstOutput, count: p.outputCount, outStep: p.outputStep, inStep: p.inputStep,
     taps: p.taps.map((k, t) => [k, p.inputOffsets[t]!] as const),
   }));
 }

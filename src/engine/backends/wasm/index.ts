@@ -117,14 +117,14 @@ function writeTables(i32: Int32Array, problem: Problem, subsPtr: number, weights
   problem.subs.forEach((sub, s) => {
     const p = subsPtr / 4 + s * L.SUB_INTS;
     sub.axes.forEach((a, axis) => {
-      i32[p + L.S_COUNT + axis] = a.count;
-      i32[p + L.S_OUT_FIRST + axis] = a.outFirst;
-      i32[p + L.S_OUT_STEP + axis] = a.outStep;
-      i32[p + L.S_IN_STEP + axis] = a.inStep;
-      i32[p + L.S_TAPS + axis] = a.offsets.length;
+      i32[p + L.S_COUNT + axis] = a.outputCount;
+      i32[p + L.S_OUT_FIRST + axis] = a.firstOutput;
+      i32[p + L.S_OUT_STEP + axis] = a.outputStep;
+      i32[p + L.S_IN_STEP + axis] = a.inputStep;
+      i32[p + L.S_TAPS + axis] = a.inputOffsets.length;
       i32[p + L.S_OFFSETS + axis] = offsetsPtr;
-      i32.set(a.offsets, offsetsPtr / 4);
-      offsetsPtr += 4 * a.offsets.length;
+      i32.set(a.inputOffsets, offsetsPtr / 4);
+      offsetsPtr += 4 * a.inputOffsets.length;
     });
     const groupBytes = 4 * problem.packedFloats[s]!;
     i32[p + L.S_WEIGHTS] = packed;
@@ -193,7 +193,7 @@ function sizesOf(plan: Plan, problem: Problem): ReturnType<typeof computeSizes> 
 }
 
 function computeSizes(plan: Plan, problem: Problem) {
-  const offsetInts = problem.subs.reduce((sum, s) => sum + s.axes.reduce((t, a) => t + a.offsets.length, 0), 0)
+  const offsetInts = problem.subs.reduce((sum, s) => sum + s.axes.reduce((t, a) => t + a.inputOffsets.length, 0), 0)
     + problem.kOffsets.reduce((sum, t) => sum + t.length, 0);
   const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
   return {

@@ -1,20 +1,13 @@
 /**
  * Turns a plan into the wasm kernels' work description: subproblems (one per polyphase phase combination of a
- * transposed conv, taken from `plan.phases`; one for an ordinary conv), the K/N blocking and the work items.
+ * transposed conv, one for an ordinary conv: the plan's gather phases), the K/N blocking and the work items.
  * Computed once per (plan, threads) and cached; nothing here depends on the tensors' values.
  */
+import type { GatherPhase } from '../../../shape/phases.ts';
 import type { Plan } from '../../../shape/plan.ts';
 
-/** One axis of a subproblem: output j sits at outFirst + outStep·j and tap t reads input inStep·j + offsets[t]. */
-export interface SubAxis {
-  readonly count: number;
-  readonly outFirst: number;
-  readonly outStep: number;
-  readonly inStep: number;
-  /** Kernel indices of the taps (for packing the weights). */
-  readonly taps: readonly number[];
-  readonly offsets: readonly number[];
-}
+/** One axis of a subproblem is a gather phase of the plan (src/shape/phases.ts). */
+export type SubAxis = GatherPhase;
 
 export interface Subproblem {
   /** [D, H, W]. */
@@ -66,7 +59,7 @@ const A_BLOCK_BYTES = 512 * 1024;
 const OUT_BLOCK_BYTES = 256 * 1024;
 const REREAD_INPUT_BYTES = 256 * 1024;
 
-const UNIT: SubAxis = { count: 1, outFirst: 0, outStep: 1, inStep: 1, taps: [0], offsets: [0] };
+const UNIT: SubAxis = { outputCount: 1, firstOutput: 0, outputStep: 1, inputStep: 1, taps: [0], inputOffsets: [0] };
 
 function three<T>(values: readonly T[], fill: T): [T, T, T] {
   const out = [...values];
@@ -74,23 +67,9 @@ function three<T>(values: readonly T[], fill: T): [T, T, T] {
   return out as [T, T, T];
 }
 
-/** Per-axis subproblem axes: the phases of a transposed conv, or the whole axis of a conv. */
+/** Per-axis subproblem axes: the plan's gather phases that have outputs. */
 function axisOptions(plan: Plan): SubAxis[][] {
-  if (plan.kind === 'convTranspose') {
-    return plan.phases.map((axis) =>
-      axis.phases
-        .filter((p) => p.outputCount > 0)
-        .map((p) => ({
-          count: p.outputCount, outFirst: p.firstOutput, outStep: axis.stride, inStep: 1,
-          taps: p.taps, offsets: p.inputOffsets,
-        })),
-    );
-  }
-  return plan.axes.map((a) => {
-    const taps = Array.from({ length: a.kernel }, (_, k) => k);
-    // Output o reads input o·s − padBegin + k·d.
-    return [{ count: a.output, outFirst: 0, outStep: 1, inStep: a.stride, taps, offsets: taps.map((k) => k * a.dilation - a.padBegin) }];
-  });
+  return plan.gather.map((axis) => axis.filter((p) => p.outputCount > 0));
 }
 
 /**
@@ -107,7 +86,7 @@ export function describeProblem(plan: Plan, threads: number, force?: KernelMode)
     for (const h of options[1]) {
       for (const w of options[2]) {
         const taps = d.taps.length * h.taps.length * w.taps.length;
-        subs.push({ axes: [d, h, w], taps, k: cinG * taps, columns: plan.batch * d.count * h.count * w.count });
+        subs.push({ axes: [d, h, w], taps, k: cinG * taps, columns: plan.batch * d.outputCount * h.outputCount * w.outputCount });
       }
     }
   }
@@ -118,7 +97,7 @@ export function describeProblem(plan: Plan, threads: number, force?: KernelMode)
   const units = (size: number) => subs.reduce((sum, s) => sum + Math.ceil(s.columns / size), 0) * plan.groups;
   while (threads > 1 && nc > 8 && units(nc) < 4 * threads) nc -= 8;
   // Batch-inner columns make small spatial phases exact (each sliver = one position × 8 images: no partial taps).
-  const minInner = Math.min(...subs.map((s) => s.axes[2].count * s.axes[1].count));
+  const minInner = Math.min(...subs.map((s) => s.axes[2].outputCount * s.axes[1].outputCount));
   const batchInner = plan.batch >= 8 && minInner < 64;
 
   // Direct when every phase is at least 8 wide and reads the input contiguously along W (not a strided conv), unless
@@ -126,7 +105,7 @@ export function describeProblem(plan: Plan, threads: number, force?: KernelMode)
   // tile of each row would recompute more than 1/8 of the row (e.g. 28 wide: 32 computed).
   const tileW = m === 1 ? 16 : 8;
   const overlapWaste = Math.max(...subs.map((s) => {
-    const w = s.axes[2].count;
+    const w = s.axes[2].outputCount;
     const t = w >= tileW ? tileW : 8;
     return (Math.ceil(w / t) * t - w) / w;
   }));
@@ -137,7 +116,7 @@ export function describeProblem(plan: Plan, threads: number, force?: KernelMode)
   // 64 KiB per image: direct 31 vs GEMM 29 GFLOP/s at 1 thread, measured on a Xeon; HiFi-GAN's 512 KiB does not).
   const imageBytes = 4 * cinG * plan.axes.reduce((p, a) => p * a.input, 1);
   const weightsFit = 16 * sumK * Math.ceil(m / 4) <= A_BLOCK_BYTES || imageBytes <= REREAD_INPUT_BYTES;
-  const directOk = subs.every((s) => s.axes[2].inStep === 1 && s.axes[2].count >= 8);
+  const directOk = subs.every((s) => s.axes[2].inputStep === 1 && s.axes[2].outputCount >= 8);
   const mode: KernelMode = !directOk ? 'gemm' : force ?? (batchInner || overlapWaste > 0.125 || !weightsFit ? 'gemm' : 'direct');
   const mtiles = Math.ceil(m / 4);
   const items: number[] = [];
@@ -146,8 +125,8 @@ export function describeProblem(plan: Plan, threads: number, force?: KernelMode)
     // (L2), reused over the item's rows. Rows per item: the output they cover (all phases: every element of the
     // region is written by the same item, while its cache lines are resident) stays within ~256 KiB.
     const perBlock = Math.max(1, Math.floor(A_BLOCK_BYTES / (16 * Math.max(1, sumK))));
-    const maxRows = Math.max(...subs.map((s) => s.axes[0].count * s.axes[1].count));
-    const rowBytes = subs.reduce((sum, s) => sum + s.axes[2].count, 0) * 4 * Math.min(m, perBlock * 4);
+    const maxRows = Math.max(...subs.map((s) => s.axes[0].outputCount * s.axes[1].outputCount));
+    const rowBytes = subs.reduce((sum, s) => sum + s.axes[2].outputCount, 0) * 4 * Math.min(m, perBlock * 4);
     let rowsPer = Math.max(1, Math.min(maxRows, Math.floor(OUT_BLOCK_BYTES / rowBytes)));
     const count = (r: number) => plan.groups * plan.batch * Math.ceil(mtiles / perBlock) * Math.ceil(maxRows / r);
     while (threads > 1 && rowsPer > 1 && count(rowsPer) < 8 * threads) rowsPer = Math.ceil(rowsPer / 2);
@@ -167,9 +146,9 @@ export function describeProblem(plan: Plan, threads: number, force?: KernelMode)
   }
   // W padding so every W tap of every 8-wide block reads inside the padded row.
   const inW = plan.axes[plan.axes.length - 1]!.input;
-  const offsetsW = subs.flatMap((s) => s.axes[2].offsets);
+  const offsetsW = subs.flatMap((s) => s.axes[2].inputOffsets);
   const padLeft = mode === 'direct' ? Math.max(0, ...offsetsW.map((o) => -o)) : 0;
-  const reach = mode === 'direct' ? Math.max(inW, ...subs.flatMap((s) => s.axes[2].offsets.map((o) => s.axes[2].count + o))) : 0;
+  const reach = mode === 'direct' ? Math.max(inW, ...subs.flatMap((s) => s.axes[2].inputOffsets.map((o) => s.axes[2].outputCount + o))) : 0;
   const mPadded = Math.ceil(m / 4) * 4;
   return {
     kind: plan.kind, mode, subs,
@@ -205,9 +184,9 @@ function kOffsetsOf(sub: Subproblem, plan: Plan, cinG: number, paddedW: number):
   const rowStride = plan.inChannels * paddedW;
   const out = new Int32Array(sub.k);
   let i = 0;
-  for (const od of d.offsets) {
-    for (const oh of h.offsets) {
-      for (const ow of w.offsets) {
+  for (const od of d.inputOffsets) {
+    for (const oh of h.inputOffsets) {
+      for (const ow of w.inputOffsets) {
         for (let ci = 0; ci < cinG; ci++) out[i++] = 4 * ((od * inH + oh) * rowStride + ci * paddedW + ow);
       }
     }
