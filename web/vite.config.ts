@@ -3,7 +3,7 @@
  * directly; modules that only make sense in Node (the native addon loader) are swapped for browser stubs.
  */
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
@@ -13,6 +13,9 @@ const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-E
 export default defineConfig({
   root: here('.'),
   resolve: {
+    // The page imports the library's sources: resolve its own `#native-backend` import to the sources too (the
+    // browser stub), not to a dist/ that a fresh checkout has not built.
+    conditions: ['tconv-source', ...defaultClientConditions],
     alias: [{ find: /^.*\/backends\/native\/index\.ts$/, replacement: here('src/stubs/native-backend.ts') }],
   },
   base: './',

@@ -1,48 +1,164 @@
 /**
- * The explorer's engine worker: runs a stack through the tconv engine (WebAssembly backend when it loads,
- * else the reference) off the page's thread, so the page stays responsive.
+ * The explorer's worker: everything whose cost grows with the input size runs here, off the page's thread — the
+ * overlap maps (layer and stack), the artifact images and the image runs through the engine (WebAssembly backend
+ * when it loads, else the reference). Jobs queue; a job superseded by a newer one for the same slot before it
+ * starts is dropped, so a burst of edits runs only the last. The page never waits on this thread.
  */
-import { initWasm } from '../../src/engine/backends/wasm/runtime.ts';
-import { getBackend } from '../../src/engine/select.ts';
 import { artifactImage, constantWeights, randomWeights, runStack } from '../../src/analysis/stack-run.ts';
+import { overlapWindow, layerOverlap, stackOverlap, type OverlapSummary } from '../../src/analysis/overlap.ts';
 import { resolveStack, type StackSpec } from '../../src/analysis/stack.ts';
+import { initWasm, singleThreadReason } from '../../src/engine/backends/wasm/runtime.ts';
+import { defaultThreads } from '../../src/engine/backends/wasm/index.ts';
+import { getBackend } from '../../src/engine/select.ts';
+import { checkPictureBudget, pictureCells } from '../../src/render/budget.ts';
+import type { LayerSpec } from '../../src/shape/params.ts';
 import { tensor } from '../../src/tensor/tensor.ts';
 
-export type WorkerRequest =
-  | { id: number; job: 'artifact'; spec: StackSpec; seed: number }
-  | { id: number; job: 'image'; spec: StackSpec; seed: number; weights: 'uniform' | 'random'; image: Float32Array };
+/** Largest heatmap side drawn cell by cell; bigger outputs show their top-left corner (the pattern is periodic). */
+export const MAX_GRID = 96;
+
+export type ArtifactWeights = 'constant' | 'positive' | 'icnr';
+
+export type WorkerJob =
+  | { job: 'engine' }
+  | { job: 'layerOverlap'; layer: LayerSpec }
+  | { job: 'stackOverlap'; spec: StackSpec }
+  | { job: 'artifact'; spec: StackSpec; seed: number; weights: ArtifactWeights }
+  | { job: 'image'; spec: StackSpec; seed: number; weights: 'uniform' | 'random'; image: Float32Array };
+
+export type WorkerRequest = WorkerJob & { id: number; slot: string };
+
+/** The drawn corner of an overlap map, with the summary's numbers. */
+export interface HeatmapData {
+  readonly fullShape: number[];
+  readonly rows: number;
+  readonly cols: number;
+  readonly values: Float64Array;
+  readonly min: number;
+  readonly max: number;
+  /** Distinct interior levels, largest first. */
+  readonly levels: number[];
+  readonly even: boolean;
+  readonly ratio: number;
+}
+
+export interface StackResult {
+  readonly flow: string[];
+  readonly steps: { description: string; even: boolean; values: number[] }[];
+  readonly heatmap: HeatmapData;
+}
+
+export type WorkerResult =
+  | { kind: 'engine'; backend: string; threads: number; singleThreadReason: string }
+  | { kind: 'heatmap'; heatmap: HeatmapData }
+  | { kind: 'stack'; stack: StackResult }
+  | { kind: 'picture'; shape: number[]; values: Float32Array; backend: string; ms: number; interiorSpread?: number };
 
 export type WorkerResponse =
-  | { id: number; ok: true; shape: number[]; values: Float32Array; backend: string; ms: number; interiorSpread?: number }
-  | { id: number; ok: false; error: string };
+  | { id: number; slot: string; ok: true; result: WorkerResult }
+  | { id: number; slot: string; ok: false; error: string; parameter?: string };
 
 const ready = initWasm().catch(() => undefined);
 
-self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
-  const request = event.data;
-  await ready;
-  const backend = getBackend('auto').name;
-  const started = performance.now();
-  try {
-    let shape: number[];
-    let values: Float32Array;
-    let interiorSpread: number | undefined;
-    if (request.job === 'artifact') {
-      const image = artifactImage(request.spec, { seed: request.seed, backend });
-      shape = [...image.shape];
-      values = image.values;
-      interiorSpread = image.interiorSpread;
-    } else {
+function heatmapOf(summary: OverlapSummary): HeatmapData {
+  const fullShape = [...summary.shape];
+  const [fullRows, fullCols] = fullShape.length === 1 ? [1, fullShape[0]!] : [fullShape[0]!, fullShape[1]!];
+  const rows = Math.min(fullRows, MAX_GRID);
+  const cols = Math.min(fullCols, MAX_GRID);
+  // Only the drawn corner is materialised: a 40000×40000 output must not become a 12 GB array.
+  const window: [number, number][] = fullShape.length === 1 ? [[0, cols]] : [[0, rows], [0, cols]];
+  const values = overlapWindow({ axes: summary.axes.slice(0, window.length) }, window);
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of values) { min = Math.min(min, v); max = Math.max(max, v); }
+  return { fullShape, rows, cols, values, min, max, levels: [...summary.values], even: summary.even, ratio: summary.ratio };
+}
+
+const times = (shape: readonly number[]): string => shape.join('×');
+
+async function run(request: WorkerRequest): Promise<{ result: WorkerResult; transfer: Transferable[] }> {
+  switch (request.job) {
+    case 'engine': {
+      await ready;
+      const backend = getBackend('auto').name;
+      const reason = backend === 'wasm' ? singleThreadReason() : 'the WebAssembly kernels did not load';
+      return { result: { kind: 'engine', backend, threads: reason ? 1 : defaultThreads(), singleThreadReason: reason }, transfer: [] };
+    }
+    case 'layerOverlap':
+      return { result: { kind: 'heatmap', heatmap: heatmapOf(layerOverlap(request.layer)) }, transfer: [] };
+    case 'stackOverlap': {
       const stack = resolveStack(request.spec);
+      const overlap = stackOverlap(stack);
+      return {
+        result: {
+          kind: 'stack',
+          stack: {
+            flow: [times(stack.inputSize), ...stack.layers.map((l) => times(l.outputSize))],
+            steps: overlap.steps.map((s) => ({ description: s.description, even: s.even, values: [...s.values] })),
+            heatmap: heatmapOf(overlap),
+          },
+        },
+        transfer: [],
+      };
+    }
+    case 'artifact': {
+      const stack = resolveStack(request.spec);
+      // Priced before anything runs: a picture past the library's budget is refused by name.
+      checkPictureBudget('artifact', pictureCells('artifact', { stack }));
+      await ready;
+      const backend = getBackend('auto').name;
+      const started = performance.now();
+      const image = artifactImage(stack, { seed: request.seed, backend, weights: request.weights });
+      const values = image.values;
+      return {
+        result: { kind: 'picture', shape: [...image.shape], values, backend, ms: performance.now() - started, interiorSpread: image.interiorSpread },
+        transfer: [values.buffer],
+      };
+    }
+    case 'image': {
+      const stack = resolveStack(request.spec);
+      checkPictureBudget('artifact', pictureCells('artifact', { stack }));
+      await ready;
+      const backend = getBackend('auto').name;
+      const started = performance.now();
       const input = tensor([1, stack.inChannels, ...stack.inputSize], request.image);
       const weights = request.weights === 'uniform' ? constantWeights(stack) : randomWeights(stack, request.seed, 'positive');
       const out = runStack(stack, input, weights, { backend }).at(-1)!;
-      shape = [...stack.outputSize];
-      values = out.data.slice(0, shape.reduce((a, b) => a * b, 1));
+      const shape = [...stack.outputSize];
+      const values = out.data.slice(0, shape.reduce((a, b) => a * b, 1));
+      return { result: { kind: 'picture', shape, values, backend, ms: performance.now() - started }, transfer: [values.buffer] };
     }
-    const response: WorkerResponse = { id: request.id, ok: true, shape, values, backend, ms: performance.now() - started, interiorSpread };
-    (self as unknown as Worker).postMessage(response, [values.buffer]);
-  } catch (error) {
-    (self as unknown as Worker).postMessage({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) } satisfies WorkerResponse);
   }
+}
+
+const queue: WorkerRequest[] = [];
+let draining = false;
+
+async function drain(): Promise<void> {
+  if (draining) return;
+  draining = true;
+  while (queue.length > 0) {
+    const request = queue.shift()!;
+    // A newer request for the same slot is already waiting: this one's answer would be thrown away.
+    if (queue.some((q) => q.slot === request.slot)) continue;
+    let response: WorkerResponse;
+    let transfer: Transferable[] = [];
+    try {
+      const done = await run(request);
+      response = { id: request.id, slot: request.slot, ok: true, result: done.result };
+      transfer = done.transfer;
+    } catch (error) {
+      const parameter = (error as { parameter?: unknown }).parameter;
+      response = { id: request.id, slot: request.slot, ok: false, error: error instanceof Error ? error.message : String(error), ...(typeof parameter === 'string' ? { parameter } : {}) };
+    }
+    (self as unknown as Worker).postMessage(response, transfer);
+    // Let messages that arrived during the job land in the queue before choosing the next.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  draining = false;
+}
+
+self.onmessage = (event: MessageEvent<WorkerRequest>) => {
+  queue.push(event.data);
+  setTimeout(() => void drain(), 0);
 };
