@@ -19,7 +19,9 @@ export default defineConfig({
     alias: [{ find: /^.*\/backends\/native\/index\.ts$/, replacement: here('src/stubs/native-backend.ts') }],
   },
   base: './',
-  build: { outDir: here('../dist/web'), emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 2000 },
+  // build/site, not dist/: dist/ is what npm packs. The folder works from any static host: threads when the host
+  // sends the isolation headers below, one thread otherwise (the page says which).
+  build: { outDir: here('../build/site'), emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 2000 },
   worker: { format: 'es' },
   server: { host: '127.0.0.1', headers: isolation, fs: { allow: [here('..')] } },
   preview: { host: '127.0.0.1', headers: isolation },

@@ -2,7 +2,8 @@
  * A picture through the stack: the input (the shipped sample, or an image the user chose — kept for the whole visit,
  * whatever else changes) beside the stack's output, run by the engine in the worker.
  */
-import type { StackSpec } from '../../../src/analysis/stack.ts';
+import { resolveStack, type StackSpec } from '../../../src/analysis/stack.ts';
+import { checkPictureBudget, pictureCells } from '../../../src/render/budget.ts';
 import { el } from '../dom.ts';
 import { ask } from '../worker-client.ts';
 import { drawGrey } from './canvas.ts';
@@ -53,6 +54,17 @@ export function imagePanel(spec: StackSpec): HTMLElement {
   const drop = el('div', { class: 'drop' }, el('label', { for: 'image-file', text: 'Use your own image (or drop one here): ' }), file);
 
   async function run(): Promise<void> {
+    // Priced before the input is even drawn: a 20000² input must not become a 1.6 GB canvas on the page's thread.
+    try {
+      checkPictureBudget('artifact', pictureCells('artifact', { stack: resolveStack(spec) }));
+    } catch (error) {
+      note.textContent = error instanceof Error ? error.message : String(error);
+      note.classList.add('refused');
+      inputCanvas.hidden = true;
+      output.hidden = true;
+      output.dataset.refused = 'true';
+      return;
+    }
     const source = chosen ?? (await loadSample());
     const { input, shape } = imageToInput(source, spec);
     drawGrey(inputCanvas, shape, input, 160);
