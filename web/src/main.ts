@@ -166,6 +166,7 @@ function layerDetails(report: ExplainReport, layer: LayerState): HTMLElement[] {
 const drawn = { details: '', stack: '' };
 
 function render(): void {
+  const started = performance.now();
   const before = document.activeElement as HTMLElement | null;
   const focusKey = before?.dataset?.key;
   const focusCard = before?.closest?.('section.card')?.id;
@@ -217,6 +218,8 @@ function render(): void {
     (again ?? fallback ?? document.getElementById('answer-body'))?.focus();
   }
   document.body.dataset.ready = 'true';
+  // scripts/explorer-redraw.ts reads these to say where a redraw's time goes.
+  performance.measure('tconv:render', { start: started });
 }
 
 window.addEventListener('popstate', () => {
