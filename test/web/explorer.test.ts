@@ -13,6 +13,8 @@ import { explainLayer } from '../../src/analysis/explain.ts';
 import { layerOverlap, overlapMap } from '../../src/analysis/overlap.ts';
 import { receptiveField, receptiveFieldAt } from '../../src/analysis/receptive-field.ts';
 import { artifactImage } from '../../src/analysis/stack-run.ts';
+import { animationPlan } from '../../src/render/animation.ts';
+import { planLayer } from '../../src/shape/plan.ts';
 import { chromiumSkip } from '../helpers/chromium.ts';
 import { type Explorer, startExplorer } from './browser.ts';
 
@@ -341,6 +343,38 @@ describe('explorer', { skip }, () => {
       await page.waitForFunction((k) => (document.querySelector('#field-kernel') as HTMLInputElement).value === String(k), best.kernel);
       assert.equal(await page.getAttribute('#verdict', 'data-checkerboard'), 'false');
       assert.match(await text(page, '#fix-none'), /already even/);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('the animation: scatter and direct views, a scrub bar, and what reaches the output pointed at', async () => {
+    const page = await newPage();
+    try {
+      await open(page, '?r=2&i=8&k=3&s=2&p=1');
+      const filled = async () => Number(await page.getAttribute('#animation-canvas', 'data-filled'));
+      assert.equal(await filled(), 0);
+      await page.click('#animation-step');
+      assert.equal(await filled(), 9, 'one input stamps the 3×3 kernel into the full output');
+      assert.match(await text(page, '#animation-status'), /^Step 1 of 16: input \(0, 0\) stamps the kernel/);
+      await page.fill('#animation-scrub', '16');
+      assert.equal(await page.getAttribute('#animation-canvas', 'data-step'), '16');
+      // The direct view, run to the end, fills every kept output of the layer on the 4×4 input it shows.
+      await page.check('#animation-view-direct');
+      const shown = animationPlan(planLayer({ kind: 'convTranspose', rank: 2, input: 8, kernel: 3, stride: 2, padding: 1 }), 4);
+      const outputs = shown.axes[0]!.output * shown.axes[1]!.output;
+      assert.equal(await page.getAttribute('#animation-scrub', 'max'), String(outputs));
+      await page.fill('#animation-scrub', String(outputs));
+      assert.equal(await filled(), outputs);
+      // Pointing at output (2, 3): the inputs under the flipped kernel are the library's overlap count.
+      const overlap = overlapMap(layerOverlap(shown));
+      const canvas = page.locator('#animation-canvas');
+      const box = (await canvas.boundingBox())!;
+      const [cell, rightX, top, width] = await canvas.evaluate((c) => [Number(c.dataset.cell), Number(c.dataset.rightX), Number(c.dataset.top), Number.parseFloat((c as HTMLCanvasElement).style.width)]);
+      const scale = box.width / width!;
+      await page.mouse.move(box.x + (rightX! + 3.5 * cell!) * scale, box.y + (top! + 2.5 * cell!) * scale);
+      const status = await text(page, '#animation-status');
+      assert.match(status, new RegExp(`^Output \\(2, 3\\): the flipped kernel covers 9 cells, ${overlap[2 * shown.axes[1]!.output + 3]} of them inputs`));
     } finally {
       await page.close();
     }

@@ -159,7 +159,7 @@ function layerDetails(report: ExplainReport, layer: LayerState): HTMLElement[] {
     evidenceCard(layerAsStack(layer), !report.checkerboard),
     fixCard(report, layerSpec(layer), applyAlternative),
     phasesCard(report, tapDiagram(report.plan)),
-    animationCard(report.plan),
+    animationCard(report),
   ];
 }
 
