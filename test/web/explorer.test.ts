@@ -128,7 +128,7 @@ describe('explorer', { skip }, () => {
       assert.ok(bars.length >= 12);
       // The k7 preset is the default layer and shows as pressed, with the article's claim beside the true size.
       assert.equal(await page.getAttribute('button[data-preset="article-k7"]', 'aria-pressed'), 'true');
-      assert.match(await text(page, '#article-claim'), /The article says 66×66; the exact size is 63×63/);
+      assert.match(await text(page, '#article-claim'), /The widely read article \(which one\) says 66×66; the exact size is 63×63/);
       // The phase table and tap diagram (src/render) show the same phases.
       const counts = await page.$$eval('#phase-table .tap-count', (cells) => cells.map((c) => Number(c.textContent)));
       assert.deepEqual(counts, report.phases.flat());
@@ -447,6 +447,25 @@ describe('explorer', { skip }, () => {
       assert.match(await text(page, '#heatmap-skipped'), /^input \(3000000\) makes axis 0 of layer 1 too long to analyse position by position/);
       await page.waitForSelector('#stack-error', { timeout: 60_000 });
       assert.equal(await page.$('#invalid-card'), null);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('a huge stride is explained in the worker: progress first, then the answer, with long lists cut short', async () => {
+    const page = await newPage();
+    try {
+      await open(page, '?r=2&i=32&k=3&s=5000&p=0');
+      // explainLayer takes the library seconds here: the page shows progress instead of freezing.
+      assert.match(await text(page, '#explain-progress'), /Working out a layer with kernel 3, stride 5000/);
+      await page.waitForSelector('#output-size', { timeout: 60_000 });
+      const report = explainLayer({ kind: 'convTranspose', rank: 2, input: 32, kernel: 3, stride: 5000, padding: 0 }, { alternatives: 0, sweep: 0 });
+      assert.equal(await text(page, '#output-size'), report.outputShape.join('×'));
+      assert.match(await text(page, '#verdict'), /^Holes: /);
+      assert.equal(await page.$$eval('#phase-table .tap-count', (cells) => cells.length), 2 * 16);
+      assert.match(await text(page, '#phase-table'), /and 4984 more phases on this axis/);
+      assert.match(await text(page, '#tap-diagram-skipped'), /up to 32/);
+      assert.match(await text(page, '#animation-skipped'), /at most 120 cells per axis/);
     } finally {
       await page.close();
     }

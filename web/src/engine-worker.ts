@@ -4,6 +4,8 @@
  * when it loads, else the reference). Jobs queue; a job superseded by a newer one for the same slot before it
  * starts is dropped, so a burst of edits runs only the last. The page never waits on this thread.
  */
+import { explainLayer, type ExplainReport } from '../../src/analysis/explain.ts';
+import { EXPLAIN_OPTIONS, type SuggestedFix, suggestedFix } from './fix.ts';
 import { artifactImage, constantWeights, randomWeights, runStack } from '../../src/analysis/stack-run.ts';
 import { overlapWindow, layerOverlap, stackOverlap, type OverlapSummary } from '../../src/analysis/overlap.ts';
 import { resolveStack, type StackSpec } from '../../src/analysis/stack.ts';
@@ -21,6 +23,7 @@ export type ArtifactWeights = 'constant' | 'positive' | 'icnr';
 
 export type WorkerJob =
   | { job: 'engine' }
+  | { job: 'explain'; layer: LayerSpec }
   | { job: 'layerOverlap'; layer: LayerSpec }
   | { job: 'stackOverlap'; spec: StackSpec }
   | { job: 'artifact'; spec: StackSpec; seed: number; weights: ArtifactWeights }
@@ -50,13 +53,14 @@ export interface StackResult {
 
 export type WorkerResult =
   | { kind: 'engine'; backend: string; threads: number; singleThreadReason: string }
+  | { kind: 'explain'; report: ExplainReport; fix: SuggestedFix | null }
   | { kind: 'heatmap'; heatmap: HeatmapData }
   | { kind: 'stack'; stack: StackResult }
   | { kind: 'picture'; shape: number[]; values: Float32Array; backend: string; ms: number; interiorSpread?: number };
 
 export type WorkerResponse =
   | { id: number; slot: string; ok: true; result: WorkerResult }
-  | { id: number; slot: string; ok: false; error: string; parameter?: string };
+  | { id: number; slot: string; ok: false; error: string; parameter?: string; value?: unknown; rule?: string; hint?: string };
 
 const ready = initWasm().catch(() => undefined);
 
@@ -83,6 +87,11 @@ async function run(request: WorkerRequest): Promise<{ result: WorkerResult; tran
       const backend = getBackend('auto').name;
       const reason = backend === 'wasm' ? singleThreadReason() : 'the WebAssembly kernels did not load';
       return { result: { kind: 'engine', backend, threads: reason ? 1 : defaultThreads(), singleThreadReason: reason }, transfer: [] };
+    }
+    case 'explain': {
+      // Layers with huge kernels or strides take the library seconds to explain: here, not on the page's thread.
+      const report = explainLayer(request.layer, EXPLAIN_OPTIONS);
+      return { result: { kind: 'explain', report, fix: suggestedFix(report, request.layer) }, transfer: [] };
     }
     case 'layerOverlap':
       return { result: { kind: 'heatmap', heatmap: heatmapOf(layerOverlap(request.layer)) }, transfer: [] };
@@ -148,8 +157,10 @@ async function drain(): Promise<void> {
       response = { id: request.id, slot: request.slot, ok: true, result: done.result };
       transfer = done.transfer;
     } catch (error) {
-      const parameter = (error as { parameter?: unknown }).parameter;
-      response = { id: request.id, slot: request.slot, ok: false, error: error instanceof Error ? error.message : String(error), ...(typeof parameter === 'string' ? { parameter } : {}) };
+      // A TconvError's record travels too, so the page can word it with the field's label.
+      const { parameter, value, rule, hint } = error as { parameter?: unknown; value?: unknown; rule?: unknown; hint?: unknown };
+      const record = typeof parameter === 'string' && typeof rule === 'string' ? { parameter, value, rule, hint: String(hint ?? '') } : {};
+      response = { id: request.id, slot: request.slot, ok: false, error: error instanceof Error ? error.message : String(error), ...record };
     }
     (self as unknown as Worker).postMessage(response, transfer);
     // Let messages that arrived during the job land in the queue before choosing the next.

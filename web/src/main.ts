@@ -14,6 +14,7 @@ import { type ExplorerState, type LayerState, LAYER_FIELDS, queryToState, stateT
 import { animationCard } from './views/animation.ts';
 import { answerView, verdictSentence } from './views/answer.ts';
 import { evidenceCard } from './views/evidence.ts';
+import { EXPLAIN_OPTIONS, type SuggestedFix, suggestedFix } from './fix.ts';
 import { fixCard, phasesCard } from './views/layer.ts';
 import { heatmapView } from './views/overlap.ts';
 import { tapDiagram } from './views/pictures.ts';
@@ -153,17 +154,24 @@ function heatmapCard(report: ExplainReport, layer: LayerState): HTMLElement {
   return card('heatmap-card', 'Overlap heatmap: contributions per output', body);
 }
 
-function layerDetails(report: ExplainReport, layer: LayerState): HTMLElement[] {
+function layerDetails(report: ExplainReport, fix: SuggestedFix | null, layer: LayerState): HTMLElement[] {
   return [
     heatmapCard(report, layer),
     evidenceCard(layerAsStack(layer), !report.checkerboard),
-    fixCard(report, layerSpec(layer), applyAlternative),
+    fixCard(report, fix, layerSpec(layer), applyAlternative),
     phasesCard(report, tapDiagram(report.plan)),
     animationCard(report),
   ];
 }
 
+/**
+ * Kernels, strides and dilations up to this are explained on the page's thread (a few milliseconds); larger ones
+ * can take the library seconds (k = s = 65536: 6 s), so the worker explains them while the page shows progress.
+ */
+const EXPLAIN_HERE = 64;
+
 const drawn = { details: '', stack: '' };
+let explaining = '';
 
 function render(): void {
   const started = performance.now();
@@ -172,38 +180,28 @@ function render(): void {
   const focusCard = before?.closest?.('section.card')?.id;
   controls.sync(state.layer, activePreset?.id);
   controls.clearErrors();
-  const answer = document.getElementById('answer-body')!;
-  const details = document.getElementById('details')!;
-  let report: ExplainReport | null = null;
-  let failure = problem;
-  if (!failure) {
+  const layer = state.layer;
+  const key = JSON.stringify(layer);
+  if (problem) showInvalid(problem);
+  else if (Math.max(layer.kernel, layer.stride, layer.dilation) <= EXPLAIN_HERE) {
     try {
-      report = explainLayer(layerSpec(state.layer), { alternatives: 4 });
+      const report = explainLayer(layerSpec(layer), EXPLAIN_OPTIONS);
+      showLayer(report, () => suggestedFix(report, layerSpec(layer)), key);
     } catch (error) {
-      const { field, message } = errorText(error);
-      failure = { field: field === 'general' ? 'kernel' : field, message };
-      if (field === 'general') controls.showError('general', message);
+      showInvalid(errorText(error));
     }
-  }
-  if (failure || !report) {
-    const message = failure?.message ?? 'This layer is not valid.';
-    controls.showError(failure?.field ?? 'general', message);
-    answer.replaceChildren(el('div', { id: 'invalid-card', class: 'invalid' },
-      el('p', { class: 'big', text: '—' }),
-      el('p', { id: 'invalid-message', text: `Not a valid layer yet. ${message}` })));
-    details.replaceChildren();
+  } else if (drawn.details !== key && explaining !== key) {
+    explaining = key;
     drawn.details = '';
-    announce(message);
-  } else {
-    answer.replaceChildren(answerView(report, activePreset));
-    const key = JSON.stringify(state.layer);
-    if (key !== drawn.details) {
-      details.replaceChildren(...layerDetails(report, state.layer));
-      drawn.details = key;
-    }
-    announce(`${times(report.inputShape)} to ${times(report.outputShape)}: ${verdictSentence(report).even ? 'even' : 'checkerboard'}.`);
-    const weight = document.getElementById('weight-shape');
-    if (weight) weight.textContent = `Weight shape: ${report.plan.weightShape.join('×')} (in channels × out channels per group × kernel).`;
+    document.getElementById('answer-body')!.replaceChildren(el('p', { id: 'explain-progress', class: 'note progress', text: `Working out a layer with kernel ${layer.kernel}, stride ${layer.stride} and dilation ${layer.dilation} in the worker…` }));
+    document.getElementById('details')!.replaceChildren();
+    void ask('explain', { job: 'explain', layer: layerSpec(layer) }).then((response) => {
+      if (JSON.stringify(state.layer) !== key || problem) return;
+      explaining = '';
+      if (!response.ok) showInvalid(errorText(Object.assign(new Error(response.error), response)));
+      else if (response.result.kind === 'explain') { const { report, fix } = response.result; showLayer(report, () => fix, key); }
+      document.body.dataset.ready = 'true';
+    });
   }
   const stackKey = JSON.stringify([state.layer.input, state.layer.rank, state.stack]);
   if (stackKey !== drawn.stack) {
@@ -215,11 +213,34 @@ function render(): void {
   if (before && before !== document.body && !before.isConnected) {
     const again = focusKey ? document.querySelector<HTMLElement>(`[data-key="${focusKey}"]`) : null;
     const fallback = focusCard ? document.getElementById(`${focusCard}-title`) : null;
-    (again ?? fallback ?? document.getElementById('answer-body'))?.focus();
+    (again ?? fallback ?? document.getElementById('answer-title'))?.focus();
   }
   document.body.dataset.ready = 'true';
   // scripts/explorer-redraw.ts reads these to say where a redraw's time goes.
   performance.measure('tconv:render', { start: started });
+}
+
+/** A field that is not a number, or the library's refusal: said beside the field and in the answer's place. */
+function showInvalid(failure: { field: LayerField | 'general'; message: string }): void {
+  controls.showError(failure.field, failure.message);
+  document.getElementById('answer-body')!.replaceChildren(el('div', { id: 'invalid-card', class: 'invalid' },
+    el('p', { class: 'big', text: '—' }),
+    el('p', { id: 'invalid-message', text: `Not a valid layer yet. ${failure.message}` })));
+  document.getElementById('details')!.replaceChildren();
+  drawn.details = '';
+  explaining = '';
+  announce(failure.message);
+}
+
+function showLayer(report: ExplainReport, fix: () => SuggestedFix | null, key: string): void {
+  document.getElementById('answer-body')!.replaceChildren(answerView(report, activePreset));
+  if (key !== drawn.details) {
+    document.getElementById('details')!.replaceChildren(...layerDetails(report, fix(), state.layer));
+    drawn.details = key;
+  }
+  announce(`${times(report.inputShape)} to ${times(report.outputShape)}: ${verdictSentence(report).even ? 'even' : 'checkerboard'}.`);
+  const weight = document.getElementById('weight-shape');
+  if (weight) weight.textContent = `Weight shape: ${report.plan.weightShape.join('×')} (in channels × out channels per group × kernel).`;
 }
 
 window.addEventListener('popstate', () => {

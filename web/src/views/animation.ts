@@ -14,6 +14,8 @@ import { type AnimationAxis, animationAxes, animationPlan, directWindow, scatter
 import { card, el } from '../dom.ts';
 
 const STEP_MS = 700;
+/** Largest full output per axis animated (on the small input): wider layers would only draw cells too small to see. */
+const MAX_FULL = 120;
 const COLORS = { current: '#f5a623', done: '#b8c2cc', pending: '#dbe9f6', input: '#9cc3e6', zero: '#ffffff', pad: '#ececec', line: '#4a5563', text: '#1b1f24' };
 
 let timer: ReturnType<typeof setInterval> | undefined;
@@ -33,6 +35,10 @@ export function animationCard(report: ExplainReport): HTMLElement {
   timer = undefined;
   const plan = animationPlan(report.plan, report.rank === 1 ? 8 : 4);
   const axes = animationAxes(plan);
+  if (axes.some((a) => a.full > MAX_FULL || a.directLength > MAX_FULL)) {
+    return card('animation-card', 'How the output is built, step by step',
+      el('p', { id: 'animation-skipped', class: 'note', text: `The animation draws layers whose full output on a ${plan.axes.map((a) => a.input).join('×')} input is at most ${MAX_FULL} cells per axis; this one is ${axes.map((a) => a.full).join('×')}. Try a smaller kernel, stride or dilation.` }));
+  }
   const oneD = plan.rank === 1;
   const unit: AnimationAxis = { input: 1, full: 1, keptBegin: 0, keptEnd: 1, taps: [0], stride: 1, dilation: 1, directBefore: 0, directLength: 1 };
   const rowAxis = oneD ? unit : axes[0]!;

@@ -63,7 +63,8 @@ export function answerView(report: ExplainReport, preset: Preset | undefined): H
   const verdict = verdictSentence(report);
   const claim = preset?.articleClaims !== undefined && report.outputShape.every((n) => n !== preset.articleClaims)
     ? el('p', { id: 'article-claim', class: 'claim' },
-      `The article says ${times(report.outputShape.map(() => preset.articleClaims!))}; the exact size is ${times(report.outputShape)}. ${preset.note}`)
+      'The widely read article (', el('a', { href: '#reading', text: 'which one' }),
+      `) says ${times(report.outputShape.map(() => preset.articleClaims!))}; the exact size is ${times(report.outputShape)}. ${preset.note}`)
     : preset ? el('p', { class: 'note', text: preset.note }) : null;
   const twoD = report.rank > 1 && report.checkerboard
     ? el('p', { class: 'note', text: `In 2D an output receives its row count × its column count: ${report.overlapLevels.join(', ')}.` })

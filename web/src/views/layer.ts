@@ -1,8 +1,9 @@
 /** The single-layer cards below the answer: your layer beside the suggested fix, and the phases and their taps. */
-import { explainLayer, type Alternative, type ExplainReport } from '../../../src/analysis/explain.ts';
+import type { Alternative, ExplainReport } from '../../../src/analysis/explain.ts';
 import { resizeConvAlternative } from '../../../src/analysis/subpixel.ts';
 import type { LayerSpec } from '../../../src/shape/params.ts';
 import { card, el, times } from '../dom.ts';
+import type { SuggestedFix } from '../fix.ts';
 import { overlapBars, verdictSentence } from './answer.ts';
 
 const name = (a: { kernel: number; stride: number; padding: number; outputPadding: number; dilation: number }): string =>
@@ -17,19 +18,9 @@ function side(title: string, report: ExplainReport, id: string): HTMLElement {
     overlapBars(report, `${id}-bars`, 260));
 }
 
-/** The first artifact-free alternative (intended size first), for "your layer vs the suggested fix". */
-function suggestion(report: ExplainReport): { alt: Alternative; purpose: string } | null {
-  for (const set of report.alternatives) {
-    const alt = set.perAxis[0]?.[0];
-    if (alt) return { alt, purpose: set.purpose === 'same size' ? `keeps ${times(set.outputShape)}` : `reaches ${times(set.outputShape)} (input × stride)` };
-  }
-  return null;
-}
-
-export function fixCard(report: ExplainReport, spec: LayerSpec, apply: (alt: Alternative) => void): HTMLElement {
+export function fixCard(report: ExplainReport, best: SuggestedFix | null, spec: LayerSpec, apply: (alt: Alternative) => void): HTMLElement {
   const axis = report.plan.axes[0]!;
   const yours = name({ kernel: axis.kernel, stride: axis.stride, padding: axis.padding ?? axis.padBegin, outputPadding: axis.outputPadding ?? 0, dilation: axis.dilation });
-  const best = suggestion(report);
   const useButton = (alt: Alternative, key: string, text: string, cls = 'alternative'): HTMLButtonElement => {
     const button = el('button', { type: 'button', class: cls, 'data-kernel': alt.kernel, 'data-stride': alt.stride, 'data-key': key, text });
     button.addEventListener('click', () => apply(alt));
@@ -41,10 +32,9 @@ export function fixCard(report: ExplainReport, spec: LayerSpec, apply: (alt: Alt
   } else if (!best) {
     comparison = el('p', { id: 'fix-none', text: 'No artifact-free single layer within the search bounds: try the resize-convolution below.' });
   } else {
-    const fixed = explainLayer({ ...spec, kernel: best.alt.kernel, stride: best.alt.stride, padding: best.alt.padding, outputPadding: best.alt.outputPadding, dilation: best.alt.dilation }, { alternatives: 0, sweep: 0 });
     comparison = el('div', {},
       el('div', { class: 'compare' }, side(`Your layer: ${yours}`, report, 'fix-yours'),
-        side(`Suggested fix: ${name(best.alt)} (${best.purpose})`, fixed, 'fix-suggested')),
+        side(`Suggested fix: ${name(best.alt)} (${best.purpose})`, best.report, 'fix-suggested')),
       useButton(best.alt, 'fix-use', `Use ${name(best.alt)}`, 'alternative primary'));
   }
   const others = report.alternatives.map((set) => {
@@ -75,13 +65,20 @@ export function fixCard(report: ExplainReport, spec: LayerSpec, apply: (alt: Alt
     el('details', { class: 'more' }, el('summary', { text: 'More artifact-free layers, resize-convolution, nearby kernels' }), ...others, resize, el('div', { class: 'table-scroll' }, sweep)));
 }
 
+/** Phases listed per axis; a stride of 65536 has 65536 of them, all alike but for their taps. */
+const MAX_PHASE_ROWS = 16;
+
 export function phasesCard(report: ExplainReport, tapDiagram: Node | null): HTMLElement {
-  const rows = report.phaseDetails.flatMap((axis, a) => axis.map((phase) => el('tr', {},
-    el('td', { text: report.rank > 1 ? String(a) : '–' }),
-    el('td', { text: `o mod ${report.plan.axes[a]!.stride} = ${phase.outputResidue}` }),
-    el('td', { text: phase.taps.join(', ') || 'none' }),
-    el('td', { class: 'tap-count', text: String(phase.taps.length) }),
-    el('td', { text: String(phase.receptiveField) }))));
+  const rows = report.phaseDetails.flatMap((axis, a) => {
+    const shown = axis.slice(0, MAX_PHASE_ROWS).map((phase) => el('tr', {},
+      el('td', { text: report.rank > 1 ? String(a) : '–' }),
+      el('td', { text: `o mod ${report.plan.axes[a]!.stride} = ${phase.outputResidue}` }),
+      el('td', { text: phase.taps.length > 24 ? `${phase.taps.slice(0, 24).join(', ')}, … (${phase.taps.length})` : phase.taps.join(', ') || 'none' }),
+      el('td', { class: 'tap-count', text: String(phase.taps.length) }),
+      el('td', { text: String(phase.receptiveField) })));
+    const more = axis.length - shown.length;
+    return more > 0 ? [...shown, el('tr', {}, el('td', { colspan: 5, class: 'note', text: `… and ${more} more phases on this axis` }))] : shown;
+  });
   return card('phases-card', 'Phases and taps: why the bars differ',
     el('p', { text: 'A stride-s transposed convolution splits its outputs into s phases per axis (outputs o with the same o mod s). Each phase is fed by its own subset of the kernel’s taps — its sub-kernel. When the phases get different numbers of taps, neighbouring outputs sum different numbers of inputs: that is the checkerboard.' }),
     el('div', { class: 'table-scroll' }, el('table', { id: 'phase-table' },
