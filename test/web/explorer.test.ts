@@ -129,7 +129,8 @@ describe('explorer', { skip }, () => {
       // The k7 preset is the default layer and shows as pressed, with the article's claim beside the true size.
       assert.equal(await page.getAttribute('button[data-preset="article-k7"]', 'aria-pressed'), 'true');
       assert.match(await text(page, '#article-claim'), /The widely read article \(which one\) says 66×66; the exact size is 63×63/);
-      // The phase table and tap diagram (src/render) show the same phases.
+      // The phase table and tap diagram (src/render) show the same phases (drawn just after the first paint).
+      await page.waitForSelector('#tap-diagram');
       const counts = await page.$$eval('#phase-table .tap-count', (cells) => cells.map((c) => Number(c.textContent)));
       assert.deepEqual(counts, report.phases.flat());
       const diagram = await page.$$eval('#tap-diagram g.phase', (groups) => groups.map((g) => Number(g.getAttribute('data-taps'))));
@@ -352,6 +353,7 @@ describe('explorer', { skip }, () => {
     const page = await newPage();
     try {
       await open(page, '?r=2&i=8&k=3&s=2&p=1');
+      await page.waitForSelector('#animation-canvas');
       const filled = async () => Number(await page.getAttribute('#animation-canvas', 'data-filled'));
       assert.equal(await filled(), 0);
       await page.click('#animation-step');
@@ -462,8 +464,10 @@ describe('explorer', { skip }, () => {
       const report = explainLayer({ kind: 'convTranspose', rank: 2, input: 32, kernel: 3, stride: 5000, padding: 0 }, { alternatives: 0, sweep: 0 });
       assert.equal(await text(page, '#output-size'), report.outputShape.join('×'));
       assert.match(await text(page, '#verdict'), /^Holes: /);
+      await page.waitForSelector('#phase-table');
       assert.equal(await page.$$eval('#phase-table .tap-count', (cells) => cells.length), 2 * 16);
       assert.match(await text(page, '#phase-table'), /and 4984 more phases on this axis/);
+      await page.waitForSelector('#animation-skipped');
       assert.match(await text(page, '#tap-diagram-skipped'), /up to 32/);
       assert.match(await text(page, '#animation-skipped'), /at most 120 cells per axis/);
     } finally {

@@ -7,7 +7,8 @@
 import { explainLayer, type ExplainReport } from '../../src/analysis/explain.ts';
 import { EXPLAIN_OPTIONS, type SuggestedFix, suggestedFix } from './fix.ts';
 import { artifactImage, constantWeights, randomWeights, runStack } from '../../src/analysis/stack-run.ts';
-import { overlapWindow, layerOverlap, stackOverlap, type OverlapSummary } from '../../src/analysis/overlap.ts';
+import { layerOverlap, stackOverlap } from '../../src/analysis/overlap.ts';
+import { type HeatmapData, heatmapOf } from './heatmap-data.ts';
 import { resolveStack, type StackSpec } from '../../src/analysis/stack.ts';
 import { initWasm, singleThreadReason } from '../../src/engine/backends/wasm/runtime.ts';
 import { defaultThreads } from '../../src/engine/backends/wasm/index.ts';
@@ -15,9 +16,6 @@ import { getBackend } from '../../src/engine/select.ts';
 import { checkPictureBudget, pictureCells } from '../../src/render/budget.ts';
 import type { LayerSpec } from '../../src/shape/params.ts';
 import { tensor } from '../../src/tensor/tensor.ts';
-
-/** Largest heatmap side drawn cell by cell; bigger outputs show their top-left corner (the pattern is periodic). */
-export const MAX_GRID = 96;
 
 export type ArtifactWeights = 'constant' | 'positive' | 'icnr';
 
@@ -30,20 +28,6 @@ export type WorkerJob =
   | { job: 'image'; spec: StackSpec; seed: number; weights: 'uniform' | 'random'; image: Float32Array };
 
 export type WorkerRequest = WorkerJob & { id: number; slot: string };
-
-/** The drawn corner of an overlap map, with the summary's numbers. */
-export interface HeatmapData {
-  readonly fullShape: number[];
-  readonly rows: number;
-  readonly cols: number;
-  readonly values: Float64Array;
-  readonly min: number;
-  readonly max: number;
-  /** Distinct interior levels, largest first. */
-  readonly levels: number[];
-  readonly even: boolean;
-  readonly ratio: number;
-}
 
 export interface StackResult {
   readonly flow: string[];
@@ -63,20 +47,6 @@ export type WorkerResponse =
   | { id: number; slot: string; ok: false; error: string; parameter?: string; value?: unknown; rule?: string; hint?: string };
 
 const ready = initWasm().catch(() => undefined);
-
-function heatmapOf(summary: OverlapSummary): HeatmapData {
-  const fullShape = [...summary.shape];
-  const [fullRows, fullCols] = fullShape.length === 1 ? [1, fullShape[0]!] : [fullShape[0]!, fullShape[1]!];
-  const rows = Math.min(fullRows, MAX_GRID);
-  const cols = Math.min(fullCols, MAX_GRID);
-  // Only the drawn corner is materialised: a 40000×40000 output must not become a 12 GB array.
-  const window: [number, number][] = fullShape.length === 1 ? [[0, cols]] : [[0, rows], [0, cols]];
-  const values = overlapWindow({ axes: summary.axes.slice(0, window.length) }, window);
-  let min = Infinity;
-  let max = -Infinity;
-  for (const v of values) { min = Math.min(min, v); max = Math.max(max, v); }
-  return { fullShape, rows, cols, values, min, max, levels: [...summary.values], even: summary.even, ratio: summary.ratio };
-}
 
 const times = (shape: readonly number[]): string => shape.join('×');
 

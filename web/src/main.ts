@@ -4,6 +4,7 @@
  * the input — overlap maps, stacks, engine pictures — runs in the worker (worker-client.ts), so no input blocks the page.
  */
 import { explainLayer, type Alternative, type ExplainReport } from '../../src/analysis/explain.ts';
+import { layerOverlap } from '../../src/analysis/overlap.ts';
 import { receptiveField, type ReceptiveField } from '../../src/analysis/receptive-field.ts';
 import type { StackSpec } from '../../src/analysis/stack.ts';
 import type { LayerSpec } from '../../src/shape/params.ts';
@@ -11,11 +12,12 @@ import { buildControls, LABELS, type LayerField } from './controls.ts';
 import { card, el, times } from './dom.ts';
 import { PRESETS, type Preset } from './presets.ts';
 import { type ExplorerState, type LayerState, LAYER_FIELDS, queryToState, stateToQuery } from './state.ts';
-import { animationCard } from './views/animation.ts';
+import { ANIMATION_TITLE, animationCard } from './views/animation.ts';
 import { answerView, verdictSentence } from './views/answer.ts';
 import { evidenceCard } from './views/evidence.ts';
+import { type HeatmapData, MAX_GRID, heatmapOf } from './heatmap-data.ts';
 import { EXPLAIN_OPTIONS, type SuggestedFix, suggestedFix } from './fix.ts';
-import { fixCard, phasesCard } from './views/layer.ts';
+import { PHASES_TITLE, fixCard, phasesCard } from './views/layer.ts';
 import { heatmapView } from './views/overlap.ts';
 import { tapDiagram } from './views/pictures.ts';
 import { stackCard, stackEditor, toStackSpec } from './views/stack.ts';
@@ -104,11 +106,12 @@ function commit(next: ExplorerState, options: { push?: boolean } = {}): void {
   schedule();
 }
 
-/** Redraws at most once a frame: a slider dragged across ten values draws the last. */
-let frame = 0;
+/** Redraws once per burst of changes in the same task (Chromium already delivers slider input once a frame). */
+let scheduled = false;
 function schedule(): void {
-  if (frame) return;
-  frame = requestAnimationFrame(() => { frame = 0; render(); });
+  if (scheduled) return;
+  scheduled = true;
+  queueMicrotask(() => { scheduled = false; render(); });
 }
 
 let lastAnnounced = '';
@@ -140,18 +143,36 @@ function heatmapCard(report: ExplainReport, layer: LayerState): HTMLElement {
     }
     return rf;
   };
-  void ask('layer-heatmap', { job: 'layerOverlap', layer: layerSpec(layer) }).then((response) => {
+  const show = (heat: HeatmapData): void => {
     delete body.dataset.pending;
+    body.replaceChildren(heatmapView('heatmap', heat, report.inputShape, field, state.focus,
+      (focus) => { state = { ...state, focus }; history.replaceState(null, '', `${location.pathname}?${stateToQuery(state)}`); }));
+    body.dataset.done = 'true';
+  };
+  // A small output is counted here in a few milliseconds (no round trip); anything larger in the worker.
+  if (report.outputShape.every((n) => n <= MAX_GRID) && report.inputShape.every((n) => n <= MAX_GRID)) {
+    show(heatmapOf(layerOverlap(report.plan)));
+    return card('heatmap-card', 'Overlap heatmap: contributions per output', body);
+  }
+  void ask('layer-heatmap', { job: 'layerOverlap', layer: layerSpec(layer) }).then((response) => {
     if (!response.ok) {
+      delete body.dataset.pending;
       body.replaceChildren(el('p', { id: 'heatmap-skipped', class: 'refused', text: response.error }));
       return;
     }
-    if (response.result.kind !== 'heatmap') return;
-    body.replaceChildren(heatmapView('heatmap', response.result.heatmap, report.inputShape, field, state.focus,
-      (focus) => { state = { ...state, focus }; history.replaceState(null, '', `${location.pathname}?${stateToQuery(state)}`); }));
-    body.dataset.done = 'true';
+    if (response.result.kind === 'heatmap') show(response.result.heatmap);
   });
   return card('heatmap-card', 'Overlap heatmap: contributions per output', body);
+}
+
+/**
+ * A card further down the page, drawn just after the next paint so the answer and the heatmap reach the screen first
+ * (the tap diagram alone is a few thousand SVG nodes); a placeholder with its title holds its place meanwhile.
+ */
+function afterPaint(id: string, title: string, draw: () => HTMLElement): HTMLElement {
+  const placeholder = card(id, title, el('p', { class: 'note', text: 'Drawing…' }));
+  requestAnimationFrame(() => setTimeout(() => { if (placeholder.isConnected) placeholder.replaceWith(draw()); }, 0));
+  return placeholder;
 }
 
 function layerDetails(report: ExplainReport, fix: SuggestedFix | null, layer: LayerState): HTMLElement[] {
@@ -159,8 +180,8 @@ function layerDetails(report: ExplainReport, fix: SuggestedFix | null, layer: La
     heatmapCard(report, layer),
     evidenceCard(layerAsStack(layer), !report.checkerboard),
     fixCard(report, fix, layerSpec(layer), applyAlternative),
-    phasesCard(report, tapDiagram(report.plan)),
-    animationCard(report),
+    afterPaint('phases-card', PHASES_TITLE, () => phasesCard(report, tapDiagram(report.plan))),
+    afterPaint('animation-card', ANIMATION_TITLE, () => animationCard(report)),
   ];
 }
 

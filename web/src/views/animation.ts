@@ -18,6 +18,8 @@ const STEP_MS = 700;
 const MAX_FULL = 120;
 const COLORS = { current: '#f5a623', done: '#b8c2cc', pending: '#dbe9f6', input: '#9cc3e6', zero: '#ffffff', pad: '#ececec', line: '#4a5563', text: '#1b1f24' };
 
+export const ANIMATION_TITLE = 'How the output is built, step by step';
+
 let timer: ReturnType<typeof setInterval> | undefined;
 
 /** Along one axis: the (input, tap) pairs whose footprint lands on full-output position f. */
@@ -36,7 +38,7 @@ export function animationCard(report: ExplainReport): HTMLElement {
   const plan = animationPlan(report.plan, report.rank === 1 ? 8 : 4);
   const axes = animationAxes(plan);
   if (axes.some((a) => a.full > MAX_FULL || a.directLength > MAX_FULL)) {
-    return card('animation-card', 'How the output is built, step by step',
+    return card('animation-card', ANIMATION_TITLE,
       el('p', { id: 'animation-skipped', class: 'note', text: `The animation draws layers whose full output on a ${plan.axes.map((a) => a.input).join('×')} input is at most ${MAX_FULL} cells per axis; this one is ${axes.map((a) => a.full).join('×')}. Try a smaller kernel, stride or dilation.` }));
   }
   const oneD = plan.rank === 1;
@@ -289,7 +291,7 @@ export function animationCard(report: ExplainReport): HTMLElement {
   });
   draw();
   const shownOn = plan === report.plan ? '' : ` Shown on a ${plan.axes.map((a) => a.input).join('×')} input; the pattern is the same on any size.`;
-  return card('animation-card', 'How the output is built, step by step',
+  return card('animation-card', ANIMATION_TITLE,
     el('fieldset', { class: 'views' }, el('legend', { text: 'View' }), ...views),
     el('div', { class: 'animation-controls' }, play, next, stepLabel, scrub),
     el('div', { class: 'table-scroll' }, canvas),

@@ -65,6 +65,8 @@ export function fixCard(report: ExplainReport, best: SuggestedFix | null, spec: 
     el('details', { class: 'more' }, el('summary', { text: 'More artifact-free layers, resize-convolution, nearby kernels' }), ...others, resize, el('div', { class: 'table-scroll' }, sweep)));
 }
 
+export const PHASES_TITLE = 'Phases and taps: why the bars differ';
+
 /** Phases listed per axis; a stride of 65536 has 65536 of them, all alike but for their taps. */
 const MAX_PHASE_ROWS = 16;
 
@@ -79,7 +81,7 @@ export function phasesCard(report: ExplainReport, tapDiagram: Node | null): HTML
     const more = axis.length - shown.length;
     return more > 0 ? [...shown, el('tr', {}, el('td', { colspan: 5, class: 'note', text: `… and ${more} more phases on this axis` }))] : shown;
   });
-  return card('phases-card', 'Phases and taps: why the bars differ',
+  return card('phases-card', PHASES_TITLE,
     el('p', { text: 'A stride-s transposed convolution splits its outputs into s phases per axis (outputs o with the same o mod s). Each phase is fed by its own subset of the kernel’s taps — its sub-kernel. When the phases get different numbers of taps, neighbouring outputs sum different numbers of inputs: that is the checkerboard.' }),
     el('div', { class: 'table-scroll' }, el('table', { id: 'phase-table' },
       el('thead', {}, el('tr', {}, ...['axis', 'phase (outputs)', 'kernel taps', 'count', 'inputs read'].map((h) => el('th', { scope: 'col', text: h })))),

@@ -6,7 +6,7 @@
 import { receptiveFieldAt, type ReceptiveField } from '../../../src/analysis/receptive-field.ts';
 import { overlapColor } from '../../../src/render/colors.ts';
 import { el, svgEl as svg } from '../dom.ts';
-import type { HeatmapData } from '../engine-worker.ts';
+import type { HeatmapData } from '../heatmap-data.ts';
 import { cellAt, cellSizeFor, drawHeat } from './canvas.ts';
 
 /** Input window drawn around a receptive field. */
