@@ -411,6 +411,12 @@ describe('explorer', { skip }, () => {
         assert.equal(await page.$eval('#image-canvas', (c) => `${(c as HTMLCanvasElement).width}×${(c as HTMLCanvasElement).height}`), '32×32');
         assert.equal(await page.$eval('#image-input', (c) => `${(c as HTMLCanvasElement).width}×${(c as HTMLCanvasElement).height}`), '8×8');
       }
+      // A stack error names the layer and the field in the builder's words.
+      await open(page, '?i=8&stack=t3.2.1.3');
+      await page.waitForSelector('#stack-error');
+      assert.match(await text(page, '#stack-error'), /^layer 1 output padding \(3\) must be smaller than stride \(2\)/);
+      await open(page, '?i=8&stack=t3.2.1.1,t3.2.1.1');
+      await page.waitForSelector('#image-canvas[data-done]', { timeout: 30_000 });
       // An uploaded image survives a change elsewhere (here the input size, which redraws the stack card).
       const png = new PNG({ width: 16, height: 16 });
       for (let i = 0; i < 16 * 16; i++) png.data.set([i % 16 < 8 ? 255 : 0, 0, 0, 255], i * 4);

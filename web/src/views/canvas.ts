@@ -9,7 +9,8 @@ function sized(canvas: HTMLCanvasElement, rows: number, cols: number, cell: numb
   canvas.width = cols;
   canvas.height = rows;
   canvas.style.width = `${cols * cell}px`;
-  canvas.style.aspectRatio = `${cols} / ${rows}`;
+  // A 1D layer is one row: drawn at least 24 px tall so it can be seen and pointed at.
+  canvas.style.aspectRatio = `${cols * cell} / ${Math.max(rows * cell, rows === 1 ? 24 : 0)}`;
   return canvas.getContext('2d')!;
 }
 

@@ -73,6 +73,15 @@ export function stackEditor(layers: StackLayerState[], onChange: (layers: StackL
     layers.length ? clear : null));
 }
 
+const FIELD_WORDS: Record<string, string> = { kernel: 'kernel', stride: 'stride', padding: 'padding', outputPadding: 'output padding', scale: 'factor', factor: 'factor', dilation: 'dilation' };
+
+/** The library's names in a stack error, in the builder's words: "layers[1].outputPadding" → "layer 2 output padding". */
+function worded(text: string): string {
+  return text
+    .replace(/layers\[(\d+)\]\.(\w+)(\[\d+\])?/g, (_, i: string, field: string) => `layer ${Number(i) + 1} ${FIELD_WORDS[field] ?? field}`)
+    .replace(/\boutputPadding\b/g, 'output padding');
+}
+
 const list = (values: readonly number[]): string => (values.length <= 1 ? String(values[0] ?? 0) : `${values.slice(0, -1).join(', ')} or ${values.at(-1)}`);
 
 export function stackCard(spec: StackSpec, editor: HTMLElement): HTMLElement {
@@ -83,7 +92,7 @@ export function stackCard(spec: StackSpec, editor: HTMLElement): HTMLElement {
   const body = el('div', { id: 'stack-body', 'data-pending': 'true' }, el('p', { class: 'note', text: 'Analysing the stack in the worker…' }));
   void ask('stack', { job: 'stackOverlap', spec }).then((response) => {
     if (!response.ok) {
-      body.replaceChildren(el('p', { class: 'error', id: 'stack-error', text: response.error }));
+      body.replaceChildren(el('p', { class: 'error', id: 'stack-error', text: worded(response.error) }));
       delete body.dataset.pending;
       return;
     }
