@@ -8,7 +8,9 @@ import { conv, convTranspose, pixelShuffle, resize } from '../engine/index.ts';
 import type { BackendChoice } from '../engine/backend.ts';
 import { randomTensor } from '../tensor/random.ts';
 import { type Tensor, tensor } from '../tensor/tensor.ts';
+import { TconvError } from '../shape/errors.ts';
 import { overlapMap, stackOverlap } from './overlap.ts';
+import { icnrWeight } from './subpixel.ts';
 import { type ResolvedLayer, type ResolvedStack, type StackSpec, resolvedStackOf } from './stack.ts';
 
 export interface RunStackOptions {
@@ -119,8 +121,13 @@ export interface ArtifactOptions extends RunStackOptions {
   readonly seed?: number;
   /** 'constant' (default) or 'smooth': one slow cosine bump over the whole input, as a stand-in for an image. */
   readonly input?: 'constant' | 'smooth';
-  /** 'positive' (default): random blurs, where the geometry shows; 'signed': PyTorch's init, where weights add their own pattern. */
-  readonly weights?: 'positive' | 'signed';
+  /**
+   * 'positive' (default): random blurs, where the geometry shows; 'signed': PyTorch's init, where weights add their own
+   * pattern; 'constant': all-ones, so the image is the overlap pattern itself; 'icnr': ICNR initialisation of every
+   * transposed layer (every phase the same sub-kernel; needs kernel a multiple of the stride) and positive random
+   * weights elsewhere — what "even" promises once the weights are random.
+   */
+  readonly weights?: 'positive' | 'signed' | 'constant' | 'icnr';
 }
 
 /**
@@ -133,7 +140,7 @@ export interface ArtifactOptions extends RunStackOptions {
  */
 export function artifactImage(spec: StackSpec | ResolvedStack, options: ArtifactOptions = {}): ArtifactImage {
   const stack = resolvedStackOf(spec);
-  const weights = randomWeights(stack, options.seed ?? 1, options.weights ?? 'positive');
+  const weights = artifactWeights(stack, options.seed ?? 1, options.weights ?? 'positive');
   const input = options.input === 'smooth' ? smoothInput(stack) : constantInput(stack);
   const out = runStack(stack, input, weights, options).at(-1)!;
   const plane = stack.outputSize.reduce((a, b) => a * b, 1);
@@ -168,6 +175,21 @@ export function artifactImage(spec: StackSpec | ResolvedStack, options: Artifact
     shape, values, interiorSpread: n && mean > 0 ? (max - min) / mean : 0,
     roughness: terms && mean > 0 ? rough / terms / mean : 0,
   };
+}
+
+function artifactWeights(stack: ResolvedStack, seed: number, kind: NonNullable<ArtifactOptions['weights']>): (Tensor | null)[] {
+  if (kind === 'constant') return constantWeights(stack);
+  if (kind !== 'icnr') return randomWeights(stack, seed, kind);
+  const random = randomWeights(stack, seed, 'positive');
+  return stack.layers.map((layer, i) => {
+    const plan = layer.plan;
+    if (!plan || layer.layer.kind !== 'convTranspose') return random[i]!;
+    const stride = plan.axes[0]!.stride;
+    if (plan.axes.some((a) => a.stride !== stride)) {
+      throw new TconvError({ code: 'unsupported', parameter: `layers[${i}].stride`, value: plan.axes.map((a) => a.stride), rule: 'differs between axes, and ICNR gives every phase one sub-kernel for a single stride', hint: 'use the same stride on every axis' });
+    }
+    return icnrWeight({ kind: 'convTranspose', shape: plan.weightShape, stride, seed: seed * 7919 + i + 1 });
+  });
 }
 
 /** A smooth input: 1 + ½·∏ sin(π(x + ½)/size) over the axes — one slow bump, no high frequencies. */

@@ -5,7 +5,7 @@
  * every type.
  */
 export {
-  DEFAULT_MAX_CELLS, MAX_PIXELS, PALETTE, Raster, checkPictureBudget, pictureCells, animationPlan, artifactRaster, artifactSvg, overlapHeatmapRaster, overlapHeatmapSvg,
-  receptiveFieldRaster, receptiveFieldSvg, scatterAnimationSvg, tapDiagramSvg,
+  DEFAULT_MAX_CELLS, MAX_PIXELS, PALETTE, Raster, checkPictureBudget, pictureCells, animationAxes, animationPlan, artifactRaster, artifactSvg, overlapHeatmapRaster, overlapHeatmapSvg,
+  receptiveFieldRaster, receptiveFieldSvg, directWindow, scatterAnimationSvg, scatterFootprint, tapDiagramSvg,
 } from '../render/index.ts';
 export type * from '../render/index.ts';

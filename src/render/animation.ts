@@ -20,7 +20,13 @@ export interface AnimationOptions {
   readonly cell?: number;
 }
 
-interface AxisGeometry {
+/**
+ * One axis of the animation's geometry: the scatter view (each input writes its kernel footprint into the full,
+ * uncropped output) and the equivalent direct convolution (a stride-1 convolution with the flipped kernel over the
+ * input with stride − 1 zeros inserted between cells and d·(k − 1) − crop padding at each end; a negative padding
+ * crops the zero-inserted input).
+ */
+export interface AnimationAxis {
   readonly input: number;
   /** Full output before the crop, plus any cells output padding adds at the end. */
   readonly full: number;
@@ -29,15 +35,53 @@ interface AxisGeometry {
   /** Full-output offsets of the taps: k·dilation. */
   readonly taps: readonly number[];
   readonly stride: number;
+  readonly dilation: number;
+  /** Direct view: padding before the zero-inserted input (negative: that many of its cells are cropped). */
+  readonly directBefore: number;
+  /** Direct view: length of the padded, zero-inserted input the kernel slides over; output o reads o … o + d(k − 1). */
+  readonly directLength: number;
 }
 
-function geometry(plan: Plan): AxisGeometry[] {
+/** Per spatial axis, the geometry both animation views draw. */
+export function animationAxes(plan: Plan): AnimationAxis[] {
   return plan.axes.map((a) => {
     const full = (a.input - 1) * a.stride + a.effectiveKernel;
+    const reach = a.effectiveKernel - 1;
     return {
       input: a.input, full: full + Math.max(0, -a.padEnd), keptBegin: a.padBegin, keptEnd: a.padBegin + a.output,
-      taps: Array.from({ length: a.kernel }, (_, k) => k * a.dilation), stride: a.stride,
+      taps: Array.from({ length: a.kernel }, (_, k) => k * a.dilation), stride: a.stride, dilation: a.dilation,
+      directBefore: reach - a.padBegin, directLength: a.output + reach,
     };
+  });
+}
+
+/** Scatter view: the full-output position each tap of input `i` writes to, in tap order. */
+export function scatterFootprint(axis: AnimationAxis, i: number): number[] {
+  return axis.taps.map((offset) => i * axis.stride + offset);
+}
+
+/** One cell of the direct view's kernel window: its position in the padded input, the tap that reads it, the input. */
+export interface DirectCell {
+  readonly position: number;
+  readonly tap: number;
+  /** The input cell there, or null for an inserted zero or padding. */
+  readonly input: number | null;
+}
+
+/**
+ * Direct view: the window of kept output `o` over the padded, zero-inserted input, with the flipped kernel (the
+ * window's first cell meets the last tap).
+ * @example
+ * const [axis] = animationAxes(planLayer({ kind: 'convTranspose', input: 3, kernel: 3, stride: 2, padding: 1 }));
+ * directWindow(axis, 1) // → [{ position: 1, tap: 2, input: 0 }, { position: 2, tap: 1, input: null }, { position: 3, tap: 0, input: 1 }]
+ */
+export function directWindow(axis: AnimationAxis, o: number): DirectCell[] {
+  const k = axis.taps.length;
+  return Array.from({ length: k }, (_, j) => {
+    const position = o + j * axis.dilation;
+    const inserted = position - axis.directBefore;
+    const real = inserted >= 0 && inserted % axis.stride === 0 && inserted / axis.stride < axis.input;
+    return { position, tap: k - 1 - j, input: real ? inserted / axis.stride : null };
   });
 }
 
@@ -72,9 +116,9 @@ export function scatterAnimationSvg(layer: Plan, options: AnimationOptions = {})
   if (layer.kind !== 'convTranspose') throw new RangeError('the animation shows a transposed convolution');
   if (layer.rank === 3) throw new RangeError('the animation draws 1D and 2D layers; animate one 2D slice of a 3D layer instead');
   const plan = animationPlan(layer, options.maxInput ?? (layer.rank === 1 ? 8 : 5));
-  const axes = geometry(plan);
+  const axes = animationAxes(plan);
   // 1D is drawn as a 2D layer with one row.
-  const rowAxis: AxisGeometry = plan.rank === 1 ? { input: 1, full: 1, keptBegin: 0, keptEnd: 1, taps: [0], stride: 1 } : axes[0]!;
+  const rowAxis: AnimationAxis = plan.rank === 1 ? { input: 1, full: 1, keptBegin: 0, keptEnd: 1, taps: [0], stride: 1, dilation: 1, directBefore: 0, directLength: 1 } : axes[0]!;
   const colAxis = axes[plan.rank - 1]!;
   const inputs: [number, number][] = [];
   for (let r = 0; r < rowAxis.input; r++) for (let c = 0; c < colAxis.input; c++) inputs.push([r, c]);

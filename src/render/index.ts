@@ -12,5 +12,5 @@ export { DEFAULT_MAX_CELLS, type PictureKind, checkPictureBudget, pictureCells }
 export { type HeatmapOptions, overlapHeatmapSvg, overlapHeatmapRaster } from './heatmap.ts';
 export { type TapDiagramOptions, tapDiagramSvg } from './taps.ts';
 export { type ReceptiveFieldOptions, receptiveFieldSvg, receptiveFieldRaster } from './receptive-field.ts';
-export { type AnimationOptions, scatterAnimationSvg, animationPlan } from './animation.ts';
+export { type AnimationAxis, type AnimationOptions, type DirectCell, animationAxes, animationPlan, directWindow, scatterAnimationSvg, scatterFootprint } from './animation.ts';
 export { type ArtifactOptions, artifactSvg, artifactRaster } from './artifact.ts';

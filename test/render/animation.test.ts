@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { layerOverlap, overlapMap } from '../../src/analysis/overlap.ts';
 import { convTranspose, tensor } from '../../src/engine/index.ts';
-import { animationPlan, scatterAnimationSvg } from '../../src/render/animation.ts';
+import { animationAxes, animationPlan, directWindow, scatterAnimationSvg, scatterFootprint } from '../../src/render/animation.ts';
 import { planLayer } from '../../src/shape/plan.ts';
 import { assertWellFormed, elements, groups } from './svg-query.ts';
 
@@ -89,4 +89,29 @@ test('1D with output padding: one group per input, lines to each tap, the croppe
 test('3D and ordinary convolutions are refused with a reason', () => {
   assert.throws(() => scatterAnimationSvg(planLayer({ kind: 'convTranspose', input: [2, 2, 2], kernel: 2, stride: 2 })), /1D and 2D/);
   assert.throws(() => scatterAnimationSvg(planLayer({ kind: 'conv', input: 4, kernel: 2 })), /transposed convolution/);
+});
+
+test('the direct view reads the same contributions as the scatter, and their counts are the library\'s overlap', () => {
+  const layers = [
+    { input: 5, kernel: 3, stride: 2, padding: 1, outputPadding: 1 },
+    { input: 4, kernel: 7, stride: 2, padding: 3 },
+    { input: 6, kernel: 4, stride: 3, padding: 5, dilation: 2 },
+    { input: 3, kernel: 2, stride: 4, padding: 0 },
+    { input: 5, kernel: 5, stride: 1, padding: 2 },
+  ];
+  for (const layer of layers) {
+    const plan = planLayer({ kind: 'convTranspose', rank: 1, ...layer });
+    const [axis] = animationAxes(plan);
+    const overlap = layerOverlap(plan).axes[0]!.counts;
+    for (let o = 0; o < plan.axes[0]!.output; o++) {
+      const f = o + axis!.keptBegin;
+      // Scatter: every (input, tap) whose footprint lands on full position f.
+      const scattered: string[] = [];
+      for (let i = 0; i < axis!.input; i++) scatterFootprint(axis!, i).forEach((p, tap) => { if (p === f) scattered.push(`${i}:${tap}`); });
+      const direct = directWindow(axis!, o).filter((c) => c.input !== null).map((c) => `${c.input}:${c.tap}`);
+      assert.deepEqual(direct.sort(), scattered.sort(), `${JSON.stringify(layer)} output ${o}`);
+      assert.equal(direct.length, overlap[o], `${JSON.stringify(layer)} output ${o}: overlap`);
+      assert.ok(directWindow(axis!, o).every((c) => c.position >= 0 && c.position < axis!.directLength));
+    }
+  }
 });

@@ -13,7 +13,8 @@ export function el<K extends keyof HTMLElementTagNameMap>(
 }
 
 export function card(id: string, title: string, ...children: (Node | string | null | undefined)[]): HTMLElement {
-  return el('section', { class: 'card', id }, el('h2', { text: title }), ...children);
+  // The heading takes focus (tabindex −1) when the control that had it is redrawn away.
+  return el('section', { class: 'card', id, 'aria-labelledby': `${id}-title` }, el('h2', { id: `${id}-title`, tabindex: -1, text: title }), ...children);
 }
 
 const SVG_NS = 'http://www.w3.org/2000/svg';

@@ -1,32 +1,32 @@
 /**
  * The tconv explorer. State (in the URL) → library calls → cards. Nothing here computes a size, a phase or an
- * overlap: explainLayer, layerOverlap, stackOverlap and receptiveField do, exactly as for the CLI.
+ * overlap: explainLayer answers at once on this thread (it is cheap at any size); everything whose cost grows with
+ * the input — overlap maps, stacks, engine pictures — runs in the worker (worker-client.ts), so no input blocks the page.
  */
 import { explainLayer, type Alternative, type ExplainReport } from '../../src/analysis/explain.ts';
-import { layerOverlap, stackOverlap } from '../../src/analysis/overlap.ts';
-import { receptiveField } from '../../src/analysis/receptive-field.ts';
-import { resolveStack } from '../../src/analysis/stack.ts';
+import { layerOverlap } from '../../src/analysis/overlap.ts';
+import { receptiveField, type ReceptiveField } from '../../src/analysis/receptive-field.ts';
+import type { StackSpec } from '../../src/analysis/stack.ts';
 import type { LayerSpec } from '../../src/shape/params.ts';
+import { buildControls, LABELS, type LayerField } from './controls.ts';
 import { card, el, times } from './dom.ts';
 import { PRESETS, type Preset } from './presets.ts';
 import { type ExplorerState, type LayerState, LAYER_FIELDS, queryToState, stateToQuery } from './state.ts';
-import { animationCard } from './views/animation.ts';
-import { alternativesCard, outputSizeCard, phasesCard, verdictCard } from './views/layer.ts';
-import { overlapCard } from './views/overlap.ts';
-import { stackEditor, toStackSpec } from './views/stack.ts';
-import { imagePanel } from './views/image.ts';
+import { ANIMATION_TITLE, animationCard } from './views/animation.ts';
+import { answerView, verdictSentence } from './views/answer.ts';
+import { evidenceCard } from './views/evidence.ts';
+import { type HeatmapData, MAX_GRID, heatmapOf } from './heatmap-data.ts';
+import { EXPLAIN_OPTIONS, type SuggestedFix, suggestedFix } from './fix.ts';
+import { PHASES_TITLE, fixCard, phasesCard } from './views/layer.ts';
+import { heatmapView } from './views/overlap.ts';
 import { tapDiagram } from './views/pictures.ts';
-
-const MAX_IMAGE_INPUT = 256;
-const MAX_IMAGE_OUTPUT = 2048;
+import { stackCard, stackEditor, toStackSpec } from './views/stack.ts';
+import { ask } from './worker-client.ts';
 
 let state: ExplorerState = queryToState(location.search);
 let activePreset: Preset | undefined = PRESETS.find((p) => sameLayer(p.layer, state.layer));
-
-const LABELS: Record<(typeof LAYER_FIELDS)[number], string> = {
-  rank: 'Dimensions', input: 'Input size', kernel: 'Kernel size', stride: 'Stride', padding: 'Padding', dilation: 'Dilation',
-  outputPadding: 'Output padding', groups: 'Groups', inChannels: 'In channels', outChannels: 'Out channels',
-};
+/** A field whose text is not a number (empty, or half typed): the page says so instead of showing an old answer. */
+let problem: { field: LayerField; message: string } | null = null;
 
 function sameLayer(a: LayerState, b: LayerState): boolean {
   return LAYER_FIELDS.every((f) => a[f] === b[f]);
@@ -39,135 +39,247 @@ function layerSpec(layer: LayerState): LayerSpec {
   };
 }
 
-function setState(next: ExplorerState, options: { push?: boolean } = {}): void {
+/** The layer alone as a one-channel stack, for the engine pictures (channels do not change the pattern). */
+function layerAsStack(layer: LayerState): StackSpec {
+  const { input, rank, kernel, stride, padding, dilation, outputPadding } = layer;
+  return { input, rank, channels: 1, layers: [{ kind: 'convTranspose', kernel, stride, padding, dilation, outputPadding, outChannels: 1 }] };
+}
+
+/** Library names in error texts → the labels on the page ("outputPadding" → "output padding"). */
+function worded(text: string): string {
+  let out = text.replace(/\blayers\[\d+\]\./g, '');
+  for (const field of LAYER_FIELDS) out = out.replace(new RegExp(`\\b${field}\\b(\\[\\d+\\])?`, 'g'), LABELS[field].toLowerCase());
+  return out;
+}
+
+/** Which control an error belongs to: "outputPadding[1]" → outputPadding. */
+function fieldOf(parameter: string): LayerField | 'general' {
+  const name = parameter.replace(/^layers\[\d+\]\./, '').replace(/\[\d+\]$/, '').replace(/^pads\..*/, 'padding');
+  return (LAYER_FIELDS as readonly string[]).includes(name) ? (name as LayerField) : 'general';
+}
+
+/** A library error in the page's words: "Output padding 2 must be smaller than stride (2) …; use output padding 0 or 1." */
+function errorText(error: unknown): { field: LayerField | 'general'; message: string } {
+  const e = error as { parameter?: string; value?: unknown; rule?: string; hint?: string };
+  if (typeof e.parameter === 'string' && typeof e.rule === 'string') {
+    const field = fieldOf(e.parameter);
+    const label = field === 'general' ? worded(e.parameter) : LABELS[field];
+    return { field, message: `${label} ${JSON.stringify(e.value)} ${worded(e.rule)}; ${worded(e.hint ?? '')}.` };
+  }
+  return { field: 'general', message: error instanceof Error ? error.message : String(error) };
+}
+
+const controls = buildControls({
+  change(field, value) {
+    problem = null;
+    activePreset = undefined;
+    commit({ ...state, layer: { ...state.layer, [field]: value }, focus: null });
+  },
+  invalid(field, message) {
+    problem = { field, message };
+    schedule();
+  },
+  preset(preset) {
+    problem = null;
+    activePreset = preset;
+    // A preset sets the stack (its decoder) or clears it: a stack left over from another preset would contradict it.
+    commit({ layer: { ...preset.layer }, stack: preset.stack ? preset.stack.map((l) => ({ ...l })) : [], focus: null }, { push: true });
+    announce(`Preset ${preset.label}.`);
+  },
+  addToStack() {
+    const { kernel, stride, padding, outputPadding, dilation } = state.layer;
+    if (dilation !== 1) {
+      controls.showError('general', 'The stack builder has no dilation: set dilation 1 to add this layer.');
+      return;
+    }
+    commit({ ...state, stack: [...state.stack, { kind: 'convTranspose', kernel, stride, padding, outputPadding, mode: 'nearest' }] });
+    announce(`Added k${kernel} s${stride} p${padding} to the stack: ${state.stack.length} layer${state.stack.length === 1 ? '' : 's'}.`);
+  },
+});
+document.getElementById('controls')!.append(controls.element);
+
+function commit(next: ExplorerState, options: { push?: boolean } = {}): void {
   state = next;
   const url = `${location.pathname}?${stateToQuery(state)}`;
   if (options.push) history.pushState(null, '', url);
   else history.replaceState(null, '', url);
-  render();
+  schedule();
 }
 
-/** Which control an error belongs to: "outputPadding[1]" → outputPadding. */
-function fieldOf(parameter: string): string {
-  const name = parameter.replace(/\[\d+\]$/, '').replace(/^pads\..*/, 'padding');
-  return (LAYER_FIELDS as readonly string[]).includes(name) ? name : 'general';
+/** Redraws once per burst of changes in the same task (Chromium already delivers slider input once a frame). */
+let scheduled = false;
+function schedule(): void {
+  if (scheduled) return;
+  scheduled = true;
+  queueMicrotask(() => { scheduled = false; render(); });
 }
 
-function controls(): HTMLElement {
-  const form = el('form', { id: 'layer-form', onsubmit: 'return false' });
-  const rank = el('select', { id: 'field-rank', name: 'rank' },
-    el('option', { value: '1', text: '1D', selected: state.layer.rank === 1 }), el('option', { value: '2', text: '2D', selected: state.layer.rank === 2 }));
-  rank.addEventListener('change', () => setState({ ...state, layer: { ...state.layer, rank: rank.value === '1' ? 1 : 2 }, focus: null }));
-  form.append(el('label', {}, LABELS.rank, rank));
-  for (const field of LAYER_FIELDS) {
-    if (field === 'rank') continue;
-    const input = el('input', { type: 'number', id: `field-${field}`, name: field, value: state.layer[field], step: 1, 'aria-describedby': `error-${field}` });
-    input.addEventListener('input', () => {
-      if (input.value.trim() === '' || !Number.isFinite(Number(input.value))) return;
-      activePreset = undefined;
-      setState({ ...state, layer: { ...state.layer, [field]: Number(input.value) }, focus: null });
-    });
-    form.append(el('label', {}, LABELS[field], input), el('div', { class: 'error', id: `error-${field}`, role: 'alert' }));
-  }
-  form.append(el('div', { class: 'error', id: 'error-general', role: 'alert' }));
-  const presets = el('div', { class: 'presets' }, el('h2', { text: 'Presets' }),
-    ...PRESETS.map((preset) => {
-      const button = el('button', { type: 'button', 'data-preset': preset.id, text: preset.label });
-      button.addEventListener('click', () => {
-        activePreset = preset;
-        setState({ layer: { ...preset.layer }, stack: preset.stack ? preset.stack.map((l) => ({ ...l })) : state.stack, focus: null }, { push: true });
-      });
-      return button;
-    }));
-  return el('div', {}, el('fieldset', {}, el('legend', { text: 'Transposed convolution layer' }), form), presets);
-}
-
-function showError(error: unknown): void {
-  const parameter = (error as { parameter?: string }).parameter ?? '';
-  const message = error instanceof Error ? error.message : String(error);
-  const slot = document.getElementById(`error-${fieldOf(parameter)}`) ?? document.getElementById('error-general');
-  if (slot) slot.textContent = message;
-  document.querySelector(`#field-${fieldOf(parameter)}`)?.setAttribute('aria-invalid', 'true');
-}
-
-function clearErrors(): void {
-  for (const node of document.querySelectorAll('.error')) node.textContent = '';
-  for (const node of document.querySelectorAll('[aria-invalid]')) node.removeAttribute('aria-invalid');
+let lastAnnounced = '';
+function announce(text: string): void {
+  if (text === lastAnnounced) return;
+  lastAnnounced = text;
+  document.getElementById('live')!.textContent = text;
 }
 
 function applyAlternative(alt: Alternative): void {
+  problem = null;
   activePreset = undefined;
-  setState({ ...state, layer: { ...state.layer, kernel: alt.kernel, stride: alt.stride, padding: alt.padding, outputPadding: alt.outputPadding, dilation: alt.dilation }, focus: null }, { push: true });
+  commit({ ...state, layer: { ...state.layer, kernel: alt.kernel, stride: alt.stride, padding: alt.padding, outputPadding: alt.outputPadding, dilation: alt.dilation }, focus: null }, { push: true });
+  announce(`Applied k${alt.kernel} s${alt.stride} p${alt.padding}.`);
 }
 
-function layerResults(report: ExplainReport): HTMLElement[] {
+function heatmapCard(report: ExplainReport, layer: LayerState): HTMLElement {
+  const body = el('div', { id: 'heatmap-body', 'data-pending': 'true' },
+    el('p', { class: 'note progress', id: 'heatmap-progress', text: `Counting the contributions of ${times(report.outputShape)} outputs in the worker…` }));
+  let rf: ReceptiveField | null | undefined;
+  const field = (): ReceptiveField | null => {
+    if (rf === undefined) {
+      try {
+        const { kernel, stride, padding, dilation, outputPadding } = layer;
+        rf = receptiveField({ input: report.inputShape, rank: report.plan.rank, layers: [{ kind: 'convTranspose', kernel, stride, padding, dilation, outputPadding }] });
+      } catch {
+        rf = null;
+      }
+    }
+    return rf;
+  };
+  const show = (heat: HeatmapData): void => {
+    delete body.dataset.pending;
+    body.replaceChildren(heatmapView('heatmap', heat, report.inputShape, field, state.focus,
+      (focus) => { state = { ...state, focus }; history.replaceState(null, '', `${location.pathname}?${stateToQuery(state)}`); }));
+    body.dataset.done = 'true';
+  };
+  // A small output is counted here in a few milliseconds (no round trip); anything larger in the worker.
+  if (report.outputShape.every((n) => n <= MAX_GRID) && report.inputShape.every((n) => n <= MAX_GRID)) {
+    show(heatmapOf(layerOverlap(report.plan)));
+    return card('heatmap-card', 'Overlap heatmap: contributions per output', body);
+  }
+  void ask('layer-heatmap', { job: 'layerOverlap', layer: layerSpec(layer) }).then((response) => {
+    if (!response.ok) {
+      delete body.dataset.pending;
+      body.replaceChildren(el('p', { id: 'heatmap-skipped', class: 'refused', text: response.error }));
+      return;
+    }
+    if (response.result.kind === 'heatmap') show(response.result.heatmap);
+  });
+  return card('heatmap-card', 'Overlap heatmap: contributions per output', body);
+}
+
+/**
+ * A card further down the page, drawn just after the next paint so the answer and the heatmap reach the screen first
+ * (the tap diagram alone is a few thousand SVG nodes); a placeholder with its title holds its place meanwhile.
+ */
+function afterPaint(id: string, title: string, draw: () => HTMLElement): HTMLElement {
+  const placeholder = card(id, title, el('p', { class: 'note', text: 'Drawing…' }));
+  requestAnimationFrame(() => setTimeout(() => { if (placeholder.isConnected) placeholder.replaceWith(draw()); }, 0));
+  return placeholder;
+}
+
+function layerDetails(report: ExplainReport, fix: SuggestedFix | null, layer: LayerState): HTMLElement[] {
   return [
-    el('div', { class: 'grid2' }, outputSizeCard(report, activePreset), verdictCard(report)),
-    phasesCard(report, tapDiagram(report.plan)),
-    heatmapResult(report),
-    animationCard(report.plan),
-    alternativesCard(report, applyAlternative),
+    heatmapCard(report, layer),
+    evidenceCard(layerAsStack(layer), !report.checkerboard),
+    fixCard(report, fix, layerSpec(layer), applyAlternative),
+    afterPaint('phases-card', PHASES_TITLE, () => phasesCard(report, tapDiagram(report.plan))),
+    afterPaint('animation-card', ANIMATION_TITLE, () => animationCard(report)),
   ];
 }
 
-/** The heatmap card; for a layer too long to analyse position by position, the library's reason in its place. */
-function heatmapResult(report: ExplainReport): HTMLElement {
-  const title = 'Overlap heatmap and receptive field';
-  try {
-    const overlap = layerOverlap(report.plan);
-    const { kernel, stride, padding, dilation, outputPadding } = state.layer;
-    const rf = receptiveField({ input: report.inputShape, rank: report.plan.rank, layers: [{ kind: 'convTranspose', kernel, stride, padding, dilation, outputPadding }] });
-    return overlapCard('heatmap-card', title, overlap, rf, report.inputShape, state.focus,
-      (focus) => { state = { ...state, focus }; history.replaceState(null, '', `${location.pathname}?${stateToQuery(state)}`); });
-  } catch (error) {
-    return card('heatmap-card', title, el('p', { id: 'heatmap-skipped', text: error instanceof Error ? error.message : String(error) }));
-  }
-}
+/**
+ * Kernels, strides and dilations up to this are explained on the page's thread (a few milliseconds); larger ones
+ * can take the library seconds (k = s = 65536: 6 s), so the worker explains them while the page shows progress.
+ */
+const EXPLAIN_HERE = 64;
 
-function stackResults(): HTMLElement {
-  const editor = stackEditor(state.stack, (stack) => setState({ ...state, stack }));
-  const spec = toStackSpec(state.layer.input, state.layer.rank, state.stack);
-  let body: (HTMLElement | null)[] = [];
-  try {
-    const stack = resolveStack(spec);
-    const overlap = stackOverlap(stack);
-    const flow = [times(stack.inputSize), ...stack.layers.map((l) => times(l.outputSize))].join(' → ');
-    const steps = el('ol', {}, ...overlap.steps.map((step) => el('li', {},
-      `${step.description}: `, el('span', { class: step.even ? 'verdict-even' : 'verdict-uneven', text: step.even ? 'even' : `uneven ${step.values.join(':')}` }))));
-    body = [
-      el('p', { id: 'stack-flow', class: 'big', text: flow }),
-      el('p', { id: 'stack-verdict', class: overlap.even ? 'verdict-even' : 'verdict-uneven', text: overlap.even ? 'The stack is even: no checkerboard.' : `The stack is uneven: interior overlap ${overlap.values.slice(0, 6).join(':')}${overlap.values.length > 6 ? '…' : ''} (max/min ${overlap.ratio.toFixed(2)}).` }),
-      steps,
-      overlapCard('stack-heatmap-card', 'Compounded overlap', overlap, null, stack.inputSize, null, () => {}),
-      // The engine runs real tensors here: keep the pictures to sizes a page can draw and a worker can run quickly.
-      Math.max(...stack.inputSize) <= MAX_IMAGE_INPUT && Math.max(...stack.layers.flatMap((l) => l.outputSize)) <= MAX_IMAGE_OUTPUT
-        ? imagePanel(spec)
-        : el('p', { id: 'image-skipped', text: `Pictures run for inputs up to ${MAX_IMAGE_INPUT} and outputs up to ${MAX_IMAGE_OUTPUT} per side; this stack is larger.` }),
-    ];
-  } catch (error) {
-    body = [el('p', { class: 'error', id: 'stack-error', text: error instanceof Error ? error.message : String(error) })];
-  }
-  return card('stack-card', 'Stack builder', editor, ...body);
-}
+const drawn = { details: '', stack: '' };
+let explaining = '';
 
 function render(): void {
-  const controlsRoot = document.getElementById('controls')!;
-  // Rebuild controls only when values changed from outside (preset, alternative, URL), to keep typing focus.
-  const active = document.activeElement as HTMLInputElement | null;
-  const typing = active?.closest?.('#layer-form') && active.name && Number(active.value) === state.layer[active.name as keyof LayerState];
-  if (!typing) controlsRoot.replaceChildren(controls());
-  clearErrors();
-  const results = document.getElementById('results')!;
-  try {
-    const report = explainLayer(layerSpec(state.layer), { alternatives: 4 });
-    results.replaceChildren(...layerResults(report));
-  } catch (error) {
-    showError(error);
-    results.replaceChildren(card('invalid-card', 'This layer is not valid', el('p', { id: 'invalid-message', text: error instanceof Error ? error.message : String(error) })));
+  const started = performance.now();
+  const before = document.activeElement as HTMLElement | null;
+  const focusKey = before?.dataset?.key;
+  const focusCard = before?.closest?.('section.card')?.id;
+  controls.sync(state.layer, activePreset?.id);
+  controls.clearErrors();
+  const layer = state.layer;
+  const key = JSON.stringify(layer);
+  if (problem) showInvalid(problem);
+  else if (Math.max(layer.kernel, layer.stride, layer.dilation) <= EXPLAIN_HERE) {
+    try {
+      const report = explainLayer(layerSpec(layer), EXPLAIN_OPTIONS);
+      showLayer(report, () => suggestedFix(report, layerSpec(layer)), key);
+    } catch (error) {
+      showInvalid(errorText(error));
+    }
+  } else if (drawn.details !== key && explaining !== key) {
+    explaining = key;
+    drawn.details = '';
+    document.getElementById('answer-body')!.replaceChildren(el('p', { id: 'explain-progress', class: 'note progress', text: `Working out a layer with kernel ${layer.kernel}, stride ${layer.stride} and dilation ${layer.dilation} in the worker…` }));
+    document.getElementById('details')!.replaceChildren();
+    void ask('explain', { job: 'explain', layer: layerSpec(layer) }).then((response) => {
+      if (JSON.stringify(state.layer) !== key || problem) return;
+      explaining = '';
+      if (!response.ok) showInvalid(errorText(Object.assign(new Error(response.error), response)));
+      else if (response.result.kind === 'explain') { const { report, fix } = response.result; showLayer(report, () => fix, key); }
+      document.body.dataset.ready = 'true';
+    });
   }
-  document.getElementById('stack')!.replaceChildren(stackResults());
+  const stackKey = JSON.stringify([state.layer.input, state.layer.rank, state.stack]);
+  if (stackKey !== drawn.stack) {
+    const editor = stackEditor(state.stack, (stack) => commit({ ...state, stack }));
+    document.getElementById('stack')!.replaceChildren(stackCard(toStackSpec(state.layer.input, state.layer.rank, state.stack), editor));
+    drawn.stack = stackKey;
+  }
+  // The control that had focus may have been redrawn: give focus to its new copy, or to its card's heading.
+  if (before && before !== document.body && !before.isConnected) {
+    const again = focusKey ? document.querySelector<HTMLElement>(`[data-key="${focusKey}"]`) : null;
+    const fallback = focusCard ? document.getElementById(`${focusCard}-title`) : null;
+    (again ?? fallback ?? document.getElementById('answer-title'))?.focus();
+  }
+  document.body.dataset.ready = 'true';
+  // scripts/explorer-redraw.ts reads these to say where a redraw's time goes.
+  performance.measure('tconv:render', { start: started });
 }
 
-window.addEventListener('popstate', () => { state = queryToState(location.search); activePreset = PRESETS.find((p) => sameLayer(p.layer, state.layer)); render(); });
+/** A field that is not a number, or the library's refusal: said beside the field and in the answer's place. */
+function showInvalid(failure: { field: LayerField | 'general'; message: string }): void {
+  controls.showError(failure.field, failure.message);
+  document.getElementById('answer-body')!.replaceChildren(el('div', { id: 'invalid-card', class: 'invalid' },
+    el('p', { class: 'big', text: '—' }),
+    el('p', { id: 'invalid-message', text: `Not a valid layer yet. ${failure.message}` })));
+  document.getElementById('details')!.replaceChildren();
+  drawn.details = '';
+  explaining = '';
+  announce(failure.message);
+}
+
+function showLayer(report: ExplainReport, fix: () => SuggestedFix | null, key: string): void {
+  document.getElementById('answer-body')!.replaceChildren(answerView(report, activePreset));
+  if (key !== drawn.details) {
+    document.getElementById('details')!.replaceChildren(...layerDetails(report, fix(), state.layer));
+    drawn.details = key;
+  }
+  announce(`${times(report.inputShape)} to ${times(report.outputShape)}: ${verdictSentence(report).even ? 'even' : 'checkerboard'}.`);
+  const weight = document.getElementById('weight-shape');
+  if (weight) weight.textContent = `Weight shape: ${report.plan.weightShape.join('×')} (in channels × out channels per group × kernel).`;
+}
+
+window.addEventListener('popstate', () => {
+  state = queryToState(location.search);
+  activePreset = PRESETS.find((p) => sameLayer(p.layer, state.layer));
+  problem = null;
+  render();
+});
+
 render();
-document.body.dataset.ready = 'true';
+void ask('engine', { job: 'engine' }).then((response) => {
+  const status = document.getElementById('engine-status')!;
+  if (!response.ok || response.result.kind !== 'engine') { status.textContent = 'The engine worker did not start.'; return; }
+  const { backend, threads, singleThreadReason } = response.result;
+  const engine = backend === 'wasm' ? 'WebAssembly' : backend;
+  status.dataset.threads = String(threads);
+  status.dataset.isolated = String(globalThis.crossOriginIsolated === true);
+  status.textContent = threads > 1
+    ? `Engine: ${engine} in a Web Worker, ${threads} threads (this page is cross-origin isolated).`
+    : `Engine: ${engine} in a Web Worker, one thread: ${singleThreadReason || 'this machine has one core'}.`;
+});

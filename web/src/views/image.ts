@@ -1,59 +1,38 @@
 /**
- * The stack on pictures: the "artifact image" (constant input, random weights: a checkerboard or a flat field)
- * and a sample image (shipped, or one the user drops in) run through the stack in the engine worker.
+ * A picture through the stack: the input (the shipped sample, or an image the user chose — kept for the whole visit,
+ * whatever else changes) beside the stack's output, run by the engine in the worker.
  */
-import type { StackSpec } from '../../../src/analysis/stack.ts';
+import { resolveStack, type StackSpec } from '../../../src/analysis/stack.ts';
+import { checkPictureBudget, pictureCells } from '../../../src/render/budget.ts';
 import { el } from '../dom.ts';
-import type { WorkerRequest, WorkerResponse } from '../engine-worker.ts';
+import { ask } from '../worker-client.ts';
+import { drawGrey } from './canvas.ts';
 
-let worker: Worker | null = null;
-let nextId = 1;
-const pending = new Map<number, (response: WorkerResponse) => void>();
+interface Source { readonly image: CanvasImageSource; readonly width: number; readonly height: number; readonly name: string }
 
-type Job = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never;
+/** The user's image outlives every redraw of the stack card. */
+let chosen: Source | null = null;
+let sample: Promise<Source> | null = null;
 
-function engine(request: Job, transfer: Transferable[] = []): Promise<WorkerResponse> {
-  worker ??= new Worker(new URL('../engine-worker.ts', import.meta.url), { type: 'module' });
-  worker.onmessage = (event: MessageEvent<WorkerResponse>) => {
-    pending.get(event.data.id)?.(event.data);
-    pending.delete(event.data.id);
-  };
-  const id = nextId++;
-  return new Promise((resolve) => {
-    pending.set(id, resolve);
-    worker!.postMessage({ ...request, id }, transfer);
-  });
+function loadSample(): Promise<Source> {
+  sample ??= (async () => {
+    const img = new Image();
+    img.src = new URL('../assets/sample.png', import.meta.url).href;
+    await img.decode();
+    return { image: img, width: img.naturalWidth, height: img.naturalHeight, name: 'the sample image' };
+  })();
+  return sample;
 }
 
-/** Grey levels scaled to the image's own range. */
-function draw(canvas: HTMLCanvasElement, shape: readonly number[], values: Float32Array): void {
-  const [height, width] = shape.length === 1 ? [1, shape[0]!] : [shape[0]!, shape[1]!];
-  canvas.width = width;
-  canvas.height = height;
-  const scale = Math.max(1, Math.floor(256 / Math.max(width, height)));
-  canvas.style.width = `${width * scale}px`;
-  canvas.style.height = `${height * scale}px`;
-  let min = Infinity;
-  let max = -Infinity;
-  for (const v of values) { min = Math.min(min, v); max = Math.max(max, v); }
-  const context = canvas.getContext('2d')!;
-  const pixels = context.createImageData(width, height);
-  for (let i = 0; i < width * height; i++) {
-    const g = max > min ? Math.round((255 * (values[i]! - min)) / (max - min)) : 128;
-    pixels.data.set([g, g, g, 255], i * 4);
-  }
-  context.putImageData(pixels, 0, 0);
-}
-
-/** Reads an image into one grey channel of the stack's input size. */
-async function imageToInput(source: CanvasImageSource, spec: StackSpec, width: number, height: number): Promise<Float32Array> {
-  const size = typeof spec.input === 'number' ? [spec.input, spec.input] : [...spec.input];
+/** One grey channel of the stack's input size, per input channel. */
+function imageToInput(source: Source, spec: StackSpec): { input: Float32Array; shape: number[] } {
+  const size = typeof spec.input === 'number' ? Array(spec.rank ?? 2).fill(spec.input) : [...spec.input];
   const [h, w] = size.length === 1 ? [1, size[0]!] : [size[0]!, size[1]!];
   const canvas = document.createElement('canvas');
   canvas.width = w;
   canvas.height = h;
   const context = canvas.getContext('2d')!;
-  context.drawImage(source, 0, 0, width, height, 0, 0, w, h);
+  context.drawImage(source.image, 0, 0, source.width, source.height, 0, 0, w, h);
   const { data } = context.getImageData(0, 0, w, h);
   const channels = spec.channels ?? 1;
   const input = new Float32Array(channels * w * h);
@@ -61,39 +40,47 @@ async function imageToInput(source: CanvasImageSource, spec: StackSpec, width: n
     const grey = (0.299 * data[i * 4]! + 0.587 * data[i * 4 + 1]! + 0.114 * data[i * 4 + 2]!) / 255;
     for (let c = 0; c < channels; c++) input[c * w * h + i] = grey;
   }
-  return input;
+  return { input, shape: size.length === 1 ? [w] : [h, w] };
 }
 
 export function imagePanel(spec: StackSpec): HTMLElement {
-  const artifact = el('canvas', { id: 'artifact-canvas', 'aria-label': 'artifact image' });
-  const artifactNote = el('p', { id: 'artifact-note', text: 'Running the stack on a constant input with random weights…' });
-  const output = el('canvas', { id: 'image-canvas', 'aria-label': 'sample image through the stack' });
-  const imageNote = el('p', { id: 'image-note', text: 'Running the sample image through the stack…' });
-  const weights = el('select', { 'aria-label': 'weights for the image run' },
-    el('option', { value: 'uniform', text: 'uniform weights (shows the overlap pattern)' }),
+  const inputCanvas = el('canvas', { id: 'image-input', role: 'img', 'aria-label': 'the input image, at the stack’s input size' });
+  const output = el('canvas', { id: 'image-canvas', role: 'img', 'aria-label': 'the image through the stack' });
+  const note = el('p', { class: 'note', id: 'image-note', text: 'Running the image through the stack…' });
+  const weights = el('select', { id: 'image-weights', 'aria-label': 'weights for the image run', 'data-key': 'image-weights' },
+    el('option', { value: 'uniform', text: 'constant weights (shows the overlap pattern)' }),
     el('option', { value: 'random', text: 'random weights (seed 1)' }));
-  const file = el('input', { type: 'file', accept: 'image/*', 'aria-label': 'use your own image' });
-  const drop = el('div', { class: 'drop', tabindex: 0 }, 'Drop an image here, or choose one: ', file);
-  let source: { image: CanvasImageSource; width: number; height: number } | null = null;
+  const file = el('input', { type: 'file', id: 'image-file', accept: 'image/*', 'data-key': 'image-file' });
+  const drop = el('div', { class: 'drop' }, el('label', { for: 'image-file', text: 'Use your own image (or drop one here): ' }), file);
 
-  async function runImage(): Promise<void> {
-    if (!source) {
-      const img = new Image();
-      img.src = new URL('../assets/sample.png', import.meta.url).href;
-      await img.decode();
-      source = { image: img, width: img.naturalWidth, height: img.naturalHeight };
+  async function run(): Promise<void> {
+    // Priced before the input is even drawn: a 20000² input must not become a 1.6 GB canvas on the page's thread.
+    try {
+      checkPictureBudget('artifact', pictureCells('artifact', { stack: resolveStack(spec) }));
+    } catch (error) {
+      note.textContent = error instanceof Error ? error.message : String(error);
+      note.classList.add('refused');
+      inputCanvas.hidden = true;
+      output.hidden = true;
+      output.dataset.refused = 'true';
+      return;
     }
-    const input = await imageToInput(source.image, spec, source.width, source.height);
-    const response = await engine({ job: 'image', spec, seed: 1, weights: weights.value as 'uniform' | 'random', image: input }, [input.buffer]);
-    if (!response.ok) { imageNote.textContent = response.error; return; }
-    draw(output, response.shape, response.values);
-    imageNote.textContent = `${response.shape.join('×')} output in ${response.ms.toFixed(1)} ms on the ${response.backend} backend (in a Web Worker).`;
+    const source = chosen ?? (await loadSample());
+    const { input, shape } = imageToInput(source, spec);
+    drawGrey(inputCanvas, shape, input, 160);
+    const response = await ask('image', { job: 'image', spec, seed: 1, weights: weights.value as 'uniform' | 'random', image: input }, [input.buffer]);
+    if (!response.ok) { note.textContent = response.error; output.hidden = true; return; }
+    if (response.result.kind !== 'picture') return;
+    output.hidden = false;
+    drawGrey(output, response.result.shape, response.result.values, 160);
     output.dataset.done = 'true';
+    output.dataset.source = chosen ? 'upload' : 'sample';
+    note.textContent = `${source.name}, ${shape.join('×')} → ${response.result.shape.join('×')} in ${response.result.ms.toFixed(0)} ms on the ${response.result.backend} backend (in a Web Worker).`;
   }
-  async function useFile(blob: Blob): Promise<void> {
+  async function useFile(blob: File): Promise<void> {
     const bitmap = await createImageBitmap(blob);
-    source = { image: bitmap, width: bitmap.width, height: bitmap.height };
-    await runImage();
+    chosen = { image: bitmap, width: bitmap.width, height: bitmap.height, name: blob.name || 'your image' };
+    await run();
   }
   file.addEventListener('change', () => { if (file.files?.[0]) void useFile(file.files[0]); });
   drop.addEventListener('dragover', (event) => event.preventDefault());
@@ -102,19 +89,11 @@ export function imagePanel(spec: StackSpec): HTMLElement {
     const blob = event.dataTransfer?.files[0];
     if (blob) void useFile(blob);
   });
-  weights.addEventListener('change', () => void runImage());
-
-  void engine({ job: 'artifact', spec, seed: 1 }).then((response) => {
-    if (!response.ok) { artifactNote.textContent = response.error; return; }
-    draw(artifact, response.shape, response.values);
-    artifact.dataset.done = 'true';
-    const spread = response.interiorSpread ?? 0;
-    artifact.dataset.spread = String(spread);
-    artifactNote.textContent = `Constant input, random positive weights, ${response.shape.join('×')}: the interior varies by ${(spread * 100).toFixed(1)}% of its mean (${response.backend} backend, ${response.ms.toFixed(1)} ms). Uneven stacks print a strong checkerboard; even ones only the faint pattern of random per-phase weight sums.`;
-  });
-  void runImage().catch((error: Error) => { imageNote.textContent = `Could not run the image: ${error.message}`; });
-
-  return el('div', { class: 'grid2' },
-    el('div', {}, el('h3', { text: 'Artifact image' }), artifact, artifactNote),
-    el('div', {}, el('h3', { text: 'Sample image through the stack' }), el('div', {}, weights), output, imageNote, drop));
+  weights.addEventListener('change', () => void run());
+  void run().catch((error: Error) => { note.textContent = `Could not run the image: ${error.message}`; });
+  return el('div', { class: 'image-panel' }, el('h3', { text: 'A picture through the stack' }), weights,
+    el('div', { class: 'side-by-side' },
+      el('figure', {}, inputCanvas, el('figcaption', { text: 'input' })),
+      el('figure', {}, output, el('figcaption', { text: 'output' }))),
+    note, drop);
 }
