@@ -22,6 +22,8 @@ export interface AxisOverlap {
   /** Smallest period of the interior pattern (1 when even); null when the interior is too short to tell. */
   readonly period: number | null;
   readonly even: boolean;
+  /** No output escapes the borders (a stack through a 2×2 bottleneck): the values summarise every output. */
+  readonly bordersOnly: boolean;
 }
 
 export interface OverlapSummary {
@@ -169,7 +171,7 @@ function summariseAxis(counts: Float64Array, interior: boolean[]): AxisOverlap {
   const interiorMin = values[values.length - 1] ?? 0;
   return {
     size: counts.length, counts: [...counts], interior: mask, interiorMin, interiorMax, values,
-    period: periodOf(counts, mask), even: values.length <= 1,
+    period: periodOf(counts, mask), even: values.length <= 1, bordersOnly: fallback,
   };
 }
 

@@ -7,7 +7,7 @@
 import { checkerboard, type Verdict, weightCheckerboardScore } from '../analysis/checkerboard.ts';
 import { layerOverlap, stackOverlap } from '../analysis/overlap.ts';
 import { receptiveField } from '../analysis/receptive-field.ts';
-import { type ResolvedStack, type StackLayer, describeLayer, resolveStack } from '../analysis/stack.ts';
+import { type ResolvedStack, type StackLayer, type StackSpec, describeLayer, resolveStack } from '../analysis/stack.ts';
 import { budgetOption, workLimit } from '../shape/errors.ts';
 import { solve } from '../shape/inverse.ts';
 import { type OnnxAttributes, onnxRuntimeDifference } from '../shape/conventions/onnx.ts';
@@ -25,7 +25,10 @@ const LINTED: ReadonlySet<string> = new Set<LintOp>(['ConvTranspose', 'Conv', 'R
 const PATH_ONLY: ReadonlySet<string> = new Set(['Pad']);
 /** Ops that keep the spatial layout position by position: the path walks through them. */
 // Concat follows its first input: a U-Net decoder's main path, with the skip connection beside it.
-const PASS_THROUGH: ReadonlySet<string> = new Set(['Relu', 'LeakyRelu', 'Tanh', 'Sigmoid', 'BatchNormalization', 'InstanceNormalization', 'Identity', 'Add', 'Sub', 'Mul', 'Div', 'Concat']);
+const PASS_THROUGH: ReadonlySet<string> = new Set([
+  'Relu', 'LeakyRelu', 'PRelu', 'Elu', 'Selu', 'Celu', 'ThresholdedRelu', 'HardSigmoid', 'HardSwish', 'Softplus', 'Softsign', 'Clip',
+  'Tanh', 'Sigmoid', 'Neg', 'Abs', 'Dropout', 'BatchNormalization', 'InstanceNormalization', 'Identity', 'Add', 'Sub', 'Mul', 'Div', 'Concat',
+]);
 
 export interface LintLayer {
   readonly node: string;
@@ -69,10 +72,14 @@ export interface LintPath {
     readonly ratio: number;
     readonly values: readonly number[];
     readonly period: readonly (number | null)[];
+    /** No output of the path escapes the borders: its unevenness is border effect, not a checkerboard. */
+    readonly bordersOnly: boolean;
     /** After each layer of the path: does the pattern compound? */
     readonly steps: readonly { readonly node: string; readonly ratio: number; readonly even: boolean }[];
   };
   readonly receptiveField: { readonly min: readonly number[]; readonly max: readonly number[] };
+  /** The path as an analysis stack (what `tconv render … --model` draws). */
+  readonly stack: StackSpec;
 }
 
 export interface LintReport {
@@ -150,11 +157,13 @@ export function lintModel(model: OnnxModel, options: LintOptions = {}): LintRepo
       nodes: path.map((c) => c.node.name), inputSize: stack.inputSize, outputSize: stack.outputSize,
       overlap: {
         even: overlap.even, holes: overlap.holes, ratio: overlap.ratio, values: overlap.values, period: overlap.period,
+        bordersOnly: overlap.axes.some((a) => a.bordersOnly),
         steps: overlap.steps.map((s, i) => ({ node: path[i]!.node.name, ratio: s.ratio, even: s.even })),
       },
       receptiveField: field,
+      stack: { input: stack.inputSize, rank: stack.rank, channels: stack.inChannels, layers: stack.layers.map((l) => l.layer) },
     };
-    if (!overlap.even) {
+    if (!overlap.even && !overlap.axes.some((a) => a.bordersOnly)) {
       const first = overlap.steps.findIndex((s) => !s.even);
       suggestions.push(`the upsampling path is uneven from ${path[first]?.node.name ?? 'its start'} on (interior overlap ${overlap.values.join('/')}, ratio ${formatRatio(overlap.ratio)}): `
         + 'make every transposed layer\'s kernel a multiple of its stride, or replace it by resize + conv');
@@ -261,13 +270,32 @@ function analysePath(graph: InferredGraph, candidates: readonly Candidate[]): { 
     notes.push(`the path has a spatial size of ${largest}, over ${MAX_ANALYSED_SIZE}: its compounded overlap and receptive fields are not computed`);
     return { path, stack: null, note: notes.join('; ') };
   }
+  let stack = pathStack(path);
+  // A path through a map so small that no output escapes the borders (a U-Net's 2×2 bottleneck) has no interior
+  // from there on: what follows it is border effect, not a checkerboard. The path starts after the last such layer.
+  for (let cut = lastBordersOnly(stack); cut >= 0; cut = lastBordersOnly(stack)) {
+    const through = path[cut]!;
+    notes.push(`no output of ${through.node.name} (${through.outputShape.slice(2).join('×')}) escapes the borders of the layers before it: the path starts at its output`);
+    path = path.slice(cut + 1);
+    stack = pathStack(path);
+  }
+  return { path, stack, note: notes.length ? notes.join('; ') : null };
+}
+
+function pathStack(path: readonly Candidate[]): ResolvedStack {
   const first = path[0]!;
-  const stack = resolveStack({
+  return resolveStack({
     input: first.inputShape.slice(2), rank: (first.inputShape.length - 2) as Rank, channels: first.inputShape[1],
     layers: path.map((c) => c.stackLayer as StackLayer),
     maxLayers: Infinity, // lint's own layer budget was checked up front (maxLayers of lintModel)
   });
-  return { path, stack, note: notes.length ? notes.join('; ') : null };
+}
+
+/** Index of the last layer before the path's end whose outputs are all border, or -1. */
+function lastBordersOnly(stack: ResolvedStack): number {
+  const steps = stackOverlap(stack).steps;
+  for (let i = steps.length - 2; i >= 0; i--) if (steps[i]!.axes.some((a) => a.bordersOnly)) return i;
+  return -1;
 }
 
 /** Overlap maps are built per output position: larger axes are summarised from the phases alone. */
