@@ -77,7 +77,9 @@ export function runModel(model: OnnxModel, inputs: Readonly<Record<string, Input
   for (const value of values.values()) liveBytes += value.data.byteLength;
   for (const [name, t] of graph.constants) values.set(name, t);
   const lastUse = new Map<string, number>();
-  graph.order.forEach((node, step) => node.inputs.forEach((name) => lastUse.set(name, step)));
+  graph.order.forEach((node, step) => {
+    for (const name of node.inputs) lastUse.set(name, step);
+  });
   const keep = new Set(model.outputs.map((o) => o.name));
   const { onNodeRun } = options;
   graph.order.forEach((node, step) => {
