@@ -88,6 +88,7 @@ for (const [op, f] of Object.entries(BINARY)) {
 }
 
 const UNARY: Record<string, (x: number) => number> = {
+  // biome-ignore lint/complexity/useMathMinMax: the operator's definition as src/onnx/ops/elementwise.ts writes it
   Relu: (x) => (x > 0 ? x : 0), LeakyRelu: (x) => (x >= 0 ? x : 0.01 * x), Tanh: Math.tanh, Sigmoid: (x) => 1 / (1 + Math.exp(-x)),
 };
 

@@ -66,7 +66,11 @@ function unary(fn: (node: OnnxNode) => (x: number) => number, options: UnaryOpti
 export const Relu = unary(() => (x) => (x > 0 ? x : 0), {
   integers: true,
   float: () => (x, out) => {
-    for (let i = 0; i < out.length; i++) { const v = x[i]!; out[i] = v > 0 ? v : 0; }
+    for (let i = 0; i < out.length; i++) {
+      const v = x[i]!;
+      // biome-ignore lint/complexity/useMathMinMax: NaN maps to 0 here, as in the per-element definition; Math.max keeps it
+      out[i] = v > 0 ? v : 0;
+    }
   },
 });
 export const LeakyRelu = unary((node) => {
