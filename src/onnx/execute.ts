@@ -46,6 +46,15 @@ export type InputValue = OnnxTensor | Tensor;
  * outputs.get(model.outputs[0].name).shape // → [1, 4, 20, 12]
  */
 export function runModel(model: OnnxModel, inputs: Readonly<Record<string, InputValue>>, options: ExecuteOptions = {}): Map<string, OnnxTensor> {
+  const values = collectInputs(model, inputs);
+  // Planned once the inputs are known: shape-like inputs (a Reshape's shape fed as a graph input) have their values.
+  const graph = inferShapes(model, { inputShapes: Object.fromEntries([...values].map(([k, v]) => [k, v.shape])), inputValues: values });
+  checkRunBudgets(graph, options);
+  return executeGraph(graph, values, options);
+}
+
+/** The given inputs checked against the model's (names, sizes, element types), as ONNX tensors by name. */
+export function collectInputs(model: OnnxModel, inputs: Readonly<Record<string, InputValue>>): Map<string, OnnxTensor> {
   checkTensorValues(model);
   for (const name of Object.keys(inputs)) {
     if (!model.inputs.some((v) => v.name === name)) {
@@ -68,10 +77,16 @@ export function runModel(model: OnnxModel, inputs: Readonly<Record<string, Input
     if ('dataType' in given) checkInputType(input, given.dataType);
     values.set(input.name, 'dataType' in given ? given : { name: input.name, dataType: DataType.FLOAT, shape: given.shape, data: given.data });
   }
-  // Planned once the inputs are known: shape-like inputs (a Reshape's shape fed as a graph input) have their values.
-  const graph = inferShapes(model, { inputShapes: Object.fromEntries([...values].map(([k, v]) => [k, v.shape])), inputValues: values });
-  checkRunBudgets(graph, options);
+  return values;
+}
 
+/**
+ * Executes a planned graph on its inputs: the nodes in order (folded ones skipped), each intermediate dropped after
+ * its last use. The budgets must have been checked (checkRunBudgets).
+ */
+export function executeGraph(graph: InferredGraph, inputs: ReadonlyMap<string, OnnxTensor>, options: ExecuteOptions = {}): Map<string, OnnxTensor> {
+  const { model } = graph;
+  const values = new Map(inputs);
   const inputNames = new Set(values.keys());
   let liveBytes = 0;
   for (const value of values.values()) liveBytes += value.data.byteLength;

@@ -59,9 +59,10 @@ function op(kind: 'convTranspose' | 'conv'): OpDefinition {
       const b = ctx.inputs[2];
       const spec = nodeLayerSpec(ctx.node, x.shape, w.shape, b !== undefined);
       const run = kind === 'convTranspose' ? convTranspose : conv;
+      const prepared = ctx.options.preparedWeights?.get(ctx.node.inputs[1]!);
       const y = run(
         { shape: x.shape, data: asFloat32(x) },
-        { shape: w.shape, data: asFloat32(w) },
+        prepared ?? { shape: w.shape, data: asFloat32(w) },
         b === undefined ? null : { shape: b.shape, data: asFloat32(b) },
         { ...layerOptions(spec), backend: ctx.options.backend, threads: ctx.options.threads },
       );
