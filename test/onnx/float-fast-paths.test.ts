@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readModel, runModel } from '../../src/onnx/index.ts';
 import { relativeL2Error } from '../../src/tensor/compare.ts';
-import { buildModel, node } from './build-model.ts';
+import { AttributeType, type RawAttribute } from '../../src/onnx/schema.ts';
+import { buildModel, ints, node } from './build-model.ts';
 
 function random(seed: number, n: number): Float32Array {
   let s = seed >>> 0;
@@ -100,3 +101,27 @@ for (const [op, f] of Object.entries(UNARY)) {
     assert.deepEqual([...y.data], [...Float32Array.from(x, f)]);
   });
 }
+
+/** MaxPool cases: [input shape, attributes]; with Indices asked for, the general window walk runs. */
+const POOLS: [number[], RawAttribute[]][] = [
+  [[2, 3, 9], [ints('kernel_shape', [3]), ints('strides', [2]), ints('pads', [1, 1])]],
+  [[1, 2, 7, 6], [ints('kernel_shape', [2, 2]), ints('strides', [2, 2])]],
+  [[1, 2, 7, 6], [ints('kernel_shape', [3, 2]), ints('strides', [2, 1]), ints('pads', [1, 0, 1, 1]), ints('dilations', [2, 1])]],
+  [[2, 1, 5, 5], [ints('kernel_shape', [2, 2]), ints('strides', [2, 2]), { name: 'ceil_mode', type: AttributeType.INT, i: 1 }]],
+  [[1, 2, 6, 5, 4], [ints('kernel_shape', [2, 2, 2]), ints('strides', [2, 2, 2])]],
+  [[1, 1, 5, 4, 7], [ints('kernel_shape', [3, 1, 2]), ints('strides', [1, 2, 3]), ints('pads', [1, 0, 1, 1, 0, 0])]],
+  [[1, 2, 6, 6], [ints('kernel_shape', [3, 3]), { name: 'auto_pad', type: AttributeType.STRING, s: new TextEncoder().encode('SAME_UPPER') }]],
+];
+
+test('MaxPool: the float32 loop nest gives what the general window walk gives, in 1D, 2D and 3D, with pads, dilations, ceil mode and SAME', () => {
+  for (const [k, [shape, attributes]] of POOLS.entries()) {
+    const x = random(31 + k, size(shape));
+    x[3] = Number.NaN; // a NaN as the first tap of a window stays the maximum, later ones are passed over
+    const fast = readModel(buildModel({ nodes: [node('MaxPool', ['x'], ['y'], attributes)], inputs: [{ name: 'x', shape }] }));
+    const general = readModel(buildModel({ nodes: [node('MaxPool', ['x'], ['y', 'i'], attributes)], inputs: [{ name: 'x', shape }], outputs: ['y', 'i'] }));
+    const a = runModel(fast, { x: { shape, data: x } }).get('y')!;
+    const b = runModel(general, { x: { shape, data: x } }).get('y')!;
+    assert.deepEqual(a.shape, b.shape, `case ${k}`);
+    assert.deepEqual([...a.data], [...b.data], `case ${k}`);
+  }
+});
