@@ -24,8 +24,13 @@ export interface BenchOptions {
   readonly referenceMaxFlops: number;
   readonly caseTimeoutMs: number;
   readonly refreshCache: boolean;
+  /** Time whole zoo models (bench/models.ts) instead of the suite's layers. */
+  readonly models: boolean;
   readonly help: boolean;
 }
+
+/** What `--models` times unless --only says otherwise: the libraries that load whole ONNX models, fast enough to time. */
+export const MODEL_LIBRARIES: readonly LibraryName[] = ['native', 'wasm', 'ort-node', 'ort-web'];
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -49,6 +54,9 @@ Options:
   --reference-max-gflop X   time the reference backend only on cases up to X GFLOP (default 0.05)
   --case-timeout SECONDS    give up on a cell after this long (default 300)
   --refresh-cache           recompute the cached inputs and reference outputs
+  --models                  time whole models of test/fixtures/zoo (tconv run) against onnxruntime-node and -web
+                            instead of the suite's layers; --cases then names models (default libraries:
+                            ${MODEL_LIBRARIES.join(', ')})
   -h, --help                show this help`;
 
 function positiveNumber(option: string, text: string, integer = false): number {
@@ -74,7 +82,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   const threads = list(values.threads ?? '1,2').map((t) => positiveNumber('threads', t, true));
   if (threads.length === 0) throw new UsageError('--threads needs at least one thread count, e.g. --threads 1,2.');
 
-  const names = values.only === undefined ? [...LIBRARY_NAMES] : list(values.only);
+  const models = values.models ?? false;
+  const names = values.only === undefined ? [...(models ? MODEL_LIBRARIES : LIBRARY_NAMES)] : list(values.only);
   for (const name of names) {
     if (!(LIBRARY_NAMES as readonly string[]).includes(name)) {
       throw new UsageError(`--only got unknown library "${name}"; choose from ${LIBRARY_NAMES.join(', ')}.`);
@@ -99,6 +108,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     referenceMaxFlops: 1e9 * (values['reference-max-gflop'] === undefined ? 0.05 : positiveNumber('reference-max-gflop', values['reference-max-gflop'])),
     caseTimeoutMs: 1000 * (values['case-timeout'] === undefined ? 300 : positiveNumber('case-timeout', values['case-timeout'])),
     refreshCache: values['refresh-cache'] ?? false,
+    models,
     help: values.help ?? false,
   };
 }
@@ -114,7 +124,7 @@ function parseFlags(argv: readonly string[]) {
         suite: { type: 'string' }, threads: { type: 'string' }, only: { type: 'string' }, cases: { type: 'string' },
         'min-time': { type: 'string' }, warmup: { type: 'string' }, rounds: { type: 'string' }, json: { type: 'string' },
         markdown: { type: 'string' }, tolerance: { type: 'string' }, 'reference-max-gflop': { type: 'string' },
-        'case-timeout': { type: 'string' }, 'refresh-cache': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        'case-timeout': { type: 'string' }, 'refresh-cache': { type: 'boolean' }, models: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
       }).values;
   } catch (error) {

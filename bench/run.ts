@@ -198,7 +198,7 @@ try {
 if (options.help) {
   process.stdout.write(`${USAGE}\n`);
 } else {
-  main(options).catch((error: unknown) => {
+  (options.models ? import('./models.ts').then((m) => m.benchModels(options)) : main(options)).catch((error: unknown) => {
     process.stderr.write(`bench: ${error instanceof UsageError ? error.message : (error as Error).stack}\n`);
     process.exit(error instanceof UsageError ? 2 : 1);
   });

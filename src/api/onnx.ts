@@ -5,7 +5,7 @@
  * every type.
  */
 export {
-  DEFAULT_MAX_FLOPS, DEFAULT_MAX_LINT_LAYERS, SUPPORTED_OPS, checkRunBudgets, checkSupported, graphFlops, decodeTensor, executionOrder, exportStack, inferShapes, lintModel, readModel,
+  DEFAULT_MAX_FLOPS, DEFAULT_MAX_LINT_LAYERS, SUPPORTED_OPS, checkRunBudgets, checkSupported, createSession, graphFlops, decodeTensor, executionOrder, exportStack, inferShapes, lintModel, readModel,
   readNpy, readTensorProto, runModel, writeNpy, writeTensorProto,
 } from '../onnx/index.ts';
 export type * from '../onnx/index.ts';

@@ -7,7 +7,7 @@ import { TconvError, budgetOption, workLimit } from '../shape/errors.ts';
 import { DEFAULT_MEMORY_LIMIT_BYTES } from '../shape/plan.ts';
 import { invalidModel } from './errors.ts';
 import { type InferredGraph, inferShapes } from './graph.ts';
-import { type OnnxModel, intAttr } from './model.ts';
+import { type OnnxModel, type OnnxNode, intAttr } from './model.ts';
 import { lookupOp } from './ops/index.ts';
 import type { RunOptions } from './ops/types.ts';
 import { DATA_TYPE_NAMES, DataType } from './schema.ts';
@@ -22,6 +22,20 @@ export interface ExecuteOptions extends RunOptions {
    * input costs what its output visits, not only its multiply-adds.
    */
   readonly maxFlops?: number;
+  /** Called after each node has run (profiles: `npm run bench -- --models`); costs a clock read per node. */
+  readonly onNodeRun?: (event: NodeRunEvent) => void;
+}
+
+export interface NodeRunEvent {
+  readonly node: OnnxNode;
+  /** Wall time of the node's kernel. */
+  readonly ms: number;
+  /**
+   * Bytes of the run's tensors alive right after the node's outputs were made and before its spent inputs were
+   * dropped: the graph's inputs (the caller holds them for the whole run) and the intermediates alive, not
+   * initializers or folded constants. Their maximum is the run's peak.
+   */
+  readonly liveBytes: number;
 }
 
 export type InputValue = OnnxTensor | Tensor;
@@ -32,6 +46,15 @@ export type InputValue = OnnxTensor | Tensor;
  * outputs.get(model.outputs[0].name).shape // → [1, 4, 20, 12]
  */
 export function runModel(model: OnnxModel, inputs: Readonly<Record<string, InputValue>>, options: ExecuteOptions = {}): Map<string, OnnxTensor> {
+  const values = collectInputs(model, inputs);
+  // Planned once the inputs are known: shape-like inputs (a Reshape's shape fed as a graph input) have their values.
+  const graph = inferShapes(model, { inputShapes: Object.fromEntries([...values].map(([k, v]) => [k, v.shape])), inputValues: values });
+  checkRunBudgets(graph, options);
+  return executeGraph(graph, values, options);
+}
+
+/** The given inputs checked against the model's (names, sizes, element types), as ONNX tensors by name. */
+export function collectInputs(model: OnnxModel, inputs: Readonly<Record<string, InputValue>>): Map<string, OnnxTensor> {
   checkTensorValues(model);
   for (const name of Object.keys(inputs)) {
     if (!model.inputs.some((v) => v.name === name)) {
@@ -54,21 +77,33 @@ export function runModel(model: OnnxModel, inputs: Readonly<Record<string, Input
     if ('dataType' in given) checkInputType(input, given.dataType);
     values.set(input.name, 'dataType' in given ? given : { name: input.name, dataType: DataType.FLOAT, shape: given.shape, data: given.data });
   }
-  // Planned once the inputs are known: shape-like inputs (a Reshape's shape fed as a graph input) have their values.
-  const graph = inferShapes(model, { inputShapes: Object.fromEntries([...values].map(([k, v]) => [k, v.shape])), inputValues: values });
-  checkRunBudgets(graph, options);
+  return values;
+}
 
+/**
+ * Executes a planned graph on its inputs: the nodes in order (folded ones skipped), each intermediate dropped after
+ * its last use. The budgets must have been checked (checkRunBudgets).
+ */
+export function executeGraph(graph: InferredGraph, inputs: ReadonlyMap<string, OnnxTensor>, options: ExecuteOptions = {}): Map<string, OnnxTensor> {
+  const { model } = graph;
+  const values = new Map(inputs);
+  const inputNames = new Set(values.keys());
+  let liveBytes = 0;
+  for (const value of values.values()) liveBytes += value.data.byteLength;
   for (const [name, t] of graph.constants) values.set(name, t);
   const lastUse = new Map<string, number>();
   graph.order.forEach((node, step) => {
     for (const name of node.inputs) lastUse.set(name, step);
   });
   const keep = new Set(model.outputs.map((o) => o.name));
+  const { onNodeRun } = options;
   graph.order.forEach((node, step) => {
     if (node.outputs.every((o) => o === '' || graph.constants.has(o))) return; // folded at load time
     const op = lookupOp(node.opType, node.domain)!;
     const args = node.inputs.map((name) => (name === '' ? undefined : values.get(name)));
+    const started = onNodeRun ? performance.now() : 0;
     const outputs = op.run({ node, opset: model.opset, inputs: args, options });
+    const ms = onNodeRun ? performance.now() - started : 0;
     outputs.forEach((value, j) => {
       const name = node.outputs[j];
       if (!name) return;
@@ -76,9 +111,16 @@ export function runModel(model: OnnxModel, inputs: Readonly<Record<string, Input
       if (expected && (expected.length !== value.shape.length || expected.some((d, a) => d !== value.shape[a]))) {
         throw invalidModel(`${node.name}.output[${j}]`, [...value.shape], `differs from the inferred shape [${expected.join(', ')}] (a tconv bug; please report it)`);
       }
+      liveBytes += value.data.byteLength - (values.get(name)?.data.byteLength ?? 0);
       values.set(name, value);
     });
-    for (const name of node.inputs) if (lastUse.get(name) === step && !keep.has(name) && !graph.constants.has(name)) values.delete(name);
+    onNodeRun?.({ node, ms, liveBytes });
+    for (const name of node.inputs) {
+      if (lastUse.get(name) !== step || keep.has(name) || graph.constants.has(name) || !values.has(name)) continue;
+      // The graph's inputs stay with the caller: dropping them here frees nothing.
+      if (!inputNames.has(name)) liveBytes -= values.get(name)!.data.byteLength;
+      values.delete(name);
+    }
   });
   return new Map(model.outputs.map((o) => [o.name, values.get(o.name)!]));
 }

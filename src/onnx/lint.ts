@@ -7,7 +7,7 @@
 import { checkerboard, type Verdict, weightCheckerboardScore } from '../analysis/checkerboard.ts';
 import { layerOverlap, stackOverlap } from '../analysis/overlap.ts';
 import { receptiveField } from '../analysis/receptive-field.ts';
-import { type ResolvedStack, type StackLayer, describeLayer, resolveStack } from '../analysis/stack.ts';
+import { type ResolvedStack, type StackLayer, type StackSpec, describeLayer, resolveStack } from '../analysis/stack.ts';
 import { budgetOption, workLimit } from '../shape/errors.ts';
 import { solve } from '../shape/inverse.ts';
 import { type OnnxAttributes, onnxRuntimeDifference } from '../shape/conventions/onnx.ts';
@@ -25,7 +25,10 @@ const LINTED: ReadonlySet<string> = new Set<LintOp>(['ConvTranspose', 'Conv', 'R
 const PATH_ONLY: ReadonlySet<string> = new Set(['Pad']);
 /** Ops that keep the spatial layout position by position: the path walks through them. */
 // Concat follows its first input: a U-Net decoder's main path, with the skip connection beside it.
-const PASS_THROUGH: ReadonlySet<string> = new Set(['Relu', 'LeakyRelu', 'Tanh', 'Sigmoid', 'BatchNormalization', 'InstanceNormalization', 'Identity', 'Add', 'Sub', 'Mul', 'Div', 'Concat']);
+const PASS_THROUGH: ReadonlySet<string> = new Set([
+  'Relu', 'LeakyRelu', 'PRelu', 'Elu', 'Selu', 'Celu', 'ThresholdedRelu', 'HardSigmoid', 'HardSwish', 'Softplus', 'Softsign', 'Clip',
+  'Tanh', 'Sigmoid', 'Neg', 'Abs', 'Dropout', 'BatchNormalization', 'InstanceNormalization', 'Identity', 'Add', 'Sub', 'Mul', 'Div', 'Concat',
+]);
 
 export interface LintLayer {
   readonly node: string;
@@ -71,10 +74,14 @@ export interface LintPath {
     readonly period: readonly (number | null)[];
     /** Path input size the interior was measured at when the model's own size has no output clear of every border. */
     readonly interiorMeasuredAt: readonly number[] | null;
+    /** No output of the path escapes the borders, even measured larger: its unevenness is border effect, not a checkerboard. */
+    readonly bordersOnly: boolean;
     /** After each layer of the path: does the pattern compound? */
     readonly steps: readonly { readonly node: string; readonly ratio: number; readonly even: boolean }[];
   };
   readonly receptiveField: { readonly min: readonly number[]; readonly max: readonly number[] };
+  /** The path as an analysis stack (what `tconv render … --model` draws). */
+  readonly stack: StackSpec;
 }
 
 export interface LintReport {
@@ -153,11 +160,13 @@ export function lintModel(model: OnnxModel, options: LintOptions = {}): LintRepo
       overlap: {
         even: overlap.even, holes: overlap.holes, ratio: overlap.ratio, values: overlap.values, period: overlap.period,
         interiorMeasuredAt: overlap.interiorMeasuredAt,
+        bordersOnly: overlap.interiorMeasuredAt === null && overlap.axes.some((a) => a.bordersOnly),
         steps: overlap.steps.map((s, i) => ({ node: path[i]!.node.name, ratio: s.ratio, even: s.even })),
       },
       receptiveField: field,
+      stack: { input: stack.inputSize, rank: stack.rank, channels: stack.inChannels, layers: stack.layers.map((l) => l.layer) },
     };
-    if (!overlap.even) {
+    if (!overlap.even && !pathReport.overlap.bordersOnly) {
       const first = overlap.steps.findIndex((s) => !s.even);
       suggestions.push(`the upsampling path is uneven from ${path[first]?.node.name ?? 'its start'} on (interior overlap ${overlap.values.join('/')}, ratio ${formatRatio(overlap.ratio)}): `
         + 'make every transposed layer\'s kernel a multiple of its stride, or replace it by resize + conv');
@@ -264,13 +273,19 @@ function analysePath(graph: InferredGraph, candidates: readonly Candidate[]): { 
     notes.push(`the path has a spatial size of ${largest}, over ${MAX_ANALYSED_SIZE}: its compounded overlap and receptive fields are not computed`);
     return { path, stack: null, note: notes.join('; ') };
   }
+  // A path through a map so small that no output escapes the borders (a U-Net's 2×2 bottleneck) is measured at a
+  // larger input by stackOverlap: border falloff is not a checkerboard, and the interior pattern does not depend on size.
+  const stack = pathStack(path);
+  return { path, stack, note: notes.length ? notes.join('; ') : null };
+}
+
+function pathStack(path: readonly Candidate[]): ResolvedStack {
   const first = path[0]!;
-  const stack = resolveStack({
+  return resolveStack({
     input: first.inputShape.slice(2), rank: (first.inputShape.length - 2) as Rank, channels: first.inputShape[1],
     layers: path.map((c) => c.stackLayer as StackLayer),
     maxLayers: Infinity, // lint's own layer budget was checked up front (maxLayers of lintModel)
   });
-  return { path, stack, note: notes.length ? notes.join('; ') : null };
 }
 
 /** Overlap maps are built per output position: larger axes are summarised from the phases alone. */

@@ -53,7 +53,7 @@ export function register(program: Command): void {
     });
 }
 
-function parseDims(specs: readonly string[]): Record<string, number> {
+export function parseDims(specs: readonly string[]): Record<string, number> {
   const dims: Record<string, number> = {};
   for (const spec of specs) {
     const match = /^([^=]+)=(\d+)$/.exec(spec);
@@ -99,7 +99,7 @@ export function renderLint(report: LintReport): string[] {
     const p = report.path;
     const o = p.overlap;
     lines.push('', `upsampling path: ${p.nodes.length} layer(s), ${shape(p.inputSize)} → ${shape(p.outputSize)}`,
-      `  compounded overlap: ${o.even ? 'even' : o.holes ? 'holes' : 'uneven'}, ratio ${formatRatio(o.ratio)}${o.even ? '' : `, interior values ${o.values.slice(0, 8).join('/')}${o.values.length > 8 ? '/…' : ''}, period ${o.period.map((x) => x ?? '?').join('×')}`}${o.interiorMeasuredAt ? ` (interior measured at input ${o.interiorMeasuredAt.join('×')}: at ${p.inputSize.join('×')} every output touches a border)` : ''}`,
+      `  compounded overlap: ${o.even ? 'even' : o.holes ? 'holes' : o.bordersOnly ? 'no interior (every output is a border)' : 'uneven'}, ratio ${formatRatio(o.ratio)}${o.even ? '' : `, interior values ${o.values.slice(0, 8).join('/')}${o.values.length > 8 ? '/…' : ''}, period ${o.period.map((x) => x ?? '?').join('×')}`}${o.interiorMeasuredAt ? ` (interior measured at input ${o.interiorMeasuredAt.join('×')}: at ${p.inputSize.join('×')} every output touches a border)` : ''}`,
       `  after each layer: ${elide(o.steps.map((s) => formatRatio(s.ratio))).join(' → ')}`,
       `  receptive field of an output: ${p.receptiveField.min.map((m, a) => (m === p.receptiveField.max[a] ? String(m) : `${m}–${p.receptiveField.max[a]}`)).join(' × ')} input pixels`);
   }

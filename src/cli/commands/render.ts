@@ -22,7 +22,10 @@ import { type PictureKind, checkPictureBudget, pictureCells } from '../../render
 import type { LayerSpec } from '../../shape/params.ts';
 import { planGeometry } from '../../shape/plan.ts';
 import { type LayerArgs, layerSpecFromArgs, parseBudget, parseCount, parseInteger, parsePerAxis, parseRank } from '../layer-args.ts';
-import { printJson, printLines, usageError } from '../output.ts';
+import { fromFile, printJson, printLines, readUserFile, usageError } from '../output.ts';
+import { lintModel } from '../../onnx/lint.ts';
+import { readModel } from '../../onnx/model.ts';
+import { parseDims } from './lint.ts';
 
 interface RenderArgs extends LayerArgs {
   readonly stack?: string;
@@ -37,6 +40,8 @@ interface RenderArgs extends LayerArgs {
   readonly smooth?: boolean;
   readonly maxCells?: string;
   readonly json?: boolean;
+  readonly model?: string;
+  readonly dim?: string[];
 }
 
 /** What a picture is drawn from: one layer or a stack. */
@@ -151,6 +156,8 @@ export function register(program: Command): void {
     .option('--output-padding <op>', 'output padding (default 0)')
     .option('-d, --dilation <d>', 'dilation (default 1)')
     .option('--rank <r>', 'spatial axes when every size is a single number: 1, 2 or 3 (default 2)')
+    .option('--model <file>', 'the upsampling path of an ONNX model (as tconv lint finds it) instead of a layer or --stack')
+    .option('--dim <name=size>', 'with --model: size of a symbolic dimension, e.g. batch=4', (value: string, previous: string[] = []) => [...previous, value])
     .option('--stack <layers>', 'a stack instead of one layer, e.g. "convT k4 s2 p1 x4" or "conv k3 s2 p1, convT k3 s2 p1 op1, bilinear 2"')
     .option('-c, --channels <c>', 'channels of the stack input (default 1)')
     .option('--position <pos>', 'output position for rf, e.g. 5x5 (default: the centre)')
@@ -163,7 +170,7 @@ export function register(program: Command): void {
     .option('--smooth', 'artifact: a smooth input (one slow bump) instead of a constant one')
     .option('--max-cells <n>', 'work budget of the picture in cells, e.g. 2e8 or none (default 5e7; see docs/limits.md)')
     .option('--json', 'print the numbers behind the picture as JSON (and still write --out if given)')
-    .addHelpText('after', '\nExamples:\n  tconv render heatmap -i 32 -k 7 -s 2 -p 3 --out k7s2.png\n  tconv render heatmap -i 4 --stack "convT k3 s2 p1 op1 x4" --out stack.svg\n  tconv render taps -i 32 -k 7 -s 2 -p 3 --out taps.svg\n  tconv render rf -i 8 --stack "convT k3 s2 p1 x2" --position 13x14 --out rf.svg\n  tconv render animation -i 4 -k 3 -s 2 --out sweep.svg\n  tconv render artifact -i 8 -c 16 --stack "convT k3 s2 p1 op1 x3" --out artifact.png')
+    .addHelpText('after', '\nExamples:\n  tconv render heatmap -i 32 -k 7 -s 2 -p 3 --out k7s2.png\n  tconv render heatmap -i 4 --stack "convT k3 s2 p1 op1 x4" --out stack.svg\n  tconv render taps -i 32 -k 7 -s 2 -p 3 --out taps.svg\n  tconv render rf -i 8 --stack "convT k3 s2 p1 x2" --position 13x14 --out rf.svg\n  tconv render animation -i 4 -k 3 -s 2 --out sweep.svg\n  tconv render artifact -i 8 -c 16 --stack "convT k3 s2 p1 op1 x3" --out artifact.png\n  tconv render artifact --model test/fixtures/zoo/dcgan/model.onnx --out dcgan.png')
     .action((name: string, args: RenderArgs) => {
       const kind = ALIASES[name] ?? name;
       const entry = KINDS[kind];
@@ -193,6 +200,14 @@ export function register(program: Command): void {
 const ALIASES: Readonly<Record<string, string>> = { 'receptive-field': 'rf' };
 
 function subjectOf(args: RenderArgs): Subject {
+  if (args.model !== undefined) {
+    if (args.stack !== undefined || args.kernel !== undefined) throw usageError('--model', args.model, 'cannot be given together with --stack or --kernel', 'draw a model, a stack or a layer, one at a time');
+    const path = args.model;
+    const model = fromFile(() => readModel(readUserFile(path, 'model', 'the .onnx file')));
+    const report = fromFile(() => lintModel(model, { dims: parseDims(args.dim ?? []) }));
+    if (!report.path) throw usageError('--model', path, `has no upsampling path to draw (${report.pathNote ?? 'no conv, transposed conv or resize layers'})`, 'run tconv lint on it to see its layers');
+    return { stack: report.path.stack };
+  }
   if (args.stack !== undefined && /\.json$/i.test(args.stack.trim())) return { stack: stackFromFile(args.stack.trim(), args) };
   if (args.stack !== undefined) {
     if (args.kernel !== undefined) throw usageError('--stack', args.stack, 'cannot be given together with --kernel', 'describe one layer with -k/-s/-p or a stack with --stack, not both');

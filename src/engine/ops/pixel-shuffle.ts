@@ -50,20 +50,30 @@ function shuffle(input: Tensor, factor: number, direction: 'shuffle' | 'unshuffl
   const out = tensor(outShape);
   const smallSize = small.reduce((a, b) => a * b, 1);
   const largeSize = smallSize * group;
-  const position = new Array<number>(rank).fill(0);
-  for (let b = 0; b < n; b++) {
-    for (let ch = 0; ch < c; ch++) {
-      for (let l = 0; l < largeSize; l++) {
-        // Decode the large-grid position, split it into (small position, sub-pixel) per axis.
-        let rest = l;
-        for (let a = rank - 1; a >= 0; a--) { position[a] = rest % large[a]!; rest = Math.floor(rest / large[a]!); }
-        let sub = 0;
-        let s = 0;
-        for (let a = 0; a < rank; a++) { sub = sub * r + (position[a]! % r); s = s * small[a]! + Math.floor(position[a]! / r); }
-        const packed = ((b * c + ch) * group + sub) * smallSize + s;
-        const spread = (b * c + ch) * largeSize + l;
-        if (direction === 'shuffle') out.data[spread] = input.data[packed]!;
-        else out.data[packed] = input.data[spread]!;
+  // Padded to three spatial axes (leading axes of size 1 and factor 1), so one loop nest serves 1D, 2D and 3D; the
+  // innermost loop runs along the last axis: contiguous in the packed tensor, every r-th cell in the spread one.
+  const pad = 3 - rank;
+  const [s0, s1, s2] = [...new Array<number>(pad).fill(1), ...small] as [number, number, number];
+  const [r0, r1, r2] = [...new Array<number>(pad).fill(1), ...new Array<number>(rank).fill(r)] as [number, number, number];
+  const l1 = s1 * r1;
+  const l2 = s2 * r2;
+  const from = input.data;
+  const to = out.data;
+  const shuffling = direction === 'shuffle';
+  for (let bc = 0; bc < n * c; bc++) {
+    for (let q0 = 0; q0 < r0; q0++) {
+      for (let q1 = 0; q1 < r1; q1++) {
+        for (let q2 = 0; q2 < r2; q2++) {
+          const packedSub = (bc * group + (q0 * r1 + q1) * r2 + q2) * smallSize;
+          for (let i0 = 0; i0 < s0; i0++) {
+            for (let i1 = 0; i1 < s1; i1++) {
+              const packed = packedSub + (i0 * s1 + i1) * s2;
+              const spread = bc * largeSize + ((i0 * r0 + q0) * l1 + i1 * r1 + q1) * l2 + q2;
+              if (shuffling) for (let i2 = 0; i2 < s2; i2++) to[spread + i2 * r2] = from[packed + i2]!;
+              else for (let i2 = 0; i2 < s2; i2++) to[packed + i2] = from[spread + i2 * r2]!;
+            }
+          }
+        }
       }
     }
   }

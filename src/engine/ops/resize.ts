@@ -53,24 +53,32 @@ function resizeAxis(input: Tensor, dim: number, r: number, mode: 'nearest' | 'bi
   const out = tensor(shape);
   const src = input.data;
   const dst = out.data;
+  // Source rows and weights per output row first; then the tensor in storage order (outer, row, inner), so the last
+  // axis (inner = 1) is written sequentially rather than one strided pass per output column.
+  const first = new Int32Array(outSize);
+  const second = new Int32Array(outSize);
+  const lambdas = new Float64Array(outSize);
+  const nearest = mode === 'nearest';
   for (let o = 0; o < outSize; o++) {
-    let i0: number;
-    let i1: number;
-    let lambda: number;
-    if (mode === 'nearest') {
-      i0 = i1 = Math.min(Math.floor(o / r), size - 1);
-      lambda = 0;
+    if (nearest) {
+      first[o] = second[o] = Math.min(Math.floor(o / r), size - 1);
     } else {
       const source = Math.max(0, (o + 0.5) / r - 0.5);
-      i0 = Math.min(Math.floor(source), size - 1);
-      i1 = Math.min(i0 + 1, size - 1);
-      lambda = source - i0;
+      const i0 = Math.min(Math.floor(source), size - 1);
+      first[o] = i0;
+      second[o] = Math.min(i0 + 1, size - 1);
+      lambdas[o] = source - i0;
     }
-    for (let b = 0; b < outer; b++) {
-      const from0 = (b * size + i0) * inner;
-      const from1 = (b * size + i1) * inner;
+  }
+  for (let b = 0; b < outer; b++) {
+    for (let o = 0; o < outSize; o++) {
+      const from0 = (b * size + first[o]!) * inner;
+      const from1 = (b * size + second[o]!) * inner;
       const to = (b * outSize + o) * inner;
-      for (let c = 0; c < inner; c++) dst[to + c] = (1 - lambda) * src[from0 + c]! + lambda * src[from1 + c]!;
+      const lambda = lambdas[o]!;
+      // Nearest copies (1·x + 0·x would turn an infinite x into NaN); linear blends even at weight 0, as PyTorch does.
+      if (nearest) for (let c = 0; c < inner; c++) dst[to + c] = src[from0 + c]!;
+      else for (let c = 0; c < inner; c++) dst[to + c] = (1 - lambda) * src[from0 + c]! + lambda * src[from1 + c]!;
     }
   }
   return out;

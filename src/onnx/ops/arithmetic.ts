@@ -57,11 +57,14 @@ function checkTypes(node: OnnxNode, types: readonly (number | undefined)[], inte
   return first;
 }
 
-function combine(ctx: RunContext, inputs: readonly OnnxTensor[], f: Combine): OnnxTensor {
+function combine(ctx: RunContext, inputs: readonly OnnxTensor[], f: Combine, kernel?: FloatKernel): OnnxTensor {
   const { node } = ctx;
   const shapes = alignedShapes(node, ctx.opset, inputs.map((t) => t.shape));
   const shape = shapes.reduce<number[]>((acc, s) => broadcastShapes(node, acc, s), []);
   const dataType = inputs[0]!.dataType;
+  if (kernel && dataType === DataType.FLOAT && inputs.length === 2 && inputs[1]!.dataType === DataType.FLOAT) {
+    return { name: '', dataType, shape, data: combineFloat(kernel, inputs[0]!.data, inputs[1]!.data, shapes[0]!, shapes[1]!, shape) };
+  }
   const integer = !isFloating(dataType);
   const count = sizeOf(shape);
   const out = integer ? new Float64Array(count) : new Float32Array(count);
@@ -87,7 +90,72 @@ function combine(ctx: RunContext, inputs: readonly OnnxTensor[], f: Combine): On
   return floatResult(dataType, shape, out as Float32Array);
 }
 
-function op(f: Combine, arity: 'two' | 'many', integersOk = true): OpDefinition {
+/**
+ * The float32 fast path of the two-input ops: the same float64 arithmetic, rounded once on the store, in a loop of
+ * its own per op (a shared loop calling `f` per element is ten times slower). Axes are merged where both operands
+ * run contiguously (or stay put), so a per-channel bias or a same-shape add is one long inner loop.
+ */
+type FloatKernel = 'add' | 'sub' | 'mul' | 'div' | 'prelu';
+
+function combineFloat(kernel: FloatKernel, a: Float32Array | Float64Array, b: Float32Array | Float64Array, shapeA: Shape, shapeB: Shape, shape: Shape): Float32Array {
+  const out = new Float32Array(sizeOf(shape));
+  if (out.length === 0) return out;
+  const sa = broadcastStrides(shapeA, shape);
+  const sb = broadcastStrides(shapeB, shape);
+  // Merge axis i into axis i+1 when each operand's stride on i is its stride on i+1 times that axis's size.
+  const dims: number[] = [];
+  const stridesA: number[] = [];
+  const stridesB: number[] = [];
+  for (let axis = 0; axis < shape.length; axis++) {
+    const d = shape[axis]!;
+    if (d === 1) continue;
+    const last = dims.length - 1;
+    if (last >= 0 && stridesA[last] === sa[axis]! * d && stridesB[last] === sb[axis]! * d) {
+      dims[last]! *= d;
+      stridesA[last] = sa[axis]!;
+      stridesB[last] = sb[axis]!;
+    } else {
+      dims.push(d);
+      stridesA.push(sa[axis]!);
+      stridesB.push(sb[axis]!);
+    }
+  }
+  if (dims.length === 0) { dims.push(1); stridesA.push(0); stridesB.push(0); }
+  const rank = dims.length;
+  const inner = dims[rank - 1]!;
+  const ia = stridesA[rank - 1]!;
+  const ib = stridesB[rank - 1]!;
+  const index = new Array<number>(rank).fill(0);
+  let offA = 0;
+  let offB = 0;
+  for (let o = 0; o < out.length; o += inner) {
+    switch (kernel) {
+      case 'add': for (let i = 0; i < inner; i++) out[o + i] = a[offA + i * ia]! + b[offB + i * ib]!; break;
+      case 'sub': for (let i = 0; i < inner; i++) out[o + i] = a[offA + i * ia]! - b[offB + i * ib]!; break;
+      case 'mul': for (let i = 0; i < inner; i++) out[o + i] = a[offA + i * ia]! * b[offB + i * ib]!; break;
+      case 'div': for (let i = 0; i < inner; i++) out[o + i] = a[offA + i * ia]! / b[offB + i * ib]!; break;
+      case 'prelu':
+        for (let i = 0; i < inner; i++) {
+          const x = a[offA + i * ia]!;
+          out[o + i] = x < 0 ? b[offB + i * ib]! * x : x;
+        }
+        break;
+    }
+    // Odometer over the outer (merged) axes.
+    for (let axis = rank - 2; axis >= 0; axis--) {
+      index[axis]!++;
+      offA += stridesA[axis]!;
+      offB += stridesB[axis]!;
+      if (index[axis]! < dims[axis]!) break;
+      offA -= stridesA[axis]! * dims[axis]!;
+      offB -= stridesB[axis]! * dims[axis]!;
+      index[axis] = 0;
+    }
+  }
+  return out;
+}
+
+function op(f: Combine, arity: 'two' | 'many', integersOk = true, kernel?: FloatKernel): OpDefinition {
   const needs = arity === 'two' ? 'two inputs' : 'one or more inputs';
   const present = <T>(list: readonly (T | undefined)[]): T[] => list.filter((t): t is T => t !== undefined);
   return {
@@ -98,22 +166,22 @@ function op(f: Combine, arity: 'two' | 'many', integersOk = true): OpDefinition 
       const aligned = alignedShapes(ctx.node, ctx.opset, shapes);
       return [{ shape: aligned.reduce<number[]>((acc, s) => broadcastShapes(ctx.node, acc, s), []), dataType }];
     },
-    run: (ctx) => [combine(ctx, present(ctx.inputs), f)],
+    run: (ctx) => [combine(ctx, present(ctx.inputs), f, kernel)],
     foldable: true,
   };
 }
 
 const two = (g: (a: number, b: number, node: OnnxNode, integer: boolean) => number): Combine => (v, node, integer) => g(v[0]!, v[1]!, node, integer);
 
-export const Add = op(two((a, b) => a + b), 'two');
-export const Sub = op(two((a, b) => a - b), 'two');
-export const Mul = op(two((a, b) => a * b), 'two');
+export const Add = op(two((a, b) => a + b), 'two', true, 'add');
+export const Sub = op(two((a, b) => a - b), 'two', true, 'sub');
+export const Mul = op(two((a, b) => a * b), 'two', true, 'mul');
 export const Div = op(two((a, b, node, integer) => {
   if (!integer) return a / b;
   // Integer division truncates toward zero (C semantics, as the runtimes compute it); by zero it is undefined.
   if (b === 0) throw new TconvError({ code: 'invalid-value', parameter: `${node.name}.B`, value: 0, rule: 'divides an integer by zero, which has no defined result', hint: 'keep integer divisors non-zero' });
   return Math.trunc(a / b);
-}), 'two');
+}), 'two', true, 'div');
 export const Pow = op(two((a, b, node, integer) => {
   const v = a ** b;
   if (integer && !Number.isInteger(v)) {
@@ -121,7 +189,7 @@ export const Pow = op(two((a, b, node, integer) => {
   }
   return v;
 }), 'two');
-export const PRelu = op(two((x, slope) => (x < 0 ? slope * x : x)), 'two');
+export const PRelu = op(two((x, slope) => (x < 0 ? slope * x : x)), 'two', true, 'prelu');
 export const Max = op((v) => v.reduce((a, b) => (a >= b || Number.isNaN(a) ? a : b)), 'many');
 export const Min = op((v) => v.reduce((a, b) => (a <= b || Number.isNaN(a) ? a : b)), 'many');
 export const Sum = op((v) => v.reduce((a, b) => a + b, 0), 'many');

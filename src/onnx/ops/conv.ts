@@ -10,7 +10,7 @@ import { TconvError } from '../../shape/errors.ts';
 import { invalidModel } from '../errors.ts';
 import type { OnnxNode } from '../model.ts';
 import { DataType } from '../schema.ts';
-import type { OpDefinition, Shape } from './types.ts';
+import type { OpDefinition, RunOptions, Shape } from './types.ts';
 import { asFloat32, floatTensor, required } from './util.ts';
 
 const NEEDS = 'X and W (and optionally B)';
@@ -46,6 +46,23 @@ function layerOptions(spec: LayerSpec): LayerOptions {
   return { kernel, stride, padding, outputPadding, dilation, groups, pads };
 }
 
+type EngineOptions = LayerOptions & { readonly backend: RunOptions['backend']; readonly threads: RunOptions['threads'] };
+
+/**
+ * The engine options of a node for these shapes, remembered per node (nodes are immutable parts of a model): a model
+ * run many times resolves each node's ONNX attributes once per shape, not on every call.
+ */
+const resolved = new WeakMap<OnnxNode, { readonly key: string; readonly options: EngineOptions }>();
+
+function runOptions(node: OnnxNode, x: Shape, w: Shape, hasBias: boolean, backend: RunOptions['backend'], threads: RunOptions['threads']): EngineOptions {
+  const key = `${x.join(',')}|${w.join(',')}|${hasBias}|${backend}|${threads}`;
+  const known = resolved.get(node);
+  if (known?.key === key) return known.options;
+  const options = { ...layerOptions(nodeLayerSpec(node, x, w, hasBias)), backend, threads };
+  resolved.set(node, { key, options });
+  return options;
+}
+
 function op(kind: 'convTranspose' | 'conv'): OpDefinition {
   return {
     infer: (ctx) => {
@@ -57,13 +74,14 @@ function op(kind: 'convTranspose' | 'conv'): OpDefinition {
       const x = required(ctx.node, ctx.inputs, 0, NEEDS);
       const w = required(ctx.node, ctx.inputs, 1, NEEDS);
       const b = ctx.inputs[2];
-      const spec = nodeLayerSpec(ctx.node, x.shape, w.shape, b !== undefined);
+      const options = runOptions(ctx.node, x.shape, w.shape, b !== undefined, ctx.options.backend, ctx.options.threads);
       const run = kind === 'convTranspose' ? convTranspose : conv;
+      const prepared = ctx.options.preparedWeights?.get(ctx.node.inputs[1]!);
       const y = run(
         { shape: x.shape, data: asFloat32(x) },
-        { shape: w.shape, data: asFloat32(w) },
+        prepared ?? { shape: w.shape, data: asFloat32(w) },
         b === undefined ? null : { shape: b.shape, data: asFloat32(b) },
-        { ...layerOptions(spec), backend: ctx.options.backend, threads: ctx.options.threads },
+        options,
       );
       return [floatTensor(y.shape, y.data)];
     },

@@ -1,5 +1,6 @@
 /** What every ONNX operator implementation provides: shape inference (at load time) and execution. */
 import type { BackendChoice } from '../../engine/backend.ts';
+import type { PreparedWeights } from '../../engine/prepared-weights.ts';
 import type { OnnxNode } from '../model.ts';
 import type { OnnxTensor } from '../tensor-proto.ts';
 
@@ -19,6 +20,8 @@ export interface InferContext {
 export interface RunOptions {
   readonly backend?: BackendChoice;
   readonly threads?: number;
+  /** Weights packed once for repeated runs (a model session), by the name of the value they hold. */
+  readonly preparedWeights?: ReadonlyMap<string, PreparedWeights>;
 }
 
 export interface RunContext {
