@@ -273,8 +273,9 @@ describe('explorer', { skip }, () => {
       assert.match(await text(page, '#even-meaning'), /equal overlap for constant weights/);
       // An uneven layer: ICNR is refused by name, with the library's reason.
       await open(page, '?r=2&i=12&k=3&s=2&p=1');
-      await page.waitForSelector('#evidence-icnr[data-refused]', { timeout: 30_000 });
-      assert.match(await text(page, '#evidence-icnr-note'), /not a multiple of the stride 2/);
+      await page.waitForSelector('#evidence-icnr[data-refused]', { state: 'attached', timeout: 30_000 });
+      assert.match(await text(page, '#evidence-icnr-note'), /^Kernel size 3 is not a multiple of the stride 2/);
+      assert.equal(await page.isVisible('#evidence-icnr'), false, 'no empty picture beside a refusal');
     } finally {
       await page.close();
     }
@@ -445,8 +446,8 @@ describe('explorer', { skip }, () => {
       await page.waitForSelector('#rf-text');
       assert.match(await text(page, '#rf-text'), /output \(40, 41\) reads input rows/);
       // The engine pictures are priced first and refused by name.
-      await page.waitForSelector('#evidence-constant[data-refused]', { timeout: 60_000 });
-      await page.waitForSelector('#image-canvas[data-refused]', { timeout: 60_000 });
+      await page.waitForSelector('#evidence-constant[data-refused]', { state: 'attached', timeout: 60_000 });
+      await page.waitForSelector('#image-canvas[data-refused]', { state: 'attached', timeout: 60_000 });
       assert.match(await text(page, '#image-note'), /needs more than the budget/);
       assert.match(await text(page, '#evidence-constant-note'), /artifact picture .* needs more than the budget/);
       await open(page, '?r=2&i=3000000&k=7&s=2&p=3&ci=1&co=1&stack=t4.2.1.0');

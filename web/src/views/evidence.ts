@@ -15,6 +15,11 @@ const KINDS: { weights: ArtifactWeights; title: string; what: string }[] = [
   { weights: 'icnr', title: 'ICNR weights', what: 'ICNR initialisation: every phase the same sub-kernel' },
 ];
 
+/** The library's names in a refusal, in the page's words ("shape[2] (3) is not a multiple…" → "Kernel size 3 is not…"). */
+function worded(text: string): string {
+  return text.replace(/^shape\[\d+\] \((\d+)\)/, 'Kernel size $1').replace(/^layers\[\d+\]\.stride \(([^)]*)\)/, 'Stride $1');
+}
+
 export const spreadText = (spread: number): string => `interior varies by ${(spread * 100).toFixed(1)}% of its mean`;
 
 /** One engine picture: a canvas, then its numbers, or the library's refusal in its place. */
@@ -25,7 +30,7 @@ export function enginePicture(slot: string, id: string, spec: StackSpec, weights
     delete canvas.dataset.pending;
     if (!response.ok) {
       canvas.hidden = true;
-      note.textContent = response.error;
+      note.textContent = worded(response.error);
       note.classList.add('refused');
       canvas.dataset.refused = 'true';
       return;
