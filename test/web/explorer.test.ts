@@ -151,64 +151,68 @@ describe('explorer', { skip }, () => {
     }
   });
 
-  test('sliders and number entry update the size, the verdict and the URL', async () => {
-    const page = await newPage();
-    try {
-      await open(page);
-      await page.fill('#range-kernel', '4');
-      await page.waitForFunction(() => document.querySelector('#output-size')?.textContent === '60×60');
-      assert.equal(await page.inputValue('#field-kernel'), '4');
-      await page.fill('#field-padding', '1');
-      await page.waitForFunction(() => document.querySelector('#output-size')?.textContent === '64×64');
-      assert.equal(await page.getAttribute('#verdict', 'data-checkerboard'), 'false');
-      assert.equal(await page.inputValue('#range-padding'), '1');
-      assert.match(page.url(), /k=4/);
-      assert.match(page.url(), /p=1/);
-      assert.match(await text(page, '#live'), /32×32 to 64×64: even/);
-      // Groups and channels sit under "Advanced" and show the weight's shape.
-      assert.equal(await page.isVisible('#field-groups'), false);
-      await page.click('#advanced summary');
-      await page.fill('#field-outChannels', '6');
-      await page.waitForFunction(() => /3×6×4×4/.test(document.querySelector('#weight-shape')?.textContent ?? ''));
-    } finally {
-      await page.close();
-    }
-  });
+  for (const size of SIZES) {
+    test(`${size.name}: sliders and number entry update the size, the verdict and the URL`, async () => {
+      const page = await newPage(size);
+      try {
+        await open(page);
+        await page.fill('#range-kernel', '4');
+        await page.waitForFunction(() => document.querySelector('#output-size')?.textContent === '60×60');
+        assert.equal(await page.inputValue('#field-kernel'), '4');
+        await page.fill('#field-padding', '1');
+        await page.waitForFunction(() => document.querySelector('#output-size')?.textContent === '64×64');
+        assert.equal(await page.getAttribute('#verdict', 'data-checkerboard'), 'false');
+        assert.equal(await page.inputValue('#range-padding'), '1');
+        assert.match(page.url(), /k=4/);
+        assert.match(page.url(), /p=1/);
+        assert.match(await text(page, '#live'), /32×32 to 64×64: even/);
+        // Groups and channels sit under "Advanced" and show the weight's shape.
+        assert.equal(await page.isVisible('#field-groups'), false);
+        await page.click('#advanced summary');
+        await page.fill('#field-outChannels', '6');
+        await page.waitForFunction(() => /3×6×4×4/.test(document.querySelector('#weight-shape')?.textContent ?? ''));
+      } finally {
+        await page.close();
+      }
+    });
+  }
 
-  test('errors: worded with the field\'s label, beside the field, with a red border; an empty field is an error', async () => {
-    const page = await newPage();
-    try {
-      await open(page);
-      await page.fill('#field-outputPadding', '2');
-      await page.waitForFunction(() => (document.querySelector('#error-outputPadding')?.textContent ?? '') !== '');
-      const message = await text(page, '#error-outputPadding');
-      assert.match(message, /^Output padding 2 must be smaller than stride \(2\) or dilation \(1\); use output padding 0 or 1\.$/);
-      assert.equal(await page.getAttribute('#field-outputPadding', 'aria-invalid'), 'true');
-      const border = await page.$eval('#field-outputPadding', (n) => getComputedStyle(n).borderTopColor);
-      assert.equal(border, 'rgb(192, 0, 26)');
-      assert.equal(await page.$('#output-size'), null, 'no stale answer beside an error');
-      assert.match(await text(page, '#invalid-message'), /Output padding 2/);
-      await page.fill('#field-outputPadding', '1');
-      await page.waitForFunction(() => document.querySelector('#output-size')?.textContent === '64×64');
-      assert.equal(await text(page, '#error-outputPadding'), '');
-      // Emptied: an error at once, not the old answer.
-      await page.fill('#field-kernel', '');
-      await page.waitForSelector('#invalid-message');
-      assert.equal(await text(page, '#error-kernel'), 'Kernel size is empty: enter a whole number.');
-      assert.equal(await page.getAttribute('#field-kernel', 'aria-invalid'), 'true');
-      assert.match(await text(page, '#live'), /Kernel size is empty/);
-      // A rule about another field names it in words too.
-      await page.fill('#field-kernel', '7');
-      await page.click('#advanced summary');
-      await page.fill('#field-groups', '2');
-      await page.waitForFunction(() => (document.querySelector('#error-inChannels')?.textContent ?? '') !== '');
-      const groups = await text(page, '#error-inChannels');
-      assert.match(groups, /^In channels 3 must be divisible by groups \(2\)/);
-      assert.doesNotMatch(groups, /inChannels|outputPadding/);
-    } finally {
-      await page.close();
-    }
-  });
+  for (const size of SIZES) {
+    test(`${size.name}: errors: worded with the field's label, beside the field, with a red border; an empty field is an error`, async () => {
+      const page = await newPage(size);
+      try {
+        await open(page);
+        await page.fill('#field-outputPadding', '2');
+        await page.waitForFunction(() => (document.querySelector('#error-outputPadding')?.textContent ?? '') !== '');
+        const message = await text(page, '#error-outputPadding');
+        assert.match(message, /^Output padding 2 must be smaller than stride \(2\) or dilation \(1\); use output padding 0 or 1\.$/);
+        assert.equal(await page.getAttribute('#field-outputPadding', 'aria-invalid'), 'true');
+        const border = await page.$eval('#field-outputPadding', (n) => getComputedStyle(n).borderTopColor);
+        assert.equal(border, 'rgb(192, 0, 26)');
+        assert.equal(await page.$('#output-size'), null, 'no stale answer beside an error');
+        assert.match(await text(page, '#invalid-message'), /Output padding 2/);
+        await page.fill('#field-outputPadding', '1');
+        await page.waitForFunction(() => document.querySelector('#output-size')?.textContent === '64×64');
+        assert.equal(await text(page, '#error-outputPadding'), '');
+        // Emptied: an error at once, not the old answer.
+        await page.fill('#field-kernel', '');
+        await page.waitForSelector('#invalid-message');
+        assert.equal(await text(page, '#error-kernel'), 'Kernel size is empty: enter a whole number.');
+        assert.equal(await page.getAttribute('#field-kernel', 'aria-invalid'), 'true');
+        assert.match(await text(page, '#live'), /Kernel size is empty/);
+        // A rule about another field names it in words too.
+        await page.fill('#field-kernel', '7');
+        await page.click('#advanced summary');
+        await page.fill('#field-groups', '2');
+        await page.waitForFunction(() => (document.querySelector('#error-inChannels')?.textContent ?? '') !== '');
+        const groups = await text(page, '#error-inChannels');
+        assert.match(groups, /^In channels 3 must be divisible by groups \(2\)/);
+        assert.doesNotMatch(groups, /inChannels|outputPadding/);
+      } finally {
+        await page.close();
+      }
+    });
+  }
 
   test('the heatmap (canvas) reads out the library\'s overlap counts and the receptive field of the cell pointed at', async () => {
     const page = await newPage();
@@ -307,30 +311,32 @@ describe('explorer', { skip }, () => {
     }
   });
 
-  test('focus stays put after presets, alternatives and stack edits (keyboard)', async () => {
-    const page = await newPage();
-    try {
-      await open(page);
-      await page.focus('button[data-preset="dcgan"]');
-      await page.keyboard.press('Enter');
-      await page.waitForFunction(() => document.querySelector('#output-size')?.textContent === '16×16');
-      assert.equal(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.preset), 'dcgan');
-      await open(page);
-      await page.focus('#alternatives-card button.alternative.primary');
-      await page.keyboard.press('Enter');
-      await page.waitForFunction(() => document.querySelector('#verdict')?.getAttribute('data-checkerboard') === 'false');
-      assert.notEqual(await page.evaluate(() => document.activeElement?.tagName), 'BODY');
-      assert.equal(await page.evaluate(() => document.activeElement?.closest('section')?.id), 'alternatives-card');
-      await page.focus('[data-key="stack-remove-0"]');
-      const before = await page.$$eval('.stack-layer', (rows) => rows.length);
-      await page.keyboard.press('Enter');
-      await page.waitForFunction((n) => document.querySelectorAll('.stack-layer').length === n - 1, before);
-      assert.notEqual(await page.evaluate(() => document.activeElement?.tagName), 'BODY');
-      assert.equal(await page.evaluate(() => document.activeElement?.closest('section')?.id), 'stack-card');
-    } finally {
-      await page.close();
-    }
-  });
+  for (const size of SIZES) {
+    test(`${size.name}: focus stays put after presets, alternatives and stack edits (keyboard)`, async () => {
+      const page = await newPage(size);
+      try {
+        await open(page);
+        await page.focus('button[data-preset="dcgan"]');
+        await page.keyboard.press('Enter');
+        await page.waitForFunction(() => document.querySelector('#output-size')?.textContent === '16×16');
+        assert.equal(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.preset), 'dcgan');
+        await open(page);
+        await page.focus('#alternatives-card button.alternative.primary');
+        await page.keyboard.press('Enter');
+        await page.waitForFunction(() => document.querySelector('#verdict')?.getAttribute('data-checkerboard') === 'false');
+        assert.notEqual(await page.evaluate(() => document.activeElement?.tagName), 'BODY');
+        assert.equal(await page.evaluate(() => document.activeElement?.closest('section')?.id), 'alternatives-card');
+        await page.focus('[data-key="stack-remove-0"]');
+        const before = await page.$$eval('.stack-layer', (rows) => rows.length);
+        await page.keyboard.press('Enter');
+        await page.waitForFunction((n) => document.querySelectorAll('.stack-layer').length === n - 1, before);
+        assert.notEqual(await page.evaluate(() => document.activeElement?.tagName), 'BODY');
+        assert.equal(await page.evaluate(() => document.activeElement?.closest('section')?.id), 'stack-card');
+      } finally {
+        await page.close();
+      }
+    });
+  }
 
   test('your layer vs the suggested fix, and one click applies it', async () => {
     const page = await newPage();
