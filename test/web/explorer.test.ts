@@ -297,6 +297,7 @@ describe('explorer', { skip }, () => {
       assert.match(verdict, /Random weights .* can still print a pattern/);
       assert.doesNotMatch(verdict, /no checkerboard/);
       assert.equal(await page.getAttribute('button[data-preset="unet"]', 'aria-pressed'), 'true');
+      assert.equal(await text(page, '#live'), 'Preset U-Net up k2 s2. 28×28 to 56×56: even.');
       await page.click('button[data-preset="article-k7"]');
       await page.waitForSelector('#stack-empty');
       assert.equal(await page.$('#stack-verdict'), null);

@@ -84,7 +84,7 @@ const controls = buildControls({
     activePreset = preset;
     // A preset sets the stack (its decoder) or clears it: a stack left over from another preset would contradict it.
     commit({ layer: { ...preset.layer }, stack: preset.stack ? preset.stack.map((l) => ({ ...l })) : [], focus: null }, { push: true });
-    announce(`Preset ${preset.label}.`);
+    action = `Preset ${preset.label}.`;
   },
   addToStack() {
     const { kernel, stride, padding, outputPadding, dilation } = state.layer;
@@ -92,8 +92,9 @@ const controls = buildControls({
       controls.showError('general', 'The stack builder has no dilation: set dilation 1 to add this layer.');
       return;
     }
-    commit({ ...state, stack: [...state.stack, { kind: 'convTranspose', kernel, stride, padding, outputPadding, mode: 'nearest' }] });
-    announce(`Added k${kernel} s${stride} p${padding} to the stack: ${state.stack.length} layer${state.stack.length === 1 ? '' : 's'}.`);
+    const stack = [...state.stack, { kind: 'convTranspose' as const, kernel, stride, padding, outputPadding, mode: 'nearest' as const }];
+    action = `Added k${kernel} s${stride} p${padding} to the stack: ${stack.length} layer${stack.length === 1 ? '' : 's'}.`;
+    commit({ ...state, stack });
   },
 });
 document.getElementById('controls')!.append(controls.element);
@@ -114,18 +115,23 @@ function schedule(): void {
   queueMicrotask(() => { scheduled = false; render(); });
 }
 
+/** What the user just did ("Preset DCGAN k4 s2 p1."), said before the new answer in the live region. */
+let action = '';
 let lastAnnounced = '';
 function announce(text: string): void {
-  if (text === lastAnnounced) return;
-  lastAnnounced = text;
-  document.getElementById('live')!.textContent = text;
+  const said = action ? `${action} ${text}` : text;
+  action = '';
+  if (said === lastAnnounced) return;
+  lastAnnounced = said;
+  document.getElementById('live')!.textContent = said;
 }
 
 function applyAlternative(alt: Alternative): void {
+  action = `Applied k${alt.kernel} s${alt.stride} p${alt.padding}.`;
   problem = null;
   activePreset = undefined;
   commit({ ...state, layer: { ...state.layer, kernel: alt.kernel, stride: alt.stride, padding: alt.padding, outputPadding: alt.outputPadding, dilation: alt.dilation }, focus: null }, { push: true });
-  announce(`Applied k${alt.kernel} s${alt.stride} p${alt.padding}.`);
+
 }
 
 function heatmapCard(report: ExplainReport, layer: LayerState): HTMLElement {
