@@ -14,10 +14,10 @@ import { PRESETS, type Preset } from './presets.ts';
 import { type ExplorerState, type LayerState, LAYER_FIELDS, queryToState, stateToQuery } from './state.ts';
 import { ANIMATION_TITLE, animationCard } from './views/animation.ts';
 import { answerView, verdictSentence } from './views/answer.ts';
-import { evidenceCard } from './views/evidence.ts';
+import { EVIDENCE_TITLE, evidenceCard } from './views/evidence.ts';
 import { type HeatmapData, MAX_GRID, heatmapOf } from './heatmap-data.ts';
 import { EXPLAIN_OPTIONS, type SuggestedFix, suggestedFix } from './fix.ts';
-import { PHASES_TITLE, fixCard, phasesCard } from './views/layer.ts';
+import { FIX_TITLE, PHASES_TITLE, fixCard, phasesCard } from './views/layer.ts';
 import { heatmapView } from './views/overlap.ts';
 import { tapDiagram } from './views/pictures.ts';
 import { stackCard, stackEditor, toStackSpec } from './views/stack.ts';
@@ -174,18 +174,26 @@ function heatmapCard(report: ExplainReport, layer: LayerState): HTMLElement {
 /**
  * A card further down the page, drawn just after the next paint so the answer and the heatmap reach the screen first
  * (the tap diagram alone is a few thousand SVG nodes); a placeholder with its title holds its place meanwhile.
+ * (The evidence card's engine runs are asked for then too.)
  */
 function afterPaint(id: string, title: string, draw: () => HTMLElement): HTMLElement {
   const placeholder = card(id, title, el('p', { class: 'note', text: 'Drawing…' }));
-  requestAnimationFrame(() => setTimeout(() => { if (placeholder.isConnected) placeholder.replaceWith(draw()); }, 0));
+  requestAnimationFrame(() => setTimeout(() => {
+    if (!placeholder.isConnected) return;
+    // Focus parked on the placeholder's heading (its control was redrawn away) moves to the real card's.
+    const focused = placeholder.contains(document.activeElement);
+    const real = draw();
+    placeholder.replaceWith(real);
+    if (focused) real.querySelector<HTMLElement>(`#${id}-title`)?.focus();
+  }, 0));
   return placeholder;
 }
 
 function layerDetails(report: ExplainReport, fix: SuggestedFix | null, layer: LayerState): HTMLElement[] {
   return [
     heatmapCard(report, layer),
-    evidenceCard(layerAsStack(layer), !report.checkerboard),
-    fixCard(report, fix, layerSpec(layer), applyAlternative),
+    afterPaint('evidence-card', EVIDENCE_TITLE, () => evidenceCard(layerAsStack(layer), !report.checkerboard)),
+    afterPaint('alternatives-card', FIX_TITLE, () => fixCard(report, fix, layerSpec(layer), applyAlternative)),
     afterPaint('phases-card', PHASES_TITLE, () => phasesCard(report, tapDiagram(report.plan))),
     afterPaint('animation-card', ANIMATION_TITLE, () => animationCard(report)),
   ];
