@@ -45,6 +45,7 @@ const text = async (page: Page, selector: string): Promise<string> => (await pag
 /** Pointer at the centre of heatmap cell (row, col), whatever the canvas's CSS size. */
 async function hoverCell(page: Page, id: string, row: number, col: number): Promise<void> {
   const canvas = page.locator(`#${id}-canvas`);
+  await canvas.scrollIntoViewIfNeeded();
   const box = await canvas.boundingBox();
   assert.ok(box, 'the heatmap is laid out');
   const rows = Number(await canvas.getAttribute('data-rows'));
@@ -214,50 +215,52 @@ describe('explorer', { skip }, () => {
     });
   }
 
-  test('the heatmap (canvas) reads out the library\'s overlap counts and the receptive field of the cell pointed at', async () => {
-    const page = await newPage();
-    try {
-      await open(page, '?r=2&i=12&k=7&s=2&p=3');
-      await page.waitForSelector('#heatmap-canvas');
-      const overlap = layerOverlap({ kind: 'convTranspose', input: 12, kernel: 7, stride: 2, padding: 3 });
-      const expected = overlapMap(overlap);
-      const cols = overlap.shape[1]!;
-      assert.equal(Number(await page.getAttribute('#heatmap-canvas', 'data-rows')), overlap.shape[0]);
-      for (const [r, c] of [[0, 0], [5, 6], [6, 7], [11, 3], [22, 22]] as const) {
-        await hoverCell(page, 'heatmap', r, c);
-        const count = expected[r * cols + c]!;
-        await page.waitForFunction(([r, c]) => (document.querySelector('#heatmap-readout')?.textContent ?? '').startsWith(`Output (${r}, ${c})`), [r, c]);
-        assert.equal(await text(page, '#heatmap-readout'), `Output (${r}, ${c}): ${count} contribution${count === 1 ? '' : 's'}.`);
+  for (const size of SIZES) {
+    test(`${size.name}: the heatmap (canvas) reads out the library's overlap counts and the receptive field of the cell pointed at`, async () => {
+      const page = await newPage(size);
+      try {
+        await open(page, '?r=2&i=12&k=7&s=2&p=3');
+        await page.waitForSelector('#heatmap-canvas');
+        const overlap = layerOverlap({ kind: 'convTranspose', input: 12, kernel: 7, stride: 2, padding: 3 });
+        const expected = overlapMap(overlap);
+        const cols = overlap.shape[1]!;
+        assert.equal(Number(await page.getAttribute('#heatmap-canvas', 'data-rows')), overlap.shape[0]);
+        for (const [r, c] of [[0, 0], [5, 6], [6, 7], [11, 3], [22, 22]] as const) {
+          await hoverCell(page, 'heatmap', r, c);
+          const count = expected[r * cols + c]!;
+          await page.waitForFunction(([r, c]) => (document.querySelector('#heatmap-readout')?.textContent ?? '').startsWith(`Output (${r}, ${c})`), [r, c]);
+          assert.equal(await text(page, '#heatmap-readout'), `Output (${r}, ${c}): ${count} contribution${count === 1 ? '' : 's'}.`);
+        }
+        // Heavier overlap is drawn darker: read the canvas pixels.
+        const heavy = expected.indexOf(Math.max(...expected));
+        const light = expected.indexOf(Math.min(...expected));
+        const [heavyLuma, lightLuma] = await page.$eval('#heatmap-canvas', (canvas, cells) => cells.map((i) => {
+          const [r, g, b] = (canvas as HTMLCanvasElement).getContext('2d')!.getImageData(i % (canvas as HTMLCanvasElement).width, Math.floor(i / (canvas as HTMLCanvasElement).width), 1, 1).data;
+          return 0.3 * r! + 0.59 * g! + 0.11 * b!;
+        }), [heavy, light]);
+        assert.ok(heavyLuma! < lightLuma!);
+        // The legend names the counts it colours.
+        const legend = await page.$$eval('#heatmap-card .swatch', (s) => s.map((n) => Number(n.textContent)));
+        assert.equal(legend[0], Math.min(...expected));
+        assert.equal(legend.at(-1), Math.max(...expected));
+        // Receptive field of output (5, 6), as the library computes it.
+        await open(page, '?r=2&i=12&k=3&s=2&p=1&op=1');
+        await page.waitForSelector('#heatmap-canvas');
+        await hoverCell(page, 'heatmap', 5, 6);
+        await page.waitForSelector('#rf-text');
+        const rf = receptiveField({ input: [12, 12], rank: 2, layers: [{ kind: 'convTranspose', kernel: 3, stride: 2, padding: 1, outputPadding: 1 }] });
+        const [rows, columns] = receptiveFieldAt(rf, [5, 6]).intervals;
+        assert.match(await text(page, '#rf-text'), new RegExp(`rows ${rows!.start}–${rows!.end}.*columns ${columns!.start}–${columns!.end}`));
+        assert.equal(await page.$$eval('#rf-grid rect[data-in="1"]', (cells) => cells.length), (rows!.end - rows!.start + 1) * (columns!.end - columns!.start + 1));
+        // Keyboard: the map takes focus and the arrow keys move the inspected cell.
+        await page.focus('#heatmap-card .heatmap-wrap');
+        await page.keyboard.press('ArrowRight');
+        assert.match(await text(page, '#heatmap-readout'), /^Output \(5, 7\)/);
+      } finally {
+        await page.close();
       }
-      // Heavier overlap is drawn darker: read the canvas pixels.
-      const heavy = expected.indexOf(Math.max(...expected));
-      const light = expected.indexOf(Math.min(...expected));
-      const [heavyLuma, lightLuma] = await page.$eval('#heatmap-canvas', (canvas, cells) => cells.map((i) => {
-        const [r, g, b] = (canvas as HTMLCanvasElement).getContext('2d')!.getImageData(i % (canvas as HTMLCanvasElement).width, Math.floor(i / (canvas as HTMLCanvasElement).width), 1, 1).data;
-        return 0.3 * r! + 0.59 * g! + 0.11 * b!;
-      }), [heavy, light]);
-      assert.ok(heavyLuma! < lightLuma!);
-      // The legend names the counts it colours.
-      const legend = await page.$$eval('#heatmap-card .swatch', (s) => s.map((n) => Number(n.textContent)));
-      assert.equal(legend[0], Math.min(...expected));
-      assert.equal(legend.at(-1), Math.max(...expected));
-      // Receptive field of output (5, 6), as the library computes it.
-      await open(page, '?r=2&i=12&k=3&s=2&p=1&op=1');
-      await page.waitForSelector('#heatmap-canvas');
-      await hoverCell(page, 'heatmap', 5, 6);
-      await page.waitForSelector('#rf-text');
-      const rf = receptiveField({ input: [12, 12], rank: 2, layers: [{ kind: 'convTranspose', kernel: 3, stride: 2, padding: 1, outputPadding: 1 }] });
-      const [rows, columns] = receptiveFieldAt(rf, [5, 6]).intervals;
-      assert.match(await text(page, '#rf-text'), new RegExp(`rows ${rows!.start}–${rows!.end}.*columns ${columns!.start}–${columns!.end}`));
-      assert.equal(await page.$$eval('#rf-grid rect[data-in="1"]', (cells) => cells.length), (rows!.end - rows!.start + 1) * (columns!.end - columns!.start + 1));
-      // Keyboard: the map takes focus and the arrow keys move the inspected cell.
-      await page.focus('#heatmap-card .heatmap-wrap');
-      await page.keyboard.press('ArrowRight');
-      assert.match(await text(page, '#heatmap-readout'), /^Output \(5, 7\)/);
-    } finally {
-      await page.close();
-    }
-  });
+    });
+  }
 
   test('what "even" means, shown: constant, random and ICNR weights, each the library\'s number', async () => {
     const page = await newPage();
@@ -357,38 +360,41 @@ describe('explorer', { skip }, () => {
     }
   });
 
-  test('the animation: scatter and direct views, a scrub bar, and what reaches the output pointed at', async () => {
-    const page = await newPage();
-    try {
-      await open(page, '?r=2&i=8&k=3&s=2&p=1');
-      await page.waitForSelector('#animation-canvas');
-      const filled = async () => Number(await page.getAttribute('#animation-canvas', 'data-filled'));
-      assert.equal(await filled(), 0);
-      await page.click('#animation-step');
-      assert.equal(await filled(), 9, 'one input stamps the 3×3 kernel into the full output');
-      assert.match(await text(page, '#animation-status'), /^Step 1 of 16: input \(0, 0\) stamps the kernel/);
-      await page.fill('#animation-scrub', '16');
-      assert.equal(await page.getAttribute('#animation-canvas', 'data-step'), '16');
-      // The direct view, run to the end, fills every kept output of the layer on the 4×4 input it shows.
-      await page.check('#animation-view-direct');
-      const shown = animationPlan(planLayer({ kind: 'convTranspose', rank: 2, input: 8, kernel: 3, stride: 2, padding: 1 }), 4);
-      const outputs = shown.axes[0]!.output * shown.axes[1]!.output;
-      assert.equal(await page.getAttribute('#animation-scrub', 'max'), String(outputs));
-      await page.fill('#animation-scrub', String(outputs));
-      assert.equal(await filled(), outputs);
-      // Pointing at output (2, 3): the inputs under the flipped kernel are the library's overlap count.
-      const overlap = overlapMap(layerOverlap(shown));
-      const canvas = page.locator('#animation-canvas');
-      const box = (await canvas.boundingBox())!;
-      const [cell, rightX, top, width] = await canvas.evaluate((c) => [Number(c.dataset.cell), Number(c.dataset.rightX), Number(c.dataset.top), Number.parseFloat((c as HTMLCanvasElement).style.width)]);
-      const scale = box.width / width!;
-      await page.mouse.move(box.x + (rightX! + 3.5 * cell!) * scale, box.y + (top! + 2.5 * cell!) * scale);
-      const status = await text(page, '#animation-status');
-      assert.match(status, new RegExp(`^Output \\(2, 3\\): the flipped kernel covers 9 cells, ${overlap[2 * shown.axes[1]!.output + 3]} of them inputs`));
-    } finally {
-      await page.close();
-    }
-  });
+  for (const size of SIZES) {
+    test(`${size.name}: the animation: scatter and direct views, a scrub bar, and what reaches the output pointed at`, async () => {
+      const page = await newPage(size);
+      try {
+        await open(page, '?r=2&i=8&k=3&s=2&p=1');
+        await page.waitForSelector('#animation-canvas');
+        const filled = async () => Number(await page.getAttribute('#animation-canvas', 'data-filled'));
+        assert.equal(await filled(), 0);
+        await page.click('#animation-step');
+        assert.equal(await filled(), 9, 'one input stamps the 3×3 kernel into the full output');
+        assert.match(await text(page, '#animation-status'), /^Step 1 of 16: input \(0, 0\) stamps the kernel/);
+        await page.fill('#animation-scrub', '16');
+        assert.equal(await page.getAttribute('#animation-canvas', 'data-step'), '16');
+        // The direct view, run to the end, fills every kept output of the layer on the 4×4 input it shows.
+        await page.check('#animation-view-direct');
+        const shown = animationPlan(planLayer({ kind: 'convTranspose', rank: 2, input: 8, kernel: 3, stride: 2, padding: 1 }), 4);
+        const outputs = shown.axes[0]!.output * shown.axes[1]!.output;
+        assert.equal(await page.getAttribute('#animation-scrub', 'max'), String(outputs));
+        await page.fill('#animation-scrub', String(outputs));
+        assert.equal(await filled(), outputs);
+        // Pointing at output (2, 3): the inputs under the flipped kernel are the library's overlap count.
+        const overlap = overlapMap(layerOverlap(shown));
+        const canvas = page.locator('#animation-canvas');
+        await canvas.scrollIntoViewIfNeeded();
+        const box = (await canvas.boundingBox())!;
+        const [cell, rightX, top, width] = await canvas.evaluate((c) => [Number(c.dataset.cell), Number(c.dataset.rightX), Number(c.dataset.top), Number.parseFloat((c as HTMLCanvasElement).style.width)]);
+        const scale = box.width / width!;
+        await page.mouse.move(box.x + (rightX! + 3.5 * cell!) * scale, box.y + (top! + 2.5 * cell!) * scale);
+        const status = await text(page, '#animation-status');
+        assert.match(status, new RegExp(`^Output \\(2, 3\\): the flipped kernel covers 9 cells, ${overlap[2 * shown.axes[1]!.output + 3]} of them inputs`));
+      } finally {
+        await page.close();
+      }
+    });
+  }
 
   test('a shared URL restores the layer', async () => {
     const page = await newPage();
