@@ -490,6 +490,12 @@ describe('explorer', { skip }, () => {
       await page.waitForSelector('#animation-skipped');
       assert.match(await text(page, '#tap-diagram-skipped'), /up to 32/);
       assert.match(await text(page, '#animation-skipped'), /at most 120 cells per axis/);
+      // Leaving such a layer before its answer arrives, then coming back, still ends with its answer.
+      await open(page, '?r=2&i=32&k=3&s=5000&p=0');
+      await page.fill('#field-stride', '2');
+      await page.waitForFunction(() => document.querySelector('#output-size')?.textContent === '65×65');
+      await page.fill('#field-stride', '5000');
+      await page.waitForFunction((size) => document.querySelector('#output-size')?.textContent === size, report.outputShape.join('×'), { timeout: 60_000 });
     } finally {
       await page.close();
     }

@@ -189,11 +189,11 @@ function afterPaint(id: string, title: string, draw: () => HTMLElement): HTMLEle
   return placeholder;
 }
 
-function layerDetails(report: ExplainReport, fix: SuggestedFix | null, layer: LayerState): HTMLElement[] {
+function layerDetails(report: ExplainReport, fix: () => SuggestedFix | null, layer: LayerState): HTMLElement[] {
   return [
     heatmapCard(report, layer),
     afterPaint('evidence-card', EVIDENCE_TITLE, () => evidenceCard(layerAsStack(layer), !report.checkerboard)),
-    afterPaint('alternatives-card', FIX_TITLE, () => fixCard(report, fix, layerSpec(layer), applyAlternative)),
+    afterPaint('alternatives-card', FIX_TITLE, () => fixCard(report, fix(), layerSpec(layer), applyAlternative)),
     afterPaint('phases-card', PHASES_TITLE, () => phasesCard(report, tapDiagram(report.plan))),
     afterPaint('animation-card', ANIMATION_TITLE, () => animationCard(report)),
   ];
@@ -219,6 +219,7 @@ function render(): void {
   const key = JSON.stringify(layer);
   if (problem) showInvalid(problem);
   else if (Math.max(layer.kernel, layer.stride, layer.dilation) <= EXPLAIN_HERE) {
+    explaining = '';
     try {
       const report = explainLayer(layerSpec(layer), EXPLAIN_OPTIONS);
       showLayer(report, () => suggestedFix(report, layerSpec(layer)), key);
@@ -270,7 +271,7 @@ function showInvalid(failure: { field: LayerField | 'general'; message: string }
 function showLayer(report: ExplainReport, fix: () => SuggestedFix | null, key: string): void {
   document.getElementById('answer-body')!.replaceChildren(answerView(report, activePreset));
   if (key !== drawn.details) {
-    document.getElementById('details')!.replaceChildren(...layerDetails(report, fix(), state.layer));
+    document.getElementById('details')!.replaceChildren(...layerDetails(report, fix, state.layer));
     drawn.details = key;
   }
   announce(`${times(report.inputShape)} to ${times(report.outputShape)}: ${verdictSentence(report).even ? 'even' : 'checkerboard'}.`);
