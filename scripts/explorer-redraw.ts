@@ -2,7 +2,8 @@
  * Measures the explorer's redraw in Chromium: the static build from a plain file server at 1440×900, input 32,
  * the kernel slider moved 7 → 5 → 7 … Each change is timed from the slider's input event to the next painted frame
  * once (a) the answer (size, verdict, bars) shows the new layer and (b) the heatmap, computed in the worker, is
- * drawn (the frame after it); and to (c) the three engine pictures of "What even means" arriving. Prints the medians and quartiles.
+ * drawn (the frame after it); and to (c) the three engine pictures of "What even means" arriving. Then (d) the browser's
+ * own input-to-next-paint figure (Event Timing) for arrow keys on the slider (kernel 7 ↔ 6). Prints medians and quartiles.
  *   node --conditions=tconv-source --import tsx scripts/explorer-redraw.ts [--changes 40] [--input 32]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -69,6 +70,18 @@ try {
   console.log(`  answer and heatmap painted:                ${stats(samples.map((s) => s.heatmap))}`);
   console.log(`  of which render() on the page's thread:   ${stats(renders.slice(-samples.length))}`);
   console.log(`  three engine pictures arrived (worker):    ${stats(samples.map((s) => s.pictures))}`);
+
+  // The browser's own figure: Event Timing's duration of a trusted key press on the slider, from the event to the next
+  // paint (rounded to 8 ms by the browser). Arrow keys move the kernel one step, so this is kernel 7 ↔ 6.
+  await page.evaluate(`window.tconvEvents = []; new PerformanceObserver((list) => { for (const e of list.getEntries()) if (e.name === 'keydown') window.tconvEvents.push(e.duration); }).observe({ type: 'event', durationThreshold: 16 });`);
+  await page.focus('#range-kernel');
+  for (let i = 0; i < changes; i++) {
+    await page.keyboard.press(i % 2 === 0 ? 'ArrowLeft' : 'ArrowRight');
+    await page.waitForFunction(`document.querySelector('#evidence-card canvas[data-done]') !== null`);
+    await page.waitForTimeout(50);
+  }
+  const presses = (await page.evaluate('window.tconvEvents')) as number[];
+  console.log(`  key press to next paint (Event Timing, kernel 7 ↔ 6, ${presses.length} presses): ${stats(presses)}`);
 } finally {
   await browser.close();
   await server.close();

@@ -1,4 +1,4 @@
-/** Tiny DOM helpers: the page is plain TypeScript and the DOM, no UI framework (see web/README.md for why). */
+/** Tiny DOM helpers: the page is plain TypeScript and the DOM, no UI framework (README, "The web explorer", says why). */
 export function el<K extends keyof HTMLElementTagNameMap>(
   tag: K, attributes: Record<string, string | number | boolean> = {}, ...children: (Node | string | null | undefined)[]
 ): HTMLElementTagNameMap[K] {

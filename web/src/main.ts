@@ -14,10 +14,10 @@ import { PRESETS, type Preset } from './presets.ts';
 import { type ExplorerState, type LayerState, LAYER_FIELDS, queryToState, stateToQuery } from './state.ts';
 import { ANIMATION_TITLE, animationCard } from './views/animation.ts';
 import { answerView, verdictSentence } from './views/answer.ts';
-import { evidenceCard } from './views/evidence.ts';
+import { EVIDENCE_TITLE, evidenceCard } from './views/evidence.ts';
 import { type HeatmapData, MAX_GRID, heatmapOf } from './heatmap-data.ts';
 import { EXPLAIN_OPTIONS, type SuggestedFix, suggestedFix } from './fix.ts';
-import { PHASES_TITLE, fixCard, phasesCard } from './views/layer.ts';
+import { FIX_TITLE, PHASES_TITLE, fixCard, phasesCard } from './views/layer.ts';
 import { heatmapView } from './views/overlap.ts';
 import { tapDiagram } from './views/pictures.ts';
 import { stackCard, stackEditor, toStackSpec } from './views/stack.ts';
@@ -84,7 +84,7 @@ const controls = buildControls({
     activePreset = preset;
     // A preset sets the stack (its decoder) or clears it: a stack left over from another preset would contradict it.
     commit({ layer: { ...preset.layer }, stack: preset.stack ? preset.stack.map((l) => ({ ...l })) : [], focus: null }, { push: true });
-    announce(`Preset ${preset.label}.`);
+    action = `Preset ${preset.label}.`;
   },
   addToStack() {
     const { kernel, stride, padding, outputPadding, dilation } = state.layer;
@@ -92,8 +92,9 @@ const controls = buildControls({
       controls.showError('general', 'The stack builder has no dilation: set dilation 1 to add this layer.');
       return;
     }
-    commit({ ...state, stack: [...state.stack, { kind: 'convTranspose', kernel, stride, padding, outputPadding, mode: 'nearest' }] });
-    announce(`Added k${kernel} s${stride} p${padding} to the stack: ${state.stack.length} layer${state.stack.length === 1 ? '' : 's'}.`);
+    const stack = [...state.stack, { kind: 'convTranspose' as const, kernel, stride, padding, outputPadding, mode: 'nearest' as const }];
+    action = `Added k${kernel} s${stride} p${padding} to the stack: ${stack.length} layer${stack.length === 1 ? '' : 's'}.`;
+    commit({ ...state, stack });
   },
 });
 document.getElementById('controls')!.append(controls.element);
@@ -114,18 +115,23 @@ function schedule(): void {
   queueMicrotask(() => { scheduled = false; render(); });
 }
 
+/** What the user just did ("Preset DCGAN k4 s2 p1."), said before the new answer in the live region. */
+let action = '';
 let lastAnnounced = '';
 function announce(text: string): void {
-  if (text === lastAnnounced) return;
-  lastAnnounced = text;
-  document.getElementById('live')!.textContent = text;
+  const said = action ? `${action} ${text}` : text;
+  action = '';
+  if (said === lastAnnounced) return;
+  lastAnnounced = said;
+  document.getElementById('live')!.textContent = said;
 }
 
 function applyAlternative(alt: Alternative): void {
+  action = `Applied k${alt.kernel} s${alt.stride} p${alt.padding}.`;
   problem = null;
   activePreset = undefined;
   commit({ ...state, layer: { ...state.layer, kernel: alt.kernel, stride: alt.stride, padding: alt.padding, outputPadding: alt.outputPadding, dilation: alt.dilation }, focus: null }, { push: true });
-  announce(`Applied k${alt.kernel} s${alt.stride} p${alt.padding}.`);
+
 }
 
 function heatmapCard(report: ExplainReport, layer: LayerState): HTMLElement {
@@ -168,18 +174,26 @@ function heatmapCard(report: ExplainReport, layer: LayerState): HTMLElement {
 /**
  * A card further down the page, drawn just after the next paint so the answer and the heatmap reach the screen first
  * (the tap diagram alone is a few thousand SVG nodes); a placeholder with its title holds its place meanwhile.
+ * (The evidence card's engine runs are asked for then too.)
  */
 function afterPaint(id: string, title: string, draw: () => HTMLElement): HTMLElement {
   const placeholder = card(id, title, el('p', { class: 'note', text: 'Drawing…' }));
-  requestAnimationFrame(() => setTimeout(() => { if (placeholder.isConnected) placeholder.replaceWith(draw()); }, 0));
+  requestAnimationFrame(() => setTimeout(() => {
+    if (!placeholder.isConnected) return;
+    // Focus parked on the placeholder's heading (its control was redrawn away) moves to the real card's.
+    const focused = placeholder.contains(document.activeElement);
+    const real = draw();
+    placeholder.replaceWith(real);
+    if (focused) real.querySelector<HTMLElement>(`#${id}-title`)?.focus();
+  }, 0));
   return placeholder;
 }
 
-function layerDetails(report: ExplainReport, fix: SuggestedFix | null, layer: LayerState): HTMLElement[] {
+function layerDetails(report: ExplainReport, fix: () => SuggestedFix | null, layer: LayerState): HTMLElement[] {
   return [
     heatmapCard(report, layer),
-    evidenceCard(layerAsStack(layer), !report.checkerboard),
-    fixCard(report, fix, layerSpec(layer), applyAlternative),
+    afterPaint('evidence-card', EVIDENCE_TITLE, () => evidenceCard(layerAsStack(layer), !report.checkerboard)),
+    afterPaint('alternatives-card', FIX_TITLE, () => fixCard(report, fix(), layerSpec(layer), applyAlternative)),
     afterPaint('phases-card', PHASES_TITLE, () => phasesCard(report, tapDiagram(report.plan))),
     afterPaint('animation-card', ANIMATION_TITLE, () => animationCard(report)),
   ];
@@ -205,6 +219,7 @@ function render(): void {
   const key = JSON.stringify(layer);
   if (problem) showInvalid(problem);
   else if (Math.max(layer.kernel, layer.stride, layer.dilation) <= EXPLAIN_HERE) {
+    explaining = '';
     try {
       const report = explainLayer(layerSpec(layer), EXPLAIN_OPTIONS);
       showLayer(report, () => suggestedFix(report, layerSpec(layer)), key);
@@ -256,7 +271,7 @@ function showInvalid(failure: { field: LayerField | 'general'; message: string }
 function showLayer(report: ExplainReport, fix: () => SuggestedFix | null, key: string): void {
   document.getElementById('answer-body')!.replaceChildren(answerView(report, activePreset));
   if (key !== drawn.details) {
-    document.getElementById('details')!.replaceChildren(...layerDetails(report, fix(), state.layer));
+    document.getElementById('details')!.replaceChildren(...layerDetails(report, fix, state.layer));
     drawn.details = key;
   }
   announce(`${times(report.inputShape)} to ${times(report.outputShape)}: ${verdictSentence(report).even ? 'even' : 'checkerboard'}.`);

@@ -35,8 +35,3 @@ export function ask(slot: string, job: WorkerJob, transfer: Transferable[] = [])
     connect().postMessage({ ...job, id, slot } satisfies WorkerRequest, transfer);
   });
 }
-
-/** Requests not yet answered (the page shows a progress note while there are any). */
-export function busy(): number {
-  return waiting.size;
-}

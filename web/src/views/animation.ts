@@ -11,6 +11,7 @@
 import type { ExplainReport } from '../../../src/analysis/explain.ts';
 import { overlapColor } from '../../../src/render/colors.ts';
 import { type AnimationAxis, animationAxes, animationPlan, directWindow, scatterFootprint } from '../../../src/render/animation.ts';
+import { fullTransposedSize } from '../../../src/shape/formulas.ts';
 import { card, el } from '../dom.ts';
 
 const STEP_MS = 700;
@@ -32,15 +33,21 @@ function reachers(axis: AnimationAxis, f: number): { input: number; tap: number 
 type Cell = [number, number];
 type Hit = { block: 'in' | 'out'; cell: Cell } | null;
 
+function skipped(full: readonly number[], input: readonly number[]): HTMLElement {
+  return card('animation-card', ANIMATION_TITLE,
+    el('p', { id: 'animation-skipped', class: 'note', text: `The animation draws layers whose full output on a ${input.join('×')} input is at most ${MAX_FULL} cells per axis; this one is ${full.join('×')}. Try a smaller kernel, stride or dilation.` }));
+}
+
 export function animationCard(report: ExplainReport): HTMLElement {
   if (timer !== undefined) clearInterval(timer);
   timer = undefined;
-  const plan = animationPlan(report.plan, report.rank === 1 ? 8 : 4);
+  const maxInput = report.rank === 1 ? 8 : 4;
+  // Priced before planning: planning a kernel-65536, stride-65536 layer alone takes a fifth of a second.
+  const small = report.plan.axes.map((a) => fullTransposedSize(Math.min(a.input, maxInput), a.kernel, a.stride, a.dilation));
+  if (small.some((n) => n > MAX_FULL)) return skipped(small, report.plan.axes.map((a) => Math.min(a.input, maxInput)));
+  const plan = animationPlan(report.plan, maxInput);
   const axes = animationAxes(plan);
-  if (axes.some((a) => a.full > MAX_FULL || a.directLength > MAX_FULL)) {
-    return card('animation-card', ANIMATION_TITLE,
-      el('p', { id: 'animation-skipped', class: 'note', text: `The animation draws layers whose full output on a ${plan.axes.map((a) => a.input).join('×')} input is at most ${MAX_FULL} cells per axis; this one is ${axes.map((a) => a.full).join('×')}. Try a smaller kernel, stride or dilation.` }));
-  }
+  if (axes.some((a) => a.full > MAX_FULL || a.directLength > MAX_FULL)) return skipped(axes.map((a) => a.full), plan.axes.map((a) => a.input));
   const oneD = plan.rank === 1;
   const unit: AnimationAxis = { input: 1, full: 1, keptBegin: 0, keptEnd: 1, taps: [0], stride: 1, dilation: 1, directBefore: 0, directLength: 1 };
   const rowAxis = oneD ? unit : axes[0]!;

@@ -15,6 +15,13 @@ const KINDS: { weights: ArtifactWeights; title: string; what: string }[] = [
   { weights: 'icnr', title: 'ICNR weights', what: 'ICNR initialisation: every phase the same sub-kernel' },
 ];
 
+/** The library's names in a refusal, in the page's words ("shape[2] (3) is not a multiple…" → "Kernel size 3 is not…"). */
+function worded(text: string): string {
+  return text.replace(/^shape\[\d+\] \((\d+)\)/, 'Kernel size $1').replace(/^layers\[\d+\]\.stride \(([^)]*)\)/, 'Stride $1');
+}
+
+export const EVIDENCE_TITLE = 'What “even” means';
+
 export const spreadText = (spread: number): string => `interior varies by ${(spread * 100).toFixed(1)}% of its mean`;
 
 /** One engine picture: a canvas, then its numbers, or the library's refusal in its place. */
@@ -25,7 +32,7 @@ export function enginePicture(slot: string, id: string, spec: StackSpec, weights
     delete canvas.dataset.pending;
     if (!response.ok) {
       canvas.hidden = true;
-      note.textContent = response.error;
+      note.textContent = worded(response.error);
       note.classList.add('refused');
       canvas.dataset.refused = 'true';
       return;
@@ -47,7 +54,7 @@ export function evidenceCard(spec: StackSpec, even: boolean): HTMLElement {
       (spread) => `${kind.what}: ${spreadText(spread)}.`);
     return el('figure', { class: 'evidence' }, el('figcaption', {}, el('strong', { text: kind.title })), canvas, note);
   });
-  return card('evidence-card', 'What “even” means',
+  return card('evidence-card', EVIDENCE_TITLE,
     el('p', { id: 'even-meaning' },
       el('strong', { text: 'Even' }), ' means equal overlap for constant weights: with every weight equal, every interior output sums the same number of inputs. ',
       'It does not promise a flat picture: with random or learned weights each phase has its own sub-kernel, and their different sums can print a pattern with the stride’s period. ',

@@ -61,10 +61,11 @@ export function fixCard(report: ExplainReport, best: SuggestedFix | null, spec: 
       el('td', { text: entry.kernel.join('×') }), el('td', { text: times(entry.outputShape) }),
       el('td', { text: entry.phases.map((p) => p.join('/')).join(' · ') }),
       el('td', { class: entry.checkerboard ? 'verdict-uneven' : 'verdict-even', text: entry.checkerboard ? 'checkerboard' : 'even' })))));
-  return card('alternatives-card', 'Your layer vs the suggested fix', comparison,
+  return card('alternatives-card', FIX_TITLE, comparison,
     el('details', { class: 'more' }, el('summary', { text: 'More artifact-free layers, resize-convolution, nearby kernels' }), ...others, resize, el('div', { class: 'table-scroll' }, sweep)));
 }
 
+export const FIX_TITLE = 'Your layer vs the suggested fix';
 export const PHASES_TITLE = 'Phases and taps: why the bars differ';
 
 /** Phases listed per axis; a stride of 65536 has 65536 of them, all alike but for their taps. */

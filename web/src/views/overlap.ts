@@ -74,7 +74,7 @@ export function heatmapView(
   if (focus && focus[0] < rows && focus[1] < cols) show(focus);
   const [fullRows, fullCols] = oneD ? [1, fullShape[0]!] : fullShape;
   const cropped = rows < fullRows! || cols < fullCols! ? ` Showing the top-left ${oneD ? cols : `${rows}×${cols}`} of ${fullShape.join('×')}: the pattern repeats.` : '';
-  const note = el('p', { class: 'legend', text: `Interior outputs receive ${heat.levels.join(', ')} contributions; the edges fewer, where the padding crops the kernel.${cropped}` });
+  const note = el('p', { class: 'legend', text: `Interior outputs receive ${heat.levels.length > 1 ? `${heat.levels.slice(0, -1).join(', ')} or ${heat.levels.at(-1)}` : heat.levels[0]} contributions; the edges fewer, where the padding crops the kernel.${cropped}` });
   return el('div', { class: 'heatmap-view' }, el('div', { class: 'heat-grid' }, wrap, el('div', {}, readout, fieldSlot)), legend(min, max), note);
 }
 
