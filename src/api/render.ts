@@ -6,6 +6,6 @@
  */
 export {
   DEFAULT_MAX_CELLS, MAX_PIXELS, PALETTE, Raster, checkPictureBudget, pictureCells, animationPlan, artifactRaster, artifactSvg, overlapHeatmapRaster, overlapHeatmapSvg,
-  receptiveFieldRaster, receptiveFieldSvg, scatterAnimationSvg, tapDiagramSvg,
+  receptiveFieldRaster, receptiveFieldSvg, scatterAnimationSvg, tapDiagramSvg, curvesSvg, imageGridRaster,
 } from '../render/index.ts';
 export type * from '../render/index.ts';
