@@ -125,8 +125,11 @@ function printSummary(result: DemoResult): void {
   printLines(`checkerboard demo: ${s.images} images ${s.imageSize}×${s.imageSize} from ${s.channels}×${s.latentSize}×${s.latentSize} latent codes, ${s.stages} stages ×2, ${s.steps} steps of Adam (lr ${s.learningRate}), seed ${s.seed}`, '');
   const f = (v: number) => v.toFixed(4);
   printTable(
-    ['variant', 'weights', 'loss start', 'loss end', 'checkerboard start', 'checkerboard end', 'cell deviation end'],
-    result.variants.map((v) => [v.name, String(v.parameters), f(v.loss[0]!), f(v.loss.at(-1)!), f(v.checkerboard[0]!), f(v.checkerboard.at(-1)!), f(v.cellDeviation.at(-1)!)]),
+    ['variant', 'weights', 'loss start', 'loss end', 'checkerboard start', 'peak', 'end', 'cell deviation end'],
+    result.variants.map((v) => [
+      v.name, String(v.parameters), f(v.loss[0]!), f(v.loss.at(-1)!), f(v.checkerboard[0]!),
+      f(v.checkerboard.reduce((a, b) => Math.max(a, b), 0)), f(v.checkerboard.at(-1)!), f(v.cellDeviation.at(-1)!),
+    ]),
   );
   printLines('', `measure: ${result.measure}`);
 }
