@@ -8,6 +8,7 @@ export {
   ACTIVATIONS, ActivationModule, ConvModule, DEFAULT_LEAKY_SLOPE, PixelShuffleModule, ResizeModule, Sequential,
   activation, activationBackward, adam, add, addBackward, biasGradient, concatChannels, concatChannelsBackward,
   convBackward, convTransposeBackward, convTransposeWeightGradient, initialize, l1Loss, mseLoss, parameter,
-  pixelShuffleBackward, pixelUnshuffleBackward, resizeBackward, sgd,
+  pixelShuffleBackward, pixelUnshuffleBackward, resizeBackward, sgd, MEASURE, VARIANTS, checkerboardMeasure, drawShapes,
+  runCheckerboardDemo,
 } from '../train/index.ts';
 export type * from '../train/index.ts';

@@ -14,3 +14,9 @@ export { type InitArgs, type InitializerName, initialize } from './initializers.
 export {
   ActivationModule, type ConvModuleOptions, ConvModule, type Module, PixelShuffleModule, ResizeModule, Sequential,
 } from './modules.ts';
+export {
+  type DemoOptions, type DemoResult, type Frame, MEASURE, type StepProgress, VARIANTS, type VariantCurve, type VariantName,
+  runCheckerboardDemo,
+} from './checkerboard-demo.ts';
+export { checkerboardMeasure } from './checkerboard-measure.ts';
+export { drawShapes } from './procedural-images.ts';
