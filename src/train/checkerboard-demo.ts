@@ -114,7 +114,13 @@ function stage(variant: VariantName, index: number, cin: number, cout: number, s
   return [new ConvModule(name, 'conv', weight, bias, { pads: { begin: [0, 0], end: [1, 1] } }), new PixelShuffleModule(`${name}.shuffle`, 2)];
 }
 
-function decoder(variant: VariantName, channels: number, stages: number, seed: number, backend: BackendChoice): Sequential {
+/**
+ * One variant's decoder: `stages` ×2 stages from `channels` to 1 channel, ReLU between them.
+ * @example
+ * demoDecoder('convT-k4', { channels: 8, stages: 3, seed: 1 }).forward(randomTensor([2, 8, 4, 4], 1)).shape // → [2, 1, 32, 32]
+ */
+export function demoDecoder(variant: VariantName, args: { readonly channels: number; readonly stages: number; readonly seed: number; readonly backend?: BackendChoice }): Sequential {
+  const { channels, stages, seed, backend = 'auto' } = args;
   const modules: Module[] = [];
   for (let s = 0; s < stages; s++) {
     const last = s === stages - 1;
@@ -157,7 +163,7 @@ export function runCheckerboardDemo(options: DemoOptions = {}): DemoResult {
   const frameSteps = new Set(options.frameSteps ?? []);
 
   const runs = names.map((name) => {
-    const net = decoder(name, channels, stages, seed, backend);
+    const net = demoDecoder(name, { channels, stages, seed, backend });
     // Every variant starts from the same latent codes.
     const latent = parameter('latent', randomTensor([images, channels, LATENT_SIZE, LATENT_SIZE], seed + 7, { distribution: 'normal' }));
     const params: Parameter[] = [...net.parameters(), latent];

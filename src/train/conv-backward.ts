@@ -42,13 +42,37 @@ export interface BackwardArgs {
  * // g.input.data → [1, 0, 1]; g.weight.data → [1, 3]; g.bias.data → [2]
  */
 export function convTransposeBackward(args: BackwardArgs): ConvGradients {
-  const options = args.options ?? {};
-  const plan = planFromTensors('convTranspose', args.input.shape, args.weight.shape, { ...options, bias: args.bias ?? true });
-  checkGradOutput(plan, args.gradOutput);
-  const input = convTransposeInputGradient(plan, args.weight, args.gradOutput, options);
+  const plan = checkedPlan('convTranspose', args);
+  const input = convTransposeInputGradient(plan, args.weight, args.gradOutput, args.options ?? {});
   const weight = tensor(plan.weightShape, convTransposeWeightGradient(plan, args.input.data, args.gradOutput.data));
   const bias = plan.bias ? tensor([plan.outChannels], biasGradient(plan, args.gradOutput.data)) : null;
   return { input, weight, bias };
+}
+
+/**
+ * ∂L/∂X alone (what a frozen layer in the middle of a network needs), on the options' backend.
+ * @example
+ * inputGradient('convTranspose', { input: x, weight: w, gradOutput: g, options: { stride: 2, backend: 'native' } })
+ */
+export function inputGradient(kind: 'convTranspose' | 'conv', args: BackwardArgs): Tensor {
+  const plan = checkedPlan(kind, args);
+  const options = args.options ?? {};
+  if (kind === 'convTranspose') return convTransposeInputGradient(plan, args.weight, args.gradOutput, options);
+  return convTranspose(args.gradOutput, args.weight, null, { ...dualTransposed(plan), backend: options.backend, threads: options.threads });
+}
+
+/** ∂L/∂W alone (float64 per-phase correlation). */
+export function weightGradient(kind: 'convTranspose' | 'conv', args: BackwardArgs): Tensor {
+  const plan = checkedPlan(kind, args);
+  if (kind === 'convTranspose') return tensor(plan.weightShape, convTransposeWeightGradient(plan, args.input.data, args.gradOutput.data));
+  const dualPlan = planFromTensors('convTranspose', plan.outputShape, plan.weightShape, { ...dualTransposed(plan), bias: false });
+  return tensor(plan.weightShape, convTransposeWeightGradient(dualPlan, args.gradOutput.data, args.input.data));
+}
+
+function checkedPlan(kind: 'convTranspose' | 'conv', args: BackwardArgs): Plan {
+  const plan = planFromTensors(kind, args.input.shape, args.weight.shape, { ...args.options, bias: args.bias ?? true });
+  checkGradOutput(plan, args.gradOutput);
+  return plan;
 }
 
 /**
@@ -57,14 +81,10 @@ export function convTransposeBackward(args: BackwardArgs): ConvGradients {
  * // g.input.data → [1, 1, 1, 1]; g.weight.data → [4, 6]
  */
 export function convBackward(args: BackwardArgs): ConvGradients {
-  const options = args.options ?? {};
-  const plan = planFromTensors('conv', args.input.shape, args.weight.shape, { ...options, bias: args.bias ?? true });
-  checkGradOutput(plan, args.gradOutput);
-  const dual = dualTransposed(plan);
-  const input = convTranspose(args.gradOutput, args.weight, null, { ...dual, backend: options.backend, threads: options.threads });
+  const plan = checkedPlan('conv', args);
+  const input = inputGradient('conv', args);
   // The weight gradient of a conv is the transposed weight gradient of its dual, with input and output swapped.
-  const dualPlan = planFromTensors('convTranspose', plan.outputShape, plan.weightShape, { ...dual, bias: false });
-  const weight = tensor(plan.weightShape, convTransposeWeightGradient(dualPlan, args.gradOutput.data, args.input.data));
+  const weight = weightGradient('conv', args);
   const bias = plan.bias ? tensor([plan.outChannels], biasGradient(plan, args.gradOutput.data)) : null;
   return { input, weight, bias };
 }

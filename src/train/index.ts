@@ -2,7 +2,7 @@
  * Training: gradients of every op a decoder stack holds (transposed and ordinary convolution on any backend, resize,
  * pixel shuffle, activations, add, concat), losses, optimizers, initializers and per-layer modules.
  */
-export { type BackwardArgs, type ConvGradients, convBackward, convTransposeBackward } from './conv-backward.ts';
+export { type BackwardArgs, type ConvGradients, convBackward, convTransposeBackward, inputGradient, weightGradient } from './conv-backward.ts';
 export { biasGradient, convTransposeWeightGradient } from './weight-gradient.ts';
 export {
   ACTIVATIONS, type ActivationName, DEFAULT_LEAKY_SLOPE, activation, activationBackward, add, addBackward, concatChannels,
@@ -16,7 +16,7 @@ export {
 } from './modules.ts';
 export {
   type DemoOptions, type DemoResult, type Frame, MEASURE, type StepProgress, VARIANTS, type VariantCurve, type VariantName,
-  runCheckerboardDemo,
+  demoDecoder, runCheckerboardDemo,
 } from './checkerboard-demo.ts';
 export { checkerboardMeasure } from './checkerboard-measure.ts';
 export { drawShapes } from './procedural-images.ts';
