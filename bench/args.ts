@@ -24,6 +24,8 @@ export interface BenchOptions {
   readonly referenceMaxFlops: number;
   readonly caseTimeoutMs: number;
   readonly refreshCache: boolean;
+  /** Time the backward (∂X, ∂W) and a training step instead of the forward (bench/backward.ts). */
+  readonly backward: boolean;
   readonly help: boolean;
 }
 
@@ -49,6 +51,9 @@ Options:
   --reference-max-gflop X   time the reference backend only on cases up to X GFLOP (default 0.05)
   --case-timeout SECONDS    give up on a cell after this long (default 300)
   --refresh-cache           recompute the cached inputs and reference outputs
+  --backward                time ∂X and ∂W of the suite's 2D/3D layers and one training step of the demo decoder
+                            against PyTorch (CPU, /usr/bin/python3) and tfjs cpu/wasm, all at 1 thread
+                            (uses --cases, --min-time, --markdown, --json)
   -h, --help                show this help`;
 
 function positiveNumber(option: string, text: string, integer = false): number {
@@ -79,7 +84,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         suite: { type: 'string' }, threads: { type: 'string' }, only: { type: 'string' }, cases: { type: 'string' },
         'min-time': { type: 'string' }, warmup: { type: 'string' }, rounds: { type: 'string' }, json: { type: 'string' },
         markdown: { type: 'string' }, tolerance: { type: 'string' }, 'reference-max-gflop': { type: 'string' },
-        'case-timeout': { type: 'string' }, 'refresh-cache': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        'case-timeout': { type: 'string' }, 'refresh-cache': { type: 'boolean' }, backward: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     }));
   } catch (error) {
@@ -114,6 +119,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     referenceMaxFlops: 1e9 * (values['reference-max-gflop'] === undefined ? 0.05 : positiveNumber('reference-max-gflop', values['reference-max-gflop'])),
     caseTimeoutMs: 1000 * (values['case-timeout'] === undefined ? 300 : positiveNumber('case-timeout', values['case-timeout'])),
     refreshCache: values['refresh-cache'] ?? false,
+    backward: values.backward ?? false,
     help: values.help ?? false,
   };
 }

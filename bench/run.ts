@@ -197,6 +197,11 @@ try {
 }
 if (options.help) {
   process.stdout.write(`${USAGE}\n`);
+} else if (options.backward) {
+  import('./backward.ts').then(({ runBackwardBench }) => runBackwardBench(options)).catch((error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof UsageError ? error.message : (error as Error).stack}\n`);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  });
 } else {
   main(options).catch((error: unknown) => {
     process.stderr.write(`bench: ${error instanceof UsageError ? error.message : (error as Error).stack}\n`);
