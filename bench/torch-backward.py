@@ -5,10 +5,15 @@ line on stdin and answering one JSON line on stdout.
 Requests:
   {"op": "layer", "rank", "n", "cin", "cout", "input", "kernel", "stride", "padding", "outputPadding", "dilation",
    "groups", "x", "w", "gy" (base64 float32, NC[D]HW / PyTorch layouts), "minTime", "threads"}
-    → {"dx", "dw" (base64 float32 results, checked by the parent), "dxMs", "dwMs" (median ms per call)}
+    → {"dx", "dw" (base64 float32 results, checked by the parent), "dxMs", "dwMs" (median ms per call), and the same
+       as "dxDirect", "dwDirect", "dxDirectMs", "dwDirectMs" for PyTorch's fastest path here: F.convNd of gradY (∂X) and
+       the channels-as-batch convolution of gradY with X (∂W, groups = 1 only; "dwDirect" is null otherwise).
   {"op": "step", "channels", "stages", "images", "minTime", "threads"}
     → {"stepMs"}: one Adam step of the demo's convT-k4 decoder with learned latent codes (forward, MSE, backward, update)
 The gradients are those autograd computes, called directly: aten::convolution_backward with one output mask each.
+Debian's torch 1.13 is built with BLAS_INFO=generic: its transposed-convolution paths (GEMM + col2im, also in the
+backward) run on the BLAS installed (here the reference libblas3 unless OpenBLAS is), while F.convNd uses MKL-DNN.
+So both are timed: what autograd calls, and the fastest formulation PyTorch offers here.
 """
 import base64
 import json
@@ -17,6 +22,7 @@ import sys
 import time
 
 import torch
+import torch.nn.functional as F
 
 
 def tensor(text, shape):
@@ -54,12 +60,37 @@ def layer(r):
         return torch.ops.aten.convolution_backward(gy, x, w, args['bias_sizes'], args['stride'], args['padding'],
                                                    args['dilation'], True, args['output_padding'], args['groups'], mask)
 
+    conv = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[rank]
+    kernel = r['kernel']
+    input_size = r['input']
+
+    def dx_direct():
+        # ∂X of a transposed conv = the strided conv of ∂Y with the same weight (output padding < stride here).
+        return conv(gy, w, None, r['stride'], r['padding'], r['dilation'], r['groups'])
+
+    def dw_direct():
+        # ∂W[ci, co, k] = Σ_n Σ_i x[n, ci, i]·gy[n, co, i·s + k·d − p]: channels as batch, x as the kernel, dilated by s.
+        out = conv(gy.transpose(0, 1), x.transpose(0, 1), None, r['dilation'], r['padding'], r['stride'])
+        index = (slice(None), slice(None), *[slice(0, k) for k in kernel])
+        return out[index].transpose(0, 1)
+
     with torch.no_grad():
         dx = grads([True, False, False])[0]
         dw = grads([False, True, False])[1]
         dx_ms = median_ms(lambda: grads([True, False, False]), r['minTime'])
         dw_ms = median_ms(lambda: grads([False, True, False]), r['minTime'])
-    return {'dx': encode(dx), 'dw': encode(dw), 'dxMs': dx_ms, 'dwMs': dw_ms, 'rank': rank}
+        answer = {'dx': encode(dx), 'dw': encode(dw), 'dxMs': dx_ms, 'dwMs': dw_ms, 'rank': rank}
+        dxd = dx_direct()
+        ok = list(dxd.shape[2:]) == list(input_size)
+        answer['dxDirect'] = encode(dxd) if ok else None
+        answer['dxDirectMs'] = median_ms(dx_direct, r['minTime']) if ok else None
+        if r['groups'] == 1:
+            answer['dwDirect'] = encode(dw_direct())
+            answer['dwDirectMs'] = median_ms(dw_direct, r['minTime'])
+        else:
+            answer['dwDirect'] = None
+            answer['dwDirectMs'] = None
+    return answer
 
 
 def step(r):
