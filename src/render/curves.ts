@@ -13,7 +13,7 @@ export interface CurveSeries {
 
 export interface CurvePanel {
   readonly label: string;
-  /** Logarithmic y axis (values ≤ 0 are left out). */
+  /** Logarithmic y axis over at most three decades below the largest value; smaller values (and 0) sit on the bottom edge. */
   readonly logScale?: boolean;
   readonly series: readonly CurveSeries[];
 }
@@ -29,7 +29,7 @@ const LINE_COLOURS = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#5
 export function curvesSvg(args: { readonly title: string; readonly xLabel?: string; readonly panels: readonly CurvePanel[] }): string {
   const panelWidth = 360;
   const panelHeight = 220;
-  const margin = { left: 58, right: 16, top: 40, bottom: 40 };
+  const margin = { left: 58, right: 16, top: 54, bottom: 40 };
   const names = [...new Set(args.panels.flatMap((p) => p.series.map((s) => s.name)))];
   const legendHeight = 20 * Math.ceil(names.length / 3) + 10;
   const width = args.panels.length * (panelWidth + margin.left + margin.right);
@@ -38,11 +38,13 @@ export function curvesSvg(args: { readonly title: string; readonly xLabel?: stri
   args.panels.forEach((panel, index) => {
     const x0 = index * (panelWidth + margin.left + margin.right) + margin.left;
     const y0 = margin.top;
-    const transform = (v: number) => (panel.logScale ? Math.log10(v) : v);
-    const usable = panel.series.flatMap((s) => s.values.filter((v) => Number.isFinite(v) && (!panel.logScale || v > 0)).map(transform));
+    const usable = panel.series.flatMap((s) => s.values.filter((v) => Number.isFinite(v) && (!panel.logScale || v > 0)).map((v) => (panel.logScale ? Math.log10(v) : v)));
     let lo = usable.length ? Math.min(...usable) : 0;
     let hi = usable.length ? Math.max(...usable) : 1;
-    if (!panel.logScale) lo = Math.min(lo, 0);
+    if (panel.logScale) lo = Math.max(lo, hi - 3);
+    else lo = Math.min(lo, 0);
+    const floor = lo;
+    const transform = (v: number) => (panel.logScale ? Math.max(v > 0 ? Math.log10(v) : floor, floor) : v);
     if (hi - lo < 1e-12) hi = lo + 1;
     const steps = Math.max(1, ...panel.series.map((s) => s.values.length - 1));
     const px = (i: number) => x0 + (i / steps) * panelWidth;
@@ -59,7 +61,7 @@ export function curvesSvg(args: { readonly title: string; readonly xLabel?: stri
     body.push(text(x0 + panelWidth, y0 + panelHeight + 16, String(steps), { 'font-size': 10, 'font-family': 'sans-serif', 'text-anchor': 'end' }));
     body.push(text(x0 + panelWidth / 2, y0 + panelHeight + 30, args.xLabel ?? 'step', { 'font-size': 11, 'font-family': 'sans-serif', 'text-anchor': 'middle' }));
     for (const s of panel.series) {
-      const points = s.values.map((v, i) => (Number.isFinite(v) && (!panel.logScale || v > 0) ? `${px(i).toFixed(1)},${py(v).toFixed(1)}` : null)).filter((p) => p !== null);
+      const points = s.values.map((v, i) => (Number.isFinite(v) ? `${px(i).toFixed(1)},${py(v).toFixed(1)}` : null)).filter((p) => p !== null);
       const colour = LINE_COLOURS[names.indexOf(s.name) % LINE_COLOURS.length]!;
       body.push(tag('polyline', { points: points.join(' '), fill: 'none', stroke: colour, 'stroke-width': 1.5, class: 'curve', 'data-series': s.name }, title(s.name)));
     }

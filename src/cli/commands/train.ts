@@ -116,7 +116,7 @@ function curvesPicture(result: DemoResult): string {
   const series = (key: 'loss' | 'checkerboard') => result.variants.map((v) => ({ name: v.name, values: v[key] }));
   return curvesSvg({
     title: `tconv train --demo checkerboard: ${result.settings.images} images of ${result.settings.imageSize}², ${result.settings.steps} steps`,
-    panels: [{ label: 'loss (MSE)', logScale: true, series: series('loss') }, { label: 'checkerboard (per-phase mean deviation on flat cells)', series: series('checkerboard') }],
+    panels: [{ label: 'loss (MSE)', logScale: true, series: series('loss') }, { label: 'checkerboard measure', logScale: true, series: series('checkerboard') }],
   });
 }
 
