@@ -304,13 +304,22 @@ function formatReport(rows: readonly Row[], flops: ReadonlyMap<string, number>, 
       const ratio = best !== null && torchMs !== null ? torchMs / best : null;
       if (ratio !== null) ratios[what]!.push(ratio);
       const gflop = flops.get(c);
-      body.push([c, gflop === undefined ? '' : (gflop / 1e9).toFixed(3), what, ...libraries.map((l) => cell(c, what, l)), ratio === null ? '' : `${ratio.toFixed(2)}×`]);
+      body.push([c, gflop === undefined ? '' : (gflop / 1e9).toFixed(3), what, ...libraries.map((l) => cell(c, what, l)), ratio === null ? '' : `${ratio < 0.1 ? ratio.toPrecision(2) : ratio.toFixed(2)}×`]);
     }
   }
   const geo = (values: number[]) => (values.length ? Math.exp(values.reduce((s, v) => s + Math.log(v), 0) / values.length) : NaN);
   const notes = [...new Set(rows.filter((r) => r.ms === null && r.note).map((r) => `${r.library}: ${r.note}`))];
   const meta = `${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.versions.node}, torch ${torchVersion || 'n/a'}; 1 thread everywhere; load average ${loadBefore[0]!.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after`;
-  const summary = `geometric mean of best pytorch ms / best tconv ms (above 1: tconv faster): dX ${geo(ratios.dX!).toFixed(2)}, dW ${geo(ratios.dW!).toFixed(2)}, step ${geo(ratios.step!).toFixed(2)}`;
+  const pairs = (what: string, slow: string, fast: string) => cases.flatMap((c) => {
+    const a = rows.find((r) => r.case === c && r.what === what && r.library === slow)?.ms;
+    const b = rows.find((r) => r.case === c && r.what === what && r.library === fast)?.ms;
+    return a != null && b != null ? [a / b] : [];
+  });
+  const summary = [
+    `geometric means of time ratios (above 1: tconv faster) — best pytorch / best tconv: dX ${geo(ratios.dX!).toFixed(2)}, dW ${geo(ratios.dW!).toFixed(2)}, step ${geo(ratios.step!).toFixed(2)};`,
+    `autograd's own call / tconv: dX (native) ${geo(pairs('dX', 'pytorch', 'tconv native')).toFixed(2)}, dW ${geo(pairs('dW', 'pytorch', 'tconv ts')).toFixed(2)};`,
+    `tfjs-wasm / tconv wasm, dX: ${geo(pairs('dX', 'tfjs-wasm', 'tconv wasm')).toFixed(2)}`,
+  ].join(' ');
   return {
     text: [meta, '', 'median ms per call', renderTable(header, body), '', summary, ...notes.map((n) => `n/a — ${n}`)].join('\n'),
     markdown: [meta, '', '**Median ms per call**', '', markdownTable(header, body), '', summary, '', ...notes.map((n) => `- n/a — ${n}`)].join('\n'),
