@@ -1,8 +1,8 @@
 /**
  * `npm run bench -- --backward`: times the backward of the suite's 2D/3D transposed layers — ∂X and ∂W apart — and
  * one training step of the checkerboard demo's decoder, for tconv and its peers in the same run, all at 1 thread:
- *   tconv native / wasm   ∂X (the engine's strided conv, src/train/conv-backward.ts)
- *   tconv ts              ∂W (the float64 per-phase correlation, the same on every backend)
+ *   tconv native / wasm   ∂X (the engine's strided conv) and ∂W (one conv per group, batch and channels swapped)
+ *   tconv ts              ∂W on the reference backend (the float64 per-phase correlation in TypeScript)
  *   pytorch               aten::convolution_backward with one output mask (what autograd calls), /usr/bin/python3 child
  *   pytorch conv          PyTorch's fastest formulation here (F.convNd through MKL-DNN; see bench/torch-backward.py)
  *   tfjs-cpu / tfjs-wasm  the kernels conv2dTranspose's registered gradient calls: conv2d (∂X), Conv2DBackpropFilter (∂W)
@@ -146,8 +146,11 @@ export async function runBackwardBench(options: BenchOptions): Promise<void> {
         const err = check(inputGradient('convTranspose', args(backend)).data, referenceDx);
         const ms = err < TOLERANCE ? await medianMs(() => inputGradient('convTranspose', args(backend)), minTimeMs) : null;
         rows.push({ case: c.id, what: 'dX', library: `tconv ${backend}`, ms, relErr: err });
+        const dwErr = check(weightGradient('convTranspose', args(backend)).data, referenceDw);
+        const dwMs = dwErr < TOLERANCE ? await medianMs(() => weightGradient('convTranspose', args(backend)), minTimeMs) : null;
+        rows.push({ case: c.id, what: 'dW', library: `tconv ${backend}`, ms: dwMs, relErr: dwErr });
       }
-      // ∂W has one implementation (TypeScript, float64 sums) on every backend.
+      // The reference backend's ∂W: the float64 per-phase correlation in TypeScript.
       rows.push({ case: c.id, what: 'dW', library: 'tconv ts', ms: await medianMs(() => weightGradient('convTranspose', args('reference')), minTimeMs), relErr: 0 });
 
       if (torchReady) {
@@ -317,7 +320,7 @@ function formatReport(rows: readonly Row[], flops: ReadonlyMap<string, number>, 
   });
   const summary = [
     `geometric means of time ratios (above 1: tconv faster) — best pytorch / best tconv: dX ${geo(ratios.dX!).toFixed(2)}, dW ${geo(ratios.dW!).toFixed(2)}, step ${geo(ratios.step!).toFixed(2)};`,
-    `autograd's own call / tconv: dX (native) ${geo(pairs('dX', 'pytorch', 'tconv native')).toFixed(2)}, dW ${geo(pairs('dW', 'pytorch', 'tconv ts')).toFixed(2)};`,
+    `autograd's own call / tconv native: dX ${geo(pairs('dX', 'pytorch', 'tconv native')).toFixed(2)}, dW ${geo(pairs('dW', 'pytorch', 'tconv native')).toFixed(2)};`,
     `tfjs-wasm / tconv wasm, dX: ${geo(pairs('dX', 'tfjs-wasm', 'tconv wasm')).toFixed(2)}`,
   ].join(' ');
   return {

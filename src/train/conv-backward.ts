@@ -5,7 +5,8 @@
  * ∂L/∂X is the dual layer's forward, run by the engine on any backend (reference, wasm, native): the input gradient
  * of a transposed convolution is a strided convolution with the same weight (its (Cin, Cout/groups, k…) layout is a
  * convolution's (Cout', Cin'/groups, k…)), and the input gradient of a convolution is a transposed convolution.
- * ∂L/∂W is a per-phase correlation (weight-gradient.ts, float64 in TypeScript on every backend).
+ * ∂L/∂W is a per-phase correlation: float64 in TypeScript on the reference backend (weight-gradient.ts), one conv
+ * per group with batch and channels swapped on wasm and native (weight-gradient-conv.ts).
  */
 import { TconvError } from '../shape/errors.ts';
 import type { Plan } from '../shape/plan.ts';
@@ -13,7 +14,9 @@ import { type EngineLayerOptions, planFromTensors } from '../engine/ops/plan-fro
 import { conv } from '../engine/ops/conv.ts';
 import { convTranspose } from '../engine/ops/conv-transpose.ts';
 import { type Tensor, tensor } from '../tensor/tensor.ts';
+import { getBackend } from '../engine/select.ts';
 import { biasGradient, convTransposeWeightGradient } from './weight-gradient.ts';
+import { convTransposeWeightGradientOnBackend } from './weight-gradient-conv.ts';
 
 export interface ConvGradients {
   /** ∂L/∂X, the input's shape. */
@@ -44,7 +47,7 @@ export interface BackwardArgs {
 export function convTransposeBackward(args: BackwardArgs): ConvGradients {
   const plan = checkedPlan('convTranspose', args);
   const input = convTransposeInputGradient(plan, args.weight, args.gradOutput, args.options ?? {});
-  const weight = tensor(plan.weightShape, convTransposeWeightGradient(plan, args.input.data, args.gradOutput.data));
+  const weight = weightGradient('convTranspose', args);
   const bias = plan.bias ? tensor([plan.outChannels], biasGradient(plan, args.gradOutput.data)) : null;
   return { input, weight, bias };
 }
@@ -61,12 +64,24 @@ export function inputGradient(kind: 'convTranspose' | 'conv', args: BackwardArgs
   return convTranspose(args.gradOutput, args.weight, null, { ...dualTransposed(plan), backend: options.backend, threads: options.threads });
 }
 
-/** ∂L/∂W alone (float64 per-phase correlation). */
+/**
+ * ∂L/∂W alone: on the reference backend the float64 per-phase correlation (weight-gradient.ts), on wasm and native
+ * the same sum as one conv per group with batch and channels swapped (weight-gradient-conv.ts).
+ */
 export function weightGradient(kind: 'convTranspose' | 'conv', args: BackwardArgs): Tensor {
   const plan = checkedPlan(kind, args);
-  if (kind === 'convTranspose') return tensor(plan.weightShape, convTransposeWeightGradient(plan, args.input.data, args.gradOutput.data));
+  const options = args.options ?? {};
+  const backend = getBackend(options.backend ?? 'auto').name;
+  const compute = (p: Plan, x: Float32Array, g: Float32Array) => (backend === 'reference'
+    ? convTransposeWeightGradient(p, x, g)
+    : convTransposeWeightGradientOnBackend(p, x, g, { backend, threads: options.threads }));
+  if (kind === 'convTranspose') {
+    checkPadsBegin(plan);
+    return tensor(plan.weightShape, compute(plan, args.input.data, args.gradOutput.data));
+  }
+  // The weight gradient of a conv is the transposed weight gradient of its dual, with input and output swapped.
   const dualPlan = planFromTensors('convTranspose', plan.outputShape, plan.weightShape, { ...dualTransposed(plan), bias: false });
-  return tensor(plan.weightShape, convTransposeWeightGradient(dualPlan, args.gradOutput.data, args.input.data));
+  return tensor(plan.weightShape, compute(dualPlan, args.gradOutput.data, args.input.data));
 }
 
 function checkedPlan(kind: 'convTranspose' | 'conv', args: BackwardArgs): Plan {
@@ -91,6 +106,19 @@ export function convBackward(args: BackwardArgs): ConvGradients {
 
 /** ∂L/∂X of a transposed convolution: the strided convolution of ∂L/∂Y, cropped when output padding ≥ stride. */
 function convTransposeInputGradient(plan: Plan, weight: Tensor, gradOutput: Tensor, options: EngineLayerOptions): Tensor {
+  checkPadsBegin(plan);
+  // Conv output = ⌊(Y + padBegin + max(padEnd, 0) − K)/s⌋ + 1 = input + ⌊(max(padEnd, 0) − padEnd)/s⌋: exact unless
+  // output padding ≥ stride (allowed when dilation > stride), and the extra cells are never part of the input.
+  const grad = conv(gradOutput, weight, null, {
+    stride: plan.axes.map((a) => a.stride), dilation: plan.axes.map((a) => a.dilation), groups: plan.groups,
+    pads: { begin: plan.axes.map((a) => a.padBegin), end: plan.axes.map((a) => Math.max(a.padEnd, 0)) },
+    backend: options.backend, threads: options.threads,
+  });
+  return cropSpatial(grad, plan.inputShape);
+}
+
+/** Both ∂X and the backends' ∂W read ∂Y through a conv's padding, which cannot be negative. */
+function checkPadsBegin(plan: Plan): void {
   plan.axes.forEach((a, i) => {
     if (a.padBegin < 0) {
       throw new TconvError({
@@ -100,14 +128,6 @@ function convTransposeInputGradient(plan: Plan, weight: Tensor, gradOutput: Tens
       });
     }
   });
-  // Conv output = ⌊(Y + padBegin + max(padEnd, 0) − K)/s⌋ + 1 = input + ⌊(max(padEnd, 0) − padEnd)/s⌋: exact unless
-  // output padding ≥ stride (allowed when dilation > stride), and the extra cells are never part of the input.
-  const grad = conv(gradOutput, weight, null, {
-    stride: plan.axes.map((a) => a.stride), dilation: plan.axes.map((a) => a.dilation), groups: plan.groups,
-    pads: { begin: plan.axes.map((a) => a.padBegin), end: plan.axes.map((a) => Math.max(a.padEnd, 0)) },
-    backend: options.backend, threads: options.threads,
-  });
-  return cropSpatial(grad, plan.inputShape);
 }
 
 /** The transposed layer whose forward is a conv plan's input gradient: same weight, output size = the conv's input. */

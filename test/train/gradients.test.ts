@@ -7,10 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { conv, convTranspose, listBackends, pixelShuffle, pixelUnshuffle, randomTensor, resize, tensor, type Tensor } from '../../src/engine/index.ts';
+import {
+  conv, convTranspose, listBackends, maxAbsError, pixelShuffle, pixelUnshuffle, randomTensor, relativeL2Error, resize, tensor, type Tensor,
+} from '../../src/engine/index.ts';
 import {
   ACTIVATIONS, activation, activationBackward, add, addBackward, concatChannels, concatChannelsBackward, convBackward,
-  convTransposeBackward, l1Loss, mseLoss, pixelShuffleBackward, pixelUnshuffleBackward, resizeBackward,
+  convTransposeBackward, l1Loss, mseLoss, pixelShuffleBackward, pixelUnshuffleBackward, resizeBackward, weightGradient,
 } from '../../src/train/index.ts';
 
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
@@ -149,6 +151,23 @@ test('∂X runs on every available backend and agrees with the reference', () =>
       }
     }
   }), { numRuns: 10 });
+});
+
+test('∂W on wasm and native (one conv per group, batch and channels swapped) agrees with the float64 per-phase sum', () => {
+  const backends = listBackends().filter((b) => b.available && b.name !== 'reference').map((b) => b.name);
+  fc.assert(fc.property(fc.integer({ min: 1, max: 3 }).chain((rank) => layerArb(rank)), (l) => {
+    for (const kind of ['convTranspose', 'conv'] as const) {
+      const { options, x, w } = kind === 'convTranspose' ? transposedLayer(l) : convLayer(l);
+      const forward = kind === 'convTranspose' ? convTranspose : conv;
+      const g = randomTensor(forward(x, w, null, options).shape, l.seed + 9);
+      const reference = weightGradient(kind, { input: x, weight: w, bias: false, gradOutput: g, options: { ...options, backend: 'reference' } });
+      for (const backend of backends) {
+        const other = weightGradient(kind, { input: x, weight: w, bias: false, gradOutput: g, options: { ...options, backend } });
+        assert.deepEqual(other.shape, reference.shape);
+        assert.ok(relativeL2Error(other.data, reference.data) < 1e-5 || maxAbsError(other.data, reference.data) < 1e-4, `${kind} on ${backend}`);
+      }
+    }
+  }), { numRuns: 25 });
 });
 
 test('output padding ≥ stride (dilation > stride): ∂X is cropped to the input', () => {
