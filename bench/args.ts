@@ -26,6 +26,8 @@ export interface BenchOptions {
   readonly refreshCache: boolean;
   /** Time whole zoo models (bench/models.ts) instead of the suite's layers. */
   readonly models: boolean;
+  /** Time the backward (∂X, ∂W) and a training step instead of the forward (bench/backward.ts). */
+  readonly backward: boolean;
   readonly help: boolean;
 }
 
@@ -57,6 +59,9 @@ Options:
   --models                  time whole models of test/fixtures/zoo (tconv run) against onnxruntime-node and -web
                             instead of the suite's layers; --cases then names models (default libraries:
                             ${MODEL_LIBRARIES.join(', ')})
+  --backward                time ∂X and ∂W of the suite's 2D/3D layers and one training step of the demo decoder
+                            against PyTorch (CPU, /usr/bin/python3) and tfjs cpu/wasm, all at 1 thread
+                            (uses --cases, --min-time, --markdown, --json)
   -h, --help                show this help`;
 
 function positiveNumber(option: string, text: string, integer = false): number {
@@ -109,6 +114,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     caseTimeoutMs: 1000 * (values['case-timeout'] === undefined ? 300 : positiveNumber('case-timeout', values['case-timeout'])),
     refreshCache: values['refresh-cache'] ?? false,
     models,
+    backward: values.backward ?? false,
     help: values.help ?? false,
   };
 }
@@ -124,9 +130,10 @@ function parseFlags(argv: readonly string[]) {
         suite: { type: 'string' }, threads: { type: 'string' }, only: { type: 'string' }, cases: { type: 'string' },
         'min-time': { type: 'string' }, warmup: { type: 'string' }, rounds: { type: 'string' }, json: { type: 'string' },
         markdown: { type: 'string' }, tolerance: { type: 'string' }, 'reference-max-gflop': { type: 'string' },
-        'case-timeout': { type: 'string' }, 'refresh-cache': { type: 'boolean' }, models: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        'case-timeout': { type: 'string' }, 'refresh-cache': { type: 'boolean' }, models: { type: 'boolean' }, backward: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
       },
-      }).values;
+    }).values;
   } catch (error) {
     throw new UsageError(`${(error as Error).message.split('\n')[0]} (see --help).`);
   }

@@ -198,8 +198,13 @@ try {
 if (options.help) {
   process.stdout.write(`${USAGE}\n`);
 } else {
-  (options.models ? import('./models.ts').then((m) => m.benchModels(options)) : main(options)).catch((error: unknown) => {
-    process.stderr.write(`bench: ${error instanceof UsageError ? error.message : (error as Error).stack}\n`);
+  // One bench per run: the backward pass, whole models, or the suite's layers.
+  const job = options.backward ? import('./backward.ts').then((m) => m.runBackwardBench(options))
+    : options.models ? import('./models.ts').then((m) => m.benchModels(options))
+    : main(options);
+  job.catch((error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof UsageError ? error.message : (error as Error).stack}
+`);
     process.exit(error instanceof UsageError ? 2 : 1);
   });
 }

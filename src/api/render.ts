@@ -6,6 +6,6 @@
  */
 export {
   DEFAULT_MAX_CELLS, MAX_PIXELS, PALETTE, Raster, checkPictureBudget, pictureCells, animationAxes, animationPlan, artifactRaster, artifactSvg, overlapHeatmapRaster, overlapHeatmapSvg,
-  receptiveFieldRaster, receptiveFieldSvg, directWindow, scatterAnimationSvg, scatterFootprint, tapDiagramSvg,
+  receptiveFieldRaster, receptiveFieldSvg, directWindow, scatterAnimationSvg, scatterFootprint, tapDiagramSvg, curvesSvg, imageGridRaster,
 } from '../render/index.ts';
 export type * from '../render/index.ts';

@@ -25,6 +25,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<{ register: Register }>>> 
   render: () => import('./commands/render.ts'),
   stack: () => import('./commands/stack.ts'),
   alternatives: () => import('./commands/alternatives.ts'),
+  train: () => import('./commands/train.ts'),
 };
 
 /** The one version source: package.json (src/cli and dist/cli both sit two levels below it). */

@@ -1,7 +1,9 @@
 /**
  * The conformance runner: every case of a JSON vector file goes through the conventions (ONNX or PyTorch) and the
  * engine, and is compared with the expected output (pass: relative L2 < 1e-5 or max |error| ≤ 1e-4). Cases marked
- * "expect": "failure" pass only when tconv refuses them with a TconvError (its message is recorded).
+ * "expect": "failure" pass only when tconv refuses them with a TconvError (its message is recorded). A case with
+ * "gradOutputs" and "expectedGradients" also runs the backward (src/train/, ∂X on the chosen backend) and compares
+ * ∂X, ∂W and ∂B with the same tolerance; its pass line says `grad` with the worst of their errors.
  */
 import { readFile } from 'node:fs/promises';
 import { TconvError, budgetOption, isTconvError, workLimit } from '../shape/errors.ts';
@@ -9,7 +11,8 @@ import { DEFAULT_MAX_FLOPS } from '../onnx/execute.ts';
 import { fromOnnx, type OnnxAttributes } from '../shape/conventions/onnx.ts';
 import { fromPytorch } from '../shape/conventions/pytorch.ts';
 import type { LayerSpec } from '../shape/params.ts';
-import { conv, convTranspose, tensor, maxAbsError, relativeL2Error, closeEnough, type BackendChoice, type Tensor } from '../engine/index.ts';
+import { conv, convTranspose, tensor, maxAbsError, relativeL2Error, closeEnough, type BackendChoice, type EngineLayerOptions, type Tensor } from '../engine/index.ts';
+import { convBackward, convTransposeBackward } from '../train/conv-backward.ts';
 import { failureOf, isOnnxTestDir, runOnnxTestDir } from './onnx-dir.ts';
 import { type VectorCase, type VectorFile, type VectorTensor, checkTensor, parseVectorFile, pickTensor } from './vectors.ts';
 
@@ -38,6 +41,8 @@ export interface CaseResult {
   readonly relativeL2?: number;
   readonly maxAbs?: number;
   readonly outputShape?: readonly number[];
+  /** Gradient cases: the worst relative L2 and max |error| over ∂X, ∂W and ∂B. */
+  readonly gradient?: { readonly relativeL2: number; readonly maxAbs: number };
   /** The error tconv raised (the refusal of a failure case, or what stopped a success case). */
   readonly error?: string;
   /** Why a case failed, in one sentence. */
@@ -134,7 +139,8 @@ export function withDetail(c: CaseResult): CaseResult {
   const prefix = c.outcome === 'refused' || c.outcome === 'error' || c.outcome === 'crash' ? `${c.outcome}: ` : '';
   const detail = !c.passed ? `${prefix}${c.reason ?? ''}`
     : c.expect === 'failure' ? `refused: ${c.error}`
-    : `rel L2 ${c.relativeL2?.toExponential(1)}, max abs ${c.maxAbs?.toExponential(1)}`;
+    : `rel L2 ${c.relativeL2?.toExponential(1)}, max abs ${c.maxAbs?.toExponential(1)}`
+      + (c.gradient ? `, grad rel L2 ${c.gradient.relativeL2.toExponential(1)}, max abs ${c.gradient.maxAbs.toExponential(1)}` : '');
   return { ...c, detail };
 }
 
@@ -143,12 +149,12 @@ function runCase(c: VectorCase, index: number, backend: BackendChoice): CaseResu
   const op = c?.op === 'Conv' ? 'Conv' : 'ConvTranspose';
   const expect = c?.expect === 'failure' ? 'failure' : 'success';
   const base = { name, op, expect } as const;
-  let output: Tensor;
+  let run: Execution;
   try {
     if (c?.op !== undefined && c.op !== 'Conv' && c.op !== 'ConvTranspose') {
       throw new TconvError({ code: 'unsupported', parameter: `${name}.op`, value: c.op, rule: 'must be "ConvTranspose" or "Conv"', hint: 'tconv runs transposed and ordinary convolutions' });
     }
-    output = execute(c, name, op, backend);
+    run = execute(c, name, op, backend);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (expect === 'failure') {
@@ -158,6 +164,7 @@ function runCase(c: VectorCase, index: number, backend: BackendChoice): CaseResu
     }
     return { ...base, passed: false, error: message, reason: `expected a result, got an error: ${message}` };
   }
+  const { output } = run;
   if (expect === 'failure') {
     return { ...base, passed: false, outputShape: output.shape, reason: `expected a refusal (${c.error ?? 'failure'}), but tconv computed an output of shape ${JSON.stringify(output.shape)}` };
   }
@@ -174,13 +181,62 @@ function runCase(c: VectorCase, index: number, backend: BackendChoice): CaseResu
   const relativeL2 = relativeL2Error(output.data, expected.data);
   const maxAbs = maxAbsError(output.data, expected.data);
   const passed = closeEnough(output.data, expected.data);
-  return {
-    ...base, passed, relativeL2, maxAbs, outputShape: output.shape,
-    ...(passed ? {} : { reason: `output differs: relative L2 ${relativeL2.toExponential(2)} (limit 1e-5), max abs ${maxAbs.toExponential(2)} (limit 1e-4)` }),
-  };
+  const result = { ...base, passed, relativeL2, maxAbs, outputShape: output.shape };
+  if (!passed) return { ...result, reason: `output differs: relative L2 ${relativeL2.toExponential(2)} (limit 1e-5), max abs ${maxAbs.toExponential(2)} (limit 1e-4)` };
+  if (c.gradOutputs === undefined && c.expectedGradients === undefined) return result;
+  return { ...result, ...checkGradients(c, name, op, run) };
 }
 
-function execute(c: VectorCase, name: string, op: 'ConvTranspose' | 'Conv', backend: BackendChoice): Tensor {
+/** The backward of a gradient case against its expected ∂X, ∂W, ∂B: all within the output's tolerance. */
+function checkGradients(c: VectorCase, name: string, op: 'ConvTranspose' | 'Conv', run: Execution): Partial<CaseResult> {
+  let expected: { role: string; tensor: VectorTensor }[];
+  let gradOutput: VectorTensor;
+  try {
+    gradOutput = checkTensor(name, 'gradOutputs.Y', pickTensor(c.gradOutputs, 'output'));
+    expected = [
+      { role: 'X', tensor: checkTensor(name, 'expectedGradients.X', pickTensor(c.expectedGradients, 'input')) },
+      { role: 'W', tensor: checkTensor(name, 'expectedGradients.W', pickTensor(c.expectedGradients, 'weight')) },
+    ];
+    const bias = pickTensor(c.expectedGradients, 'bias');
+    if (bias !== undefined) expected.push({ role: 'B', tensor: checkTensor(name, 'expectedGradients.B', bias) });
+  } catch (error) {
+    return { passed: false, reason: (error as Error).message };
+  }
+  let grads: ReturnType<typeof convBackward>;
+  try {
+    const backward = op === 'Conv' ? convBackward : convTransposeBackward;
+    grads = backward({ input: run.x, weight: run.w, bias: run.b !== null, gradOutput: tensor(gradOutput.shape, gradOutput.data), options: run.options });
+  } catch (error) {
+    return { passed: false, error: (error as Error).message, reason: `the backward failed: ${(error as Error).message}` };
+  }
+  let relativeL2 = 0;
+  let maxAbs = 0;
+  for (const { role, tensor: want } of expected) {
+    const got = role === 'X' ? grads.input : role === 'W' ? grads.weight : grads.bias;
+    if (!got || got.shape.length !== want.shape.length || got.shape.some((d, i) => d !== want.shape[i])) {
+      return { passed: false, reason: `gradient ${role} has shape ${JSON.stringify(got?.shape ?? null)}, expected ${JSON.stringify(want.shape)}` };
+    }
+    const rel = relativeL2Error(got.data, want.data);
+    const abs = maxAbsError(got.data, want.data);
+    relativeL2 = Math.max(relativeL2, rel);
+    maxAbs = Math.max(maxAbs, abs);
+    if (!closeEnough(got.data, want.data)) {
+      return { passed: false, gradient: { relativeL2, maxAbs }, reason: `gradient ${role} differs: relative L2 ${rel.toExponential(2)} (limit 1e-5), max abs ${abs.toExponential(2)} (limit 1e-4)` };
+    }
+  }
+  return { gradient: { relativeL2, maxAbs } };
+}
+
+/** A case's forward: its output, and the tensors and options the backward needs. */
+interface Execution {
+  readonly output: Tensor;
+  readonly x: Tensor;
+  readonly w: Tensor;
+  readonly b: Tensor | null;
+  readonly options: EngineLayerOptions;
+}
+
+function execute(c: VectorCase, name: string, op: 'ConvTranspose' | 'Conv', backend: BackendChoice): Execution {
   const x = checkTensor(name, 'inputs.X', pickTensor(c.inputs, 'input'));
   const w = checkTensor(name, 'inputs.W', pickTensor(c.inputs, 'weight'));
   const b = pickTensor(c.inputs, 'bias');
@@ -189,8 +245,9 @@ function execute(c: VectorCase, name: string, op: 'ConvTranspose' | 'Conv', back
     stride: spec.stride, dilation: spec.dilation, groups: spec.groups, padding: spec.padding, pads: spec.pads,
     outputPadding: spec.outputPadding, backend,
   };
-  const run = op === 'Conv' ? conv : convTranspose;
-  return run(tensor(x.shape, x.data), tensor(w.shape, w.data), b ? tensor(b.shape, checkTensor(name, 'inputs.B', b).data) : null, options);
+  const forward = op === 'Conv' ? conv : convTranspose;
+  const inputs = { x: tensor(x.shape, x.data), w: tensor(w.shape, w.data), b: b ? tensor(b.shape, checkTensor(name, 'inputs.B', b).data) : null };
+  return { output: forward(inputs.x, inputs.w, inputs.b, options), ...inputs, options };
 }
 
 /** The layer of a case: PyTorch attribute names go through fromPytorch, everything else through fromOnnx. */

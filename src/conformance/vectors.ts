@@ -1,6 +1,7 @@
 /**
  * The JSON vector format of conformance files (../shared/README.md): {"cases": [{"name", "op"?, "attributes",
- * "inputs": {"X", "W", "B"?}, "outputs": {"Y"}}]}, or a case with "expect": "failure" and an "error" text.
+ * "inputs": {"X", "W", "B"?}, "outputs": {"Y"}}]}, or a case with "expect": "failure" and an "error" text. A case may
+ * also carry "gradOutputs": {"Y"} and "expectedGradients": {"X", "W", "B"?} (the backward; see src/train/).
  * PyTorch-generated vectors may use PyTorch attribute names (stride, padding, output_padding, …) and
  * input/weight/bias/output tensor names; both spellings are read here and nowhere else.
  */
@@ -18,6 +19,10 @@ export interface VectorCase {
   readonly attributes?: Readonly<Record<string, unknown>>;
   readonly inputs: Readonly<Record<string, VectorTensor>>;
   readonly outputs?: Readonly<Record<string, VectorTensor>>;
+  /** The upstream gradient ∂L/∂Y of a gradient case (with expectedGradients). */
+  readonly gradOutputs?: Readonly<Record<string, VectorTensor>>;
+  /** ∂L/∂X, ∂L/∂W and (with a bias) ∂L/∂B for L = sum(Y · gradY), as PyTorch autograd computes them. */
+  readonly expectedGradients?: Readonly<Record<string, VectorTensor>>;
   readonly expect?: 'success' | 'failure';
   readonly error?: string;
 }

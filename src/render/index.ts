@@ -14,3 +14,4 @@ export { type TapDiagramOptions, tapDiagramSvg } from './taps.ts';
 export { type ReceptiveFieldOptions, receptiveFieldSvg, receptiveFieldRaster } from './receptive-field.ts';
 export { type AnimationAxis, type AnimationOptions, type DirectCell, animationAxes, animationPlan, directWindow, scatterAnimationSvg, scatterFootprint } from './animation.ts';
 export { type ArtifactOptions, artifactSvg, artifactRaster } from './artifact.ts';
+export { type CurvePanel, type CurveSeries, curvesSvg, imageGridRaster } from './curves.ts';

@@ -23,6 +23,8 @@ test('arguments: defaults, lists and every usage error', () => {
   assert.deepEqual(chosen.cases, ['dcgan-1']);
   assert.equal(chosen.minTimeMs, 500);
   assert.equal(chosen.rounds, 3);
+  assert.equal(chosen.backward, false);
+  assert.equal(parseBenchArgs(['--backward', '--cases', 'dcgan-5']).backward, true);
 
   const usage = (args: string[], message: RegExp) => assert.throws(() => parseBenchArgs(args), (e) => e instanceof UsageError && message.test(e.message));
   usage(['--only', 'pytorch'], /--only got unknown library "pytorch"; choose from reference, wasm, native/);

@@ -1,0 +1,125 @@
+#!/usr/bin/python3
+"""Generates the PyTorch autograd gradient vectors in test/fixtures/gradients/*.json.
+
+Run with Debian's python3-torch:  /usr/bin/python3 scripts/gen-grad-vectors.py
+torch is needed only here; the JSON files are committed and the tests read them without torch.
+
+Format: the conformance vector format of ../shared/README.md with the gradient fields: each case carries
+"gradOutputs": {"Y"} (the upstream gradient) and "expectedGradients": {"X", "W", "B"?}, the gradients PyTorch's
+autograd computes for sum(Y * gradY). Attributes in ONNX naming, as scripts/gen-pytorch-vectors.py writes them.
+
+X, W, B and gradY are drawn by torch and rounded to float32; Y and the gradients are computed by torch in float64 from
+exactly those float32 values, then rounded to float32 (PyTorch's semantics without float32 summation-order noise).
+Sizes are kept small so the file stays well under 300 kB.
+"""
+import json
+import os
+import sys
+
+import torch
+import torch.nn.functional as F
+
+OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures', 'gradients')
+SCRIPT = 'scripts/gen-grad-vectors.py'
+
+FUNCTIONAL = {('ConvTranspose', 1): F.conv_transpose1d, ('ConvTranspose', 2): F.conv_transpose2d,
+              ('ConvTranspose', 3): F.conv_transpose3d, ('Conv', 1): F.conv1d, ('Conv', 2): F.conv2d, ('Conv', 3): F.conv3d}
+
+
+def per_axis(value, rank):
+    return list(value) if isinstance(value, (list, tuple)) else [value] * rank
+
+
+def number(v):
+    # 9 significant digits round-trip a float32.
+    return float('%.9g' % v)
+
+
+def tensor_json(t):
+    return {'shape': list(t.shape), 'data': [number(v) for v in t.detach().float().reshape(-1).tolist()]}
+
+
+def case(name, op, rank, batch, cin, cout, size, kernel, stride=1, padding=0, dilation=1, groups=1,
+         output_padding=0, bias=True, seed=0):
+    torch.manual_seed(seed)
+    kernel = per_axis(kernel, rank)
+    w_shape = [cin, cout // groups, *kernel] if op == 'ConvTranspose' else [cout, cin // groups, *kernel]
+    x = torch.randn(batch, cin, *per_axis(size, rank)).float()
+    w = (torch.randn(*w_shape) * 0.3).float()
+    b = torch.randn(cout).float() if bias else None
+    xd = x.double().requires_grad_()
+    wd = w.double().requires_grad_()
+    bd = b.double().requires_grad_() if bias else None
+    kwargs = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    if op == 'ConvTranspose':
+        kwargs['output_padding'] = output_padding
+    y = FUNCTIONAL[(op, rank)](xd, wd, bd, **kwargs)
+    gy = torch.randn(*y.shape).float()
+    (y * gy.double()).sum().backward()
+    attrs = {
+        'kernel_shape': kernel, 'strides': per_axis(stride, rank), 'pads': per_axis(padding, rank) * 2,
+        'dilations': per_axis(dilation, rank), 'group': groups,
+    }
+    if op == 'ConvTranspose':
+        attrs['output_padding'] = per_axis(output_padding, rank)
+    inputs = {'X': tensor_json(x), 'W': tensor_json(w)}
+    grads = {'X': tensor_json(xd.grad), 'W': tensor_json(wd.grad)}
+    if bias:
+        inputs['B'] = tensor_json(b)
+        grads['B'] = tensor_json(bd.grad)
+    return {
+        'name': name, 'op': op, 'attributes': attrs, 'inputs': inputs, 'outputs': {'Y': tensor_json(y)},
+        'gradOutputs': {'Y': tensor_json(gy)}, 'expectedGradients': grads,
+    }
+
+
+def cases():
+    T, C = 'ConvTranspose', 'Conv'
+    return [
+        case('grad_convtranspose1d_k3_s2_p1_op1', T, 1, 1, 2, 3, 7, 3, stride=2, padding=1, output_padding=1, seed=1),
+        case('grad_convtranspose1d_k_below_s_batch2', T, 1, 2, 1, 2, 5, 2, stride=3, seed=2),
+        case('grad_convtranspose1d_dilation3_s1_op2', T, 1, 1, 2, 2, 5, 3, stride=1, dilation=3, output_padding=2, seed=3),
+        case('grad_convtranspose1d_groups2_batch3_nobias', T, 1, 3, 4, 6, 9, 5, stride=3, padding=2, groups=2, bias=False, seed=4),
+        case('grad_convtranspose2d_k4_s2_p1', T, 2, 1, 3, 2, (5, 4), 4, stride=2, padding=1, seed=5),
+        case('grad_convtranspose2d_k3_s2_p1_op1_batch2', T, 2, 2, 2, 3, (4, 5), 3, stride=2, padding=1, output_padding=1, seed=6),
+        case('grad_convtranspose2d_per_axis_all', T, 2, 1, 2, 3, (5, 4), (3, 2), stride=(2, 3), padding=(1, 0),
+             dilation=(1, 2), output_padding=(1, 2), seed=7),
+        case('grad_convtranspose2d_groups3_dilation_nobias', T, 2, 2, 6, 3, (3, 4), (3, 2), stride=2, dilation=(2, 1),
+             groups=3, bias=False, seed=8),
+        case('grad_convtranspose2d_depthwise', T, 2, 1, 4, 4, (5, 5), 3, stride=2, padding=1, output_padding=1, groups=4, seed=9),
+        case('grad_convtranspose3d_k3_s2_p1_op1', T, 3, 1, 2, 2, (3, 2, 3), 3, stride=2, padding=1, output_padding=1, seed=10),
+        case('grad_convtranspose3d_groups2_per_axis_batch2', T, 3, 2, 4, 2, (2, 2, 3), (2, 3, 2), stride=(1, 2, 3),
+             padding=(0, 1, 1), dilation=(1, 2, 1), groups=2, seed=11),
+        case('grad_convtranspose3d_k2_s2_nobias', T, 3, 1, 2, 2, (2, 3, 2), 2, stride=2, bias=False, seed=12),
+        case('grad_conv1d_s2_d2_groups2_batch2', C, 1, 2, 4, 6, 11, 3, stride=2, dilation=2, groups=2, padding=2, seed=21),
+        case('grad_conv1d_s3_uneven_end', C, 1, 1, 2, 2, 10, 3, stride=3, padding=1, seed=22),
+        case('grad_conv2d_k3_s2_p1_batch2', C, 2, 2, 3, 2, (7, 6), 3, stride=2, padding=1, seed=23),
+        case('grad_conv2d_per_axis_all_nobias', C, 2, 1, 2, 3, (9, 7), (3, 2), stride=(3, 1), padding=(2, 1),
+             dilation=(2, 3), bias=False, seed=24),
+        case('grad_conv2d_depthwise', C, 2, 1, 4, 4, (6, 5), 3, padding=1, groups=4, seed=25),
+        case('grad_conv3d_s2_groups2_per_axis', C, 3, 2, 2, 4, (4, 3, 5), (3, 2, 3), stride=(2, 1, 2), padding=(1, 0, 1),
+             dilation=(1, 2, 1), groups=2, seed=26),
+    ]
+
+
+def main():
+    os.makedirs(OUT_DIR, exist_ok=True)
+    torch.set_num_threads(1)
+    document = {
+        'generated': f'by {SCRIPT}; do not edit, re-run the script',
+        'generator': SCRIPT,
+        'torch': torch.__version__,
+        'source': 'PyTorch autograd of torch.nn.functional convolutions (Debian python3-torch)',
+        'layout': 'NC[D]HW; ConvTranspose W is (C_in, C_out/group, k...), Conv W is (C_out, C_in/group, k...); attributes in ONNX naming',
+        'precision': 'X, W, B, gradY float32; Y and the gradients of sum(Y * gradY) computed by torch in float64, rounded to float32',
+        'cases': cases(),
+    }
+    path = os.path.join(OUT_DIR, 'conv-gradients.json')
+    with open(path, 'w') as f:
+        json.dump(document, f, separators=(',', ':'))
+        f.write('\n')
+    print(f'{path}: {len(document["cases"])} cases, {os.path.getsize(path)} bytes')
+
+
+if __name__ == '__main__':
+    sys.exit(main())

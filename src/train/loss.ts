@@ -1,0 +1,54 @@
+/** Losses: a value and ∂loss/∂prediction, mean over every element (torch's reduction='mean'). */
+import { TconvError } from '../shape/errors.ts';
+import { type Tensor, tensor } from '../tensor/tensor.ts';
+
+export interface LossResult {
+  readonly value: number;
+  /** ∂loss/∂prediction, the prediction's shape. */
+  readonly gradient: Tensor;
+}
+
+/**
+ * Mean squared error: mean((p − t)²), gradient 2(p − t)/n.
+ * @example
+ * mseLoss(tensor([2], [1, 3]), tensor([2], [1, 1])).value // → 2
+ */
+export function mseLoss(prediction: Tensor, target: Tensor): LossResult {
+  check(prediction, target);
+  const n = prediction.data.length;
+  const gradient = tensor(prediction.shape);
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const d = prediction.data[i]! - target.data[i]!;
+    sum += d * d;
+    gradient.data[i] = (2 * d) / n;
+  }
+  return { value: n > 0 ? sum / n : 0, gradient };
+}
+
+/**
+ * Mean absolute error: mean|p − t|, gradient sign(p − t)/n (0 where they are equal, as torch).
+ * @example
+ * l1Loss(tensor([2], [1, 3]), tensor([2], [1, 1])).value // → 1
+ */
+export function l1Loss(prediction: Tensor, target: Tensor): LossResult {
+  check(prediction, target);
+  const n = prediction.data.length;
+  const gradient = tensor(prediction.shape);
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const d = prediction.data[i]! - target.data[i]!;
+    sum += Math.abs(d);
+    gradient.data[i] = Math.sign(d) / n;
+  }
+  return { value: n > 0 ? sum / n : 0, gradient };
+}
+
+function check(prediction: Tensor, target: Tensor): void {
+  if (prediction.shape.length !== target.shape.length || prediction.shape.some((d, i) => d !== target.shape[i])) {
+    throw new TconvError({
+      code: 'invalid-value', parameter: 'target.shape', value: [...target.shape],
+      rule: `must equal the prediction's shape [${prediction.shape.join(', ')}]`, hint: 'compare tensors of the same shape',
+    });
+  }
+}

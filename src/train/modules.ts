@@ -1,0 +1,132 @@
+/**
+ * Per-layer backward: each module's forward keeps what its backward needs, and backward(∂L/∂Y) adds the parameter
+ * gradients into its Parameters and returns ∂L/∂X. A decoder is a chain, so a Sequential of modules is the whole
+ * graph — no tape, no graph tracing (add and concat have functional backwards in ops-backward.ts for skip
+ * connections written by hand). docs/training.md says why.
+ */
+import type { EngineLayerOptions } from '../engine/ops/plan-from-tensors.ts';
+import { conv } from '../engine/ops/conv.ts';
+import { convTranspose } from '../engine/ops/conv-transpose.ts';
+import { pixelShuffle } from '../engine/ops/pixel-shuffle.ts';
+import { type ResizeOptions, resize } from '../engine/ops/resize.ts';
+import { TconvError } from '../shape/errors.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { convBackward, convTransposeBackward } from './conv-backward.ts';
+import { type ActivationName, activation, activationBackward, pixelShuffleBackward, resizeBackward } from './ops-backward.ts';
+import { type Parameter, parameter } from './optimizers.ts';
+
+export interface Module {
+  readonly name: string;
+  forward(x: Tensor): Tensor;
+  /** ∂L/∂X of the last forward; adds into the parameters' grad. */
+  backward(gradOutput: Tensor): Tensor;
+  parameters(): readonly Parameter[];
+}
+
+/** The last forward's input, or a named error when backward comes first. */
+function saved<T>(value: T | null, module: string): T {
+  if (value === null) {
+    throw new TconvError({ code: 'usage', parameter: `${module}.backward`, value: 'no forward', rule: 'was called before forward', hint: 'call forward(x) first' });
+  }
+  return value;
+}
+
+function accumulate(p: Parameter, g: Tensor | null): void {
+  if (!g) return;
+  for (let i = 0; i < g.data.length; i++) p.grad[i] = p.grad[i]! + g.data[i]!;
+}
+
+/** Options of a (transposed) convolution module: the layer's options without kernel, plus the engine backend. */
+export type ConvModuleOptions = Omit<EngineLayerOptions, 'kernel' | 'bias'>;
+
+/** A transposed or ordinary convolution with trainable weight (PyTorch layout) and optional bias. */
+export class ConvModule implements Module {
+  readonly weight: Parameter;
+  readonly bias: Parameter | null;
+  private input: Tensor | null = null;
+
+  /**
+   * @example
+   * const up = new ConvModule('up', 'convTranspose', randomTensor([8, 4, 4, 4], 1), tensor([4]), { stride: 2, padding: 1 });
+   * up.forward(randomTensor([2, 8, 5, 5], 2)).shape // → [2, 4, 10, 10]
+   */
+  constructor(readonly name: string, readonly kind: 'convTranspose' | 'conv', weight: Tensor, bias: Tensor | null, readonly options: ConvModuleOptions = {}) {
+    this.weight = parameter(`${name}.weight`, weight);
+    this.bias = bias ? parameter(`${name}.bias`, bias) : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    this.input = x;
+    const run = this.kind === 'convTranspose' ? convTranspose : conv;
+    return run(x, this.weight.value, this.bias?.value ?? null, this.options);
+  }
+
+  backward(gradOutput: Tensor): Tensor {
+    const backward = this.kind === 'convTranspose' ? convTransposeBackward : convBackward;
+    const g = backward({ input: saved(this.input, this.name), weight: this.weight.value, bias: this.bias !== null, gradOutput, options: this.options });
+    accumulate(this.weight, g.weight);
+    if (this.bias) accumulate(this.bias, g.bias);
+    return g.input;
+  }
+
+  parameters(): readonly Parameter[] {
+    return this.bias ? [this.weight, this.bias] : [this.weight];
+  }
+}
+
+export class ActivationModule implements Module {
+  private last: { input: Tensor; output: Tensor } | null = null;
+  constructor(readonly name: string, readonly activation: ActivationName, readonly slope?: number) {}
+  forward(x: Tensor): Tensor {
+    const output = activation(x, this.activation, this.slope);
+    this.last = { input: x, output };
+    return output;
+  }
+  backward(gradOutput: Tensor): Tensor {
+    return activationBackward(gradOutput, saved(this.last, this.name), this.activation, this.slope);
+  }
+  parameters(): readonly Parameter[] { return []; }
+}
+
+export class ResizeModule implements Module {
+  private inputShape: readonly number[] | null = null;
+  constructor(readonly name: string, readonly options: ResizeOptions) {}
+  forward(x: Tensor): Tensor {
+    this.inputShape = x.shape;
+    return resize(x, this.options);
+  }
+  backward(gradOutput: Tensor): Tensor {
+    return resizeBackward(gradOutput, saved(this.inputShape, this.name), this.options);
+  }
+  parameters(): readonly Parameter[] { return []; }
+}
+
+export class PixelShuffleModule implements Module {
+  constructor(readonly name: string, readonly factor: number) {}
+  forward(x: Tensor): Tensor { return pixelShuffle(x, this.factor); }
+  backward(gradOutput: Tensor): Tensor { return pixelShuffleBackward(gradOutput, this.factor); }
+  parameters(): readonly Parameter[] { return []; }
+}
+
+/**
+ * Modules in a chain: forward in order, backward in reverse.
+ * @example
+ * const net = new Sequential('net', [up, new ActivationModule('act', 'relu')]);
+ * const y = net.forward(x); net.backward(mseLoss(y, target).gradient);
+ */
+export class Sequential implements Module {
+  constructor(readonly name: string, readonly modules: readonly Module[]) {}
+  forward(x: Tensor): Tensor {
+    let current = x;
+    for (const m of this.modules) current = m.forward(current);
+    return current;
+  }
+  backward(gradOutput: Tensor): Tensor {
+    let current = gradOutput;
+    for (let i = this.modules.length - 1; i >= 0; i--) current = this.modules[i]!.backward(current);
+    return current;
+  }
+  parameters(): readonly Parameter[] {
+    return this.modules.flatMap((m) => m.parameters());
+  }
+}

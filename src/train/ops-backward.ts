@@ -1,0 +1,198 @@
+/**
+ * Backward of the parameter-free ops a decoder stack holds: resize (nearest, linear), pixel shuffle/unshuffle, the
+ * activations (relu, leakyRelu, tanh, sigmoid), add and channel concat. Each is the adjoint of its forward: the
+ * forward is linear in its input (resize, shuffle, add, concat) or elementwise (activations).
+ */
+import { TconvError } from '../shape/errors.ts';
+import { type PerAxis, type Rank, perAxis } from '../shape/params.ts';
+import { pixelShuffle, pixelUnshuffle } from '../engine/ops/pixel-shuffle.ts';
+import type { ResizeOptions } from '../engine/ops/resize.ts';
+import { type Tensor, tensor } from '../tensor/tensor.ts';
+
+/**
+ * ∂L/∂X of resize(x, options) for an input of shape inputShape. The forward blends at most two inputs per output
+ * along each axis, axis after axis; the backward scatters each output gradient back with the same weights, axes in
+ * reverse order.
+ * @example
+ * resizeBackward(tensor([1, 1, 4], [1, 1, 1, 1]), [1, 1, 2], { scale: 2, mode: 'bilinear' }).data // → [2, 2]
+ */
+export function resizeBackward(gradOutput: Tensor, inputShape: readonly number[], options: ResizeOptions): Tensor {
+  const rank = inputShape.length - 2;
+  const scale = perAxis('scale', options.scale as PerAxis, rank as Rank, 1, 'positive', 'use a whole upsampling factor such as 2');
+  const expected = inputShape.map((n, i) => (i < 2 ? n : n * scale[i - 2]!));
+  checkShape('gradOutput', gradOutput.shape, expected);
+  const mode = options.mode ?? 'nearest';
+  let current = gradOutput;
+  for (let a = rank - 1; a >= 0; a--) if (scale[a] !== 1) current = resizeAxisBackward(current, 2 + a, scale[a]!, mode);
+  return current;
+}
+
+/** Adjoint of one axis of resize: outer × size·r × inner → outer × size × inner. */
+function resizeAxisBackward(gradOutput: Tensor, dim: number, r: number, mode: 'nearest' | 'bilinear'): Tensor {
+  const outSize = gradOutput.shape[dim]!;
+  const size = outSize / r;
+  const outer = gradOutput.shape.slice(0, dim).reduce((a, b) => a * b, 1);
+  const inner = gradOutput.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+  const result = new Float64Array(outer * size * inner);
+  const src = gradOutput.data;
+  for (let o = 0; o < outSize; o++) {
+    // The same source coordinates as the forward (src/engine/ops/resize.ts).
+    let i0: number;
+    let i1: number;
+    let lambda: number;
+    if (mode === 'nearest') {
+      i0 = i1 = Math.min(Math.floor(o / r), size - 1);
+      lambda = 0;
+    } else {
+      const source = Math.max(0, (o + 0.5) / r - 0.5);
+      i0 = Math.min(Math.floor(source), size - 1);
+      i1 = Math.min(i0 + 1, size - 1);
+      lambda = source - i0;
+    }
+    for (let b = 0; b < outer; b++) {
+      const from = (b * outSize + o) * inner;
+      const to0 = (b * size + i0) * inner;
+      const to1 = (b * size + i1) * inner;
+      for (let c = 0; c < inner; c++) {
+        const g = src[from + c]!;
+        result[to0 + c]! += (1 - lambda) * g;
+        result[to1 + c]! += lambda * g;
+      }
+    }
+  }
+  return tensor(gradOutput.shape.map((n, i) => (i === dim ? size : n)), Float32Array.from(result));
+}
+
+/** Pixel shuffle is a permutation, so its adjoint is its inverse: ∂L/∂X = pixelUnshuffle(∂L/∂Y). */
+export function pixelShuffleBackward(gradOutput: Tensor, factor: number): Tensor {
+  return pixelUnshuffle(gradOutput, factor);
+}
+
+export function pixelUnshuffleBackward(gradOutput: Tensor, factor: number): Tensor {
+  return pixelShuffle(gradOutput, factor);
+}
+
+export type ActivationName = 'relu' | 'leakyRelu' | 'tanh' | 'sigmoid';
+export const ACTIVATIONS: readonly ActivationName[] = ['relu', 'leakyRelu', 'tanh', 'sigmoid'];
+
+/** torch.nn.LeakyReLU's default negative slope. */
+export const DEFAULT_LEAKY_SLOPE = 0.01;
+
+/**
+ * @example
+ * activation(tensor([2], [-1, 2]), 'relu').data // → [0, 2]
+ */
+export function activation(x: Tensor, name: ActivationName, slope = DEFAULT_LEAKY_SLOPE): Tensor {
+  checkActivation(name);
+  const out = tensor(x.shape);
+  const a = x.data;
+  const y = out.data;
+  if (name === 'relu') for (let i = 0; i < a.length; i++) y[i] = Math.max(a[i]!, 0);
+  else if (name === 'leakyRelu') for (let i = 0; i < a.length; i++) y[i] = a[i]! > 0 ? a[i]! : slope * a[i]!;
+  else if (name === 'tanh') for (let i = 0; i < a.length; i++) y[i] = Math.tanh(a[i]!);
+  else for (let i = 0; i < a.length; i++) y[i] = 1 / (1 + Math.exp(-a[i]!));
+  return out;
+}
+
+/**
+ * ∂L/∂X from the forward's input x and output y (tanh and sigmoid use y; relu's derivative at 0 is 0, as torch's).
+ * @example
+ * activationBackward(tensor([2], [5, 5]), { input: tensor([2], [-1, 2]), output: tensor([2], [0, 2]) }, 'relu').data // → [0, 5]
+ */
+export function activationBackward(gradOutput: Tensor, forward: { readonly input: Tensor; readonly output: Tensor }, name: ActivationName, slope = DEFAULT_LEAKY_SLOPE): Tensor {
+  checkActivation(name);
+  checkShape('gradOutput', gradOutput.shape, forward.input.shape);
+  const out = tensor(gradOutput.shape);
+  const g = gradOutput.data;
+  const x = forward.input.data;
+  const y = forward.output.data;
+  const d = out.data;
+  if (name === 'relu') for (let i = 0; i < g.length; i++) d[i] = x[i]! > 0 ? g[i]! : 0;
+  else if (name === 'leakyRelu') for (let i = 0; i < g.length; i++) d[i] = x[i]! > 0 ? g[i]! : slope * g[i]!;
+  else if (name === 'tanh') for (let i = 0; i < g.length; i++) d[i] = g[i]! * (1 - y[i]! * y[i]!);
+  else for (let i = 0; i < g.length; i++) d[i] = g[i]! * y[i]! * (1 - y[i]!);
+  return out;
+}
+
+/** y = a + b (same shapes). Its backward hands ∂L/∂Y to both: see addBackward. */
+export function add(a: Tensor, b: Tensor): Tensor {
+  checkShape('b', b.shape, a.shape);
+  const out = tensor(a.shape);
+  for (let i = 0; i < out.data.length; i++) out.data[i] = a.data[i]! + b.data[i]!;
+  return out;
+}
+
+export function addBackward(gradOutput: Tensor): readonly [Tensor, Tensor] {
+  return [gradOutput, tensor(gradOutput.shape, gradOutput.data.slice())];
+}
+
+/**
+ * Concatenation along channels (dim 1) of NC… tensors with equal N and spatial sizes.
+ * @example
+ * concatChannels([tensor([1, 1, 2], [1, 2]), tensor([1, 1, 2], [3, 4])]).shape // → [1, 2, 2]
+ */
+export function concatChannels(parts: readonly Tensor[]): Tensor {
+  const first = parts[0];
+  if (!first) throw new TconvError({ code: 'invalid-value', parameter: 'parts', value: [], rule: 'must hold at least one tensor', hint: 'pass the tensors to join' });
+  for (const [i, p] of parts.entries()) {
+    const same = p.shape.length === first.shape.length && p.shape.every((d, j) => j === 1 || d === first.shape[j]);
+    if (!same) {
+      throw new TconvError({
+        code: 'invalid-value', parameter: `parts[${i}].shape`, value: [...p.shape],
+        rule: `must equal [${first.shape.join(', ')}] except in channels`, hint: 'concatenate tensors of the same batch and spatial size',
+      });
+    }
+  }
+  const channels = parts.reduce((s, p) => s + p.shape[1]!, 0);
+  const shape = first.shape.map((d, j) => (j === 1 ? channels : d));
+  const out = tensor(shape);
+  const batch = first.shape[0]!;
+  const spatial = first.shape.slice(2).reduce((a, b) => a * b, 1);
+  let offset = 0;
+  for (let n = 0; n < batch; n++) {
+    for (const p of parts) {
+      const block = p.shape[1]! * spatial;
+      out.data.set(p.data.subarray(n * block, (n + 1) * block), offset);
+      offset += block;
+    }
+  }
+  return out;
+}
+
+/** Splits ∂L/∂Y of a channel concat back into the parts' gradients (channel counts in order). */
+export function concatChannelsBackward(gradOutput: Tensor, channels: readonly number[]): Tensor[] {
+  const total = channels.reduce((a, b) => a + b, 0);
+  if (gradOutput.shape[1] !== total) {
+    throw new TconvError({
+      code: 'invalid-value', parameter: 'channels', value: [...channels],
+      rule: `sum to ${total}, but gradOutput has ${gradOutput.shape[1]} channels`, hint: 'pass the channel counts of the concatenated parts',
+    });
+  }
+  const batch = gradOutput.shape[0]!;
+  const spatial = gradOutput.shape.slice(2).reduce((a, b) => a * b, 1);
+  const parts = channels.map((c) => tensor(gradOutput.shape.map((d, j) => (j === 1 ? c : d))));
+  let offset = 0;
+  for (let n = 0; n < batch; n++) {
+    for (const [i, c] of channels.entries()) {
+      const block = c * spatial;
+      parts[i]!.data.set(gradOutput.data.subarray(offset, offset + block), n * block);
+      offset += block;
+    }
+  }
+  return parts;
+}
+
+function checkActivation(name: string): void {
+  if (!(ACTIVATIONS as readonly string[]).includes(name)) {
+    throw new TconvError({ code: 'invalid-value', parameter: 'activation', value: name, rule: `must be one of ${ACTIVATIONS.join(', ')}`, hint: 'choose an activation the engine runs' });
+  }
+}
+
+function checkShape(parameter: string, shape: readonly number[], expected: readonly number[]): void {
+  if (shape.length !== expected.length || shape.some((d, i) => d !== expected[i])) {
+    throw new TconvError({
+      code: 'invalid-value', parameter: `${parameter}.shape`, value: [...shape],
+      rule: `must be [${expected.join(', ')}]`, hint: 'pass the gradient of the forward that was run',
+    });
+  }
+}
