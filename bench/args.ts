@@ -74,22 +74,17 @@ function list(text: string): string[] {
  * parseBenchArgs(['--threads', '1', '--only', 'wasm,ort-web']).libraries // → ['wasm', 'ort-web']
  */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        suite: { type: 'string' }, threads: { type: 'string' }, only: { type: 'string' }, cases: { type: 'string' },
-        'min-time': { type: 'string' }, warmup: { type: 'string' }, rounds: { type: 'string' }, json: { type: 'string' },
-        markdown: { type: 'string' }, tolerance: { type: 'string' }, 'reference-max-gflop': { type: 'string' },
-        'case-timeout': { type: 'string' }, 'refresh-cache': { type: 'boolean' }, backward: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message.split('\n')[0]} (see --help).`);
-  }
+  const { values } = parseOrUsageError(() => parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      suite: { type: 'string' }, threads: { type: 'string' }, only: { type: 'string' }, cases: { type: 'string' },
+      'min-time': { type: 'string' }, warmup: { type: 'string' }, rounds: { type: 'string' }, json: { type: 'string' },
+      markdown: { type: 'string' }, tolerance: { type: 'string' }, 'reference-max-gflop': { type: 'string' },
+      'case-timeout': { type: 'string' }, 'refresh-cache': { type: 'boolean' }, backward: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    },
+  }));
 
   const threads = list(values.threads ?? '1,2').map((t) => positiveNumber('threads', t, true));
   if (threads.length === 0) throw new UsageError('--threads needs at least one thread count, e.g. --threads 1,2.');
@@ -122,4 +117,13 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     backward: values.backward ?? false,
     help: values.help ?? false,
   };
+}
+
+/** node:util's parse errors as the bench's usage error (first line only). */
+function parseOrUsageError<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message.split('\n')[0]} (see --help).`);
+  }
 }
