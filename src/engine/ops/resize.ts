@@ -54,18 +54,7 @@ function resizeAxis(input: Tensor, dim: number, r: number, mode: 'nearest' | 'bi
   const src = input.data;
   const dst = out.data;
   for (let o = 0; o < outSize; o++) {
-    let i0: number;
-    let i1: number;
-    let lambda: number;
-    if (mode === 'nearest') {
-      i0 = i1 = Math.min(Math.floor(o / r), size - 1);
-      lambda = 0;
-    } else {
-      const source = Math.max(0, (o + 0.5) / r - 0.5);
-      i0 = Math.min(Math.floor(source), size - 1);
-      i1 = Math.min(i0 + 1, size - 1);
-      lambda = source - i0;
-    }
+    const { i0, i1, lambda } = resizeSource(o, r, size, mode);
     for (let b = 0; b < outer; b++) {
       const from0 = (b * size + i0) * inner;
       const from1 = (b * size + i1) * inner;
@@ -74,4 +63,20 @@ function resizeAxis(input: Tensor, dim: number, r: number, mode: 'nearest' | 'bi
     }
   }
   return out;
+}
+
+/**
+ * Where output o of an axis upsampled r times (from `size` inputs) reads: (1 − lambda)·input[i0] + lambda·input[i1].
+ * Shared by the forward and its gradient (src/train/ops-backward.ts), so both use one coordinate map.
+ * @example
+ * resizeSource(1, 2, 2, 'bilinear') // → { i0: 0, i1: 1, lambda: 0.25 }
+ */
+export function resizeSource(o: number, r: number, size: number, mode: 'nearest' | 'bilinear'): { i0: number; i1: number; lambda: number } {
+  if (mode === 'nearest') {
+    const i = Math.min(Math.floor(o / r), size - 1);
+    return { i0: i, i1: i, lambda: 0 };
+  }
+  const source = Math.max(0, (o + 0.5) / r - 0.5);
+  const i0 = Math.min(Math.floor(source), size - 1);
+  return { i0, i1: Math.min(i0 + 1, size - 1), lambda: source - i0 };
 }
