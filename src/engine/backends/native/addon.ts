@@ -25,7 +25,7 @@ export interface NativeAddon {
   sameBits(a: Float32Array, b: Float32Array): boolean;
 }
 
-/** Column layouts of the kernels (kernels/native/src/engine.cc); normally the addon's cycle model picks one. */
+/** Column layouts of the kernels (kernels/native/src/layout.cc, chosen in autotune.cc); normally the addon's cycle model picks one. */
 export type NativeLayoutName = 'packed' | 'batch-minor' | 'direct' | 'depthwise'
   // Tests: the layout with four panels per task (weight chunks shared across panels) whatever the weight size.
   | 'packed+group' | 'batch-minor+group' | 'direct+group';
