@@ -20,7 +20,7 @@ namespace {
 // instead of timing four again (12–20 calls' worth on big layers). Safe to reuse because every layout sums in one
 // order, so the choice changes only the speed. Process-wide, bounded, guarded: prepare may run on worker threads.
 struct TrialChoice {
-  int shape, mode;
+  int tile, mode;  // index into the kernel set's tiles; 0 packed, 1 batch-minor, 2 direct
 };
 std::mutex& trialMutex() {
   static std::mutex instance;
@@ -69,11 +69,11 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
     out = std::move(candidate);
     return std::string();
   }
-  for (int shape = 0; shape < isa->shapeCount; shape++) {
-    const bool hasDirect = unitW && isa->getDirect && isa->getDirect(shape, 1);
+  for (int tile = 0; tile < isa->tileCount; tile++) {
+    const bool hasDirect = unitW && isa->tiles[tile].direct;
     for (int mode = 0; mode < 3; mode++) {
       if ((mode == 1 && plan.batch < 2) || (mode == 2 && !hasDirect)) continue;
-      if (remembered.shape >= 0 && (shape != remembered.shape || mode != remembered.mode)) continue;
+      if (remembered.tile >= 0 && (tile != remembered.tile || mode != remembered.mode)) continue;
       const char* name = mode == 2 ? "direct" : mode == 1 ? "batch-minor" : "packed";
       // "<layout>+group" (tests): that layout with four panels per task whatever the weight size.
       const bool grouped = force.size() > 6 && force.compare(force.size() - 6, 6, "+group") == 0;
@@ -81,9 +81,9 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
       std::unique_ptr<Prepared> candidate(new Prepared());
       candidate->plan = plan;
       candidate->isa = isa;
-      candidate->shape = shape;
-      candidate->mr = isa->shapes[shape].maxRows;
-      candidate->nr = isa->shapes[shape].nr;
+      candidate->tile = &isa->tiles[tile];
+      candidate->mr = isa->tiles[tile].mr;
+      candidate->nr = isa->tiles[tile].nr;
       candidate->batchMinor = mode == 1;
       candidate->direct = mode == 2;
       candidate->forceGroup = grouped;
@@ -92,7 +92,7 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
       candidates.push_back(std::move(candidate));
     }
   }
-  if (candidates.empty() && remembered.shape >= 0) {  // cannot happen for the same header; never loop on it
+  if (candidates.empty() && remembered.tile >= 0) {  // cannot happen for the same header; never loop on it
     std::lock_guard<std::mutex> lock(trialMutex());
     trialChoices().erase(key);
   }
@@ -144,8 +144,8 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
     }
     c.measuredSeconds = fastest;
     if (std::getenv("TCONV_NATIVE_TRACE")) {  // diagnostics: the trial's candidates and times
-      std::fprintf(stderr, "tconv native trial: %s %dx%d, estimated %.3g cycles, %.3f ms\n",
-                   c.direct ? "direct" : c.batchMinor ? "batch-minor" : "packed", c.mr, c.nr, c.estimatedCycles, fastest * 1e3);
+      std::fprintf(stderr, "tconv native trial: %s %s, estimated %.3g cycles, %.3f ms\n",
+                   c.direct ? "direct" : c.batchMinor ? "batch-minor" : "packed", c.direct ? c.tile->directName : c.tile->name, c.estimatedCycles, fastest * 1e3);
     }
     const size_t previous = best;
     if (k == 0 || fastest < bestSeconds) {
@@ -162,11 +162,11 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
   // Kept whether timed or chosen by the model alone (big layers skip the trial): the model is deterministic, and
   // plain engine calls prepare on every call, where building every candidate's task lists again cost more than
   // packing (dcgan-2). A forced layout is not a choice for the unforced calls.
-  if (force.empty() && remembered.shape < 0) {
+  if (force.empty() && remembered.tile < 0) {
     const Prepared& chosen = *candidates[best];
     std::lock_guard<std::mutex> lock(trialMutex());
     if (trialChoices().size() >= kTrialChoicesMax) trialChoices().clear();
-    trialChoices()[key] = TrialChoice{chosen.shape, chosen.direct ? 2 : chosen.batchMinor ? 1 : 0};
+    trialChoices()[key] = TrialChoice{int(chosen.tile - isa->tiles), chosen.direct ? 2 : chosen.batchMinor ? 1 : 0};
   }
   out = std::move(candidates[best]);
   return std::string();

@@ -33,7 +33,8 @@ struct TaskRef {
 struct Prepared {
   NativePlan plan;
   const KernelSet* isa = nullptr;
-  int shape = 0, nr = 0, mr = 0;
+  const GemmTile* tile = nullptr;  // the tile (mr × nr) its kernels come from; nullptr for depthwise
+  int nr = 0, mr = 0;
   int depthwise = 0;   // 1: one input and one output channel per group, rows computed by DepthwiseRow
   int direct = 0;      // 1: panels are single input-row segments read in place (DirectKernel), no B packing
   int batchMinor = 0;  // column order: 0 = (n, position), 1 = (position, n), chosen by the cost model

@@ -167,14 +167,16 @@ int collectTaps(const Prepared& P, const Combo& c, int segmentCount, int real, P
 }
 
 int64_t directSlots(const Prepared& P, const Combo& c) {
-  return int64_t(P.plan.batch) * c.count[0] * c.count[1] * ((c.count[2] + 15) / 16);
+  const int width = P.isa->directWidth;
+  return int64_t(P.plan.batch) * c.count[0] * c.count[1] * ((c.count[2] + width - 1) / width);
 }
 
 void directPanel(const Prepared& P, const Combo& c, int64_t panel, DirectVector* vectors) {
-  const int64_t chunks = (c.count[2] + 15) / 16, slots = directSlots(P, c);
-  const int count = P.nr / 16;
+  const int width = P.isa->directWidth;
+  const int64_t chunks = (c.count[2] + width - 1) / width, slots = directSlots(P, c);
+  const int count = P.nr / width;
   int64_t slot = panel * count;
-  int64_t row = slot / chunks, j2 = (slot % chunks) * 16;
+  int64_t row = slot / chunks, j2 = (slot % chunks) * width;
   int64_t j1 = row % c.count[1];
   row /= c.count[1];
   int64_t j0 = row % c.count[0], n = row / c.count[0];
@@ -184,8 +186,8 @@ void directPanel(const Prepared& P, const Combo& c, int64_t panel, DirectVector*
       d = DirectVector{0, 0, 0, 0, 0};
       continue;
     }
-    d = DirectVector{n, j0, j1, j2, int(std::min<int64_t>(16, c.count[2] - j2))};
-    j2 += 16;
+    d = DirectVector{n, j0, j1, j2, int(std::min<int64_t>(width, c.count[2] - j2))};
+    j2 += width;
     if (j2 >= c.count[2]) {
       j2 = 0;
       if (++j1 == c.count[1]) {
@@ -204,7 +206,7 @@ int collectDirectTaps(const Prepared& P, const Combo& c, const DirectVector* vec
   const AxisPhase& a0 = p.axes[0][size_t(c.phase[0])];
   const AxisPhase& a1 = p.axes[1][size_t(c.phase[1])];
   const AxisPhase& a2 = p.axes[2][size_t(c.phase[2])];
-  const int count = P.nr / 16;
+  const int count = P.nr / P.isa->directWidth;
   const int64_t inBatch = int64_t(p.inChannels) * p.inSpatial;
   int valid = 0;
   int32_t t = 0;

@@ -17,18 +17,18 @@ int layoutSegments(const Prepared& P, const Combo& c, int64_t panel, PanelScratc
 // (validTaps[t] = t, runs of unreached taps are all zeros) and reached[t] says which ones some column reaches.
 int collectTaps(const Prepared& P, const Combo& c, int segmentCount, int real, PanelScratch& w, bool keepAll = false);
 
-// A direct panel: nr/16 vectors, each up to 16 consecutive W positions of one row (n, j0, j1) of a combo.
-// Vector slots are numbered (n, j0, j1, 16-chunk of j2); a panel takes consecutive slots, so short rows and several
+// A direct panel: nr / directWidth vectors (the kernel set's direct vector width, 16), each up to directWidth
+// consecutive W positions of one row (n, j0, j1) of a combo. Vector slots are numbered (n, j0, j1, chunk of j2); a panel takes consecutive slots, so short rows and several
 // batch elements share one register block.
 struct DirectVector {
   int64_t n, j0, j1, j2;
   int length;  // 0: beyond the last slot
 };
 
-// Direct vector slots of a combo: (n, j0, j1, 16-chunk of j2).
+// Direct vector slots of a combo: (n, j0, j1, directWidth-chunk of j2).
 int64_t directSlots(const Prepared& P, const Combo& c);
 
-// The nr/16 vectors of direct panel `panel` (length 0 past the last slot).
+// The nr / directWidth vectors of direct panel `panel` (length 0 past the last slot).
 void directPanel(const Prepared& P, const Combo& c, int64_t panel, DirectVector* vectors);
 
 // Taps of a direct panel that reach the input through at least one lane: tap index, per-vector input offsets of

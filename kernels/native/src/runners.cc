@@ -10,13 +10,13 @@ namespace {
 
 void runDirectTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, int64_t taskPanel, const float* x, const float* bias, float* y) {
   const NativePlan& p = P.plan;
-  const int nr = P.nr, mr = P.mr, vectorCount = P.nr / 16;
+  const int nr = P.nr, mr = P.mr, vectorCount = P.nr / P.isa->directWidth;
   const int64_t Kg = p.Kg, Mg = p.Mg;
   const int64_t panel0 = taskPanel * P.group;
   const int count = int(std::min<int64_t>(P.group, c.panels - panel0));
   const int64_t cStride = (Mg + mr - 1) / mr * mr * nr;
   const size_t tapStride = size_t(P.maxTaps), laneStride = size_t(P.maxTaps) * size_t(vectorCount + 1);
-  DirectVector vectors[4][16];
+  DirectVector vectors[4][kMaxDirectVectors];
   int valid[4];
   for (int q = 0; q < count; q++) {
     directPanel(P, c, panel0 + q, vectors[q]);
@@ -28,7 +28,7 @@ void runDirectTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, i
   for (int64_t row0 = 0; row0 < Mg; row0 += mr) {
     const int rowsM = int(std::min<int64_t>(mr, Mg - row0));
     const float* A = P.weights + c.aOffset + c.taps * Kg * (g * Mg + row0);
-    const DirectKernel kernel = P.isa->getDirect(P.shape, rowsM);
+    const DirectKernel kernel = P.tile->direct[rowsM - 1];
     for (int q = 0; q < count; q++) {
       if (valid[q] == 0) continue;
       kernel(valid[q], w.directTap.data() + q * tapStride, w.directOffset.data() + q * laneStride, w.directMask.data() + q * laneStride, Kg,
@@ -40,7 +40,7 @@ void runDirectTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, i
   const AxisPhase& a2 = p.axes[2][size_t(c.phase[2])];
   const int64_t outBatch = int64_t(p.outChannels) * p.outSpatial;
   for (int q = 0; q < count; q++) {
-    int64_t outBase[16];
+    int64_t outBase[kMaxDirectVectors];
     for (int v = 0; v < vectorCount; v++) {
       const DirectVector& d = vectors[q][v];
       const int64_t o0 = a0.first + d.j0 * a0.outStep, o1 = a1.first + d.j1 * a1.outStep, o2 = a2.first + d.j2 * a2.outStep;
@@ -49,7 +49,7 @@ void runDirectTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, i
     const float* C = w.C + q * cStride;
     for (int v = 0; v < vectorCount; v++) {
       if (vectors[q][v].length) {
-        P.isa->store(y + g * Mg * p.outSpatial + outBase[v], p.outSpatial, C + 16 * v, nr, int(Mg), vectors[q][v].length, a2.outStep, bias ? bias + g * Mg : nullptr);
+        P.isa->store(y + g * Mg * p.outSpatial + outBase[v], p.outSpatial, C + P.isa->directWidth * v, nr, int(Mg), vectors[q][v].length, a2.outStep, bias ? bias + g * Mg : nullptr);
       }
     }
   }
@@ -167,7 +167,7 @@ void runPackedTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, i
         for (int64_t row0 = 0; row0 < Mg; row0 += mr) {
           const int rowsM = int(std::min<int64_t>(mr, Mg - row0));
           const float* A = P.weights + c.aOffset + c.taps * Kg * (g * Mg + row0) + (tapStart * Kg + channelStart) * rowsM;
-          P.isa->get(P.shape, rowsM)(rows, A, w.B, C + row0 * nr, first ? 0 : 1);
+          P.tile->gemm[rowsM - 1](rows, A, w.B, C + row0 * nr, first ? 0 : 1);
         }
       }
       first = false;

@@ -68,24 +68,40 @@ typedef void (*DirectKernel)(int taps, const int32_t* tap, const int64_t* offset
 typedef void (*DepthwiseRow)(int taps, const float* const* row, const int32_t* lo, const int32_t* hi, const float* weight,
                              int length, float* out, int64_t outStep, float bias);
 
-// A register-block shape an instruction set offers: up to maxRows output channels × nr positions.
-struct TileShape {
-  int maxRows;
-  int nr;
+// Remainder kernels (rows 1…MR of a tile) are generated from one template per instruction set; these index lists
+// stand in for std::integer_sequence because the ISA files include no C++ library header.
+template <int... R>
+struct RowList {};
+template <int N, int... R>
+struct Rows : Rows<N - 1, N, R...> {};
+template <int... R>
+struct Rows<0, R...> {
+  typedef RowList<R...> type;
+};
+
+// Most direct vectors one direct panel holds (nr / directWidth ≤ 128 / 16).
+constexpr int kMaxDirectVectors = 16;
+
+// One register tile of a kernel set. Every kernel is named by the grammar f32_<kind>_<mr>x<nr>__<set>
+// (docs/kernels.md): "f32_gemm_14x32__avx512" multiplies up to 14 output channels × 32 positions. gemm[r − 1] is
+// the kernel for r rows (r = 1…mr): the full tile and the remainder tiles of the last row block.
+struct GemmTile {
+  const char* name;            // f32_gemm_<mr>x<nr>__<set>
+  int mr, nr;
+  const MicroKernel* gemm;     // mr kernels
+  const char* directName;      // f32_direct_<mr>x<nr>__<set>, or nullptr: no direct variant of this tile
+  const DirectKernel* direct;  // mr kernels, or nullptr
 };
 
 struct KernelSet {
-  const char* name;
-  int lanes;  // floats per vector register
+  const char* name;  // the <set> suffix of its kernels' names: "avx512", "avx2", "scalar"
+  int lanes;         // floats per vector register
+  int directWidth;   // positions per direct vector (bits of its uint16 lane mask); 0: no direct kernels
 
-  int shapeCount;
-  TileShape shapes[4];
-  // Kernel for `rows` (1..maxRows) output channels with the shape's nr, or nullptr.
-  MicroKernel (*get)(int shape, int rows);
+  int tileCount;
+  const GemmTile* tiles;  // in the order the autotuner builds candidates
   PackRows pack;
   StoreRows store;
-  // Direct kernel for `rows` output channels with the shape's nr, or nullptr (no direct variant for this shape).
-  DirectKernel (*getDirect)(int shape, int rows);
   DepthwiseRow depthwiseRow;  // nullptr: depthwise layers use the GEMM paths
   // Register-only FMA loop (independent accumulators, no memory traffic): the core's FMA peak right now, which
   // a shared machine's clock and neighbours move from run to run. Returns the flops done; nullptr: no SIMD FMA.

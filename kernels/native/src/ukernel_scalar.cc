@@ -23,12 +23,19 @@ void kernel(int64_t kc, const float* __restrict A, const float* __restrict B, fl
   }
 }
 
-MicroKernel get(int shape, int rows) {
-  static const MicroKernel table[] = {kernel<1, 8>, kernel<2, 8>, kernel<3, 8>, kernel<4, 8>};
-  return shape == 0 && rows >= 1 && rows <= 4 ? table[rows - 1] : nullptr;
-}
+// Every tile's kernels for rows 1…MR, from the one template.
+template <int NR, class List>
+struct Gemm;
+template <int NR, int... R>
+struct Gemm<NR, RowList<R...>> {
+  static constexpr MicroKernel rows[] = {kernel<R, NR>...};
+};
 
-const KernelSet kSet = {"scalar", 8, 1, {{4, 8}, {0, 0}, {0, 0}, {0, 0}}, get, packRowsPortable, storeRowsPortable, nullptr, nullptr, nullptr};
+#define TCONV_TILE(MR, NR) {"f32_gemm_" #MR "x" #NR "__scalar", MR, NR, Gemm<NR, Rows<MR>::type>::rows, nullptr, nullptr}
+const GemmTile kTiles[] = {TCONV_TILE(4, 8)};
+#undef TCONV_TILE
+
+const KernelSet kSet = {"scalar", 8, 0, 1, kTiles, packRowsPortable, storeRowsPortable, nullptr, nullptr};
 
 }  // namespace
 
