@@ -16,6 +16,7 @@
         "src/runners.cc",
         "src/schedule.cc",
         "src/threadpool.cc",
+        "src/ukernel_check.cc",
         "src/ukernel_scalar.cc",
         "src/ukernel_avx2.cc",
         "src/ukernel_avx512.cc"
