@@ -8,7 +8,6 @@
         "src/engine.cc",
         "src/cpu.cc",
         "src/workspace.cc",
-        "src/panel.cc",
         "src/layout.cc",
         "src/cost.cc",
         "src/pack.cc",

@@ -70,7 +70,7 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
     return std::string();
   }
   for (int tile = 0; tile < isa->tileCount; tile++) {
-    const bool hasDirect = unitW && isa->tiles[tile].direct;
+    const bool hasDirect = unitW && isa->tiles[tile].direct && isa->directWidth == kDirectWidth;
     for (int mode = 0; mode < 3; mode++) {
       if ((mode == 1 && plan.batch < 2) || (mode == 2 && !hasDirect)) continue;
       if (remembered.tile >= 0 && (tile != remembered.tile || mode != remembered.mode)) continue;

@@ -32,7 +32,7 @@ double estimate(Prepared& P) {
         directPanel(P, c, panel, vectors);
         const int valid = collectDirectTaps(P, c, vectors, w.directTap.data(), w.directOffset.data(), w.directMask.data());
         int lanes = 0;
-        for (int v = 0; v < P.nr / P.isa->directWidth; v++) lanes += vectors[v].length;
+        for (int v = 0; v < P.nr / kDirectWidth; v++) lanes += vectors[v].length;
         // Input rows are re-read from cache for every row block; beyond L1 they cost more.
         const double l2 = double(valid) * p.Kg * P.nr * 4 > 40000 ? 1.6 : 1.0;
         double perRow = 0;

@@ -30,7 +30,7 @@ void layout(Prepared& P) {
         if (c.positions == 0 || p.batch == 0) continue;  // nothing to write
         c.aOffset = aOffset;
         aOffset += c.taps * p.Kg * p.outChannels;
-        c.panels = P.depthwise ? int64_t(p.batch) : P.direct ? (directSlots(P, c) + P.nr / P.isa->directWidth - 1) / (P.nr / P.isa->directWidth) : (int64_t(p.batch) * c.positions + P.nr - 1) / P.nr;
+        c.panels = P.depthwise ? int64_t(p.batch) : P.direct ? (directSlots(P, c) + P.nr / kDirectWidth - 1) / (P.nr / kDirectWidth) : (int64_t(p.batch) * c.positions + P.nr - 1) / P.nr;
         P.maxTaps = std::max(P.maxTaps, c.taps);
         P.combos.push_back(c);
       }

@@ -10,7 +10,7 @@ namespace {
 
 void runDirectTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, int64_t taskPanel, const float* x, const float* bias, float* y) {
   const NativePlan& p = P.plan;
-  const int nr = P.nr, mr = P.mr, vectorCount = P.nr / P.isa->directWidth;
+  const int nr = P.nr, mr = P.mr, vectorCount = P.nr / kDirectWidth;
   const int64_t Kg = p.Kg, Mg = p.Mg;
   const int64_t panel0 = taskPanel * P.group;
   const int count = int(std::min<int64_t>(P.group, c.panels - panel0));
@@ -49,7 +49,7 @@ void runDirectTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, i
     const float* C = w.C + q * cStride;
     for (int v = 0; v < vectorCount; v++) {
       if (vectors[q][v].length) {
-        P.isa->store(y + g * Mg * p.outSpatial + outBase[v], p.outSpatial, C + P.isa->directWidth * v, nr, int(Mg), vectors[q][v].length, a2.outStep, bias ? bias + g * Mg : nullptr);
+        P.isa->store(y + g * Mg * p.outSpatial + outBase[v], p.outSpatial, C + kDirectWidth * v, nr, int(Mg), vectors[q][v].length, a2.outStep, bias ? bias + g * Mg : nullptr);
       }
     }
   }

@@ -79,7 +79,11 @@ struct Rows<0, R...> {
   typedef RowList<R...> type;
 };
 
-// Most direct vectors one direct panel holds (nr / directWidth ≤ 128 / 16).
+// Positions per direct vector: the bits of its uint16 lane mask. The engine's direct path is compiled for this width
+// (a run-time width cost the small layers ~7%: divisions per panel), so a kernel set offers direct kernels only if
+// its directWidth equals it; AVX2 reads such a vector as two ymm.
+constexpr int kDirectWidth = 16;
+// Most direct vectors one direct panel holds (nr / kDirectWidth ≤ 128 / 16, with room).
 constexpr int kMaxDirectVectors = 16;
 
 // One register tile of a kernel set. Every kernel is named by the grammar f32_<kind>_<mr>x<nr>__<set>
@@ -96,7 +100,7 @@ struct GemmTile {
 struct KernelSet {
   const char* name;  // the <set> suffix of its kernels' names: "avx512", "avx2", "scalar"
   int lanes;         // floats per vector register
-  int directWidth;   // positions per direct vector (bits of its uint16 lane mask); 0: no direct kernels
+  int directWidth;   // positions per direct vector (kDirectWidth), or 0: no direct kernels
 
   int tileCount;
   const GemmTile* tiles;  // in the order the autotuner builds candidates

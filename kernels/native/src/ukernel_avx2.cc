@@ -167,7 +167,7 @@ const GemmTile kTiles[] = {
 };
 #undef TCONV_TILE
 
-const KernelSet kSet = {"avx2", 8, 16, 2, kTiles, pack, storeRowsPortable, depthwiseRow, fmaLoop};
+const KernelSet kSet = {"avx2", 8, kDirectWidth, 2, kTiles, pack, storeRowsPortable, depthwiseRow, fmaLoop};
 
 }  // namespace
 

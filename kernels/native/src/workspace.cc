@@ -39,8 +39,8 @@ void Workspace::reserve(const Prepared& P) {
   const size_t group = size_t(P.group);
   if (directTap.size() < taps * group) directTap.resize(taps * group);
   if (rowPointers.size() < taps) rowPointers.resize(taps);
-  // Direct layouts: nr / directWidth vectors per tap (plus one spare).
-  const size_t vectors = P.direct ? nr / size_t(P.isa->directWidth) + 1 : 1;
+  // Direct layouts: nr / kDirectWidth vectors per tap (plus one spare).
+  const size_t vectors = P.direct ? nr / size_t(kDirectWidth) + 1 : 1;
   if (directOffset.size() < taps * vectors * group) directOffset.resize(taps * vectors * group);
   if (directMask.size() < taps * vectors * group) directMask.resize(taps * vectors * group);
 }
