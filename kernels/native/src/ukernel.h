@@ -24,8 +24,10 @@ struct Run {
 // dst[r·dstStride + run.col + c] = src[r·srcStride + run.source + c·run.step] (or 0).
 typedef void (*PackRows)(float* dst, int64_t dstStride, const float* src, int64_t srcStride, int64_t rows, const Run* runs, int count);
 
-// The portable packer (also the strided fallback of the SIMD ones).
-inline void packRun(float* __restrict dst, int64_t dstStride, const float* __restrict src, int64_t srcStride, int64_t rows, const Run& run) {
+// The portable packer (also the strided fallback of the SIMD ones). These helpers are `static`: each file gets its
+// own copy, compiled for that file's instruction set. As plain `inline` functions the linker would keep one copy for
+// all files, possibly the AVX-512 one, and the portable set would run it on a CPU without AVX-512.
+static inline void packRun(float* __restrict dst, int64_t dstStride, const float* __restrict src, int64_t srcStride, int64_t rows, const Run& run) {
   float* d = dst + run.col;
   if (run.source < 0) {
     for (int64_t r = 0; r < rows; r++, d += dstStride) {
@@ -39,7 +41,7 @@ inline void packRun(float* __restrict dst, int64_t dstStride, const float* __res
   }
 }
 
-inline void packRowsPortable(float* dst, int64_t dstStride, const float* src, int64_t srcStride, int64_t rows, const Run* runs, int count) {
+static inline void packRowsPortable(float* dst, int64_t dstStride, const float* src, int64_t srcStride, int64_t rows, const Run* runs, int count) {
   for (int r = 0; r < count; r++) packRun(dst, dstStride, src, srcStride, rows, runs[r]);
 }
 
@@ -48,7 +50,7 @@ inline void packRowsPortable(float* dst, int64_t dstStride, const float* src, in
 typedef void (*StoreRows)(float* out, int64_t outRowStride, const float* c, int64_t cRowStride, int rows, int n, int64_t step,
                           const float* bias);
 
-inline void storeRowsPortable(float* __restrict out, int64_t outRowStride, const float* __restrict c, int64_t cRowStride, int rows, int n,
+static inline void storeRowsPortable(float* __restrict out, int64_t outRowStride, const float* __restrict c, int64_t cRowStride, int rows, int n,
                               int64_t step, const float* bias) {
   for (int r = 0; r < rows; r++, out += outRowStride, c += cRowStride) {
     const float b = bias ? bias[r] : 0.0f;
