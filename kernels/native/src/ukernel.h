@@ -36,6 +36,12 @@ static inline void packRun(float* __restrict dst, int64_t dstStride, const float
     return;
   }
   const float* s = src + run.source;
+  if (run.holes == 0) {  // strided or long runs (a hole mask covers at most 64 columns: no shift past bit 63)
+    for (int64_t r = 0; r < rows; r++, d += dstStride, s += srcStride) {
+      for (int i = 0; i < run.length; i++) d[i] = s[i * run.step];
+    }
+    return;
+  }
   for (int64_t r = 0; r < rows; r++, d += dstStride, s += srcStride) {
     for (int i = 0; i < run.length; i++) d[i] = (run.holes >> i) & 1 ? 0.0f : s[i * run.step];
   }
