@@ -24,9 +24,9 @@ struct Run {
 // dst[r·dstStride + run.col + c] = src[r·srcStride + run.source + c·run.step] (or 0).
 typedef void (*PackRows)(float* dst, int64_t dstStride, const float* src, int64_t srcStride, int64_t rows, const Run* runs, int count);
 
-// The portable packer (also the strided fallback of the SIMD ones). These helpers are `static`: each file gets its
-// own copy, compiled for that file's instruction set. As plain `inline` functions the linker would keep one copy for
-// all files, possibly the AVX-512 one, and the portable set would run it on a CPU without AVX-512.
+// The portable packer of one run (also the strided fallback the SIMD packers inline). `static`: each file gets its own
+// copy, compiled for that file's instruction set; as a plain `inline` function the linker would keep one copy for all
+// files, possibly an AVX-512 one, which the portable set could then run on a CPU without AVX-512.
 static inline void packRun(float* __restrict dst, int64_t dstStride, const float* __restrict src, int64_t srcStride, int64_t rows, const Run& run) {
   float* d = dst + run.col;
   if (run.source < 0) {
@@ -47,22 +47,17 @@ static inline void packRun(float* __restrict dst, int64_t dstStride, const float
   }
 }
 
-static inline void packRowsPortable(float* dst, int64_t dstStride, const float* src, int64_t srcStride, int64_t rows, const Run* runs, int count) {
-  for (int r = 0; r < count; r++) packRun(dst, dstStride, src, srcStride, rows, runs[r]);
-}
+// The portable packer and store, compiled once for the baseline ISA (ukernel_scalar.cc) and shared by every set that
+// uses them: the code every set ran before (the linker kept the baseline copy of the old inline functions).
+void packRowsPortable(float* dst, int64_t dstStride, const float* src, int64_t srcStride, int64_t rows, const Run* runs, int count);
 
 // Writes `rows` result rows (output channels) of n values each: out[r·outRowStride + i·step] = c[r·cRowStride + i]
 // + bias[r] (bias may be null). The outputs of one phase are `step` apart in the output row.
 typedef void (*StoreRows)(float* out, int64_t outRowStride, const float* c, int64_t cRowStride, int rows, int n, int64_t step,
                           const float* bias);
 
-static inline void storeRowsPortable(float* __restrict out, int64_t outRowStride, const float* __restrict c, int64_t cRowStride, int rows, int n,
-                              int64_t step, const float* bias) {
-  for (int r = 0; r < rows; r++, out += outRowStride, c += cRowStride) {
-    const float b = bias ? bias[r] : 0.0f;
-    for (int i = 0; i < n; i++) out[i * step] = c[i] + b;
-  }
-}
+void storeRowsPortable(float* __restrict out, int64_t outRowStride, const float* __restrict c, int64_t cRowStride, int rows, int n,
+                       int64_t step, const float* bias);
 
 // Direct variant (no packed input): C[rows × nr] (+)= Σ_t Σ_ci A[tap[t]·Kg + ci][rows] · x[offset[t·V + v] + ci·channelStride + l]
 // for vector v (V = nr/16 vectors of 16 lanes l), lane l read only when bit l of mask[t·V + v] is set (else 0).

@@ -1,4 +1,5 @@
-// Portable micro-kernel: plain C++ the compiler may vectorise for the baseline ISA. Runs everywhere.
+// Portable micro-kernel: plain C++ the compiler may vectorise for the baseline ISA. Runs everywhere. Also home of the
+// portable packer and store that the SIMD sets share.
 #include "ukernel.h"
 
 namespace tconv {
@@ -38,6 +39,19 @@ const GemmTile kTiles[] = {TCONV_TILE(4, 8)};
 const KernelSet kSet = {"scalar", 8, 0, 1, kTiles, packRowsPortable, storeRowsPortable, nullptr, nullptr};
 
 }  // namespace
+
+// Compiled here, for the baseline ISA, once for every kernel set (ukernel.h).
+void packRowsPortable(float* dst, int64_t dstStride, const float* src, int64_t srcStride, int64_t rows, const Run* runs, int count) {
+  for (int r = 0; r < count; r++) packRun(dst, dstStride, src, srcStride, rows, runs[r]);
+}
+
+void storeRowsPortable(float* __restrict out, int64_t outRowStride, const float* __restrict c, int64_t cRowStride, int rows, int n,
+                       int64_t step, const float* bias) {
+  for (int r = 0; r < rows; r++, out += outRowStride, c += cRowStride) {
+    const float b = bias ? bias[r] : 0.0f;
+    for (int i = 0; i < n; i++) out[i * step] = c[i] + b;
+  }
+}
 
 const KernelSet* scalarKernels() { return &kSet; }
 
