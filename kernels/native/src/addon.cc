@@ -9,12 +9,14 @@
 //   runOnce(header, weight, kernelSet, layout | undefined, input, bias | null, output, threads)
 //                                                   → prepare, run and free in one call: nothing outlives it
 //   sameBits(a: Float32Array, b: Float32Array)      → true when both hold the same bits (memcmp)
+//   checkKernels(kernelSet, seed)                   → the micro-kernel tester's rows (ukernel_check.h)
 #include <napi.h>
 
 #include <cstring>
 #include <thread>
 
 #include "engine.h"
+#include "ukernel_check.h"
 
 namespace {
 
@@ -235,6 +237,30 @@ Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, tconv::fmaPeakGflops(isa, seconds));
 }
 
+// The micro-kernel tester (ukernel_check.h): one row per kernel and row count, for test/native/ukernels.test.ts.
+Napi::Value CheckKernels(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 2 || !info[0].IsString() || !info[1].IsNumber()) throw Napi::TypeError::New(env, "checkKernels(kernelSet, seed) takes a string and a number");
+  const std::string name = info[0].As<Napi::String>().Utf8Value();
+  const tconv::KernelSet* isa = tconv::kernelSetByName(name);
+  if (!isa) fail(env, "kernel set \"" + name + "\" is not available on this CPU");
+  const std::vector<tconv::KernelCheck> checks = tconv::checkKernelSet(isa, info[1].As<Napi::Number>().Uint32Value());
+  Napi::Array result = Napi::Array::New(env, checks.size());
+  for (size_t i = 0; i < checks.size(); i++) {
+    const tconv::KernelCheck& c = checks[i];
+    Napi::Object row = Napi::Object::New(env);
+    row.Set("kernel", c.kernel);
+    row.Set("mr", c.mr);
+    row.Set("nr", c.nr);
+    row.Set("rows", c.rows);
+    row.Set("cases", c.cases);
+    row.Set("failures", c.failures);
+    row.Set("firstFailure", c.firstFailure);
+    result.Set(uint32_t(i), row);
+  }
+  return result;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("fmaPeak", Napi::Function::New(env, FmaPeak));
   exports.Set("capabilities", Napi::Function::New(env, Capabilities));
@@ -244,6 +270,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("release", Napi::Function::New(env, Release));
   exports.Set("runOnce", Napi::Function::New(env, RunOnce));
   exports.Set("sameBits", Napi::Function::New(env, SameBits));
+  exports.Set("checkKernels", Napi::Function::New(env, CheckKernels));
   return exports;
 }
 

@@ -1,9 +1,11 @@
-// The native engine: polyphase GEMM over packed weights. See engine.cc for the design.
+// The native engine: polyphase GEMM over packed weights. See engine.cc for the design and docs/kernels.md for the
+// modules.
 #pragma once
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "cpu.h"
 #include "plan.h"
 #include "ukernel.h"
 
@@ -31,7 +33,8 @@ struct TaskRef {
 struct Prepared {
   NativePlan plan;
   const KernelSet* isa = nullptr;
-  int shape = 0, nr = 0, mr = 0;
+  const GemmTile* tile = nullptr;  // the tile (mr × nr) its kernels come from; nullptr for depthwise
+  int nr = 0, mr = 0;
   int depthwise = 0;   // 1: one input and one output channel per group, rows computed by DepthwiseRow
   int direct = 0;      // 1: panels are single input-row segments read in place (DirectKernel), no B packing
   int batchMinor = 0;  // column order: 0 = (n, position), 1 = (position, n), chosen by the cost model
@@ -52,19 +55,12 @@ struct Prepared {
   ~Prepared();
 };
 
-const KernelSet* kernelSetByName(const std::string& name);  // nullptr when unknown or unsupported by this CPU
-std::vector<std::string> supportedKernelSets();             // best first
-
 // Chooses tile shape and column order (cycle model, then a short measurement of the best few), packs the weights.
 // Returns an error sentence, or "" on success.
 // `force`: "" lets the cycle model choose; "packed", "batch-minor" or "direct" forces that layout (tests cover each;
 // a forced layout that does not apply to the plan falls back to the model's choice).
 std::string prepare(const NativePlan& plan, const float* weight, int64_t weightLength, const KernelSet* isa,
                     const std::string& force, std::unique_ptr<Prepared>& out);
-
-// The kernel set's single-thread FMA peak in GFLOP/s (median of ~1 ms register-only loops over `seconds` of thread
-// CPU time), or 0 when the set has no FMA loop.
-double fmaPeakGflops(const KernelSet* isa, double seconds);
 
 // Computes the layer. Buffer lengths must already be checked against the plan (addon.cc does).
 void execute(const Prepared& prepared, const float* input, const float* bias, float* output, int threads);

@@ -24,8 +24,10 @@ struct Run {
 // dst[r·dstStride + run.col + c] = src[r·srcStride + run.source + c·run.step] (or 0).
 typedef void (*PackRows)(float* dst, int64_t dstStride, const float* src, int64_t srcStride, int64_t rows, const Run* runs, int count);
 
-// The portable packer (also the strided fallback of the SIMD ones).
-inline void packRun(float* __restrict dst, int64_t dstStride, const float* __restrict src, int64_t srcStride, int64_t rows, const Run& run) {
+// The portable packer of one run (also the strided fallback the SIMD packers inline). `static`: each file gets its own
+// copy, compiled for that file's instruction set; as a plain `inline` function the linker would keep one copy for all
+// files, possibly an AVX-512 one, which the portable set could then run on a CPU without AVX-512.
+static inline void packRun(float* __restrict dst, int64_t dstStride, const float* __restrict src, int64_t srcStride, int64_t rows, const Run& run) {
   float* d = dst + run.col;
   if (run.source < 0) {
     for (int64_t r = 0; r < rows; r++, d += dstStride) {
@@ -34,27 +36,28 @@ inline void packRun(float* __restrict dst, int64_t dstStride, const float* __res
     return;
   }
   const float* s = src + run.source;
+  if (run.holes == 0) {  // strided or long runs (a hole mask covers at most 64 columns: no shift past bit 63)
+    for (int64_t r = 0; r < rows; r++, d += dstStride, s += srcStride) {
+      for (int i = 0; i < run.length; i++) d[i] = s[i * run.step];
+    }
+    return;
+  }
   for (int64_t r = 0; r < rows; r++, d += dstStride, s += srcStride) {
     for (int i = 0; i < run.length; i++) d[i] = (run.holes >> i) & 1 ? 0.0f : s[i * run.step];
   }
 }
 
-inline void packRowsPortable(float* dst, int64_t dstStride, const float* src, int64_t srcStride, int64_t rows, const Run* runs, int count) {
-  for (int r = 0; r < count; r++) packRun(dst, dstStride, src, srcStride, rows, runs[r]);
-}
+// The portable packer and store, compiled once for the baseline ISA (ukernel_scalar.cc) and shared by every set that
+// uses them: the code every set ran before (the linker kept the baseline copy of the old inline functions).
+void packRowsPortable(float* dst, int64_t dstStride, const float* src, int64_t srcStride, int64_t rows, const Run* runs, int count);
 
 // Writes `rows` result rows (output channels) of n values each: out[r·outRowStride + i·step] = c[r·cRowStride + i]
 // + bias[r] (bias may be null). The outputs of one phase are `step` apart in the output row.
 typedef void (*StoreRows)(float* out, int64_t outRowStride, const float* c, int64_t cRowStride, int rows, int n, int64_t step,
                           const float* bias);
 
-inline void storeRowsPortable(float* __restrict out, int64_t outRowStride, const float* __restrict c, int64_t cRowStride, int rows, int n,
-                              int64_t step, const float* bias) {
-  for (int r = 0; r < rows; r++, out += outRowStride, c += cRowStride) {
-    const float b = bias ? bias[r] : 0.0f;
-    for (int i = 0; i < n; i++) out[i * step] = c[i] + b;
-  }
-}
+void storeRowsPortable(float* __restrict out, int64_t outRowStride, const float* __restrict c, int64_t cRowStride, int rows, int n,
+                       int64_t step, const float* bias);
 
 // Direct variant (no packed input): C[rows × nr] (+)= Σ_t Σ_ci A[tap[t]·Kg + ci][rows] · x[offset[t·V + v] + ci·channelStride + l]
 // for vector v (V = nr/16 vectors of 16 lanes l), lane l read only when bit l of mask[t·V + v] is set (else 0).
@@ -68,24 +71,44 @@ typedef void (*DirectKernel)(int taps, const int32_t* tap, const int64_t* offset
 typedef void (*DepthwiseRow)(int taps, const float* const* row, const int32_t* lo, const int32_t* hi, const float* weight,
                              int length, float* out, int64_t outStep, float bias);
 
-// A register-block shape an instruction set offers: up to maxRows output channels × nr positions.
-struct TileShape {
-  int maxRows;
-  int nr;
+// Remainder kernels (rows 1…MR of a tile) are generated from one template per instruction set; these index lists
+// stand in for std::integer_sequence because the ISA files include no C++ library header.
+template <int... R>
+struct RowList {};
+template <int N, int... R>
+struct Rows : Rows<N - 1, N, R...> {};
+template <int... R>
+struct Rows<0, R...> {
+  typedef RowList<R...> type;
+};
+
+// Positions per direct vector: the bits of its uint16 lane mask. The engine's direct path is compiled for this width
+// (a run-time width cost the small layers ~7%: divisions per panel), so a kernel set offers direct kernels only if
+// its directWidth equals it; AVX2 reads such a vector as two ymm.
+constexpr int kDirectWidth = 16;
+// Most direct vectors one direct panel holds (nr / kDirectWidth ≤ 128 / 16, with room).
+constexpr int kMaxDirectVectors = 16;
+
+// One register tile of a kernel set. Every kernel is named by the grammar f32_<kind>_<mr>x<nr>__<set>
+// (docs/kernels.md): "f32_gemm_14x32__avx512" multiplies up to 14 output channels × 32 positions. gemm[r − 1] is
+// the kernel for r rows (r = 1…mr): the full tile and the remainder tiles of the last row block.
+struct GemmTile {
+  const char* name;            // f32_gemm_<mr>x<nr>__<set>
+  int mr, nr;
+  const MicroKernel* gemm;     // mr kernels
+  const char* directName;      // f32_direct_<mr>x<nr>__<set>, or nullptr: no direct variant of this tile
+  const DirectKernel* direct;  // mr kernels, or nullptr
 };
 
 struct KernelSet {
-  const char* name;
-  int lanes;  // floats per vector register
+  const char* name;  // the <set> suffix of its kernels' names: "avx512", "avx2", "scalar"
+  int lanes;         // floats per vector register
+  int directWidth;   // positions per direct vector (kDirectWidth), or 0: no direct kernels
 
-  int shapeCount;
-  TileShape shapes[4];
-  // Kernel for `rows` (1..maxRows) output channels with the shape's nr, or nullptr.
-  MicroKernel (*get)(int shape, int rows);
+  int tileCount;
+  const GemmTile* tiles;  // in the order the autotuner builds candidates
   PackRows pack;
   StoreRows store;
-  // Direct kernel for `rows` output channels with the shape's nr, or nullptr (no direct variant for this shape).
-  DirectKernel (*getDirect)(int shape, int rows);
   DepthwiseRow depthwiseRow;  // nullptr: depthwise layers use the GEMM paths
   // Register-only FMA loop (independent accumulators, no memory traffic): the core's FMA peak right now, which
   // a shared machine's clock and neighbours move from run to run. Returns the flops done; nullptr: no SIMD FMA.

@@ -77,10 +77,6 @@ void direct(int taps, const int32_t* tap, const int64_t* offset, const uint16_t*
   }
 }
 
-DirectKernel getDirect(int shape, int rows) {
-  static const DirectKernel table[] = {direct<1>, direct<2>, direct<3>, direct<4>, direct<5>, direct<6>};
-  return shape == 0 && rows >= 1 && rows <= 6 ? table[rows - 1] : nullptr;
-}
 
 void depthwiseRow(int taps, const float* const* row, const int32_t* lo, const int32_t* hi, const float* weight, int length,
                   float* out, int64_t outStep, float bias) {
@@ -104,19 +100,19 @@ void depthwiseRow(int taps, const float* const* row, const int32_t* lo, const in
   }
 }
 
+// Every tile's kernels for rows 1…MR, from the one template of each kind (NV = nr / 8 vectors per row).
+template <int NV, class List>
+struct Gemm;
 template <int NV, int... R>
-MicroKernel pick(int rows) {
-  static const MicroKernel table[] = {kernel<R, NV>...};
-  return rows >= 1 && rows <= int(sizeof...(R)) ? table[rows - 1] : nullptr;
-}
-
-MicroKernel get(int shape, int rows) {
-  switch (shape) {
-    case 0: return pick<2, 1, 2, 3, 4, 5, 6>(rows);
-    case 1: return pick<1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>(rows);
-    default: return nullptr;
-  }
-}
+struct Gemm<NV, RowList<R...>> {
+  static constexpr MicroKernel rows[] = {kernel<R, NV>...};
+};
+template <class List>
+struct Direct;
+template <int... R>
+struct Direct<RowList<R...>> {
+  static constexpr DirectKernel rows[] = {direct<R>...};
+};
 
 // Contiguous runs move 8 floats per load/store, one run across all channel rows at a time; tails and strided
 // runs stay scalar. (no-tree-loop-distribute-patterns: GCC would turn copy loops into memmove calls.)
@@ -162,7 +158,16 @@ double fmaLoop(int64_t iterations) {
 }
 #undef TCONV_TIMES10
 
-const KernelSet kSet = {"avx2", 8, 2, {{6, 16}, {12, 8}, {0, 0}, {0, 0}}, get, pack, storeRowsPortable, getDirect, depthwiseRow, fmaLoop};
+// 6×16: 12 accumulators + 2 input vectors + 1 broadcast of 16 ymm; 12×8 for narrow panels. Direct vectors are 16
+// positions (two ymm), so only the 16-wide tile has a direct variant.
+#define TCONV_TILE(MR, NR) "f32_gemm_" #MR "x" #NR "__avx2", MR, NR, Gemm<NR / 8, Rows<MR>::type>::rows
+const GemmTile kTiles[] = {
+    {TCONV_TILE(6, 16), "f32_direct_6x16__avx2", Direct<Rows<6>::type>::rows},
+    {TCONV_TILE(12, 8), nullptr, nullptr},
+};
+#undef TCONV_TILE
+
+const KernelSet kSet = {"avx2", 8, kDirectWidth, 2, kTiles, pack, storeRowsPortable, depthwiseRow, fmaLoop};
 
 }  // namespace
 

@@ -89,39 +89,20 @@ void direct(int taps, const int32_t* tap, const int64_t* offset, const uint16_t*
   }
 }
 
+// Every tile's kernels for rows 1…MR, from the one template of each kind (NV = nr / 16 vectors per row).
+template <int NV, class List>
+struct Gemm;
 template <int NV, int... R>
-DirectKernel pickDirect(int rows) {
-  static const DirectKernel table[] = {direct<R, NV>...};
-  return rows >= 1 && rows <= int(sizeof...(R)) ? table[rows - 1] : nullptr;
-}
-
-DirectKernel getDirect(int shape, int rows) {
-  switch (shape) {
-    case 0: return pickDirect<2, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14>(rows);
-    case 2: return pickDirect<4, 1, 2, 3, 4, 5, 6>(rows);
-    case 3: return pickDirect<8, 1, 2, 3>(rows);
-    default: return nullptr;
-  }
-}
-
+struct Gemm<NV, RowList<R...>> {
+  static constexpr MicroKernel rows[] = {kernel<R, NV>...};
+};
+template <int NV, class List>
+struct Direct;
 template <int NV, int... R>
-MicroKernel pick(int rows, int /*tag*/) {
-  static const MicroKernel table[] = {kernel<R, NV>...};
-  return rows >= 1 && rows <= int(sizeof...(R)) ? table[rows - 1] : nullptr;
-}
+struct Direct<NV, RowList<R...>> {
+  static constexpr DirectKernel rows[] = {direct<R, NV>...};
+};
 
-MicroKernel get(int shape, int rows) {
-  switch (shape) {
-    case 0: return pick<2, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14>(rows, 0);
-    case 1: return pick<1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14>(rows, 0);
-    case 2: return pick<4, 1, 2, 3, 4, 5, 6>(rows, 0);
-    case 3: return pick<8, 1, 2, 3>(rows, 0);
-    default: return nullptr;
-  }
-}
-
-// 14×32 and 6×64 keep the FMA ports busy (16 and 10 loads per 28 and 24 FMAs); 14×16 serves narrow panels
-// (few positions per batch element), 3×128 layers with one to three output channels per group (depthwise).
 // Contiguous runs and zeros move 16 floats per (masked) load/store, one run across all channel rows at a time so
 // its mask is computed once; strided runs stay scalar.
 void pack(float* dst, int64_t dstStride, const float* src, int64_t srcStride, int64_t rows, const Run* runs, int count) {
@@ -258,7 +239,20 @@ double fmaLoop(int64_t iterations) {
 }
 #undef TCONV_TIMES20
 
-const KernelSet kSet = {"avx512", 16, 4, {{14, 32}, {14, 16}, {6, 64}, {3, 128}}, get, pack, store, getDirect, depthwiseRow, fmaLoop};
+// 14×32 and 6×64 keep the FMA ports busy (16 and 10 loads per 28 and 24 FMAs); 14×16 serves narrow panels
+// (few positions per batch element), 3×128 layers with one to three output channels per group (depthwise).
+#define TCONV_GEMM(MR, NR) "f32_gemm_" #MR "x" #NR "__avx512", MR, NR, Gemm<NR / 16, Rows<MR>::type>::rows
+#define TCONV_DIRECT(MR, NR) "f32_direct_" #MR "x" #NR "__avx512", Direct<NR / 16, Rows<MR>::type>::rows
+const GemmTile kTiles[] = {
+    {TCONV_GEMM(14, 32), TCONV_DIRECT(14, 32)},
+    {TCONV_GEMM(14, 16), nullptr, nullptr},
+    {TCONV_GEMM(6, 64), TCONV_DIRECT(6, 64)},
+    {TCONV_GEMM(3, 128), TCONV_DIRECT(3, 128)},
+};
+#undef TCONV_GEMM
+#undef TCONV_DIRECT
+
+const KernelSet kSet = {"avx512", 16, kDirectWidth, 4, kTiles, pack, store, depthwiseRow, fmaLoop};
 
 }  // namespace
 

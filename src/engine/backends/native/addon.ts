@@ -23,9 +23,25 @@ export interface NativeAddon {
   ): void;
   /** True when both arrays hold the same bits (memcmp). */
   sameBits(a: Float32Array, b: Float32Array): boolean;
+  /** The micro-kernel tester: runs every kernel of the set alone against a scalar loop (kernels/native/src/ukernel_check.h). */
+  checkKernels(kernelSet: string, seed: number): NativeKernelCheck[];
 }
 
-/** Column layouts of the kernels (kernels/native/src/engine.cc); normally the addon's cycle model picks one. */
+/** One row of the micro-kernel tester: a kernel (named f32_<kind>_<mr>x<nr>__<set>) run alone at one row count. */
+export interface NativeKernelCheck {
+  readonly kernel: string;
+  /** The tile; 0 for kernels without one (pack, store, depthwise row). */
+  readonly mr: number;
+  readonly nr: number;
+  /** Rows run, 1…mr (the remainder tiles); 0 where it does not apply. */
+  readonly rows: number;
+  readonly cases: number;
+  readonly failures: number;
+  /** "" when every case gave the scalar loop's bits. */
+  readonly firstFailure: string;
+}
+
+/** Column layouts of the kernels (kernels/native/src/layout.cc, chosen in autotune.cc); normally the addon's cycle model picks one. */
 export type NativeLayoutName = 'packed' | 'batch-minor' | 'direct' | 'depthwise'
   // Tests: the layout with four panels per task (weight chunks shared across panels) whatever the weight size.
   | 'packed+group' | 'batch-minor+group' | 'direct+group';

@@ -1,0 +1,12 @@
+// Layout of one candidate: its phase combinations, panels per combo, panels per task (weight reuse), the task list in
+// row-interleaved and phase-major order, and the packed-weight offsets.
+#pragma once
+#include "engine.h"
+
+namespace tconv {
+
+// Column order, tile shape and chunk size for one candidate (set by the caller): fills combos, tasks, kc and the
+// packed-weight offsets.
+void layout(Prepared& P);
+
+}  // namespace tconv

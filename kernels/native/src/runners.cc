@@ -1,0 +1,202 @@
+#include "runners.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "panel.h"
+
+namespace tconv {
+namespace {
+
+void runDirectTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, int64_t taskPanel, const float* x, const float* bias, float* y) {
+  const NativePlan& p = P.plan;
+  const int nr = P.nr, mr = P.mr, vectorCount = P.nr / kDirectWidth;
+  const int64_t Kg = p.Kg, Mg = p.Mg;
+  const int64_t panel0 = taskPanel * P.group;
+  const int count = int(std::min<int64_t>(P.group, c.panels - panel0));
+  const int64_t cStride = (Mg + mr - 1) / mr * mr * nr;
+  const size_t tapStride = size_t(P.maxTaps), laneStride = size_t(P.maxTaps) * size_t(vectorCount + 1);
+  DirectVector vectors[4][kMaxDirectVectors];
+  int valid[4];
+  for (int q = 0; q < count; q++) {
+    directPanel(P, c, panel0 + q, vectors[q]);
+    valid[q] = collectDirectTaps(P, c, vectors[q], w.directTap.data() + q * tapStride, w.directOffset.data() + q * laneStride, w.directMask.data() + q * laneStride);
+    if (valid[q] == 0) std::memset(w.C + q * cStride, 0, sizeof(float) * size_t(Mg * nr));
+  }
+  const float* xg = x + g * Kg * p.inSpatial;
+  // Row block outer, panels inner: the row block's weights stay cached across the task's panels.
+  for (int64_t row0 = 0; row0 < Mg; row0 += mr) {
+    const int rowsM = int(std::min<int64_t>(mr, Mg - row0));
+    const float* A = P.weights + c.aOffset + c.taps * Kg * (g * Mg + row0);
+    const DirectKernel kernel = P.tile->direct[rowsM - 1];
+    for (int q = 0; q < count; q++) {
+      if (valid[q] == 0) continue;
+      kernel(valid[q], w.directTap.data() + q * tapStride, w.directOffset.data() + q * laneStride, w.directMask.data() + q * laneStride, Kg,
+             p.inSpatial, xg, A, w.C + q * cStride + row0 * nr, 0);
+    }
+  }
+  const AxisPhase& a0 = p.axes[0][size_t(c.phase[0])];
+  const AxisPhase& a1 = p.axes[1][size_t(c.phase[1])];
+  const AxisPhase& a2 = p.axes[2][size_t(c.phase[2])];
+  const int64_t outBatch = int64_t(p.outChannels) * p.outSpatial;
+  for (int q = 0; q < count; q++) {
+    int64_t outBase[kMaxDirectVectors];
+    for (int v = 0; v < vectorCount; v++) {
+      const DirectVector& d = vectors[q][v];
+      const int64_t o0 = a0.first + d.j0 * a0.outStep, o1 = a1.first + d.j1 * a1.outStep, o2 = a2.first + d.j2 * a2.outStep;
+      outBase[v] = d.n * outBatch + (o0 * p.out[1] + o1) * p.out[2] + o2;
+    }
+    const float* C = w.C + q * cStride;
+    for (int v = 0; v < vectorCount; v++) {
+      if (vectors[q][v].length) {
+        P.isa->store(y + g * Mg * p.outSpatial + outBase[v], p.outSpatial, C + kDirectWidth * v, nr, int(Mg), vectors[q][v].length, a2.outStep, bias ? bias + g * Mg : nullptr);
+      }
+    }
+  }
+}
+
+// Depthwise task: every row of one (combo, group, batch element) plane; taps per row, W borders by lane masks.
+void runDepthwiseTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, int64_t n, const float* x, const float* bias, float* y) {
+  const NativePlan& p = P.plan;
+  const AxisPhase& a0 = p.axes[0][size_t(c.phase[0])];
+  const AxisPhase& a1 = p.axes[1][size_t(c.phase[1])];
+  const AxisPhase& a2 = p.axes[2][size_t(c.phase[2])];
+  const float* plane = x + (n * p.inChannels + g) * p.inSpatial;
+  float* outPlane = y + (n * p.outChannels + g) * p.outSpatial;
+  const float* A = P.weights + c.aOffset + c.taps * g;  // [tap] for this group (Kg = Mg = 1)
+  const float b = bias ? bias[g] : 0.0f;
+  const float** rows = w.rowPointers.data();
+  int32_t* lo = w.directTap.data();
+  int32_t* hi = w.panels[0].runFirst.data();
+  float* weight = w.C;
+  for (int64_t j0 = 0; j0 < c.count[0]; j0++) {
+    for (int64_t j1 = 0; j1 < c.count[1]; j1++) {
+      int valid = 0;
+      int32_t t = 0;
+      for (size_t tz = 0; tz < a0.tap.size(); tz++) {
+        for (size_t ty = 0; ty < a1.tap.size(); ty++) {
+          const int64_t iz = j0 * a0.inStep + a0.offset[tz], iy = j1 * a1.inStep + a1.offset[ty];
+          const bool inside = iz >= 0 && iz < p.in[0] && iy >= 0 && iy < p.in[1];
+          for (size_t tx = 0; tx < a2.tap.size(); tx++, t++) {
+            if (!inside) continue;
+            const int64_t ox = a2.offset[tx];
+            const int64_t first = std::max<int64_t>(0, -ox), last = std::min<int64_t>(c.count[2], p.in[2] - ox);
+            if (last <= first) continue;
+            // Lanes below `first` are never read, so the pointer may start before the row.
+            rows[valid] = plane + (iz * p.in[1] + iy) * p.in[2] + ox;
+            lo[valid] = int32_t(first);
+            hi[valid] = int32_t(last);
+            weight[valid] = A[t];
+            valid++;
+          }
+        }
+      }
+      const int64_t o0 = a0.first + j0 * a0.outStep, o1 = a1.first + j1 * a1.outStep;
+      P.isa->depthwiseRow(valid, rows, lo, hi, weight, int(c.count[2]), outPlane + (o0 * p.out[1] + o1) * p.out[2] + a2.first, a2.outStep, b);
+    }
+  }
+}
+
+// Packed layouts (column order (n, position) or (position, n)): a task takes P.group consecutive panels, packs the
+// input of each weight chunk into the B chunk per panel and runs the chunk over all of them while it is cached
+// (GotoBLAS order; with one panel per task this is the plain pack-then-multiply loop). A chunk is up to kc
+// reduction rows whose packed weights are contiguous (consecutive taps). With several panels, chunks follow the
+// union of the panels' reached taps (columns a tap does not reach pack zeros).
+void runPackedTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, int64_t taskPanel, const float* x, const float* bias, float* y) {
+  const NativePlan& p = P.plan;
+  const int nr = P.nr, mr = P.mr;
+  const int64_t Kg = p.Kg, Mg = p.Mg;
+  const int64_t panel0 = taskPanel * P.group;
+  const int count = int(std::min<int64_t>(P.group, c.panels - panel0));
+  const int64_t cStride = (Mg + mr - 1) / mr * mr * nr;
+  // One panel: only its reached taps get runs, indexed by their position in validTaps. Several: every tap gets
+  // runs (indexed by tap) and the task walks the union of the reached ones.
+  const bool several = count > 1;
+  for (int q = 0; q < count; q++) {
+    PanelScratch& ps = w.panels[size_t(q)];
+    ps.segmentCount = layoutSegments(P, c, panel0 + q, ps, ps.real);
+    ps.valid = collectTaps(P, c, ps.segmentCount, ps.real, ps, several);
+  }
+  const int32_t* usedTaps = w.panels[0].validTaps.data();
+  int used = w.panels[0].valid;
+  if (several) {
+    used = 0;
+    for (int64_t t = 0; t < c.taps; t++) {
+      bool any = false;
+      for (int q = 0; q < count; q++) any = any || w.panels[size_t(q)].reached[size_t(t)];
+      if (any) w.usedTaps[size_t(used++)] = int32_t(t);
+    }
+    usedTaps = w.usedTaps.data();
+  }
+  if (used == 0) {
+    std::memset(w.C, 0, sizeof(float) * size_t(cStride * count));
+  } else {
+    const float* xg = x + g * Kg * p.inSpatial;
+    bool first = true;
+    int vi = 0;
+    int64_t channel = 0;
+    while (vi < used) {
+      const int64_t tapStart = usedTaps[size_t(vi)], channelStart = channel;
+      // Walk the chunk once to find its extent; pack it per panel below.
+      int64_t rows = 0;
+      int endVi = vi;
+      int64_t endChannel = channel;
+      while (rows < P.kc) {
+        const int64_t n = std::min<int64_t>(P.kc - rows, Kg - endChannel);
+        rows += n;
+        endChannel += n;
+        if (endChannel == Kg) {
+          endChannel = 0;
+          endVi++;
+          if (endVi >= used || usedTaps[size_t(endVi)] != usedTaps[size_t(endVi) - 1] + 1) break;
+        }
+      }
+      for (int q = 0; q < count; q++) {
+        const PanelScratch& ps = w.panels[size_t(q)];
+        int64_t packed = 0, ch = channelStart;
+        for (int v = vi; packed < rows; v++) {
+          // Channels ch … ch + n − 1 through this tap, packed run by run.
+          const size_t slot = several ? size_t(usedTaps[size_t(v)]) : size_t(v);
+          const int64_t n = std::min<int64_t>(rows - packed, Kg - ch);
+          const int r0 = ps.runFirst[slot];
+          P.isa->pack(w.B + packed * nr, nr, xg + ch * p.inSpatial, p.inSpatial, n, &ps.runs[size_t(r0)], ps.runFirst[slot + 1] - r0);
+          packed += n;
+          ch = 0;
+        }
+        float* C = w.C + q * cStride;
+        for (int64_t row0 = 0; row0 < Mg; row0 += mr) {
+          const int rowsM = int(std::min<int64_t>(mr, Mg - row0));
+          const float* A = P.weights + c.aOffset + c.taps * Kg * (g * Mg + row0) + (tapStart * Kg + channelStart) * rowsM;
+          P.tile->gemm[rowsM - 1](rows, A, w.B, C + row0 * nr, first ? 0 : 1);
+        }
+      }
+      first = false;
+      vi = endVi;
+      channel = endChannel;
+    }
+  }
+  for (int q = 0; q < count; q++) {
+    const PanelScratch& ps = w.panels[size_t(q)];
+    const float* C = w.C + q * cStride;
+    for (int si = 0; si < ps.segmentCount; si++) {
+      const Segment& sg = ps.segments[size_t(si)];
+      P.isa->store(y + g * Mg * p.outSpatial + sg.out, p.outSpatial, C + sg.col, nr, int(Mg), sg.length, sg.outStep, bias ? bias + g * Mg : nullptr);
+    }
+  }
+}
+
+}  // namespace
+
+void runTask(const Prepared& P, Workspace& w, int64_t task, const float* x, const float* bias, float* y) {
+  const TaskRef& ref = P.taskList[size_t(task)];
+  const Combo& c = P.combos[size_t(ref.combo)];
+  if (P.depthwise) {
+    runDepthwiseTask(P, w, c, ref.group, ref.panel, x, bias, y);
+  } else if (P.direct) {
+    runDirectTask(P, w, c, ref.group, ref.panel, x, bias, y);
+  } else {
+    runPackedTask(P, w, c, ref.group, ref.panel, x, bias, y);
+  }
+}
+
+}  // namespace tconv

@@ -1,0 +1,12 @@
+// Scheduling: hands a prepared layer's tasks to the thread pool — how many threads, in which order, and how the
+// threads split the task list (shared counter, or two threads from the two ends).
+#pragma once
+#include "engine.h"
+
+namespace tconv {
+
+// Runs every task of P on up to `threads` threads (the caller's thread is one of them). Not reentrant: the caller
+// holds the engine's lock, since the per-thread workspaces are shared by all calls.
+void runTasks(const Prepared& P, const float* input, const float* bias, float* output, int threads);
+
+}  // namespace tconv

@@ -1,0 +1,48 @@
+#include "workspace.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace tconv {
+
+float* alignedFloats(size_t count) {
+  const size_t bytes = std::max<size_t>(64, (count * sizeof(float) + 63) / 64 * 64);
+  return static_cast<float*>(std::aligned_alloc(64, bytes));
+}
+
+void Workspace::reserve(const Prepared& P) {
+  const size_t b = size_t(P.kc * P.nr);
+  const size_t c = std::max(size_t((P.plan.Mg + P.mr - 1) / P.mr * P.mr * P.nr) * size_t(P.group), size_t(P.maxTaps));
+  if (b > bFloats) {
+    std::free(B);
+    B = alignedFloats(b);
+    bFloats = b;
+  }
+  if (c > cFloats) {
+    std::free(C);
+    C = alignedFloats(c);
+    cFloats = c;
+  }
+  const size_t nr = size_t(P.nr);
+  const size_t taps = size_t(P.maxTaps);
+  if (panels.size() < size_t(P.group)) panels.resize(size_t(P.group));
+  for (PanelScratch& s : panels) {
+    if (s.segments.size() < nr) s.segments.resize(nr);
+    if (s.validTaps.size() < taps) {
+      s.validTaps.resize(taps);
+      s.runFirst.resize(taps + 1);
+      s.reached.resize(taps);
+    }
+    if (s.runs.size() < taps * 3 * nr) s.runs.resize(taps * 3 * nr);
+  }
+  if (usedTaps.size() < taps) usedTaps.resize(taps);
+  const size_t group = size_t(P.group);
+  if (directTap.size() < taps * group) directTap.resize(taps * group);
+  if (rowPointers.size() < taps) rowPointers.resize(taps);
+  // Direct layouts: nr / kDirectWidth vectors per tap (plus one spare).
+  const size_t vectors = P.direct ? nr / size_t(kDirectWidth) + 1 : 1;
+  if (directOffset.size() < taps * vectors * group) directOffset.resize(taps * vectors * group);
+  if (directMask.size() < taps * vectors * group) directMask.resize(taps * vectors * group);
+}
+
+}  // namespace tconv
