@@ -146,7 +146,11 @@ export function trainCard(): HTMLElement {
     } else if (message.type === 'step') {
       step = message.step;
       latest = message.records;
-      if (message.step > 0) stepTimes.push(message.ms);
+      if (message.step > 0) {
+        stepTimes.push(message.ms);
+        // The worker's own time for the step, on the page's timeline: scripts/explorer-train.ts reads it.
+        performance.measure('tconv:train-step', { start: Math.max(0, performance.now() - message.ms), duration: message.ms });
+      }
       for (const record of message.records) {
         const curve = curves.get(record.name)!;
         curve.loss.push(record.loss);

@@ -1,0 +1,71 @@
+/**
+ * Measures the explorer's Train card in Chromium: the static build from a plain file server (one wasm thread) and
+ * from one sending the isolation headers (wasm threads), at 1440×900. Start is pressed and the card trains for
+ * --steps steps; each step's time is the worker's own (performance.now() around one update and record of all five
+ * decoders, 4 images of 32×32; posted with the step and put on the page's timeline as 'tconv:train-step'). While it
+ * trains, arrow keys move the kernel slider: the browser's Event Timing figure (key press to next paint) says whether
+ * the page stays responsive. Prints medians and quartiles.
+ *   node --conditions=tconv-source --import tsx scripts/explorer-train.ts [--steps 120] [--presses 30]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { build } from 'vite';
+import { launchChromium } from '../test/helpers/chromium.ts';
+import { serveStatic } from '../test/helpers/static-server.ts';
+
+const { values: args } = parseArgs({ options: { steps: { type: 'string', default: '120' }, presses: { type: 'string', default: '30' } } });
+const steps = Number(args.steps);
+const presses = Number(args.presses);
+const outDir = mkdtempSync(join(tmpdir(), 'tconv-train-'));
+await build({ configFile: fileURLToPath(new URL('../web/vite.config.ts', import.meta.url)), logLevel: 'silent', build: { outDir, emptyOutDir: true } });
+const servers = [await serveStatic(outDir), await serveStatic(outDir, { isolation: true })];
+const browser = await launchChromium();
+
+const quantile = (values: readonly number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1) + 0.5))]!;
+};
+const stats = (values: readonly number[]): string => {
+  const q = (p: number): number => quantile(values, p);
+  return `median ${q(0.5).toFixed(1)} ms (quartiles ${q(0.25).toFixed(1)}–${q(0.75).toFixed(1)}, max ${q(1).toFixed(1)}; ${values.length} samples)`;
+};
+
+try {
+  console.log(`Chromium ${browser.version()}, ${steps} steps of the Train card (five decoders, 4 images of 32×32, 8 channels):`);
+  for (const [server, label] of [[servers[0]!, 'plain server (one wasm thread)'], [servers[1]!, 'cross-origin isolated (wasm threads)']] as const) {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    try {
+      await page.goto(`${server.url}?r=2&i=32&k=7&s=2&p=3&stack=`);
+      await page.waitForSelector('#train-card');
+      await page.evaluate(`window.tconvEvents = []; new PerformanceObserver((list) => { for (const e of list.getEntries()) if (e.name === 'keydown') window.tconvEvents.push(e.duration); }).observe({ type: 'event', durationThreshold: 16 });`);
+      await page.click('#train-toggle');
+      await page.waitForFunction(`Number(document.querySelector('#train-progress').dataset.step) >= 1`, undefined, { timeout: 60_000 });
+      // Key presses on the kernel slider while the card trains (each waits for its answer, then a pause).
+      await page.focus('#range-kernel');
+      for (let i = 0; i < presses; i++) {
+        await page.keyboard.press(i % 2 === 0 ? 'ArrowLeft' : 'ArrowRight');
+        await page.waitForTimeout(80);
+      }
+      await page.waitForFunction(`Number(document.querySelector('#train-progress').dataset.step) >= ${steps}`, undefined, { timeout: 600_000 });
+      await page.click('#train-toggle');
+      await page.waitForSelector('#train-progress[data-state="paused"]');
+      const times = (await page.evaluate("performance.getEntriesByName('tconv:train-step').map((e) => e.duration)")) as number[];
+      const events = (await page.evaluate('window.tconvEvents')) as number[];
+      const backend = await page.getAttribute('#train-backend', 'data-backend');
+      console.log(`  ${label}, ${backend} backend:`);
+      // The first steps warm the JIT and the kernels' packings.
+      const warm = times.slice(5);
+      console.log(`    one step of all five decoders (worker): ${stats(warm)}; a fifth of the median: ${(quantile(warm, 0.5) / 5).toFixed(1)} ms`);
+      console.log(`    key press to next paint while training (Event Timing, ≥ 16 ms only): ${events.length ? stats(events) : `none of ${presses} presses took 16 ms or more`}`);
+    } finally {
+      await page.close();
+    }
+  }
+} finally {
+  await browser.close();
+  await Promise.all(servers.map((s) => s.close()));
+  rmSync(outDir, { recursive: true, force: true });
+}
