@@ -3,7 +3,7 @@
  * worker (train-worker.ts) on the WebAssembly engine — the five decoders side by side, their outputs redrawn as they
  * learn, the loss and the checkerboard measure as curves drawn by the library's curvesSvg (as the CLI's curves.svg).
  * Nothing runs until Start is pressed (a run costs CPU; phones should not pay for it on page load). Every number shown
- * is the worker's; the page only keeps the curves and draws them, at most once a frame.
+ * is the worker's; the page only keeps the curves and draws them, at most ten times a second.
  */
 import { curvesSvg } from '../../../src/render/curves.ts';
 import { greyLevel } from '../../../src/render/colors.ts';
@@ -20,6 +20,8 @@ const DESCRIPTIONS: Record<string, string> = {
   subpixel: 'sub-pixel: conv, pixel shuffle ×2',
   'subpixel-icnr': 'sub-pixel, ICNR-initialised',
 };
+
+const DRAW_INTERVAL_MS = 100;
 
 type RunState = 'idle' | 'starting' | 'running' | 'pausing' | 'paused' | 'finished';
 
@@ -107,6 +109,8 @@ export function trainCard(): HTMLElement {
   const draw = (): void => {
     drawPending = false;
     if (state === 'idle') return;
+    const started = performance.now();
+    lastDraw = started;
     progress.dataset.step = String(step);
     const timing = stepTimes.length ? `; one step of all five decoders: median ${median(stepTimes).toFixed(0)} ms over ${stepTimes.length} steps` : '';
     const where = state === 'paused' ? 'Paused at step' : state === 'finished' ? 'Finished at step' : 'Step';
@@ -125,11 +129,14 @@ export function trainCard(): HTMLElement {
     };
     plot(lossPlot, 'loss', `Loss against steps, seed ${seed.value}`);
     plot(measurePlot, 'checkerboard', `Checkerboard measure against steps, seed ${seed.value}`);
+    performance.measure('tconv:train-draw', { start: started });
   };
+  // At most ten redraws a second (a step takes ~20 ms): the page's thread stays free for the cards above.
+  let lastDraw = 0;
   const scheduleDraw = (): void => {
     if (drawPending) return;
     drawPending = true;
-    requestAnimationFrame(draw);
+    setTimeout(() => requestAnimationFrame(draw), Math.max(0, lastDraw + DRAW_INTERVAL_MS - performance.now()));
   };
 
   const receive = (message: TrainMessage): void => {
