@@ -4,10 +4,11 @@
  * --steps steps; each step's time is the worker's own (performance.now() around one update and record of all five
  * decoders, 4 images of 32×32; posted with the step and put on the page's timeline as 'tconv:train-step'). While it
  * trains, arrow keys move the kernel slider: the browser's Event Timing figure (key press to next paint) says whether
- * the page stays responsive. Prints medians and quartiles.
+ * the page stays responsive. Then the bench's own case (bench/backward.ts's demo-step: one convT-k4 decoder, 8 images,
+ * one Adam step; scripts/explorer-train-step.ts) is timed in a Web Worker of the same page. Prints medians and quartiles.
  *   node --conditions=tconv-source --import tsx scripts/explorer-train.ts [--steps 120] [--presses 30]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +22,15 @@ const steps = Number(args.steps);
 const presses = Number(args.presses);
 const outDir = mkdtempSync(join(tmpdir(), 'tconv-train-'));
 await build({ configFile: fileURLToPath(new URL('../web/vite.config.ts', import.meta.url)), logLevel: 'silent', build: { outDir, emptyOutDir: true } });
+// The bench's demo-step (scripts/explorer-train-step.ts) as a module of its own beside the site, run in a Web Worker.
+await build({
+  configFile: false, logLevel: 'silent', resolve: { conditions: ['tconv-source', 'browser', 'module', 'import', 'default'] },
+  build: {
+    outDir: join(outDir, 'step'), emptyOutDir: true, target: 'es2022', assetsInlineLimit: 0,
+    lib: { entry: fileURLToPath(new URL('./explorer-train-step.ts', import.meta.url)), formats: ['es'], fileName: 'step' },
+  },
+});
+writeFileSync(join(outDir, 'step', 'worker.js'), "import { timeDemoSteps } from './step.js';\nself.onmessage = async (e) => self.postMessage(await timeDemoSteps(e.data));\n");
 const servers = [await serveStatic(outDir), await serveStatic(outDir, { isolation: true })];
 const browser = await launchChromium();
 
@@ -61,7 +71,14 @@ try {
       const times = (await page.evaluate("performance.getEntriesByName('tconv:train-step').map((e) => e.duration)")) as number[];
       const draws = (await page.evaluate("performance.getEntriesByName('tconv:train-draw').map((e) => e.duration)")) as number[];
       const backend = await page.getAttribute('#train-backend', 'data-backend');
+      // The bench's case: one decoder (convT-k4), 8 images, one Adam step, in a worker of this page.
+      const bench = (await page.evaluate(`new Promise((resolve) => {
+        const worker = new Worker('./step/worker.js', { type: 'module' });
+        worker.onmessage = (e) => { resolve(e.data); worker.terminate(); };
+        worker.postMessage(${steps});
+      })`)) as { backend: string; ms: number[] };
       console.log(`  ${label}, ${backend} backend:`);
+      console.log(`    the bench's demo-step (convT-k4 decoder, 8 images; ${bench.backend}, in a worker): ${stats(bench.ms.slice(5))}`);
       // The first steps warm the JIT and the kernels' packings.
       const warm = times.slice(5);
       console.log(`    one step of all five decoders (worker): ${stats(warm)}; a fifth of the median: ${(quantile(warm, 0.5) / 5).toFixed(1)} ms`);
