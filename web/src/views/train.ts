@@ -71,6 +71,7 @@ export function trainCard(): HTMLElement {
   let latest: readonly TrainRecord[] = [];
   const stepTimes: number[] = [];
   let drawPending = false;
+  let lastDraw = 0;
 
   const seed = el('input', { type: 'number', id: 'train-seed', min: 0, step: 1, value: 1, inputmode: 'numeric' });
   const toggle = el('button', { type: 'button', id: 'train-toggle', class: 'primary', text: 'Start' });
@@ -79,7 +80,7 @@ export function trainCard(): HTMLElement {
   const live = el('p', { id: 'train-live', class: 'sr-only', role: 'status' });
   const targets = figure('train-targets', 'Targets', `the ${TRAIN_SETTINGS.images} images to learn`);
   const variants = new Map(Object.keys(DESCRIPTIONS).map((name) => [name, figure(`train-${name}`, name, DESCRIPTIONS[name]!)]));
-  const backendNote = el('span', { id: 'train-backend' });
+  const backendNote = el('span', { id: 'train-backend', text: 'It runs in a Web Worker on the engine’s WebAssembly backend once you press Start.' });
   const lossPlot = el('figure', { id: 'train-loss-plot', class: 'train-plot' });
   const measurePlot = el('figure', { id: 'train-measure-plot', class: 'train-plot' });
 
@@ -132,7 +133,6 @@ export function trainCard(): HTMLElement {
     performance.measure('tconv:train-draw', { start: started });
   };
   // At most ten redraws a second (a step takes ~20 ms): the page's thread stays free for the cards above.
-  let lastDraw = 0;
   const scheduleDraw = (): void => {
     if (drawPending) return;
     drawPending = true;
