@@ -4,21 +4,13 @@
  * shape as the JSON vector files (one case per data set and output). Nothing here throws: a model or tensor file
  * that cannot be read, or a model tconv refuses, is one failed case whose outcome says which it was.
  */
-import { isTconvError } from '../shape/errors.ts';
 import { closeEnough, maxAbsError, relativeL2Error, type BackendChoice } from '../engine/index.ts';
 import { type OnnxModel, runModel } from '../onnx/index.ts';
 import { checkTensorValues } from '../onnx/execute.ts';
 import { listDataSets, readDataSet, readTestModel } from '../onnx/test-dir.ts';
-import { type CaseResult, type ConformanceOptions, type ConformanceReport, type Outcome, withDetail } from './run.ts';
+import { type CaseResult, type ConformanceOptions, type ConformanceReport, failureOf, withDetail } from './report.ts';
 
 export { isOnnxTestDir } from '../onnx/test-dir.ts';
-
-/** How an error that stopped a case is reported: a refusal by name, a bad file, or a crash (a tconv bug). */
-export function failureOf(error: unknown): { outcome: Outcome; message: string } {
-  const message = error instanceof Error ? error.message : String(error);
-  if (!isTconvError(error)) return { outcome: 'crash', message };
-  return { outcome: error.code === 'unsupported' ? 'refused' : 'error', message };
-}
 
 /**
  * @example

@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SUPPORTED_OPS } from '../onnx/index.ts';
 import { readTestModel } from '../onnx/test-dir.ts';
-import type { Outcome } from './run.ts';
+import type { Outcome } from './report.ts';
 import { runOnnxTestDir } from './onnx-dir.ts';
 
 /** The suite's groups of test directories ("real" holds download stubs of large models, not test data). */

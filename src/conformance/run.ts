@@ -13,52 +13,12 @@ import { fromPytorch } from '../shape/conventions/pytorch.ts';
 import type { LayerSpec } from '../shape/params.ts';
 import { conv, convTranspose, tensor, maxAbsError, relativeL2Error, closeEnough, type BackendChoice, type EngineLayerOptions, type Tensor } from '../engine/index.ts';
 import { convBackward, convTransposeBackward } from '../train/conv-backward.ts';
-import { failureOf, isOnnxTestDir, runOnnxTestDir } from './onnx-dir.ts';
+import { isOnnxTestDir, runOnnxTestDir } from './onnx-dir.ts';
+import { type CaseResult, type ConformanceOptions, type ConformanceReport, failureOf, withDetail } from './report.ts';
+
+export { formatReport, withDetail } from './report.ts';
+export type { CaseResult, ConformanceOptions, ConformanceReport, Outcome } from './report.ts';
 import { type VectorCase, type VectorFile, type VectorTensor, checkTensor, parseVectorFile, pickTensor } from './vectors.ts';
-
-export interface ConformanceOptions {
-  /** Engine backend (default 'reference': conformance checks arithmetic, not speed). */
-  readonly backend?: BackendChoice;
-  /** Work budget of a file's cases or a test directory's model runs, as runModel's maxFlops (default DEFAULT_MAX_FLOPS). */
-  readonly maxFlops?: number;
-}
-
-/**
- * How a case ended: passed; refused by name (an operator, attribute or type tconv does not implement exactly);
- * a wrong value ('differs'); an error reading or checking the files; or a crash (a tconv bug).
- */
-export type Outcome = 'pass' | 'refused' | 'differs' | 'error' | 'crash';
-
-export interface CaseResult {
-  readonly name: string;
-  /** 'model' for a case of an ONNX test directory (a whole model run, see onnx-dir.ts). */
-  readonly op: 'ConvTranspose' | 'Conv' | 'model';
-  readonly expect: 'success' | 'failure';
-  readonly passed: boolean;
-  /** ONNX test directories: how the case ended (see Outcome). */
-  readonly outcome?: Outcome;
-  /** Output comparison (success cases that ran). */
-  readonly relativeL2?: number;
-  readonly maxAbs?: number;
-  readonly outputShape?: readonly number[];
-  /** Gradient cases: the worst relative L2 and max |error| over ∂X, ∂W and ∂B. */
-  readonly gradient?: { readonly relativeL2: number; readonly maxAbs: number };
-  /** The error tconv raised (the refusal of a failure case, or what stopped a success case). */
-  readonly error?: string;
-  /** Why a case failed, in one sentence. */
-  readonly reason?: string;
-  /** One line for a listing: the figures of a pass, the refusal, or the reason of a failure. */
-  readonly detail?: string;
-}
-
-export interface ConformanceReport {
-  readonly file: string;
-  readonly backend: BackendChoice;
-  /** One result per case, in file order. */
-  readonly results: readonly CaseResult[];
-  readonly passed: number;
-  readonly failed: number;
-}
 
 const PYTORCH_KEYS = ['stride', 'padding', 'output_padding', 'outputPadding', 'dilation', 'groups', 'output_size', 'outputSize', 'kernel_size'];
 
@@ -125,23 +85,6 @@ function checkCasesBudget(file: VectorFile, limit: number): void {
   if (flops > limit) {
     throw workLimit({ what: 'cases', needed: flops, unit: 'FLOPs', limit, option: 'maxFlops', flag: '--max-flops', fix: 'split the file' });
   }
-}
-
-/** One line per case, then "N passed, M failed". */
-export function formatReport(report: ConformanceReport): string {
-  const lines = report.results.map((c) => `${c.passed ? 'pass' : 'FAIL'}  ${c.name}  ${c.detail ?? ''}`.trimEnd());
-  lines.push(`${report.passed} passed, ${report.failed} failed`);
-  return lines.join('\n');
-}
-
-/** Adds the one-line `detail` to a case result. */
-export function withDetail(c: CaseResult): CaseResult {
-  const prefix = c.outcome === 'refused' || c.outcome === 'error' || c.outcome === 'crash' ? `${c.outcome}: ` : '';
-  const detail = !c.passed ? `${prefix}${c.reason ?? ''}`
-    : c.expect === 'failure' ? `refused: ${c.error}`
-    : `rel L2 ${c.relativeL2?.toExponential(1)}, max abs ${c.maxAbs?.toExponential(1)}`
-      + (c.gradient ? `, grad rel L2 ${c.gradient.relativeL2.toExponential(1)}, max abs ${c.gradient.maxAbs.toExponential(1)}` : '');
-  return { ...c, detail };
 }
 
 function runCase(c: VectorCase, index: number, backend: BackendChoice): CaseResult {

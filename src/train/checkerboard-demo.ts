@@ -95,23 +95,23 @@ export const MEASURE = 'checkerboard: per image, the mean over flat 2×2 stride 
   + 'targets span [0, 1]). cellDeviation: the RMS deviation itself, not averaged per position first (also counts non-periodic detail).';
 
 /** One upsampling stage cin → cout of a variant; seeds are shared across variants stage by stage. */
-function stage(variant: VariantName, index: number, cin: number, cout: number, seed: number): Module[] {
+function stage(variant: VariantName, index: number, cin: number, cout: number, seed: number, backend: BackendChoice): Module[] {
   const name = `up${index}`;
   const transposed = (kernel: number, options: { padding: number; outputPadding?: number }) => {
     const weightShape = [cin, cout, kernel, kernel];
     const { weight, bias } = initialize('pytorch', { kind: 'convTranspose', weightShape, outChannels: cout, bias: true, seed });
-    return [new ConvModule(name, 'convTranspose', weight, bias, { stride: 2, ...options })];
+    return [new ConvModule(name, 'convTranspose', weight, bias, { stride: 2, ...options, backend })];
   };
   if (variant === 'convT-k3') return transposed(3, { padding: 1, outputPadding: 1 });
   if (variant === 'convT-k4') return transposed(4, { padding: 1 });
   if (variant === 'resize-conv') {
     const { weight, bias } = initialize('pytorch', { kind: 'conv', weightShape: [cout, cin, 3, 3], outChannels: cout, bias: true, seed });
-    return [new ResizeModule(`${name}.resize`, { scale: 2, mode: 'nearest' }), new ConvModule(name, 'conv', weight, bias, { padding: 1 })];
+    return [new ResizeModule(`${name}.resize`, { scale: 2, mode: 'nearest' }), new ConvModule(name, 'conv', weight, bias, { padding: 1, backend })];
   }
   const init = variant === 'subpixel-icnr' ? 'icnr' : 'pytorch';
   const { weight, bias } = initialize(init, { kind: 'conv', weightShape: [4 * cout, cin, 2, 2], outChannels: 4 * cout, bias: true, seed, stride: 2 });
   // Kernel 2 with one cell of zero padding at the end keeps the size (the same alignment as convT-k4's phases).
-  return [new ConvModule(name, 'conv', weight, bias, { pads: { begin: [0, 0], end: [1, 1] } }), new PixelShuffleModule(`${name}.shuffle`, 2)];
+  return [new ConvModule(name, 'conv', weight, bias, { pads: { begin: [0, 0], end: [1, 1] }, backend }), new PixelShuffleModule(`${name}.shuffle`, 2)];
 }
 
 /**
@@ -124,10 +124,7 @@ export function demoDecoder(variant: VariantName, args: { readonly channels: num
   const modules: Module[] = [];
   for (let s = 0; s < stages; s++) {
     const last = s === stages - 1;
-    for (const m of stage(variant, s, channels, last ? 1 : channels, seed + 100 * (s + 1))) {
-      if (m instanceof ConvModule) modules.push(new ConvModule(m.name, m.kind, m.weight.value, m.bias?.value ?? null, { ...m.options, backend }));
-      else modules.push(m);
-    }
+    modules.push(...stage(variant, s, channels, last ? 1 : channels, seed + 100 * (s + 1), backend));
     if (!last) modules.push(new ActivationModule(`relu${s}`, 'relu'));
   }
   return new Sequential(variant, modules);

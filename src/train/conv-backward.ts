@@ -33,7 +33,7 @@ export interface BackwardArgs {
   /** Whether the forward had a bias (its gradient does not depend on its value). */
   readonly bias?: boolean;
   readonly gradOutput: Tensor;
-  /** The forward's options (stride, padding, outputPadding, dilation, groups, pads) and the backend for ∂L/∂X. */
+  /** The forward's options (stride, padding, outputPadding, dilation, groups, pads) and the backend for ∂L/∂X and ∂L/∂W. */
   readonly options?: EngineLayerOptions;
 }
 
@@ -98,7 +98,6 @@ function checkedPlan(kind: 'convTranspose' | 'conv', args: BackwardArgs): Plan {
 export function convBackward(args: BackwardArgs): ConvGradients {
   const plan = checkedPlan('conv', args);
   const input = inputGradient('conv', args);
-  // The weight gradient of a conv is the transposed weight gradient of its dual, with input and output swapped.
   const weight = weightGradient('conv', args);
   const bias = plan.bias ? tensor([plan.outChannels], biasGradient(plan, args.gradOutput.data)) : null;
   return { input, weight, bias };

@@ -6,7 +6,7 @@
 import { TconvError } from '../shape/errors.ts';
 import { type PerAxis, type Rank, perAxis } from '../shape/params.ts';
 import { pixelShuffle, pixelUnshuffle } from '../engine/ops/pixel-shuffle.ts';
-import type { ResizeOptions } from '../engine/ops/resize.ts';
+import { type ResizeOptions, resizeSource } from '../engine/ops/resize.ts';
 import { type Tensor, tensor } from '../tensor/tensor.ts';
 
 /**
@@ -36,19 +36,7 @@ function resizeAxisBackward(gradOutput: Tensor, dim: number, r: number, mode: 'n
   const result = new Float64Array(outer * size * inner);
   const src = gradOutput.data;
   for (let o = 0; o < outSize; o++) {
-    // The same source coordinates as the forward (src/engine/ops/resize.ts).
-    let i0: number;
-    let i1: number;
-    let lambda: number;
-    if (mode === 'nearest') {
-      i0 = i1 = Math.min(Math.floor(o / r), size - 1);
-      lambda = 0;
-    } else {
-      const source = Math.max(0, (o + 0.5) / r - 0.5);
-      i0 = Math.min(Math.floor(source), size - 1);
-      i1 = Math.min(i0 + 1, size - 1);
-      lambda = source - i0;
-    }
+    const { i0, i1, lambda } = resizeSource(o, r, size, mode);
     for (let b = 0; b < outer; b++) {
       const from = (b * outSize + o) * inner;
       const to0 = (b * size + i0) * inner;

@@ -566,10 +566,20 @@ describe('explorer', { skip }, () => {
   test('a huge stride is explained in the worker: progress first, then the answer, with long lists cut short', async () => {
     const page = await newPage();
     try {
+      // The progress note may be replaced by the answer before a query could read it: record every one shown.
+      await page.addInitScript(() => {
+        const seen: string[] = [];
+        Object.assign(window, { progressSeen: seen });
+        new MutationObserver(() => {
+          const note = document.getElementById('explain-progress')?.textContent;
+          if (note && seen.at(-1) !== note) seen.push(note);
+        }).observe(document, { childList: true, subtree: true });
+      });
       await open(page, '?r=2&i=32&k=3&s=5000&p=0');
-      // explainLayer takes the library seconds here: the page shows progress instead of freezing.
-      assert.match(await text(page, '#explain-progress'), /Working out a layer with kernel 3, stride 5000/);
       await page.waitForSelector('#output-size', { timeout: 60_000 });
+      // explainLayer takes the library seconds here: the page showed progress instead of freezing.
+      const seen = await page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
+      assert.match(seen[0] ?? '', /Working out a layer with kernel 3, stride 5000/);
       const report = explainLayer({ kind: 'convTranspose', rank: 2, input: 32, kernel: 3, stride: 5000, padding: 0 }, { alternatives: 0, sweep: 0 });
       assert.equal(await text(page, '#output-size'), report.outputShape.join('×'));
       assert.match(await text(page, '#verdict'), /^Holes: /);

@@ -60,15 +60,10 @@ function resizeAxis(input: Tensor, dim: number, r: number, mode: 'nearest' | 'bi
   const lambdas = new Float64Array(outSize);
   const nearest = mode === 'nearest';
   for (let o = 0; o < outSize; o++) {
-    if (nearest) {
-      first[o] = second[o] = Math.min(Math.floor(o / r), size - 1);
-    } else {
-      const source = Math.max(0, (o + 0.5) / r - 0.5);
-      const i0 = Math.min(Math.floor(source), size - 1);
-      first[o] = i0;
-      second[o] = Math.min(i0 + 1, size - 1);
-      lambdas[o] = source - i0;
-    }
+    const { i0, i1, lambda } = resizeSource(o, r, size, mode);
+    first[o] = i0;
+    second[o] = i1;
+    lambdas[o] = lambda;
   }
   for (let b = 0; b < outer; b++) {
     for (let o = 0; o < outSize; o++) {
@@ -82,4 +77,20 @@ function resizeAxis(input: Tensor, dim: number, r: number, mode: 'nearest' | 'bi
     }
   }
   return out;
+}
+
+/**
+ * Where output o of an axis upsampled r times (from `size` inputs) reads: (1 − lambda)·input[i0] + lambda·input[i1].
+ * Shared by the forward and its gradient (src/train/ops-backward.ts), so both use one coordinate map.
+ * @example
+ * resizeSource(1, 2, 2, 'bilinear') // → { i0: 0, i1: 1, lambda: 0.25 }
+ */
+export function resizeSource(o: number, r: number, size: number, mode: 'nearest' | 'bilinear'): { i0: number; i1: number; lambda: number } {
+  if (mode === 'nearest') {
+    const i = Math.min(Math.floor(o / r), size - 1);
+    return { i0: i, i1: i, lambda: 0 };
+  }
+  const source = Math.max(0, (o + 0.5) / r - 0.5);
+  const i0 = Math.min(Math.floor(source), size - 1);
+  return { i0, i1: Math.min(i0 + 1, size - 1), lambda: source - i0 };
 }
