@@ -79,6 +79,7 @@ export function trainCard(): HTMLElement {
   const progress = el('p', { id: 'train-progress', class: 'note', 'data-step': 0, text: `Not started: press Start to train (about ${MAX_STEPS} steps; it uses the CPU while it runs).` });
   const live = el('p', { id: 'train-live', class: 'sr-only', role: 'status' });
   const targets = figure('train-targets', 'Targets', `the ${TRAIN_SETTINGS.images} images to learn`);
+  targets.numbers.remove(); // the targets have no loss or measure
   const variants = new Map(Object.keys(DESCRIPTIONS).map((name) => [name, figure(`train-${name}`, name, DESCRIPTIONS[name]!)]));
   const backendNote = el('span', { id: 'train-backend', text: 'It runs in a Web Worker on the engine’s WebAssembly backend once you press Start.' });
   const lossPlot = el('figure', { id: 'train-loss-plot', class: 'train-plot' });
