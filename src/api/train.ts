@@ -9,6 +9,6 @@ export {
   activation, activationBackward, adam, add, addBackward, biasGradient, concatChannels, concatChannelsBackward,
   convBackward, convTransposeBackward, convTransposeWeightGradient, initialize, l1Loss, mseLoss, parameter,
   pixelShuffleBackward, pixelUnshuffleBackward, resizeBackward, sgd, MEASURE, VARIANTS, checkerboardMeasure, drawShapes,
-  runCheckerboardDemo, inputGradient, weightGradient, demoDecoder,
+  runCheckerboardDemo, createCheckerboardTrainer, inputGradient, weightGradient, demoDecoder,
 } from '../train/index.ts';
 export type * from '../train/index.ts';

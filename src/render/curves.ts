@@ -31,8 +31,11 @@ export function curvesSvg(args: { readonly title: string; readonly xLabel?: stri
   const panelHeight = 220;
   const margin = { left: 58, right: 16, top: 54, bottom: 40 };
   const names = [...new Set(args.panels.flatMap((p) => p.series.map((s) => s.name)))];
-  const legendHeight = 20 * Math.ceil(names.length / 3) + 10;
   const width = args.panels.length * (panelWidth + margin.left + margin.right);
+  // Up to three legend entries a row, narrower columns when one panel leaves less room (every entry inside the picture).
+  const legendColumns = Math.max(1, Math.min(3, Math.floor((width - 12) / 140)));
+  const legendColumn = Math.min(220, (width - 12) / legendColumns);
+  const legendHeight = 20 * Math.ceil(names.length / legendColumns) + 10;
   const height = margin.top + panelHeight + margin.bottom + legendHeight;
   const body: string[] = [text(12, 22, args.title, { 'font-size': 15, 'font-family': 'sans-serif', 'font-weight': 'bold' })];
   args.panels.forEach((panel, index) => {
@@ -67,8 +70,8 @@ export function curvesSvg(args: { readonly title: string; readonly xLabel?: stri
     }
   });
   names.forEach((name, i) => {
-    const x = 12 + (i % 3) * 220;
-    const y = margin.top + panelHeight + margin.bottom + 14 + 20 * Math.floor(i / 3);
+    const x = 12 + (i % legendColumns) * legendColumn;
+    const y = margin.top + panelHeight + margin.bottom + 14 + 20 * Math.floor(i / legendColumns);
     body.push(tag('rect', { x, y: y - 9, width: 18, height: 4, fill: LINE_COLOURS[i % LINE_COLOURS.length] }));
     body.push(text(x + 24, y - 3, name, { 'font-size': 12, 'font-family': 'sans-serif' }));
   });

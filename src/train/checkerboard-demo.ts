@@ -137,6 +137,104 @@ function positiveInteger(name: string, value: number, max: number): number {
   return value;
 }
 
+/** The settings a demo runs with, every default filled in and checked. */
+type DemoSettings = Omit<DemoResult['settings'], 'steps'>;
+
+function demoSettings(options: DemoOptions): DemoSettings & { readonly backend: BackendChoice; readonly names: readonly VariantName[] } {
+  const images = positiveInteger('images', options.images ?? 8, 256);
+  const channels = positiveInteger('channels', options.channels ?? 8, 64);
+  const stages = positiveInteger('stages', options.stages ?? 3, 4);
+  const names = options.variants ?? VARIANTS;
+  for (const v of names) {
+    if (!VARIANTS.includes(v)) throw new TconvError({ code: 'invalid-value', parameter: 'variants', value: v, rule: `must be one of ${VARIANTS.join(', ')}`, hint: 'name the decoders to train' });
+  }
+  return {
+    images, channels, stages, learningRate: options.learningRate ?? 0.01, seed: options.seed ?? 1,
+    imageSize: LATENT_SIZE * 2 ** stages, latentSize: LATENT_SIZE, backend: options.backend ?? 'auto', names,
+  };
+}
+
+/** One variant's state after a record: its outputs and the numbers of that record. */
+export interface VariantRecord {
+  readonly name: VariantName;
+  readonly output: Tensor;
+  readonly loss: number;
+  readonly checkerboard: number;
+  readonly cellDeviation: number;
+}
+
+/**
+ * The demo one step at a time (what the explorer's Train card runs in a Web Worker, so it can pause between steps).
+ * Made, it has recorded step 0 (the untrained decoders); each `step()` is one Adam update of every variant, then a
+ * record of the updated decoders. After n steps its curves equal runCheckerboardDemo({ steps: n })'s exactly (that
+ * function is this loop).
+ */
+export interface CheckerboardTrainer {
+  readonly settings: DemoSettings;
+  readonly targets: Tensor;
+  /** Updates done so far. */
+  readonly steps: number;
+  /** Every variant at the latest record (step `steps`), in order. */
+  readonly latest: readonly VariantRecord[];
+  step(): readonly VariantRecord[];
+  /** Every variant's curves so far (index i = after i updates; length steps + 1). */
+  curves(): readonly VariantCurve[];
+}
+
+/**
+ * @example
+ * const trainer = createCheckerboardTrainer({ images: 4, seed: 1 });
+ * trainer.step(); trainer.step();
+ * trainer.curves()[0].loss // → 3 values: steps 0, 1 and 2
+ */
+export function createCheckerboardTrainer(options: Omit<DemoOptions, 'steps' | 'onStep' | 'frameSteps' | 'onFrame'> = {}): CheckerboardTrainer {
+  const { backend, names, ...settings } = demoSettings(options);
+  const { images, channels, stages, seed, imageSize, learningRate } = settings;
+  const targets = drawShapes({ count: images, size: imageSize, seed });
+  const runs = names.map((name) => {
+    const net = demoDecoder(name, { channels, stages, seed, backend });
+    // Every variant starts from the same latent codes.
+    const latent = parameter('latent', randomTensor([images, channels, LATENT_SIZE, LATENT_SIZE], seed + 7, { distribution: 'normal' }));
+    const params: Parameter[] = [...net.parameters(), latent];
+    return {
+      name, net, latent, optimizer: adam(params, { lr: learningRate }), gradient: null as Tensor | null,
+      weights: net.parameters().reduce((s, p) => s + p.value.data.length, 0),
+      loss: [] as number[], checkerboard: [] as number[], cellDeviation: [] as number[],
+    };
+  });
+  let steps = 0;
+  // Forward, loss and measures of the current decoders; the loss gradient is kept for the next update (each module
+  // keeps its forward's input, so the backward of this forward can run later).
+  const record = (): VariantRecord[] => runs.map((run) => {
+    const output = run.net.forward(run.latent.value);
+    const { value: loss, gradient } = mseLoss(output, targets);
+    const checkerboard = checkerboardMeasure(output, targets, 2, 'phases');
+    const cellDeviation = checkerboardMeasure(output, targets, 2, 'cells');
+    run.gradient = gradient;
+    run.loss.push(loss);
+    run.checkerboard.push(checkerboard);
+    run.cellDeviation.push(cellDeviation);
+    return { name: run.name, output, loss, checkerboard, cellDeviation };
+  });
+  let latest = record();
+  return {
+    settings, targets,
+    get steps() { return steps; },
+    get latest() { return latest; },
+    step() {
+      for (const run of runs) {
+        run.optimizer.zeroGrad();
+        run.latent.grad.set(run.net.backward(run.gradient!).data);
+        run.optimizer.step();
+      }
+      steps++;
+      latest = record();
+      return latest;
+    },
+    curves: () => runs.map((r) => ({ name: r.name, description: DESCRIPTIONS[r.name], parameters: r.weights, loss: [...r.loss], checkerboard: [...r.checkerboard], cellDeviation: [...r.cellDeviation] })),
+  };
+}
+
 /**
  * Trains every variant for the same steps on the same images and latent initialisation; returns the curves.
  * @example
@@ -145,58 +243,14 @@ function positiveInteger(name: string, value: number, max: number): number {
  */
 export function runCheckerboardDemo(options: DemoOptions = {}): DemoResult {
   const steps = positiveInteger('steps', options.steps ?? 150, 100_000);
-  const images = positiveInteger('images', options.images ?? 8, 256);
-  const channels = positiveInteger('channels', options.channels ?? 8, 64);
-  const stages = positiveInteger('stages', options.stages ?? 3, 4);
-  const learningRate = options.learningRate ?? 0.01;
-  const seed = options.seed ?? 1;
-  const backend = options.backend ?? 'auto';
-  const names = options.variants ?? VARIANTS;
-  for (const v of names) {
-    if (!VARIANTS.includes(v)) throw new TconvError({ code: 'invalid-value', parameter: 'variants', value: v, rule: `must be one of ${VARIANTS.join(', ')}`, hint: 'name the decoders to train' });
-  }
-  const imageSize = LATENT_SIZE * 2 ** stages;
-  const targets = drawShapes({ count: images, size: imageSize, seed });
+  const trainer = createCheckerboardTrainer(options);
   const frameSteps = new Set(options.frameSteps ?? []);
-
-  const runs = names.map((name) => {
-    const net = demoDecoder(name, { channels, stages, seed, backend });
-    // Every variant starts from the same latent codes.
-    const latent = parameter('latent', randomTensor([images, channels, LATENT_SIZE, LATENT_SIZE], seed + 7, { distribution: 'normal' }));
-    const params: Parameter[] = [...net.parameters(), latent];
-    return {
-      name, net, latent, optimizer: adam(params, { lr: learningRate }),
-      weights: net.parameters().reduce((s, p) => s + p.value.data.length, 0),
-      loss: [] as number[], checkerboard: [] as number[], cellDeviation: [] as number[],
-    };
-  });
-
-  for (let step = 0; step <= steps; step++) {
-    const outputs = new Map<VariantName, Tensor>();
-    for (const run of runs) {
-      run.optimizer.zeroGrad();
-      const output = run.net.forward(run.latent.value);
-      const { value, gradient } = mseLoss(output, targets);
-      const measure = checkerboardMeasure(output, targets, 2, 'phases');
-      const cellDeviation = checkerboardMeasure(output, targets, 2, 'cells');
-      run.loss.push(value);
-      run.checkerboard.push(measure);
-      run.cellDeviation.push(cellDeviation);
-      outputs.set(run.name, output);
-      // The last record is after the final update: no step follows it.
-      if (step < steps) {
-        const gradLatent = run.net.backward(gradient);
-        run.latent.grad.set(gradLatent.data);
-        run.optimizer.step();
-      }
-      options.onStep?.({ step, steps, variant: run.name, loss: value, checkerboard: measure, cellDeviation });
-    }
-    if (frameSteps.has(step)) options.onFrame?.({ step, targets, outputs });
-  }
-
-  return {
-    settings: { steps, images, channels, stages, learningRate, seed, imageSize, latentSize: LATENT_SIZE },
-    measure: MEASURE,
-    variants: runs.map((r) => ({ name: r.name, description: DESCRIPTIONS[r.name], parameters: r.weights, loss: r.loss, checkerboard: r.checkerboard, cellDeviation: r.cellDeviation })),
+  const report = (records: readonly VariantRecord[]) => {
+    const step = trainer.steps;
+    for (const r of records) options.onStep?.({ step, steps, variant: r.name, loss: r.loss, checkerboard: r.checkerboard, cellDeviation: r.cellDeviation });
+    if (frameSteps.has(step)) options.onFrame?.({ step, targets: trainer.targets, outputs: new Map(records.map((r) => [r.name, r.output])) });
   };
+  report(trainer.latest);
+  while (trainer.steps < steps) report(trainer.step());
+  return { settings: { ...trainer.settings, steps }, measure: MEASURE, variants: trainer.curves() };
 }

@@ -15,8 +15,8 @@ export {
   ActivationModule, type ConvModuleOptions, ConvModule, type Module, PixelShuffleModule, ResizeModule, Sequential,
 } from './modules.ts';
 export {
-  type DemoOptions, type DemoResult, type Frame, MEASURE, type StepProgress, VARIANTS, type VariantCurve, type VariantName,
-  demoDecoder, runCheckerboardDemo,
+  type CheckerboardTrainer, type DemoOptions, type DemoResult, type Frame, MEASURE, type StepProgress, VARIANTS, type VariantCurve,
+  type VariantName, type VariantRecord, createCheckerboardTrainer, demoDecoder, runCheckerboardDemo,
 } from './checkerboard-demo.ts';
 export { checkerboardMeasure } from './checkerboard-measure.ts';
 export { drawShapes } from './procedural-images.ts';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRng, tensor } from '../../src/engine/index.ts';
 import { decodePng } from '../../src/render/png.ts';
-import { VARIANTS, runCheckerboardDemo } from '../../src/train/checkerboard-demo.ts';
+import { VARIANTS, createCheckerboardTrainer, runCheckerboardDemo } from '../../src/train/checkerboard-demo.ts';
 import { checkerboardMeasure } from '../../src/train/checkerboard-measure.ts';
 import { drawShapes } from '../../src/train/procedural-images.ts';
 import { jsonOf, runCli } from '../cli/run-cli.ts';
@@ -61,6 +61,27 @@ test('the demo: ICNR starts free of checkerboards, the other sub-pixel start doe
     assert.equal(v.checkerboard.length, 41);
     assert.ok(v.loss.at(-1)! < 0.5 * v.loss[0]!, `${v.name}: loss ${v.loss[0]} → ${v.loss.at(-1)}`);
   }
+});
+
+test('the demo one step at a time: the same curves as one call, and the latest record is the curves\' last point', () => {
+  const options = { images: 2, channels: 3, seed: 4, variants: ['convT-k3', 'subpixel-icnr'] as const };
+  const trainer = createCheckerboardTrainer(options);
+  assert.equal(trainer.steps, 0);
+  assert.deepEqual(trainer.targets.shape, [2, 1, 32, 32]);
+  assert.deepEqual(trainer.curves().map((c) => c.loss.length), [1, 1]);
+  for (const steps of [3, 5]) {
+    while (trainer.steps < steps) trainer.step();
+    // Bit for bit: runCheckerboardDemo is this loop, and the explorer's numbers are compared with it.
+    assert.deepEqual(trainer.curves(), runCheckerboardDemo({ ...options, steps }).variants);
+  }
+  const curves = trainer.curves();
+  trainer.latest.forEach((record, i) => {
+    assert.equal(record.name, options.variants[i]);
+    assert.equal(record.loss, curves[i]!.loss[5]);
+    assert.equal(record.checkerboard, curves[i]!.checkerboard[5]);
+    assert.deepEqual(record.output.shape, [2, 1, 32, 32]);
+  });
+  assert.ok(curves[0]!.loss[5]! < curves[0]!.loss[0]!, 'it learns');
 });
 
 test('tconv train --demo checkerboard --json --out writes curves, PNG frames and an SVG plot', () => {

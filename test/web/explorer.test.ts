@@ -15,6 +15,8 @@ import { receptiveField, receptiveFieldAt } from '../../src/analysis/receptive-f
 import { artifactImage } from '../../src/analysis/stack-run.ts';
 import { animationPlan } from '../../src/render/animation.ts';
 import { planLayer } from '../../src/shape/plan.ts';
+import { VARIANTS, runCheckerboardDemo } from '../../src/train/checkerboard-demo.ts';
+import { TRAIN_SETTINGS } from '../../web/src/train-settings.ts';
 import { chromiumSkip } from '../helpers/chromium.ts';
 import { type Explorer, startExplorer } from './browser.ts';
 
@@ -390,6 +392,93 @@ describe('explorer', { skip }, () => {
         await page.mouse.move(box.x + (rightX! + 3.5 * cell!) * scale, box.y + (top! + 2.5 * cell!) * scale);
         const status = await text(page, '#animation-status');
         assert.match(status, new RegExp(`^Output \\(2, 3\\): the flipped kernel covers 9 cells, ${overlap[2 * shown.axes[1]!.output + 3]} of them inputs`));
+      } finally {
+        await page.close();
+      }
+    });
+  }
+
+  for (const [size, seed] of [[SIZES[0], 1], [SIZES[1], 3]] as const) {
+    test(`${size.name}: the Train card: idle until Start, trains in the worker, Pause stops the counter, the numbers are runCheckerboardDemo's`, async () => {
+      const page = await newPage(size);
+      try {
+        await open(page);
+        await page.waitForSelector('#train-card');
+        // Lower on the page than the first picture, and nothing runs (the worker is not even loaded) until Start.
+        const first = (await page.locator('#overlap-picture').boundingBox())!;
+        const trainCard = (await page.locator('#train-card').boundingBox())!;
+        assert.ok(trainCard.y >= first.y + first.height, 'the Train card is below the first picture');
+        assert.equal(await page.getAttribute('#train-progress', 'data-step'), '0');
+        assert.equal(await page.getAttribute('#train-toggle', 'data-backend'), null);
+        const loaded = () => page.evaluate(() => performance.getEntriesByType('resource').filter((e) => e.name.includes('train-worker')).length);
+        assert.equal(await loaded(), 0, 'no training worker before Start');
+        assert.match(await text(page, '#train-measure'), /^Checkerboard measure: .*0 is none/);
+        assert.equal(await page.getAttribute('#train-measure a', 'href'), '#g-measure');
+        assert.match(await text(page, '#g-measure + dd'), /docs\/training\.md/);
+
+        await page.fill('#train-seed', String(seed));
+        await page.click('#train-toggle');
+        await page.waitForFunction(() => Number(document.querySelector('#train-progress')?.getAttribute('data-step')) >= 3, undefined, { timeout: 60_000 });
+        assert.equal(await loaded(), 1);
+        assert.equal(await page.getAttribute('#train-backend', 'data-backend'), 'wasm');
+        assert.match(await text(page, '#train-backend'), /WebAssembly/);
+        assert.equal(await text(page, '#train-toggle'), 'Pause');
+        assert.equal(await page.isDisabled('#train-seed'), true);
+
+        await page.click('#train-toggle');
+        await page.waitForSelector('#train-progress[data-state="paused"]', { timeout: 60_000 });
+        await page.waitForFunction(() => document.querySelector('#train-progress')?.textContent?.startsWith('Paused'));
+        const steps = Number(await page.getAttribute('#train-progress', 'data-step'));
+        assert.equal(await text(page, '#train-toggle'), 'Resume');
+        // Paused means paused: the counter stays while the worker would have had time for many steps.
+        await page.waitForTimeout(600);
+        assert.equal(Number(await page.getAttribute('#train-progress', 'data-step')), steps);
+        assert.match(await text(page, '#train-progress'), new RegExp(`^Paused at step ${steps} of 300; one step of all five decoders: median \\d+ ms over ${steps} steps\\.$`));
+
+        // The numbers shown are the worker's run of the library: Node's run of the same demo gives the same values.
+        const expected = runCheckerboardDemo({ ...TRAIN_SETTINGS, steps, seed, backend: 'wasm' });
+        for (const variant of expected.variants) {
+          const figure = `#train-${variant.name}`;
+          assert.equal(Number(await page.getAttribute(figure, 'data-step')), steps);
+          for (const key of ['loss', 'checkerboard'] as const) {
+            const shown = Number(await page.getAttribute(figure, `data-${key}`));
+            const want = variant[key][steps]!;
+            assert.ok(Math.abs(shown - want) <= 1e-4 * Math.max(Math.abs(want), 1e-3), `${variant.name} ${key} at step ${steps}: page ${shown}, Node ${want}`);
+          }
+          assert.equal(await text(page, `${figure}-numbers`), `loss ${variant.loss[steps]!.toFixed(4)} · checkerboard ${variant.checkerboard[steps]!.toFixed(4)}`);
+        }
+        // Both curves hold every step of every variant: 5 lines of steps + 1 points.
+        for (const plot of ['#train-loss-plot', '#train-measure-plot']) {
+          const lines = await page.$$eval(`${plot} polyline.curve`, (nodes) => nodes.map((n) => [n.getAttribute('data-series'), n.getAttribute('points')!.trim().split(/\s+/).length]));
+          assert.deepEqual(lines, VARIANTS.map((v) => [v, steps + 1]));
+        }
+        // The outputs are drawn: a 2×2 mosaic of the 32×32 outputs, not blank.
+        const pixels = await page.$eval('#train-convT-k3-canvas', (c) => {
+          const canvas = c as HTMLCanvasElement;
+          const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+          return { size: `${canvas.width}×${canvas.height}`, levels: new Set(Array.from({ length: data.length / 4 }, (_, i) => data[i * 4])).size };
+        });
+        assert.deepEqual(pixels.size, '64×64');
+        assert.ok(pixels.levels > 10, `${pixels.levels} grey levels`);
+
+        await page.addScriptTag({ content: axeSource });
+        const violations = await page.evaluate(async () => {
+          const axe = (window as unknown as { axe: { run(context: string): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe;
+          const result = await axe.run('#train-card');
+          return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+        });
+        assert.deepEqual(violations, []);
+
+        // Resume goes on from the same step; Reset clears the card and lets the seed be changed.
+        await page.click('#train-toggle');
+        await page.waitForFunction((n) => Number(document.querySelector('#train-progress')?.getAttribute('data-step')) > n, steps, { timeout: 60_000 });
+        await page.click('#train-reset');
+        await page.waitForSelector('#train-progress[data-state="idle"]');
+        assert.equal(await page.getAttribute('#train-progress', 'data-step'), '0');
+        assert.equal(await text(page, '#train-toggle'), 'Start');
+        assert.equal(await text(page, '#train-convT-k3-numbers'), '—');
+        assert.equal(await page.isDisabled('#train-seed'), false);
+        assert.equal(await page.$$eval('#train-loss-plot polyline', (n) => n.length), 0);
       } finally {
         await page.close();
       }

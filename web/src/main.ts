@@ -21,6 +21,7 @@ import { FIX_TITLE, PHASES_TITLE, fixCard, phasesCard } from './views/layer.ts';
 import { heatmapView } from './views/overlap.ts';
 import { tapDiagram } from './views/pictures.ts';
 import { stackCard, stackEditor, toStackSpec } from './views/stack.ts';
+import { trainCard } from './views/train.ts';
 import { ask } from './worker-client.ts';
 
 let state: ExplorerState = queryToState(location.search);
@@ -287,6 +288,8 @@ window.addEventListener('popstate', () => {
 });
 
 render();
+// The Train card depends on nothing above; drawn after the first paint, and it runs nothing until Start is pressed.
+requestAnimationFrame(() => setTimeout(() => document.getElementById('train')!.append(trainCard()), 0));
 void ask('engine', { job: 'engine' }).then((response) => {
   const status = document.getElementById('engine-status')!;
   if (!response.ok || response.result.kind !== 'engine') { status.textContent = 'The engine worker did not start.'; return; }
