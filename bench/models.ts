@@ -8,20 +8,18 @@
  * (medians of repeated calls after a warm-up), and tconv's children then profile the run by op (src/onnx/execute.ts
  * onNodeRun) and report the peak bytes of tensors alive at once.
  */
-import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchOptions, UsageError } from './args.ts';
+import { BenchChild } from './child-process.ts';
 import type { ModelChildMessage, ModelChildSetup, ModelParentMessage, ModelResult } from './model-child.ts';
 import { formatNumber, markdownTable, renderTable } from './report.ts';
 import { geometricMean, median } from './stats.ts';
 
 const ZOO = fileURLToPath(new URL('../test/fixtures/zoo', import.meta.url));
 const CHILD = fileURLToPath(new URL('./model-child.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
-const LOAD_TIMEOUT_MS = 120_000;
 /** Profiled runs per tconv model, after its timing: per-op times are their medians. */
 const PROFILE_RUNS = 5;
 /** Each tconv backend is compared with the ONNX Runtime package of its kind. */
@@ -30,75 +28,18 @@ const PAIRS = [['native', 'ort-node'], ['wasm', 'ort-web'], ['reference', 'ort-n
 const failed = (model: string, status: 'error' | 'unavailable', reason: string): ModelResult =>
   ({ model, status, reason, medianMs: null, minMs: null, samples: 0, relErr: null, profile: null, peakRssMiB: 0 });
 
-/** The parent's side of one child: started on first use, restarted after a crash or a timeout. */
-class ModelChild {
-  version: string | null = null;
-  private unavailable: string | null = null;
-  private broken: string | null = null;
-  private child: ChildProcess | null = null;
-  private waiting: ((message: ModelChildMessage | null, why: string) => void) | null = null;
-  private stderr = '';
-
-  constructor(readonly setup: ModelChildSetup, private readonly timeoutMs: number) {}
-
-  get label(): string {
-    return `${this.setup.library} t${this.setup.threads}`;
+/** The model bench's child (bench/model-child.ts) for one library at one thread count (bench/child-process.ts). */
+class ModelChild extends BenchChild<ModelChildSetup, ModelParentMessage, ModelChildMessage> {
+  constructor(setup: ModelChildSetup, timeoutMs: number) {
+    super(CHILD, setup, timeoutMs);
   }
 
   async measure(model: string, dir: string): Promise<ModelResult> {
-    if (!this.child && !this.broken) await this.start();
+    const event = await this.request({ type: 'measure', model, dir });
     if (this.broken) return failed(model, 'error', this.broken);
     if (this.unavailable) return failed(model, 'unavailable', this.unavailable);
-    this.child!.send({ type: 'measure', model, dir } satisfies ModelParentMessage);
-    const { message, why } = await this.next(this.timeoutMs);
-    return message?.type === 'result' ? message.result : failed(model, 'error', why);
-  }
-
-  close(): void {
-    this.child?.disconnect();
-    this.child = null;
-  }
-
-  private async start(): Promise<void> {
-    const child = fork(CHILD, [], { execArgv: ['--conditions=tconv-source', '--import', TSX], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-    this.child = child;
-    this.stderr = '';
-    child.stdout!.resume();
-    child.stderr!.on('data', (chunk: Buffer) => { this.stderr = (this.stderr + chunk.toString()).slice(-4000); });
-    child.on('message', (message: ModelChildMessage) => {
-      if (this.child === child) this.waiting?.(message, '');
-    });
-    child.on('close', (code, signal) => {
-      if (this.child !== child) return;
-      this.child = null;
-      const last = this.stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '').pop() ?? '';
-      this.waiting?.(null, `child ${code === null ? `killed by ${signal}` : `exited with code ${code}`}${last ? `: ${last}` : ''}`);
-    });
-    child.send({ type: 'setup', setup: this.setup } satisfies ModelParentMessage);
-    const { message, why } = await this.next(LOAD_TIMEOUT_MS);
-    if (message?.type === 'loaded') {
-      this.version = message.version;
-      this.unavailable = message.unavailable;
-    } else {
-      this.broken = `could not load: ${why}`;
-    }
-  }
-
-  /** The child's next message, or null and why (it exited, or took longer than timeoutMs and was killed). */
-  private next(timeoutMs: number): Promise<{ message: ModelChildMessage | null; why: string }> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiting = null;
-        this.child?.kill('SIGKILL');
-        this.child = null;
-        resolve({ message: null, why: `took longer than ${timeoutMs / 1000} s` });
-      }, timeoutMs);
-      this.waiting = (message, why) => {
-        clearTimeout(timer);
-        this.waiting = null;
-        resolve({ message, why });
-      };
-    });
+    if (event?.kind === 'message' && event.message.type === 'result') return event.message.result;
+    return failed(model, 'error', event ? this.explain(event) : 'no reply');
   }
 }
 
