@@ -275,17 +275,13 @@ function analysePath(graph: InferredGraph, candidates: readonly Candidate[]): { 
   }
   // A path through a map so small that no output escapes the borders (a U-Net's 2×2 bottleneck) is measured at a
   // larger input by stackOverlap: border falloff is not a checkerboard, and the interior pattern does not depend on size.
-  const stack = pathStack(path);
-  return { path, stack, note: notes.length ? notes.join('; ') : null };
-}
-
-function pathStack(path: readonly Candidate[]): ResolvedStack {
   const first = path[0]!;
-  return resolveStack({
+  const stack = resolveStack({
     input: first.inputShape.slice(2), rank: (first.inputShape.length - 2) as Rank, channels: first.inputShape[1],
     layers: path.map((c) => c.stackLayer as StackLayer),
     maxLayers: Infinity, // lint's own layer budget was checked up front (maxLayers of lintModel)
   });
+  return { path, stack, note: notes.length ? notes.join('; ') : null };
 }
 
 /** Overlap maps are built per output position: larger axes are summarised from the phases alone. */

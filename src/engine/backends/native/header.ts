@@ -4,28 +4,14 @@
  * axes of 1D/2D layers padded as size-1 axes) as a phase table: the plan's gather phases (src/shape/phases.ts), the
  * polyphase split of a transposed conv or the one phase of an ordinary conv whose input step is the stride.
  */
+import type { GatherPhase } from '../../../shape/phases.ts';
 import type { Plan } from '../../../shape/plan.ts';
 
 export const HEADER_MAGIC = 0x7c0a0001;
 const FIXED_WORDS = 20;
 
-interface AxisPhaseWords {
-  readonly first: number;
-  readonly count: number;
-  readonly outStep: number;
-  readonly inStep: number;
-  /** [kernel index, input offset] per tap. */
-  readonly taps: readonly (readonly [number, number])[];
-}
-
-const TRIVIAL_AXIS: readonly AxisPhaseWords[] = [{ first: 0, count: 1, outStep: 1, inStep: 1, taps: [[0, 0]] }];
-
-function axisPhases(plan: Plan, axis: number): readonly AxisPhaseWords[] {
-  return plan.gather[axis]!.map((p) => ({
-    first: p.firstOutput, count: p.outputCount, outStep: p.outputStep, inStep: p.inputStep,
-    taps: p.taps.map((k, t) => [k, p.inputOffsets[t]!] as const),
-  }));
-}
+// Leading axes of 1D and 2D layers: one output read from one input through one tap.
+const TRIVIAL_AXIS: readonly GatherPhase[] = [{ firstOutput: 0, outputCount: 1, outputStep: 1, inputStep: 1, taps: [0], inputOffsets: [0] }];
 
 /**
  * @example
@@ -34,7 +20,7 @@ function axisPhases(plan: Plan, axis: number): readonly AxisPhaseWords[] {
  */
 export function nativeHeader(plan: Plan): Int32Array {
   const lead = 3 - plan.rank;
-  const axes: (readonly AxisPhaseWords[])[] = [];
+  const axes: (readonly GatherPhase[])[] = [];
   const sizes = { input: [1, 1, 1], output: [1, 1, 1], kernel: [1, 1, 1] };
   for (let a = 0; a < 3; a++) {
     if (a < lead) {
@@ -45,7 +31,7 @@ export function nativeHeader(plan: Plan): Int32Array {
     sizes.input[a] = axis.input;
     sizes.output[a] = axis.output;
     sizes.kernel[a] = axis.kernel;
-    axes.push(axisPhases(plan, a - lead));
+    axes.push(plan.gather[a - lead]!);
   }
   const words: number[] = [
     HEADER_MAGIC, plan.kind === 'convTranspose' ? 0 : 1, plan.rank, plan.batch, plan.inChannels, plan.outChannels,
@@ -54,8 +40,10 @@ export function nativeHeader(plan: Plan): Int32Array {
   for (const phases of axes) {
     words.push(phases.length);
     for (const p of phases) {
-      words.push(p.first, p.count, p.outStep, p.inStep, p.taps.length);
-      for (const [k, offset] of p.taps) words.push(k, offset);
+      words.push(p.firstOutput, p.outputCount, p.outputStep, p.inputStep, p.taps.length);
+      p.taps.forEach((k, t) => {
+        words.push(k, p.inputOffsets[t]!);
+      });
     }
   }
   words[17] = words.length;
