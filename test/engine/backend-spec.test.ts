@@ -50,11 +50,7 @@ for (const name of BACKEND_NAMES) {
     const backend = getBackend(name);
     for (let c = 0; c < 45; c++) {
       const layer = randomLayer(rng, ([1, 2, 3] as const)[c % 3]!);
-      const plan = rng.next() < 0.5 ? planOf(layer) : planLayer({
-        kind: 'convTranspose', input: layer.input, batch: layer.batch, inChannels: layer.inChannels, outChannels: layer.outChannels,
-        kernel: layer.kernel, stride: layer.stride, dilation: layer.dilation, groups: layer.groups,
-        pads: { begin: layer.begin, end: layer.end }, outputPadding: layer.outputPadding, bias: false,
-      });
+      const plan = planOf(layer, { bias: rng.next() < 0.5 });
       const problem = referenceCase(plan, rng);
       for (const threads of [1, 2]) expectMatchesReference(backend, problem, threads, `${name}, ${threads} thread(s), seed ${seed} (TCONV_SEED=${seed}), case ${c}: ${JSON.stringify(layer)}`);
     }

@@ -41,10 +41,11 @@ export function layerOptions(layer: RandomLayer) {
   };
 }
 
-export function planOf(layer: RandomLayer): Plan {
+/** The layer's plan; `bias: false` plans it without a bias (the engine then adds none). */
+export function planOf(layer: RandomLayer, { bias = true }: { bias?: boolean } = {}): Plan {
   return planLayer({
     kind: 'convTranspose', input: layer.input, batch: layer.batch, inChannels: layer.inChannels,
-    outChannels: layer.outChannels, ...layerOptions(layer),
+    outChannels: layer.outChannels, ...layerOptions(layer), bias,
   });
 }
 
