@@ -13,6 +13,7 @@
  */
 import { TconvError, formatValue } from '../shape/errors.ts';
 import type { Tensor } from '../tensor/tensor.ts';
+import { type PlanMemo, newPlanMemo } from './ops/plan-memo.ts';
 
 /** What a backend sees of a handle: its packed forms by the backend's own key. */
 export interface PackSlot {
@@ -65,6 +66,8 @@ interface Internal {
   readonly data: Float32Array;
   readonly packs: Map<string, Pack>;
   readonly slot: PackSlot;
+  /** The plans of this handle's last few distinct calls (plan-memo.ts). */
+  readonly plans: PlanMemo;
   disposed: boolean;
 }
 
@@ -82,7 +85,7 @@ export class PreparedWeights {
     const packs = new Map<string, Pack>();
     const self = this; // only reachable from `internals`, keyed by this handle: no strong path keeps it alive
     const internal: Internal = {
-      data: Float32Array.from(weight.data), packs, disposed: false,
+      data: Float32Array.from(weight.data), packs, disposed: false, plans: newPlanMemo(),
       slot: {
         get(key) {
           const pack = packs.get(key);
@@ -153,8 +156,8 @@ export function prepareWeights(weight: Tensor): PreparedWeights {
   return new PreparedWeights({ shape: candidate.shape as number[], data });
 }
 
-/** The handle's own copy and its pack slot (engine-internal: the copy must never be handed to callers). */
-export function preparedParts(weights: PreparedWeights): { readonly data: Float32Array; readonly slot: PackSlot } {
+/** The handle's own copy, its pack slot and plan memo (engine-internal: the copy must never be handed to callers). */
+export function preparedParts(weights: PreparedWeights): { readonly data: Float32Array; readonly slot: PackSlot; readonly plans: PlanMemo } {
   const internal = internals.get(weights)!;
   if (internal.disposed) {
     throw new TconvError({

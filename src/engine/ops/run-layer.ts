@@ -3,11 +3,11 @@
  * allocate the output and run.
  */
 import type { LayerKind } from '../../shape/params.ts';
-import type { Tensor } from '../../tensor/tensor.ts';
-import { tensor } from '../../tensor/tensor.ts';
+import { type Tensor, sizeOf } from '../../tensor/tensor.ts';
 import { PreparedWeights, preparedParts, toFloat32 } from '../prepared-weights.ts';
 import { getBackend } from '../select.ts';
 import { type EngineLayerOptions, checkBias, checkData, checkTensor, checkThreads, planFromTensors } from './plan-from-tensors.ts';
+import { memoPlan } from './plan-memo.ts';
 
 export function runLayer(
   kind: LayerKind, input: Tensor, weight: Tensor | PreparedWeights, bias: Tensor | null | undefined, options: EngineLayerOptions,
@@ -18,7 +18,11 @@ export function runLayer(
   if (!prepared) checkTensor('weight', weight);
   if (bias != null) checkTensor('bias', bias);
   checkThreads(options.threads);
-  const plan = planFromTensors(kind, input.shape, weight.shape, { ...options, bias: bias != null });
+  const hasBias = bias != null;
+  // Prepared weights remember the plans of their recent calls (plan-memo.ts): no key is spelled on a repeat.
+  const plan = prepared
+    ? memoPlan(prepared.plans, kind, input.shape, hasBias, options, () => planFromTensors(kind, input.shape, weight.shape, { ...options, bias: hasBias }))
+    : planFromTensors(kind, input.shape, weight.shape, { ...options, bias: hasBias });
   checkBias(plan, bias);
   // Other numeric arrays are converted here, once, so every backend sees the same Float32Arrays (or the same error).
   const x = { shape: input.shape, data: toFloat32('input', input.data) };
@@ -28,7 +32,8 @@ export function runLayer(
   checkData('weight', w);
   if (b) checkData('bias', b);
   const backend = getBackend(options.backend ?? 'auto');
-  const output = tensor(plan.outputShape);
+  // The plan's shape is frozen already: tensor() would copy and freeze it again.
+  const output: Tensor = { shape: plan.outputShape, data: new Float32Array(sizeOf(plan.outputShape)) };
   const args = {
     plan, input: x.data, weight: w.data, bias: b?.data ?? null, output: output.data, threads: options.threads,
     packs: prepared?.slot ?? null,

@@ -110,10 +110,22 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
   let resolved: ReturnType<typeof resolve> | undefined;
   const state = () => (resolved ??= resolve(options.kernelSet));
 
+  // The engine hands a repeated layer the same frozen Plan (plan caches): its header and slot key are found by
+  // identity, without spelling the signature string (~3 µs of a small layer's call).
+  const byPlan = new WeakMap<Plan, { header: Int32Array; slotKey: string }>();
+  const callKeys = (kernelSet: string, plan: Plan): { header: Int32Array; slotKey: string } => {
+    let entry = byPlan.get(plan);
+    if (!entry) {
+      const { header, key } = headerOf(plan);
+      entry = { header, slotKey: `native|${kernelSet}|${options.layout ?? ''}|${key}` };
+      byPlan.set(plan, entry);
+    }
+    return entry;
+  };
+
   // Prepared weights only: their slot keeps the handle; `free` releases its packed weights at once.
   const kept = (addon: NativeAddon, kernelSet: string, plan: Plan, weight: Float32Array, packs: PackSlot): { handle: NativeHandle; header: Int32Array } => {
-    const { header, key } = headerOf(plan);
-    const slotKey = `native|${kernelSet}|${options.layout ?? ''}|${key}`;
+    const { header, slotKey } = callKeys(kernelSet, plan);
     let handle = packs.get(slotKey) as NativeHandle | undefined;
     if (!handle) {
       const fresh = addon.prepare(header, weight, kernelSet, options.layout);
@@ -132,7 +144,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       const { handle, header } = kept(s.addon, s.kernelSet, args.plan, args.weight, args.packs);
       s.addon.run(handle, header, args.input, bias, args.output, threads);
     } else {
-      s.addon.runOnce(headerOf(args.plan).header, args.weight, s.kernelSet, options.layout, args.input, bias, args.output, threads);
+      s.addon.runOnce(callKeys(s.kernelSet, args.plan).header, args.weight, s.kernelSet, options.layout, args.input, bias, args.output, threads);
     }
   };
 

@@ -8,7 +8,7 @@
  */
 import { TconvError } from '../../../shape/errors.ts';
 import type { Plan } from '../../../shape/plan.ts';
-import type { Backend, KernelArgs } from '../../backend.ts';
+import type { Availability, Backend, KernelArgs } from '../../backend.ts';
 import type { PackSlot } from '../../prepared-weights.ts';
 import { registerBackend } from '../../registry.ts';
 import * as L from './layout.ts';
@@ -283,14 +283,19 @@ function keptPacking(rt: Runtime, problem: Problem, weight: Float32Array, packs:
   return ptr;
 }
 
+/** Once available the runtime stays so: the answer is kept (getBackend asks on every call; the sentence cost ~1.5 µs). */
+let available: Availability | null = null;
+
 export const wasmBackend: Backend = {
   name: 'wasm',
   availability() {
+    if (available) return available;
     const reason = unavailableReason();
     if (reason) return { available: false, reason };
     const single = singleThreadReason();
     const threads = single ? `one thread: ${single}` : `up to ${defaultThreads()} worker threads`;
-    return { available: true, reason: `WebAssembly SIMD128 kernels (AssemblyScript), ${threads}` };
+    available = { available: true, reason: `WebAssembly SIMD128 kernels (AssemblyScript), ${threads}` };
+    return available;
   },
   convTranspose: run,
   conv: run,
