@@ -1,7 +1,9 @@
 // Where a repeated engine call with prepared weights spends its time: the whole conv()/convTranspose() call, then
 // each of its parts timed alone in the same process (planning, header and slot lookup, output allocation, the
 // addon call), and a 1×1×1-element layer through the addon as the floor of one N-API call plus execute().
-//   node --conditions=tconv-source --import tsx scripts/engine-call-cost.ts [--backend native|wasm|both] [--rounds 31]
+//   node --conditions=tconv-source --import tsx scripts/engine-call-cost.ts [--backend native|wasm|both] [--rounds 31] [--out]
+// --out adds the whole-model caller's options: `out` (a reused output buffer) and `activation` (a fused LeakyReLU)
+// against the same LeakyReLU as a separate pass into a new array (what the ONNX executor did).
 // Prints medians in µs per call; on a shared machine compare rows of the same run only.
 import { parseArgs } from 'node:util';
 import { loadAddon } from '../src/engine/backends/native/addon.ts';
@@ -13,7 +15,9 @@ import { getBackend } from '../src/engine/select.ts';
 import { randomTensor } from '../src/tensor/random.ts';
 import { tensor } from '../src/tensor/tensor.ts';
 
-const { values } = parseArgs({ options: { backend: { type: 'string', default: 'both' }, rounds: { type: 'string', default: '31' } } });
+const { values } = parseArgs({
+  options: { backend: { type: 'string', default: 'both' }, rounds: { type: 'string', default: '31' }, out: { type: 'boolean', default: false } },
+});
 const rounds = Number(values.rounds);
 const backends = values.backend === 'both' ? ['native', 'wasm'] as const : [values.backend as 'native' | 'wasm'];
 
@@ -63,6 +67,20 @@ for (const backend of backends) {
     const engine = getBackend(backend);
     const kernel = time(() => (c.kind === 'conv' ? engine.conv(args) : engine.convTranspose(args)));
     const parts = [`whole ${fmt(whole)}`, `backend.${c.kind} ${fmt(kernel)}`, `plan ${fmt(plan)}`, `alloc ${fmt(alloc)}`];
+    if (values.out) {
+      // The whole-model caller's options: its own output buffer, and the LeakyReLU fused or as a separate pass.
+      const out = new Float32Array(p.outputShape.reduce((a, v) => a * v, 1));
+      const leaky = { kind: 'leakyRelu', alpha: 0.2 } as const;
+      const separate = () => {
+        const y = op(x, w, b, options).data;
+        const z = new Float32Array(y.length);
+        for (let i = 0; i < y.length; i++) z[i] = y[i]! >= 0 ? y[i]! : 0.2 * y[i]!;
+        return z;
+      };
+      parts.push(`out ${fmt(time(() => op(x, w, b, { ...options, out })))}`);
+      parts.push(`out+leaky ${fmt(time(() => op(x, w, b, { ...options, out, activation: leaky })))}`);
+      parts.push(`whole+separate leaky ${fmt(time(separate))}`);
+    }
     if (backend === 'native' && addon) {
       const header = nativeHeader(p);
       const handle = addon.prepare(header, randomTensor(c.weight, 2).data, addon.capabilities().kernelSets[0]!);

@@ -4,6 +4,7 @@
  * Calls are synchronous: threaded backends block on their workers (allowed in Node and in Web Workers).
  */
 import type { Plan } from '../shape/plan.ts';
+import type { Activation } from './ops/activation.ts';
 import type { PackSlot } from './prepared-weights.ts';
 
 export type BackendName = 'reference' | 'wasm' | 'native';
@@ -23,6 +24,8 @@ export interface KernelArgs {
    * nobody can edit). Without it a backend keeps nothing derived from `weight` past the call (docs/weights.md).
    */
   readonly packs?: PackSlot | null;
+  /** Applied to every output element after the bias (ops/activation.ts defines it exactly); none when absent. */
+  readonly activation?: Activation | null;
 }
 
 export interface Availability {

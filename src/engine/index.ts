@@ -18,3 +18,4 @@ export {
 export * from '../tensor/index.ts';
 export { resize, type ResizeOptions } from './ops/resize.ts';
 export { pixelShuffle, pixelUnshuffle } from './ops/pixel-shuffle.ts';
+export type { Activation } from './ops/activation.ts';

@@ -10,17 +10,51 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BackendName } from '../../src/engine/backend.ts';
 import { getRuntime } from '../../src/engine/backends/wasm/runtime.ts';
-import { BACKEND_NAMES, closeEnough, conv, convTranspose, getBackend, listBackends, relativeL2Error, tensor } from '../../src/engine/index.ts';
+import {
+  type Activation, BACKEND_NAMES, type EngineLayerOptions, type Tensor, closeEnough, conv, convTranspose, getBackend, listBackends,
+  prepareWeights, relativeL2Error, tensor,
+} from '../../src/engine/index.ts';
 import { planLayer } from '../../src/shape/plan.ts';
 import { createRng } from '../../src/tensor/rng.ts';
 import { randomTensor } from '../../src/tensor/random.ts';
 import { vectorCases, vectorFiles, runVector } from '../helpers/pytorch-vectors.ts';
-import { planOf, randomConvSpec, randomLayer, runSeed } from '../helpers/random-layer.ts';
+import { layerOptions, planOf, randomConvSpec, randomLayer, runSeed } from '../helpers/random-layer.ts';
 import { expectMatchesReference, referenceCase } from '../helpers/reference-case.ts';
 
 after(() => getRuntime().pool?.close());
 
 const goldenCases = () => vectorFiles().flatMap(vectorCases).filter((c) => c.expect !== 'failure');
+
+/** The activations' definition, written out here independently of src/engine/ops/activation.ts. */
+const ACTIVATIONS: readonly { activation: Activation; f: (v: number) => number }[] = [
+  // biome-ignore lint/complexity/useMathMinMax: NaN maps to 0 (as the ONNX executor's Relu); Math.max keeps it
+  { activation: { kind: 'relu' }, f: (v) => (v > 0 ? v : 0) },
+  { activation: { kind: 'leakyRelu', alpha: 0.2 }, f: (v) => (v >= 0 ? v : 0.2 * v) },
+  { activation: { kind: 'leakyRelu', alpha: -1.5 }, f: (v) => (v >= 0 ? v : -1.5 * v) },
+];
+
+/** A random layer of either op with its engine options and tensors; every 6th input holds a NaN. */
+function randomCall(rng: ReturnType<typeof createRng>, c: number) {
+  const rank = ([1, 2, 3] as const)[c % 3]!;
+  const transposed = c % 2 === 0;
+  let plan: ReturnType<typeof planLayer>;
+  let options: EngineLayerOptions;
+  if (transposed) {
+    const layer = randomLayer(rng, rank);
+    plan = planOf(layer, { bias: rng.next() < 0.5 });
+    options = layerOptions(layer);
+  } else {
+    const spec = randomConvSpec(rng, rank);
+    plan = planLayer(spec);
+    options = { stride: spec.stride, dilation: spec.dilation, pads: spec.pads, groups: spec.groups };
+  }
+  const seed = rng.int(0, 1e9);
+  const x = randomTensor(plan.inputShape, seed);
+  if (c % 6 === 1) x.data[0] = Number.NaN;
+  const w = randomTensor(plan.weightShape, seed + 1);
+  const b = plan.bias ? randomTensor([plan.outChannels], seed + 2) : null;
+  return { op: transposed ? convTranspose : conv, options, x, w, b };
+}
 
 const statuses = new Map(listBackends().map((s) => [s.name, s]));
 const skipFor = (name: BackendName): string | false => {
@@ -67,6 +101,71 @@ for (const name of BACKEND_NAMES) {
     }
   });
   }
+
+  test(`${name}: activation and out = the plain call followed by the activation, bit for bit (both ops, plain and prepared weights)`, { skip }, () => {
+    const seed = runSeed();
+    const rng = createRng(seed);
+    // 24 random layers, then one with ~1200 negative outputs: alpha·v must be the float64 product rounded once
+    // (a float32 alpha differs in the last bit for a few percent of them).
+    for (let c = 0; c <= 24; c++) {
+      const { op, options, x, w, b } = c < 24 ? randomCall(rng, c)
+        : { op: conv, options: { padding: 1 }, x: randomTensor([1, 4, 600], seed), w: randomTensor([4, 4, 3], seed + 1), b: randomTensor([4], seed + 2) };
+      const threads = 1 + (c % 2);
+      const plain = op(x, w, b, { ...options, backend: name, threads });
+      const prepared = prepareWeights(w);
+      try {
+        for (const { activation, f } of ACTIVATIONS) {
+          for (const weight of [w, prepared]) {
+            const label = `${name}, seed ${seed} (TCONV_SEED=${seed}), case ${c}, ${JSON.stringify(activation)}, ${weight === w ? 'plain' : 'prepared'}`;
+            const out = new Float32Array(plain.data.length).fill(Number.NaN);
+            const y = op(x, weight, b, { ...options, backend: name, threads, out, activation });
+            assert.equal(y.data, out, `${label}: the result's data is out`);
+            assert.deepEqual(y.shape, plain.shape, label);
+            assert.deepEqual(out, Float32Array.from(plain.data, f), label);
+          }
+        }
+        // out without an activation: the plain result, written where asked.
+        const out = new Float32Array(plain.data.length).fill(Number.NaN);
+        assert.deepEqual(op(x, prepared, b, { ...options, backend: name, threads, out }).data, plain.data);
+      } finally {
+        prepared.dispose();
+      }
+    }
+  });
+
+  test(`${name}: out of the wrong type or size, or sharing memory with the input, weight or bias, and unknown activations are refused by name before anything is written`, { skip }, () => {
+    const x = randomTensor([1, 2, 6, 6], 1);
+    const w = randomTensor([3, 2, 3, 3], 2);
+    const b = randomTensor([3], 3);
+    const expected = conv(x, w, b, { backend: name });
+    const refuse = (label: string, parameter: string, out: unknown, tensors: { x?: Tensor; w?: Tensor; b?: Tensor } = {}, activation?: unknown) => {
+      const before = out instanceof Float32Array ? out.slice() : null;
+      assert.throws(() => conv(tensors.x ?? x, tensors.w ?? w, tensors.b ?? b, { backend: name, out: out as Float32Array, activation: activation as Activation }),
+        { name: 'TconvError', code: 'invalid-value', parameter }, `${name}: ${label}`);
+      if (before) assert.deepEqual(out, before, `${name}: ${label}: out untouched`);
+    };
+    refuse('one value short', 'out', new Float32Array(47));
+    refuse('one value over', 'out', new Float32Array(49));
+    refuse('a Float64Array', 'out', new Float64Array(48));
+    refuse('a list', 'out', new Array<number>(48).fill(0));
+    refuse('null', 'out', null);
+    // One buffer holding the input (72 values) and the output: overlapping by one value is refused, adjacent is fine.
+    const shared = new Float32Array(72 + 48);
+    shared.set(x.data);
+    const input = tensor([1, 2, 6, 6], shared.subarray(0, 72));
+    refuse('overlapping the input', 'out', shared.subarray(71, 119), { x: input });
+    assert.deepEqual(conv(input, w, b, { backend: name, out: shared.subarray(72, 120) }).data, expected.data, `${name}: out next to the input`);
+    const weights = new Float32Array(54 + 48);
+    weights.set(w.data);
+    refuse('overlapping the weight', 'out', weights.subarray(50, 98), { w: tensor([3, 2, 3, 3], weights.subarray(0, 54)) });
+    const biases = new Float32Array(3 + 48);
+    biases.set(b.data);
+    refuse('overlapping the bias', 'out', biases.subarray(2, 50), { b: tensor([3], biases.subarray(0, 3)) });
+    refuse('an unknown activation', 'activation', new Float32Array(48), {}, { kind: 'gelu' });
+    refuse('an activation given as a string', 'activation', new Float32Array(48), {}, 'relu');
+    refuse('leakyRelu without alpha', 'activation.alpha', new Float32Array(48), {}, { kind: 'leakyRelu' });
+    refuse('leakyRelu with alpha NaN', 'activation.alpha', new Float32Array(48), {}, { kind: 'leakyRelu', alpha: Number.NaN });
+  });
 
   test(`${name}: batch 0 gives an empty result of the right shape (both ops, every rank)`, { skip }, () => {
     for (const spatial of [[5], [5, 4], [3, 5, 4]]) {

@@ -4,10 +4,11 @@
 //   capabilities()                                  → { kernelSets, hardwareThreads, compiler, sanitized }
 //   prepare(header: Int32Array, weight: Float32Array, kernelSet: string, layout?) → handle (packed weights, tiles)
 //   describe(handle)                                → { kernelSet, mr, nr, batchMinor, tasks, packedWeightBytes }
-//   run(handle, header, input, bias | null, output, threads)
+//   run(handle, header, input, bias | null, output, threads[, activation, alpha])
 //   release(handle)                                 → frees the packed weights now (the handle is unusable after)
-//   runOnce(header, weight, kernelSet, layout | undefined, input, bias | null, output, threads)
+//   runOnce(header, weight, kernelSet, layout | undefined, input, bias | null, output, threads[, activation, alpha])
 //                                                   → prepare, run and free in one call: nothing outlives it
+//                                                   activation: 0 none, 1 relu, 2 leaky relu with slope alpha (numbers)
 //   sameBits(a: Float32Array, b: Float32Array)      → true when both hold the same bits (memcmp)
 //   checkKernels(kernelSet, seed)                   → the micro-kernel tester's rows (ukernel_check.h)
 #include <napi.h>
@@ -201,12 +202,19 @@ void runArgs(const Napi::CallbackInfo& info, const Prepared& prepared, size_t fi
   if (!info[first + 3].IsNumber()) throw Napi::TypeError::New(env, "threads must be a number");
   const int64_t threads = info[first + 3].As<Napi::Number>().Int64Value();
   if (threads < 1 || threads > 256) fail(env, "threads = " + std::to_string(threads) + " must be between 1 and 256");
-  tconv::execute(prepared, input.Data(), bias, output.Data(), int(threads));
+  tconv::Activation activation;
+  if (info.Length() > first + 4) {
+    if (!info[first + 4].IsNumber() || !info[first + 5].IsNumber()) throw Napi::TypeError::New(env, "activation and alpha must be numbers");
+    activation.kind = int(info[first + 4].As<Napi::Number>().Int32Value());
+    activation.alpha = info[first + 5].As<Napi::Number>().DoubleValue();
+    if (activation.kind < 0 || activation.kind > 2) fail(env, "activation = " + std::to_string(activation.kind) + " must be 0 (none), 1 (relu) or 2 (leaky relu)");
+  }
+  tconv::execute(prepared, input.Data(), bias, output.Data(), int(threads), activation);
 }
 
 Napi::Value Run(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() != 6) throw Napi::TypeError::New(env, "run(handle, header, input, bias, output, threads) takes 6 arguments");
+  if (info.Length() != 6 && info.Length() != 8) throw Napi::TypeError::New(env, "run(handle, header, input, bias, output, threads[, activation, alpha]) takes 6 or 8 arguments");
   const Prepared& prepared = preparedArg(info, 0);
   const Napi::Int32Array header = headerArg(info, 1);
   const NativePlan& plan = prepared.plan;
@@ -220,7 +228,7 @@ Napi::Value Run(const Napi::CallbackInfo& info) {
 
 Napi::Value RunOnce(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() != 8) throw Napi::TypeError::New(env, "runOnce(header, weight, kernelSet, layout, input, bias, output, threads) takes 8 arguments");
+  if (info.Length() != 8 && info.Length() != 10) throw Napi::TypeError::New(env, "runOnce(header, weight, kernelSet, layout, input, bias, output, threads[, activation, alpha]) takes 8 or 10 arguments");
   const std::unique_ptr<Prepared> prepared = prepareArgs(info, 3);  // freed on return, also when runArgs throws
   runArgs(info, *prepared, 4);
   return env.Undefined();

@@ -62,7 +62,14 @@ struct Prepared {
 std::string prepare(const NativePlan& plan, const float* weight, int64_t weightLength, const KernelSet* isa,
                     const std::string& force, std::unique_ptr<Prepared>& out);
 
+// Applied to every output element after the bias, exactly as src/engine/ops/activation.ts defines it.
+struct Activation {
+  int kind = 0;        // 0 none, 1 relu (v > 0 ? v : 0), 2 leaky relu (v >= 0 ? v : alpha·v in double, rounded once)
+  double alpha = 0;
+};
+
 // Computes the layer. Buffer lengths must already be checked against the plan (addon.cc does).
-void execute(const Prepared& prepared, const float* input, const float* bias, float* output, int threads);
+void execute(const Prepared& prepared, const float* input, const float* bias, float* output, int threads,
+             Activation activation = {});
 
 }  // namespace tconv

@@ -5,6 +5,7 @@
  */
 import type { AxisPlan, Plan } from '../../shape/plan.ts';
 import type { Backend, KernelArgs } from '../backend.ts';
+import { activate } from '../ops/activation.ts';
 
 /** The numbers of one axis the loops need. */
 interface Axis {
@@ -129,9 +130,17 @@ function conv({ plan, input, weight, bias, output }: KernelArgs): void {
   }
 }
 
+/** The activation acts on the float32 output (ops/activation.ts), so it runs after the float64 sums are stored. */
+function withActivation(op: (args: KernelArgs) => void): (args: KernelArgs) => void {
+  return (args) => {
+    op(args);
+    if (args.activation) activate(args.output, args.output, args.activation);
+  };
+}
+
 export const referenceBackend: Backend = {
   name: 'reference',
   availability: () => ({ available: true, reason: 'plain TypeScript, always available' }),
-  convTranspose,
-  conv,
+  convTranspose: withActivation(convTranspose),
+  conv: withActivation(conv),
 };

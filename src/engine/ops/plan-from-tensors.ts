@@ -6,6 +6,7 @@ import { TconvError, formatValue } from '../../shape/errors.ts';
 import { type LayerKind, type LayerOptions, type PerAxis, checkInteger } from '../../shape/params.ts';
 import { type Plan, planLayer } from '../../shape/plan.ts';
 import type { BackendChoice } from '../backend.ts';
+import type { Activation } from './activation.ts';
 
 export interface EngineOptions {
   /** Which compute backend runs the layer (default 'auto': native, else wasm, else reference). */
@@ -14,6 +15,13 @@ export interface EngineOptions {
   readonly threads?: number;
   /** Refuse layers whose tensors would need more bytes than this (default 4 GiB). */
   readonly memoryLimitBytes?: number;
+  /**
+   * Write the result here instead of a new array: a Float32Array of exactly the output's size that shares no memory
+   * with the input, weight or bias (whole-model callers reuse their buffers). The returned tensor's data is it.
+   */
+  readonly out?: Float32Array;
+  /** Applied to the output after the bias, in the same call: `{ kind: 'relu' }` or `{ kind: 'leakyRelu', alpha }`. */
+  readonly activation?: Activation;
 }
 
 /** Layer options for the engine: `kernel` may be left out (it is read from the weight shape). */
@@ -202,4 +210,44 @@ export function checkData(name: string, t: { readonly shape: readonly number[]; 
       hint: 'build tensors with tensor(shape, data) so the two agree',
     });
   }
+}
+
+/** Two views share memory when they are on one buffer and their byte ranges meet (empty views never do). */
+function shareMemory(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  return a.buffer === b.buffer && a.byteLength > 0 && b.byteLength > 0
+    && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+}
+
+/**
+ * The caller's output buffer (EngineOptions.out), when given: a Float32Array of the output's size, apart from every
+ * tensor the call reads (a kernel writing into its own input would read its results back).
+ */
+export function checkOut(out: unknown, plan: Plan, reads: Readonly<Record<'input' | 'weight' | 'bias', Float32Array | null>>): Float32Array | null {
+  if (out === undefined) return null;
+  const size = plan.outputShape.reduce((a, b) => a * b, 1);
+  if (!(out instanceof Float32Array)) {
+    throw new TconvError({
+      code: 'invalid-value', parameter: 'out', value: out === null ? null : ArrayBuffer.isView(out) ? out.constructor.name : typeof out,
+      rule: `must be a Float32Array of the output's ${size} values`,
+      hint: `allocate it as new Float32Array(${size}), or leave out out to get a new array`,
+    });
+  }
+  if (out.length !== size) {
+    throw new TconvError({
+      code: 'invalid-value', parameter: 'out', value: `a Float32Array of ${out.length} values`,
+      rule: `must hold exactly the output's ${size} values (output shape ${formatValue([...plan.outputShape])})`,
+      hint: `allocate it as new Float32Array(${size})`,
+    });
+  }
+  for (const name of ['input', 'weight', 'bias'] as const) {
+    const read = reads[name];
+    if (read && shareMemory(out, read)) {
+      throw new TconvError({
+        code: 'invalid-value', parameter: 'out', value: `a Float32Array sharing memory with the ${name}`,
+        rule: `must not overlap the ${name}: the layer reads it while writing the output`,
+        hint: 'give out a buffer of its own (in-place layers are not supported)',
+      });
+    }
+  }
+  return out;
 }

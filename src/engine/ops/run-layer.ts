@@ -1,12 +1,13 @@
 /**
- * What convTranspose and conv share: plan from the tensors, check weight and bias, pick the backend, and only then
- * allocate the output and run.
+ * What convTranspose and conv share: plan from the tensors, check weight, bias, the caller's output buffer and the
+ * activation, pick the backend, and only then allocate the output (unless the caller gave one) and run.
  */
 import type { LayerKind } from '../../shape/params.ts';
 import { type Tensor, sizeOf } from '../../tensor/tensor.ts';
 import { PreparedWeights, preparedParts, toFloat32 } from '../prepared-weights.ts';
 import { getBackend } from '../select.ts';
-import { type EngineLayerOptions, checkBias, checkData, checkTensor, checkThreads, planFromTensors } from './plan-from-tensors.ts';
+import { checkActivation } from './activation.ts';
+import { type EngineLayerOptions, checkBias, checkData, checkOut, checkTensor, checkThreads, planFromTensors } from './plan-from-tensors.ts';
 import { memoPlan } from './plan-memo.ts';
 
 export function runLayer(
@@ -31,12 +32,14 @@ export function runLayer(
   checkData('input', x);
   checkData('weight', w);
   if (b) checkData('bias', b);
+  const out = checkOut(options.out, plan, { input: x.data, weight: w.data, bias: b?.data ?? null });
+  const activation = checkActivation(options.activation);
   const backend = getBackend(options.backend ?? 'auto');
   // The plan's shape is frozen already: tensor() would copy and freeze it again.
-  const output: Tensor = { shape: plan.outputShape, data: new Float32Array(sizeOf(plan.outputShape)) };
+  const output: Tensor = { shape: plan.outputShape, data: out ?? new Float32Array(sizeOf(plan.outputShape)) };
   const args = {
     plan, input: x.data, weight: w.data, bias: b?.data ?? null, output: output.data, threads: options.threads,
-    packs: prepared?.slot ?? null,
+    packs: prepared?.slot ?? null, activation,
   };
   if (kind === 'convTranspose') backend.convTranspose(args);
   else backend.conv(args);

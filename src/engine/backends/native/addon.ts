@@ -13,13 +13,14 @@ export interface NativeAddon {
   describe(handle: NativeHandle): NativeLayout;
   /** GFLOP/s of a register-only FMA loop on the calling thread, median of ~1 ms pieces over `seconds` of CPU time; 0 without FMA. */
   fmaPeak(kernelSet: string, seconds: number): number;
-  run(handle: NativeHandle, header: Int32Array, input: Float32Array, bias: Float32Array | null, output: Float32Array, threads: number): void;
+  /** `activation` 0 none, 1 relu, 2 leaky relu with slope `alpha` (ACTIVATION_CODES), applied after the bias. */
+  run(handle: NativeHandle, header: Int32Array, input: Float32Array, bias: Float32Array | null, output: Float32Array, threads: number, activation?: number, alpha?: number): void;
   /** Frees the handle's packed weights now (a released handle is refused by run and describe). */
   release(handle: NativeHandle): void;
   /** prepare + run + free in one call: nothing outlives it. */
   runOnce(
     header: Int32Array, weight: Float32Array, kernelSet: string, layout: NativeLayoutName | undefined,
-    input: Float32Array, bias: Float32Array | null, output: Float32Array, threads: number,
+    input: Float32Array, bias: Float32Array | null, output: Float32Array, threads: number, activation?: number, alpha?: number,
   ): void;
   /** True when both arrays hold the same bits (memcmp). */
   sameBits(a: Float32Array, b: Float32Array): boolean;

@@ -6,6 +6,7 @@
  */
 import type { Plan } from '../../../shape/plan.ts';
 import type { Availability, Backend, KernelArgs } from '../../backend.ts';
+import { ACTIVATION_CODES } from '../../ops/activation.ts';
 import type { PackSlot } from '../../prepared-weights.ts';
 import { registerBackend, registerSameBits } from '../../registry.ts';
 import { type NativeAddon, type NativeHandle, type NativeLayout, type NativeLayoutName, loadAddon } from './addon.ts';
@@ -140,11 +141,15 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
     if (!s.addon) throw new Error(`native backend unavailable: ${s.reason}`);
     const bias = args.plan.bias ? args.bias : null;
     const threads = args.threads ?? defaultThreads();
+    // The activation crosses as two numbers, applied inside the addon call after the bias.
+    const act = args.activation;
+    const code = act ? ACTIVATION_CODES[act.kind] : ACTIVATION_CODES.none;
+    const alpha = act?.kind === 'leakyRelu' ? act.alpha : 0;
     if (args.packs) {
       const { handle, header } = kept(s.addon, s.kernelSet, args.plan, args.weight, args.packs);
-      s.addon.run(handle, header, args.input, bias, args.output, threads);
+      s.addon.run(handle, header, args.input, bias, args.output, threads, code, alpha);
     } else {
-      s.addon.runOnce(callKeys(s.kernelSet, args.plan).header, args.weight, s.kernelSet, options.layout, args.input, bias, args.output, threads);
+      s.addon.runOnce(callKeys(s.kernelSet, args.plan).header, args.weight, s.kernelSet, options.layout, args.input, bias, args.output, threads, code, alpha);
     }
   };
 

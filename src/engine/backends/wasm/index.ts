@@ -9,6 +9,7 @@
 import { TconvError } from '../../../shape/errors.ts';
 import type { Plan } from '../../../shape/plan.ts';
 import type { Availability, Backend, KernelArgs } from '../../backend.ts';
+import { activate } from '../../ops/activation.ts';
 import type { PackSlot } from '../../prepared-weights.ts';
 import { registerBackend } from '../../registry.ts';
 import * as L from './layout.ts';
@@ -258,7 +259,10 @@ function run(args: KernelArgs): void {
 
   const callerItems = threads > 1 ? rt.pool!.run(rt.work) : rt.work(HEADER_PTR, 0);
   const t4 = performance.now();
-  output.set(f32.subarray(outputPtr / 4, outputPtr / 4 + output.length));
+  // The activation is applied in the copy out: one pass over the output either way.
+  const result = f32.subarray(outputPtr / 4, outputPtr / 4 + output.length);
+  if (args.activation) activate(result, output, args.activation);
+  else output.set(result);
   const ms = lastCall.ms;
   ms.setup = t1 - t0;
   ms.copyIn = t2 - t1;
