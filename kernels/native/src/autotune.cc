@@ -10,6 +10,7 @@
 #include "cost.h"
 #include "layout.h"
 #include "pack.h"
+#include "runners.h"
 #include "workspace.h"
 
 namespace tconv {
@@ -129,6 +130,7 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
     c.weights = alignedFloats(size_t(c.weightFloats));
     if (!c.weights) return "out of memory packing the weights";
     packWeights(c, weight);
+    tabulateDirectTaps(c);  // timed as it will run
     if (!measure) break;
     // Fastest of up to three runs: the first warms the caches with this layout's weights; a run that another
     // process interrupts only ever reads slower.
@@ -157,6 +159,10 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
     if (k > 0 && loser.weights) {
       std::free(loser.weights);
       loser.weights = nullptr;
+      loser.directTapStart = {};
+      loser.directTaps = {};
+      loser.directOffsets = {};
+      loser.directMasks = {};
     }
   }
   // Kept whether timed or chosen by the model alone (big layers skip the trial): the model is deterministic, and
@@ -169,6 +175,7 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
     trialChoices()[key] = TrialChoice{int(chosen.tile - isa->tiles), chosen.direct ? 2 : chosen.batchMinor ? 1 : 0};
   }
   out = std::move(candidates[best]);
+  if (out->directTapStart.empty()) tabulateDirectTaps(*out);  // the trial tabulated only the candidates it ran
   return std::string();
 }
 

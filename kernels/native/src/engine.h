@@ -52,6 +52,15 @@ struct Prepared {
   std::vector<int32_t> phaseMajor;  // task indices by phase combination (two threads: one from each end)
   float* weights = nullptr;  // 64-byte aligned packed weights
   int64_t weightFloats = 0;
+  // Direct layouts of small plans: each panel's reached taps, lane-0 input offsets and lane masks — what
+  // collectDirectTaps derives from the plan alone — tabulated once at prepare (runners.cc) instead of on every call,
+  // where they were ~60% of a tiny layer's instructions. Panel p = task · group + q owns taps
+  // [directTapStart[p], directTapStart[p + 1]) and the lanes from directTapStart[p] · vectors on. Empty: computed
+  // per task (layers whose table would pass kDirectTableBytes).
+  std::vector<int64_t> directTapStart;
+  std::vector<int32_t> directTaps;
+  std::vector<int64_t> directOffsets;
+  std::vector<uint16_t> directMasks;
   ~Prepared();
 };
 

@@ -8,7 +8,7 @@
 namespace tconv {
 namespace {
 
-void runDirectTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, int64_t taskPanel, const float* x, const float* bias, float* y) {
+void runDirectTask(const Prepared& P, Workspace& w, int64_t task, const Combo& c, int64_t g, int64_t taskPanel, const float* x, const float* bias, float* y) {
   const NativePlan& p = P.plan;
   const int nr = P.nr, mr = P.mr, vectorCount = P.nr / kDirectWidth;
   const int64_t Kg = p.Kg, Mg = p.Mg;
@@ -16,11 +16,30 @@ void runDirectTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, i
   const int count = int(std::min<int64_t>(P.group, c.panels - panel0));
   const int64_t cStride = (Mg + mr - 1) / mr * mr * nr;
   const size_t tapStride = size_t(P.maxTaps), laneStride = size_t(P.maxTaps) * size_t(vectorCount + 1);
+  const bool tabulated = !P.directTapStart.empty();
   DirectVector vectors[4][kMaxDirectVectors];
   int valid[4];
+  const int32_t* taps[4];
+  const int64_t* offsets[4];
+  const uint16_t* masks[4];
   for (int q = 0; q < count; q++) {
     directPanel(P, c, panel0 + q, vectors[q]);
-    valid[q] = collectDirectTaps(P, c, vectors[q], w.directTap.data() + q * tapStride, w.directOffset.data() + q * laneStride, w.directMask.data() + q * laneStride);
+    if (tabulated) {
+      const size_t panel = size_t(task * P.group + q);
+      const int64_t first = P.directTapStart[panel];
+      valid[q] = int(P.directTapStart[panel + 1] - first);
+      taps[q] = P.directTaps.data() + first;
+      offsets[q] = P.directOffsets.data() + first * vectorCount;
+      masks[q] = P.directMasks.data() + first * vectorCount;
+    } else {
+      int32_t* tapOut = w.directTap.data() + q * tapStride;
+      int64_t* offsetOut = w.directOffset.data() + q * laneStride;
+      uint16_t* maskOut = w.directMask.data() + q * laneStride;
+      valid[q] = collectDirectTaps(P, c, vectors[q], tapOut, offsetOut, maskOut);
+      taps[q] = tapOut;
+      offsets[q] = offsetOut;
+      masks[q] = maskOut;
+    }
     if (valid[q] == 0) std::memset(w.C + q * cStride, 0, sizeof(float) * size_t(Mg * nr));
   }
   const float* xg = x + g * Kg * p.inSpatial;
@@ -31,8 +50,7 @@ void runDirectTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, i
     const DirectKernel kernel = P.tile->direct[rowsM - 1];
     for (int q = 0; q < count; q++) {
       if (valid[q] == 0) continue;
-      kernel(valid[q], w.directTap.data() + q * tapStride, w.directOffset.data() + q * laneStride, w.directMask.data() + q * laneStride, Kg,
-             p.inSpatial, xg, A, w.C + q * cStride + row0 * nr, 0);
+      kernel(valid[q], taps[q], offsets[q], masks[q], Kg, p.inSpatial, xg, A, w.C + q * cStride + row0 * nr, 0);
     }
   }
   const AxisPhase& a0 = p.axes[0][size_t(c.phase[0])];
@@ -193,9 +211,45 @@ void runTask(const Prepared& P, Workspace& w, int64_t task, const float* x, cons
   if (P.depthwise) {
     runDepthwiseTask(P, w, c, ref.group, ref.panel, x, bias, y);
   } else if (P.direct) {
-    runDirectTask(P, w, c, ref.group, ref.panel, x, bias, y);
+    runDirectTask(P, w, task, c, ref.group, ref.panel, x, bias, y);
   } else {
     runPackedTask(P, w, c, ref.group, ref.panel, x, bias, y);
+  }
+}
+
+void tabulateDirectTaps(Prepared& P) {
+  P.directTapStart.clear();
+  P.directTaps.clear();
+  P.directOffsets.clear();
+  P.directMasks.clear();
+  if (!P.direct || P.depthwise || P.tasks == 0) return;
+  const int vectorCount = P.nr / kDirectWidth;
+  const int64_t panels = P.tasks * P.group;
+  // Bound before building: every panel reaching every tap.
+  const int64_t bound = panels * (8 + P.maxTaps * (4 + vectorCount * int64_t(sizeof(int64_t) + sizeof(uint16_t))));
+  if (bound > kDirectTableBytes) return;
+  std::vector<int32_t> tap(size_t(P.maxTaps));
+  std::vector<int64_t> offset(size_t(P.maxTaps * vectorCount));
+  std::vector<uint16_t> mask(size_t(P.maxTaps * vectorCount));
+  DirectVector vectors[kMaxDirectVectors];
+  P.directTapStart.reserve(size_t(panels + 1));
+  P.directTapStart.push_back(0);
+  for (int64_t task = 0; task < P.tasks; task++) {
+    const TaskRef& ref = P.taskList[size_t(task)];
+    const Combo& c = P.combos[size_t(ref.combo)];
+    const int64_t panel0 = ref.panel * P.group;
+    for (int q = 0; q < P.group; q++) {
+      int valid = 0;
+      // Panels past the combo's last (the task's group is short) reach nothing.
+      if (panel0 + q < c.panels) {
+        directPanel(P, c, panel0 + q, vectors);
+        valid = collectDirectTaps(P, c, vectors, tap.data(), offset.data(), mask.data());
+      }
+      P.directTaps.insert(P.directTaps.end(), tap.begin(), tap.begin() + valid);
+      P.directOffsets.insert(P.directOffsets.end(), offset.begin(), offset.begin() + valid * vectorCount);
+      P.directMasks.insert(P.directMasks.end(), mask.begin(), mask.begin() + valid * vectorCount);
+      P.directTapStart.push_back(int64_t(P.directTaps.size()));
+    }
   }
 }
 

@@ -11,4 +11,11 @@ namespace tconv {
 // Runs task `task` of P.taskList with thread-local scratch `w` (reserved for P).
 void runTask(const Prepared& P, Workspace& w, int64_t task, const float* x, const float* bias, float* y);
 
+// Largest direct tap table prepare keeps (bytes): beyond it the taps are collected per task, as big layers'
+// kernels outweigh that work anyway.
+constexpr int64_t kDirectTableBytes = int64_t(256) << 10;
+
+// Fills P's direct tap table (engine.h) when P is a direct layout whose table fits kDirectTableBytes.
+void tabulateDirectTaps(Prepared& P);
+
 }  // namespace tconv
