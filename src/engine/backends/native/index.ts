@@ -141,15 +141,17 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
     if (!s.addon) throw new Error(`native backend unavailable: ${s.reason}`);
     const bias = args.plan.bias ? args.bias : null;
     const threads = args.threads ?? defaultThreads();
-    // The activation crosses as two numbers, applied inside the addon call after the bias.
+    // The activation crosses as two numbers, applied inside the addon call after the bias; without one the call
+    // keeps its six (eight) arguments, which every build of the addon takes.
     const act = args.activation;
-    const code = act ? ACTIVATION_CODES[act.kind] : ACTIVATION_CODES.none;
-    const alpha = act?.kind === 'leakyRelu' ? act.alpha : 0;
     if (args.packs) {
       const { handle, header } = kept(s.addon, s.kernelSet, args.plan, args.weight, args.packs);
-      s.addon.run(handle, header, args.input, bias, args.output, threads, code, alpha);
+      if (act) s.addon.run(handle, header, args.input, bias, args.output, threads, ACTIVATION_CODES[act.kind], act.kind === 'leakyRelu' ? act.alpha : 0);
+      else s.addon.run(handle, header, args.input, bias, args.output, threads);
     } else {
-      s.addon.runOnce(callKeys(s.kernelSet, args.plan).header, args.weight, s.kernelSet, options.layout, args.input, bias, args.output, threads, code, alpha);
+      const header = callKeys(s.kernelSet, args.plan).header;
+      if (act) s.addon.runOnce(header, args.weight, s.kernelSet, options.layout, args.input, bias, args.output, threads, ACTIVATION_CODES[act.kind], act.kind === 'leakyRelu' ? act.alpha : 0);
+      else s.addon.runOnce(header, args.weight, s.kernelSet, options.layout, args.input, bias, args.output, threads);
     }
   };
 
