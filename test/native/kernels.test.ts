@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { referenceBackend } from '../../src/engine/backends/reference.ts';
 import { createNativeBackend } from '../../src/engine/backends/native/index.ts';
+import { packedWeightBytes, preparedParts, prepareWeights } from '../../src/engine/prepared-weights.ts';
 import { planLayer, type Plan } from '../../src/shape/plan.ts';
 import type { LayerSpec } from '../../src/shape/params.ts';
 import { createRng, type Rng } from '../../src/tensor/rng.ts';
@@ -165,4 +166,30 @@ test('native: a second weight array for the same layer reuses the timing trial\'
   const reused = native.layout(plan, second.weight);
   assert.equal(reused.measuredSeconds, 0, 'no second trial');
   assert.deepEqual([reused.mr, reused.nr, reused.direct, reused.batchMinor], [timed.mr, timed.nr, timed.direct, timed.batchMinor]);
+});
+
+test('small direct layouts keep a bounded tap table, counted with their packed weights; large ones collect taps per task', { skip: skipReason }, () => {
+  const native = createNativeBackend({ layout: 'direct' });
+  const small = planLayer({ kind: 'conv', input: [32, 32], kernel: 3, padding: 1, inChannels: 3, outChannels: 3 });
+  const smallWeight = new Float32Array(size(small.weightShape)).fill(0.5);
+  const layout = native.layout(small, smallWeight);
+  assert.ok(layout.direct, 'the forced direct layout applies');
+  assert.ok(layout.tableBytes > 0 && layout.tableBytes <= 256 * 1024, `table of ${layout.tableBytes} bytes`);
+  // 16384 panels of three taps: over the bound, so no table (and the same results, checked by the tests above).
+  const large = planLayer({ kind: 'conv', input: [262144], kernel: 3, padding: 1, inChannels: 2, outChannels: 2 });
+  const largeLayout = native.layout(large, new Float32Array(size(large.weightShape)));
+  assert.ok(largeLayout.direct);
+  assert.equal(largeLayout.tableBytes, 0);
+  // A prepared handle's slot counts the table with the packed weights (the packed-weight cache's byte bound).
+  const prepared = prepareWeights({ shape: small.weightShape, data: smallWeight });
+  try {
+    const before = packedWeightBytes();
+    const input = new Float32Array(size(small.inputShape));
+    const output = new Float32Array(size(small.outputShape));
+    const parts = preparedParts(prepared);
+    native.conv({ plan: small, input, weight: parts.data, bias: new Float32Array(3), output, threads: 1, packs: parts.slot });
+    assert.equal(packedWeightBytes() - before, layout.packedWeightBytes + layout.tableBytes);
+  } finally {
+    prepared.dispose();
+  }
 });

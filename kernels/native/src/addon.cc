@@ -3,7 +3,7 @@
 //
 //   capabilities()                                  → { kernelSets, hardwareThreads, compiler, sanitized }
 //   prepare(header: Int32Array, weight: Float32Array, kernelSet: string, layout?) → handle (packed weights, tiles)
-//   describe(handle)                                → { kernelSet, mr, nr, batchMinor, tasks, packedWeightBytes }
+//   describe(handle)                                → { kernelSet, mr, nr, batchMinor, tasks, packedWeightBytes, tableBytes }
 //   run(handle, header, input, bias | null, output, threads[, activation, alpha])
 //   release(handle)                                 → frees the packed weights now (the handle is unusable after)
 //   runOnce(header, weight, kernelSet, layout | undefined, input, bias | null, output, threads[, activation, alpha])
@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "engine.h"
+#include "runners.h"
 #include "ukernel_check.h"
 
 namespace {
@@ -132,7 +133,7 @@ Napi::Value Prepare(const Napi::CallbackInfo& info) {
   if (info.Length() != 3 && info.Length() != 4) throw Napi::TypeError::New(env, "prepare(header, weight, kernelSet[, layout]) takes 3 or 4 arguments");
   std::unique_ptr<Handle> owned(new Handle());
   owned->prepared = prepareArgs(info, 3);
-  owned->bytes = owned->prepared->weightFloats * int64_t(sizeof(float));
+  owned->bytes = owned->prepared->weightFloats * int64_t(sizeof(float)) + tconv::directTableBytes(*owned->prepared);
   const int64_t bytes = owned->bytes;
   auto handle = Napi::External<Handle>::New(env, owned.release(), [](Napi::Env finalizing, Handle* h) {
     if (h->bytes) Napi::MemoryManagement::AdjustExternalMemory(finalizing, -h->bytes);
@@ -176,6 +177,7 @@ Napi::Value Describe(const Napi::CallbackInfo& info) {
   result.Set("tasks", Napi::Number::New(env, double(p.tasks)));
   result.Set("phaseCombinations", Napi::Number::New(env, double(p.combos.size())));
   result.Set("packedWeightBytes", Napi::Number::New(env, double(p.weightFloats * 4)));
+  result.Set("tableBytes", Napi::Number::New(env, double(tconv::directTableBytes(p))));
   result.Set("estimatedCycles", Napi::Number::New(env, p.estimatedCycles));
   result.Set("measuredSeconds", Napi::Number::New(env, p.measuredSeconds));
   return result;

@@ -253,4 +253,9 @@ void tabulateDirectTaps(Prepared& P) {
   }
 }
 
+int64_t directTableBytes(const Prepared& P) {
+  return int64_t(P.directTapStart.size() * sizeof(int64_t) + P.directTaps.size() * sizeof(int32_t) +
+                 P.directOffsets.size() * sizeof(int64_t) + P.directMasks.size() * sizeof(uint16_t));
+}
+
 }  // namespace tconv

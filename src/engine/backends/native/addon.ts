@@ -63,6 +63,8 @@ export interface NativeLayout {
   readonly tasks: number;
   readonly phaseCombinations: number;
   readonly packedWeightBytes: number;
+  /** Bytes of the direct tap table prepare tabulated for a small direct layout (kernels/native/src/runners.h), else 0. */
+  readonly tableBytes: number;
   readonly estimatedCycles: number;
   /** One-thread seconds on zero inputs when the addon measured its candidate layouts, else 0. */
   readonly measuredSeconds: number;
