@@ -130,8 +130,9 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
     let handle = packs.get(slotKey) as NativeHandle | undefined;
     if (!handle) {
       const fresh = addon.prepare(header, weight, kernelSet, options.layout);
-      // The handle holds its packed weights and, for small direct layouts, a tap table: both count against the bound.
-      packs.put(slotKey, fresh, 4 * weight.length + addon.describe(fresh).tableBytes, () => addon.release(fresh));
+      // The handle holds its packed weights and, for small direct layouts, a tap table: both count against the bound
+      // (an addon built before the table reports none).
+      packs.put(slotKey, fresh, 4 * weight.length + (addon.describe(fresh).tableBytes ?? 0), () => addon.release(fresh));
       handle = fresh;
     }
     return { handle, header };
