@@ -21,7 +21,7 @@ async function build(name, memoryFlags) {
   const outFile = join(outDir, `tconv-${name}.wasm`);
   const stderr = { text: '', write(s) { this.text += s; } };
   const { error } = await asc.main([
-    join(root, 'kernels', 'wasm', 'kernels.ts'),
+    join(root, 'kernels', 'wasm', 'index.ts'),
     '--outFile', outFile,
     '-O3', '--noAssert', '--runtime', 'stub', '--use', 'abort=', '--noExportMemory',
     '--enable', 'simd,threads',
