@@ -1,12 +1,12 @@
 // One task of the direct layout: output rows [row0, row1) of one image and group, row blocks (MR channels) [b0, b1),
 // over every combo (the phases that interleave in one output region are computed together, while its cache lines
-// are resident). Along W, each block of NR outputs (the last block overlaps its neighbour rather than leave a
-// remainder) runs an f32_direct tile per row block; D and H taps are checked once per output row.
+// are resident). Per output row and row block, one f32_direct tile call covers the row along W; D and H taps are
+// checked once per output row.
 import {
   H_CIN, H_CIN_G, H_COUT, H_M, H_IN_D, H_IN_H, H_OUT_D, H_OUT_H, H_OUT_W, H_OUTPUT, H_BIAS, H_COMBOS, H_TASKS,
   H_PADDED, H_PAD_LEFT, H_PADDED_W, H_COMBO_COUNT, C_COUNT, C_OUT_FIRST, C_OUT_STEP, C_IN_STEP, C_TAPS, C_OFFSETS,
   C_WEIGHTS, C_GROUP_BYTES, C_K, C_K_OFFSETS, COMBO_INTS, TASK_INTS, T_GROUP, T_N, T_FIRST_BLOCK, T_END_BLOCK,
-  T_FIRST_ROW, T_END_ROW, WS_TILE_ARGS, MR, NR,
+  T_FIRST_ROW, T_END_ROW, WS_TILE_ARGS, MR,
 } from '../../src/engine/backends/wasm/layout';
 import { at } from './memory';
 import { DirectTileArgs } from './tile-args';
@@ -59,7 +59,9 @@ function directRows(h: usize, combo: usize, it: usize, row1: i32, t: DirectTileA
   const flatK = tD * tH * tW > 0 ? k : 0;
 
   // What holds for every tile of this combo and task.
+  t.width = cw;
   t.outStep = ow;
+  t.start = left;
   t.channelBytes = <usize>outSp << 2;
   t.kOffsets = <usize>at(combo, C_K_OFFSETS);
   t.input = x;
@@ -84,33 +86,24 @@ function directRows(h: usize, combo: usize, it: usize, row1: i32, t: DirectTileA
     t.baseD = jd * id;
     t.baseH = jh * ih;
     t.flatK = inside ? flatK : -1;
+    t.out = out + (<usize>ob << 2);
+    t.rowBase = rowBase;
     if (m == 1 && cw >= 16) {
-      // One output channel per group (depthwise): 1×16 tiles, the last one overlapping its neighbour.
+      // One output channel per group (depthwise): 1×16 tiles.
       t.a = weights;
       t.bias = biasBase;
       t.rows = 1;
-      for (let jw0 = 0; jw0 < cw; jw0 += 16) {
-        const jw = min(jw0, cw - 16);
-        t.out = out + (<usize>(ob + jw * ow) << 2);
-        t.rowBase = rowBase + (<usize>jw << 2);
-        t.start = left + jw;
-        f32_direct_1x16__simd128(t);
-      }
+      f32_direct_1x16__simd128(t);
       continue;
     }
-    for (let jw0 = 0; jw0 < cw; jw0 += NR) {
-      const jw = min(jw0, cw - NR);
-      const colOut = ob + jw * ow;
-      t.rowBase = rowBase + (<usize>jw << 2);
-      t.start = left + jw;
-      for (let block = b0; block < b1; block++) {
-        const co = block * MR;
-        t.a = weights + (<usize>(block * k) << 4);
-        t.bias = biasBase == 0 ? 0 : biasBase + (<usize>co << 2);
-        t.rows = min(MR, m - co);
-        t.out = out + (<usize>(co * outSp + colOut) << 2);
-        f32_direct_4x8__simd128(t);
-      }
+    const rowOut = t.out;
+    for (let block = b0; block < b1; block++) {
+      const co = block * MR;
+      t.a = weights + (<usize>(block * k) << 4);
+      t.bias = biasBase == 0 ? 0 : biasBase + (<usize>co << 2);
+      t.rows = min(MR, m - co);
+      t.out = rowOut + (<usize>(co * outSp) << 2);
+      f32_direct_4x8__simd128(t);
     }
   }
 }

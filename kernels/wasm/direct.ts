@@ -1,16 +1,30 @@
 // The f32_direct tiles of the simd128 set (docs/kernels.md grammar): ROWS output channels × 4·VECS consecutive
 // outputs along W of one phase, B read in place from the W-padded input. One template `directTile<ROWS, VECS>`:
-// f32_direct_4x8 (every row count 1…4) and f32_direct_1x16 (one output channel per group: depthwise).
+// f32_direct_4x8 (every row count 1…4) and f32_direct_1x16 (one output channel per group: depthwise). As in
+// XNNPACK, a call covers a whole output row, tile after tile (the struct is read once per row, not once per tile:
+// depthwise tiles do only K = 4 steps).
 import { at, storeStrided } from './memory';
 import { DirectTileArgs } from './tile-args';
 
 /**
- * ROWS × (4·VECS) register tile: flat K loop over the offset table when the row's every D/H tap is inside the input
+ * ROWS × (4·VECS) register tiles along the row's `width` outputs, the last one overlapping its neighbour rather than
+ * leave a remainder (it recomputes identical values). Per tile: a flat K loop over the offset table when the row's every D/H tap is inside the input
  * (t.flatK ≥ 0), else taps checked along D and H (W taps always read inside the padded row). The K step is written
  * out in both loops (AssemblyScript functions return one value); ROWS and VECS are constants at every call, so the
  * unused accumulators compile away.
  */
 @inline function directTile(t: DirectTileArgs, ROWS: i32, VECS: i32): void {
+  const width = t.width;
+  const outRow = t.out, ow = t.outStep, rb = t.channelBytes;
+  const rowBase = t.rowBase, rowStart = t.start;
+  for (let jw0 = 0; jw0 < width; jw0 += 4 * VECS) {
+    const jw = min(jw0, width - 4 * VECS);
+    directBlock(t, ROWS, VECS, outRow + (<usize>(jw * ow) << 2), rowBase + (<usize>jw << 2), rowStart + jw, ow, rb);
+  }
+}
+
+/** One tile of directTile: outputs from `out` on, inputs from `base` (flat loop) or padded-row index `start`. */
+@inline function directBlock(t: DirectTileArgs, ROWS: i32, VECS: i32, out: usize, base: usize, start: i32, ow: i32, rb: usize): void {
   const zero = f32x4.splat(0);
   const bias = t.bias;
   let c00: v128, c10: v128, c20: v128, c30: v128;
@@ -29,7 +43,6 @@ import { DirectTileArgs } from './tile-args';
   const flatK = t.flatK;
   let ap = t.a;
   if (flatK >= 0) {
-    const base = t.rowBase;
     const kOffsets = t.kOffsets;
     for (let kk = 0; kk < flatK; kk++) {
       const bp = base + <usize>load<i32>(kOffsets + (<usize>kk << 2));
@@ -63,7 +76,7 @@ import { DirectTileArgs } from './tile-args';
     const x = t.input;
     const tD = t.tapsD, tH = t.tapsH, tW = t.tapsW;
     const offD = t.offsetsD, offH = t.offsetsH, offW = t.offsetsW;
-    const inD = t.inD, inH = t.inH, rowFloats = t.rowFloats, start = t.start;
+    const inD = t.inD, inH = t.inH, rowFloats = t.rowFloats;
     const baseD = t.baseD, baseH = t.baseH;
     const cinG = t.cinG;
     const chanBytes = t.channelStride, tapBytes = t.tapBytes;
@@ -110,9 +123,6 @@ import { DirectTileArgs } from './tile-args';
       }
     }
   }
-  const out = t.out;
-  const ow = t.outStep;
-  const rb = t.channelBytes;
   storeStrided(out, ow, c00, c01);
   if (VECS > 2) storeStrided(out + (<usize>(8 * ow) << 2), ow, c02, c03);
   if (ROWS > 1) storeStrided(out + rb, ow, c10, c11);
@@ -120,7 +130,7 @@ import { DirectTileArgs } from './tile-args';
   if (ROWS > 3) storeStrided(out + 3 * rb, ow, c30, c31);
 }
 
-/** Up to 4 output channels × 8 outputs along W; `t.rows` picks the row-remainder instance. */
+/** Up to 4 output channels × 8 outputs along W, over a row; `t.rows` picks the row-remainder instance. */
 export function f32_direct_4x8__simd128(t: DirectTileArgs): void {
   const rows = t.rows;
   if (rows == 4) directTile(t, 4, 2);
@@ -129,7 +139,7 @@ export function f32_direct_4x8__simd128(t: DirectTileArgs): void {
   else directTile(t, 1, 2);
 }
 
-/** One output channel × 16 outputs along W (depthwise: half the per-tile overhead of two 1×8 tiles). */
+/** One output channel × 16 outputs along W, over a row (depthwise: half the per-tile overhead of two 1×8 tiles). */
 export function f32_direct_1x16__simd128(t: DirectTileArgs): void {
   directTile(t, 1, 4);
 }

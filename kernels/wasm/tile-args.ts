@@ -31,7 +31,7 @@
 }
 
 /**
- * f32_direct tiles: NR consecutive outputs along W of one phase, B read in place from the W-padded input
+ * f32_direct tiles: one output row of one phase along W, tile after tile, B read in place from the W-padded input
  * (N, D, H, C, Wp). The K order is tap-major, channels inside, as the packed weights.
  */
 @unmanaged export class DirectTileArgs {
@@ -39,8 +39,10 @@
   a: usize = 0;
   /** Bias of the tile's first channel, 0 = none. */
   bias: usize = 0;
-  /** Output address of the tile's first channel and first column. */
+  /** Output address of the tile's first channel and the row's first output. */
   out: usize = 0;
+  /** Outputs of the row along W (at least the tile's width). */
+  width: i32 = 0;
   /** Elements between consecutive outputs along W (the phase's output step). */
   outStep: i32 = 0;
   channelBytes: usize = 0;
@@ -49,7 +51,7 @@
   flatK: i32 = 0;
   /** int32[K]: byte offset of each K row (tap, ci) from `rowBase` (flat loop). */
   kOffsets: usize = 0;
-  /** Address of the tile's first input of output row (jd, jh) in the padded input (flat loop). */
+  /** Address of the first input of output row (jd, jh) in the padded input (flat loop). */
   rowBase: usize = 0;
   // The bounds-checked loop (rows with a D or H tap outside the input):
   /** The padded input of the task's image and group. */
@@ -61,7 +63,7 @@
   inH: i32 = 0;
   /** Floats between padded input rows (C·Wp). */
   rowFloats: i32 = 0;
-  /** Padded-row index of the tile's first input (left padding + first output along W). */
+  /** Padded-row index of the row's first input (the left padding). */
   start: i32 = 0;
   tapsD: i32 = 0;
   tapsH: i32 = 0;
