@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { inferShapes, readModel, readNpy, writeNpy, readTensorProto, writeTensorProto } from '../../src/onnx/index.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
-const SHARED = join(ROOT, '../shared/conformance/onnx-models');
+const SHARED = join(ROOT, 'test/fixtures/conformance/onnx-models'); // copies of ../shared's
 
 test('the three shared models decode: graph inputs (initializers excluded), outputs, attributes, initializers', () => {
   const model = readModel(readFileSync(join(SHARED, 'test_ConvTranspose2d/model.onnx')));
