@@ -1,4 +1,4 @@
-// Test-only entry (build/wasm/tconv-check.wasm, test/wasm/ukernels.test.ts): every tile of the simd128 set
+// Test-only entry (build/check/tconv-check.wasm, not shipped; test/wasm/ukernels.test.ts): every tile of the simd128 set
 // exported by its name, to be run alone on memory the test lays out, and the field offsets of the argument structs
 // as globals `<Struct>_<field>`, so the test writes the structs from the kernels' own layout.
 import { DirectTileArgs, GemmTileArgs } from './tile-args';

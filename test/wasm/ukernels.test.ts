@@ -1,5 +1,5 @@
 /**
- * The wasm micro-kernel tester: each tile of the simd128 set (build/wasm/tconv-check.wasm, kernels/wasm/check.ts)
+ * The wasm micro-kernel tester: each tile of the simd128 set (build/check/tconv-check.wasm, kernels/wasm/check.ts)
  * run alone on memory laid out here, at every row count 1…mr (the row remainders) and every column count 1…nr
  * (the NR remainders), against a scalar loop summing in the same order with float32 rounding (mul, then add: SIMD128
  * has no FMA), bit for bit. Weight rows past the tile's rows, panel lanes past its columns and input outside the
@@ -23,7 +23,7 @@ interface Check {
 }
 
 function loadCheck(): Check {
-  const bytes = readFileSync(new URL('../../build/wasm/tconv-check.wasm', import.meta.url));
+  const bytes = readFileSync(new URL('../../build/check/tconv-check.wasm', import.meta.url));
   const memory = new WebAssembly.Memory({ initial: 64, maximum: 64 });
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
   return { memory, exports: instance.exports as Record<string, unknown> };
