@@ -129,22 +129,22 @@ export function describeProblem(plan: Plan, threads: number, force?: WasmLayout)
   const chosen: WasmLayout = batchMinor || overlapWaste > 0.125 || !weightsFit ? gemm : 'direct';
   // A forced layout applies where it can: direct needs directOk; packed and batch-minor read any shape.
   const layout: WasmLayout = !directOk ? (force === 'direct' || !force ? gemm : force) : force ?? chosen;
-  const mtiles = Math.ceil(m / MR);
+  const rowBlocks = Math.ceil(m / MR);
   const tasks: number[] = [];
   if (layout === 'direct') {
     // Row blocks per task: their packed weights for all combos (16 bytes per K row and tile) stay within ~128 KiB
     // (L2), reused over the task's rows. Rows per task: the output they cover (all phases: every element of the
     // region is written by the same task, while its cache lines are resident) stays within ~256 KiB.
-    const perBlock = Math.max(1, Math.floor(A_BLOCK_BYTES / (16 * Math.max(1, sumK))));
+    const blocksPerTask = Math.max(1, Math.floor(A_BLOCK_BYTES / (16 * Math.max(1, sumK))));
     const maxRows = Math.max(...combos.map((s) => s.axes[0].outputCount * s.axes[1].outputCount));
-    const rowBytes = combos.reduce((sum, s) => sum + s.axes[2].outputCount, 0) * 4 * Math.min(m, perBlock * 4);
+    const rowBytes = combos.reduce((sum, s) => sum + s.axes[2].outputCount, 0) * 4 * Math.min(m, blocksPerTask * 4);
     let rowsPer = Math.max(1, Math.min(maxRows, Math.floor(OUT_BLOCK_BYTES / rowBytes)));
-    const count = (r: number) => plan.groups * plan.batch * Math.ceil(mtiles / perBlock) * Math.ceil(maxRows / r);
+    const count = (r: number) => plan.groups * plan.batch * Math.ceil(rowBlocks / blocksPerTask) * Math.ceil(maxRows / r);
     while (threads > 1 && rowsPer > 1 && count(rowsPer) < 8 * threads) rowsPer = Math.ceil(rowsPer / 2);
     for (let g = 0; g < plan.groups; g++) {
       for (let n = 0; n < plan.batch; n++) {
-        for (let mt = 0; mt < mtiles; mt += perBlock) {
-          for (let r = 0; r < maxRows; r += rowsPer) tasks.push(0, g, n, mt, Math.min(mtiles, mt + perBlock), r, Math.min(maxRows, r + rowsPer), 0);
+        for (let mt = 0; mt < rowBlocks; mt += blocksPerTask) {
+          for (let r = 0; r < maxRows; r += rowsPer) tasks.push(0, g, n, mt, Math.min(rowBlocks, mt + blocksPerTask), r, Math.min(maxRows, r + rowsPer), 0);
         }
       }
     }
