@@ -131,7 +131,7 @@ import { DirectTileArgs } from './tile-args';
 }
 
 /** Up to 4 output channels × 8 outputs along W, over a row; `t.rows` picks the row-remainder instance. */
-export function f32_direct_4x8__simd128(t: DirectTileArgs): void {
+@inline export function f32_direct_4x8__simd128(t: DirectTileArgs): void {
   const rows = t.rows;
   if (rows == 4) directTile(t, 4, 2);
   else if (rows == 3) directTile(t, 3, 2);
@@ -140,6 +140,6 @@ export function f32_direct_4x8__simd128(t: DirectTileArgs): void {
 }
 
 /** One output channel × 16 outputs along W, over a row (depthwise: half the per-tile overhead of two 1×8 tiles). */
-export function f32_direct_1x16__simd128(t: DirectTileArgs): void {
+@inline export function f32_direct_1x16__simd128(t: DirectTileArgs): void {
   directTile(t, 1, 4);
 }
