@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { convTranspose, getBackend, planFromTensors, randomTensor } from '../src/engine/index.ts';
 import { lastCall, wasmTuning } from '../src/engine/backends/wasm/index.ts';
+import type { WasmLayout } from '../src/engine/backends/wasm/problem.ts';
 
 interface Case { id: string; n: number; cin: number; cout: number; input: number[]; kernel: number[]; stride: number[]; padding: number[]; dilation?: number[]; outputPadding?: number[]; groups?: number }
 const args = process.argv.slice(2);
@@ -15,9 +16,9 @@ const threadsList = flag('--threads', '1,2').split(',').map(Number);
 const seconds = Number(flag('--seconds', '0.5'));
 const rounds = Math.max(1, Number(flag('--rounds', '1')));
 const api = args.includes('--api');
-// --mode gemm|direct forces one kernel (to compare them); default: chosen per plan.
+// --layout packed|batch-minor|direct forces one layout (to compare them); default: chosen per plan.
 if (args.includes('--min-flops')) wasmTuning.minFlopsPerThread = Number(flag('--min-flops', '4e6'));
-wasmTuning.mode = args.includes('--mode') ? (flag('--mode', '') as 'gemm' | 'direct') : undefined;
+wasmTuning.layout = args.includes('--layout') ? (flag('--layout', '') as WasmLayout) : undefined;
 const suite = JSON.parse(readFileSync(new URL('../../shared/bench/suite.json', import.meta.url), 'utf8')) as { cases: Case[] };
 const backend = getBackend('wasm');
 const med = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;

@@ -3,8 +3,8 @@
  * it cannot run here — never left out silently. Per backend: the committed PyTorch golden vectors (both ops; the
  * reference is checked against them too), fresh random transposed and ordinary convolutions against the float64
  * reference (every parameter, odd sizes, 1D/2D/3D, bias or none, 1 and 2 threads, NaN-poisoned outputs so an
- * unwritten element fails), and batch 0. Backend-specific variants (native kernel sets and layouts, wasm kernel
- * modes) have their own tests in test/native and test/wasm. Replay a random case with TCONV_SEED=<seed>.
+ * unwritten element fails), and batch 0. Backend-specific variants (native kernel sets and layouts, wasm layouts
+ * and tiles) have their own tests in test/native and test/wasm. Replay a random case with TCONV_SEED=<seed>.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -13,6 +13,8 @@ const ROOT = join(import.meta.dirname, '../..');
 const DCGAN = join(ROOT, 'test/fixtures/onnx/dcgan');
 const HEAD = join(ROOT, 'test/fixtures/onnx/upsample-head');
 const SHARED = join(ROOT, '../shared/conformance/onnx-models');
+/** Copies of the shared models for the tests that are not the conformance run itself. */
+const FIXTURES = join(ROOT, 'test/fixtures/conformance/onnx-models');
 
 test('tconv run: TensorProto in, .npy and .pb out, equal to PyTorch', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tconv-run-'));
@@ -75,7 +77,7 @@ test('tconv lint: table, path and verdict; --json; --fail-on checkerboard', () =
   assert.match(json.pathNote, /maps a 1×1 input to 4×4 \(a projection, all borders\)/);
 
   assert.equal(runCli('lint', join(DCGAN, 'model.onnx'), '--fail-on', 'checkerboard').status, 0);
-  const failing = runCli('lint', join(SHARED, 'test_ConvTranspose2d/model.onnx'), '--fail-on', 'checkerboard');
+  const failing = runCli('lint', join(FIXTURES, 'test_ConvTranspose2d/model.onnx'), '--fail-on', 'checkerboard');
   assert.equal(failing.status, 1);
   assert.match(failing.stderr, /^tconv: 1 layer\(s\) are uneven: ConvTranspose#0\n$/);
   assert.equal(runCli('lint', join(DCGAN, 'model.onnx'), '--fail-on', 'everything').status, 2);
@@ -117,7 +119,7 @@ test('tconv conformance accepts the shared ONNX test directories on every backen
 test('tconv conformance over several directories never stops: unreadable ones are failure lines, refusals are told from wrong values', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tconv-conformance-'));
   try {
-    const good = join(SHARED, 'test_ConvTranspose2d');
+    const good = join(FIXTURES, 'test_ConvTranspose2d');
     // A directory whose input file holds a STRING tensor (refused by name), and one whose stored output is wrong.
     const strings = join(dir, 'strings');
     cpSync(good, strings, { recursive: true });

@@ -6,10 +6,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { amplificationSamples, exercise, fuzz, fuzzTensorProto } from './fuzz-harness.ts';
 
-const SHARED = join(import.meta.dirname, '../../../shared/conformance/onnx-models');
+const MODELS = join(import.meta.dirname, '../fixtures/conformance/onnx-models'); // copies of ../shared/conformance's
 const FIXTURES = join(import.meta.dirname, '../fixtures/onnx');
 const DIRS = [
-  join(SHARED, 'test_ConvTranspose2d'), join(SHARED, 'test_ConvTranspose2d_no_bias'), join(SHARED, 'test_operator_convtranspose'),
+  join(MODELS, 'test_ConvTranspose2d'), join(MODELS, 'test_ConvTranspose2d_no_bias'), join(MODELS, 'test_operator_convtranspose'),
   join(FIXTURES, 'dcgan'), join(FIXTURES, 'upsample-head'), join(FIXTURES, 'unet'),
 ];
 

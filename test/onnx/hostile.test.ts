@@ -9,7 +9,7 @@ import { readNpy, writeNpy } from '../../src/onnx/npy.ts';
 import { AttributeType, ModelProto, TensorProto } from '../../src/onnx/schema.ts';
 import { buildModel, ints, node, weight } from './build-model.ts';
 
-const SAMPLE = readFileSync(join(import.meta.dirname, '../../../shared/conformance/onnx-models/test_ConvTranspose2d/model.onnx'));
+const SAMPLE = readFileSync(join(import.meta.dirname, '../fixtures/conformance/onnx-models/test_ConvTranspose2d/model.onnx'));
 const convT = (input: string, output: string) => node('ConvTranspose', [input, 'w'], [output], [ints('strides', [2, 2])]);
 
 test('empty, random and truncated files are refused as invalid models', () => {

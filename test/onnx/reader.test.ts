@@ -7,10 +7,10 @@ import { dirname, join, resolve } from 'node:path';
 import { inferShapes, readModel, readNpy, writeNpy, readTensorProto, writeTensorProto } from '../../src/onnx/index.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
-const SHARED = join(ROOT, '../shared/conformance/onnx-models');
+const MODELS = join(ROOT, 'test/fixtures/conformance/onnx-models'); // copies of ../shared/conformance's
 
 test('the three shared models decode: graph inputs (initializers excluded), outputs, attributes, initializers', () => {
-  const model = readModel(readFileSync(join(SHARED, 'test_ConvTranspose2d/model.onnx')));
+  const model = readModel(readFileSync(join(MODELS, 'test_ConvTranspose2d/model.onnx')));
   assert.equal(model.irVersion, 3);
   assert.equal(model.opset, 6);
   assert.equal(model.producer, 'pytorch 0.3');
@@ -25,7 +25,7 @@ test('the three shared models decode: graph inputs (initializers excluded), outp
   assert.equal(model.initializers.get('1')!.data.length, 108);
   assert.deepEqual(inferShapes(model).shapes.get('3'), [1, 4, 20, 12]);
   for (const name of ['test_ConvTranspose2d_no_bias', 'test_operator_convtranspose']) {
-    const m = readModel(readFileSync(join(SHARED, name, 'model.onnx')));
+    const m = readModel(readFileSync(join(MODELS, name, 'model.onnx')));
     assert.deepEqual(inferShapes(m).shapes.get(m.outputs[0]!.name), m.outputs[0]!.shape);
   }
 });

@@ -7,10 +7,10 @@ import { inferShapes, runModel } from '../../src/onnx/index.ts';
 import { readTestDir } from '../../src/onnx/test-dir.ts';
 import { closeEnough, maxAbsError, relativeL2Error } from '../../src/tensor/compare.ts';
 
-const SHARED = join(import.meta.dirname, '../../../shared/conformance/onnx-models');
+const MODELS = join(import.meta.dirname, '../fixtures/conformance/onnx-models'); // copies of ../shared/conformance's
 const FIXTURES = join(import.meta.dirname, '../fixtures/onnx');
 const DIRS = [
-  join(SHARED, 'test_ConvTranspose2d'), join(SHARED, 'test_ConvTranspose2d_no_bias'), join(SHARED, 'test_operator_convtranspose'),
+  join(MODELS, 'test_ConvTranspose2d'), join(MODELS, 'test_ConvTranspose2d_no_bias'), join(MODELS, 'test_operator_convtranspose'),
   join(FIXTURES, 'dcgan'), join(FIXTURES, 'upsample-head'), join(FIXTURES, 'unet'),
 ];
 const BACKENDS = listBackends().filter((b) => b.available).map((b) => b.name);

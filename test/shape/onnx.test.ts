@@ -7,7 +7,7 @@ import { TconvError } from '../../src/shape/errors.ts';
 import { cropsToOptions } from '../../src/shape/conventions/canonical.ts';
 
 interface Case { name: string; attributes: OnnxAttributes; inputs: Record<string, { shape: number[] }>; outputs: Record<string, { shape: number[] }> }
-const cases = (JSON.parse(readFileSync(new URL('../../../shared/conformance/onnx-convtranspose-cases.json', import.meta.url), 'utf8')) as { cases: Case[] }).cases;
+const cases = (JSON.parse(readFileSync(new URL('../fixtures/conformance/onnx-convtranspose-cases.json', import.meta.url), 'utf8')) as { cases: Case[] }).cases;
 
 const x33 = [1, 1, 3, 3];
 const w33 = [1, 2, 3, 3];

@@ -46,13 +46,13 @@ test('in a browser worker: correct results, shared memory, and a second thread t
   const page = await browser.newPage();
   await page.goto(server.resolvedUrls!.local[0]!);
   const report = (await page.evaluate('window.report')) as {
-    error?: string; isolated: boolean; shared: boolean; worst: number; items: number; threads: number; callerItems: number[];
+    error?: string; isolated: boolean; shared: boolean; worst: number; tasks: number; threads: number; callerTasks: number[];
   };
   assert.equal(report.error, undefined);
   assert.ok(report.isolated, 'the page is cross-origin isolated');
   assert.ok(report.shared, 'the runtime uses a shared memory');
   assert.ok(report.worst < 1e-5, `relative L2 ${report.worst}`);
   assert.equal(report.threads, 2);
-  // Once the nested workers are up, the calling thread no longer runs every item itself.
-  assert.ok(report.callerItems.some((n) => n < report.items), `caller ran ${report.callerItems.join(',')} of ${report.items} items`);
+  // Once the nested workers are up, the calling thread no longer runs every task itself.
+  assert.ok(report.callerTasks.some((n) => n < report.tasks), `caller ran ${report.callerTasks.join(',')} of ${report.tasks} tasks`);
 });

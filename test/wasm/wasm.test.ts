@@ -11,7 +11,7 @@ import { wasmBackend, wasmTuning } from '../../src/engine/backends/wasm/index.ts
 import { getRuntime } from '../../src/engine/backends/wasm/runtime.ts';
 import { HEADER_PTR } from '../../src/engine/backends/wasm/control.ts';
 import * as L from '../../src/engine/backends/wasm/layout.ts';
-import { type KernelMode, describeProblem } from '../../src/engine/backends/wasm/problem.ts';
+import { type WasmLayout, describeProblem } from '../../src/engine/backends/wasm/problem.ts';
 import { convTranspose, conv } from '../../src/engine/index.ts';
 import { planLayer, type Plan } from '../../src/shape/plan.ts';
 import type { LayerSpec } from '../../src/shape/params.ts';
@@ -26,19 +26,17 @@ const seed = runSeed();
 wasmTuning.minFlopsPerThread = 0;
 after(() => getRuntime().pool?.close());
 
-/** Both kernels (forcing 'direct' falls back to GEMM where it cannot apply: phases under 8 wide, strided conv). */
-function modesFor(_plan: Plan): KernelMode[] {
-  return ['gemm', 'direct'];
-}
+/** Every layout (forcing 'direct' falls back to a packed one where it cannot apply: phases under 8 wide, strided conv). */
+const LAYOUTS: readonly WasmLayout[] = ['packed', 'batch-minor', 'direct'];
 
-/** Reference vs wasm (each kernel) at 1 and 2 threads, NaN-poisoned outputs; the repeated call hits the caches. */
+/** Reference vs wasm (each layout) at 1 and 2 threads, NaN-poisoned outputs; the repeated call hits the caches. */
 function check(plan: Plan, rng: Rng, where: string): void {
   const c = referenceCase(plan, rng);
-  for (const mode of modesFor(plan)) {
-    wasmTuning.mode = mode;
-    for (const threads of [1, 2, 2]) expectMatchesReference(wasmBackend, c, threads, `${mode} kernel, ${threads} thread(s), ${where} (TCONV_SEED=${seed})`);
+  for (const layout of LAYOUTS) {
+    wasmTuning.layout = layout;
+    for (const threads of [1, 2, 2]) expectMatchesReference(wasmBackend, c, threads, `${layout} layout, ${threads} thread(s), ${where} (TCONV_SEED=${seed})`);
   }
-  wasmTuning.mode = undefined;
+  wasmTuning.layout = undefined;
 }
 
 const describe = (spec: object) => JSON.stringify(spec);
@@ -82,7 +80,7 @@ test('random wide layers (phases ≥ 8 wide: the direct kernel, W padding, overl
     } catch {
       continue;
     }
-    if (describeProblem(plan, 1, 'direct').mode === 'direct') direct++;
+    if (describeProblem(plan, 1, 'direct').layout === 'direct') direct++;
     check(plan, rng, describe(spec));
   }
   assert.ok(direct >= 20, `only ${direct} layers ran the direct kernel`);
@@ -191,16 +189,16 @@ test('a kernel trap on any thread surfaces as an error and leaves the pool usabl
   if (!rt.pool?.ensure(2)) return; // no shared memory here: nothing to test
   const words = new Int32Array(rt.memory.buffer);
   const h = HEADER_PTR / 4;
-  const items = rt.heap.alloc(64 * L.ITEM_INTS * 4);
+  const tasks = rt.heap.alloc(64 * L.TASK_INTS * 4);
   words.fill(0, h, h + L.HEADER_INTS);
-  // Items naming a subproblem far outside memory: every thread that takes one traps.
-  words.fill(1 << 28, items / 4, items / 4 + 64 * L.ITEM_INTS);
-  words[h + L.H_ITEMS] = items;
-  words[h + L.H_ITEM_COUNT] = 64;
+  // Tasks naming a combo far outside memory: every thread that takes one traps.
+  words.fill(1 << 28, tasks / 4, tasks / 4 + 64 * L.TASK_INTS);
+  words[h + L.H_TASKS] = tasks;
+  words[h + L.H_TASK_COUNT] = 64;
   words[h + L.H_THREADS] = 2;
-  words[h + L.H_SUBS] = 1 << 16;
+  words[h + L.H_COMBOS] = 1 << 16;
   assert.throws(() => rt.pool!.run(rt.work));
-  rt.heap.release(items);
+  rt.heap.release(tasks);
   const x = randomTensor([1, 8, 9, 9], 1);
   const w = randomTensor([8, 8, 3, 3], 2);
   const ref = convTranspose(x, w, null, { stride: 2, backend: 'reference' });

@@ -15,16 +15,16 @@ async function main() {
   const options = { stride: 2, padding: 1 } as const;
   const expected = convTranspose(x, w, b, { ...options, backend: 'reference' });
   const errors: number[] = [];
-  const callerItems: number[] = [];
+  const callerTasks: number[] = [];
   for (let round = 0; round < 20; round++) {
     const got = convTranspose(x, w, b, { ...options, backend: 'wasm', threads: 2 });
     errors.push(relativeL2Error(got.data, expected.data));
-    callerItems.push(lastCall.callerItems);
+    callerTasks.push(lastCall.callerTasks);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   postMessage({
     isolated: crossOriginIsolated, shared: getRuntime().pool !== null, worst: Math.max(...errors),
-    items: lastCall.items, threads: lastCall.threads, callerItems,
+    tasks: lastCall.tasks, threads: lastCall.threads, callerTasks,
   });
 }
 

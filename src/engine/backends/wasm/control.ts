@@ -13,6 +13,6 @@ export const CONTROL = {
   active: 66,
   /** Workers that have instantiated the module. */
   ready: 67,
-  /** Set by a worker whose kernel trapped: the caller stops waiting for its item and throws. */
+  /** Set by a worker whose kernel trapped: the caller stops waiting for its task and throws. */
   failed: 68,
 } as const;

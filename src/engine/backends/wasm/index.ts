@@ -2,9 +2,9 @@
  * The `wasm` backend: transposed and ordinary convolution, 1D/2D/3D, every parameter, float32, on WebAssembly
  * SIMD128 kernels (kernels/wasm) with worker threads. Design and bounds: docs/wasm.md.
  *
- * Per call: the plan's problem (subproblems, blocking, work items; cached per plan), the packed weights (packed
- * into the call's scratch block, or kept in the prepared weights' slot: docs/weights.md), then one header of int32s is written into wasm memory with the subproblem and item
- * tables, the input and bias are copied in, the threads run the items and the output is copied out.
+ * Per call: the plan's problem (combos, layout, blocking, tasks; cached per plan), the packed weights (packed
+ * into the call's scratch block, or kept in the prepared weights' slot: docs/weights.md), then one header of int32s
+ * is written into wasm memory with the combo and task tables, the input and bias are copied in, the threads run the tasks and the output is copied out.
  */
 import { TconvError } from '../../../shape/errors.ts';
 import type { Plan } from '../../../shape/plan.ts';
@@ -15,7 +15,7 @@ import { registerBackend } from '../../registry.ts';
 import * as L from './layout.ts';
 import { HEADER_PTR } from './control.ts';
 import { packWeights, packedSize } from './pack.ts';
-import { type KernelMode, type Problem, describeProblem, workspaceBytes } from './problem.ts';
+import { DIRECT_WORKSPACE_BYTES, LAYOUT_CODE, type Problem, type WasmLayout, describeProblem, workspaceBytes } from './problem.ts';
 import { type Runtime, getRuntime, initWasm, singleThreadReason, unavailableReason } from './runtime.ts';
 
 export { initWasm };
@@ -26,8 +26,8 @@ const MAX_THREADS = 64;
 export const wasmTuning = {
   /** Below this many FLOPs per thread, waking another thread costs more than it saves. */
   minFlopsPerThread: 4e6,
-  /** Force one kernel (tests run both on every shape); undefined = chosen per plan. */
-  mode: undefined as KernelMode | undefined,
+  /** Force one layout where it applies (tests run each on every shape); undefined = chosen per plan. */
+  layout: undefined as WasmLayout | undefined,
 };
 
 /** os.availableParallelism() in Node, navigator.hardwareConcurrency in browsers. */
@@ -44,24 +44,24 @@ const PROBLEM_CACHE_SIZE = 64;
 
 /** Fast path: the engine caches plans (src/engine/ops/plan-from-tensors.ts), so a repeated layer passes the same
  * Plan object; its problem is found without building the string key (~1 µs of a seed layer's ~15 µs call). */
-const problemsByPlan = new WeakMap<Plan, { threads: number; mode: KernelMode | undefined; problem: Problem }>();
+const problemsByPlan = new WeakMap<Plan, { threads: number; layout: WasmLayout | undefined; problem: Problem }>();
 
 function problemFor(plan: Plan, threads: number): Problem {
   const known = problemsByPlan.get(plan);
-  if (known && known.threads === threads && known.mode === wasmTuning.mode) return known.problem;
+  if (known && known.threads === threads && known.layout === wasmTuning.layout) return known.problem;
   const problem = problemByKey(plan, threads);
-  problemsByPlan.set(plan, { threads, mode: wasmTuning.mode, problem });
+  problemsByPlan.set(plan, { threads, layout: wasmTuning.layout, problem });
   return problem;
 }
 
 function problemByKey(plan: Plan, threads: number): Problem {
-  let key = `${plan.kind}|${plan.batch}|${plan.inChannels}|${plan.outChannels}|${plan.groups}|${threads}|${wasmTuning.mode ?? ''}`;
+  let key = `${plan.kind}|${plan.batch}|${plan.inChannels}|${plan.outChannels}|${plan.groups}|${threads}|${wasmTuning.layout ?? ''}`;
   for (const a of plan.axes) key += `|${a.input},${a.kernel},${a.stride},${a.dilation},${a.padBegin},${a.padEnd}`;
   let problem = problems.get(key);
   if (problem) {
     problems.delete(key);
   } else {
-    problem = describeProblem(plan, threads, wasmTuning.mode);
+    problem = describeProblem(plan, threads, wasmTuning.layout);
     if (problems.size >= PROBLEM_CACHE_SIZE) problems.delete(problems.keys().next().value!);
   }
   problems.set(key, problem);
@@ -82,7 +82,7 @@ function scratchFor(rt: Runtime, bytes: number): number {
 
 /** Bytes of the most recent call's workspaces and of the whole scratch block (for the bench's memory report). */
 export const lastCall = {
-  workspaceBytes: 0, scratchBytes: 0, threads: 1, items: 0, callerItems: 0,
+  workspaceBytes: 0, scratchBytes: 0, threads: 1, tasks: 0, callerTasks: 0,
   /** Milliseconds of the call's parts: setup (plan tables, weights), copy in, input padding, kernels, copy out. */
   ms: { setup: 0, copyIn: 0, pad: 0, kernels: 0, copyOut: 0 },
 };
@@ -111,39 +111,39 @@ let views = { buffer: null as ArrayBufferLike | null, i32: new Int32Array(0), f3
 /** What the scratch block's tables were last written for. */
 let tables = { problem: null as Problem | null, base: 0, weights: 0, bias: false, header: new Int32Array(0) };
 
-/** Writes the subproblem table (with its tap and K-offset tables) and then the work items, from `subsPtr` on. */
-function writeTables(i32: Int32Array, problem: Problem, subsPtr: number, weightsPtr: number): void {
-  let offsetsPtr = subsPtr + 4 * problem.subs.length * L.SUB_INTS;
+/** Writes the combo table (with its tap and K-offset tables) and then the tasks, from `combosPtr` on. */
+function writeTables(i32: Int32Array, problem: Problem, combosPtr: number, weightsPtr: number): void {
+  let offsetsPtr = combosPtr + 4 * problem.combos.length * L.COMBO_INTS;
   let packed = weightsPtr;
-  problem.subs.forEach((sub, s) => {
-    const p = subsPtr / 4 + s * L.SUB_INTS;
-    sub.axes.forEach((a, axis) => {
-      i32[p + L.S_COUNT + axis] = a.outputCount;
-      i32[p + L.S_OUT_FIRST + axis] = a.firstOutput;
-      i32[p + L.S_OUT_STEP + axis] = a.outputStep;
-      i32[p + L.S_IN_STEP + axis] = a.inputStep;
-      i32[p + L.S_TAPS + axis] = a.inputOffsets.length;
-      i32[p + L.S_OFFSETS + axis] = offsetsPtr;
+  problem.combos.forEach((combo, s) => {
+    const p = combosPtr / 4 + s * L.COMBO_INTS;
+    combo.axes.forEach((a, axis) => {
+      i32[p + L.C_COUNT + axis] = a.outputCount;
+      i32[p + L.C_OUT_FIRST + axis] = a.firstOutput;
+      i32[p + L.C_OUT_STEP + axis] = a.outputStep;
+      i32[p + L.C_IN_STEP + axis] = a.inputStep;
+      i32[p + L.C_TAPS + axis] = a.inputOffsets.length;
+      i32[p + L.C_OFFSETS + axis] = offsetsPtr;
       i32.set(a.inputOffsets, offsetsPtr / 4);
       offsetsPtr += 4 * a.inputOffsets.length;
     });
     const groupBytes = 4 * problem.packedFloats[s]!;
-    i32[p + L.S_WEIGHTS] = packed;
-    i32[p + L.S_GROUP_BYTES] = groupBytes;
-    i32[p + L.S_K] = sub.k;
-    i32[p + L.S_COLUMNS] = sub.columns;
+    i32[p + L.C_WEIGHTS] = packed;
+    i32[p + L.C_GROUP_BYTES] = groupBytes;
+    i32[p + L.C_K] = combo.k;
+    i32[p + L.C_COLUMNS] = combo.columns;
     const kOffsets = problem.kOffsets[s];
     if (kOffsets) {
-      i32[p + L.S_K_OFFSETS] = offsetsPtr;
+      i32[p + L.C_K_OFFSETS] = offsetsPtr;
       i32.set(kOffsets, offsetsPtr / 4);
       offsetsPtr += 4 * kOffsets.length;
     }
     packed += groupBytes * problem.groups;
   });
-  i32.set(problem.items, offsetsPtr / 4);
+  i32.set(problem.tasks, offsetsPtr / 4);
 }
 
-interface Addresses { inputPtr: number; outputPtr: number; biasPtr: number; subsPtr: number; itemsPtr: number; threads: number; wsPtr: number; wsBytes: number; paddedPtr: number }
+interface Addresses { inputPtr: number; outputPtr: number; biasPtr: number; combosPtr: number; tasksPtr: number; threads: number; wsPtr: number; wsBytes: number; paddedPtr: number }
 
 /** The call's header image (layout.ts H_*); counters the threads bump start at 0. */
 function writeHeader(header: Int32Array, plan: Plan, problem: Problem, p: Addresses): void {
@@ -163,20 +163,19 @@ function writeHeader(header: Int32Array, plan: Plan, problem: Problem, p: Addres
   header[L.H_INPUT] = p.inputPtr;
   header[L.H_OUTPUT] = p.outputPtr;
   header[L.H_BIAS] = p.biasPtr;
-  header[L.H_SUBS] = p.subsPtr;
-  header[L.H_ITEMS] = p.itemsPtr;
-  header[L.H_ITEM_COUNT] = problem.items.length / L.ITEM_INTS;
+  header[L.H_COMBOS] = p.combosPtr;
+  header[L.H_TASKS] = p.tasksPtr;
+  header[L.H_TASK_COUNT] = problem.tasks.length / L.TASK_INTS;
   header[L.H_THREADS] = p.threads;
   header[L.H_WORKSPACE] = p.wsPtr;
   header[L.H_WORKSPACE_BYTES] = p.wsBytes;
   header[L.H_KC] = problem.kc;
   header[L.H_NC] = problem.nc;
-  header[L.H_BATCH_INNER] = problem.batchInner ? 1 : 0;
-  header[L.H_MODE] = problem.mode === 'direct' ? L.MODE_DIRECT : L.MODE_GEMM;
+  header[L.H_LAYOUT] = LAYOUT_CODE[problem.layout];
   header[L.H_PADDED] = p.paddedPtr;
   header[L.H_PAD_LEFT] = problem.padLeft;
   header[L.H_PADDED_W] = problem.paddedW;
-  header[L.H_SUB_COUNT] = problem.subs.length;
+  header[L.H_COMBO_COUNT] = problem.combos.length;
 }
 
 const align = (n: number) => Math.ceil(n / 64) * 64;
@@ -194,13 +193,13 @@ function sizesOf(plan: Plan, problem: Problem): ReturnType<typeof computeSizes> 
 }
 
 function computeSizes(plan: Plan, problem: Problem) {
-  const offsetInts = problem.subs.reduce((sum, s) => sum + s.axes.reduce((t, a) => t + a.inputOffsets.length, 0), 0)
+  const offsetInts = problem.combos.reduce((sum, s) => sum + s.axes.reduce((t, a) => t + a.inputOffsets.length, 0), 0)
     + problem.kOffsets.reduce((sum, t) => sum + t.length, 0);
   const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
   return {
-    tableBytes: 4 * (problem.subs.length * L.SUB_INTS + offsetInts + problem.items.length),
-    // Direct mode reads the padded input and needs no per-thread panel (64 bytes keep the layout uniform).
-    wsBytes: problem.mode === 'direct' ? 64 : workspaceBytes(problem.kc, problem.nc),
+    tableBytes: 4 * (problem.combos.length * L.COMBO_INTS + offsetInts + problem.tasks.length),
+    // The direct layout reads the padded input: its workspace holds only the tile arguments.
+    wsBytes: problem.layout === 'direct' ? DIRECT_WORKSPACE_BYTES : workspaceBytes(problem.kc, problem.nc),
     inputBytes: align(4 * size(plan.inputShape)),
     outputBytes: align(4 * size(plan.outputShape)),
     paddedBytes: align(4 * (size(plan.inputShape) / plan.axes[plan.axes.length - 1]!.input) * problem.paddedW),
@@ -231,8 +230,8 @@ function run(args: KernelArgs): void {
   if (views.buffer !== buffer) views = { buffer, i32: new Int32Array(buffer), f32: new Float32Array(buffer) };
   const i32 = views.i32;
   const f32 = views.f32;
-  const subsPtr = base;
-  const itemsPtr = base + tableBytes - 4 * problem.items.length;
+  const combosPtr = base;
+  const tasksPtr = base + tableBytes - 4 * problem.tasks.length;
   const inputPtr = base + align(tableBytes);
   const biasPtr = inputPtr + inputBytes;
   const outputPtr = biasPtr + biasBytes;
@@ -242,10 +241,10 @@ function run(args: KernelArgs): void {
   // else writes the tables: a layer called again reuses them, and copies the header from a kept image (writing the
   // header's ~30 fields one by one into the shared memory cost ~2 µs of a seed layer's call, the tables ~2 µs more).
   if (tables.problem !== problem || tables.base !== base || tables.weights !== weightsPtr || tables.bias !== !!bias) {
-    writeTables(i32, problem, subsPtr, weightsPtr);
+    writeTables(i32, problem, combosPtr, weightsPtr);
     const header = new Int32Array(L.HEADER_INTS);
     tables = { problem, base, weights: weightsPtr, bias: !!bias, header };
-    writeHeader(header, plan, problem, { inputPtr, outputPtr, biasPtr: bias ? biasPtr : 0, subsPtr, itemsPtr, threads, wsPtr, wsBytes, paddedPtr });
+    writeHeader(header, plan, problem, { inputPtr, outputPtr, biasPtr: bias ? biasPtr : 0, combosPtr, tasksPtr, threads, wsPtr, wsBytes, paddedPtr });
   }
   const t1 = performance.now();
   f32.set(input, inputPtr / 4);
@@ -254,10 +253,10 @@ function run(args: KernelArgs): void {
 
   i32.set(tables.header, HEADER_PTR / 4);
   const t2 = performance.now();
-  if (problem.mode === 'direct') rt.padInput(HEADER_PTR);
+  if (problem.layout === 'direct') rt.padInput(HEADER_PTR);
   const t3 = performance.now();
 
-  const callerItems = threads > 1 ? rt.pool!.run(rt.work) : rt.work(HEADER_PTR, 0);
+  const callerTasks = threads > 1 ? rt.pool!.run(rt.work) : rt.work(HEADER_PTR, 0);
   const t4 = performance.now();
   // The activation is applied in the copy out: one pass over the output either way.
   const result = f32.subarray(outputPtr / 4, outputPtr / 4 + output.length);
@@ -272,8 +271,8 @@ function run(args: KernelArgs): void {
   lastCall.workspaceBytes = threads * wsBytes;
   lastCall.scratchBytes = total;
   lastCall.threads = threads;
-  lastCall.items = problem.items.length / L.ITEM_INTS;
-  lastCall.callerItems = callerItems;
+  lastCall.tasks = problem.tasks.length / L.TASK_INTS;
+  lastCall.callerTasks = callerTasks;
 }
 
 /** The packing of prepared weights for this problem's layout: kept in their slot, packed on first use. */

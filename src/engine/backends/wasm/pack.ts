@@ -1,24 +1,24 @@
 /**
- * Weight packing for the wasm kernels: per subproblem and group, A[mtile][tap][ci][4] — 4 output channels
- * interleaved so the 4×8 tile reads one 16-byte row per K step. Rows past M are zero. Done once per
+ * Weight packing for the wasm kernels: per combo and group, A[row block][tap][ci][4] — MR = 4 output channels
+ * interleaved so the MR × NR tile reads one 16-byte row per K step. Rows past M are zero. Done once per
  * (weights, plan) for prepared weights, or every call into the scratch block (index.ts).
  */
 import type { Problem } from './problem.ts';
 
 /**
- * Writes the packed weights of every subproblem and group into `dest` (subproblem after subproblem, groups inside).
+ * Writes the packed weights of every combo and group into `dest` (combo after combo, groups inside).
  * @example
  * packWeights(problem, weight, new Float32Array(packedSize(problem)))
  */
 export function packWeights(problem: Problem, weight: Float32Array, dest: Float32Array): void {
-  const { cinG, m, kernel, subs, packedFloats } = problem;
+  const { cinG, m, kernel, combos, packedFloats } = problem;
   const groups = problem.groups;
   const kSp = kernel[0] * kernel[1] * kernel[2];
   const transposed = problem.kind === 'convTranspose';
   const mtiles = Math.ceil(m / 4);
   let base = 0;
-  subs.forEach((sub, s) => {
-    const [d, h, w] = sub.axes;
+  combos.forEach((combo, s) => {
+    const [d, h, w] = combo.axes;
     for (let g = 0; g < groups; g++) {
       let p = base + g * packedFloats[s]!;
       for (let mt = 0; mt < mtiles; mt++) {

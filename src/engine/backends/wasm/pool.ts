@@ -1,11 +1,11 @@
 /**
  * Worker threads for the wasm backend. Every worker instantiates the same module over the same shared memory and
- * sleeps on a control word; a call wakes them, the calling thread takes its share of the work items (dynamic, from
- * an atomic counter in the header) and then blocks with Atomics.wait until every item is done. Workers are unref'd:
+ * sleeps on a control word; a call wakes them, the calling thread takes its share of the tasks (dynamic, from
+ * an atomic counter in the header) and then blocks with Atomics.wait until every task is done. Workers are unref'd:
  * they never keep a Node process alive.
  */
 import { CONTROL, HEADER_PTR } from './control.ts';
-import { H_DONE_ITEMS, H_ITEM_COUNT } from './layout.ts';
+import { H_DONE_TASKS, H_TASK_COUNT } from './layout.ts';
 
 interface NodeWorker {
   unref?(): void;
@@ -14,8 +14,8 @@ interface NodeWorker {
 }
 type WorkerCtor = new (url: URL, options: object) => NodeWorker;
 
-const DONE_INDEX = HEADER_PTR / 4 + H_DONE_ITEMS;
-const COUNT_INDEX = HEADER_PTR / 4 + H_ITEM_COUNT;
+const DONE_INDEX = HEADER_PTR / 4 + H_DONE_TASKS;
+const COUNT_INDEX = HEADER_PTR / 4 + H_TASK_COUNT;
 /** How long the first threaded call waits for new workers to come up (they join later calls when slower). */
 const STARTUP_WAIT_MS = 2000;
 
@@ -53,7 +53,7 @@ export class ThreadPool {
    * Starts workers until `threads − 1` exist and waits (bounded) for them to be ready; returns false when this host
    * has no workers. Node: worker_threads with the setup in workerData. Browsers (inside a Web Worker of a
    * cross-origin-isolated page): module Web Workers set up by message; they start only once this thread yields, so
-   * the calls before that run on fewer threads (a worker that is not up takes no work items).
+   * the calls before that run on fewer threads (a worker that is not up takes no tasks).
    */
   ensure(threads: number): boolean {
     if (this.workers.length >= threads - 1) return true;
@@ -83,8 +83,8 @@ export class ThreadPool {
   }
 
   /**
-   * Runs the call whose header is written: wakes the workers, works, waits for every item and every worker.
-   * Returns how many items the calling thread ran itself.
+   * Runs the call whose header is written: wakes the workers, works, waits for every task and every worker.
+   * Returns how many tasks the calling thread ran itself.
    */
   run(work: (header: number, tid: number) => number): number {
     const words = this.words;

@@ -1,5 +1,5 @@
 // A tconv wasm worker (plain JavaScript: no TypeScript loader needed). It instantiates the kernels over the shared
-// memory, then sleeps on the generation word; each wake-up runs `work(header, tid)` — taking work items from the
+// memory, then sleeps on the generation word; each wake-up runs `work(header, tid)` — taking tasks from the
 // shared counter — while the call is running. Browsers send the setup in the first message; Node starts
 // node-worker.mjs, which passes workerData to `start`. No imports and no top-level await, so bundlers can emit it
 // in any worker format.
@@ -22,7 +22,7 @@ export function start({ module, memory, tid, header, control, doneIndex }) {
       try {
         work(header, tid);
       } catch {
-        // A trap (a kernel bug): the item this thread held will never finish; tell the caller instead of hanging it.
+        // A trap (a kernel bug): the task this thread held will never finish; tell the caller instead of hanging it.
         Atomics.store(words, control.failed, 1);
       }
       Atomics.notify(words, doneIndex);

@@ -1,0 +1,34 @@
+// tconv WebAssembly kernels (AssemblyScript, SIMD128 + threads): the module's entry. Built by scripts/build-wasm.mjs.
+//
+// `work(header, tid)`: every thread (the caller and its workers) takes tasks from an atomic counter in the header
+// until none are left. Each layer is an implicit GEMM per combo of phases,
+//   C[co, col] = bias[co] + Σ_(tap, ci) A[co, (tap, ci)] · B[(tap, ci), col]
+// with A the weights packed once per plan by the JS side (src/engine/backends/wasm/pack.ts) and B read through one
+// of the layouts (layout.ts LAYOUT_*): packed per panel (packed-task.ts) or in place (direct-task.ts). The tiles are
+// the simd128 kernel set: gemm.ts, direct.ts (docs/kernels.md). `padInput(header)` is the direct layout's prologue.
+import {
+  H_THREADS, H_TASK_COUNT, H_NEXT_TASK, H_DONE_TASKS, H_WORKSPACE, H_WORKSPACE_BYTES, H_LAYOUT, LAYOUT_DIRECT,
+} from '../../src/engine/backends/wasm/layout';
+import { at } from './memory';
+import { runPackedTask } from './packed-task';
+import { runDirectTask } from './direct-task';
+
+export { padInput } from './pad-input';
+
+/** Runs tasks until none are left; returns how many this thread ran. */
+export function work(h: usize, tid: i32): i32 {
+  if (tid >= at(h, H_THREADS)) return 0;
+  const count = at(h, H_TASK_COUNT);
+  const ws = <usize>at(h, H_WORKSPACE) + <usize>tid * <usize>at(h, H_WORKSPACE_BYTES);
+  const direct = at(h, H_LAYOUT) == LAYOUT_DIRECT;
+  let ran = 0;
+  while (true) {
+    const task = atomic.add<i32>(h + (<usize>H_NEXT_TASK << 2), 1);
+    if (task >= count) break;
+    if (direct) runDirectTask(h, task, ws);
+    else runPackedTask(h, task, ws);
+    atomic.add<i32>(h + (<usize>H_DONE_TASKS << 2), 1);
+    ran++;
+  }
+  return ran;
+}

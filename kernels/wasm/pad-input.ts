@@ -1,0 +1,37 @@
+// The direct layout's prologue, run once per call before the threads start.
+import { H_BATCH, H_CIN, H_IN_D, H_IN_H, H_IN_W, H_INPUT, H_PADDED, H_PAD_LEFT, H_PADDED_W } from '../../src/engine/backends/wasm/layout';
+import { at } from './memory';
+
+/**
+ * Copies the input as (N, D, H, C, W + padding) — channels interleaved by row, zeros padded along W — so the K loop
+ * (channels of one input row) walks one contiguous block instead of C planes (fewer cache and TLB misses) and every
+ * W tap reads inside the padded row.
+ */
+export function padInput(h: usize): void {
+  const batch = at(h, H_BATCH), cin = at(h, H_CIN);
+  const rowsPerChannel = at(h, H_IN_D) * at(h, H_IN_H);
+  const inW = at(h, H_IN_W);
+  const left = at(h, H_PAD_LEFT);
+  const wp = at(h, H_PADDED_W);
+  const rowBytes = <usize>inW << 2;
+  const wpBytes = <usize>wp << 2;
+  let src = <usize>at(h, H_INPUT);
+  const padded = <usize>at(h, H_PADDED);
+  for (let n = 0; n < batch; n++) {
+    for (let c = 0; c < cin; c++) {
+      // Input row r of channel c goes to padded row (n·rows + r)·cin + c.
+      let dst = padded + <usize>((n * rowsPerChannel) * cin + c) * wpBytes;
+      // Rows are short: plain loops beat memory.copy/fill calls (a runtime call each in V8).
+      for (let r = 0; r < rowsPerChannel; r++) {
+        for (let i = 0; i < left; i++) store<f32>(dst + (<usize>i << 2), 0);
+        const body = dst + (<usize>left << 2);
+        let i = 0;
+        for (; i + 4 <= inW; i += 4) v128.store(body + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+        for (; i < inW; i++) store<f32>(body + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+        for (let j = left + inW; j < wp; j++) store<f32>(dst + (<usize>j << 2), 0);
+        src += rowBytes;
+        dst += <usize>cin * wpBytes;
+      }
+    }
+  }
+}
