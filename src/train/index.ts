@@ -20,4 +20,5 @@ export {
   type VariantName, type VariantRecord, createCheckerboardTrainer, demoDecoder, runCheckerboardDemo,
 } from './checkerboard-demo.ts';
 export { checkerboardMeasure } from './checkerboard-measure.ts';
+export { type NormKind, NormModule, type NormOptions } from './normalization.ts';
 export { drawShapes } from './procedural-images.ts';
