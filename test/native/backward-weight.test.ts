@@ -2,7 +2,7 @@
  * The addon's ∂W kernel (kernels/native/src/backward_weight.h) against the float64 per-phase sum, on layers large
  * enough to cross its blocking: more than 256 positions (several gathered chunks), more input channels per group
  * than a tile's rows (row remainders), more columns than one panel (column remainders), 1 and 2 threads, every
- * kernel set of this CPU; and its argument checks.
+ * kernel set of this CPU, rows of one position (gathered columns innermost); and its argument checks.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,6 +26,10 @@ const LAYERS = [
   { input: [2, 4, 3, 4, 5], weight: [4, 3, 3, 2, 3], options: { stride: [2, 1, 3], padding: [1, 0, 1], groups: 2 } },
   { input: [1, 3, 300], weight: [3, 5, 4], options: { stride: 3, padding: 2, dilation: 2, outputPadding: 1 } },
   { input: [1, 2, 1, 1], weight: [2, 2, 1, 1], options: {} },
+  // Rows of one position (the columns-innermost gather): DCGAN's first layer, with and without cropped taps.
+  { input: [16, 20, 1, 1], weight: [20, 9, 4, 4], options: {} },
+  { input: [3, 5, 1, 1], weight: [5, 7, 4, 4], options: { padding: 1 } },
+  { input: [2, 3, 2, 3, 1], weight: [3, 2, 2, 2, 3], options: { stride: 2, padding: [0, 1, 1] } },
 ];
 
 test('native ∂W matches the float64 per-phase sum (relative L2 < 1e-5) on every kernel set, 1 and 2 threads', { skip: skipReason }, () => {

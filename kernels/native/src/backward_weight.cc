@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstring>
 #include <mutex>
 
 #include "threadpool.h"
@@ -96,6 +95,21 @@ void gather(const Call& c, const Column* cols, int real, const Stretch* stretche
   for (int col = real; col < nr; col++) {
     for (int64_t k = 0; k < length; k++) B[k * nr + col] = 0.0f;
   }
+  if (s.in[2] == 1) {
+    // Rows of one position (1×1 inputs, as DCGAN's first layer): a column's values are single, scattered loads, but
+    // the panel's columns (one output channel's consecutive taps) sit side by side in ∂Y — so walk columns innermost.
+    for (int t = 0; t < count; t++) {
+      const Stretch& st = stretches[t];
+      float* d = B + st.k * nr;
+      for (int col = 0; col < real; col++) {
+        const Column& q = cols[col];
+        const int64_t o0 = st.i0 * s.stride[0] + q.shift[0], o1 = st.i1 * s.stride[1] + q.shift[1], o2 = q.shift[2];
+        const bool inside = o0 >= 0 && o0 < s.out[0] && o1 >= 0 && o1 < s.out[1] && o2 >= 0 && o2 < s.out[2];
+        d[col] = inside ? c.gy[(st.n * s.outChannels + q.channel) * z.outSize + (o0 * s.out[1] + o1) * s.out[2] + o2] : 0.0f;
+      }
+    }
+    return;
+  }
   for (int col = 0; col < real; col++) {
     const Column& q = cols[col];
     for (int t = 0; t < count; t++) {
@@ -159,10 +173,12 @@ void gemmTask(Call& c, int64_t task, float* scratch) {
       tile.gemm[rows - 1](length, A, B, C + b * z.mr * z.nr, p0 > 0);
     }
   }
+  // Row ci of block ci / mr sits at (ci / mr)·mr·nr + (ci % mr)·nr = ci·nr. A plain loop, not memcpy: with few
+  // positions (dcgan-1: 16) the per-row library calls cost as much as the multiply.
   for (int64_t ci = 0; ci < z.cin; ci++) {
-    const float* from = C + ci * z.nr;  // row ci of block ci / mr sits at (ci / mr)·mr·nr + (ci % mr)·nr
-    float* to = c.dw + (g * z.cin + ci) * z.columns + c0;
-    std::memcpy(to, from, size_t(real) * sizeof(float));
+    const float* __restrict from = C + ci * z.nr;
+    float* __restrict to = c.dw + (g * z.cin + ci) * z.columns + c0;
+    for (int col = 0; col < real; col++) to[col] = from[col];
   }
 }
 
