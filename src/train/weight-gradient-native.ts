@@ -1,8 +1,11 @@
 /**
  * ∂W of a transposed-convolution plan on the native addon's own kernel (kernels/native/src/backward_weight.h): one
  * GEMM per group, X packed once, ∂Y gathered per tap panel into a workspace the caller owns and reuses every step.
+ * The addon comes from the engine's registry (the native backend module registers it), so browser bundles, whose
+ * native backend is a stub, never import it.
  */
-import { loadAddon, type NativeAddon } from '../engine/backends/native/addon.ts';
+import type { NativeAddon } from '../engine/backends/native/addon.ts';
+import { nativeAddon } from '../engine/registry.ts';
 import { TconvError } from '../shape/errors.ts';
 import type { Plan } from '../shape/plan.ts';
 
@@ -32,11 +35,10 @@ export interface NativeWeightGradient {
  * const k = nativeWeightGradient(plan, 1); k.addon.weightGradient(k.shape, k.kernelSet, x, gy, dw, new Float32Array(k.workspaceFloats), 1)
  */
 export function nativeWeightGradient(plan: Plan, threads: number): NativeWeightGradient {
-  const status = loadAddon();
-  if (!status.addon) {
-    throw new TconvError({ code: 'unsupported', parameter: 'backend', value: 'native', rule: `is not available: ${status.reason}`, hint: "use backend 'wasm'" });
+  const addon = nativeAddon();
+  if (!addon) {
+    throw new TconvError({ code: 'unsupported', parameter: 'backend', value: 'native', rule: 'is not available (see `tconv doctor`)', hint: "use backend 'wasm'" });
   }
-  const addon = status.addon;
   if (typeof addon.weightGradient !== 'function') {
     throw new TconvError({
       code: 'unsupported', parameter: 'backend', value: 'native', rule: 'the addon is an older build without the backward kernels',
