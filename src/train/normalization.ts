@@ -30,6 +30,16 @@ export interface NormOptions {
   readonly momentum?: number;
 }
 
+interface NormBuffers {
+  readonly shape: readonly number[];
+  readonly blocks: Segment[][];
+  readonly normalized: Float64Array;
+  readonly rstd: Float64Array;
+  readonly gradInput: Tensor;
+  readonly gradWeight: Float64Array;
+  readonly gradBias: Float64Array;
+}
+
 /** A run of elements of one block: `length` values from `start`, parameter index param + i·paramStep. */
 interface Segment {
   readonly start: number;
@@ -50,7 +60,9 @@ export class NormModule implements Module {
   private readonly momentum: number;
   private readonly groups: number;
   private readonly normalizedShape: readonly number[];
-  private last: { shape: readonly number[]; normalized: Float64Array; rstd: Float64Array; fixed: boolean } | null = null;
+  /** Buffers of the last input shape (block layout, x̂, rstd, ∂X, ∂γ and ∂β sums), reused while the shape stays. */
+  private buffers: NormBuffers | null = null;
+  private last: { buffers: NormBuffers; fixed: boolean } | null = null;
 
   /**
    * @example
@@ -82,11 +94,11 @@ export class NormModule implements Module {
     this.runningVar = kind === 'batch' ? new Float32Array(size).fill(1) : null;
   }
 
+  /** The output is a new tensor each call (callers may keep it); the statistics' buffers are reused. */
   forward(x: Tensor): Tensor {
-    const blocks = this.blocksOf(x.shape);
+    const buffers = this.buffersFor(x.shape);
+    const { blocks, normalized, rstd } = buffers;
     const fixed = this.kind === 'batch' && !this.training;
-    const normalized = new Float64Array(x.data.length);
-    const rstd = new Float64Array(blocks.length);
     const out = tensor(x.shape);
     const gamma = this.weight.value.data;
     const beta = this.bias.value.data;
@@ -123,29 +135,42 @@ export class NormModule implements Module {
         }
       }
     });
-    this.last = { shape: x.shape, normalized, rstd, fixed };
+    this.last = { buffers, fixed };
     return out;
   }
 
+  private buffersFor(shape: readonly number[]): NormBuffers {
+    const held = this.buffers;
+    if (held && held.shape.length === shape.length && held.shape.every((d, i) => d === shape[i])) return held;
+    const blocks = this.blocksOf(shape);
+    const size = shape.reduce((a, b) => a * b, 1);
+    const params = this.weight.value.data.length;
+    this.buffers = {
+      shape: [...shape], blocks, normalized: new Float64Array(size), rstd: new Float64Array(blocks.length), gradInput: tensor(shape),
+      gradWeight: new Float64Array(params), gradBias: new Float64Array(params),
+    };
+    return this.buffers;
+  }
+
+  /** The returned ∂L/∂X is this module's buffer, overwritten by the next backward (the layer before consumes it first). */
   backward(gradOutput: Tensor): Tensor {
     const last = this.last;
     if (!last) {
       throw new TconvError({ code: 'usage', parameter: `${this.name}.backward`, value: 'no forward', rule: 'was called before forward', hint: 'call forward(x) first' });
     }
-    if (gradOutput.shape.length !== last.shape.length || !gradOutput.shape.every((d, i) => d === last.shape[i])) {
+    const { shape, blocks, normalized, rstd, gradInput: dx, gradWeight: dGamma, gradBias: dBeta } = last.buffers;
+    if (gradOutput.shape.length !== shape.length || !gradOutput.shape.every((d, i) => d === shape[i])) {
       throw new TconvError({
         code: 'invalid-value', parameter: 'gradOutput.shape', value: [...gradOutput.shape],
-        rule: `must be the last forward's shape [${last.shape.join(', ')}]`, hint: 'pass ∂L/∂Y for the forward that was run',
+        rule: `must be the last forward's shape [${shape.join(', ')}]`, hint: 'pass ∂L/∂Y for the forward that was run',
       });
     }
-    const blocks = this.blocksOf(last.shape);
     const gamma = this.weight.value.data;
-    const dGamma = new Float64Array(gamma.length);
-    const dBeta = new Float64Array(gamma.length);
+    dGamma.fill(0);
+    dBeta.fill(0);
     const dy = gradOutput.data;
-    const dx = tensor(last.shape);
     blocks.forEach((segments, b) => {
-      const r = last.rstd[b]!;
+      const r = rstd[b]!;
       let meanG = 0;
       let meanGx = 0;
       let count = 0;
@@ -155,8 +180,8 @@ export class NormModule implements Module {
           const p = s.param + i * s.paramStep;
           const g = gamma[p]! * dy[at]!;
           meanG += g;
-          meanGx += g * last.normalized[at]!;
-          dGamma[p] = dGamma[p]! + dy[at]! * last.normalized[at]!;
+          meanGx += g * normalized[at]!;
+          dGamma[p] = dGamma[p]! + dy[at]! * normalized[at]!;
           dBeta[p] = dBeta[p]! + dy[at]!;
         }
         count += s.length;
@@ -167,7 +192,7 @@ export class NormModule implements Module {
         for (let i = 0; i < s.length; i++) {
           const at = s.start + i;
           const g = gamma[s.param + i * s.paramStep]! * dy[at]!;
-          dx.data[at] = last.fixed ? r * g : r * (g - meanG - last.normalized[at]! * meanGx);
+          dx.data[at] = last.fixed ? r * g : r * (g - meanG - normalized[at]! * meanGx);
         }
       }
     });

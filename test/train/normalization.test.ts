@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { maxAbsError, randomTensor, relativeL2Error, tensor, type Tensor } from '../../src/engine/index.ts';
-import { NormModule, type NormKind } from '../../src/train/index.ts';
+import { ActivationModule, ConvModule, NormModule, type NormKind, Sequential, adam, mseLoss } from '../../src/train/index.ts';
 import { TconvError } from '../../src/shape/errors.ts';
 
 const FILE = new URL('../fixtures/gradients/norm-gradients.json', import.meta.url).pathname;
@@ -124,4 +124,33 @@ test('normalisation settings and shapes that do not fit are refused by name', ()
   refused(() => new NormModule('i', 'instance', { channels: 2 }).forward(randomTensor([1, 3, 4], 1)), /i\.input\.shape/);
   refused(() => new NormModule('l', 'layer', { normalizedShape: [4] }).forward(randomTensor([1, 3, 5], 1)), /l\.input\.shape/);
   refused(() => new NormModule('b', 'batch', { channels: 2 }).backward(randomTensor([1, 2], 1)), /b\.backward/);
+});
+
+test('a decoder with normalisation layers trains, and its norms reuse their buffers step after step', () => {
+  for (const kind of ['batch', 'group', 'layer'] as const) {
+    const norm = new NormModule('norm', kind, kind === 'layer' ? { normalizedShape: [4, 8, 8] } : { channels: 4, groups: 2 });
+    const net = new Sequential('net', [
+      new ConvModule('up', 'convTranspose', randomTensor([3, 4, 4, 4], 1, { low: -0.3, high: 0.3 }), randomTensor([4], 2), { stride: 2, padding: 1 }),
+      norm,
+      new ActivationModule('act', 'relu'),
+      new ConvModule('out', 'conv', randomTensor([1, 4, 3, 3], 3, { low: -0.3, high: 0.3 }), randomTensor([1], 4), { padding: 1 }),
+    ]);
+    const x = randomTensor([2, 3, 4, 4], 5);
+    const target = randomTensor([2, 1, 8, 8], 6);
+    const optimizer = adam(net.parameters(), { lr: 0.02 });
+    const losses: number[] = [];
+    let firstDx: Float32Array | null = null;
+    for (let step = 0; step < 40; step++) {
+      optimizer.zeroGrad();
+      const { value, gradient } = mseLoss(net.forward(x), target);
+      losses.push(value);
+      // Sequential.backward by hand, to look at the norm's ∂X on the way.
+      const dx = norm.backward(net.modules[2]!.backward(net.modules[3]!.backward(gradient)));
+      firstDx ??= dx.data;
+      assert.equal(dx.data, firstDx, `${kind}: ∂X is the same buffer every step`);
+      net.modules[0]!.backward(dx);
+      optimizer.step();
+    }
+    assert.ok(losses.at(-1)! < 0.5 * losses[0]!, `${kind}: loss ${losses[0]} → ${losses.at(-1)}`);
+  }
 });
