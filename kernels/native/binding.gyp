@@ -20,6 +20,7 @@
         "src/ukernel_avx2.cc",
         "src/ukernel_avx512.cc",
         "src/backward_weight.cc",
+        "src/backward_gather_avx2.cc",
         "src/addon_backward.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -2,7 +2,8 @@
  * The addon's ∂W kernel (kernels/native/src/backward_weight.h) against the float64 per-phase sum, on layers large
  * enough to cross its blocking: more than 256 positions (several gathered chunks), more input channels per group
  * than a tile's rows (row remainders), more columns than one panel (column remainders), 1 and 2 threads, every
- * kernel set of this CPU, rows of one position (gathered columns innermost); and its argument checks.
+ * kernel set of this CPU, the eight-column AVX2 gather (unit and double step, at the end of ∂Y), rows of one
+ * position (gathered columns innermost); and its argument checks.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,6 +27,9 @@ const LAYERS = [
   { input: [2, 4, 3, 4, 5], weight: [4, 3, 3, 2, 3], options: { stride: [2, 1, 3], padding: [1, 0, 1], groups: 2 } },
   { input: [1, 3, 300], weight: [3, 5, 4], options: { stride: 3, padding: 2, dilation: 2, outputPadding: 1 } },
   { input: [1, 2, 1, 1], weight: [2, 2, 1, 1], options: {} },
+  // The eight-column gather: unit step on wide rows, and step 2 where the last value's odd neighbour would lie past ∂Y.
+  { input: [2, 6, 5, 19], weight: [6, 4, 3, 3], options: { padding: 1 } },
+  { input: [1, 2, 1, 16], weight: [2, 8, 1, 2], options: { stride: 2 } },
   // Rows of one position (the columns-innermost gather): DCGAN's first layer, with and without cropped taps.
   { input: [16, 20, 1, 1], weight: [20, 9, 4, 4], options: {} },
   { input: [3, 5, 1, 1], weight: [5, 7, 4, 4], options: { padding: 1 } },

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <mutex>
 
+#include "backward_gather.h"
 #include "threadpool.h"
 
 namespace tconv {
@@ -47,6 +49,8 @@ struct Call {
   const KernelSet* isa;
   Sizes z;
   const float *x, *gy;
+  int64_t gyLength;
+  GatherColumns8 gather8;  // nullptr: scalar gather only
   float *dw, *packedX, *scratch;
   int64_t packTasks;
   std::atomic<int64_t> next{0};
@@ -87,6 +91,50 @@ struct Stretch {
   int64_t k, n, i0, i1, i2, length;
 };
 
+// Eight columns of one stretch into d (d[j·nr + q], q < 8): where all eight rows are valid, eight positions at a time
+// (AVX2 loads and an 8×8 transpose); the stretch's ends, and rows outside ∂Y, value by value.
+void gatherEight(const Call& c, const Column* cols, const Stretch& st, float* d) {
+  const WeightGradientShape& s = *c.s;
+  const int64_t nr = c.z.nr, step = s.stride[2];
+  const float* rows[8];
+  int64_t lo[8], hi[8];
+  int64_t from = 0, to = st.length;  // positions valid in all eight columns
+  for (int q = 0; q < 8; q++) {
+    const Column& col = cols[q];
+    const int64_t o0 = st.i0 * s.stride[0] + col.shift[0], o1 = st.i1 * s.stride[1] + col.shift[1];
+    if (o0 < 0 || o0 >= s.out[0] || o1 < 0 || o1 >= s.out[1]) {
+      rows[q] = nullptr;
+      lo[q] = hi[q] = 0;
+    } else {
+      rows[q] = c.gy + (st.n * s.outChannels + col.channel) * c.z.outSize + (o0 * s.out[1] + o1) * s.out[2] + st.i2 * step + col.shift[2];
+      lo[q] = std::min(std::max(col.lo - st.i2, int64_t(0)), st.length);
+      hi[q] = std::max(std::min(col.hi - st.i2, st.length), lo[q]);
+    }
+    from = std::max(from, lo[q]);
+    to = std::min(to, hi[q]);
+  }
+  int64_t n = to > from ? (to - from) / 8 * 8 : 0;
+  // Step 2 also reads the odd neighbour of the last value: keep it inside ∂Y.
+  while (n > 0 && step == 2) {
+    bool inside = true;
+    for (int q = 0; q < 8; q++) inside = inside && (rows[q] + (from + n) * 2 - 1) < c.gy + c.gyLength;
+    if (inside) break;
+    n -= 8;
+  }
+  if (n > 0) {
+    const float* starts[8];
+    for (int q = 0; q < 8; q++) starts[q] = rows[q] + from * step;
+    c.gather8(starts, step, n, d + from * nr, nr);
+  }
+  for (int q = 0; q < 8; q++) {
+    for (int64_t j = 0; j < st.length; j++) {
+      if (j == from && n > 0) j += n;
+      if (j >= st.length) break;
+      d[j * nr + q] = (rows[q] && j >= lo[q] && j < hi[q]) ? rows[q][j * step] : 0.0f;
+    }
+  }
+}
+
 // Gathers G[k·nr + c] for the chunk's positions into B (columns past `real` are zero).
 void gather(const Call& c, const Column* cols, int real, const Stretch* stretches, int count, int64_t length, float* B) {
   const WeightGradientShape& s = *c.s;
@@ -110,7 +158,14 @@ void gather(const Call& c, const Column* cols, int real, const Stretch* stretche
     }
     return;
   }
-  for (int col = 0; col < real; col++) {
+  int first = 0;  // columns before it were gathered eight at a time
+  if (c.gather8 && (s.stride[2] == 1 || s.stride[2] == 2)) {
+    first = real / 8 * 8;
+    for (int c8 = 0; c8 < first; c8 += 8) {
+      for (int t = 0; t < count; t++) gatherEight(c, cols + c8, stretches[t], B + stretches[t].k * nr + c8);
+    }
+  }
+  for (int col = first; col < real; col++) {
     const Column& q = cols[col];
     for (int t = 0; t < count; t++) {
       const Stretch& st = stretches[t];
@@ -218,6 +273,9 @@ void weightGradient(const WeightGradientShape& s, const KernelSet* isa, const fl
   c.z = z;
   c.x = x;
   c.gy = gy;
+  c.gyLength = s.batch * s.outChannels * z.outSize;
+  // The eight-column gather needs AVX2, which both SIMD kernel sets imply.
+  c.gather8 = std::strcmp(isa->name, "avx2") == 0 || std::strcmp(isa->name, "avx512") == 0 ? gatherColumns8Avx2() : nullptr;
   c.dw = dw;
   // Packed X first; the scratch after it must stay 64-byte aligned, so its length is rounded up to 16 floats.
   c.packedX = aligned;
