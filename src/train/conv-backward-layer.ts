@@ -39,7 +39,8 @@ export interface ConvBackwardOptions extends EngineLayerOptions {
 type WeightPath =
   | { readonly kind: 'reference' }
   | { readonly kind: 'native'; readonly native: NativeWeightGradient }
-  | { readonly kind: 'wasm'; readonly conv: SwappedConv | null };
+  /** The swapped conv on the backend's forward (wasm; native when its addon predates the ∂W kernel); null for batch 0. */
+  | { readonly kind: 'conv'; readonly conv: SwappedConv | null };
 
 export class ConvBackward {
   /** The forward layer's plan. */
@@ -153,14 +154,15 @@ export class ConvBackward {
 }
 
 function weightPathOf(backend: BackendName, plan: Plan, threads: number | undefined): WeightPath {
-  if (backend === 'native') return { kind: 'native', native: nativeWeightGradient(plan, threads ?? defaultNativeThreads()) };
-  if (backend === 'wasm') return { kind: 'wasm', conv: plan.batch === 0 ? null : swappedConv(plan) };
+  const native = backend === 'native' ? nativeWeightGradient(plan, threads ?? defaultNativeThreads()) : null;
+  if (native) return { kind: 'native', native };
+  if (backend !== 'reference') return { kind: 'conv', conv: plan.batch === 0 ? null : swappedConv(plan) };
   return { kind: 'reference' };
 }
 
 function weightScratchFloats(path: WeightPath): number {
   if (path.kind === 'native') return path.native.workspaceFloats;
-  if (path.kind === 'wasm') return path.conv?.workspaceFloats ?? 0;
+  if (path.kind === 'conv') return path.conv?.workspaceFloats ?? 0;
   return 0;
 }
 

@@ -30,21 +30,17 @@ export interface NativeWeightGradient {
 }
 
 /**
- * The addon, its best kernel set and the workspace size for a plan; a named error when the addon is not built.
+ * The addon, its best kernel set and the workspace size for a plan; null when the loaded addon is an older build
+ * without the backward kernels (the caller then takes the swapped-conv route), a named error when there is no addon.
  * @example
- * const k = nativeWeightGradient(plan, 1); k.addon.weightGradient(k.shape, k.kernelSet, x, gy, dw, new Float32Array(k.workspaceFloats), 1)
+ * const k = nativeWeightGradient(plan, 1); k?.addon.weightGradient(k.shape, k.kernelSet, x, gy, dw, new Float32Array(k.workspaceFloats), 1)
  */
-export function nativeWeightGradient(plan: Plan, threads: number): NativeWeightGradient {
+export function nativeWeightGradient(plan: Plan, threads: number): NativeWeightGradient | null {
   const addon = nativeAddon();
   if (!addon) {
     throw new TconvError({ code: 'unsupported', parameter: 'backend', value: 'native', rule: 'is not available (see `tconv doctor`)', hint: "use backend 'wasm'" });
   }
-  if (typeof addon.weightGradient !== 'function') {
-    throw new TconvError({
-      code: 'unsupported', parameter: 'backend', value: 'native', rule: 'the addon is an older build without the backward kernels',
-      hint: 'rebuild it with `npx tconv build-native`',
-    });
-  }
+  if (typeof addon.weightGradient !== 'function' || typeof addon.weightGradientWorkspace !== 'function') return null;
   const kernelSet = addon.capabilities().kernelSets[0]!;
   const shape = weightGradientShape(plan);
   return { addon, kernelSet, shape, threads, workspaceFloats: addon.weightGradientWorkspace(shape, kernelSet, threads) };

@@ -6,6 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { listBackends, maxAbsError, randomTensor, relativeL2Error } from '../../src/engine/index.ts';
 import { loadAddon } from '../../src/engine/backends/native/addon.ts';
+import { registerNativeAddon } from '../../src/engine/registry.ts';
+import { swappedConv } from '../../src/train/weight-gradient-conv.ts';
 import { ConvBackward, ConvModule, type Module, type Sequential, convTransposeBackward, demoDecoder, mseLoss } from '../../src/train/index.ts';
 import { TconvError } from '../../src/shape/errors.ts';
 
@@ -111,5 +113,22 @@ test('the demo decoder: after the first step, its layers\' backward buffers stay
       assert.equal(b, held[i]!.b, `${variant} ${m.name}: the same backward object`);
       assert.ok([b.gradInput.data, b.gradWeight.data, b.gradBias?.data, b.workspace].every((a, k) => a === held[i]!.arrays[k]), `${variant} ${m.name}: the same arrays`);
     });
+  }
+});
+
+test('native with an addon built before the ∂W kernel: ∂W takes the swapped-conv route, still right', { skip: backends.includes('native') ? false : 'native addon not built' }, () => {
+  const real = loadAddon().addon!;
+  const { weightGradient: _w, weightGradientWorkspace: _ws, ...older } = real;
+  registerNativeAddon(() => older as typeof real);
+  try {
+    const x = randomTensor([2, 3, 4, 5], 1);
+    const w = randomTensor([3, 2, 3, 3], 2);
+    const g = randomTensor([2, 2, 8, 10], 3);
+    const back = new ConvBackward('convTranspose', x.shape, w.shape, { stride: 2, padding: 1, outputPadding: 1, backend: 'native' });
+    assert.equal(back.workspace.length, swappedConv(back.plan).workspaceFloats);
+    const expected = convTransposeBackward({ input: x, weight: w, gradOutput: g, options: { stride: 2, padding: 1, outputPadding: 1, backend: 'reference' } });
+    assert.ok(relativeL2Error(back.run(x.data, w.data, g.data).weight.data, expected.weight.data) < 1e-5);
+  } finally {
+    registerNativeAddon(() => loadAddon().addon);
   }
 });
