@@ -1,7 +1,10 @@
 /**
  * `npm run bench -- --backward`: times the backward of the suite's 2D/3D transposed layers — ∂X and ∂W apart — and
  * one training step of the checkerboard demo's decoder, for tconv and its peers in the same run, all at 1 thread:
- *   tconv native / wasm   ∂X (the engine's strided conv) and ∂W (one conv per group, batch and channels swapped)
+ *   tconv native / wasm   ∂X (the engine's strided conv) and ∂W (native: the addon's GEMM kernel; wasm: one conv per
+ *                         group, batch and channels swapped), each through a ConvBackward kept across calls, as a
+ *                         training loop keeps one per layer
+ *   native conv route     ∂W as it was before the addon's kernel: the swapped conv on the native engine (same run)
  *   tconv ts              ∂W on the reference backend (the float64 per-phase correlation in TypeScript)
  *   pytorch               aten::convolution_backward with one output mask (what autograd calls), /usr/bin/python3 child
  *   pytorch conv          PyTorch's fastest formulation here (F.convNd through MKL-DNN; see bench/torch-backward.py)
@@ -19,6 +22,8 @@ import { type BackendName, randomTensor, relativeL2Error, tensor, type Tensor } 
 import type { Plan } from '../src/shape/plan.ts';
 import { demoDecoder } from '../src/train/checkerboard-demo.ts';
 import { inputGradient, weightGradient } from '../src/train/conv-backward.ts';
+import { ConvBackward } from '../src/train/conv-backward-layer.ts';
+import { swappedConv, swappedConvWeightGradient } from '../src/train/weight-gradient-conv.ts';
 import { mseLoss } from '../src/train/loss.ts';
 import { adam, parameter } from '../src/train/optimizers.ts';
 import type { BenchOptions } from './args.ts';
@@ -143,12 +148,28 @@ export async function runBackwardBench(options: BenchOptions): Promise<void> {
       const check = (got: ArrayLike<number>, want: Tensor) => relativeL2Error(got, want.data);
 
       for (const backend of ['native', 'wasm'] as const) {
-        const err = check(inputGradient('convTranspose', args(backend)).data, referenceDx);
-        const ms = err < TOLERANCE ? await medianMs(() => inputGradient('convTranspose', args(backend)), minTimeMs) : null;
+        // One ConvBackward per gradient, made once and run every call (its buffers are reused, as in training).
+        const kept = (gradients: { input: boolean; weight: boolean }) => new ConvBackward('convTranspose', x.shape, w.shape, {
+          ...options, bias: false, backend, threads: 1, gradients,
+        });
+        const dxBack = kept({ input: true, weight: false });
+        const err = check(dxBack.run(x.data, w.data, gy.data).input.data, referenceDx);
+        const ms = err < TOLERANCE ? await medianMs(() => dxBack.run(x.data, w.data, gy.data), minTimeMs) : null;
         rows.push({ case: c.id, what: 'dX', library: `tconv ${backend}`, ms, relErr: err });
-        const dwErr = check(weightGradient('convTranspose', args(backend)).data, referenceDw);
-        const dwMs = dwErr < TOLERANCE ? await medianMs(() => weightGradient('convTranspose', args(backend)), minTimeMs) : null;
+        const dwBack = kept({ input: false, weight: true });
+        const dwErr = check(dwBack.run(x.data, w.data, gy.data).weight.data, referenceDw);
+        const dwMs = dwErr < TOLERANCE ? await medianMs(() => dwBack.run(x.data, w.data, gy.data), minTimeMs) : null;
         rows.push({ case: c.id, what: 'dW', library: `tconv ${backend}`, ms: dwMs, relErr: dwErr });
+      }
+      {
+        // The route native ∂W took before the addon's kernel, same run: the swapped conv on the native engine.
+        const swapped = swappedConv(plan);
+        const scratch = new Float32Array(swapped.workspaceFloats);
+        const out = new Float32Array(w.data.length);
+        const route = () => swappedConvWeightGradient(plan, swapped, x.data, gy.data, out, scratch, 'native', 1);
+        route();
+        const err = check(out, referenceDw);
+        rows.push({ case: c.id, what: 'dW', library: 'native conv route', ms: err < TOLERANCE ? await medianMs(route, minTimeMs) : null, relErr: err });
       }
       // The reference backend's ∂W: the float64 per-phase correlation in TypeScript.
       rows.push({ case: c.id, what: 'dW', library: 'tconv ts', ms: await medianMs(() => weightGradient('convTranspose', args('reference')), minTimeMs), relErr: 0 });
@@ -285,7 +306,7 @@ async function tconvStepMs(minTimeMs: number): Promise<{ native: number; wasm: n
 }
 
 function formatReport(rows: readonly Row[], flops: ReadonlyMap<string, number>, loadBefore: number[], torchVersion: string) {
-  const libraries = ['tconv native', 'tconv wasm', 'tconv ts', 'pytorch', 'pytorch conv', 'tfjs-cpu', 'tfjs-wasm'];
+  const libraries = ['tconv native', 'native conv route', 'tconv wasm', 'tconv ts', 'pytorch', 'pytorch conv', 'tfjs-cpu', 'tfjs-wasm'];
   const cell = (caseId: string, what: string, library: string): string => {
     const r = rows.find((row) => row.case === caseId && row.what === what && row.library === library);
     if (!r) return '';
@@ -321,6 +342,8 @@ function formatReport(rows: readonly Row[], flops: ReadonlyMap<string, number>, 
   const summary = [
     `geometric means of time ratios (above 1: tconv faster) — best pytorch / best tconv: dX ${geo(ratios.dX!).toFixed(2)}, dW ${geo(ratios.dW!).toFixed(2)}, step ${geo(ratios.step!).toFixed(2)};`,
     `autograd's own call / tconv native: dX ${geo(pairs('dX', 'pytorch', 'tconv native')).toFixed(2)}, dW ${geo(pairs('dW', 'pytorch', 'tconv native')).toFixed(2)};`,
+    `pytorch conv / tconv native: dX ${geo(pairs('dX', 'pytorch conv', 'tconv native')).toFixed(2)}, dW ${geo(pairs('dW', 'pytorch conv', 'tconv native')).toFixed(2)};`,
+    `native conv route / tconv native, dW: ${geo(pairs('dW', 'native conv route', 'tconv native')).toFixed(2)};`,
     `tfjs-wasm / tconv wasm, dX: ${geo(pairs('dX', 'tfjs-wasm', 'tconv wasm')).toFixed(2)}`,
   ].join(' ');
   return {

@@ -1,5 +1,7 @@
 #!/usr/bin/python3
-"""Generates the PyTorch autograd gradient vectors in test/fixtures/gradients/*.json.
+"""Generates the PyTorch autograd gradient vectors in test/fixtures/gradients/*.json: conv-gradients.json
+(convolutions, in the conformance format) and norm-gradients.json (BatchNorm in training and eval mode, GroupNorm,
+InstanceNorm, LayerNorm; read by test/train/normalization.test.ts).
 
 Run with Debian's python3-torch:  /usr/bin/python3 scripts/gen-grad-vectors.py
 torch is needed only here; the JSON files are committed and the tests read them without torch.
@@ -102,6 +104,79 @@ def cases():
     ]
 
 
+def norm_case(name, kind, shape, seed, groups=None, normalized=None, training=True, eps=1e-5, momentum=0.1):
+    """One normalisation layer: X, gamma, beta (and running statistics for BatchNorm) drawn as float32, the forward
+    and the gradients of sum(Y * gradY) in float64 by torch.nn modules, rounded to float32."""
+    torch.manual_seed(seed)
+    x = torch.randn(*shape).float() * 1.5 + 0.5
+    channels = shape[1]
+    param_shape = list(normalized) if kind == 'layer' else [channels]
+    gamma = (torch.rand(*param_shape) + 0.5).float()
+    beta = torch.randn(*param_shape).float()
+    if kind == 'batch':
+        module = torch.nn.BatchNorm1d if len(shape) <= 3 else torch.nn.BatchNorm2d if len(shape) == 4 else torch.nn.BatchNorm3d
+        m = module(channels, eps=eps, momentum=momentum)
+        running_mean = (torch.randn(channels) * 0.2).float()
+        running_var = (torch.rand(channels) + 0.5).float()
+        m.running_mean.copy_(running_mean)
+        m.running_var.copy_(running_var)
+        m.train(training)
+    elif kind == 'group':
+        m = torch.nn.GroupNorm(groups, channels, eps=eps)
+    elif kind == 'instance':
+        module = torch.nn.InstanceNorm1d if len(shape) == 3 else torch.nn.InstanceNorm2d if len(shape) == 4 else torch.nn.InstanceNorm3d
+        m = module(channels, eps=eps, affine=True)
+    else:
+        m = torch.nn.LayerNorm(list(normalized), eps=eps)
+    m = m.double()
+    with torch.no_grad():
+        m.weight.copy_(gamma.double())
+        m.bias.copy_(beta.double())
+    xd = x.double().requires_grad_()
+    y = m(xd)
+    gy = torch.randn(*y.shape).float()
+    (y * gy.double()).sum().backward()
+    result = {
+        'name': name, 'kind': kind, 'eps': eps,
+        'inputs': {'X': tensor_json(x), 'weight': tensor_json(gamma), 'bias': tensor_json(beta)},
+        'outputs': {'Y': tensor_json(y)},
+        'gradOutputs': {'Y': tensor_json(gy)},
+        'expectedGradients': {'X': tensor_json(xd.grad), 'weight': tensor_json(m.weight.grad), 'bias': tensor_json(m.bias.grad)},
+    }
+    if kind == 'batch':
+        result.update(training=training, momentum=momentum)
+        result['inputs'].update(runningMean=tensor_json(running_mean), runningVar=tensor_json(running_var))
+        result['outputs'].update(runningMean=tensor_json(m.running_mean), runningVar=tensor_json(m.running_var))
+    if kind == 'group':
+        result['groups'] = groups
+    if kind == 'layer':
+        result['normalizedShape'] = list(normalized)
+    return result
+
+
+def norm_cases():
+    return [
+        norm_case('batchnorm2d_training', 'batch', (3, 4, 3, 5), seed=31),
+        norm_case('batchnorm2d_eval', 'batch', (2, 3, 4, 3), seed=32, training=False),
+        norm_case('batchnorm1d_training_batch_only', 'batch', (5, 3), seed=33, momentum=0.3),
+        norm_case('batchnorm3d_training', 'batch', (2, 2, 2, 3, 2), seed=34, eps=1e-3),
+        norm_case('groupnorm2d_g2', 'group', (2, 6, 3, 4), seed=35, groups=2),
+        norm_case('groupnorm1d_g1', 'group', (3, 4, 7), seed=36, groups=1),
+        norm_case('instancenorm2d_affine', 'instance', (2, 3, 4, 5), seed=37),
+        norm_case('instancenorm3d_affine', 'instance', (1, 2, 3, 2, 3), seed=38),
+        norm_case('layernorm_chw', 'layer', (2, 3, 4, 4), seed=39, normalized=(3, 4, 4)),
+        norm_case('layernorm_last_axis', 'layer', (2, 3, 5), seed=40, normalized=(5,)),
+    ]
+
+
+def write(document, name):
+    path = os.path.join(OUT_DIR, name)
+    with open(path, 'w') as f:
+        json.dump(document, f, separators=(',', ':'))
+        f.write('\n')
+    print(f'{path}: {len(document["cases"])} cases, {os.path.getsize(path)} bytes')
+
+
 def main():
     os.makedirs(OUT_DIR, exist_ok=True)
     torch.set_num_threads(1)
@@ -114,11 +189,18 @@ def main():
         'precision': 'X, W, B, gradY float32; Y and the gradients of sum(Y * gradY) computed by torch in float64, rounded to float32',
         'cases': cases(),
     }
-    path = os.path.join(OUT_DIR, 'conv-gradients.json')
-    with open(path, 'w') as f:
-        json.dump(document, f, separators=(',', ':'))
-        f.write('\n')
-    print(f'{path}: {len(document["cases"])} cases, {os.path.getsize(path)} bytes')
+    write(document, 'conv-gradients.json')
+    write({
+        'generated': f'by {SCRIPT}; do not edit, re-run the script',
+        'generator': SCRIPT,
+        'torch': torch.__version__,
+        'source': 'PyTorch autograd of torch.nn BatchNorm (training and eval), GroupNorm, InstanceNorm (affine), LayerNorm',
+        'layout': 'NC[D]HW; weight and bias per channel (LayerNorm: the normalized shape); BatchNorm running statistics '
+                  'in inputs (before) and outputs (after the forward)',
+        'precision': 'X, weight, bias, running statistics and gradY float32; Y, the running statistics after and the '
+                     'gradients of sum(Y * gradY) computed by torch in float64, rounded to float32',
+        'cases': norm_cases(),
+    }, 'norm-gradients.json')
 
 
 if __name__ == '__main__':

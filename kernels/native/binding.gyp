@@ -18,7 +18,10 @@
         "src/ukernel_check.cc",
         "src/ukernel_scalar.cc",
         "src/ukernel_avx2.cc",
-        "src/ukernel_avx512.cc"
+        "src/ukernel_avx512.cc",
+        "src/backward_weight.cc",
+        "src/backward_gather_avx2.cc",
+        "src/addon_backward.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_CPP_EXCEPTIONS"],

@@ -5,7 +5,7 @@
  * The public face of src/train/: values by name, and every type.
  */
 export {
-  ACTIVATIONS, ActivationModule, ConvModule, DEFAULT_LEAKY_SLOPE, PixelShuffleModule, ResizeModule, Sequential,
+  ACTIVATIONS, ActivationModule, ConvBackward, ConvModule, NormModule, DEFAULT_LEAKY_SLOPE, PixelShuffleModule, ResizeModule, Sequential,
   activation, activationBackward, adam, add, addBackward, biasGradient, concatChannels, concatChannelsBackward,
   convBackward, convTransposeBackward, convTransposeWeightGradient, initialize, l1Loss, mseLoss, parameter,
   pixelShuffleBackward, pixelUnshuffleBackward, resizeBackward, sgd, MEASURE, VARIANTS, checkerboardMeasure, drawShapes,

@@ -3,6 +3,7 @@
  * import cycle (select.ts imports the backend modules for their side effect).
  */
 import type { Backend, BackendName } from './backend.ts';
+import type { NativeAddon } from './backends/native/addon.ts';
 
 const backends = new Map<BackendName, Backend>();
 
@@ -29,4 +30,19 @@ export function registerSameBits(source: () => SameBits | undefined): void {
 /** The registered fast comparison, or undefined (callers then compare in JavaScript). */
 export function fastSameBits(): SameBits | undefined {
   return sameBitsSource?.();
+}
+
+let addonSource: (() => NativeAddon | null) | undefined;
+
+/**
+ * The native addon itself, for its calls beyond the Backend contract (training's ∂W kernel, src/train): registered
+ * by the native backend module, like registerSameBits, so browser bundles never reach it.
+ */
+export function registerNativeAddon(source: () => NativeAddon | null): void {
+  addonSource = source;
+}
+
+/** The loaded native addon, or null (not built, not registered, or not running in Node.js). */
+export function nativeAddon(): NativeAddon | null {
+  return addonSource?.() ?? null;
 }

@@ -3,6 +3,7 @@
  * pixel shuffle, activations, add, concat), losses, optimizers, initializers and per-layer modules.
  */
 export { type BackwardArgs, type ConvGradients, convBackward, convTransposeBackward, inputGradient, weightGradient } from './conv-backward.ts';
+export { ConvBackward, type ConvBackwardOptions } from './conv-backward-layer.ts';
 export { biasGradient, convTransposeWeightGradient } from './weight-gradient.ts';
 export {
   ACTIVATIONS, type ActivationName, DEFAULT_LEAKY_SLOPE, activation, activationBackward, add, addBackward, concatChannels,
@@ -19,4 +20,5 @@ export {
   type VariantName, type VariantRecord, createCheckerboardTrainer, demoDecoder, runCheckerboardDemo,
 } from './checkerboard-demo.ts';
 export { checkerboardMeasure } from './checkerboard-measure.ts';
+export { type NormKind, NormModule, type NormOptions } from './normalization.ts';
 export { drawShapes } from './procedural-images.ts';

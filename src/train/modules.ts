@@ -11,7 +11,7 @@ import { pixelShuffle } from '../engine/ops/pixel-shuffle.ts';
 import { type ResizeOptions, resize } from '../engine/ops/resize.ts';
 import { TconvError } from '../shape/errors.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { convBackward, convTransposeBackward } from './conv-backward.ts';
+import { ConvBackward } from './conv-backward-layer.ts';
 import { type ActivationName, activation, activationBackward, pixelShuffleBackward, resizeBackward } from './ops-backward.ts';
 import { type Parameter, parameter } from './optimizers.ts';
 
@@ -44,6 +44,7 @@ export class ConvModule implements Module {
   readonly weight: Parameter;
   readonly bias: Parameter | null;
   private input: Tensor | null = null;
+  private back: ConvBackward | null = null;
 
   /**
    * @example
@@ -61,12 +62,31 @@ export class ConvModule implements Module {
     return run(x, this.weight.value, this.bias?.value ?? null, this.options);
   }
 
+  /**
+   * The returned ∂L/∂X is this module's buffer, overwritten by the next backward: the layer before consumes it first.
+   */
   backward(gradOutput: Tensor): Tensor {
-    const backward = this.kind === 'convTranspose' ? convTransposeBackward : convBackward;
-    const g = backward({ input: saved(this.input, this.name), weight: this.weight.value, bias: this.bias !== null, gradOutput, options: this.options });
+    const input = saved(this.input, this.name);
+    const g = this.backwardFor(input).run(input.data, this.weight.value.data, gradOutput.data);
     accumulate(this.weight, g.weight);
     if (this.bias) accumulate(this.bias, g.bias);
     return g.input;
+  }
+
+  /** The backward object the last backward used (null before the first): its buffers and their bytes. */
+  get layerBackward(): ConvBackward | null {
+    return this.back;
+  }
+
+  /**
+   * The layer's backward with its buffers, made at the first backward and kept while the input shape stays (a new
+   * shape, such as a smaller last batch, makes a new one).
+   */
+  backwardFor(input: Tensor): ConvBackward {
+    const shape = this.back?.plan.inputShape;
+    if (this.back && shape!.length === input.shape.length && shape!.every((d, i) => d === input.shape[i])) return this.back;
+    this.back = new ConvBackward(this.kind, input.shape, this.weight.value.shape, { ...this.options, bias: this.bias !== null });
+    return this.back;
   }
 
   parameters(): readonly Parameter[] {

@@ -1,59 +1,73 @@
 /**
- * The weight gradient of a transposed convolution on a compute backend (wasm, native): the same sum as
- * weight-gradient.ts, ∂W[ci, co, k] = Σₙ Σᵢ x[n, ci, i] · ∂Y[n, co, i·s + k·d − padBegin], read as one ordinary
- * convolution per group with the batch and channel axes swapped: ∂Yᵀ (Cout, N, out…) is the input, Xᵀ (Cin, N, in…)
- * the weight, with stride d and dilation s (the roles of stride and dilation exchange), padded by padBegin before and
- * max(padEnd, 0) after. Its output (Cout, Cin, K′…) holds ∂W at k < K on every axis (K′ ≥ K; the rest is cropped).
- * So the engine's tested forward kernels compute ∂W on every backend, with no new kernel.
+ * The weight gradient of a transposed convolution through a backend's conv forward (the wasm route, and the native
+ * one before the addon had its own kernel): the same sum as weight-gradient.ts,
+ * ∂W[ci, co, k] = Σₙ Σᵢ x[n, ci, i] · ∂Y[n, co, i·s + k·d − padBegin], read as one ordinary convolution per group with
+ * the batch and channel axes swapped: ∂Yᵀ (Cout/g, N, out…) is the input, Xᵀ (Cin/g, N, in…) the weight, with stride d
+ * and dilation s (the roles of stride and dilation exchange), padded by padBegin before and max(padEnd, 0) after. Its
+ * output (Cout/g, Cin/g, K′…) holds ∂W at k < K on every axis (K′ ≥ K; the rest is cropped).
  */
-import type { BackendChoice } from '../engine/backend.ts';
-import { conv } from '../engine/ops/conv.ts';
+import type { BackendName } from '../engine/backend.ts';
+import { planFromTensors } from '../engine/ops/plan-from-tensors.ts';
+import { getBackend } from '../engine/select.ts';
 import type { Plan } from '../shape/plan.ts';
-import { tensor } from '../tensor/tensor.ts';
+
+/** The per-group conv and the workspace it needs: ∂Yᵀ, Xᵀ and the wide output of one group, reused for every group. */
+export interface SwappedConv {
+  readonly plan: Plan;
+  readonly workspaceFloats: number;
+}
+
+/**
+ * Plans the per-group conv of a transposed plan with batch ≥ 1.
+ * @example
+ * swappedConv(planFromTensors('convTranspose', [2, 8, 5, 5], [8, 4, 4, 4], { stride: 2 })).workspaceFloats
+ */
+export function swappedConv(plan: Plan): SwappedConv {
+  const { batch, inChannels, outChannels, groups } = plan;
+  const conv = planFromTensors('conv', [outChannels / groups, batch, ...plan.axes.map((a) => a.output)], [inChannels / groups, batch, ...plan.axes.map((a) => a.input)], {
+    stride: plan.axes.map((a) => a.dilation), dilation: plan.axes.map((a) => a.stride),
+    pads: { begin: plan.axes.map((a) => a.padBegin), end: plan.axes.map((a) => Math.max(a.padEnd, 0)) }, bias: false,
+  });
+  const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+  return { plan: conv, workspaceFloats: size(conv.inputShape) + size(conv.weightShape) + size(conv.outputShape) };
+}
 
 /** Channels-first copy with batch and channels swapped, for the channels [first, first + count): (count, N, spatial…). */
-function swapBatchAndChannels(data: Float32Array, batch: number, channels: number, spatial: number, first: number, count: number): Float32Array {
-  const out = new Float32Array(count * batch * spatial);
+function swapBatchAndChannels(out: Float32Array, data: Float32Array, batch: number, channels: number, spatial: number, first: number, count: number): void {
   for (let n = 0; n < batch; n++) {
     for (let c = 0; c < count; c++) {
       const from = (n * channels + first + c) * spatial;
       out.set(data.subarray(from, from + spatial), (c * batch + n) * spatial);
     }
   }
-  return out;
 }
 
 /**
- * ∂W (Cin, Cout/groups, k…) of a transposed-convolution plan, summed over the batch, computed by the backend's conv.
- * @example
- * convTransposeWeightGradientOnBackend(plan, x.data, gradOutput.data, { backend: 'native' })
+ * ∂W (Cin, Cout/groups, k…) of a transposed-convolution plan into `result`, summed over the batch, by the backend's
+ * conv, with `scratch` (conv.workspaceFloats) for the swapped copies and the wide output.
  */
-export function convTransposeWeightGradientOnBackend(
-  plan: Plan, x: Float32Array, gradOutput: Float32Array, options: { readonly backend?: BackendChoice; readonly threads?: number },
-): Float32Array {
+export function swappedConvWeightGradient(
+  plan: Plan, conv: SwappedConv, x: Float32Array, gradOutput: Float32Array, result: Float32Array, scratch: Float32Array,
+  backend: BackendName, threads: number | undefined,
+): void {
   const { batch, inChannels, outChannels, groups } = plan;
   const inPerGroup = inChannels / groups;
   const outPerGroup = outChannels / groups;
   const kernel = plan.axes.map((a) => a.kernel);
   const kernelSize = kernel.reduce((a, b) => a * b, 1);
-  const result = new Float32Array(inChannels * outPerGroup * kernelSize);
-  if (batch === 0) return result;
-  const inSpatial = plan.axes.map((a) => a.input);
-  const outSpatial = plan.axes.map((a) => a.output);
-  const inSize = inSpatial.reduce((a, b) => a * b, 1);
-  const outSize = outSpatial.reduce((a, b) => a * b, 1);
-  const layer = {
-    stride: plan.axes.map((a) => a.dilation), dilation: plan.axes.map((a) => a.stride),
-    pads: { begin: plan.axes.map((a) => a.padBegin), end: plan.axes.map((a) => Math.max(a.padEnd, 0)) },
-    backend: options.backend, threads: options.threads,
-  };
+  const inSize = plan.axes.reduce((a, axis) => a * axis.input, 1);
+  const outSize = plan.axes.reduce((a, axis) => a * axis.output, 1);
+  const gradT = scratch.subarray(0, outPerGroup * batch * outSize);
+  const xT = scratch.subarray(gradT.length, gradT.length + inPerGroup * batch * inSize);
+  const wide = conv.plan.outputShape.slice(2);
+  const wideSize = wide.reduce((a, b) => a * b, 1);
+  const out = scratch.subarray(gradT.length + xT.length, gradT.length + xT.length + outPerGroup * inPerGroup * wideSize);
+  const engine = getBackend(backend);
+  const index = new Array<number>(kernel.length).fill(0);
   for (let g = 0; g < groups; g++) {
-    const gradT = tensor([outPerGroup, batch, ...outSpatial], swapBatchAndChannels(gradOutput, batch, outChannels, outSize, g * outPerGroup, outPerGroup));
-    const xT = tensor([inPerGroup, batch, ...inSpatial], swapBatchAndChannels(x, batch, inChannels, inSize, g * inPerGroup, inPerGroup));
-    const out = conv(gradT, xT, null, layer); // (Cout/g, Cin/g, K′…)
-    const wide = out.shape.slice(2);
-    const wideSize = wide.reduce((a, b) => a * b, 1);
-    const index = new Array<number>(kernel.length).fill(0);
+    swapBatchAndChannels(gradT, gradOutput, batch, outChannels, outSize, g * outPerGroup, outPerGroup);
+    swapBatchAndChannels(xT, x, batch, inChannels, inSize, g * inPerGroup, inPerGroup);
+    engine.conv({ plan: conv.plan, input: gradT, weight: xT, bias: null, output: out, threads, packs: null }); // (Cout/g, Cin/g, K′…)
     for (let t = 0; t < kernelSize; t++) {
       let rest = t;
       for (let a = kernel.length - 1; a >= 0; a--) { index[a] = rest % kernel[a]!; rest = Math.floor(rest / kernel[a]!); }
@@ -61,10 +75,9 @@ export function convTransposeWeightGradientOnBackend(
       for (let a = 0; a < kernel.length; a++) w = w * wide[a]! + index[a]!;
       for (let co = 0; co < outPerGroup; co++) {
         for (let ci = 0; ci < inPerGroup; ci++) {
-          result[((g * inPerGroup + ci) * outPerGroup + co) * kernelSize + t] = out.data[(co * inPerGroup + ci) * wideSize + w]!;
+          result[((g * inPerGroup + ci) * outPerGroup + co) * kernelSize + t] = out[(co * inPerGroup + ci) * wideSize + w]!;
         }
       }
     }
   }
-  return result;
 }

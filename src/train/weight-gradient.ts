@@ -40,6 +40,13 @@ const UNIT: readonly TapRange[] = [{ firstInput: 0, firstOutput: 0, step: 1, cou
  * (Cin, Cout/groups, k…). Sums over the batch.
  */
 export function convTransposeWeightGradient(plan: Plan, x: Float32Array, gradOutput: Float32Array): Float32Array {
+  const result = new Float32Array(plan.weightShape.reduce((a, b) => a * b, 1));
+  convTransposeWeightGradientInto(plan, x, gradOutput, result);
+  return result;
+}
+
+/** convTransposeWeightGradient written into `result` (the weight's length), every element. */
+export function convTransposeWeightGradientInto(plan: Plan, x: Float32Array, gradOutput: Float32Array, result: Float32Array): void {
   const axes = plan.axes.map((a, i) => ({ a, ranges: tapRanges(plan.phases[i]!.phases, a.kernel, a.input, a.stride) }));
   // Promote to three axes (depth, height, width) with unit axes in front, as the reference backend does.
   while (axes.length < 3) axes.unshift({ a: { input: 1, output: 1, kernel: 1 } as Plan['axes'][number], ranges: [...UNIT] });
@@ -50,7 +57,6 @@ export function convTransposeWeightGradient(plan: Plan, x: Float32Array, gradOut
   const inSize = D.a.input * H.a.input * W.a.input;
   const outSize = D.a.output * H.a.output * W.a.output;
   const kernelSize = D.a.kernel * H.a.kernel * W.a.kernel;
-  const result = new Float32Array(inChannels * outPerGroup * kernelSize);
   for (let ci = 0; ci < inChannels; ci++) {
     const group = Math.floor(ci / inPerGroup);
     for (let c = 0; c < outPerGroup; c++) {
@@ -83,13 +89,18 @@ export function convTransposeWeightGradient(plan: Plan, x: Float32Array, gradOut
       }
     }
   }
-  return result;
 }
 
 /** ∂L/∂B: the output gradient summed over batch and space, per output channel. */
 export function biasGradient(plan: Plan, gradOutput: Float32Array): Float32Array {
-  const outSize = plan.outputShape.slice(2).reduce((a, b) => a * b, 1);
   const result = new Float32Array(plan.outChannels);
+  biasGradientInto(plan, gradOutput, result);
+  return result;
+}
+
+/** biasGradient written into `result` (Cout). */
+export function biasGradientInto(plan: Plan, gradOutput: Float32Array, result: Float32Array): void {
+  const outSize = plan.outputShape.slice(2).reduce((a, b) => a * b, 1);
   for (let co = 0; co < plan.outChannels; co++) {
     let sum = 0;
     for (let n = 0; n < plan.batch; n++) {
@@ -98,5 +109,4 @@ export function biasGradient(plan: Plan, gradOutput: Float32Array): Float32Array
     }
     result[co] = sum;
   }
-  return result;
 }

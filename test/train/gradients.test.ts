@@ -153,7 +153,7 @@ test('∂X runs on every available backend and agrees with the reference', () =>
   }), { numRuns: 10 });
 });
 
-test('∂W on wasm and native (one conv per group, batch and channels swapped) agrees with the float64 per-phase sum', () => {
+test('∂W on wasm (one conv per group, batch and channels swapped) and native (the addon\'s GEMM kernel) agrees with the float64 per-phase sum', () => {
   const backends = listBackends().filter((b) => b.available && b.name !== 'reference').map((b) => b.name);
   fc.assert(fc.property(fc.integer({ min: 1, max: 3 }).chain((rank) => layerArb(rank)), (l) => {
     for (const kind of ['convTranspose', 'conv'] as const) {

@@ -11,11 +11,13 @@
 //                                                   activation: 0 none, 1 relu, 2 leaky relu with slope alpha (numbers)
 //   sameBits(a: Float32Array, b: Float32Array)      → true when both hold the same bits (memcmp)
 //   checkKernels(kernelSet, seed)                   → the micro-kernel tester's rows (ukernel_check.h)
+//   weightGradient…, weightGradientWorkspace…       → training's ∂W (addon_backward.cc)
 #include <napi.h>
 
 #include <cstring>
 #include <thread>
 
+#include "addon_backward.h"
 #include "engine.h"
 #include "runners.h"
 #include "ukernel_check.h"
@@ -281,6 +283,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("runOnce", Napi::Function::New(env, RunOnce));
   exports.Set("sameBits", Napi::Function::New(env, SameBits));
   exports.Set("checkKernels", Napi::Function::New(env, CheckKernels));
+  tconv::registerBackward(env, exports);  // weightGradient, weightGradientWorkspace (addon_backward.cc)
   return exports;
 }
 

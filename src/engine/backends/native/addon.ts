@@ -26,6 +26,12 @@ export interface NativeAddon {
   sameBits(a: Float32Array, b: Float32Array): boolean;
   /** The micro-kernel tester: runs every kernel of the set alone against a scalar loop (kernels/native/src/ukernel_check.h). */
   checkKernels(kernelSet: string, seed: number): NativeKernelCheck[];
+  /** Floats of workspace weightGradient needs (kernels/native/src/backward_weight.h); shape as weightGradient's. */
+  weightGradientWorkspace(shape: Int32Array, kernelSet: string, threads: number): number;
+  /** Training's ∂W of a transposed-convolution plan (shape: batch, Cin, Cout, groups, then per axis of 3: in, out, kernel, stride, dilation, padBegin). */
+  weightGradient(
+    shape: Int32Array, kernelSet: string, x: Float32Array, gradOutput: Float32Array, gradWeight: Float32Array, workspace: Float32Array, threads: number,
+  ): void;
 }
 
 /** One row of the micro-kernel tester: a kernel (named f32_<kind>_<mr>x<nr>__<set>) run alone at one row count. */

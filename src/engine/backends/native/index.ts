@@ -8,7 +8,7 @@ import type { Plan } from '../../../shape/plan.ts';
 import type { Availability, Backend, KernelArgs } from '../../backend.ts';
 import { ACTIVATION_CODES } from '../../ops/activation.ts';
 import type { PackSlot } from '../../prepared-weights.ts';
-import { registerBackend, registerSameBits } from '../../registry.ts';
+import { registerBackend, registerNativeAddon, registerSameBits } from '../../registry.ts';
 import { type NativeAddon, type NativeHandle, type NativeLayout, type NativeLayoutName, loadAddon } from './addon.ts';
 import { nativeHeader } from './header.ts';
 
@@ -181,3 +181,4 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
 export const nativeBackend = createNativeBackend();
 registerBackend(nativeBackend);
 registerSameBits(nativeSameBits);
+registerNativeAddon(() => loadAddon().addon);

@@ -1,0 +1,291 @@
+#include "backward_weight.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <mutex>
+
+#include "backward_gather.h"
+#include "threadpool.h"
+
+namespace tconv {
+namespace {
+
+// Its own pool: the forward engine's pool and workspaces stay private to schedule.cc; a training step runs its
+// forward and backward calls one after another, so the two pools never compete.
+ThreadPool& backwardPool() {
+  static ThreadPool instance;
+  return instance;
+}
+std::mutex& backwardLock() {
+  static std::mutex instance;
+  return instance;
+}
+
+struct Sizes {
+  int64_t inSize, outSize, taps, cin, cout, columns, positions, panels, blocks, mr, nr;
+};
+
+Sizes sizesOf(const WeightGradientShape& s, const KernelSet* isa) {
+  Sizes z;
+  z.inSize = s.in[0] * s.in[1] * s.in[2];
+  z.outSize = s.out[0] * s.out[1] * s.out[2];
+  z.taps = s.kernel[0] * s.kernel[1] * s.kernel[2];
+  z.cin = s.inChannels / s.groups;
+  z.cout = s.outChannels / s.groups;
+  z.columns = z.cout * z.taps;
+  z.positions = s.batch * z.inSize;
+  z.mr = isa->tiles[0].mr;
+  z.nr = isa->tiles[0].nr;
+  z.panels = (z.columns + z.nr - 1) / z.nr;
+  z.blocks = (z.cin + z.mr - 1) / z.mr;
+  return z;
+}
+
+int64_t perThreadFloats(const Sizes& z) { return kWeightGradientChunk * z.nr + z.blocks * z.mr * z.nr; }
+
+struct Call {
+  const WeightGradientShape* s;
+  const KernelSet* isa;
+  Sizes z;
+  const float *x, *gy;
+  int64_t gyLength;
+  GatherColumns8 gather8;  // nullptr: scalar gather only
+  float *dw, *packedX, *scratch;
+  int64_t packTasks;
+  std::atomic<int64_t> next{0};
+};
+
+// Packs X of one (group, row block) and one stretch of positions: A[p·R + r] = X[n, channel r of the block, i].
+constexpr int64_t kPackStretch = 4096;
+void packTask(Call& c, int64_t task) {
+  const Sizes& z = c.z;
+  const int64_t stretches = (z.positions + kPackStretch - 1) / kPackStretch;
+  const int64_t gb = task / stretches, first = (task % stretches) * kPackStretch;
+  const int64_t g = gb / z.blocks, b = gb % z.blocks;
+  const int64_t rows = std::min(z.mr, z.cin - b * z.mr);
+  float* A = c.packedX + (g * z.cin + b * z.mr) * z.positions;
+  const int64_t channel = g * z.cin + b * z.mr;
+  const int64_t last = std::min(z.positions, first + kPackStretch);
+  for (int64_t p = first; p < last;) {
+    const int64_t n = p / z.inSize, i = p % z.inSize;
+    const int64_t run = std::min(last - p, z.inSize - i);
+    const float* src = c.x + (n * c.s->inChannels + channel) * z.inSize + i;
+    float* dst = A + p * rows;
+    for (int64_t r = 0; r < rows; r++) {
+      const float* row = src + r * z.inSize;
+      for (int64_t j = 0; j < run; j++) dst[j * rows + r] = row[j];
+    }
+    p += run;
+  }
+}
+
+// Where a column (output channel, tap) reads ∂Y: its channel's offset, its tap's shift per axis, and the input
+// columns i whose output i·s + shift lies inside the last axis.
+struct Column {
+  int64_t channel, shift[3], lo, hi;
+};
+
+// A stretch of one input row inside a chunk: positions k … k + length − 1 of the chunk are (n, i0, i1, i2 … ).
+struct Stretch {
+  int64_t k, n, i0, i1, i2, length;
+};
+
+// Eight columns of one stretch into d (d[j·nr + q], q < 8): where all eight rows are valid, eight positions at a time
+// (AVX2 loads and an 8×8 transpose); the stretch's ends, and rows outside ∂Y, value by value.
+void gatherEight(const Call& c, const Column* cols, const Stretch& st, float* d) {
+  const WeightGradientShape& s = *c.s;
+  const int64_t nr = c.z.nr, step = s.stride[2];
+  const float* rows[8];
+  int64_t lo[8], hi[8];
+  int64_t from = 0, to = st.length;  // positions valid in all eight columns
+  for (int q = 0; q < 8; q++) {
+    const Column& col = cols[q];
+    const int64_t o0 = st.i0 * s.stride[0] + col.shift[0], o1 = st.i1 * s.stride[1] + col.shift[1];
+    if (o0 < 0 || o0 >= s.out[0] || o1 < 0 || o1 >= s.out[1]) {
+      rows[q] = nullptr;
+      lo[q] = hi[q] = 0;
+    } else {
+      rows[q] = c.gy + (st.n * s.outChannels + col.channel) * c.z.outSize + (o0 * s.out[1] + o1) * s.out[2] + st.i2 * step + col.shift[2];
+      lo[q] = std::min(std::max(col.lo - st.i2, int64_t(0)), st.length);
+      hi[q] = std::max(std::min(col.hi - st.i2, st.length), lo[q]);
+    }
+    from = std::max(from, lo[q]);
+    to = std::min(to, hi[q]);
+  }
+  int64_t n = to > from ? (to - from) / 8 * 8 : 0;
+  // Step 2 also reads the odd neighbour of the last value: keep it inside ∂Y.
+  while (n > 0 && step == 2) {
+    bool inside = true;
+    for (int q = 0; q < 8; q++) inside = inside && (rows[q] + (from + n) * 2 - 1) < c.gy + c.gyLength;
+    if (inside) break;
+    n -= 8;
+  }
+  if (n > 0) {
+    const float* starts[8];
+    for (int q = 0; q < 8; q++) starts[q] = rows[q] + from * step;
+    c.gather8(starts, step, n, d + from * nr, nr);
+  }
+  for (int q = 0; q < 8; q++) {
+    for (int64_t j = 0; j < st.length; j++) {
+      if (j == from && n > 0) j += n;
+      if (j >= st.length) break;
+      d[j * nr + q] = (rows[q] && j >= lo[q] && j < hi[q]) ? rows[q][j * step] : 0.0f;
+    }
+  }
+}
+
+// Gathers G[k·nr + c] for the chunk's positions into B (columns past `real` are zero).
+void gather(const Call& c, const Column* cols, int real, const Stretch* stretches, int count, int64_t length, float* B) {
+  const WeightGradientShape& s = *c.s;
+  const Sizes& z = c.z;
+  const int64_t nr = z.nr;
+  for (int col = real; col < nr; col++) {
+    for (int64_t k = 0; k < length; k++) B[k * nr + col] = 0.0f;
+  }
+  if (s.in[2] == 1) {
+    // Rows of one position (1×1 inputs, as DCGAN's first layer): a column's values are single, scattered loads, but
+    // the panel's columns (one output channel's consecutive taps) sit side by side in ∂Y — so walk columns innermost.
+    for (int t = 0; t < count; t++) {
+      const Stretch& st = stretches[t];
+      float* d = B + st.k * nr;
+      for (int col = 0; col < real; col++) {
+        const Column& q = cols[col];
+        const int64_t o0 = st.i0 * s.stride[0] + q.shift[0], o1 = st.i1 * s.stride[1] + q.shift[1], o2 = q.shift[2];
+        const bool inside = o0 >= 0 && o0 < s.out[0] && o1 >= 0 && o1 < s.out[1] && o2 >= 0 && o2 < s.out[2];
+        d[col] = inside ? c.gy[(st.n * s.outChannels + q.channel) * z.outSize + (o0 * s.out[1] + o1) * s.out[2] + o2] : 0.0f;
+      }
+    }
+    return;
+  }
+  int first = 0;  // columns before it were gathered eight at a time
+  if (c.gather8 && (s.stride[2] == 1 || s.stride[2] == 2)) {
+    first = real / 8 * 8;
+    for (int c8 = 0; c8 < first; c8 += 8) {
+      for (int t = 0; t < count; t++) gatherEight(c, cols + c8, stretches[t], B + stretches[t].k * nr + c8);
+    }
+  }
+  for (int col = first; col < real; col++) {
+    const Column& q = cols[col];
+    for (int t = 0; t < count; t++) {
+      const Stretch& st = stretches[t];
+      float* d = B + st.k * nr + col;
+      const int64_t o0 = st.i0 * s.stride[0] + q.shift[0], o1 = st.i1 * s.stride[1] + q.shift[1];
+      const int64_t lo = std::min(std::max(q.lo - st.i2, int64_t(0)), st.length);
+      const int64_t hi = std::max(std::min(q.hi - st.i2, st.length), lo);
+      if (o0 < 0 || o0 >= s.out[0] || o1 < 0 || o1 >= s.out[1]) {
+        for (int64_t j = 0; j < st.length; j++) d[j * nr] = 0.0f;
+        continue;
+      }
+      // Output of input column i2 + j: (i2 + j)·s₂ + shift₂.
+      const float* row = c.gy + (st.n * s.outChannels + q.channel) * z.outSize + (o0 * s.out[1] + o1) * s.out[2] +
+                         st.i2 * s.stride[2] + q.shift[2];
+      const int64_t step = s.stride[2];
+      for (int64_t j = 0; j < lo; j++) d[j * nr] = 0.0f;
+      for (int64_t j = lo; j < hi; j++) d[j * nr] = row[j * step];
+      for (int64_t j = hi; j < st.length; j++) d[j * nr] = 0.0f;
+    }
+  }
+}
+
+// One (group, column panel): C[Cin/g × nr] = Σ over position chunks of A · G, then stored into ∂W.
+void gemmTask(Call& c, int64_t task, float* scratch) {
+  const WeightGradientShape& s = *c.s;
+  const Sizes& z = c.z;
+  const int64_t g = task / z.panels, c0 = (task % z.panels) * z.nr;
+  const int real = int(std::min(z.nr, z.columns - c0));
+  Column cols[128];
+  for (int col = 0; col < real; col++) {
+    const int64_t column = c0 + col, co = column / z.taps, tap = column % z.taps;
+    const int64_t k[3] = {tap / (s.kernel[1] * s.kernel[2]), (tap / s.kernel[2]) % s.kernel[1], tap % s.kernel[2]};
+    Column& q = cols[col];
+    q.channel = g * z.cout + co;
+    for (int a = 0; a < 3; a++) q.shift[a] = k[a] * s.dilation[a] - s.padBegin[a];
+    // i·s + shift ∈ [0, out): i ≥ ⌈−shift/s⌉, i ≤ ⌊(out − 1 − shift)/s⌋.
+    const int64_t st = s.stride[2], sh = q.shift[2];
+    q.lo = sh >= 0 ? 0 : (-sh + st - 1) / st;
+    q.hi = s.out[2] - 1 - sh < 0 ? 0 : (s.out[2] - 1 - sh) / st + 1;
+    q.hi = std::min(q.hi, s.in[2]);
+  }
+  float* B = scratch;
+  float* C = scratch + kWeightGradientChunk * z.nr;
+  const GemmTile& tile = c.isa->tiles[0];
+  Stretch stretches[kWeightGradientChunk + 1];
+  for (int64_t p0 = 0; p0 < z.positions; p0 += kWeightGradientChunk) {
+    const int64_t length = std::min(kWeightGradientChunk, z.positions - p0);
+    int count = 0;
+    for (int64_t p = p0; p < p0 + length;) {
+      const int64_t n = p / z.inSize, i = p % z.inSize;
+      const int64_t i2 = i % s.in[2], i1 = (i / s.in[2]) % s.in[1], i0 = i / (s.in[2] * s.in[1]);
+      const int64_t run = std::min(p0 + length - p, s.in[2] - i2);
+      stretches[count++] = {p - p0, n, i0, i1, i2, run};
+      p += run;
+    }
+    gather(c, cols, real, stretches, count, length, B);
+    for (int64_t b = 0; b < z.blocks; b++) {
+      const int64_t rows = std::min(z.mr, z.cin - b * z.mr);
+      const float* A = c.packedX + (g * z.cin + b * z.mr) * z.positions + p0 * rows;
+      tile.gemm[rows - 1](length, A, B, C + b * z.mr * z.nr, p0 > 0);
+    }
+  }
+  // Row ci of block ci / mr sits at (ci / mr)·mr·nr + (ci % mr)·nr = ci·nr. A plain loop, not memcpy: with few
+  // positions (dcgan-1: 16) the per-row library calls cost as much as the multiply.
+  for (int64_t ci = 0; ci < z.cin; ci++) {
+    const float* __restrict from = C + ci * z.nr;
+    float* __restrict to = c.dw + (g * z.cin + ci) * z.columns + c0;
+    for (int col = 0; col < real; col++) to[col] = from[col];
+  }
+}
+
+void worker(void* context, int index) {
+  Call& c = *static_cast<Call*>(context);
+  float* scratch = c.scratch + int64_t(index) * perThreadFloats(c.z);
+  const int64_t tasks = c.s->groups * c.z.panels;
+  for (int64_t t; (t = c.next.fetch_add(1)) < tasks;) gemmTask(c, t, scratch);
+}
+
+void packWorker(void* context, int) {
+  Call& c = *static_cast<Call*>(context);
+  for (int64_t t; (t = c.next.fetch_add(1)) < c.packTasks;) packTask(c, t);
+}
+
+}  // namespace
+
+int64_t weightGradientWorkspaceFloats(const WeightGradientShape& s, const KernelSet* isa, int threads) {
+  const Sizes z = sizesOf(s, isa);
+  return s.inChannels * z.positions + int64_t(threads) * perThreadFloats(z) + 32;
+}
+
+void weightGradient(const WeightGradientShape& s, const KernelSet* isa, const float* x, const float* gy, float* dw, float* workspace,
+                    int threads) {
+  const Sizes z = sizesOf(s, isa);
+  if (z.positions == 0 || z.columns == 0) {
+    std::fill(dw, dw + s.inChannels * z.columns, 0.0f);
+    return;
+  }
+  std::lock_guard<std::mutex> lock(backwardLock());
+  // The tiles and G panels are read with aligned vector loads: start the workspace at a 64-byte boundary.
+  const uintptr_t address = reinterpret_cast<uintptr_t>(workspace);
+  float* aligned = workspace + ((64 - address % 64) % 64) / sizeof(float);
+  Call c;
+  c.s = &s;
+  c.isa = isa;
+  c.z = z;
+  c.x = x;
+  c.gy = gy;
+  c.gyLength = s.batch * s.outChannels * z.outSize;
+  // The eight-column gather needs AVX2, which both SIMD kernel sets imply.
+  c.gather8 = std::strcmp(isa->name, "avx2") == 0 || std::strcmp(isa->name, "avx512") == 0 ? gatherColumns8Avx2() : nullptr;
+  c.dw = dw;
+  // Packed X first; the scratch after it must stay 64-byte aligned, so its length is rounded up to 16 floats.
+  c.packedX = aligned;
+  c.scratch = aligned + (s.inChannels * z.positions + 15) / 16 * 16;
+  c.packTasks = s.groups * z.blocks * ((z.positions + kPackStretch - 1) / kPackStretch);
+  const int packThreads = int(std::min<int64_t>(threads, c.packTasks));
+  backwardPool().run(packThreads, packWorker, &c);
+  c.next.store(0);
+  const int gemmThreads = int(std::min<int64_t>(threads, s.groups * z.panels));
+  backwardPool().run(gemmThreads, worker, &c);
+}
+
+}  // namespace tconv
