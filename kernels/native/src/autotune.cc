@@ -51,7 +51,7 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
     const auto found = trialChoices().find(key);
     if (found != trialChoices().end()) remembered = found->second;
   }
-  if (plan.Kg == 1 && plan.Mg == 1 && unitW && isa->depthwiseRow && (force.empty() || force == "depthwise")) {
+  if (plan.cinG == 1 && plan.M == 1 && unitW && isa->depthwiseRow && (force.empty() || force == "depthwise")) {
     // One channel in, one out per group: no GEMM to block, rows straight from the input.
     std::unique_ptr<Prepared> candidate(new Prepared());
     candidate->plan = plan;

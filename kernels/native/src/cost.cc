@@ -14,8 +14,8 @@ double estimate(Prepared& P) {
   const int lanes = P.isa->lanes;
   const int nv = P.nr / lanes;
   double fmaPerRow = 0, callCost = 0;
-  for (int64_t r0 = 0; r0 < p.Mg; r0 += P.mr) {
-    const int rows = int(std::min<int64_t>(P.mr, p.Mg - r0));
+  for (int64_t r0 = 0; r0 < p.M; r0 += P.mr) {
+    const int rows = int(std::min<int64_t>(P.mr, p.M - r0));
     const double fmas = rows * nv, loads = rows + nv;
     fmaPerRow += std::max({fmas / 2.0, loads / 2.0, 4.0});
     callCost += rows * nv * 2 + 20;
@@ -34,13 +34,13 @@ double estimate(Prepared& P) {
         int lanes = 0;
         for (int v = 0; v < P.nr / kDirectWidth; v++) lanes += vectors[v].length;
         // Input rows are re-read from cache for every row block; beyond L1 they cost more.
-        const double l2 = double(valid) * p.Kg * P.nr * 4 > 40000 ? 1.6 : 1.0;
+        const double l2 = double(valid) * p.cinG * P.nr * 4 > 40000 ? 1.6 : 1.0;
         double perRow = 0;
-        for (int64_t r0 = 0; r0 < p.Mg; r0 += P.mr) {
-          const int rows = int(std::min<int64_t>(P.mr, p.Mg - r0));
+        for (int64_t r0 = 0; r0 < p.M; r0 += P.mr) {
+          const int rows = int(std::min<int64_t>(P.mr, p.M - r0));
           perRow += std::max({rows * nv / 2.0, (rows + nv * l2) / 2.0, 4.0});
         }
-        sampled += double(valid) * p.Kg * perRow + callCost + double(p.Mg) * (lanes / 4.0 + nv * 4) + c.taps * nv * 8 + 300;
+        sampled += double(valid) * p.cinG * perRow + callCost + double(p.M) * (lanes / 4.0 + nv * 4) + c.taps * nv * 8 + 300;
         continue;
       }
       int real = 0;
@@ -53,8 +53,8 @@ double estimate(Prepared& P) {
         packPerRow += 4 + (run.source >= 0 && run.step == 1 ? run.length / 8.0 : run.length);
       }
       if (valid) packPerRow /= valid;
-      const double rows = double(valid) * p.Kg;
-      sampled += rows * (fmaPerRow + packPerRow) + (rows / P.kc + valid) * callCost + double(p.Mg) * (real / 4.0 + 4 * segments) +
+      const double rows = double(valid) * p.cinG;
+      sampled += rows * (fmaPerRow + packPerRow) + (rows / P.kc + valid) * callCost + double(p.M) * (real / 4.0 + 4 * segments) +
                  double(segments) * c.taps * 6 + 300;
     }
     cycles += sampled * double(c.panels) / double(seen) * p.groups;

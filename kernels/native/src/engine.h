@@ -12,7 +12,7 @@
 namespace tconv {
 
 // One combination of per-axis phases (for a conv: the single "phase" of every axis). Its outputs form a dense
-// sub-grid; its taps are the product of the per-axis tap lists (z-major), the GEMM's reduction is taps × Kg.
+// sub-grid; its taps are the product of the per-axis tap lists (z-major), the GEMM's reduction is taps × cinG.
 struct Combo {
   int phase[3];
   int64_t count[3];

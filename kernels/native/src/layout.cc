@@ -29,19 +29,19 @@ void layout(Prepared& P) {
         }
         if (c.positions == 0 || p.batch == 0) continue;  // nothing to write
         c.aOffset = aOffset;
-        aOffset += c.taps * p.Kg * p.outChannels;
+        aOffset += c.taps * p.cinG * p.outChannels;
         c.panels = P.depthwise ? int64_t(p.batch) : P.direct ? (directSlots(P, c) + P.nr / kDirectWidth - 1) / (P.nr / kDirectWidth) : (int64_t(p.batch) * c.positions + P.nr - 1) / P.nr;
         P.maxTaps = std::max(P.maxTaps, c.taps);
         P.combos.push_back(c);
       }
     }
   }
-  // GEMM layouts whose weights for one phase and group (taps × Kg × Mg floats) outgrow the cache a task can keep
+  // GEMM layouts whose weights for one phase and group (taps × cinG × M floats) outgrow the cache a task can keep
   // them in: tasks take four panels each, so every weight chunk is reused while cached — while at least 16 tasks
   // (or one per panel, if fewer) remain for the threads to balance.
   int64_t largest = 0, panels = 0;
   for (const Combo& c : P.combos) {
-    largest = std::max(largest, c.taps * p.Kg * p.Mg * 4);
+    largest = std::max(largest, c.taps * p.cinG * p.M * 4);
     panels += c.panels * p.groups;
   }
   P.group = P.depthwise ? 1 : largest > (P.direct ? (1 << 18) : (1 << 20)) ? 4 : 1;

@@ -6,26 +6,26 @@ namespace tconv {
 
 void packWeights(Prepared& P, const float* weight) {
   const NativePlan& p = P.plan;
-  const int64_t Kg = p.Kg, Mg = p.Mg, kS = p.kernelSpatial;
+  const int64_t cinG = p.cinG, M = p.M, kS = p.kernelSpatial;
   for (const Combo& c : P.combos) {
     const AxisPhase& a0 = p.axes[0][size_t(c.phase[0])];
     const AxisPhase& a1 = p.axes[1][size_t(c.phase[1])];
     const AxisPhase& a2 = p.axes[2][size_t(c.phase[2])];
     for (int64_t g = 0; g < p.groups; g++) {
-      for (int64_t row0 = 0; row0 < Mg; row0 += P.mr) {
-        const int64_t rows = std::min<int64_t>(P.mr, Mg - row0);
-        float* dst = P.weights + c.aOffset + c.taps * Kg * (g * Mg + row0);
+      for (int64_t row0 = 0; row0 < M; row0 += P.mr) {
+        const int64_t rows = std::min<int64_t>(P.mr, M - row0);
+        float* dst = P.weights + c.aOffset + c.taps * cinG * (g * M + row0);
         int64_t t = 0;
         for (size_t tz = 0; tz < a0.tap.size(); tz++) {
           for (size_t ty = 0; ty < a1.tap.size(); ty++) {
             for (size_t tx = 0; tx < a2.tap.size(); tx++, t++) {
               const int64_t kflat = (int64_t(a0.tap[tz]) * p.kernel[1] + a1.tap[ty]) * p.kernel[2] + a2.tap[tx];
-              for (int64_t ci = 0; ci < Kg; ci++) {
+              for (int64_t ci = 0; ci < cinG; ci++) {
                 for (int64_t m = 0; m < rows; m++) {
                   const int64_t mo = row0 + m;
-                  const int64_t index = p.kind == 0 ? ((g * Kg + ci) * Mg + mo) * kS + kflat   // (Cin, Cout/g, k…)
-                                                    : ((g * Mg + mo) * Kg + ci) * kS + kflat;  // (Cout, Cin/g, k…)
-                  dst[(t * Kg + ci) * rows + m] = weight[index];
+                  const int64_t index = p.kind == 0 ? ((g * cinG + ci) * M + mo) * kS + kflat   // (Cin, Cout/g, k…)
+                                                    : ((g * M + mo) * cinG + ci) * kS + kflat;  // (Cout, Cin/g, k…)
+                  dst[(t * cinG + ci) * rows + m] = weight[index];
                 }
               }
             }

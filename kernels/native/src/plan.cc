@@ -30,8 +30,8 @@ std::string parsePlan(const int32_t* w, size_t length, NativePlan& p) {
   if (p.inChannels < 1 || p.outChannels < 1 || p.groups < 1) return field("channels/groups", p.groups, "must be positive");
   if (p.inChannels % p.groups || p.outChannels % p.groups) return field("groups", p.groups, "must divide both channel counts");
   if (p.hasBias != 0 && p.hasBias != 1) return field("hasBias", p.hasBias, "must be 0 or 1");
-  p.Kg = p.inChannels / p.groups;
-  p.Mg = p.outChannels / p.groups;
+  p.cinG = p.inChannels / p.groups;
+  p.M = p.outChannels / p.groups;
   p.inSpatial = p.outSpatial = p.kernelSpatial = 1;
   for (int a = 0; a < 3; a++) {
     p.in[a] = w[kInput + a];
@@ -53,7 +53,7 @@ std::string parsePlan(const int32_t* w, size_t length, NativePlan& p) {
   };
   if (!checkedProduct({p.batch, p.inChannels, p.inSpatial}, p.inputLength) ||
       !checkedProduct({p.batch, p.outChannels, p.outSpatial}, p.outputLength) ||
-      !checkedProduct({p.inChannels, p.Mg, p.kernelSpatial}, p.weightLength)) {
+      !checkedProduct({p.inChannels, p.M, p.kernelSpatial}, p.weightLength)) {
     return field("tensor size", p.batch, "makes a tensor larger than 2^31 - 1 elements");
   }
 

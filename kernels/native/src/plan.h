@@ -37,7 +37,7 @@ struct NativePlan {
   int32_t in[3] = {1, 1, 1}, out[3] = {1, 1, 1}, kernel[3] = {1, 1, 1};
   std::vector<AxisPhase> axes[3];
   int64_t inSpatial = 1, outSpatial = 1, kernelSpatial = 1;
-  int64_t Kg = 0, Mg = 0;  // reduction channels (Cin/g) and output channels (Cout/g) per group
+  int64_t cinG = 0, M = 0;  // reduction channels (Cin/g) and output channels (Cout/g) per group
   int64_t inputLength = 0, outputLength = 0, weightLength = 0;
   std::vector<int32_t> words;  // the header itself: identifies the plan in caches
 };

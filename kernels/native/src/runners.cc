@@ -11,10 +11,10 @@ namespace {
 void runDirectTask(const Prepared& P, Workspace& w, int64_t task, const Combo& c, int64_t g, int64_t taskPanel, const float* x, const float* bias, float* y) {
   const NativePlan& p = P.plan;
   const int nr = P.nr, mr = P.mr, vectorCount = P.nr / kDirectWidth;
-  const int64_t Kg = p.Kg, Mg = p.Mg;
+  const int64_t cinG = p.cinG, M = p.M;
   const int64_t panel0 = taskPanel * P.group;
   const int count = int(std::min<int64_t>(P.group, c.panels - panel0));
-  const int64_t cStride = (Mg + mr - 1) / mr * mr * nr;
+  const int64_t cStride = (M + mr - 1) / mr * mr * nr;
   const size_t tapStride = size_t(P.maxTaps), laneStride = size_t(P.maxTaps) * size_t(vectorCount + 1);
   const bool tabulated = !P.directTapStart.empty();
   DirectVector vectors[4][kMaxDirectVectors];
@@ -40,17 +40,17 @@ void runDirectTask(const Prepared& P, Workspace& w, int64_t task, const Combo& c
       offsets[q] = offsetOut;
       masks[q] = maskOut;
     }
-    if (valid[q] == 0) std::memset(w.C + q * cStride, 0, sizeof(float) * size_t(Mg * nr));
+    if (valid[q] == 0) std::memset(w.C + q * cStride, 0, sizeof(float) * size_t(M * nr));
   }
-  const float* xg = x + g * Kg * p.inSpatial;
+  const float* xg = x + g * cinG * p.inSpatial;
   // Row block outer, panels inner: the row block's weights stay cached across the task's panels.
-  for (int64_t row0 = 0; row0 < Mg; row0 += mr) {
-    const int rowsM = int(std::min<int64_t>(mr, Mg - row0));
-    const float* A = P.weights + c.aOffset + c.taps * Kg * (g * Mg + row0);
+  for (int64_t row0 = 0; row0 < M; row0 += mr) {
+    const int rowsM = int(std::min<int64_t>(mr, M - row0));
+    const float* A = P.weights + c.aOffset + c.taps * cinG * (g * M + row0);
     const DirectKernel kernel = P.tile->direct[rowsM - 1];
     for (int q = 0; q < count; q++) {
       if (valid[q] == 0) continue;
-      kernel(valid[q], taps[q], offsets[q], masks[q], Kg, p.inSpatial, xg, A, w.C + q * cStride + row0 * nr, 0);
+      kernel(valid[q], taps[q], offsets[q], masks[q], cinG, p.inSpatial, xg, A, w.C + q * cStride + row0 * nr, 0);
     }
   }
   const AxisPhase& a0 = p.axes[0][size_t(c.phase[0])];
@@ -67,7 +67,7 @@ void runDirectTask(const Prepared& P, Workspace& w, int64_t task, const Combo& c
     const float* C = w.C + q * cStride;
     for (int v = 0; v < vectorCount; v++) {
       if (vectors[q][v].length) {
-        P.isa->store(y + g * Mg * p.outSpatial + outBase[v], p.outSpatial, C + kDirectWidth * v, nr, int(Mg), vectors[q][v].length, a2.outStep, bias ? bias + g * Mg : nullptr);
+        P.isa->store(y + g * M * p.outSpatial + outBase[v], p.outSpatial, C + kDirectWidth * v, nr, int(M), vectors[q][v].length, a2.outStep, bias ? bias + g * M : nullptr);
       }
     }
   }
@@ -81,7 +81,7 @@ void runDepthwiseTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g
   const AxisPhase& a2 = p.axes[2][size_t(c.phase[2])];
   const float* plane = x + (n * p.inChannels + g) * p.inSpatial;
   float* outPlane = y + (n * p.outChannels + g) * p.outSpatial;
-  const float* A = P.weights + c.aOffset + c.taps * g;  // [tap] for this group (Kg = Mg = 1)
+  const float* A = P.weights + c.aOffset + c.taps * g;  // [tap] for this group (cinG = M = 1)
   const float b = bias ? bias[g] : 0.0f;
   const float** rows = w.rowPointers.data();
   int32_t* lo = w.directTap.data();
@@ -123,10 +123,10 @@ void runDepthwiseTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g
 void runPackedTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, int64_t taskPanel, const float* x, const float* bias, float* y) {
   const NativePlan& p = P.plan;
   const int nr = P.nr, mr = P.mr;
-  const int64_t Kg = p.Kg, Mg = p.Mg;
+  const int64_t cinG = p.cinG, M = p.M;
   const int64_t panel0 = taskPanel * P.group;
   const int count = int(std::min<int64_t>(P.group, c.panels - panel0));
-  const int64_t cStride = (Mg + mr - 1) / mr * mr * nr;
+  const int64_t cStride = (M + mr - 1) / mr * mr * nr;
   // One panel: only its reached taps get runs, indexed by their position in validTaps. Several: every tap gets
   // runs (indexed by tap) and the task walks the union of the reached ones.
   const bool several = count > 1;
@@ -149,7 +149,7 @@ void runPackedTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, i
   if (used == 0) {
     std::memset(w.C, 0, sizeof(float) * size_t(cStride * count));
   } else {
-    const float* xg = x + g * Kg * p.inSpatial;
+    const float* xg = x + g * cinG * p.inSpatial;
     bool first = true;
     int vi = 0;
     int64_t channel = 0;
@@ -160,10 +160,10 @@ void runPackedTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, i
       int endVi = vi;
       int64_t endChannel = channel;
       while (rows < P.kc) {
-        const int64_t n = std::min<int64_t>(P.kc - rows, Kg - endChannel);
+        const int64_t n = std::min<int64_t>(P.kc - rows, cinG - endChannel);
         rows += n;
         endChannel += n;
-        if (endChannel == Kg) {
+        if (endChannel == cinG) {
           endChannel = 0;
           endVi++;
           if (endVi >= used || usedTaps[size_t(endVi)] != usedTaps[size_t(endVi) - 1] + 1) break;
@@ -175,16 +175,16 @@ void runPackedTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, i
         for (int v = vi; packed < rows; v++) {
           // Channels ch … ch + n − 1 through this tap, packed run by run.
           const size_t slot = several ? size_t(usedTaps[size_t(v)]) : size_t(v);
-          const int64_t n = std::min<int64_t>(rows - packed, Kg - ch);
+          const int64_t n = std::min<int64_t>(rows - packed, cinG - ch);
           const int r0 = ps.runFirst[slot];
           P.isa->pack(w.B + packed * nr, nr, xg + ch * p.inSpatial, p.inSpatial, n, &ps.runs[size_t(r0)], ps.runFirst[slot + 1] - r0);
           packed += n;
           ch = 0;
         }
         float* C = w.C + q * cStride;
-        for (int64_t row0 = 0; row0 < Mg; row0 += mr) {
-          const int rowsM = int(std::min<int64_t>(mr, Mg - row0));
-          const float* A = P.weights + c.aOffset + c.taps * Kg * (g * Mg + row0) + (tapStart * Kg + channelStart) * rowsM;
+        for (int64_t row0 = 0; row0 < M; row0 += mr) {
+          const int rowsM = int(std::min<int64_t>(mr, M - row0));
+          const float* A = P.weights + c.aOffset + c.taps * cinG * (g * M + row0) + (tapStart * cinG + channelStart) * rowsM;
           P.tile->gemm[rowsM - 1](rows, A, w.B, C + row0 * nr, first ? 0 : 1);
         }
       }
@@ -198,7 +198,7 @@ void runPackedTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, i
     const float* C = w.C + q * cStride;
     for (int si = 0; si < ps.segmentCount; si++) {
       const Segment& sg = ps.segments[size_t(si)];
-      P.isa->store(y + g * Mg * p.outSpatial + sg.out, p.outSpatial, C + sg.col, nr, int(Mg), sg.length, sg.outStep, bias ? bias + g * Mg : nullptr);
+      P.isa->store(y + g * M * p.outSpatial + sg.out, p.outSpatial, C + sg.col, nr, int(M), sg.length, sg.outStep, bias ? bias + g * M : nullptr);
     }
   }
 }

@@ -59,11 +59,11 @@ typedef void (*StoreRows)(float* out, int64_t outRowStride, const float* c, int6
 void storeRowsPortable(float* __restrict out, int64_t outRowStride, const float* __restrict c, int64_t cRowStride, int rows, int n,
                        int64_t step, const float* bias);
 
-// Direct variant (no packed input): C[rows × nr] (+)= Σ_t Σ_ci A[tap[t]·Kg + ci][rows] · x[offset[t·V + v] + ci·channelStride + l]
+// Direct variant (no packed input): C[rows × nr] (+)= Σ_t Σ_ci A[tap[t]·cinG + ci][rows] · x[offset[t·V + v] + ci·channelStride + l]
 // for vector v (V = nr/16 vectors of 16 lanes l), lane l read only when bit l of mask[t·V + v] is set (else 0).
 // Each vector is 16 consecutive positions of one input row, so the input is read in place instead of being copied
 // into a B panel first; different vectors may come from different rows or batch elements.
-typedef void (*DirectKernel)(int taps, const int32_t* tap, const int64_t* offset, const uint16_t* mask, int64_t Kg,
+typedef void (*DirectKernel)(int taps, const int32_t* tap, const int64_t* offset, const uint16_t* mask, int64_t cinG,
                              int64_t channelStride, const float* x, const float* A, float* C, int accumulate);
 
 // One output row of a layer with one input and one output channel per group (depthwise): for W positions

@@ -46,7 +46,7 @@ inline void laneMasks(uint16_t bits, __m256i& low, __m256i& high) {
 
 // Direct kernel for the 6×16 shape: one 16-lane input vector (two ymm) per tap, see ukernel.h.
 template <int MR>
-void direct(int taps, const int32_t* tap, const int64_t* offset, const uint16_t* mask, int64_t Kg, int64_t channelStride,
+void direct(int taps, const int32_t* tap, const int64_t* offset, const uint16_t* mask, int64_t cinG, int64_t channelStride,
             const float* x, const float* A, float* __restrict C, int accumulate) {
   __m256 acc[MR][2];
 #pragma GCC unroll 16
@@ -59,8 +59,8 @@ void direct(int taps, const int32_t* tap, const int64_t* offset, const uint16_t*
     laneMasks(mask[t], low, high);
     // Lanes outside the mask may lie outside the input: masked loads never touch them.
     const float* xp = x + offset[t];
-    const float* a = A + int64_t(tap[t]) * Kg * MR;
-    for (int64_t ci = 0; ci < Kg; ci++, xp += channelStride, a += MR) {
+    const float* a = A + int64_t(tap[t]) * cinG * MR;
+    for (int64_t ci = 0; ci < cinG; ci++, xp += channelStride, a += MR) {
       const __m256 b0 = _mm256_maskload_ps(xp, low), b1 = _mm256_maskload_ps(xp + 8, high);
 #pragma GCC unroll 16
       for (int m = 0; m < MR; m++) {

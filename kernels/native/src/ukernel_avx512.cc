@@ -45,7 +45,7 @@ void kernel(int64_t kc, const float* __restrict A, const float* __restrict B, fl
 }
 
 template <int MR, int NV>
-void direct(int taps, const int32_t* tap, const int64_t* offset, const uint16_t* mask, int64_t Kg, int64_t channelStride,
+void direct(int taps, const int32_t* tap, const int64_t* offset, const uint16_t* mask, int64_t cinG, int64_t channelStride,
             const float* x, const float* A, float* __restrict C, int accumulate) {
   __m512 acc[MR][NV];
 #pragma GCC unroll 16
@@ -64,8 +64,8 @@ void direct(int taps, const int32_t* tap, const int64_t* offset, const uint16_t*
       lanes[v] = __mmask16(mask[t * NV + v]);
       xp[v] = x + offset[t * NV + v];  // lanes outside the mask may lie outside the input: masked loads never touch them
     }
-    const float* a = A + int64_t(tap[t]) * Kg * MR;
-    for (int64_t ci = 0; ci < Kg; ci++, a += MR) {
+    const float* a = A + int64_t(tap[t]) * cinG * MR;
+    for (int64_t ci = 0; ci < cinG; ci++, a += MR) {
       __m512 b[NV];
 #pragma GCC unroll 8
       for (int v = 0; v < NV; v++) {

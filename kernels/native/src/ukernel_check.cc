@@ -97,11 +97,11 @@ void checkDirect(const GemmTile& tile, int width, Random& random, std::vector<Ke
   for (int rows = 1; rows <= tile.mr; rows++) {
     KernelCheck check{tile.directName, tile.mr, tile.nr, rows, 0, 0, std::string()};
     for (const int taps : {1, 3}) {
-      for (const int64_t Kg : {1, 5}) {
+      for (const int64_t cinG : {1, 5}) {
         for (const int accumulate : {0, 1}) {
           // Every (tap, vector, channel) reads its own block of `width` floats, so lanes outside a mask can hold NaN.
           const int64_t channelStride = int64_t(taps) * vectors * width + 3;
-          Floats x(size_t(Kg * channelStride)), A(size_t(taps * Kg * rows)), C(size_t(rows * tile.nr)), expected(C.size);
+          Floats x(size_t(cinG * channelStride)), A(size_t(taps * cinG * rows)), C(size_t(rows * tile.nr)), expected(C.size);
           std::vector<int32_t> tap(static_cast<size_t>(taps));
           std::vector<int64_t> offset(static_cast<size_t>(taps * vectors));
           std::vector<uint16_t> mask(static_cast<size_t>(taps * vectors));
@@ -115,7 +115,7 @@ void checkDirect(const GemmTile& tile, int width, Random& random, std::vector<Ke
               const int kind = random.below(4);
               const int lo = kind == 0 ? 0 : random.below(width), hi = kind == 0 ? width : lo + random.below(width - lo + 1);
               mask[at] = kind == 1 ? 0 : uint16_t(((1u << hi) - 1) & ~((1u << lo) - 1));
-              for (int64_t ci = 0; ci < Kg; ci++) {
+              for (int64_t ci = 0; ci < cinG; ci++) {
                 for (int l = 0; l < width; l++) x[size_t(ci * channelStride + offset[at] + l)] = (mask[at] >> l) & 1 ? random.value() : nan;
               }
             }
@@ -127,19 +127,19 @@ void checkDirect(const GemmTile& tile, int width, Random& random, std::vector<Ke
                 float acc = accumulate ? expected[size_t(m * tile.nr + v * width + l)] : 0.0f;
                 for (int t = 0; t < taps; t++) {
                   const size_t at = size_t(t * vectors + v);
-                  for (int64_t ci = 0; ci < Kg; ci++) {
+                  for (int64_t ci = 0; ci < cinG; ci++) {
                     const float value = (mask[at] >> l) & 1 ? x[size_t(ci * channelStride + offset[at] + l)] : 0.0f;
-                    acc = std::fma(A[size_t((tap[size_t(t)] * Kg + ci) * rows + m)], value, acc);
+                    acc = std::fma(A[size_t((tap[size_t(t)] * cinG + ci) * rows + m)], value, acc);
                   }
                 }
                 expected[size_t(m * tile.nr + v * width + l)] = acc;
               }
             }
           }
-          tile.direct[rows - 1](taps, tap.data(), offset.data(), mask.data(), Kg, channelStride, x.data, A.data, C.data, accumulate);
+          tile.direct[rows - 1](taps, tap.data(), offset.data(), mask.data(), cinG, channelStride, x.data, A.data, C.data, accumulate);
           size_t at = 0;
           const bool ok = sameBits(C.data, expected.data, C.size, at);
-          record(check, ok, "taps " + std::to_string(taps) + ", Kg " + std::to_string(Kg) + (accumulate ? " accumulate" : "") + ": C[" +
+          record(check, ok, "taps " + std::to_string(taps) + ", cinG " + std::to_string(cinG) + (accumulate ? " accumulate" : "") + ": C[" +
                                 std::to_string(at / size_t(tile.nr)) + "][" + std::to_string(at % size_t(tile.nr)) + "] = " + std::to_string(C[at]) +
                                 ", expected " + std::to_string(expected[at]));
         }

@@ -12,7 +12,7 @@ float* alignedFloats(size_t count) {
 
 void Workspace::reserve(const Prepared& P) {
   const size_t b = size_t(P.kc * P.nr);
-  const size_t c = std::max(size_t((P.plan.Mg + P.mr - 1) / P.mr * P.mr * P.nr) * size_t(P.group), size_t(P.maxTaps));
+  const size_t c = std::max(size_t((P.plan.M + P.mr - 1) / P.mr * P.mr * P.nr) * size_t(P.group), size_t(P.maxTaps));
   if (b > bFloats) {
     std::free(B);
     B = alignedFloats(b);
