@@ -11,7 +11,7 @@ import { DATA_TYPE_NAMES, DataType } from '../schema.ts';
 import { type OnnxTensor, isFloating } from '../tensor-proto.ts';
 import { floatResult, wrapInteger } from './dtype.ts';
 import type { InferContext, OpDefinition, RunContext, Shape } from './types.ts';
-import { broadcastShapes, broadcastStrides, sizeOf } from './util.ts';
+import { broadcastShapes, broadcastStrides, floatOutput, sizeOf } from './util.ts';
 
 type Combine = (values: readonly number[], node: OnnxNode, integer: boolean) => number;
 
@@ -63,7 +63,9 @@ function combine(ctx: RunContext, inputs: readonly OnnxTensor[], f: Combine, ker
   const shape = shapes.reduce<number[]>((acc, s) => broadcastShapes(node, acc, s), []);
   const dataType = inputs[0]!.dataType;
   if (kernel && dataType === DataType.FLOAT && inputs.length === 2 && inputs[1]!.dataType === DataType.FLOAT) {
-    return { name: '', dataType, shape, data: combineFloat(kernel, inputs[0]!.data, inputs[1]!.data, shapes[0]!, shapes[1]!, shape) };
+    // An operand of the result's length has its shape: the loops read its element before writing it, so it may be the output.
+    const out = floatOutput(ctx, sizeOf(shape), [0, 1]);
+    return { name: '', dataType, shape, data: combineFloat(kernel, inputs[0]!.data, inputs[1]!.data, shapes[0]!, shapes[1]!, shape, out) };
   }
   const integer = !isFloating(dataType);
   const count = sizeOf(shape);
@@ -97,8 +99,7 @@ function combine(ctx: RunContext, inputs: readonly OnnxTensor[], f: Combine, ker
  */
 type FloatKernel = 'add' | 'sub' | 'mul' | 'div' | 'prelu';
 
-function combineFloat(kernel: FloatKernel, a: Float32Array | Float64Array, b: Float32Array | Float64Array, shapeA: Shape, shapeB: Shape, shape: Shape): Float32Array {
-  const out = new Float32Array(sizeOf(shape));
+function combineFloat(kernel: FloatKernel, a: Float32Array | Float64Array, b: Float32Array | Float64Array, shapeA: Shape, shapeB: Shape, shape: Shape, out: Float32Array): Float32Array {
   if (out.length === 0) return out;
   const sa = broadcastStrides(shapeA, shape);
   const sb = broadcastStrides(shapeB, shape);

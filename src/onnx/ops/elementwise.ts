@@ -10,7 +10,7 @@ import { DATA_TYPE_NAMES, DataType } from '../schema.ts';
 import { type OnnxTensor, isFloating } from '../tensor-proto.ts';
 import { floatResult, wrapInteger } from './dtype.ts';
 import type { InferContext, OpDefinition } from './types.ts';
-import { required } from './util.ts';
+import { floatOutput, required } from './util.ts';
 
 type FloatLoop = (x: Float32Array | Float64Array, out: Float32Array) => void;
 
@@ -54,7 +54,7 @@ function unary(fn: (node: OnnxNode) => (x: number) => number, options: UnaryOpti
     run: (ctx) => {
       const x = required(ctx.node, ctx.inputs, 0, 'an input');
       if (options.float && x.dataType === DataType.FLOAT) {
-        const out = new Float32Array(x.data.length);
+        const out = floatOutput(ctx, x.data.length, [0]); // may be x's buffer: the loops read each element first
         options.float(ctx.node)(x.data, out);
         return [{ name: '', dataType: DataType.FLOAT, shape: x.shape, data: out }];
       }

@@ -1,0 +1,368 @@
+/**
+ * A planned graph compiled into a step list, so a run does only the work: each node resolved once to its op, its
+ * inputs and outputs as slots of an array (not names in a Map), the slots to free after it precomputed, and the
+ * shapes to check its outputs against. Runs recycle the float32 buffers of freed intermediates (an arena kept by the
+ * caller) and let element-wise ops write over an input that dies at their node.
+ *
+ * With `fuse`, a few exact fusions are made while compiling (a model session asks for them; runModel does not):
+ * - Relu, LeakyRelu or Clip after a Conv, ConvTranspose, Add or BatchNormalization whose output feeds nothing else
+ *   runs in place on that output, in the same step;
+ * - x · Sigmoid(x) (SiLU as PyTorch exports it) runs as one pass.
+ * Both compute what the separate nodes compute, up to one float32 rounding (SiLU: x / (1 + e⁻ˣ) is rounded once
+ * instead of twice).
+ */
+import { invalidModel } from './errors.ts';
+import type { InferredGraph } from './graph.ts';
+import { type OnnxNode, floatAttr } from './model.ts';
+import { lookupOp } from './ops/index.ts';
+import type { OpDefinition, RunContext, RunOptions, Shape } from './ops/types.ts';
+import { DataType } from './schema.ts';
+import type { OnnxTensor } from './tensor-proto.ts';
+
+/** An in-place float32 pass fused after a step (the activation), applied to its output 0. */
+type FloatPass = (data: Float32Array) => void;
+
+interface Step {
+  readonly node: OnnxNode;
+  readonly op: OpDefinition;
+  /** Slot of each input, -1 for an omitted optional input. */
+  readonly inputs: Int32Array;
+  /** Slot of each output, -1 for an unused one. */
+  readonly outputs: Int32Array;
+  /** Shape each output must have (undefined: not inferred). */
+  readonly expected: readonly (Shape | undefined)[];
+  /** For each input: its slot is freed after this step (its last use), so an element-wise op may write over it. */
+  readonly dies: readonly boolean[];
+  /** Slots freed after this step. */
+  readonly frees: Int32Array;
+  /** Nodes fused into this step after `node` (reported with it), with what they do. */
+  readonly fused: readonly OnnxNode[];
+  readonly kind: StepKind;
+}
+
+type StepKind =
+  | { readonly type: 'op' }
+  /** The op, then `pass` in place on output 0 (or, when that is not a float32 buffer of ours, the activation's op). */
+  | { readonly type: 'activation'; readonly pass: FloatPass; readonly activation: OnnxNode; readonly bounds: readonly (OnnxTensor | undefined)[] }
+  /** x · Sigmoid(x) in one pass; otherwise the Sigmoid node and then the Mul node. */
+  | { readonly type: 'silu'; readonly mul: OnnxNode };
+
+export interface CompiledGraph {
+  readonly graph: InferredGraph;
+  readonly steps: readonly Step[];
+  readonly slotCount: number;
+  /** Graph inputs and their slots. */
+  readonly inputs: ReadonlyMap<string, number>;
+  /** The graph's inputs stay with the caller: dropping them frees nothing. */
+  readonly inputSlots: ReadonlySet<number>;
+  /** Constants (initializers, folded values) read by the steps, by slot. */
+  readonly constants: readonly (readonly [number, OnnxTensor])[];
+  readonly outputs: readonly (readonly [string, number])[];
+  /** Buffers of the constants: never recycled, never written. */
+  readonly pinned: ReadonlySet<ArrayBufferLike>;
+}
+
+/** Float32 buffers of freed intermediates, by length, for the next step (or run) that needs one of that length. */
+export class BufferArena {
+  private readonly free = new Map<number, Float32Array[]>();
+  private heldBytes = 0;
+
+  take(length: number): Float32Array | undefined {
+    const list = this.free.get(length);
+    const buffer = list?.pop();
+    if (buffer) this.heldBytes -= buffer.byteLength;
+    return buffer;
+  }
+
+  give(buffer: Float32Array): void {
+    const list = this.free.get(buffer.length);
+    if (list) list.push(buffer);
+    else this.free.set(buffer.length, [buffer]);
+    this.heldBytes += buffer.byteLength;
+  }
+
+  /** Bytes held for reuse (not alive in any run). */
+  get bytes(): number {
+    return this.heldBytes;
+  }
+
+  clear(): void {
+    this.free.clear();
+    this.heldBytes = 0;
+  }
+}
+
+export interface CompiledRunOptions extends RunOptions {
+  readonly onStep?: (event: { readonly node: OnnxNode; readonly fused: readonly OnnxNode[]; readonly ms: number; readonly liveBytes: number }) => void;
+}
+
+/**
+ * @example
+ * const compiled = compileGraph(inferShapes(model, { inputShapes: { x: [1, 3, 8, 8] } }), { fuse: true });
+ * runCompiled(compiled, new Map([['x', tensor]]), { backend: 'native' }, new BufferArena());
+ */
+export function compileGraph(graph: InferredGraph, options: { readonly fuse?: boolean } = {}): CompiledGraph {
+  const { model } = graph;
+  const slots = new Map<string, number>();
+  const slotOf = (name: string): number => {
+    let slot = slots.get(name);
+    if (slot === undefined) {
+      slot = slots.size;
+      slots.set(name, slot);
+    }
+    return slot;
+  };
+  const inputs = new Map<string, number>();
+  for (const name of graph.inputShapes.keys()) inputs.set(name, slotOf(name));
+  const keep = new Set(model.outputs.map((o) => o.name));
+  const live = graph.order.filter((node) => !node.outputs.every((o) => o === '' || graph.constants.has(o))); // the rest folded at load time
+  // Consumers of each value among the nodes that run (fusions need a value read by exactly one node, once).
+  const readers = new Map<string, number>();
+  for (const node of live) for (const name of node.inputs) if (name) readers.set(name, (readers.get(name) ?? 0) + 1);
+  const consumerOf = new Map<string, OnnxNode>();
+  for (const node of live) for (const name of node.inputs) if (name) consumerOf.set(name, node);
+  const soleConsumer = (name: string): OnnxNode | undefined => (readers.get(name) === 1 && !keep.has(name) ? consumerOf.get(name) : undefined);
+
+  interface Draft { node: OnnxNode; inputs: readonly string[]; outputs: readonly string[]; fused: OnnxNode[]; kind: StepKind }
+  const drafts: Draft[] = [];
+  const absorbed = new Set<OnnxNode>();
+  for (const node of live) {
+    if (absorbed.has(node)) continue;
+    const draft: Draft = { node, inputs: node.inputs, outputs: node.outputs, fused: [], kind: { type: 'op' } };
+    if (options.fuse) fuseInto(draft, graph, soleConsumer, absorbed);
+    drafts.push(draft);
+  }
+
+  const lastUse = new Map<string, number>();
+  drafts.forEach((d, index) => {
+    for (const name of d.inputs) if (name) lastUse.set(name, index);
+  });
+  const constants: [number, OnnxTensor][] = [];
+  const steps = drafts.map((d, index): Step => {
+    const inputSlots = Int32Array.from(d.inputs, (name) => {
+      if (name === '') return -1;
+      const known = slots.has(name);
+      const slot = slotOf(name);
+      const constant = graph.constants.get(name);
+      if (!known && constant) constants.push([slot, constant]);
+      return slot;
+    });
+    const freed = new Set<number>();
+    const dies = d.inputs.map((name) => {
+      const dying = name !== '' && lastUse.get(name) === index && !keep.has(name) && !graph.constants.has(name);
+      if (dying) freed.add(slots.get(name)!);
+      return dying;
+    });
+    return {
+      node: d.node,
+      op: lookupOp(d.node.opType, d.node.domain)!,
+      inputs: inputSlots,
+      outputs: Int32Array.from(d.outputs, (name) => (name === '' ? -1 : slotOf(name))),
+      expected: d.outputs.map((name) => graph.shapes.get(name)),
+      dies,
+      frees: Int32Array.from(freed),
+      fused: d.fused,
+      kind: d.kind,
+    };
+  });
+  const outputs = model.outputs.map((o) => [o.name, slotOf(o.name)] as const);
+  // Graph outputs that are constants (or a graph input passed through) are read from their slots too.
+  for (const [name, slot] of outputs) {
+    const constant = graph.constants.get(name);
+    if (constant && !constants.some(([s]) => s === slot)) constants.push([slot, constant]);
+  }
+  const pinned = new Set<ArrayBufferLike>();
+  for (const t of graph.constants.values()) pinned.add(t.data.buffer);
+  return { graph, steps, slotCount: slots.size, inputs, inputSlots: new Set(inputs.values()), constants, outputs, pinned };
+}
+
+/** The fusions: an activation folded into its producer, or x · Sigmoid(x) into one step. */
+function fuseInto(draft: { node: OnnxNode; outputs: readonly string[]; fused: OnnxNode[]; kind: StepKind }, graph: InferredGraph, soleConsumer: (name: string) => OnnxNode | undefined, absorbed: Set<OnnxNode>): void {
+  const { node } = draft;
+  const out = node.outputs[0];
+  if (!out || graph.types.get(out) !== DataType.FLOAT) return;
+  if (node.opType === 'Sigmoid') {
+    const x = node.inputs[0];
+    const mul = soleConsumer(out);
+    if (!x || mul?.opType !== 'Mul' || mul.inputs.length !== 2 || !mul.inputs.includes(x) || !mul.inputs.includes(out)) return;
+    if (graph.constants.has(x) || sameShape(graph.shapes.get(x), graph.shapes.get(mul.outputs[0] ?? '')) === false) return;
+    absorbed.add(mul);
+    draft.fused.push(mul);
+    draft.outputs = mul.outputs;
+    draft.kind = { type: 'silu', mul };
+    return;
+  }
+  if (!ACTIVATION_PRODUCERS.has(node.opType) || node.outputs.length !== 1) return;
+  const activation = soleConsumer(out);
+  if (!activation || activation.inputs[0] !== out || activation.outputs.length !== 1) return;
+  const pass = activationPass(activation, graph);
+  if (!pass) return;
+  absorbed.add(activation);
+  draft.fused.push(activation);
+  draft.outputs = activation.outputs;
+  // The activation's other inputs (Clip's bounds) are constants: the fallback hands them to the op.
+  draft.kind = { type: 'activation', pass, activation, bounds: activation.inputs.map((name) => graph.constants.get(name)) };
+}
+
+const ACTIVATION_PRODUCERS = new Set(['Conv', 'ConvTranspose', 'Add', 'BatchNormalization']);
+
+function sameShape(a: Shape | undefined, b: Shape | undefined): boolean {
+  return a !== undefined && b !== undefined && a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** The in-place float32 loop of an activation node, when its parameters are known at planning; else undefined. */
+function activationPass(node: OnnxNode, graph: InferredGraph): FloatPass | undefined {
+  switch (node.opType) {
+    case 'Relu':
+      return (data) => {
+        for (let i = 0; i < data.length; i++) {
+          const v = data[i]!;
+          // biome-ignore lint/complexity/useMathMinMax: NaN maps to 0, as the Relu op computes it
+          data[i] = v > 0 ? v : 0;
+        }
+      };
+    case 'LeakyRelu': {
+      const alpha = floatAttr(node, 'alpha', 0.01);
+      return (data) => {
+        for (let i = 0; i < data.length; i++) {
+          const v = data[i]!;
+          data[i] = v >= 0 ? v : alpha * v;
+        }
+      };
+    }
+    case 'Clip': {
+      const bounds = knownClipBounds(node, graph);
+      if (!bounds) return undefined;
+      const [low, high] = bounds;
+      return (data) => {
+        for (let i = 0; i < data.length; i++) data[i] = Math.min(Math.max(data[i]!, low), high);
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Clip's bounds when they are attributes or constant scalars (the op's own rules apply otherwise). */
+function knownClipBounds(node: OnnxNode, graph: InferredGraph): [number, number] | undefined {
+  if (graph.model.opset < 11) return [floatAttr(node, 'min', -3.4028234663852886e38), floatAttr(node, 'max', 3.4028234663852886e38)];
+  const bound = (i: number, fallback: number): number | undefined => {
+    const name = node.inputs[i];
+    if (!name) return fallback;
+    const t = graph.constants.get(name);
+    return t && t.data.length === 1 ? t.data[0]! : undefined;
+  };
+  const low = bound(1, -Infinity);
+  const high = bound(2, Infinity);
+  return low === undefined || high === undefined ? undefined : [low, high];
+}
+
+/**
+ * Runs a compiled graph on its inputs (checked by collectInputs, the budgets by checkRunBudgets).
+ * @example
+ * runCompiled(compileGraph(graph), values, { backend: 'wasm' }).get('y')
+ */
+export function runCompiled(compiled: CompiledGraph, inputs: ReadonlyMap<string, OnnxTensor>, options: CompiledRunOptions = {}, arena = new BufferArena()): Map<string, OnnxTensor> {
+  const { graph, steps } = compiled;
+  const values: (OnnxTensor | undefined)[] = new Array(compiled.slotCount);
+  const pinned = new Set(compiled.pinned);
+  let liveBytes = 0;
+  for (const [name, slot] of compiled.inputs) {
+    const value = inputs.get(name)!;
+    values[slot] = value;
+    pinned.add(value.data.buffer);
+    liveBytes += value.data.byteLength;
+  }
+  for (const [slot, t] of compiled.constants) values[slot] = t;
+  // Slots holding each buffer made by a step: recycled when none holds it, overwritten only when one does.
+  const holders = new Map<ArrayBufferLike, number>();
+  const wholeFloat = (data: OnnxTensor['data']): data is Float32Array =>
+    data instanceof Float32Array && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+  const { onStep } = options;
+  let step: Step | undefined;
+  const floatBuffer = (length: number, reusable: readonly number[]): Float32Array => {
+    for (const j of reusable) {
+      const slot = step!.inputs[j]!;
+      if (slot < 0 || !step!.dies[j]) continue;
+      const t = values[slot]!;
+      if (t.dataType === DataType.FLOAT && t.data.length === length && wholeFloat(t.data) && holders.get(t.data.buffer) === 1) return t.data;
+    }
+    return arena.take(length) ?? new Float32Array(length);
+  };
+  // A step's result may be overwritten when no other slot holds its buffer (or only an input dying here does).
+  const ours = (data: OnnxTensor['data']): boolean => {
+    if (pinned.has(data.buffer) || !wholeFloat(data)) return false;
+    const held = holders.get(data.buffer) ?? 0;
+    if (held === 0) return true;
+    return held === 1 && step!.inputs.some((slot, j) => slot >= 0 && step!.dies[j] === true && values[slot]?.data.buffer === data.buffer);
+  };
+  const context = (node: OnnxNode, args: readonly (OnnxTensor | undefined)[]): RunContext => ({ node, opset: graph.model.opset, inputs: args, options, floatBuffer });
+  for (step of steps) {
+    const args = Array.from(step.inputs, (slot) => (slot < 0 ? undefined : values[slot]));
+    const started = onStep ? performance.now() : 0;
+    const outputs = runStep(step, args, context, ours);
+    const ms = onStep ? performance.now() - started : 0;
+    for (let j = 0; j < outputs.length; j++) {
+      const slot = step.outputs[j] ?? -1;
+      if (slot < 0) continue;
+      const value = outputs[j]!;
+      const expected = step.expected[j];
+      if (expected && !sameShape(expected, value.shape)) {
+        const name = step.fused.length > 0 ? step.fused[step.fused.length - 1]!.name : step.node.name;
+        throw invalidModel(`${name}.output[${j}]`, [...value.shape], `differs from the inferred shape [${expected.join(', ')}] (a tconv bug; please report it)`);
+      }
+      liveBytes += value.data.byteLength - (values[slot]?.data.byteLength ?? 0);
+      values[slot] = value;
+      if (!pinned.has(value.data.buffer)) holders.set(value.data.buffer, (holders.get(value.data.buffer) ?? 0) + 1);
+    }
+    onStep?.({ node: step.node, fused: step.fused, ms, liveBytes });
+    for (const slot of step.frees) {
+      const value = values[slot];
+      if (value === undefined) continue;
+      values[slot] = undefined;
+      const buffer = value.data.buffer;
+      if (pinned.has(buffer)) {
+        if (!compiled.inputSlots.has(slot)) liveBytes -= value.data.byteLength;
+        continue;
+      }
+      liveBytes -= value.data.byteLength;
+      const left = (holders.get(buffer) ?? 1) - 1;
+      if (left > 0) {
+        holders.set(buffer, left);
+        continue;
+      }
+      holders.delete(buffer);
+      if (value.dataType === DataType.FLOAT && wholeFloat(value.data)) arena.give(value.data);
+    }
+  }
+  return new Map(compiled.outputs.map(([name, slot]) => [name, values[slot]!]));
+}
+
+function runStep(step: Step, args: readonly (OnnxTensor | undefined)[], context: (node: OnnxNode, args: readonly (OnnxTensor | undefined)[]) => RunContext, ours: (data: OnnxTensor['data']) => boolean): readonly OnnxTensor[] {
+  const { kind } = step;
+  if (kind.type === 'silu') {
+    const x = args[0];
+    if (x && x.dataType === DataType.FLOAT && x.data instanceof Float32Array) {
+      const src = x.data;
+      const out = context(step.node, args).floatBuffer!(src.length, [0]);
+      // x · σ(x) = x / (1 + e⁻ˣ), rounded once.
+      for (let i = 0; i < src.length; i++) {
+        const v = src[i]!;
+        out[i] = v / (1 + Math.exp(-v));
+      }
+      return [{ name: '', dataType: DataType.FLOAT, shape: x.shape, data: out }];
+    }
+    const [s] = step.op.run(context(step.node, args));
+    const mulInputs = kind.mul.inputs.map((name) => (name === step.node.inputs[0] ? x : s));
+    return lookupOp('Mul', '')!.run(context(kind.mul, mulInputs));
+  }
+  const outputs = step.op.run(context(step.node, args));
+  if (kind.type === 'op') return outputs;
+  const y = outputs[0]!;
+  if (y.dataType === DataType.FLOAT && y.data instanceof Float32Array && ours(y.data)) {
+    kind.pass(y.data);
+    return [y];
+  }
+  const activation = kind.activation;
+  return lookupOp(activation.opType, activation.domain)!.run(context(activation, kind.bounds.map((bound, i) => (i === 0 ? y : bound))));
+}
