@@ -62,10 +62,20 @@ export interface CompiledGraph {
   readonly pinned: ReadonlySet<ArrayBufferLike>;
 }
 
-/** Float32 buffers of freed intermediates, by length, for the next step (or run) that needs one of that length. */
+/**
+ * Float32 buffers of freed intermediates, by length, for the next step (or run) that needs one of that length. It
+ * holds at most as many bytes as the largest run so far had alive at once (a run frees more than it takes: the
+ * engine's convolutions allocate their own outputs), so a session keeps at most twice its peak.
+ */
 export class BufferArena {
   private readonly free = new Map<number, Float32Array[]>();
   private heldBytes = 0;
+  private limitBytes = 0;
+
+  /** Raises the bound on held bytes to a run's peak of live bytes. */
+  allow(peakLiveBytes: number): void {
+    this.limitBytes = Math.max(this.limitBytes, peakLiveBytes);
+  }
 
   take(length: number): Float32Array | undefined {
     const list = this.free.get(length);
@@ -75,6 +85,7 @@ export class BufferArena {
   }
 
   give(buffer: Float32Array): void {
+    if (this.heldBytes + buffer.byteLength > this.limitBytes) return; // left to the garbage collector
     const list = this.free.get(buffer.length);
     if (list) list.push(buffer);
     else this.free.set(buffer.length, [buffer]);
@@ -276,6 +287,7 @@ export function runCompiled(compiled: CompiledGraph, inputs: ReadonlyMap<string,
   for (const [slot, t] of compiled.constants) values[slot] = t;
   // Slots holding each buffer made by a step: recycled when none holds it, overwritten only when one does.
   const holders = new Map<ArrayBufferLike, number>();
+  let peakBytes = 0;
   const wholeFloat = (data: OnnxTensor['data']): data is Float32Array =>
     data instanceof Float32Array && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
   const { onStep } = options;
@@ -316,6 +328,10 @@ export function runCompiled(compiled: CompiledGraph, inputs: ReadonlyMap<string,
       if (!pinned.has(value.data.buffer)) holders.set(value.data.buffer, (holders.get(value.data.buffer) ?? 0) + 1);
     }
     onStep?.({ node: step.node, fused: step.fused, ms, liveBytes });
+    if (liveBytes > peakBytes) {
+      peakBytes = liveBytes;
+      arena.allow(peakBytes);
+    }
     for (const slot of step.frees) {
       const value = values[slot];
       if (value === undefined) continue;
