@@ -14,6 +14,7 @@
 import { invalidModel } from './errors.ts';
 import type { InferredGraph } from './graph.ts';
 import { type OnnxNode, floatAttr } from './model.ts';
+import { fastExp } from './ops/fast-math.ts';
 import { lookupOp } from './ops/index.ts';
 import type { OpDefinition, RunContext, RunOptions, Shape } from './ops/types.ts';
 import { DataType } from './schema.ts';
@@ -364,7 +365,7 @@ function runStep(step: Step, args: readonly (OnnxTensor | undefined)[], context:
       // x · σ(x) = x / (1 + e⁻ˣ), rounded once.
       for (let i = 0; i < src.length; i++) {
         const v = src[i]!;
-        out[i] = v / (1 + Math.exp(-v));
+        out[i] = v / (1 + fastExp(-v));
       }
       return [{ name: '', dataType: DataType.FLOAT, shape: x.shape, data: out }];
     }

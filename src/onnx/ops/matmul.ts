@@ -81,6 +81,7 @@ export const MatMul: OpDefinition = {
     const sb = broadcastStrides(b.shape.slice(0, -2), batch);
     const out = new Float32Array(sizeOf(shape));
     const batches = sizeOf(batch);
+    const row = new Float64Array(n);
     for (let t = 0; t < batches; t++) {
       // Offsets of this batch entry in A and B (broadcast axes repeat).
       let rest = t;
@@ -94,12 +95,16 @@ export const MatMul: OpDefinition = {
       }
       oa *= m * k;
       ob *= k * n;
+      // Row by row, B read along its rows: each output still sums its k products in order p = 0…k−1 in float64,
+      // rounded once (the values of the dot-product loop), without striding down B's columns.
       for (let i = 0; i < m; i++) {
-        for (let j = 0; j < n; j++) {
-          let sum = 0;
-          for (let p = 0; p < k; p++) sum += A[oa + i * k + p]! * B[ob + p * n + j]!;
-          out[t * m * n + i * n + j] = sum;
+        row.fill(0);
+        for (let p = 0; p < k; p++) {
+          const av = A[oa + i * k + p]!;
+          const start = ob + p * n;
+          for (let j = 0; j < n; j++) row[j]! += av * B[start + j]!;
         }
+        out.set(row, t * m * n + i * n);
       }
     }
     return [floatTensor(shape, out)];
