@@ -5,8 +5,8 @@
  * caller) and let element-wise ops write over an input that dies at their node.
  *
  * With `fuse`, a few exact fusions are made while compiling (a model session asks for them; runModel does not):
- * - Relu, LeakyRelu or Clip after a Conv, ConvTranspose, Add or BatchNormalization whose output feeds nothing else
- *   runs in place on that output, in the same step;
+ * - Relu, LeakyRelu, Clip, Tanh or Sigmoid after a node whose float32 output feeds nothing else runs in place on
+ *   that output, in the same step (when the output's buffer is the node's own; else the activation's op runs);
  * - x · Sigmoid(x) (SiLU as PyTorch exports it) runs as one pass.
  * Both compute what the separate nodes compute, up to one float32 rounding (SiLU: x / (1 + e⁻ˣ) is rounded once
  * instead of twice).
@@ -14,7 +14,7 @@
 import { invalidModel } from './errors.ts';
 import type { InferredGraph } from './graph.ts';
 import { type OnnxNode, floatAttr } from './model.ts';
-import { fastExp } from './ops/fast-math.ts';
+import { fastExp, fastSigmoid, fastTanh } from './ops/fast-math.ts';
 import { lookupOp } from './ops/index.ts';
 import type { OpDefinition, RunContext, RunOptions, Shape } from './ops/types.ts';
 import { DataType } from './schema.ts';
@@ -204,7 +204,7 @@ function fuseInto(draft: { node: OnnxNode; outputs: readonly string[]; fused: On
     draft.kind = { type: 'silu', mul };
     return;
   }
-  if (!ACTIVATION_PRODUCERS.has(node.opType) || node.outputs.length !== 1) return;
+  if (node.outputs.length !== 1) return;
   const activation = soleConsumer(out);
   if (!activation || activation.inputs[0] !== out || activation.outputs.length !== 1) return;
   const pass = activationPass(activation, graph);
@@ -215,8 +215,6 @@ function fuseInto(draft: { node: OnnxNode; outputs: readonly string[]; fused: On
   // The activation's other inputs (Clip's bounds) are constants: the fallback hands them to the op.
   draft.kind = { type: 'activation', pass, activation, bounds: activation.inputs.map((name) => graph.constants.get(name)) };
 }
-
-const ACTIVATION_PRODUCERS = new Set(['Conv', 'ConvTranspose', 'Add', 'BatchNormalization']);
 
 function sameShape(a: Shape | undefined, b: Shape | undefined): boolean {
   return a !== undefined && b !== undefined && a.length === b.length && a.every((d, i) => d === b[i]);
@@ -242,6 +240,14 @@ function activationPass(node: OnnxNode, graph: InferredGraph): FloatPass | undef
         }
       };
     }
+    case 'Tanh':
+      return (data) => {
+        for (let i = 0; i < data.length; i++) data[i] = fastTanh(data[i]!);
+      };
+    case 'Sigmoid':
+      return (data) => {
+        for (let i = 0; i < data.length; i++) data[i] = fastSigmoid(data[i]!);
+      };
     case 'Clip': {
       const bounds = knownClipBounds(node, graph);
       if (!bounds) return undefined;

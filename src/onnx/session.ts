@@ -11,6 +11,7 @@ import { TconvError } from '../shape/errors.ts';
 import { BufferArena, type CompiledGraph, compileGraph, runCompiled } from './compiled.ts';
 import { type ExecuteOptions, type InputValue, checkRunBudgets, collectInputs, withStepEvents } from './execute.ts';
 import { inferShapes } from './graph.ts';
+import { foldBatchNorms } from './rewrite.ts';
 import type { OnnxModel } from './model.ts';
 import type { OnnxTensor } from './tensor-proto.ts';
 
@@ -39,8 +40,9 @@ const MAX_PLANS = 8;
  * for (const frame of frames) session.run({ z: frame });
  * session.dispose();
  */
-export function createSession(model: OnnxModel, options: SessionOptions = {}): ModelSession {
+export function createSession(original: OnnxModel, options: SessionOptions = {}): ModelSession {
   const fuse = options.fuse ?? true;
+  const model = fuse ? foldBatchNorms(original) : original;
   const preparedWeights = new Map<string, PreparedWeights>();
   for (const node of model.nodes) {
     if (node.opType !== 'Conv' && node.opType !== 'ConvTranspose') continue;
