@@ -7,8 +7,9 @@
  * With `fuse`, a few exact fusions are made while compiling (a model session asks for them; runModel does not):
  * - Relu, LeakyRelu, Clip, Tanh or Sigmoid after a node whose float32 output feeds nothing else runs in place on
  *   that output, in the same step (when the output's buffer is the node's own; else the activation's op runs);
- * - x · Sigmoid(x) (SiLU as PyTorch exports it) runs as one pass.
- * Both compute what the separate nodes compute, up to one float32 rounding (SiLU: x / (1 + e⁻ˣ) is rounded once
+ * - x · Sigmoid(x) (SiLU as PyTorch exports it) runs as one pass;
+ * - GroupNorm as PyTorch exports it (Reshape → InstanceNormalization → Reshape → Mul γ → Add β) runs as one pass.
+ * All compute what the separate nodes compute, up to one float32 rounding (SiLU: x / (1 + e⁻ˣ) is rounded once
  * instead of twice).
  */
 import { invalidModel } from './errors.ts';
@@ -46,7 +47,25 @@ type StepKind =
   /** The op, then `pass` in place on output 0 (or, when that is not a float32 buffer of ours, the activation's op). */
   | { readonly type: 'activation'; readonly pass: FloatPass; readonly activation: OnnxNode; readonly bounds: readonly (OnnxTensor | undefined)[] }
   /** x · Sigmoid(x) in one pass; otherwise the Sigmoid node and then the Mul node. */
-  | { readonly type: 'silu'; readonly mul: OnnxNode };
+  | { readonly type: 'silu'; readonly mul: OnnxNode }
+  /** GroupNorm as PyTorch exports it, in one pass; otherwise its five nodes in turn. */
+  | { readonly type: 'groupNorm'; readonly norm: GroupNorm; readonly chain: readonly ChainLink[] };
+
+/** GroupNorm's numbers: G groups of consecutive channels, InstanceNormalization's scale and bias per group, then γ and β per channel. */
+interface GroupNorm {
+  readonly groups: number;
+  readonly epsilon: number;
+  readonly scale: Float64Array;
+  readonly bias: Float64Array;
+  readonly gamma: Float64Array;
+  readonly beta: Float64Array;
+}
+
+/** A node run after the one before it in a fused chain: its inputs are that node's output or constants. */
+interface ChainLink {
+  readonly node: OnnxNode;
+  readonly inputs: readonly (OnnxTensor | 'previous' | undefined)[];
+}
 
 export interface CompiledGraph {
   readonly graph: InferredGraph;
@@ -193,6 +212,17 @@ function fuseInto(draft: { node: OnnxNode; outputs: readonly string[]; fused: On
   const { node } = draft;
   const out = node.outputs[0];
   if (!out || graph.types.get(out) !== DataType.FLOAT) return;
+  if (node.opType === 'Reshape') {
+    const found = matchGroupNorm(node, graph, soleConsumer);
+    if (!found) return;
+    for (const link of found.chain) {
+      absorbed.add(link.node);
+      draft.fused.push(link.node);
+    }
+    draft.outputs = found.chain[found.chain.length - 1]!.node.outputs;
+    draft.kind = { type: 'groupNorm', norm: found.norm, chain: found.chain };
+    return;
+  }
   if (node.opType === 'Sigmoid') {
     const x = node.inputs[0];
     const mul = soleConsumer(out);
@@ -214,6 +244,55 @@ function fuseInto(draft: { node: OnnxNode; outputs: readonly string[]; fused: On
   draft.outputs = activation.outputs;
   // The activation's other inputs (Clip's bounds) are constants: the fallback hands them to the op.
   draft.kind = { type: 'activation', pass, activation, bounds: activation.inputs.map((name) => graph.constants.get(name)) };
+}
+
+/**
+ * Reshape [N, C, …] → [N, G, rest] → InstanceNormalization (constant scale and bias) → Reshape back to [N, C, …] →
+ * Mul by a constant γ per channel → Add a constant β per channel, each read by the next node only; float32 throughout.
+ */
+function matchGroupNorm(reshape: OnnxNode, graph: InferredGraph, soleConsumer: (name: string) => OnnxNode | undefined): { norm: GroupNorm; chain: ChainLink[] } | undefined {
+  const x = graph.shapes.get(reshape.inputs[0] ?? '');
+  const grouped = graph.shapes.get(reshape.outputs[0] ?? '');
+  if (!x || !grouped || x.length < 3 || grouped.length !== 3 || grouped[0] !== x[0]) return undefined;
+  const channels = x[1]!;
+  const groups = grouped[1]!;
+  if (groups < 1 || channels % groups !== 0) return undefined;
+  const norm = soleConsumer(reshape.outputs[0]!);
+  if (norm?.opType !== 'InstanceNormalization' || norm.inputs[0] !== reshape.outputs[0] || norm.outputs.length !== 1) return undefined;
+  const back = soleConsumer(norm.outputs[0] ?? '');
+  if (back?.opType !== 'Reshape' || back.inputs[0] !== norm.outputs[0] || !sameShape(graph.shapes.get(back.outputs[0] ?? ''), x)) return undefined;
+  const mul = soleConsumer(back.outputs[0] ?? '');
+  const gamma = mul?.opType === 'Mul' ? otherPerChannel(mul, back.outputs[0]!, x, graph) : undefined;
+  const add = mul ? soleConsumer(mul.outputs[0] ?? '') : undefined;
+  const beta = add?.opType === 'Add' ? otherPerChannel(add, mul!.outputs[0]!, x, graph) : undefined;
+  if (!gamma || !beta || !sameShape(graph.shapes.get(add!.outputs[0] ?? ''), x)) return undefined;
+  const perGroup = (i: number): Float64Array | undefined => {
+    const t = graph.constants.get(norm.inputs[i] ?? '');
+    return t && t.dataType === DataType.FLOAT && t.data.length === groups ? Float64Array.from(t.data) : undefined;
+  };
+  const scale = perGroup(1);
+  const bias = perGroup(2);
+  const epsilon = norm.attributes.get('epsilon') ?? 1e-5;
+  if (!scale || !bias || typeof epsilon !== 'number') return undefined;
+  if ([norm, back, mul!, add!].some((n) => n.outputs.some((o) => graph.types.get(o) !== DataType.FLOAT))) return undefined;
+  const link = (node: OnnxNode, previous: string): ChainLink => ({
+    node, inputs: node.inputs.map((name) => (name === previous ? 'previous' : graph.constants.get(name))),
+  });
+  return {
+    norm: { groups, epsilon, scale, bias, gamma, beta },
+    chain: [link(norm, reshape.outputs[0]!), link(back, norm.outputs[0]!), link(mul!, back.outputs[0]!), link(add!, mul!.outputs[0]!)],
+  };
+}
+
+/** The other input of a two-input node, when it is a float32 constant of one value per channel of `x` (axis 1). */
+function otherPerChannel(node: OnnxNode, input: string, x: Shape, graph: InferredGraph): Float64Array | undefined {
+  if (node.inputs.length !== 2 || node.outputs.length !== 1) return undefined;
+  const other = node.inputs[0] === input ? node.inputs[1] : node.inputs[1] === input ? node.inputs[0] : undefined;
+  const t = other ? graph.constants.get(other) : undefined;
+  if (!t || t.dataType !== DataType.FLOAT || t.shape.length > x.length) return undefined;
+  const aligned = [...new Array<number>(x.length - t.shape.length).fill(1), ...t.shape];
+  if (!aligned.every((d, axis) => d === (axis === 1 ? x[1] : 1))) return undefined;
+  return Float64Array.from(t.data);
 }
 
 function sameShape(a: Shape | undefined, b: Shape | undefined): boolean {
@@ -379,6 +458,17 @@ function runStep(step: Step, args: readonly (OnnxTensor | undefined)[], context:
     const mulInputs = kind.mul.inputs.map((name) => (name === step.node.inputs[0] ? x : s));
     return lookupOp('Mul', '')!.run(context(kind.mul, mulInputs));
   }
+  if (kind.type === 'groupNorm') {
+    const x = args[0];
+    if (x && x.dataType === DataType.FLOAT && x.data instanceof Float32Array) {
+      return [{ name: '', dataType: DataType.FLOAT, shape: x.shape, data: groupNorm(kind.norm, x, context(step.node, args).floatBuffer!(x.data.length, [0])) }];
+    }
+    let previous = step.op.run(context(step.node, args))[0]!;
+    for (const link of kind.chain) {
+      previous = lookupOp(link.node.opType, link.node.domain)!.run(context(link.node, link.inputs.map((t) => (t === 'previous' ? previous : t))))[0]!;
+    }
+    return [previous];
+  }
   const outputs = step.op.run(context(step.node, args));
   if (kind.type === 'op') return outputs;
   const y = outputs[0]!;
@@ -388,4 +478,36 @@ function runStep(step: Step, args: readonly (OnnxTensor | undefined)[], context:
   }
   const activation = kind.activation;
   return lookupOp(activation.opType, activation.domain)!.run(context(activation, kind.bounds.map((bound, i) => (i === 0 ? y : bound))));
+}
+
+/**
+ * GroupNorm in one pass: each group's mean and (biased) variance in float64 as InstanceNormalization takes them, then
+ * per channel y = A·x + B with A = a·γ, B = b·γ + β (a, b the normalisation's per-group factors), rounded once.
+ * `out` may be x's buffer: a group's statistics are taken before the group is written.
+ */
+function groupNorm(norm: GroupNorm, x: OnnxTensor, out: Float32Array): Float32Array {
+  const src = x.data;
+  const channels = x.shape[1]!;
+  const plane = src.length / (x.shape[0]! * channels);
+  const perGroup = channels / norm.groups;
+  const groupSize = perGroup * plane;
+  for (let start = 0, group = 0; start < src.length; start += groupSize, group++) {
+    let mean = 0;
+    for (let i = start; i < start + groupSize; i++) mean += src[i]!;
+    mean /= groupSize;
+    let variance = 0;
+    for (let i = start; i < start + groupSize; i++) variance += (src[i]! - mean) ** 2;
+    variance /= groupSize;
+    const g = group % norm.groups;
+    const a = norm.scale[g]! / Math.sqrt(variance + norm.epsilon);
+    const b = norm.bias[g]! - a * mean;
+    for (let k = 0; k < perGroup; k++) {
+      const c = g * perGroup + k;
+      const scale = a * norm.gamma[c]!;
+      const shift = b * norm.gamma[c]! + norm.beta[c]!;
+      const from = start + k * plane;
+      for (let i = from; i < from + plane; i++) out[i] = scale * src[i]! + shift;
+    }
+  }
+  return out;
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { type NodeRunEvent, type OnnxModel, createSession, readModel, runModel } from '../../src/onnx/index.ts';
 import { foldBatchNorms } from '../../src/onnx/rewrite.ts';
 import { AttributeType, type RawAttribute } from '../../src/onnx/schema.ts';
-import { floatTensorProto } from '../../src/onnx/tensor-proto.ts';
+import { floatTensorProto, int64TensorProto } from '../../src/onnx/tensor-proto.ts';
 import { relativeL2Error } from '../../src/tensor/compare.ts';
 import { buildModel, ints, node } from './build-model.ts';
 
@@ -185,4 +185,31 @@ test('buffer reuse never writes over a fed input or an output handed back by an 
   } finally {
     session.dispose();
   }
+});
+
+test('GroupNorm as PyTorch exports it (Reshape → InstanceNormalization → Reshape → Mul γ → Add β) runs as one step, to float32 rounding', () => {
+  const groupNormModel = (gammaShape: number[]) => readModel(buildModel({
+    inputs: [{ name: 'x', shape: [2, 4, 3, 5] }],
+    nodes: [
+      node('Reshape', ['x', 'grouped'], ['r'], [], 'reshape'),
+      node('InstanceNormalization', ['r', 'ones', 'zeros'], ['n'], [flt('epsilon', 1e-5)], 'norm'),
+      node('Reshape', ['n', 'back'], ['b'], [], 'reshape_back'),
+      node('Mul', ['b', 'gamma'], ['m'], [], 'mul'),
+      node('Add', ['m', 'beta'], ['y'], [], 'add'),
+    ],
+    initializers: [
+      int64TensorProto('grouped', [3], [2, 2, -1]), int64TensorProto('back', [4], [2, 4, 3, 5]),
+      init('ones', [2], 4, 0.5, 1.5), init('zeros', [2], 5), init('gamma', gammaShape, 6, 0.5, 2), init('beta', [4, 1, 1], 7),
+    ],
+  }));
+  for (const seed of [1, 2, 3]) {
+    const { plain, fused, events } = runThreeWays(groupNormModel([4, 1, 1]), [2, 4, 3, 5], seed);
+    const error = relativeL2Error(fused.data, plain.data);
+    assert.ok(error < 1e-6, `relative L2 ${error}`);
+    assert.deepEqual(events.map((e) => [e.node.name, ...e.fused.map((n) => n.name)].join('+')), ['reshape+norm+reshape_back+mul+add']);
+  }
+  // γ as one scalar is not per channel: the nodes run one by one, exactly as runModel runs them.
+  const { plain, fused, events } = runThreeWays(groupNormModel([1]), [2, 4, 3, 5], 1);
+  assert.deepEqual([...fused.data], [...plain.data]);
+  assert.equal(events.length, 5);
 });
