@@ -22,7 +22,7 @@ export interface ModelData {
   readonly expected: Float32Array;
 }
 
-/** One op type's share of a tconv run: median over profiled runs of the summed node times. */
+/** One op type's share of a tconv run (or a fused step's, e.g. Conv+Relu): median over profiled runs of the summed node times. */
 export interface OpTime {
   readonly op: string;
   readonly ms: number;
@@ -90,9 +90,11 @@ async function tconvModels(backend: 'native' | 'wasm' | 'reference', threads: nu
           for (let r = 0; r < runs; r++) {
             const ops = new Map<string, { ms: number; nodes: number }>();
             session.run(feeds, {
-              onNodeRun: ({ node, ms, liveBytes }) => {
-                const entry = ops.get(node.opType) ?? { ms: 0, nodes: 0 };
-                ops.set(node.opType, { ms: entry.ms + ms, nodes: entry.nodes + 1 });
+              onNodeRun: ({ node, fused, ms, liveBytes }) => {
+                // A fused step is named by its nodes' op types (Conv+Relu) and counted once.
+                const op = [node.opType, ...fused.map((n) => n.opType)].join('+');
+                const entry = ops.get(op) ?? { ms: 0, nodes: 0 };
+                ops.set(op, { ms: entry.ms + ms, nodes: entry.nodes + 1 });
                 peakLiveBytes = Math.max(peakLiveBytes, liveBytes);
               },
             });

@@ -396,7 +396,11 @@ export function runCompiled(compiled: CompiledGraph, inputs: ReadonlyMap<string,
   };
   const context = (node: OnnxNode, args: readonly (OnnxTensor | undefined)[]): RunContext => ({ node, opset: graph.model.opset, inputs: args, options, floatBuffer });
   for (step of steps) {
-    const args = Array.from(step.inputs, (slot) => (slot < 0 ? undefined : values[slot]));
+    const args: (OnnxTensor | undefined)[] = new Array(step.inputs.length);
+    for (let j = 0; j < args.length; j++) {
+      const slot = step.inputs[j]!;
+      args[j] = slot < 0 ? undefined : values[slot];
+    }
     const started = onStep ? performance.now() : 0;
     const outputs = runStep(step, args, context, ours);
     const ms = onStep ? performance.now() - started : 0;

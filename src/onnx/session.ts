@@ -57,9 +57,11 @@ export function createSession(original: OnnxModel, options: SessionOptions = {})
 
   /** The plan for these input shapes, or null when it depends on the input values (then planned per run). */
   const planFor = (values: ReadonlyMap<string, OnnxTensor>): CompiledGraph | null => {
-    const inputShapes = Object.fromEntries([...values].map(([k, v]) => [k, v.shape]));
-    const key = JSON.stringify(inputShapes);
+    // The inputs come in the model's order, so their shapes alone name the plan.
+    let key = '';
+    for (const value of values.values()) key += `${value.shape.join(',')};`;
     if (plans.has(key)) return plans.get(key)!;
+    const inputShapes = Object.fromEntries([...values].map(([k, v]) => [k, v.shape]));
     let plan: CompiledGraph | null = null;
     try {
       const graph = inferShapes(model, { inputShapes });
