@@ -1,7 +1,7 @@
 // The rewrites a model session makes (src/onnx/rewrite.ts, src/onnx/compiled.ts): BatchNormalization folded into the
 // convolution before it, activations fused into their producer's step, x·Sigmoid(x) as one pass, and the buffer
-// reuse of compiled runs. Each on a tiny model built here, rewritten (the default session) against not
-// (`fuse: false`, and runModel) on random inputs.
+// reuse of compiled runs; and the engine route of large MatMuls. Each on a tiny model built here, rewritten (the
+// default session) against not (`fuse: false`, and runModel) on random inputs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type NodeRunEvent, type OnnxModel, createSession, readModel, runModel } from '../../src/onnx/index.ts';
@@ -9,6 +9,7 @@ import { foldBatchNorms } from '../../src/onnx/rewrite.ts';
 import { AttributeType, type RawAttribute } from '../../src/onnx/schema.ts';
 import { floatTensorProto, int64TensorProto } from '../../src/onnx/tensor-proto.ts';
 import { relativeL2Error } from '../../src/tensor/compare.ts';
+import { listBackends } from '../../src/engine/index.ts';
 import { buildModel, ints, node } from './build-model.ts';
 
 const flt = (name: string, value: number): RawAttribute => ({ name, type: AttributeType.FLOAT, f: value });
@@ -212,4 +213,21 @@ test('GroupNorm as PyTorch exports it (Reshape → InstanceNormalization → Res
   const { plain, fused, events } = runThreeWays(groupNormModel([1]), [2, 4, 3, 5], 1);
   assert.deepEqual([...fused.data], [...plain.data]);
   assert.equal(events.length, 5);
+});
+
+test('a large MatMul (batched, B broadcast) runs as the engine\'s 1×1 convolution on native and wasm, within float32 rounding of the float64 loop', () => {
+  // [2, 48, 40] · [40, 36]: 69 120 products a batch entry, above the engine threshold; the reference keeps the loop.
+  const model = readModel(buildModel({
+    inputs: [{ name: 'x', shape: [2, 48, 40] }],
+    nodes: [node('MatMul', ['x', 'b'], ['y'], [], 'matmul')],
+    initializers: [init('b', [40, 36], 9)],
+  }));
+  const x = { shape: [2, 48, 40], data: random(10, 2 * 48 * 40) };
+  const loop = runModel(model, { x }, { backend: 'reference' }).get('y')!;
+  for (const backend of listBackends().filter((b) => b.available && b.name !== 'reference')) {
+    const y = runModel(model, { x }, { backend: backend.name }).get('y')!;
+    assert.deepEqual(y.shape, [2, 48, 36]);
+    const error = relativeL2Error(y.data, loop.data);
+    assert.ok(error < 1e-6, `${backend.name}: relative L2 ${error}`);
+  }
 });
