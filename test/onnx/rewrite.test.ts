@@ -9,7 +9,7 @@ import { foldBatchNorms } from '../../src/onnx/rewrite.ts';
 import { AttributeType, type RawAttribute } from '../../src/onnx/schema.ts';
 import { floatTensorProto, int64TensorProto } from '../../src/onnx/tensor-proto.ts';
 import { relativeL2Error } from '../../src/tensor/compare.ts';
-import { listBackends } from '../../src/engine/index.ts';
+import { listBackends, resize } from '../../src/engine/index.ts';
 import { buildModel, ints, node } from './build-model.ts';
 
 const flt = (name: string, value: number): RawAttribute => ({ name, type: AttributeType.FLOAT, f: value });
@@ -229,5 +229,21 @@ test('a large MatMul (batched, B broadcast) runs as the engine\'s 1×1 convoluti
     assert.deepEqual(y.shape, [2, 48, 36]);
     const error = relativeL2Error(y.data, loop.data);
     assert.ok(error < 1e-6, `${backend.name}: relative L2 ${error}`);
+  }
+});
+
+test('nearest Resize by whole factors (1D, 2D, 3D) copies exactly what the engine\'s resize gives', () => {
+  for (const [shape, factors] of [[[2, 3, 5], [3]], [[1, 2, 3, 4], [2, 3]], [[1, 2, 3, 2, 3], [2, 1, 2]]] as [number[], number[]][]) {
+    const scales = [1, 1, ...factors];
+    const model = readModel(buildModel({
+      inputs: [{ name: 'x', shape }],
+      nodes: [node('Resize', ['x', '', 's'], ['y'], [{ name: 'mode', type: AttributeType.STRING, s: new TextEncoder().encode('nearest') }, { name: 'coordinate_transformation_mode', type: AttributeType.STRING, s: new TextEncoder().encode('asymmetric') }, { name: 'nearest_mode', type: AttributeType.STRING, s: new TextEncoder().encode('floor') }], 'resize')],
+      initializers: [floatTensorProto('s', [scales.length], Float32Array.from(scales))],
+    }));
+    const x = { shape, data: random(3, size(shape)) };
+    const y = runModel(model, { x }).get('y')!;
+    const expected = resize(x, { scale: factors, mode: 'nearest' });
+    assert.deepEqual(y.shape, expected.shape);
+    assert.deepEqual([...y.data], [...expected.data], `${shape} × ${factors}`);
   }
 });
