@@ -16,6 +16,7 @@ import { invalidModel } from './errors.ts';
 import type { InferredGraph } from './graph.ts';
 import { type OnnxNode, floatAttr } from './model.ts';
 import { fastExp, fastSigmoid, fastTanh } from './ops/fast-math.ts';
+import { leakyReluInto, reluInto } from './ops/elementwise.ts';
 import { lookupOp } from './ops/index.ts';
 import type { OpDefinition, RunContext, RunOptions, Shape } from './ops/types.ts';
 import { DataType } from './schema.ts';
@@ -303,21 +304,10 @@ function sameShape(a: Shape | undefined, b: Shape | undefined): boolean {
 function activationPass(node: OnnxNode, graph: InferredGraph): FloatPass | undefined {
   switch (node.opType) {
     case 'Relu':
-      return (data) => {
-        for (let i = 0; i < data.length; i++) {
-          const v = data[i]!;
-          // biome-ignore lint/complexity/useMathMinMax: NaN maps to 0, as the Relu op computes it
-          data[i] = v > 0 ? v : 0;
-        }
-      };
+      return (data) => reluInto(data, data);
     case 'LeakyRelu': {
       const alpha = floatAttr(node, 'alpha', 0.01);
-      return (data) => {
-        for (let i = 0; i < data.length; i++) {
-          const v = data[i]!;
-          data[i] = v >= 0 ? v : alpha * v;
-        }
-      };
+      return (data) => leakyReluInto(data, data, alpha);
     }
     case 'Tanh':
       return (data) => {

@@ -10,6 +10,7 @@ import { type OnnxNode, intAttr } from '../model.ts';
 import { DATA_TYPE_NAMES, DataType } from '../schema.ts';
 import { type OnnxTensor, isFloating } from '../tensor-proto.ts';
 import { floatResult, wrapInteger } from './dtype.ts';
+import { belowZero, bitsOf } from './elementwise.ts';
 import type { InferContext, OpDefinition, RunContext, Shape } from './types.ts';
 import { broadcastShapes, broadcastStrides, floatOutput, sizeOf } from './util.ts';
 
@@ -127,6 +128,8 @@ function combineFloat(kernel: FloatKernel, a: Float32Array | Float64Array, b: Fl
   const ia = stridesA[rank - 1]!;
   const ib = stridesB[rank - 1]!;
   const index = new Array<number>(rank).fill(0);
+  const signs = kernel === 'prelu' && a instanceof Float32Array ? bitsOf(a) : null;
+  const factor = Float64Array.of(1, 0);
   let offA = 0;
   let offB = 0;
   for (let o = 0; o < out.length; o += inner) {
@@ -136,6 +139,13 @@ function combineFloat(kernel: FloatKernel, a: Float32Array | Float64Array, b: Fl
       case 'mul': for (let i = 0; i < inner; i++) out[o + i] = a[offA + i * ia]! * b[offB + i * ib]!; break;
       case 'div': for (let i = 0; i < inner; i++) out[o + i] = a[offA + i * ia]! / b[offB + i * ib]!; break;
       case 'prelu':
+        if (ib === 0 && signs) {
+          // One slope along the row (per channel): x times 1 or the slope as x is below zero, chosen from x's bits
+          // without a branch on random signs.
+          factor[1] = b[offB]!;
+          for (let i = 0; i < inner; i++) out[o + i] = a[offA + i * ia]! * factor[belowZero(signs[offA + i * ia]!)]!;
+          break;
+        }
         for (let i = 0; i < inner; i++) {
           const x = a[offA + i * ia]!;
           out[o + i] = x < 0 ? b[offB + i * ib]! * x : x;
