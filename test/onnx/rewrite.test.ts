@@ -9,7 +9,7 @@ import { foldBatchNorms } from '../../src/onnx/rewrite.ts';
 import { AttributeType, type RawAttribute } from '../../src/onnx/schema.ts';
 import { floatTensorProto, int64TensorProto } from '../../src/onnx/tensor-proto.ts';
 import { relativeL2Error } from '../../src/tensor/compare.ts';
-import { listBackends, resize } from '../../src/engine/index.ts';
+import { listBackends, pixelShuffle, resize } from '../../src/engine/index.ts';
 import { buildModel, ints, node } from './build-model.ts';
 
 const flt = (name: string, value: number): RawAttribute => ({ name, type: AttributeType.FLOAT, f: value });
@@ -245,5 +245,19 @@ test('nearest Resize by whole factors (1D, 2D, 3D) copies exactly what the engin
     const expected = resize(x, { scale: factors, mode: 'nearest' });
     assert.deepEqual(y.shape, expected.shape);
     assert.deepEqual([...y.data], [...expected.data], `${shape} × ${factors}`);
+  }
+});
+
+test('DepthToSpace CRD on float32 copies exactly what the engine\'s pixel shuffle gives', () => {
+  for (const [shape, b] of [[[1, 8, 3, 5], 2], [[2, 18, 2, 3], 3], [[1, 4, 1, 1], 2]] as [number[], number][]) {
+    const model = readModel(buildModel({
+      inputs: [{ name: 'x', shape }],
+      nodes: [node('DepthToSpace', ['x'], ['y'], [int('blocksize', b), { name: 'mode', type: AttributeType.STRING, s: new TextEncoder().encode('CRD') }], 'shuffle')],
+    }));
+    const x = { shape, data: random(4, size(shape)) };
+    const y = runModel(model, { x }).get('y')!;
+    const expected = pixelShuffle(x, b);
+    assert.deepEqual(y.shape, expected.shape);
+    assert.deepEqual([...y.data], [...expected.data], `${shape} b${b}`);
   }
 });
