@@ -3,12 +3,14 @@
  * convolution weights of the model's initializers are packed once (the engine's prepareWeights: copied, so nothing
  * can make them stale), and the plan of each input shape — shapes, rules, budgets — is made once and reused, when it
  * does not depend on the input values (a Reshape's shape fed as an input does: such models are planned every run,
- * as runModel plans them). Each plan is compiled once into a step list (src/onnx/compiled.ts) with its activations
- * and SiLUs fused, and the runs recycle the buffers of freed intermediates.
+ * as runModel plans them). The model is rewritten once (BatchNormalization folded into convolutions: rewrite.ts),
+ * each plan compiled once into a step list with its activations, SiLUs and group norms fused (compiled.ts,
+ * fusions.ts), and the runs recycle the buffers of freed intermediates (buffer-arena.ts).
  */
 import { type PreparedWeights, prepareWeights } from '../engine/index.ts';
 import { TconvError } from '../shape/errors.ts';
-import { BufferArena, type CompiledGraph, compileGraph, runCompiled } from './compiled.ts';
+import { BufferArena } from './buffer-arena.ts';
+import { type CompiledGraph, compileGraph, runCompiled } from './compiled.ts';
 import { type ExecuteOptions, type InputValue, checkRunBudgets, collectInputs, withStepEvents } from './execute.ts';
 import { inferShapes } from './graph.ts';
 import { foldBatchNorms } from './rewrite.ts';
@@ -25,7 +27,7 @@ export interface ModelSession {
 export interface SessionOptions extends ExecuteOptions {
   /**
    * Rewrite the graph for speed when the session is made (default true): BatchNormalization folded into the
-   * convolution before it, activations and SiLU fused (src/onnx/compiled.ts, rewrite.ts). The results equal the
+   * convolution before it, activations, SiLU and GroupNorm fused (src/onnx/rewrite.ts, fusions.ts). The results equal the
    * unrewritten graph's up to float32 rounding; false runs each node as runModel does, bit for bit.
    */
   readonly fuse?: boolean;

@@ -1,4 +1,4 @@
-// The rewrites a model session makes (src/onnx/rewrite.ts, src/onnx/compiled.ts): BatchNormalization folded into the
+// The rewrites a model session makes (src/onnx/rewrite.ts, src/onnx/fusions.ts): BatchNormalization folded into the
 // convolution before it, activations fused into their producer's step, x·Sigmoid(x) as one pass, and the buffer
 // reuse of compiled runs; and the engine route of large MatMuls. Each on a tiny model built here, rewritten (the
 // default session) against not (`fuse: false`, and runModel) on random inputs.
