@@ -32,14 +32,13 @@ const HIGHEST = 88;
  */
 export function fastExp(x: number): number {
   if (!(x > LOWEST && x < HIGHEST)) return Math.exp(x);
-  // k = x·32/ln2 rounded to the nearest integer: adding 1.5·2⁵² leaves no fraction bits (Math.round costs more).
-  const k = x * INV_STEP + ROUNDER - ROUNDER;
+  // k = x·32/ln2 rounded to the nearest integer: adding 1.5·2⁵² leaves no fraction bits (Math.round costs more);
+  // as an int32, m = k >> 5 and j = k & 31 index the tables without float-to-index conversions.
+  const k = (x * INV_STEP + ROUNDER - ROUNDER) | 0;
   const r = x - k * STEP_HI - k * STEP_LO;
-  const j = k & (STEPS - 1);
-  const m = (k - j) / STEPS;
   // eʳ − 1 = r + r²/2 + … + r⁵/120, by Horner (|r| ≤ ln2/64: the r⁶/720 left out is below 3e-15)
   const p = r * (1 + r * (1 / 2 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120)))));
-  const scale = POWER[m + MIN_POWER]! * FRACTION[j]!;
+  const scale = POWER[(k >> 5) + MIN_POWER]! * FRACTION[k & (STEPS - 1)]!;
   return scale + scale * p;
 }
 
