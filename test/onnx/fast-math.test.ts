@@ -1,9 +1,9 @@
-// fastExp, fastTanh and fastSigmoid (src/onnx/ops/fast-math.ts) against Math's, over a dense sweep of float32
+// fastExp, fastExpm1, fastTanh and fastSigmoid (src/onnx/ops/fast-math.ts) against Math's, over a dense sweep of float32
 // inputs: the float32 values they round to are at most 1 ulp apart (and equal almost everywhere), so the Tanh,
 // Sigmoid and SiLU fast paths never give a visibly different value.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fastExp, fastSigmoid, fastTanh } from '../../src/onnx/ops/fast-math.ts';
+import { fastExp, fastExpm1, fastSigmoid, fastTanh } from '../../src/onnx/ops/fast-math.ts';
 
 const f32 = new Float32Array(1);
 const bits = new Int32Array(f32.buffer);
@@ -79,4 +79,15 @@ test('fastExp rounds to Math.exp\'s float32 value, or 1 ulp from it, and is Math
   for (const x of [-1000, -87.5, 88.5, 1000, Infinity, -Infinity]) assert.equal(fastExp(x), Math.exp(x));
   // In float64 it is within 1e-14 of Math.exp across the table range.
   for (let x = -87; x < 88; x += 0.01237) assert.ok(Math.abs(fastExp(x) / Math.exp(x) - 1) < 1e-14, `at ${x}`);
+});
+
+test('fastExpm1 rounds to Math.expm1\'s float32 value, or 1 ulp from it, with full relative accuracy near 0', () => {
+  const worst = compare(fastExpm1, Math.expm1, inputs());
+  assert.ok(worst.ulps <= 1, `${worst.ulps} ulps at ${worst.at}`);
+  assert.ok(worst.differing <= worst.count * 1e-4, `${worst.differing} of ${worst.count} differ`);
+  for (const x of [1e-30, -1e-20, 1e-8, -0.003, 0.0107, -0.0109]) assert.ok(Math.abs(fastExpm1(x) / Math.expm1(x) - 1) < 1e-14, `at ${x}`);
+  // tanh keeps the sign of zero and maps ±∞ to ±1.
+  assert.ok(Object.is(fastTanh(-0), -0));
+  assert.deepEqual([Math.fround(fastTanh(Infinity)), Math.fround(fastTanh(-Infinity))], [1, -1]);
+  assert.ok(Number.isNaN(fastTanh(Number.NaN)));
 });
