@@ -1,8 +1,8 @@
 /**
  * Whole models for `npm run bench -- --models`: each library loads a zoo model (test/fixtures/zoo/<name>) once and
- * runs it on the stored input. tconv runs a model session (src/onnx/session.ts: weights packed and the plan made
- * once; each run executes the nodes and drops intermediates after their last use); ONNX Runtime runs a session
- * created once, at its full graph optimisation, as a user of it would.
+ * runs it on the stored input. tconv runs a model session (src/onnx/session.ts: weights packed, the graph rewritten
+ * and each plan compiled once; each run executes the steps and drops intermediates after their last use); ONNX
+ * Runtime runs a session created once, at its full graph optimisation, as a user of it would.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
