@@ -1,8 +1,8 @@
 /**
  * Whole models for `npm run bench -- --models`: each library loads a zoo model (test/fixtures/zoo/<name>) once and
- * runs it on the stored input. tconv runs a model session (src/onnx/session.ts: weights packed and the plan made
- * once; each run executes the nodes and drops intermediates after their last use); ONNX Runtime runs a session
- * created once, at its full graph optimisation, as a user of it would.
+ * runs it on the stored input. tconv runs a model session (src/onnx/session.ts: weights packed, the graph rewritten
+ * and each plan compiled once; each run executes the steps and drops intermediates after their last use); ONNX
+ * Runtime runs a session created once, at its full graph optimisation, as a user of it would.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -22,7 +22,7 @@ export interface ModelData {
   readonly expected: Float32Array;
 }
 
-/** One op type's share of a tconv run: median over profiled runs of the summed node times. */
+/** One op type's share of a tconv run (or a fused step's, e.g. Conv+Relu): median over profiled runs of the summed node times. */
 export interface OpTime {
   readonly op: string;
   readonly ms: number;
@@ -90,9 +90,11 @@ async function tconvModels(backend: 'native' | 'wasm' | 'reference', threads: nu
           for (let r = 0; r < runs; r++) {
             const ops = new Map<string, { ms: number; nodes: number }>();
             session.run(feeds, {
-              onNodeRun: ({ node, ms, liveBytes }) => {
-                const entry = ops.get(node.opType) ?? { ms: 0, nodes: 0 };
-                ops.set(node.opType, { ms: entry.ms + ms, nodes: entry.nodes + 1 });
+              onNodeRun: ({ node, fused, ms, liveBytes }) => {
+                // A fused step is named by its nodes' op types (Conv+Relu) and counted once.
+                const op = [node.opType, ...fused.map((n) => n.opType)].join('+');
+                const entry = ops.get(op) ?? { ms: 0, nodes: 0 };
+                ops.set(op, { ms: entry.ms + ms, nodes: entry.nodes + 1 });
                 peakLiveBytes = Math.max(peakLiveBytes, liveBytes);
               },
             });

@@ -5,10 +5,9 @@
 import type { Tensor } from '../tensor/tensor.ts';
 import { TconvError, budgetOption, workLimit } from '../shape/errors.ts';
 import { DEFAULT_MEMORY_LIMIT_BYTES } from '../shape/plan.ts';
-import { invalidModel } from './errors.ts';
 import { type InferredGraph, inferShapes } from './graph.ts';
 import { type OnnxModel, type OnnxNode, intAttr } from './model.ts';
-import { lookupOp } from './ops/index.ts';
+import { type CompiledRunOptions, compileGraph, runCompiled } from './compiled.ts';
 import type { RunOptions } from './ops/types.ts';
 import { DATA_TYPE_NAMES, DataType } from './schema.ts';
 import type { OnnxTensor } from './tensor-proto.ts';
@@ -36,6 +35,8 @@ export interface NodeRunEvent {
    * initializers or folded constants. Their maximum is the run's peak.
    */
   readonly liveBytes: number;
+  /** Nodes a model session fused into this one's step (an activation, SiLU's Mul); their time is in `ms`. */
+  readonly fused: readonly OnnxNode[];
 }
 
 export type InputValue = OnnxTensor | Tensor;
@@ -85,44 +86,14 @@ export function collectInputs(model: OnnxModel, inputs: Readonly<Record<string, 
  * its last use. The budgets must have been checked (checkRunBudgets).
  */
 export function executeGraph(graph: InferredGraph, inputs: ReadonlyMap<string, OnnxTensor>, options: ExecuteOptions = {}): Map<string, OnnxTensor> {
-  const { model } = graph;
-  const values = new Map(inputs);
-  const inputNames = new Set(values.keys());
-  let liveBytes = 0;
-  for (const value of values.values()) liveBytes += value.data.byteLength;
-  for (const [name, t] of graph.constants) values.set(name, t);
-  const lastUse = new Map<string, number>();
-  graph.order.forEach((node, step) => {
-    for (const name of node.inputs) lastUse.set(name, step);
-  });
-  const keep = new Set(model.outputs.map((o) => o.name));
+  return runCompiled(compileGraph(graph), inputs, withStepEvents(options));
+}
+
+/** Run options of a compiled run, reporting each step as a NodeRunEvent. */
+export function withStepEvents(options: ExecuteOptions): CompiledRunOptions {
   const { onNodeRun } = options;
-  graph.order.forEach((node, step) => {
-    if (node.outputs.every((o) => o === '' || graph.constants.has(o))) return; // folded at load time
-    const op = lookupOp(node.opType, node.domain)!;
-    const args = node.inputs.map((name) => (name === '' ? undefined : values.get(name)));
-    const started = onNodeRun ? performance.now() : 0;
-    const outputs = op.run({ node, opset: model.opset, inputs: args, options });
-    const ms = onNodeRun ? performance.now() - started : 0;
-    outputs.forEach((value, j) => {
-      const name = node.outputs[j];
-      if (!name) return;
-      const expected = graph.shapes.get(name);
-      if (expected && (expected.length !== value.shape.length || expected.some((d, a) => d !== value.shape[a]))) {
-        throw invalidModel(`${node.name}.output[${j}]`, [...value.shape], `differs from the inferred shape [${expected.join(', ')}] (a tconv bug; please report it)`);
-      }
-      liveBytes += value.data.byteLength - (values.get(name)?.data.byteLength ?? 0);
-      values.set(name, value);
-    });
-    onNodeRun?.({ node, ms, liveBytes });
-    for (const name of node.inputs) {
-      if (lastUse.get(name) !== step || keep.has(name) || graph.constants.has(name) || !values.has(name)) continue;
-      // The graph's inputs stay with the caller: dropping them here frees nothing.
-      if (!inputNames.has(name)) liveBytes -= values.get(name)!.data.byteLength;
-      values.delete(name);
-    }
-  });
-  return new Map(model.outputs.map((o) => [o.name, values.get(o.name)!]));
+  if (!onNodeRun) return options;
+  return { ...options, onStep: ({ node, fused, ms, liveBytes }) => onNodeRun({ node, fused, ms, liveBytes }) };
 }
 
 /**

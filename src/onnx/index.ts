@@ -6,7 +6,7 @@
 export { type AttributeValue, type OnnxModel, type OnnxNode, type ReadOptions, type ValueInfo, readModel } from './model.ts';
 export { type InferredGraph, type ShapeOptions, type SkippedNode, checkSupported, executionOrder, inferShapes } from './graph.ts';
 export { DEFAULT_MAX_FLOPS, type ExecuteOptions, type InputValue, type NodeRunEvent, checkRunBudgets, graphFlops, runModel } from './execute.ts';
-export { type ModelSession, createSession } from './session.ts';
+export { type ModelSession, type SessionOptions, createSession } from './session.ts';
 export { DEFAULT_MAX_LINT_LAYERS, type LintLayer, type LintPath, type LintReport, lintModel } from './lint.ts';
 export { type ExportLayer, type ExportResult, type ExportSpec, exportStack } from './export.ts';
 export { type OnnxTensor, decodeTensor, readTensorProto, writeTensorProto } from './tensor-proto.ts';

@@ -3,12 +3,17 @@
  * convolution weights of the model's initializers are packed once (the engine's prepareWeights: copied, so nothing
  * can make them stale), and the plan of each input shape — shapes, rules, budgets — is made once and reused, when it
  * does not depend on the input values (a Reshape's shape fed as an input does: such models are planned every run,
- * as runModel plans them).
+ * as runModel plans them). The model is rewritten once (BatchNormalization folded into convolutions: rewrite.ts),
+ * each plan compiled once into a step list with its activations, SiLUs and group norms fused (compiled.ts,
+ * fusions.ts), and the runs recycle the buffers of freed intermediates (buffer-arena.ts).
  */
 import { type PreparedWeights, prepareWeights } from '../engine/index.ts';
 import { TconvError } from '../shape/errors.ts';
-import { type ExecuteOptions, type InputValue, checkRunBudgets, collectInputs, executeGraph } from './execute.ts';
-import { type InferredGraph, inferShapes } from './graph.ts';
+import { BufferArena } from './buffer-arena.ts';
+import { type CompiledGraph, compileGraph, runCompiled } from './compiled.ts';
+import { type ExecuteOptions, type InputValue, checkRunBudgets, collectInputs, withStepEvents } from './execute.ts';
+import { inferShapes } from './graph.ts';
+import { foldBatchNorms } from './rewrite.ts';
 import type { OnnxModel } from './model.ts';
 import type { OnnxTensor } from './tensor-proto.ts';
 
@@ -17,6 +22,15 @@ export interface ModelSession {
   run(inputs: Readonly<Record<string, InputValue>>, options?: Pick<ExecuteOptions, 'onNodeRun'>): Map<string, OnnxTensor>;
   /** Frees the packed weights; the session cannot run afterwards. */
   dispose(): void;
+}
+
+export interface SessionOptions extends ExecuteOptions {
+  /**
+   * Rewrite the graph for speed when the session is made (default true): BatchNormalization folded into the
+   * convolution before it, activations, SiLU and GroupNorm fused (src/onnx/rewrite.ts, fusions.ts). The results equal the
+   * unrewritten graph's up to float32 rounding; false runs each node as runModel does, bit for bit.
+   */
+  readonly fuse?: boolean;
 }
 
 /** Plans kept per session (one per distinct set of input shapes; the oldest is dropped first). */
@@ -28,7 +42,9 @@ const MAX_PLANS = 8;
  * for (const frame of frames) session.run({ z: frame });
  * session.dispose();
  */
-export function createSession(model: OnnxModel, options: ExecuteOptions = {}): ModelSession {
+export function createSession(original: OnnxModel, options: SessionOptions = {}): ModelSession {
+  const fuse = options.fuse ?? true;
+  const model = fuse ? foldBatchNorms(original) : original;
   const preparedWeights = new Map<string, PreparedWeights>();
   for (const node of model.nodes) {
     if (node.opType !== 'Conv' && node.opType !== 'ConvTranspose') continue;
@@ -37,21 +53,25 @@ export function createSession(model: OnnxModel, options: ExecuteOptions = {}): M
     if (!w || preparedWeights.has(name) || w.shape.length < 3) continue;
     preparedWeights.set(name, prepareWeights({ shape: w.shape, data: w.data instanceof Float32Array ? w.data : Float32Array.from(w.data) }));
   }
-  const plans = new Map<string, InferredGraph | null>();
+  const plans = new Map<string, CompiledGraph | null>();
+  const arena = new BufferArena();
   let disposed = false;
 
   /** The plan for these input shapes, or null when it depends on the input values (then planned per run). */
-  const planFor = (values: ReadonlyMap<string, OnnxTensor>): InferredGraph | null => {
-    const inputShapes = Object.fromEntries([...values].map(([k, v]) => [k, v.shape]));
-    const key = JSON.stringify(inputShapes);
+  const planFor = (values: ReadonlyMap<string, OnnxTensor>): CompiledGraph | null => {
+    // The inputs come in the model's order, so their shapes alone name the plan.
+    let key = '';
+    for (const value of values.values()) key += `${value.shape.join(',')};`;
     if (plans.has(key)) return plans.get(key)!;
-    let plan: InferredGraph | null = null;
+    const inputShapes = Object.fromEntries([...values].map(([k, v]) => [k, v.shape]));
+    let plan: CompiledGraph | null = null;
     try {
-      plan = inferShapes(model, { inputShapes });
+      const graph = inferShapes(model, { inputShapes });
+      checkRunBudgets(graph, options);
+      plan = compileGraph(graph, { fuse });
     } catch {
-      plan = null; // needs the input values (or is refused: runModel's planning below says why)
+      plan = null; // needs the input values (or is refused: the planning with them in run() says why)
     }
-    if (plan) checkRunBudgets(plan, options);
     if (plans.size >= MAX_PLANS) plans.delete(plans.keys().next().value!);
     plans.set(key, plan);
     return plan;
@@ -61,12 +81,13 @@ export function createSession(model: OnnxModel, options: ExecuteOptions = {}): M
     run(inputs, runOptions = {}) {
       if (disposed) throw new TconvError({ code: 'usage', parameter: 'session', value: 'disposed', rule: 'cannot run after dispose()', hint: 'create a new session' });
       const values = collectInputs(model, inputs);
-      let graph = planFor(values);
-      if (!graph) {
-        graph = inferShapes(model, { inputShapes: Object.fromEntries([...values].map(([k, v]) => [k, v.shape])), inputValues: values });
+      let plan = planFor(values);
+      if (!plan) {
+        const graph = inferShapes(model, { inputShapes: Object.fromEntries([...values].map(([k, v]) => [k, v.shape])), inputValues: values });
         checkRunBudgets(graph, options);
+        plan = compileGraph(graph, { fuse });
       }
-      return executeGraph(graph, values, { ...options, ...runOptions, preparedWeights });
+      return runCompiled(plan, values, { ...withStepEvents({ ...options, ...runOptions }), preparedWeights }, arena);
     },
     dispose() {
       if (disposed) return;
@@ -74,6 +95,7 @@ export function createSession(model: OnnxModel, options: ExecuteOptions = {}): M
       for (const w of preparedWeights.values()) w.dispose();
       preparedWeights.clear();
       plans.clear();
+      arena.clear();
     },
   };
 }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readModel, runModel } from '../../src/onnx/index.ts';
 import { relativeL2Error } from '../../src/tensor/compare.ts';
 import { AttributeType, type RawAttribute } from '../../src/onnx/schema.ts';
+import { floatTensorProto } from '../../src/onnx/tensor-proto.ts';
 import { buildModel, ints, node } from './build-model.ts';
 
 function random(seed: number, n: number): Float32Array {
@@ -124,4 +125,22 @@ test('MaxPool: the float32 loop nest gives what the general window walk gives, i
     assert.deepEqual(a.shape, b.shape, `case ${k}`);
     assert.deepEqual([...a.data], [...b.data], `case ${k}`);
   }
+});
+
+test('Relu, LeakyRelu (α > 0 and < 0) and per-channel PRelu choose by sign bits with the definition\'s values on ±0, NaNs, ±∞ and subnormals', () => {
+  const bits = new Int32Array([0, 0x80000000, 0x7fc00000, 0xffc00000 | 0, 0x7f800000, 0xff800000 | 0, 1, 0x80000001 | 0, 0x3f800000, 0xbf800000 | 0, 0x7f7fffff, 0xff7fffff | 0]);
+  const x = new Float32Array(bits.buffer);
+  const shape = [1, 2, 2, 3];
+  const run = (op: string, attribute: RawAttribute[], initializers: ReturnType<typeof floatTensorProto>[] = [], inputs = ['x']) => {
+    const model = readModel(buildModel({ nodes: [node(op, inputs, ['y'], attribute)], initializers, inputs: [{ name: 'x', shape }] }));
+    return [...runModel(model, { x: { shape, data: Float32Array.from(x) } }).get('y')!.data];
+  };
+  // biome-ignore lint/complexity/useMathMinMax: the operator's definition as src/onnx/ops/elementwise.ts writes it
+  assert.deepEqual(run('Relu', []), [...Float32Array.from(x, (v) => (v > 0 ? v : 0))]);
+  for (const alpha of [0.2, -0.3]) {
+    assert.deepEqual(run('LeakyRelu', [{ name: 'alpha', type: AttributeType.FLOAT, f: alpha }]), [...Float32Array.from(x, (v) => (v >= 0 ? v : Math.fround(alpha) * v))]);
+  }
+  const slopes = [0.25, -0.5];
+  const expected = Float32Array.from(x, (v, i) => (v < 0 ? slopes[Math.floor(i / 6)]! * v : v));
+  assert.deepEqual(run('PRelu', [], [floatTensorProto('s', [2, 1, 1], Float32Array.from(slopes))], ['x', 's']), [...expected]);
 });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { stackOverlap } from '../../src/analysis/overlap.ts';
 import { artifactImage } from '../../src/analysis/stack-run.ts';
 import { listBackends } from '../../src/engine/index.ts';
-import { lintModel, runModel } from '../../src/onnx/index.ts';
+import { createSession, lintModel, runModel } from '../../src/onnx/index.ts';
 import { readTestDir } from '../../src/onnx/test-dir.ts';
 import { relativeL2Error } from '../../src/tensor/compare.ts';
 
@@ -60,7 +60,7 @@ for (const name of EXPECTED) {
   const dir = join(ZOO, name);
   for (const backend of BACKENDS) {
     const skip = backend.available ? false : `${backend.name} backend unavailable: ${backend.reason}`;
-    test(`zoo ${name} on the ${backend.name} backend matches PyTorch and onnxruntime-node (relative L2 ≤ ${TOLERANCE})`, { skip }, async () => {
+    test(`zoo ${name} on the ${backend.name} backend matches PyTorch and onnxruntime-node (relative L2 ≤ ${TOLERANCE}), run and in a session`, { skip }, async () => {
       const { model, dataSets } = readTestDir(dir);
       const set = dataSets[0]!;
       const feeds = Object.fromEntries(model.inputs.map((v, i) => [v.name, set.inputs[i]!]));
@@ -70,6 +70,15 @@ for (const name of EXPECTED) {
       assert.deepEqual(actual.shape, expected.shape);
       const vsTorch = relativeL2Error(actual.data, expected.data);
       assert.ok(vsTorch <= TOLERANCE, `${name} on ${backend.name}: relative L2 ${vsTorch} against PyTorch`);
+      // A session's rewrites (BatchNorm folded, activations and SiLU fused) keep it within the same bound.
+      const session = createSession(model, { backend: backend.name });
+      try {
+        const rewritten = session.run(feeds).get(outputName)!;
+        const sessionVsTorch = relativeL2Error(rewritten.data, expected.data);
+        assert.ok(sessionVsTorch <= TOLERANCE, `${name} on ${backend.name}, session: relative L2 ${sessionVsTorch} against PyTorch`);
+      } finally {
+        session.dispose();
+      }
       if (!ort) return; // the onnxruntime comparison has its own test below, which reports the reason
       if (!cache.has(name)) cache.set(name, await ortOutput(dir, feeds, outputName));
       const vsOrt = relativeL2Error(actual.data, cache.get(name)!);

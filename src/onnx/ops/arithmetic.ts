@@ -10,8 +10,9 @@ import { type OnnxNode, intAttr } from '../model.ts';
 import { DATA_TYPE_NAMES, DataType } from '../schema.ts';
 import { type OnnxTensor, isFloating } from '../tensor-proto.ts';
 import { floatResult, wrapInteger } from './dtype.ts';
+import { belowZero, bitsOf } from './elementwise.ts';
 import type { InferContext, OpDefinition, RunContext, Shape } from './types.ts';
-import { broadcastShapes, broadcastStrides, sizeOf } from './util.ts';
+import { broadcastShapes, broadcastStrides, floatOutput, sizeOf } from './util.ts';
 
 type Combine = (values: readonly number[], node: OnnxNode, integer: boolean) => number;
 
@@ -63,7 +64,9 @@ function combine(ctx: RunContext, inputs: readonly OnnxTensor[], f: Combine, ker
   const shape = shapes.reduce<number[]>((acc, s) => broadcastShapes(node, acc, s), []);
   const dataType = inputs[0]!.dataType;
   if (kernel && dataType === DataType.FLOAT && inputs.length === 2 && inputs[1]!.dataType === DataType.FLOAT) {
-    return { name: '', dataType, shape, data: combineFloat(kernel, inputs[0]!.data, inputs[1]!.data, shapes[0]!, shapes[1]!, shape) };
+    // An operand of the result's length has its shape: the loops read its element before writing it, so it may be the output.
+    const out = floatOutput(ctx, sizeOf(shape), [0, 1]);
+    return { name: '', dataType, shape, data: combineFloat(kernel, inputs[0]!.data, inputs[1]!.data, shapes[0]!, shapes[1]!, shape, out) };
   }
   const integer = !isFloating(dataType);
   const count = sizeOf(shape);
@@ -97,8 +100,7 @@ function combine(ctx: RunContext, inputs: readonly OnnxTensor[], f: Combine, ker
  */
 type FloatKernel = 'add' | 'sub' | 'mul' | 'div' | 'prelu';
 
-function combineFloat(kernel: FloatKernel, a: Float32Array | Float64Array, b: Float32Array | Float64Array, shapeA: Shape, shapeB: Shape, shape: Shape): Float32Array {
-  const out = new Float32Array(sizeOf(shape));
+function combineFloat(kernel: FloatKernel, a: Float32Array | Float64Array, b: Float32Array | Float64Array, shapeA: Shape, shapeB: Shape, shape: Shape, out: Float32Array): Float32Array {
   if (out.length === 0) return out;
   const sa = broadcastStrides(shapeA, shape);
   const sb = broadcastStrides(shapeB, shape);
@@ -126,6 +128,8 @@ function combineFloat(kernel: FloatKernel, a: Float32Array | Float64Array, b: Fl
   const ia = stridesA[rank - 1]!;
   const ib = stridesB[rank - 1]!;
   const index = new Array<number>(rank).fill(0);
+  const signs = kernel === 'prelu' && a instanceof Float32Array ? bitsOf(a) : null;
+  const factor = Float64Array.of(1, 0);
   let offA = 0;
   let offB = 0;
   for (let o = 0; o < out.length; o += inner) {
@@ -135,6 +139,13 @@ function combineFloat(kernel: FloatKernel, a: Float32Array | Float64Array, b: Fl
       case 'mul': for (let i = 0; i < inner; i++) out[o + i] = a[offA + i * ia]! * b[offB + i * ib]!; break;
       case 'div': for (let i = 0; i < inner; i++) out[o + i] = a[offA + i * ia]! / b[offB + i * ib]!; break;
       case 'prelu':
+        if (ib === 0 && signs) {
+          // One slope along the row (per channel): x times 1 or the slope as x is below zero, chosen from x's bits
+          // without a branch on random signs.
+          factor[1] = b[offB]!;
+          for (let i = 0; i < inner; i++) out[o + i] = a[offA + i * ia]! * factor[belowZero(signs[offA + i * ia]!)]!;
+          break;
+        }
         for (let i = 0; i < inner; i++) {
           const x = a[offA + i * ia]!;
           out[o + i] = x < 0 ? b[offB + i * ib]! * x : x;

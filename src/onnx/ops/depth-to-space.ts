@@ -9,7 +9,7 @@ import { DataType } from '../schema.ts';
 import type { OpDefinition, Shape } from './types.ts';
 import type { OnnxNode } from '../model.ts';
 import { transpose } from './shape-ops.ts';
-import { asFloat32, floatTensor, notSupported, required } from './util.ts';
+import { asFloat32, floatOutput, floatTensor, notSupported, required } from './util.ts';
 import { pixelShuffle } from '../../engine/index.ts';
 
 function check(node: OnnxNode, x: Shape): { b: number; mode: string } {
@@ -22,6 +22,24 @@ function check(node: OnnxNode, x: Shape): { b: number; mode: string } {
   return { b, mode };
 }
 
+/** out[n, c, h·b + i, w·b + j] = x[n, c·b² + i·b + j, h, w] (PixelShuffle), written row by row of the output. */
+function shuffleInto(x: Float32Array, n: number, c: number, h: number, w: number, b: number, out: Float32Array): void {
+  const inChannels = c * b * b;
+  for (let batch = 0; batch < n; batch++) {
+    for (let channel = 0; channel < c; channel++) {
+      for (let row = 0; row < h; row++) {
+        for (let i = 0; i < b; i++) {
+          const to = (((batch * c + channel) * h + row) * b + i) * w * b;
+          for (let j = 0; j < b; j++) {
+            const from = ((batch * inChannels + channel * b * b + i * b + j) * h + row) * w;
+            for (let col = 0; col < w; col++) out[to + col * b + j] = x[from + col]!;
+          }
+        }
+      }
+    }
+  }
+}
+
 export const DepthToSpace: OpDefinition = {
   infer: (ctx) => {
     const x = required(ctx.node, ctx.shapes, 0, 'an input');
@@ -31,8 +49,15 @@ export const DepthToSpace: OpDefinition = {
   run: (ctx) => {
     const x = required(ctx.node, ctx.inputs, 0, 'an input');
     const { b, mode } = check(ctx.node, x.shape);
+    if (mode === 'CRD' && x.dataType === DataType.FLOAT) {
+      // CRD is torch.nn.PixelShuffle: each input row copied with stride b into a recycled buffer.
+      const [n, c, h, w] = x.shape as [number, number, number, number];
+      const out = floatOutput(ctx, x.data.length, []);
+      shuffleInto(asFloat32(x), n, c / (b * b), h, w, b, out);
+      return [floatTensor([n, c / (b * b), h * b, w * b], out)];
+    }
     if (mode === 'CRD') {
-      // CRD is torch.nn.PixelShuffle: the engine's op.
+      // The engine's op (float16 and other types).
       const y = pixelShuffle({ shape: x.shape, data: asFloat32(x) }, b);
       return [floatTensor(y.shape, y.data)];
     }

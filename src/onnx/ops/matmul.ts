@@ -2,7 +2,8 @@
 import { invalidModel } from '../errors.ts';
 import { floatAttr, intAttr } from '../model.ts';
 import { DataType } from '../schema.ts';
-import type { OpDefinition, Shape } from './types.ts';
+import { conv } from '../../engine/index.ts';
+import type { OpDefinition, RunOptions, Shape } from './types.ts';
 import type { OnnxNode } from '../model.ts';
 import { asFloat32, broadcastShapes, broadcastStrides, floatTensor, required, sizeOf } from './util.ts';
 
@@ -63,6 +64,18 @@ function matmulShape(node: OnnxNode, a: Shape, b: Shape): { shape: number[]; bat
   return { shape: [...batch, m, n], batch };
 }
 
+/** Products from this many multiply-adds on go to the engine (a call costs tens of µs; the loop ~1–5 ns a product). */
+const ENGINE_MIN_PRODUCTS = 1 << 14;
+
+/**
+ * A (m×k) · B (k×n) as the engine's 1×1 convolution: B is k channels of length n, A is m filters of k taps (float32
+ * sums in the native and wasm kernels, as onnxruntime's; the reference backend keeps the float64 loop).
+ */
+function productByEngine(A: Float32Array, B: Float32Array, m: number, k: number, n: number, options: RunOptions): Float32Array {
+  const y = conv({ shape: [1, k, n], data: B }, { shape: [m, k, 1], data: A }, null, { kernel: [1], backend: options.backend, threads: options.threads });
+  return y.data;
+}
+
 export const MatMul: OpDefinition = {
   infer: (ctx) => {
     const a = required(ctx.node, ctx.shapes, 0, 'A and B');
@@ -81,6 +94,7 @@ export const MatMul: OpDefinition = {
     const sb = broadcastStrides(b.shape.slice(0, -2), batch);
     const out = new Float32Array(sizeOf(shape));
     const batches = sizeOf(batch);
+    const row = new Float64Array(n);
     for (let t = 0; t < batches; t++) {
       // Offsets of this batch entry in A and B (broadcast axes repeat).
       let rest = t;
@@ -94,12 +108,20 @@ export const MatMul: OpDefinition = {
       }
       oa *= m * k;
       ob *= k * n;
+      if (ctx.options.backend !== 'reference' && m * k * n >= ENGINE_MIN_PRODUCTS) {
+        out.set(productByEngine(A.subarray(oa, oa + m * k), B.subarray(ob, ob + k * n), m, k, n, ctx.options), t * m * n);
+        continue;
+      }
+      // Row by row, B read along its rows: each output still sums its k products in order p = 0…k−1 in float64,
+      // rounded once (the values of the dot-product loop), without striding down B's columns.
       for (let i = 0; i < m; i++) {
-        for (let j = 0; j < n; j++) {
-          let sum = 0;
-          for (let p = 0; p < k; p++) sum += A[oa + i * k + p]! * B[ob + p * n + j]!;
-          out[t * m * n + i * n + j] = sum;
+        row.fill(0);
+        for (let p = 0; p < k; p++) {
+          const av = A[oa + i * k + p]!;
+          const start = ob + p * n;
+          for (let j = 0; j < n; j++) row[j]! += av * B[start + j]!;
         }
+        out.set(row, t * m * n + i * n);
       }
     }
     return [floatTensor(shape, out)];

@@ -8,7 +8,7 @@ import { DataType } from '../schema.ts';
 import type { OnnxTensor } from '../tensor-proto.ts';
 import { floatResult } from './dtype.ts';
 import type { OpDefinition } from './types.ts';
-import { asFloat32, broadcastShapes, broadcastStrides, floatTensor, normalizeAxis, notSupported, required, sizeOf } from './util.ts';
+import { asFloat32, broadcastShapes, broadcastStrides, floatOutput, floatTensor, normalizeAxis, notSupported, required, sizeOf } from './util.ts';
 
 const NEEDS = 'X, scale, B, mean and var';
 
@@ -65,7 +65,8 @@ export const BatchNormalization: OpDefinition = {
         runningVar[c] = variance[c]! * momentum + useVar[c]! * (1 - momentum);
       }
     }
-    const out = new Float32Array(src.length);
+    // In place over X when it dies here (each element is read before it is written); float32 only (floatResult rounds others).
+    const out = x.dataType === DataType.FLOAT ? floatOutput(ctx, src.length, [0]) : new Float32Array(src.length);
     for (let c = 0; c < channels; c++) {
       // Folded per channel once: y = a·x + b.
       const a = scale[c]! / Math.sqrt(useVar[c]! + epsilon);
@@ -99,7 +100,8 @@ export const InstanceNormalization: OpDefinition = {
     const channels = x.shape[1]!;
     const inner = sizeOf(x.shape.slice(2));
     const src = asFloat32(x);
-    const out = new Float32Array(src.length);
+    // In place over X when it dies here: a plane's statistics are taken before the plane is written.
+    const out = x.dataType === DataType.FLOAT ? floatOutput(ctx, src.length, [0]) : new Float32Array(src.length);
     for (let start = 0, plane = 0; start < src.length; start += inner, plane++) {
       // Mean and (biased) variance of one sample's channel, in float64.
       let mean = 0;

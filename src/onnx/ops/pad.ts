@@ -7,7 +7,7 @@ import { type OnnxNode, floatAttr, intAttr, intsAttr, stringAttr } from '../mode
 import { DataType } from '../schema.ts';
 import type { OnnxTensor } from '../tensor-proto.ts';
 import type { InferContext, OpDefinition, RunContext, Shape } from './types.ts';
-import { knownValue, normalizeAxis, notSupported, required, sizeOf } from './util.ts';
+import { floatOutput, knownValue, normalizeAxis, notSupported, required, sizeOf } from './util.ts';
 
 export interface PadSettings {
   readonly mode: 'constant' | 'reflect' | 'edge';
@@ -126,7 +126,9 @@ export const Concat: OpDefinition = {
     const parts = ctx.inputs.filter((t): t is OnnxTensor => t !== undefined);
     const { shape, axis } = concatShape(ctx.node, ctx.inputs.map((t) => t?.shape));
     const floating = parts.some((t) => t.data instanceof Float32Array);
-    const out = floating ? new Float32Array(sizeOf(shape)) : new Float64Array(sizeOf(shape));
+    // Every element is written, so a float32 result may take a recycled buffer.
+    const allFloat = parts.every((t) => t.dataType === DataType.FLOAT && t.data instanceof Float32Array);
+    const out = allFloat ? floatOutput(ctx, sizeOf(shape)) : floating ? new Float32Array(sizeOf(shape)) : new Float64Array(sizeOf(shape));
     const outer = sizeOf(shape.slice(0, axis));
     let at = 0;
     // Row by row of the outer axes, copy each input's slab in turn.

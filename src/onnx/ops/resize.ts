@@ -15,7 +15,7 @@ import { DataType } from '../schema.ts';
 import type { OnnxTensor } from '../tensor-proto.ts';
 import type { InferContext, OpDefinition, RunContext, Shape } from './types.ts';
 import type { OnnxNode } from '../model.ts';
-import { asFloat32, knownValue, normalizeAxis, notSupported, required, sizeOf } from './util.ts';
+import { asFloat32, floatOutput, floatTensor, knownValue, normalizeAxis, notSupported, required, sizeOf } from './util.ts';
 import { floatResult } from './dtype.ts';
 
 const TRANSFORMS = ['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_half_pixel_for_nn', 'half_pixel_symmetric', 'tf_crop_and_resize'] as const;
@@ -298,10 +298,51 @@ function engineMode(s: ResizeSettings, rank: number): 'nearest' | 'bilinear' | n
   return null;
 }
 
+/**
+ * Nearest upsampling by whole factors (N, C, spatial…): out[…, o, …] = in[…, ⌊o/f⌋, …], each axis widened by
+ * repeating its elements (last axis) or its already written blocks (outer axes).
+ */
+function repeatNearest(src: Float32Array, shape: Shape, factors: readonly number[], out: Float32Array): void {
+  const spatial = shape.slice(2);
+  const rank = spatial.length;
+  // Elements of one block below each axis, in the input and in the output.
+  const inBlock = spatial.map((_, a) => sizeOf(spatial.slice(a + 1)));
+  const outBlock = spatial.map((_, a) => sizeOf(spatial.slice(a + 1).map((d, b) => d * factors[a + 1 + b]!)));
+  const expand = (axis: number, from: number, to: number): void => {
+    const length = spatial[axis]!;
+    const f = factors[axis]!;
+    if (axis === rank - 1) {
+      for (let i = 0, o = to; i < length; i++) {
+        const v = src[from + i]!;
+        for (let k = 0; k < f; k++) out[o++] = v;
+      }
+      return;
+    }
+    const block = outBlock[axis]!;
+    for (let i = 0; i < length; i++) {
+      const first = to + i * f * block;
+      expand(axis + 1, from + i * inBlock[axis]!, first);
+      for (let k = 1; k < f; k++) out.copyWithin(first + k * block, first, first + block);
+    }
+  };
+  const planes = shape[0]! * shape[1]!;
+  const inPlane = sizeOf(spatial);
+  const outPlane = inPlane * sizeOf(factors);
+  for (let p = 0; p < planes; p++) expand(0, p * inPlane, p * outPlane);
+}
+
 function runResize(ctx: RunContext) {
   const x = required(ctx.node, ctx.inputs, 0, 'an input');
   const s = settings(ctx.node, ctx.opset, x.shape, (i) => ctx.inputs[i]);
   const fast = engineMode(s, x.shape.length);
+  if (fast === 'nearest' && x.dataType === DataType.FLOAT) {
+    // Whole-factor nearest is a copy: rows widened once, then repeated by block copies, into a recycled buffer.
+    const factors = s.scales.slice(2);
+    const shape = x.shape.map((d, axis) => (axis < 2 ? d : d * factors[axis - 2]!));
+    const out = floatOutput(ctx, sizeOf(shape), []);
+    repeatNearest(asFloat32(x), x.shape, factors, out);
+    return [floatTensor(shape, out)];
+  }
   if (fast) {
     const y = resize({ shape: x.shape, data: asFloat32(x) }, { scale: s.scales.slice(2), mode: fast });
     return [floatResult(x.dataType, y.shape, y.data)];

@@ -29,6 +29,13 @@ export interface RunContext {
   readonly opset: number;
   readonly inputs: readonly (OnnxTensor | undefined)[];
   readonly options: RunOptions;
+  /**
+   * A float32 buffer of `length` elements for the op's result, of which the op writes every element: the buffer of
+   * one of the `reusable` inputs when it dies at this node and nothing else holds it (so the op must read each
+   * element before it writes that element), else one recycled from the run's freed intermediates, else a new one.
+   * Absent outside a compiled run: ops then allocate (see floatOutput in util.ts).
+   */
+  readonly floatBuffer?: (length: number, reusable: readonly number[]) => Float32Array;
 }
 
 export interface OpDefinition {

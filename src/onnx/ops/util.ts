@@ -3,7 +3,7 @@ import { RuntimeValueNeeded, invalidModel, unsupported } from '../errors.ts';
 import type { OnnxNode } from '../model.ts';
 import { DataType } from '../schema.ts';
 import type { OnnxTensor } from '../tensor-proto.ts';
-import type { Shape } from './types.ts';
+import type { RunContext, Shape } from './types.ts';
 
 export const sizeOf = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
 
@@ -12,6 +12,11 @@ export function required<T>(node: OnnxNode, values: readonly (T | undefined)[], 
   const v = values[i];
   if (v === undefined) throw invalidModel(`${node.name}.input[${i}]`, node.inputs[i] ?? '', `is missing: ${node.opType} needs ${what}`);
   return v;
+}
+
+/** A float32 buffer for an op's result (see RunContext.floatBuffer): reused when the run offers one, else new. */
+export function floatOutput(ctx: RunContext, length: number, reusable: readonly number[] = []): Float32Array {
+  return ctx.floatBuffer ? ctx.floatBuffer(length, reusable) : new Float32Array(length);
 }
 
 /** A float32 value of the given shape. */

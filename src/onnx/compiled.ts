@@ -1,0 +1,226 @@
+/**
+ * A planned graph compiled into a step list, so a run does only the work: each node resolved once to its op, its
+ * inputs and outputs as slots of an array (not names in a Map), the slots to free after it precomputed, and the
+ * shapes to check its outputs against. Runs recycle the float32 buffers of freed intermediates (a BufferArena kept
+ * by the caller) and let element-wise ops write over an input that dies at their node. With `fuse` (a model session
+ * asks for it; runModel does not), the fusions of fusions.ts are made while compiling.
+ */
+import { BufferArena } from './buffer-arena.ts';
+import { invalidModel } from './errors.ts';
+import { type FusionDraft, type StepKind, fuseInto, runFused, sameShape } from './fusions.ts';
+import type { InferredGraph } from './graph.ts';
+import type { OnnxNode } from './model.ts';
+import { lookupOp } from './ops/index.ts';
+import type { OpDefinition, RunContext, RunOptions, Shape } from './ops/types.ts';
+import { DataType } from './schema.ts';
+import type { OnnxTensor } from './tensor-proto.ts';
+
+interface Step {
+  readonly node: OnnxNode;
+  readonly op: OpDefinition;
+  /** Slot of each input, -1 for an omitted optional input. */
+  readonly inputs: Int32Array;
+  /** Slot of each output, -1 for an unused one. */
+  readonly outputs: Int32Array;
+  /** Shape each output must have (undefined: not inferred). */
+  readonly expected: readonly (Shape | undefined)[];
+  /** For each input: its slot is freed after this step (its last use), so an element-wise op may write over it. */
+  readonly dies: readonly boolean[];
+  /** Slots freed after this step. */
+  readonly frees: Int32Array;
+  /** Nodes fused into this step after `node` (reported with it), with what they do. */
+  readonly fused: readonly OnnxNode[];
+  readonly kind: StepKind;
+}
+
+
+export interface CompiledGraph {
+  readonly graph: InferredGraph;
+  readonly steps: readonly Step[];
+  readonly slotCount: number;
+  /** Graph inputs and their slots. */
+  readonly inputs: ReadonlyMap<string, number>;
+  /** The graph's inputs stay with the caller: dropping them frees nothing. */
+  readonly inputSlots: ReadonlySet<number>;
+  /** Constants (initializers, folded values) read by the steps, by slot. */
+  readonly constants: readonly (readonly [number, OnnxTensor])[];
+  readonly outputs: readonly (readonly [string, number])[];
+  /** Buffers of the constants: never recycled, never written. */
+  readonly pinned: ReadonlySet<ArrayBufferLike>;
+}
+
+
+export interface CompiledRunOptions extends RunOptions {
+  readonly onStep?: (event: { readonly node: OnnxNode; readonly fused: readonly OnnxNode[]; readonly ms: number; readonly liveBytes: number }) => void;
+}
+
+/**
+ * @example
+ * const compiled = compileGraph(inferShapes(model, { inputShapes: { x: [1, 3, 8, 8] } }), { fuse: true });
+ * runCompiled(compiled, new Map([['x', tensor]]), { backend: 'native' }, new BufferArena());
+ */
+export function compileGraph(graph: InferredGraph, options: { readonly fuse?: boolean } = {}): CompiledGraph {
+  const { model } = graph;
+  const slots = new Map<string, number>();
+  const slotOf = (name: string): number => {
+    let slot = slots.get(name);
+    if (slot === undefined) {
+      slot = slots.size;
+      slots.set(name, slot);
+    }
+    return slot;
+  };
+  const inputs = new Map<string, number>();
+  for (const name of graph.inputShapes.keys()) inputs.set(name, slotOf(name));
+  const keep = new Set(model.outputs.map((o) => o.name));
+  const live = graph.order.filter((node) => !node.outputs.every((o) => o === '' || graph.constants.has(o))); // the rest folded at load time
+  // Consumers of each value among the nodes that run (fusions need a value read by exactly one node, once).
+  const readers = new Map<string, number>();
+  for (const node of live) for (const name of node.inputs) if (name) readers.set(name, (readers.get(name) ?? 0) + 1);
+  const consumerOf = new Map<string, OnnxNode>();
+  for (const node of live) for (const name of node.inputs) if (name) consumerOf.set(name, node);
+  const soleConsumer = (name: string): OnnxNode | undefined => (readers.get(name) === 1 && !keep.has(name) ? consumerOf.get(name) : undefined);
+
+  const drafts: FusionDraft[] = [];
+  const absorbed = new Set<OnnxNode>();
+  for (const node of live) {
+    if (absorbed.has(node)) continue;
+    const draft: FusionDraft = { node, inputs: node.inputs, outputs: node.outputs, fused: [], kind: { type: 'op' } };
+    if (options.fuse) fuseInto(draft, graph, soleConsumer, absorbed);
+    drafts.push(draft);
+  }
+
+  const lastUse = new Map<string, number>();
+  drafts.forEach((d, index) => {
+    for (const name of d.inputs) if (name) lastUse.set(name, index);
+  });
+  const constants: [number, OnnxTensor][] = [];
+  const steps = drafts.map((d, index): Step => {
+    const inputSlots = Int32Array.from(d.inputs, (name) => {
+      if (name === '') return -1;
+      const known = slots.has(name);
+      const slot = slotOf(name);
+      const constant = graph.constants.get(name);
+      if (!known && constant) constants.push([slot, constant]);
+      return slot;
+    });
+    const freed = new Set<number>();
+    const dies = d.inputs.map((name) => {
+      const dying = name !== '' && lastUse.get(name) === index && !keep.has(name) && !graph.constants.has(name);
+      if (dying) freed.add(slots.get(name)!);
+      return dying;
+    });
+    return {
+      node: d.node,
+      op: lookupOp(d.node.opType, d.node.domain)!,
+      inputs: inputSlots,
+      outputs: Int32Array.from(d.outputs, (name) => (name === '' ? -1 : slotOf(name))),
+      expected: d.outputs.map((name) => graph.shapes.get(name)),
+      dies,
+      frees: Int32Array.from(freed),
+      fused: d.fused,
+      kind: d.kind,
+    };
+  });
+  const outputs = model.outputs.map((o) => [o.name, slotOf(o.name)] as const);
+  // Graph outputs that are constants (or a graph input passed through) are read from their slots too.
+  for (const [name, slot] of outputs) {
+    const constant = graph.constants.get(name);
+    if (constant && !constants.some(([s]) => s === slot)) constants.push([slot, constant]);
+  }
+  const pinned = new Set<ArrayBufferLike>();
+  for (const t of graph.constants.values()) pinned.add(t.data.buffer);
+  return { graph, steps, slotCount: slots.size, inputs, inputSlots: new Set(inputs.values()), constants, outputs, pinned };
+}
+
+
+/**
+ * Runs a compiled graph on its inputs (checked by collectInputs, the budgets by checkRunBudgets).
+ * @example
+ * runCompiled(compileGraph(graph), values, { backend: 'wasm' }).get('y')
+ */
+export function runCompiled(compiled: CompiledGraph, inputs: ReadonlyMap<string, OnnxTensor>, options: CompiledRunOptions = {}, arena = new BufferArena()): Map<string, OnnxTensor> {
+  const { graph, steps } = compiled;
+  const values: (OnnxTensor | undefined)[] = new Array(compiled.slotCount);
+  const pinned = new Set(compiled.pinned);
+  let liveBytes = 0;
+  for (const [name, slot] of compiled.inputs) {
+    const value = inputs.get(name)!;
+    values[slot] = value;
+    pinned.add(value.data.buffer);
+    liveBytes += value.data.byteLength;
+  }
+  for (const [slot, t] of compiled.constants) values[slot] = t;
+  // Slots holding each buffer made by a step: recycled when none holds it, overwritten only when one does.
+  const holders = new Map<ArrayBufferLike, number>();
+  let peakBytes = 0;
+  const wholeFloat = (data: OnnxTensor['data']): data is Float32Array =>
+    data instanceof Float32Array && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+  const { onStep } = options;
+  let step: Step | undefined;
+  const floatBuffer = (length: number, reusable: readonly number[]): Float32Array => {
+    for (const j of reusable) {
+      const slot = step!.inputs[j]!;
+      if (slot < 0 || !step!.dies[j]) continue;
+      const t = values[slot]!;
+      if (t.dataType === DataType.FLOAT && t.data.length === length && wholeFloat(t.data) && holders.get(t.data.buffer) === 1) return t.data;
+    }
+    return arena.take(length) ?? new Float32Array(length);
+  };
+  // A step's result may be overwritten when no other slot holds its buffer (or only an input dying here does).
+  const ours = (data: OnnxTensor['data']): boolean => {
+    if (pinned.has(data.buffer) || !wholeFloat(data)) return false;
+    const held = holders.get(data.buffer) ?? 0;
+    if (held === 0) return true;
+    return held === 1 && step!.inputs.some((slot, j) => slot >= 0 && step!.dies[j] === true && values[slot]?.data.buffer === data.buffer);
+  };
+  const context = (node: OnnxNode, args: readonly (OnnxTensor | undefined)[]): RunContext => ({ node, opset: graph.model.opset, inputs: args, options, floatBuffer });
+  for (step of steps) {
+    const args: (OnnxTensor | undefined)[] = new Array(step.inputs.length);
+    for (let j = 0; j < args.length; j++) {
+      const slot = step.inputs[j]!;
+      args[j] = slot < 0 ? undefined : values[slot];
+    }
+    const started = onStep ? performance.now() : 0;
+    const outputs = runFused(step.node, step.op, step.kind, args, context, ours);
+    const ms = onStep ? performance.now() - started : 0;
+    for (let j = 0; j < outputs.length; j++) {
+      const slot = step.outputs[j] ?? -1;
+      if (slot < 0) continue;
+      const value = outputs[j]!;
+      const expected = step.expected[j];
+      if (expected && !sameShape(expected, value.shape)) {
+        const name = step.fused.length > 0 ? step.fused[step.fused.length - 1]!.name : step.node.name;
+        throw invalidModel(`${name}.output[${j}]`, [...value.shape], `differs from the inferred shape [${expected.join(', ')}] (a tconv bug; please report it)`);
+      }
+      liveBytes += value.data.byteLength - (values[slot]?.data.byteLength ?? 0);
+      values[slot] = value;
+      if (!pinned.has(value.data.buffer)) holders.set(value.data.buffer, (holders.get(value.data.buffer) ?? 0) + 1);
+    }
+    onStep?.({ node: step.node, fused: step.fused, ms, liveBytes });
+    if (liveBytes > peakBytes) {
+      peakBytes = liveBytes;
+      arena.allow(peakBytes);
+    }
+    for (const slot of step.frees) {
+      const value = values[slot];
+      if (value === undefined) continue;
+      values[slot] = undefined;
+      const buffer = value.data.buffer;
+      if (pinned.has(buffer)) {
+        if (!compiled.inputSlots.has(slot)) liveBytes -= value.data.byteLength;
+        continue;
+      }
+      liveBytes -= value.data.byteLength;
+      const left = (holders.get(buffer) ?? 1) - 1;
+      if (left > 0) {
+        holders.set(buffer, left);
+        continue;
+      }
+      holders.delete(buffer);
+      if (value.dataType === DataType.FLOAT && wholeFloat(value.data)) arena.give(value.data);
+    }
+  }
+  return new Map(compiled.outputs.map(([name, slot]) => [name, values[slot]!]));
+}
+
