@@ -8,6 +8,7 @@
  * are rounded once instead of at each node; the activations exactly). Whatever a pattern does not match exactly
  * (types, constant parameters, other readers) is left unfused.
  */
+import type { Activation } from '../engine/ops/activation.ts';
 import type { InferredGraph } from './graph.ts';
 import { type OnnxNode, floatAttr } from './model.ts';
 import { leakyReluInto, reluInto } from './ops/elementwise.ts';
@@ -23,7 +24,11 @@ type FloatPass = (data: Float32Array) => void;
 export type StepKind =
   | { readonly type: 'op' }
   /** The op, then `pass` in place on output 0 (or, when that is not a float32 buffer of ours, the activation's op). */
-  | { readonly type: 'activation'; readonly pass: FloatPass; readonly activation: OnnxNode; readonly bounds: readonly (OnnxTensor | undefined)[] }
+  | {
+    readonly type: 'activation'; readonly pass: FloatPass; readonly activation: OnnxNode; readonly bounds: readonly (OnnxTensor | undefined)[];
+    /** The same activation for the engine to apply inside the step's Conv/ConvTranspose call (Relu, LeakyRelu), else null. */
+    readonly engine: Activation | null;
+  }
   /** x · Sigmoid(x) in one pass; otherwise the Sigmoid node and then the Mul node. */
   | { readonly type: 'silu'; readonly mul: OnnxNode }
   /** GroupNorm as PyTorch exports it, in one pass; otherwise its five nodes in turn. */
@@ -94,7 +99,10 @@ export function fuseInto(draft: FusionDraft, graph: InferredGraph, soleConsumer:
   draft.fused.push(activation);
   draft.outputs = activation.outputs;
   // The activation's other inputs (Clip's bounds) are constants: the fallback hands them to the op.
-  draft.kind = { type: 'activation', pass, activation, bounds: activation.inputs.map((name) => graph.constants.get(name)) };
+  draft.kind = {
+    type: 'activation', pass, activation, bounds: activation.inputs.map((name) => graph.constants.get(name)),
+    engine: node.opType === 'Conv' || node.opType === 'ConvTranspose' ? engineActivation(activation) : null,
+  };
 }
 
 /**
@@ -180,6 +188,13 @@ function activationPass(node: OnnxNode, graph: InferredGraph): FloatPass | undef
   }
 }
 
+/** An activation node as the engine's layer calls apply it (the same values bit for bit: src/engine/ops/activation.ts). */
+function engineActivation(node: OnnxNode): Activation | null {
+  if (node.opType === 'Relu') return { kind: 'relu' };
+  if (node.opType === 'LeakyRelu') return { kind: 'leakyRelu', alpha: floatAttr(node, 'alpha', 0.01) };
+  return null;
+}
+
 /** Clip's bounds when they are attributes or constant scalars (the op's own rules apply otherwise). */
 function knownClipBounds(node: OnnxNode, graph: InferredGraph): [number, number] | undefined {
   if (graph.model.opset < 11) return [floatAttr(node, 'min', -3.4028234663852886e38), floatAttr(node, 'max', 3.4028234663852886e38)];
@@ -230,6 +245,8 @@ export function runFused(node: OnnxNode, op: OpDefinition, kind: StepKind, args:
     }
     return [previous];
   }
+  // The engine's convolutions apply Relu and LeakyRelu as they store their output: no second pass.
+  if (kind.type === 'activation' && kind.engine) return op.run({ ...context(node, args), activation: kind.engine });
   const outputs = op.run(context(node, args));
   if (kind.type === 'op') return outputs;
   const y = outputs[0]!;

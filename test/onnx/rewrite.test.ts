@@ -140,6 +140,38 @@ test('Relu, LeakyRelu, Clip and Tanh fuse into the step of the node before them,
   }
 });
 
+test('a Relu or LeakyRelu after a Conv or ConvTranspose is applied by the engine as it stores, the same bits as the separate node, on every backend', () => {
+  const model = readModel(buildModel({
+    inputs: [{ name: 'x', shape: [2, 3, 7, 5] }],
+    nodes: [
+      node('Conv', ['x', 'w', 'b'], ['c'], [ints('kernel_shape', [3, 3]), ints('pads', [1, 1, 1, 1])], 'conv'),
+      node('LeakyRelu', ['c'], ['l'], [flt('alpha', 0.3)], 'leaky'),
+      node('ConvTranspose', ['l', 'w2'], ['t'], [ints('kernel_shape', [3, 3]), ints('strides', [2, 2])], 'convT'),
+      node('Relu', ['t'], ['y'], [], 'relu'),
+    ],
+    initializers: [init('w', [4, 3, 3, 3], 4), init('b', [4], 5), init('w2', [4, 2, 3, 3], 6)],
+  }));
+  const shape = [2, 3, 7, 5];
+  const feeds = { x: { shape, data: random(7, size(shape), -2, 2) } };
+  for (const backend of listBackends().filter((b) => b.available)) {
+    const plain = runModel(model, feeds, { backend: backend.name }).get('y')!;
+    const session = createSession(model, { backend: backend.name });
+    try {
+      const events: NodeRunEvent[] = [];
+      for (let run = 0; run < 2; run++) {
+        events.length = 0;
+        // The second run writes into buffers recycled from the first.
+        const fused = session.run(feeds, { onNodeRun: (e) => events.push(e) }).get('y')!;
+        assert.deepEqual([...fused.data], [...plain.data], `${backend.name}, run ${run}`);
+      }
+      assert.deepEqual(events.map((e) => [e.node.name, ...e.fused.map((n) => n.name)].join('+')), ['conv+leaky', 'convT+relu']);
+      assert.ok(plain.data.some((v) => v === 0) && plain.data.some((v) => v > 0), 'the Relu clipped some outputs and kept others');
+    } finally {
+      session.dispose();
+    }
+  }
+});
+
 test('x · Sigmoid(x) (SiLU as exported) runs as one step, to float32 rounding of the product', () => {
   const model = readModel(buildModel({
     inputs: [{ name: 'x', shape: [1, 3, 5, 5] }],

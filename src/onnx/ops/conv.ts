@@ -52,15 +52,24 @@ type EngineOptions = LayerOptions & { readonly backend: RunOptions['backend']; r
  * The engine options of a node for these shapes, remembered per node (nodes are immutable parts of a model): a model
  * run many times resolves each node's ONNX attributes once per shape, not on every call.
  */
-const resolved = new WeakMap<OnnxNode, { readonly key: string; readonly options: EngineOptions }>();
+const resolved = new WeakMap<OnnxNode, Resolved>();
 
-function runOptions(node: OnnxNode, x: Shape, w: Shape, hasBias: boolean, backend: RunOptions['backend'], threads: RunOptions['threads']): EngineOptions {
-  const key = `${x.join(',')}|${w.join(',')}|${hasBias}|${backend}|${threads}`;
+interface Resolved {
+  readonly key: string;
+  readonly options: EngineOptions;
+  /** Elements of the output (a compiled run hands the engine a buffer of this size). */
+  readonly outputLength: number;
+}
+
+function resolve(node: OnnxNode, x: Shape, w: Shape, b: Shape | undefined, backend: RunOptions['backend'], threads: RunOptions['threads']): Resolved {
+  const key = `${x.join(',')}|${w.join(',')}|${b?.join(',')}|${backend}|${threads}`;
   const known = resolved.get(node);
-  if (known?.key === key) return known.options;
-  const options = { ...layerOptions(nodeLayerSpec(node, x, w, hasBias)), backend, threads };
-  resolved.set(node, { key, options });
-  return options;
+  if (known?.key === key) return known;
+  const spec = nodeLayerSpec(node, x, w, b !== undefined);
+  const outputLength = planNode(node, x, w, b).outputShape.reduce((n, d) => n * d, 1);
+  const entry = { key, options: { ...layerOptions(spec), backend, threads }, outputLength };
+  resolved.set(node, entry);
+  return entry;
 }
 
 function op(kind: 'convTranspose' | 'conv'): OpDefinition {
@@ -74,14 +83,17 @@ function op(kind: 'convTranspose' | 'conv'): OpDefinition {
       const x = required(ctx.node, ctx.inputs, 0, NEEDS);
       const w = required(ctx.node, ctx.inputs, 1, NEEDS);
       const b = ctx.inputs[2];
-      const options = runOptions(ctx.node, x.shape, w.shape, b !== undefined, ctx.options.backend, ctx.options.threads);
+      const { options, outputLength } = resolve(ctx.node, x.shape, w.shape, b?.shape, ctx.options.backend, ctx.options.threads);
       const run = kind === 'convTranspose' ? convTranspose : conv;
       const prepared = ctx.options.preparedWeights?.get(ctx.node.inputs[1]!);
+      // In a compiled run the output goes into a recycled buffer (never one of this node's inputs: the engine reads
+      // them while it writes) and a fused Relu/LeakyRelu is applied by the engine as it stores.
+      const out = ctx.floatBuffer?.(outputLength, []);
       const y = run(
         { shape: x.shape, data: asFloat32(x) },
         prepared ?? { shape: w.shape, data: asFloat32(w) },
         b === undefined ? null : { shape: b.shape, data: asFloat32(b) },
-        options,
+        out || ctx.activation ? { ...options, out, activation: ctx.activation } : options,
       );
       return [floatTensor(y.shape, y.data)];
     },

@@ -1,5 +1,6 @@
 /** What every ONNX operator implementation provides: shape inference (at load time) and execution. */
 import type { BackendChoice } from '../../engine/backend.ts';
+import type { Activation } from '../../engine/ops/activation.ts';
 import type { PreparedWeights } from '../../engine/prepared-weights.ts';
 import type { OnnxNode } from '../model.ts';
 import type { OnnxTensor } from '../tensor-proto.ts';
@@ -36,6 +37,11 @@ export interface RunContext {
    * Absent outside a compiled run: ops then allocate (see floatOutput in util.ts).
    */
   readonly floatBuffer?: (length: number, reusable: readonly number[]) => Float32Array;
+  /**
+   * Set by a fused step on a Conv or ConvTranspose node only (src/onnx/fusions.ts): the activation of the node after
+   * it, which the engine applies after the bias in the same call. No other op receives it.
+   */
+  readonly activation?: Activation;
 }
 
 export interface OpDefinition {
