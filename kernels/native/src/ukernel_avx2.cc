@@ -78,26 +78,55 @@ void direct(int taps, const int32_t* tap, const int64_t* offset, const uint16_t*
 }
 
 
+// NC chunks of 16 outputs at once: each output still sums its taps in order, but the NC · 2 accumulator chains
+// are independent, so the FMAs overlap instead of waiting on one another's latency (one chunk: ~5× slower).
+template <int NC>
+inline void depthwiseChunks(int j, int taps, const float* const* row, const int32_t* lo, const int32_t* hi, const float* weight,
+                            int length, float* out, int64_t outStep, float bias) {
+  __m256 acc[NC][2];
+#pragma GCC unroll 4
+  for (int c = 0; c < NC; c++) acc[c][0] = acc[c][1] = _mm256_setzero_ps();
+  for (int t = 0; t < taps; t++) {
+    const __m256 w = _mm256_set1_ps(weight[t]);
+#pragma GCC unroll 4
+    for (int c = 0; c < NC; c++) {
+      const int k = j + 16 * c;
+      const int from = lo[t] - k < 0 ? 0 : lo[t] - k > 16 ? 16 : lo[t] - k;
+      const int to = hi[t] - k < 0 ? 0 : hi[t] - k > 16 ? 16 : hi[t] - k;
+      if (to <= from) continue;
+      if (from == 0 && to == 16) {
+        acc[c][0] = _mm256_fmadd_ps(w, _mm256_loadu_ps(row[t] + k), acc[c][0]);
+        acc[c][1] = _mm256_fmadd_ps(w, _mm256_loadu_ps(row[t] + k + 8), acc[c][1]);
+      } else {
+        __m256i low, high;
+        laneMasks(uint16_t(((1u << to) - 1) & ~((1u << from) - 1)), low, high);
+        acc[c][0] = _mm256_fmadd_ps(w, _mm256_maskload_ps(row[t] + k, low), acc[c][0]);
+        acc[c][1] = _mm256_fmadd_ps(w, _mm256_maskload_ps(row[t] + k + 8, high), acc[c][1]);
+      }
+    }
+  }
+  const __m256 b = _mm256_set1_ps(bias);
+  for (int c = 0; c < NC; c++) {
+    const int k = j + 16 * c;
+    const int count = length - k < 16 ? length - k : 16;
+    if (outStep == 1 && count == 16) {
+      _mm256_storeu_ps(out + k, _mm256_add_ps(acc[c][0], b));
+      _mm256_storeu_ps(out + k + 8, _mm256_add_ps(acc[c][1], b));
+      continue;
+    }
+    alignas(32) float chunk[16];
+    _mm256_store_ps(chunk, acc[c][0]);
+    _mm256_store_ps(chunk + 8, acc[c][1]);
+    for (int i = 0; i < count; i++) out[(k + i) * outStep] = chunk[i] + bias;
+  }
+}
+
 void depthwiseRow(int taps, const float* const* row, const int32_t* lo, const int32_t* hi, const float* weight, int length,
                   float* out, int64_t outStep, float bias) {
-  alignas(32) float chunk[16];
-  for (int j = 0; j < length; j += 16) {
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-    for (int t = 0; t < taps; t++) {
-      const int from = lo[t] - j < 0 ? 0 : lo[t] - j > 16 ? 16 : lo[t] - j;
-      const int to = hi[t] - j < 0 ? 0 : hi[t] - j > 16 ? 16 : hi[t] - j;
-      if (to <= from) continue;
-      __m256i low, high;
-      laneMasks(uint16_t(((1u << to) - 1) & ~((1u << from) - 1)), low, high);
-      const __m256 w = _mm256_set1_ps(weight[t]);
-      acc0 = _mm256_fmadd_ps(w, _mm256_maskload_ps(row[t] + j, low), acc0);
-      acc1 = _mm256_fmadd_ps(w, _mm256_maskload_ps(row[t] + j + 8, high), acc1);
-    }
-    _mm256_store_ps(chunk, acc0);
-    _mm256_store_ps(chunk + 8, acc1);
-    const int count = length - j < 16 ? length - j : 16;
-    for (int i = 0; i < count; i++) out[(j + i) * outStep] = chunk[i] + bias;
-  }
+  int j = 0;
+  for (; j + 64 <= length; j += 64) depthwiseChunks<4>(j, taps, row, lo, hi, weight, length, out, outStep, bias);
+  for (; j + 32 <= length; j += 32) depthwiseChunks<2>(j, taps, row, lo, hi, weight, length, out, outStep, bias);
+  for (; j < length; j += 16) depthwiseChunks<1>(j, taps, row, lo, hi, weight, length, out, outStep, bias);
 }
 
 // Every tile's kernels for rows 1…MR, from the one template of each kind (NV = nr / 8 vectors per row).

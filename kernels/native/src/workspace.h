@@ -44,6 +44,9 @@ struct Workspace {
   std::vector<int64_t> directOffset;
   std::vector<uint16_t> directMask;
   std::vector<const float*> rowPointers;
+  // Depthwise layers: per W tap, its phase row's start, length and shift; strided convs: one plane split by W phase.
+  std::vector<int64_t> tapStart, tapLength, tapShift;
+  std::vector<float> phaseRows;
 
   ~Workspace() {
     std::free(B);
