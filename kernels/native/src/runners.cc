@@ -91,17 +91,18 @@ void runDepthwiseTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g
   int32_t* hi = w.panels[0].runFirst.data();
   float* weight = w.C;
   const int64_t width = p.in[2], step = a2.inStep;
-  // Per W tap: its phase row's start within an input row and length, and the shift j + floor(o / s).
-  int64_t* tapStart = w.tapStart.data();
-  int64_t* tapLength = w.tapLength.data();
-  int64_t* tapShift = w.tapShift.data();
+  // Per W tap, the same for every row: where its run starts in a (phase-split) input row — the phase row's start
+  // plus floor(o / s) — and the outputs [first, last) whose input lies inside the row.
+  int64_t* tapColumn = w.tapColumn.data();
+  int32_t* tapFirst = w.tapFirst.data();
+  int32_t* tapLast = w.tapLast.data();
   for (size_t tx = 0; tx < a2.tap.size(); tx++) {
-    const int64_t o = a2.offset[tx], phase = ((o % step) + step) % step;
+    const int64_t o = a2.offset[tx], phase = ((o % step) + step) % step, shift = (o - phase) / step;
     int64_t start = 0;
     for (int64_t q = 0; q < phase; q++) start += (width - q + step - 1) / step;
-    tapStart[tx] = start;
-    tapLength[tx] = (width - phase + step - 1) / step;
-    tapShift[tx] = (o - phase) / step;
+    tapColumn[tx] = start + shift;
+    tapFirst[tx] = int32_t(std::max<int64_t>(0, -shift));
+    tapLast[tx] = int32_t(std::min<int64_t>(c.count[2], (width - phase + step - 1) / step - shift));
   }
   const float* source = plane;
   if (step > 1) {
@@ -134,15 +135,17 @@ void runDepthwiseTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g
         for (size_t ty = 0; ty < a1.tap.size(); ty++) {
           const int64_t iz = j0 * a0.inStep + a0.offset[tz], iy = j1 * a1.inStep + a1.offset[ty];
           const bool inside = iz >= 0 && iz < p.in[0] && iy >= 0 && iy < p.in[1];
+          if (!inside) {
+            t += int32_t(a2.tap.size());
+            continue;
+          }
+          const float* inRow = source + (iz * p.in[1] + iy) * width;
           for (size_t tx = 0; tx < a2.tap.size(); tx++, t++) {
-            if (!inside) continue;
-            const int64_t shift = tapShift[tx];
-            const int64_t first = std::max<int64_t>(0, -shift), last = std::min<int64_t>(c.count[2], tapLength[tx] - shift);
-            if (last <= first) continue;
+            if (tapLast[tx] <= tapFirst[tx]) continue;
             // Lanes below `first` are never read, so the pointer may start before the row.
-            rows[valid] = source + (iz * p.in[1] + iy) * width + tapStart[tx] + shift;
-            lo[valid] = int32_t(first);
-            hi[valid] = int32_t(last);
+            rows[valid] = inRow + tapColumn[tx];
+            lo[valid] = tapFirst[tx];
+            hi[valid] = tapLast[tx];
             weight[valid] = A[t];
             valid++;
           }

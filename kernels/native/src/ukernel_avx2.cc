@@ -78,46 +78,74 @@ void direct(int taps, const int32_t* tap, const int64_t* offset, const uint16_t*
 }
 
 
-// NC chunks of 16 outputs at once: each output still sums its taps in order, but the NC · 2 accumulator chains
-// are independent, so the FMAs overlap instead of waiting on one another's latency (one chunk: ~5× slower).
+// One 16-lane chunk of a depthwise row for tap t: lanes k + l with lo ≤ k + l < hi (clamped to 0…16); no lane in
+// range: the tap is skipped, as the unit-stride rows always did.
+__attribute__((always_inline)) inline void depthwiseChunk(int k, const float* row, int32_t lo, int32_t hi, __m256 w, __m256& acc0, __m256& acc1) {
+  const int from = lo - k < 0 ? 0 : lo - k > 16 ? 16 : lo - k;
+  const int to = hi - k < 0 ? 0 : hi - k > 16 ? 16 : hi - k;
+  if (to <= from) return;
+  if (from == 0 && to == 16) {
+    acc0 = _mm256_fmadd_ps(w, _mm256_loadu_ps(row + k), acc0);
+    acc1 = _mm256_fmadd_ps(w, _mm256_loadu_ps(row + k + 8), acc1);
+    return;
+  }
+  __m256i low, high;
+  laneMasks(uint16_t(((1u << to) - 1) & ~((1u << from) - 1)), low, high);
+  acc0 = _mm256_fmadd_ps(w, _mm256_maskload_ps(row + k, low), acc0);
+  acc1 = _mm256_fmadd_ps(w, _mm256_maskload_ps(row + k + 8, high), acc1);
+}
+
+__attribute__((always_inline)) inline void depthwiseStore(int k, int length, float* out, int64_t outStep, float bias, __m256 acc0, __m256 acc1) {
+  const int count = length - k < 16 ? length - k : 16;
+  if (outStep == 1 && count == 16) {
+    const __m256 b = _mm256_set1_ps(bias);
+    _mm256_storeu_ps(out + k, _mm256_add_ps(acc0, b));
+    _mm256_storeu_ps(out + k + 8, _mm256_add_ps(acc1, b));
+    return;
+  }
+  alignas(32) float chunk[16];
+  _mm256_store_ps(chunk, acc0);
+  _mm256_store_ps(chunk + 8, acc1);
+  for (int i = 0; i < count; i++) out[(k + i) * outStep] = chunk[i] + bias;
+}
+
+// NC (1, 2 or 4) chunks of 16 outputs at once: each output still sums its taps in order, but the 2·NC accumulator
+// chains are independent, so the FMAs overlap instead of waiting on one another's latency. Named accumulators, not
+// an array: GCC kept an array on the stack, and the chains then ran through store forwarding.
 template <int NC>
 inline void depthwiseChunks(int j, int taps, const float* const* row, const int32_t* lo, const int32_t* hi, const float* weight,
                             int length, float* out, int64_t outStep, float bias) {
-  __m256 acc[NC][2];
-#pragma GCC unroll 4
-  for (int c = 0; c < NC; c++) acc[c][0] = acc[c][1] = _mm256_setzero_ps();
+  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
   for (int t = 0; t < taps; t++) {
     const __m256 w = _mm256_set1_ps(weight[t]);
-#pragma GCC unroll 4
-    for (int c = 0; c < NC; c++) {
-      const int k = j + 16 * c;
-      const int from = lo[t] - k < 0 ? 0 : lo[t] - k > 16 ? 16 : lo[t] - k;
-      const int to = hi[t] - k < 0 ? 0 : hi[t] - k > 16 ? 16 : hi[t] - k;
-      if (to <= from) continue;
-      if (from == 0 && to == 16) {
-        acc[c][0] = _mm256_fmadd_ps(w, _mm256_loadu_ps(row[t] + k), acc[c][0]);
-        acc[c][1] = _mm256_fmadd_ps(w, _mm256_loadu_ps(row[t] + k + 8), acc[c][1]);
-      } else {
-        __m256i low, high;
-        laneMasks(uint16_t(((1u << to) - 1) & ~((1u << from) - 1)), low, high);
-        acc[c][0] = _mm256_fmadd_ps(w, _mm256_maskload_ps(row[t] + k, low), acc[c][0]);
-        acc[c][1] = _mm256_fmadd_ps(w, _mm256_maskload_ps(row[t] + k + 8, high), acc[c][1]);
+    const float* r = row[t];
+    if (lo[t] <= j && hi[t] >= j + 16 * NC) {  // the common case: every lane of the block reads the row
+      a0 = _mm256_fmadd_ps(w, _mm256_loadu_ps(r + j), a0);
+      a1 = _mm256_fmadd_ps(w, _mm256_loadu_ps(r + j + 8), a1);
+      if constexpr (NC >= 2) {
+        a2 = _mm256_fmadd_ps(w, _mm256_loadu_ps(r + j + 16), a2);
+        a3 = _mm256_fmadd_ps(w, _mm256_loadu_ps(r + j + 24), a3);
       }
-    }
-  }
-  const __m256 b = _mm256_set1_ps(bias);
-  for (int c = 0; c < NC; c++) {
-    const int k = j + 16 * c;
-    const int count = length - k < 16 ? length - k : 16;
-    if (outStep == 1 && count == 16) {
-      _mm256_storeu_ps(out + k, _mm256_add_ps(acc[c][0], b));
-      _mm256_storeu_ps(out + k + 8, _mm256_add_ps(acc[c][1], b));
+      if constexpr (NC >= 4) {
+        a4 = _mm256_fmadd_ps(w, _mm256_loadu_ps(r + j + 32), a4);
+        a5 = _mm256_fmadd_ps(w, _mm256_loadu_ps(r + j + 40), a5);
+        a6 = _mm256_fmadd_ps(w, _mm256_loadu_ps(r + j + 48), a6);
+        a7 = _mm256_fmadd_ps(w, _mm256_loadu_ps(r + j + 56), a7);
+      }
       continue;
     }
-    alignas(32) float chunk[16];
-    _mm256_store_ps(chunk, acc[c][0]);
-    _mm256_store_ps(chunk + 8, acc[c][1]);
-    for (int i = 0; i < count; i++) out[(k + i) * outStep] = chunk[i] + bias;
+    depthwiseChunk(j, r, lo[t], hi[t], w, a0, a1);
+    if constexpr (NC >= 2) depthwiseChunk(j + 16, r, lo[t], hi[t], w, a2, a3);
+    if constexpr (NC >= 4) {
+      depthwiseChunk(j + 32, r, lo[t], hi[t], w, a4, a5);
+      depthwiseChunk(j + 48, r, lo[t], hi[t], w, a6, a7);
+    }
+  }
+  depthwiseStore(j, length, out, outStep, bias, a0, a1);
+  if constexpr (NC >= 2) depthwiseStore(j + 16, length, out, outStep, bias, a2, a3);
+  if constexpr (NC >= 4) {
+    depthwiseStore(j + 32, length, out, outStep, bias, a4, a5);
+    depthwiseStore(j + 48, length, out, outStep, bias, a6, a7);
   }
 }
 

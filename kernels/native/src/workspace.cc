@@ -40,10 +40,10 @@ void Workspace::reserve(const Prepared& P) {
   if (directTap.size() < taps * group) directTap.resize(taps * group);
   if (rowPointers.size() < taps) rowPointers.resize(taps);
   if (P.depthwise) {
-    if (tapStart.size() < taps) {
-      tapStart.resize(taps);
-      tapLength.resize(taps);
-      tapShift.resize(taps);
+    if (tapColumn.size() < taps) {
+      tapColumn.resize(taps);
+      tapFirst.resize(taps);
+      tapLast.resize(taps);
     }
     bool strided = false;
     for (const AxisPhase& phase : P.plan.axes[2]) strided = strided || phase.inStep > 1;
