@@ -177,6 +177,23 @@ __attribute__((optimize("no-tree-loop-distribute-patterns"))) void pack(float* d
                                                                      int64_t rows, const Run* runs, int count) {
   for (int r = 0; r < count; r++) {
     const Run& run = runs[r];
+    if (run.source >= 0 && run.step == 2 && run.length >= 8 && !run.holes) {
+      // Stride 2 (a strided conv's taps): 8 columns from two loads and a shuffle. The second load starts at x[7], not
+      // x[8], so that it ends at x[14], the block's last value read: nothing past the run's own reads is touched.
+      const int n = run.length;
+      float* d = dst + run.col;
+      const float* s = src + run.source;
+      for (int64_t k = 0; k < rows; k++, d += dstStride, s += srcStride) {
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+          // Per 128-bit half: x[0], x[2] from the first load, x[8], x[10] (lanes 1, 3) from the second.
+          const __m256 even = _mm256_shuffle_ps(_mm256_loadu_ps(s + 2 * i), _mm256_loadu_ps(s + 2 * i + 7), 0xd8);
+          _mm256_storeu_ps(d + i, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(even), 0xd8)));
+        }
+        for (; i < n; i++) d[i] = s[2 * i];
+      }
+      continue;
+    }
     if (run.source < 0 || run.step != 1 || run.length < 8 || run.holes) {
       packRun(dst, dstStride, src, srcStride, rows, run);
       continue;
