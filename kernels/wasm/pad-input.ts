@@ -1,5 +1,5 @@
 // The direct layout's prologue, run once per call before the threads start.
-import { H_BATCH, H_CIN, H_IN_D, H_IN_H, H_IN_W, H_INPUT, H_PADDED, H_PAD_LEFT, H_PADDED_W } from '../../src/engine/backends/wasm/layout';
+import { H_BATCH, H_CIN, H_IN_D, H_IN_H, H_IN_W, H_INPUT, H_PADDED, H_PAD_LEFT, H_PAD_STEP, H_PADDED_W } from '../../src/engine/backends/wasm/layout';
 import { at } from './memory';
 
 /**
@@ -17,6 +17,11 @@ export function padInput(h: usize): void {
   const wpBytes = <usize>wp << 2;
   let src = <usize>at(h, H_INPUT);
   const padded = <usize>at(h, H_PADDED);
+  const step = at(h, H_PAD_STEP);
+  if (step > 1) {
+    splitRows(batch, cin, rowsPerChannel, inW, left, wp, step, src, padded);
+    return;
+  }
   for (let n = 0; n < batch; n++) {
     for (let c = 0; c < cin; c++) {
       // Input row r of channel c goes to padded row (n·rows + r)·cin + c.
@@ -30,6 +35,32 @@ export function padInput(h: usize): void {
         for (; i < inW; i++) store<f32>(body + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
         for (let j = left + inW; j < wp; j++) store<f32>(dst + (<usize>j << 2), 0);
         src += rowBytes;
+        dst += <usize>cin * wpBytes;
+      }
+    }
+  }
+}
+
+/**
+ * A conv strided along W: each padded row is `step` segments of wp / step floats, segment p holding `left` zeros,
+ * then x[p], x[p + step], …, then zeros (problem.ts splitW), so every W tap reads its phase contiguously.
+ */
+function splitRows(batch: i32, cin: i32, rowsPerChannel: i32, inW: i32, left: i32, wp: i32, step: i32, input: usize, padded: usize): void {
+  const segW = wp / step;
+  const wpBytes = <usize>wp << 2;
+  let src = input;
+  for (let n = 0; n < batch; n++) {
+    for (let c = 0; c < cin; c++) {
+      let dst = padded + <usize>((n * rowsPerChannel) * cin + c) * wpBytes;
+      for (let r = 0; r < rowsPerChannel; r++) {
+        for (let p = 0; p < step; p++) {
+          const seg = dst + (<usize>(p * segW) << 2);
+          let i = 0;
+          for (; i < left; i++) store<f32>(seg + (<usize>i << 2), 0);
+          for (let x = p; x < inW; x += step, i++) store<f32>(seg + (<usize>i << 2), load<f32>(src + (<usize>x << 2)));
+          for (; i < segW; i++) store<f32>(seg + (<usize>i << 2), 0);
+        }
+        src += <usize>inW << 2;
         dst += <usize>cin * wpBytes;
       }
     }

@@ -118,3 +118,25 @@ export function randomConvSpec(rng: Rng, rank: 1 | 2 | 3): LayerSpec {
     bias: rng.next() < 0.5,
   };
 }
+
+/**
+ * A depthwise conv (groups = channels, one in and one out per group) strided along W by 2–4, as ∂X of a depthwise
+ * transposed conv is: dilation, asymmetric pads, W rows from 1 to past 64 outputs (the native row kernel's widest
+ * blocks) and 1 to 5 channels, 1D/2D/3D.
+ */
+export function randomDepthwiseConvSpec(rng: Rng, rank: 1 | 2 | 3): LayerSpec {
+  const channels = rng.int(1, 5);
+  const axes = Array.from({ length: rank }, (_, k) => {
+    const last = k === rank - 1;
+    return {
+      input: last ? rng.int(1, rank === 1 ? 300 : 150) : rng.int(1, rank === 3 ? 5 : 9), kernel: rng.int(1, 5),
+      stride: last ? rng.int(2, 4) : rng.int(1, 3), dilation: rng.int(1, 2), padBegin: rng.int(0, 3), padEnd: rng.int(0, 3),
+    };
+  });
+  return {
+    kind: 'conv', input: axes.map((a) => a.input + a.dilation * (a.kernel - 1)), kernel: axes.map((a) => a.kernel),
+    stride: axes.map((a) => a.stride), dilation: axes.map((a) => a.dilation),
+    pads: { begin: axes.map((a) => a.padBegin), end: axes.map((a) => a.padEnd) },
+    groups: channels, inChannels: channels, outChannels: channels, batch: rng.int(1, 2), bias: rng.next() < 0.5,
+  };
+}

@@ -14,7 +14,7 @@ import { planLayer, type Plan } from '../../src/shape/plan.ts';
 import type { LayerSpec } from '../../src/shape/params.ts';
 import { createRng, type Rng } from '../../src/tensor/rng.ts';
 import { relativeL2Error } from '../../src/tensor/compare.ts';
-import { planOf, randomConvSpec, randomLayer, runSeed } from '../helpers/random-layer.ts';
+import { planOf, randomConvSpec, randomDepthwiseConvSpec, randomLayer, runSeed } from '../helpers/random-layer.ts';
 import { expectMatchesReference, randomArray, referenceCase, sizeOf as size } from '../helpers/reference-case.ts';
 import { kernelSets, skipReason } from './native-support.ts';
 
@@ -192,4 +192,34 @@ test('small direct layouts keep a bounded tap table, counted with their packed w
   } finally {
     prepared.dispose();
   }
+});
+
+// Strided depthwise convs (∂X of a depthwise transposed conv): the depthwise rows split each input row by W phase
+// first. Every layout against the reference, and the depthwise rows bit-identical to the packed GEMM (the same
+// products summed in the same order), at one and two threads.
+test('native strided depthwise conv = reference, and bit-identical to the packed layout', { skip: skipReason }, () => {
+  const seed = runSeed();
+  const rng = createRng(seed);
+  let compared = 0;
+  for (let n = 0; n < 24; n++) {
+    const spec = randomDepthwiseConvSpec(rng, ([1, 2, 3] as const)[n % 3]!);
+    const plan = planLayer(spec);
+    const where = `seed ${seed} (TCONV_SEED=${seed}), case ${n}: ${JSON.stringify(spec)}`;
+    compareAll(plan, rng, where);
+    const c = referenceCase(plan, rng);
+    for (const kernelSet of kernelSets) {
+      const depthwise = createNativeBackend({ kernelSet, layout: 'depthwise' });
+      if (!depthwise.layout(plan, c.weight).depthwise) continue;  // the portable set has no depthwise rows
+      const packed = new Float32Array(c.expected.length).fill(Number.NaN);
+      createNativeBackend({ kernelSet, layout: 'packed' }).conv({ plan, input: c.input, weight: c.weight, bias: c.bias, output: packed, threads: 1 });
+      for (const threads of [1, 2]) {
+        const output = new Float32Array(c.expected.length).fill(Number.NaN);
+        depthwise.conv({ plan, input: c.input, weight: c.weight, bias: c.bias, output, threads });
+        const differ = output.findIndex((v, i) => !Object.is(v, packed[i]) && !(v === 0 && packed[i] === 0));
+        assert.equal(differ, -1, `${kernelSet}, depthwise rows, ${threads} thread(s) differ from packed at ${differ}; ${where}`);
+        compared++;
+      }
+    }
+  }
+  assert.ok(compared > 0 || kernelSets.every((k) => k === 'scalar'), 'a SIMD kernel set ran the depthwise rows');
 });

@@ -51,8 +51,9 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
     const auto found = trialChoices().find(key);
     if (found != trialChoices().end()) remembered = found->second;
   }
-  if (plan.cinG == 1 && plan.M == 1 && unitW && isa->depthwiseRow && (force.empty() || force == "depthwise")) {
-    // One channel in, one out per group: no GEMM to block, rows straight from the input.
+  // Depthwise rows take any W step: a strided conv's rows are split by phase first (runners.cc).
+  if (plan.cinG == 1 && plan.M == 1 && isa->depthwiseRow && (force.empty() || force == "depthwise")) {
+    // One channel in, one out per group: no GEMM to block, rows straight from the input (or its W phases).
     std::unique_ptr<Prepared> candidate(new Prepared());
     candidate->plan = plan;
     candidate->isa = isa;

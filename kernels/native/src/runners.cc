@@ -74,6 +74,9 @@ void runDirectTask(const Prepared& P, Workspace& w, int64_t task, const Combo& c
 }
 
 // Depthwise task: every row of one (combo, group, batch element) plane; taps per row, W borders by lane masks.
+// A strided conv (W input step s > 1) first splits each input row of the plane into its s phases (x[p], x[p + s], …):
+// output j through a tap at W offset o reads x[j·s + o] = phase (o mod s) at j + floor(o / s), so every tap reads a
+// contiguous run again and the same row kernel applies, summing the same products in the same order.
 void runDepthwiseTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, int64_t n, const float* x, const float* bias, float* y) {
   const NativePlan& p = P.plan;
   const AxisPhase& a0 = p.axes[0][size_t(c.phase[0])];
@@ -87,6 +90,43 @@ void runDepthwiseTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g
   int32_t* lo = w.directTap.data();
   int32_t* hi = w.panels[0].runFirst.data();
   float* weight = w.C;
+  const int64_t width = p.in[2], step = a2.inStep;
+  // Per W tap, the same for every row: where its run starts in a (phase-split) input row — the phase row's start
+  // plus floor(o / s) — and the outputs [first, last) whose input lies inside the row.
+  int64_t* tapColumn = w.tapColumn.data();
+  int32_t* tapFirst = w.tapFirst.data();
+  int32_t* tapLast = w.tapLast.data();
+  for (size_t tx = 0; tx < a2.tap.size(); tx++) {
+    const int64_t o = a2.offset[tx], phase = ((o % step) + step) % step, shift = (o - phase) / step;
+    int64_t start = 0;
+    for (int64_t q = 0; q < phase; q++) start += (width - q + step - 1) / step;
+    tapColumn[tx] = start + shift;
+    tapFirst[tx] = int32_t(std::max<int64_t>(0, -shift));
+    tapLast[tx] = int32_t(std::min<int64_t>(c.count[2], (width - phase + step - 1) / step - shift));
+  }
+  const float* source = plane;
+  if (step > 1) {
+    float* split = w.phaseRows.data();
+    for (int64_t r = 0; r < p.in[0] * p.in[1]; r++) {
+      const float* from = plane + r * width;
+      if (step == 2) {  // the common stride, written so that the compiler vectorizes it (pairs → two rows)
+        const int64_t half = width / 2, evens = (width + 1) / 2;
+        float* __restrict even = split;
+        float* __restrict odd = split + evens;
+        for (int64_t i = 0; i < half; i++) {
+          even[i] = from[2 * i];
+          odd[i] = from[2 * i + 1];
+        }
+        if (width & 1) even[half] = from[width - 1];
+        split += width;
+        continue;
+      }
+      for (int64_t phase = 0; phase < step; phase++) {
+        for (int64_t i = phase; i < width; i += step) *split++ = from[i];
+      }
+    }
+    source = w.phaseRows.data();
+  }
   for (int64_t j0 = 0; j0 < c.count[0]; j0++) {
     for (int64_t j1 = 0; j1 < c.count[1]; j1++) {
       int valid = 0;
@@ -95,15 +135,17 @@ void runDepthwiseTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g
         for (size_t ty = 0; ty < a1.tap.size(); ty++) {
           const int64_t iz = j0 * a0.inStep + a0.offset[tz], iy = j1 * a1.inStep + a1.offset[ty];
           const bool inside = iz >= 0 && iz < p.in[0] && iy >= 0 && iy < p.in[1];
+          if (!inside) {
+            t += int32_t(a2.tap.size());
+            continue;
+          }
+          const float* inRow = source + (iz * p.in[1] + iy) * width;
           for (size_t tx = 0; tx < a2.tap.size(); tx++, t++) {
-            if (!inside) continue;
-            const int64_t ox = a2.offset[tx];
-            const int64_t first = std::max<int64_t>(0, -ox), last = std::min<int64_t>(c.count[2], p.in[2] - ox);
-            if (last <= first) continue;
+            if (tapLast[tx] <= tapFirst[tx]) continue;
             // Lanes below `first` are never read, so the pointer may start before the row.
-            rows[valid] = plane + (iz * p.in[1] + iy) * p.in[2] + ox;
-            lo[valid] = int32_t(first);
-            hi[valid] = int32_t(last);
+            rows[valid] = inRow + tapColumn[tx];
+            lo[valid] = tapFirst[tx];
+            hi[valid] = tapLast[tx];
             weight[valid] = A[t];
             valid++;
           }

@@ -78,26 +78,83 @@ void direct(int taps, const int32_t* tap, const int64_t* offset, const uint16_t*
 }
 
 
+// One 16-lane chunk of a depthwise row for tap t: lanes k + l with lo ≤ k + l < hi (clamped to 0…16); no lane in
+// range: the tap is skipped, as the unit-stride rows always did.
+__attribute__((always_inline)) inline void depthwiseChunk(int k, const float* row, int32_t lo, int32_t hi, __m256 w, __m256& acc0, __m256& acc1) {
+  const int from = lo - k < 0 ? 0 : lo - k > 16 ? 16 : lo - k;
+  const int to = hi - k < 0 ? 0 : hi - k > 16 ? 16 : hi - k;
+  if (to <= from) return;
+  if (from == 0 && to == 16) {
+    acc0 = _mm256_fmadd_ps(w, _mm256_loadu_ps(row + k), acc0);
+    acc1 = _mm256_fmadd_ps(w, _mm256_loadu_ps(row + k + 8), acc1);
+    return;
+  }
+  __m256i low, high;
+  laneMasks(uint16_t(((1u << to) - 1) & ~((1u << from) - 1)), low, high);
+  acc0 = _mm256_fmadd_ps(w, _mm256_maskload_ps(row + k, low), acc0);
+  acc1 = _mm256_fmadd_ps(w, _mm256_maskload_ps(row + k + 8, high), acc1);
+}
+
+__attribute__((always_inline)) inline void depthwiseStore(int k, int length, float* out, int64_t outStep, float bias, __m256 acc0, __m256 acc1) {
+  const int count = length - k < 16 ? length - k : 16;
+  if (outStep == 1 && count == 16) {
+    const __m256 b = _mm256_set1_ps(bias);
+    _mm256_storeu_ps(out + k, _mm256_add_ps(acc0, b));
+    _mm256_storeu_ps(out + k + 8, _mm256_add_ps(acc1, b));
+    return;
+  }
+  alignas(32) float chunk[16];
+  _mm256_store_ps(chunk, acc0);
+  _mm256_store_ps(chunk + 8, acc1);
+  for (int i = 0; i < count; i++) out[(k + i) * outStep] = chunk[i] + bias;
+}
+
+// NC (1, 2 or 4) chunks of 16 outputs at once: each output still sums its taps in order, but the 2·NC accumulator
+// chains are independent, so the FMAs overlap instead of waiting on one another's latency. Named accumulators, not
+// an array: GCC kept an array on the stack, and the chains then ran through store forwarding.
+template <int NC>
+inline void depthwiseChunks(int j, int taps, const float* const* row, const int32_t* lo, const int32_t* hi, const float* weight,
+                            int length, float* out, int64_t outStep, float bias) {
+  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+  for (int t = 0; t < taps; t++) {
+    const __m256 w = _mm256_set1_ps(weight[t]);
+    const float* r = row[t];
+    if (lo[t] <= j && hi[t] >= j + 16 * NC) {  // the common case: every lane of the block reads the row
+      a0 = _mm256_fmadd_ps(w, _mm256_loadu_ps(r + j), a0);
+      a1 = _mm256_fmadd_ps(w, _mm256_loadu_ps(r + j + 8), a1);
+      if constexpr (NC >= 2) {
+        a2 = _mm256_fmadd_ps(w, _mm256_loadu_ps(r + j + 16), a2);
+        a3 = _mm256_fmadd_ps(w, _mm256_loadu_ps(r + j + 24), a3);
+      }
+      if constexpr (NC >= 4) {
+        a4 = _mm256_fmadd_ps(w, _mm256_loadu_ps(r + j + 32), a4);
+        a5 = _mm256_fmadd_ps(w, _mm256_loadu_ps(r + j + 40), a5);
+        a6 = _mm256_fmadd_ps(w, _mm256_loadu_ps(r + j + 48), a6);
+        a7 = _mm256_fmadd_ps(w, _mm256_loadu_ps(r + j + 56), a7);
+      }
+      continue;
+    }
+    depthwiseChunk(j, r, lo[t], hi[t], w, a0, a1);
+    if constexpr (NC >= 2) depthwiseChunk(j + 16, r, lo[t], hi[t], w, a2, a3);
+    if constexpr (NC >= 4) {
+      depthwiseChunk(j + 32, r, lo[t], hi[t], w, a4, a5);
+      depthwiseChunk(j + 48, r, lo[t], hi[t], w, a6, a7);
+    }
+  }
+  depthwiseStore(j, length, out, outStep, bias, a0, a1);
+  if constexpr (NC >= 2) depthwiseStore(j + 16, length, out, outStep, bias, a2, a3);
+  if constexpr (NC >= 4) {
+    depthwiseStore(j + 32, length, out, outStep, bias, a4, a5);
+    depthwiseStore(j + 48, length, out, outStep, bias, a6, a7);
+  }
+}
+
 void depthwiseRow(int taps, const float* const* row, const int32_t* lo, const int32_t* hi, const float* weight, int length,
                   float* out, int64_t outStep, float bias) {
-  alignas(32) float chunk[16];
-  for (int j = 0; j < length; j += 16) {
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-    for (int t = 0; t < taps; t++) {
-      const int from = lo[t] - j < 0 ? 0 : lo[t] - j > 16 ? 16 : lo[t] - j;
-      const int to = hi[t] - j < 0 ? 0 : hi[t] - j > 16 ? 16 : hi[t] - j;
-      if (to <= from) continue;
-      __m256i low, high;
-      laneMasks(uint16_t(((1u << to) - 1) & ~((1u << from) - 1)), low, high);
-      const __m256 w = _mm256_set1_ps(weight[t]);
-      acc0 = _mm256_fmadd_ps(w, _mm256_maskload_ps(row[t] + j, low), acc0);
-      acc1 = _mm256_fmadd_ps(w, _mm256_maskload_ps(row[t] + j + 8, high), acc1);
-    }
-    _mm256_store_ps(chunk, acc0);
-    _mm256_store_ps(chunk + 8, acc1);
-    const int count = length - j < 16 ? length - j : 16;
-    for (int i = 0; i < count; i++) out[(j + i) * outStep] = chunk[i] + bias;
-  }
+  int j = 0;
+  for (; j + 64 <= length; j += 64) depthwiseChunks<4>(j, taps, row, lo, hi, weight, length, out, outStep, bias);
+  for (; j + 32 <= length; j += 32) depthwiseChunks<2>(j, taps, row, lo, hi, weight, length, out, outStep, bias);
+  for (; j < length; j += 16) depthwiseChunks<1>(j, taps, row, lo, hi, weight, length, out, outStep, bias);
 }
 
 // Every tile's kernels for rows 1…MR, from the one template of each kind (NV = nr / 8 vectors per row).
@@ -120,6 +177,23 @@ __attribute__((optimize("no-tree-loop-distribute-patterns"))) void pack(float* d
                                                                      int64_t rows, const Run* runs, int count) {
   for (int r = 0; r < count; r++) {
     const Run& run = runs[r];
+    if (run.source >= 0 && run.step == 2 && run.length >= 8 && !run.holes) {
+      // Stride 2 (a strided conv's taps): 8 columns from two loads and a shuffle. The second load starts at x[7], not
+      // x[8], so that it ends at x[14], the block's last value read: nothing past the run's own reads is touched.
+      const int n = run.length;
+      float* d = dst + run.col;
+      const float* s = src + run.source;
+      for (int64_t k = 0; k < rows; k++, d += dstStride, s += srcStride) {
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+          // Per 128-bit half: x[0], x[2] from the first load, x[8], x[10] (lanes 1, 3) from the second.
+          const __m256 even = _mm256_shuffle_ps(_mm256_loadu_ps(s + 2 * i), _mm256_loadu_ps(s + 2 * i + 7), 0xd8);
+          _mm256_storeu_ps(d + i, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(even), 0xd8)));
+        }
+        for (; i < n; i++) d[i] = s[2 * i];
+      }
+      continue;
+    }
     if (run.source < 0 || run.step != 1 || run.length < 8 || run.holes) {
       packRun(dst, dstStride, src, srcStride, rows, run);
       continue;

@@ -39,6 +39,17 @@ void Workspace::reserve(const Prepared& P) {
   const size_t group = size_t(P.group);
   if (directTap.size() < taps * group) directTap.resize(taps * group);
   if (rowPointers.size() < taps) rowPointers.resize(taps);
+  if (P.depthwise) {
+    if (tapColumn.size() < taps) {
+      tapColumn.resize(taps);
+      tapFirst.resize(taps);
+      tapLast.resize(taps);
+    }
+    bool strided = false;
+    for (const AxisPhase& phase : P.plan.axes[2]) strided = strided || phase.inStep > 1;
+    const size_t plane = size_t(P.plan.inSpatial);
+    if (strided && phaseRows.size() < plane) phaseRows.resize(plane);
+  }
   // Direct layouts: nr / kDirectWidth vectors per tap (plus one spare).
   const size_t vectors = P.direct ? nr / size_t(kDirectWidth) + 1 : 1;
   if (directOffset.size() < taps * vectors * group) directOffset.resize(taps * vectors * group);

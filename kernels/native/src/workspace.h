@@ -44,6 +44,11 @@ struct Workspace {
   std::vector<int64_t> directOffset;
   std::vector<uint16_t> directMask;
   std::vector<const float*> rowPointers;
+  // Depthwise layers: per W tap, its run's column in an input row and its outputs [first, last); strided convs:
+  // one input plane split by W phase.
+  std::vector<int64_t> tapColumn;
+  std::vector<int32_t> tapFirst, tapLast;
+  std::vector<float> phaseRows;
 
   ~Workspace() {
     std::free(B);

@@ -175,6 +175,7 @@ function writeHeader(header: Int32Array, plan: Plan, problem: Problem, p: Addres
   header[L.H_PADDED] = p.paddedPtr;
   header[L.H_PAD_LEFT] = problem.padLeft;
   header[L.H_PADDED_W] = problem.paddedW;
+  header[L.H_PAD_STEP] = problem.splitStep;
   header[L.H_COMBO_COUNT] = problem.combos.length;
 }
 

@@ -32,6 +32,7 @@ export const H_PADDED = 26; // direct: byte address of the input copy padded alo
 export const H_PAD_LEFT = 27; // direct: zeros before each input row
 export const H_PADDED_W = 28; // direct: padded row length
 export const H_COMBO_COUNT = 29;
+export const H_PAD_STEP = 30; // direct: W phases each padded row is split into (a strided conv's W stride), ≤ 1: not split
 export const HEADER_INTS = 32;
 
 /**

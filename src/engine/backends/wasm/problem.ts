@@ -49,8 +49,10 @@ export interface Problem {
   readonly tasks: Int32Array;
   /** Floats of packed weights per group of each combo (M rounded up to MR × K). */
   readonly packedFloats: readonly number[];
-  /** Direct layout: zeros before each input row and the padded row length (0 otherwise). */
+  /** Direct layout: zeros before each input row (each W phase segment, when split) and the padded row length (0 otherwise). */
   readonly padLeft: number;
+  /** Direct layout of a conv strided along W: the W phases each padded row is split into (1: not split). */
+  readonly splitStep: number;
   readonly paddedW: number;
   /** Direct layout, per combo: the byte offset of each K row (tap, ci) in the padded input from its row base. */
   readonly kOffsets: readonly Int32Array[];
@@ -124,7 +126,8 @@ export function describeProblem(plan: Plan, threads: number, force?: WasmLayout)
   // 64 KiB per image: direct 31 vs GEMM 29 GFLOP/s at 1 thread, measured on a Xeon; HiFi-GAN's 512 KiB does not).
   const imageBytes = 4 * cinG * plan.axes.reduce((p, a) => p * a.input, 1);
   const weightsFit = 16 * sumK * Math.ceil(m / 4) <= A_BLOCK_BYTES || imageBytes <= REREAD_INPUT_BYTES;
-  const directOk = combos.every((s) => s.axes[2].inputStep === 1 && s.axes[2].outputCount >= 8);
+  // A conv strided along W (its one combo) reads the input split by W phase in the direct layout (splitW below).
+  const directOk = combos.every((s) => (s.axes[2].inputStep === 1 || plan.kind === 'conv') && s.axes[2].outputCount >= 8);
   const gemm: WasmLayout = batchMinor ? 'batch-minor' : 'packed';
   const chosen: WasmLayout = batchMinor || overlapWaste > 0.125 || !weightsFit ? gemm : 'direct';
   // A forced layout applies where it can: direct needs directOk; packed and batch-minor read any shape.
@@ -157,21 +160,44 @@ export function describeProblem(plan: Plan, threads: number, force?: WasmLayout)
   }
   // W padding so every W tap of every 8-wide block reads inside the padded row.
   const inW = plan.axes[plan.axes.length - 1]!.input;
+  const split = layout === 'direct' ? splitW(combos, inW) : null;
+  const direct = split?.combos ?? combos;
   const offsetsW = combos.flatMap((s) => s.axes[2].inputOffsets);
-  const padLeft = layout === 'direct' ? Math.max(0, ...offsetsW.map((o) => -o)) : 0;
+  const padLeft = split ? split.left : layout === 'direct' ? Math.max(0, ...offsetsW.map((o) => -o)) : 0;
   const reach = layout === 'direct' ? Math.max(inW, ...combos.flatMap((s) => s.axes[2].inputOffsets.map((o) => s.axes[2].outputCount + o))) : 0;
+  // Split rows: `step` segments of segW floats, each its phase's values after padLeft zeros (pad-input.ts).
+  const paddedW = !split ? padLeft + reach : split.step * (padLeft + split.reach);
   const mPadded = Math.ceil(m / MR) * MR;
   return {
-    kind: plan.kind, layout, combos,
+    kind: plan.kind, layout, combos: direct, splitStep: split?.step ?? 1,
     inSize: three(plan.axes.map((a) => a.input), 1),
     outSize: three(plan.axes.map((a) => a.output), 1),
     kernel: three(plan.axes.map((a) => a.kernel), 1),
     groups: plan.groups, cinG, m, kc, nc, tasks: Int32Array.from(tasks),
     packedFloats: combos.map((s) => mPadded * s.k),
-    padLeft, paddedW: layout === 'direct' ? padLeft + reach : 0,
-    kOffsets: layout === 'direct' ? combos.map((s) => kOffsetsOf(s, plan, cinG, padLeft + reach)) : [],
+    padLeft, paddedW: layout === 'direct' ? paddedW : 0,
+    kOffsets: layout === 'direct' ? direct.map((s) => kOffsetsOf(s, plan, cinG, paddedW)) : [],
     packKey: JSON.stringify([plan.kind, plan.groups, cinG, m, plan.weightShape, combos.map((s) => s.axes.map((a) => a.taps))]),
   };
+}
+
+/**
+ * A conv strided along W (step s > 1) as the direct layout reads it: each padded input row holds s segments, segment
+ * p the values x[p], x[p + s], … after the row's zeros on the left, so tap offset o (phase p = o mod s, shift
+ * q = floor(o / s)) reads segment p at j + q — contiguous in the output index j, as the direct tiles need. The W
+ * axis becomes unit-step with offsets p · segW + q (segW = padLeft + reach, where padLeft and reach are taken over
+ * the shifts q); the sum over taps keeps its order. Null when no axis needs it (unit step, transposed phases).
+ */
+function splitW(combos: readonly Combo[], inW: number): { step: number; left: number; reach: number; combos: Combo[] } | null {
+  const step = combos[0]?.axes[2].inputStep ?? 1;
+  if (step === 1 || combos.length !== 1) return null;
+  const [d, h, w] = combos[0]!.axes;
+  const shifts = w.inputOffsets.map((o) => Math.floor(o / step));
+  const left = Math.max(0, ...shifts.map((q) => -q));
+  const reach = Math.max(Math.ceil(inW / step), ...shifts.map((q) => w.outputCount + q));
+  const segW = left + reach;
+  const inputOffsets = w.inputOffsets.map((o, t) => (o - step * shifts[t]!) * segW + shifts[t]!);
+  return { step, left, reach, combos: [{ ...combos[0]!, axes: [d, h, { ...w, inputStep: 1, inputOffsets }] }] };
 }
 
 /**
