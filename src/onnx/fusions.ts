@@ -14,6 +14,7 @@ import { type OnnxNode, floatAttr } from './model.ts';
 import { leakyReluInto, reluInto } from './ops/elementwise.ts';
 import { fastExp, fastSigmoid, fastTanh } from './ops/fast-math.ts';
 import { lookupOp } from './ops/index.ts';
+import { blockMoments } from './ops/normalization.ts';
 import type { OpDefinition, RunContext, Shape } from './ops/types.ts';
 import { DataType } from './schema.ts';
 import type { OnnxTensor } from './tensor-proto.ts';
@@ -271,12 +272,7 @@ function groupNorm(norm: GroupNorm, x: OnnxTensor, out: Float32Array): Float32Ar
   const perGroup = channels / norm.groups;
   const groupSize = perGroup * plane;
   for (let start = 0, group = 0; start < src.length; start += groupSize, group++) {
-    let mean = 0;
-    for (let i = start; i < start + groupSize; i++) mean += src[i]!;
-    mean /= groupSize;
-    let variance = 0;
-    for (let i = start; i < start + groupSize; i++) variance += (src[i]! - mean) ** 2;
-    variance /= groupSize;
+    const { mean, variance } = blockMoments(src, start, groupSize);
     const g = group % norm.groups;
     const a = norm.scale[g]! / Math.sqrt(variance + norm.epsilon);
     const b = norm.bias[g]! - a * mean;

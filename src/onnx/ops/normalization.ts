@@ -80,6 +80,19 @@ export const BatchNormalization: OpDefinition = {
   },
 };
 
+/**
+ * Mean and (biased) variance of src[start, start + length) in float64, two passes: the statistics InstanceNormalization
+ * takes per sample and channel (and a session's fused GroupNorm per group, src/onnx/fusions.ts).
+ */
+export function blockMoments(src: ArrayLike<number>, start: number, length: number): { mean: number; variance: number } {
+  let mean = 0;
+  for (let i = start; i < start + length; i++) mean += src[i]!;
+  mean /= length;
+  let variance = 0;
+  for (let i = start; i < start + length; i++) variance += (src[i]! - mean) ** 2;
+  return { mean, variance: variance / length };
+}
+
 export const InstanceNormalization: OpDefinition = {
   infer: (ctx) => {
     const { node } = ctx;
@@ -103,13 +116,7 @@ export const InstanceNormalization: OpDefinition = {
     // In place over X when it dies here: a plane's statistics are taken before the plane is written.
     const out = x.dataType === DataType.FLOAT ? floatOutput(ctx, src.length, [0]) : new Float32Array(src.length);
     for (let start = 0, plane = 0; start < src.length; start += inner, plane++) {
-      // Mean and (biased) variance of one sample's channel, in float64.
-      let mean = 0;
-      for (let i = start; i < start + inner; i++) mean += src[i]!;
-      mean /= inner;
-      let variance = 0;
-      for (let i = start; i < start + inner; i++) variance += (src[i]! - mean) ** 2;
-      variance /= inner;
+      const { mean, variance } = blockMoments(src, start, inner);
       const c = plane % channels;
       const a = scale[c]! / Math.sqrt(variance + epsilon);
       const b = bias[c]! - a * mean;
