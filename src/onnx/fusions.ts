@@ -8,10 +8,9 @@
  * are rounded once instead of at each node; the activations exactly). Whatever a pattern does not match exactly
  * (types, constant parameters, other readers) is left unfused.
  */
-import type { Activation } from '../engine/ops/activation.ts';
+import { type Activation, leakyReluInto, reluInto } from '../engine/ops/activation.ts';
 import type { InferredGraph } from './graph.ts';
 import { type OnnxNode, floatAttr } from './model.ts';
-import { leakyReluInto, reluInto } from './ops/elementwise.ts';
 import { fastExp, fastSigmoid, fastTanh } from './ops/fast-math.ts';
 import { lookupOp } from './ops/index.ts';
 import { blockMoments } from './ops/normalization.ts';
@@ -189,7 +188,7 @@ function activationPass(node: OnnxNode, graph: InferredGraph): FloatPass | undef
   }
 }
 
-/** An activation node as the engine's layer calls apply it (the same values bit for bit: src/engine/ops/activation.ts). */
+/** An activation node as the engine's layer calls apply it (the same loops: src/engine/ops/activation.ts). */
 function engineActivation(node: OnnxNode): Activation | null {
   if (node.opType === 'Relu') return { kind: 'relu' };
   if (node.opType === 'LeakyRelu') return { kind: 'leakyRelu', alpha: floatAttr(node, 'alpha', 0.01) };

@@ -10,7 +10,7 @@ import { type OnnxNode, intAttr } from '../model.ts';
 import { DATA_TYPE_NAMES, DataType } from '../schema.ts';
 import { type OnnxTensor, isFloating } from '../tensor-proto.ts';
 import { floatResult, wrapInteger } from './dtype.ts';
-import { belowZero, bitsOf } from './elementwise.ts';
+import { belowZero, bitsOf } from '../../engine/ops/activation.ts';
 import type { InferContext, OpDefinition, RunContext, Shape } from './types.ts';
 import { broadcastShapes, broadcastStrides, floatOutput, sizeOf } from './util.ts';
 

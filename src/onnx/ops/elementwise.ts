@@ -3,6 +3,7 @@
  * Reciprocal, Neg, Abs), Clip, and the inference forms of Identity and Dropout. Each computes in float64 from the
  * stored value and rounds once to the input's type (float32, or float16/bfloat16: see dtype.ts).
  */
+import { leakyReluInto, reluInto } from '../../engine/ops/activation.ts';
 import { TconvError } from '../../shape/errors.ts';
 import { invalidModel } from '../errors.ts';
 import { type OnnxNode, floatAttr, intAttr } from '../model.ts';
@@ -62,37 +63,6 @@ function unary(fn: (node: OnnxNode) => (x: number) => number, options: UnaryOpti
       return [applyUnary(ctx.node, x, fn(ctx.node))];
     },
   };
-}
-
-/** The float32 bits of a buffer, to choose by sign without a branch (a branch on random signs mispredicts half the time: ~8× slower). */
-export const bitsOf = (data: Float32Array): Int32Array => new Int32Array(data.buffer, data.byteOffset, data.length);
-const POSITIVE_INFINITY_BITS = 0x7f800000;
-
-/**
- * Relu on float32 bits: a negative sign (−0 and negative NaNs included) gives +0, and so does a positive NaN (bits
- * above +∞'s), as the per-element definition. `out` may be `x`.
- */
-export function reluInto(x: Float32Array, out: Float32Array): void {
-  const from = bitsOf(x);
-  const to = bitsOf(out);
-  for (let i = 0; i < to.length; i++) {
-    const b = from[i]!;
-    const kept = b & ~(b >> 31);
-    to[i] = kept & ~((POSITIVE_INFINITY_BITS - kept) >> 31);
-  }
-}
-
-/**
- * 1 for a float32 below zero (sign bit set, magnitude bits not all zero: −0 is not below zero), else 0, from its bits.
- * A NaN with its sign set counts as below zero; x·factor keeps it NaN either way.
- */
-export const belowZero = (bits: number): number => (bits >>> 31) & (((bits & 0x7fffffff) + 0x7fffffff) >>> 31);
-
-/** LeakyRelu on float32: x times 1 or α as it is below zero, as the per-element definition rounds it. `out` may be `x`. */
-export function leakyReluInto(x: Float32Array, out: Float32Array, alpha: number): void {
-  const bits = bitsOf(x);
-  const factor = Float64Array.of(1, alpha);
-  for (let i = 0; i < out.length; i++) out[i] = x[i]! * factor[belowZero(bits[i]!)]!;
 }
 
 // biome-ignore lint/complexity/useMathMinMax: Relu(NaN) is 0 here, as onnxruntime gives; Math.max would give NaN
