@@ -14,16 +14,7 @@ export interface LossResult {
  * mseLoss(tensor([2], [1, 3]), tensor([2], [1, 1])).value // → 2
  */
 export function mseLoss(prediction: Tensor, target: Tensor): LossResult {
-  check(prediction, target);
-  const n = prediction.data.length;
-  const gradient = tensor(prediction.shape);
-  let sum = 0;
-  for (let i = 0; i < n; i++) {
-    const d = prediction.data[i]! - target.data[i]!;
-    sum += d * d;
-    gradient.data[i] = (2 * d) / n;
-  }
-  return { value: n > 0 ? sum / n : 0, gradient };
+  return meanLoss(prediction, target, (d) => d * d, (d) => 2 * d);
 }
 
 /**
@@ -32,14 +23,19 @@ export function mseLoss(prediction: Tensor, target: Tensor): LossResult {
  * l1Loss(tensor([2], [1, 3]), tensor([2], [1, 1])).value // → 1
  */
 export function l1Loss(prediction: Tensor, target: Tensor): LossResult {
+  return meanLoss(prediction, target, Math.abs, Math.sign);
+}
+
+/** mean(term(p − t)) and its gradient slope(p − t)/n, in one pass over the elements. */
+function meanLoss(prediction: Tensor, target: Tensor, term: (d: number) => number, slope: (d: number) => number): LossResult {
   check(prediction, target);
   const n = prediction.data.length;
   const gradient = tensor(prediction.shape);
   let sum = 0;
   for (let i = 0; i < n; i++) {
     const d = prediction.data[i]! - target.data[i]!;
-    sum += Math.abs(d);
-    gradient.data[i] = Math.sign(d) / n;
+    sum += term(d);
+    gradient.data[i] = slope(d) / n;
   }
   return { value: n > 0 ? sum / n : 0, gradient };
 }
