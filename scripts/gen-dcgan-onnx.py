@@ -13,10 +13,14 @@ of ONNX's own backend tests) with PyTorch's output. Run with Debian's python3-to
 The `onnx` Python package is not needed: the TensorProto files are written by the small encoder below.
 """
 import os
+import sys
 import struct
 
 import torch
 import torch.nn as nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_dcgan import DCGAN  # noqa: E402 (the shared generator, scripts/torch_dcgan.py)
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures', 'onnx')
 
@@ -48,20 +52,6 @@ def tensor_proto(name, t):
     out += field(9, 2, varint(len(raw)) + raw)
     return out
 
-
-class DCGANGenerator(nn.Module):
-    def __init__(self, nz=16, ngf=8, nc=3):
-        super().__init__()
-        self.main = nn.Sequential(
-            nn.ConvTranspose2d(nz, ngf * 8, 4, 1, 0, bias=False), nn.BatchNorm2d(ngf * 8), nn.ReLU(True),
-            nn.ConvTranspose2d(ngf * 8, ngf * 4, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf * 4), nn.ReLU(True),
-            nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf * 2), nn.ReLU(True),
-            nn.ConvTranspose2d(ngf * 2, ngf, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf), nn.ReLU(True),
-            nn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False), nn.Tanh(),
-        )
-
-    def forward(self, z):
-        return self.main(z)
 
 
 class UpsampleHeadGenerator(nn.Module):
@@ -128,7 +118,7 @@ def export(name, model, z, dynamic_batch):
 def main():
     generator = torch.Generator().manual_seed(20240601)
     torch.manual_seed(20240601)
-    dcgan = DCGANGenerator()
+    dcgan = DCGAN()
     for m in dcgan.modules():
         if isinstance(m, nn.ConvTranspose2d):
             m.weight.data.normal_(0.0, 0.02 * 10, generator=generator)  # DCGAN init, scaled up so outputs vary

@@ -18,6 +18,7 @@ Opset 17. The tensors are written with the `onnx` package (Debian python3-onnx).
 Run:  /usr/bin/python3 scripts/zoo/build.py
 """
 import os
+import sys
 
 import numpy as np
 import onnx
@@ -26,26 +27,15 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from torch_dcgan import DCGAN  # noqa: E402 (the shared generator, scripts/torch_dcgan.py)
+
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'test', 'fixtures', 'zoo')
 OPSET = 17
 SEED = 20261207
 
 
 # ---------------------------------------------------------------------------------------------------------- models
-
-class DCGAN(nn.Module):
-    def __init__(self, nz=16, ngf=8, nc=3):
-        super().__init__()
-        self.main = nn.Sequential(
-            nn.ConvTranspose2d(nz, ngf * 8, 4, 1, 0, bias=False), nn.BatchNorm2d(ngf * 8), nn.ReLU(True),
-            nn.ConvTranspose2d(ngf * 8, ngf * 4, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf * 4), nn.ReLU(True),
-            nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf * 2), nn.ReLU(True),
-            nn.ConvTranspose2d(ngf * 2, ngf, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf), nn.ReLU(True),
-            nn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False), nn.Tanh(),
-        )
-
-    def forward(self, z):
-        return self.main(z)
 
 
 class Pix2PixUNet(nn.Module):
