@@ -16,27 +16,11 @@ export function registeredBackend(name: BackendName): Backend | undefined {
   return backends.get(name);
 }
 
-type SameBits = (a: Float32Array, b: Float32Array) => boolean;
-let sameBitsSource: (() => SameBits | undefined) | undefined;
-
-/**
- * A backend may offer a fast bit-for-bit comparison of two weight arrays (the native addon's memcmp), which layers
- * use before each forward. Registered here, not imported, so browser bundles never reach the native module.
- */
-export function registerSameBits(source: () => SameBits | undefined): void {
-  sameBitsSource = source;
-}
-
-/** The registered fast comparison, or undefined (callers then compare in JavaScript). */
-export function fastSameBits(): SameBits | undefined {
-  return sameBitsSource?.();
-}
-
 let addonSource: (() => NativeAddon | null) | undefined;
 
 /**
- * The native addon itself, for its calls beyond the Backend contract (training's ∂W kernel, src/train): registered
- * by the native backend module, like registerSameBits, so browser bundles never reach it.
+ * The native addon itself, for its calls beyond the Backend contract (the layers' weight comparison, training's ∂W
+ * kernel): registered by the native backend module, not imported, so browser bundles never reach it.
  */
 export function registerNativeAddon(source: () => NativeAddon | null): void {
   addonSource = source;
@@ -45,4 +29,12 @@ export function registerNativeAddon(source: () => NativeAddon | null): void {
 /** The loaded native addon, or null (not built, not registered, or not running in Node.js). */
 export function nativeAddon(): NativeAddon | null {
   return addonSource?.() ?? null;
+}
+
+/**
+ * The addon's bit-for-bit comparison of two weight arrays (its memcmp, ~10x faster than comparing in JavaScript),
+ * which layers use before each forward; undefined without the addon (callers then compare in JavaScript).
+ */
+export function fastSameBits(): ((a: Float32Array, b: Float32Array) => boolean) | undefined {
+  return nativeAddon()?.sameBits;
 }

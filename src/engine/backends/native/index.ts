@@ -8,7 +8,7 @@ import type { Plan } from '../../../shape/plan.ts';
 import type { Availability, Backend, KernelArgs } from '../../backend.ts';
 import { ACTIVATION_CODES } from '../../ops/activation.ts';
 import type { PackSlot } from '../../prepared-weights.ts';
-import { registerBackend, registerNativeAddon, registerSameBits } from '../../registry.ts';
+import { registerBackend, registerNativeAddon } from '../../registry.ts';
 import { type NativeAddon, type NativeHandle, type NativeLayout, type NativeLayoutName, loadAddon } from './addon.ts';
 import { nativeHeader } from './header.ts';
 
@@ -92,17 +92,6 @@ const defaultThreads = (): number => {
 };
 
 /**
- * The addon's memcmp of two Float32Arrays when it is built (layers compare their weights with their packed copy
- * before each forward: ~10x faster than comparing in JavaScript), else undefined. Offered to layers through the
- * registry (registerSameBits), so nothing outside this module imports it.
- * @example
- * nativeSameBits()?.(new Float32Array([1]), new Float32Array([1])) // → true with the addon
- */
-export function nativeSameBits(): ((a: Float32Array, b: Float32Array) => boolean) | undefined {
-  return loadAddon().addon?.sameBits;
-}
-
-/**
  * @example
  * const native = createNativeBackend({ kernelSet: 'avx2' });
  * native.availability().available // → true on an AVX2 machine with the addon built
@@ -180,5 +169,4 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
 
 export const nativeBackend = createNativeBackend();
 registerBackend(nativeBackend);
-registerSameBits(nativeSameBits);
 registerNativeAddon(() => loadAddon().addon);
