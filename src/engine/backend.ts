@@ -40,3 +40,14 @@ export interface Backend {
   convTranspose(args: KernelArgs): void;
   conv(args: KernelArgs): void;
 }
+
+/**
+ * The cores the runtime reports, at least 1: os.availableParallelism() in Node, navigator.hardwareConcurrency in
+ * browsers (the default thread count of the threaded backends and of training's native ∂W).
+ */
+export function availableCores(): number {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const os = proc?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
+  const n = os?.availableParallelism?.() ?? (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+  return Math.max(1, n);
+}

@@ -91,9 +91,8 @@ export function executeGraph(graph: InferredGraph, inputs: ReadonlyMap<string, O
 
 /** Run options of a compiled run, reporting each step as a NodeRunEvent. */
 export function withStepEvents(options: ExecuteOptions): CompiledRunOptions {
-  const { onNodeRun } = options;
-  if (!onNodeRun) return options;
-  return { ...options, onStep: ({ node, fused, ms, liveBytes }) => onNodeRun({ node, fused, ms, liveBytes }) };
+  // A step's event is a NodeRunEvent: the listener is handed on as it is.
+  return options.onNodeRun ? { ...options, onStep: options.onNodeRun } : options;
 }
 
 /**

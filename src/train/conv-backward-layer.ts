@@ -13,13 +13,13 @@
  */
 import { getBackend } from '../engine/select.ts';
 import { type EngineLayerOptions, planFromTensors } from '../engine/ops/plan-from-tensors.ts';
-import type { BackendName } from '../engine/backend.ts';
+import { type BackendName, availableCores } from '../engine/backend.ts';
 import { TconvError } from '../shape/errors.ts';
 import { DEFAULT_MEMORY_LIMIT_BYTES, type Plan, checkMemory } from '../shape/plan.ts';
 import { type Tensor, sizeOf, tensor } from '../tensor/tensor.ts';
 import { biasGradientInto, convTransposeWeightGradientInto } from './weight-gradient.ts';
 import { type SwappedConv, swappedConv, swappedConvWeightGradient } from './weight-gradient-conv.ts';
-import { type NativeWeightGradient, defaultNativeThreads, nativeWeightGradient } from './weight-gradient-native.ts';
+import { type NativeWeightGradient, nativeWeightGradient } from './weight-gradient-native.ts';
 
 export interface ConvGradients {
   /** ∂L/∂X, the input's shape. */
@@ -154,7 +154,7 @@ export class ConvBackward {
 }
 
 function weightPathOf(backend: BackendName, plan: Plan, threads: number | undefined): WeightPath {
-  const native = backend === 'native' ? nativeWeightGradient(plan, threads ?? defaultNativeThreads()) : null;
+  const native = backend === 'native' ? nativeWeightGradient(plan, threads ?? availableCores()) : null;
   if (native) return { kind: 'native', native };
   if (backend !== 'reference') return { kind: 'conv', conv: plan.batch === 0 ? null : swappedConv(plan) };
   return { kind: 'reference' };

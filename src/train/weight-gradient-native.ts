@@ -45,10 +45,3 @@ export function nativeWeightGradient(plan: Plan, threads: number): NativeWeightG
   const shape = weightGradientShape(plan);
   return { addon, kernelSet, shape, threads, workspaceFloats: addon.weightGradientWorkspace(shape, kernelSet, threads) };
 }
-
-/** The native backend's default: every core Node reports. */
-export function defaultNativeThreads(): number {
-  const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
-  const os = get?.('node:os') as { availableParallelism(): number } | undefined;
-  return Math.max(1, os?.availableParallelism() ?? 1);
-}

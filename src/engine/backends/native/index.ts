@@ -5,7 +5,7 @@
  * packed handle in their slot, released synchronously when evicted or disposed (docs/weights.md).
  */
 import type { Plan } from '../../../shape/plan.ts';
-import type { Availability, Backend, KernelArgs } from '../../backend.ts';
+import { type Availability, type Backend, type KernelArgs, availableCores } from '../../backend.ts';
 import { ACTIVATION_CODES } from '../../ops/activation.ts';
 import type { PackSlot } from '../../prepared-weights.ts';
 import { registerBackend, registerNativeAddon } from '../../registry.ts';
@@ -86,11 +86,6 @@ export function measureFmaPeak(seconds = 0.3): FmaPeak | null {
   return null;
 }
 
-const defaultThreads = (): number => {
-  const os = process.getBuiltinModule?.('node:os') as { availableParallelism(): number } | undefined;
-  return Math.max(1, os?.availableParallelism() ?? 1);
-};
-
 /**
  * @example
  * const native = createNativeBackend({ kernelSet: 'avx2' });
@@ -131,7 +126,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
     const s = state();
     if (!s.addon) throw new Error(`native backend unavailable: ${s.reason}`);
     const bias = args.plan.bias ? args.bias : null;
-    const threads = args.threads ?? defaultThreads();
+    const threads = args.threads ?? availableCores();
     // The activation crosses as two numbers, applied inside the addon call after the bias; without one the call
     // keeps its six (eight) arguments, which every build of the addon takes.
     const act = args.activation;

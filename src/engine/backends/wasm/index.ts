@@ -8,7 +8,7 @@
  */
 import { TconvError } from '../../../shape/errors.ts';
 import type { Plan } from '../../../shape/plan.ts';
-import type { Availability, Backend, KernelArgs } from '../../backend.ts';
+import { type Availability, type Backend, type KernelArgs, availableCores } from '../../backend.ts';
 import { activate } from '../../ops/activation.ts';
 import type { PackSlot } from '../../prepared-weights.ts';
 import { registerBackend } from '../../registry.ts';
@@ -30,12 +30,9 @@ export const wasmTuning = {
   layout: undefined as WasmLayout | undefined,
 };
 
-/** os.availableParallelism() in Node, navigator.hardwareConcurrency in browsers. */
+/** The cores the runtime reports (availableCores), at most MAX_THREADS. */
 export function defaultThreads(): number {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const os = proc?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
-  const n = os?.availableParallelism?.() ?? (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
-  return Math.max(1, Math.min(MAX_THREADS, n));
+  return Math.min(MAX_THREADS, availableCores());
 }
 
 /** Problems by plan contents (the engine API plans every call anew), most recently used last, at most 64. */
