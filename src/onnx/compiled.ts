@@ -7,7 +7,8 @@
  */
 import { BufferArena } from './buffer-arena.ts';
 import { invalidModel } from './errors.ts';
-import { type FusionDraft, type StepKind, fuseInto, runFused, sameShape } from './fusions.ts';
+import { sameShape } from '../tensor/tensor.ts';
+import { type FusionDraft, type StepKind, fuseInto, runFused } from './fusions.ts';
 import type { InferredGraph } from './graph.ts';
 import type { OnnxNode } from './model.ts';
 import { lookupOp } from './ops/index.ts';

@@ -9,6 +9,7 @@
  * (types, constant parameters, other readers) is left unfused.
  */
 import { type Activation, leakyReluInto, reluInto } from '../engine/ops/activation.ts';
+import { sameShape } from '../tensor/tensor.ts';
 import type { InferredGraph } from './graph.ts';
 import { type OnnxNode, floatAttr } from './model.ts';
 import { fastExp, fastSigmoid, fastTanh } from './ops/fast-math.ts';
@@ -154,9 +155,6 @@ function otherPerChannel(node: OnnxNode, input: string, x: Shape, graph: Inferre
   return Float64Array.from(t.data);
 }
 
-export function sameShape(a: Shape | undefined, b: Shape | undefined): boolean {
-  return a !== undefined && b !== undefined && a.length === b.length && a.every((d, i) => d === b[i]);
-}
 
 /** The in-place float32 loop of an activation node, when its parameters are known at planning; else undefined. */
 function activationPass(node: OnnxNode, graph: InferredGraph): FloatPass | undefined {

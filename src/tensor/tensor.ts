@@ -8,6 +8,11 @@ export function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/** Whether two shapes are both known and equal, axis by axis. */
+export function sameShape(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
+  return a !== undefined && b !== undefined && a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
 /** Wraps (or allocates) data for a shape; the data length must match. */
 export function tensor(shape: readonly number[], data?: Float32Array | readonly number[]): Tensor {
   const size = sizeOf(shape);

@@ -16,7 +16,7 @@ import { type EngineLayerOptions, planFromTensors } from '../engine/ops/plan-fro
 import { type BackendName, availableCores } from '../engine/backend.ts';
 import { TconvError } from '../shape/errors.ts';
 import { DEFAULT_MEMORY_LIMIT_BYTES, type Plan, checkMemory } from '../shape/plan.ts';
-import { type Tensor, sizeOf, tensor } from '../tensor/tensor.ts';
+import { type Tensor, sameShape, sizeOf, tensor } from '../tensor/tensor.ts';
 import { biasGradientInto, convTransposeWeightGradientInto } from './weight-gradient.ts';
 import { type SwappedConv, swappedConv, swappedConvWeightGradient } from './weight-gradient-conv.ts';
 import { type NativeWeightGradient, nativeWeightGradient } from './weight-gradient-native.ts';
@@ -187,10 +187,6 @@ export function dualTransposed(plan: Plan): EngineLayerOptions {
     pads: { begin: plan.axes.map((a) => a.padBegin), end: plan.axes.map((a, i) => Math.max(a.padEnd - rem[i]!, 0)) },
     outputPadding: plan.axes.map((a, i) => Math.max(rem[i]! - a.padEnd, 0)),
   };
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 /** Copies the leading corner of `from` (N and C equal to `to`'s, spatial sizes at least `to`'s) into `to`. */
