@@ -13,7 +13,7 @@
  */
 import type { BackendChoice } from '../engine/backend.ts';
 import { randomTensor } from '../tensor/random.ts';
-import type { Tensor } from '../tensor/tensor.ts';
+import { type Tensor, tensor } from '../tensor/tensor.ts';
 import { TconvError } from '../shape/errors.ts';
 import { checkerboardMeasure } from './checkerboard-measure.ts';
 import { initialize } from './initializers.ts';
@@ -58,6 +58,7 @@ export interface StepProgress {
 export interface Frame {
   readonly step: number;
   readonly targets: Tensor;
+  /** Each decoder's output buffer: valid during the onFrame call, overwritten by the next step (copy to keep). */
   readonly outputs: ReadonlyMap<VariantName, Tensor>;
 }
 
@@ -157,6 +158,7 @@ function demoSettings(options: DemoOptions): DemoSettings & { readonly backend: 
 /** One variant's state after a record: its outputs and the numbers of that record. */
 export interface VariantRecord {
   readonly name: VariantName;
+  /** The decoder's output buffer: overwritten by the next step (a step allocates no tensors; copy to keep). */
   readonly output: Tensor;
   readonly loss: number;
   readonly checkerboard: number;
@@ -197,7 +199,8 @@ export function createCheckerboardTrainer(options: Omit<DemoOptions, 'steps' | '
     const latent = parameter('latent', randomTensor([images, channels, LATENT_SIZE, LATENT_SIZE], seed + 7, { distribution: 'normal' }));
     const params: Parameter[] = [...net.parameters(), latent];
     return {
-      name, net, latent, optimizer: adam(params, { lr: learningRate }), gradient: null as Tensor | null,
+      // ∂loss/∂output, written by every record into this one buffer (the output's shape, fixed for the run).
+      name, net, latent, optimizer: adam(params, { lr: learningRate }), gradient: tensor([images, 1, imageSize, imageSize]),
       weights: net.parameters().reduce((s, p) => s + p.value.data.length, 0),
       loss: [] as number[], checkerboard: [] as number[], cellDeviation: [] as number[],
     };
@@ -207,10 +210,9 @@ export function createCheckerboardTrainer(options: Omit<DemoOptions, 'steps' | '
   // keeps its forward's input, so the backward of this forward can run later).
   const record = (): VariantRecord[] => runs.map((run) => {
     const output = run.net.forward(run.latent.value);
-    const { value: loss, gradient } = mseLoss(output, targets);
+    const loss = mseLoss(output, targets, run.gradient).value;
     const checkerboard = checkerboardMeasure(output, targets, 2, 'phases');
     const cellDeviation = checkerboardMeasure(output, targets, 2, 'cells');
-    run.gradient = gradient;
     run.loss.push(loss);
     run.checkerboard.push(checkerboard);
     run.cellDeviation.push(cellDeviation);
@@ -224,7 +226,7 @@ export function createCheckerboardTrainer(options: Omit<DemoOptions, 'steps' | '
     step() {
       for (const run of runs) {
         run.optimizer.zeroGrad();
-        run.latent.grad.set(run.net.backward(run.gradient!).data);
+        run.latent.grad.set(run.net.backward(run.gradient).data);
         run.optimizer.step();
       }
       steps++;

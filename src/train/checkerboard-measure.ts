@@ -11,6 +11,9 @@
  */
 import type { Tensor } from '../tensor/tensor.ts';
 
+/** The per-phase sums, kept between calls (the demo measures every step); grown only for a larger period. */
+let phaseScratch = new Float64Array(4);
+
 /**
  * @example
  * checkerboardMeasure(output, target, 2) // → e.g. 0.003 (RMS of the per-phase mean deviations on flat regions)
@@ -21,10 +24,12 @@ export function checkerboardMeasure(output: Tensor, target: Tensor, period = 2, 
   let cells = 0;
   let images = 0;
   let phaseSum = 0;
-  const phase = new Float64Array(period * period);
+  const phases = period * period;
+  if (phaseScratch.length < phases) phaseScratch = new Float64Array(phases);
+  const phase = phaseScratch;
   for (let image = 0; image < n * c; image++) {
     const base = image * h * w;
-    phase.fill(0);
+    phase.fill(0, 0, phases);
     let imageCells = 0;
     for (let y0 = period; y0 + 2 * period <= h; y0 += period) {
       for (let x0 = period; x0 + 2 * period <= w; x0 += period) {
@@ -44,7 +49,7 @@ export function checkerboardMeasure(output: Tensor, target: Tensor, period = 2, 
       }
     }
     if (imageCells > 0) {
-      for (const p of phase) phaseSum += (p / imageCells) ** 2;
+      for (let p = 0; p < phases; p++) phaseSum += (phase[p]! / imageCells) ** 2;
       images++;
     }
   }

@@ -3,17 +3,23 @@
  * gradients into its Parameters and returns ∂L/∂X. A decoder is a chain, so a Sequential of modules is the whole
  * graph — no tape, no graph tracing (add and concat have functional backwards in ops-backward.ts for skip
  * connections written by hand). docs/training.md says why.
+ *
+ * Every module owns its forward output, its ∂X and its scratch: made at the first step, reused while the input shape
+ * stays, replaced when it changes. So a step after the first allocates no tensors, and a returned output or ∂X is
+ * the module's buffer, overwritten by its next forward or backward (copy it to keep it).
  */
 import type { EngineLayerOptions } from '../engine/ops/plan-from-tensors.ts';
 import { conv } from '../engine/ops/conv.ts';
 import { convTranspose } from '../engine/ops/conv-transpose.ts';
-import { pixelShuffle } from '../engine/ops/pixel-shuffle.ts';
-import { type ResizeOptions, resize } from '../engine/ops/resize.ts';
+import type { ResizeOptions } from '../engine/ops/resize.ts';
 import { TconvError } from '../shape/errors.ts';
-import type { Tensor } from '../tensor/tensor.ts';
+import { type Tensor, sameShape } from '../tensor/tensor.ts';
 import { ConvBackward } from './conv-backward-layer.ts';
-import { type ActivationName, activation, activationBackward, pixelShuffleBackward, resizeBackward } from './ops-backward.ts';
+import { type ActivationName, activation, activationBackward } from './ops-backward.ts';
 import { type Parameter, parameter } from './optimizers.ts';
+import { ResizeLayer } from './resize-layer.ts';
+import { ShuffleLayer } from './shuffle-layer.ts';
+import { TensorSlot } from './tensor-slot.ts';
 
 export interface Module {
   readonly name: string;
@@ -45,6 +51,8 @@ export class ConvModule implements Module {
   readonly bias: Parameter | null;
   private input: Tensor | null = null;
   private back: ConvBackward | null = null;
+  /** The output of the last forward, the input shape it was for and the engine options that write into it. */
+  private output: { readonly inputShape: readonly number[]; readonly options: EngineLayerOptions } | null = null;
 
   /**
    * @example
@@ -56,10 +64,16 @@ export class ConvModule implements Module {
     this.bias = bias ? parameter(`${name}.bias`, bias) : null;
   }
 
+  /** The returned output is this module's buffer, overwritten by the next forward. */
   forward(x: Tensor): Tensor {
     this.input = x;
     const run = this.kind === 'convTranspose' ? convTranspose : conv;
-    return run(x, this.weight.value, this.bias?.value ?? null, this.options);
+    const held = this.output;
+    if (held && sameShape(held.inputShape, x.shape)) return run(x, this.weight.value, this.bias?.value ?? null, held.options);
+    // The first forward of a shape lets the engine allocate the output (it knows the size), then keeps it.
+    const y = run(x, this.weight.value, this.bias?.value ?? null, { ...this.options, out: undefined });
+    this.output = { inputShape: [...x.shape], options: { ...this.options, out: y.data } };
+    return y;
   }
 
   /**
@@ -83,8 +97,7 @@ export class ConvModule implements Module {
    * shape, such as a smaller last batch, makes a new one).
    */
   backwardFor(input: Tensor): ConvBackward {
-    const shape = this.back?.plan.inputShape;
-    if (this.back && shape!.length === input.shape.length && shape!.every((d, i) => d === input.shape[i])) return this.back;
+    if (this.back && sameShape(this.back.plan.inputShape, input.shape)) return this.back;
     this.back = new ConvBackward(this.kind, input.shape, this.weight.value.shape, { ...this.options, bias: this.bias !== null });
     return this.back;
   }
@@ -96,35 +109,46 @@ export class ConvModule implements Module {
 
 export class ActivationModule implements Module {
   private last: { input: Tensor; output: Tensor } | null = null;
+  private readonly output = new TensorSlot();
+  private readonly gradInput = new TensorSlot();
   constructor(readonly name: string, readonly activation: ActivationName, readonly slope?: number) {}
   forward(x: Tensor): Tensor {
-    const output = activation(x, this.activation, this.slope);
+    const output = activation(x, this.activation, this.slope, this.output.fit(x.shape));
     this.last = { input: x, output };
     return output;
   }
   backward(gradOutput: Tensor): Tensor {
-    return activationBackward(gradOutput, saved(this.last, this.name), this.activation, this.slope);
+    return activationBackward(gradOutput, saved(this.last, this.name), this.activation, this.slope, this.gradInput.fit(gradOutput.shape));
   }
   parameters(): readonly Parameter[] { return []; }
 }
 
 export class ResizeModule implements Module {
-  private inputShape: readonly number[] | null = null;
+  /** The resize of the last input shape, with its tables and buffers. */
+  private layer: ResizeLayer | null = null;
   constructor(readonly name: string, readonly options: ResizeOptions) {}
   forward(x: Tensor): Tensor {
-    this.inputShape = x.shape;
-    return resize(x, this.options);
+    if (!this.layer || !sameShape(this.layer.inputShape, x.shape)) this.layer = new ResizeLayer(x.shape, this.options);
+    return this.layer.forward(x);
   }
   backward(gradOutput: Tensor): Tensor {
-    return resizeBackward(gradOutput, saved(this.inputShape, this.name), this.options);
+    return saved(this.layer, this.name).backward(gradOutput);
   }
   parameters(): readonly Parameter[] { return []; }
 }
 
+/** Pixel shuffle ×factor (channels to space), or with direction 'unshuffle' its inverse (space to channels). */
 export class PixelShuffleModule implements Module {
-  constructor(readonly name: string, readonly factor: number) {}
-  forward(x: Tensor): Tensor { return pixelShuffle(x, this.factor); }
-  backward(gradOutput: Tensor): Tensor { return pixelShuffleBackward(gradOutput, this.factor); }
+  /** The permutation of the last input shape, with its buffers. */
+  private layer: ShuffleLayer | null = null;
+  constructor(readonly name: string, readonly factor: number, readonly direction: 'shuffle' | 'unshuffle' = 'shuffle') {}
+  forward(x: Tensor): Tensor {
+    if (!this.layer || !sameShape(this.layer.inputShape, x.shape)) this.layer = new ShuffleLayer(x.shape, this.factor, this.direction);
+    return this.layer.forward(x);
+  }
+  backward(gradOutput: Tensor): Tensor {
+    return saved(this.layer, this.name).backward(gradOutput);
+  }
   parameters(): readonly Parameter[] { return []; }
 }
 

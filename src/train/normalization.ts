@@ -35,6 +35,7 @@ interface NormBuffers {
   readonly blocks: Segment[][];
   readonly normalized: Float64Array;
   readonly rstd: Float64Array;
+  readonly output: Tensor;
   readonly gradInput: Tensor;
   readonly gradWeight: Float64Array;
   readonly gradBias: Float64Array;
@@ -60,7 +61,7 @@ export class NormModule implements Module {
   private readonly momentum: number;
   private readonly groups: number;
   private readonly normalizedShape: readonly number[];
-  /** Buffers of the last input shape (block layout, x̂, rstd, ∂X, ∂γ and ∂β sums), reused while the shape stays. */
+  /** Buffers of the last input shape (block layout, x̂, rstd, Y, ∂X, ∂γ and ∂β sums), reused while the shape stays. */
   private buffers: NormBuffers | null = null;
   private last: { buffers: NormBuffers; fixed: boolean } | null = null;
 
@@ -94,12 +95,11 @@ export class NormModule implements Module {
     this.runningVar = kind === 'batch' ? new Float32Array(size).fill(1) : null;
   }
 
-  /** The output is a new tensor each call (callers may keep it); the statistics' buffers are reused. */
+  /** The returned output is this module's buffer, overwritten by the next forward (as its statistics' buffers are). */
   forward(x: Tensor): Tensor {
     const buffers = this.buffersFor(x.shape);
-    const { blocks, normalized, rstd } = buffers;
+    const { blocks, normalized, rstd, output: out } = buffers;
     const fixed = this.kind === 'batch' && !this.training;
-    const out = tensor(x.shape);
     const gamma = this.weight.value.data;
     const beta = this.bias.value.data;
     blocks.forEach((segments, b) => {
@@ -146,7 +146,7 @@ export class NormModule implements Module {
     const size = shape.reduce((a, b) => a * b, 1);
     const params = this.weight.value.data.length;
     this.buffers = {
-      shape: [...shape], blocks, normalized: new Float64Array(size), rstd: new Float64Array(blocks.length), gradInput: tensor(shape),
+      shape: [...shape], blocks, normalized: new Float64Array(size), rstd: new Float64Array(blocks.length), output: tensor(shape), gradInput: tensor(shape),
       gradWeight: new Float64Array(params), gradBias: new Float64Array(params),
     };
     return this.buffers;

@@ -4,51 +4,20 @@
  * forward is linear in its input (resize, shuffle, add, concat) or elementwise (activations).
  */
 import { TconvError } from '../shape/errors.ts';
-import { type PerAxis, type Rank, perAxis } from '../shape/params.ts';
 import { pixelShuffle, pixelUnshuffle } from '../engine/ops/pixel-shuffle.ts';
-import { type ResizeOptions, resizeSource } from '../engine/ops/resize.ts';
+import type { ResizeOptions } from '../engine/ops/resize.ts';
 import { type Tensor, tensor } from '../tensor/tensor.ts';
+import { ResizeLayer } from './resize-layer.ts';
 
 /**
- * ∂L/∂X of resize(x, options) for an input of shape inputShape. The forward blends at most two inputs per output
- * along each axis, axis after axis; the backward scatters each output gradient back with the same weights, axes in
- * reverse order.
+ * ∂L/∂X of resize(x, options) for an input of shape inputShape (a new tensor; ResizeModule keeps a ResizeLayer and
+ * its buffers instead). The forward blends at most two inputs per output along each axis, axis after axis; the
+ * backward scatters each output gradient back with the same weights, axes in reverse order (resize-layer.ts).
  * @example
  * resizeBackward(tensor([1, 1, 4], [1, 1, 1, 1]), [1, 1, 2], { scale: 2, mode: 'bilinear' }).data // → [2, 2]
  */
 export function resizeBackward(gradOutput: Tensor, inputShape: readonly number[], options: ResizeOptions): Tensor {
-  const rank = inputShape.length - 2;
-  const scale = perAxis('scale', options.scale as PerAxis, rank as Rank, 1, 'positive', 'use a whole upsampling factor such as 2');
-  const expected = inputShape.map((n, i) => (i < 2 ? n : n * scale[i - 2]!));
-  checkShape('gradOutput', gradOutput.shape, expected);
-  const mode = options.mode ?? 'nearest';
-  let current = gradOutput;
-  for (let a = rank - 1; a >= 0; a--) if (scale[a] !== 1) current = resizeAxisBackward(current, 2 + a, scale[a]!, mode);
-  return current;
-}
-
-/** Adjoint of one axis of resize: outer × size·r × inner → outer × size × inner. */
-function resizeAxisBackward(gradOutput: Tensor, dim: number, r: number, mode: 'nearest' | 'bilinear'): Tensor {
-  const outSize = gradOutput.shape[dim]!;
-  const size = outSize / r;
-  const outer = gradOutput.shape.slice(0, dim).reduce((a, b) => a * b, 1);
-  const inner = gradOutput.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
-  const result = new Float64Array(outer * size * inner);
-  const src = gradOutput.data;
-  for (let o = 0; o < outSize; o++) {
-    const { i0, i1, lambda } = resizeSource(o, r, size, mode);
-    for (let b = 0; b < outer; b++) {
-      const from = (b * outSize + o) * inner;
-      const to0 = (b * size + i0) * inner;
-      const to1 = (b * size + i1) * inner;
-      for (let c = 0; c < inner; c++) {
-        const g = src[from + c]!;
-        result[to0 + c]! += (1 - lambda) * g;
-        result[to1 + c]! += lambda * g;
-      }
-    }
-  }
-  return tensor(gradOutput.shape.map((n, i) => (i === dim ? size : n)), Float32Array.from(result));
+  return new ResizeLayer(inputShape, options).backward(gradOutput);
 }
 
 /** Pixel shuffle is a permutation, so its adjoint is its inverse: ∂L/∂X = pixelUnshuffle(∂L/∂Y). */
@@ -67,12 +36,14 @@ export const ACTIVATIONS: readonly ActivationName[] = ['relu', 'leakyRelu', 'tan
 export const DEFAULT_LEAKY_SLOPE = 0.01;
 
 /**
+ * The activation of x, in `out` when given (x's shape; ActivationModule passes its own buffer), else a new tensor.
  * @example
  * activation(tensor([2], [-1, 2]), 'relu').data // → [0, 2]
  */
-export function activation(x: Tensor, name: ActivationName, slope = DEFAULT_LEAKY_SLOPE): Tensor {
+export function activation(x: Tensor, name: ActivationName, slope = DEFAULT_LEAKY_SLOPE, out?: Tensor): Tensor {
   checkActivation(name);
-  const out = tensor(x.shape);
+  if (out) checkShape('out', out.shape, x.shape);
+  else out = tensor(x.shape);
   const a = x.data;
   const y = out.data;
   if (name === 'relu') for (let i = 0; i < a.length; i++) y[i] = Math.max(a[i]!, 0);
@@ -83,14 +54,18 @@ export function activation(x: Tensor, name: ActivationName, slope = DEFAULT_LEAK
 }
 
 /**
- * ∂L/∂X from the forward's input x and output y (tanh and sigmoid use y; relu's derivative at 0 is 0, as torch's).
+ * ∂L/∂X from the forward's input x and output y (tanh and sigmoid use y; relu's derivative at 0 is 0, as torch's), in
+ * `out` when given (may be gradOutput itself: each element is read before it is written), else a new tensor.
  * @example
  * activationBackward(tensor([2], [5, 5]), { input: tensor([2], [-1, 2]), output: tensor([2], [0, 2]) }, 'relu').data // → [0, 5]
  */
-export function activationBackward(gradOutput: Tensor, forward: { readonly input: Tensor; readonly output: Tensor }, name: ActivationName, slope = DEFAULT_LEAKY_SLOPE): Tensor {
+export function activationBackward(
+  gradOutput: Tensor, forward: { readonly input: Tensor; readonly output: Tensor }, name: ActivationName, slope = DEFAULT_LEAKY_SLOPE, out?: Tensor,
+): Tensor {
   checkActivation(name);
   checkShape('gradOutput', gradOutput.shape, forward.input.shape);
-  const out = tensor(gradOutput.shape);
+  if (out) checkShape('out', out.shape, gradOutput.shape);
+  else out = tensor(gradOutput.shape);
   const g = gradOutput.data;
   const x = forward.input.data;
   const y = forward.output.data;
@@ -102,24 +77,35 @@ export function activationBackward(gradOutput: Tensor, forward: { readonly input
   return out;
 }
 
-/** y = a + b (same shapes). Its backward hands ∂L/∂Y to both: see addBackward. */
-export function add(a: Tensor, b: Tensor): Tensor {
+/** y = a + b (same shapes), in `out` when given (a training loop's own buffer), else a new tensor. Its backward hands ∂L/∂Y to both: see addBackward. */
+export function add(a: Tensor, b: Tensor, out?: Tensor): Tensor {
   checkShape('b', b.shape, a.shape);
-  const out = tensor(a.shape);
+  if (out) checkShape('out', out.shape, a.shape);
+  else out = tensor(a.shape);
   for (let i = 0; i < out.data.length; i++) out.data[i] = a.data[i]! + b.data[i]!;
   return out;
 }
 
-export function addBackward(gradOutput: Tensor): readonly [Tensor, Tensor] {
+/**
+ * Both inputs' gradients are ∂L/∂Y: the first is gradOutput itself, the second a copy (so a consumer that changes
+ * one does not change the other), made in `copy` when given (gradOutput's shape), else a new tensor.
+ */
+export function addBackward(gradOutput: Tensor, copy?: Tensor): readonly [Tensor, Tensor] {
+  if (copy) {
+    checkShape('copy', copy.shape, gradOutput.shape);
+    copy.data.set(gradOutput.data);
+    return [gradOutput, copy];
+  }
   return [gradOutput, tensor(gradOutput.shape, gradOutput.data.slice())];
 }
 
 /**
- * Concatenation along channels (dim 1) of NC… tensors with equal N and spatial sizes.
+ * Concatenation along channels (dim 1) of NC… tensors with equal N and spatial sizes, in `out` when given, else a
+ * new tensor.
  * @example
  * concatChannels([tensor([1, 1, 2], [1, 2]), tensor([1, 1, 2], [3, 4])]).shape // → [1, 2, 2]
  */
-export function concatChannels(parts: readonly Tensor[]): Tensor {
+export function concatChannels(parts: readonly Tensor[], out?: Tensor): Tensor {
   const first = parts[0];
   if (!first) throw new TconvError({ code: 'invalid-value', parameter: 'parts', value: [], rule: 'must hold at least one tensor', hint: 'pass the tensors to join' });
   for (const [i, p] of parts.entries()) {
@@ -133,7 +119,8 @@ export function concatChannels(parts: readonly Tensor[]): Tensor {
   }
   const channels = parts.reduce((s, p) => s + p.shape[1]!, 0);
   const shape = first.shape.map((d, j) => (j === 1 ? channels : d));
-  const out = tensor(shape);
+  if (out) checkShape('out', out.shape, shape);
+  else out = tensor(shape);
   const batch = first.shape[0]!;
   const spatial = first.shape.slice(2).reduce((a, b) => a * b, 1);
   let offset = 0;
@@ -147,8 +134,11 @@ export function concatChannels(parts: readonly Tensor[]): Tensor {
   return out;
 }
 
-/** Splits ∂L/∂Y of a channel concat back into the parts' gradients (channel counts in order). */
-export function concatChannelsBackward(gradOutput: Tensor, channels: readonly number[]): Tensor[] {
+/**
+ * Splits ∂L/∂Y of a channel concat back into the parts' gradients (channel counts in order), into `parts` when given
+ * (one tensor per part, of its shape), else new tensors.
+ */
+export function concatChannelsBackward(gradOutput: Tensor, channels: readonly number[], into?: readonly Tensor[]): readonly Tensor[] {
   const total = channels.reduce((a, b) => a + b, 0);
   if (gradOutput.shape[1] !== total) {
     throw new TconvError({
@@ -158,7 +148,14 @@ export function concatChannelsBackward(gradOutput: Tensor, channels: readonly nu
   }
   const batch = gradOutput.shape[0]!;
   const spatial = gradOutput.shape.slice(2).reduce((a, b) => a * b, 1);
-  const parts = channels.map((c) => tensor(gradOutput.shape.map((d, j) => (j === 1 ? c : d))));
+  const shapeOf = (c: number) => gradOutput.shape.map((d, j) => (j === 1 ? c : d));
+  if (into) {
+    if (into.length !== channels.length) {
+      throw new TconvError({ code: 'invalid-value', parameter: 'into', value: `${into.length} tensors`, rule: `must hold one tensor per part (${channels.length})`, hint: 'pass one buffer per concatenated part' });
+    }
+    for (const [i, c] of channels.entries()) checkShape(`into[${i}]`, into[i]!.shape, shapeOf(c));
+  }
+  const parts = into ?? channels.map((c) => tensor(shapeOf(c)));
   let offset = 0;
   for (let n = 0; n < batch; n++) {
     for (const [i, c] of channels.entries()) {
