@@ -30,8 +30,9 @@ export class ResizeLayer {
   readonly outputShape: readonly number[];
   /** The axes with a factor above 1, in forward order. */
   private readonly steps: readonly AxisStep[];
-  /** The forward's result after each step (the last is the output). */
-  private readonly results: readonly Tensor[];
+  /** The forward's result after each step (the last is the output); made at the first forward (resizeBackward runs none). */
+  private results: readonly Tensor[] | null = null;
+  private readonly shapes: readonly (readonly number[])[];
   /** The backward's result of each step (index i: ∂L/∂ of step i's input; index 0 is ∂L/∂X). */
   private readonly gradients: readonly Tensor[];
   /** Float64 sums of the largest backward result. */
@@ -95,7 +96,7 @@ export class ResizeLayer {
       before = shapes[steps.length - 1]!;
     }
     this.steps = steps;
-    this.results = shapes.map((s) => tensor(s));
+    this.shapes = shapes;
     this.gradients = [inputShape, ...shapes].slice(0, steps.length).map((s) => tensor(s));
     this.sums = new Float64Array(Math.max(0, ...gradients));
   }
@@ -103,10 +104,13 @@ export class ResizeLayer {
   /** The resized x, in this layer's buffer (overwritten by the next forward); x itself when every factor is 1. */
   forward(x: Tensor): Tensor {
     check('input', x.shape, this.inputShape);
+    const nearest = this.nearest;
+    this.results ??= this.shapes.map((s) => tensor(s));
+    const results = this.results;
     let src = x.data;
-    this.steps.forEach((step, i) => {
-      const dst = this.results[i]!.data;
-      const { size, outSize, outer, inner, first, second, lambdas } = step;
+    for (let i = 0; i < this.steps.length; i++) {
+      const dst = results[i]!.data;
+      const { size, outSize, outer, inner, first, second, lambdas } = this.steps[i]!;
       for (let b = 0; b < outer; b++) {
         for (let o = 0; o < outSize; o++) {
           const from0 = (b * size + first[o]!) * inner;
@@ -114,13 +118,13 @@ export class ResizeLayer {
           const to = (b * outSize + o) * inner;
           const lambda = lambdas[o]!;
           // As the engine: nearest copies (1·x + 0·x would turn an infinite x into NaN); linear blends even at weight 0.
-          if (this.nearest) for (let c = 0; c < inner; c++) dst[to + c] = src[from0 + c]!;
+          if (nearest) for (let c = 0; c < inner; c++) dst[to + c] = src[from0 + c]!;
           else for (let c = 0; c < inner; c++) dst[to + c] = (1 - lambda) * src[from0 + c]! + lambda * src[from1 + c]!;
         }
       }
       src = dst;
-    });
-    return this.results.at(-1) ?? x;
+    }
+    return results.at(-1) ?? x;
   }
 
   /** ∂L/∂X for ∂L/∂Y = gradOutput, in this layer's buffer (overwritten by the next backward); gradOutput itself when every factor is 1. */
