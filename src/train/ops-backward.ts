@@ -127,7 +127,7 @@ export function concatChannels(parts: readonly Tensor[], out?: Tensor): Tensor {
   for (let n = 0; n < batch; n++) {
     for (const p of parts) {
       const block = p.shape[1]! * spatial;
-      out.data.set(p.data.subarray(n * block, (n + 1) * block), offset);
+      copyRange(p.data, n * block, out.data, offset, block);
       offset += block;
     }
   }
@@ -160,11 +160,16 @@ export function concatChannelsBackward(gradOutput: Tensor, channels: readonly nu
   for (let n = 0; n < batch; n++) {
     for (const [i, c] of channels.entries()) {
       const block = c * spatial;
-      parts[i]!.data.set(gradOutput.data.subarray(offset, offset + block), n * block);
+      copyRange(gradOutput.data, offset, parts[i]!.data, n * block, block);
       offset += block;
     }
   }
   return parts;
+}
+
+/** to[at … at + length) = from[start … start + length), element by element (a subarray view per block would be an object per block). */
+function copyRange(from: Float32Array, start: number, to: Float32Array, at: number, length: number): void {
+  for (let i = 0; i < length; i++) to[at + i] = from[start + i]!;
 }
 
 function checkActivation(name: string): void {

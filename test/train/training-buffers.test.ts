@@ -15,7 +15,7 @@ import { pixelShuffle, pixelUnshuffle } from '../../src/engine/ops/pixel-shuffle
 import { resize } from '../../src/engine/ops/resize.ts';
 import {
   ActivationModule, type ActivationName, ConvModule, type Module, NormModule, type NormKind, PixelShuffleModule, ResizeModule, Sequential, VARIANTS,
-  type VariantName, activationBackward, adam, demoDecoder, initialize, l1Loss, mseLoss, parameter, pixelShuffleBackward, resizeBackward, runCheckerboardDemo,
+  type VariantName, activationBackward, adam, add, addBackward, concatChannels, concatChannelsBackward, demoDecoder, initialize, l1Loss, mseLoss, parameter, pixelShuffleBackward, resizeBackward, runCheckerboardDemo,
 } from '../../src/train/index.ts';
 import { ResizeLayer } from '../../src/train/resize-layer.ts';
 import { ShuffleLayer } from '../../src/train/shuffle-layer.ts';
@@ -210,7 +210,30 @@ test('the demo\'s curves are the ones recorded before the buffers were kept, bit
   assert.deepEqual(result.variants.map((v) => ({ name: v.name, loss: v.loss, checkerboard: v.checkerboard, cellDeviation: v.cellDeviation })), golden.variants);
 });
 
-test('a loss gradient buffer of another shape is refused by name', () => {
+test('add and concat for skip connections write into given buffers: no typed arrays, the same values as new ones', () => {
+  const a = randomTensor([2, 2, 3], 1);
+  const b = randomTensor([2, 3, 3], 2);
+  const sum = tensor(a.shape);
+  const copy = tensor(a.shape);
+  const joined = tensor([2, 5, 3]);
+  const parts = [tensor(a.shape), tensor(b.shape)];
+  const g = randomTensor(joined.shape, 3);
+  const c = countTypedArrays(() => {
+    add(a, a, sum);
+    addBackward(a, copy);
+    concatChannels([a, b], joined);
+    concatChannelsBackward(g, [2, 3], parts);
+  }, maker);
+  assert.equal(c.allocations + c.views, 0, describeCensus(c));
+  assert.deepEqual(sum, add(a, a));
+  assert.deepEqual(copy, addBackward(a)[1]);
+  assert.deepEqual(joined, concatChannels([a, b]));
+  assert.deepEqual(parts, concatChannelsBackward(g, [2, 3]));
+});
+
+test('buffers of another shape are refused by name', () => {
   const p = tensor([2, 2]);
   assert.throws(() => mseLoss(p, p, tensor([4])), /gradient\.shape/);
+  assert.throws(() => add(p, p, tensor([2, 3])), /out\.shape/);
+  assert.throws(() => concatChannelsBackward(tensor([1, 3, 2]), [1, 2], [tensor([1, 1, 2])]), /into/);
 });
