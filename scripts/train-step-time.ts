@@ -1,8 +1,9 @@
 /**
  * Milliseconds per step of the checkerboard demo's trainer (default settings, one variant at a time) on native and
- * wasm, for the checkout given (default this one): the median over `rounds` × `steps` single steps after warm-up
- * (robust to another process's burst on a shared machine), as JSON lines, with the garbage collections (count and ms) per 100 steps over all rounds. Compare two checkouts by running this alternately for each, in separate processes (one process's
- * garbage must not be collected in the other's timing):
+ * wasm, for the checkout given (default this one), as JSON lines: the median over `rounds` × `steps` single steps
+ * after warm-up (robust to another process's burst on a shared machine), the process's CPU time per step (all
+ * threads), and the garbage collections (count and ms) per 100 steps. Compare two checkouts by running this
+ * alternately for each, in separate processes (one process's garbage must not be collected in the other's timing):
  *   node --conditions=tconv-source --import tsx scripts/train-step-time.ts [CHECKOUT] [rounds] [steps]
  */
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -32,6 +33,7 @@ for (const backend of ['native', 'wasm'] as const) {
     for (let i = 0; i < 5; i++) trainer.step();
     await settle();
     const gcBefore = { ...gc };
+    const cpu = process.cpuUsage();
     const times: number[] = [];
     for (let r = 0; r < rounds; r++) {
       for (let i = 0; i < steps; i++) {
@@ -40,8 +42,9 @@ for (const backend of ['native', 'wasm'] as const) {
         times.push(performance.now() - start);
       }
     }
+    const cpuUsed = process.cpuUsage(cpu);
     await settle();
     const per100 = 100 / (rounds * steps);
-    console.log(JSON.stringify({ backend, variant, ms: median(times), gcPer100: (gc.count - gcBefore.count) * per100, gcMsPer100: (gc.ms - gcBefore.ms) * per100 }));
+    console.log(JSON.stringify({ backend, variant, ms: median(times), cpuMs: (cpuUsed.user + cpuUsed.system) / 1000 / (rounds * steps), gcPer100: (gc.count - gcBefore.count) * per100, gcMsPer100: (gc.ms - gcBefore.ms) * per100 }));
   }
 }
