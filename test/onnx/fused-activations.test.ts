@@ -1,0 +1,78 @@
+// A Conv or ConvTranspose with its activation fused into the engine call (src/onnx/fusions.ts) gives the bits of the
+// unfused pair — the layer, then the activation op on the run's backend's element-wise kernels — on every backend,
+// for every activation a layer call applies (Relu, LeakyRelu, Tanh, Sigmoid); and so do a same-shape Add and a
+// per-channel PRelu against those kernels (src/engine/elementwise.ts).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { listBackends } from '../../src/engine/index.ts';
+import { elementwiseKernels } from '../../src/engine/select.ts';
+import { createSession, readModel, runModel } from '../../src/onnx/index.ts';
+import { AttributeType, type RawAttribute } from '../../src/onnx/schema.ts';
+import { floatTensorProto } from '../../src/onnx/tensor-proto.ts';
+import { buildModel, ints, node } from './build-model.ts';
+
+function random(seed: number, n: number, scale = 1): Float32Array {
+  let s = seed >>> 0;
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s / 2 ** 31 - 1) * scale;
+  });
+}
+
+const ACTIVATIONS: readonly [string, RawAttribute[]][] = [
+  ['Relu', []], ['LeakyRelu', [{ name: 'alpha', type: AttributeType.FLOAT, f: 0.1 }]], ['Tanh', []], ['Sigmoid', []],
+];
+
+for (const backend of listBackends()) {
+  const skip = backend.available ? false : `unavailable: ${backend.reason}`;
+  test(`${backend.name}: Conv and ConvTranspose + Relu/LeakyRelu/Tanh/Sigmoid fused = unfused, bit for bit`, { skip }, () => {
+    for (const layer of ['Conv', 'ConvTranspose']) {
+      for (const [activation, attributes] of ACTIVATIONS) {
+        // 3 → 5 channels on 9×7 (odd sizes: vector tails), weights scaled so the outputs reach the saturated range.
+        const w = layer === 'Conv' ? [5, 3, 3, 3] : [3, 5, 3, 3];
+        const model = readModel(buildModel({
+          nodes: [node(layer, ['x', 'w', 'b'], ['h'], [ints('pads', [1, 1, 1, 1])]), node(activation, ['h'], ['y'], attributes)],
+          initializers: [floatTensorProto('w', w, random(3, 135, 2)), floatTensorProto('b', [5], random(4, 5))],
+          inputs: [{ name: 'x', shape: [2, 3, 9, 7] }],
+        }));
+        const feeds = { x: { shape: [2, 3, 9, 7], data: random(5, 2 * 3 * 9 * 7, 3) } };
+        const fused = createSession(model, { backend: backend.name });
+        const unfused = createSession(model, { backend: backend.name, fuse: false });
+        try {
+          const a = fused.run(feeds).get('y')!;
+          const b = unfused.run(feeds).get('y')!;
+          assert.deepEqual([...a.data], [...b.data], `${layer} + ${activation}`);
+          assert.deepEqual([...runModel(model, feeds, { backend: backend.name }).get('y')!.data], [...b.data], `${layer} + ${activation}: runModel`);
+        } finally {
+          fused.dispose();
+          unfused.dispose();
+        }
+      }
+    }
+  });
+
+  test(`${backend.name}: same-shape Add and per-channel PRelu run the backend's element-wise kernels`, { skip }, () => {
+    const kernels = elementwiseKernels(backend.name);
+    const shape = [2, 3, 5, 7];
+    const x = random(7, 210, 4);
+    const other = random(8, 210, 4);
+    const slope = random(9, 3);
+    const model = readModel(buildModel({
+      nodes: [node('Add', ['x', 'z'], ['s']), node('PRelu', ['s', 'slope'], ['y'])],
+      initializers: [floatTensorProto('slope', [3, 1, 1], slope)],
+      inputs: [{ name: 'x', shape }, { name: 'z', shape }],
+    }));
+    const y = runModel(model, { x: { shape, data: x }, z: { shape, data: other } }, { backend: backend.name }).get('y')!;
+    const sum = new Float32Array(210);
+    kernels.add(x, other, sum, null);
+    const expected = new Float32Array(210);
+    kernels.preluChannels(sum, slope, 35, expected);
+    assert.deepEqual([...y.data], [...expected]);
+    // The same numbers by their definitions: the sum rounded once, then slope·v below zero (rounded once).
+    const defined = Float32Array.from(x, (v, i) => {
+      const s = Math.fround(v + other[i]!);
+      return s < 0 ? slope[Math.floor(i / 35) % 3]! * s : s;
+    });
+    assert.deepEqual([...expected], [...defined]);
+  });
+}
