@@ -19,12 +19,23 @@
 #pragma GCC diagnostic ignored "-Wpsabi"
 typedef float V __attribute__((vector_size(32)));
 typedef int32_t I __attribute__((vector_size(32)));
-typedef double D __attribute__((vector_size(64)));
+typedef float H __attribute__((vector_size(16)));
+// Doubles four at a time (one ymm): a vector of eight doubles, twice a register, GCC keeps in memory between uses.
+typedef double D __attribute__((vector_size(32)));
 constexpr int kLanes = 8;
 
 inline V splat(float v) { return V{v, v, v, v, v, v, v, v}; }
 inline I splatI(int32_t v) { return I{v, v, v, v, v, v, v, v}; }
-inline D splatD(double v) { return D{v, v, v, v, v, v, v, v}; }
+inline D splatD(double v) { return D{v, v, v, v}; }
+inline D lowD(V v) { return __builtin_convertvector(__builtin_shufflevector(v, v, 0, 1, 2, 3), D); }
+inline D highD(V v) { return __builtin_convertvector(__builtin_shufflevector(v, v, 4, 5, 6, 7), D); }
+inline V joinD(D low, D high) {
+  const H l = __builtin_convertvector(low, H), h = __builtin_convertvector(high, H);
+  return __builtin_shufflevector(l, h, 0, 1, 2, 3, 4, 5, 6, 7);
+}
+// a·x + b and a·x in double, rounded once to float32.
+inline V affineD(V x, D a, D b) { return joinD(a * lowD(x) + b, a * highD(x) + b); }
+inline V scaleD(V x, D a) { return joinD(a * lowD(x), a * highD(x)); }
 inline V load(const float* p) {
   V v;
   __builtin_memcpy(&v, p, sizeof v);
@@ -66,8 +77,7 @@ inline V vrelu(V x) {
 }
 
 inline V vleaky(V x, D alpha) {
-  const V negative = __builtin_convertvector(__builtin_convertvector(x, D) * alpha, V);
-  return x >= splat(0.0f) ? x : negative;  // NaN: alpha·NaN
+  return x >= splat(0.0f) ? x : scaleD(x, alpha);  // NaN: alpha·NaN
 }
 
 inline V vtanh(V x) {
@@ -175,36 +185,39 @@ void add(int code, double alpha, const float* a, const float* b, float* y, int64
 void prelu(const float* x, const float* slope, int64_t channels, int64_t inner, float* y, int64_t n) {
   for (int64_t start = 0, k = 0; start < n; start += inner, k++) {
     const D s = splatD(double(slope[k % channels]));
-    eachVector(x + start, y + start, inner, [s](V v) {
-      const V negative = __builtin_convertvector(__builtin_convertvector(v, D) * s, V);
-      return v < splat(0.0f) ? negative : v;
-    });
+    eachVector(x + start, y + start, inner, [s](V v) { return v < splat(0.0f) ? scaleD(v, s) : v; });
   }
 }
 
-// Σ x[i] and Σ (x[i] − mean)² in double, 8 partial sums.
+// Σ x[i] and Σ (x[i] − mean)² in double, in 8 partial sums (two registers of four).
 double blockSum(const float* x, int64_t n) {
-  D acc = splatD(0.0);
+  D low = splatD(0.0), high = splatD(0.0);
   int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) acc += __builtin_convertvector(load(x + i), D);
+  for (; i + kLanes <= n; i += kLanes) {
+    const V v = load(x + i);
+    low += lowD(v);
+    high += highD(v);
+  }
   double sum = 0;
   for (; i < n; i++) sum += double(x[i]);
-  for (int l = 0; l < kLanes; l++) sum += acc[l];
-  return sum;
+  const D both = low + high;
+  return sum + ((both[0] + both[1]) + (both[2] + both[3]));
 }
 
 double blockSquares(const float* x, int64_t n, double mean) {
   const D m = splatD(mean);
-  D acc = splatD(0.0);
+  D low = splatD(0.0), high = splatD(0.0);
   int64_t i = 0;
   for (; i + kLanes <= n; i += kLanes) {
-    const D d = __builtin_convertvector(load(x + i), D) - m;
-    acc += d * d;
+    const V v = load(x + i);
+    const D dl = lowD(v) - m, dh = highD(v) - m;
+    low += dl * dl;
+    high += dh * dh;
   }
   double sum = 0;
   for (; i < n; i++) sum += (double(x[i]) - mean) * (double(x[i]) - mean);
-  for (int l = 0; l < kLanes; l++) sum += acc[l];
-  return sum;
+  const D both = low + high;
+  return sum + ((both[0] + both[1]) + (both[2] + both[3]));
 }
 
 template <int CODE>
@@ -227,9 +240,7 @@ void groupNormCode(const float* x, int64_t blocks, int64_t blockSize, int64_t ch
       const double b = (shift ? double(shift[c]) : 0.0) - a * mean;
       const D av = splatD(a), bv = splatD(b);
       // a·x + b in double, rounded once, then the activation on the float32 value (as map would apply it).
-      eachVector(xb + k * inner, yb + k * inner, inner, [av, bv, al](V v) {
-        return activate<CODE>(__builtin_convertvector(av * __builtin_convertvector(v, D) + bv, V), al);
-      });
+      eachVector(xb + k * inner, yb + k * inner, inner, [av, bv, al](V v) { return activate<CODE>(affineD(v, av, bv), al); });
     }
   }
 }
