@@ -2,6 +2,9 @@
  * The exact fusions a model session makes while compiling its plan (src/onnx/compiled.ts), and how a fused step runs:
  * - Relu, LeakyRelu, Clip, Tanh or Sigmoid after a node whose float32 output feeds nothing else runs in place on
  *   that output, in the same step (when the output's buffer is the node's own; else the activation's op runs);
+ * - a same-shape float32 Add followed by Relu, LeakyRelu, Tanh or Sigmoid runs as one step: one pass writing act(a + b)
+ *   when the activation is the sum's only reader, else the sum and act(sum) both (HiFi-GAN's residual blocks, where
+ *   the sum also feeds the next Add);
  * - x · Sigmoid(x) (SiLU as PyTorch exports it) runs as one pass;
  * - GroupNorm as PyTorch exports it (Reshape → InstanceNormalization → Reshape → Mul γ → Add β) runs as one pass.
  * All compute what the separate nodes compute, up to float32 rounding (SiLU's x / (1 + e⁻ˣ) and GroupNorm's A·x + B
@@ -31,6 +34,11 @@ export type StepKind =
     /** The same activation for the engine to apply inside the step's Conv/ConvTranspose call (Relu, LeakyRelu, Tanh, Sigmoid), else null. */
     readonly engine: Activation | null;
   }
+  /**
+   * Add, then `activation` (as `engine`) on the sum with the run's element-wise kernels; `both`: the sum is read by
+   * others too, and the step writes it as its first output and the activation's as its second.
+   */
+  | { readonly type: 'addActivation'; readonly activation: OnnxNode; readonly engine: Activation; readonly both: boolean }
   /** x · Sigmoid(x) in one pass; otherwise the Sigmoid node and then the Mul node. */
   | { readonly type: 'silu'; readonly mul: OnnxNode }
   /** GroupNorm as PyTorch exports it, in one pass; otherwise its five nodes in turn. */
@@ -93,6 +101,16 @@ export function fuseInto(draft: FusionDraft, graph: InferredGraph, soleConsumer:
     draft.kind = { type: 'silu', mul };
     return;
   }
+  if (node.opType === 'Add') {
+    const found = matchAddActivation(node, graph, soleConsumer);
+    if (found) {
+      absorbed.add(found.activation);
+      draft.fused.push(found.activation);
+      draft.outputs = found.both ? [out, ...found.activation.outputs] : found.activation.outputs;
+      draft.kind = { type: 'addActivation', ...found };
+      return;
+    }
+  }
   if (node.outputs.length !== 1) return;
   const activation = soleConsumer(out);
   if (!activation || activation.inputs[0] !== out || activation.outputs.length !== 1) return;
@@ -106,6 +124,43 @@ export function fuseInto(draft: FusionDraft, graph: InferredGraph, soleConsumer:
     type: 'activation', pass, activation, bounds: activation.inputs.map((name) => graph.constants.get(name)),
     engine: node.opType === 'Conv' || node.opType === 'ConvTranspose' ? engineActivation(activation) : null,
   };
+}
+
+/** The nodes that read each value, by graph (built once per graph, when a fusion first asks). */
+const readersByGraph = new WeakMap<InferredGraph, Map<string, OnnxNode[]>>();
+
+function readersOf(graph: InferredGraph, name: string): readonly OnnxNode[] {
+  let readers = readersByGraph.get(graph);
+  if (!readers) {
+    readers = new Map();
+    for (const node of graph.order) {
+      for (const input of node.inputs) {
+        if (!input) continue;
+        const list = readers.get(input);
+        if (list) list.push(node);
+        else readers.set(input, [node]);
+      }
+    }
+    readersByGraph.set(graph, readers);
+  }
+  return readers.get(name) ?? [];
+}
+
+/**
+ * An Add of two float32 values of its output's shape, whose sum an activation the kernels apply reads (as its only
+ * reader, or beside others: `both`).
+ */
+function matchAddActivation(add: OnnxNode, graph: InferredGraph, soleConsumer: (name: string) => OnnxNode | undefined): { activation: OnnxNode; engine: Activation; both: boolean } | undefined {
+  const sum = add.outputs[0]!;
+  const shape = graph.shapes.get(sum);
+  if (add.inputs.length !== 2 || add.outputs.length !== 1 || !shape) return undefined;
+  if (!add.inputs.every((name) => graph.types.get(name) === DataType.FLOAT && sameShape(graph.shapes.get(name), shape))) return undefined;
+  const activation = readersOf(graph, sum).find((reader) =>
+    reader.inputs[0] === sum && reader.outputs.length === 1 && graph.types.get(reader.outputs[0]!) === DataType.FLOAT && engineActivation(reader) !== null);
+  if (!activation) return undefined;
+  // A Sigmoid whose result multiplies the sum is SiLU's: left to its own step, which fuses the Mul.
+  if (activation.opType === 'Sigmoid' && readersOf(graph, activation.outputs[0]!).some((reader) => reader.opType === 'Mul' && reader.inputs.includes(sum))) return undefined;
+  return { activation, engine: engineActivation(activation)!, both: soleConsumer(sum) !== activation };
 }
 
 /**
@@ -232,6 +287,7 @@ export function runFused(node: OnnxNode, op: OpDefinition, kind: StepKind, args:
     const mulInputs = kind.mul.inputs.map((name) => (name === node.inputs[0] ? x : s));
     return lookupOp('Mul', '')!.run(context(kind.mul, mulInputs));
   }
+  if (kind.type === 'addActivation') return runAddActivation(node, op, kind, args, context);
   if (kind.type === 'groupNorm') {
     const x = args[0];
     if (x && x.dataType === DataType.FLOAT && x.data instanceof Float32Array) {
@@ -260,6 +316,31 @@ export function runFused(node: OnnxNode, op: OpDefinition, kind: StepKind, args:
   return lookupOp(activation.opType, activation.domain)!.run(context(activation, kind.bounds.map((bound, i) => (i === 0 ? y : bound))));
 }
 
+
+/** An Add step with its activation: float32 operands of one shape on the run's kernels, else the two ops in turn. */
+function runAddActivation(node: OnnxNode, op: OpDefinition, kind: Extract<StepKind, { type: 'addActivation' }>, args: readonly (OnnxTensor | undefined)[], context: OpContext): readonly OnnxTensor[] {
+  const [a, b] = args;
+  if (a && b && a.dataType === DataType.FLOAT && b.dataType === DataType.FLOAT && a.data instanceof Float32Array && b.data instanceof Float32Array && sameShape(a.shape, b.shape)) {
+    const ctx = context(node, args);
+    const kernels = elementwiseKernels(ctx.options.backend);
+    const result = (data: Float32Array): OnnxTensor => ({ name: '', dataType: DataType.FLOAT, shape: a.shape, data });
+    const n = a.data.length;
+    if (!kind.both) {
+      const out = ctx.floatBuffer!(n, [0, 1]);
+      kernels.add(a.data, b.data, out, kind.engine);
+      return [result(out)];
+    }
+    const sum = ctx.floatBuffer!(n, [0, 1]);
+    kernels.add(a.data, b.data, sum, null);
+    const out = ctx.floatBuffer!(n, []);
+    kernels.map(kind.engine, sum, out);
+    return [result(sum), result(out)];
+  }
+  const [sum] = op.run(context(node, args));
+  const activation = kind.activation;
+  const [out] = lookupOp(activation.opType, activation.domain)!.run(context(activation, [sum]));
+  return kind.both ? [sum!, out!] : [out!];
+}
 
 /**
  * GroupNorm in one pass on the run's backend's kernels: each group's mean and (biased) variance as

@@ -39,10 +39,42 @@ for (const backend of listBackends()) {
         const fused = createSession(model, { backend: backend.name });
         const unfused = createSession(model, { backend: backend.name, fuse: false });
         try {
-          const a = fused.run(feeds).get('y')!;
+          const steps: string[] = [];
+          const a = fused.run(feeds, { onNodeRun: (event) => steps.push([event.node.opType, ...event.fused.map((n) => n.opType)].join('+')) }).get('y')!;
+          assert.deepEqual(steps, [`${layer}+${activation}`], `${layer} + ${activation}: one fused step`);
           const b = unfused.run(feeds).get('y')!;
           assert.deepEqual([...a.data], [...b.data], `${layer} + ${activation}`);
           assert.deepEqual([...runModel(model, feeds, { backend: backend.name }).get('y')!.data], [...b.data], `${layer} + ${activation}: runModel`);
+        } finally {
+          fused.dispose();
+          unfused.dispose();
+        }
+      }
+    }
+  });
+
+  test(`${backend.name}: Add + activation fused (sum read by the activation alone, or by another Add too) = unfused, bit for bit`, { skip }, () => {
+    const shape = [2, 4, 37];
+    for (const [activation, attributes] of ACTIVATIONS) {
+      for (const both of [false, true]) {
+        // y = act(x + z); with both, also w = (x + z) + y (HiFi-GAN's residual: the sum feeds the next Add).
+        const model = readModel(buildModel({
+          nodes: [node('Add', ['x', 'z'], ['s']), node(activation, ['s'], ['y'], attributes), ...(both ? [node('Add', ['s', 'y'], ['w'])] : [])],
+          inputs: [{ name: 'x', shape }, { name: 'z', shape }],
+          outputs: both ? ['y', 'w'] : ['y'],
+        }));
+        const feeds = { x: { shape, data: random(11, 296, 6) }, z: { shape, data: random(12, 296, 6) } };
+        const fused = createSession(model, { backend: backend.name });
+        const unfused = createSession(model, { backend: backend.name, fuse: false });
+        try {
+          const steps: string[] = [];
+          const a = fused.run(feeds, { onNodeRun: (event) => steps.push([event.node.opType, ...event.fused.map((n) => n.opType)].join('+')) });
+          assert.equal(steps[0], `Add+${activation}`, `${activation}: the Add step absorbed the activation (steps: ${steps.join(', ')})`);
+          const b = unfused.run(feeds);
+          for (const name of both ? ['y', 'w'] : ['y']) assert.deepEqual([...a.get(name)!.data], [...b.get(name)!.data], `${activation}, ${both ? 'sum read twice' : 'sum read once'}: ${name}`);
+          // Run again: recycled buffers must not mix the two outputs.
+          const again = fused.run(feeds);
+          for (const name of both ? ['y', 'w'] : ['y']) assert.deepEqual([...again.get(name)!.data], [...b.get(name)!.data], `${activation}, second run: ${name}`);
         } finally {
           fused.dispose();
           unfused.dispose();
