@@ -6,7 +6,8 @@
  *   when the activation is the sum's only reader, else the sum and act(sum) both (HiFi-GAN's residual blocks, where
  *   the sum also feeds the next Add);
  * - x · Sigmoid(x) (SiLU as PyTorch exports it) runs as one pass;
- * - GroupNorm as PyTorch exports it (Reshape → InstanceNormalization → Reshape → Mul γ → Add β) runs as one pass.
+ * - GroupNorm as PyTorch exports it (Reshape → InstanceNormalization → Reshape → Mul γ → Add β) runs as one pass,
+ *   with the SiLU after it, if any, applied as it stores.
  * All compute what the separate nodes compute, up to float32 rounding (SiLU's x / (1 + e⁻ˣ) and GroupNorm's A·x + B
  * are rounded once instead of at each node; the activations exactly: they run the same backend's element-wise kernels,
  * src/engine/elementwise.ts, as the unfused ops). Whatever a pattern does not match exactly (types, constant
@@ -41,8 +42,14 @@ export type StepKind =
   | { readonly type: 'addActivation'; readonly activation: OnnxNode; readonly engine: Activation; readonly both: boolean }
   /** x · Sigmoid(x) in one pass; otherwise the Sigmoid node and then the Mul node. */
   | { readonly type: 'silu'; readonly mul: OnnxNode }
-  /** GroupNorm as PyTorch exports it, in one pass; otherwise its five nodes in turn. */
-  | { readonly type: 'groupNorm'; readonly norm: GroupNorm; readonly chain: readonly ChainLink[] };
+  /** GroupNorm as PyTorch exports it, in one pass (with the SiLU after it when `silu`); otherwise its nodes in turn. */
+  | { readonly type: 'groupNorm'; readonly norm: GroupNorm; readonly chain: readonly ChainLink[]; readonly silu: SiluNodes | null };
+
+/** The Sigmoid and Mul of a SiLU, x · Sigmoid(x). */
+interface SiluNodes {
+  readonly sigmoid: OnnxNode;
+  readonly mul: OnnxNode;
+}
 
 /**
  * GroupNorm's numbers: G groups of consecutive channels and, per channel, InstanceNormalization's scale and bias of
@@ -87,7 +94,15 @@ export function fuseInto(draft: FusionDraft, graph: InferredGraph, soleConsumer:
       draft.fused.push(link.node);
     }
     draft.outputs = found.chain[found.chain.length - 1]!.node.outputs;
-    draft.kind = { type: 'groupNorm', norm: found.norm, chain: found.chain };
+    // The SiLU after it (the LDM decoder's every norm but the attention's) is applied as the norm stores.
+    const silu = matchSilu(draft.outputs[0]!, graph, soleConsumer);
+    if (silu) {
+      absorbed.add(silu.sigmoid);
+      absorbed.add(silu.mul);
+      draft.fused.push(silu.sigmoid, silu.mul);
+      draft.outputs = silu.mul.outputs;
+    }
+    draft.kind = { type: 'groupNorm', norm: found.norm, chain: found.chain, silu: silu ?? null };
     return;
   }
   if (node.opType === 'Sigmoid') {
@@ -124,6 +139,21 @@ export function fuseInto(draft: FusionDraft, graph: InferredGraph, soleConsumer:
     type: 'activation', pass, activation, bounds: activation.inputs.map((name) => graph.constants.get(name)),
     engine: node.opType === 'Conv' || node.opType === 'ConvTranspose' ? engineActivation(activation) : null,
   };
+}
+
+/**
+ * Sigmoid(y) and Mul(y, Sigmoid(y)) when they are y's only readers (y no graph output) and the Sigmoid's result is read
+ * by that Mul alone; float32 throughout.
+ */
+function matchSilu(y: string, graph: InferredGraph, soleConsumer: (name: string) => OnnxNode | undefined): SiluNodes | undefined {
+  const readers = readersOf(graph, y);
+  if (readers.length !== 2 || graph.model.outputs.some((o) => o.name === y)) return undefined;
+  const sigmoid = readers.find((n) => n.opType === 'Sigmoid' && n.inputs[0] === y && n.outputs.length === 1);
+  const mul = sigmoid ? soleConsumer(sigmoid.outputs[0]!) : undefined;
+  if (!sigmoid || !mul || mul.opType !== 'Mul' || !readers.includes(mul) || mul.inputs.length !== 2 || mul.outputs.length !== 1) return undefined;
+  if (!mul.inputs.includes(y) || !mul.inputs.includes(sigmoid.outputs[0]!)) return undefined;
+  if (graph.types.get(mul.outputs[0]!) !== DataType.FLOAT || !sameShape(graph.shapes.get(mul.outputs[0]!), graph.shapes.get(y))) return undefined;
+  return { sigmoid, mul };
 }
 
 /** The nodes that read each value, by graph (built once per graph, when a fusion first asks). */
@@ -293,14 +323,18 @@ export function runFused(node: OnnxNode, op: OpDefinition, kind: StepKind, args:
     if (x && x.dataType === DataType.FLOAT && x.data instanceof Float32Array) {
       const ctx = context(node, args);
       const out = ctx.floatBuffer!(x.data.length, [0]);
-      groupNorm(kind.norm, x, out, elementwiseKernels(ctx.options.backend));
+      groupNorm(kind.norm, x, out, elementwiseKernels(ctx.options.backend), kind.silu ? { kind: 'silu' } : null);
       return [{ name: '', dataType: DataType.FLOAT, shape: x.shape, data: out }];
     }
     let previous = op.run(context(node, args))[0]!;
     for (const link of kind.chain) {
       previous = lookupOp(link.node.opType, link.node.domain)!.run(context(link.node, link.inputs.map((t) => (t === 'previous' ? previous : t))))[0]!;
     }
-    return [previous];
+    if (!kind.silu) return [previous];
+    const { sigmoid, mul } = kind.silu;
+    const y = previous;
+    const [s] = lookupOp('Sigmoid', '')!.run(context(sigmoid, [y]));
+    return lookupOp('Mul', '')!.run(context(mul, mul.inputs.map((name) => (name === sigmoid.inputs[0] ? y : s))));
   }
   // The engine's convolutions apply Relu, LeakyRelu, Tanh and Sigmoid as they store their output: no second pass.
   if (kind.type === 'activation' && kind.engine) return op.run({ ...context(node, args), activation: kind.engine });
@@ -346,11 +380,11 @@ function runAddActivation(node: OnnxNode, op: OpDefinition, kind: Extract<StepKi
  * GroupNorm in one pass on the run's backend's kernels: each group's mean and (biased) variance as
  * InstanceNormalization takes them, then per channel y = A·x + B, rounded once. `out` may be x's buffer.
  */
-function groupNorm(norm: GroupNorm, x: OnnxTensor, out: Float32Array, kernels: ElementwiseKernels): void {
+function groupNorm(norm: GroupNorm, x: OnnxTensor, out: Float32Array, kernels: ElementwiseKernels, f: Activation | null): void {
   const channels = x.shape[1]!;
   const inner = x.data.length / (x.shape[0]! * channels);
   const blockSize = (channels / norm.groups) * inner;
   if (blockSize === 0) return;
   const args = { blocks: x.data.length / blockSize, blockSize, channels, inner, epsilon: norm.epsilon, scale: norm.scale, shift: norm.shift };
-  kernels.groupNorm(x.data as Float32Array, args, null, out);
+  kernels.groupNorm(x.data as Float32Array, args, f, out);
 }

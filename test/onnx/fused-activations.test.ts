@@ -1,14 +1,15 @@
 // A Conv or ConvTranspose with its activation fused into the engine call (src/onnx/fusions.ts) gives the bits of the
 // unfused pair — the layer, then the activation op on the run's backend's element-wise kernels — on every backend,
 // for every activation a layer call applies (Relu, LeakyRelu, Tanh, Sigmoid); and so do a same-shape Add and a
-// per-channel PRelu against those kernels (src/engine/elementwise.ts).
+// per-channel PRelu against those kernels (src/engine/elementwise.ts); a GroupNorm step with the SiLU after it gives
+// the bits of the GroupNorm step followed by the kernels' SiLU.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { listBackends } from '../../src/engine/index.ts';
 import { elementwiseKernels } from '../../src/engine/select.ts';
 import { createSession, readModel, runModel } from '../../src/onnx/index.ts';
 import { AttributeType, type RawAttribute } from '../../src/onnx/schema.ts';
-import { floatTensorProto } from '../../src/onnx/tensor-proto.ts';
+import { floatTensorProto, int64TensorProto } from '../../src/onnx/tensor-proto.ts';
 import { buildModel, ints, node } from './build-model.ts';
 
 function random(seed: number, n: number, scale = 1): Float32Array {
@@ -80,6 +81,44 @@ for (const backend of listBackends()) {
           unfused.dispose();
         }
       }
+    }
+  });
+
+  test(`${backend.name}: GroupNorm + SiLU as one step = the GroupNorm step, then the kernels' SiLU, bit for bit`, { skip }, () => {
+    const shape = [2, 4, 3, 5];
+    const groupNorm = (silu: boolean) => readModel(buildModel({
+      inputs: [{ name: 'x', shape }],
+      nodes: [
+        node('Reshape', ['x', 'grouped'], ['r']),
+        node('InstanceNormalization', ['r', 'scale', 'bias'], ['n'], [{ name: 'epsilon', type: AttributeType.FLOAT, f: 1e-5 }]),
+        node('Reshape', ['n', 'back'], ['g']),
+        node('Mul', ['g', 'gamma'], ['m']),
+        node('Add', ['m', 'beta'], silu ? ['a'] : ['y']),
+        ...(silu ? [node('Sigmoid', ['a'], ['s']), node('Mul', ['a', 's'], ['y'])] : []),
+      ],
+      initializers: [
+        int64TensorProto('grouped', [3], [2, 2, -1]), int64TensorProto('back', [4], shape),
+        floatTensorProto('scale', [2], random(21, 2)), floatTensorProto('bias', [2], random(22, 2)),
+        floatTensorProto('gamma', [4, 1, 1], random(23, 4, 2)), floatTensorProto('beta', [4, 1, 1], random(24, 4)),
+      ],
+    }));
+    const feeds = { x: { shape, data: random(25, 120, 5) } };
+    const withSilu = createSession(groupNorm(true), { backend: backend.name });
+    const without = createSession(groupNorm(false), { backend: backend.name });
+    try {
+      const steps: string[] = [];
+      const fused = withSilu.run(feeds, { onNodeRun: (event) => steps.push([event.node.opType, ...event.fused.map((n) => n.opType)].join('+')) }).get('y')!;
+      assert.deepEqual(steps, ['Reshape+InstanceNormalization+Reshape+Mul+Add+Sigmoid+Mul']);
+      const normalised = without.run(feeds).get('y')!;
+      const expected = new Float32Array(120);
+      elementwiseKernels(backend.name).map({ kind: 'silu' }, normalised.data as Float32Array, expected);
+      assert.deepEqual([...fused.data], [...expected]);
+      // And the nodes one by one (each rounded at every node) within float32 rounding.
+      const plain = runModel(groupNorm(true), feeds, { backend: backend.name }).get('y')!;
+      for (let i = 0; i < 120; i++) assert.ok(Math.abs(fused.data[i]! - plain.data[i]!) <= 1e-5 * (1 + Math.abs(plain.data[i]!)), `element ${i}`);
+    } finally {
+      withSilu.dispose();
+      without.dispose();
     }
   });
 
