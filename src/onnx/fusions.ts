@@ -2,47 +2,64 @@
  * The exact fusions a model session makes while compiling its plan (src/onnx/compiled.ts), and how a fused step runs:
  * - Relu, LeakyRelu, Clip, Tanh or Sigmoid after a node whose float32 output feeds nothing else runs in place on
  *   that output, in the same step (when the output's buffer is the node's own; else the activation's op runs);
+ * - a same-shape float32 Add followed by Relu, LeakyRelu, Tanh or Sigmoid runs as one step: one pass writing act(a + b)
+ *   when the activation is the sum's only reader, else the sum and act(sum) both (HiFi-GAN's residual blocks, where
+ *   the sum also feeds the next Add);
  * - x · Sigmoid(x) (SiLU as PyTorch exports it) runs as one pass;
- * - GroupNorm as PyTorch exports it (Reshape → InstanceNormalization → Reshape → Mul γ → Add β) runs as one pass.
+ * - GroupNorm as PyTorch exports it (Reshape → InstanceNormalization → Reshape → Mul γ → Add β) runs as one pass,
+ *   with the SiLU after it, if any, applied as it stores.
  * All compute what the separate nodes compute, up to float32 rounding (SiLU's x / (1 + e⁻ˣ) and GroupNorm's A·x + B
- * are rounded once instead of at each node; the activations exactly). Whatever a pattern does not match exactly
- * (types, constant parameters, other readers) is left unfused.
+ * are rounded once instead of at each node; the activations exactly: they run the same backend's element-wise kernels,
+ * src/engine/elementwise.ts, as the unfused ops). Whatever a pattern does not match exactly (types, constant
+ * parameters, other readers) is left unfused.
  */
-import { type Activation, leakyReluInto, reluInto } from '../engine/ops/activation.ts';
+import type { ElementwiseKernels } from '../engine/elementwise.ts';
+import type { Activation } from '../engine/ops/activation.ts';
+import { elementwiseKernels } from '../engine/select.ts';
 import { sameShape } from '../tensor/tensor.ts';
 import type { InferredGraph } from './graph.ts';
 import { type OnnxNode, floatAttr } from './model.ts';
-import { fastExp, fastSigmoid, fastTanh } from './ops/fast-math.ts';
 import { lookupOp } from './ops/index.ts';
-import { blockMoments } from './ops/normalization.ts';
 import type { OpDefinition, RunContext, Shape } from './ops/types.ts';
 import { DataType } from './schema.ts';
 import type { OnnxTensor } from './tensor-proto.ts';
 
-/** An in-place float32 pass fused after a step (the activation), applied to its output 0. */
-type FloatPass = (data: Float32Array) => void;
+/** An in-place float32 pass fused after a step (the activation), applied to its output 0 with the run's kernels. */
+type FloatPass = (data: Float32Array, kernels: ElementwiseKernels) => void;
 
 export type StepKind =
   | { readonly type: 'op' }
   /** The op, then `pass` in place on output 0 (or, when that is not a float32 buffer of ours, the activation's op). */
   | {
     readonly type: 'activation'; readonly pass: FloatPass; readonly activation: OnnxNode; readonly bounds: readonly (OnnxTensor | undefined)[];
-    /** The same activation for the engine to apply inside the step's Conv/ConvTranspose call (Relu, LeakyRelu), else null. */
+    /** The same activation for the engine to apply inside the step's Conv/ConvTranspose call (Relu, LeakyRelu, Tanh, Sigmoid), else null. */
     readonly engine: Activation | null;
   }
+  /**
+   * Add, then `activation` (as `engine`) on the sum with the run's element-wise kernels; `both`: the sum is read by
+   * others too, and the step writes it as its first output and the activation's as its second.
+   */
+  | { readonly type: 'addActivation'; readonly activation: OnnxNode; readonly engine: Activation; readonly both: boolean }
   /** x · Sigmoid(x) in one pass; otherwise the Sigmoid node and then the Mul node. */
   | { readonly type: 'silu'; readonly mul: OnnxNode }
-  /** GroupNorm as PyTorch exports it, in one pass; otherwise its five nodes in turn. */
-  | { readonly type: 'groupNorm'; readonly norm: GroupNorm; readonly chain: readonly ChainLink[] };
+  /** GroupNorm as PyTorch exports it, in one pass (with the SiLU after it when `silu`); otherwise its nodes in turn. */
+  | { readonly type: 'groupNorm'; readonly norm: GroupNorm; readonly chain: readonly ChainLink[]; readonly silu: SiluNodes | null };
 
-/** GroupNorm's numbers: G groups of consecutive channels, InstanceNormalization's scale and bias per group, then γ and β per channel. */
+/** The Sigmoid and Mul of a SiLU, x · Sigmoid(x). */
+interface SiluNodes {
+  readonly sigmoid: OnnxNode;
+  readonly mul: OnnxNode;
+}
+
+/**
+ * GroupNorm's numbers: G groups of consecutive channels and, per channel, InstanceNormalization's scale and bias of
+ * its group folded into γ and β: scale = s·γ, shift = b·γ + β (in float64, rounded once to float32).
+ */
 interface GroupNorm {
   readonly groups: number;
   readonly epsilon: number;
-  readonly scale: Float64Array;
-  readonly bias: Float64Array;
-  readonly gamma: Float64Array;
-  readonly beta: Float64Array;
+  readonly scale: Float32Array;
+  readonly shift: Float32Array;
 }
 
 /** A node run after the one before it in a fused chain: its inputs are that node's output or constants. */
@@ -77,7 +94,15 @@ export function fuseInto(draft: FusionDraft, graph: InferredGraph, soleConsumer:
       draft.fused.push(link.node);
     }
     draft.outputs = found.chain[found.chain.length - 1]!.node.outputs;
-    draft.kind = { type: 'groupNorm', norm: found.norm, chain: found.chain };
+    // The SiLU after it (the LDM decoder's every norm but the attention's) is applied as the norm stores.
+    const silu = matchSilu(draft.outputs[0]!, graph, soleConsumer);
+    if (silu) {
+      absorbed.add(silu.sigmoid);
+      absorbed.add(silu.mul);
+      draft.fused.push(silu.sigmoid, silu.mul);
+      draft.outputs = silu.mul.outputs;
+    }
+    draft.kind = { type: 'groupNorm', norm: found.norm, chain: found.chain, silu: silu ?? null };
     return;
   }
   if (node.opType === 'Sigmoid') {
@@ -90,6 +115,16 @@ export function fuseInto(draft: FusionDraft, graph: InferredGraph, soleConsumer:
     draft.outputs = mul.outputs;
     draft.kind = { type: 'silu', mul };
     return;
+  }
+  if (node.opType === 'Add') {
+    const found = matchAddActivation(node, graph, soleConsumer);
+    if (found) {
+      absorbed.add(found.activation);
+      draft.fused.push(found.activation);
+      draft.outputs = found.both ? [out, ...found.activation.outputs] : found.activation.outputs;
+      draft.kind = { type: 'addActivation', ...found };
+      return;
+    }
   }
   if (node.outputs.length !== 1) return;
   const activation = soleConsumer(out);
@@ -104,6 +139,58 @@ export function fuseInto(draft: FusionDraft, graph: InferredGraph, soleConsumer:
     type: 'activation', pass, activation, bounds: activation.inputs.map((name) => graph.constants.get(name)),
     engine: node.opType === 'Conv' || node.opType === 'ConvTranspose' ? engineActivation(activation) : null,
   };
+}
+
+/**
+ * Sigmoid(y) and Mul(y, Sigmoid(y)) when they are y's only readers (y no graph output) and the Sigmoid's result is read
+ * by that Mul alone; float32 throughout.
+ */
+function matchSilu(y: string, graph: InferredGraph, soleConsumer: (name: string) => OnnxNode | undefined): SiluNodes | undefined {
+  const readers = readersOf(graph, y);
+  if (readers.length !== 2 || graph.model.outputs.some((o) => o.name === y)) return undefined;
+  const sigmoid = readers.find((n) => n.opType === 'Sigmoid' && n.inputs[0] === y && n.outputs.length === 1);
+  const mul = sigmoid ? soleConsumer(sigmoid.outputs[0]!) : undefined;
+  if (!sigmoid || !mul || mul.opType !== 'Mul' || !readers.includes(mul) || mul.inputs.length !== 2 || mul.outputs.length !== 1) return undefined;
+  if (!mul.inputs.includes(y) || !mul.inputs.includes(sigmoid.outputs[0]!)) return undefined;
+  if (graph.types.get(mul.outputs[0]!) !== DataType.FLOAT || !sameShape(graph.shapes.get(mul.outputs[0]!), graph.shapes.get(y))) return undefined;
+  return { sigmoid, mul };
+}
+
+/** The nodes that read each value, by graph (built once per graph, when a fusion first asks). */
+const readersByGraph = new WeakMap<InferredGraph, Map<string, OnnxNode[]>>();
+
+function readersOf(graph: InferredGraph, name: string): readonly OnnxNode[] {
+  let readers = readersByGraph.get(graph);
+  if (!readers) {
+    readers = new Map();
+    for (const node of graph.order) {
+      for (const input of node.inputs) {
+        if (!input) continue;
+        const list = readers.get(input);
+        if (list) list.push(node);
+        else readers.set(input, [node]);
+      }
+    }
+    readersByGraph.set(graph, readers);
+  }
+  return readers.get(name) ?? [];
+}
+
+/**
+ * An Add of two float32 values of its output's shape, whose sum an activation the kernels apply reads (as its only
+ * reader, or beside others: `both`).
+ */
+function matchAddActivation(add: OnnxNode, graph: InferredGraph, soleConsumer: (name: string) => OnnxNode | undefined): { activation: OnnxNode; engine: Activation; both: boolean } | undefined {
+  const sum = add.outputs[0]!;
+  const shape = graph.shapes.get(sum);
+  if (add.inputs.length !== 2 || add.outputs.length !== 1 || !shape) return undefined;
+  if (!add.inputs.every((name) => graph.types.get(name) === DataType.FLOAT && sameShape(graph.shapes.get(name), shape))) return undefined;
+  const activation = readersOf(graph, sum).find((reader) =>
+    reader.inputs[0] === sum && reader.outputs.length === 1 && graph.types.get(reader.outputs[0]!) === DataType.FLOAT && engineActivation(reader) !== null);
+  if (!activation) return undefined;
+  // A Sigmoid whose result multiplies the sum is SiLU's: left to its own step, which fuses the Mul.
+  if (activation.opType === 'Sigmoid' && readersOf(graph, activation.outputs[0]!).some((reader) => reader.opType === 'Mul' && reader.inputs.includes(sum))) return undefined;
+  return { activation, engine: engineActivation(activation)!, both: soleConsumer(sum) !== activation };
 }
 
 /**
@@ -138,8 +225,13 @@ function matchGroupNorm(reshape: OnnxNode, graph: InferredGraph, soleConsumer: (
   const link = (node: OnnxNode, previous: string): ChainLink => ({
     node, inputs: node.inputs.map((name) => (name === previous ? 'previous' : graph.constants.get(name))),
   });
+  const groupOf = (c: number): number => Math.floor(c / (channels / groups));
   return {
-    norm: { groups, epsilon, scale, bias, gamma, beta },
+    norm: {
+      groups, epsilon,
+      scale: Float32Array.from(gamma, (g, c) => scale[groupOf(c)]! * g),
+      shift: Float32Array.from(beta, (b, c) => bias[groupOf(c)]! * gamma[c]! + b),
+    },
     chain: [link(norm, reshape.outputs[0]!), link(back, norm.outputs[0]!), link(mul!, back.outputs[0]!), link(add!, mul!.outputs[0]!)],
   };
 }
@@ -160,19 +252,12 @@ function otherPerChannel(node: OnnxNode, input: string, x: Shape, graph: Inferre
 function activationPass(node: OnnxNode, graph: InferredGraph): FloatPass | undefined {
   switch (node.opType) {
     case 'Relu':
-      return (data) => reluInto(data, data);
-    case 'LeakyRelu': {
-      const alpha = floatAttr(node, 'alpha', 0.01);
-      return (data) => leakyReluInto(data, data, alpha);
-    }
+    case 'LeakyRelu':
     case 'Tanh':
-      return (data) => {
-        for (let i = 0; i < data.length; i++) data[i] = fastTanh(data[i]!);
-      };
-    case 'Sigmoid':
-      return (data) => {
-        for (let i = 0; i < data.length; i++) data[i] = fastSigmoid(data[i]!);
-      };
+    case 'Sigmoid': {
+      const activation = engineActivation(node)!;
+      return (data, kernels) => kernels.map(activation, data, data);
+    }
     case 'Clip': {
       const bounds = knownClipBounds(node, graph);
       if (!bounds) return undefined;
@@ -186,11 +271,15 @@ function activationPass(node: OnnxNode, graph: InferredGraph): FloatPass | undef
   }
 }
 
-/** An activation node as the engine's layer calls apply it (the same loops: src/engine/ops/activation.ts). */
+/** An activation node as the engine's layer calls apply it (src/engine/ops/activation.ts), or null for others. */
 function engineActivation(node: OnnxNode): Activation | null {
-  if (node.opType === 'Relu') return { kind: 'relu' };
-  if (node.opType === 'LeakyRelu') return { kind: 'leakyRelu', alpha: floatAttr(node, 'alpha', 0.01) };
-  return null;
+  switch (node.opType) {
+    case 'Relu': return { kind: 'relu' };
+    case 'LeakyRelu': return { kind: 'leakyRelu', alpha: floatAttr(node, 'alpha', 0.01) };
+    case 'Tanh': return { kind: 'tanh' };
+    case 'Sigmoid': return { kind: 'sigmoid' };
+    default: return null;
+  }
 }
 
 /** Clip's bounds when they are attributes or constant scalars (the op's own rules apply otherwise). */
@@ -219,37 +308,42 @@ export function runFused(node: OnnxNode, op: OpDefinition, kind: StepKind, args:
   if (kind.type === 'silu') {
     const x = args[0];
     if (x && x.dataType === DataType.FLOAT && x.data instanceof Float32Array) {
-      const src = x.data;
-      const out = context(node, args).floatBuffer!(src.length, [0]);
-      // x · σ(x) = x / (1 + e⁻ˣ), rounded once.
-      for (let i = 0; i < src.length; i++) {
-        const v = src[i]!;
-        out[i] = v / (1 + fastExp(-v));
-      }
+      const ctx = context(node, args);
+      const out = ctx.floatBuffer!(x.data.length, [0]);
+      elementwiseKernels(ctx.options.backend).map({ kind: 'silu' }, x.data, out);
       return [{ name: '', dataType: DataType.FLOAT, shape: x.shape, data: out }];
     }
     const [s] = op.run(context(node, args));
     const mulInputs = kind.mul.inputs.map((name) => (name === node.inputs[0] ? x : s));
     return lookupOp('Mul', '')!.run(context(kind.mul, mulInputs));
   }
+  if (kind.type === 'addActivation') return runAddActivation(node, op, kind, args, context);
   if (kind.type === 'groupNorm') {
     const x = args[0];
     if (x && x.dataType === DataType.FLOAT && x.data instanceof Float32Array) {
-      return [{ name: '', dataType: DataType.FLOAT, shape: x.shape, data: groupNorm(kind.norm, x, context(node, args).floatBuffer!(x.data.length, [0])) }];
+      const ctx = context(node, args);
+      const out = ctx.floatBuffer!(x.data.length, [0]);
+      groupNorm(kind.norm, x, out, elementwiseKernels(ctx.options.backend), kind.silu ? { kind: 'silu' } : null);
+      return [{ name: '', dataType: DataType.FLOAT, shape: x.shape, data: out }];
     }
     let previous = op.run(context(node, args))[0]!;
     for (const link of kind.chain) {
       previous = lookupOp(link.node.opType, link.node.domain)!.run(context(link.node, link.inputs.map((t) => (t === 'previous' ? previous : t))))[0]!;
     }
-    return [previous];
+    if (!kind.silu) return [previous];
+    const { sigmoid, mul } = kind.silu;
+    const y = previous;
+    const [s] = lookupOp('Sigmoid', '')!.run(context(sigmoid, [y]));
+    return lookupOp('Mul', '')!.run(context(mul, mul.inputs.map((name) => (name === sigmoid.inputs[0] ? y : s))));
   }
-  // The engine's convolutions apply Relu and LeakyRelu as they store their output: no second pass.
+  // The engine's convolutions apply Relu, LeakyRelu, Tanh and Sigmoid as they store their output: no second pass.
   if (kind.type === 'activation' && kind.engine) return op.run({ ...context(node, args), activation: kind.engine });
-  const outputs = op.run(context(node, args));
+  const ctx = context(node, args);
+  const outputs = op.run(ctx);
   if (kind.type === 'op') return outputs;
   const y = outputs[0]!;
   if (y.dataType === DataType.FLOAT && y.data instanceof Float32Array && ours(y.data)) {
-    kind.pass(y.data);
+    kind.pass(y.data, elementwiseKernels(ctx.options.backend));
     return [y];
   }
   const activation = kind.activation;
@@ -257,29 +351,40 @@ export function runFused(node: OnnxNode, op: OpDefinition, kind: StepKind, args:
 }
 
 
-/**
- * GroupNorm in one pass: each group's mean and (biased) variance in float64 as InstanceNormalization takes them, then
- * per channel y = A·x + B with A = a·γ, B = b·γ + β (a, b the normalisation's per-group factors), rounded once.
- * `out` may be x's buffer: a group's statistics are taken before the group is written.
- */
-function groupNorm(norm: GroupNorm, x: OnnxTensor, out: Float32Array): Float32Array {
-  const src = x.data;
-  const channels = x.shape[1]!;
-  const plane = src.length / (x.shape[0]! * channels);
-  const perGroup = channels / norm.groups;
-  const groupSize = perGroup * plane;
-  for (let start = 0, group = 0; start < src.length; start += groupSize, group++) {
-    const { mean, variance } = blockMoments(src, start, groupSize);
-    const g = group % norm.groups;
-    const a = norm.scale[g]! / Math.sqrt(variance + norm.epsilon);
-    const b = norm.bias[g]! - a * mean;
-    for (let k = 0; k < perGroup; k++) {
-      const c = g * perGroup + k;
-      const scale = a * norm.gamma[c]!;
-      const shift = b * norm.gamma[c]! + norm.beta[c]!;
-      const from = start + k * plane;
-      for (let i = from; i < from + plane; i++) out[i] = scale * src[i]! + shift;
+/** An Add step with its activation: float32 operands of one shape on the run's kernels, else the two ops in turn. */
+function runAddActivation(node: OnnxNode, op: OpDefinition, kind: Extract<StepKind, { type: 'addActivation' }>, args: readonly (OnnxTensor | undefined)[], context: OpContext): readonly OnnxTensor[] {
+  const [a, b] = args;
+  if (a && b && a.dataType === DataType.FLOAT && b.dataType === DataType.FLOAT && a.data instanceof Float32Array && b.data instanceof Float32Array && sameShape(a.shape, b.shape)) {
+    const ctx = context(node, args);
+    const kernels = elementwiseKernels(ctx.options.backend);
+    const result = (data: Float32Array): OnnxTensor => ({ name: '', dataType: DataType.FLOAT, shape: a.shape, data });
+    const n = a.data.length;
+    if (!kind.both) {
+      const out = ctx.floatBuffer!(n, [0, 1]);
+      kernels.add(a.data, b.data, out, kind.engine);
+      return [result(out)];
     }
+    const sum = ctx.floatBuffer!(n, [0, 1]);
+    kernels.add(a.data, b.data, sum, null);
+    const out = ctx.floatBuffer!(n, []);
+    kernels.map(kind.engine, sum, out);
+    return [result(sum), result(out)];
   }
-  return out;
+  const [sum] = op.run(context(node, args));
+  const activation = kind.activation;
+  const [out] = lookupOp(activation.opType, activation.domain)!.run(context(activation, [sum]));
+  return kind.both ? [sum!, out!] : [out!];
+}
+
+/**
+ * GroupNorm in one pass on the run's backend's kernels: each group's mean and (biased) variance as
+ * InstanceNormalization takes them, then per channel y = A·x + B, rounded once. `out` may be x's buffer.
+ */
+function groupNorm(norm: GroupNorm, x: OnnxTensor, out: Float32Array, kernels: ElementwiseKernels, f: Activation | null): void {
+  const channels = x.shape[1]!;
+  const inner = x.data.length / (x.shape[0]! * channels);
+  const blockSize = (channels / norm.groups) * inner;
+  if (blockSize === 0) return;
+  const args = { blocks: x.data.length / blockSize, blockSize, channels, inner, epsilon: norm.epsilon, scale: norm.scale, shift: norm.shift };
+  kernels.groupNorm(x.data as Float32Array, args, f, out);
 }
