@@ -95,3 +95,21 @@ export const TILE_ARGS_BYTES = 128;
 export const WS_TASK_STATE = 144;
 export const TASK_STATE_BYTES = 128;
 export const WS_PANELS = 272;
+
+/**
+ * Element-wise jobs (kernels/wasm/elementwise.ts): the header's H_LAYOUT is LAYOUT_ELEMENTWISE and H_WORKSPACE the
+ * address of the job's ElementwiseArgs (kernels/wasm/elementwise-args.ts); a task is `unitsPerTask` units of it.
+ */
+export const LAYOUT_ELEMENTWISE = 3;
+/** The element-wise kernels a job runs (ElementwiseArgs.kernel). */
+export const EW_MAP = 0;
+export const EW_ADD = 1;
+export const EW_PRELU = 2;
+export const EW_GROUP_NORM = 3;
+/** Activation codes (src/engine/ops/activation.ts ACTIVATION_CODES): none, relu, leakyRelu, tanh, sigmoid, silu. */
+export const ACT_NONE = 0;
+export const ACT_RELU = 1;
+export const ACT_LEAKY_RELU = 2;
+export const ACT_TANH = 3;
+export const ACT_SIGMOID = 4;
+export const ACT_SILU = 5;
