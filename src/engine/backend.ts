@@ -4,6 +4,7 @@
  * Calls are synchronous: threaded backends block on their workers (allowed in Node and in Web Workers).
  */
 import type { Plan } from '../shape/plan.ts';
+import type { ElementwiseKernels } from './elementwise.ts';
 import type { Activation } from './ops/activation.ts';
 import type { PackSlot } from './prepared-weights.ts';
 
@@ -39,6 +40,11 @@ export interface Backend {
   availability(): Availability;
   convTranspose(args: KernelArgs): void;
   conv(args: KernelArgs): void;
+  /**
+   * Its element-wise kernels (src/engine/elementwise.ts), which must compute the activations exactly as its layer
+   * calls' `activation` does; absent: the JavaScript ones (elementwiseKernels in select.ts).
+   */
+  readonly elementwise?: ElementwiseKernels;
 }
 
 /**

@@ -19,3 +19,4 @@ export * from '../tensor/index.ts';
 export { resize, type ResizeOptions } from './ops/resize.ts';
 export { pixelShuffle, pixelUnshuffle } from './ops/pixel-shuffle.ts';
 export type { Activation } from './ops/activation.ts';
+export type { ElementwiseKernels, GroupNormArgs } from './elementwise.ts';

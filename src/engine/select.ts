@@ -7,6 +7,7 @@
  */
 import { TconvError } from '../shape/errors.ts';
 import type { Availability, Backend, BackendChoice, BackendName } from './backend.ts';
+import { type ElementwiseKernels, jsElementwise } from './elementwise.ts';
 import { registerBackend, registeredBackend } from './registry.ts';
 import { referenceBackend } from './backends/reference.ts';
 // Other backends register themselves when imported. The native one is '#native-backend' (package.json "imports"):
@@ -68,6 +69,17 @@ export function getBackend(name: BackendChoice = 'auto'): Backend {
     });
   }
   return backend;
+}
+
+/**
+ * The element-wise kernels of the backend `choice` names ('auto' resolved as getBackend resolves it), or the
+ * JavaScript ones when it has none: what the ONNX executor's element-wise ops and fused steps run on, so they
+ * compute the activations exactly as that backend's layer calls do.
+ * @example
+ * elementwiseKernels('reference').map({ kind: 'tanh' }, x, x) // → the float64 loops, rounded once
+ */
+export function elementwiseKernels(choice: BackendChoice = 'auto'): ElementwiseKernels {
+  return getBackend(choice).elementwise ?? jsElementwise;
 }
 
 function notInBuild(name: BackendName): string {

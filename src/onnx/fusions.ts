@@ -5,29 +5,30 @@
  * - x · Sigmoid(x) (SiLU as PyTorch exports it) runs as one pass;
  * - GroupNorm as PyTorch exports it (Reshape → InstanceNormalization → Reshape → Mul γ → Add β) runs as one pass.
  * All compute what the separate nodes compute, up to float32 rounding (SiLU's x / (1 + e⁻ˣ) and GroupNorm's A·x + B
- * are rounded once instead of at each node; the activations exactly). Whatever a pattern does not match exactly
- * (types, constant parameters, other readers) is left unfused.
+ * are rounded once instead of at each node; the activations exactly: they run the same backend's element-wise kernels,
+ * src/engine/elementwise.ts, as the unfused ops). Whatever a pattern does not match exactly (types, constant
+ * parameters, other readers) is left unfused.
  */
-import { type Activation, leakyReluInto, reluInto } from '../engine/ops/activation.ts';
+import type { ElementwiseKernels } from '../engine/elementwise.ts';
+import type { Activation } from '../engine/ops/activation.ts';
+import { elementwiseKernels } from '../engine/select.ts';
 import { sameShape } from '../tensor/tensor.ts';
 import type { InferredGraph } from './graph.ts';
 import { type OnnxNode, floatAttr } from './model.ts';
-import { fastExp, fastSigmoid, fastTanh } from './ops/fast-math.ts';
 import { lookupOp } from './ops/index.ts';
-import { blockMoments } from './ops/normalization.ts';
 import type { OpDefinition, RunContext, Shape } from './ops/types.ts';
 import { DataType } from './schema.ts';
 import type { OnnxTensor } from './tensor-proto.ts';
 
-/** An in-place float32 pass fused after a step (the activation), applied to its output 0. */
-type FloatPass = (data: Float32Array) => void;
+/** An in-place float32 pass fused after a step (the activation), applied to its output 0 with the run's kernels. */
+type FloatPass = (data: Float32Array, kernels: ElementwiseKernels) => void;
 
 export type StepKind =
   | { readonly type: 'op' }
   /** The op, then `pass` in place on output 0 (or, when that is not a float32 buffer of ours, the activation's op). */
   | {
     readonly type: 'activation'; readonly pass: FloatPass; readonly activation: OnnxNode; readonly bounds: readonly (OnnxTensor | undefined)[];
-    /** The same activation for the engine to apply inside the step's Conv/ConvTranspose call (Relu, LeakyRelu), else null. */
+    /** The same activation for the engine to apply inside the step's Conv/ConvTranspose call (Relu, LeakyRelu, Tanh, Sigmoid), else null. */
     readonly engine: Activation | null;
   }
   /** x · Sigmoid(x) in one pass; otherwise the Sigmoid node and then the Mul node. */
@@ -35,14 +36,15 @@ export type StepKind =
   /** GroupNorm as PyTorch exports it, in one pass; otherwise its five nodes in turn. */
   | { readonly type: 'groupNorm'; readonly norm: GroupNorm; readonly chain: readonly ChainLink[] };
 
-/** GroupNorm's numbers: G groups of consecutive channels, InstanceNormalization's scale and bias per group, then γ and β per channel. */
+/**
+ * GroupNorm's numbers: G groups of consecutive channels and, per channel, InstanceNormalization's scale and bias of
+ * its group folded into γ and β: scale = s·γ, shift = b·γ + β (in float64, rounded once to float32).
+ */
 interface GroupNorm {
   readonly groups: number;
   readonly epsilon: number;
-  readonly scale: Float64Array;
-  readonly bias: Float64Array;
-  readonly gamma: Float64Array;
-  readonly beta: Float64Array;
+  readonly scale: Float32Array;
+  readonly shift: Float32Array;
 }
 
 /** A node run after the one before it in a fused chain: its inputs are that node's output or constants. */
@@ -138,8 +140,13 @@ function matchGroupNorm(reshape: OnnxNode, graph: InferredGraph, soleConsumer: (
   const link = (node: OnnxNode, previous: string): ChainLink => ({
     node, inputs: node.inputs.map((name) => (name === previous ? 'previous' : graph.constants.get(name))),
   });
+  const groupOf = (c: number): number => Math.floor(c / (channels / groups));
   return {
-    norm: { groups, epsilon, scale, bias, gamma, beta },
+    norm: {
+      groups, epsilon,
+      scale: Float32Array.from(gamma, (g, c) => scale[groupOf(c)]! * g),
+      shift: Float32Array.from(beta, (b, c) => bias[groupOf(c)]! * gamma[c]! + b),
+    },
     chain: [link(norm, reshape.outputs[0]!), link(back, norm.outputs[0]!), link(mul!, back.outputs[0]!), link(add!, mul!.outputs[0]!)],
   };
 }
@@ -160,19 +167,12 @@ function otherPerChannel(node: OnnxNode, input: string, x: Shape, graph: Inferre
 function activationPass(node: OnnxNode, graph: InferredGraph): FloatPass | undefined {
   switch (node.opType) {
     case 'Relu':
-      return (data) => reluInto(data, data);
-    case 'LeakyRelu': {
-      const alpha = floatAttr(node, 'alpha', 0.01);
-      return (data) => leakyReluInto(data, data, alpha);
-    }
+    case 'LeakyRelu':
     case 'Tanh':
-      return (data) => {
-        for (let i = 0; i < data.length; i++) data[i] = fastTanh(data[i]!);
-      };
-    case 'Sigmoid':
-      return (data) => {
-        for (let i = 0; i < data.length; i++) data[i] = fastSigmoid(data[i]!);
-      };
+    case 'Sigmoid': {
+      const activation = engineActivation(node)!;
+      return (data, kernels) => kernels.map(activation, data, data);
+    }
     case 'Clip': {
       const bounds = knownClipBounds(node, graph);
       if (!bounds) return undefined;
@@ -186,11 +186,15 @@ function activationPass(node: OnnxNode, graph: InferredGraph): FloatPass | undef
   }
 }
 
-/** An activation node as the engine's layer calls apply it (the same loops: src/engine/ops/activation.ts). */
+/** An activation node as the engine's layer calls apply it (src/engine/ops/activation.ts), or null for others. */
 function engineActivation(node: OnnxNode): Activation | null {
-  if (node.opType === 'Relu') return { kind: 'relu' };
-  if (node.opType === 'LeakyRelu') return { kind: 'leakyRelu', alpha: floatAttr(node, 'alpha', 0.01) };
-  return null;
+  switch (node.opType) {
+    case 'Relu': return { kind: 'relu' };
+    case 'LeakyRelu': return { kind: 'leakyRelu', alpha: floatAttr(node, 'alpha', 0.01) };
+    case 'Tanh': return { kind: 'tanh' };
+    case 'Sigmoid': return { kind: 'sigmoid' };
+    default: return null;
+  }
 }
 
 /** Clip's bounds when they are attributes or constant scalars (the op's own rules apply otherwise). */
@@ -219,13 +223,9 @@ export function runFused(node: OnnxNode, op: OpDefinition, kind: StepKind, args:
   if (kind.type === 'silu') {
     const x = args[0];
     if (x && x.dataType === DataType.FLOAT && x.data instanceof Float32Array) {
-      const src = x.data;
-      const out = context(node, args).floatBuffer!(src.length, [0]);
-      // x · σ(x) = x / (1 + e⁻ˣ), rounded once.
-      for (let i = 0; i < src.length; i++) {
-        const v = src[i]!;
-        out[i] = v / (1 + fastExp(-v));
-      }
+      const ctx = context(node, args);
+      const out = ctx.floatBuffer!(x.data.length, [0]);
+      elementwiseKernels(ctx.options.backend).map({ kind: 'silu' }, x.data, out);
       return [{ name: '', dataType: DataType.FLOAT, shape: x.shape, data: out }];
     }
     const [s] = op.run(context(node, args));
@@ -235,7 +235,10 @@ export function runFused(node: OnnxNode, op: OpDefinition, kind: StepKind, args:
   if (kind.type === 'groupNorm') {
     const x = args[0];
     if (x && x.dataType === DataType.FLOAT && x.data instanceof Float32Array) {
-      return [{ name: '', dataType: DataType.FLOAT, shape: x.shape, data: groupNorm(kind.norm, x, context(node, args).floatBuffer!(x.data.length, [0])) }];
+      const ctx = context(node, args);
+      const out = ctx.floatBuffer!(x.data.length, [0]);
+      groupNorm(kind.norm, x, out, elementwiseKernels(ctx.options.backend));
+      return [{ name: '', dataType: DataType.FLOAT, shape: x.shape, data: out }];
     }
     let previous = op.run(context(node, args))[0]!;
     for (const link of kind.chain) {
@@ -243,13 +246,14 @@ export function runFused(node: OnnxNode, op: OpDefinition, kind: StepKind, args:
     }
     return [previous];
   }
-  // The engine's convolutions apply Relu and LeakyRelu as they store their output: no second pass.
+  // The engine's convolutions apply Relu, LeakyRelu, Tanh and Sigmoid as they store their output: no second pass.
   if (kind.type === 'activation' && kind.engine) return op.run({ ...context(node, args), activation: kind.engine });
-  const outputs = op.run(context(node, args));
+  const ctx = context(node, args);
+  const outputs = op.run(ctx);
   if (kind.type === 'op') return outputs;
   const y = outputs[0]!;
   if (y.dataType === DataType.FLOAT && y.data instanceof Float32Array && ours(y.data)) {
-    kind.pass(y.data);
+    kind.pass(y.data, elementwiseKernels(ctx.options.backend));
     return [y];
   }
   const activation = kind.activation;
@@ -258,28 +262,14 @@ export function runFused(node: OnnxNode, op: OpDefinition, kind: StepKind, args:
 
 
 /**
- * GroupNorm in one pass: each group's mean and (biased) variance in float64 as InstanceNormalization takes them, then
- * per channel y = A·x + B with A = a·γ, B = b·γ + β (a, b the normalisation's per-group factors), rounded once.
- * `out` may be x's buffer: a group's statistics are taken before the group is written.
+ * GroupNorm in one pass on the run's backend's kernels: each group's mean and (biased) variance as
+ * InstanceNormalization takes them, then per channel y = A·x + B, rounded once. `out` may be x's buffer.
  */
-function groupNorm(norm: GroupNorm, x: OnnxTensor, out: Float32Array): Float32Array {
-  const src = x.data;
+function groupNorm(norm: GroupNorm, x: OnnxTensor, out: Float32Array, kernels: ElementwiseKernels): void {
   const channels = x.shape[1]!;
-  const plane = src.length / (x.shape[0]! * channels);
-  const perGroup = channels / norm.groups;
-  const groupSize = perGroup * plane;
-  for (let start = 0, group = 0; start < src.length; start += groupSize, group++) {
-    const { mean, variance } = blockMoments(src, start, groupSize);
-    const g = group % norm.groups;
-    const a = norm.scale[g]! / Math.sqrt(variance + norm.epsilon);
-    const b = norm.bias[g]! - a * mean;
-    for (let k = 0; k < perGroup; k++) {
-      const c = g * perGroup + k;
-      const scale = a * norm.gamma[c]!;
-      const shift = b * norm.gamma[c]! + norm.beta[c]!;
-      const from = start + k * plane;
-      for (let i = from; i < from + plane; i++) out[i] = scale * src[i]! + shift;
-    }
-  }
-  return out;
+  const inner = x.data.length / (x.shape[0]! * channels);
+  const blockSize = (channels / norm.groups) * inner;
+  if (blockSize === 0) return;
+  const args = { blocks: x.data.length / blockSize, blockSize, channels, inner, epsilon: norm.epsilon, scale: norm.scale, shift: norm.shift };
+  kernels.groupNorm(x.data as Float32Array, args, null, out);
 }

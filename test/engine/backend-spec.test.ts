@@ -14,6 +14,7 @@ import {
   type Activation, BACKEND_NAMES, type EngineLayerOptions, type Tensor, closeEnough, conv, convTranspose, getBackend, listBackends,
   prepareWeights, relativeL2Error, tensor,
 } from '../../src/engine/index.ts';
+import { elementwiseKernels } from '../../src/engine/select.ts';
 import { planLayer } from '../../src/shape/plan.ts';
 import { createRng } from '../../src/tensor/rng.ts';
 import { randomTensor } from '../../src/tensor/random.ts';
@@ -32,6 +33,20 @@ const ACTIVATIONS: readonly { activation: Activation; f: (v: number) => number }
   { activation: { kind: 'leakyRelu', alpha: 0.2 }, f: (v) => (v >= 0 ? v : 0.2 * v) },
   { activation: { kind: 'leakyRelu', alpha: -1.5 }, f: (v) => (v >= 0 ? v : -1.5 * v) },
 ];
+
+/** The smooth activations in float64 (Math's), which the backends' float32 kernels approach within a few ulp. */
+const SMOOTH: readonly [Activation, (v: number) => number][] = [
+  [{ kind: 'tanh' }, Math.tanh],
+  [{ kind: 'sigmoid' }, (v) => 1 / (1 + Math.exp(-v))],
+  [{ kind: 'silu' }, (v) => v / (1 + Math.exp(-v))],
+];
+
+/** The spacing of float32 values at |v| (the smallest subnormal's at 0). */
+function ulp(v: number): number {
+  const a = Math.abs(v);
+  if (a < 2 ** -126) return 2 ** -149;
+  return 2 ** (Math.floor(Math.log2(a)) - 23);
+}
 
 /** A random layer of either op with its engine options and tensors; every 6th input holds a NaN. */
 function randomCall(rng: ReturnType<typeof createRng>, c: number) {
@@ -139,6 +154,37 @@ for (const name of BACKEND_NAMES) {
         // out without an activation: the plain result, written where asked.
         const out = new Float32Array(plain.data.length).fill(Number.NaN);
         assert.deepEqual(op(x, prepared, b, { ...options, backend: name, threads, out }).data, plain.data);
+      } finally {
+        prepared.dispose();
+      }
+    }
+  });
+
+  test(`${name}: tanh, sigmoid and silu = the plain call followed by the backend's element-wise map, bit for bit, and within 4 ulp of the float64 functions`, { skip }, () => {
+    const seed = runSeed();
+    const rng = createRng(seed);
+    const kernels = elementwiseKernels(name);
+    for (let c = 0; c < 12; c++) {
+      const { op, options, x, w, b } = randomCall(rng, c);
+      const threads = 1 + (c % 2);
+      const plain = op(x, w, b, { ...options, backend: name, threads });
+      const prepared = prepareWeights(w);
+      try {
+        for (const [activation, f] of SMOOTH) {
+          for (const weight of [w, prepared]) {
+            const label = `${name}, seed ${seed} (TCONV_SEED=${seed}), case ${c}, ${activation.kind}, ${weight === w ? 'plain' : 'prepared'}`;
+            const out = new Float32Array(plain.data.length).fill(Number.NaN);
+            op(x, weight, b, { ...options, backend: name, threads, out, activation });
+            const mapped = new Float32Array(plain.data.length);
+            kernels.map(activation, plain.data, mapped);
+            assert.deepEqual(out, mapped, label);
+            for (let i = 0; i < out.length; i++) {
+              const exact = f(plain.data[i]!);
+              if (Number.isNaN(exact)) assert.ok(Number.isNaN(out[i]!), `${label}: element ${i}`);
+              else assert.ok(Math.abs(out[i]! - exact) <= 4 * ulp(exact), `${label}: element ${i}: ${out[i]} against ${exact}`);
+            }
+          }
+        }
       } finally {
         prepared.dispose();
       }

@@ -5,6 +5,7 @@
  */
 import type { AxisPlan, Plan } from '../../shape/plan.ts';
 import type { Backend, KernelArgs } from '../backend.ts';
+import { jsElementwise } from '../elementwise.ts';
 import { activate } from '../ops/activation.ts';
 
 /** The numbers of one axis the loops need. */
@@ -143,4 +144,5 @@ export const referenceBackend: Backend = {
   availability: () => ({ available: true, reason: 'plain TypeScript, always available' }),
   convTranspose: withActivation(convTranspose),
   conv: withActivation(conv),
+  elementwise: jsElementwise,
 };

@@ -1,27 +1,43 @@
 /**
  * The activation a layer call may apply to its output after the bias (EngineOptions.activation), so a whole-model
  * caller saves the separate element-wise pass and its intermediate tensor. Defined on the layer's float32 output; the
- * ONNX executor's Relu and LeakyRelu (src/onnx/ops/elementwise.ts) run these same loops, so a fused node gives the
- * same bits as the two unfused ones on every backend:
+ * ONNX executor's Relu, LeakyRelu, Tanh, Sigmoid and fused SiLU run the same backend's element-wise kernels
+ * (src/engine/elementwise.ts), so a fused node gives the same bits as the two unfused ones on every backend:
  *   relu:      v > 0 ? v : 0          (NaN and −0 give 0)
  *   leakyRelu: v >= 0 ? v : alpha·v   (alpha·v in float64, rounded once to float32; NaN stays NaN)
- * The native addon computes the same expressions in C++ (kernels/native/src/engine.cc, applyActivation).
+ *   tanh:      tanh(v)                 (±0 keep their sign, ±Inf give ±1, NaN stays NaN)
+ *   sigmoid:   1 / (1 + e⁻ᵛ)
+ *   silu:      v · sigmoid(v) = v / (1 + e⁻ᵛ)
+ * relu and leakyRelu are exact on every backend. The JavaScript loops below compute tanh, sigmoid and silu in float64
+ * (src/engine/fast-math.ts) and round once; the native addon's float32 SIMD kernels (kernels/native/src/eltwise*.cc)
+ * stay within the few ulp its tests state.
  */
 import { TconvError } from '../../shape/errors.ts';
+import { fastExp, fastSigmoid, fastTanh } from '../fast-math.ts';
 
-export type Activation = { readonly kind: 'relu' } | { readonly kind: 'leakyRelu'; readonly alpha: number };
+export type Activation =
+  | { readonly kind: 'relu' }
+  | { readonly kind: 'leakyRelu'; readonly alpha: number }
+  | { readonly kind: 'tanh' }
+  | { readonly kind: 'sigmoid' }
+  | { readonly kind: 'silu' };
 
-/** The activation as numbers for the native addon: kind 0 none, 1 relu, 2 leakyRelu; alpha (0 unless leaky). */
-export const ACTIVATION_CODES = { none: 0, relu: 1, leakyRelu: 2 } as const;
+/** The activation as numbers for the kernels: kind 0 none, 1 relu, 2 leakyRelu, 3 tanh, 4 sigmoid, 5 silu; alpha (0 unless leaky). */
+export const ACTIVATION_CODES = { none: 0, relu: 1, leakyRelu: 2, tanh: 3, sigmoid: 4, silu: 5 } as const;
+
+const KINDS: readonly string[] = ['relu', 'leakyRelu', 'tanh', 'sigmoid', 'silu'];
+
+/** The slope a kernel takes with the code: alpha for leakyRelu, else 0. */
+export const alphaOf = (activation: Activation | null): number => (activation?.kind === 'leakyRelu' ? activation.alpha : 0);
 
 /** Refuses anything but a known activation with a finite alpha, by name. */
 export function checkActivation(activation: unknown): Activation | null {
   if (activation === undefined || activation === null) return null;
   const candidate = activation as { kind?: unknown; alpha?: unknown };
-  if (typeof activation !== 'object' || (candidate.kind !== 'relu' && candidate.kind !== 'leakyRelu')) {
+  if (typeof activation !== 'object' || !KINDS.includes(candidate.kind as string)) {
     throw new TconvError({
       code: 'invalid-value', parameter: 'activation', value: activation,
-      rule: "must be { kind: 'relu' } or { kind: 'leakyRelu', alpha } (the activations a layer call applies itself)",
+      rule: "must be { kind: 'relu' }, { kind: 'leakyRelu', alpha }, { kind: 'tanh' }, { kind: 'sigmoid' } or { kind: 'silu' } (the activations a layer call applies itself)",
       hint: 'leave activation out and apply other activations to the result',
     });
   }
@@ -73,6 +89,12 @@ export function leakyReluInto(x: Float32Array, out: Float32Array, alpha: number)
  * activate(y, y, { kind: 'leakyRelu', alpha: 0.5 }); // y → [-1, 0, 3]
  */
 export function activate(source: Float32Array, target: Float32Array, activation: Activation): void {
-  if (activation.kind === 'relu') reluInto(source, target);
-  else leakyReluInto(source, target, activation.alpha);
+  switch (activation.kind) {
+    case 'relu': reluInto(source, target); return;
+    case 'leakyRelu': leakyReluInto(source, target, activation.alpha); return;
+    case 'tanh': for (let i = 0; i < target.length; i++) target[i] = fastTanh(source[i]!); return;
+    case 'sigmoid': for (let i = 0; i < target.length; i++) target[i] = fastSigmoid(source[i]!); return;
+    // x · σ(x) = x / (1 + e⁻ˣ), rounded once.
+    case 'silu': for (let i = 0; i < target.length; i++) { const v = source[i]!; target[i] = v / (1 + fastExp(-v)); } return;
+  }
 }

@@ -11,6 +11,7 @@ import { DATA_TYPE_NAMES, DataType } from '../schema.ts';
 import { type OnnxTensor, isFloating } from '../tensor-proto.ts';
 import { floatResult, wrapInteger } from './dtype.ts';
 import { belowZero, bitsOf } from '../../engine/ops/activation.ts';
+import { elementwiseKernels } from '../../engine/select.ts';
 import type { InferContext, OpDefinition, RunContext, Shape } from './types.ts';
 import { broadcastShapes, broadcastStrides, floatOutput, sizeOf } from './util.ts';
 
@@ -66,7 +67,9 @@ function combine(ctx: RunContext, inputs: readonly OnnxTensor[], f: Combine, ker
   if (kernel && dataType === DataType.FLOAT && inputs.length === 2 && inputs[1]!.dataType === DataType.FLOAT) {
     // An operand of the result's length has its shape: the loops read its element before writing it, so it may be the output.
     const out = floatOutput(ctx, sizeOf(shape), [0, 1]);
-    return { name: '', dataType, shape, data: combineFloat(kernel, inputs[0]!.data, inputs[1]!.data, shapes[0]!, shapes[1]!, shape, out) };
+    const [a, b] = [inputs[0]!.data, inputs[1]!.data];
+    if (a instanceof Float32Array && b instanceof Float32Array && onBackend(ctx, kernel, a, b, shapes[1]!, shape, out)) return { name: '', dataType, shape, data: out };
+    return { name: '', dataType, shape, data: combineFloat(kernel, a, b, shapes[0]!, shapes[1]!, shape, out) };
   }
   const integer = !isFloating(dataType);
   const count = sizeOf(shape);
@@ -91,6 +94,27 @@ function combine(ctx: RunContext, inputs: readonly OnnxTensor[], f: Combine, ker
   }
   if (integer) return { name: '', dataType, shape, data: out };
   return floatResult(dataType, shape, out as Float32Array);
+}
+
+/**
+ * Same-shape Add and PRelu with one slope per channel (or one in all) on the run's backend's element-wise kernels
+ * (src/engine/elementwise.ts); false, having written nothing, for other shapes. An operand with as many elements as
+ * the result has its shape (broadcasting only widens).
+ */
+function onBackend(ctx: RunContext, kernel: FloatKernel, a: Float32Array, b: Float32Array, shapeB: Shape, shape: Shape, out: Float32Array): boolean {
+  if (kernel === 'add' && a.length === out.length && b.length === out.length) {
+    elementwiseKernels(ctx.options.backend).add(a, b, out, null);
+    return true;
+  }
+  if (kernel !== 'prelu' || a.length !== out.length || out.length === 0) return false;
+  if (b.length === 1) {
+    elementwiseKernels(ctx.options.backend).preluChannels(a, b, out.length, out);
+    return true;
+  }
+  const slope = [...new Array<number>(shape.length - shapeB.length).fill(1), ...shapeB];
+  if (shape.length < 2 || !slope.every((d, axis) => d === (axis === 1 ? shape[1] : 1))) return false;
+  elementwiseKernels(ctx.options.backend).preluChannels(a, b, sizeOf(shape.slice(2)), out);
+  return true;
 }
 
 /**

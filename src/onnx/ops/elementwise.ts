@@ -3,27 +3,25 @@
  * Reciprocal, Neg, Abs), Clip, and the inference forms of Identity and Dropout. Each computes in float64 from the
  * stored value and rounds once to the input's type (float32, or float16/bfloat16: see dtype.ts).
  */
-import { leakyReluInto, reluInto } from '../../engine/ops/activation.ts';
+import type { Activation } from '../../engine/ops/activation.ts';
+import { elementwiseKernels } from '../../engine/select.ts';
 import { TconvError } from '../../shape/errors.ts';
 import { invalidModel } from '../errors.ts';
 import { type OnnxNode, floatAttr, intAttr } from '../model.ts';
 import { DATA_TYPE_NAMES, DataType } from '../schema.ts';
 import { type OnnxTensor, isFloating } from '../tensor-proto.ts';
 import { floatResult, wrapInteger } from './dtype.ts';
-import { fastSigmoid, fastTanh } from './fast-math.ts';
 import type { InferContext, OpDefinition } from './types.ts';
 import { floatOutput, required } from './util.ts';
-
-type FloatLoop = (x: Float32Array | Float64Array, out: Float32Array) => void;
 
 interface UnaryOptions {
   /** The function maps integers to integers (Relu, Neg, Abs, Clip): integer inputs keep their type. */
   readonly integers?: boolean;
   /**
-   * The float32 fast path: the same float64 expression, rounded once on the store, in a loop of its own (a shared
-   * loop calling the per-element function is ten times slower). Gets the node's function's parameters by closure.
+   * The float32 fast path: the activation the run's backend applies with its element-wise kernels (a shared loop
+   * calling the per-element function is ten times slower), so a fused step and this op give the same bits.
    */
-  readonly float?: (node: OnnxNode) => FloatLoop;
+  readonly activation?: (node: OnnxNode) => Activation;
 }
 
 function checkType(node: OnnxNode, dataType: number | undefined, integers: boolean): void {
@@ -55,9 +53,9 @@ function unary(fn: (node: OnnxNode) => (x: number) => number, options: UnaryOpti
     },
     run: (ctx) => {
       const x = required(ctx.node, ctx.inputs, 0, 'an input');
-      if (options.float && x.dataType === DataType.FLOAT) {
-        const out = floatOutput(ctx, x.data.length, [0]); // may be x's buffer: the loops read each element first
-        options.float(ctx.node)(x.data, out);
+      if (options.activation && x.dataType === DataType.FLOAT && x.data instanceof Float32Array) {
+        const out = floatOutput(ctx, x.data.length, [0]); // may be x's buffer: the kernels read each element first
+        elementwiseKernels(ctx.options.backend).map(options.activation(ctx.node), x.data, out);
         return [{ name: '', dataType: DataType.FLOAT, shape: x.shape, data: out }];
       }
       return [applyUnary(ctx.node, x, fn(ctx.node))];
@@ -66,46 +64,13 @@ function unary(fn: (node: OnnxNode) => (x: number) => number, options: UnaryOpti
 }
 
 // biome-ignore lint/complexity/useMathMinMax: Relu(NaN) is 0 here, as onnxruntime gives; Math.max would give NaN
-export const Relu = unary(() => (x) => (x > 0 ? x : 0), {
-  integers: true,
-  float: () => (x, out) => {
-    if (x instanceof Float32Array) {
-      reluInto(x, out);
-      return;
-    }
-    for (let i = 0; i < out.length; i++) {
-      const v = x[i]!;
-      // biome-ignore lint/complexity/useMathMinMax: NaN maps to 0 here, as in the per-element definition; Math.max keeps it
-      out[i] = v > 0 ? v : 0;
-    }
-  },
-});
+export const Relu = unary(() => (x) => (x > 0 ? x : 0), { integers: true, activation: () => ({ kind: 'relu' }) });
 export const LeakyRelu = unary((node) => {
   const alpha = floatAttr(node, 'alpha', 0.01);
   return (x) => (x >= 0 ? x : alpha * x);
-}, {
-  float: (node) => {
-    const alpha = floatAttr(node, 'alpha', 0.01);
-    return (x, out) => {
-      if (x instanceof Float32Array) {
-        leakyReluInto(x, out, alpha);
-        return;
-      }
-      for (let i = 0; i < out.length; i++) { const v = x[i]!; out[i] = v >= 0 ? v : alpha * v; }
-    };
-  },
-});
-// The float32 loops use fast-math.ts: the same float32 values as Math's (a dense sweep finds none differing).
-export const Tanh = unary(() => Math.tanh, {
-  float: () => (x, out) => {
-    for (let i = 0; i < out.length; i++) out[i] = fastTanh(x[i]!);
-  },
-});
-export const Sigmoid = unary(() => (x) => 1 / (1 + Math.exp(-x)), {
-  float: () => (x, out) => {
-    for (let i = 0; i < out.length; i++) out[i] = fastSigmoid(x[i]!);
-  },
-});
+}, { activation: (node) => ({ kind: 'leakyRelu', alpha: floatAttr(node, 'alpha', 0.01) }) });
+export const Tanh = unary(() => Math.tanh, { activation: () => ({ kind: 'tanh' }) });
+export const Sigmoid = unary(() => (x) => 1 / (1 + Math.exp(-x)), { activation: () => ({ kind: 'sigmoid' }) });
 export const Elu = unary((node) => {
   const alpha = floatAttr(node, 'alpha', 1);
   return (x) => (x < 0 ? alpha * Math.expm1(x) : x);

@@ -2,6 +2,7 @@
  * BatchNormalization in inference form: y = scale·(x − mean)/√(var + ε) + B, per channel (axis 1); and
  * InstanceNormalization (CycleGAN/pix2pix generators): the same with mean and variance of each sample's channel.
  */
+import { elementwiseKernels } from '../../engine/select.ts';
 import { type OnnxNode, floatAttr, intAttr } from '../model.ts';
 import { invalidModel } from '../errors.ts';
 import { DataType } from '../schema.ts';
@@ -80,19 +81,6 @@ export const BatchNormalization: OpDefinition = {
   },
 };
 
-/**
- * Mean and (biased) variance of src[start, start + length) in float64, two passes: the statistics InstanceNormalization
- * takes per sample and channel (and a session's fused GroupNorm per group, src/onnx/fusions.ts).
- */
-export function blockMoments(src: ArrayLike<number>, start: number, length: number): { mean: number; variance: number } {
-  let mean = 0;
-  for (let i = start; i < start + length; i++) mean += src[i]!;
-  mean /= length;
-  let variance = 0;
-  for (let i = start; i < start + length; i++) variance += (src[i]! - mean) ** 2;
-  return { mean, variance: variance / length };
-}
-
 export const InstanceNormalization: OpDefinition = {
   infer: (ctx) => {
     const { node } = ctx;
@@ -113,14 +101,12 @@ export const InstanceNormalization: OpDefinition = {
     const channels = x.shape[1]!;
     const inner = sizeOf(x.shape.slice(2));
     const src = asFloat32(x);
-    // In place over X when it dies here: a plane's statistics are taken before the plane is written.
+    // In place over X when it dies here: a plane's statistics are taken before the plane is written. Group
+    // normalisation with one channel per group, on the run's backend's kernels.
     const out = x.dataType === DataType.FLOAT ? floatOutput(ctx, src.length, [0]) : new Float32Array(src.length);
-    for (let start = 0, plane = 0; start < src.length; start += inner, plane++) {
-      const { mean, variance } = blockMoments(src, start, inner);
-      const c = plane % channels;
-      const a = scale[c]! / Math.sqrt(variance + epsilon);
-      const b = bias[c]! - a * mean;
-      for (let i = start; i < start + inner; i++) out[i] = a * src[i]! + b;
+    if (inner > 0) {
+      const args = { blocks: src.length / inner, blockSize: inner, channels, inner, epsilon, scale, shift: bias };
+      elementwiseKernels(ctx.options.backend).groupNorm(src, args, null, out);
     }
     return [floatTensor(x.shape, out)];
   },

@@ -6,7 +6,7 @@
  */
 import type { Plan } from '../../../shape/plan.ts';
 import { type Availability, type Backend, type KernelArgs, availableCores } from '../../backend.ts';
-import { ACTIVATION_CODES } from '../../ops/activation.ts';
+import { ACTIVATION_CODES, activate } from '../../ops/activation.ts';
 import type { PackSlot } from '../../prepared-weights.ts';
 import { registerBackend, registerNativeAddon } from '../../registry.ts';
 import { type NativeAddon, type NativeHandle, type NativeLayout, type NativeLayoutName, loadAddon } from './addon.ts';
@@ -129,7 +129,8 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
     const threads = args.threads ?? availableCores();
     // The activation crosses as two numbers, applied inside the addon call after the bias; without one the call
     // keeps its six (eight) arguments, which every build of the addon takes.
-    const act = args.activation;
+    // The addon applies relu and leakyRelu itself; the others run on the output after the call (JavaScript).
+    const act = args.activation?.kind === 'relu' || args.activation?.kind === 'leakyRelu' ? args.activation : null;
     if (args.packs) {
       const { handle, header } = kept(s.addon, s.kernelSet, args.plan, args.weight, args.packs);
       if (act) s.addon.run(handle, header, args.input, bias, args.output, threads, ACTIVATION_CODES[act.kind], act.kind === 'leakyRelu' ? act.alpha : 0);
@@ -139,6 +140,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       if (act) s.addon.runOnce(header, args.weight, s.kernelSet, options.layout, args.input, bias, args.output, threads, ACTIVATION_CODES[act.kind], act.kind === 'leakyRelu' ? act.alpha : 0);
       else s.addon.runOnce(header, args.weight, s.kernelSet, options.layout, args.input, bias, args.output, threads);
     }
+    if (args.activation && !act) activate(args.output, args.output, args.activation);
   };
 
   return {

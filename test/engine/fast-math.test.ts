@@ -1,9 +1,9 @@
-// fastExp, fastExpm1, fastTanh and fastSigmoid (src/onnx/ops/fast-math.ts) against Math's, over a dense sweep of float32
+// fastExp, fastExpm1, fastTanh and fastSigmoid (src/engine/fast-math.ts) against Math's, over a dense sweep of float32
 // inputs: the float32 values they round to are at most 1 ulp apart (and equal almost everywhere), so the Tanh,
 // Sigmoid and SiLU fast paths never give a visibly different value.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fastExp, fastExpm1, fastSigmoid, fastTanh } from '../../src/onnx/ops/fast-math.ts';
+import { fastExp, fastExpm1, fastSigmoid, fastTanh } from '../../src/engine/fast-math.ts';
 
 const f32 = new Float32Array(1);
 const bits = new Int32Array(f32.buffer);

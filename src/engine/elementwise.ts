@@ -1,0 +1,103 @@
+/**
+ * The element-wise kernels a backend may provide beside its convolutions (Backend.elementwise), and their one
+ * JavaScript implementation, which the reference backend uses and every other backend falls back to. The ONNX
+ * executor's activations, same-shape Add, per-channel PRelu and its fused SiLU and GroupNorm steps run on them.
+ *
+ * Rounding: the JavaScript loops compute in float64 and round once to float32 (relu, leakyRelu, add and prelu are
+ * then exact; tanh, sigmoid and silu follow src/engine/fast-math.ts). A backend's own kernels give relu, leakyRelu,
+ * add and prelu the same bits and tanh, sigmoid and silu within the few ulp its tests state; on one backend a fused
+ * step and the unfused ops give the same bits, because both run that backend's kernels.
+ */
+import { type Activation, activate, belowZero, bitsOf } from './ops/activation.ts';
+
+export interface GroupNormArgs {
+  /** Blocks normalised apart: batch · groups. */
+  readonly blocks: number;
+  /** Elements of a block: channels / groups · inner. */
+  readonly blockSize: number;
+  readonly channels: number;
+  /** Elements of one channel of one sample (the spatial size). */
+  readonly inner: number;
+  readonly epsilon: number;
+  /** Per channel; null: 1. */
+  readonly scale: Float32Array | null;
+  /** Per channel; null: 0. */
+  readonly shift: Float32Array | null;
+}
+
+export interface ElementwiseKernels {
+  /** out[i] = f(x[i]); out may be x. */
+  map(f: Activation, x: Float32Array, out: Float32Array): void;
+  /** out[i] = f(a[i] + b[i]) (f null: plain sum); same lengths; out may be a or b. */
+  add(a: Float32Array, b: Float32Array, out: Float32Array, f: Activation | null): void;
+  /**
+   * PRelu with one slope per channel: x is blocks of `inner` elements (batch folded into the blocks: block k uses
+   * slope[k % slope.length]); x < 0 ? slope·x : x, the product in float64 rounded once; out may be x.
+   */
+  preluChannels(x: Float32Array, slope: Float32Array, inner: number, out: Float32Array): void;
+  /**
+   * Group normalisation as PyTorch exports it: per block the mean and (biased) variance over `blockSize` elements
+   * (blocks = N·groups), then per channel y = (x − mean)/√(variance + ε)·scale[c] + shift[c] (channel c spans
+   * `inner` elements; a block holds channels/groups channels), rounded once to float32, then f; out may be x.
+   */
+  groupNorm(x: Float32Array, args: GroupNormArgs, f: Activation | null, out: Float32Array): void;
+}
+
+/**
+ * Mean and (biased) variance of src[start, start + length) in float64, two passes: the statistics InstanceNormalization
+ * takes per sample and channel, and group normalisation per block. Float64 because a block of the LDM decoder holds
+ * up to ~100 k values: a float32 sum would lose ~5 digits there, and the second pass keeps the variance free of
+ * the cancellation E[x²] − E[x]² suffers when the mean is large against the spread.
+ */
+export function blockMoments(src: ArrayLike<number>, start: number, length: number): { mean: number; variance: number } {
+  let mean = 0;
+  for (let i = start; i < start + length; i++) mean += src[i]!;
+  mean /= length;
+  let variance = 0;
+  for (let i = start; i < start + length; i++) variance += (src[i]! - mean) ** 2;
+  return { mean, variance: variance / length };
+}
+
+/** The JavaScript kernels: float64 arithmetic rounded once on the store (the reference backend's, and the fallback). */
+export const jsElementwise: ElementwiseKernels = {
+  map(f, x, out) {
+    activate(x, out, f);
+  },
+  add(a, b, out, f) {
+    for (let i = 0; i < out.length; i++) out[i] = a[i]! + b[i]!;
+    if (f) activate(out, out, f);
+  },
+  preluChannels(x, slope, inner, out) {
+    const signs = bitsOf(x);
+    // x times 1 or the slope as x is below zero, chosen from x's bits without a branch on random signs.
+    const factor = Float64Array.of(1, 0);
+    for (let start = 0, k = 0; start < out.length; start += inner, k++) {
+      factor[1] = slope[k % slope.length]!;
+      for (let i = start; i < start + inner; i++) out[i] = x[i]! * factor[belowZero(signs[i]!)]!;
+    }
+  },
+  groupNorm(x, args, f, out) {
+    const { blocks, blockSize, channels, inner, epsilon, scale, shift } = args;
+    const perBlock = blockSize / inner;
+    const groups = channels / perBlock;
+    for (let block = 0; block < blocks; block++) {
+      const start = block * blockSize;
+      // The block's statistics are taken before it is written (out may be x).
+      const { mean, variance } = blockMoments(x, start, blockSize);
+      const inverse = 1 / Math.sqrt(variance + epsilon);
+      const first = (block % groups) * perBlock;
+      for (let k = 0; k < perBlock; k++) {
+        const c = first + k;
+        // Folded per channel: y = a·x + b.
+        const a = (scale ? scale[c]! : 1) * inverse;
+        const b = (shift ? shift[c]! : 0) - a * mean;
+        const from = start + k * inner;
+        for (let i = from; i < from + inner; i++) out[i] = a * x[i]! + b;
+      }
+      if (f) {
+        const written = out.subarray(start, start + blockSize);
+        activate(written, written, f);
+      }
+    }
+  },
+};
