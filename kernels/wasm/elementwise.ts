@@ -291,8 +291,8 @@ function sumF64(p: usize, count: i32, shift: f64, squares: bool): f64 {
 /**
  * Blocks [first, end) of a group norm. Statistics in float64 (mean, then the variance about it: two passes over the
  * block while it is in cache), as InstanceNormalization takes them, because a float32 sum over thousands of
- * elements would lose digits the 1e-5 model tolerance needs. Per channel y = A·x + B with a = 1/√(var + ε),
- * A = a·scale[c], B = −a·mean·scale[c] + shift[c], in float64 and rounded once (src/onnx/fusions.ts computes the same).
+ * elements would lose digits the 1e-5 model tolerance needs. Per channel y = a·x + b with a = scale[c]/√(var + ε),
+ * b = shift[c] − a·mean, in float64 and rounded once: the JavaScript kernel's expressions (src/engine/elementwise.ts).
  */
 @inline function groupNormLoop(t: ElementwiseArgs, first: i32, end: i32, CODE: i32): void {
   const size = t.blockSize, inner = t.inner, channels = t.channels, alpha = t.alpha;
@@ -302,15 +302,14 @@ function sumF64(p: usize, count: i32, shift: f64, squares: bool): f64 {
     const x = t.x + offset, out = t.out + offset;
     const mean = sumF64(x, size, 0, false) / <f64>size;
     const variance = sumF64(x, size, mean, true) / <f64>size;
-    const a = 1 / Math.sqrt(variance + t.epsilon);
-    const b = -(a * mean);
+    const inverse = 1 / Math.sqrt(variance + t.epsilon);
     const firstChannel = (block * (size / inner)) % channels;
     for (let k = 0; k * inner < size; k++) {
       const c = <usize>(firstChannel + k) << 2;
-      const g: f64 = scales ? <f64>load<f32>(scales + c) : 1;
-      const s: f64 = shifts ? <f64>load<f32>(shifts + c) : 0;
+      const a = (scales ? <f64>load<f32>(scales + c) : 1) * inverse;
+      const b = (shifts ? <f64>load<f32>(shifts + c) : 0) - a * mean;
       const o = <usize>(k * inner) << 2;
-      affineLoop(x + o, out + o, inner, a * g, b * g + s, CODE, alpha);
+      affineLoop(x + o, out + o, inner, a, b, CODE, alpha);
     }
   }
 }

@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRng, type Rng } from '../../src/tensor/rng.ts';
 import { runSeed } from '../helpers/random-layer.ts';
+import * as L from '../../src/engine/backends/wasm/layout.ts';
 
 const seed = runSeed() >>> 0;
 const f = Math.fround;
@@ -351,4 +352,15 @@ test('group norm matches float64 (statistics in float64, one rounding) for every
       assert.ok(Math.abs(y - want[i]!) <= 0.5 * ulp32(want[i]!) + 1e-9, `group norm element ${i}: ${y}, expected ${want[i]}: ${where}`);
     }
   }
+});
+
+test('the JS side writes ElementwiseArgs at the offsets the kernels read (layout.ts EA_* = the check build\'s)', () => {
+  const m = new Module();
+  const offset = (field: string) => (m.exports[`ElementwiseArgs_${field}`] as WebAssembly.Global).value as number;
+  const expected: Record<string, number> = {
+    x: L.EA_X, b: L.EA_B, out: L.EA_OUT, units: L.EA_UNITS, unitsPerTask: L.EA_UNITS_PER_TASK, kernel: L.EA_KERNEL,
+    activation: L.EA_ACTIVATION, alpha: L.EA_ALPHA, inner: L.EA_INNER, channels: L.EA_CHANNELS, blockSize: L.EA_BLOCK_SIZE,
+    epsilon: L.EA_EPSILON, scale: L.EA_SCALE, shift: L.EA_SHIFT, bytes: L.ELEMENTWISE_ARGS_BYTES,
+  };
+  for (const [field, at] of Object.entries(expected)) assert.equal(offset(field), at, `ElementwiseArgs.${field}`);
 });
