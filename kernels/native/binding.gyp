@@ -21,7 +21,10 @@
         "src/ukernel_avx512.cc",
         "src/backward_weight.cc",
         "src/backward_gather_avx2.cc",
-        "src/addon_backward.cc"
+        "src/addon_backward.cc",
+        "src/eltwise_avx2.cc",
+        "src/eltwise_portable.cc",
+        "src/addon_eltwise.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_CPP_EXCEPTIONS"],

@@ -2,8 +2,12 @@
  * The exact fusions a model session makes while compiling its plan (src/onnx/compiled.ts), and how a fused step runs:
  * - Relu, LeakyRelu, Clip, Tanh or Sigmoid after a node whose float32 output feeds nothing else runs in place on
  *   that output, in the same step (when the output's buffer is the node's own; else the activation's op runs);
+ * - a same-shape float32 Add followed by Relu, LeakyRelu, Tanh or Sigmoid runs as one step: one pass writing act(a + b)
+ *   when the activation is the sum's only reader, else the sum and act(sum) both (HiFi-GAN's residual blocks, where
+ *   the sum also feeds the next Add);
  * - x · Sigmoid(x) (SiLU as PyTorch exports it) runs as one pass;
- * - GroupNorm as PyTorch exports it (Reshape → InstanceNormalization → Reshape → Mul γ → Add β) runs as one pass.
+ * - GroupNorm as PyTorch exports it (Reshape → InstanceNormalization → Reshape → Mul γ → Add β) runs as one pass,
+ *   with the SiLU after it, if any, applied as it stores.
  * All compute what the separate nodes compute, up to float32 rounding (SiLU's x / (1 + e⁻ˣ) and GroupNorm's A·x + B
  * are rounded once instead of at each node; the activations exactly: they run the same backend's element-wise kernels,
  * src/engine/elementwise.ts, as the unfused ops). Whatever a pattern does not match exactly (types, constant
@@ -31,10 +35,21 @@ export type StepKind =
     /** The same activation for the engine to apply inside the step's Conv/ConvTranspose call (Relu, LeakyRelu, Tanh, Sigmoid), else null. */
     readonly engine: Activation | null;
   }
+  /**
+   * Add, then `activation` (as `engine`) on the sum with the run's element-wise kernels; `both`: the sum is read by
+   * others too, and the step writes it as its first output and the activation's as its second.
+   */
+  | { readonly type: 'addActivation'; readonly activation: OnnxNode; readonly engine: Activation; readonly both: boolean }
   /** x · Sigmoid(x) in one pass; otherwise the Sigmoid node and then the Mul node. */
   | { readonly type: 'silu'; readonly mul: OnnxNode }
-  /** GroupNorm as PyTorch exports it, in one pass; otherwise its five nodes in turn. */
-  | { readonly type: 'groupNorm'; readonly norm: GroupNorm; readonly chain: readonly ChainLink[] };
+  /** GroupNorm as PyTorch exports it, in one pass (with the SiLU after it when `silu`); otherwise its nodes in turn. */
+  | { readonly type: 'groupNorm'; readonly norm: GroupNorm; readonly chain: readonly ChainLink[]; readonly silu: SiluNodes | null };
+
+/** The Sigmoid and Mul of a SiLU, x · Sigmoid(x). */
+interface SiluNodes {
+  readonly sigmoid: OnnxNode;
+  readonly mul: OnnxNode;
+}
 
 /**
  * GroupNorm's numbers: G groups of consecutive channels and, per channel, InstanceNormalization's scale and bias of
@@ -79,7 +94,15 @@ export function fuseInto(draft: FusionDraft, graph: InferredGraph, soleConsumer:
       draft.fused.push(link.node);
     }
     draft.outputs = found.chain[found.chain.length - 1]!.node.outputs;
-    draft.kind = { type: 'groupNorm', norm: found.norm, chain: found.chain };
+    // The SiLU after it (the LDM decoder's every norm but the attention's) is applied as the norm stores.
+    const silu = matchSilu(draft.outputs[0]!, graph, soleConsumer);
+    if (silu) {
+      absorbed.add(silu.sigmoid);
+      absorbed.add(silu.mul);
+      draft.fused.push(silu.sigmoid, silu.mul);
+      draft.outputs = silu.mul.outputs;
+    }
+    draft.kind = { type: 'groupNorm', norm: found.norm, chain: found.chain, silu: silu ?? null };
     return;
   }
   if (node.opType === 'Sigmoid') {
@@ -92,6 +115,16 @@ export function fuseInto(draft: FusionDraft, graph: InferredGraph, soleConsumer:
     draft.outputs = mul.outputs;
     draft.kind = { type: 'silu', mul };
     return;
+  }
+  if (node.opType === 'Add') {
+    const found = matchAddActivation(node, graph, soleConsumer);
+    if (found) {
+      absorbed.add(found.activation);
+      draft.fused.push(found.activation);
+      draft.outputs = found.both ? [out, ...found.activation.outputs] : found.activation.outputs;
+      draft.kind = { type: 'addActivation', ...found };
+      return;
+    }
   }
   if (node.outputs.length !== 1) return;
   const activation = soleConsumer(out);
@@ -106,6 +139,58 @@ export function fuseInto(draft: FusionDraft, graph: InferredGraph, soleConsumer:
     type: 'activation', pass, activation, bounds: activation.inputs.map((name) => graph.constants.get(name)),
     engine: node.opType === 'Conv' || node.opType === 'ConvTranspose' ? engineActivation(activation) : null,
   };
+}
+
+/**
+ * Sigmoid(y) and Mul(y, Sigmoid(y)) when they are y's only readers (y no graph output) and the Sigmoid's result is read
+ * by that Mul alone; float32 throughout.
+ */
+function matchSilu(y: string, graph: InferredGraph, soleConsumer: (name: string) => OnnxNode | undefined): SiluNodes | undefined {
+  const readers = readersOf(graph, y);
+  if (readers.length !== 2 || graph.model.outputs.some((o) => o.name === y)) return undefined;
+  const sigmoid = readers.find((n) => n.opType === 'Sigmoid' && n.inputs[0] === y && n.outputs.length === 1);
+  const mul = sigmoid ? soleConsumer(sigmoid.outputs[0]!) : undefined;
+  if (!sigmoid || !mul || mul.opType !== 'Mul' || !readers.includes(mul) || mul.inputs.length !== 2 || mul.outputs.length !== 1) return undefined;
+  if (!mul.inputs.includes(y) || !mul.inputs.includes(sigmoid.outputs[0]!)) return undefined;
+  if (graph.types.get(mul.outputs[0]!) !== DataType.FLOAT || !sameShape(graph.shapes.get(mul.outputs[0]!), graph.shapes.get(y))) return undefined;
+  return { sigmoid, mul };
+}
+
+/** The nodes that read each value, by graph (built once per graph, when a fusion first asks). */
+const readersByGraph = new WeakMap<InferredGraph, Map<string, OnnxNode[]>>();
+
+function readersOf(graph: InferredGraph, name: string): readonly OnnxNode[] {
+  let readers = readersByGraph.get(graph);
+  if (!readers) {
+    readers = new Map();
+    for (const node of graph.order) {
+      for (const input of node.inputs) {
+        if (!input) continue;
+        const list = readers.get(input);
+        if (list) list.push(node);
+        else readers.set(input, [node]);
+      }
+    }
+    readersByGraph.set(graph, readers);
+  }
+  return readers.get(name) ?? [];
+}
+
+/**
+ * An Add of two float32 values of its output's shape, whose sum an activation the kernels apply reads (as its only
+ * reader, or beside others: `both`).
+ */
+function matchAddActivation(add: OnnxNode, graph: InferredGraph, soleConsumer: (name: string) => OnnxNode | undefined): { activation: OnnxNode; engine: Activation; both: boolean } | undefined {
+  const sum = add.outputs[0]!;
+  const shape = graph.shapes.get(sum);
+  if (add.inputs.length !== 2 || add.outputs.length !== 1 || !shape) return undefined;
+  if (!add.inputs.every((name) => graph.types.get(name) === DataType.FLOAT && sameShape(graph.shapes.get(name), shape))) return undefined;
+  const activation = readersOf(graph, sum).find((reader) =>
+    reader.inputs[0] === sum && reader.outputs.length === 1 && graph.types.get(reader.outputs[0]!) === DataType.FLOAT && engineActivation(reader) !== null);
+  if (!activation) return undefined;
+  // A Sigmoid whose result multiplies the sum is SiLU's: left to its own step, which fuses the Mul.
+  if (activation.opType === 'Sigmoid' && readersOf(graph, activation.outputs[0]!).some((reader) => reader.opType === 'Mul' && reader.inputs.includes(sum))) return undefined;
+  return { activation, engine: engineActivation(activation)!, both: soleConsumer(sum) !== activation };
 }
 
 /**
@@ -232,19 +317,24 @@ export function runFused(node: OnnxNode, op: OpDefinition, kind: StepKind, args:
     const mulInputs = kind.mul.inputs.map((name) => (name === node.inputs[0] ? x : s));
     return lookupOp('Mul', '')!.run(context(kind.mul, mulInputs));
   }
+  if (kind.type === 'addActivation') return runAddActivation(node, op, kind, args, context);
   if (kind.type === 'groupNorm') {
     const x = args[0];
     if (x && x.dataType === DataType.FLOAT && x.data instanceof Float32Array) {
       const ctx = context(node, args);
       const out = ctx.floatBuffer!(x.data.length, [0]);
-      groupNorm(kind.norm, x, out, elementwiseKernels(ctx.options.backend));
+      groupNorm(kind.norm, x, out, elementwiseKernels(ctx.options.backend), kind.silu ? { kind: 'silu' } : null);
       return [{ name: '', dataType: DataType.FLOAT, shape: x.shape, data: out }];
     }
     let previous = op.run(context(node, args))[0]!;
     for (const link of kind.chain) {
       previous = lookupOp(link.node.opType, link.node.domain)!.run(context(link.node, link.inputs.map((t) => (t === 'previous' ? previous : t))))[0]!;
     }
-    return [previous];
+    if (!kind.silu) return [previous];
+    const { sigmoid, mul } = kind.silu;
+    const y = previous;
+    const [s] = lookupOp('Sigmoid', '')!.run(context(sigmoid, [y]));
+    return lookupOp('Mul', '')!.run(context(mul, mul.inputs.map((name) => (name === sigmoid.inputs[0] ? y : s))));
   }
   // The engine's convolutions apply Relu, LeakyRelu, Tanh and Sigmoid as they store their output: no second pass.
   if (kind.type === 'activation' && kind.engine) return op.run({ ...context(node, args), activation: kind.engine });
@@ -261,15 +351,40 @@ export function runFused(node: OnnxNode, op: OpDefinition, kind: StepKind, args:
 }
 
 
+/** An Add step with its activation: float32 operands of one shape on the run's kernels, else the two ops in turn. */
+function runAddActivation(node: OnnxNode, op: OpDefinition, kind: Extract<StepKind, { type: 'addActivation' }>, args: readonly (OnnxTensor | undefined)[], context: OpContext): readonly OnnxTensor[] {
+  const [a, b] = args;
+  if (a && b && a.dataType === DataType.FLOAT && b.dataType === DataType.FLOAT && a.data instanceof Float32Array && b.data instanceof Float32Array && sameShape(a.shape, b.shape)) {
+    const ctx = context(node, args);
+    const kernels = elementwiseKernels(ctx.options.backend);
+    const result = (data: Float32Array): OnnxTensor => ({ name: '', dataType: DataType.FLOAT, shape: a.shape, data });
+    const n = a.data.length;
+    if (!kind.both) {
+      const out = ctx.floatBuffer!(n, [0, 1]);
+      kernels.add(a.data, b.data, out, kind.engine);
+      return [result(out)];
+    }
+    const sum = ctx.floatBuffer!(n, [0, 1]);
+    kernels.add(a.data, b.data, sum, null);
+    const out = ctx.floatBuffer!(n, []);
+    kernels.map(kind.engine, sum, out);
+    return [result(sum), result(out)];
+  }
+  const [sum] = op.run(context(node, args));
+  const activation = kind.activation;
+  const [out] = lookupOp(activation.opType, activation.domain)!.run(context(activation, [sum]));
+  return kind.both ? [sum!, out!] : [out!];
+}
+
 /**
  * GroupNorm in one pass on the run's backend's kernels: each group's mean and (biased) variance as
  * InstanceNormalization takes them, then per channel y = A·x + B, rounded once. `out` may be x's buffer.
  */
-function groupNorm(norm: GroupNorm, x: OnnxTensor, out: Float32Array, kernels: ElementwiseKernels): void {
+function groupNorm(norm: GroupNorm, x: OnnxTensor, out: Float32Array, kernels: ElementwiseKernels, f: Activation | null): void {
   const channels = x.shape[1]!;
   const inner = x.data.length / (x.shape[0]! * channels);
   const blockSize = (channels / norm.groups) * inner;
   if (blockSize === 0) return;
   const args = { blocks: x.data.length / blockSize, blockSize, channels, inner, epsilon: norm.epsilon, scale: norm.scale, shift: norm.shift };
-  kernels.groupNorm(x.data as Float32Array, args, null, out);
+  kernels.groupNorm(x.data as Float32Array, args, f, out);
 }

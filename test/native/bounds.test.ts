@@ -47,7 +47,7 @@ test('run() rejects wrong types, aliasing, a foreign handle, a mismatched header
   const other = nativeHeader(planLayer({ kind: 'convTranspose', input: [4, 5], kernel: 3, stride: 2, inChannels: 2, outChannels: 3, batch: 2 }));
   assert.throws(() => addon().run(handle, other, input, bias, new Float32Array(outputLength), 1), /does not match the prepared handle/);
   assert.throws(() => addon().run(handle, header, input, bias, output, 0), /threads = 0 must be between 1 and 256/);
-  assert.throws(() => addon().run(handle, header, input, bias, output, 1, 3, 0), /activation = 3 must be 0 \(none\), 1 \(relu\) or 2/);
+  assert.throws(() => addon().run(handle, header, input, bias, output, 1, 6, 0), /activation = 6 must be 0 \(none\), 1 \(relu\), 2 \(leaky relu\), 3 \(tanh\), 4 \(sigmoid\) or 5 \(silu\)/);
   assert.throws(() => addon().run(handle, header, input, bias, output, 1, 2, '0.2' as unknown as number), /activation and alpha must be numbers/);
   assert.throws(() => addon().run(handle, header, input, bias, output, 1, 2), /takes 6 or 8 arguments/);
   assert.throws(() => addon().prepare(header, new Float32Array(weightLength), 'sse9'), /kernel set "sse9" is not available/);

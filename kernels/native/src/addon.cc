@@ -8,16 +8,19 @@
 //   release(handle)                                 → frees the packed weights now (the handle is unusable after)
 //   runOnce(header, weight, kernelSet, layout | undefined, input, bias | null, output, threads[, activation, alpha])
 //                                                   → prepare, run and free in one call: nothing outlives it
-//                                                   activation: 0 none, 1 relu, 2 leaky relu with slope alpha (numbers)
+//                                                   activation: 0 none, 1 relu, 2 leaky relu with slope alpha, 3 tanh,
+//                                                   4 sigmoid, 5 silu (numbers; applied by the element-wise kernels)
 //   sameBits(a: Float32Array, b: Float32Array)      → true when both hold the same bits (memcmp)
 //   checkKernels(kernelSet, seed)                   → the micro-kernel tester's rows (ukernel_check.h)
 //   weightGradient…, weightGradientWorkspace…       → training's ∂W (addon_backward.cc)
+//   eltwiseMap…, eltwiseAdd…, eltwisePrelu…, eltwiseGroupNorm… → the element-wise kernels (addon_eltwise.cc)
 #include <napi.h>
 
 #include <cstring>
 #include <thread>
 
 #include "addon_backward.h"
+#include "addon_eltwise.h"
 #include "engine.h"
 #include "runners.h"
 #include "ukernel_check.h"
@@ -211,7 +214,7 @@ void runArgs(const Napi::CallbackInfo& info, const Prepared& prepared, size_t fi
     if (!info[first + 4].IsNumber() || !info[first + 5].IsNumber()) throw Napi::TypeError::New(env, "activation and alpha must be numbers");
     activation.kind = int(info[first + 4].As<Napi::Number>().Int32Value());
     activation.alpha = info[first + 5].As<Napi::Number>().DoubleValue();
-    if (activation.kind < 0 || activation.kind > 2) fail(env, "activation = " + std::to_string(activation.kind) + " must be 0 (none), 1 (relu) or 2 (leaky relu)");
+    if (activation.kind < 0 || activation.kind > 5) fail(env, "activation = " + std::to_string(activation.kind) + " must be 0 (none), 1 (relu), 2 (leaky relu), 3 (tanh), 4 (sigmoid) or 5 (silu)");
   }
   tconv::execute(prepared, input.Data(), bias, output.Data(), int(threads), activation);
 }
@@ -284,6 +287,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sameBits", Napi::Function::New(env, SameBits));
   exports.Set("checkKernels", Napi::Function::New(env, CheckKernels));
   tconv::registerBackward(env, exports);  // weightGradient, weightGradientWorkspace (addon_backward.cc)
+  tconv::registerEltwise(env, exports);   // eltwiseMap, eltwiseAdd, eltwisePrelu, eltwiseGroupNorm (addon_eltwise.cc)
   return exports;
 }
 

@@ -73,7 +73,8 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
 
 // Applied to every output element after the bias, exactly as src/engine/ops/activation.ts defines it.
 struct Activation {
-  int kind = 0;        // 0 none, 1 relu (v > 0 ? v : 0), 2 leaky relu (v >= 0 ? v : alpha·v in double, rounded once)
+  int kind = 0;        // ACTIVATION_CODES: 0 none, 1 relu, 2 leaky relu (alpha·v in double, rounded once), 3 tanh,
+                       // 4 sigmoid, 5 silu (eltwise.h)
   double alpha = 0;
 };
 

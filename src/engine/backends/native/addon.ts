@@ -13,7 +13,7 @@ export interface NativeAddon {
   describe(handle: NativeHandle): NativeLayout;
   /** GFLOP/s of a register-only FMA loop on the calling thread, median of ~1 ms pieces over `seconds` of CPU time; 0 without FMA. */
   fmaPeak(kernelSet: string, seconds: number): number;
-  /** `activation` 0 none, 1 relu, 2 leaky relu with slope `alpha` (ACTIVATION_CODES), applied after the bias. */
+  /** `activation` as ACTIVATION_CODES (0 none … 5 silu; `alpha` the leaky slope), applied after the bias. */
   run(handle: NativeHandle, header: Int32Array, input: Float32Array, bias: Float32Array | null, output: Float32Array, threads: number, activation?: number, alpha?: number): void;
   /** Frees the handle's packed weights now (a released handle is refused by run and describe). */
   release(handle: NativeHandle): void;
@@ -21,6 +21,17 @@ export interface NativeAddon {
   runOnce(
     header: Int32Array, weight: Float32Array, kernelSet: string, layout: NativeLayoutName | undefined,
     input: Float32Array, bias: Float32Array | null, output: Float32Array, threads: number, activation?: number, alpha?: number,
+  ): void;
+  /** out[i] = f(x[i]) with the element-wise kernels of `kernelSet` (kernels/native/src/eltwise.h); out may be x. */
+  eltwiseMap(kernelSet: string, activation: number, alpha: number, x: Float32Array, out: Float32Array): void;
+  /** out[i] = f(a[i] + b[i]); out may be a or b. */
+  eltwiseAdd(kernelSet: string, activation: number, alpha: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** PRelu over blocks of `inner` values, block k with slope[k % slope.length]; out may be x. */
+  eltwisePrelu(kernelSet: string, x: Float32Array, slope: Float32Array, inner: number, out: Float32Array): void;
+  /** Group normalisation (ElementwiseKernels.groupNorm), then the activation; out may be x. */
+  eltwiseGroupNorm(
+    kernelSet: string, x: Float32Array, blocks: number, blockSize: number, channels: number, inner: number, epsilon: number,
+    scale: Float32Array | null, shift: Float32Array | null, activation: number, alpha: number, out: Float32Array,
   ): void;
   /** True when both arrays hold the same bits (memcmp). */
   sameBits(a: Float32Array, b: Float32Array): boolean;

@@ -6,7 +6,8 @@
  */
 import type { Plan } from '../../../shape/plan.ts';
 import { type Availability, type Backend, type KernelArgs, availableCores } from '../../backend.ts';
-import { ACTIVATION_CODES, activate } from '../../ops/activation.ts';
+import type { ElementwiseKernels } from '../../elementwise.ts';
+import { ACTIVATION_CODES, alphaOf } from '../../ops/activation.ts';
 import type { PackSlot } from '../../prepared-weights.ts';
 import { registerBackend, registerNativeAddon } from '../../registry.ts';
 import { type NativeAddon, type NativeHandle, type NativeLayout, type NativeLayoutName, loadAddon } from './addon.ts';
@@ -129,22 +130,48 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
     const threads = args.threads ?? availableCores();
     // The activation crosses as two numbers, applied inside the addon call after the bias; without one the call
     // keeps its six (eight) arguments, which every build of the addon takes.
-    // The addon applies relu and leakyRelu itself; the others run on the output after the call (JavaScript).
-    const act = args.activation?.kind === 'relu' || args.activation?.kind === 'leakyRelu' ? args.activation : null;
+    // The activation crosses as two numbers and is applied inside the addon call by the element-wise kernels.
+    const act = args.activation;
     if (args.packs) {
       const { handle, header } = kept(s.addon, s.kernelSet, args.plan, args.weight, args.packs);
-      if (act) s.addon.run(handle, header, args.input, bias, args.output, threads, ACTIVATION_CODES[act.kind], act.kind === 'leakyRelu' ? act.alpha : 0);
+      if (act) s.addon.run(handle, header, args.input, bias, args.output, threads, ACTIVATION_CODES[act.kind], alphaOf(act));
       else s.addon.run(handle, header, args.input, bias, args.output, threads);
     } else {
       const header = callKeys(s.kernelSet, args.plan).header;
-      if (act) s.addon.runOnce(header, args.weight, s.kernelSet, options.layout, args.input, bias, args.output, threads, ACTIVATION_CODES[act.kind], act.kind === 'leakyRelu' ? act.alpha : 0);
+      if (act) s.addon.runOnce(header, args.weight, s.kernelSet, options.layout, args.input, bias, args.output, threads, ACTIVATION_CODES[act.kind], alphaOf(act));
       else s.addon.runOnce(header, args.weight, s.kernelSet, options.layout, args.input, bias, args.output, threads);
     }
-    if (args.activation && !act) activate(args.output, args.output, args.activation);
+  };
+
+  const ready = (): { addon: NativeAddon; kernelSet: string } => {
+    const s = state();
+    if (!s.addon) throw new Error(`native backend unavailable: ${s.reason}`);
+    return s;
+  };
+  // The kernel set's element-wise kernels (kernels/native/src/eltwise.h), the ones its layer calls' activation runs.
+  const elementwise: ElementwiseKernels = {
+    map(f, x, out) {
+      const s = ready();
+      s.addon.eltwiseMap(s.kernelSet, ACTIVATION_CODES[f.kind], alphaOf(f), x, out);
+    },
+    add(a, b, out, f) {
+      const s = ready();
+      s.addon.eltwiseAdd(s.kernelSet, f ? ACTIVATION_CODES[f.kind] : 0, alphaOf(f), a, b, out);
+    },
+    preluChannels(x, slope, inner, out) {
+      const s = ready();
+      if (out.length > 0) s.addon.eltwisePrelu(s.kernelSet, x, slope, inner, out);
+    },
+    groupNorm(x, args, f, out) {
+      const s = ready();
+      const { blocks, blockSize, channels, inner, epsilon, scale, shift } = args;
+      s.addon.eltwiseGroupNorm(s.kernelSet, x, blocks, blockSize, channels, inner, epsilon, scale, shift, f ? ACTIVATION_CODES[f.kind] : 0, alphaOf(f), out);
+    },
   };
 
   return {
     name: 'native',
+    elementwise,
     availability(): Availability {
       const s = state();
       return { available: s.addon !== null, reason: s.reason };

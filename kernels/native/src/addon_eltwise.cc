@@ -1,0 +1,150 @@
+// Node-API surface of the element-wise kernels (eltwise.h), registered by addon.cc's Init. Every argument is checked
+// before a kernel reads or writes anything; an output may be an input exactly (in place) but not overlap it partly.
+//
+//   eltwiseMap(kernelSet, code, alpha, x, out)                      out[i] = f(x[i])
+//   eltwiseAdd(kernelSet, code, alpha, a, b, out)                   out[i] = f(a[i] + b[i])
+//   eltwisePrelu(kernelSet, x, slope, inner, out)                   blocks of inner values, block k: slope[k % C]
+//   eltwiseGroupNorm(kernelSet, x, blocks, blockSize, channels, inner, epsilon, scale | null, shift | null, code,
+//                    alpha, out)
+//
+// kernelSet names a convolution kernel set (eltwiseFor picks its element-wise set); code and alpha as
+// ACTIVATION_CODES (0 none … 5 silu).
+#include "addon_eltwise.h"
+
+#include <cmath>
+#include <string>
+
+#include "cpu.h"
+#include "eltwise.h"
+
+namespace tconv {
+namespace {
+
+[[noreturn]] void refuse(const Napi::Env& env, const std::string& message) { throw Napi::RangeError::New(env, message); }
+
+const EltwiseKernels& setArg(const Napi::CallbackInfo& info, size_t index) {
+  if (!info[index].IsString()) throw Napi::TypeError::New(info.Env(), "kernelSet must be a string");
+  const std::string name = info[index].As<Napi::String>().Utf8Value();
+  const KernelSet* isa = kernelSetByName(name);
+  if (!isa) refuse(info.Env(), "kernel set \"" + name + "\" is not available on this CPU");
+  return *eltwiseFor(isa);
+}
+
+Napi::Float32Array floatsArg(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  const Napi::Value v = info[index];
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a Float32Array");
+  }
+  return v.As<Napi::Float32Array>();
+}
+
+const float* optionalFloats(const Napi::CallbackInfo& info, size_t index, const char* name, int64_t length) {
+  if (info[index].IsNull()) return nullptr;
+  const Napi::Float32Array a = floatsArg(info, index, name);
+  if (int64_t(a.ElementLength()) != length) refuse(info.Env(), std::string(name) + " must hold " + std::to_string(length) + " values (one per channel)");
+  return a.Data();
+}
+
+double numberArg(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  if (!info[index].IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a number");
+  const double v = info[index].As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(v)) refuse(info.Env(), std::string(name) + " must be finite");
+  return v;
+}
+
+int64_t countArg(const Napi::CallbackInfo& info, size_t index, const char* name, int64_t least) {
+  const double v = numberArg(info, index, name);
+  if (v != std::floor(v) || v < double(least) || v > 9e15) refuse(info.Env(), std::string(name) + " must be an integer ≥ " + std::to_string(least));
+  return int64_t(v);
+}
+
+int codeArg(const Napi::CallbackInfo& info, size_t index) {
+  const double v = numberArg(info, index, "activation");
+  if (v != std::floor(v) || v < 0 || v >= kActivationCodes) refuse(info.Env(), "activation = " + std::to_string(v) + " must be 0 (none) … 5 (silu)");
+  return int(v);
+}
+
+// The output: as long as `length`, and either one of the inputs exactly or apart from all of them.
+float* outputArg(const Napi::CallbackInfo& info, size_t index, int64_t length, std::initializer_list<Napi::Float32Array> inputs) {
+  Napi::Float32Array out = floatsArg(info, index, "out");
+  if (int64_t(out.ElementLength()) != length) refuse(info.Env(), "out has " + std::to_string(out.ElementLength()) + " values but the input has " + std::to_string(length));
+  const char* o = reinterpret_cast<const char*>(out.Data());
+  for (const Napi::Float32Array& in : inputs) {
+    const char* i = reinterpret_cast<const char*>(in.Data());
+    const bool apart = o + out.ByteLength() <= i || i + in.ByteLength() <= o || length == 0;
+    if (!apart && !(i == o && in.ByteLength() == out.ByteLength())) refuse(info.Env(), "out overlaps an input without being it");
+  }
+  return out.Data();
+}
+
+Napi::Value Map(const Napi::CallbackInfo& info) {
+  if (info.Length() != 5) throw Napi::TypeError::New(info.Env(), "eltwiseMap(kernelSet, code, alpha, x, out) takes 5 arguments");
+  const EltwiseKernels& k = setArg(info, 0);
+  const int code = codeArg(info, 1);
+  const double alpha = numberArg(info, 2, "alpha");
+  const Napi::Float32Array x = floatsArg(info, 3, "x");
+  const int64_t n = int64_t(x.ElementLength());
+  float* out = outputArg(info, 4, n, {x});
+  k.map(code, alpha, x.Data(), out, n);
+  return info.Env().Undefined();
+}
+
+Napi::Value Add(const Napi::CallbackInfo& info) {
+  if (info.Length() != 6) throw Napi::TypeError::New(info.Env(), "eltwiseAdd(kernelSet, code, alpha, a, b, out) takes 6 arguments");
+  const EltwiseKernels& k = setArg(info, 0);
+  const int code = codeArg(info, 1);
+  const double alpha = numberArg(info, 2, "alpha");
+  const Napi::Float32Array a = floatsArg(info, 3, "a");
+  const Napi::Float32Array b = floatsArg(info, 4, "b");
+  const int64_t n = int64_t(a.ElementLength());
+  if (int64_t(b.ElementLength()) != n) refuse(info.Env(), "a and b must have the same length");
+  float* out = outputArg(info, 5, n, {a, b});
+  k.add(code, alpha, a.Data(), b.Data(), out, n);
+  return info.Env().Undefined();
+}
+
+Napi::Value Prelu(const Napi::CallbackInfo& info) {
+  if (info.Length() != 5) throw Napi::TypeError::New(info.Env(), "eltwisePrelu(kernelSet, x, slope, inner, out) takes 5 arguments");
+  const EltwiseKernels& k = setArg(info, 0);
+  const Napi::Float32Array x = floatsArg(info, 1, "x");
+  const Napi::Float32Array slope = floatsArg(info, 2, "slope");
+  const int64_t inner = countArg(info, 3, "inner", 1);
+  const int64_t n = int64_t(x.ElementLength());
+  if (slope.ElementLength() == 0) refuse(info.Env(), "slope must hold at least one value");
+  if (n % inner != 0) refuse(info.Env(), "x's length must be a multiple of inner");
+  float* out = outputArg(info, 4, n, {x, slope});
+  k.prelu(x.Data(), slope.Data(), int64_t(slope.ElementLength()), inner, out, n);
+  return info.Env().Undefined();
+}
+
+Napi::Value GroupNorm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 12) throw Napi::TypeError::New(env, "eltwiseGroupNorm(kernelSet, x, blocks, blockSize, channels, inner, epsilon, scale, shift, code, alpha, out) takes 12 arguments");
+  const EltwiseKernels& k = setArg(info, 0);
+  const Napi::Float32Array x = floatsArg(info, 1, "x");
+  const int64_t blocks = countArg(info, 2, "blocks", 0);
+  const int64_t blockSize = countArg(info, 3, "blockSize", 1);
+  const int64_t channels = countArg(info, 4, "channels", 1);
+  const int64_t inner = countArg(info, 5, "inner", 1);
+  const double epsilon = numberArg(info, 6, "epsilon");
+  if (blocks * blockSize != int64_t(x.ElementLength())) refuse(env, "blocks · blockSize must be x's length");
+  if (blockSize % inner != 0 || channels % (blockSize / inner) != 0) refuse(env, "a block must hold whole channels (blockSize = k·inner, channels a multiple of k)");
+  const float* scale = optionalFloats(info, 7, "scale", channels);
+  const float* shift = optionalFloats(info, 8, "shift", channels);
+  const int code = codeArg(info, 9);
+  const double alpha = numberArg(info, 10, "alpha");
+  float* out = outputArg(info, 11, int64_t(x.ElementLength()), {x});
+  k.groupNorm(x.Data(), blocks, blockSize, channels, inner, epsilon, scale, shift, code, alpha, out);
+  return env.Undefined();
+}
+
+}  // namespace
+
+void registerEltwise(Napi::Env env, Napi::Object exports) {
+  exports.Set("eltwiseMap", Napi::Function::New(env, Map));
+  exports.Set("eltwiseAdd", Napi::Function::New(env, Add));
+  exports.Set("eltwisePrelu", Napi::Function::New(env, Prelu));
+  exports.Set("eltwiseGroupNorm", Napi::Function::New(env, GroupNorm));
+}
+
+}  // namespace tconv

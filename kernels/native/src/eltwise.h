@@ -1,0 +1,39 @@
+// Element-wise float32 kernels: the activations (src/engine/ops/activation.ts defines them), their application to a
+// sum of two arrays, PRelu with a slope per channel and group normalisation. One source (eltwise_impl.h) written
+// with GCC vector types of 8 floats is compiled twice: for AVX2 (eltwise_avx2.cc, one ymm register per vector) and
+// for the baseline x86-64 or other target (eltwise_portable.cc). Both compile without floating-point contraction
+// (no fused multiply-adds), so the two sets give the same bits and the conv epilogue equals the separate map.
+//
+// Kernel names (docs/kernels.md): f32_vrelu, f32_vlrelu, f32_vtanh, f32_vsigmoid, f32_vsilu (the map of each
+// activation), f32_vadd (sum, then the activation), f32_vprelu, f32_gnorm, each __avx2 or __portable.
+#pragma once
+#include <cstdint>
+
+#include "ukernel.h"
+
+namespace tconv {
+
+// Codes as ACTIVATION_CODES: 0 none, 1 relu, 2 leaky relu (slope alpha), 3 tanh, 4 sigmoid, 5 silu.
+constexpr int kActivationCodes = 6;
+
+struct EltwiseKernels {
+  const char* set;  // "avx2" or "portable"
+  // y[i] = f(x[i]); y may be x (exactly, not a partial overlap).
+  void (*map)(int code, double alpha, const float* x, float* y, int64_t n);
+  // y[i] = f(a[i] + b[i]); y may be a or b.
+  void (*add)(int code, double alpha, const float* a, const float* b, float* y, int64_t n);
+  // Blocks of `inner` values, block k with slope[k % channels]: x < 0 ? slope·x (double, rounded once) : x.
+  void (*prelu)(const float* x, const float* slope, int64_t channels, int64_t inner, float* y, int64_t n);
+  // Per block of blockSize values: mean and biased variance in double (two passes), then per channel c
+  // y = a·x + b with a = scale[c]/√(variance + ε), b = shift[c] − a·mean in double, rounded once, then f.
+  void (*groupNorm)(const float* x, int64_t blocks, int64_t blockSize, int64_t channels, int64_t inner, double epsilon,
+                    const float* scale, const float* shift, int code, double alpha, float* y);
+};
+
+const EltwiseKernels* eltwisePortable();
+const EltwiseKernels* eltwiseAvx2();  // nullptr when not compiled for x86-64
+
+// The element-wise kernels that go with a convolution kernel set (avx512 and avx2: the AVX2 ones; scalar: portable).
+const EltwiseKernels* eltwiseFor(const KernelSet* isa);
+
+}  // namespace tconv
