@@ -2,6 +2,7 @@
 // exported by its name, to be run alone on memory the test lays out, and the field offsets of the argument structs
 // as globals `<Struct>_<field>`, so the test writes the structs from the kernels' own layout.
 import { DirectTileArgs, GemmTileArgs } from './tile-args';
+import { ElementwiseArgs } from './elementwise-args';
 
 export { f32_gemm_4x8__simd128 } from './gemm';
 export { f32_direct_4x8__simd128, f32_direct_1x16__simd128 } from './direct';
@@ -47,3 +48,24 @@ export const DirectTileArgs_offsetsW = offsetof<DirectTileArgs>('offsetsW');
 export const DirectTileArgs_cinG = offsetof<DirectTileArgs>('cinG');
 export const DirectTileArgs_channelStride = offsetof<DirectTileArgs>('channelStride');
 export const DirectTileArgs_tapBytes = offsetof<DirectTileArgs>('tapBytes');
+
+export {
+  f32_vcopy__simd128, f32_vrelu__simd128, f32_vlrelu__simd128, f32_vtanh__simd128, f32_vsigmoid__simd128,
+  f32_vsilu__simd128, f32_vactivate__simd128, f32_vadd__simd128, f32_vprelu__simd128, f32_groupnorm__simd128,
+} from './elementwise';
+
+export const ElementwiseArgs_bytes = offsetof<ElementwiseArgs>();
+export const ElementwiseArgs_x = offsetof<ElementwiseArgs>('x');
+export const ElementwiseArgs_b = offsetof<ElementwiseArgs>('b');
+export const ElementwiseArgs_out = offsetof<ElementwiseArgs>('out');
+export const ElementwiseArgs_units = offsetof<ElementwiseArgs>('units');
+export const ElementwiseArgs_unitsPerTask = offsetof<ElementwiseArgs>('unitsPerTask');
+export const ElementwiseArgs_kernel = offsetof<ElementwiseArgs>('kernel');
+export const ElementwiseArgs_activation = offsetof<ElementwiseArgs>('activation');
+export const ElementwiseArgs_alpha = offsetof<ElementwiseArgs>('alpha');
+export const ElementwiseArgs_inner = offsetof<ElementwiseArgs>('inner');
+export const ElementwiseArgs_channels = offsetof<ElementwiseArgs>('channels');
+export const ElementwiseArgs_blockSize = offsetof<ElementwiseArgs>('blockSize');
+export const ElementwiseArgs_epsilon = offsetof<ElementwiseArgs>('epsilon');
+export const ElementwiseArgs_scale = offsetof<ElementwiseArgs>('scale');
+export const ElementwiseArgs_shift = offsetof<ElementwiseArgs>('shift');

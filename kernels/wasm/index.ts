@@ -6,19 +6,26 @@
 // with A the weights packed once per plan by the JS side (src/engine/backends/wasm/pack.ts) and B read through one
 // of the layouts (layout.ts LAYOUT_*): packed per panel (packed-task.ts) or in place (direct-task.ts). The tiles are
 // the simd128 kernel set: gemm.ts, direct.ts (docs/kernels.md). `padInput(header)` is the direct layout's prologue.
+// Element-wise jobs (LAYOUT_ELEMENTWISE) run the same way, their tasks being ranges of elementwise.ts kernels;
+// `runElementwise(args, first, end)` runs one range on the calling thread.
 import {
   H_THREADS, H_TASK_COUNT, H_NEXT_TASK, H_DONE_TASKS, H_WORKSPACE, H_WORKSPACE_BYTES, H_LAYOUT, LAYOUT_DIRECT,
+  LAYOUT_ELEMENTWISE,
 } from '../../src/engine/backends/wasm/layout';
+import { ElementwiseArgs } from './elementwise-args';
+import { runElementwiseTask } from './elementwise';
 import { at } from './memory';
 import { runPackedTask } from './packed-task';
 import { runDirectTask } from './direct-task';
 
 export { padInput } from './pad-input';
+export { runElementwise } from './elementwise';
 
 /** Runs tasks until none are left; returns how many this thread ran. */
 export function work(h: usize, tid: i32): i32 {
   if (tid >= at(h, H_THREADS)) return 0;
   const count = at(h, H_TASK_COUNT);
+  if (at(h, H_LAYOUT) == LAYOUT_ELEMENTWISE) return elementwiseTasks(h, count);
   const ws = <usize>at(h, H_WORKSPACE) + <usize>tid * <usize>at(h, H_WORKSPACE_BYTES);
   const direct = at(h, H_LAYOUT) == LAYOUT_DIRECT;
   let ran = 0;
@@ -27,6 +34,20 @@ export function work(h: usize, tid: i32): i32 {
     if (task >= count) break;
     if (direct) runDirectTask(h, task, ws);
     else runPackedTask(h, task, ws);
+    atomic.add<i32>(h + (<usize>H_DONE_TASKS << 2), 1);
+    ran++;
+  }
+  return ran;
+}
+
+/** An element-wise job (elementwise.ts): H_WORKSPACE holds its ElementwiseArgs, each task `unitsPerTask` units. */
+function elementwiseTasks(h: usize, count: i32): i32 {
+  const args = changetype<ElementwiseArgs>(<usize>at(h, H_WORKSPACE));
+  let ran = 0;
+  while (true) {
+    const task = atomic.add<i32>(h + (<usize>H_NEXT_TASK << 2), 1);
+    if (task >= count) break;
+    runElementwiseTask(args, task);
     atomic.add<i32>(h + (<usize>H_DONE_TASKS << 2), 1);
     ran++;
   }

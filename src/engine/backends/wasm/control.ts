@@ -3,6 +3,8 @@
  * synchronise on. Shared by the caller (runtime.ts, pool.ts) and, through workerData, by worker.mjs.
  */
 export const HEADER_PTR = 1024;
+/** An element-wise job's ElementwiseArgs (kernels/wasm/elementwise-args.ts): written by the caller, read by every thread. */
+export const ELEMENTWISE_ARGS_PTR = 2048;
 /** Int32 indices (of the whole memory) of the control words. */
 export const CONTROL = {
   /** Bumped by the caller to wake the workers for a call. */

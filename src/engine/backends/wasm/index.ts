@@ -4,16 +4,17 @@
  *
  * Per call: the plan's problem (combos, layout, blocking, tasks; cached per plan), the packed weights (packed
  * into the call's scratch block, or kept in the prepared weights' slot: docs/weights.md), then one header of int32s
- * is written into wasm memory with the combo and task tables, the input and bias are copied in, the threads run the tasks and the output is copied out.
+ * is written into wasm memory with the combo and task tables, the input and bias are copied in, the threads run the tasks,
+ * the activation (if any) runs on the output in wasm memory (elementwise.ts) and the output is copied out.
  */
 import { TconvError } from '../../../shape/errors.ts';
 import type { Plan } from '../../../shape/plan.ts';
 import { type Availability, type Backend, type KernelArgs, availableCores } from '../../backend.ts';
-import { activate } from '../../ops/activation.ts';
 import type { PackSlot } from '../../prepared-weights.ts';
 import { registerBackend } from '../../registry.ts';
 import * as L from './layout.ts';
 import { HEADER_PTR } from './control.ts';
+import { runJob, wasmElementwise } from './elementwise.ts';
 import { packWeights, packedSize } from './pack.ts';
 import { DIRECT_WORKSPACE_BYTES, LAYOUT_CODE, type Problem, type WasmLayout, describeProblem, workspaceBytes } from './problem.ts';
 import { type Runtime, getRuntime, initWasm, singleThreadReason, unavailableReason } from './runtime.ts';
@@ -80,8 +81,8 @@ function scratchFor(rt: Runtime, bytes: number): number {
 /** Bytes of the most recent call's workspaces and of the whole scratch block (for the bench's memory report). */
 export const lastCall = {
   workspaceBytes: 0, scratchBytes: 0, threads: 1, tasks: 0, callerTasks: 0,
-  /** Milliseconds of the call's parts: setup (plan tables, weights), copy in, input padding, kernels, copy out. */
-  ms: { setup: 0, copyIn: 0, pad: 0, kernels: 0, copyOut: 0 },
+  /** Milliseconds of the call's parts: setup (plan tables, weights), copy in, input padding, kernels, activation, copy out. */
+  ms: { setup: 0, copyIn: 0, pad: 0, kernels: 0, activation: 0, copyOut: 0 },
 };
 
 function resolveThreads(rt: Runtime, plan: Plan, requested: number | undefined): number {
@@ -256,16 +257,18 @@ function run(args: KernelArgs): void {
 
   const callerTasks = threads > 1 ? rt.pool!.run(rt.work) : rt.work(HEADER_PTR, 0);
   const t4 = performance.now();
-  // The activation is applied in the copy out: one pass over the output either way.
-  const result = f32.subarray(outputPtr / 4, outputPtr / 4 + output.length);
-  if (args.activation) activate(result, output, args.activation);
-  else output.set(result);
+  // The epilogue: the activation runs on the output while it is in wasm memory (the map kernel of Backend.elementwise,
+  // so a fused step and the unfused pair agree), on the call's threads when the output is large enough to pay.
+  if (args.activation) runJob(rt, { kernel: L.EW_MAP, x: outputPtr, out: outputPtr, units: output.length, activation: args.activation }, threads);
+  const t5 = performance.now();
+  output.set(f32.subarray(outputPtr / 4, outputPtr / 4 + output.length));
   const ms = lastCall.ms;
   ms.setup = t1 - t0;
   ms.copyIn = t2 - t1;
   ms.pad = t3 - t2;
   ms.kernels = t4 - t3;
-  ms.copyOut = performance.now() - t4;
+  ms.activation = t5 - t4;
+  ms.copyOut = performance.now() - t5;
   lastCall.workspaceBytes = threads * wsBytes;
   lastCall.scratchBytes = total;
   lastCall.threads = threads;
@@ -300,6 +303,7 @@ export const wasmBackend: Backend = {
   },
   convTranspose: run,
   conv: run,
+  elementwise: wasmElementwise,
 };
 
 registerBackend(wasmBackend);

@@ -95,3 +95,37 @@ export const TILE_ARGS_BYTES = 128;
 export const WS_TASK_STATE = 144;
 export const TASK_STATE_BYTES = 128;
 export const WS_PANELS = 272;
+
+/**
+ * Element-wise jobs (kernels/wasm/elementwise.ts): the header's H_LAYOUT is LAYOUT_ELEMENTWISE and H_WORKSPACE the
+ * address of the job's ElementwiseArgs (kernels/wasm/elementwise-args.ts); a task is `unitsPerTask` units of it.
+ */
+export const LAYOUT_ELEMENTWISE = 3;
+/** The element-wise kernels a job runs (ElementwiseArgs.kernel). */
+export const EW_MAP = 0;
+export const EW_ADD = 1;
+export const EW_PRELU = 2;
+export const EW_GROUP_NORM = 3;
+/** Activation codes (src/engine/ops/activation.ts ACTIVATION_CODES): none, relu, leakyRelu, tanh, sigmoid, silu. */
+export const ACT_NONE = 0;
+export const ACT_RELU = 1;
+export const ACT_LEAKY_RELU = 2;
+export const ACT_TANH = 3;
+export const ACT_SIGMOID = 4;
+export const ACT_SILU = 5;
+/** Byte offsets of ElementwiseArgs' fields (kernels/wasm/elementwise-args.ts; the check build's offsets are tested equal). */
+export const EA_X = 0;
+export const EA_B = 4;
+export const EA_OUT = 8;
+export const EA_UNITS = 12;
+export const EA_UNITS_PER_TASK = 16;
+export const EA_KERNEL = 20;
+export const EA_ACTIVATION = 24;
+export const EA_ALPHA = 32; // f64
+export const EA_INNER = 40;
+export const EA_CHANNELS = 44;
+export const EA_BLOCK_SIZE = 48;
+export const EA_EPSILON = 56; // f64
+export const EA_SCALE = 64;
+export const EA_SHIFT = 68;
+export const ELEMENTWISE_ARGS_BYTES = 72;

@@ -12,6 +12,8 @@ export interface Runtime {
   readonly work: (header: number, tid: number) => number;
   /** Direct mode's single-threaded prologue: the W-padded input copy. */
   readonly padInput: (header: number) => void;
+  /** Units [first, end) of the element-wise job whose ElementwiseArgs are at `args`, on the calling thread. */
+  readonly elementwise: (args: number, first: number, end: number) => void;
   /** Null when threads are impossible here (no shared memory, or this thread may not block). */
   readonly pool: ThreadPool | null;
 }
@@ -88,8 +90,9 @@ function create(module: WebAssembly.Module, shared: boolean): Runtime {
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const work = instance.exports.work as (header: number, tid: number) => number;
   const padInput = instance.exports.padInput as (header: number) => void;
+  const elementwise = instance.exports.runElementwise as (args: number, first: number, end: number) => void;
   const heap = new WasmHeap(memory);
-  return { memory, heap, work, padInput, pool: shared ? new ThreadPool(module, memory) : null };
+  return { memory, heap, work, padInput, elementwise, pool: shared ? new ThreadPool(module, memory) : null };
 }
 
 /** Why the backend cannot run here, or '' when it can. */

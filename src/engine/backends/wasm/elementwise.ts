@@ -1,0 +1,181 @@
+/**
+ * The wasm backend's element-wise kernels (Backend.elementwise, kernels/wasm/elementwise.ts). A job's arguments are
+ * one ElementwiseArgs struct at a fixed address (control.ts ELEMENTWISE_ARGS_PTR); it runs on the calling thread, or
+ * as tasks on the pool's threads when it is large enough to pay for them. `wasmElementwise` copies its operands into
+ * a scratch block of the wasm memory, runs the job in place and copies the result out; the conv epilogue (index.ts)
+ * runs the same map kernel on a layer's output while it is still in wasm memory, so on this backend a fused
+ * Conv + Tanh and the Conv followed by the Tanh give the same bits.
+ */
+import type { ElementwiseKernels } from '../../elementwise.ts';
+import { ACTIVATION_CODES, type Activation, alphaOf } from '../../ops/activation.ts';
+import { ELEMENTWISE_ARGS_PTR, HEADER_PTR } from './control.ts';
+import * as L from './layout.ts';
+import { type Runtime, getRuntime } from './runtime.ts';
+
+/** What a job computes (ElementwiseArgs' fields; addresses are byte offsets in the wasm memory). */
+export interface ElementwiseJob {
+  readonly kernel: number;
+  readonly x: number;
+  readonly b?: number;
+  readonly out: number;
+  /** Elements, or blocks for group norm. */
+  readonly units: number;
+  readonly activation: Activation | null;
+  readonly inner?: number;
+  readonly channels?: number;
+  readonly blockSize?: number;
+  readonly epsilon?: number;
+  readonly scale?: number;
+  readonly shift?: number;
+}
+
+/** Knobs for tests: `minElementsPerThread` 0 makes every job use every thread it is given. */
+export const elementwiseTuning = {
+  /**
+   * Below this many elements per thread a job stays on the calling thread: waking the workers and the shared
+   * counters cost microseconds, while tanh runs ~2 ns an element and relu a tenth of that (a job of 64 k tanh
+   * outputs is ~0.1 ms on one thread).
+   */
+  minElementsPerThread: 32 * 1024,
+  /**
+   * Threads Backend.elementwise's calls may use: ElementwiseKernels carries no thread count (a model run's `threads`
+   * does not reach it), so they stay on the calling thread unless a host raises this. The conv epilogue uses the
+   * layer call's threads.
+   */
+  threads: 1,
+};
+
+/** How many elements of work one unit is (group norm's units are blocks of `blockSize` elements). */
+const elementsOf = (job: ElementwiseJob) => job.units * (job.kernel === L.EW_GROUP_NORM ? job.blockSize ?? 1 : 1);
+
+/** Cheap kernels (relu, leakyRelu, copy, add, prelu) run at memory speed: threads pay only at 8× the size. */
+function isCheap(job: ElementwiseJob): boolean {
+  const kind = job.activation?.kind;
+  return job.kernel !== L.EW_GROUP_NORM && kind !== 'tanh' && kind !== 'sigmoid' && kind !== 'silu';
+}
+
+/** Threads a job of this size pays for, at most `requested`. */
+export function jobThreads(job: ElementwiseJob, requested: number): number {
+  const perThread = elementwiseTuning.minElementsPerThread * (isCheap(job) ? 8 : 1);
+  return Math.max(1, Math.min(requested, job.units, perThread > 0 ? Math.floor(elementsOf(job) / perThread) : requested));
+}
+
+let views = { buffer: null as ArrayBufferLike | null, i32: new Int32Array(0), f32: new Float32Array(0), f64: new Float64Array(0) };
+
+function viewsOf(rt: Runtime): typeof views {
+  const buffer = rt.memory.buffer;
+  if (views.buffer !== buffer) views = { buffer, i32: new Int32Array(buffer), f32: new Float32Array(buffer), f64: new Float64Array(buffer) };
+  return views;
+}
+
+/** The most recent job's threads and tasks (tests check that a split job was split). */
+export const lastJob = { threads: 1, tasks: 1 };
+
+/** Runs a job on `threads` threads at most (the calling thread alone when the job is small or no pool exists). */
+export function runJob(rt: Runtime, job: ElementwiseJob, threads: number): void {
+  if (job.units === 0) return;
+  const { i32, f64 } = viewsOf(rt);
+  const a = ELEMENTWISE_ARGS_PTR / 4;
+  i32[a + L.EA_X / 4] = job.x;
+  i32[a + L.EA_B / 4] = job.b ?? 0;
+  i32[a + L.EA_OUT / 4] = job.out;
+  i32[a + L.EA_UNITS / 4] = job.units;
+  i32[a + L.EA_KERNEL / 4] = job.kernel;
+  i32[a + L.EA_ACTIVATION / 4] = job.activation ? ACTIVATION_CODES[job.activation.kind] : ACTIVATION_CODES.none;
+  f64[(ELEMENTWISE_ARGS_PTR + L.EA_ALPHA) / 8] = alphaOf(job.activation);
+  i32[a + L.EA_INNER / 4] = job.inner ?? 1;
+  i32[a + L.EA_CHANNELS / 4] = job.channels ?? 1;
+  i32[a + L.EA_BLOCK_SIZE / 4] = job.blockSize ?? 0;
+  f64[(ELEMENTWISE_ARGS_PTR + L.EA_EPSILON) / 8] = job.epsilon ?? 0;
+  i32[a + L.EA_SCALE / 4] = job.scale ?? 0;
+  i32[a + L.EA_SHIFT / 4] = job.shift ?? 0;
+  const useThreads = rt.pool ? jobThreads(job, threads) : 1;
+  if (useThreads <= 1 || !rt.pool?.ensure(useThreads)) {
+    rt.elementwise(ELEMENTWISE_ARGS_PTR, 0, job.units);
+    lastJob.threads = 1;
+    lastJob.tasks = 1;
+    return;
+  }
+  // A few tasks per thread (taken dynamically); element ranges stay multiples of 4 (whole vectors but the last).
+  const tasks = Math.min(job.units, 4 * useThreads);
+  let perTask = Math.ceil(job.units / tasks);
+  if (job.kernel !== L.EW_GROUP_NORM) perTask = Math.ceil(perTask / 4) * 4;
+  i32[a + L.EA_UNITS_PER_TASK / 4] = perTask;
+  const h = HEADER_PTR / 4;
+  i32.fill(0, h, h + L.HEADER_INTS);
+  i32[h + L.H_LAYOUT] = L.LAYOUT_ELEMENTWISE;
+  i32[h + L.H_WORKSPACE] = ELEMENTWISE_ARGS_PTR;
+  i32[h + L.H_TASK_COUNT] = Math.ceil(job.units / perTask);
+  i32[h + L.H_THREADS] = useThreads;
+  rt.pool.run(rt.work);
+  lastJob.threads = useThreads;
+  lastJob.tasks = i32[h + L.H_TASK_COUNT]!;
+}
+
+/** The block the copied operands live in, kept and reused while large enough (apart from the conv's, whose tables persist). */
+let scratch = { ptr: 0, bytes: 0 };
+
+function scratchFor(rt: Runtime, bytes: number): number {
+  if (scratch.bytes < bytes) {
+    if (scratch.bytes > 0) rt.heap.release(scratch.ptr);
+    const size = Math.max(bytes, Math.floor(scratch.bytes * 1.5));
+    scratch = { ptr: rt.heap.alloc(size), bytes: size };
+  }
+  return scratch.ptr;
+}
+
+const align = (n: number) => Math.ceil(n / 64) * 64;
+
+/** Copies each array into the scratch block (64-byte aligned, one after the other); returns their addresses. */
+function copyIn(rt: Runtime, arrays: readonly Float32Array[]): number[] {
+  const base = scratchFor(rt, arrays.reduce((sum, a) => sum + align(4 * a.length), 0));
+  const { f32 } = viewsOf(rt);
+  const ptrs: number[] = [];
+  let at = base;
+  for (const a of arrays) {
+    f32.set(a, at / 4);
+    ptrs.push(at);
+    at += align(4 * a.length);
+  }
+  return ptrs;
+}
+
+function copyOut(rt: Runtime, ptr: number, out: Float32Array): void {
+  out.set(viewsOf(rt).f32.subarray(ptr / 4, ptr / 4 + out.length));
+}
+
+/** The wasm backend's Backend.elementwise: operands copied in, one job (elementwiseTuning.threads), the result copied out. */
+export const wasmElementwise: ElementwiseKernels = {
+  map(f, x, out) {
+    if (out.length === 0) return;
+    const rt = getRuntime();
+    const [p] = copyIn(rt, [x]) as [number];
+    runJob(rt, { kernel: L.EW_MAP, x: p, out: p, units: out.length, activation: f }, elementwiseTuning.threads);
+    copyOut(rt, p, out);
+  },
+  add(a, b, out, f) {
+    if (out.length === 0) return;
+    const rt = getRuntime();
+    const [pa, pb] = copyIn(rt, [a, b]) as [number, number];
+    runJob(rt, { kernel: L.EW_ADD, x: pa, b: pb, out: pa, units: out.length, activation: f }, elementwiseTuning.threads);
+    copyOut(rt, pa, out);
+  },
+  preluChannels(x, slope, inner, out) {
+    if (out.length === 0) return;
+    const rt = getRuntime();
+    const [p, ps] = copyIn(rt, [x, slope]) as [number, number];
+    runJob(rt, { kernel: L.EW_PRELU, x: p, b: ps, out: p, units: out.length, activation: null, inner, channels: slope.length }, elementwiseTuning.threads);
+    copyOut(rt, p, out);
+  },
+  groupNorm(x, args, f, out) {
+    if (out.length === 0) return;
+    const rt = getRuntime();
+    const none = new Float32Array(0);
+    const [p, ps, pt] = copyIn(rt, [x, args.scale ?? none, args.shift ?? none]) as [number, number, number];
+    runJob(rt, {
+      kernel: L.EW_GROUP_NORM, x: p, out: p, units: args.blocks, activation: f, inner: args.inner, channels: args.channels,
+      blockSize: args.blockSize, epsilon: args.epsilon, scale: args.scale ? ps : 0, shift: args.shift ? pt : 0,
+    }, elementwiseTuning.threads);
+    copyOut(rt, p, out);
+  },
+};
