@@ -281,7 +281,7 @@ test('nearest Resize by whole factors (1D, 2D, 3D) copies exactly what the engin
 });
 
 test('DepthToSpace CRD on float32 copies exactly what the engine\'s pixel shuffle gives', () => {
-  for (const [shape, b] of [[[1, 8, 3, 5], 2], [[2, 18, 2, 3], 3], [[1, 4, 1, 1], 2]] as [number[], number][]) {
+  for (const [shape, b] of [[[1, 8, 3, 5], 2], [[2, 18, 2, 3], 3], [[1, 4, 1, 1], 2], [[2, 32, 3, 2], 4], [[1, 5, 2, 3], 1]] as [number[], number][]) {
     const model = readModel(buildModel({
       inputs: [{ name: 'x', shape }],
       nodes: [node('DepthToSpace', ['x'], ['y'], [int('blocksize', b), { name: 'mode', type: AttributeType.STRING, s: new TextEncoder().encode('CRD') }], 'shuffle')],
