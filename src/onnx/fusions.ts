@@ -209,7 +209,7 @@ function knownClipBounds(node: OnnxNode, graph: InferredGraph): [number, number]
 
 
 /** How a fused step calls an op: its node and inputs to a RunContext (with the run's floatBuffer). */
-export type OpContext = (node: OnnxNode, args: readonly (OnnxTensor | undefined)[]) => RunContext;
+export type OpContext = (node: OnnxNode, args: readonly (OnnxTensor | undefined)[], activation?: Activation) => RunContext;
 
 /**
  * Runs a step of any kind: `node`'s op, then what was fused after it. `ours` says whether a result's buffer belongs to
@@ -244,7 +244,7 @@ export function runFused(node: OnnxNode, op: OpDefinition, kind: StepKind, args:
     return [previous];
   }
   // The engine's convolutions apply Relu and LeakyRelu as they store their output: no second pass.
-  if (kind.type === 'activation' && kind.engine) return op.run({ ...context(node, args), activation: kind.engine });
+  if (kind.type === 'activation' && kind.engine) return op.run(context(node, args, kind.engine));
   const outputs = op.run(context(node, args));
   if (kind.type === 'op') return outputs;
   const y = outputs[0]!;
