@@ -147,6 +147,33 @@ function maxPoolInside(data: Float32Array, x: Shape, g: PoolGeometry, out: Float
   const inPlane = (rank === 3 ? x[2]! : 1) * in1 * in2;
   const planes = x[0]! * x[1]!;
   let at = 0;
+  if (k1 === 2 && k2 === 2 && d1 === 1 && d2 === 1) {
+    // 2×2 windows (of k0 layers, 2×2×2 in 3D) unrolled: taps 0, 1, in2, in2 + 1 of each layer, the same order. The
+    // first compare of the first layer is the first tap against itself (false, NaN or not).
+    const layer = d0 * in1 * in2;
+    for (let plane = 0; plane < planes; plane++) {
+      for (let o0 = 0; o0 < out0; o0++) {
+        for (let o1 = 0; o1 < out1; o1++) {
+          let i = plane * inPlane + (o0 * s0 * in1 + o1 * s1) * in2;
+          for (let o2 = 0; o2 < out2; o2++, i += s2) {
+            let best = data[i]!;
+            for (let t0 = 0, j = i; t0 < k0; t0++, j += layer) {
+              const a = data[j]!;
+              const b = data[j + 1]!;
+              const c = data[j + in2]!;
+              const d = data[j + in2 + 1]!;
+              if (a > best) best = a;
+              if (b > best) best = b;
+              if (c > best) best = c;
+              if (d > best) best = d;
+            }
+            out[at++] = best;
+          }
+        }
+      }
+    }
+    return;
+  }
   for (let plane = 0; plane < planes; plane++) {
     for (let o0 = 0; o0 < out0; o0++) {
       for (let o1 = 0; o1 < out1; o1++) {
