@@ -337,6 +337,22 @@ function repeatNearest(src: Float32Array, shape: Shape, factors: readonly number
   const planes = shape[0]! * shape[1]!;
   const inPlane = sizeOf(spatial);
   const outPlane = inPlane * sizeOf(factors);
+  if (rank === 2 && factors[0] === 2 && factors[1] === 2) {
+    // ×2 in 2D (the usual upsampling): each input element stored four times, both output rows in one pass.
+    const width = spatial[1]!;
+    const rows = planes * spatial[0]!;
+    for (let r = 0, i = 0; r < rows; r++) {
+      let o = 4 * r * width;
+      for (const end = i + width; i < end; i++, o += 2) {
+        const v = src[i]!;
+        out[o] = v;
+        out[o + 1] = v;
+        out[o + 2 * width] = v;
+        out[o + 2 * width + 1] = v;
+      }
+    }
+    return;
+  }
   for (let p = 0; p < planes; p++) expand(0, p * inPlane, p * outPlane);
 }
 
