@@ -31,6 +31,13 @@ function concatSteps(model: OnnxModel, shape: number[]): boolean[] {
   return compileGraph(graph, { fuse: true }).steps.filter((s) => s.node.opType === 'Concat').map((s) => s.view);
 }
 
+/** The Concats of the compiled plan by output name: true for a slice. */
+function concatViews(model: OnnxModel, shape: number[]): Record<string, boolean> {
+  const graph = inferShapes(foldBatchNorms(model), { inputShapes: { x: shape } });
+  const steps = compileGraph(graph, { fuse: true }).steps.filter((s) => s.node.opType === 'Concat');
+  return Object.fromEntries(steps.map((s) => [s.node.outputs[0]!, s.view]));
+}
+
 const backends = listBackends().filter((b) => b.available).map((b) => b.name);
 
 /** The default session against an unfused one (Concats copied), two runs each with new inputs; the fused run's events. */
@@ -175,5 +182,90 @@ test('inputs whose op writes a buffer of its own (Softmax) or passes its input o
     ],
   }));
   assert.deepEqual(concatSteps(model, [1, 2, 4, 4]), [true]);
+  compareSessions(model, [1, 2, 4, 4]);
+});
+
+test('random graphs of Convs, Relus, Adds and Concats (nested, extended, reused, with a Relu after) agree with copying runs', () => {
+  const kinds = [0, 0];
+  for (let seed = 1; seed <= 24; seed++) {
+    let s = seed * 7919;
+    const pick = (n: number): number => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return (s >>> 16) % n; // the high bits: an LCG's low bits repeat with a short period
+    };
+    const channels = new Map<string, number>([['x', 2]]);
+    const values = ['x'];
+    const nodes = [];
+    const initializers = [];
+    for (let k = 0; k < 14; k++) {
+      const kind = pick(4);
+      const name = `v${k}`;
+      if (kind === 0 || values.length < 2) {
+        const from = values[pick(values.length)]!;
+        const c = 1 + pick(3);
+        initializers.push(weight(`w${k}`, [c, channels.get(from)!, 3, 3], seed * 100 + k));
+        nodes.push(node('Conv', [from, `w${k}`], [name], same3));
+        channels.set(name, c);
+      } else if (kind === 1) {
+        const from = values[pick(values.length)]!;
+        nodes.push(node('Relu', [from], [name]));
+        channels.set(name, channels.get(from)!);
+      } else if (kind === 2) {
+        const count = 1 + pick(3);
+        const inputs = [...new Set(Array.from({ length: count }, () => values[pick(values.length)]!))];
+        nodes.push(node('Concat', inputs, [name], [int('axis', 1)]));
+        channels.set(name, inputs.reduce((sum, v) => sum + channels.get(v)!, 0));
+      } else {
+        const a = values[pick(values.length)]!;
+        const b = values.find((v) => v !== a && channels.get(v) === channels.get(a)) ?? a;
+        nodes.push(node('Add', [a, b], [name]));
+        channels.set(name, channels.get(a)!);
+      }
+      values.push(name);
+    }
+    // Two outputs: the last value and one from the middle (a graph output inside a shared buffer is refused).
+    const outputs = [...new Set([values[values.length - 1]!, values[1 + pick(values.length - 1)]!])].filter((v) => v !== 'x');
+    const model = readModel(buildModel({ inputs: [{ name: 'x', shape: [1, 2, 4, 4] }], outputs, nodes, initializers }));
+    for (const view of concatSteps(model, [1, 2, 4, 4])) kinds[view ? 1 : 0]!++;
+    try {
+      compareSessions(model, [1, 2, 4, 4]);
+    } catch (error) {
+      assert.fail(`seed ${seed}: ${(error as Error).message}`);
+    }
+  }
+  // Both kinds occur (the seeds make 47 copying Concats and 29 slices).
+  assert.ok(kinds[0]! > 10 && kinds[1]! > 10, `copying ${kinds[0]}, slices ${kinds[1]}`);
+});
+
+test('a Concat whose placed inputs are out of order, leave a gap, or follow an activation done on a copy, copies', () => {
+  const conv = (from: string, to: string, w: string) => node('Conv', [from, w], [to], same3);
+  const model = readModel(buildModel({
+    inputs: [{ name: 'x', shape: [1, 2, 4, 4] }],
+    outputs: ['y'],
+    nodes: [
+      conv('x', 'a', 'wa'), conv('x', 'b', 'wb'), conv('x', 'c', 'wc'),
+      node('Concat', ['a', 'b', 'c'], ['k1'], [int('axis', 1)]),
+      conv('k1', 'g', 'wg'), conv('k1', 'd', 'wd'),
+      // After k1 (g needs it): b then a are both placed, but a lies before b.
+      node('Concat', ['b', 'a', 'g'], ['k2'], [int('axis', 1)]),
+      // a's slice is followed by b's, not by free room for d.
+      node('Concat', ['a', 'd'], ['k3'], [int('axis', 1)]),
+      // A Relu after a Concat whose input a Reshape still shares: done on a copy, so nothing may extend its slice.
+      node('Conv', ['x', 'we'], ['e'], same3), node('Conv', ['x', 'wf'], ['f'], same3),
+      node('Reshape', ['e', 'shape'], ['e2']),
+      node('Concat', ['e', 'f'], ['m'], [int('axis', 1)]), node('Relu', ['m'], ['r']),
+      node('Concat', ['r', 'e2'], ['k4'], [int('axis', 1)]),
+      // k1 at the end of its buffer: k2, k3 and k4 (copies) are written after it.
+      node('Concat', ['k1', 'k2', 'k3', 'k4'], ['k'], [int('axis', 1)]),
+      node('Conv', ['k', 'wy'], ['y'], same3),
+    ],
+    initializers: [
+      weight('wa', [2, 2, 3, 3], 51), weight('wb', [2, 2, 3, 3], 52), weight('wc', [2, 2, 3, 3], 53), weight('wd', [2, 6, 3, 3], 54),
+      weight('wg', [2, 6, 3, 3], 58),
+      weight('we', [2, 2, 3, 3], 55), weight('wf', [1, 2, 3, 3], 56), int64TensorProto('shape', [4], [1, 2, 4, 4]),
+      weight('wy', [2, 21, 3, 3], 57),
+    ],
+  }));
+  assert.deepEqual(concatViews(model, [1, 2, 4, 4]), { k1: true, k2: false, k3: false, m: true, k4: false, k: true });
   compareSessions(model, [1, 2, 4, 4]);
 });
