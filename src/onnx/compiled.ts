@@ -39,6 +39,16 @@ interface Step {
   readonly place: Placement | null;
   /** A Concat whose inputs were written into its output's slice: the step only hands that slice on. */
   readonly view: boolean;
+  /** A view's inputs that keep their own buffer (concat-views.ts `copied`): copied into their slice, once per root buffer. */
+  readonly fills: readonly Fill[];
+}
+
+interface Fill {
+  /** Index into the step's inputs. */
+  readonly input: number;
+  readonly place: Placement;
+  /** Number of the copied value (its slot in the run's record of filled slices). */
+  readonly id: number;
 }
 
 
@@ -57,6 +67,8 @@ export interface CompiledGraph {
   readonly pinned: ReadonlySet<ArrayBufferLike>;
   /** Elements of each shared buffer that placed values are sliced from (concat-views.ts). */
   readonly rootLengths: readonly number[];
+  /** Values copied into their slice by the views that read them. */
+  readonly copiedCount: number;
 }
 
 
@@ -105,7 +117,10 @@ export function compileGraph(graph: InferredGraph, options: { readonly fuse?: bo
     for (const name of d.inputs) if (name) lastUse.set(name, index);
   });
   // Exact in either case (a slice holds the same values the copy would); the session's compiled runs do it.
-  const concat = options.fuse ? planConcatViews(drafts, graph, keep, lastUse) : { places: new Map<string, Placement>(), rootLengths: [], views: new Set<number>() };
+  const concat = options.fuse
+    ? planConcatViews(drafts, graph, keep, lastUse)
+    : { places: new Map<string, Placement>(), rootLengths: [], views: new Set<number>(), copied: new Set<string>() };
+  const copiedIds = new Map([...concat.copied].map((name, id) => [name, id]));
   const constants: [number, OnnxTensor][] = [];
   const steps = drafts.map((d, index): Step => {
     const inputSlots = Int32Array.from(d.inputs, (name) => {
@@ -132,8 +147,11 @@ export function compileGraph(graph: InferredGraph, options: { readonly fuse?: bo
       frees: Int32Array.from(freed),
       fused: d.fused,
       kind: d.kind,
-      place: d.outputs.length === 1 ? (concat.places.get(d.outputs[0]!) ?? null) : null,
+      place: d.outputs.length === 1 && !concat.copied.has(d.outputs[0]!) ? (concat.places.get(d.outputs[0]!) ?? null) : null,
       view: concat.views.has(index),
+      fills: concat.views.has(index)
+        ? d.inputs.flatMap((name, input) => (copiedIds.has(name) ? [{ input, place: concat.places.get(name)!, id: copiedIds.get(name)! }] : []))
+        : [],
     };
   });
   const outputs = model.outputs.map((o) => [o.name, slotOf(o.name)] as const);
@@ -144,7 +162,10 @@ export function compileGraph(graph: InferredGraph, options: { readonly fuse?: bo
   }
   const pinned = new Set<ArrayBufferLike>();
   for (const t of graph.constants.values()) pinned.add(t.data.buffer);
-  return { graph, steps, slotCount: slots.size, inputs, inputSlots: new Set(inputs.values()), constants, outputs, pinned, rootLengths: concat.rootLengths };
+  return {
+    graph, steps, slotCount: slots.size, inputs, inputSlots: new Set(inputs.values()), constants, outputs, pinned,
+    rootLengths: concat.rootLengths, copiedCount: copiedIds.size,
+  };
 }
 
 
@@ -174,6 +195,10 @@ export function runCompiled(compiled: CompiledGraph, inputs: ReadonlyMap<string,
   // when no slot holds a slice of them.
   const roots: (Float32Array | undefined)[] = new Array(rootLengths.length);
   const rootOf = new Map<ArrayBufferLike, number>();
+  // Each root's allocations so far, and the allocation each copied value was last copied into: a root freed and made
+  // again between two views that read a copied value needs the copy again.
+  const rootMade = new Int32Array(rootLengths.length);
+  const filledIn = new Int32Array(compiled.copiedCount);
   let peakBytes = 0;
   const wholeFloat = (data: OnnxTensor['data']): data is Float32Array =>
     data instanceof Float32Array && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
@@ -211,6 +236,7 @@ export function runCompiled(compiled: CompiledGraph, inputs: ReadonlyMap<string,
       root = arena.take(length) ?? new Float32Array(length);
       roots[place.root] = root;
       rootOf.set(root.buffer, place.root);
+      rootMade[place.root]!++;
     }
     return root.subarray(place.offset, place.offset + place.length);
   };
@@ -231,6 +257,11 @@ export function runCompiled(compiled: CompiledGraph, inputs: ReadonlyMap<string,
     }
     const started = onStep ? performance.now() : 0;
     placed = step.place === null ? null : sliceOf(step.place);
+    for (const fill of step.fills) {
+      if (filledIn[fill.id] === rootMade[fill.place.root]) continue;
+      sliceOf(fill.place).set(args[fill.input]!.data);
+      filledIn[fill.id] = rootMade[fill.place.root]!;
+    }
     offered = placed;
     const outputs = step.view ? [joined(step, placed!, holders)] : runFused(step.node, step.op, step.kind, args, context, ours);
     offered = null;

@@ -33,6 +33,12 @@ export interface ConcatViews {
   readonly rootLengths: readonly number[];
   /** Indices of the drafts (Concat steps) whose output is a slice and which therefore copy nothing. */
   readonly views: ReadonlySet<number>;
+  /**
+   * Placed values read long after the rest of their root (ESRGAN's block input x, which the block's residual Add
+   * reads after the block's last Concat): their producer writes a buffer of their own and each slice Concat
+   * reading them copies them into their slice, so the root is freed with its other values.
+   */
+  readonly copied: ReadonlySet<string>;
 }
 
 /**
@@ -96,5 +102,17 @@ export function planConcatViews(
     views.add(index);
     if (d.kind.type === 'activation') sealed.add(out);
   });
-  return { places, rootLengths, views };
+  // A value outliving every other value of its root (the Concats' outputs included) would keep the whole root
+  // alive: it keeps its own buffer and is copied into its slice instead.
+  const copied = new Set<string>();
+  const members = new Map<number, string[]>();
+  for (const [name, place] of places) members.set(place.root, [...(members.get(place.root) ?? []), name]);
+  for (const names of members.values()) {
+    for (const name of names) {
+      if (!made.has(name) || drafts.some((d, index) => views.has(index) && d.outputs[0] === name)) continue;
+      const last = lastUse.get(name) ?? -1;
+      if (names.every((other) => other === name || (lastUse.get(other) ?? -1) < last)) copied.add(name);
+    }
+  }
+  return { places, rootLengths, views, copied };
 }

@@ -92,11 +92,15 @@ test('a dense block (cat(x), cat(x, x1), cat(x, x1, x2)) becomes slices of one b
   }));
   assert.deepEqual(concatSteps(model, [1, 2, 6, 6]), [true, true, true, false]);
   const events = compareSessions(model, [1, 2, 6, 6]);
-  // The shared buffer holds x0, x1, x2 (9 channels of 6×6 floats); the Concats add no memory.
+  // The shared buffer holds x0, x1, x2 (9 channels of 6×6 floats); the Concats add no memory. x0, which the Add reads
+  // after the last Concat, keeps its own buffer (4 channels) and is copied into its slice, so the shared buffer is
+  // freed after the last Concat's reader instead of living as long as x0.
   const block = 4 * 9 * 36;
   const concatStep = events[0]!.find((e) => e.node.outputs[0] === 'k2')!;
   const input = 4 * 2 * 36;
-  assert.equal(concatStep.liveBytes, input + block);
+  assert.equal(concatStep.liveBytes, input + block + 4 * 4 * 36);
+  const afterBlock = events[0]!.find((e) => e.node.outputs[0] === 's')!;
+  assert.equal(afterBlock.liveBytes, input + 2 * 4 * 4 * 36, 'x, x0 and s (written over c3): the shared buffer is gone');
 });
 
 test('a U-Net skip Concat with a Relu after it: the slice is written in place when its inputs die there, copied when a Reshape still shares one', () => {
@@ -267,5 +271,30 @@ test('a Concat whose placed inputs are out of order, leave a gap, or follow an a
     ],
   }));
   assert.deepEqual(concatViews(model, [1, 2, 4, 4]), { k1: true, k2: false, k3: false, m: true, k4: false, k: true });
+  compareSessions(model, [1, 2, 4, 4]);
+});
+
+test('a value copied into its slice is copied again when its shared buffer was freed and made anew between two Concats', () => {
+  const model = readModel(buildModel({
+    inputs: [{ name: 'x', shape: [1, 2, 4, 4] }],
+    nodes: [
+      node('Conv', ['x', 'w0'], ['x0'], same3),
+      node('Concat', ['x0'], ['k0'], [int('axis', 1)]),
+      // k0's reader: after it the shared buffer (x0 and z: 4 channels) holds nothing and goes back to the arena,
+      // from which y2 (4 channels too) takes it and writes over it.
+      node('Conv', ['k0', 'w1'], ['y1'], same3),
+      node('Conv', ['y1', 'w2'], ['y2'], same3),
+      node('Conv', ['y2', 'w3'], ['z'], same3),
+      node('Concat', ['x0', 'z'], ['k1'], [int('axis', 1)]),
+      node('Conv', ['k1', 'w4'], ['c'], same3),
+      // x0 is read after both Concats: it keeps its own buffer and is copied into its slice.
+      node('Add', ['c', 'x0'], ['y']),
+    ],
+    initializers: [
+      weight('w0', [2, 2, 3, 3], 61), weight('w1', [4, 2, 3, 3], 62), weight('w2', [4, 4, 3, 3], 63), weight('w3', [2, 4, 3, 3], 64),
+      weight('w4', [2, 4, 3, 3], 65),
+    ],
+  }));
+  assert.deepEqual(concatViews(model, [1, 2, 4, 4]), { k0: true, k1: true });
   compareSessions(model, [1, 2, 4, 4]);
 });
