@@ -32,7 +32,9 @@ export interface NodeRunEvent {
   /**
    * Bytes of the run's tensors alive right after the node's outputs were made and before its spent inputs were
    * dropped: the graph's inputs (the caller holds them for the whole run) and the intermediates alive, not
-   * initializers or folded constants. Their maximum is the run's peak.
+   * initializers or folded constants. Memory is counted once: a value written over an input that dies at its node,
+   * a Reshape's output and a session's Concat slices (src/onnx/concat-views.ts) add nothing to the buffer they
+   * share. Their maximum is the run's peak.
    */
   readonly liveBytes: number;
   /** Nodes a model session fused into this one's step (an activation, SiLU's Mul); their time is in `ms`. */

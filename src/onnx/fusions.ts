@@ -298,7 +298,7 @@ function knownClipBounds(node: OnnxNode, graph: InferredGraph): [number, number]
 
 
 /** How a fused step calls an op: its node and inputs to a RunContext (with the run's floatBuffer). */
-export type OpContext = (node: OnnxNode, args: readonly (OnnxTensor | undefined)[]) => RunContext;
+export type OpContext = (node: OnnxNode, args: readonly (OnnxTensor | undefined)[], activation?: Activation) => RunContext;
 
 /**
  * Runs a step of any kind: `node`'s op, then what was fused after it. `ours` says whether a result's buffer belongs to
@@ -337,7 +337,7 @@ export function runFused(node: OnnxNode, op: OpDefinition, kind: StepKind, args:
     return lookupOp('Mul', '')!.run(context(mul, mul.inputs.map((name) => (name === sigmoid.inputs[0] ? y : s))));
   }
   // The engine's convolutions apply Relu, LeakyRelu, Tanh and Sigmoid as they store their output: no second pass.
-  if (kind.type === 'activation' && kind.engine) return op.run({ ...context(node, args), activation: kind.engine });
+  if (kind.type === 'activation' && kind.engine) return op.run(context(node, args, kind.engine));
   const ctx = context(node, args);
   const outputs = op.run(ctx);
   if (kind.type === 'op') return outputs;

@@ -11,7 +11,7 @@ import { type PreparedWeights, prepareWeights } from '../engine/index.ts';
 import { TconvError } from '../shape/errors.ts';
 import { BufferArena } from './buffer-arena.ts';
 import { type CompiledGraph, compileGraph, runCompiled } from './compiled.ts';
-import { type ExecuteOptions, type InputValue, checkRunBudgets, collectInputs, withStepEvents } from './execute.ts';
+import { type ExecuteOptions, type InputValue, checkRunBudgets, collectInputs } from './execute.ts';
 import { inferShapes } from './graph.ts';
 import { foldBatchNorms } from './rewrite.ts';
 import type { OnnxModel } from './model.ts';
@@ -53,6 +53,8 @@ export function createSession(original: OnnxModel, options: SessionOptions = {})
     if (!w || preparedWeights.has(name) || w.shape.length < 3) continue;
     preparedWeights.set(name, prepareWeights({ shape: w.shape, data: w.data instanceof Float32Array ? w.data : Float32Array.from(w.data) }));
   }
+  // The options of a run without a listener, made once (a run with onNodeRun adds it to a copy).
+  const runOptionsOf = { ...options, preparedWeights };
   const plans = new Map<string, CompiledGraph | null>();
   const arena = new BufferArena();
   let disposed = false;
@@ -87,7 +89,8 @@ export function createSession(original: OnnxModel, options: SessionOptions = {})
         checkRunBudgets(graph, options);
         plan = compileGraph(graph, { fuse });
       }
-      return runCompiled(plan, values, { ...withStepEvents({ ...options, ...runOptions }), preparedWeights }, arena);
+      const listener = runOptions.onNodeRun ?? options.onNodeRun;
+      return runCompiled(plan, values, listener ? { ...runOptionsOf, onStep: listener } : runOptionsOf, arena);
     },
     dispose() {
       if (disposed) return;

@@ -10,7 +10,12 @@ export function sizeOf(shape: readonly number[]): number {
 
 /** Whether two shapes are both known and equal, axis by axis. */
 export function sameShape(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
-  return a !== undefined && b !== undefined && a.length === b.length && a.every((d, i) => d === b[i]);
+  if (a === undefined || b === undefined) return false;
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  // A plain loop: a session checks every step's output shape with this, run after run.
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Wraps (or allocates) data for a shape; the data length must match. */

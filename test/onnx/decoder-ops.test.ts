@@ -220,6 +220,14 @@ test('run-time shape inputs: Reshape, Slice, Pad, Squeeze/Unsqueeze, ConstantOfS
   await check({ name: 'ConstantOfShape', nodes: [node('ConstantOfShape', ['s'], ['y'], [{ name: 'value', type: AttributeType.TENSOR, t: floats('v', [1], [2.5]) }])], inputs: [i64('s', [2, 3])] });
   await check({ name: 'Resize sizes', nodes: [node('Resize', ['x', '', '', 's'], ['y'], [str('mode', 'linear')])], inputs: [{ name: 'x', shape: X }, i64('s', [2, 3, 7, 9])] });
   await check({ name: 'Resize scales', nodes: [node('Resize', ['x', '', 's'], ['y'], [str('mode', 'cubic')])], inputs: [{ name: 'x', shape: X }, { name: 's', shape: [4], values: [1, 1, 1.5, 0.6] }] });
+  // A Resize node keeps its settings between runs only while its scales hold the same values: the same tensor
+  // object changed in place between two runs gives the new size.
+  const resized = readModel(encode({ name: 'rescaled', nodes: [node('Resize', ['x', '', 's'], ['y'], [str('mode', 'nearest')])], inputs: [{ name: 'x', shape: [1, 1, 2, 2] }, { name: 's', shape: [4], values: [1, 1, 2, 2] }] }));
+  const scales: OnnxTensor = { name: 's', dataType: DataType.FLOAT, shape: [4], data: Float32Array.from([1, 1, 2, 2]) };
+  const image = { shape: [1, 1, 2, 2], data: Float32Array.from([1, 2, 3, 4]) };
+  assert.deepEqual(runModel(resized, { x: image, s: scales }).get('y')!.shape, [1, 1, 4, 4]);
+  scales.data[3] = 3;
+  assert.deepEqual(runModel(resized, { x: image, s: scales }).get('y')!.shape, [1, 1, 4, 6]);
   // Without the values (shapes only), planning names the slot and the value it waits for.
   const model = readModel(encode({ name: 'dynamic', nodes: [node('Reshape', ['x', 's'], ['y'])], inputs: [{ name: 'x', shape: X }, i64('s', [2])] }));
   assert.throws(() => inferShapes(model), { code: 'unsupported', message: /^Reshape#0\.shape \("s"\) is known only at run time/ });

@@ -110,7 +110,11 @@ for (const [op, f] of Object.entries(UNARY)) {
   });
 }
 
-/** MaxPool cases: [input shape, attributes]; with Indices asked for, the general window walk runs. */
+/**
+ * MaxPool cases: [input shape, attributes]; with Indices asked for, the general window walk runs. Without pads the
+ * windows lie inside the input (cases 1, 4, 7, 8, 9: 2×2 windows unrolled in 1, 4 and 9, tabulated in 7 and 8), else
+ * the loop nest checks bounds.
+ */
 const POOLS: [number[], RawAttribute[]][] = [
   [[2, 3, 9], [ints('kernel_shape', [3]), ints('strides', [2]), ints('pads', [1, 1])]],
   [[1, 2, 7, 6], [ints('kernel_shape', [2, 2]), ints('strides', [2, 2])]],
@@ -119,12 +123,16 @@ const POOLS: [number[], RawAttribute[]][] = [
   [[1, 2, 6, 5, 4], [ints('kernel_shape', [2, 2, 2]), ints('strides', [2, 2, 2])]],
   [[1, 1, 5, 4, 7], [ints('kernel_shape', [3, 1, 2]), ints('strides', [1, 2, 3]), ints('pads', [1, 0, 1, 1, 0, 0])]],
   [[1, 2, 6, 6], [ints('kernel_shape', [3, 3]), { name: 'auto_pad', type: AttributeType.STRING, s: new TextEncoder().encode('SAME_UPPER') }]],
+  [[1, 2, 9, 8], [ints('kernel_shape', [3, 2]), ints('strides', [2, 3]), ints('dilations', [2, 2])]],
+  [[2, 3, 11], [ints('kernel_shape', [3]), ints('strides', [2])]],
+  [[1, 2, 5, 4, 5], [ints('kernel_shape', [2, 2, 2]), ints('strides', [1, 2, 1]), ints('dilations', [2, 1, 1])]],
 ];
 
 test('MaxPool: the float32 loop nest gives what the general window walk gives, in 1D, 2D and 3D, with pads, dilations, ceil mode and SAME', () => {
   for (const [k, [shape, attributes]] of POOLS.entries()) {
     const x = random(31 + k, size(shape));
-    x[3] = Number.NaN; // a NaN as the first tap of a window stays the maximum, later ones are passed over
+    // A NaN as the first tap of a window stays the maximum, later ones are passed over.
+    for (const at of [0, 3, 9]) x[at] = Number.NaN;
     const fast = readModel(buildModel({ nodes: [node('MaxPool', ['x'], ['y'], attributes)], inputs: [{ name: 'x', shape }] }));
     const general = readModel(buildModel({ nodes: [node('MaxPool', ['x'], ['y', 'i'], attributes)], inputs: [{ name: 'x', shape }], outputs: ['y', 'i'] }));
     const a = runModel(fast, { x: { shape, data: x } }).get('y')!;

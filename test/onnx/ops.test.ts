@@ -86,6 +86,8 @@ test('Gemm with transposes and broadcast C, MatMul, Flatten, Reshape, Transpose'
     name: 'Reshape with 0 and -1', input: [2, 12], nodes: [node('Reshape', ['x', 's'], ['y'])], initializers: [int64TensorProto('s', [4], [0, 3, -1, 2])],
   });
   await check({ name: 'Transpose', input: [2, 3, 4], nodes: [node('Transpose', ['x'], ['y'], [ints('perm', [2, 0, 1])])] });
+  await check({ name: 'Transpose (pixel unshuffle)', input: [1, 2, 3, 2, 4, 2], nodes: [node('Transpose', ['x'], ['y'], [ints('perm', [0, 1, 3, 5, 2, 4])])] });
+  await check({ name: 'Transpose (last axis kept)', input: [3, 2, 5], nodes: [node('Transpose', ['x'], ['y'], [ints('perm', [1, 0, 2])])] });
   await check({
     name: 'Constant-fed Reshape', input: [2, 8],
     nodes: [node('Constant', [], ['s'], [{ name: 'value', type: AttributeType.TENSOR, t: int64TensorProto('', [4], [-1, 2, 2, 2]) }]), node('Reshape', ['x', 's'], ['y'])],

@@ -264,8 +264,8 @@ test('a large MatMul (batched, B broadcast) runs as the engine\'s 1×1 convoluti
   }
 });
 
-test('nearest Resize by whole factors (1D, 2D, 3D) copies exactly what the engine\'s resize gives', () => {
-  for (const [shape, factors] of [[[2, 3, 5], [3]], [[1, 2, 3, 4], [2, 3]], [[1, 2, 3, 2, 3], [2, 1, 2]]] as [number[], number[]][]) {
+test('nearest Resize by whole factors (1D, 2D — ×2 on both axes, one pass — and 3D) copies exactly what the engine\'s resize gives', () => {
+  for (const [shape, factors] of [[[2, 3, 5], [3]], [[1, 2, 3, 4], [2, 3]], [[1, 2, 3, 2, 3], [2, 1, 2]], [[2, 3, 4, 5], [2, 2]], [[1, 1, 3, 3], [2, 2]], [[1, 2, 4, 3], [1, 2]]] as [number[], number[]][]) {
     const scales = [1, 1, ...factors];
     const model = readModel(buildModel({
       inputs: [{ name: 'x', shape }],
@@ -281,7 +281,7 @@ test('nearest Resize by whole factors (1D, 2D, 3D) copies exactly what the engin
 });
 
 test('DepthToSpace CRD on float32 copies exactly what the engine\'s pixel shuffle gives', () => {
-  for (const [shape, b] of [[[1, 8, 3, 5], 2], [[2, 18, 2, 3], 3], [[1, 4, 1, 1], 2]] as [number[], number][]) {
+  for (const [shape, b] of [[[1, 8, 3, 5], 2], [[2, 18, 2, 3], 3], [[1, 4, 1, 1], 2], [[2, 32, 3, 2], 4], [[1, 5, 2, 3], 1]] as [number[], number][]) {
     const model = readModel(buildModel({
       inputs: [{ name: 'x', shape }],
       nodes: [node('DepthToSpace', ['x'], ['y'], [int('blocksize', b), { name: 'mode', type: AttributeType.STRING, s: new TextEncoder().encode('CRD') }], 'shuffle')],

@@ -4,7 +4,9 @@
  */
 import { convTranspose, conv } from '../../engine/index.ts';
 import { fromOnnx, type OnnxAttributes } from '../../shape/conventions/onnx.ts';
+import type { Activation } from '../../engine/ops/activation.ts';
 import type { LayerOptions, LayerSpec } from '../../shape/params.ts';
+import { sameShape } from '../../tensor/tensor.ts';
 import { type Plan, planLayer } from '../../shape/plan.ts';
 import { TconvError } from '../../shape/errors.ts';
 import { invalidModel } from '../errors.ts';
@@ -50,26 +52,41 @@ type EngineOptions = LayerOptions & { readonly backend: RunOptions['backend']; r
 
 /**
  * The engine options of a node for these shapes, remembered per node (nodes are immutable parts of a model): a model
- * run many times resolves each node's ONNX attributes once per shape, not on every call.
+ * run many times resolves each node's ONNX attributes once per shape, not on every call, and recognises the shapes
+ * by comparing them (no key is spelled per call).
  */
 const resolved = new WeakMap<OnnxNode, Resolved>();
 
 interface Resolved {
-  readonly key: string;
+  readonly x: Shape;
+  readonly w: Shape;
+  readonly b: Shape | undefined;
+  readonly backend: RunOptions['backend'];
+  readonly threads: RunOptions['threads'];
   readonly options: EngineOptions;
   /** Elements of the output (a compiled run hands the engine a buffer of this size). */
   readonly outputLength: number;
 }
 
 function resolve(node: OnnxNode, x: Shape, w: Shape, b: Shape | undefined, backend: RunOptions['backend'], threads: RunOptions['threads']): Resolved {
-  const key = `${x.join(',')}|${w.join(',')}|${b?.join(',')}|${backend}|${threads}`;
   const known = resolved.get(node);
-  if (known?.key === key) return known;
+  if (known && known.backend === backend && known.threads === threads && sameShape(known.x, x) && sameShape(known.w, w)
+    && (b === undefined ? known.b === undefined : known.b !== undefined && sameShape(known.b, b))) {
+    return known;
+  }
   const spec = nodeLayerSpec(node, x, w, b !== undefined);
   const outputLength = planNode(node, x, w, b).outputShape.reduce((n, d) => n * d, 1);
-  const entry = { key, options: { ...layerOptions(spec), backend, threads }, outputLength };
+  const entry = { x: [...x], w: [...w], b: b && [...b], backend, threads, options: { ...layerOptions(spec), backend, threads }, outputLength };
   resolved.set(node, entry);
   return entry;
+}
+
+/** The options of one engine call with an output buffer and an activation, written out (no spread per call). */
+function callOptions(o: EngineOptions, out: Float32Array | undefined, activation: Activation | undefined) {
+  return {
+    kernel: o.kernel, stride: o.stride, padding: o.padding, outputPadding: o.outputPadding, dilation: o.dilation, groups: o.groups,
+    pads: o.pads, backend: o.backend, threads: o.threads, out, activation,
+  };
 }
 
 function op(kind: 'convTranspose' | 'conv'): OpDefinition {
@@ -93,7 +110,7 @@ function op(kind: 'convTranspose' | 'conv'): OpDefinition {
         { shape: x.shape, data: asFloat32(x) },
         prepared ?? { shape: w.shape, data: asFloat32(w) },
         b === undefined ? null : { shape: b.shape, data: asFloat32(b) },
-        out || ctx.activation ? { ...options, out, activation: ctx.activation } : options,
+        out || ctx.activation ? callOptions(options, out, ctx.activation) : options,
       );
       return [floatTensor(y.shape, y.data)];
     },

@@ -22,17 +22,33 @@ function check(node: OnnxNode, x: Shape): { b: number; mode: string } {
   return { b, mode };
 }
 
-/** out[n, c, h·b + i, w·b + j] = x[n, c·b² + i·b + j, h, w] (PixelShuffle), written row by row of the output. */
+/**
+ * out[n, c, h·b + i, w·b + j] = x[n, c·b² + i·b + j, h, w] (PixelShuffle), written row by row of the output: each
+ * output row interleaves b input rows (j = 0 … b − 1), stored in order (b = 2 and 3, the usual upscales, unrolled).
+ */
 function shuffleInto(x: Float32Array, n: number, c: number, h: number, w: number, b: number, out: Float32Array): void {
   const inChannels = c * b * b;
+  const plane = h * w;
+  let o = 0;
   for (let batch = 0; batch < n; batch++) {
     for (let channel = 0; channel < c; channel++) {
       for (let row = 0; row < h; row++) {
         for (let i = 0; i < b; i++) {
-          const to = (((batch * c + channel) * h + row) * b + i) * w * b;
-          for (let j = 0; j < b; j++) {
-            const from = ((batch * inChannels + channel * b * b + i * b + j) * h + row) * w;
-            for (let col = 0; col < w; col++) out[to + col * b + j] = x[from + col]!;
+          // Input row of (channel, i, j = 0); j steps one input plane.
+          const from = ((batch * inChannels + channel * b * b + i * b) * h + row) * w;
+          if (b === 2) {
+            for (let col = from; col < from + w; col++, o += 2) {
+              out[o] = x[col]!;
+              out[o + 1] = x[col + plane]!;
+            }
+          } else if (b === 3) {
+            for (let col = from; col < from + w; col++, o += 3) {
+              out[o] = x[col]!;
+              out[o + 1] = x[col + plane]!;
+              out[o + 2] = x[col + 2 * plane]!;
+            }
+          } else {
+            for (let col = from; col < from + w; col++) for (let j = 0; j < b; j++) out[o++] = x[col + j * plane]!;
           }
         }
       }

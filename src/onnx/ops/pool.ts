@@ -10,8 +10,8 @@ import { type OnnxNode, intAttr, intsAttr, stringAttr } from '../model.ts';
 import { DataType } from '../schema.ts';
 import { type OnnxTensor, isFloating } from '../tensor-proto.ts';
 import { floatResult } from './dtype.ts';
-import type { OpDefinition, Shape } from './types.ts';
-import { notSupported, required, sizeOf } from './util.ts';
+import type { OpDefinition, RunContext, Shape } from './types.ts';
+import { floatOutput, notSupported, required, sizeOf } from './util.ts';
 
 interface PoolGeometry {
   readonly kernel: readonly number[];
@@ -118,10 +118,87 @@ function maxPoolFloat(x: OnnxTensor, g: PoolGeometry): Float32Array {
   return out;
 }
 
-function pool(node: OnnxNode, x: OnnxTensor, g: PoolGeometry, kind: 'max' | 'average', wantIndices: boolean): PoolResult {
+/** Every window lies inside the input (no padding reaches a tap): the windows need no bounds checks. */
+function windowsInside(x: Shape, g: PoolGeometry): boolean {
+  return g.padBegin.every((p) => p === 0) && g.output.every((o, a) => (o - 1) * g.stride[a]! + (g.kernel[a]! - 1) * g.dilation[a]! < x[a + 2]!);
+}
+
+/**
+ * MaxPool of float32 values without Indices when every window lies inside the input (U-Nets' 2×2 and 2×2×2 pools
+ * of stride 2): each output is its window's first tap, raised by each further tap in `maxPoolFloat`'s order (a NaN
+ * first tap stays the maximum, a later NaN does not replace it), the window's offsets tabulated once. Its sizes are
+ * read straight from the shape and geometry arrays (small integers), which keeps the index arithmetic in integers:
+ * padded copies of them made this loop several times slower.
+ */
+function maxPoolInside(data: Float32Array, x: Shape, g: PoolGeometry, out: Float32Array): void {
+  const rank = g.kernel.length;
+  // Axis `rank − 1 − back` of a per-axis list, 1 for the axes a lower rank does not have.
+  const axis = (values: readonly number[], back: number): number => (back < rank ? values[rank - 1 - back]! : 1);
+  const in1 = rank >= 2 ? x[x.length - 2]! : 1;
+  const in2 = x[x.length - 1]!;
+  const [k0, k1, k2] = [axis(g.kernel, 2), axis(g.kernel, 1), axis(g.kernel, 0)];
+  const [s0, s1, s2] = [axis(g.stride, 2), axis(g.stride, 1), axis(g.stride, 0)];
+  const [d0, d1, d2] = [axis(g.dilation, 2), axis(g.dilation, 1), axis(g.dilation, 0)];
+  const [out0, out1, out2] = [axis(g.output, 2), axis(g.output, 1), axis(g.output, 0)];
+  const offsets: number[] = [];
+  for (let t0 = 0; t0 < k0; t0++) for (let t1 = 0; t1 < k1; t1++) for (let t2 = 0; t2 < k2; t2++) offsets.push((t0 * d0 * in1 + t1 * d1) * in2 + t2 * d2);
+  const taps = Int32Array.from(offsets);
+  const count = taps.length;
+  const inPlane = (rank === 3 ? x[2]! : 1) * in1 * in2;
+  const planes = x[0]! * x[1]!;
+  let at = 0;
+  if (k1 === 2 && k2 === 2 && d1 === 1 && d2 === 1) {
+    // 2×2 windows (of k0 layers, 2×2×2 in 3D) unrolled: taps 0, 1, in2, in2 + 1 of each layer, the same order. The
+    // first compare of the first layer is the first tap against itself (false, NaN or not).
+    const layer = d0 * in1 * in2;
+    for (let plane = 0; plane < planes; plane++) {
+      for (let o0 = 0; o0 < out0; o0++) {
+        for (let o1 = 0; o1 < out1; o1++) {
+          let i = plane * inPlane + (o0 * s0 * in1 + o1 * s1) * in2;
+          for (let o2 = 0; o2 < out2; o2++, i += s2) {
+            let best = data[i]!;
+            for (let t0 = 0, j = i; t0 < k0; t0++, j += layer) {
+              const a = data[j]!;
+              const b = data[j + 1]!;
+              const c = data[j + in2]!;
+              const d = data[j + in2 + 1]!;
+              if (a > best) best = a;
+              if (b > best) best = b;
+              if (c > best) best = c;
+              if (d > best) best = d;
+            }
+            out[at++] = best;
+          }
+        }
+      }
+    }
+    return;
+  }
+  for (let plane = 0; plane < planes; plane++) {
+    for (let o0 = 0; o0 < out0; o0++) {
+      for (let o1 = 0; o1 < out1; o1++) {
+        let corner = plane * inPlane + (o0 * s0 * in1 + o1 * s1) * in2;
+        for (let o2 = 0; o2 < out2; o2++, corner += s2) {
+          let best = data[corner]!;
+          for (let k = 1; k < count; k++) {
+            const v = data[corner + taps[k]!]!;
+            if (v > best) best = v;
+          }
+          out[at++] = best;
+        }
+      }
+    }
+  }
+}
+
+function pool(node: OnnxNode, x: OnnxTensor, g: PoolGeometry, kind: 'max' | 'average', wantIndices: boolean, ctx: RunContext): PoolResult {
   const [n, c] = x.shape as [number, number];
   if (kind === 'max' && !wantIndices && x.dataType === DataType.FLOAT && x.shape.length <= 5) {
-    return { values: { name: '', dataType: DataType.FLOAT, shape: [n, c, ...g.output], data: maxPoolFloat(x, g) } };
+    const shape = [n, c, ...g.output];
+    const inside = x.data instanceof Float32Array && windowsInside(x.shape, g);
+    const data = inside ? floatOutput(ctx, sizeOf(shape)) : maxPoolFloat(x, g);
+    if (inside) maxPoolInside(x.data as Float32Array, x.shape, g, data);
+    return { values: { name: '', dataType: DataType.FLOAT, shape, data } };
   }
   const input = x.shape.slice(2);
   const rank = input.length;
@@ -202,7 +279,7 @@ function windowed(kind: 'max' | 'average'): OpDefinition {
     run: (ctx) => {
       const x = required(ctx.node, ctx.inputs, 0, 'an input');
       const g = geometry(ctx.node, ctx.opset, x.shape);
-      const { values, indices } = pool(ctx.node, x, g, kind, kind === 'max' && Boolean(ctx.node.outputs[1]));
+      const { values, indices } = pool(ctx.node, x, g, kind, kind === 'max' && Boolean(ctx.node.outputs[1]), ctx);
       return indices ? [values, indices] : [values];
     },
   };

@@ -17,6 +17,7 @@ import type { InferContext, OpDefinition, RunContext, Shape } from './types.ts';
 import type { OnnxNode } from '../model.ts';
 import { asFloat32, floatOutput, floatTensor, knownValue, normalizeAxis, notSupported, required, sizeOf } from './util.ts';
 import { floatResult } from './dtype.ts';
+import { sameShape } from '../../tensor/tensor.ts';
 
 const TRANSFORMS = ['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_half_pixel_for_nn', 'half_pixel_symmetric', 'tf_crop_and_resize'] as const;
 type Transform = (typeof TRANSFORMS)[number];
@@ -312,6 +313,14 @@ function repeatNearest(src: Float32Array, shape: Shape, factors: readonly number
     const length = spatial[axis]!;
     const f = factors[axis]!;
     if (axis === rank - 1) {
+      if (f === 2) {
+        for (let i = from, o = to; i < from + length; i++, o += 2) {
+          const v = src[i]!;
+          out[o] = v;
+          out[o + 1] = v;
+        }
+        return;
+      }
       for (let i = 0, o = to; i < length; i++) {
         const v = src[from + i]!;
         for (let k = 0; k < f; k++) out[o++] = v;
@@ -328,12 +337,48 @@ function repeatNearest(src: Float32Array, shape: Shape, factors: readonly number
   const planes = shape[0]! * shape[1]!;
   const inPlane = sizeOf(spatial);
   const outPlane = inPlane * sizeOf(factors);
+  if (rank === 2 && factors[0] === 2 && factors[1] === 2) {
+    // ×2 in 2D (the usual upsampling): each input element stored four times, both output rows in one pass.
+    const width = spatial[1]!;
+    const rows = planes * spatial[0]!;
+    for (let r = 0, i = 0; r < rows; r++) {
+      let o = 4 * r * width;
+      for (const end = i + width; i < end; i++, o += 2) {
+        const v = src[i]!;
+        out[o] = v;
+        out[o + 1] = v;
+        out[o + 2 * width] = v;
+        out[o + 2 * width + 1] = v;
+      }
+    }
+    return;
+  }
   for (let p = 0; p < planes; p++) expand(0, p * inPlane, p * outPlane);
+}
+
+/**
+ * The settings of a node's last run, reused while its input shape and the values of its roi/scales/sizes inputs (a
+ * few numbers, compared by value: a fed tensor may be changed in place between runs) are unchanged, so a session's
+ * runs do not re-read the node's attributes.
+ */
+const lastSettings = new WeakMap<OnnxNode, { readonly opset: number; readonly shape: Shape; readonly given: readonly (readonly number[] | undefined)[]; readonly settings: ResizeSettings }>();
+
+function runSettings(ctx: RunContext, shape: Shape): ResizeSettings {
+  const known = lastSettings.get(ctx.node);
+  const sameValues = (t: OnnxTensor | undefined, v: readonly number[] | undefined): boolean =>
+    t === undefined ? v === undefined : v !== undefined && t.data.length === v.length && v.every((n, i) => Object.is(n, t.data[i]));
+  if (known && known.opset === ctx.opset && sameShape(known.shape, shape) && ctx.inputs.length === known.given.length + 1
+    && known.given.every((v, i) => sameValues(ctx.inputs[i + 1], v))) {
+    return known.settings;
+  }
+  const made = settings(ctx.node, ctx.opset, shape, (i) => ctx.inputs[i]);
+  lastSettings.set(ctx.node, { opset: ctx.opset, shape: [...shape], given: ctx.inputs.slice(1).map((t) => (t ? [...t.data] : undefined)), settings: made });
+  return made;
 }
 
 function runResize(ctx: RunContext) {
   const x = required(ctx.node, ctx.inputs, 0, 'an input');
-  const s = settings(ctx.node, ctx.opset, x.shape, (i) => ctx.inputs[i]);
+  const s = runSettings(ctx, x.shape);
   const fast = engineMode(s, x.shape.length);
   if (fast === 'nearest' && x.dataType === DataType.FLOAT) {
     // Whole-factor nearest is a copy: rows widened once, then repeated by block copies, into a recycled buffer.

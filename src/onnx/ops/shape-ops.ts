@@ -4,7 +4,7 @@ import { intAttr, intsAttr } from '../model.ts';
 import { DataType } from '../schema.ts';
 import type { OnnxTensor } from '../tensor-proto.ts';
 import type { OpDefinition, Shape } from './types.ts';
-import { knownValue, normalizeAxis, notSupported, required, sizeOf } from './util.ts';
+import { floatOutput, knownValue, normalizeAxis, notSupported, required, sizeOf } from './util.ts';
 import type { OnnxNode } from '../model.ts';
 
 function constantValue(node: OnnxNode): OnnxTensor {
@@ -108,24 +108,37 @@ export const Transpose: OpDefinition = {
   run: (ctx) => {
     const x = required(ctx.node, ctx.inputs, 0, 'an input');
     const perm = permutation(ctx.node, x.shape.length);
-    return [transpose(x, perm)];
+    // Every element is written (and x is read from elsewhere), so a float32 result may take a recycled buffer.
+    return [transpose(x, perm, x.dataType === DataType.FLOAT && x.data instanceof Float32Array ? floatOutput(ctx, x.data.length) : undefined)];
   },
   foldable: true,
 };
 
-/** Generic transpose: output axis j is input axis perm[j]. */
-export function transpose(x: OnnxTensor, perm: readonly number[]): OnnxTensor {
+/**
+ * Generic transpose: output axis j is input axis perm[j]. The output is written in order, a row of its last axis at
+ * a time (one fixed input stride per row), the odometer stepping only between rows. A float32 result goes into
+ * `out` when given (a compiled run's recycled buffer; it must not be x's).
+ */
+export function transpose(x: OnnxTensor, perm: readonly number[], out?: Float32Array): OnnxTensor {
   const rank = x.shape.length;
   const shape = perm.map((p) => x.shape[p]!);
   const inStrides = new Array<number>(rank).fill(1);
   for (let i = rank - 2; i >= 0; i--) inStrides[i] = inStrides[i + 1]! * x.shape[i + 1]!;
   const strides = perm.map((p) => inStrides[p]!);
-  const out = x.data instanceof Float32Array ? new Float32Array(x.data.length) : new Float64Array(x.data.length);
+  const data = x.data;
+  const result = x.data instanceof Float32Array ? (out ?? new Float32Array(data.length)) : new Float64Array(data.length);
+  if (rank === 0) {
+    result.set(data);
+    return { name: '', dataType: x.dataType, shape, data: result };
+  }
+  const last = rank - 1;
+  const row = shape[last]!;
+  const step = strides[last]!;
   const index = new Array<number>(rank).fill(0);
   let src = 0;
-  for (let o = 0; o < out.length; o++) {
-    out[o] = x.data[src]!;
-    for (let axis = rank - 1; axis >= 0; axis--) {
+  for (let o = 0; o < result.length; o += row) {
+    for (let k = 0, s = src; k < row; k++, s += step) result[o + k] = data[s]!;
+    for (let axis = last - 1; axis >= 0; axis--) {
       index[axis]!++;
       src += strides[axis]!;
       if (index[axis]! < shape[axis]!) break;
@@ -133,5 +146,5 @@ export function transpose(x: OnnxTensor, perm: readonly number[]): OnnxTensor {
       index[axis] = 0;
     }
   }
-  return { name: '', dataType: x.dataType, shape, data: out };
+  return { name: '', dataType: x.dataType, shape, data: result };
 }
