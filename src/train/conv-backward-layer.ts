@@ -8,8 +8,8 @@
  * ∂X is the dual layer's forward on the backend: a transposed convolution's is a strided convolution with the same
  * weight, a convolution's a transposed convolution. ∂W of a transposed convolution is a per-phase correlation of X
  * with ∂Y; a convolution's is that of its dual transposed plan with X and ∂Y swapped. Per backend: the float64 loop
- * (reference), the addon's GEMM kernel (native, weight-gradient-native.ts), one conv per group with batch and
- * channels swapped (wasm, weight-gradient-conv.ts).
+ * (reference), the addon's GEMM kernel (native, weight-gradient-native.ts), the wasm kernels' ∂W kernel (wasm,
+ * weight-gradient-wasm.ts).
  */
 import { getBackend } from '../engine/select.ts';
 import { type EngineLayerOptions, planFromTensors } from '../engine/ops/plan-from-tensors.ts';
@@ -20,6 +20,7 @@ import { type Tensor, sameShape, sizeOf, tensor } from '../tensor/tensor.ts';
 import { biasGradientInto, convTransposeWeightGradientInto } from './weight-gradient.ts';
 import { type SwappedConv, swappedConv, swappedConvWeightGradient } from './weight-gradient-conv.ts';
 import { type NativeWeightGradient, nativeWeightGradient } from './weight-gradient-native.ts';
+import { type WasmWeightGradient, runWasmWeightGradient, wasmWeightGradient } from './weight-gradient-wasm.ts';
 
 export interface ConvGradients {
   /** ∂L/∂X, the input's shape. */
@@ -39,7 +40,9 @@ export interface ConvBackwardOptions extends EngineLayerOptions {
 type WeightPath =
   | { readonly kind: 'reference' }
   | { readonly kind: 'native'; readonly native: NativeWeightGradient }
-  /** The swapped conv on the backend's forward (wasm; native when its addon predates the ∂W kernel); null for batch 0. */
+  /** The wasm kernels' ∂W kernel; null for batch 0 (∂W is 0). */
+  | { readonly kind: 'wasm'; readonly wasm: WasmWeightGradient | null }
+  /** The swapped conv on the backend's forward (native when its addon predates the ∂W kernel); null for batch 0. */
   | { readonly kind: 'conv'; readonly conv: SwappedConv | null };
 
 export class ConvBackward {
@@ -95,7 +98,9 @@ export class ConvBackward {
     // The limit covers the step's whole working set: the forward's tensors (∂Y is the output's size) and these buffers.
     const forward = [sizeOf(inputShape), sizeOf(this.plan.outputShape), sizeOf(weightShape), this.plan.bias ? this.plan.outChannels : 0];
     const forwardBytes = 4 * forward.reduce((a, b) => a + b, 0);
-    checkMemory([...forward, ...sizes], forwardBytes + this.bytes, options.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES, this.plan.outputShape);
+    // The wasm ∂W kernel works in a block of the wasm memory (X, ∂Y, ∂W and its panels), outside `bytes`: checked too.
+    const wasmBlock = this.weightPath.kind === 'wasm' ? this.weightPath.wasm?.blockBytes ?? 0 : 0;
+    checkMemory([...forward, ...sizes], forwardBytes + this.bytes + wasmBlock, options.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES, this.plan.outputShape);
     this.gradInput = tensor(wanted.input ? inputShape : [0]);
     this.gradWeight = tensor(wanted.weight ? weightShape : [0]);
     this.gradBias = this.plan.bias ? tensor([this.plan.outChannels]) : null;
@@ -134,6 +139,9 @@ export class ConvBackward {
     else if (path.kind === 'native') {
       const n = path.native;
       n.addon.weightGradient(n.shape, n.kernelSet, x, gy, out, this.weightScratch, n.threads);
+    } else if (path.kind === 'wasm') {
+      if (path.wasm) runWasmWeightGradient(path.wasm, x, gy, out);
+      else out.fill(0);
     } else if (path.conv) swappedConvWeightGradient(plan, path.conv, x, gy, out, this.weightScratch, this.backend, this.threads);
     else out.fill(0);
   }
@@ -156,6 +164,7 @@ export class ConvBackward {
 function weightPathOf(backend: BackendName, plan: Plan, threads: number | undefined): WeightPath {
   const native = backend === 'native' ? nativeWeightGradient(plan, threads ?? availableCores()) : null;
   if (native) return { kind: 'native', native };
+  if (backend === 'wasm') return { kind: 'wasm', wasm: plan.batch === 0 ? null : wasmWeightGradient(plan) };
   if (backend !== 'reference') return { kind: 'conv', conv: plan.batch === 0 ? null : swappedConv(plan) };
   return { kind: 'reference' };
 }

@@ -28,16 +28,10 @@ test('bytes: 4 × (|∂X| + |∂W| + |∂B| + workspace), the workspace by the f
       const back = new ConvBackward('convTranspose', l.input, l.weight, { ...l.options, backend, threads: 2 });
       const p = back.plan;
       const inSize = size(p.inputShape.slice(2));
-      const outSize = size(p.outputShape.slice(2));
       const cin = p.inChannels / p.groups;
-      const cout = p.outChannels / p.groups;
       let weightScratch = 0;
-      if (backend === 'wasm') {
-        // ∂Yᵀ and Xᵀ of one group, and the swapped conv's output (Cout/g, Cin/g, K′), K′ = out − (in − 1)·s on each axis.
-        const wide = p.axes.map((a) => a.output + a.padBegin + Math.max(a.padEnd, 0) - (a.input - 1) * a.stride - a.dilation + 1);
-        const kPrime = wide.map((k, i) => Math.floor((k - 1) / p.axes[i]!.dilation) + 1);
-        weightScratch = cout * p.batch * outSize + cin * p.batch * inSize + cout * cin * size(kPrime);
-      } else if (backend === 'native') {
+      // wasm: the ∂W kernel's panels live in the wasm memory (weight-gradient-wasm.ts), none in the JS workspace.
+      if (backend === 'native') {
         const kernelSet = loadAddon().addon!.capabilities().kernelSets[0]!;
         const { mr, nr } = NATIVE_TILE[kernelSet]!;
         const perThread = 256 * nr + Math.ceil(cin / mr) * mr * nr;
