@@ -13,11 +13,22 @@ import { getRuntime, type Runtime } from '../engine/backends/wasm/runtime.ts';
 import * as L from '../engine/backends/wasm/weight-gradient-layout.ts';
 import { tapRanges } from './weight-gradient.ts';
 
-/** The columns panel (all columns · kc) stays within 256 KiB (a core's L2), the rows panel within 32 KiB (L1). */
-const COLUMN_PANEL_FLOATS = 64 * 1024;
-const ROW_PANEL_FLOATS = 8 * 1024;
+/** The columns panel (all columns · kc) stays within 64 KiB (measured on dcgan-2, unet-up-2, superres: 256 and 16 KiB were slower). */
+const COLUMN_PANEL_FLOATS = 16 * 1024;
 const KC_MIN = 16;
 const KC_MAX = 2048;
+
+/** Knobs for tests: force the tile's orientation (undefined: chosen per plan by rowsFromXFor). */
+export const wasmWeightGradientTuning = { rowsFromX: undefined as boolean | undefined };
+
+/**
+ * X's channels as the tile's rows (read in place, never copied) unless ∂Y has so few channels that, as the 8-wide
+ * columns, most lanes would be padding while X's as rows would fill them: then ∂Y's are the rows and X is gathered.
+ */
+export function rowsFromXFor(cinG: number, coutG: number): boolean {
+  const padded = (rows: number, cols: number) => Math.ceil(rows / L.WG_MR) * L.WG_MR * Math.ceil(cols / L.WG_NR) * L.WG_NR;
+  return padded(cinG, coutG) <= 2 * padded(coutG, cinG);
+}
 
 export interface WasmWeightGradient {
   readonly plan: Plan;
@@ -44,16 +55,12 @@ export function wasmWeightGradient(plan: Plan): WasmWeightGradient {
   const { batch, inChannels, outChannels, groups } = plan;
   const cinG = inChannels / groups;
   const coutG = outChannels / groups;
-  // Rows are padded to 4, columns to 8: put the channels that waste less on each side (dcgan-5's 3 output channels as rows).
-  const padded = (rows: number, cols: number) => Math.ceil(rows / L.WG_MR) * L.WG_MR * Math.ceil(cols / L.WG_NR) * L.WG_NR;
-  const rowsFromX = padded(cinG, coutG) <= padded(coutG, cinG);
-  const rowFloats = Math.ceil((rowsFromX ? cinG : coutG) / L.WG_MR) * L.WG_MR;
+  const rowsFromX = wasmWeightGradientTuning.rowsFromX ?? rowsFromXFor(cinG, coutG);
   const colFloats = Math.ceil((rowsFromX ? coutG : cinG) / L.WG_NR) * L.WG_NR;
   const axes = [...plan.axes];
   const positions = axes.reduce((a, axis) => a * axis.input, 1);
   const kc = Math.max(KC_MIN, Math.min(KC_MAX, Math.floor(COLUMN_PANEL_FLOATS / colFloats / 4) * 4, Math.ceil((batch * positions) / 4) * 4));
-  const rowChunk = Math.max(L.WG_MR, Math.min(rowFloats, Math.floor(ROW_PANEL_FLOATS / kc / L.WG_MR) * L.WG_MR));
-  const workspaceBytes = align(L.WG_WS_TABLES + 4 * (2 * kc + (rowChunk + colFloats) * kc));
+  const workspaceBytes = align(L.WG_WS_TABLES + 4 * (2 * kc + colFloats * kc));
 
   const pad = 3 - plan.rank;
   const three = (pick: (a: Plan['axes'][number]) => number) => [...new Array<number>(pad).fill(1), ...axes.map(pick)];
@@ -64,7 +71,6 @@ export function wasmWeightGradient(plan: Plan): WasmWeightGradient {
   header[L.WG_GROUPS] = groups;
   header[L.WG_ROWS_FROM_X] = rowsFromX ? 1 : 0;
   header[L.WG_KC] = kc;
-  header[L.WG_ROW_CHUNK] = rowChunk;
   header.set(three((a) => a.input), L.WG_IN);
   header.set(three((a) => a.output), L.WG_OUT);
   header.set(three((a) => a.kernel), L.WG_KERNEL);

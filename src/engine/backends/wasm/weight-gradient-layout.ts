@@ -6,7 +6,7 @@ export const WG_BATCH = 0;
 export const WG_CIN = 1; // input channels of the transposed layer, all groups
 export const WG_COUT = 2; // output channels, all groups
 export const WG_GROUPS = 3;
-/** 1: the tile's rows are input channels (read from X), its columns output channels (from ∂Y); 0: the other way. */
+/** 1: the tile's rows are input channels (X, read in place), its columns output channels (∂Y, packed); 0: the other way. */
 export const WG_ROWS_FROM_X = 4;
 export const WG_X = 5; // byte address of X (N, Cin, D, H, W)
 export const WG_GRAD_OUTPUT = 6; // byte address of ∂Y (N, Cout, D, H, W)
@@ -21,7 +21,6 @@ export const WG_RANGES = 22; // + a: byte address of int32[kernel_a · RANGE_INT
 export const WG_TASK_COUNT = 25; // tasks: one per (group, tap), each writes its own cells of ∂W
 export const WG_NEXT_TASK = 26; // atomic: the next task to take
 export const WG_WORKSPACE_BYTES = 27; // bytes of one thread's workspace (thread t's is at WG_WORKSPACE + t·this)
-export const WG_ROW_CHUNK = 28; // rows packed at once (a multiple of WG_MR): the rows panel stays in L1
 export const WG_TAP_MAJOR = 29; // byte address of the tap-major gradient (groups, taps, rows, columns): the tiles' output
 export const WG_HEADER_INTS = 32;
 
@@ -35,8 +34,8 @@ export const RANGE_INTS = 3;
 export const WG_MR = 4;
 export const WG_NR = 8;
 /**
- * Workspace of one thread: the tile's argument struct, then the two K-position tables (kc int32 each), the rows
- * panel (WG_ROW_CHUNK · kc floats) and the columns panel (all columns, padded to 8, · kc floats).
+ * Workspace of one thread: the tile's argument struct, then the two K-position tables (kc int32 each) and the
+ * columns panel (all columns, padded to 8, · kc floats).
  */
 export const WG_WS_TILE_ARGS = 0;
 export const WG_WS_TABLES = 64;
