@@ -52,6 +52,8 @@ export const DirectTileArgs_tapBytes = offsetof<DirectTileArgs>('tapBytes');
 
 export const WgradTileArgs_bytes = offsetof<WgradTileArgs>();
 export const WgradTileArgs_a = offsetof<WgradTileArgs>('a');
+export const WgradTileArgs_aRowBytes = offsetof<WgradTileArgs>('aRowBytes');
+export const WgradTileArgs_positions = offsetof<WgradTileArgs>('positions');
 export const WgradTileArgs_b = offsetof<WgradTileArgs>('b');
 export const WgradTileArgs_k = offsetof<WgradTileArgs>('k');
 export const WgradTileArgs_out = offsetof<WgradTileArgs>('out');

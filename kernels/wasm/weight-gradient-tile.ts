@@ -1,12 +1,16 @@
 // The f32_wgrad tile of the simd128 set (docs/kernels.md grammar): 4 rows × 8 columns of the weight gradient of one
-// tap, C[r, c] (+)= Σ_k A[k, r] · B[k, c], from two panels packed by the caller (weight-gradient.ts): A 4 floats per K
-// row, B 8. Unlike f32_gemm, both operands are packed and the output's columns are a fixed step apart (∂W's channel
-// or tap stride), so there is no segment list and no column table.
+// tap, C[r, c] (+)= Σ_k A[r, pos[k]] · B[k, c]. A is read in place: row r is a channel plane of X or ∂Y (`aRowBytes`
+// apart), and the tap's K pairs are a table of byte offsets into the planes, so the rows' tensor is never copied.
+// B is a panel packed by the caller (weight-gradient.ts), 8 floats per K row. Unlike f32_gemm, the weights side is a
+// gathered tensor (no packed weights, no segment list) and the output's columns are a fixed step apart.
 
 /** The tile's one argument, a struct in the workspace (as tile-args.ts's structs). */
 @unmanaged export class WgradTileArgs {
-  /** Rows panel: 4 floats per K row (rows past `rows` are zero). */
+  /** Row 0's plane; row r's is `a + r · aRowBytes` (rows past `rows` are never read). */
   a: usize = 0;
+  aRowBytes: usize = 0;
+  /** int32[k]: the byte offset of each K pair in a plane. */
+  positions: usize = 0;
   /** Columns panel: 8 floats per K row (columns past `columns` are zero). */
   b: usize = 0;
   /** K rows of both panels. */
@@ -51,8 +55,8 @@
 }
 
 /**
- * ROWS × 8 register tile: 2·ROWS f32x4 accumulators; per K row two column vectors and one broadcast per row, mul then
- * add (no FMA in SIMD128), in K order. ROWS is a constant at every call, so unused rows compile away.
+ * ROWS × 8 register tile: 2·ROWS f32x4 accumulators; per K row one position, two column vectors and one broadcast per
+ * row, mul then add (no FMA in SIMD128), in K order. ROWS is a constant at every call, so unused rows compile away.
  */
 @inline function wgradTile(t: WgradTileArgs, ROWS: i32): void {
   const rowBytes = t.rowBytes;
@@ -69,31 +73,34 @@
     if (ROWS > 2) { c20 = loadRow(r2, step, cols, 0); c21 = loadRow(r2, step, cols, 1); }
     if (ROWS > 3) { c30 = loadRow(r3, step, cols, 0); c31 = loadRow(r3, step, cols, 1); }
   }
-  let ap = t.a;
+  const a0 = t.a;
+  const a1 = a0 + t.aRowBytes, a2 = a1 + t.aRowBytes, a3 = a2 + t.aRowBytes;
+  let pp = t.positions;
   let bp = t.b;
   const n = t.k;
   for (let kk = 0; kk < n; kk++) {
+    const off = <usize>load<i32>(pp);
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
-    let w = v128.load32_splat(ap);
+    let w = v128.load32_splat(a0 + off);
     c00 = f32x4.add(c00, f32x4.mul(w, b0));
     c01 = f32x4.add(c01, f32x4.mul(w, b1));
     if (ROWS > 1) {
-      w = v128.load32_splat(ap, 4);
+      w = v128.load32_splat(a1 + off);
       c10 = f32x4.add(c10, f32x4.mul(w, b0));
       c11 = f32x4.add(c11, f32x4.mul(w, b1));
     }
     if (ROWS > 2) {
-      w = v128.load32_splat(ap, 8);
+      w = v128.load32_splat(a2 + off);
       c20 = f32x4.add(c20, f32x4.mul(w, b0));
       c21 = f32x4.add(c21, f32x4.mul(w, b1));
     }
     if (ROWS > 3) {
-      w = v128.load32_splat(ap, 12);
+      w = v128.load32_splat(a3 + off);
       c30 = f32x4.add(c30, f32x4.mul(w, b0));
       c31 = f32x4.add(c31, f32x4.mul(w, b1));
     }
-    ap += 16;
+    pp += 4;
     bp += 32;
   }
   storeRow(r0, step, cols, c00, c01);

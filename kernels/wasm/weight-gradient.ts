@@ -2,16 +2,16 @@
 // src/train/weight-gradient-wasm.ts). Tap k of an axis feeds one phase: input j + firstInput meets output
 // firstOutput + stride·j (the header's ranges). So per tap the gradient is one GEMM,
 //   ∂W[ci, co, tap] = Σ_(n, j) X[n, ci, j + firstInput] · ∂Y[n, co, firstOutput + stride·j],
-// over the K = batch · ∏ count pairs: no zero products, each pair once. Per chunk of kc pairs, both operands are
-// gathered into packed panels (X's channels 4 or 8 wide, ∂Y's the other) and the f32_wgrad tile runs over them:
-// the columns panel (all columns) once per chunk, the rows panel per chunk of rows, so the rows panel stays in L1
-// and the columns panel in L2. The tiles write a tap-major copy of ∂W (contiguous rows, whole-vector stores);
+// over the K = batch · ∏ count pairs: no zero products, each pair once. Per chunk of kc pairs, one operand (the
+// columns: ∂Y's channels, or X's) is gathered into an 8-wide packed panel (at most 256 KiB: L2) and the f32_wgrad
+// tile reads the other (the rows) in place through the chunk's table of pair offsets, so X, read by every tap, is
+// never copied per tap (when its channels are the rows, the default). The tiles write a tap-major copy of ∂W (contiguous rows, whole-vector stores);
 // weightGradientScatter turns it into ∂W's (Cin, Cout/groups, taps) layout in one pass. Writing ∂W directly put
 // every tile's 32 outputs on 32 cache lines and swept the whole of ∂W once per tap and chunk.
 // A task is one (group, tap); threads take tasks from an atomic counter (each writes its own part of the copy).
 import {
   WG_BATCH, WG_CIN, WG_COUT, WG_GROUPS, WG_ROWS_FROM_X, WG_X, WG_GRAD_OUTPUT, WG_GRAD_WEIGHT, WG_WORKSPACE, WG_KC,
-  WG_IN, WG_OUT, WG_KERNEL, WG_STRIDE, WG_RANGES, WG_TASK_COUNT, WG_NEXT_TASK, WG_WORKSPACE_BYTES, WG_ROW_CHUNK, WG_TAP_MAJOR,
+  WG_IN, WG_OUT, WG_KERNEL, WG_STRIDE, WG_RANGES, WG_TASK_COUNT, WG_NEXT_TASK, WG_WORKSPACE_BYTES, WG_TAP_MAJOR,
   R_FIRST_INPUT, R_FIRST_OUTPUT, R_COUNT, RANGE_INTS, WG_MR, WG_NR, WG_WS_TILE_ARGS, WG_WS_TABLES,
 } from '../../src/engine/backends/wasm/weight-gradient-layout';
 import { at } from './memory';
@@ -53,7 +53,6 @@ export function weightGradient(h: usize, tid: i32): i32 {
   const x = <usize>at(h, WG_X), gy = <usize>at(h, WG_GRAD_OUTPUT);
   const tapMajor = <usize>at(h, WG_TAP_MAJOR);
   const kc = at(h, WG_KC);
-  const rowChunk = at(h, WG_ROW_CHUNK);
   const ws = <usize>at(h, WG_WORKSPACE) + <usize>tid * <usize>at(h, WG_WORKSPACE_BYTES);
   const rowsFromX = at(h, WG_ROWS_FROM_X) != 0;
   // The tile's rows and columns: channels of X and of ∂Y, or the other way round.
@@ -63,10 +62,10 @@ export function weightGradient(h: usize, tid: i32): i32 {
   const args = changetype<WgradTileArgs>(ws + WG_WS_TILE_ARGS);
   args.rowBytes = <usize>colCount << 2;
   args.columnBytes = 4;
+  args.aRowBytes = rowsFromX ? <usize>inSp << 2 : <usize>outSp << 2;
   const posX = ws + WG_WS_TABLES;
   const posY = posX + (<usize>kc << 2);
-  const rowPanel = posY + (<usize>kc << 2);
-  const colPanel = rowPanel + (<usize>(rowChunk * kc) << 2);
+  const colPanel = posY + (<usize>kc << 2);
   const xPlane = <usize>inSp << 2, yPlane = <usize>outSp << 2;
   const count = at(h, WG_TASK_COUNT);
   let ran = 0;
@@ -114,20 +113,17 @@ export function weightGradient(h: usize, tid: i32): i32 {
       else packPanel(colPanel, x, g * cinG, cinG, xPlane, posX, kn, WG_NR, kc);
       args.k = kn;
       args.accumulate = k0 > 0 ? 1 : 0;
-      for (let r0 = 0; r0 < rowCount; r0 += rowChunk) {
-        const rows = min(rowChunk, rowCount - r0);
-        if (rowsFromX) packPanel(rowPanel, x, g * cinG + r0, rows, xPlane, posX, kn, WG_MR, kc);
-        else packPanel(rowPanel, gy, g * coutG + r0, rows, yPlane, posY, kn, WG_MR, kc);
-        const rowBlocks = (rows + WG_MR - 1) / WG_MR;
-        for (let cb = 0; cb < colBlocks; cb++) {
-          args.b = colPanel + (<usize>(cb * WG_NR * kc) << 2);
-          args.columns = min(WG_NR, colCount - cb * WG_NR);
-          for (let rb = 0; rb < rowBlocks; rb++) {
-            args.a = rowPanel + (<usize>(rb * WG_MR * kc) << 2);
-            args.rows = min(WG_MR, rows - rb * WG_MR);
-            args.out = out + (<usize>((r0 + rb * WG_MR) * colCount + cb * WG_NR) << 2);
-            f32_wgrad_4x8__simd128(args);
-          }
+      args.positions = rowsFromX ? posX : posY;
+      const rowBase = rowsFromX ? x + <usize>(g * cinG) * xPlane : gy + <usize>(g * coutG) * yPlane;
+      const rowBlocks = (rowCount + WG_MR - 1) / WG_MR;
+      for (let cb = 0; cb < colBlocks; cb++) {
+        args.b = colPanel + (<usize>(cb * WG_NR * kc) << 2);
+        args.columns = min(WG_NR, colCount - cb * WG_NR);
+        for (let rb = 0; rb < rowBlocks; rb++) {
+          args.a = rowBase + <usize>(rb * WG_MR) * args.aRowBytes;
+          args.rows = min(WG_MR, rowCount - rb * WG_MR);
+          args.out = out + (<usize>(rb * WG_MR * colCount + cb * WG_NR) << 2);
+          f32_wgrad_4x8__simd128(args);
         }
       }
     }
