@@ -14,7 +14,7 @@ import { runPackedTask } from './packed-task';
 import { runDirectTask } from './direct-task';
 
 export { padInput } from './pad-input';
-export { weightGradient, weightGradientScatter } from './weight-gradient';
+export { weightGradient } from './weight-gradient';
 
 /** Runs tasks until none are left; returns how many this thread ran. */
 export function work(h: usize, tid: i32): i32 {

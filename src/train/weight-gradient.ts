@@ -11,7 +11,7 @@ import type { Phase } from '../shape/phases.ts';
 import type { Plan } from '../shape/plan.ts';
 
 /** One tap of one axis: which outputs and inputs it pairs (inputs contiguous, outputs every `step`). */
-export interface TapRange {
+interface TapRange {
   readonly firstInput: number;
   readonly firstOutput: number;
   readonly step: number;
@@ -19,7 +19,7 @@ export interface TapRange {
 }
 
 /** For every tap of an axis, its range of (input, output) pairs; count 0 when it pairs nothing. */
-export function tapRanges(phases: readonly Phase[], kernel: number, input: number, stride: number): TapRange[] {
+function tapRanges(phases: readonly Phase[], kernel: number, input: number, stride: number): TapRange[] {
   const ranges: TapRange[] = new Array<TapRange>(kernel).fill({ firstInput: 0, firstOutput: 0, step: stride, count: 0 });
   for (const phase of phases) {
     phase.taps.forEach((k, t) => {

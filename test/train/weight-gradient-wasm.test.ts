@@ -1,7 +1,6 @@
 /**
  * The wasm ∂W kernel (src/train/weight-gradient-wasm.ts, kernels/wasm/weight-gradient.ts) end to end against the
- * float64 per-phase sum, in both tile orientations (X's channels as rows read in place, or ∂Y's), on layers that
- * reach its branches: 1D/2D/3D, groups, dilation with phases that get no taps, kernel smaller than the stride,
+ * float64 per-phase sum on layers that reach its branches: 1D/2D/3D, groups, dilation with phases that get no taps, kernel smaller than the stride,
  * output padding, batch, more pairs per tap than one K chunk (the accumulating tiles) and channel counts off the
  * 4 × 8 tile. The PyTorch vectors run on wasm in grad-vectors.test.ts.
  */
@@ -10,7 +9,7 @@ import assert from 'node:assert/strict';
 import { listBackends, randomTensor, relativeL2Error } from '../../src/engine/index.ts';
 import { planFromTensors } from '../../src/engine/ops/plan-from-tensors.ts';
 import { convTransposeWeightGradient } from '../../src/train/weight-gradient.ts';
-import { runWasmWeightGradient, wasmWeightGradient, wasmWeightGradientTuning } from '../../src/train/weight-gradient-wasm.ts';
+import { runWasmWeightGradient, wasmWeightGradient } from '../../src/train/weight-gradient-wasm.ts';
 
 const wasm = listBackends().some((b) => b.name === 'wasm' && b.available);
 
@@ -20,29 +19,23 @@ const LAYERS = [
   { name: '2D groups 3, output padding', input: [2, 6, 4, 5], weight: [6, 2, 3, 3], options: { stride: 2, padding: 1, outputPadding: 1, groups: 3 } },
   { name: '2D k3 s2 d2 (phases without taps)', input: [1, 4, 6, 6], weight: [4, 5, 3, 3], options: { stride: 2, dilation: 2, padding: 2, outputPadding: 1 } },
   { name: '2D k2 s3 (kernel smaller than the stride)', input: [2, 3, 4, 4], weight: [3, 4, 2, 2], options: { stride: 3 } },
-  { name: '2D many pairs per tap (K over one chunk)', input: [2, 3, 40, 41], weight: [3, 2, 2, 3], options: { stride: 1, padding: 1 } },
+  { name: '2D many positions (K over one chunk)', input: [2, 3, 40, 41], weight: [3, 2, 2, 3], options: { stride: 1, padding: 1 } },
+  { name: '2D 1×1 input (dcgan-1 shape)', input: [5, 7, 1, 1], weight: [7, 6, 4, 4], options: { stride: 1 } },
   { name: '3D k2 s2', input: [1, 9, 3, 4, 3], weight: [9, 5, 2, 2, 2], options: { stride: 2 } },
   { name: 'depthwise', input: [1, 8, 6, 6], weight: [8, 1, 4, 4], options: { stride: 2, padding: 1, groups: 8 } },
 ];
 
-for (const rowsFromX of [true, false]) {
-  test(`wasm ∂W (rows from ${rowsFromX ? 'X' : '∂Y'}) agrees with the float64 per-phase sum`, { skip: wasm ? false : 'wasm backend not available' }, () => {
-    wasmWeightGradientTuning.rowsFromX = rowsFromX;
-    try {
-      for (const [i, l] of LAYERS.entries()) {
-        const plan = planFromTensors('convTranspose', l.input, l.weight, { ...l.options, bias: false });
-        const x = randomTensor(plan.inputShape, 10 + i);
-        const gy = randomTensor(plan.outputShape, 20 + i);
-        const expected = convTransposeWeightGradient(plan, x.data, gy.data);
-        const kernel = wasmWeightGradient(plan);
-        // NaN first: every cell of ∂W must be written.
-        const got = new Float32Array(expected.length).fill(Number.NaN);
-        runWasmWeightGradient(kernel, x.data, gy.data, got);
-        assert.ok(got.every((v) => Number.isFinite(v)), `${l.name}: unwritten cells`);
-        assert.ok(relativeL2Error(got, expected) < 1e-5, `${l.name}: relative error ${relativeL2Error(got, expected)}`);
-      }
-    } finally {
-      wasmWeightGradientTuning.rowsFromX = undefined;
-    }
-  });
-}
+test('wasm ∂W agrees with the float64 per-phase sum', { skip: wasm ? false : 'wasm backend not available' }, () => {
+  for (const [i, l] of LAYERS.entries()) {
+    const plan = planFromTensors('convTranspose', l.input, l.weight, { ...l.options, bias: false });
+    const x = randomTensor(plan.inputShape, 10 + i);
+    const gy = randomTensor(plan.outputShape, 20 + i);
+    const expected = convTransposeWeightGradient(plan, x.data, gy.data);
+    const kernel = wasmWeightGradient(plan);
+    // NaN first: every cell of ∂W must be written.
+    const got = new Float32Array(expected.length).fill(Number.NaN);
+    runWasmWeightGradient(kernel, x.data, gy.data, got);
+    assert.ok(got.every((v) => Number.isFinite(v)), `${l.name}: unwritten cells`);
+    assert.ok(relativeL2Error(got, expected) < 1e-5, `${l.name}: relative error ${relativeL2Error(got, expected)}`);
+  }
+});
