@@ -6,6 +6,7 @@
  * Every call copies X and ∂Y into one block of the wasm memory, kept and reused by all layers while large enough
  * (as the backend's own scratch block), and copies ∂W out.
  */
+import { TconvError } from '../shape/errors.ts';
 import type { Plan } from '../shape/plan.ts';
 import { getRuntime, type Runtime } from '../engine/backends/wasm/runtime.ts';
 import * as L from '../engine/backends/wasm/weight-gradient-layout.ts';
@@ -27,6 +28,9 @@ export interface WasmWeightGradient {
   readonly blockBytes: number;
   readonly offsets: { readonly x: number; readonly gradOutput: number; readonly gradWeight: number; readonly workspace: number };
 }
+
+/** A wasm32 memory addresses 4 GiB; keep 64 MiB for the headers, tables and the forward's blocks (as the backend). */
+const ADDRESSABLE_BYTES = 4 * 1024 ** 3 - 64 * 1024 ** 2;
 
 const align = (n: number) => Math.ceil(n / 64) * 64;
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
@@ -63,7 +67,15 @@ export function wasmWeightGradient(plan: Plan): WasmWeightGradient {
   offsets.gradOutput = offsets.x + align(4 * size(plan.inputShape));
   offsets.gradWeight = offsets.gradOutput + align(4 * size(plan.outputShape));
   offsets.workspace = offsets.gradWeight + align(4 * size(plan.weightShape));
-  return { plan, header, kc, blockBytes: offsets.workspace + workspaceBytes, offsets };
+  const blockBytes = offsets.workspace + workspaceBytes;
+  if (blockBytes > ADDRESSABLE_BYTES) {
+    throw new TconvError({
+      code: 'memory-limit', parameter: 'inputShape', value: [...plan.inputShape],
+      rule: `needs ${(blockBytes / 1024 ** 3).toFixed(2)} GiB of WebAssembly memory for ∂W (X, ∂Y, ∂W and its panels), over the 4 GiB a wasm32 memory can address`,
+      hint: 'use a smaller batch or input, or the native or reference backend',
+    });
+  }
+  return { plan, header, kc, blockBytes, offsets };
 }
 
 /** The block all wasm ∂W calls share, kept while large enough. */

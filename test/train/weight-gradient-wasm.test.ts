@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { listBackends, randomTensor, relativeL2Error } from '../../src/engine/index.ts';
 import { planFromTensors } from '../../src/engine/ops/plan-from-tensors.ts';
+import { TconvError } from '../../src/shape/errors.ts';
 import { convTransposeWeightGradient } from '../../src/train/weight-gradient.ts';
 import { runWasmWeightGradient, wasmWeightGradient } from '../../src/train/weight-gradient-wasm.ts';
 
@@ -38,4 +39,10 @@ test('wasm ∂W agrees with the float64 per-phase sum', { skip: wasm ? false : '
     assert.ok(got.every((v) => Number.isFinite(v)), `${l.name}: unwritten cells`);
     assert.ok(relativeL2Error(got, expected) < 1e-5, `${l.name}: relative error ${relativeL2Error(got, expected)}`);
   }
+});
+
+test('a layer whose ∂W block would pass the 4 GiB a wasm32 memory addresses is refused by name before anything is allocated', { skip: wasm ? false : 'wasm backend not available' }, () => {
+  // 2 × 512 × 1024² inputs: X alone is 4 GiB. Planning allocates nothing; the limit check comes first.
+  const plan = planFromTensors('convTranspose', [2, 512, 1024, 1024], [512, 1, 1, 1], { bias: false, memoryLimitBytes: 64 * 1024 ** 3 });
+  assert.throws(() => wasmWeightGradient(plan), (e: unknown) => e instanceof TconvError && e.code === 'memory-limit' && /4 GiB a wasm32 memory/.test(e.message));
 });
