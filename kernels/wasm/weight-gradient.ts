@@ -6,10 +6,12 @@
 // native kernel (kernels/native/src/backward_weight.h). ∂W's rows are X's channels, read in place by the f32_wgrad
 // tile through a table of the chunk's positions (X is never copied); its columns, (output channel, tap) pairs, are
 // gathered from ∂Y 8 at a time into a panel of the chunk's kc rows, used by every row block of the group. The
-// columns are ∂W's own layout (Cin, Cout/groups, taps), so the tiles store into ∂W directly.
+// columns are ∂W's own layout (Cin, Cout/groups, taps), so the tiles store into ∂W directly. A task is one range of
+// column blocks of one group, over all K; index.ts's `work` hands the tasks to the threads (LAYOUT_WEIGHT_GRADIENT).
 import {
   WG_BATCH, WG_CIN, WG_COUT, WG_GROUPS, WG_X, WG_GRAD_OUTPUT, WG_GRAD_WEIGHT, WG_WORKSPACE, WG_KC, WG_IN, WG_OUT,
-  WG_KERNEL, WG_STRIDE, WG_DILATION, WG_PAD_BEGIN, WG_MR, WG_NR, WG_WS_TILE_ARGS, WG_WS_TABLES,
+  WG_KERNEL, WG_STRIDE, WG_DILATION, WG_PAD_BEGIN, WG_MR, WG_NR, WG_WS_TILE_ARGS, WG_WS_TABLES, WG_WORKSPACE_BYTES,
+  WG_TASKS_PER_GROUP, WG_BLOCKS_PER_TASK,
 } from '../../src/engine/backends/wasm/weight-gradient-layout';
 import { at } from './memory';
 import { WgradTileArgs, f32_wgrad_4x8__simd128 } from './weight-gradient-tile';
@@ -19,8 +21,8 @@ import { WgradTileArgs, f32_wgrad_4x8__simd128 } from './weight-gradient-tile';
   return a >= 0 ? (a + b - 1) / b : -(-a / b);
 }
 
-/** Computes ∂W of the header's layer (one thread). */
-export function weightGradient(h: usize): void {
+/** Task `task` of the ∂W header `h` on thread `tid`: its column blocks of ∂W for every input channel of its group (batch ≥ 1). */
+export function runWeightGradientTask(h: usize, task: i32, tid: i32): void {
   const batch = at(h, WG_BATCH), cin = at(h, WG_CIN), cout = at(h, WG_COUT), groups = at(h, WG_GROUPS);
   const cinG = cin / groups, coutG = cout / groups;
   const inD = at(h, WG_IN), inH = at(h, WG_IN + 1), inW = at(h, WG_IN + 2);
@@ -33,7 +35,7 @@ export function weightGradient(h: usize): void {
   const inSp = inD * inH * inW, outSp = outD * outH * outW;
   const x = <usize>at(h, WG_X), gy = <usize>at(h, WG_GRAD_OUTPUT), dw = <usize>at(h, WG_GRAD_WEIGHT);
   const kc = at(h, WG_KC);
-  const ws = <usize>at(h, WG_WORKSPACE);
+  const ws = <usize>at(h, WG_WORKSPACE) + <usize>tid * <usize>at(h, WG_WORKSPACE_BYTES);
   const cols = coutG * taps;
   const colBlocks = (cols + WG_NR - 1) / WG_NR;
   const rowBlocks = (cinG + WG_MR - 1) / WG_MR;
@@ -45,12 +47,12 @@ export function weightGradient(h: usize): void {
   const posX = ws + WG_WS_TABLES;
   const panel = posX + (<usize>kc << 2);
   const total = batch * inSp;
-  if (total == 0) {
-    memory.fill(dw, 0, <usize>(cin * cols) << 2);
-    return;
-  }
   args.positions = posX;
-  for (let g = 0; g < groups; g++) {
+  const tasksPerGroup = at(h, WG_TASKS_PER_GROUP);
+  const g = task / tasksPerGroup;
+  const cbFirst = (task % tasksPerGroup) * at(h, WG_BLOCKS_PER_TASK);
+  const cbEnd = min(colBlocks, cbFirst + at(h, WG_BLOCKS_PER_TASK));
+  {
     const rows = x + (<usize>(g * cinG * inSp) << 2);
     const out = dw + (<usize>(g * cinG * cols) << 2);
     for (let k0 = 0; k0 < total; k0 += kc) {
@@ -61,7 +63,7 @@ export function weightGradient(h: usize): void {
       }
       args.k = kn;
       args.accumulate = k0 > 0 ? 1 : 0;
-      for (let cb = 0; cb < colBlocks; cb++) {
+      for (let cb = cbFirst; cb < cbEnd; cb++) {
         const validCols = min(WG_NR, cols - cb * WG_NR);
         // The panel: 8 (output channel, tap) columns of G for the chunk's K rows; zero outside ∂Y and past the columns.
         for (let lane = 0; lane < WG_NR; lane++) {

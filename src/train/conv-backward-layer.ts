@@ -174,7 +174,7 @@ export class ConvBackward {
       const n = path.native;
       n.addon.weightGradient(n.shape, n.kernelSet, x, gy, out, this.weightScratch, n.threads);
     } else if (path.kind === 'wasm') {
-      if (path.wasm) runWasmWeightGradient(path.wasm, x, gy, out);
+      if (path.wasm) runWasmWeightGradient(path.wasm, x, gy, out, this.threads);
       else out.fill(0);
     } else if (path.conv) swappedConvWeightGradient(plan, path.conv, x, gy, out, this.weightScratch, this.backend, this.threads);
     else out.fill(0);

@@ -1,7 +1,8 @@
 /**
  * ∂W of a transposed-convolution plan on the wasm kernels' own ∂W kernel (kernels/wasm/weight-gradient.ts, which
  * says how): per group one GEMM of X's channels (read in place) with the (output channel, tap) columns gathered from
- * ∂Y over the input positions, the f32_wgrad_4x8__simd128 tile storing into ∂W's layout. One thread (docs/training.md).
+ * ∂Y over the input positions, the f32_wgrad_4x8__simd128 tile storing into ∂W's layout. Its tasks (ranges of column
+ * blocks) run on the wasm backend's threads, through the same `work` loop and pool as the forward.
  *
  * Every call copies X and ∂Y into one block of the wasm memory, kept and reused by all layers while large enough
  * (as the backend's own scratch block), and copies ∂W out.
@@ -9,6 +10,9 @@
 import { TconvError } from '../shape/errors.ts';
 import type { Plan } from '../shape/plan.ts';
 import { getRuntime, type Runtime } from '../engine/backends/wasm/runtime.ts';
+import { HEADER_PTR } from '../engine/backends/wasm/control.ts';
+import { defaultThreads, wasmTuning } from '../engine/backends/wasm/index.ts';
+import { H_DONE_TASKS, H_LAYOUT, H_NEXT_TASK, H_TASK_COUNT, H_THREADS, H_WEIGHT_GRADIENT, HEADER_INTS, LAYOUT_WEIGHT_GRADIENT } from '../engine/backends/wasm/layout.ts';
 import * as L from '../engine/backends/wasm/weight-gradient-layout.ts';
 
 /**
@@ -18,13 +22,19 @@ import * as L from '../engine/backends/wasm/weight-gradient-layout.ts';
 const ROWS_FLOATS = 64 * 1024;
 const KC_MIN = 64;
 const KC_MAX = 2048;
+/** Tasks per thread to aim for (column-block ranges), so a slower thread does not hold up the call. */
+const TASKS_PER_THREAD = 4;
+const MAX_THREADS = 64;
 
 export interface WasmWeightGradient {
   readonly plan: Plan;
   /** The header image (addresses are written at each call). */
   readonly header: Int32Array;
   readonly kc: number;
-  /** Bytes of the block: header, X, ∂Y, ∂W, workspace. */
+  readonly tasks: number;
+  /** Bytes of one thread's workspace. */
+  readonly workspaceBytes: number;
+  /** Bytes of the block with one thread's workspace (header, X, ∂Y, ∂W, workspace). */
   readonly blockBytes: number;
   readonly offsets: { readonly x: number; readonly gradOutput: number; readonly gradWeight: number; readonly workspace: number };
 }
@@ -62,6 +72,14 @@ export function wasmWeightGradient(plan: Plan): WasmWeightGradient {
   header.set(three((a) => a.stride, 1), L.WG_STRIDE);
   header.set(three((a) => a.dilation, 1), L.WG_DILATION);
   header.set(three((a) => a.padBegin, 0), L.WG_PAD_BEGIN);
+  header[L.WG_WORKSPACE_BYTES] = workspaceBytes;
+  // Tasks: ranges of 8-column blocks per group, enough for every thread the backend may use.
+  const colBlocks = Math.ceil(((outChannels / groups) * plan.axes.reduce((a, axis) => a * axis.kernel, 1)) / L.WG_NR);
+  const perGroup = Math.min(colBlocks, Math.ceil((TASKS_PER_THREAD * MAX_THREADS) / groups));
+  const blocksPerTask = Math.ceil(colBlocks / perGroup);
+  header[L.WG_TASKS_PER_GROUP] = Math.ceil(colBlocks / blocksPerTask);
+  header[L.WG_BLOCKS_PER_TASK] = blocksPerTask;
+  const tasks = groups * header[L.WG_TASKS_PER_GROUP]!;
 
   const offsets = { x: align(4 * L.WG_HEADER_INTS), gradOutput: 0, gradWeight: 0, workspace: 0 };
   offsets.gradOutput = offsets.x + align(4 * size(plan.inputShape));
@@ -75,7 +93,7 @@ export function wasmWeightGradient(plan: Plan): WasmWeightGradient {
       hint: 'use a smaller batch or input, or the native or reference backend',
     });
   }
-  return { plan, header, kc, blockBytes, offsets };
+  return { plan, header, kc, tasks, workspaceBytes, blockBytes, offsets };
 }
 
 /** The block all wasm ∂W calls share, kept while large enough. */
@@ -90,10 +108,22 @@ function blockFor(rt: Runtime, bytes: number): number {
   return block.ptr;
 }
 
+/** The most recent call's threads and tasks, and how many of them the calling thread ran (tests, the bench). */
+export const lastWeightGradientCall = { threads: 1, tasks: 0, callerTasks: 0 };
+
+/** Threads as the backend resolves them: at most the requested (default: the cores), the tasks and one per minFlopsPerThread. */
+function resolveThreads(rt: Runtime, k: WasmWeightGradient, requested: number | undefined): number {
+  let threads = Math.max(1, Math.min(MAX_THREADS, k.tasks, Math.floor(requested ?? defaultThreads())));
+  threads = Math.min(threads, Math.max(1, Math.floor(k.plan.flops / Math.max(1, wasmTuning.minFlopsPerThread))));
+  if (threads > 1 && !rt.pool?.ensure(threads)) threads = 1;
+  return threads;
+}
+
 /** ∂W (Cin, Cout/groups, k…) of the kernel's plan for input x and output gradient gradOutput, into `result`. */
-export function runWasmWeightGradient(k: WasmWeightGradient, x: Float32Array, gradOutput: Float32Array, result: Float32Array): void {
+export function runWasmWeightGradient(k: WasmWeightGradient, x: Float32Array, gradOutput: Float32Array, result: Float32Array, requestedThreads?: number): void {
   const rt = getRuntime();
-  const base = blockFor(rt, k.blockBytes);
+  const threads = resolveThreads(rt, k, requestedThreads);
+  const base = blockFor(rt, k.blockBytes + (threads - 1) * k.workspaceBytes);
   const o = k.offsets;
   const buffer = rt.memory.buffer;
   const header = new Int32Array(buffer, base, L.WG_HEADER_INTS);
@@ -104,6 +134,15 @@ export function runWasmWeightGradient(k: WasmWeightGradient, x: Float32Array, gr
   header[L.WG_WORKSPACE] = base + o.workspace;
   new Float32Array(buffer, base + o.x, x.length).set(x);
   new Float32Array(buffer, base + o.gradOutput, gradOutput.length).set(gradOutput);
-  rt.weightGradient(base);
+  // The call header every thread's `work` loop reads: the task counter and where the ∂W header is.
+  const call = new Int32Array(buffer, HEADER_PTR, HEADER_INTS);
+  call[H_THREADS] = threads;
+  call[H_TASK_COUNT] = k.tasks;
+  call[H_NEXT_TASK] = 0;
+  call[H_DONE_TASKS] = 0;
+  call[H_LAYOUT] = LAYOUT_WEIGHT_GRADIENT;
+  call[H_WEIGHT_GRADIENT] = base;
+  const callerTasks = threads > 1 ? rt.pool!.run(rt.work) : rt.work(HEADER_PTR, 0);
+  Object.assign(lastWeightGradientCall, { threads, tasks: k.tasks, callerTasks });
   result.set(new Float32Array(buffer, base + o.gradWeight, result.length));
 }

@@ -10,7 +10,8 @@ import { listBackends, randomTensor, relativeL2Error } from '../../src/engine/in
 import { planFromTensors } from '../../src/engine/ops/plan-from-tensors.ts';
 import { TconvError } from '../../src/shape/errors.ts';
 import { convTransposeWeightGradient } from '../../src/train/weight-gradient.ts';
-import { runWasmWeightGradient, wasmWeightGradient } from '../../src/train/weight-gradient-wasm.ts';
+import { lastWeightGradientCall, runWasmWeightGradient, wasmWeightGradient } from '../../src/train/weight-gradient-wasm.ts';
+import { wasmTuning } from '../../src/engine/backends/wasm/index.ts';
 
 const wasm = listBackends().some((b) => b.name === 'wasm' && b.available);
 
@@ -45,4 +46,38 @@ test('a layer whose ∂W block would pass the 4 GiB a wasm32 memory addresses is
   // 2 × 512 × 1024² inputs: X alone is 4 GiB. Planning allocates nothing; the limit check comes first.
   const plan = planFromTensors('convTranspose', [2, 512, 1024, 1024], [512, 1, 1, 1], { bias: false, memoryLimitBytes: 64 * 1024 ** 3 });
   assert.throws(() => wasmWeightGradient(plan), (e: unknown) => e instanceof TconvError && e.code === 'memory-limit' && /4 GiB a wasm32 memory/.test(e.message));
+});
+
+test('wasm ∂W on 1, 2 and 3 threads: the same bits (each task sums its columns over every position in the same order)', { skip: wasm ? false : 'wasm backend not available' }, () => {
+  const saved = wasmTuning.minFlopsPerThread;
+  wasmTuning.minFlopsPerThread = 0;
+  try {
+    for (const [i, l] of LAYERS.entries()) {
+      const plan = planFromTensors('convTranspose', l.input, l.weight, { ...l.options, bias: false });
+      const x = randomTensor(plan.inputShape, 30 + i);
+      const gy = randomTensor(plan.outputShape, 40 + i);
+      const kernel = wasmWeightGradient(plan);
+      const one = new Float32Array(plan.weightShape.reduce((a, b) => a * b, 1));
+      runWasmWeightGradient(kernel, x.data, gy.data, one, 1);
+      for (const threads of [2, 3]) {
+        const many = new Float32Array(one.length).fill(Number.NaN);
+        runWasmWeightGradient(kernel, x.data, gy.data, many, threads);
+        assert.equal(lastWeightGradientCall.threads, Math.min(threads, kernel.tasks), `${l.name}: threads used`);
+        assert.deepEqual(many, one, `${l.name} on ${threads} threads`);
+      }
+    }
+    // The workers take part, on a layer long enough for them to wake (a worker still starting takes no task: a few tries).
+    const big = planFromTensors('convTranspose', [4, 32, 16, 16], [32, 32, 4, 4], { stride: 2, padding: 1, bias: false });
+    const kernel = wasmWeightGradient(big);
+    const [x, gy] = [randomTensor(big.inputShape, 50), randomTensor(big.outputShape, 51)];
+    const out = new Float32Array(32 * 32 * 16);
+    let workerTasks = 0;
+    for (let attempt = 0; attempt < 20 && workerTasks === 0; attempt++) {
+      runWasmWeightGradient(kernel, x.data, gy.data, out, 2);
+      workerTasks = lastWeightGradientCall.tasks - lastWeightGradientCall.callerTasks;
+    }
+    assert.ok(workerTasks > 0, 'no task ran on a worker thread');
+  } finally {
+    wasmTuning.minFlopsPerThread = saved;
+  }
 });

@@ -12,8 +12,6 @@ export interface Runtime {
   readonly work: (header: number, tid: number) => number;
   /** Direct mode's single-threaded prologue: the W-padded input copy. */
   readonly padInput: (header: number) => void;
-  /** Training's ∂W kernel (kernels/wasm/weight-gradient.ts, header: weight-gradient-layout.ts), one thread. */
-  readonly weightGradient: (header: number) => void;
   /** Null when threads are impossible here (no shared memory, or this thread may not block). */
   readonly pool: ThreadPool | null;
 }
@@ -90,9 +88,8 @@ function create(module: WebAssembly.Module, shared: boolean): Runtime {
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const work = instance.exports.work as (header: number, tid: number) => number;
   const padInput = instance.exports.padInput as (header: number) => void;
-  const weightGradient = instance.exports.weightGradient as (header: number) => void;
   const heap = new WasmHeap(memory);
-  return { memory, heap, work, padInput, weightGradient, pool: shared ? new ThreadPool(module, memory) : null };
+  return { memory, heap, work, padInput, pool: shared ? new ThreadPool(module, memory) : null };
 }
 
 /** Why the backend cannot run here, or '' when it can. */
