@@ -31,7 +31,8 @@ export interface WasmWeightGradient {
   /** The header image (addresses are written at each call). */
   readonly header: Int32Array;
   readonly kc: number;
-  readonly tasks: number;
+  /** 8-column blocks of ∂W per group (the tasks split them). */
+  readonly colBlocks: number;
   /** Bytes of one thread's workspace. */
   readonly workspaceBytes: number;
   /** Bytes of the block with one thread's workspace (header, X, ∂Y, ∂W, workspace). */
@@ -73,13 +74,7 @@ export function wasmWeightGradient(plan: Plan): WasmWeightGradient {
   header.set(three((a) => a.dilation, 1), L.WG_DILATION);
   header.set(three((a) => a.padBegin, 0), L.WG_PAD_BEGIN);
   header[L.WG_WORKSPACE_BYTES] = workspaceBytes;
-  // Tasks: ranges of 8-column blocks per group, enough for every thread the backend may use.
   const colBlocks = Math.ceil(((outChannels / groups) * plan.axes.reduce((a, axis) => a * axis.kernel, 1)) / L.WG_NR);
-  const perGroup = Math.min(colBlocks, Math.ceil((TASKS_PER_THREAD * MAX_THREADS) / groups));
-  const blocksPerTask = Math.ceil(colBlocks / perGroup);
-  header[L.WG_TASKS_PER_GROUP] = Math.ceil(colBlocks / blocksPerTask);
-  header[L.WG_BLOCKS_PER_TASK] = blocksPerTask;
-  const tasks = groups * header[L.WG_TASKS_PER_GROUP]!;
 
   const offsets = { x: align(4 * L.WG_HEADER_INTS), gradOutput: 0, gradWeight: 0, workspace: 0 };
   offsets.gradOutput = offsets.x + align(4 * size(plan.inputShape));
@@ -93,7 +88,7 @@ export function wasmWeightGradient(plan: Plan): WasmWeightGradient {
       hint: 'use a smaller batch or input, or the native or reference backend',
     });
   }
-  return { plan, header, kc, tasks, workspaceBytes, blockBytes, offsets };
+  return { plan, header, kc, colBlocks, workspaceBytes, blockBytes, offsets };
 }
 
 /** The block all wasm ∂W calls share, kept while large enough. */
@@ -111,9 +106,9 @@ function blockFor(rt: Runtime, bytes: number): number {
 /** The most recent call's threads and tasks, and how many of them the calling thread ran (tests, the bench). */
 export const lastWeightGradientCall = { threads: 1, tasks: 0, callerTasks: 0 };
 
-/** Threads as the backend resolves them: at most the requested (default: the cores), the tasks and one per minFlopsPerThread. */
+/** Threads as the backend resolves them: at most the requested (default: the cores), the column blocks and one per minFlopsPerThread. */
 function resolveThreads(rt: Runtime, k: WasmWeightGradient, requested: number | undefined): number {
-  let threads = Math.max(1, Math.min(MAX_THREADS, k.tasks, Math.floor(requested ?? defaultThreads())));
+  let threads = Math.max(1, Math.min(MAX_THREADS, k.plan.groups * k.colBlocks, Math.floor(requested ?? defaultThreads())));
   threads = Math.min(threads, Math.max(1, Math.floor(k.plan.flops / Math.max(1, wasmTuning.minFlopsPerThread))));
   if (threads > 1 && !rt.pool?.ensure(threads)) threads = 1;
   return threads;
@@ -124,10 +119,18 @@ export function runWasmWeightGradient(k: WasmWeightGradient, x: Float32Array, gr
   const rt = getRuntime();
   const threads = resolveThreads(rt, k, requestedThreads);
   const base = blockFor(rt, k.blockBytes + (threads - 1) * k.workspaceBytes);
+  // Tasks: ranges of column blocks per group, about TASKS_PER_THREAD per thread — no more: every task reads all of
+  // its group's X once (one thread: one task per group, X's chunks each read while hot in L2 by every column block).
+  const perGroup = threads === 1 ? 1 : Math.min(k.colBlocks, Math.ceil((TASKS_PER_THREAD * threads) / k.plan.groups));
+  const blocksPerTask = Math.ceil(k.colBlocks / perGroup);
+  const tasksPerGroup = Math.ceil(k.colBlocks / blocksPerTask);
+  const tasks = k.plan.groups * tasksPerGroup;
   const o = k.offsets;
   const buffer = rt.memory.buffer;
   const header = new Int32Array(buffer, base, L.WG_HEADER_INTS);
   header.set(k.header);
+  header[L.WG_TASKS_PER_GROUP] = tasksPerGroup;
+  header[L.WG_BLOCKS_PER_TASK] = blocksPerTask;
   header[L.WG_X] = base + o.x;
   header[L.WG_GRAD_OUTPUT] = base + o.gradOutput;
   header[L.WG_GRAD_WEIGHT] = base + o.gradWeight;
@@ -137,12 +140,12 @@ export function runWasmWeightGradient(k: WasmWeightGradient, x: Float32Array, gr
   // The call header every thread's `work` loop reads: the task counter and where the ∂W header is.
   const call = new Int32Array(buffer, HEADER_PTR, HEADER_INTS);
   call[H_THREADS] = threads;
-  call[H_TASK_COUNT] = k.tasks;
+  call[H_TASK_COUNT] = tasks;
   call[H_NEXT_TASK] = 0;
   call[H_DONE_TASKS] = 0;
   call[H_LAYOUT] = LAYOUT_WEIGHT_GRADIENT;
   call[H_WEIGHT_GRADIENT] = base;
   const callerTasks = threads > 1 ? rt.pool!.run(rt.work) : rt.work(HEADER_PTR, 0);
-  Object.assign(lastWeightGradientCall, { threads, tasks: k.tasks, callerTasks });
+  Object.assign(lastWeightGradientCall, { threads, tasks, callerTasks });
   result.set(new Float32Array(buffer, base + o.gradWeight, result.length));
 }
