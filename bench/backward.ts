@@ -1,9 +1,9 @@
 /**
  * `npm run bench -- --backward`: times the backward of the suite's 2D/3D transposed layers — ∂X and ∂W apart — and
  * one training step of the checkerboard demo's decoder, for tconv and its peers in the same run, all at 1 thread:
- *   tconv native / wasm   ∂X (the engine's strided conv) and ∂W (native: the addon's GEMM kernel; wasm: one conv per
- *                         group, batch and channels swapped), each through a ConvBackward kept across calls, as a
- *                         training loop keeps one per layer
+ *   tconv native / wasm   ∂X (the engine's strided conv) and ∂W (native: the addon's GEMM kernel; wasm: the kernels'
+ *                         ∂W kernel, src/train/weight-gradient-wasm.ts), each through a ConvBackward kept across
+ *                         calls, as a training loop keeps one per layer
  *   native conv route     ∂W as it was before the addon's kernel: the swapped conv on the native engine (same run)
  *   tconv ts              ∂W on the reference backend (the float64 per-phase correlation in TypeScript)
  *   pytorch               aten::convolution_backward with one output mask (what autograd calls), /usr/bin/python3 child

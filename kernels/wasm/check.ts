@@ -3,9 +3,11 @@
 // as globals `<Struct>_<field>`, so the test writes the structs from the kernels' own layout.
 import { DirectTileArgs, GemmTileArgs } from './tile-args';
 import { ElementwiseArgs } from './elementwise-args';
+import { WgradTileArgs } from './weight-gradient-tile';
 
 export { f32_gemm_4x8__simd128 } from './gemm';
 export { f32_direct_4x8__simd128, f32_direct_1x16__simd128 } from './direct';
+export { f32_wgrad_4x8__simd128 } from './weight-gradient-tile';
 
 export const GemmTileArgs_bytes = offsetof<GemmTileArgs>();
 export const GemmTileArgs_a = offsetof<GemmTileArgs>('a');
@@ -69,3 +71,16 @@ export const ElementwiseArgs_blockSize = offsetof<ElementwiseArgs>('blockSize');
 export const ElementwiseArgs_epsilon = offsetof<ElementwiseArgs>('epsilon');
 export const ElementwiseArgs_scale = offsetof<ElementwiseArgs>('scale');
 export const ElementwiseArgs_shift = offsetof<ElementwiseArgs>('shift');
+
+export const WgradTileArgs_bytes = offsetof<WgradTileArgs>();
+export const WgradTileArgs_a = offsetof<WgradTileArgs>('a');
+export const WgradTileArgs_aRowBytes = offsetof<WgradTileArgs>('aRowBytes');
+export const WgradTileArgs_positions = offsetof<WgradTileArgs>('positions');
+export const WgradTileArgs_b = offsetof<WgradTileArgs>('b');
+export const WgradTileArgs_k = offsetof<WgradTileArgs>('k');
+export const WgradTileArgs_out = offsetof<WgradTileArgs>('out');
+export const WgradTileArgs_rowBytes = offsetof<WgradTileArgs>('rowBytes');
+export const WgradTileArgs_columnBytes = offsetof<WgradTileArgs>('columnBytes');
+export const WgradTileArgs_rows = offsetof<WgradTileArgs>('rows');
+export const WgradTileArgs_columns = offsetof<WgradTileArgs>('columns');
+export const WgradTileArgs_accumulate = offsetof<WgradTileArgs>('accumulate');

@@ -7,16 +7,18 @@
 // of the layouts (layout.ts LAYOUT_*): packed per panel (packed-task.ts) or in place (direct-task.ts). The tiles are
 // the simd128 kernel set: gemm.ts, direct.ts (docs/kernels.md). `padInput(header)` is the direct layout's prologue.
 // Element-wise jobs (LAYOUT_ELEMENTWISE) run the same way, their tasks being ranges of elementwise.ts kernels;
-// `runElementwise(args, first, end)` runs one range on the calling thread.
+// `runElementwise(args, first, end)` runs one range on the calling thread. The same loop runs training's ∂W tasks
+// (LAYOUT_WEIGHT_GRADIENT: weight-gradient.ts, its own header and workspace).
 import {
   H_THREADS, H_TASK_COUNT, H_NEXT_TASK, H_DONE_TASKS, H_WORKSPACE, H_WORKSPACE_BYTES, H_LAYOUT, LAYOUT_DIRECT,
-  LAYOUT_ELEMENTWISE,
+  LAYOUT_ELEMENTWISE, LAYOUT_WEIGHT_GRADIENT, H_WEIGHT_GRADIENT,
 } from '../../src/engine/backends/wasm/layout';
 import { ElementwiseArgs } from './elementwise-args';
 import { runElementwiseTask } from './elementwise';
 import { at } from './memory';
 import { runPackedTask } from './packed-task';
 import { runDirectTask } from './direct-task';
+import { runWeightGradientTask } from './weight-gradient';
 
 export { padInput } from './pad-input';
 export { runElementwise } from './elementwise';
@@ -28,11 +30,13 @@ export function work(h: usize, tid: i32): i32 {
   if (at(h, H_LAYOUT) == LAYOUT_ELEMENTWISE) return elementwiseTasks(h, count);
   const ws = <usize>at(h, H_WORKSPACE) + <usize>tid * <usize>at(h, H_WORKSPACE_BYTES);
   const direct = at(h, H_LAYOUT) == LAYOUT_DIRECT;
+  const weightGradient = at(h, H_LAYOUT) == LAYOUT_WEIGHT_GRADIENT;
   let ran = 0;
   while (true) {
     const task = atomic.add<i32>(h + (<usize>H_NEXT_TASK << 2), 1);
     if (task >= count) break;
-    if (direct) runDirectTask(h, task, ws);
+    if (weightGradient) runWeightGradientTask(<usize>at(h, H_WEIGHT_GRADIENT), task, tid);
+    else if (direct) runDirectTask(h, task, ws);
     else runPackedTask(h, task, ws);
     atomic.add<i32>(h + (<usize>H_DONE_TASKS << 2), 1);
     ran++;

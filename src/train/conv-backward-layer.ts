@@ -8,10 +8,12 @@
  * ∂X is the dual layer's forward on the backend: a transposed convolution's is a strided convolution with the same
  * weight, a convolution's a transposed convolution. ∂W of a transposed convolution is a per-phase correlation of X
  * with ∂Y; a convolution's is that of its dual transposed plan with X and ∂Y swapped. Per backend: the float64 loop
- * (reference), the addon's GEMM kernel (native, weight-gradient-native.ts), one conv per group with batch and
- * channels swapped (wasm, weight-gradient-conv.ts).
+ * (reference), the addon's GEMM kernel (native, weight-gradient-native.ts), the wasm kernels' ∂W kernel (wasm,
+ * weight-gradient-wasm.ts).
  */
 import { getBackend } from '../engine/select.ts';
+import { type PackSlot, type PreparedWeights, prepareWeights, preparedMatches, preparedParts } from '../engine/prepared-weights.ts';
+import { fastSameBits } from '../engine/registry.ts';
 import { type EngineLayerOptions, planFromTensors } from '../engine/ops/plan-from-tensors.ts';
 import { type BackendName, availableCores } from '../engine/backend.ts';
 import { TconvError } from '../shape/errors.ts';
@@ -20,6 +22,7 @@ import { type Tensor, sameShape, sizeOf, tensor } from '../tensor/tensor.ts';
 import { biasGradientInto, convTransposeWeightGradientInto } from './weight-gradient.ts';
 import { type SwappedConv, swappedConv, swappedConvWeightGradient } from './weight-gradient-conv.ts';
 import { type NativeWeightGradient, nativeWeightGradient } from './weight-gradient-native.ts';
+import { type WasmWeightGradient, runWasmWeightGradient, wasmWeightGradient } from './weight-gradient-wasm.ts';
 
 export interface ConvGradients {
   /** ∂L/∂X, the input's shape. */
@@ -39,7 +42,9 @@ export interface ConvBackwardOptions extends EngineLayerOptions {
 type WeightPath =
   | { readonly kind: 'reference' }
   | { readonly kind: 'native'; readonly native: NativeWeightGradient }
-  /** The swapped conv on the backend's forward (wasm; native when its addon predates the ∂W kernel); null for batch 0. */
+  /** The wasm kernels' ∂W kernel; null for batch 0 (∂W is 0). */
+  | { readonly kind: 'wasm'; readonly wasm: WasmWeightGradient | null }
+  /** The swapped conv on the backend's forward (native when its addon predates the ∂W kernel); null for batch 0. */
   | { readonly kind: 'conv'; readonly conv: SwappedConv | null };
 
 export class ConvBackward {
@@ -49,7 +54,10 @@ export class ConvBackward {
   readonly gradInput: Tensor;
   readonly gradWeight: Tensor;
   readonly gradBias: Tensor | null;
-  /** Scratch of ∂X (the dual conv's wider output, when output padding ≥ stride) and of ∂W; reused every step. */
+  /**
+   * Scratch of ∂X (the dual conv's wider output, when output padding ≥ stride; the copy of its last weights, on the
+   * backends that pack them) and of ∂W; reused every step.
+   */
   readonly workspace: Float32Array;
   /**
    * Bytes of every buffer this object holds: 4 × (|∂X| + |∂W| + |∂B| + |workspace|). The memory limit is checked
@@ -58,11 +66,20 @@ export class ConvBackward {
   readonly bytes: number;
   private readonly inputPlan: Plan | null;
   private readonly wide: Float32Array | null;
+  /** ∂X's weights of the last call (backends that pack them; null on the reference backend or without ∂X). */
+  private readonly weightCopy: Float32Array | null;
   /** The transposed plan whose ∂W is wanted: the layer's own, or a conv's dual (then X and ∂Y swap roles). */
   private readonly weightPlan: Plan | null;
   private readonly weightPath: WeightPath;
   private readonly weightScratch: Float32Array;
   private readonly threads: number | undefined;
+  /**
+   * ∂X's packed weights are kept while the weights are unchanged (the layers' rule, docs/weights.md), as tfjs-wasm's
+   * conv keeps its operator per filter tensor: `weightCopy` (in the workspace) holds the last call's weights; when a
+   * call brings the same ones again (bit for bit), they are prepared once and their packing reused until they change.
+   * Changed weights (every optimizer step) are copied into weightCopy and packed per call, as before: no allocation.
+   */
+  private inputWeights: PreparedWeights | null = null;
 
   /**
    * @example
@@ -90,18 +107,23 @@ export class ConvBackward {
     this.weightPath = this.weightPlan ? weightPathOf(this.backend, this.weightPlan, this.threads) : { kind: 'reference' };
     const weightFloats = weightScratchFloats(this.weightPath);
 
-    const sizes = [wanted.input ? sizeOf(inputShape) : 0, wanted.weight ? sizeOf(weightShape) : 0, this.plan.bias ? this.plan.outChannels : 0, wideFloats + weightFloats];
+    const copyFloats = wanted.input && this.backend !== 'reference' ? sizeOf(weightShape) : 0;
+    const sizes = [wanted.input ? sizeOf(inputShape) : 0, wanted.weight ? sizeOf(weightShape) : 0, this.plan.bias ? this.plan.outChannels : 0, wideFloats + weightFloats + copyFloats];
     this.bytes = 4 * sizes.reduce((a, b) => a + b, 0);
     // The limit covers the step's whole working set: the forward's tensors (∂Y is the output's size) and these buffers.
     const forward = [sizeOf(inputShape), sizeOf(this.plan.outputShape), sizeOf(weightShape), this.plan.bias ? this.plan.outChannels : 0];
     const forwardBytes = 4 * forward.reduce((a, b) => a + b, 0);
-    checkMemory([...forward, ...sizes], forwardBytes + this.bytes, options.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES, this.plan.outputShape);
+    // The wasm ∂W kernel works in a block of the wasm memory (X, ∂Y, ∂W and its panels), outside `bytes`: checked too.
+    const wasmBlock = this.weightPath.kind === 'wasm' ? this.weightPath.wasm?.blockBytes ?? 0 : 0;
+    checkMemory([...forward, ...sizes], forwardBytes + this.bytes + wasmBlock, options.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES, this.plan.outputShape);
     this.gradInput = tensor(wanted.input ? inputShape : [0]);
     this.gradWeight = tensor(wanted.weight ? weightShape : [0]);
     this.gradBias = this.plan.bias ? tensor([this.plan.outChannels]) : null;
-    this.workspace = new Float32Array(wideFloats + weightFloats);
+    this.workspace = new Float32Array(wideFloats + weightFloats + copyFloats);
     this.wide = wideFloats > 0 ? this.workspace.subarray(0, wideFloats) : null;
-    this.weightScratch = this.workspace.subarray(wideFloats);
+    this.weightScratch = this.workspace.subarray(wideFloats, wideFloats + weightFloats);
+    // NaN-filled, so a first call finds nothing to reuse (weights equal to it bit for bit would be right to reuse anyway).
+    this.weightCopy = copyFloats > 0 ? this.workspace.subarray(wideFloats + weightFloats).fill(Number.NaN) : null;
   }
 
   /** ∂X, ∂W and ∂B of the forward that read `input`, for ∂L/∂Y = gradOutput; the returned tensors are this object's buffers. */
@@ -116,12 +138,29 @@ export class ConvBackward {
   private inputGradient(weight: Float32Array, gradOutput: Float32Array): void {
     const plan = this.inputPlan!;
     const output = this.wide ?? this.gradInput.data;
-    const args = { plan, input: gradOutput, weight, bias: null, output, threads: this.threads, packs: null };
+    const args = { plan, input: gradOutput, weight, bias: null, output, threads: this.threads, packs: this.inputPacks(weight) };
     const backend = getBackend(this.backend);
     if (plan.kind === 'conv') backend.conv(args);
     else backend.convTranspose(args);
     // Output padding ≥ stride: the dual conv's output runs past the input, and those cells are never read.
     if (this.wide) cropSpatialInto(this.wide, plan.outputShape, this.gradInput);
+  }
+
+  /** The pack slot of the kept weights, or null (pack in the call): reference backend, or weights new since the last call. */
+  private inputPacks(weight: Float32Array): PackSlot | null {
+    const copy = this.weightCopy;
+    if (!copy) return null;
+    const sameBits = fastSameBits() ?? sameBitsJs;
+    const kept = this.inputWeights;
+    if (kept && preparedMatches(kept, weight, sameBits)) return preparedParts(kept).slot;
+    kept?.dispose();
+    this.inputWeights = null;
+    if (sameBits(copy, weight)) {
+      this.inputWeights = prepareWeights(tensor(this.plan.weightShape, copy));
+      return preparedParts(this.inputWeights).slot;
+    }
+    copy.set(weight);
+    return null;
   }
 
   private weightGradient(input: Float32Array, gradOutput: Float32Array): void {
@@ -134,6 +173,9 @@ export class ConvBackward {
     else if (path.kind === 'native') {
       const n = path.native;
       n.addon.weightGradient(n.shape, n.kernelSet, x, gy, out, this.weightScratch, n.threads);
+    } else if (path.kind === 'wasm') {
+      if (path.wasm) runWasmWeightGradient(path.wasm, x, gy, out, this.threads);
+      else out.fill(0);
     } else if (path.conv) swappedConvWeightGradient(plan, path.conv, x, gy, out, this.weightScratch, this.backend, this.threads);
     else out.fill(0);
   }
@@ -156,6 +198,7 @@ export class ConvBackward {
 function weightPathOf(backend: BackendName, plan: Plan, threads: number | undefined): WeightPath {
   const native = backend === 'native' ? nativeWeightGradient(plan, threads ?? availableCores()) : null;
   if (native) return { kind: 'native', native };
+  if (backend === 'wasm') return { kind: 'wasm', wasm: plan.batch === 0 ? null : wasmWeightGradient(plan) };
   if (backend !== 'reference') return { kind: 'conv', conv: plan.batch === 0 ? null : swappedConv(plan) };
   return { kind: 'reference' };
 }
@@ -164,6 +207,14 @@ function weightScratchFloats(path: WeightPath): number {
   if (path.kind === 'native') return path.native.workspaceFloats;
   if (path.kind === 'conv') return path.conv?.workspaceFloats ?? 0;
   return 0;
+}
+
+/** Bit-for-bit equality of two arrays of the same length (where the native addon's comparison is not loaded). */
+function sameBitsJs(a: Float32Array, b: Float32Array): boolean {
+  const x = new Int32Array(a.buffer, a.byteOffset, a.length);
+  const y = new Int32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
 }
 
 /** Both ∂X and the backends' ∂W read ∂Y through a conv's padding, which cannot be negative. */

@@ -58,8 +58,7 @@ export function inputGradient(kind: 'convTranspose' | 'conv', args: BackwardArgs
 
 /**
  * ∂L/∂W alone: on the reference backend the float64 per-phase correlation (weight-gradient.ts), on native the addon's
- * GEMM kernel (weight-gradient-native.ts), on wasm one conv per group with batch and channels swapped
- * (weight-gradient-conv.ts).
+ * GEMM kernel (weight-gradient-native.ts), on wasm the kernels' ∂W kernel (weight-gradient-wasm.ts).
  */
 export function weightGradient(kind: 'convTranspose' | 'conv', args: BackwardArgs): Tensor {
   return backwardOf(kind, args, { input: false, weight: true }).run(args.input.data, args.weight.data, args.gradOutput.data).weight;

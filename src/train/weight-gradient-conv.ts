@@ -1,6 +1,6 @@
 /**
- * The weight gradient of a transposed convolution through a backend's conv forward (the wasm route, and the native
- * one before the addon had its own kernel): the same sum as weight-gradient.ts,
+ * The weight gradient of a transposed convolution through a backend's conv forward (the route of native addons built
+ * before their own ∂W kernel, and of wasm before its own; the bench times it as the before): the same sum as weight-gradient.ts,
  * ∂W[ci, co, k] = Σₙ Σᵢ x[n, ci, i] · ∂Y[n, co, i·s + k·d − padBegin], read as one ordinary convolution per group with
  * the batch and channel axes swapped: ∂Yᵀ (Cout/g, N, out…) is the input, Xᵀ (Cin/g, N, in…) the weight, with stride d
  * and dilation s (the roles of stride and dilation exchange), padded by padBegin before and max(padEnd, 0) after. Its

@@ -33,6 +33,7 @@ export const H_PAD_LEFT = 27; // direct: zeros before each input row
 export const H_PADDED_W = 28; // direct: padded row length
 export const H_COMBO_COUNT = 29;
 export const H_PAD_STEP = 30; // direct: W phases each padded row is split into (a strided conv's W stride), ≤ 1: not split
+export const H_WEIGHT_GRADIENT = 31; // LAYOUT_WEIGHT_GRADIENT: byte address of the ∂W kernel's header (weight-gradient-layout.ts)
 export const HEADER_INTS = 32;
 
 /**
@@ -80,6 +81,8 @@ export const T_END_ROW = 6; // direct
 export const LAYOUT_PACKED = 0;
 export const LAYOUT_BATCH_MINOR = 1;
 export const LAYOUT_DIRECT = 2;
+/** Not a conv layout: training's ∂W kernel (kernels/wasm/weight-gradient.ts), its tasks run by the same threads. */
+export const LAYOUT_WEIGHT_GRADIENT = 3;
 
 /** Register tile: MR output channels × NR columns (two f32x4 vectors). */
 export const MR = 4;
@@ -100,7 +103,7 @@ export const WS_PANELS = 272;
  * Element-wise jobs (kernels/wasm/elementwise.ts): the header's H_LAYOUT is LAYOUT_ELEMENTWISE and H_WORKSPACE the
  * address of the job's ElementwiseArgs (kernels/wasm/elementwise-args.ts); a task is `unitsPerTask` units of it.
  */
-export const LAYOUT_ELEMENTWISE = 3;
+export const LAYOUT_ELEMENTWISE = 4;
 /** The element-wise kernels a job runs (ElementwiseArgs.kernel). */
 export const EW_MAP = 0;
 export const EW_ADD = 1;
