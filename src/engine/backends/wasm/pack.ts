@@ -20,26 +20,10 @@ export function packWeights(problem: Problem, weight: Float32Array, dest: Float3
   const kSp = kernel[0] * kernel[1] * kernel[2];
   const transposed = problem.kind === 'convTranspose';
   const mtiles = Math.ceil(m / 4);
-  // Per kernel tap: its combo's packed block (group 0, row block 0, its tap's first K row), the combo's K and its
-  // bytes per group; −1 for a tap no combo uses (a phase without outputs).
-  const tapAt = new Int32Array(kSp).fill(-1);
-  const tapK = new Int32Array(kSp);
-  const tapGroup = new Int32Array(kSp);
+  const { tapAt, tapK, tapGroup } = tapTables(problem);
+  // Rows past M (the last row block's padding) are zero.
   let base = 0;
   combos.forEach((combo, s) => {
-    const [d, h, w] = combo.axes;
-    let t = 0;
-    for (const kd of d.taps) {
-      for (const kh of h.taps) {
-        for (const kw of w.taps) {
-          const kidx = (kd * kernel[1] + kh) * kernel[2] + kw;
-          tapAt[kidx] = base + 4 * (t++) * cinG;
-          tapK[kidx] = combo.k;
-          tapGroup[kidx] = packedFloats[s]!;
-        }
-      }
-    }
-    // Rows past M (the last row block's padding) are zero.
     for (let g = 0; g < groups; g++) {
       for (let co = m; co < mtiles * 4; co++) {
         const row = base + g * packedFloats[s]! + (co >> 2) * combo.k * 4 + (co & 3);
@@ -64,6 +48,47 @@ export function packWeights(problem: Problem, weight: Float32Array, dest: Float3
       }
     }
   }
+}
+
+interface TapTables {
+  /** Per kernel tap: its combo's packed block (group 0, row block 0, its tap's first K row); −1 for a tap no combo uses (a phase without outputs). */
+  readonly tapAt: Int32Array;
+  /** Per kernel tap: its combo's K. */
+  readonly tapK: Int32Array;
+  /** Per kernel tap: its combo's packed floats per group. */
+  readonly tapGroup: Int32Array;
+}
+
+/** Made once per problem: training packs changed weights every step, and a step allocates nothing after the first. */
+const tapTablesOf = new WeakMap<Problem, TapTables>();
+
+function tapTables(problem: Problem): TapTables {
+  const known = tapTablesOf.get(problem);
+  if (known) return known;
+  const { cinG, kernel, combos, packedFloats, groups } = problem;
+  const kSp = kernel[0] * kernel[1] * kernel[2];
+  const tapAt = new Int32Array(kSp).fill(-1);
+  const tapK = new Int32Array(kSp);
+  const tapGroup = new Int32Array(kSp);
+  let base = 0;
+  combos.forEach((combo, s) => {
+    const [d, h, w] = combo.axes;
+    let t = 0;
+    for (const kd of d.taps) {
+      for (const kh of h.taps) {
+        for (const kw of w.taps) {
+          const kidx = (kd * kernel[1] + kh) * kernel[2] + kw;
+          tapAt[kidx] = base + 4 * (t++) * cinG;
+          tapK[kidx] = combo.k;
+          tapGroup[kidx] = packedFloats[s]!;
+        }
+      }
+    }
+    base += groups * packedFloats[s]!;
+  });
+  const tables = { tapAt, tapK, tapGroup };
+  tapTablesOf.set(problem, tables);
+  return tables;
 }
 
 /** Floats of all packed weights of a problem. */
