@@ -2,34 +2,22 @@
  * Resize (nearest, linear along every axis) for one input shape, with its buffers: the per-axis source tables, the
  * forward's per-axis results and the backward's are made once, and every forward and backward writes into them. The
  * engine's resize() makes its result, intermediates and tables per call, which a training step must not; the forward
- * here computes the same values (the same source map, resizeSource, and the same float32 rounding after each axis:
+ * here computes the same values (the engine's own axis tables and loop, axisResize and resizeAxisInto, into kept buffers:
  * test/train/training-buffers.test.ts compares them bit for bit).
  *
  * The backward is the forward's adjoint: axis by axis in reverse order, each output gradient scattered back to the
  * (at most two) inputs it was blended from, with the same weights, summed in float64 and rounded to float32 after
  * each axis.
  */
-import { type PerAxis, type Rank, perAxis } from '../shape/params.ts';
 import { TconvError } from '../shape/errors.ts';
 import { DEFAULT_MEMORY_LIMIT_BYTES, checkMemory } from '../shape/plan.ts';
-import { type ResizeOptions, resizeSource } from '../engine/ops/resize.ts';
+import { type AxisResize, type ResizeOptions, axisResize, resizeAxisInto, resizeSettings } from '../engine/ops/resize.ts';
 import { type Tensor, sameShape, sizeOf, tensor } from '../tensor/tensor.ts';
-
-/** One upsampled axis: outer × size × inner → outer × size·r × inner, and where each output row reads. */
-interface AxisStep {
-  readonly size: number;
-  readonly outSize: number;
-  readonly outer: number;
-  readonly inner: number;
-  readonly first: Int32Array;
-  readonly second: Int32Array;
-  readonly lambdas: Float64Array;
-}
 
 export class ResizeLayer {
   readonly outputShape: readonly number[];
   /** The axes with a factor above 1, in forward order. */
-  private readonly steps: readonly AxisStep[];
+  private readonly steps: readonly AxisResize[];
   /** The forward's result after each step (the last is the output); made at the first forward (resizeBackward runs none). */
   private results: readonly Tensor[] | null = null;
   private readonly shapes: readonly (readonly number[])[];
@@ -45,19 +33,9 @@ export class ResizeLayer {
    * layer.forward(tensor([1, 1, 2], [1, 3])).data // → [1, 1.5, 2.5, 3], the same array every call
    */
   constructor(readonly inputShape: readonly number[], options: ResizeOptions) {
-    const rank = inputShape.length - 2;
-    if (rank < 1 || rank > 3) {
-      throw new TconvError({
-        code: 'invalid-rank', parameter: 'input', value: [...inputShape],
-        rule: 'must have 3 to 5 dimensions (N, C, spatial…)', hint: 'pass an NCW, NCHW or NCDHW tensor',
-      });
-    }
-    const mode = options.mode ?? 'nearest';
-    if (mode !== 'nearest' && mode !== 'bilinear') {
-      throw new TconvError({ code: 'invalid-value', parameter: 'mode', value: mode, rule: 'must be "nearest" or "bilinear"', hint: 'choose a resize mode' });
-    }
+    const { mode, scale } = resizeSettings(inputShape, options);
+    const rank = scale.length;
     this.nearest = mode === 'nearest';
-    const scale = perAxis('scale', options.scale as PerAxis, rank as Rank, 1, 'positive', 'use a whole upsampling factor such as 2');
     this.outputShape = Object.freeze(inputShape.map((n, i) => (i < 2 ? n : n * scale[i - 2]!)));
     const shapes: number[][] = [];
     let shape = [...inputShape];
@@ -74,25 +52,11 @@ export class ResizeLayer {
     const bytes = 4 * elements.reduce((s, n) => s + n, 0) + 8 * Math.max(0, ...gradients);
     checkMemory(elements, bytes, options.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES, this.outputShape);
 
-    const steps: AxisStep[] = [];
+    const steps: AxisResize[] = [];
     let before = inputShape;
     for (let a = 0; a < rank; a++) {
       if (scale[a] === 1) continue;
-      const dim = 2 + a;
-      const r = scale[a]!;
-      const size = before[dim]!;
-      const outSize = size * r;
-      const step = {
-        size, outSize, outer: sizeOf(before.slice(0, dim)), inner: sizeOf(before.slice(dim + 1)),
-        first: new Int32Array(outSize), second: new Int32Array(outSize), lambdas: new Float64Array(outSize),
-      };
-      for (let o = 0; o < outSize; o++) {
-        const { i0, i1, lambda } = resizeSource(o, r, size, mode);
-        step.first[o] = i0;
-        step.second[o] = i1;
-        step.lambdas[o] = lambda;
-      }
-      steps.push(step);
+      steps.push(axisResize(before, 2 + a, scale[a]!, mode));
       before = shapes[steps.length - 1]!;
     }
     this.steps = steps;
@@ -110,18 +74,7 @@ export class ResizeLayer {
     let src = x.data;
     for (let i = 0; i < this.steps.length; i++) {
       const dst = results[i]!.data;
-      const { size, outSize, outer, inner, first, second, lambdas } = this.steps[i]!;
-      for (let b = 0; b < outer; b++) {
-        for (let o = 0; o < outSize; o++) {
-          const from0 = (b * size + first[o]!) * inner;
-          const from1 = (b * size + second[o]!) * inner;
-          const to = (b * outSize + o) * inner;
-          const lambda = lambdas[o]!;
-          // As the engine: nearest copies (1·x + 0·x would turn an infinite x into NaN); linear blends even at weight 0.
-          if (nearest) for (let c = 0; c < inner; c++) dst[to + c] = src[from0 + c]!;
-          else for (let c = 0; c < inner; c++) dst[to + c] = (1 - lambda) * src[from0 + c]! + lambda * src[from1 + c]!;
-        }
-      }
+      resizeAxisInto(this.steps[i]!, src, dst, nearest);
       src = dst;
     }
     return results.at(-1) ?? x;

@@ -11,6 +11,7 @@ import { TconvError } from '../shape/errors.ts';
 import type { Plan } from '../shape/plan.ts';
 import { getRuntime, type Runtime } from '../engine/backends/wasm/runtime.ts';
 import { HEADER_PTR } from '../engine/backends/wasm/control.ts';
+import { KeptBlock } from '../engine/backends/wasm/heap.ts';
 import { defaultThreads, wasmTuning } from '../engine/backends/wasm/index.ts';
 import { H_DONE_TASKS, H_LAYOUT, H_NEXT_TASK, H_TASK_COUNT, H_THREADS, H_WEIGHT_GRADIENT, HEADER_INTS, LAYOUT_WEIGHT_GRADIENT } from '../engine/backends/wasm/layout.ts';
 import * as L from '../engine/backends/wasm/weight-gradient-layout.ts';
@@ -92,16 +93,7 @@ export function wasmWeightGradient(plan: Plan): WasmWeightGradient {
 }
 
 /** The block all wasm ∂W calls share, kept while large enough. */
-let block = { ptr: 0, bytes: 0 };
-
-function blockFor(rt: Runtime, bytes: number): number {
-  if (block.bytes < bytes) {
-    if (block.bytes > 0) rt.heap.release(block.ptr);
-    const grown = Math.max(bytes, Math.floor(block.bytes * 1.5));
-    block = { ptr: rt.heap.alloc(grown), bytes: grown };
-  }
-  return block.ptr;
-}
+const block = new KeptBlock();
 
 /** The most recent call's threads and tasks, and how many of them the calling thread ran (tests, the bench). */
 export const lastWeightGradientCall = { threads: 1, tasks: 0, callerTasks: 0 };
@@ -118,7 +110,7 @@ function resolveThreads(rt: Runtime, k: WasmWeightGradient, requested: number | 
 export function runWasmWeightGradient(k: WasmWeightGradient, x: Float32Array, gradOutput: Float32Array, result: Float32Array, requestedThreads?: number): void {
   const rt = getRuntime();
   const threads = resolveThreads(rt, k, requestedThreads);
-  const base = blockFor(rt, k.blockBytes + (threads - 1) * k.workspaceBytes);
+  const base = block.reserve(rt.heap, k.blockBytes + (threads - 1) * k.workspaceBytes);
   // Tasks: ranges of column blocks per group, about TASKS_PER_THREAD per thread — no more: every task reads all of
   // its group's X once (one thread: one task per group, X's chunks each read while hot in L2 by every column block).
   const perGroup = threads === 1 ? 1 : Math.min(k.colBlocks, Math.ceil((TASKS_PER_THREAD * threads) / k.plan.groups));

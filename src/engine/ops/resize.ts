@@ -21,10 +21,33 @@ export interface ResizeOptions {
  * resize(tensor([1, 1, 2], [1, 3]), { scale: 2, mode: 'bilinear' }).data // → [1, 1.5, 2.5, 3]
  */
 export function resize(input: Tensor, options: ResizeOptions): Tensor {
-  const rank = input.shape.length - 2;
+  const { mode, scale } = resizeSettings(input.shape, options);
+  const rank = scale.length;
+  const outputShape = input.shape.map((n, i) => (i < 2 ? n : n * scale[i - 2]!));
+  const inputElements = input.shape.reduce((a, b) => a * b, 1);
+  const outputElements = outputShape.reduce((a, b) => a * b, 1);
+  // Axis by axis, the intermediate tensors are never larger than the output.
+  checkMemory([inputElements, outputElements], 4 * (inputElements + 2 * outputElements), options.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES, outputShape);
+  let current = input;
+  for (let a = 0; a < rank; a++) {
+    if (scale[a] === 1) continue;
+    const step = axisResize(current.shape, 2 + a, scale[a]!, mode);
+    const out = tensor(current.shape.map((n, i) => (i === 2 + a ? step.outSize : n)));
+    resizeAxisInto(step, current.data, out.data, mode === 'nearest');
+    current = out;
+  }
+  return current;
+}
+
+/**
+ * The mode and per-axis factors of a resize of an input of this shape, refused by name when the rank, mode or
+ * factors are not allowed (the engine's resize and training's ResizeLayer check alike).
+ */
+export function resizeSettings(inputShape: readonly number[], options: ResizeOptions): { mode: 'nearest' | 'bilinear'; scale: readonly number[] } {
+  const rank = inputShape.length - 2;
   if (rank < 1 || rank > 3) {
     throw new TconvError({
-      code: 'invalid-rank', parameter: 'input', value: input.shape,
+      code: 'invalid-rank', parameter: 'input', value: [...inputShape],
       rule: 'must have 3 to 5 dimensions (N, C, spatial…)', hint: 'pass an NCW, NCHW or NCDHW tensor',
     });
   }
@@ -33,38 +56,45 @@ export function resize(input: Tensor, options: ResizeOptions): Tensor {
     throw new TconvError({ code: 'invalid-value', parameter: 'mode', value: mode, rule: 'must be "nearest" or "bilinear"', hint: 'choose a resize mode' });
   }
   const scale = perAxis('scale', options.scale, rank as Rank, 1, 'positive', 'use a whole upsampling factor such as 2');
-  const outputShape = input.shape.map((n, i) => (i < 2 ? n : n * scale[i - 2]!));
-  const inputElements = input.shape.reduce((a, b) => a * b, 1);
-  const outputElements = outputShape.reduce((a, b) => a * b, 1);
-  // Axis by axis, the intermediate tensors are never larger than the output.
-  checkMemory([inputElements, outputElements], 4 * (inputElements + 2 * outputElements), options.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES, outputShape);
-  let current = input;
-  for (let a = 0; a < rank; a++) if (scale[a] !== 1) current = resizeAxis(current, 2 + a, scale[a]!, mode);
-  return current;
+  return { mode, scale };
 }
 
-/** Upsamples one dimension of a row-major tensor: outer × size × inner → outer × size·r × inner. */
-function resizeAxis(input: Tensor, dim: number, r: number, mode: 'nearest' | 'bilinear'): Tensor {
-  const size = input.shape[dim]!;
-  const outer = input.shape.slice(0, dim).reduce((a, b) => a * b, 1);
-  const inner = input.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+/** One upsampled dimension of a row-major tensor, outer × size × inner → outer × size·r × inner, and where each output row reads. */
+export interface AxisResize {
+  readonly size: number;
+  readonly outSize: number;
+  readonly outer: number;
+  readonly inner: number;
+  /** Per output row: the two source rows and the weight of the second (resizeSource). */
+  readonly first: Int32Array;
+  readonly second: Int32Array;
+  readonly lambdas: Float64Array;
+}
+
+/** The source rows and weights of dimension `dim` of `shape` upsampled r times. */
+export function axisResize(shape: readonly number[], dim: number, r: number, mode: 'nearest' | 'bilinear'): AxisResize {
+  const size = shape[dim]!;
   const outSize = size * r;
-  const shape = input.shape.map((n, i) => (i === dim ? outSize : n));
-  const out = tensor(shape);
-  const src = input.data;
-  const dst = out.data;
-  // Source rows and weights per output row first; then the tensor in storage order (outer, row, inner), so the last
-  // axis (inner = 1) is written sequentially rather than one strided pass per output column.
   const first = new Int32Array(outSize);
   const second = new Int32Array(outSize);
   const lambdas = new Float64Array(outSize);
-  const nearest = mode === 'nearest';
   for (let o = 0; o < outSize; o++) {
     const { i0, i1, lambda } = resizeSource(o, r, size, mode);
     first[o] = i0;
     second[o] = i1;
     lambdas[o] = lambda;
   }
+  const outer = shape.slice(0, dim).reduce((a, b) => a * b, 1);
+  const inner = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+  return { size, outSize, outer, inner, first, second, lambdas };
+}
+
+/**
+ * Writes one upsampled dimension of `src` into `dst`, in storage order (outer, row, inner), so the last axis
+ * (inner = 1) is written sequentially rather than one strided pass per output column.
+ */
+export function resizeAxisInto(step: AxisResize, src: Float32Array, dst: Float32Array, nearest: boolean): void {
+  const { size, outSize, outer, inner, first, second, lambdas } = step;
   for (let b = 0; b < outer; b++) {
     for (let o = 0; o < outSize; o++) {
       const from0 = (b * size + first[o]!) * inner;
@@ -76,7 +106,6 @@ function resizeAxis(input: Tensor, dim: number, r: number, mode: 'nearest' | 'bi
       else for (let c = 0; c < inner; c++) dst[to + c] = (1 - lambda) * src[from0 + c]! + lambda * src[from1 + c]!;
     }
   }
-  return out;
 }
 
 /**

@@ -9,6 +9,7 @@
 import type { ElementwiseKernels } from '../../elementwise.ts';
 import { ACTIVATION_CODES, type Activation, alphaOf } from '../../ops/activation.ts';
 import { ELEMENTWISE_ARGS_PTR, HEADER_PTR } from './control.ts';
+import { KeptBlock } from './heap.ts';
 import * as L from './layout.ts';
 import { type Runtime, getRuntime } from './runtime.ts';
 
@@ -113,22 +114,13 @@ export function runJob(rt: Runtime, job: ElementwiseJob, threads: number): void 
 }
 
 /** The block the copied operands live in, kept and reused while large enough (apart from the conv's, whose tables persist). */
-let scratch = { ptr: 0, bytes: 0 };
-
-function scratchFor(rt: Runtime, bytes: number): number {
-  if (scratch.bytes < bytes) {
-    if (scratch.bytes > 0) rt.heap.release(scratch.ptr);
-    const size = Math.max(bytes, Math.floor(scratch.bytes * 1.5));
-    scratch = { ptr: rt.heap.alloc(size), bytes: size };
-  }
-  return scratch.ptr;
-}
+const scratch = new KeptBlock();
 
 const align = (n: number) => Math.ceil(n / 64) * 64;
 
 /** Copies each array into the scratch block (64-byte aligned, one after the other); returns their addresses. */
 function copyIn(rt: Runtime, arrays: readonly Float32Array[]): number[] {
-  const base = scratchFor(rt, arrays.reduce((sum, a) => sum + align(4 * a.length), 0));
+  const base = scratch.reserve(rt.heap, arrays.reduce((sum, a) => sum + align(4 * a.length), 0));
   const { f32 } = viewsOf(rt);
   const ptrs: number[] = [];
   let at = base;

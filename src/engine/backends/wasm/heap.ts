@@ -84,3 +84,28 @@ export class WasmHeap {
     this.memory.grow(Math.ceil((end - have) / PAGE));
   }
 }
+
+/**
+ * A block of the heap kept across calls and regrown (by half again) only when a call needs more: per-call scratch
+ * that is not allocated per call. Each user (the conv's scratch, the element-wise operands, training's ∂W) keeps its own.
+ */
+export class KeptBlock {
+  private ptr = 0;
+  private size = 0;
+
+  /** The block's address, at least `bytes` long (its contents are not kept when it grows). */
+  reserve(heap: WasmHeap, bytes: number): number {
+    if (this.size < bytes) {
+      if (this.size > 0) heap.release(this.ptr);
+      const size = Math.max(bytes, Math.floor(this.size * 1.5));
+      this.ptr = heap.alloc(size);
+      this.size = size;
+    }
+    return this.ptr;
+  }
+
+  /** Bytes held. */
+  get bytes(): number {
+    return this.size;
+  }
+}

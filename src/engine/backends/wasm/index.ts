@@ -14,6 +14,7 @@ import type { PackSlot } from '../../prepared-weights.ts';
 import { registerBackend } from '../../registry.ts';
 import * as L from './layout.ts';
 import { HEADER_PTR } from './control.ts';
+import { KeptBlock } from './heap.ts';
 import { runJob, wasmElementwise } from './elementwise.ts';
 import { packWeights, packedSize } from './pack.ts';
 import { DIRECT_WORKSPACE_BYTES, LAYOUT_CODE, type Problem, type WasmLayout, describeProblem, workspaceBytes } from './problem.ts';
@@ -67,16 +68,7 @@ function problemByKey(plan: Plan, threads: number): Problem {
 }
 
 /** The per-call block (tables, tensors, workspaces), kept and reused while large enough. */
-let scratch = { ptr: 0, bytes: 0 };
-
-function scratchFor(rt: Runtime, bytes: number): number {
-  if (scratch.bytes < bytes) {
-    if (scratch.bytes > 0) rt.heap.release(scratch.ptr);
-    const size = Math.max(bytes, scratch.bytes * 1.5);
-    scratch = { ptr: rt.heap.alloc(size), bytes: size };
-  }
-  return scratch.ptr;
-}
+const scratch = new KeptBlock();
 
 /** Bytes of the most recent call's workspaces and of the whole scratch block (for the bench's memory report). */
 export const lastCall = {
@@ -221,7 +213,7 @@ function run(args: KernelArgs): void {
   // Prepared weights keep their packing in their slot; plain weights are packed into the scratch block every call.
   const kept = args.packs ? keptPacking(rt, problem, weight, args.packs, packedBytes) : 0;
   const total = kept ? callBytes : callBytes + align(packedBytes);
-  const base = scratchFor(rt, total);
+  const base = scratch.reserve(rt.heap, total);
   const weightsPtr = kept || base + callBytes;
   if (!kept) packWeights(problem, weight, new Float32Array(rt.memory.buffer, weightsPtr, packedBytes / 4));
 
