@@ -2,7 +2,8 @@
  * The native backend against the float64 reference, on fresh random configurations: 1D/2D/3D, stride, asymmetric
  * pads and output padding (negative padEnd), dilation with holes, groups, bias or none, batch, with every kernel set
  * the CPU supports (AVX-512, AVX2, portable), one and two threads, and NaN-poisoned outputs so an unwritten element
- * fails, and every column layout (packed, batch-minor, direct, depthwise; the first three also with four panels per task). Sizes also hit the tile remainders (output channels not a multiple of the row block, positions not a
+ * fails, and every column layout (packed, batch-minor, direct, depthwise, packed-split — convs strided along W packed from
+ * the input split into its W phases, which their direct layout reads too; all but depthwise also with four panels per task). Sizes also hit the tile remainders (output channels not a multiple of the row block, positions not a
  * multiple of the column block, reductions longer than one packed chunk). Replay with TCONV_SEED=<seed>.
  */
 import { test } from 'node:test';
@@ -19,7 +20,9 @@ import { expectMatchesReference, randomArray, referenceCase, sizeOf as size } fr
 import { kernelSets, skipReason } from './native-support.ts';
 
 /** Every column layout, forced (where one does not apply, the addon uses its own choice), and the automatic one. */
-const LAYOUTS = [undefined, 'packed', 'batch-minor', 'direct', 'depthwise', 'packed+group', 'batch-minor+group', 'direct+group'] as const;
+const LAYOUTS = [
+  undefined, 'packed', 'batch-minor', 'direct', 'depthwise', 'packed-split', 'packed+group', 'batch-minor+group', 'direct+group', 'packed-split+group',
+] as const;
 
 /** Runs the plan on the reference once and on every kernel set, layout and 1 and 2 threads. */
 function compareAll(plan: Plan, rng: Rng, where: string): void {
@@ -127,11 +130,13 @@ test('native two threads from both ends of the phase-major task list (weights ov
 test('native results are bit-identical across the layouts the trial chooses between, and across thread counts', { skip: skipReason }, () => {
   const seed = runSeed();
   const rng = createRng(seed);
-  const trialLayouts = ['packed', 'batch-minor', 'direct', 'packed+group', 'batch-minor+group', 'direct+group'] as const;
-  for (let n = 0; n < 45; n++) {
+  const trialLayouts = ['packed', 'batch-minor', 'direct', 'packed-split', 'packed+group', 'batch-minor+group', 'direct+group', 'packed-split+group'] as const;
+  for (let n = 0; n < 75; n++) {
     const rank = ([1, 2, 3] as const)[n % 3]!;
-    const layer = randomLayer(rng, rank);
-    const plan = planOf(layer);
+    // Transposed layers, then convs (∂X of a transposed layer; strided ones reach the phase-split layouts).
+    const layer = n < 45 ? randomLayer(rng, rank) : null;
+    const spec = layer ? null : randomConvSpec(rng, rank);
+    const plan = layer ? planOf(layer) : planLayer(spec!);
     if (plan.inChannels / plan.groups === 1 && plan.outChannels / plan.groups === 1) continue;  // depthwise: no trial
     const c = referenceCase(plan, rng);
     for (const kernelSet of kernelSets) {
@@ -144,7 +149,7 @@ test('native results are bit-identical across the layouts the trial chooses betw
           continue;
         }
         const differ = output.findIndex((v, i) => !Object.is(v, first![i]) && !(v === 0 && first![i] === 0));
-        assert.equal(differ, -1, `${kernelSet}, layout ${layout}, ${threads} thread(s) differs from packed at ${differ}; seed ${seed} (TCONV_SEED=${seed}), case ${n}: ${JSON.stringify(layer)}`);
+        assert.equal(differ, -1, `${kernelSet}, layout ${layout}, ${threads} thread(s) differs from packed at ${differ}; seed ${seed} (TCONV_SEED=${seed}), case ${n}: ${JSON.stringify(layer ?? spec)}`);
       }
     }
   }

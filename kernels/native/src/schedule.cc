@@ -69,6 +69,35 @@ void worker(void* context, int index) {
   }
 }
 
+// The phase-split copy of the input for direct layouts of convs strided along W (engine.h, splitStep): as large as
+// the largest such input run so far, kept (like the workspaces) so that no call pays for fresh pages.
+std::vector<float>& splitInput() {
+  static std::vector<float> instance;
+  return instance;
+}
+
+struct Split {
+  const Prepared* P;
+  const float* from;
+  float* to;
+  int64_t planes, chunk;
+  std::atomic<int64_t> next{0};
+};
+
+// Chunks of channel planes from a shared counter: a pool worker that wakes late skips the call (threadpool.h), so no
+// thread may own a fixed share.
+void splitWorker(void* context, int) {
+  Split& s = *static_cast<Split*>(context);
+  const NativePlan& p = s.P->plan;
+  for (;;) {
+    const int64_t first = s.next.fetch_add(s.chunk, std::memory_order_relaxed);
+    if (first >= s.planes) return;
+    for (int64_t plane = first; plane < std::min(first + s.chunk, s.planes); plane++) {
+      splitRowPhases(s.from + plane * p.inSpatial, int64_t(p.in[0]) * p.in[1], p.in[2], s.P->splitStep, s.to + plane * s.P->channelStride);
+    }
+  }
+}
+
 }  // namespace
 
 void runTasks(const Prepared& P, const float* input, const float* bias, float* output, int threads) {
@@ -79,6 +108,18 @@ void runTasks(const Prepared& P, const float* input, const float* bias, float* o
   auto& spaces = workspaces();
   while (int(spaces.size()) < n) spaces.emplace_back(new Workspace());
   for (int i = 0; i < n; i++) spaces[size_t(i)]->reserve(P);
+  if (P.splitStep > 1) {
+    Split s;
+    s.P = &P;
+    s.planes = int64_t(P.plan.batch) * P.plan.inChannels;
+    std::vector<float>& split = splitInput();
+    if (split.size() < size_t(s.planes * P.channelStride)) split.resize(size_t(s.planes * P.channelStride));
+    s.from = input;
+    s.to = split.data();
+    s.chunk = std::max<int64_t>(1, s.planes / (int64_t(n) * 8));
+    pool().run(n, splitWorker, &s);
+    input = split.data();
+  }
   Call call;
   call.P = &P;
   call.x = input;
