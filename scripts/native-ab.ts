@@ -7,6 +7,7 @@
 //   node --conditions=tconv-source --import tsx scripts/native-ab.ts --a X.node --b X.node --threads 1,2 …   (one build, one thread against two: scaling)
 //   … --layout-a packed --layout-b direct …   (force a layout per side; one that does not apply falls back to the trial)
 //   … --cpu …   (process CPU time instead of wall time: a busy host's waits for a core drop out; 1 thread only)
+//   … --once …   (plain calls: weights packed in every call, as training's ∂X does, not a prepared handle)
 //   … --backward …   (the conv that ∂X of each transposed layer runs, as src/train/conv-backward-layer.ts plans it)
 // Each build runs its own layout trial, so a layout change counts as part of the build. Two copies of one build
 // read b/a 0.96–1.01 (seed-k3s1p1, dcgan-5): differences within ~4% are noise.
@@ -23,7 +24,7 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     a: { type: 'string' }, b: { type: 'string' }, threads: { type: 'string', default: '1' }, rounds: { type: 'string', default: '40' },
-    suite: { type: 'string', default: '../shared/bench/suite.json' }, backward: { type: 'boolean', default: false }, cpu: { type: 'boolean', default: false },
+    suite: { type: 'string', default: '../shared/bench/suite.json' }, backward: { type: 'boolean', default: false }, cpu: { type: 'boolean', default: false }, once: { type: 'boolean', default: false },
     'layout-a': { type: 'string' }, 'layout-b': { type: 'string' },
   },
 });
@@ -59,14 +60,17 @@ for (const c of suite.cases) {
   const weight = data(size(plan.weightShape));
   const bias = data(c.cout);
   const output = new Float32Array(size(plan.outputShape));
-  const handles = { a: builds.a.prepare(header, weight, kernelSet, values['layout-a'] as NativeLayoutName | undefined), b: builds.b.prepare(header, weight, kernelSet, values['layout-b'] as NativeLayoutName | undefined) };
+  const forced = { a: values['layout-a'] as NativeLayoutName | undefined, b: values['layout-b'] as NativeLayoutName | undefined };
+  const handles = { a: builds.a.prepare(header, weight, kernelSet, forced.a), b: builds.b.prepare(header, weight, kernelSet, forced.b) };
   const times = { a: [] as number[], b: [] as number[] };
   for (let round = 0; round < rounds; round++) {
     for (const k of round % 2 ? (['a', 'b'] as const) : (['b', 'a'] as const)) {
       for (let i = 0; i < 5; i++) {
         const start = performance.now();
         const cpuStart = process.cpuUsage();
-        builds[k].run(handles[k], header, input, plan.bias ? bias : null, output, k === 'a' ? threadsA : threadsB);
+        const threads = k === 'a' ? threadsA : threadsB;
+        if (values.once) builds[k].runOnce(header, weight, kernelSet, forced[k], input, plan.bias ? bias : null, output, threads);
+        else builds[k].run(handles[k], header, input, plan.bias ? bias : null, output, threads);
         const used = process.cpuUsage(cpuStart);
         times[k].push(values.cpu ? (used.user + used.system) / 1000 : performance.now() - start);
       }

@@ -1,15 +1,12 @@
 #include "runners.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 
 #include "panel.h"
 
 namespace tconv {
 namespace {
-
-const bool kDirectPrefetch = !std::getenv("TCONV_NO_PREFETCH");
 
 void runDirectTask(const Prepared& P, Workspace& w, int64_t task, const Combo& c, int64_t g, int64_t taskPanel, const float* x, const float* bias, float* y) {
   const NativePlan& p = P.plan;
@@ -46,34 +43,15 @@ void runDirectTask(const Prepared& P, Workspace& w, int64_t task, const Combo& c
     if (valid[q] == 0) std::memset(w.C + q * cStride, 0, sizeof(float) * size_t(M * nr));
   }
   const float* xg = x + g * cinG * P.channelStride;
-  // Taps in chunks whose input lines (up to two per vector, channel and tap) stay in L1 while every row block reads
-  // them: a layer with many channels (superres' ∂X: 64 × 16 taps, 128 KiB of lines) otherwise re-reads them from L2
-  // once per row block. Each chunk adds to the sums the previous one stored, in the same order: bit-identical.
+  // Strided convs (phase-split input): taps in chunks whose input lines (up to two per vector, channel and tap) stay
+  // in L1 while every row block reads them — superres' ∂X has 64 channels × 16 taps, 128 KiB of lines. Each chunk
+  // adds to the sums the previous one stored, in the same order: bit-identical. Transposed convs' phases keep one
+  // chunk (their forward was no faster chunked).
   int most = 0;
   for (int q = 0; q < count; q++) most = std::max(most, valid[q]);
   const int64_t rowBytes = int64_t(128) * vectorCount * count;
-  const int chunkTaps = int(std::max<int64_t>(1, kDirectChunkBytes / rowBytes / cinG));
-  // The chunk's lines are read first by the first row block, one dependent load after another; fetched ahead (this
-  // chunk's at the start, the next one's while this one runs), many misses overlap instead.
-  const auto prefetchChunk = [&](int from) {
-    for (int q = 0; q < count; q++) {
-      for (int t = from; t < std::min(from + chunkTaps, valid[q]); t++) {
-        for (int v = 0; v < vectorCount; v++) {
-          const uint16_t bits = masks[q][size_t(t) * vectorCount + v];
-          if (!bits) continue;
-          const float* at = xg + offsets[q][size_t(t) * vectorCount + v];
-          const int lo = __builtin_ctz(bits), hi = 15 - __builtin_clz(uint32_t(bits)) + 16;
-          for (int64_t ci = 0; ci < cinG; ci++, at += P.channelStride) {
-            __builtin_prefetch(at + lo);
-            __builtin_prefetch(at + hi);
-          }
-        }
-      }
-    }
-  };
-  if (kDirectPrefetch) prefetchChunk(0);
+  const int chunkTaps = P.splitStep == 1 ? std::max(1, most) : int(std::max<int64_t>(1, kDirectChunkBytes / rowBytes / cinG));
   for (int t0 = 0; t0 < most; t0 += chunkTaps) {
-    if (kDirectPrefetch && t0 + chunkTaps < most) prefetchChunk(t0 + chunkTaps);
     // Row block outer, panels inner: the row block's weights stay cached across the task's panels.
     for (int64_t row0 = 0; row0 < M; row0 += mr) {
       const int rowsM = int(std::min<int64_t>(mr, M - row0));

@@ -7,6 +7,9 @@
 #include <vector>
 
 #include "runners.h"
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 #include "threadpool.h"
 #include "workspace.h"
 
@@ -69,10 +72,29 @@ void worker(void* context, int index) {
   }
 }
 
-// The phase-split copy of the input for direct layouts of convs strided along W (engine.h, splitStep): as large as
-// the largest such input run so far, kept (like the workspaces) so that no call pays for fresh pages.
-std::vector<float>& splitInput() {
-  static std::vector<float> instance;
+// The phase-split copy of the input for layouts of convs strided along W (engine.h, splitStep): as large as the
+// largest such input run so far, kept (like the workspaces) so that no call pays for fresh pages. On 2 MiB pages where
+// the OS gives them: a panel reads every channel's rows, each plane its own 4 KiB pages otherwise — 256 pages per
+// panel of superres' ∂X, past the first-level TLB.
+struct SplitBuffer {
+  float* data = nullptr;
+  size_t floats = 0;
+  ~SplitBuffer() { std::free(data); }
+  float* reserve(size_t count) {
+    if (count <= floats) return data;
+    std::free(data);
+    constexpr size_t kHuge = size_t(2) << 20;
+    const size_t bytes = (count * sizeof(float) + kHuge - 1) / kHuge * kHuge;
+    data = static_cast<float*>(std::aligned_alloc(kHuge, bytes));
+    floats = data ? bytes / sizeof(float) : 0;
+#if defined(MADV_HUGEPAGE)
+    if (data) madvise(data, bytes, MADV_HUGEPAGE);
+#endif
+    return data;
+  }
+};
+SplitBuffer& splitInput() {
+  static SplitBuffer instance;
   return instance;
 }
 
@@ -112,13 +134,12 @@ void runTasks(const Prepared& P, const float* input, const float* bias, float* o
     Split s;
     s.P = &P;
     s.planes = int64_t(P.plan.batch) * P.plan.inChannels;
-    std::vector<float>& split = splitInput();
-    if (split.size() < size_t(s.planes * P.channelStride)) split.resize(size_t(s.planes * P.channelStride));
     s.from = input;
-    s.to = split.data();
+    s.to = splitInput().reserve(size_t(s.planes * P.channelStride));
+    if (!s.to) std::abort();  // out of memory: nothing sensible to compute
     s.chunk = std::max<int64_t>(1, s.planes / (int64_t(n) * 8));
     pool().run(n, splitWorker, &s);
-    input = split.data();
+    input = s.to;
   }
   Call call;
   call.P = &P;
