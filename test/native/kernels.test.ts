@@ -15,7 +15,7 @@ import { planLayer, type Plan } from '../../src/shape/plan.ts';
 import type { LayerSpec } from '../../src/shape/params.ts';
 import { createRng, type Rng } from '../../src/tensor/rng.ts';
 import { relativeL2Error } from '../../src/tensor/compare.ts';
-import { planOf, randomConvSpec, randomDepthwiseConvSpec, randomLayer, runSeed } from '../helpers/random-layer.ts';
+import { planOf, randomConvSpec, randomDepthwiseConvSpec, randomLayer, randomStridedConvSpec, runSeed } from '../helpers/random-layer.ts';
 import { expectMatchesReference, randomArray, referenceCase, sizeOf as size } from '../helpers/reference-case.ts';
 import { kernelSets, skipReason } from './native-support.ts';
 
@@ -227,4 +227,40 @@ test('native strided depthwise conv = reference, and bit-identical to the packed
     }
   }
   assert.ok(compared > 0 || kernelSets.every((k) => k === 'scalar'), 'a SIMD kernel set ran the depthwise rows');
+});
+
+// ∂X of a strided transposed conv is a conv strided along W. Its direct and packed-split layouts read a copy of the
+// input split into its W phases (padded channel planes, direct taps in chunks): forced here, they must report that
+// copy, match the reference, and give the packed layout's bits (the trial chooses between them).
+test('native W-strided convs: the phase-split layouts apply, = reference, and bit-identical to packed, 1 and 2 threads', { skip: skipReason }, () => {
+  const seed = runSeed();
+  const rng = createRng(seed);
+  let reached = 0;
+  for (let n = 0; n < 24; n++) {
+    const spec = randomStridedConvSpec(rng, ([1, 2, 3] as const)[n % 3]!);
+    const plan = planLayer(spec);
+    const c = referenceCase(plan, rng);
+    const where = `seed ${seed} (TCONV_SEED=${seed}), case ${n}: ${JSON.stringify(spec)}`;
+    for (const kernelSet of kernelSets) {
+      const packed = new Float32Array(c.expected.length).fill(Number.NaN);
+      createNativeBackend({ kernelSet, layout: 'packed' }).conv({ plan, input: c.input, weight: c.weight, bias: c.bias, output: packed, threads: 1 });
+      for (const layout of ['direct', 'packed-split', 'direct+group', 'packed-split+group'] as const) {
+        const native = createNativeBackend({ kernelSet, layout });
+        const chosen = native.layout(plan, c.weight);
+        const stride = spec.stride as number[];
+        if (layout.startsWith('packed-split') || chosen.direct) {
+          assert.equal(chosen.splitStep, stride[stride.length - 1], `${kernelSet} ${layout} reads the phase-split input; ${where}`);
+          reached++;
+        }
+        for (const threads of [1, 2]) {
+          expectMatchesReference(native, c, threads, `${kernelSet}, layout ${layout}, ${threads} thread(s), ${where}`);
+          const output = new Float32Array(c.expected.length).fill(Number.NaN);
+          native.conv({ plan, input: c.input, weight: c.weight, bias: c.bias, output, threads });
+          const differ = output.findIndex((v, i) => !Object.is(v, packed[i]) && !(v === 0 && packed[i] === 0));
+          assert.equal(differ, -1, `${kernelSet}, layout ${layout}, ${threads} thread(s) differs from packed at ${differ}; ${where}`);
+        }
+      }
+    }
+  }
+  assert.ok(reached > 0, 'some case ran a phase-split layout');
 });
