@@ -79,9 +79,11 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
   for (int tile = 0; tile < isa->tileCount; tile++) {
     const bool hasDirect = (unitW || splitStep > 1) && isa->tiles[tile].direct && isa->directWidth == kDirectWidth;
     // Mode 3 packs from the phase-split input (convs strided along W): every tap's runs are unit-step copies and the
-    // channel planes sit at a stride that does not alias in the caches.
+    // channel planes sit at a stride that does not alias in the caches. Forced only: against packed it measured
+    // 0.8–1.3× on the suite's ∂X convs, within what the trial's runs move on a busy host, so in the trial it was a
+    // coin flip that sometimes chose a worse tile (perf-log.md, 2026-12-07 19:00).
     for (int mode = 0; mode < 4; mode++) {
-      if ((mode == 1 && plan.batch < 2) || (mode == 2 && !hasDirect) || (mode == 3 && splitStep == 1)) continue;
+      if ((mode == 1 && plan.batch < 2) || (mode == 2 && !hasDirect) || (mode == 3 && (splitStep == 1 || force.empty()))) continue;
       if (remembered.tile >= 0 && (tile != remembered.tile || mode != remembered.mode)) continue;
       const char* name = mode == 3 ? "packed-split" : mode == 2 ? "direct" : mode == 1 ? "batch-minor" : "packed";
       // "<layout>+group" (tests): that layout with four panels per task whatever the weight size.
