@@ -19,7 +19,7 @@ import { planLayer } from '../../src/shape/plan.ts';
 import { createRng } from '../../src/tensor/rng.ts';
 import { randomTensor } from '../../src/tensor/random.ts';
 import { vectorCases, vectorFiles, runVector } from '../helpers/pytorch-vectors.ts';
-import { layerOptions, planOf, randomConvSpec, randomDepthwiseConvSpec, randomLayer, runSeed } from '../helpers/random-layer.ts';
+import { layerOptions, planOf, randomConvSpec, randomDepthwiseConvSpec, randomLayer, randomStridedConvSpec, runSeed } from '../helpers/random-layer.ts';
 import { expectMatchesReference, referenceCase } from '../helpers/reference-case.ts';
 
 after(() => getRuntime().pool?.close());
@@ -111,6 +111,19 @@ for (const name of BACKEND_NAMES) {
     const backend = getBackend(name);
     for (let c = 0; c < 45; c++) {
       const spec = randomConvSpec(rng, ([1, 2, 3] as const)[c % 3]!);
+      const problem = referenceCase(planLayer(spec), rng);
+      for (const threads of [1, 2]) expectMatchesReference(backend, problem, threads, `${name}, ${threads} thread(s), seed ${seed} (TCONV_SEED=${seed}), case ${c}: ${JSON.stringify(spec)}`);
+    }
+  });
+
+  // ∂X of a strided transposed conv, at sizes the small random convs above rarely reach: W rows past two 16-lane
+  // vectors and reductions past one tap chunk (native: the layouts reading an input split into its W phases).
+  test(`${name}: random W-strided convolutions with wide rows and long reductions = reference (fresh seed, 1 and 2 threads)`, { skip }, () => {
+    const seed = runSeed();
+    const rng = createRng(seed);
+    const backend = getBackend(name);
+    for (let c = 0; c < 24; c++) {
+      const spec = randomStridedConvSpec(rng, ([1, 2, 3] as const)[c % 3]!);
       const problem = referenceCase(planLayer(spec), rng);
       for (const threads of [1, 2]) expectMatchesReference(backend, problem, threads, `${name}, ${threads} thread(s), seed ${seed} (TCONV_SEED=${seed}), case ${c}: ${JSON.stringify(spec)}`);
     }

@@ -140,3 +140,25 @@ export function randomDepthwiseConvSpec(rng: Rng, rank: 1 | 2 | 3): LayerSpec {
     groups: channels, inChannels: channels, outChannels: channels, batch: rng.int(1, 2), bias: rng.next() < 0.5,
   };
 }
+
+/**
+ * A conv strided along W by 2–4, as ∂X of a strided transposed conv is, big enough for the native phase-split
+ * layouts' edges: W rows from 1 to past two 16-lane vectors, reductions (Cin/g × taps) past one direct tap chunk,
+ * output channels past a row block; dilation, asymmetric pads, groups, batch 1–2, 1D/2D/3D.
+ */
+export function randomStridedConvSpec(rng: Rng, rank: 1 | 2 | 3): LayerSpec {
+  const groups = pick(rng, [1, 1, 2]);
+  const axes = Array.from({ length: rank }, (_, k) => {
+    const last = k === rank - 1;
+    return {
+      input: last ? rng.int(1, 80) : rng.int(1, rank === 3 ? 4 : 7), kernel: rng.int(1, rank === 3 ? 3 : 4),
+      stride: last ? rng.int(2, 4) : rng.int(1, 2), dilation: rng.int(1, 2), padBegin: rng.int(0, 2), padEnd: rng.int(0, 2),
+    };
+  });
+  return {
+    kind: 'conv', input: axes.map((a) => a.input + a.dilation * (a.kernel - 1)), kernel: axes.map((a) => a.kernel),
+    stride: axes.map((a) => a.stride), dilation: axes.map((a) => a.dilation),
+    pads: { begin: axes.map((a) => a.padBegin), end: axes.map((a) => a.padEnd) },
+    groups, inChannels: groups * rng.int(1, 48), outChannels: groups * rng.int(1, 14), batch: rng.int(1, 2), bias: rng.next() < 0.5,
+  };
+}

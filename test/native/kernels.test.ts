@@ -2,7 +2,8 @@
  * The native backend against the float64 reference, on fresh random configurations: 1D/2D/3D, stride, asymmetric
  * pads and output padding (negative padEnd), dilation with holes, groups, bias or none, batch, with every kernel set
  * the CPU supports (AVX-512, AVX2, portable), one and two threads, and NaN-poisoned outputs so an unwritten element
- * fails, and every column layout (packed, batch-minor, direct, depthwise; the first three also with four panels per task). Sizes also hit the tile remainders (output channels not a multiple of the row block, positions not a
+ * fails, and every column layout (packed, batch-minor, direct, depthwise, packed-split — convs strided along W packed from
+ * the input split into its W phases, which their direct layout reads too; all but depthwise also with four panels per task). Sizes also hit the tile remainders (output channels not a multiple of the row block, positions not a
  * multiple of the column block, reductions longer than one packed chunk). Replay with TCONV_SEED=<seed>.
  */
 import { test } from 'node:test';
@@ -14,12 +15,14 @@ import { planLayer, type Plan } from '../../src/shape/plan.ts';
 import type { LayerSpec } from '../../src/shape/params.ts';
 import { createRng, type Rng } from '../../src/tensor/rng.ts';
 import { relativeL2Error } from '../../src/tensor/compare.ts';
-import { planOf, randomConvSpec, randomDepthwiseConvSpec, randomLayer, runSeed } from '../helpers/random-layer.ts';
+import { planOf, randomConvSpec, randomDepthwiseConvSpec, randomLayer, randomStridedConvSpec, runSeed } from '../helpers/random-layer.ts';
 import { expectMatchesReference, randomArray, referenceCase, sizeOf as size } from '../helpers/reference-case.ts';
 import { kernelSets, skipReason } from './native-support.ts';
 
 /** Every column layout, forced (where one does not apply, the addon uses its own choice), and the automatic one. */
-const LAYOUTS = [undefined, 'packed', 'batch-minor', 'direct', 'depthwise', 'packed+group', 'batch-minor+group', 'direct+group'] as const;
+const LAYOUTS = [
+  undefined, 'packed', 'batch-minor', 'direct', 'depthwise', 'packed-split', 'packed+group', 'batch-minor+group', 'direct+group', 'packed-split+group',
+] as const;
 
 /** Runs the plan on the reference once and on every kernel set, layout and 1 and 2 threads. */
 function compareAll(plan: Plan, rng: Rng, where: string): void {
@@ -127,11 +130,13 @@ test('native two threads from both ends of the phase-major task list (weights ov
 test('native results are bit-identical across the layouts the trial chooses between, and across thread counts', { skip: skipReason }, () => {
   const seed = runSeed();
   const rng = createRng(seed);
-  const trialLayouts = ['packed', 'batch-minor', 'direct', 'packed+group', 'batch-minor+group', 'direct+group'] as const;
-  for (let n = 0; n < 45; n++) {
+  const trialLayouts = ['packed', 'batch-minor', 'direct', 'packed-split', 'packed+group', 'batch-minor+group', 'direct+group', 'packed-split+group'] as const;
+  for (let n = 0; n < 75; n++) {
     const rank = ([1, 2, 3] as const)[n % 3]!;
-    const layer = randomLayer(rng, rank);
-    const plan = planOf(layer);
+    // Transposed layers, then convs (∂X of a transposed layer; strided ones reach the phase-split layouts).
+    const layer = n < 45 ? randomLayer(rng, rank) : null;
+    const spec = layer ? null : randomConvSpec(rng, rank);
+    const plan = layer ? planOf(layer) : planLayer(spec!);
     if (plan.inChannels / plan.groups === 1 && plan.outChannels / plan.groups === 1) continue;  // depthwise: no trial
     const c = referenceCase(plan, rng);
     for (const kernelSet of kernelSets) {
@@ -144,7 +149,7 @@ test('native results are bit-identical across the layouts the trial chooses betw
           continue;
         }
         const differ = output.findIndex((v, i) => !Object.is(v, first![i]) && !(v === 0 && first![i] === 0));
-        assert.equal(differ, -1, `${kernelSet}, layout ${layout}, ${threads} thread(s) differs from packed at ${differ}; seed ${seed} (TCONV_SEED=${seed}), case ${n}: ${JSON.stringify(layer)}`);
+        assert.equal(differ, -1, `${kernelSet}, layout ${layout}, ${threads} thread(s) differs from packed at ${differ}; seed ${seed} (TCONV_SEED=${seed}), case ${n}: ${JSON.stringify(layer ?? spec)}`);
       }
     }
   }
@@ -222,4 +227,40 @@ test('native strided depthwise conv = reference, and bit-identical to the packed
     }
   }
   assert.ok(compared > 0 || kernelSets.every((k) => k === 'scalar'), 'a SIMD kernel set ran the depthwise rows');
+});
+
+// ∂X of a strided transposed conv is a conv strided along W. Its direct and packed-split layouts read a copy of the
+// input split into its W phases (padded channel planes, direct taps in chunks): forced here, they must report that
+// copy, match the reference, and give the packed layout's bits (the trial chooses between them).
+test('native W-strided convs: the phase-split layouts apply, = reference, and bit-identical to packed, 1 and 2 threads', { skip: skipReason }, () => {
+  const seed = runSeed();
+  const rng = createRng(seed);
+  let reached = 0;
+  for (let n = 0; n < 24; n++) {
+    const spec = randomStridedConvSpec(rng, ([1, 2, 3] as const)[n % 3]!);
+    const plan = planLayer(spec);
+    const c = referenceCase(plan, rng);
+    const where = `seed ${seed} (TCONV_SEED=${seed}), case ${n}: ${JSON.stringify(spec)}`;
+    for (const kernelSet of kernelSets) {
+      const packed = new Float32Array(c.expected.length).fill(Number.NaN);
+      createNativeBackend({ kernelSet, layout: 'packed' }).conv({ plan, input: c.input, weight: c.weight, bias: c.bias, output: packed, threads: 1 });
+      for (const layout of ['direct', 'packed-split', 'direct+group', 'packed-split+group'] as const) {
+        const native = createNativeBackend({ kernelSet, layout });
+        const chosen = native.layout(plan, c.weight);
+        const stride = spec.stride as number[];
+        if (layout.startsWith('packed-split') || chosen.direct) {
+          assert.equal(chosen.splitStep, stride[stride.length - 1], `${kernelSet} ${layout} reads the phase-split input; ${where}`);
+          reached++;
+        }
+        for (const threads of [1, 2]) {
+          expectMatchesReference(native, c, threads, `${kernelSet}, layout ${layout}, ${threads} thread(s), ${where}`);
+          const output = new Float32Array(c.expected.length).fill(Number.NaN);
+          native.conv({ plan, input: c.input, weight: c.weight, bias: c.bias, output, threads });
+          const differ = output.findIndex((v, i) => !Object.is(v, packed[i]) && !(v === 0 && packed[i] === 0));
+          assert.equal(differ, -1, `${kernelSet}, layout ${layout}, ${threads} thread(s) differs from packed at ${differ}; ${where}`);
+        }
+      }
+    }
+  }
+  assert.ok(reached > 0, 'some case ran a phase-split layout');
 });

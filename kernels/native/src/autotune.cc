@@ -21,7 +21,7 @@ namespace {
 // instead of timing four again (12–20 calls' worth on big layers). Safe to reuse because every layout sums in one
 // order, so the choice changes only the speed. Process-wide, bounded, guarded: prepare may run on worker threads.
 struct TrialChoice {
-  int tile, mode;  // index into the kernel set's tiles; 0 packed, 1 batch-minor, 2 direct
+  int tile, mode;  // index into the kernel set's tiles; 0 packed, 1 batch-minor, 2 direct, 3 packed-split
 };
 std::mutex& trialMutex() {
   static std::mutex instance;
@@ -33,6 +33,8 @@ std::map<std::pair<std::vector<int32_t>, const KernelSet*>, TrialChoice>& trialC
 }
 constexpr size_t kTrialChoicesMax = 4096;  // ~100 bytes each; past it, start over
 
+int modeOf(const Prepared& c) { return c.direct ? 2 : c.batchMinor ? 1 : c.splitStep > 1 ? 3 : 0; }
+
 }  // namespace
 
 std::string prepare(const NativePlan& plan, const float* weight, int64_t weightLength, const KernelSet* isa,
@@ -40,9 +42,11 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
   if (weightLength != plan.weightLength) {
     return "weight has " + std::to_string(weightLength) + " values but the plan needs " + std::to_string(plan.weightLength);
   }
-  // Direct panels need unit input steps along W (always for transposed phases; stride 1 for a conv).
+  // Direct panels need unit input steps along W: always for transposed phases; a conv strided along W (its one W
+  // "phase" has input step s) runs them on an input copy split into its W phases (engine.h, splitStep).
   bool unitW = true;
   for (const AxisPhase& phase : plan.axes[2]) unitW = unitW && phase.inStep == 1;
+  const int splitStep = !unitW && plan.axes[2].size() == 1 ? plan.axes[2][0].inStep : 1;
   std::vector<std::unique_ptr<Prepared>> candidates;
   const auto key = std::make_pair(plan.words, isa);
   TrialChoice remembered{-1, -1};
@@ -60,6 +64,7 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
     candidate->mr = 1;
     candidate->nr = 16;
     candidate->depthwise = 1;
+    candidate->channelStride = plan.inSpatial;
     layout(*candidate);
     // ~1 cycle per output and tap (masked load + FMA) plus the stores: decides whether a second thread pays off.
     int64_t taps = 0;
@@ -72,11 +77,15 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
     return std::string();
   }
   for (int tile = 0; tile < isa->tileCount; tile++) {
-    const bool hasDirect = unitW && isa->tiles[tile].direct && isa->directWidth == kDirectWidth;
-    for (int mode = 0; mode < 3; mode++) {
-      if ((mode == 1 && plan.batch < 2) || (mode == 2 && !hasDirect)) continue;
+    const bool hasDirect = (unitW || splitStep > 1) && isa->tiles[tile].direct && isa->directWidth == kDirectWidth;
+    // Mode 3 packs from the phase-split input (convs strided along W): every tap's runs are unit-step copies and the
+    // channel planes sit at a stride that does not alias in the caches. Forced only: against packed it measured
+    // 0.8–1.3× on the suite's ∂X convs, within what the trial's runs move on a busy host, so in the trial it was a
+    // coin flip that sometimes chose a worse tile (perf-log.md, 2026-12-07 19:00).
+    for (int mode = 0; mode < 4; mode++) {
+      if ((mode == 1 && plan.batch < 2) || (mode == 2 && !hasDirect) || (mode == 3 && (splitStep == 1 || force.empty()))) continue;
       if (remembered.tile >= 0 && (tile != remembered.tile || mode != remembered.mode)) continue;
-      const char* name = mode == 2 ? "direct" : mode == 1 ? "batch-minor" : "packed";
+      const char* name = mode == 3 ? "packed-split" : mode == 2 ? "direct" : mode == 1 ? "batch-minor" : "packed";
       // "<layout>+group" (tests): that layout with four panels per task whatever the weight size.
       const bool grouped = force.size() > 6 && force.compare(force.size() - 6, 6, "+group") == 0;
       if (!force.empty() && (grouped ? force.substr(0, force.size() - 6) : force) != name) continue;
@@ -88,6 +97,8 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
       candidate->nr = isa->tiles[tile].nr;
       candidate->batchMinor = mode == 1;
       candidate->direct = mode == 2;
+      candidate->splitStep = mode >= 2 ? splitStep : 1;
+      candidate->channelStride = splitChannelStride(plan, candidate->splitStep);
       candidate->forceGroup = grouped;
       layout(*candidate);
       candidate->estimatedCycles = estimate(*candidate);
@@ -105,10 +116,10 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
   // the trial takes the best-estimated candidate of every layout within 2x of the best, then the next best overall.
   constexpr size_t kTuned = 4;
   std::vector<size_t> trial;
-  for (int mode = 0; mode < 3; mode++) {
+  for (int mode = 0; mode < 4; mode++) {
     for (size_t i = 0; i < candidates.size(); i++) {
       const Prepared& c = *candidates[i];
-      if ((c.direct ? 2 : c.batchMinor ? 1 : 0) != mode) continue;
+      if (modeOf(c) != mode) continue;
       if (c.estimatedCycles <= 2 * candidates[0]->estimatedCycles) trial.push_back(i);
       break;
     }
@@ -148,7 +159,7 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
     c.measuredSeconds = fastest;
     if (std::getenv("TCONV_NATIVE_TRACE")) {  // diagnostics: the trial's candidates and times
       std::fprintf(stderr, "tconv native trial: %s %s, estimated %.3g cycles, %.3f ms\n",
-                   c.direct ? "direct" : c.batchMinor ? "batch-minor" : "packed", c.direct ? c.tile->directName : c.tile->name, c.estimatedCycles, fastest * 1e3);
+                   c.direct ? "direct" : c.batchMinor ? "batch-minor" : c.splitStep > 1 ? "packed-split" : "packed", c.direct ? c.tile->directName : c.tile->name, c.estimatedCycles, fastest * 1e3);
     }
     const size_t previous = best;
     if (k == 0 || fastest < bestSeconds) {
@@ -173,7 +184,7 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
     const Prepared& chosen = *candidates[best];
     std::lock_guard<std::mutex> lock(trialMutex());
     if (trialChoices().size() >= kTrialChoicesMax) trialChoices().clear();
-    trialChoices()[key] = TrialChoice{int(chosen.tile - isa->tiles), chosen.direct ? 2 : chosen.batchMinor ? 1 : 0};
+    trialChoices()[key] = TrialChoice{int(chosen.tile - isa->tiles), modeOf(chosen)};
   }
   out = std::move(candidates[best]);
   if (out->directTapStart.empty()) tabulateDirectTaps(*out);  // the trial tabulated only the candidates it ran

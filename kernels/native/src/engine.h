@@ -37,6 +37,14 @@ struct Prepared {
   int nr = 0, mr = 0;
   int depthwise = 0;   // 1: one input and one output channel per group, rows computed by DepthwiseRow
   int direct = 0;      // 1: panels are single input-row segments read in place (DirectKernel), no B packing
+  // Direct layouts of convs strided along W (s > 1): execute first copies the input with every row split into its s
+  // W phases (x[p], x[p + s], …), so a tap reads a contiguous run of one phase and the unit-step direct kernels
+  // apply (phaseSplitInput). 1: the input is read as it is.
+  int splitStep = 1;
+  // Floats between two channels' planes of the input the direct kernels read: plan.inSpatial, or for the phase-split
+  // copy a padded stride that is no multiple of 1 KiB — the planes of big inputs are multiples of 4 KiB, so a tap's
+  // lines in every channel would fall into one L1 set (8 ways for 64 channels; superres' ∂X ran at half speed).
+  int64_t channelStride = 0;
   int batchMinor = 0;  // column order: 0 = (n, position), 1 = (position, n), chosen by the cost model
   bool forceGroup = false;  // tests: group panels whatever the weight size
   int group = 1;       // panels per task (packed layouts whose weights outgrow L2 share each weight chunk)

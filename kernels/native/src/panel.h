@@ -18,7 +18,7 @@ inline int layoutSegments(const Prepared& P, const Combo& c, int64_t panel, Pane
   const int64_t q0 = panel * P.nr;
   real = int(std::min<int64_t>(P.nr, total - q0));
   const AxisPhase* ph[3] = {&p.axes[0][size_t(c.phase[0])], &p.axes[1][size_t(c.phase[1])], &p.axes[2][size_t(c.phase[2])]};
-  const int64_t inBatch = int64_t(p.inChannels) * p.inSpatial, outBatch = int64_t(p.outChannels) * p.outSpatial;
+  const int64_t inBatch = int64_t(p.inChannels) * P.channelStride, outBatch = int64_t(p.outChannels) * p.outSpatial;
   int64_t n, pos;
   if (P.batchMinor) {
     n = q0 % p.batch;
@@ -78,6 +78,19 @@ inline int layoutSegments(const Prepared& P, const Combo& c, int64_t panel, Pane
   return count;
 }
 
+// Where a W tap offset o reads in a row split into its s W phases (s = P.splitStep; s = 1: the row as it is):
+// x = j·s + o is phase (o mod s) at index j + floor(o / s); that phase starts `start` floats into the row and holds
+// `length` values.
+struct PhaseColumn {
+  int64_t start, shift, length;
+};
+inline PhaseColumn phaseColumn(int64_t width, int64_t step, int64_t o) {
+  const int64_t phase = ((o % step) + step) % step, shift = (o - phase) / step;
+  int64_t start = 0;
+  for (int64_t q = 0; q < phase; q++) start += (width - q + step - 1) / step;
+  return PhaseColumn{start, shift, (width - phase + step - 1) / step};
+}
+
 // ceil(a / b) for b > 0.
 inline int64_t ceilDiv(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 
@@ -129,6 +142,8 @@ inline int collectTaps(const Prepared& P, const Combo& c, int segmentCount, int 
     for (size_t ty = 0; ty < a1.tap.size(); ty++) {
       for (size_t tx = 0; tx < a2.tap.size(); tx++, t++) {
         const int64_t oz = a0.offset[tz], oy = a1.offset[ty], ox = a2.offset[tx];
+        // Over the phase-split input (P.splitStep = s > 1) the tap reads its phase's values j + shift: unit steps.
+        const PhaseColumn column = phaseColumn(p.in[2], P.splitStep, ox);
         const size_t first = runCount;
         tapFirst = first;
         bool any = false;
@@ -141,6 +156,26 @@ inline int collectTaps(const Prepared& P, const Combo& c, int segmentCount, int 
           }
           // Columns c with 0 ≤ x0 + c·xInStep < in[2].
           int64_t lo = 0, hi = s.length;
+          if (P.splitStep > 1) {
+            // Column c reads phase index xj + c·(xInStep / s) of the tap's phase, which holds column.length values.
+            const int64_t xj = s.xIn / P.splitStep + column.shift, unit = s.xInStep / P.splitStep;
+            if (unit > 0) {
+              lo = std::max<int64_t>(0, -xj);
+              hi = std::min<int64_t>(s.length, column.length - xj);
+            } else if (xj < 0 || xj >= column.length) {
+              hi = 0;
+            }
+            if (hi <= lo) {
+              zeros(s.col, s.length);
+              continue;
+            }
+            zeros(s.col, int32_t(lo));
+            const int64_t step = unit + s.sourceStep;
+            push(Run{int32_t(s.col + lo), int32_t(hi - lo), s.source + (iz * p.in[1] + iy) * p.in[2] + column.start + xj + lo * step, step, 0});
+            zeros(int32_t(s.col + hi), int32_t(s.length - hi));
+            any = true;
+            continue;
+          }
           if (s.xInStep > 0) {
             lo = std::max<int64_t>(0, ceilDiv(-x0, s.xInStep));
             hi = std::min<int64_t>(s.length, ceilDiv(p.in[2] - x0, s.xInStep));
@@ -226,12 +261,14 @@ inline int collectDirectTaps(const Prepared& P, const Combo& c, const DirectVect
   const AxisPhase& a1 = p.axes[1][size_t(c.phase[1])];
   const AxisPhase& a2 = p.axes[2][size_t(c.phase[2])];
   const int count = P.nr / kDirectWidth;
-  const int64_t inBatch = int64_t(p.inChannels) * p.inSpatial;
+  const int64_t inBatch = int64_t(p.inChannels) * P.channelStride;
   int valid = 0;
   int32_t t = 0;
   for (size_t tz = 0; tz < a0.tap.size(); tz++) {
     for (size_t ty = 0; ty < a1.tap.size(); ty++) {
       for (size_t tx = 0; tx < a2.tap.size(); tx++, t++) {
+        // W input step 1, or s over the phase-split input: lane l reads the tap's phase at j2 + l + shift.
+        const PhaseColumn column = phaseColumn(p.in[2], P.splitStep, a2.offset[tx]);
         bool any = false;
         for (int v = 0; v < count; v++) {
           const DirectVector& d = vectors[v];
@@ -241,10 +278,10 @@ inline int collectDirectTaps(const Prepared& P, const Combo& c, const DirectVect
           if (d.length == 0) continue;
           const int64_t iz = d.j0 * a0.inStep + a0.offset[tz], iy = d.j1 * a1.inStep + a1.offset[ty];
           if (iz < 0 || iz >= p.in[0] || iy < 0 || iy >= p.in[1]) continue;
-          const int64_t x0 = d.j2 + a2.offset[tx];  // W input step is 1 in direct mode
-          const int64_t lo = std::max<int64_t>(0, -x0), hi = std::min<int64_t>(d.length, p.in[2] - x0);
+          const int64_t x0 = d.j2 + column.shift;
+          const int64_t lo = std::max<int64_t>(0, -x0), hi = std::min<int64_t>(d.length, column.length - x0);
           if (hi <= lo) continue;
-          offsetOut[at] = d.n * inBatch + (iz * p.in[1] + iy) * p.in[2] + x0;
+          offsetOut[at] = d.n * inBatch + (iz * p.in[1] + iy) * p.in[2] + column.start + x0;
           maskOut[at] = uint16_t(((1u << hi) - 1) & ~((1u << lo) - 1));
           any = true;
         }

@@ -42,15 +42,27 @@ void runDirectTask(const Prepared& P, Workspace& w, int64_t task, const Combo& c
     }
     if (valid[q] == 0) std::memset(w.C + q * cStride, 0, sizeof(float) * size_t(M * nr));
   }
-  const float* xg = x + g * cinG * p.inSpatial;
-  // Row block outer, panels inner: the row block's weights stay cached across the task's panels.
-  for (int64_t row0 = 0; row0 < M; row0 += mr) {
-    const int rowsM = int(std::min<int64_t>(mr, M - row0));
-    const float* A = P.weights + c.aOffset + c.taps * cinG * (g * M + row0);
-    const DirectKernel kernel = P.tile->direct[rowsM - 1];
-    for (int q = 0; q < count; q++) {
-      if (valid[q] == 0) continue;
-      kernel(valid[q], taps[q], offsets[q], masks[q], cinG, p.inSpatial, xg, A, w.C + q * cStride + row0 * nr, 0);
+  const float* xg = x + g * cinG * P.channelStride;
+  // Strided convs (phase-split input): taps in chunks whose input lines (up to two per vector, channel and tap) stay
+  // in L1 while every row block reads them — superres' ∂X has 64 channels × 16 taps, 128 KiB of lines. Each chunk
+  // adds to the sums the previous one stored, in the same order: bit-identical. Transposed convs' phases keep one
+  // chunk (their forward was no faster chunked).
+  int most = 0;
+  for (int q = 0; q < count; q++) most = std::max(most, valid[q]);
+  const int64_t rowBytes = int64_t(128) * vectorCount * count;
+  const int chunkTaps = P.splitStep == 1 ? std::max(1, most) : int(std::max<int64_t>(1, kDirectChunkBytes / rowBytes / cinG));
+  for (int t0 = 0; t0 < most; t0 += chunkTaps) {
+    // Row block outer, panels inner: the row block's weights stay cached across the task's panels.
+    for (int64_t row0 = 0; row0 < M; row0 += mr) {
+      const int rowsM = int(std::min<int64_t>(mr, M - row0));
+      const float* A = P.weights + c.aOffset + c.taps * cinG * (g * M + row0);
+      const DirectKernel kernel = P.tile->direct[rowsM - 1];
+      for (int q = 0; q < count; q++) {
+        if (valid[q] <= t0) continue;
+        const int n = std::min(chunkTaps, valid[q] - t0);
+        const int64_t lanes = int64_t(t0) * vectorCount;
+        kernel(n, taps[q] + t0, offsets[q] + lanes, masks[q] + lanes, cinG, P.channelStride, xg, A, w.C + q * cStride + row0 * nr, t0 > 0);
+      }
     }
   }
   const AxisPhase& a0 = p.axes[0][size_t(c.phase[0])];
@@ -106,25 +118,7 @@ void runDepthwiseTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g
   }
   const float* source = plane;
   if (step > 1) {
-    float* split = w.phaseRows.data();
-    for (int64_t r = 0; r < p.in[0] * p.in[1]; r++) {
-      const float* from = plane + r * width;
-      if (step == 2) {  // the common stride, written so that the compiler vectorizes it (pairs → two rows)
-        const int64_t half = width / 2, evens = (width + 1) / 2;
-        float* __restrict even = split;
-        float* __restrict odd = split + evens;
-        for (int64_t i = 0; i < half; i++) {
-          even[i] = from[2 * i];
-          odd[i] = from[2 * i + 1];
-        }
-        if (width & 1) even[half] = from[width - 1];
-        split += width;
-        continue;
-      }
-      for (int64_t phase = 0; phase < step; phase++) {
-        for (int64_t i = phase; i < width; i += step) *split++ = from[i];
-      }
-    }
+    splitRowPhases(plane, p.in[0] * p.in[1], width, step, w.phaseRows.data());
     source = w.phaseRows.data();
   }
   for (int64_t j0 = 0; j0 < c.count[0]; j0++) {
@@ -191,7 +185,7 @@ void runPackedTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, i
   if (used == 0) {
     std::memset(w.C, 0, sizeof(float) * size_t(cStride * count));
   } else {
-    const float* xg = x + g * cinG * p.inSpatial;
+    const float* xg = x + g * cinG * P.channelStride;
     bool first = true;
     int vi = 0;
     int64_t channel = 0;
@@ -219,7 +213,7 @@ void runPackedTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, i
           const size_t slot = several ? size_t(usedTaps[size_t(v)]) : size_t(v);
           const int64_t n = std::min<int64_t>(rows - packed, cinG - ch);
           const int r0 = ps.runFirst[slot];
-          P.isa->pack(w.B + packed * nr, nr, xg + ch * p.inSpatial, p.inSpatial, n, &ps.runs[size_t(r0)], ps.runFirst[slot + 1] - r0);
+          P.isa->pack(w.B + packed * nr, nr, xg + ch * P.channelStride, P.channelStride, n, &ps.runs[size_t(r0)], ps.runFirst[slot + 1] - r0);
           packed += n;
           ch = 0;
         }
@@ -246,6 +240,26 @@ void runPackedTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, i
 }
 
 }  // namespace
+
+void splitRowPhases(const float* from, int64_t rows, int64_t width, int64_t step, float* to) {
+  for (int64_t r = 0; r < rows; r++, from += width) {
+    if (step == 2) {  // the common stride, written so that the compiler vectorizes it (pairs → two rows)
+      const int64_t half = width / 2, evens = (width + 1) / 2;
+      float* __restrict even = to;
+      float* __restrict odd = to + evens;
+      for (int64_t i = 0; i < half; i++) {
+        even[i] = from[2 * i];
+        odd[i] = from[2 * i + 1];
+      }
+      if (width & 1) even[half] = from[width - 1];
+      to += width;
+      continue;
+    }
+    for (int64_t phase = 0; phase < step; phase++) {
+      for (int64_t i = phase; i < width; i += step) *to++ = from[i];
+    }
+  }
+}
 
 void runTask(const Prepared& P, Workspace& w, int64_t task, const float* x, const float* bias, float* y) {
   const TaskRef& ref = P.taskList[size_t(task)];

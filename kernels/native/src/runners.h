@@ -11,6 +11,22 @@ namespace tconv {
 // Runs task `task` of P.taskList with thread-local scratch `w` (reserved for P).
 void runTask(const Prepared& P, Workspace& w, int64_t task, const float* x, const float* bias, float* y);
 
+// Copies `rows` rows of `width` floats from `from` to `to`, each row split into its `step` W phases (x[p], x[p + step],
+// …, phase after phase, phaseColumn in panel.h says where each starts): a conv strided along W then reads every tap
+// as a contiguous run.
+void splitRowPhases(const float* from, int64_t rows, int64_t width, int64_t step, float* to);
+
+// Channel stride of the input copy split by W phase (splitStep > 1, engine.h): the plane rounded up to whole cache
+// lines, plus one line when that is a multiple of 1 KiB; splitStep 1: the input as it is, plan.inSpatial.
+inline int64_t splitChannelStride(const NativePlan& p, int splitStep) {
+  if (splitStep <= 1) return p.inSpatial;
+  const int64_t lines = (p.inSpatial + 15) / 16 * 16;
+  return lines % 256 == 0 ? lines + 16 : lines;
+}
+
+// Input lines one chunk of a direct task's taps may read (runners.cc): within L1 beside the C tile and a weight slice.
+constexpr int64_t kDirectChunkBytes = int64_t(24) << 10;
+
 // Largest direct tap table prepare keeps (bytes): beyond it the taps are collected per task, as big layers'
 // kernels outweigh that work anyway. The zoo's small convs need 2–35 KiB, seed-k3/k5/k7 8–44 KiB, dcgan-5 (16
 // images of 3 channels, 4096 panels) 256 KiB: 20–35% faster with it than without (same-process A/B).

@@ -7,6 +7,9 @@
 #include <vector>
 
 #include "runners.h"
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 #include "threadpool.h"
 #include "workspace.h"
 
@@ -69,6 +72,54 @@ void worker(void* context, int index) {
   }
 }
 
+// The phase-split copy of the input for layouts of convs strided along W (engine.h, splitStep): as large as the
+// largest such input run so far, kept (like the workspaces) so that no call pays for fresh pages. On 2 MiB pages where
+// the OS gives them: a panel reads every channel's rows, each plane its own 4 KiB pages otherwise — 256 pages per
+// panel of superres' ∂X, past the first-level TLB.
+struct SplitBuffer {
+  float* data = nullptr;
+  size_t floats = 0;
+  ~SplitBuffer() { std::free(data); }
+  float* reserve(size_t count) {
+    if (count <= floats) return data;
+    std::free(data);
+    constexpr size_t kHuge = size_t(2) << 20;
+    const size_t bytes = (count * sizeof(float) + kHuge - 1) / kHuge * kHuge;
+    data = static_cast<float*>(std::aligned_alloc(kHuge, bytes));
+    floats = data ? bytes / sizeof(float) : 0;
+#if defined(MADV_HUGEPAGE)
+    if (data) madvise(data, bytes, MADV_HUGEPAGE);
+#endif
+    return data;
+  }
+};
+SplitBuffer& splitInput() {
+  static SplitBuffer instance;
+  return instance;
+}
+
+struct Split {
+  const Prepared* P;
+  const float* from;
+  float* to;
+  int64_t planes, chunk;
+  std::atomic<int64_t> next{0};
+};
+
+// Chunks of channel planes from a shared counter: a pool worker that wakes late skips the call (threadpool.h), so no
+// thread may own a fixed share.
+void splitWorker(void* context, int) {
+  Split& s = *static_cast<Split*>(context);
+  const NativePlan& p = s.P->plan;
+  for (;;) {
+    const int64_t first = s.next.fetch_add(s.chunk, std::memory_order_relaxed);
+    if (first >= s.planes) return;
+    for (int64_t plane = first; plane < std::min(first + s.chunk, s.planes); plane++) {
+      splitRowPhases(s.from + plane * p.inSpatial, int64_t(p.in[0]) * p.in[1], p.in[2], s.P->splitStep, s.to + plane * s.P->channelStride);
+    }
+  }
+}
+
 }  // namespace
 
 void runTasks(const Prepared& P, const float* input, const float* bias, float* output, int threads) {
@@ -79,6 +130,17 @@ void runTasks(const Prepared& P, const float* input, const float* bias, float* o
   auto& spaces = workspaces();
   while (int(spaces.size()) < n) spaces.emplace_back(new Workspace());
   for (int i = 0; i < n; i++) spaces[size_t(i)]->reserve(P);
+  if (P.splitStep > 1) {
+    Split s;
+    s.P = &P;
+    s.planes = int64_t(P.plan.batch) * P.plan.inChannels;
+    s.from = input;
+    s.to = splitInput().reserve(size_t(s.planes * P.channelStride));
+    if (!s.to) std::abort();  // out of memory: nothing sensible to compute
+    s.chunk = std::max<int64_t>(1, s.planes / (int64_t(n) * 8));
+    pool().run(n, splitWorker, &s);
+    input = s.to;
+  }
   Call call;
   call.P = &P;
   call.x = input;

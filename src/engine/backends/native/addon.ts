@@ -61,8 +61,10 @@ export interface NativeKernelCheck {
 
 /** Column layouts of the kernels (kernels/native/src/layout.cc, chosen in autotune.cc); normally the addon's cycle model picks one. */
 export type NativeLayoutName = 'packed' | 'batch-minor' | 'direct' | 'depthwise'
+  // Convs strided along W: packed from the input copy split into its W phases (direct layouts of such convs read it too).
+  | 'packed-split'
   // Tests: the layout with four panels per task (weight chunks shared across panels) whatever the weight size.
-  | 'packed+group' | 'batch-minor+group' | 'direct+group';
+  | 'packed+group' | 'batch-minor+group' | 'direct+group' | 'packed-split+group';
 
 /** Opaque: packed weights and the chosen tiling, owned by the addon (freed by release(), else when garbage-collected). */
 export interface NativeHandle {
@@ -76,6 +78,8 @@ export interface NativeLayout {
   readonly batchMinor: boolean;
   readonly direct: boolean;
   readonly depthwise: boolean;
+  /** W stride s > 1: the layout reads an input copy whose rows are split into their s W phases; 1: the input as it is. */
+  readonly splitStep: number;
   readonly panelsPerTask: number;
   readonly tasks: number;
   readonly phaseCombinations: number;
