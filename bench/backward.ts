@@ -295,9 +295,10 @@ async function tconvStepMs(minTimeMs: number): Promise<{ native: number; wasm: n
     const size = 4 * 2 ** STEP.stages;
     const target = tensor([STEP.images, 1, size, size], randomTensor([STEP.images * size * size], 3, { low: 0, high: 1 }).data);
     const optimizer = adam([...net.parameters(), latent], { lr: 0.01 });
+    const lossGradient = tensor(target.shape); // kept, as the demo keeps it: a step allocates nothing after the first
     result[backend] = await medianMs(() => {
       optimizer.zeroGrad();
-      const { gradient } = mseLoss(net.forward(latent.value), target);
+      const { gradient } = mseLoss(net.forward(latent.value), target, lossGradient);
       latent.grad.set(net.backward(gradient).data);
       optimizer.step();
     }, minTimeMs);
