@@ -1,4 +1,4 @@
-// AVX2 + FMA micro-kernels (16 ymm registers): 6×16 and 12×8. Same rules as ukernel_avx512.cc.
+// AVX2 + FMA micro-kernels (16 ymm registers): 6×16, 12×8 and 3×32. Same rules as ukernel_avx512.cc.
 #if defined(__x86_64__) || defined(_M_X64)
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
@@ -44,51 +44,65 @@ inline void laneMasks(uint16_t bits, __m256i& low, __m256i& high) {
   high = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(bits >> 8), lanes), lanes);
 }
 
-// Direct kernel for the 6×16 shape: one 16-lane input vector (two ymm) per tap, see ukernel.h.
-template <int MR>
+// Direct kernel: NV input vectors of 16 lanes (two ymm each) per tap, see ukernel.h. Each accumulator still sums
+// tap by tap with the channels inside, whatever NV is: the vectors only interleave independent sums.
+// 6×16: 12 accumulators, 2 inputs, 1 broadcast (+ 2 lane masks). 3×32: 12 accumulators over two vectors, for layers
+// with few output channels, where 6×16's remainder rows (≤ 6 chains of dependent FMAs) wait on FMA latency.
+template <int MR, int NV>
 void direct(int taps, const int32_t* tap, const int64_t* offset, const uint16_t* mask, int64_t cinG, int64_t channelStride,
             const float* x, const float* A, float* __restrict C, int accumulate) {
-  __m256 acc[MR][2];
+  __m256 acc[MR][2 * NV];
 #pragma GCC unroll 16
   for (int m = 0; m < MR; m++) {
-    acc[m][0] = accumulate ? _mm256_load_ps(C + m * 16) : _mm256_setzero_ps();
-    acc[m][1] = accumulate ? _mm256_load_ps(C + m * 16 + 8) : _mm256_setzero_ps();
+#pragma GCC unroll 4
+    for (int h = 0; h < 2 * NV; h++) acc[m][h] = accumulate ? _mm256_load_ps(C + m * NV * 16 + h * 8) : _mm256_setzero_ps();
   }
   for (int t = 0; t < taps; t++) {
-    const float* xp = x + offset[t];
     const float* a = A + int64_t(tap[t]) * cinG * MR;
-    if (mask[t] == 0xffff) {  // every lane inside: plain loads (masked ones cost this AMD core ~2× the loop)
-      for (int64_t ci = 0; ci < cinG; ci++, xp += channelStride, a += MR) {
-        const __m256 b0 = _mm256_loadu_ps(xp), b1 = _mm256_loadu_ps(xp + 8);
+    const float* xp[NV];
+    bool full = true;
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) {
+      xp[v] = x + offset[t * NV + v];
+      full = full && mask[t * NV + v] == 0xffff;
+    }
+    if (full) {
+      // Every lane in range (most taps of wide rows): plain loads, which the FMAs can take from memory (masked ones
+      // cost this AMD core ~2× the loop on the strided convs' split rows).
+      for (int64_t ci = 0; ci < cinG; ci++, a += MR) {
+        const int64_t at = ci * channelStride;
 #pragma GCC unroll 16
         for (int m = 0; m < MR; m++) {
           const __m256 w = _mm256_broadcast_ss(a + m);
-          acc[m][0] = _mm256_fmadd_ps(w, b0, acc[m][0]);
-          acc[m][1] = _mm256_fmadd_ps(w, b1, acc[m][1]);
+#pragma GCC unroll 4
+          for (int h = 0; h < 2 * NV; h++) acc[m][h] = _mm256_fmadd_ps(w, _mm256_loadu_ps(xp[h >> 1] + at + (h & 1) * 8), acc[m][h]);
         }
       }
       continue;
     }
-    __m256i low, high;
-    laneMasks(mask[t], low, high);
+    __m256i lane[2 * NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) laneMasks(mask[t * NV + v], lane[2 * v], lane[2 * v + 1]);
     // Lanes outside the mask may lie outside the input: masked loads never touch them.
-    for (int64_t ci = 0; ci < cinG; ci++, xp += channelStride, a += MR) {
-      const __m256 b0 = _mm256_maskload_ps(xp, low), b1 = _mm256_maskload_ps(xp + 8, high);
+    for (int64_t ci = 0; ci < cinG; ci++, a += MR) {
+      const int64_t at = ci * channelStride;
+      __m256 b[2 * NV];
+#pragma GCC unroll 4
+      for (int h = 0; h < 2 * NV; h++) b[h] = _mm256_maskload_ps(xp[h >> 1] + at + (h & 1) * 8, lane[h]);
 #pragma GCC unroll 16
       for (int m = 0; m < MR; m++) {
         const __m256 w = _mm256_broadcast_ss(a + m);
-        acc[m][0] = _mm256_fmadd_ps(w, b0, acc[m][0]);
-        acc[m][1] = _mm256_fmadd_ps(w, b1, acc[m][1]);
+#pragma GCC unroll 4
+        for (int h = 0; h < 2 * NV; h++) acc[m][h] = _mm256_fmadd_ps(w, b[h], acc[m][h]);
       }
     }
   }
 #pragma GCC unroll 16
   for (int m = 0; m < MR; m++) {
-    _mm256_store_ps(C + m * 16, acc[m][0]);
-    _mm256_store_ps(C + m * 16 + 8, acc[m][1]);
+#pragma GCC unroll 4
+    for (int h = 0; h < 2 * NV; h++) _mm256_store_ps(C + m * NV * 16 + h * 8, acc[m][h]);
   }
 }
-
 
 // One 16-lane chunk of a depthwise row for tap t: lanes k + l with lo ≤ k + l < hi (clamped to 0…16); no lane in
 // range: the tap is skipped, as the unit-stride rows always did.
@@ -176,11 +190,11 @@ template <int NV, int... R>
 struct Gemm<NV, RowList<R...>> {
   static constexpr MicroKernel rows[] = {kernel<R, NV>...};
 };
-template <class List>
+template <int NV, class List>
 struct Direct;
-template <int... R>
-struct Direct<RowList<R...>> {
-  static constexpr DirectKernel rows[] = {direct<R>...};
+template <int NV, int... R>
+struct Direct<NV, RowList<R...>> {
+  static constexpr DirectKernel rows[] = {direct<R, NV>...};
 };
 
 // Contiguous runs move 8 floats per load/store, one run across all channel rows at a time; tails and strided
@@ -244,16 +258,20 @@ double fmaLoop(int64_t iterations) {
 }
 #undef TCONV_TIMES10
 
-// 6×16: 12 accumulators + 2 input vectors + 1 broadcast of 16 ymm; 12×8 for narrow panels. Direct vectors are 16
-// positions (two ymm), so only the 16-wide tile has a direct variant.
+// 6×16: 12 accumulators + 2 input vectors + 1 broadcast of 16 ymm; 12×8 for narrow panels; 3×32 (12 accumulators)
+// for few output channels on wide rows. Direct vectors are 16 positions (two ymm), so only tiles whose nr is a
+// multiple of 16 have a direct variant.
 #define TCONV_TILE(MR, NR) "f32_gemm_" #MR "x" #NR "__avx2", MR, NR, Gemm<NR / 8, Rows<MR>::type>::rows
+#define TCONV_DIRECT(MR, NR) "f32_direct_" #MR "x" #NR "__avx2", Direct<NR / 16, Rows<MR>::type>::rows
 const GemmTile kTiles[] = {
-    {TCONV_TILE(6, 16), "f32_direct_6x16__avx2", Direct<Rows<6>::type>::rows},
+    {TCONV_TILE(6, 16), TCONV_DIRECT(6, 16)},
     {TCONV_TILE(12, 8), nullptr, nullptr},
+    {TCONV_TILE(3, 32), TCONV_DIRECT(3, 32)},
 };
 #undef TCONV_TILE
+#undef TCONV_DIRECT
 
-const KernelSet kSet = {"avx2", 8, kDirectWidth, 2, kTiles, pack, storeRowsPortable, depthwiseRow, fmaLoop};
+const KernelSet kSet = {"avx2", 8, kDirectWidth, 3, kTiles, pack, storeRowsPortable, depthwiseRow, fmaLoop};
 
 }  // namespace
 
