@@ -323,8 +323,8 @@ void softmax(const float* x, int64_t rows, int64_t length, float* y) {
     }
     const D both = low + high;
     sum += (both[0] + both[1]) + (both[2] + both[3]);
-    const D inverse = splatD(1.0 / sum);
-    eachVector(yr, yr, length, [inverse](V v) { return scaleD(v, inverse); });
+    const double inverse = 1.0 / sum;  // captured as a double: no vector crosses the portable build's calls
+    eachVector(yr, yr, length, [inverse](V v) { return scaleD(v, splatD(inverse)); });
   }
 }
 
