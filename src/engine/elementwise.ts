@@ -5,8 +5,8 @@
  *
  * Rounding: the JavaScript loops compute in float64 and round once to float32 (relu, leakyRelu, add and prelu are
  * then exact; tanh, sigmoid and silu follow src/engine/fast-math.ts). A backend's own kernels give relu, leakyRelu,
- * add, prelu and affine the same bits, softmax within the few ulp their tests state, and tanh, sigmoid and silu within the few ulp its tests state; on one backend a fused
- * step and the unfused ops give the same bits, because both run that backend's kernels.
+ * add, prelu and affine the same bits, and tanh, sigmoid, silu and softmax within the few ulp its tests state; on one
+ * backend a fused step and the unfused ops give the same bits, because both run that backend's kernels.
  */
 import { type Activation, activate, belowZero, bitsOf } from './ops/activation.ts';
 

@@ -330,6 +330,7 @@ void softmax(const float* x, int64_t rows, int64_t length, float* y) {
 
 void affine(const float* x, double a, double b, bool divide, float* y, int64_t n) {
   // The lambdas capture the doubles, not vectors (no vector crosses the portable build's calls).
-  if (divide) eachVector(x, y, n, [a, b](V v) { return joinD(lowD(v) / splatD(a) + splatD(b), highD(v) / splatD(a) + splatD(b)); });
-  else eachVector(x, y, n, [a, b](V v) { return affineD(v, splatD(a), splatD(b)); });
+  // Always inlined: the portable build would otherwise pass the 32-byte vector to an out-of-line division lambda.
+  if (divide) eachVector(x, y, n, [a, b](V v) __attribute__((always_inline)) { return joinD(lowD(v) / splatD(a) + splatD(b), highD(v) / splatD(a) + splatD(b)); });
+  else eachVector(x, y, n, [a, b](V v) __attribute__((always_inline)) { return affineD(v, splatD(a), splatD(b)); });
 }
