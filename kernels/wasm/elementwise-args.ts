@@ -9,7 +9,7 @@
   b: usize = 0;
   /** Output; may equal x or b (every vector is loaded before it is stored). */
   out: usize = 0;
-  /** Elements (map, add, prelu) or blocks (group norm): the job's units. */
+  /** Elements (map, add, prelu, affine), blocks (group norm) or rows (softmax): the job's units. */
   units: i32 = 0;
   /** Units per task of a threaded job (the last task takes the rest). */
   unitsPerTask: i32 = 0;
@@ -19,7 +19,10 @@
   activation: i32 = 0;
   /** leakyRelu's slope for negative values, multiplied in float64 and rounded once. */
   alpha: f64 = 0;
-  /** prelu and group norm: elements per channel, and channels (element i is in channel (i / inner) mod channels). */
+  /**
+   * prelu and group norm: elements per channel, and channels (element i is in channel (i / inner) mod channels);
+   * softmax: inner is a row's length.
+   */
   inner: i32 = 0;
   channels: i32 = 0;
   /** group norm: elements per block (the statistics' extent: channels / groups channels). */
@@ -28,4 +31,8 @@
   /** group norm: per-channel scale and shift (float32), 0 = none (1 and 0). */
   scale: usize = 0;
   shift: usize = 0;
+  /** affine: out = factor·x + offset, or x/factor + offset when divide is 1 (float64, rounded once). */
+  factor: f64 = 0;
+  offset: f64 = 0;
+  divide: i32 = 0;
 }

@@ -4,6 +4,8 @@
 //   f32_vadd                                                   out[i] = f(x[i] + b[i])
 //   f32_vprelu                                                 out[i] = x[i] < 0 ? slope[c]·x[i] : x[i]
 //   f32_groupnorm                                              per block: (x − mean)/√(var + ε)·scale[c] + shift[c], then f
+//   f32_softmax                                                per row: e^(x − max)/Σ e^(x − max)
+//   f32_vaffine                                                out[i] = a·x[i] + b, or x[i]/a + b (float64, rounded once)
 // Each takes the job's ElementwiseArgs and a unit range [first, end) (elements, or blocks for group norm).
 //
 // The functions, exactly (src/engine/ops/activation.ts defines them; the bounds are tested in
@@ -15,7 +17,8 @@
 //   sigmoid   e = e^−|x| the same way (|x| clamped at 104, where σ rounds to 0 or 1), e/(1 + e), or 1 − that for x > 0
 //   silu      x/(1 + e⁻ˣ), x·eˣ/(1 + eˣ) for x ≤ 0 (−∞ gives NaN, as x·σ(x) and x/(1 + e⁻ˣ) do)
 import {
-  ACT_LEAKY_RELU, ACT_NONE, ACT_RELU, ACT_SIGMOID, ACT_SILU, ACT_TANH, EW_ADD, EW_GROUP_NORM, EW_MAP, EW_PRELU,
+  ACT_LEAKY_RELU, ACT_NONE, ACT_RELU, ACT_SIGMOID, ACT_SILU, ACT_TANH, EW_ADD, EW_AFFINE, EW_GROUP_NORM, EW_MAP, EW_PRELU,
+  EW_SOFTMAX,
 } from '../../src/engine/backends/wasm/layout';
 import { ElementwiseArgs } from './elementwise-args';
 
@@ -324,6 +327,88 @@ export function f32_groupnorm__simd128(t: ElementwiseArgs, first: i32, end: i32)
   else groupNormLoop(t, first, end, ACT_NONE);
 }
 
+/**
+ * e^(x − max) for x ≤ max: d = x − max and its reduction n = round(d·log₂e), t = d − n·ln2 in float64 (x − max in
+ * float32 would be off by up to |d|·2⁻²⁴, tens of ulp of e^d at d ≈ −80), eᵗ = 1 + the float32 series, 2ⁿ as two
+ * normal factors (results in the subnormals rounded once). d is clamped at −104, where e^d rounds to 0.
+ */
+@inline function expBelowMax(v: v128, max: f64): v128 {
+  const m = f64x2.splat(max), lo = f64x2.splat(-104), log2e = f64x2.splat(1.4426950408889634), ln2 = f64x2.splat(0.6931471805599453);
+  // pmax(d, lo) = d < lo ? lo : d.
+  const dl = f64x2.pmax(f64x2.sub(f64x2.promote_low_f32x4(v), m), lo);
+  const dh = f64x2.pmax(f64x2.sub(f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 2, 3)), m), lo);
+  const nl = f64x2.nearest(f64x2.mul(dl, log2e)), nh = f64x2.nearest(f64x2.mul(dh, log2e));
+  const t = i32x4.shuffle(f32x4.demote_f64x2_zero(f64x2.sub(dl, f64x2.mul(nl, ln2))), f32x4.demote_f64x2_zero(f64x2.sub(dh, f64x2.mul(nh, ln2))), 0, 1, 4, 5);
+  const n = i32x4.shuffle(i32x4.trunc_sat_f64x2_s_zero(nl), i32x4.trunc_sat_f64x2_s_zero(nh), 0, 1, 4, 5);
+  const half = i32x4.shr_s(n, 1);
+  const first = i32x4.shl(i32x4.add(half, i32x4.splat(127)), 23);
+  const second = i32x4.shl(i32x4.add(i32x4.sub(n, half), i32x4.splat(127)), 23);
+  return f32x4.mul(f32x4.mul(f32x4.add(f32x4.splat(1), expm1Series(t)), first), second);
+}
+
+/**
+ * Rows [first, end) of a softmax (each `inner` values): the maximum (f32x4.max keeps a NaN), e = e^(x − max) into
+ * out, Σ e in float64, then out = e·(1/Σ) in float64, rounded once. out may be x (each value is read before written).
+ */
+export function f32_softmax__simd128(t: ElementwiseArgs, first: i32, end: i32): void {
+  const length = t.inner;
+  for (let row = first; row < end; row++) {
+    const offset = <usize>row * <usize>length << 2;
+    const x = t.x + offset, out = t.out + offset;
+    let m = f32x4.splat(-Infinity);
+    let i = 0;
+    for (; i + 4 <= length; i += 4) m = f32x4.max(m, v128.load(x + (<usize>i << 2)));
+    let top = max<f32>(max<f32>(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max<f32>(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
+    for (; i < length; i++) top = max<f32>(top, load<f32>(x + (<usize>i << 2)));
+    if (!isFinite<f32>(top)) {
+      // A NaN in the row, +∞ (∞ − ∞) or only −∞ (−∞ − −∞): the formula gives NaN everywhere. (No Math.exp here: its
+      // tables would be static data, which each thread's instantiation writes into the low memory the jobs use.)
+      for (let i = 0; i < length; i++) store<f32>(out + (<usize>i << 2), NaN);
+      continue;
+    }
+    const mf = <f64>top;
+    let lo = f64x2.splat(0), hi = f64x2.splat(0);
+    i = 0;
+    for (; i + 4 <= length; i += 4) {
+      const p = <usize>i << 2;
+      const e = expBelowMax(v128.load(x + p), mf);
+      v128.store(out + p, e);
+      lo = f64x2.add(lo, f64x2.promote_low_f32x4(e));
+      hi = f64x2.add(hi, f64x2.promote_low_f32x4(i32x4.shuffle(e, e, 2, 3, 2, 3)));
+    }
+    const both = f64x2.add(lo, hi);
+    let sum = f64x2.extract_lane(both, 0) + f64x2.extract_lane(both, 1);
+    if (i < length) {
+      const p = <usize>i << 2;
+      const r = length - i;
+      // The lanes past the row hold the maximum (e = 1): stored and summed only up to the row's end.
+      const e = expBelowMax(v128.bitselect(loadTail(x + p, r), f32x4.splat(top), i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(r))), mf);
+      storeTail(out + p, e, r);
+      sum += <f64>f32x4.extract_lane(e, 0);
+      if (r > 1) sum += <f64>f32x4.extract_lane(e, 1);
+      if (r > 2) sum += <f64>f32x4.extract_lane(e, 2);
+    }
+    affineLoop(out, out, length, 1 / sum, 0, ACT_NONE, 0);
+  }
+}
+
+/** out[i] = factor·x[i] + offset, or x[i]/factor + offset, over [first, end) (float64, rounded once). */
+export function f32_vaffine__simd128(t: ElementwiseArgs, first: i32, end: i32): void {
+  const x = t.x, out = t.out;
+  const a = f64x2.splat(t.factor), b = f64x2.splat(t.offset), divide = t.divide != 0;
+  let i = first;
+  for (; i < end; i += 4) {
+    const p = <usize>i << 2;
+    const v = end - i >= 4 ? v128.load(x + p) : loadTail(x + p, end - i);
+    const vl = f64x2.promote_low_f32x4(v), vh = f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 2, 3));
+    const lo = divide ? f64x2.add(f64x2.div(vl, a), b) : f64x2.add(f64x2.mul(vl, a), b);
+    const hi = divide ? f64x2.add(f64x2.div(vh, a), b) : f64x2.add(f64x2.mul(vh, a), b);
+    const y = i32x4.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+    if (end - i >= 4) v128.store(out + p, y);
+    else storeTail(out + p, y, end - i);
+  }
+}
+
 /** Units [first, end) of the job's kernel. */
 export function runElementwise(t: ElementwiseArgs, first: i32, end: i32): void {
   const kernel = t.kernel;
@@ -331,6 +416,8 @@ export function runElementwise(t: ElementwiseArgs, first: i32, end: i32): void {
   else if (kernel == EW_ADD) f32_vadd__simd128(t, first, end);
   else if (kernel == EW_PRELU) f32_vprelu__simd128(t, first, end);
   else if (kernel == EW_GROUP_NORM) f32_groupnorm__simd128(t, first, end);
+  else if (kernel == EW_SOFTMAX) f32_softmax__simd128(t, first, end);
+  else if (kernel == EW_AFFINE) f32_vaffine__simd128(t, first, end);
 }
 
 /** Task `task` of a threaded job: units [task·unitsPerTask, …) of the job. */

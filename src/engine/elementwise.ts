@@ -5,8 +5,8 @@
  *
  * Rounding: the JavaScript loops compute in float64 and round once to float32 (relu, leakyRelu, add and prelu are
  * then exact; tanh, sigmoid and silu follow src/engine/fast-math.ts). A backend's own kernels give relu, leakyRelu,
- * add and prelu the same bits and tanh, sigmoid and silu within the few ulp its tests state; on one backend a fused
- * step and the unfused ops give the same bits, because both run that backend's kernels.
+ * add, prelu and affine the same bits, and tanh, sigmoid, silu and softmax within the few ulp its tests state; on one
+ * backend a fused step and the unfused ops give the same bits, because both run that backend's kernels.
  */
 import { type Activation, activate, belowZero, bitsOf } from './ops/activation.ts';
 
@@ -41,6 +41,37 @@ export interface ElementwiseKernels {
    * `inner` elements; a block holds channels/groups channels), rounded once to float32, then f; out may be x.
    */
   groupNorm(x: Float32Array, args: GroupNormArgs, f: Activation | null, out: Float32Array): void;
+  /**
+   * Softmax of each row of `length` contiguous values (x's length a multiple of it): e^(x − max) / Σ e^(x − max), the
+   * sum in float64; out may be x. A row with a NaN gives NaNs, one with +∞ NaNs (∞ − ∞), as the float64 formula does.
+   */
+  softmax(x: Float32Array, length: number, out: Float32Array): void;
+  /**
+   * out[i] = a·x[i] + b, or x[i]/a + b when `divide`, in float64 rounded once: Mul, Add, Sub and Div by a scalar with
+   * the bits of the float64 loops (b = −0 leaves a product's or quotient's −0 alone); out may be x.
+   */
+  affine(x: Float32Array, a: number, b: number, divide: boolean, out: Float32Array): void;
+}
+
+/**
+ * Softmax in float64 over `outer` groups of `length` values `inner` apart (inner 1: rows), rounded once: the
+ * JavaScript kernel, and the ONNX op's loop for an axis other than the last.
+ */
+export function softmaxStrided(x: ArrayLike<number>, outer: number, length: number, inner: number, out: Float32Array): void {
+  const e = new Float64Array(length);
+  for (let p = 0; p < outer; p++) {
+    for (let q = 0; q < inner; q++) {
+      const base = p * length * inner + q;
+      let max = -Infinity;
+      for (let k = 0; k < length; k++) max = Math.max(max, x[base + k * inner]!);
+      let sum = 0;
+      for (let k = 0; k < length; k++) {
+        e[k] = Math.exp(x[base + k * inner]! - max);
+        sum += e[k]!;
+      }
+      for (let k = 0; k < length; k++) out[base + k * inner] = e[k]! / sum;
+    }
+  }
 }
 
 /**
@@ -99,5 +130,12 @@ export const jsElementwise: ElementwiseKernels = {
         activate(written, written, f);
       }
     }
+  },
+  softmax(x, length, out) {
+    if (out.length > 0) softmaxStrided(x, out.length / length, length, 1, out);
+  },
+  affine(x, a, b, divide, out) {
+    if (divide) for (let i = 0; i < out.length; i++) out[i] = x[i]! / a + b;
+    else for (let i = 0; i < out.length; i++) out[i] = a * x[i]! + b;
   },
 };

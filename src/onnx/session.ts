@@ -3,7 +3,7 @@
  * convolution weights of the model's initializers are packed once (the engine's prepareWeights: copied, so nothing
  * can make them stale), and the plan of each input shape — shapes, rules, budgets — is made once and reused, when it
  * does not depend on the input values (a Reshape's shape fed as an input does: such models are planned every run,
- * as runModel plans them). The model is rewritten once (BatchNormalization folded into convolutions: rewrite.ts),
+ * as runModel plans them). The model is rewritten once (BatchNormalization and Muls by a scalar folded into convolutions: rewrite.ts),
  * each plan compiled once into a step list with its activations, SiLUs and group norms fused (compiled.ts,
  * fusions.ts), and the runs recycle the buffers of freed intermediates (buffer-arena.ts).
  */
@@ -13,7 +13,7 @@ import { BufferArena } from './buffer-arena.ts';
 import { type CompiledGraph, compileGraph, runCompiled } from './compiled.ts';
 import { type ExecuteOptions, type InputValue, checkRunBudgets, collectInputs } from './execute.ts';
 import { inferShapes } from './graph.ts';
-import { foldBatchNorms } from './rewrite.ts';
+import { foldIntoConvolutions } from './rewrite.ts';
 import type { OnnxModel } from './model.ts';
 import type { OnnxTensor } from './tensor-proto.ts';
 
@@ -26,8 +26,8 @@ export interface ModelSession {
 
 export interface SessionOptions extends ExecuteOptions {
   /**
-   * Rewrite the graph for speed when the session is made (default true): BatchNormalization folded into the
-   * convolution before it, activations, SiLU and GroupNorm fused (src/onnx/rewrite.ts, fusions.ts). The results equal the
+   * Rewrite the graph for speed when the session is made (default true): BatchNormalization and Muls by a constant
+   * scalar folded into the convolution before them, activations, SiLU and GroupNorm fused (src/onnx/rewrite.ts, fusions.ts). The results equal the
    * unrewritten graph's up to float32 rounding; false runs each node as runModel does, bit for bit.
    */
   readonly fuse?: boolean;
@@ -44,7 +44,7 @@ const MAX_PLANS = 8;
  */
 export function createSession(original: OnnxModel, options: SessionOptions = {}): ModelSession {
   const fuse = options.fuse ?? true;
-  const model = fuse ? foldBatchNorms(original) : original;
+  const model = fuse ? foldIntoConvolutions(original) : original;
   const preparedWeights = new Map<string, PreparedWeights>();
   for (const node of model.nodes) {
     if (node.opType !== 'Conv' && node.opType !== 'ConvTranspose') continue;

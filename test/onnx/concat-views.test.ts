@@ -7,7 +7,7 @@ import { listBackends } from '../../src/engine/index.ts';
 import { compileGraph } from '../../src/onnx/compiled.ts';
 import { inferShapes } from '../../src/onnx/graph.ts';
 import { type NodeRunEvent, type OnnxModel, createSession, readModel } from '../../src/onnx/index.ts';
-import { foldBatchNorms } from '../../src/onnx/rewrite.ts';
+import { foldIntoConvolutions } from '../../src/onnx/rewrite.ts';
 import { AttributeType, type RawAttribute } from '../../src/onnx/schema.ts';
 import { floatTensorProto, int64TensorProto } from '../../src/onnx/tensor-proto.ts';
 import { buildModel, ints, node } from './build-model.ts';
@@ -27,13 +27,13 @@ const weight = (name: string, shape: number[], seed: number) => floatTensorProto
 
 /** The Concat steps of the session's compiled plan, each marked whether it became a slice. */
 function concatSteps(model: OnnxModel, shape: number[]): boolean[] {
-  const graph = inferShapes(foldBatchNorms(model), { inputShapes: { x: shape } });
+  const graph = inferShapes(foldIntoConvolutions(model), { inputShapes: { x: shape } });
   return compileGraph(graph, { fuse: true }).steps.filter((s) => s.node.opType === 'Concat').map((s) => s.view);
 }
 
 /** The Concats of the compiled plan by output name: true for a slice. */
 function concatViews(model: OnnxModel, shape: number[]): Record<string, boolean> {
-  const graph = inferShapes(foldBatchNorms(model), { inputShapes: { x: shape } });
+  const graph = inferShapes(foldIntoConvolutions(model), { inputShapes: { x: shape } });
   const steps = compileGraph(graph, { fuse: true }).steps.filter((s) => s.node.opType === 'Concat');
   return Object.fromEntries(steps.map((s) => [s.node.outputs[0]!, s.view]));
 }

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type NodeRunEvent, type OnnxModel, createSession, readModel, runModel } from '../../src/onnx/index.ts';
-import { foldBatchNorms } from '../../src/onnx/rewrite.ts';
+import { foldIntoConvolutions } from '../../src/onnx/rewrite.ts';
 import { AttributeType, type RawAttribute } from '../../src/onnx/schema.ts';
 import { floatTensorProto, int64TensorProto } from '../../src/onnx/tensor-proto.ts';
 import { relativeL2Error } from '../../src/tensor/compare.ts';
@@ -67,7 +67,7 @@ test('BatchNormalization folds into the Conv (groups, bias) and the ConvTranspos
     ],
     initializers: [init('w1', [6, 2, 3, 3], 1), init('b1', [6], 2), init('w2', [6, 3, 4, 4], 3), ...bnStats('bn1', 6, 10), ...bnStats('bn2', 6, 20)],
   }));
-  const folded = foldBatchNorms(model);
+  const folded = foldIntoConvolutions(model);
   assert.deepEqual(folded.nodes.map((n) => `${n.name}:${n.opType}`), ['conv:Conv', 'convT:ConvTranspose']);
   assert.equal(folded.nodes[1]!.outputs[0], 'y');
   assert.equal(model.nodes.length, 4, 'the model itself is not changed');
@@ -93,13 +93,13 @@ test('BatchNormalization is not folded when the convolution output has another r
       node('Add', ['n', 'c'], ['y'], [], 'add'),
     ],
   }));
-  assert.equal(foldBatchNorms(shared), shared);
+  assert.equal(foldIntoConvolutions(shared), shared);
   const exposed = readModel(buildModel({
     ...parts,
     outputs: ['y', 'c'],
     nodes: [node('Conv', ['x', 'w'], ['c'], [ints('kernel_shape', [3, 3])], 'conv'), node('BatchNormalization', bnInputs('c', 'bn'), ['y'], [], 'bn')],
   }));
-  assert.equal(foldBatchNorms(exposed), exposed);
+  assert.equal(foldIntoConvolutions(exposed), exposed);
   const fedMean = readModel(buildModel({
     ...parts,
     inputs: [{ name: 'x', shape: [1, 2, 5, 5] }, { name: 'm', shape: [3] }],
@@ -108,10 +108,49 @@ test('BatchNormalization is not folded when the convolution output has another r
       node('BatchNormalization', ['c', 'bn.scale', 'bn.B', 'm', 'bn.var'], ['y'], [], 'bn'),
     ],
   }));
-  assert.equal(foldBatchNorms(fedMean), fedMean);
+  assert.equal(foldIntoConvolutions(fedMean), fedMean);
   // Still runs, with the same values as runModel (nothing was rewritten).
   const { plain, fused } = runThreeWays(shared, [1, 2, 5, 5], 3);
   assert.deepEqual([...fused.data], [...plain.data]);
+});
+
+test('a Mul by a constant scalar folds into the Conv (bias) or ConvTranspose (none) before it, to float32 rounding; other Muls are left alone', () => {
+  const scalar = (name: string, value: number, shape: number[] = []) => floatTensorProto(name, shape, Float32Array.of(value));
+  const model = readModel(buildModel({
+    inputs: [{ name: 'x', shape: [1, 4, 6, 5] }],
+    nodes: [
+      node('Conv', ['x', 'w1', 'b1'], ['c1'], [ints('kernel_shape', [3, 3]), ints('pads', [1, 1, 1, 1])], 'conv'),
+      node('Mul', ['c1', 's1'], ['m1'], [], 'scale1'),
+      node('ConvTranspose', ['m1', 'w2'], ['c2'], [ints('kernel_shape', [4, 4]), ints('strides', [2, 2]), ints('pads', [1, 1, 1, 1]), int('group', 2)], 'convT'),
+      node('Constant', [], ['s2'], [{ name: 'value', type: AttributeType.TENSOR, t: floatTensorProto('', [1, 1, 1, 1], Float32Array.of(-1.7)) }], 'k'),
+      node('Mul', ['s2', 'c2'], ['y'], [], 'scale2'),
+    ],
+    initializers: [init('w1', [6, 4, 3, 3], 1), init('b1', [6], 2), init('w2', [6, 2, 4, 4], 3), scalar('s1', 0.2)],
+  }));
+  const folded = foldIntoConvolutions(model);
+  // The second scalar is a Constant node's (as PyTorch exports ESRGAN's 0.2); the Constant itself stays.
+  assert.deepEqual(folded.nodes.map((n) => `${n.name}:${n.opType}`), ['conv:Conv', 'convT:ConvTranspose', 'k:Constant']);
+  assert.equal(folded.nodes[1]!.outputs[0], 'y');
+  for (const seed of [5, 6]) {
+    const { plain, unfused, fused } = runThreeWays(model, [1, 4, 6, 5], seed);
+    assert.deepEqual([...unfused.data], [...plain.data]);
+    const error = relativeL2Error(fused.data, plain.data);
+    assert.ok(error < 1e-6 && error > 0, `relative L2 ${error} (0 would mean nothing was folded)`);
+  }
+  const leftAlone = (mulInputs: string[], initializers: ReturnType<typeof init>[], outputs?: string[]) => {
+    const m = readModel(buildModel({
+      inputs: [{ name: 'x', shape: [1, 4, 6, 5] }],
+      ...(outputs ? { outputs } : {}),
+      nodes: [node('Conv', ['x', 'w1'], ['c1'], [ints('kernel_shape', [3, 3])], 'conv'), node('Mul', mulInputs, ['y'], [], 'mul')],
+      initializers: [init('w1', [6, 4, 3, 3], 1), ...initializers],
+    }));
+    assert.equal(foldIntoConvolutions(m), m, `Mul(${mulInputs.join(', ')}) ${outputs ? `outputs ${outputs.join(', ')}` : ''}`);
+  };
+  leftAlone(['c1', 'v'], [init('v', [6, 1, 1], 4)]); // per channel, not a scalar
+  leftAlone(['c1', 'c1'], []); // a square
+  leftAlone(['c1', 'inf'], [scalar('inf', Number.POSITIVE_INFINITY)]); // ∞·W would make NaNs of zero weights
+  leftAlone(['c1', 'wide'], [scalar('wide', 2, [1, 1, 1, 1, 1])]); // widens the output's rank
+  leftAlone(['c1', 's'], [scalar('s', 2)], ['y', 'c1']); // the convolution's output is a graph output too
 });
 
 test('Relu, LeakyRelu, Clip and Tanh fuse into the step of the node before them, with the same values bit for bit', () => {

@@ -78,7 +78,7 @@ class Module {
     const bytes = offset('bytes');
     const ptr = this.alloc(bytes / 4);
     const declared = Object.keys(this.exports).filter((k) => k.startsWith('ElementwiseArgs_') && k !== 'ElementwiseArgs_bytes');
-    const all = { x: 0, b: 0, out: 0, units: 0, unitsPerTask: 0, kernel: 0, activation: 0, alpha: 0, inner: 0, channels: 0, blockSize: 0, epsilon: 0, scale: 0, shift: 0, ...fields };
+    const all = { x: 0, b: 0, out: 0, units: 0, unitsPerTask: 0, kernel: 0, activation: 0, alpha: 0, inner: 0, channels: 0, blockSize: 0, epsilon: 0, scale: 0, shift: 0, factor: 0, offset: 0, divide: 0, ...fields };
     assert.deepEqual(Object.keys(all).sort(), declared.map((k) => k.slice('ElementwiseArgs_'.length)).sort(), 'the test knows every field');
     for (const [field, value] of Object.entries(all)) {
       const at = ptr + offset(field);
@@ -360,7 +360,8 @@ test('the JS side writes ElementwiseArgs at the offsets the kernels read (layout
   const expected: Record<string, number> = {
     x: L.EA_X, b: L.EA_B, out: L.EA_OUT, units: L.EA_UNITS, unitsPerTask: L.EA_UNITS_PER_TASK, kernel: L.EA_KERNEL,
     activation: L.EA_ACTIVATION, alpha: L.EA_ALPHA, inner: L.EA_INNER, channels: L.EA_CHANNELS, blockSize: L.EA_BLOCK_SIZE,
-    epsilon: L.EA_EPSILON, scale: L.EA_SCALE, shift: L.EA_SHIFT, bytes: L.ELEMENTWISE_ARGS_BYTES,
+    epsilon: L.EA_EPSILON, scale: L.EA_SCALE, shift: L.EA_SHIFT, factor: L.EA_FACTOR, offset: L.EA_OFFSET,
+    divide: L.EA_DIVIDE, bytes: L.ELEMENTWISE_ARGS_BYTES,
   };
   for (const [field, at] of Object.entries(expected)) assert.equal(offset(field), at, `ElementwiseArgs.${field}`);
 });

@@ -6,6 +6,7 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { wasmBackend, wasmTuning } from '../../src/engine/backends/wasm/index.ts';
 import { elementwiseTuning, lastJob } from '../../src/engine/backends/wasm/elementwise.ts';
 import { getRuntime } from '../../src/engine/backends/wasm/runtime.ts';
@@ -151,6 +152,21 @@ test('every element-wise job gives the same bits on one thread and split between
       return out;
     }, args.blocks > 1);
     expectClose(two, one, 0, `group norm, ${args.blocks} blocks`);
+    // Softmax splits by rows (units are rows of `length`), affine by elements.
+    const length = 1 + (n % 13);
+    const rows = values(rng, length * Math.max(2, Math.ceil(n / length)));
+    const [sOne, sTwo] = oneAndTwoThreads(() => {
+      const out = new Float32Array(rows.length);
+      kernels.softmax(rows, length, out);
+      return out;
+    }, true);
+    expectClose(sTwo, sOne, 0, `softmax, rows of ${length}`);
+    const [aOne, aTwo] = oneAndTwoThreads(() => {
+      const out = new Float32Array(n);
+      kernels.affine(rows.subarray(0, n), 3, -0, true, out);
+      return out;
+    }, n > 1);
+    expectClose(aTwo, aOne, 0, `affine, n ${n}`);
   }
 });
 
@@ -171,5 +187,28 @@ test('the conv epilogue: the activation applied in wasm memory gives the same bi
         expectClose(two, mapped, 0, `case ${c}, ${f.kind}, ${threads} thread(s), epilogue split`);
       }
     }
+  }
+});
+
+test('the wasm modules carry no data segments (each thread\'s instantiation would write them over the low memory where a job\'s header and ElementwiseArgs live)', () => {
+  for (const file of ['tconv-shared.wasm', 'tconv-single.wasm']) {
+    const bytes = readFileSync(new URL(`../../build/wasm/${file}`, import.meta.url));
+    const sections: number[] = [];
+    let at = 8;
+    const leb = (): number => {
+      let value = 0;
+      for (let shift = 0; ; shift += 7) {
+        const byte = bytes[at++]!;
+        value += (byte & 0x7f) * 2 ** shift;
+        if (byte < 0x80) return value;
+      }
+    };
+    while (at < bytes.length) {
+      sections.push(bytes[at++]!);
+      const size = leb(); // read before `at` is added to (at += leb() would add to the value before the read)
+      at += size;
+    }
+    assert.ok(sections.includes(10), `${file}: a code section was found (the walk over the sections works)`);
+    assert.ok(!sections.includes(11), `${file} has a data section (static data: a lookup table, e.g. Math.exp's): it would be rewritten at each worker's start`);
   }
 });

@@ -6,6 +6,8 @@
 //   eltwisePrelu(kernelSet, x, slope, inner, out)                   blocks of inner values, block k: slope[k % C]
 //   eltwiseGroupNorm(kernelSet, x, blocks, blockSize, channels, inner, epsilon, scale | null, shift | null, code,
 //                    alpha, out)
+//   eltwiseSoftmax(kernelSet, x, length, out)                       softmax of each row of `length` values
+//   eltwiseAffine(kernelSet, x, a, b, divide, out)                  out[i] = a·x[i] + b, or x[i]/a + b
 //
 // kernelSet names a convolution kernel set (eltwiseFor picks its element-wise set); code and alpha as
 // ACTIVATION_CODES (0 none … 5 silu).
@@ -138,6 +140,34 @@ Napi::Value GroupNorm(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  if (info.Length() != 4) throw Napi::TypeError::New(info.Env(), "eltwiseSoftmax(kernelSet, x, length, out) takes 4 arguments");
+  const EltwiseKernels& k = setArg(info, 0);
+  const Napi::Float32Array x = floatsArg(info, 1, "x");
+  const int64_t length = countArg(info, 2, "length", 1);
+  const int64_t n = int64_t(x.ElementLength());
+  if (n % length != 0) refuse(info.Env(), "x's length must be a multiple of length (whole rows)");
+  float* out = outputArg(info, 3, n, {x});
+  k.softmax(x.Data(), n / length, length, out);
+  return info.Env().Undefined();
+}
+
+Napi::Value Affine(const Napi::CallbackInfo& info) {
+  if (info.Length() != 6) throw Napi::TypeError::New(info.Env(), "eltwiseAffine(kernelSet, x, a, b, divide, out) takes 6 arguments");
+  const EltwiseKernels& k = setArg(info, 0);
+  const Napi::Float32Array x = floatsArg(info, 1, "x");
+  if (!info[2].IsNumber() || !info[3].IsNumber()) throw Napi::TypeError::New(info.Env(), "a and b must be numbers");
+  // Any doubles (a scalar operand may be ±∞ or NaN: the result is then what the double arithmetic gives).
+  const double a = info[2].As<Napi::Number>().DoubleValue();
+  const double b = info[3].As<Napi::Number>().DoubleValue();
+  if (!info[4].IsBoolean()) throw Napi::TypeError::New(info.Env(), "divide must be a boolean");
+  const bool divide = info[4].As<Napi::Boolean>().Value();
+  const int64_t n = int64_t(x.ElementLength());
+  float* out = outputArg(info, 5, n, {x});
+  k.affine(x.Data(), a, b, divide, out, n);
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void registerEltwise(Napi::Env env, Napi::Object exports) {
@@ -145,6 +175,8 @@ void registerEltwise(Napi::Env env, Napi::Object exports) {
   exports.Set("eltwiseAdd", Napi::Function::New(env, Add));
   exports.Set("eltwisePrelu", Napi::Function::New(env, Prelu));
   exports.Set("eltwiseGroupNorm", Napi::Function::New(env, GroupNorm));
+  exports.Set("eltwiseSoftmax", Napi::Function::New(env, Softmax));
+  exports.Set("eltwiseAffine", Napi::Function::New(env, Affine));
 }
 
 }  // namespace tconv

@@ -5,7 +5,8 @@
 // (no fused multiply-adds), so the two sets give the same bits and the conv epilogue equals the separate map.
 //
 // Kernel names (docs/kernels.md): f32_vrelu, f32_vlrelu, f32_vtanh, f32_vsigmoid, f32_vsilu (the map of each
-// activation), f32_vadd (sum, then the activation), f32_vprelu, f32_gnorm, each __avx2 or __portable.
+// activation), f32_vadd (sum, then the activation), f32_vprelu, f32_gnorm, f32_softmax (rows), f32_vaffine (a·x + b
+// or x/a + b: arithmetic with a scalar), each __avx2 or __portable.
 #pragma once
 #include <cstdint>
 
@@ -28,6 +29,12 @@ struct EltwiseKernels {
   // y = a·x + b with a = scale[c]/√(variance + ε), b = shift[c] − a·mean in double, rounded once, then f.
   void (*groupNorm)(const float* x, int64_t blocks, int64_t blockSize, int64_t channels, int64_t inner, double epsilon,
                     const float* scale, const float* shift, int code, double alpha, float* y);
+  // Softmax of each of `rows` rows of `length` contiguous values: max, e = e^(x − max) (x − max and its range
+  // reduction in double, eʳ by the float polynomial), Σ e in double, y = e·(1/Σ) in double rounded once. A row
+  // holding a NaN or an infinite maximum gives NaNs, as the formula does. y may be x.
+  void (*softmax)(const float* x, int64_t rows, int64_t length, float* y);
+  // y[i] = a·x[i] + b, or x[i]/a + b when `divide`, in double rounded once (Mul/Add/Sub/Div by a scalar: the JS bits).
+  void (*affine)(const float* x, double a, double b, bool divide, float* y, int64_t n);
 };
 
 const EltwiseKernels* eltwisePortable();

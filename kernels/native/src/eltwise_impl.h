@@ -256,3 +256,81 @@ void groupNorm(const float* x, int64_t blocks, int64_t blockSize, int64_t channe
     default: groupNormCode<0>(x, blocks, blockSize, channels, inner, epsilon, scale, shift, alpha, y);
   }
 }
+
+// e^(x − max) for x ≤ max (a softmax row's values): d = x − max and its range reduction k = round(d·log₂e),
+// r = d − k·ln2 in double (the float32 difference would be off by up to |d|·2⁻²⁴, tens of ulp of e^d at d ≈ −80),
+// eʳ by Cephes' float polynomial on |r| ≤ ln2/2, then 2^k as two normal factors (results in the subnormals rounded
+// once). d is clamped at −104, where e^d rounds to 0.
+inline V expBelowMax(V x, D max) {
+  const D lo = splatD(-104.0), log2e = splatD(1.4426950408889634), ln2 = splatD(0.6931471805599453);
+  const D rounder = splatD(6755399441055744.0);  // 1.5·2⁵²: adding it leaves no fraction bits
+  D dl = lowD(x) - max, dh = highD(x) - max;
+  dl = dl < lo ? lo : dl;
+  dh = dh < lo ? lo : dh;
+  const D nl = (dl * log2e + rounder) - rounder, nh = (dh * log2e + rounder) - rounder;
+  const V r = joinD(dl - nl * ln2, dh - nh * ln2);
+  const I k = __builtin_convertvector(joinD(nl, nh), I);
+  V p = splat(1.9875691500e-4f);
+  p = p * r + splat(1.3981999507e-3f);
+  p = p * r + splat(8.3334519073e-3f);
+  p = p * r + splat(4.1665795894e-2f);
+  p = p * r + splat(1.6666665459e-1f);
+  p = p * r + splat(5.0000001201e-1f);
+  p = p * (r * r) + r + splat(1.0f);
+  const I k1 = k >> 1;
+  const I k2 = k - k1;
+  return p * bitsToFloat((k1 + splatI(127)) << 23) * bitsToFloat((k2 + splatI(127)) << 23);
+}
+
+void softmax(const float* x, int64_t rows, int64_t length, float* y) {
+  for (int64_t row = 0; row < rows; row++) {
+    const float* xr = x + row * length;
+    float* yr = y + row * length;
+    // The maximum, and whether a NaN is in the row (a comparison with NaN is false: the max would skip it).
+    V m = splat(-__builtin_inff());
+    I nan = splatI(0);
+    int64_t i = 0;
+    for (; i + kLanes <= length; i += kLanes) {
+      const V v = load(xr + i);
+      m = v > m ? v : m;
+      nan |= v != v;
+    }
+    float max = -__builtin_inff();
+    bool bad = false;
+    for (int j = 0; j < kLanes; j++) max = m[j] > max ? m[j] : max, bad = bad || nan[j] != 0;
+    for (; i < length; i++) max = xr[i] > max ? xr[i] : max, bad = bad || xr[i] != xr[i];
+    if (bad || max == __builtin_inff() || max == -__builtin_inff()) {
+      // A NaN, +∞ (∞ − ∞) or only −∞ (−∞ − −∞): the formula gives NaN everywhere.
+      for (int64_t j = 0; j < length; j++) yr[j] = __builtin_nanf("");
+      continue;
+    }
+    // e into y (read before written: y may be x), summed in double.
+    const D md = splatD(double(max));
+    D low = splatD(0.0), high = splatD(0.0);
+    i = 0;
+    for (; i + kLanes <= length; i += kLanes) {
+      const V e = expBelowMax(load(xr + i), md);
+      store(yr + i, e);
+      low += lowD(e);
+      high += highD(e);
+    }
+    double sum = 0;
+    if (i < length) {
+      float tail[kLanes], out[kLanes];
+      for (int j = 0; j < kLanes; j++) tail[j] = i + j < length ? xr[i + j] : max;
+      store(out, expBelowMax(load(tail), md));
+      for (int64_t j = i; j < length; j++) yr[j] = out[j - i], sum += double(out[j - i]);
+    }
+    const D both = low + high;
+    sum += (both[0] + both[1]) + (both[2] + both[3]);
+    const double inverse = 1.0 / sum;  // captured as a double: no vector crosses the portable build's calls
+    eachVector(yr, yr, length, [inverse](V v) { return scaleD(v, splatD(inverse)); });
+  }
+}
+
+void affine(const float* x, double a, double b, bool divide, float* y, int64_t n) {
+  // The lambdas capture the doubles, not vectors (no vector crosses the portable build's calls).
+  // Always inlined: the portable build would otherwise pass the 32-byte vector to an out-of-line division lambda.
+  if (divide) eachVector(x, y, n, [a, b](V v) __attribute__((always_inline)) { return joinD(lowD(v) / splatD(a) + splatD(b), highD(v) / splatD(a) + splatD(b)); });
+  else eachVector(x, y, n, [a, b](V v) __attribute__((always_inline)) { return affineD(v, splatD(a), splatD(b)); });
+}

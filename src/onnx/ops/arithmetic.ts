@@ -97,15 +97,16 @@ function combine(ctx: RunContext, inputs: readonly OnnxTensor[], f: Combine, ker
 }
 
 /**
- * Same-shape Add and PRelu with one slope per channel (or one in all) on the run's backend's element-wise kernels
- * (src/engine/elementwise.ts); false, having written nothing, for other shapes. An operand with as many elements as
- * the result has its shape (broadcasting only widens).
+ * Same-shape Add, Add/Sub/Mul/Div with a scalar, and PRelu with one slope per channel (or one in all) on the run's
+ * backend's element-wise kernels (src/engine/elementwise.ts); false, having written nothing, for other shapes. An
+ * operand with as many elements as the result has its shape (broadcasting only widens).
  */
 function onBackend(ctx: RunContext, kernel: FloatKernel, a: Float32Array, b: Float32Array, shapeB: Shape, shape: Shape, out: Float32Array): boolean {
   if (kernel === 'add' && a.length === out.length && b.length === out.length) {
     elementwiseKernels(ctx.options.backend).add(a, b, out, null);
     return true;
   }
+  if (kernel !== 'prelu' && out.length > 0 && withScalar(ctx, kernel, a, b, out)) return true;
   if (kernel !== 'prelu' || a.length !== out.length || out.length === 0) return false;
   if (b.length === 1) {
     elementwiseKernels(ctx.options.backend).preluChannels(a, b, out.length, out);
@@ -115,6 +116,27 @@ function onBackend(ctx: RunContext, kernel: FloatKernel, a: Float32Array, b: Flo
   if (shape.length < 2 || !slope.every((d, axis) => d === (axis === 1 ? shape[1] : 1))) return false;
   elementwiseKernels(ctx.options.backend).preluChannels(a, b, sizeOf(shape.slice(2)), out);
   return true;
+}
+
+/**
+ * One operand a scalar, the other the result's shape: out = a·x + b (or x/a + b) on the affine kernel, with the
+ * bits of the float64 loop (×1 and the sign of −x are exact; + −0 leaves every product and quotient as it is, −0
+ * included). A scalar divided by a tensor is no affine map: false.
+ */
+function withScalar(ctx: RunContext, kernel: Exclude<FloatKernel, 'prelu'>, a: Float32Array, b: Float32Array, out: Float32Array): boolean {
+  const scalarFirst = a.length === 1 && b.length === out.length;
+  if (!scalarFirst && !(b.length === 1 && a.length === out.length)) return false;
+  const [x, s] = scalarFirst ? [b, a[0]!] : [a, b[0]!];
+  const kernels = elementwiseKernels(ctx.options.backend);
+  switch (kernel) {
+    case 'mul': kernels.affine(x, s, -0, false, out); return true;
+    case 'add': kernels.affine(x, 1, s, false, out); return true;
+    case 'sub': kernels.affine(x, scalarFirst ? -1 : 1, scalarFirst ? s : -s, false, out); return true;
+    case 'div':
+      if (scalarFirst) return false;
+      kernels.affine(x, s, -0, true, out);
+      return true;
+  }
 }
 
 /**

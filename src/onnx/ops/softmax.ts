@@ -1,14 +1,18 @@
 /**
  * Softmax: exp(x − max) / Σ exp(x − max) along the axis (from opset 13), or over the trailing block from `axis` on
- * (before opset 13, the input coerced to 2-D). Computed in float64, rounded once to the input's type.
+ * (before opset 13, the input coerced to 2-D). Float32 rows (the last axis, or the trailing block) run on the run's
+ * backend's softmax kernel (src/engine/elementwise.ts: within a few ulp of the float64 formula); other axes and
+ * types in the float64 loop, rounded once to the input's type.
  */
+import { softmaxStrided } from '../../engine/elementwise.ts';
+import { elementwiseKernels } from '../../engine/select.ts';
 import { intAttr } from '../model.ts';
+import type { OnnxNode } from '../model.ts';
 import { DataType } from '../schema.ts';
 import { isFloating } from '../tensor-proto.ts';
 import { floatResult } from './dtype.ts';
 import type { OpDefinition, Shape } from './types.ts';
-import { normalizeAxis, notSupported, required, sizeOf } from './util.ts';
-import type { OnnxNode } from '../model.ts';
+import { floatOutput, normalizeAxis, notSupported, required, sizeOf } from './util.ts';
 
 /** The softmax groups: `outer` blocks of `length` values `inner` apart. */
 function layout(node: OnnxNode, opset: number, x: Shape): { outer: number; length: number; inner: number } {
@@ -28,18 +32,14 @@ export const Softmax: OpDefinition = {
   run: (ctx) => {
     const x = required(ctx.node, ctx.inputs, 0, 'an input');
     const { outer, length, inner } = layout(ctx.node, ctx.opset, x.shape);
-    const out = new Float32Array(x.data.length);
-    const e = new Float64Array(length);
-    for (let p = 0; p < outer; p++) {
-      for (let q = 0; q < inner; q++) {
-        const base = p * length * inner + q;
-        let max = -Infinity;
-        for (let k = 0; k < length; k++) max = Math.max(max, x.data[base + k * inner]!);
-        let sum = 0;
-        for (let k = 0; k < length; k++) { e[k] = Math.exp(x.data[base + k * inner]! - max); sum += e[k]!; }
-        for (let k = 0; k < length; k++) out[base + k * inner] = e[k]! / sum;
-      }
+    if (inner === 1 && length > 0 && x.dataType === DataType.FLOAT && x.data instanceof Float32Array) {
+      // Rows: the kernel reads each value before writing it, so the input's buffer may be the output.
+      const out = floatOutput(ctx, x.data.length, [0]);
+      elementwiseKernels(ctx.options.backend).softmax(x.data, length, out);
+      return [{ name: '', dataType: DataType.FLOAT, shape: x.shape, data: out }];
     }
+    const out = new Float32Array(x.data.length);
+    softmaxStrided(x.data, outer, length, inner, out);
     return [floatResult(x.dataType, x.shape, out)];
   },
 };

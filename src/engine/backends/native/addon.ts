@@ -33,6 +33,10 @@ export interface NativeAddon {
     kernelSet: string, x: Float32Array, blocks: number, blockSize: number, channels: number, inner: number, epsilon: number,
     scale: Float32Array | null, shift: Float32Array | null, activation: number, alpha: number, out: Float32Array,
   ): void;
+  /** Softmax of each row of `length` values (ElementwiseKernels.softmax); out may be x. */
+  eltwiseSoftmax(kernelSet: string, x: Float32Array, length: number, out: Float32Array): void;
+  /** out[i] = a·x[i] + b, or x[i]/a + b when `divide` (ElementwiseKernels.affine); out may be x. */
+  eltwiseAffine(kernelSet: string, x: Float32Array, a: number, b: number, divide: boolean, out: Float32Array): void;
   /** True when both arrays hold the same bits (memcmp). */
   sameBits(a: Float32Array, b: Float32Array): boolean;
   /** The micro-kernel tester: runs every kernel of the set alone against a scalar loop (kernels/native/src/ukernel_check.h). */

@@ -180,6 +180,16 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       const { blocks, blockSize, channels, inner, epsilon, scale, shift } = args;
       s.addon.eltwiseGroupNorm(s.kernelSet, x, blocks, blockSize, channels, inner, epsilon, scale, shift, f ? ACTIVATION_CODES[f.kind] : 0, alphaOf(f), out);
     },
+    softmax(x, length, out) {
+      const s = ready();
+      if (typeof (s.addon as Partial<NativeAddon>).eltwiseSoftmax !== 'function') jsElementwise.softmax(x, length, out);
+      else if (out.length > 0) s.addon.eltwiseSoftmax(s.kernelSet, x, length, out);
+    },
+    affine(x, a, b, divide, out) {
+      const s = ready();
+      if (typeof (s.addon as Partial<NativeAddon>).eltwiseAffine !== 'function') jsElementwise.affine(x, a, b, divide, out);
+      else s.addon.eltwiseAffine(s.kernelSet, x, a, b, divide, out);
+    },
   };
 
   return {

@@ -19,7 +19,7 @@ export interface ElementwiseJob {
   readonly x: number;
   readonly b?: number;
   readonly out: number;
-  /** Elements, or blocks for group norm. */
+  /** Elements, blocks for group norm, or rows for softmax. */
   readonly units: number;
   readonly activation: Activation | null;
   readonly inner?: number;
@@ -28,6 +28,10 @@ export interface ElementwiseJob {
   readonly epsilon?: number;
   readonly scale?: number;
   readonly shift?: number;
+  /** affine: out = factor·x + offset, or x/factor + offset when `divide`. */
+  readonly factor?: number;
+  readonly offset?: number;
+  readonly divide?: boolean;
 }
 
 /** Knobs for tests: `minElementsPerThread` 0 makes every job use every thread it is given. */
@@ -46,13 +50,17 @@ export const elementwiseTuning = {
   threads: 1,
 };
 
-/** How many elements of work one unit is (group norm's units are blocks of `blockSize` elements). */
-const elementsOf = (job: ElementwiseJob) => job.units * (job.kernel === L.EW_GROUP_NORM ? job.blockSize ?? 1 : 1);
+/** Whether a job's units are blocks or rows (group norm's blocks of `blockSize`, softmax's rows of `inner`), not elements. */
+const unitsAreBlocks = (job: ElementwiseJob) => job.kernel === L.EW_GROUP_NORM || job.kernel === L.EW_SOFTMAX;
 
-/** Cheap kernels (relu, leakyRelu, copy, add, prelu) run at memory speed: threads pay only at 8× the size. */
+/** How many elements of work one unit is. */
+const elementsOf = (job: ElementwiseJob) =>
+  job.units * (job.kernel === L.EW_GROUP_NORM ? job.blockSize ?? 1 : job.kernel === L.EW_SOFTMAX ? job.inner ?? 1 : 1);
+
+/** Cheap kernels (relu, leakyRelu, copy, add, prelu, affine) run at memory speed: threads pay only at 8× the size. */
 function isCheap(job: ElementwiseJob): boolean {
   const kind = job.activation?.kind;
-  return job.kernel !== L.EW_GROUP_NORM && kind !== 'tanh' && kind !== 'sigmoid' && kind !== 'silu';
+  return !unitsAreBlocks(job) && kind !== 'tanh' && kind !== 'sigmoid' && kind !== 'silu';
 }
 
 /** Threads a job of this size pays for, at most `requested`. */
@@ -90,6 +98,9 @@ export function runJob(rt: Runtime, job: ElementwiseJob, threads: number): void 
   f64[(ELEMENTWISE_ARGS_PTR + L.EA_EPSILON) / 8] = job.epsilon ?? 0;
   i32[a + L.EA_SCALE / 4] = job.scale ?? 0;
   i32[a + L.EA_SHIFT / 4] = job.shift ?? 0;
+  f64[(ELEMENTWISE_ARGS_PTR + L.EA_FACTOR) / 8] = job.factor ?? 1;
+  f64[(ELEMENTWISE_ARGS_PTR + L.EA_OFFSET) / 8] = job.offset ?? 0;
+  i32[a + L.EA_DIVIDE / 4] = job.divide ? 1 : 0;
   const useThreads = rt.pool ? jobThreads(job, threads) : 1;
   if (useThreads <= 1 || !rt.pool?.ensure(useThreads)) {
     rt.elementwise(ELEMENTWISE_ARGS_PTR, 0, job.units);
@@ -100,7 +111,7 @@ export function runJob(rt: Runtime, job: ElementwiseJob, threads: number): void 
   // A few tasks per thread (taken dynamically); element ranges stay multiples of 4 (whole vectors but the last).
   const tasks = Math.min(job.units, 4 * useThreads);
   let perTask = Math.ceil(job.units / tasks);
-  if (job.kernel !== L.EW_GROUP_NORM) perTask = Math.ceil(perTask / 4) * 4;
+  if (!unitsAreBlocks(job)) perTask = Math.ceil(perTask / 4) * 4;
   i32[a + L.EA_UNITS_PER_TASK / 4] = perTask;
   const h = HEADER_PTR / 4;
   i32.fill(0, h, h + L.HEADER_INTS);
@@ -168,6 +179,20 @@ export const wasmElementwise: ElementwiseKernels = {
       kernel: L.EW_GROUP_NORM, x: p, out: p, units: args.blocks, activation: f, inner: args.inner, channels: args.channels,
       blockSize: args.blockSize, epsilon: args.epsilon, scale: args.scale ? ps : 0, shift: args.shift ? pt : 0,
     }, elementwiseTuning.threads);
+    copyOut(rt, p, out);
+  },
+  softmax(x, length, out) {
+    if (out.length === 0) return;
+    const rt = getRuntime();
+    const [p] = copyIn(rt, [x]) as [number];
+    runJob(rt, { kernel: L.EW_SOFTMAX, x: p, out: p, units: out.length / length, activation: null, inner: length }, elementwiseTuning.threads);
+    copyOut(rt, p, out);
+  },
+  affine(x, a, b, divide, out) {
+    if (out.length === 0) return;
+    const rt = getRuntime();
+    const [p] = copyIn(rt, [x]) as [number];
+    runJob(rt, { kernel: L.EW_AFFINE, x: p, out: p, units: out.length, activation: null, factor: a, offset: b, divide }, elementwiseTuning.threads);
     copyOut(rt, p, out);
   },
 };

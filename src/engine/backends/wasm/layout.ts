@@ -109,6 +109,8 @@ export const EW_MAP = 0;
 export const EW_ADD = 1;
 export const EW_PRELU = 2;
 export const EW_GROUP_NORM = 3;
+export const EW_SOFTMAX = 4;
+export const EW_AFFINE = 5;
 /** Activation codes (src/engine/ops/activation.ts ACTIVATION_CODES): none, relu, leakyRelu, tanh, sigmoid, silu. */
 export const ACT_NONE = 0;
 export const ACT_RELU = 1;
@@ -131,4 +133,7 @@ export const EA_BLOCK_SIZE = 48;
 export const EA_EPSILON = 56; // f64
 export const EA_SCALE = 64;
 export const EA_SHIFT = 68;
-export const ELEMENTWISE_ARGS_BYTES = 72;
+export const EA_FACTOR = 72; // f64
+export const EA_OFFSET = 80; // f64
+export const EA_DIVIDE = 88;
+export const ELEMENTWISE_ARGS_BYTES = 92;
