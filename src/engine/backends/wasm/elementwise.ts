@@ -43,6 +43,8 @@ export const elementwiseTuning = {
    * layer call's threads.
    */
   threads: 1,
+  /** Jobs under this many elements leave sleeping workers asleep (see wasmTuning.minFlopsToWake); 0 always wakes them. */
+  minElementsToWake: 512 * 1024,
 };
 
 /** How many elements of work one unit is (group norm's units are blocks of `blockSize` elements). */
@@ -107,7 +109,7 @@ export function runJob(rt: Runtime, job: ElementwiseJob, threads: number): void 
   i32[h + L.H_WORKSPACE] = ELEMENTWISE_ARGS_PTR;
   i32[h + L.H_TASK_COUNT] = Math.ceil(job.units / perTask);
   i32[h + L.H_THREADS] = useThreads;
-  rt.pool.run(rt.work);
+  rt.pool.run(rt.work, elementsOf(job) >= elementwiseTuning.minElementsToWake);
   lastJob.threads = useThreads;
   lastJob.tasks = i32[h + L.H_TASK_COUNT]!;
 }

@@ -23,10 +23,18 @@ export { initWasm };
 
 const MAX_THREADS = 64;
 
-/** Knobs for tests: `minFlopsPerThread` 0 makes even tiny layers use every requested thread. */
+/**
+ * Knobs for tests: `minFlopsPerThread` 0 makes even tiny layers use every requested thread, and `minFlopsToWake` 0
+ * makes every threaded call wake sleeping workers (else a worker asleep takes no part in small calls).
+ */
 export const wasmTuning = {
-  /** Below this many FLOPs per thread, waking another thread costs more than it saves. */
+  /** Below this many FLOPs per thread, handing tasks to another (polling) thread costs more than it saves. */
   minFlopsPerThread: 4e6,
+  /**
+   * Calls under this many FLOPs leave sleeping workers asleep (Atomics.notify costs the caller ~0.1 ms on a busy
+   * host): they run on the threads that are polling, the caller at least. 0 wakes them for every call.
+   */
+  minFlopsToWake: 16e6,
   /** Force one layout where it applies (tests run each on every shape); undefined = chosen per plan. */
   layout: undefined as WasmLayout | undefined,
 };
@@ -108,6 +116,18 @@ function checkAddressable(plan: Plan, bytes: number): void {
 let views = { buffer: null as ArrayBufferLike | null, i32: new Int32Array(0), f32: new Float32Array(0) };
 /** What the scratch block's tables were last written for. */
 let tables = { problem: null as Problem | null, base: 0, weights: 0, bias: false, header: new Int32Array(0) };
+
+/** Each problem's header image, rewritten when its addresses change (a model alternates layers: none allocated per call). */
+const headers = new WeakMap<Problem, Int32Array<ArrayBuffer>>();
+
+function headerOf(problem: Problem): Int32Array<ArrayBuffer> {
+  let header = headers.get(problem);
+  if (!header) {
+    header = new Int32Array(L.HEADER_INTS);
+    headers.set(problem, header);
+  }
+  return header;
+}
 
 /** Writes the combo table (with its tap and K-offset tables) and then the tasks, from `combosPtr` on. */
 function writeTables(i32: Int32Array, problem: Problem, combosPtr: number, weightsPtr: number): void {
@@ -241,7 +261,7 @@ function run(args: KernelArgs): void {
   // header's ~30 fields one by one into the shared memory cost ~2 µs of a seed layer's call, the tables ~2 µs more).
   if (tables.problem !== problem || tables.base !== base || tables.weights !== weightsPtr || tables.bias !== !!bias) {
     writeTables(i32, problem, combosPtr, weightsPtr);
-    const header = new Int32Array(L.HEADER_INTS);
+    const header = headerOf(problem);
     tables = { problem, base, weights: weightsPtr, bias: !!bias, header };
     writeHeader(header, plan, problem, { inputPtr, outputPtr, biasPtr: bias ? biasPtr : 0, combosPtr, tasksPtr, threads, wsPtr, wsBytes, paddedPtr });
   }
@@ -255,7 +275,7 @@ function run(args: KernelArgs): void {
   if (problem.layout === 'direct') rt.padInput(HEADER_PTR);
   const t3 = performance.now();
 
-  const callerTasks = threads > 1 ? rt.pool!.run(rt.work) : rt.work(HEADER_PTR, 0);
+  const callerTasks = threads > 1 ? rt.pool!.run(rt.work, plan.flops >= wasmTuning.minFlopsToWake) : rt.work(HEADER_PTR, 0);
   const t4 = performance.now();
   // The epilogue: the activation runs on the output while it is in wasm memory (the map kernel of Backend.elementwise,
   // so a fused step and the unfused pair agree), on the call's threads when the output is large enough to pay.
