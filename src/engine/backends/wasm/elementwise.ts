@@ -43,7 +43,7 @@ export const elementwiseTuning = {
    * layer call's threads.
    */
   threads: 1,
-  /** Jobs under this many elements leave sleeping workers asleep (see wasmTuning.minFlopsToWake); 0 always wakes them. */
+  /** Jobs under this many elements do not wake napping or sleeping workers (see wasmTuning.minFlopsToWake); 0 always does. */
   minElementsToWake: 512 * 1024,
 };
 

@@ -25,16 +25,22 @@ const MAX_THREADS = 64;
 
 /**
  * Knobs for tests: `minFlopsPerThread` 0 makes even tiny layers use every requested thread, and `minFlopsToWake` 0
- * makes every threaded call wake sleeping workers (else a worker asleep takes no part in small calls).
+ * makes every threaded call wake napping or sleeping workers (else a sleeping one takes no part in small calls).
  */
 export const wasmTuning = {
-  /** Below this many FLOPs per thread, handing tasks to another (polling) thread costs more than it saves. */
-  minFlopsPerThread: 4e6,
   /**
-   * Calls under this many FLOPs leave sleeping workers asleep (Atomics.notify costs the caller ~0.1 ms on a busy
-   * host): they run on the threads that are polling, the caller at least. 0 wakes them for every call.
+   * Below this many FLOPs per thread, another thread costs more than it saves. Measured on the zoo's layers (2
+   * vCPUs, busy host; docs/perf-log.md, 2026-12-07 threads-wasm): from 4.7 MFLOP two threads won 1.5–2×, at 1–3.5
+   * MFLOP anything from 0.8× to 1.4×, below 1 MFLOP they lost.
    */
-  minFlopsToWake: 16e6,
+  minFlopsPerThread: 2e6,
+  /**
+   * Calls from this many FLOPs wake workers that nap or sleep between calls; smaller ones run on the threads that
+   * poll, the caller at least, and napping workers join them within a nap (worker.mjs). Atomics.notify cost the caller
+   * 0.1–1 ms per call on this busy 2-vCPU host (the woken thread preempts it): waking for the zoo's 4–7 MFLOP layers
+   * made unet3d, ldm and esrgan 1.4–1.9× slower at 2 threads than at 1. 0 wakes them for every call.
+   */
+  minFlopsToWake: 32e6,
   /** Force one layout where it applies (tests run each on every shape); undefined = chosen per plan. */
   layout: undefined as WasmLayout | undefined,
 };

@@ -106,16 +106,16 @@ export class ThreadPool {
   }
 
   /**
-   * Runs the call whose header is written: starts the workers (waking sleeping ones only when `wake`), works, waits
+   * Runs the call whose header is written: starts the workers (waking waiting ones only when `wake`), works, waits
    * for every task and every worker that joined. Returns how many tasks the calling thread ran itself.
    */
   run(work: (header: number, tid: number) => number, wake = true): number {
     const words = this.words;
     Atomics.store(words, CONTROL.running, 1);
     Atomics.add(words, CONTROL.generation, 1);
-    // Polling workers see the bump by themselves. Sleeping ones need Atomics.notify, which costs the caller ~0.1 ms
-    // on a busy host: a small call leaves them asleep and the threads that are awake (the caller at least) do it.
-    if (wake && Atomics.load(words, CONTROL.sleeping) > 0) Atomics.notify(words, CONTROL.generation);
+    // Polling workers see the bump by themselves and napping ones within a nap; Atomics.notify wakes them at once but
+    // costs the caller 0.1–1 ms on a busy host (the woken thread preempts it): only calls that pay for it ask.
+    if (wake && Atomics.load(words, CONTROL.waiting) > 0) Atomics.notify(words, CONTROL.generation);
     // A trap on this thread must still leave the workers idle before it propagates (the header is reused next call).
     let mine = 0;
     let trap: unknown = null;

@@ -9,7 +9,7 @@
  * and polling for long slows the caller: the host's two vCPUs are hyperthreads of one core. So a worker polls only
  * briefly, then naps in short timed waits that need no notify (it joins a call within about a nap, and a call never
  * waits for a worker that has not joined), and sleeps for good after NAPPING_MS without a call. The caller notifies
- * only sleepers, and only for calls large enough to pay for it (pool.ts).
+ * (waking nappers and sleepers at once) only for calls large enough to pay for it (pool.ts, index.ts).
  */
 const POLLS = 2000;
 const NAP_MS = 0.05;
@@ -23,17 +23,15 @@ export function start({ module, memory, tid, header, control, doneIndex }) {
   let seen = Atomics.load(words, control.generation);
   for (;;) {
     for (let poll = 0; poll < POLLS && Atomics.load(words, control.generation) === seen; poll++);
+    // Counted while napping or asleep, so that a caller skips Atomics.notify when every worker polls. A call that
+    // starts between the count and a wait changes `generation`, and the wait returns at once.
+    Atomics.add(words, control.waiting, 1);
     const napUntil = performance.now() + NAPPING_MS;
     while (Atomics.load(words, control.generation) === seen && performance.now() < napUntil) {
       Atomics.wait(words, control.generation, seen, NAP_MS);
     }
-    if (Atomics.load(words, control.generation) === seen) {
-      // Counted while asleep, so that a caller whose workers all poll or nap skips Atomics.notify. A call that starts
-      // between the count and the wait changes `generation`, and the wait returns at once.
-      Atomics.add(words, control.sleeping, 1);
-      Atomics.wait(words, control.generation, seen);
-      Atomics.sub(words, control.sleeping, 1);
-    }
+    Atomics.wait(words, control.generation, seen);
+    Atomics.sub(words, control.waiting, 1);
     seen = Atomics.load(words, control.generation);
     Atomics.add(words, control.active, 1);
     if (Atomics.load(words, control.running) === 1) {
