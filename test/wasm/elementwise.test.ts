@@ -22,6 +22,7 @@ const saved = { ...elementwiseTuning };
 after(() => {
   Object.assign(elementwiseTuning, saved);
   wasmTuning.minFlopsPerThread = 4e6;
+  wasmTuning.minFlopsToWake = 4e6;
   return getRuntime().pool?.close();
 });
 
@@ -58,6 +59,7 @@ function oneAndTwoThreads(call: () => Float32Array, splits: boolean): [Float32Ar
   elementwiseTuning.minElementsPerThread = 1e12;
   const one = call();
   elementwiseTuning.minElementsPerThread = 0;
+  elementwiseTuning.minElementsToWake = 0; // a sleeping worker takes part too
   elementwiseTuning.threads = 2;
   try {
     const two = call();
@@ -172,6 +174,8 @@ test('every element-wise job gives the same bits on one thread and split between
 
 test('the conv epilogue: the activation applied in wasm memory gives the same bits at 1 and 2 threads, threaded or not, as the element-wise map', () => {
   wasmTuning.minFlopsPerThread = 0;
+  wasmTuning.minFlopsToWake = 0;
+  elementwiseTuning.minElementsToWake = 0;
   for (let c = 0; c < 6; c++) {
     const x = randomTensor([1, 4, 9 + c, 7 + 2 * c], seed + c), w = randomTensor([4, 5, 3, 3], seed + 100 + c), b = randomTensor([5], seed + 200 + c);
     const op = c % 2 === 0 ? convTranspose : conv;

@@ -22,8 +22,9 @@ import { planOf, randomLayer, runSeed } from '../helpers/random-layer.ts';
 import { expectMatchesReference, referenceCase } from '../helpers/reference-case.ts';
 
 const seed = runSeed();
-// Tiny test layers would otherwise run on one thread only.
+// Tiny test layers would otherwise run on one thread only (and leave a sleeping worker asleep).
 wasmTuning.minFlopsPerThread = 0;
+wasmTuning.minFlopsToWake = 0;
 after(() => getRuntime().pool?.close());
 
 /** Every layout (forcing 'direct' falls back to a packed one where it cannot apply: phases under 8 wide, strided conv). */

@@ -17,4 +17,6 @@ export const CONTROL = {
   ready: 67,
   /** Set by a worker whose kernel trapped: the caller stops waiting for its task and throws. */
   failed: 68,
+  /** Workers napping or asleep in Atomics.wait on `generation`: the caller notifies (a futex call) only when one is. */
+  waiting: 69,
 } as const;

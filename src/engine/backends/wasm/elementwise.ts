@@ -48,6 +48,8 @@ export const elementwiseTuning = {
    * layer call's threads.
    */
   threads: 1,
+  /** Jobs under this many elements do not wake napping or sleeping workers (see wasmTuning.minFlopsToWake); 0 always does. */
+  minElementsToWake: 512 * 1024,
 };
 
 /** Whether a job's units are blocks or rows (group norm's blocks of `blockSize`, softmax's rows of `inner`), not elements. */
@@ -119,7 +121,7 @@ export function runJob(rt: Runtime, job: ElementwiseJob, threads: number): void 
   i32[h + L.H_WORKSPACE] = ELEMENTWISE_ARGS_PTR;
   i32[h + L.H_TASK_COUNT] = Math.ceil(job.units / perTask);
   i32[h + L.H_THREADS] = useThreads;
-  rt.pool.run(rt.work);
+  rt.pool.run(rt.work, elementsOf(job) >= elementwiseTuning.minElementsToWake);
   lastJob.threads = useThreads;
   lastJob.tasks = i32[h + L.H_TASK_COUNT]!;
 }

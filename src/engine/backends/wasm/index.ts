@@ -24,10 +24,24 @@ export { initWasm };
 
 const MAX_THREADS = 64;
 
-/** Knobs for tests: `minFlopsPerThread` 0 makes even tiny layers use every requested thread. */
+/**
+ * Knobs for tests: `minFlopsPerThread` 0 makes even tiny layers use every requested thread, and `minFlopsToWake` 0
+ * makes every threaded call wake napping or sleeping workers (else a sleeping one takes no part in small calls).
+ */
 export const wasmTuning = {
-  /** Below this many FLOPs per thread, waking another thread costs more than it saves. */
-  minFlopsPerThread: 4e6,
+  /**
+   * Below this many FLOPs per thread, another thread costs more than it saves. Measured on the zoo's layers (2
+   * vCPUs, busy host; docs/perf-log.md, 2026-12-07 threads-wasm): from 4.7 MFLOP two threads won 1.5–2×, at 1–3.5
+   * MFLOP anything from 0.8× to 1.4×, below 1 MFLOP they lost.
+   */
+  minFlopsPerThread: 2e6,
+  /**
+   * Calls from this many FLOPs wake workers that nap or sleep between calls; smaller ones run on the threads that
+   * poll, the caller at least, and napping workers join them within a nap (worker.mjs). Atomics.notify cost the caller
+   * 0.1–1 ms per call on this busy 2-vCPU host (the woken thread preempts it): waking for the zoo's 4–7 MFLOP layers
+   * made unet3d, ldm and esrgan 1.4–1.9× slower at 2 threads than at 1. 0 wakes them for every call.
+   */
+  minFlopsToWake: 32e6,
   /** Force one layout where it applies (tests run each on every shape); undefined = chosen per plan. */
   layout: undefined as WasmLayout | undefined,
 };
@@ -100,6 +114,18 @@ function checkAddressable(plan: Plan, bytes: number): void {
 let views = { buffer: null as ArrayBufferLike | null, i32: new Int32Array(0), f32: new Float32Array(0) };
 /** What the scratch block's tables were last written for. */
 let tables = { problem: null as Problem | null, base: 0, weights: 0, bias: false, header: new Int32Array(0) };
+
+/** Each problem's header image, rewritten when its addresses change (a model alternates layers: none allocated per call). */
+const headers = new WeakMap<Problem, Int32Array<ArrayBuffer>>();
+
+function headerOf(problem: Problem): Int32Array<ArrayBuffer> {
+  let header = headers.get(problem);
+  if (!header) {
+    header = new Int32Array(L.HEADER_INTS);
+    headers.set(problem, header);
+  }
+  return header;
+}
 
 /** Writes the combo table (with its tap and K-offset tables) and then the tasks, from `combosPtr` on. */
 function writeTables(i32: Int32Array, problem: Problem, combosPtr: number, weightsPtr: number): void {
@@ -233,7 +259,7 @@ function run(args: KernelArgs): void {
   // header's ~30 fields one by one into the shared memory cost ~2 µs of a seed layer's call, the tables ~2 µs more).
   if (tables.problem !== problem || tables.base !== base || tables.weights !== weightsPtr || tables.bias !== !!bias) {
     writeTables(i32, problem, combosPtr, weightsPtr);
-    const header = new Int32Array(L.HEADER_INTS);
+    const header = headerOf(problem);
     tables = { problem, base, weights: weightsPtr, bias: !!bias, header };
     writeHeader(header, plan, problem, { inputPtr, outputPtr, biasPtr: bias ? biasPtr : 0, combosPtr, tasksPtr, threads, wsPtr, wsBytes, paddedPtr });
   }
@@ -247,7 +273,7 @@ function run(args: KernelArgs): void {
   if (problem.layout === 'direct') rt.padInput(HEADER_PTR);
   const t3 = performance.now();
 
-  const callerTasks = threads > 1 ? rt.pool!.run(rt.work) : rt.work(HEADER_PTR, 0);
+  const callerTasks = threads > 1 ? rt.pool!.run(rt.work, plan.flops >= wasmTuning.minFlopsToWake) : rt.work(HEADER_PTR, 0);
   const t4 = performance.now();
   // The epilogue: the activation runs on the output while it is in wasm memory (the map kernel of Backend.elementwise,
   // so a fused step and the unfused pair agree), on the call's threads when the output is large enough to pay.

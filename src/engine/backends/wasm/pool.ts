@@ -36,6 +36,29 @@ export function canBlock(): boolean {
   }
 }
 
+/**
+ * Loads of a shared word the caller makes before it blocks: a worker's last task usually ends within microseconds of
+ * the caller's, and going to sleep in Atomics.wait and being woken costs tens of microseconds (more on a busy host).
+ */
+const CALLER_SPIN = 20000;
+
+/** Returns once every task of the call is done (or a worker trapped). */
+function waitForTasks(words: Int32Array): void {
+  const count = Atomics.load(words, COUNT_INDEX);
+  let spin = 0;
+  for (let done = Atomics.load(words, DONE_INDEX); done < count && !Atomics.load(words, CONTROL.failed); done = Atomics.load(words, DONE_INDEX)) {
+    if (++spin > CALLER_SPIN) Atomics.wait(words, DONE_INDEX, done, 100);
+  }
+}
+
+/** Returns once no worker is inside the call (a late one sees `running` 0 and leaves without touching the header). */
+function waitUntilIdle(words: Int32Array): void {
+  let spin = 0;
+  for (let a = Atomics.load(words, CONTROL.active); a > 0; a = Atomics.load(words, CONTROL.active)) {
+    if (++spin > CALLER_SPIN) Atomics.wait(words, CONTROL.active, a, 100);
+  }
+}
+
 export class ThreadPool {
   private readonly workers: NodeWorker[] = [];
   private readonly words: Int32Array;
@@ -83,14 +106,16 @@ export class ThreadPool {
   }
 
   /**
-   * Runs the call whose header is written: wakes the workers, works, waits for every task and every worker.
-   * Returns how many tasks the calling thread ran itself.
+   * Runs the call whose header is written: starts the workers (waking waiting ones only when `wake`), works, waits
+   * for every task and every worker that joined. Returns how many tasks the calling thread ran itself.
    */
-  run(work: (header: number, tid: number) => number): number {
+  run(work: (header: number, tid: number) => number, wake = true): number {
     const words = this.words;
     Atomics.store(words, CONTROL.running, 1);
     Atomics.add(words, CONTROL.generation, 1);
-    Atomics.notify(words, CONTROL.generation);
+    // Polling workers see the bump by themselves and napping ones within a nap; Atomics.notify wakes them at once but
+    // costs the caller 0.1–1 ms on a busy host (the woken thread preempts it): only calls that pay for it ask.
+    if (wake && Atomics.load(words, CONTROL.waiting) > 0) Atomics.notify(words, CONTROL.generation);
     // A trap on this thread must still leave the workers idle before it propagates (the header is reused next call).
     let mine = 0;
     let trap: unknown = null;
@@ -99,14 +124,9 @@ export class ThreadPool {
     } catch (error) {
       trap = error;
     }
-    const count = Atomics.load(words, COUNT_INDEX);
-    for (let done = Atomics.load(words, DONE_INDEX); !trap && done < count && !Atomics.load(words, CONTROL.failed); done = Atomics.load(words, DONE_INDEX)) {
-      Atomics.wait(words, DONE_INDEX, done, 100);
-    }
+    if (!trap) waitForTasks(words);
     Atomics.store(words, CONTROL.running, 0);
-    for (let a = Atomics.load(words, CONTROL.active); a > 0; a = Atomics.load(words, CONTROL.active)) {
-      Atomics.wait(words, CONTROL.active, a, 100);
-    }
+    waitUntilIdle(words);
     const failed = Atomics.exchange(words, CONTROL.failed, 0);
     if (trap) throw trap;
     if (failed) throw new Error('tconv wasm: a worker thread trapped while computing this layer');
