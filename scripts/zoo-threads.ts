@@ -1,7 +1,8 @@
 // Where two native threads help on the zoo: every Conv/ConvTranspose call a zoo model's session makes, timed alone at
 // one and two threads (alternating, same process), with the layer's estimated cycles and the autotuner's one-thread
 // measurement; then each whole model at one and two threads, alternating. Medians of one run; compare within a run.
-//   node --conditions=tconv-source --import tsx scripts/zoo-threads.ts [--rounds 41] [--layers-only] [model names…]
+//   node --conditions=tconv-source --import tsx scripts/zoo-threads.ts [--rounds 41] [--layers-only | --models-only] [model names…]
+// TCONV_NATIVE_ADDON=OLD.node runs another build (the same script, before and after a change).
 // Notes the load average before and after: on a shared host the second core is often someone else's.
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -13,7 +14,9 @@ import { createSession, readModel } from '../src/onnx/index.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { rounds: { type: 'string', default: '41' }, 'layers-only': { type: 'boolean', default: false } },
+  options: {
+    rounds: { type: 'string', default: '41' }, 'layers-only': { type: 'boolean', default: false }, 'models-only': { type: 'boolean', default: false },
+  },
 });
 const rounds = Number(values.rounds);
 const status = loadAddon();
@@ -51,7 +54,7 @@ for (const name of models) {
   one.run(feeds);
   two.run(feeds);
   let index = 0;
-  for (const [handle, args] of calls) {
+  for (const [handle, args] of values['models-only'] ? [] : calls) {
     const d = addon.describe(handle);
     const header = args[1];
     const at = (threads: number) =>
