@@ -5,7 +5,7 @@
 // The hand-off is lock-free (atomics only); the mutex and condition variable serve only a worker that has gone to
 // sleep after spinning. Waiting threads yield while they spin: on a 2-core host shared with other processes a woken
 // worker often lands on the caller's own core, and a worker spinning there without yielding kept the caller off it
-// (a do-nothing parallel call took a median ~100 µs that way, measured with scripts/pool-cost.cc).
+// (a do-nothing parallel call took a median ~100 µs that way, scripts/pool-cost.cc).
 #pragma once
 #include <atomic>
 #include <condition_variable>
