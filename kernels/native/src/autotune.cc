@@ -10,6 +10,7 @@
 #include "cost.h"
 #include "layout.h"
 #include "pack.h"
+#include "schedule.h"
 #include "runners.h"
 #include "workspace.h"
 
@@ -144,6 +145,7 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
     packWeights(c, weight);
     tabulateDirectTaps(c);  // timed as it will run
     if (!measure) break;
+    if (!reserveRunMemory(c)) return "out of memory for the phase-split copy of the input";
     // Fastest of up to three runs: the first warms the caches with this layout's weights; a run that another
     // process interrupts only ever reads slower.
     double fastest = 1e30;

@@ -120,13 +120,32 @@ void splitWorker(void* context, int) {
   }
 }
 
+// Estimated cycles of work each thread beyond the first must get, else the layer runs on one thread. Overridable
+// (TCONV_NATIVE_CYCLES_PER_THREAD) only to calibrate it: scripts/zoo-threads.ts times the zoo's layers at 1 and 2.
+double cyclesPerExtraThread() {
+  static const double value = [] {
+    const char* text = std::getenv("TCONV_NATIVE_CYCLES_PER_THREAD");
+    return text ? std::atof(text) : 150000.0;
+  }();
+  return value;
+}
+
+// Threads for one call: at most one per task, and only as many as the layer's estimated work pays for.
+int threadsFor(const Prepared& P, int threads) {
+  const int byTasks = int(std::min<int64_t>({int64_t(threads), P.tasks, 256}));
+  const int byWork = 1 + int(std::min(255.0, P.estimatedCycles / std::max(1.0, cyclesPerExtraThread())));
+  return std::max(1, std::min(byTasks, byWork));
+}
+
 }  // namespace
 
+bool reserveRunMemory(const Prepared& P) {
+  if (P.splitStep <= 1) return true;
+  return splitInput().reserve(size_t(int64_t(P.plan.batch) * P.plan.inChannels * P.channelStride)) != nullptr;
+}
+
 void runTasks(const Prepared& P, const float* input, const float* bias, float* output, int threads) {
-  // Small layers (under ~50 µs): waking a second thread costs more than it saves.
-  const double work = P.estimatedCycles;
-  int n = std::max(1, std::min<int>(threads, int(std::min<int64_t>(P.tasks, 256))));
-  if (work < 150000) n = 1;
+  const int n = threadsFor(P, threads);
   auto& spaces = workspaces();
   while (int(spaces.size()) < n) spaces.emplace_back(new Workspace());
   for (int i = 0; i < n; i++) spaces[size_t(i)]->reserve(P);
@@ -136,7 +155,7 @@ void runTasks(const Prepared& P, const float* input, const float* bias, float* o
     s.planes = int64_t(P.plan.batch) * P.plan.inChannels;
     s.from = input;
     s.to = splitInput().reserve(size_t(s.planes * P.channelStride));
-    if (!s.to) std::abort();  // out of memory: nothing sensible to compute
+    if (!s.to) std::abort();  // unreachable: every caller reserved it first (reserveRunMemory)
     s.chunk = std::max<int64_t>(1, s.planes / (int64_t(n) * 8));
     pool().run(n, splitWorker, &s);
     input = s.to;

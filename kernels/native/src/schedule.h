@@ -9,4 +9,8 @@ namespace tconv {
 // holds the engine's lock, since the per-thread workspaces are shared by all calls.
 void runTasks(const Prepared& P, const float* input, const float* bias, float* output, int threads);
 
+// Reserves what runTasks will need beyond the workspaces (the phase-split input copy of a layout strided along W),
+// so that running never allocates; false when the memory is not there (the caller refuses the call by name).
+bool reserveRunMemory(const Prepared& P);
+
 }  // namespace tconv

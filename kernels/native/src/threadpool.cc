@@ -1,5 +1,7 @@
 #include "threadpool.h"
 
+#include <chrono>
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define TCONV_PAUSE() _mm_pause()
@@ -10,18 +12,33 @@
 namespace tconv {
 
 namespace {
-// A few tens of µs of spinning: longer than the gap between two layers, short enough not to steal a shared core.
-constexpr int kSpins = 4000;
+// Pure pausing only for a short moment (a call that follows right away); then spinning yields the core between
+// checks, up to a spin time longer than the gap between two layers of a model run (JS ops in between: ~10–100 µs).
+constexpr int kPauses = 256;
+constexpr auto kSpinTime = std::chrono::microseconds(200);
 }  // namespace
 
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
+    stop_.store(true);
     generation_.fetch_add(1);
   }
   wake_.notify_all();
   for (std::thread& t : workers_) t.join();
+}
+
+bool ThreadPool::awaitCall(uint64_t seen) const {
+  for (int i = 0; i < kPauses; i++) {
+    if (generation_.load(std::memory_order_acquire) != seen) return true;
+    TCONV_PAUSE();
+  }
+  const auto until = std::chrono::steady_clock::now() + kSpinTime;
+  while (generation_.load(std::memory_order_acquire) == seen) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::yield();
+  }
+  return true;
 }
 
 void ThreadPool::run(int threads, Job job, void* context) {
@@ -33,49 +50,45 @@ void ThreadPool::run(int threads, Job job, void* context) {
     const int index = int(workers_.size()) + 1;
     workers_.emplace_back([this, index] { loop(index); });
   }
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    job_ = job;
-    context_ = context;
-    wanted_ = threads;
-    open_ = true;
-    generation_.fetch_add(1);
+  // The previous call has no worker left inside (active_ was 0 when it returned), so these can be rewritten.
+  job_.store(job, std::memory_order_relaxed);
+  context_.store(context, std::memory_order_relaxed);
+  wanted_.store(threads, std::memory_order_relaxed);
+  open_.store(true, std::memory_order_seq_cst);
+  generation_.fetch_add(1, std::memory_order_seq_cst);
+  if (sleeping_.load(std::memory_order_seq_cst) != 0) {
+    // Taking the mutex orders this wake-up after a worker's check of generation_ under it: none sleeps through it.
+    { std::lock_guard<std::mutex> lock(mutex_); }
+    wake_.notify_all();
   }
-  wake_.notify_all();
   job(context, 0);
-  {
-    // All work is claimed now; late workers must not join, joined ones are finishing their last task.
-    std::lock_guard<std::mutex> lock(mutex_);
-    open_ = false;
-  }
-  for (int i = 0; i < kSpins && active_.load(std::memory_order_acquire) != 0; i++) TCONV_PAUSE();
-  if (active_.load(std::memory_order_acquire) != 0) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    finished_.wait(lock, [this] { return active_.load() == 0; });
+  // All work is claimed now; a worker that joins after this backs out, joined ones are finishing their last task.
+  open_.store(false, std::memory_order_seq_cst);
+  for (int i = 0; active_.load(std::memory_order_seq_cst) != 0; i++) {
+    if (i < kPauses) TCONV_PAUSE();
+    else std::this_thread::yield();
   }
 }
 
 void ThreadPool::loop(int index) {
   uint64_t seen = 0;
   for (;;) {
-    for (int i = 0; i < kSpins && generation_.load(std::memory_order_acquire) == seen; i++) TCONV_PAUSE();
-    Job job;
-    void* context;
-    {
+    if (!awaitCall(seen)) {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return stop_ || generation_.load() != seen; });
-      if (stop_) return;
-      seen = generation_.load();
-      if (!open_ || index >= wanted_) continue;
-      job = job_;
-      context = context_;
-      active_.fetch_add(1);
+      sleeping_.fetch_add(1, std::memory_order_seq_cst);
+      wake_.wait(lock, [&] { return stop_.load() || generation_.load(std::memory_order_seq_cst) != seen; });
+      sleeping_.fetch_sub(1, std::memory_order_relaxed);
     }
-    job(context, index);
-    if (active_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      finished_.notify_all();
+    if (stop_.load()) return;
+    seen = generation_.load(std::memory_order_acquire);
+    // Join (Dekker with the caller's close): count in first, then check the call is still open. Either the caller
+    // sees this worker in active_ and waits for it, or the worker sees the call closed and backs out.
+    active_.fetch_add(1, std::memory_order_seq_cst);
+    if (open_.load(std::memory_order_seq_cst) && index < wanted_.load(std::memory_order_relaxed) &&
+        generation_.load(std::memory_order_seq_cst) == seen) {
+      job_.load(std::memory_order_relaxed)(context_.load(std::memory_order_relaxed), index);
     }
+    active_.fetch_sub(1, std::memory_order_seq_cst);
   }
 }
 

@@ -1,0 +1,22 @@
+/**
+ * The native thread pool's hand-off (kernels/native/src/threadpool.cc: lock-free join and close, workers that spin,
+ * yield, then sleep): with the per-thread work minimum set to one cycle, the zoo's small layers all run in parallel,
+ * call after call with changing thread counts, and every result must equal the one-thread result bit for bit with no
+ * element left unwritten. In a child process, since the addon reads TCONV_NATIVE_CYCLES_PER_THREAD once.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { skipReason } from './native-support.ts';
+
+test('small layers forced onto the pool: 1–4 threads, back to back, give the one-thread bits', { skip: skipReason }, () => {
+  const child = fileURLToPath(new URL('./thread-pool-child.ts', import.meta.url));
+  const result = spawnSync(process.execPath, ['--conditions=tconv-source', '--import', 'tsx', child], {
+    encoding: 'utf8', env: { ...process.env, TCONV_NATIVE_CYCLES_PER_THREAD: '1' }, timeout: 120_000,
+  });
+  assert.equal(result.status, 0, `child failed: ${result.stderr}`);
+  const { calls, mismatch } = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as { calls: number; mismatch: string | null };
+  assert.equal(mismatch, null);
+  assert.equal(calls, 1600);
+});
