@@ -45,6 +45,17 @@ inline void store(float* p, V v) { __builtin_memcpy(p, &v, sizeof v); }
 inline V bitsToFloat(I i) { return (V)i; }
 inline I floatToBits(V v) { return (I)v; }
 
+// eʳ for |r| ≤ ln2/2: Cephes' float polynomial (expf), the core of both exponentials below.
+inline V expReduced(V r) {
+  V p = splat(1.9875691500e-4f);
+  p = p * r + splat(1.3981999507e-3f);
+  p = p * r + splat(8.3334519073e-3f);
+  p = p * r + splat(4.1665795894e-2f);
+  p = p * r + splat(1.6666665459e-1f);
+  p = p * r + splat(5.0000001201e-1f);
+  return p * (r * r) + r + splat(1.0f);
+}
+
 // eˣ = a·b with a = eʳ·2^⌊k/2⌋ and b = 2^(k − ⌊k/2⌋): both normal for every x (NaN gives a NaN a).
 inline void expParts(V x, V& a, V& b) {
   const V lo = splat(-112.0f), hi = splat(100.0f);
@@ -56,13 +67,7 @@ inline void expParts(V x, V& a, V& b) {
   const I k = floatToBits(t) - floatToBits(rounder);
   V r = x - n * splat(0.693359375f);
   r = r - n * splat(-2.12194440e-4f);
-  V p = splat(1.9875691500e-4f);
-  p = p * r + splat(1.3981999507e-3f);
-  p = p * r + splat(8.3334519073e-3f);
-  p = p * r + splat(4.1665795894e-2f);
-  p = p * r + splat(1.6666665459e-1f);
-  p = p * r + splat(5.0000001201e-1f);
-  p = p * (r * r) + r + splat(1.0f);
+  const V p = expReduced(r);
   const I k1 = k >> 1;
   const I k2 = k - k1;
   a = p * bitsToFloat((k1 + splatI(127)) << 23);
@@ -270,13 +275,7 @@ inline V expBelowMax(V x, D max) {
   const D nl = (dl * log2e + rounder) - rounder, nh = (dh * log2e + rounder) - rounder;
   const V r = joinD(dl - nl * ln2, dh - nh * ln2);
   const I k = __builtin_convertvector(joinD(nl, nh), I);
-  V p = splat(1.9875691500e-4f);
-  p = p * r + splat(1.3981999507e-3f);
-  p = p * r + splat(8.3334519073e-3f);
-  p = p * r + splat(4.1665795894e-2f);
-  p = p * r + splat(1.6666665459e-1f);
-  p = p * r + splat(5.0000001201e-1f);
-  p = p * (r * r) + r + splat(1.0f);
+  const V p = expReduced(r);
   const I k1 = k >> 1;
   const I k2 = k - k1;
   return p * bitsToFloat((k1 + splatI(127)) << 23) * bitsToFloat((k2 + splatI(127)) << 23);
