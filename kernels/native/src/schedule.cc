@@ -137,12 +137,14 @@ int threadsFor(const Prepared& P, int threads) {
   return std::max(1, std::min(byTasks, byWork));
 }
 
+// The phase-split copy for P's input (every (batch, channel) plane at its channel stride), null when out of memory.
+float* splitCopyFor(const Prepared& P) {
+  return splitInput().reserve(size_t(int64_t(P.plan.batch) * P.plan.inChannels * P.channelStride));
+}
+
 }  // namespace
 
-bool reserveRunMemory(const Prepared& P) {
-  if (P.splitStep <= 1) return true;
-  return splitInput().reserve(size_t(int64_t(P.plan.batch) * P.plan.inChannels * P.channelStride)) != nullptr;
-}
+bool reserveRunMemory(const Prepared& P) { return P.splitStep <= 1 || splitCopyFor(P) != nullptr; }
 
 void runTasks(const Prepared& P, const float* input, const float* bias, float* output, int threads) {
   const int n = threadsFor(P, threads);
@@ -154,7 +156,7 @@ void runTasks(const Prepared& P, const float* input, const float* bias, float* o
     s.P = &P;
     s.planes = int64_t(P.plan.batch) * P.plan.inChannels;
     s.from = input;
-    s.to = splitInput().reserve(size_t(s.planes * P.channelStride));
+    s.to = splitCopyFor(P);
     if (!s.to) std::abort();  // unreachable: every caller reserved it first (reserveRunMemory)
     s.chunk = std::max<int64_t>(1, s.planes / (int64_t(n) * 8));
     pool().run(n, splitWorker, &s);
