@@ -37,6 +37,11 @@ struct Prepared {
   int nr = 0, mr = 0;
   int depthwise = 0;   // 1: one input and one output channel per group, rows computed by DepthwiseRow
   int direct = 0;      // 1: panels are single input-row segments read in place (DirectKernel), no B packing
+  // Direct layouts of stride-1 planes whose input and output rows have the same width W, not a multiple of the
+  // direct vector (8×8 images): a vector is 16 consecutive positions of the flattened (H, W) plane, spanning rows.
+  // Position q through tap (oy, ox) reads input q + oy·W + ox, so the lanes stay contiguous; lanes whose column or
+  // row leaves the input are masked like a border. Rows of 8 filled half of every vector otherwise (layout.cc).
+  int flatRows = 0;
   // Direct layouts of convs strided along W (s > 1): execute first copies the input with every row split into its s
   // W phases (x[p], x[p + s], …), so a tap reads a contiguous run of one phase and the unit-step direct kernels
   // apply (phaseSplitInput). 1: the input is read as it is.

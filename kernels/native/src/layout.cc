@@ -10,6 +10,7 @@ void layout(Prepared& P) {
   const NativePlan& p = P.plan;
   P.combos.clear();
   P.maxTaps = 0;
+  P.flatRows = flatRowsApply(P);
   int64_t aOffset = 0, task = 0;
   const int64_t total0 = p.axes[0].size(), total1 = p.axes[1].size(), total2 = p.axes[2].size();
   for (int64_t a = 0; a < total0; a++) {
