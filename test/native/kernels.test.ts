@@ -312,3 +312,43 @@ test('native direct vectors spanning rows (narrow stride-1 planes) = reference, 
     }
   }
 });
+
+// Stride-1 direct layouts of 4 KiB-multiple planes with more than 8 channels per group read an input copy at a
+// padded channel stride (at 4 KiB every channel's line of a tap fell into one L1 set): the same sums in the same
+// order, so the same bits as packed, whatever the batch, groups or depth.
+test('native direct layouts over padded input planes (4 KiB-multiple planes) = reference, bit-identical to packed, 1 and 2 threads', { skip: skipReason }, () => {
+  const seed = runSeed();
+  const rng = createRng(seed);
+  const padded: LayerSpec[] = [
+    { kind: 'conv', input: [32, 32], kernel: 3, padding: 1, inChannels: 16, outChannels: 16 },
+    { kind: 'conv', input: [16, 64], kernel: 3, padding: 1, inChannels: 9, outChannels: 5, batch: 2 },
+    { kind: 'conv', input: [32, 32], kernel: 3, padding: 1, inChannels: 24, outChannels: 8, groups: 2 },
+    { kind: 'conv', input: [4, 16, 16], kernel: 3, padding: 1, inChannels: 12, outChannels: 7 },
+    { kind: 'convTranspose', input: [32, 32], kernel: 3, padding: 1, inChannels: 10, outChannels: 3 },
+  ];
+  const unpadded: LayerSpec[] = [
+    { kind: 'conv', input: [32, 32], kernel: 3, padding: 1, inChannels: 8, outChannels: 8 },
+    { kind: 'conv', input: [24, 48], kernel: 3, padding: 1, inChannels: 16, outChannels: 16 },
+  ];
+  for (const [specs, pads] of [[padded, true], [unpadded, false]] as const) {
+    for (const spec of specs) {
+      const where = `seed ${seed} (TCONV_SEED=${seed}): ${JSON.stringify(spec)}`;
+      const c = referenceCase(planLayer({ ...spec, bias: spec.batch !== 2 }), rng);
+      for (const kernelSet of kernelSets) {
+        const chosen = createNativeBackend({ kernelSet, layout: 'direct' }).layout(c.plan, c.weight);
+        if (!chosen.direct) continue;  // the portable set has no direct kernels
+        assert.equal(chosen.padPlanes, pads, `${kernelSet}: ${pads ? 'a padded copy' : 'the input as it is'}; ${where}`);
+        const packed = new Float32Array(c.expected.length).fill(Number.NaN);
+        createNativeBackend({ kernelSet, layout: 'packed' })[c.run]({ plan: c.plan, input: c.input, weight: c.weight, bias: c.bias, output: packed, threads: 1 });
+        for (const layout of ['direct', 'direct+group'] as const) for (const threads of [1, 2]) {
+          const output = new Float32Array(c.expected.length).fill(Number.NaN);
+          createNativeBackend({ kernelSet, layout })[c.run]({ plan: c.plan, input: c.input, weight: c.weight, bias: c.bias, output, threads });
+          const rel = relativeL2Error(output, c.expected);
+          assert.ok(rel < 1e-5, `${kernelSet} ${layout}, ${threads} thread(s): relative L2 ${rel}; ${where}`);
+          const differ = output.findIndex((v, i) => !Object.is(v, packed[i]) && !(v === 0 && packed[i] === 0));
+          assert.equal(differ, -1, `${kernelSet} ${layout}, ${threads} thread(s) differs from packed at ${differ}; ${where}`);
+        }
+      }
+    }
+  }
+});

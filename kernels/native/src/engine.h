@@ -23,6 +23,15 @@ struct Combo {
   int64_t taskPanels; // tasks per group: panels, or ceil(panels / group) when tasks take groups of panels
 };
 
+// Output channels per row block: ceil(M / mr) blocks of near-equal size, block b = rows [start(b), start(b + 1)).
+// 16 channels at mr 6 run as 5 + 5 + 6, not 6 + 6 + 4: a 4-row block of two vectors is 8 chains of dependent FMAs,
+// fewer than the ~10 that hide the FMA latency, while 5 rows are 10. The packed weights follow the same blocks.
+struct RowBlocks {
+  int64_t M, count;
+  RowBlocks(int64_t m, int mr) : M(m), count((m + mr - 1) / mr) {}
+  int64_t start(int64_t b) const { return b * M / count; }
+};
+
 // One unit of work: a panel of one combo and group. Tasks write disjoint outputs.
 struct TaskRef {
   int32_t combo, group;
@@ -50,6 +59,11 @@ struct Prepared {
   // copy a padded stride that is no multiple of 1 KiB — the planes of big inputs are multiples of 4 KiB, so a tap's
   // lines in every channel would fall into one L1 set (8 ways for 64 channels; superres' ∂X ran at half speed).
   int64_t channelStride = 0;
+  // Stride-1 direct layouts whose channel planes are multiples of 4 KiB (32×32, 64×64) with more channels than L1
+  // has ways: execute first copies the input at that padded channel stride (splitStep 1: rows as they are). The
+  // kernel walks the channels of one tap back to back, and at a 4 KiB stride all their lines fell into one L1 set;
+  // the copy costs ~2% and the layer ran 1.4–1.6× faster (ldm's 16→16 @32², perf-log 2026-12-07 20:30).
+  int padPlanes = 0;
   int batchMinor = 0;  // column order: 0 = (n, position), 1 = (position, n), chosen by the cost model
   bool forceGroup = false;  // tests: group panels whatever the weight size
   int group = 1;       // panels per task (packed layouts whose weights outgrow L2 share each weight chunk)

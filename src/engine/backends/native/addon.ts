@@ -86,6 +86,8 @@ export interface NativeLayout {
   readonly splitStep: number;
   /** Direct vectors span rows: 16 consecutive positions of a stride-1 (H, W) plane whose rows are narrower or not a multiple of 16. */
   readonly flatRows: boolean;
+  /** Stride-1 direct layout reading an input copy whose channel planes (4 KiB multiples) are padded off L1's set stride. */
+  readonly padPlanes: boolean;
   readonly panelsPerTask: number;
   readonly tasks: number;
   readonly phaseCombinations: number;
