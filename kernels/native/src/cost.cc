@@ -14,7 +14,7 @@ double estimate(Prepared& P) {
   const int lanes = P.isa->lanes;
   const int nv = P.nr / lanes;
   double fmaPerRow = 0, callCost = 0;
-  const RowBlocks blocks(p.M, P.mr);
+  const RowBlocks blocks(p.M, P.mr, P.direct);
   for (int64_t b = 0; b < blocks.count; b++) {
     const int rows = int(blocks.start(b + 1) - blocks.start(b));
     const double fmas = rows * nv, loads = rows + nv;

@@ -15,7 +15,7 @@ void runDirectTask(const Prepared& P, Workspace& w, int64_t task, const Combo& c
   const int64_t panel0 = taskPanel * P.group;
   const int count = int(std::min<int64_t>(P.group, c.panels - panel0));
   const int64_t cStride = (M + mr - 1) / mr * mr * nr;
-  const RowBlocks blocks(M, mr);
+  const RowBlocks blocks(M, mr, P.direct);
   const size_t tapStride = size_t(P.maxTaps), laneStride = size_t(P.maxTaps) * size_t(vectorCount + 1);
   const bool tabulated = !P.directTapStart.empty();
   DirectVector vectors[4][kMaxDirectVectors];
@@ -165,7 +165,7 @@ void runPackedTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, i
   const int64_t panel0 = taskPanel * P.group;
   const int count = int(std::min<int64_t>(P.group, c.panels - panel0));
   const int64_t cStride = (M + mr - 1) / mr * mr * nr;
-  const RowBlocks blocks(M, mr);
+  const RowBlocks blocks(M, mr, P.direct);
   // One panel: only its reached taps get runs, indexed by their position in validTaps. Several: every tap gets
   // runs (indexed by tap) and the task walks the union of the reached ones.
   const bool several = count > 1;
