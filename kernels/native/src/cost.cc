@@ -14,9 +14,8 @@ double estimate(Prepared& P) {
   const int lanes = P.isa->lanes;
   const int nv = P.nr / lanes;
   double fmaPerRow = 0, callCost = 0;
-  const RowBlocks blocks(p.M, P.mr, P.direct);
-  for (int64_t b = 0; b < blocks.count; b++) {
-    const int rows = int(blocks.start(b + 1) - blocks.start(b));
+  for (int64_t r0 = 0; r0 < p.M; r0 += P.mr) {
+    const int rows = int(std::min<int64_t>(P.mr, p.M - r0));
     const double fmas = rows * nv, loads = rows + nv;
     fmaPerRow += std::max({fmas / 2.0, loads / 2.0, 4.0});
     callCost += rows * nv * 2 + 20;
@@ -38,8 +37,8 @@ double estimate(Prepared& P) {
         // Input rows are re-read from cache for every row block; beyond L1 they cost more.
         const double l2 = double(valid) * p.cinG * P.nr * 4 > 40000 ? 1.6 : 1.0;
         double perRow = 0;
-        for (int64_t b = 0; b < blocks.count; b++) {
-          const int rows = int(blocks.start(b + 1) - blocks.start(b));
+        for (int64_t r0 = 0; r0 < p.M; r0 += P.mr) {
+          const int rows = int(std::min<int64_t>(P.mr, p.M - r0));
           perRow += std::max({rows * nv / 2.0, (rows + nv * l2) / 2.0, 4.0});
         }
         sampled += double(valid) * p.cinG * perRow + callCost + double(p.M) * (lanes / 4.0 + nv * 4) + c.taps * nv * 8 + 300;

@@ -23,18 +23,6 @@ struct Combo {
   int64_t taskPanels; // tasks per group: panels, or ceil(panels / group) when tasks take groups of panels
 };
 
-// Output channels per row block, block b = rows [start(b), start(b + 1)): ceil(M / mr) blocks. Direct layouts
-// balance them: 16 channels at mr 6 run as 5 + 5 + 6, not 6 + 6 + 4 — a 4-row block of two vectors is 8 chains of
-// dependent FMAs, below the ~10 that hide the FMA latency (same-process 1.01–1.02× at 16 channels, 1.09× at 8).
-// Packed layouts keep full blocks and one remainder (balanced, they measured 0.92–1.0×). The packed weights
-// follow the same blocks.
-struct RowBlocks {
-  int64_t M, count, mr;
-  bool balanced;
-  RowBlocks(int64_t m, int rows, bool balance) : M(m), count((m + rows - 1) / rows), mr(rows), balanced(balance) {}
-  int64_t start(int64_t b) const { return balanced ? b * M / count : b == count ? M : b * mr; }
-};
-
 // One unit of work: a panel of one combo and group. Tasks write disjoint outputs.
 struct TaskRef {
   int32_t combo, group;

@@ -12,9 +12,8 @@ void packWeights(Prepared& P, const float* weight) {
     const AxisPhase& a1 = p.axes[1][size_t(c.phase[1])];
     const AxisPhase& a2 = p.axes[2][size_t(c.phase[2])];
     for (int64_t g = 0; g < p.groups; g++) {
-      const RowBlocks blocks(M, P.mr, P.direct);
-      for (int64_t b = 0; b < blocks.count; b++) {
-        const int64_t row0 = blocks.start(b), rows = blocks.start(b + 1) - row0;
+      for (int64_t row0 = 0; row0 < M; row0 += P.mr) {
+        const int64_t rows = std::min<int64_t>(P.mr, M - row0);
         float* dst = P.weights + c.aOffset + c.taps * cinG * (g * M + row0);
         int64_t t = 0;
         for (size_t tz = 0; tz < a0.tap.size(); tz++) {

@@ -15,7 +15,6 @@ void runDirectTask(const Prepared& P, Workspace& w, int64_t task, const Combo& c
   const int64_t panel0 = taskPanel * P.group;
   const int count = int(std::min<int64_t>(P.group, c.panels - panel0));
   const int64_t cStride = (M + mr - 1) / mr * mr * nr;
-  const RowBlocks blocks(M, mr, P.direct);
   const size_t tapStride = size_t(P.maxTaps), laneStride = size_t(P.maxTaps) * size_t(vectorCount + 1);
   const bool tabulated = !P.directTapStart.empty();
   DirectVector vectors[4][kMaxDirectVectors];
@@ -54,9 +53,8 @@ void runDirectTask(const Prepared& P, Workspace& w, int64_t task, const Combo& c
   const int chunkTaps = P.splitStep == 1 ? std::max(1, most) : int(std::max<int64_t>(1, kDirectChunkBytes / rowBytes / cinG));
   for (int t0 = 0; t0 < most; t0 += chunkTaps) {
     // Row block outer, panels inner: the row block's weights stay cached across the task's panels.
-    for (int64_t b = 0; b < blocks.count; b++) {
-      const int64_t row0 = blocks.start(b);
-      const int rowsM = int(blocks.start(b + 1) - row0);
+    for (int64_t row0 = 0; row0 < M; row0 += mr) {
+      const int rowsM = int(std::min<int64_t>(mr, M - row0));
       const float* A = P.weights + c.aOffset + c.taps * cinG * (g * M + row0);
       const DirectKernel kernel = P.tile->direct[rowsM - 1];
       for (int q = 0; q < count; q++) {
@@ -165,7 +163,6 @@ void runPackedTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, i
   const int64_t panel0 = taskPanel * P.group;
   const int count = int(std::min<int64_t>(P.group, c.panels - panel0));
   const int64_t cStride = (M + mr - 1) / mr * mr * nr;
-  const RowBlocks blocks(M, mr, P.direct);
   // One panel: only its reached taps get runs, indexed by their position in validTaps. Several: every tap gets
   // runs (indexed by tap) and the task walks the union of the reached ones.
   const bool several = count > 1;
@@ -221,9 +218,8 @@ void runPackedTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, i
           ch = 0;
         }
         float* C = w.C + q * cStride;
-        for (int64_t b = 0; b < blocks.count; b++) {
-          const int64_t row0 = blocks.start(b);
-          const int rowsM = int(blocks.start(b + 1) - row0);
+        for (int64_t row0 = 0; row0 < M; row0 += mr) {
+          const int rowsM = int(std::min<int64_t>(mr, M - row0));
           const float* A = P.weights + c.aOffset + c.taps * cinG * (g * M + row0) + (tapStart * cinG + channelStart) * rowsM;
           P.tile->gemm[rowsM - 1](rows, A, w.B, C + row0 * nr, first ? 0 : 1);
         }
