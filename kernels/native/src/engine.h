@@ -51,9 +51,9 @@ struct Prepared {
   // lines in every channel would fall into one L1 set (8 ways for 64 channels; superres' ∂X ran at half speed).
   int64_t channelStride = 0;
   // Stride-1 direct layouts whose channel planes are multiples of 4 KiB (32×32, 64×64) with more channels than L1
-  // has ways: execute first copies the input at that padded channel stride (splitStep 1: rows as they are). The
-  // kernel walks the channels of one tap back to back, and at a 4 KiB stride all their lines fell into one L1 set;
-  // the copy costs ~2% and the layer ran 1.4–1.6× faster (ldm's 16→16 @32², perf-log 2026-12-07 20:30).
+  // has ways (padsPlanes, runners.h): execute first copies the input at a padded channel stride (splitStep 1: rows
+  // as they are). The kernel walks the channels of one tap back to back, and at a 4 KiB stride all their lines fell
+  // into one L1 set; with the copy ldm's 16→16 @32² ran 1.2–1.4× faster (perf-log 2026-12-07 20:55).
   int padPlanes = 0;
   int batchMinor = 0;  // column order: 0 = (n, position), 1 = (position, n), chosen by the cost model
   bool forceGroup = false;  // tests: group panels whatever the weight size
