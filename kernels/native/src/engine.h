@@ -53,7 +53,7 @@ struct Prepared {
   // Stride-1 direct layouts whose channel planes are multiples of 4 KiB (32×32, 64×64) with more channels than L1
   // has ways (padsPlanes, runners.h): execute first copies the input at a padded channel stride (splitStep 1: rows
   // as they are). The kernel walks the channels of one tap back to back, and at a 4 KiB stride all their lines fell
-  // into one L1 set; with the copy ldm's 16→16 @32² ran 1.2–1.4× faster (perf-log 2026-12-07 20:55).
+  // into one L1 set; with the copy ldm's 16→16 @32² ran 1.2–1.4× faster (perf-log 2026-12-07, 20:20–21:10).
   int padPlanes = 0;
   int batchMinor = 0;  // column order: 0 = (n, position), 1 = (position, n), chosen by the cost model
   bool forceGroup = false;  // tests: group panels whatever the weight size
