@@ -264,3 +264,93 @@ test('native W-strided convs: the phase-split layouts apply, = reference, and bi
   }
   assert.ok(reached > 0, 'some case ran a phase-split layout');
 });
+
+// Stride-1 planes whose rows are as wide in as out and no multiple of 16 (the zoo's 8×8 latents): forced direct,
+// a vector is 16 consecutive positions of the flattened plane, spanning rows, with the lanes whose row or column
+// leaves the input masked. Each output still sums tap by tap, channels inside: the same bits as packed.
+test('native direct vectors spanning rows (narrow stride-1 planes) = reference, bit-identical to packed, 1 and 2 threads', { skip: skipReason }, () => {
+  const seed = runSeed();
+  const rng = createRng(seed);
+  const flat: LayerSpec[] = [
+    { kind: 'conv', input: [8, 8], kernel: 3, padding: 1, inChannels: 32, outChannels: 32 },
+    // A plane of 35 positions (16 + 16 + 3 lanes), batch 2, 13 = 6 + 6 + 1 output channels, no bias.
+    { kind: 'conv', input: [7, 5], kernel: 3, padding: 1, inChannels: 5, outChannels: 13, batch: 2 },
+    { kind: 'conv', input: [8, 8], kernel: 1, inChannels: 6, outChannels: 7, batch: 3 },
+    { kind: 'conv', input: [9, 9], kernel: 3, dilation: 2, padding: 2, inChannels: 3, outChannels: 4 },
+    { kind: 'conv', input: [6, 6], kernel: 3, pads: { begin: [0, 2], end: [2, 0] }, inChannels: 4, outChannels: 5 },
+    { kind: 'conv', input: [12, 20], kernel: 5, padding: 2, inChannels: 2, outChannels: 3 },
+    { kind: 'conv', input: [3, 6, 6], kernel: 3, padding: 1, inChannels: 4, outChannels: 5, batch: 2 },
+    { kind: 'conv', input: [40], kernel: 3, padding: 1, inChannels: 3, outChannels: 2 },
+    { kind: 'conv', input: [1, 1], kernel: 3, padding: 1, inChannels: 2, outChannels: 2 },
+  ];
+  // Rows that fill whole vectors, or strided, or output rows narrower than the input: row vectors as before.
+  const rowWise: LayerSpec[] = [
+    { kind: 'conv', input: [16, 16], kernel: 3, padding: 1, inChannels: 3, outChannels: 4 },
+    { kind: 'conv', input: [8, 8], kernel: 3, inChannels: 3, outChannels: 4 },
+    { kind: 'conv', input: [8, 8], kernel: 3, stride: 2, padding: 1, inChannels: 3, outChannels: 4 },
+  ];
+  for (const [specs, spans] of [[flat, true], [rowWise, false]] as const) {
+    for (const spec of specs) {
+      const where = `seed ${seed} (TCONV_SEED=${seed}): ${JSON.stringify(spec)}`;
+      const c = referenceCase(planLayer({ ...spec, bias: spec.batch !== 2 }), rng);
+      for (const kernelSet of kernelSets) {
+        const direct = createNativeBackend({ kernelSet, layout: 'direct' });
+        const chosen = direct.layout(c.plan, c.weight);
+        if (!chosen.direct) continue;  // the portable set has no direct kernels
+        assert.equal(chosen.flatRows, spans, `${kernelSet}: vectors ${spans ? 'span rows' : 'stay in one row'}; ${where}`);
+        const packed = new Float32Array(c.expected.length).fill(Number.NaN);
+        createNativeBackend({ kernelSet, layout: 'packed' })[c.run]({ plan: c.plan, input: c.input, weight: c.weight, bias: c.bias, output: packed, threads: 1 });
+        for (const layout of ['direct', 'direct+group'] as const) for (const threads of [1, 2]) {
+          const output = new Float32Array(c.expected.length).fill(Number.NaN);
+          createNativeBackend({ kernelSet, layout })[c.run]({ plan: c.plan, input: c.input, weight: c.weight, bias: c.bias, output, threads });
+          const rel = relativeL2Error(output, c.expected);
+          assert.ok(rel < 1e-5, `${kernelSet} ${layout}, ${threads} thread(s): relative L2 ${rel}; ${where}`);
+          const differ = output.findIndex((v, i) => !Object.is(v, packed[i]) && !(v === 0 && packed[i] === 0));
+          assert.equal(differ, -1, `${kernelSet} ${layout}, ${threads} thread(s) differs from packed at ${differ}; ${where}`);
+        }
+      }
+    }
+  }
+});
+
+// Stride-1 direct layouts of 4 KiB-multiple planes with at least 8 channels in and 8 out per group read an input
+// copy at a padded channel stride (at 4 KiB every channel's line of a tap fell into one L1 set): the same sums in the same
+// order, so the same bits as packed, whatever the batch, groups or depth.
+test('native direct layouts over padded input planes (4 KiB-multiple planes) = reference, bit-identical to packed, 1 and 2 threads', { skip: skipReason }, () => {
+  const seed = runSeed();
+  const rng = createRng(seed);
+  const padded: LayerSpec[] = [
+    { kind: 'conv', input: [32, 32], kernel: 3, padding: 1, inChannels: 16, outChannels: 16 },
+    { kind: 'conv', input: [64, 64], kernel: 3, padding: 1, inChannels: 8, outChannels: 8 },
+    { kind: 'conv', input: [16, 64], kernel: 3, padding: 1, inChannels: 9, outChannels: 8, batch: 2 },
+    { kind: 'conv', input: [32, 32], kernel: 3, padding: 1, inChannels: 24, outChannels: 26, groups: 2 },
+    { kind: 'conv', input: [4, 16, 16], kernel: 3, padding: 1, inChannels: 12, outChannels: 9 },
+    { kind: 'convTranspose', input: [32, 32], kernel: 3, padding: 1, inChannels: 10, outChannels: 8 },
+  ];
+  const unpadded: LayerSpec[] = [
+    { kind: 'conv', input: [32, 32], kernel: 3, padding: 1, inChannels: 7, outChannels: 8 },
+    { kind: 'conv', input: [32, 32], kernel: 3, padding: 1, inChannels: 16, outChannels: 3 },
+    { kind: 'conv', input: [24, 48], kernel: 3, padding: 1, inChannels: 16, outChannels: 16 },
+  ];
+  for (const [specs, pads] of [[padded, true], [unpadded, false]] as const) {
+    for (const spec of specs) {
+      const where = `seed ${seed} (TCONV_SEED=${seed}): ${JSON.stringify(spec)}`;
+      const c = referenceCase(planLayer({ ...spec, bias: spec.batch !== 2 }), rng);
+      for (const kernelSet of kernelSets) {
+        const chosen = createNativeBackend({ kernelSet, layout: 'direct' }).layout(c.plan, c.weight);
+        if (!chosen.direct) continue;  // the portable set has no direct kernels
+        assert.equal(chosen.padPlanes, pads, `${kernelSet}: ${pads ? 'a padded copy' : 'the input as it is'}; ${where}`);
+        const packed = new Float32Array(c.expected.length).fill(Number.NaN);
+        createNativeBackend({ kernelSet, layout: 'packed' })[c.run]({ plan: c.plan, input: c.input, weight: c.weight, bias: c.bias, output: packed, threads: 1 });
+        for (const layout of ['direct', 'direct+group'] as const) for (const threads of [1, 2]) {
+          const output = new Float32Array(c.expected.length).fill(Number.NaN);
+          createNativeBackend({ kernelSet, layout })[c.run]({ plan: c.plan, input: c.input, weight: c.weight, bias: c.bias, output, threads });
+          const rel = relativeL2Error(output, c.expected);
+          assert.ok(rel < 1e-5, `${kernelSet} ${layout}, ${threads} thread(s): relative L2 ${rel}; ${where}`);
+          const differ = output.findIndex((v, i) => !Object.is(v, packed[i]) && !(v === 0 && packed[i] === 0));
+          assert.equal(differ, -1, `${kernelSet} ${layout}, ${threads} thread(s) differs from packed at ${differ}; ${where}`);
+        }
+      }
+    }
+  }
+});

@@ -180,6 +180,8 @@ Napi::Value Describe(const Napi::CallbackInfo& info) {
   result.Set("direct", Napi::Boolean::New(env, p.direct != 0));
   result.Set("depthwise", Napi::Boolean::New(env, p.depthwise != 0));
   result.Set("splitStep", p.splitStep);
+  result.Set("flatRows", Napi::Boolean::New(env, p.flatRows != 0));
+  result.Set("padPlanes", Napi::Boolean::New(env, p.padPlanes != 0));
   result.Set("panelsPerTask", p.group);
   result.Set("tasks", Napi::Number::New(env, double(p.tasks)));
   result.Set("phaseCombinations", Napi::Number::New(env, double(p.combos.size())));

@@ -99,7 +99,8 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
       candidate->batchMinor = mode == 1;
       candidate->direct = mode == 2;
       candidate->splitStep = mode >= 2 ? splitStep : 1;
-      candidate->channelStride = splitChannelStride(plan, candidate->splitStep);
+      candidate->padPlanes = mode == 2 && splitStep == 1 && padsPlanes(plan);
+      candidate->channelStride = splitChannelStride(plan, candidate->splitStep, candidate->padPlanes);
       candidate->forceGroup = grouped;
       layout(*candidate);
       candidate->estimatedCycles = estimate(*candidate);

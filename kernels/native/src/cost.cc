@@ -20,8 +20,8 @@ double estimate(Prepared& P) {
     fmaPerRow += std::max({fmas / 2.0, loads / 2.0, 4.0});
     callCost += rows * nv * 2 + 20;
   }
-  // The phase-split input copy (strided direct layouts): about a cycle a float, memory-bound.
-  double cycles = P.splitStep > 1 ? double(p.inputLength) : 0;
+  // The input copy (phase-split or padded planes, direct layouts): about a cycle a float, memory-bound.
+  double cycles = P.splitStep > 1 || P.padPlanes ? double(p.inputLength) : 0;
   for (const Combo& c : P.combos) {
     // Sample at most ~64 panels per combo; scale up.
     const int64_t step = std::max<int64_t>(1, c.panels / 64);

@@ -37,6 +37,11 @@ struct Prepared {
   int nr = 0, mr = 0;
   int depthwise = 0;   // 1: one input and one output channel per group, rows computed by DepthwiseRow
   int direct = 0;      // 1: panels are single input-row segments read in place (DirectKernel), no B packing
+  // Direct layouts of stride-1 planes whose input and output rows have the same width W, not a multiple of the
+  // direct vector (8×8 images): a vector is 16 consecutive positions of the flattened (H, W) plane, spanning rows.
+  // Position q through tap (oy, ox) reads input q + oy·W + ox, so the lanes stay contiguous; lanes whose column or
+  // row leaves the input are masked like a border. Rows of 8 filled half of every vector otherwise (layout.cc).
+  int flatRows = 0;
   // Direct layouts of convs strided along W (s > 1): execute first copies the input with every row split into its s
   // W phases (x[p], x[p + s], …), so a tap reads a contiguous run of one phase and the unit-step direct kernels
   // apply (phaseSplitInput). 1: the input is read as it is.
@@ -45,6 +50,11 @@ struct Prepared {
   // copy a padded stride that is no multiple of 1 KiB — the planes of big inputs are multiples of 4 KiB, so a tap's
   // lines in every channel would fall into one L1 set (8 ways for 64 channels; superres' ∂X ran at half speed).
   int64_t channelStride = 0;
+  // Stride-1 direct layouts whose channel planes are multiples of 4 KiB (32×32, 64×64) with more channels than L1
+  // has ways (padsPlanes, runners.h): execute first copies the input at a padded channel stride (splitStep 1: rows
+  // as they are). The kernel walks the channels of one tap back to back, and at a 4 KiB stride all their lines fell
+  // into one L1 set; with the copy ldm's 16→16 @32² ran 1.2–1.4× faster (perf-log 2026-12-07, 20:20–21:10).
+  int padPlanes = 0;
   int batchMinor = 0;  // column order: 0 = (n, position), 1 = (position, n), chosen by the cost model
   bool forceGroup = false;  // tests: group panels whatever the weight size
   int group = 1;       // panels per task (packed layouts whose weights outgrow L2 share each weight chunk)

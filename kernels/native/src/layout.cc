@@ -10,6 +10,7 @@ void layout(Prepared& P) {
   const NativePlan& p = P.plan;
   P.combos.clear();
   P.maxTaps = 0;
+  P.flatRows = flatRowsApply(P);
   int64_t aOffset = 0, task = 0;
   const int64_t total0 = p.axes[0].size(), total1 = p.axes[1].size(), total2 = p.axes[2].size();
   for (int64_t a = 0; a < total0; a++) {
@@ -38,13 +39,15 @@ void layout(Prepared& P) {
   }
   // GEMM layouts whose weights for one phase and group (taps × cinG × M floats) outgrow the cache a task can keep
   // them in: tasks take four panels each, so every weight chunk is reused while cached — while at least 16 tasks
-  // (or one per panel, if fewer) remain for the threads to balance.
+  // (or one per panel, if fewer) remain for the threads to balance. Unit-step direct layouts group whatever their
+  // weights: a task's fixed cost then spreads over four panels (same-process 1.02–1.07× on 32² layers of the zoo and
+  // the bench suite, even elsewhere; perf-log 2026-12-07, 20:20–21:10).
   int64_t largest = 0, panels = 0;
   for (const Combo& c : P.combos) {
     largest = std::max(largest, c.taps * p.cinG * p.M * 4);
     panels += c.panels * p.groups;
   }
-  P.group = P.depthwise ? 1 : largest > (P.direct ? (1 << 18) : (1 << 20)) ? 4 : 1;
+  P.group = P.depthwise ? 1 : P.direct && P.splitStep == 1 ? 4 : largest > (P.direct ? (1 << 18) : (1 << 20)) ? 4 : 1;
   if (P.forceGroup) P.group = P.depthwise ? 1 : 4;
   for (; P.group > 1 && !P.forceGroup; P.group /= 2) {
     int64_t tasks = 0;

@@ -216,10 +216,22 @@ struct DirectVector {
   int length;  // 0: beyond the last slot
 };
 
-// Direct vector slots of a combo.
+// Direct vector slots of a combo: chunks of rows, or of whole (H, W) planes when vectors span rows (flatRows).
 inline int64_t directSlots(const Prepared& P, const Combo& c) {
   constexpr int width = kDirectWidth;
+  if (P.flatRows) return int64_t(P.plan.batch) * c.count[0] * ((c.count[1] * c.count[2] + width - 1) / width);
   return int64_t(P.plan.batch) * c.count[0] * c.count[1] * ((c.count[2] + width - 1) / width);
+}
+
+// Whether a direct layout's vectors may span rows (Prepared::flatRows): one stride-1 phase on H and W, input and
+// output rows as wide as the combo's, and a width that leaves part of a row vector empty (rows that are multiples of
+// 16 fill their vectors already, and keep the row path they ran before).
+inline bool flatRowsApply(const Prepared& P) {
+  const NativePlan& p = P.plan;
+  if (!P.direct || P.depthwise || P.splitStep != 1 || p.axes[1].size() != 1 || p.axes[2].size() != 1) return false;
+  const AxisPhase &h = p.axes[1][0], &w = p.axes[2][0];
+  return h.first == 0 && w.first == 0 && h.inStep == 1 && w.inStep == 1 && h.outStep == 1 && w.outStep == 1 &&
+         w.count == p.in[2] && w.count == p.out[2] && h.count == p.out[1] && w.count % kDirectWidth != 0;
 }
 
 // The nr / kDirectWidth vectors of direct panel `panel` (length 0 past the last slot).
@@ -228,6 +240,18 @@ inline void directPanel(const Prepared& P, const Combo& c, int64_t panel, Direct
   const int64_t chunks = (c.count[2] + width - 1) / width, slots = directSlots(P, c);
   const int count = P.nr / width;
   int64_t slot = panel * count;
+  if (P.flatRows) {  // slots (n, j0, chunk of the plane); j2 is the flat position q = j1·W + j2, j1 stays 0
+    const int64_t plane = c.count[1] * c.count[2], planeChunks = (plane + width - 1) / width;
+    for (int v = 0; v < count; v++, slot++) {
+      if (slot >= slots) {
+        vectors[v] = DirectVector{0, 0, 0, 0, 0};
+        continue;
+      }
+      const int64_t q = (slot % planeChunks) * width, row = slot / planeChunks;
+      vectors[v] = DirectVector{row / c.count[0], row % c.count[0], 0, q, int(std::min<int64_t>(width, plane - q))};
+    }
+    return;
+  }
   int64_t row = slot / chunks, j2 = (slot % chunks) * width;
   int64_t j1 = row % c.count[1];
   row /= c.count[1];
@@ -277,6 +301,26 @@ inline int collectDirectTaps(const Prepared& P, const Combo& c, const DirectVect
           maskOut[at] = 0;
           if (d.length == 0) continue;
           const int64_t iz = d.j0 * a0.inStep + a0.offset[tz], iy = d.j1 * a1.inStep + a1.offset[ty];
+          if (P.flatRows) {
+            // Lane l is flat position q = j2 + l at (y, x) = (q / W, q % W); it reads q + oy·W + ox when that lies in
+            // row y + oy and column x + ox of the input.
+            if (iz < 0 || iz >= p.in[0]) continue;
+            const int64_t width = p.in[2], oy = a1.offset[ty], ox = a2.offset[tx];
+            int64_t y = d.j2 / width, x = d.j2 - y * width;
+            uint32_t bits = 0;
+            for (int l = 0; l < d.length; l++) {
+              if (y + oy >= 0 && y + oy < p.in[1] && x + ox >= 0 && x + ox < width) bits |= 1u << l;
+              if (++x == width) {
+                x = 0;
+                y++;
+              }
+            }
+            if (bits == 0) continue;
+            offsetOut[at] = d.n * inBatch + iz * p.in[1] * width + d.j2 + oy * width + ox;
+            maskOut[at] = uint16_t(bits);
+            any = true;
+            continue;
+          }
           if (iz < 0 || iz >= p.in[0] || iy < 0 || iy >= p.in[1]) continue;
           const int64_t x0 = d.j2 + column.shift;
           const int64_t lo = std::max<int64_t>(0, -x0), hi = std::min<int64_t>(d.length, column.length - x0);

@@ -16,13 +16,18 @@ void runTask(const Prepared& P, Workspace& w, int64_t task, const float* x, cons
 // as a contiguous run.
 void splitRowPhases(const float* from, int64_t rows, int64_t width, int64_t step, float* to);
 
-// Channel stride of the input copy split by W phase (splitStep > 1, engine.h): the plane rounded up to whole cache
-// lines, plus one line when that is a multiple of 1 KiB; splitStep 1: the input as it is, plan.inSpatial.
-inline int64_t splitChannelStride(const NativePlan& p, int splitStep) {
-  if (splitStep <= 1) return p.inSpatial;
+// Channel stride of the input copy (split by W phase, splitStep > 1, or with padded planes, engine.h): the plane
+// rounded up to whole cache lines, plus one line when that is a multiple of 1 KiB; no copy: plan.inSpatial.
+inline int64_t splitChannelStride(const NativePlan& p, int splitStep, bool padPlanes = false) {
+  if (splitStep <= 1 && !padPlanes) return p.inSpatial;
   const int64_t lines = (p.inSpatial + 15) / 16 * 16;
   return lines % 256 == 0 ? lines + 16 : lines;
 }
+
+// Whether a stride-1 direct layout of p reads a copy of the input at a padded channel stride (Prepared::padPlanes):
+// planes of 4 KiB multiples, at least 8 channels in per group (as many as L1 has ways, two lines each: esrgan's
+// 8→8 @64² 1.2×) and at least 8 out (16→3 @32², little work per input line, measured 0.92–0.94× with the copy).
+inline bool padsPlanes(const NativePlan& p) { return p.inSpatial % 1024 == 0 && p.cinG >= 8 && p.M >= 8; }
 
 // Input lines one chunk of a direct task's taps may read (runners.cc): within L1 beside the C tile and a weight slice.
 constexpr int64_t kDirectChunkBytes = int64_t(24) << 10;

@@ -144,14 +144,14 @@ float* splitCopyFor(const Prepared& P) {
 
 }  // namespace
 
-bool reserveRunMemory(const Prepared& P) { return P.splitStep <= 1 || splitCopyFor(P) != nullptr; }
+bool reserveRunMemory(const Prepared& P) { return (P.splitStep <= 1 && !P.padPlanes) || splitCopyFor(P) != nullptr; }
 
 void runTasks(const Prepared& P, const float* input, const float* bias, float* output, int threads) {
   const int n = threadsFor(P, threads);
   auto& spaces = workspaces();
   while (int(spaces.size()) < n) spaces.emplace_back(new Workspace());
   for (int i = 0; i < n; i++) spaces[size_t(i)]->reserve(P);
-  if (P.splitStep > 1) {
+  if (P.splitStep > 1 || P.padPlanes) {  // the input copy: split by W phase, or at a padded channel stride
     Split s;
     s.P = &P;
     s.planes = int64_t(P.plan.batch) * P.plan.inChannels;

@@ -84,6 +84,10 @@ export interface NativeLayout {
   readonly depthwise: boolean;
   /** W stride s > 1: the layout reads an input copy whose rows are split into their s W phases; 1: the input as it is. */
   readonly splitStep: number;
+  /** Direct vectors span rows: 16 consecutive positions of a stride-1 (H, W) plane whose rows are narrower or not a multiple of 16. */
+  readonly flatRows: boolean;
+  /** Stride-1 direct layout reading an input copy whose channel planes (4 KiB multiples) are padded off L1's set stride. */
+  readonly padPlanes: boolean;
   readonly panelsPerTask: number;
   readonly tasks: number;
   readonly phaseCombinations: number;
