@@ -220,7 +220,7 @@ void runArgs(const Napi::CallbackInfo& info, const Prepared& prepared, size_t fi
     activation.alpha = info[first + 5].As<Napi::Number>().DoubleValue();
     if (activation.kind < 0 || activation.kind > 5) fail(env, "activation = " + std::to_string(activation.kind) + " must be 0 (none), 1 (relu), 2 (leaky relu), 3 (tanh), 4 (sigmoid) or 5 (silu)");
   }
-  if (!tconv::reserveRunMemory(prepared)) fail(env, "out of memory for the phase-split copy of the input (" + std::to_string(plan.inputLength * 4) + " bytes or more); free memory or use fewer/smaller layers at once");
+  if (!tconv::reserveRunMemory(prepared)) fail(env, "out of memory for the input copy of this layout (split by W phase or with padded channel planes; " + std::to_string(plan.inputLength * 4) + " bytes or more); free memory or use fewer/smaller layers at once");
   tconv::execute(prepared, input.Data(), bias, output.Data(), int(threads), activation);
 }
 

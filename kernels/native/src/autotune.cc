@@ -146,7 +146,7 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
     packWeights(c, weight);
     tabulateDirectTaps(c);  // timed as it will run
     if (!measure) break;
-    if (!reserveRunMemory(c)) return "out of memory for the phase-split copy of the input";
+    if (!reserveRunMemory(c)) return "out of memory for the input copy of a layout (split by W phase or with padded channel planes)";
     // Fastest of up to three runs: the first warms the caches with this layout's weights; a run that another
     // process interrupts only ever reads slower.
     double fastest = 1e30;

@@ -72,7 +72,8 @@ void worker(void* context, int index) {
   }
 }
 
-// The phase-split copy of the input for layouts of convs strided along W (engine.h, splitStep): as large as the
+// The input copy of a layout: split by W phase for convs strided along W (engine.h, splitStep), or each channel
+// plane at a padded stride (padPlanes, against 4 KiB cache-set conflicts): as large as the
 // largest such input run so far, kept (like the workspaces) so that no call pays for fresh pages. On 2 MiB pages where
 // the OS gives them: a panel reads every channel's rows, each plane its own 4 KiB pages otherwise — 256 pages per
 // panel of superres' ∂X, past the first-level TLB.
@@ -137,7 +138,7 @@ int threadsFor(const Prepared& P, int threads) {
   return std::max(1, std::min(byTasks, byWork));
 }
 
-// The phase-split copy for P's input (every (batch, channel) plane at its channel stride), null when out of memory.
+// The input copy for P (every (batch, channel) plane at its channel stride), null when out of memory.
 float* splitCopyFor(const Prepared& P) {
   return splitInput().reserve(size_t(int64_t(P.plan.batch) * P.plan.inChannels * P.channelStride));
 }
