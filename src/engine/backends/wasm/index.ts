@@ -127,36 +127,62 @@ function headerOf(problem: Problem): Int32Array<ArrayBuffer> {
   return header;
 }
 
-/** Writes the combo table (with its tap and K-offset tables) and then the tasks, from `combosPtr` on. */
-function writeTables(i32: Int32Array, problem: Problem, combosPtr: number, weightsPtr: number): void {
+/**
+ * The combo table (with its tap and K-offset tables) and then the tasks, as they sit from `combosPtr` on, with each
+ * combo's weights address relative to the packed weights (patchWeights adds it): built once per (problem, address).
+ */
+function tableImage(problem: Problem, combosPtr: number, tableBytes: number): Int32Array {
+  const image = new Int32Array(tableBytes / 4);
   let offsetsPtr = combosPtr + 4 * problem.combos.length * L.COMBO_INTS;
-  let packed = weightsPtr;
+  let packed = 0;
   problem.combos.forEach((combo, s) => {
-    const p = combosPtr / 4 + s * L.COMBO_INTS;
+    const p = s * L.COMBO_INTS;
     combo.axes.forEach((a, axis) => {
-      i32[p + L.C_COUNT + axis] = a.outputCount;
-      i32[p + L.C_OUT_FIRST + axis] = a.firstOutput;
-      i32[p + L.C_OUT_STEP + axis] = a.outputStep;
-      i32[p + L.C_IN_STEP + axis] = a.inputStep;
-      i32[p + L.C_TAPS + axis] = a.inputOffsets.length;
-      i32[p + L.C_OFFSETS + axis] = offsetsPtr;
-      i32.set(a.inputOffsets, offsetsPtr / 4);
+      image[p + L.C_COUNT + axis] = a.outputCount;
+      image[p + L.C_OUT_FIRST + axis] = a.firstOutput;
+      image[p + L.C_OUT_STEP + axis] = a.outputStep;
+      image[p + L.C_IN_STEP + axis] = a.inputStep;
+      image[p + L.C_TAPS + axis] = a.inputOffsets.length;
+      image[p + L.C_OFFSETS + axis] = offsetsPtr;
+      image.set(a.inputOffsets, (offsetsPtr - combosPtr) / 4);
       offsetsPtr += 4 * a.inputOffsets.length;
     });
     const groupBytes = 4 * problem.packedFloats[s]!;
-    i32[p + L.C_WEIGHTS] = packed;
-    i32[p + L.C_GROUP_BYTES] = groupBytes;
-    i32[p + L.C_K] = combo.k;
-    i32[p + L.C_COLUMNS] = combo.columns;
+    image[p + L.C_WEIGHTS] = packed;
+    image[p + L.C_GROUP_BYTES] = groupBytes;
+    image[p + L.C_K] = combo.k;
+    image[p + L.C_COLUMNS] = combo.columns;
     const kOffsets = problem.kOffsets[s];
     if (kOffsets) {
-      i32[p + L.C_K_OFFSETS] = offsetsPtr;
-      i32.set(kOffsets, offsetsPtr / 4);
+      image[p + L.C_K_OFFSETS] = offsetsPtr;
+      image.set(kOffsets, (offsetsPtr - combosPtr) / 4);
       offsetsPtr += 4 * kOffsets.length;
     }
     packed += groupBytes * problem.groups;
   });
-  i32.set(problem.tasks, offsetsPtr / 4);
+  image.set(problem.tasks, (offsetsPtr - combosPtr) / 4);
+  return image;
+}
+
+/**
+ * Each problem's table image for the scratch address it was last written at. A model alternates layers, so the
+ * tables are rewritten on almost every call: copying the image and patching the weights addresses is one memcpy,
+ * where writing the fields one by one into the shared memory cost 1–2.5 µs of a zoo layer's 6–12 µs call.
+ */
+const images = new WeakMap<Problem, { combosPtr: number; image: Int32Array }>();
+
+function writeTables(i32: Int32Array, problem: Problem, combosPtr: number, weightsPtr: number, tableBytes: number): void {
+  let known = images.get(problem);
+  if (known?.combosPtr !== combosPtr) {
+    known = { combosPtr, image: tableImage(problem, combosPtr, tableBytes) };
+    images.set(problem, known);
+  }
+  const { image } = known;
+  i32.set(image, combosPtr / 4);
+  for (let s = 0; s < problem.combos.length; s++) {
+    const at = combosPtr / 4 + s * L.COMBO_INTS + L.C_WEIGHTS;
+    i32[at] = weightsPtr + image[s * L.COMBO_INTS + L.C_WEIGHTS]!;
+  }
 }
 
 interface Addresses { inputPtr: number; outputPtr: number; biasPtr: number; combosPtr: number; tasksPtr: number; threads: number; wsPtr: number; wsBytes: number; paddedPtr: number }
@@ -258,7 +284,7 @@ function run(args: KernelArgs): void {
   // else writes the tables: a layer called again reuses them, and copies the header from a kept image (writing the
   // header's ~30 fields one by one into the shared memory cost ~2 µs of a seed layer's call, the tables ~2 µs more).
   if (tables.problem !== problem || tables.base !== base || tables.weights !== weightsPtr || tables.bias !== !!bias) {
-    writeTables(i32, problem, combosPtr, weightsPtr);
+    writeTables(i32, problem, combosPtr, weightsPtr, tableBytes);
     const header = headerOf(problem);
     tables = { problem, base, weights: weightsPtr, bias: !!bias, header };
     writeHeader(header, plan, problem, { inputPtr, outputPtr, biasPtr: bias ? biasPtr : 0, combosPtr, tasksPtr, threads, wsPtr, wsBytes, paddedPtr });
@@ -296,7 +322,7 @@ function run(args: KernelArgs): void {
 
 /** The packing of prepared weights for this problem's layout: kept in their slot, packed on first use. */
 function keptPacking(rt: Runtime, problem: Problem, weight: Float32Array, packs: PackSlot, bytes: number): number {
-  const key = `wasm|${problem.packKey}`;
+  const key = problem.packKey;
   const known = packs.get(key);
   if (typeof known === 'number') return known;
   const ptr = rt.heap.alloc(bytes);

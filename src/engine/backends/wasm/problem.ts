@@ -56,7 +56,7 @@ export interface Problem {
   readonly paddedW: number;
   /** Direct layout, per combo: the byte offset of each K row (tap, ci) in the padded input from its row base. */
   readonly kOffsets: readonly Int32Array[];
-  /** Identifies the packed-weight layout (two plans with the same key share packed weights). */
+  /** Identifies the packed-weight layout (two plans with the same key share packed weights); the prepared weights' slot key. */
   readonly packKey: string;
 }
 
@@ -177,7 +177,7 @@ export function describeProblem(plan: Plan, threads: number, force?: WasmLayout)
     packedFloats: combos.map((s) => mPadded * s.k),
     padLeft, paddedW: layout === 'direct' ? paddedW : 0,
     kOffsets: layout === 'direct' ? direct.map((s) => kOffsetsOf(s, plan, cinG, paddedW)) : [],
-    packKey: JSON.stringify([plan.kind, plan.groups, cinG, m, plan.weightShape, combos.map((s) => s.axes.map((a) => a.taps))]),
+    packKey: `wasm|${JSON.stringify([plan.kind, plan.groups, cinG, m, plan.weightShape, combos.map((s) => s.axes.map((a) => a.taps))])}`,
   };
 }
 
