@@ -50,6 +50,8 @@ export const DirectTileArgs_offsetsW = offsetof<DirectTileArgs>('offsetsW');
 export const DirectTileArgs_cinG = offsetof<DirectTileArgs>('cinG');
 export const DirectTileArgs_channelStride = offsetof<DirectTileArgs>('channelStride');
 export const DirectTileArgs_tapBytes = offsetof<DirectTileArgs>('tapBytes');
+export const DirectTileArgs_activation = offsetof<DirectTileArgs>('activation');
+export const DirectTileArgs_alpha = offsetof<DirectTileArgs>('alpha');
 
 export {
   f32_vcopy__simd128, f32_vrelu__simd128, f32_vlrelu__simd128, f32_vtanh__simd128, f32_vsigmoid__simd128,

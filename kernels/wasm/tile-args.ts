@@ -77,4 +77,7 @@
   channelStride: usize = 0;
   /** Bytes of packed A per tap (cinG rows). */
   tapBytes: usize = 0;
+  /** Applied to the outputs as they are stored: ACT_NONE, ACT_RELU or ACT_LEAKY_RELU (layout.ts), with its slope. */
+  activation: i32 = 0;
+  alpha: f64 = 0;
 }

@@ -9,6 +9,7 @@
  */
 import { TconvError } from '../../../shape/errors.ts';
 import type { Plan } from '../../../shape/plan.ts';
+import { type Activation, alphaOf } from '../../ops/activation.ts';
 import { type Availability, type Backend, type KernelArgs, availableCores } from '../../backend.ts';
 import type { PackSlot } from '../../prepared-weights.ts';
 import { registerBackend } from '../../registry.ts';
@@ -223,6 +224,22 @@ function writeHeader(header: Int32Array, plan: Plan, problem: Problem, p: Addres
 
 const align = (n: number) => Math.ceil(n / 64) * 64;
 
+/** The activation code the direct tiles apply as they store (layout.ts H_ACTIVATION), ACT_NONE for the others. */
+function storeActivationOf(activation: Activation | null | undefined): number {
+  if (activation?.kind === 'relu') return L.ACT_RELU;
+  if (activation?.kind === 'leakyRelu') return L.ACT_LEAKY_RELU;
+  return L.ACT_NONE;
+}
+
+/** leakyRelu's slope as the header's f64 (H_ALPHA, two int32s, little-endian as wasm memory). */
+const alphaWords = new Float64Array(1);
+const alphaInts = new Int32Array(alphaWords.buffer);
+function setAlpha(header: Int32Array, alpha: number): void {
+  alphaWords[0] = alpha;
+  header[L.H_ALPHA] = alphaInts[0]!;
+  header[L.H_ALPHA + 1] = alphaInts[1]!;
+}
+
 /** Byte sizes of a problem's call blocks (computed once per problem: they were ~1 µs of a seed layer's call). */
 const sizes = new WeakMap<Problem, ReturnType<typeof computeSizes>>();
 
@@ -294,7 +311,12 @@ function run(args: KernelArgs): void {
   if (bias) f32.set(bias, biasPtr / 4);
   for (let t = 0; t < threads; t++) i32.fill(0, (wsPtr + t * wsBytes) / 4, (wsPtr + t * wsBytes) / 4 + 4);
 
-  i32.set(tables.header, HEADER_PTR / 4);
+  // The direct tiles apply relu and leakyRelu as they store; any other activation runs as a job on the output.
+  const fused = problem.layout === 'direct' ? storeActivationOf(args.activation) : L.ACT_NONE;
+  const header = tables.header;
+  header[L.H_ACTIVATION] = fused;
+  if (fused === L.ACT_LEAKY_RELU) setAlpha(header, alphaOf(args.activation ?? null));
+  i32.set(header, HEADER_PTR / 4);
   const t2 = performance.now();
   if (problem.layout === 'direct') rt.padInput(HEADER_PTR);
   const t3 = performance.now();
@@ -303,7 +325,7 @@ function run(args: KernelArgs): void {
   const t4 = performance.now();
   // The epilogue: the activation runs on the output while it is in wasm memory (the map kernel of Backend.elementwise,
   // so a fused step and the unfused pair agree), on the call's threads when the output is large enough to pay.
-  if (args.activation) runJob(rt, { kernel: L.EW_MAP, x: outputPtr, out: outputPtr, units: output.length, activation: args.activation }, threads);
+  if (args.activation && fused === L.ACT_NONE) runJob(rt, { kernel: L.EW_MAP, x: outputPtr, out: outputPtr, units: output.length, activation: args.activation }, threads);
   const t5 = performance.now();
   output.set(f32.subarray(outputPtr / 4, outputPtr / 4 + output.length));
   const ms = lastCall.ms;

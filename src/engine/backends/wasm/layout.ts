@@ -28,13 +28,15 @@ export const H_WORKSPACE_BYTES = 21;
 export const H_KC = 22; // K rows per chunk (bounds the packed panels)
 export const H_NC = 23; // columns per task (multiple of NR)
 export const H_LAYOUT = 24; // LAYOUT_PACKED, LAYOUT_BATCH_MINOR or LAYOUT_DIRECT
+export const H_ACTIVATION = 25; // direct layout: ACT_NONE, ACT_RELU or ACT_LEAKY_RELU, applied as the tiles store (others: an element-wise job after the call)
 export const H_PADDED = 26; // direct: byte address of the input copy padded along W (zeros either side)
 export const H_PAD_LEFT = 27; // direct: zeros before each input row
 export const H_PADDED_W = 28; // direct: padded row length
 export const H_COMBO_COUNT = 29;
 export const H_PAD_STEP = 30; // direct: W phases each padded row is split into (a strided conv's W stride), ≤ 1: not split
 export const H_WEIGHT_GRADIENT = 31; // LAYOUT_WEIGHT_GRADIENT: byte address of the ∂W kernel's header (weight-gradient-layout.ts)
-export const HEADER_INTS = 32;
+export const H_ALPHA = 32; // f64 in two int32s (8-byte aligned): leakyRelu's slope for H_ACTIVATION
+export const HEADER_INTS = 34;
 
 /**
  * One combo = one combination of per-axis phases (transposed) or the whole layer (conv): a stride-1 (transposed)
