@@ -18,7 +18,7 @@ import { HEADER_PTR } from './control.ts';
 import { KeptBlock } from './heap.ts';
 import { runJob, wasmElementwise } from './elementwise.ts';
 import { packWeights, packedSize } from './pack.ts';
-import { DIRECT_WORKSPACE_BYTES, LAYOUT_CODE, type Problem, type WasmLayout, describeProblem, workspaceBytes } from './problem.ts';
+import { DIRECT_WORKSPACE_BYTES, LAYOUT_CODE, channelWorkspaceBytes, type Problem, type WasmLayout, describeProblem, workspaceBytes } from './problem.ts';
 import { type Runtime, getRuntime, initWasm, singleThreadReason, unavailableReason } from './runtime.ts';
 
 export { initWasm };
@@ -224,7 +224,7 @@ function writeHeader(header: Int32Array, plan: Plan, problem: Problem, p: Addres
 
 const align = (n: number) => Math.ceil(n / 64) * 64;
 
-/** The activation code the direct tiles apply as they store (layout.ts H_ACTIVATION), ACT_NONE for the others. */
+/** The activation code the direct and channel-vectors tiles apply as they store (layout.ts H_ACTIVATION). */
 function storeActivationOf(activation: Activation | null | undefined): number {
   if (activation?.kind === 'relu') return L.ACT_RELU;
   if (activation?.kind === 'leakyRelu') return L.ACT_LEAKY_RELU;
@@ -258,8 +258,9 @@ function computeSizes(plan: Plan, problem: Problem) {
   const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
   return {
     tableBytes: 4 * (problem.combos.length * L.COMBO_INTS + offsetInts + problem.tasks.length),
-    // The direct layout reads the padded input: its workspace holds only the tile arguments.
-    wsBytes: problem.layout === 'direct' ? DIRECT_WORKSPACE_BYTES : workspaceBytes(problem.kc, problem.nc),
+    // The direct and channel-vectors layouts read the input in place: no panels in their workspace.
+    wsBytes: problem.layout === 'direct' ? DIRECT_WORKSPACE_BYTES
+      : problem.layout === 'channel-vectors' ? channelWorkspaceBytes(problem.combos) : workspaceBytes(problem.kc, problem.nc),
     inputBytes: align(4 * size(plan.inputShape)),
     outputBytes: align(4 * size(plan.outputShape)),
     paddedBytes: align(4 * (size(plan.inputShape) / plan.axes[plan.axes.length - 1]!.input) * problem.paddedW),
@@ -311,8 +312,9 @@ function run(args: KernelArgs): void {
   if (bias) f32.set(bias, biasPtr / 4);
   for (let t = 0; t < threads; t++) i32.fill(0, (wsPtr + t * wsBytes) / 4, (wsPtr + t * wsBytes) / 4 + 4);
 
-  // The direct tiles apply relu and leakyRelu as they store; any other activation runs as a job on the output.
-  const fused = problem.layout === 'direct' ? storeActivationOf(args.activation) : L.ACT_NONE;
+  // The direct and channel-vectors tiles apply relu and leakyRelu as they store; any other activation runs as a job
+  // on the output.
+  const fused = problem.layout === 'direct' || problem.layout === 'channel-vectors' ? storeActivationOf(args.activation) : L.ACT_NONE;
   const header = tables.header;
   header[L.H_ACTIVATION] = fused;
   if (fused === L.ACT_LEAKY_RELU) setAlpha(header, alphaOf(args.activation ?? null));
