@@ -22,6 +22,8 @@ export const GemmTileArgs_contiguous = offsetof<GemmTileArgs>('contiguous');
 export const GemmTileArgs_rows = offsetof<GemmTileArgs>('rows');
 export const GemmTileArgs_bias = offsetof<GemmTileArgs>('bias');
 export const GemmTileArgs_accumulate = offsetof<GemmTileArgs>('accumulate');
+export const GemmTileArgs_activation = offsetof<GemmTileArgs>('activation');
+export const GemmTileArgs_alpha = offsetof<GemmTileArgs>('alpha');
 
 export const DirectTileArgs_bytes = offsetof<DirectTileArgs>();
 export const DirectTileArgs_a = offsetof<DirectTileArgs>('a');

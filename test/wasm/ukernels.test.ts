@@ -93,9 +93,9 @@ function tiles(check: Check): { name: string; kind: string; mr: number; nr: numb
 }
 
 /** One f32_gemm call: rows × cols of a packed panel over random segments; returns the first difference or ''. */
-interface GemmCase { mr: number; nr: number; rows: number; cols: number; accumulate: boolean; contiguous: boolean }
+interface GemmCase { mr: number; nr: number; rows: number; cols: number; accumulate: boolean; contiguous: boolean; activation: number }
 
-function checkGemm(check: Check, tile: Tile, rng: Rng, { mr, nr, rows, cols, accumulate, contiguous }: GemmCase): string {
+function checkGemm(check: Check, tile: Tile, rng: Rng, { mr, nr, rows, cols, accumulate, contiguous, activation }: GemmCase): string {
   const arena = new Arena(check);
   // Segments: (first A row, count) pairs over an A of kRows rows; the panel holds their rows back to back.
   const kRows = rng.int(4, 40);
@@ -129,14 +129,14 @@ function checkGemm(check: Check, tile: Tile, rng: Rng, { mr, nr, rows, cols, acc
       for (let s = 0; s < segs.length; s += 2) {
         for (let k = 0; k < segs[s + 1]!; k++, p++) acc = f(acc + f(a[(segs[s]! + k) * 4 + r]! * b[p * nr + c]!));
       }
-      expected[r * stride + columnIndex[c]!] = acc;
+      expected[r * stride + columnIndex[c]!] = STORE_ACTIVATIONS[activation]!(acc);
     }
   }
   tile(arena.struct('GemmTileArgs', {
     a: arena.floats(a), segments: arena.ints(segs), segmentCount: segs.length / 2, b: arena.floats(b), out,
     channelBytes: 4 * stride, columns: arena.ints(columnIndex), validColumns: cols, contiguous: contiguous ? 1 : 0,
-    rows, bias: bias ? arena.floats(bias) : 0, accumulate: accumulate ? 1 : 0,
-  }));
+    rows, bias: bias ? arena.floats(bias) : 0, accumulate: accumulate ? 1 : 0, activation,
+  }, { alpha: LEAKY_ALPHA }));
   return firstDifference(arena, out, expected);
 }
 
@@ -227,7 +227,9 @@ test('every wasm tile alone gives the scalar loop\'s bits, at every row and colu
           for (const accumulate of [false, true]) {
             for (const contiguous of cols === nr ? [false, true] : [false]) {
               const where = `${name} with ${rows} rows, ${cols} columns${accumulate ? ', accumulating' : ''}${contiguous ? ', contiguous' : ''} (TCONV_SEED=${seed})`;
-              assert.equal(checkGemm(check, run, rng, { mr, nr, rows, cols, accumulate, contiguous }), '', where);
+              // The activation applied as the tile stores, cycling through none, relu, leakyRelu.
+              const activation = cases % 3;
+              assert.equal(checkGemm(check, run, rng, { mr, nr, rows, cols, accumulate, contiguous, activation }), '', `${where}, activation ${activation}`);
               cases++;
             }
           }

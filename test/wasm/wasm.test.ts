@@ -171,6 +171,8 @@ test('relu and leakyRelu applied as the tiles store = the same layout\'s plain c
     { kind: 'conv', input: [3, 3, 3], kernel: 3, stride: 1, padding: 1, inChannels: 3, outChannels: 9 },
     { kind: 'conv', input: [5, 19], kernel: 3, stride: 1, padding: 1, inChannels: 4, outChannels: 7, batch: 9 },
     { kind: 'convTranspose', input: [1, 1], kernel: 4, stride: 1, padding: 0, inChannels: 7, outChannels: 16 },
+    // K = 2160 > one 2048-row chunk; the second row's panel has no taps in the last chunk (activation still applied).
+    { kind: 'conv', input: [2, 8], kernel: 3, stride: 1, padding: 1, inChannels: 240, outChannels: 5 },
   ];
   const activations = [
     // biome-ignore lint/complexity/useMathMinMax: relu maps NaN to 0, Math.max does not

@@ -224,7 +224,7 @@ function writeHeader(header: Int32Array, plan: Plan, problem: Problem, p: Addres
 
 const align = (n: number) => Math.ceil(n / 64) * 64;
 
-/** The activation code the direct and channel-vectors tiles apply as they store (layout.ts H_ACTIVATION). */
+/** The activation code the tiles apply as they store (layout.ts H_ACTIVATION), ACT_NONE for the others. */
 function storeActivationOf(activation: Activation | null | undefined): number {
   if (activation?.kind === 'relu') return L.ACT_RELU;
   if (activation?.kind === 'leakyRelu') return L.ACT_LEAKY_RELU;
@@ -312,9 +312,8 @@ function run(args: KernelArgs): void {
   if (bias) f32.set(bias, biasPtr / 4);
   for (let t = 0; t < threads; t++) i32.fill(0, (wsPtr + t * wsBytes) / 4, (wsPtr + t * wsBytes) / 4 + 4);
 
-  // The direct and channel-vectors tiles apply relu and leakyRelu as they store; any other activation runs as a job
-  // on the output.
-  const fused = problem.layout === 'direct' || problem.layout === 'channel-vectors' ? storeActivationOf(args.activation) : L.ACT_NONE;
+  // The tiles apply relu and leakyRelu as they store; any other activation runs as a job on the output.
+  const fused = storeActivationOf(args.activation);
   const header = tables.header;
   header[L.H_ACTIVATION] = fused;
   if (fused === L.ACT_LEAKY_RELU) setAlpha(header, alphaOf(args.activation ?? null));
