@@ -164,13 +164,16 @@ test('works through the engine API with backend "wasm", and on an empty batch', 
 
 test('layers with few outputs per phase and at least 8 output channels choose the channel-vectors layout; the zoo-like others do not', () => {
   const chosen = (spec: LayerSpec) => describeProblem(planLayer(spec), 1).layout;
-  // pix2pix's 2×2 phases, unet3d's 4³ conv, DCGAN's 1×1 input.
+  // pix2pix's 2×2 phases, unet3d's 4³ convs (27 taps of 8 and 16 channels).
   assert.equal(chosen({ kind: 'conv', input: [4, 4], kernel: 4, stride: 2, padding: 1, inChannels: 32, outChannels: 32 }), 'channel-vectors');
   assert.equal(chosen({ kind: 'convTranspose', input: [2, 2], kernel: 4, stride: 2, padding: 1, inChannels: 32, outChannels: 32 }), 'channel-vectors');
   assert.equal(chosen({ kind: 'conv', input: [4, 4, 4], kernel: 3, padding: 1, inChannels: 8, outChannels: 16 }), 'channel-vectors');
-  assert.equal(chosen({ kind: 'convTranspose', input: [1, 1], kernel: 4, inChannels: 16, outChannels: 64 }), 'channel-vectors');
-  // DCGAN's 64→32 at 4×4 (K 256 per phase, 16 outputs) ran faster packed; fewer than 8 channels fill no vectors.
+  assert.equal(chosen({ kind: 'conv', input: [4, 4, 4], kernel: 3, padding: 1, inChannels: 16, outChannels: 16 }), 'channel-vectors');
+  // Ran as fast or faster packed: DCGAN's 64→32 at 4×4 and 1×1 input, pix2pix's 16→32 at 8×8; fewer than 8 channels
+  // fill no vectors.
   assert.equal(chosen({ kind: 'convTranspose', input: [4, 4], kernel: 4, stride: 2, padding: 1, inChannels: 64, outChannels: 32 }), 'packed');
+  assert.equal(chosen({ kind: 'convTranspose', input: [1, 1], kernel: 4, inChannels: 16, outChannels: 64 }), 'packed');
+  assert.equal(chosen({ kind: 'conv', input: [8, 8], kernel: 4, stride: 2, padding: 1, inChannels: 16, outChannels: 32 }), 'packed');
   assert.equal(chosen({ kind: 'conv', input: [4, 4], kernel: 4, stride: 2, padding: 1, inChannels: 16, outChannels: 4 }), 'packed');
   // Batch ≥ 8 with small phases stays batch-minor.
   assert.equal(chosen({ kind: 'conv', input: [4, 4], kernel: 4, stride: 2, padding: 1, inChannels: 32, outChannels: 32, batch: 8 }), 'batch-minor');

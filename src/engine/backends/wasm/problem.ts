@@ -130,10 +130,12 @@ export function describeProblem(plan: Plan, threads: number, force?: WasmLayout)
   // A conv strided along W (its one combo) reads the input split by W phase in the direct layout (splitW below).
   const directOk = combos.every((s) => (s.axes[2].inputStep === 1 || plan.kind === 'conv') && s.axes[2].outputCount >= 8);
   // Channel vectors where an 8-column panel would be part empty (phases under 8 outputs: pix2pix's 2×2 phases) or its
-  // per-call packing is long for its K (many taps of few channels: unet3d's 27 taps × 8–16), with 8 channels to fill
-  // the vectors; the zoo's other packed layers ran as fast or faster packed (docs/perf-log.md, 2026-12-07 wasm-zoo).
+  // per-call packing is long for its K (a 3D kernel's 27+ taps of ≤ 16 channels: unet3d's 4³ convs), with 8 channels
+  // to fill the vectors; the zoo's other packed layers ran as fast or faster packed (16 taps of 16 channels at 4×4
+  // outputs: 10% slower; docs/perf-log.md, 2026-12-07 wasm-zoo).
   const maxColumns = Math.max(...combos.map((s) => s.columns));
-  const channelVectors = !batchMinor && m >= 8 && (maxColumns < 8 || cinG <= 16);
+  const maxTaps = Math.max(...combos.map((s) => s.taps));
+  const channelVectors = !batchMinor && m >= 8 && (maxColumns < 8 || (cinG <= 16 && maxTaps >= 27));
   const gemm: WasmLayout = batchMinor ? 'batch-minor' : channelVectors ? 'channel-vectors' : 'packed';
   const chosen: WasmLayout = batchMinor || overlapWaste > 0.125 || !weightsFit ? gemm : 'direct';
   // A forced layout applies where it can: direct needs directOk; the others read any shape.
