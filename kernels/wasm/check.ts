@@ -22,6 +22,8 @@ export const GemmTileArgs_contiguous = offsetof<GemmTileArgs>('contiguous');
 export const GemmTileArgs_rows = offsetof<GemmTileArgs>('rows');
 export const GemmTileArgs_bias = offsetof<GemmTileArgs>('bias');
 export const GemmTileArgs_accumulate = offsetof<GemmTileArgs>('accumulate');
+export const GemmTileArgs_activation = offsetof<GemmTileArgs>('activation');
+export const GemmTileArgs_alpha = offsetof<GemmTileArgs>('alpha');
 
 export const DirectTileArgs_bytes = offsetof<DirectTileArgs>();
 export const DirectTileArgs_a = offsetof<DirectTileArgs>('a');
@@ -50,6 +52,8 @@ export const DirectTileArgs_offsetsW = offsetof<DirectTileArgs>('offsetsW');
 export const DirectTileArgs_cinG = offsetof<DirectTileArgs>('cinG');
 export const DirectTileArgs_channelStride = offsetof<DirectTileArgs>('channelStride');
 export const DirectTileArgs_tapBytes = offsetof<DirectTileArgs>('tapBytes');
+export const DirectTileArgs_activation = offsetof<DirectTileArgs>('activation');
+export const DirectTileArgs_alpha = offsetof<DirectTileArgs>('alpha');
 
 export {
   f32_vcopy__simd128, f32_vrelu__simd128, f32_vlrelu__simd128, f32_vtanh__simd128, f32_vsigmoid__simd128,

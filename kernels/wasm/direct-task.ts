@@ -4,7 +4,7 @@
 // checked once per output row.
 import {
   H_CIN, H_CIN_G, H_COUT, H_M, H_IN_D, H_IN_H, H_OUT_D, H_OUT_H, H_OUT_W, H_OUTPUT, H_BIAS, H_COMBOS, H_TASKS,
-  H_PADDED, H_PAD_LEFT, H_PADDED_W, H_COMBO_COUNT, C_COUNT, C_OUT_FIRST, C_OUT_STEP, C_IN_STEP, C_TAPS, C_OFFSETS,
+  H_ACTIVATION, H_ALPHA, H_PADDED, H_PAD_LEFT, H_PADDED_W, H_COMBO_COUNT, C_COUNT, C_OUT_FIRST, C_OUT_STEP, C_IN_STEP, C_TAPS, C_OFFSETS,
   C_WEIGHTS, C_GROUP_BYTES, C_K, C_K_OFFSETS, COMBO_INTS, TASK_INTS, T_GROUP, T_N, T_FIRST_BLOCK, T_END_BLOCK,
   T_FIRST_ROW, T_END_ROW, WS_TILE_ARGS, MR,
 } from '../../src/engine/backends/wasm/layout';
@@ -77,6 +77,8 @@ function directRows(h: usize, combo: usize, it: usize, row1: i32, t: DirectTileA
   t.cinG = cinG;
   t.channelStride = chanBytes;
   t.tapBytes = <usize>cinG << 4; // A rows of one tap
+  t.activation = at(h, H_ACTIVATION);
+  t.alpha = load<f64>(h + (<usize>H_ALPHA << 2));
 
   for (let row = at(it, T_FIRST_ROW); row < row1; row++) {
     const jh = row % ch, jd = row / ch;

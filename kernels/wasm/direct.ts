@@ -3,7 +3,7 @@
 // f32_direct_4x8 (every row count 1…4) and f32_direct_1x16 (one output channel per group: depthwise). As in
 // XNNPACK, a call covers a whole output row, tile after tile (the struct is read once per row, not once per tile:
 // depthwise tiles do only K = 4 steps).
-import { at, storeStrided } from './memory';
+import { at, storeActivation, storeStrided } from './memory';
 import { DirectTileArgs } from './tile-args';
 
 /**
@@ -121,6 +121,28 @@ import { DirectTileArgs } from './tile-args';
           }
         }
       }
+    }
+  }
+  const act = t.activation;
+  if (act != 0) {
+    const alpha = t.alpha;
+    c00 = storeActivation(c00, act, alpha);
+    c01 = storeActivation(c01, act, alpha);
+    if (VECS > 2) {
+      c02 = storeActivation(c02, act, alpha);
+      c03 = storeActivation(c03, act, alpha);
+    }
+    if (ROWS > 1) {
+      c10 = storeActivation(c10, act, alpha);
+      c11 = storeActivation(c11, act, alpha);
+    }
+    if (ROWS > 2) {
+      c20 = storeActivation(c20, act, alpha);
+      c21 = storeActivation(c21, act, alpha);
+    }
+    if (ROWS > 3) {
+      c30 = storeActivation(c30, act, alpha);
+      c31 = storeActivation(c31, act, alpha);
     }
   }
   storeStrided(out, ow, c00, c01);

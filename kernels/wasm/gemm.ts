@@ -1,6 +1,6 @@
 // The f32_gemm tiles of the simd128 set (docs/kernels.md grammar): MR output channels × NR = 8 columns of a packed
 // panel, one template `gemmTile<ROWS>` instantiated for every row count 1…MR (the row remainders).
-import { at, loadColumns, storeColumns } from './memory';
+import { at, loadColumns, storeActivation, storeColumns } from './memory';
 import { GemmTileArgs } from './tile-args';
 
 /**
@@ -73,6 +73,24 @@ import { GemmTileArgs } from './tile-args';
       }
       ap += 16;
       bp += 32;
+    }
+  }
+  const act = t.activation;
+  if (act != 0) {
+    const alpha = t.alpha;
+    c00 = storeActivation(c00, act, alpha);
+    c01 = storeActivation(c01, act, alpha);
+    if (ROWS > 1) {
+      c10 = storeActivation(c10, act, alpha);
+      c11 = storeActivation(c11, act, alpha);
+    }
+    if (ROWS > 2) {
+      c20 = storeActivation(c20, act, alpha);
+      c21 = storeActivation(c21, act, alpha);
+    }
+    if (ROWS > 3) {
+      c30 = storeActivation(c30, act, alpha);
+      c31 = storeActivation(c31, act, alpha);
     }
   }
   const contiguous = t.contiguous;

@@ -1,4 +1,5 @@
 // Word access to the int32 tables (header, combos, tasks, column tables) and the output stores every tile shares.
+import { ACT_LEAKY_RELU, ACT_RELU } from '../../src/engine/backends/wasm/layout';
 
 /** The i-th int32 of the table at p. */
 @inline export function at(p: usize, i: i32): i32 {
@@ -53,5 +54,23 @@
   if (cols > c + 1) v = f32x4.replace_lane(v, 1, load<f32>(rowBase + (<usize>at(colOut, c + 1) << 2)));
   if (cols > c + 2) v = f32x4.replace_lane(v, 2, load<f32>(rowBase + (<usize>at(colOut, c + 2) << 2)));
   if (cols > c + 3) v = f32x4.replace_lane(v, 3, load<f32>(rowBase + (<usize>at(colOut, c + 3) << 2)));
+  return v;
+}
+
+/**
+ * The activation a tile applies as it stores (layout.ts H_ACTIVATION): relu and leakyRelu exactly as elementwise.ts'
+ * `activate` computes them (the unfused pair must give the same bits: test/engine/backend-spec.test.ts), so a fused
+ * conv needs no second pass over its output.
+ */
+@inline export function storeActivation(v: v128, code: i32, alpha: f64): v128 {
+  if (code == ACT_RELU) return f32x4.pmax(f32x4.splat(0), v); // 0 < v ? v : 0
+  if (code == ACT_LEAKY_RELU) {
+    // α·v in float64, rounded once (α need not be a float32).
+    const a = f64x2.splat(alpha);
+    const lo = f64x2.mul(f64x2.promote_low_f32x4(v), a);
+    const hi = f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 2, 3)), a);
+    const scaled = i32x4.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+    return v128.bitselect(scaled, v, f32x4.lt(v, f32x4.splat(0)));
+  }
   return v;
 }

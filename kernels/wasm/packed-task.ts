@@ -7,7 +7,7 @@ import {
   H_BATCH, H_CIN, H_CIN_G, H_COUT, H_M, H_IN_D, H_IN_H, H_IN_W, H_OUT_D, H_OUT_H, H_OUT_W, H_INPUT, H_OUTPUT, H_BIAS,
   H_COMBOS, H_TASKS, H_KC, H_NC, H_LAYOUT, LAYOUT_BATCH_MINOR, C_COUNT, C_OUT_FIRST, C_OUT_STEP, C_IN_STEP, C_TAPS,
   C_OFFSETS, C_WEIGHTS, C_GROUP_BYTES, C_K, COMBO_INTS, TASK_INTS, T_COMBO, T_GROUP, T_FIRST_COLUMN, T_END_COLUMN,
-  WS_TILE_ARGS, WS_TASK_STATE, WS_PANELS, MR, NR,
+  WS_TILE_ARGS, WS_TASK_STATE, WS_PANELS, MR, NR, H_ACTIVATION, H_ALPHA,
 } from '../../src/engine/backends/wasm/layout';
 import { at, put } from './memory';
 import { GemmTileArgs } from './tile-args';
@@ -99,6 +99,8 @@ export function runPackedTask(h: usize, task: i32, ws: usize): void {
 
   const args = changetype<GemmTileArgs>(ws + WS_TILE_ARGS);
   args.channelBytes = channelBytes;
+  const activation = at(h, H_ACTIVATION);
+  args.alpha = load<f64>(h + (<usize>H_ALPHA << 2));
 
   // K chunks: whole taps while cinG ≤ kc, else slices of one tap's channels.
   const tapsPerChunk = cinG <= kc ? kc / cinG : 1;
@@ -114,6 +116,8 @@ export function runPackedTask(h: usize, task: i32, ws: usize): void {
     for (let p = 0; p < npanels; p++) packPanel(t, p, t0, t1, ci0, ci1);
     const first = chunk == 0;
     args.accumulate = first ? 0 : 1;
+    // The activation on the finished sums only.
+    args.activation = chunk == chunks - 1 ? activation : 0;
     for (let block = 0; block < blocks; block++) {
       const co = block * MR;
       args.a = weights + (<usize>(block * k) << 4);
@@ -122,7 +126,8 @@ export function runPackedTask(h: usize, task: i32, ws: usize): void {
       args.bias = biasPtr == 0 ? 0 : biasPtr + (<usize>co << 2);
       for (let p = 0; p < npanels; p++) {
         const nseg = at(t.segmentCounts, p);
-        if (!first && nseg == 0) continue;
+        // A panel with no taps in a later chunk is done, unless its activation is still to be applied.
+        if (!first && nseg == 0 && args.activation == 0) continue;
         args.segments = t.segments + (<usize>(p * kc * 2) << 2);
         args.segmentCount = nseg;
         args.b = t.panels + (<usize>(p * kc * NR) << 2);

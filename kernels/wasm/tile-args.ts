@@ -28,6 +28,9 @@
   bias: usize = 0;
   /** 0: the first K chunk (start from the bias); 1: a later chunk (add to the output). */
   accumulate: i32 = 0;
+  /** Applied as the tile stores (the last K chunk only): ACT_NONE, ACT_RELU or ACT_LEAKY_RELU (layout.ts), with its slope. */
+  activation: i32 = 0;
+  alpha: f64 = 0;
 }
 
 /**
@@ -77,4 +80,7 @@
   channelStride: usize = 0;
   /** Bytes of packed A per tap (cinG rows). */
   tapBytes: usize = 0;
+  /** Applied to the outputs as they are stored: ACT_NONE, ACT_RELU or ACT_LEAKY_RELU (layout.ts), with its slope. */
+  activation: i32 = 0;
+  alpha: f64 = 0;
 }

@@ -15,6 +15,7 @@ import {
   prepareWeights, relativeL2Error, tensor,
 } from '../../src/engine/index.ts';
 import { elementwiseKernels } from '../../src/engine/select.ts';
+import type { LayerSpec } from '../../src/shape/params.ts';
 import { planLayer } from '../../src/shape/plan.ts';
 import type { LayerSpec } from '../../src/shape/params.ts';
 import { createRng } from '../../src/tensor/rng.ts';
@@ -40,6 +41,15 @@ const SMOOTH: readonly [Activation, (v: number) => number][] = [
   [{ kind: 'tanh' }, Math.tanh],
   [{ kind: 'sigmoid' }, (v) => 1 / (1 + Math.exp(-v))],
   [{ kind: 'silu' }, (v) => v / (1 + Math.exp(-v))],
+];
+
+/** Layers whose phases have few outputs or 27 taps, with 8 or more output channels per group (M remainders 13, 9, 12). */
+const FEW_OUTPUTS_MANY_CHANNELS: readonly LayerSpec[] = [
+  { kind: 'conv', input: [4, 4], kernel: 4, stride: 2, padding: 1, inChannels: 16, outChannels: 13, bias: true },
+  { kind: 'convTranspose', input: [2, 3], kernel: 4, stride: 2, padding: 1, inChannels: 12, outChannels: 9, bias: true },
+  { kind: 'conv', input: [4, 4, 3], kernel: 3, padding: 1, inChannels: 6, outChannels: 16, bias: false, batch: 2 },
+  { kind: 'convTranspose', input: [1, 2], kernel: 4, stride: 3, inChannels: 16, outChannels: 24, bias: true },
+  { kind: 'conv', input: [3, 5], kernel: 3, stride: 2, padding: 1, dilation: 2, inChannels: 8, outChannels: 24, groups: 2, bias: true },
 ];
 
 /** The spacing of float32 values at |v| (the smallest subnormal's at 0). */
@@ -146,6 +156,17 @@ for (const name of BACKEND_NAMES) {
     for (const spec of specs) {
       const problem = referenceCase(planLayer({ ...spec, bias: true }), rng);
       for (const threads of [1, 2]) expectMatchesReference(backend, problem, threads, `${name}, ${threads} thread(s), seed ${seed} (TCONV_SEED=${seed}): ${JSON.stringify(spec)}`);
+    }
+  });
+
+  // Few outputs per phase or many taps, and 8 or more output channels (pix2pix's 2×2 phases, unet3d's 4³ convs):
+  // wasm's channel-vectors layout, which the small random layers above never reach (M < 8).
+  test(`${name}: layers with few outputs per phase and many output channels = reference (1 and 2 threads)`, { skip }, () => {
+    const rng = createRng(runSeed());
+    const backend = getBackend(name);
+    for (const spec of FEW_OUTPUTS_MANY_CHANNELS) {
+      const problem = referenceCase(planLayer(spec), rng);
+      for (const threads of [1, 2]) expectMatchesReference(backend, problem, threads, `${name}, ${threads} thread(s): ${JSON.stringify(spec)}`);
     }
   });
 

@@ -55,15 +55,19 @@ class Arena {
     return ptr;
   }
   /** A struct of the kernels' layout, every field written (by its offset exported as `<struct>_<field>`). */
-  struct(name: string, fields: Record<string, number>): number {
+  struct(name: string, fields: Record<string, number>, doubles: Record<string, number> = {}): number {
     const bytes = (this.check.exports[`${name}_bytes`] as WebAssembly.Global).value as number;
     const ptr = this.alloc(bytes / 4, 0);
     this.i32.fill(0, ptr / 4, ptr / 4 + bytes / 4);
     const declared = Object.keys(this.check.exports).filter((k) => k.startsWith(`${name}_`) && k !== `${name}_bytes`);
-    assert.deepEqual(Object.keys(fields).sort(), declared.map((k) => k.slice(name.length + 1)).sort(), `${name}: the test must set every field`);
+    assert.deepEqual([...Object.keys(fields), ...Object.keys(doubles)].sort(), declared.map((k) => k.slice(name.length + 1)).sort(), `${name}: the test must set every field`);
     for (const [field, value] of Object.entries(fields)) {
       const offset = (this.check.exports[`${name}_${field}`] as WebAssembly.Global).value as number;
       this.i32[(ptr + offset) / 4] = value;
+    }
+    for (const [field, value] of Object.entries(doubles)) {
+      const offset = (this.check.exports[`${name}_${field}`] as WebAssembly.Global).value as number;
+      new Float64Array(this.check.memory.buffer, ptr + offset, 1)[0] = value;
     }
     return ptr;
   }
@@ -89,9 +93,9 @@ function tiles(check: Check): { name: string; kind: string; mr: number; nr: numb
 }
 
 /** One f32_gemm call: rows × cols of a packed panel over random segments; returns the first difference or ''. */
-interface GemmCase { mr: number; nr: number; rows: number; cols: number; accumulate: boolean; contiguous: boolean }
+interface GemmCase { mr: number; nr: number; rows: number; cols: number; accumulate: boolean; contiguous: boolean; activation: number }
 
-function checkGemm(check: Check, tile: Tile, rng: Rng, { mr, nr, rows, cols, accumulate, contiguous }: GemmCase): string {
+function checkGemm(check: Check, tile: Tile, rng: Rng, { mr, nr, rows, cols, accumulate, contiguous, activation }: GemmCase): string {
   const arena = new Arena(check);
   // Segments: (first A row, count) pairs over an A of kRows rows; the panel holds their rows back to back.
   const kRows = rng.int(4, 40);
@@ -125,14 +129,14 @@ function checkGemm(check: Check, tile: Tile, rng: Rng, { mr, nr, rows, cols, acc
       for (let s = 0; s < segs.length; s += 2) {
         for (let k = 0; k < segs[s + 1]!; k++, p++) acc = f(acc + f(a[(segs[s]! + k) * 4 + r]! * b[p * nr + c]!));
       }
-      expected[r * stride + columnIndex[c]!] = acc;
+      expected[r * stride + columnIndex[c]!] = STORE_ACTIVATIONS[activation]!(acc);
     }
   }
   tile(arena.struct('GemmTileArgs', {
     a: arena.floats(a), segments: arena.ints(segs), segmentCount: segs.length / 2, b: arena.floats(b), out,
     channelBytes: 4 * stride, columns: arena.ints(columnIndex), validColumns: cols, contiguous: contiguous ? 1 : 0,
-    rows, bias: bias ? arena.floats(bias) : 0, accumulate: accumulate ? 1 : 0,
-  }));
+    rows, bias: bias ? arena.floats(bias) : 0, accumulate: accumulate ? 1 : 0, activation,
+  }, { alpha: LEAKY_ALPHA }));
   return firstDifference(arena, out, expected);
 }
 
@@ -140,9 +144,19 @@ function checkGemm(check: Check, tile: Tile, rng: Rng, { mr, nr, rows, cols, acc
  * One f32_direct call over an output row of `width` outputs `outStep` apart, reading a padded input (D, H, C, Wp)
  * surrounded by NaN: the flat loop over a K-offset table (every tap inside) or the D/H-checked loop.
  */
-interface DirectCase { rows: number; width: number; outStep: number; flat: boolean }
+interface DirectCase { rows: number; width: number; outStep: number; flat: boolean; activation: number }
 
-function checkDirect(check: Check, tile: Tile, rng: Rng, { rows, width, outStep, flat }: DirectCase): string {
+/** The activations a direct tile applies as it stores (layout.ts ACT_*), as the element-wise kernels define them. */
+const STORE_ACTIVATIONS: readonly ((v: number) => number)[] = [
+  (v) => v,
+  // biome-ignore lint/complexity/useMathMinMax: relu maps NaN to 0, Math.max does not
+  (v) => (v > 0 ? v : 0),
+  (v) => (v >= 0 ? v : f(LEAKY_ALPHA * v)),
+];
+/** Not a float32: the slope is applied in float64, rounded once. */
+const LEAKY_ALPHA = 0.1;
+
+function checkDirect(check: Check, tile: Tile, rng: Rng, { rows, width, outStep, flat, activation }: DirectCase): string {
   const arena = new Arena(check);
   const tapsD = rng.int(1, 2), tapsH = rng.int(1, 3), tapsW = rng.int(1, 3), cinG = rng.int(1, 5);
   const offD = Array.from({ length: tapsD }, () => rng.int(-1, 1));
@@ -187,7 +201,7 @@ function checkDirect(check: Check, tile: Tile, rng: Rng, { rows, width, outStep,
           }
         }
       }
-      expected[r * stride + j * outStep] = acc;
+      expected[r * stride + j * outStep] = STORE_ACTIVATIONS[activation]!(acc);
     }
   }
   tile(arena.struct('DirectTileArgs', {
@@ -195,8 +209,8 @@ function checkDirect(check: Check, tile: Tile, rng: Rng, { rows, width, outStep,
     flatK: flat ? k : -1, kOffsets: arena.ints(kOffsets), rowBase: x + 4 * ((baseD * inH + baseH) * rowFloats + left),
     input: x, baseD, baseH, inD, inH, rowFloats, start: left, tapsD, tapsH, tapsW,
     offsetsD: arena.ints(offD), offsetsH: arena.ints(offH), offsetsW: arena.ints(offW), cinG,
-    channelStride: 4 * wp, tapBytes: 16 * cinG,
-  }));
+    channelStride: 4 * wp, tapBytes: 16 * cinG, activation,
+  }, { alpha: LEAKY_ALPHA }));
   return firstDifference(arena, out, expected);
 }
 
@@ -213,7 +227,9 @@ test('every wasm tile alone gives the scalar loop\'s bits, at every row and colu
           for (const accumulate of [false, true]) {
             for (const contiguous of cols === nr ? [false, true] : [false]) {
               const where = `${name} with ${rows} rows, ${cols} columns${accumulate ? ', accumulating' : ''}${contiguous ? ', contiguous' : ''} (TCONV_SEED=${seed})`;
-              assert.equal(checkGemm(check, run, rng, { mr, nr, rows, cols, accumulate, contiguous }), '', where);
+              // The activation applied as the tile stores, cycling through none, relu, leakyRelu.
+              const activation = cases % 3;
+              assert.equal(checkGemm(check, run, rng, { mr, nr, rows, cols, accumulate, contiguous, activation }), '', `${where}, activation ${activation}`);
               cases++;
             }
           }
@@ -223,9 +239,10 @@ test('every wasm tile alone gives the scalar loop\'s bits, at every row and colu
         for (const width of [nr, nr + 1, 2 * nr - 1, 2 * nr + 3]) {
           for (const outStep of [1, 2]) {
             for (const flat of [true, false]) {
-              for (let tries = 0; tries < 3; tries++) {
-                const where = `${name} with ${rows} rows, width ${width}, step ${outStep}, ${flat ? 'flat' : 'checked'} K loop (TCONV_SEED=${seed})`;
-                assert.equal(checkDirect(check, run, rng, { rows, width, outStep, flat }), '', where);
+              // Each try another activation applied as the tile stores: none, relu, leakyRelu.
+              for (let activation = 0; activation < 3; activation++) {
+                const where = `${name} with ${rows} rows, width ${width}, step ${outStep}, ${flat ? 'flat' : 'checked'} K loop, activation ${activation} (TCONV_SEED=${seed})`;
+                assert.equal(checkDirect(check, run, rng, { rows, width, outStep, flat, activation }), '', where);
                 cases++;
               }
             }

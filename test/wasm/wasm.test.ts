@@ -28,7 +28,7 @@ wasmTuning.minFlopsToWake = 0;
 after(() => getRuntime().pool?.close());
 
 /** Every layout (forcing 'direct' falls back to a packed one where it cannot apply: phases under 8 wide, strided conv). */
-const LAYOUTS: readonly WasmLayout[] = ['packed', 'batch-minor', 'direct'];
+const LAYOUTS: readonly WasmLayout[] = ['packed', 'batch-minor', 'direct', 'channel-vectors'];
 
 /** Reference vs wasm (each layout) at 1 and 2 threads, NaN-poisoned outputs; the repeated call hits the caches. */
 function check(plan: Plan, rng: Rng, where: string): void {
@@ -160,6 +160,64 @@ test('works through the engine API with backend "wasm", and on an empty batch', 
   assert.ok(relativeL2Error(conv(x, cw, b, { padding: 1, backend: 'wasm' }).data, cref.data) < 1e-5);
   const empty = convTranspose(randomTensor([0, 4, 5, 5], 1), w, b, { ...options, backend: 'wasm' });
   assert.deepEqual(empty.shape, [0, 3, 10, 10]);
+});
+
+test('layers with few outputs per phase and at least 8 output channels choose the channel-vectors layout; the zoo-like others do not', () => {
+  const chosen = (spec: LayerSpec) => describeProblem(planLayer(spec), 1).layout;
+  // pix2pix's 2×2 phases, unet3d's 4³ convs (27 taps of 8 and 16 channels).
+  assert.equal(chosen({ kind: 'conv', input: [4, 4], kernel: 4, stride: 2, padding: 1, inChannels: 32, outChannels: 32 }), 'channel-vectors');
+  assert.equal(chosen({ kind: 'convTranspose', input: [2, 2], kernel: 4, stride: 2, padding: 1, inChannels: 32, outChannels: 32 }), 'channel-vectors');
+  assert.equal(chosen({ kind: 'conv', input: [4, 4, 4], kernel: 3, padding: 1, inChannels: 8, outChannels: 16 }), 'channel-vectors');
+  assert.equal(chosen({ kind: 'conv', input: [4, 4, 4], kernel: 3, padding: 1, inChannels: 16, outChannels: 16 }), 'channel-vectors');
+  // Ran as fast or faster packed: DCGAN's 64→32 at 4×4 and 1×1 input, pix2pix's 16→32 at 8×8; fewer than 8 channels
+  // fill no vectors.
+  assert.equal(chosen({ kind: 'convTranspose', input: [4, 4], kernel: 4, stride: 2, padding: 1, inChannels: 64, outChannels: 32 }), 'packed');
+  assert.equal(chosen({ kind: 'convTranspose', input: [1, 1], kernel: 4, inChannels: 16, outChannels: 64 }), 'packed');
+  assert.equal(chosen({ kind: 'conv', input: [8, 8], kernel: 4, stride: 2, padding: 1, inChannels: 16, outChannels: 32 }), 'packed');
+  assert.equal(chosen({ kind: 'conv', input: [4, 4], kernel: 4, stride: 2, padding: 1, inChannels: 16, outChannels: 4 }), 'packed');
+  // Batch ≥ 8 with small phases stays batch-minor.
+  assert.equal(chosen({ kind: 'conv', input: [4, 4], kernel: 4, stride: 2, padding: 1, inChannels: 32, outChannels: 32, batch: 8 }), 'batch-minor');
+});
+
+test('relu and leakyRelu applied as the tiles store = the same layout\'s plain call followed by the activation, bit for bit, in every layout', () => {
+  const rng = createRng(seed + 7);
+  // Small phases (channel-vectors' 4-position tiles and 8-channel blocks with remainders), wide rows (direct), batch 9.
+  const shapes: readonly (LayerSpec & { stride: number; padding: number })[] = [
+    { kind: 'conv', input: [4, 4], kernel: 4, stride: 2, padding: 1, inChannels: 6, outChannels: 13 },
+    { kind: 'convTranspose', input: [2, 3], kernel: 4, stride: 2, padding: 1, inChannels: 5, outChannels: 10 },
+    { kind: 'conv', input: [3, 3, 3], kernel: 3, stride: 1, padding: 1, inChannels: 3, outChannels: 9 },
+    { kind: 'conv', input: [5, 19], kernel: 3, stride: 1, padding: 1, inChannels: 4, outChannels: 7, batch: 9 },
+    { kind: 'convTranspose', input: [1, 1], kernel: 4, stride: 1, padding: 0, inChannels: 7, outChannels: 16 },
+    // K = 2160 > one 2048-row chunk; the second row's panel has no taps in the last chunk (activation still applied).
+    { kind: 'conv', input: [2, 8], kernel: 3, stride: 1, padding: 1, inChannels: 240, outChannels: 5 },
+  ];
+  const activations = [
+    // biome-ignore lint/complexity/useMathMinMax: relu maps NaN to 0, Math.max does not
+    { activation: { kind: 'relu' }, f: (v: number) => (v > 0 ? v : 0) },
+    { activation: { kind: 'leakyRelu', alpha: 0.1 }, f: (v: number) => (v >= 0 ? v : 0.1 * v) },
+  ] as const;
+  for (const spec of shapes) {
+    const plan = planLayer({ ...spec, bias: true });
+    const x = randomTensor(plan.inputShape, rng.int(0, 1e9));
+    const w = randomTensor(plan.weightShape, rng.int(0, 1e9));
+    const b = randomTensor([plan.outChannels], rng.int(0, 1e9));
+    const op = spec.kind === 'conv' ? conv : convTranspose;
+    const options = { stride: spec.stride, padding: spec.padding, backend: 'wasm' as const };
+    for (const layout of LAYOUTS) {
+      wasmTuning.layout = layout;
+      try {
+        const plain = op(x, w, b, options);
+        for (const { activation, f } of activations) {
+          for (const threads of [1, 2]) {
+            const y = op(x, w, b, { ...options, activation, threads });
+            assert.deepEqual(y.data, Float32Array.from(plain.data, f), `${JSON.stringify(spec)}, ${layout} layout, ${activation.kind}, ${threads} thread(s)`);
+          }
+        }
+      } finally {
+        wasmTuning.layout = undefined;
+      }
+    }
+  }
 });
 
 test('weights changed in place are packed again', () => {

@@ -9,6 +9,7 @@
  */
 import { TconvError } from '../../../shape/errors.ts';
 import type { Plan } from '../../../shape/plan.ts';
+import { type Activation, alphaOf } from '../../ops/activation.ts';
 import { type Availability, type Backend, type KernelArgs, availableCores } from '../../backend.ts';
 import type { PackSlot } from '../../prepared-weights.ts';
 import { registerBackend } from '../../registry.ts';
@@ -17,7 +18,7 @@ import { HEADER_PTR } from './control.ts';
 import { KeptBlock } from './heap.ts';
 import { runJob, wasmElementwise } from './elementwise.ts';
 import { packWeights, packedSize } from './pack.ts';
-import { DIRECT_WORKSPACE_BYTES, LAYOUT_CODE, type Problem, type WasmLayout, describeProblem, workspaceBytes } from './problem.ts';
+import { DIRECT_WORKSPACE_BYTES, LAYOUT_CODE, channelWorkspaceBytes, type Problem, type WasmLayout, describeProblem, workspaceBytes } from './problem.ts';
 import { type Runtime, getRuntime, initWasm, singleThreadReason, unavailableReason } from './runtime.ts';
 
 export { initWasm };
@@ -112,51 +113,81 @@ function checkAddressable(plan: Plan, bytes: number): void {
 
 /** Typed views of the wasm memory, renewed when it grows (a grown memory has a new buffer). */
 let views = { buffer: null as ArrayBufferLike | null, i32: new Int32Array(0), f32: new Float32Array(0) };
-/** What the scratch block's tables were last written for. */
-let tables = { problem: null as Problem | null, base: 0, weights: 0, bias: false, header: new Int32Array(0) };
+/** What the scratch block's tables were last written for (updated in place: nothing allocated per call). */
+const tables = { problem: null as Problem | null, base: 0, weights: 0, bias: false, header: new Int32Array(0) };
 
-/** Each problem's header image, rewritten when its addresses change (a model alternates layers: none allocated per call). */
-const headers = new WeakMap<Problem, Int32Array<ArrayBuffer>>();
+/**
+ * Each problem's header image and the scratch address and bias it was written for: a model alternates layers, and
+ * the header holds no weights address, so a layer whose shape came before (HiFi-GAN repeats each shape 3–6 times)
+ * copies it as it is (writing its ~30 fields cost ~0.5 µs of a 6–12 µs call).
+ */
+const headers = new WeakMap<Problem, { image: Int32Array<ArrayBuffer>; base: number; bias: boolean }>();
 
-function headerOf(problem: Problem): Int32Array<ArrayBuffer> {
+function headerOf(problem: Problem): { image: Int32Array<ArrayBuffer>; base: number; bias: boolean } {
   let header = headers.get(problem);
   if (!header) {
-    header = new Int32Array(L.HEADER_INTS);
+    header = { image: new Int32Array(L.HEADER_INTS), base: -1, bias: false };
     headers.set(problem, header);
   }
   return header;
 }
 
-/** Writes the combo table (with its tap and K-offset tables) and then the tasks, from `combosPtr` on. */
-function writeTables(i32: Int32Array, problem: Problem, combosPtr: number, weightsPtr: number): void {
+/**
+ * The combo table (with its tap and K-offset tables) and then the tasks, as they sit from `combosPtr` on, with each
+ * combo's weights address relative to the packed weights (patchWeights adds it): built once per (problem, address).
+ */
+function tableImage(problem: Problem, combosPtr: number, tableBytes: number): Int32Array {
+  const image = new Int32Array(tableBytes / 4);
   let offsetsPtr = combosPtr + 4 * problem.combos.length * L.COMBO_INTS;
-  let packed = weightsPtr;
+  let packed = 0;
   problem.combos.forEach((combo, s) => {
-    const p = combosPtr / 4 + s * L.COMBO_INTS;
+    const p = s * L.COMBO_INTS;
     combo.axes.forEach((a, axis) => {
-      i32[p + L.C_COUNT + axis] = a.outputCount;
-      i32[p + L.C_OUT_FIRST + axis] = a.firstOutput;
-      i32[p + L.C_OUT_STEP + axis] = a.outputStep;
-      i32[p + L.C_IN_STEP + axis] = a.inputStep;
-      i32[p + L.C_TAPS + axis] = a.inputOffsets.length;
-      i32[p + L.C_OFFSETS + axis] = offsetsPtr;
-      i32.set(a.inputOffsets, offsetsPtr / 4);
+      image[p + L.C_COUNT + axis] = a.outputCount;
+      image[p + L.C_OUT_FIRST + axis] = a.firstOutput;
+      image[p + L.C_OUT_STEP + axis] = a.outputStep;
+      image[p + L.C_IN_STEP + axis] = a.inputStep;
+      image[p + L.C_TAPS + axis] = a.inputOffsets.length;
+      image[p + L.C_OFFSETS + axis] = offsetsPtr;
+      image.set(a.inputOffsets, (offsetsPtr - combosPtr) / 4);
       offsetsPtr += 4 * a.inputOffsets.length;
     });
     const groupBytes = 4 * problem.packedFloats[s]!;
-    i32[p + L.C_WEIGHTS] = packed;
-    i32[p + L.C_GROUP_BYTES] = groupBytes;
-    i32[p + L.C_K] = combo.k;
-    i32[p + L.C_COLUMNS] = combo.columns;
+    image[p + L.C_WEIGHTS] = packed;
+    image[p + L.C_GROUP_BYTES] = groupBytes;
+    image[p + L.C_K] = combo.k;
+    image[p + L.C_COLUMNS] = combo.columns;
     const kOffsets = problem.kOffsets[s];
     if (kOffsets) {
-      i32[p + L.C_K_OFFSETS] = offsetsPtr;
-      i32.set(kOffsets, offsetsPtr / 4);
+      image[p + L.C_K_OFFSETS] = offsetsPtr;
+      image.set(kOffsets, (offsetsPtr - combosPtr) / 4);
       offsetsPtr += 4 * kOffsets.length;
     }
     packed += groupBytes * problem.groups;
   });
-  i32.set(problem.tasks, offsetsPtr / 4);
+  image.set(problem.tasks, (offsetsPtr - combosPtr) / 4);
+  return image;
+}
+
+/**
+ * Each problem's table image for the scratch address it was last written at. A model alternates layers, so the
+ * tables are rewritten on almost every call: copying the image and patching the weights addresses is one memcpy,
+ * where writing the fields one by one into the shared memory cost 1–2.5 µs of a zoo layer's 6–12 µs call.
+ */
+const images = new WeakMap<Problem, { combosPtr: number; image: Int32Array }>();
+
+function writeTables(i32: Int32Array, problem: Problem, combosPtr: number, weightsPtr: number, tableBytes: number): void {
+  let known = images.get(problem);
+  if (known?.combosPtr !== combosPtr) {
+    known = { combosPtr, image: tableImage(problem, combosPtr, tableBytes) };
+    images.set(problem, known);
+  }
+  const { image } = known;
+  i32.set(image, combosPtr / 4);
+  for (let s = 0; s < problem.combos.length; s++) {
+    const at = combosPtr / 4 + s * L.COMBO_INTS + L.C_WEIGHTS;
+    i32[at] = weightsPtr + image[s * L.COMBO_INTS + L.C_WEIGHTS]!;
+  }
 }
 
 interface Addresses { inputPtr: number; outputPtr: number; biasPtr: number; combosPtr: number; tasksPtr: number; threads: number; wsPtr: number; wsBytes: number; paddedPtr: number }
@@ -197,6 +228,22 @@ function writeHeader(header: Int32Array, plan: Plan, problem: Problem, p: Addres
 
 const align = (n: number) => Math.ceil(n / 64) * 64;
 
+/** The activation code the tiles apply as they store (layout.ts H_ACTIVATION), ACT_NONE for the others. */
+function storeActivationOf(activation: Activation | null | undefined): number {
+  if (activation?.kind === 'relu') return L.ACT_RELU;
+  if (activation?.kind === 'leakyRelu') return L.ACT_LEAKY_RELU;
+  return L.ACT_NONE;
+}
+
+/** leakyRelu's slope as the header's f64 (H_ALPHA, two int32s, little-endian as wasm memory). */
+const alphaWords = new Float64Array(1);
+const alphaInts = new Int32Array(alphaWords.buffer);
+function setAlpha(header: Int32Array, alpha: number): void {
+  alphaWords[0] = alpha;
+  header[L.H_ALPHA] = alphaInts[0]!;
+  header[L.H_ALPHA + 1] = alphaInts[1]!;
+}
+
 /** Byte sizes of a problem's call blocks (computed once per problem: they were ~1 µs of a seed layer's call). */
 const sizes = new WeakMap<Problem, ReturnType<typeof computeSizes>>();
 
@@ -215,8 +262,9 @@ function computeSizes(plan: Plan, problem: Problem) {
   const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
   return {
     tableBytes: 4 * (problem.combos.length * L.COMBO_INTS + offsetInts + problem.tasks.length),
-    // The direct layout reads the padded input: its workspace holds only the tile arguments.
-    wsBytes: problem.layout === 'direct' ? DIRECT_WORKSPACE_BYTES : workspaceBytes(problem.kc, problem.nc),
+    // The direct and channel-vectors layouts read the input in place: no panels in their workspace.
+    wsBytes: problem.layout === 'direct' ? DIRECT_WORKSPACE_BYTES
+      : problem.layout === 'channel-vectors' ? channelWorkspaceBytes(problem.combos) : workspaceBytes(problem.kc, problem.nc),
     inputBytes: align(4 * size(plan.inputShape)),
     outputBytes: align(4 * size(plan.outputShape)),
     paddedBytes: align(4 * (size(plan.inputShape) / plan.axes[plan.axes.length - 1]!.input) * problem.paddedW),
@@ -258,17 +306,30 @@ function run(args: KernelArgs): void {
   // else writes the tables: a layer called again reuses them, and copies the header from a kept image (writing the
   // header's ~30 fields one by one into the shared memory cost ~2 µs of a seed layer's call, the tables ~2 µs more).
   if (tables.problem !== problem || tables.base !== base || tables.weights !== weightsPtr || tables.bias !== !!bias) {
-    writeTables(i32, problem, combosPtr, weightsPtr);
+    writeTables(i32, problem, combosPtr, weightsPtr, tableBytes);
     const header = headerOf(problem);
-    tables = { problem, base, weights: weightsPtr, bias: !!bias, header };
-    writeHeader(header, plan, problem, { inputPtr, outputPtr, biasPtr: bias ? biasPtr : 0, combosPtr, tasksPtr, threads, wsPtr, wsBytes, paddedPtr });
+    if (header.base !== base || header.bias !== !!bias) {
+      writeHeader(header.image, plan, problem, { inputPtr, outputPtr, biasPtr: bias ? biasPtr : 0, combosPtr, tasksPtr, threads, wsPtr, wsBytes, paddedPtr });
+      header.base = base;
+      header.bias = !!bias;
+    }
+    tables.problem = problem;
+    tables.base = base;
+    tables.weights = weightsPtr;
+    tables.bias = !!bias;
+    tables.header = header.image;
   }
   const t1 = performance.now();
   f32.set(input, inputPtr / 4);
   if (bias) f32.set(bias, biasPtr / 4);
   for (let t = 0; t < threads; t++) i32.fill(0, (wsPtr + t * wsBytes) / 4, (wsPtr + t * wsBytes) / 4 + 4);
 
-  i32.set(tables.header, HEADER_PTR / 4);
+  // The tiles apply relu and leakyRelu as they store; any other activation runs as a job on the output.
+  const fused = storeActivationOf(args.activation);
+  const header = tables.header;
+  header[L.H_ACTIVATION] = fused;
+  if (fused === L.ACT_LEAKY_RELU) setAlpha(header, alphaOf(args.activation ?? null));
+  i32.set(header, HEADER_PTR / 4);
   const t2 = performance.now();
   if (problem.layout === 'direct') rt.padInput(HEADER_PTR);
   const t3 = performance.now();
@@ -277,7 +338,7 @@ function run(args: KernelArgs): void {
   const t4 = performance.now();
   // The epilogue: the activation runs on the output while it is in wasm memory (the map kernel of Backend.elementwise,
   // so a fused step and the unfused pair agree), on the call's threads when the output is large enough to pay.
-  if (args.activation) runJob(rt, { kernel: L.EW_MAP, x: outputPtr, out: outputPtr, units: output.length, activation: args.activation }, threads);
+  if (args.activation && fused === L.ACT_NONE) runJob(rt, { kernel: L.EW_MAP, x: outputPtr, out: outputPtr, units: output.length, activation: args.activation }, threads);
   const t5 = performance.now();
   output.set(f32.subarray(outputPtr / 4, outputPtr / 4 + output.length));
   const ms = lastCall.ms;
@@ -296,7 +357,7 @@ function run(args: KernelArgs): void {
 
 /** The packing of prepared weights for this problem's layout: kept in their slot, packed on first use. */
 function keptPacking(rt: Runtime, problem: Problem, weight: Float32Array, packs: PackSlot, bytes: number): number {
-  const key = `wasm|${problem.packKey}`;
+  const key = problem.packKey;
   const known = packs.get(key);
   if (typeof known === 'number') return known;
   const ptr = rt.heap.alloc(bytes);

@@ -28,13 +28,15 @@ export const H_WORKSPACE_BYTES = 21;
 export const H_KC = 22; // K rows per chunk (bounds the packed panels)
 export const H_NC = 23; // columns per task (multiple of NR)
 export const H_LAYOUT = 24; // LAYOUT_PACKED, LAYOUT_BATCH_MINOR or LAYOUT_DIRECT
+export const H_ACTIVATION = 25; // conv layouts: ACT_NONE, ACT_RELU or ACT_LEAKY_RELU, applied as the tiles store (others: an element-wise job after the call)
 export const H_PADDED = 26; // direct: byte address of the input copy padded along W (zeros either side)
 export const H_PAD_LEFT = 27; // direct: zeros before each input row
 export const H_PADDED_W = 28; // direct: padded row length
 export const H_COMBO_COUNT = 29;
 export const H_PAD_STEP = 30; // direct: W phases each padded row is split into (a strided conv's W stride), ≤ 1: not split
 export const H_WEIGHT_GRADIENT = 31; // LAYOUT_WEIGHT_GRADIENT: byte address of the ∂W kernel's header (weight-gradient-layout.ts)
-export const HEADER_INTS = 32;
+export const H_ALPHA = 32; // f64 in two int32s (8-byte aligned): leakyRelu's slope for H_ACTIVATION
+export const HEADER_INTS = 34;
 
 /**
  * One combo = one combination of per-axis phases (transposed) or the whole layer (conv): a stride-1 (transposed)
@@ -77,10 +79,14 @@ export const T_END_ROW = 6; // direct
  * BATCH_MINOR: columns (position, n), packed like PACKED: each panel is one position of NR images (small phases, batch ≥ 8).
  * DIRECT: B read in place from a W-padded copy of the input — NR consecutive outputs along W of one phase read NR
  * consecutive inputs — for phases at least NR wide.
+ * CHANNEL_VECTORS: columns (n, position) as PACKED, nothing packed per call: the vectors run along output channels
+ * (two 4-channel blocks of the packed weights) and each of 4 positions' inputs is broadcast from the input in place,
+ * for layers with few outputs per phase (kernels/wasm/channel-task.ts).
  */
 export const LAYOUT_PACKED = 0;
 export const LAYOUT_BATCH_MINOR = 1;
 export const LAYOUT_DIRECT = 2;
+export const LAYOUT_CHANNEL_VECTORS = 5;
 /** Not a conv layout: training's ∂W kernel (kernels/wasm/weight-gradient.ts), its tasks run by the same threads. */
 export const LAYOUT_WEIGHT_GRADIENT = 3;
 

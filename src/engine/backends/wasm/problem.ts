@@ -5,7 +5,7 @@
  */
 import type { GatherPhase } from '../../../shape/phases.ts';
 import type { Plan } from '../../../shape/plan.ts';
-import { LAYOUT_BATCH_MINOR, LAYOUT_DIRECT, LAYOUT_PACKED, MR, NR, WS_PANELS, WS_TILE_ARGS, TILE_ARGS_BYTES } from './layout.ts';
+import { LAYOUT_BATCH_MINOR, LAYOUT_CHANNEL_VECTORS, LAYOUT_DIRECT, LAYOUT_PACKED, MR, NR, WS_PANELS, WS_TILE_ARGS, TILE_ARGS_BYTES } from './layout.ts';
 
 /** One axis of a combo is a gather phase of the plan (src/shape/phases.ts). */
 export type ComboAxis = GatherPhase;
@@ -22,13 +22,14 @@ export interface Combo {
 
 /**
  * How a problem's GEMM columns are ordered and read (docs/glossary.md "layout"): `packed` columns (n, position)
- * packed per panel; `batch-minor` columns (position, n) packed per panel; `direct` the input read in place.
+ * packed per panel; `batch-minor` columns (position, n) packed per panel; `direct` the input read in place;
+ * `channel-vectors` columns (n, position), vectors along output channels, the input read in place.
  */
-export type WasmLayout = 'packed' | 'batch-minor' | 'direct';
+export type WasmLayout = 'packed' | 'batch-minor' | 'direct' | 'channel-vectors';
 
 /** The header's int32 code of each layout (layout.ts), converted here and nowhere else. */
 export const LAYOUT_CODE: Readonly<Record<WasmLayout, number>> = {
-  packed: LAYOUT_PACKED, 'batch-minor': LAYOUT_BATCH_MINOR, direct: LAYOUT_DIRECT,
+  packed: LAYOUT_PACKED, 'batch-minor': LAYOUT_BATCH_MINOR, direct: LAYOUT_DIRECT, 'channel-vectors': LAYOUT_CHANNEL_VECTORS,
 };
 
 export interface Problem {
@@ -56,7 +57,7 @@ export interface Problem {
   readonly paddedW: number;
   /** Direct layout, per combo: the byte offset of each K row (tap, ci) in the padded input from its row base. */
   readonly kOffsets: readonly Int32Array[];
-  /** Identifies the packed-weight layout (two plans with the same key share packed weights). */
+  /** Identifies the packed-weight layout (two plans with the same key share packed weights); the prepared weights' slot key. */
   readonly packKey: string;
 }
 
@@ -128,9 +129,16 @@ export function describeProblem(plan: Plan, threads: number, force?: WasmLayout)
   const weightsFit = 16 * sumK * Math.ceil(m / 4) <= A_BLOCK_BYTES || imageBytes <= REREAD_INPUT_BYTES;
   // A conv strided along W (its one combo) reads the input split by W phase in the direct layout (splitW below).
   const directOk = combos.every((s) => (s.axes[2].inputStep === 1 || plan.kind === 'conv') && s.axes[2].outputCount >= 8);
-  const gemm: WasmLayout = batchMinor ? 'batch-minor' : 'packed';
+  // Channel vectors where an 8-column panel would be part empty (phases under 8 outputs: pix2pix's 2×2 phases) or its
+  // per-call packing is long for its K (a 3D kernel's 27+ taps of ≤ 16 channels: unet3d's 4³ convs), with 8 channels
+  // to fill the vectors; the zoo's other packed layers ran as fast or faster packed (16 taps of 16 channels at 4×4
+  // outputs: 10% slower; docs/perf-log.md, 2026-12-07 wasm-zoo).
+  const maxColumns = Math.max(...combos.map((s) => s.columns));
+  const maxTaps = Math.max(...combos.map((s) => s.taps));
+  const channelVectors = !batchMinor && m >= 8 && (maxColumns < 8 || (cinG <= 16 && maxTaps >= 27));
+  const gemm: WasmLayout = batchMinor ? 'batch-minor' : channelVectors ? 'channel-vectors' : 'packed';
   const chosen: WasmLayout = batchMinor || overlapWaste > 0.125 || !weightsFit ? gemm : 'direct';
-  // A forced layout applies where it can: direct needs directOk; packed and batch-minor read any shape.
+  // A forced layout applies where it can: direct needs directOk; the others read any shape.
   const layout: WasmLayout = !directOk ? (force === 'direct' || !force ? gemm : force) : force ?? chosen;
   const rowBlocks = Math.ceil(m / MR);
   const tasks: number[] = [];
@@ -151,6 +159,16 @@ export function describeProblem(plan: Plan, threads: number, force?: WasmLayout)
         }
       }
     }
+  } else if (layout === 'channel-vectors') {
+    // Columns per task: a multiple of the tile's 4 positions, small enough for every thread to get several tasks.
+    let per = 64;
+    const count = (size: number) => combos.reduce((sum, s) => sum + Math.ceil(s.columns / size), 0) * plan.groups;
+    while (threads > 1 && per > 4 && count(per) < 4 * threads) per -= 4;
+    combos.forEach((s, index) => {
+      for (let g = 0; g < plan.groups; g++) {
+        for (let c = 0; c < s.columns; c += per) tasks.push(index, g, c, Math.min(s.columns, c + per), 0, 0, 0, 0);
+      }
+    });
   } else {
     combos.forEach((s, index) => {
       for (let g = 0; g < plan.groups; g++) {
@@ -177,7 +195,7 @@ export function describeProblem(plan: Plan, threads: number, force?: WasmLayout)
     packedFloats: combos.map((s) => mPadded * s.k),
     padLeft, paddedW: layout === 'direct' ? paddedW : 0,
     kOffsets: layout === 'direct' ? direct.map((s) => kOffsetsOf(s, plan, cinG, paddedW)) : [],
-    packKey: JSON.stringify([plan.kind, plan.groups, cinG, m, plan.weightShape, combos.map((s) => s.axes.map((a) => a.taps))]),
+    packKey: `wasm|${JSON.stringify([plan.kind, plan.groups, cinG, m, plan.weightShape, combos.map((s) => s.axes.map((a) => a.taps))])}`,
   };
 }
 
@@ -209,6 +227,15 @@ export function workspaceBytes(kc: number, nc: number): number {
   const panels = Math.ceil(nc / NR);
   const bytes = WS_PANELS + 4 * (panels * kc * NR + panels * kc * 2 + 2 * panels + 5 * nc);
   return Math.ceil(bytes / 64) * 64;
+}
+
+/**
+ * The channel-vectors layout's workspace (kernels/wasm/channel-task.ts): the zero bytes, its 4 positions' table
+ * (24 ints) and the tap table of 9 ints per tap.
+ */
+export function channelWorkspaceBytes(combos: readonly Combo[]): number {
+  const taps = Math.max(1, ...combos.map((s) => s.taps));
+  return Math.ceil((WS_TILE_ARGS + 4 * (24 + 9 * taps)) / 64) * 64;
 }
 
 /** The direct layout's workspace: the zero bytes and the tile arguments only (it packs nothing). */

@@ -1,0 +1,82 @@
+/**
+ * Whole zoo models, tconv's wasm session against onnxruntime-web's (WebAssembly, one thread), in one process, in
+ * CPU time as well as wall time: on a host with more runnable threads than cores (load 10 on 2 vCPUs) a run longer
+ * than a scheduler slice waits for the CPU, and `npm run bench`'s wall-clock medians then time the queue (a 2 ms model
+ * read 20–60 ms). Per round each library runs a burst, the order flipping every round; ratios are medians over rounds
+ * of ORT's burst over tconv's (> 1: tconv is faster). One thread only: at two, CPU time would count idle polling.
+ *   node --conditions=tconv-source --import tsx scripts/wasm-vs-ort-web.ts [--rounds 40] [models…]
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadModelData } from '../bench/model-runners.ts';
+import { getRuntime } from '../src/engine/backends/wasm/runtime.ts';
+import { createSession, readModel } from '../src/onnx/index.ts';
+
+interface Ort {
+  env: { wasm: { numThreads: number } };
+  Tensor: new (type: string, data: Float32Array, dims: readonly number[]) => unknown;
+  InferenceSession: { create(model: Uint8Array, options: object): Promise<{ inputNames: string[]; run(feeds: object): Promise<unknown>; release(): Promise<void> }> };
+}
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { rounds: { type: 'string', default: '40' } } });
+const rounds = Number(values.rounds);
+const BURST = 5;
+const WARM_UP_ROUNDS = 8;
+const median = (v: readonly number[]) => [...v].sort((x, y) => x - y)[v.length >> 1]!;
+const geomean = (v: readonly number[]) => Math.exp(v.reduce((s, r) => s + Math.log(r), 0) / v.length);
+const models = positionals.length ? positionals : ['dcgan', 'espcn', 'esrgan-rrdb', 'hifigan-1d', 'ldm-vae-decoder', 'pix2pix-unet', 'realesrgan-unshuffle', 'unet-maxpool', 'unet3d'];
+
+const ort = (await import('onnxruntime-web')) as unknown as Ort;
+ort.env.wasm.numThreads = 1;
+const wallRatios: number[] = [];
+const cpuRatios: number[] = [];
+try {
+  console.log('| model | wasm ms | ort-web ms | wall ratio | wasm CPU ms | ort-web CPU ms | CPU ratio |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const model of models) {
+    const dir = join('test/fixtures/zoo', model);
+    const data = await loadModelData(dir);
+    const bytes = readFileSync(join(dir, 'model.onnx'));
+    const session = createSession(readModel(bytes), { backend: 'wasm', threads: 1 });
+    const feeds = { [data.inputName]: { shape: data.inputShape, data: data.input } };
+    const peer = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+    const peerFeeds = { [peer.inputNames[0]!]: new ort.Tensor('float32', Float32Array.from(data.input), data.inputShape) };
+    const cells = [
+      { run: () => session.run(feeds), wall: [] as number[], cpu: [] as number[], burst: 0, burstCpu: 0 },
+      { run: () => peer.run(peerFeeds), wall: [] as number[], cpu: [] as number[], burst: 0, burstCpu: 0 },
+    ];
+    const wall: number[] = [];
+    const cpu: number[] = [];
+    for (let round = -WARM_UP_ROUNDS; round < rounds; round++) {
+      for (const cell of round % 2 ? cells : [...cells].reverse()) {
+        const own: number[] = [];
+        const cpu0 = process.cpuUsage();
+        for (let k = 0; k < BURST; k++) {
+          const t0 = performance.now();
+          await cell.run();
+          own.push(performance.now() - t0);
+        }
+        const used = process.cpuUsage(cpu0);
+        cell.burst = median(own);
+        cell.burstCpu = (used.user + used.system) / 1000 / BURST;
+        if (round >= 0) {
+          cell.wall.push(...own);
+          cell.cpu.push(cell.burstCpu);
+        }
+      }
+      if (round >= 0) {
+        wall.push(cells[1]!.burst / cells[0]!.burst);
+        cpu.push(cells[1]!.burstCpu / cells[0]!.burstCpu);
+      }
+    }
+    wallRatios.push(median(wall));
+    cpuRatios.push(median(cpu));
+    const [a, b] = cells as [typeof cells[0], typeof cells[0]];
+    console.log(`| ${model} | ${median(a.wall).toFixed(3)} | ${median(b.wall).toFixed(3)} | ${median(wall).toFixed(2)}× | ${median(a.cpu).toFixed(3)} | ${median(b.cpu).toFixed(3)} | ${median(cpu).toFixed(2)}× |`);
+    session.dispose();
+    await peer.release();
+  }
+  console.log(`| geomean | | | ${geomean(wallRatios).toFixed(2)}× | | | ${geomean(cpuRatios).toFixed(2)}× |`);
+} finally {
+  await getRuntime().pool?.close();
+}
