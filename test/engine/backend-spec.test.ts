@@ -17,7 +17,6 @@ import {
 import { elementwiseKernels } from '../../src/engine/select.ts';
 import type { LayerSpec } from '../../src/shape/params.ts';
 import { planLayer } from '../../src/shape/plan.ts';
-import type { LayerSpec } from '../../src/shape/params.ts';
 import { createRng } from '../../src/tensor/rng.ts';
 import { randomTensor } from '../../src/tensor/random.ts';
 import { vectorCases, vectorFiles, runVector } from '../helpers/pytorch-vectors.ts';
