@@ -193,7 +193,10 @@ test('small direct layouts keep a bounded tap table, counted with their packed w
     const output = new Float32Array(size(small.outputShape));
     const parts = preparedParts(prepared);
     native.conv({ plan: small, input, weight: parts.data, bias: new Float32Array(3), output, threads: 1, packs: parts.slot });
-    assert.equal(packedWeightBytes() - before, layout.packedWeightBytes + layout.tableBytes);
+    // The trial may pick another direct tile (6×16 or 3×32, by timing) than layout() above did, with another table:
+    // the slot holds the weights (4 bytes a float, as the cache counts them) plus a table within the bound.
+    const table = packedWeightBytes() - before - 4 * smallWeight.length;
+    assert.ok(table > 0 && table <= 256 * 1024, `slot counts a table of ${table} bytes beside the weights`);
   } finally {
     prepared.dispose();
   }
