@@ -24,6 +24,8 @@ struct DepthwiseSplit {
   int64_t step = 1, before = 0, segment = 0;  // an input row of the copy is step · segment floats
 };
 DepthwiseSplit depthwiseSplit(const NativePlan& p);
+// Whether P's depthwise rows read a stride-2 input in place (the kernel set's depthwiseRowStride2), without that copy.
+bool depthwiseInPlace(const Prepared& P);
 
 // Channel stride of the input copy split by W phase (splitStep > 1, engine.h): the plane rounded up to whole cache
 // lines, plus one line when that is a multiple of 1 KiB; splitStep 1: the input as it is, plan.inSpatial.

@@ -52,7 +52,7 @@ void Workspace::reserve(const Prepared& P) {
     const DepthwiseSplit split = depthwiseSplit(P.plan);
     // One input plane, split by W phase (padded segments when depthwiseSplit applies).
     const size_t plane = split.step > 1 ? size_t(P.plan.in[0]) * size_t(P.plan.in[1]) * size_t(split.step * split.segment) : size_t(P.plan.inSpatial);
-    if (strided && phaseRows.size() < plane) phaseRows.resize(plane);
+    if (strided && !depthwiseInPlace(P) && phaseRows.size() < plane) phaseRows.resize(plane);
   }
   // Direct layouts: nr / kDirectWidth vectors per tap (plus one spare).
   const size_t vectors = P.direct ? nr / size_t(kDirectWidth) + 1 : 1;
