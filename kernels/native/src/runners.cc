@@ -86,7 +86,8 @@ void runDirectTask(const Prepared& P, Workspace& w, int64_t task, const Combo& c
 }
 
 // Depthwise task: every row of one (combo, group, batch element) plane; taps per row, W borders by lane masks.
-// A strided conv (W input step s > 1) first splits each input row of the plane into its s phases (x[p], x[p + s], …):
+// A strided conv (W input step s > 1; the usual single W phase takes runDepthwiseSplitTask below) first splits each
+// input row of the plane into its s phases (x[p], x[p + s], …):
 // output j through a tap at W offset o reads x[j·s + o] = phase (o mod s) at j + floor(o / s), so every tap reads a
 // contiguous run again and the same row kernel applies, summing the same products in the same order.
 void runDepthwiseTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, int64_t n, const float* x, const float* bias, float* y) {
@@ -147,6 +148,126 @@ void runDepthwiseTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g
       }
       const int64_t o0 = a0.first + j0 * a0.outStep, o1 = a1.first + j1 * a1.outStep;
       P.isa->depthwiseRow(valid, rows, lo, hi, weight, int(c.count[2]), outPlane + (o0 * p.out[1] + o1) * p.out[2] + a2.first, a2.outStep, b);
+    }
+  }
+}
+
+// Copies `rows` input rows of `width` floats into the padded phase segments of `split` (runners.h): phase q's values
+// x[q], x[q + s], … start `before` floats into its segment, zeros around them.
+void splitRowPhasesPadded(const float* from, int64_t rows, int64_t width, const DepthwiseSplit& split, float* to) {
+  const int64_t step = split.step, before = split.before, segment = split.segment;
+  for (int64_t r = 0; r < rows; r++, from += width, to += step * segment) {
+    for (int64_t phase = 0; phase < step; phase++) {
+      float* __restrict out = to + phase * segment;
+      const int64_t length = (width - phase + step - 1) / step;
+      std::fill(out, out + before, 0.0f);
+      const float* __restrict in = from + phase;
+      if (step == 2) {  // the common stride, a loop the compiler vectorizes
+        for (int64_t i = 0; i < length; i++) out[before + i] = in[2 * i];
+      } else {
+        for (int64_t i = 0; i < length; i++) out[before + i] = in[i * step];
+      }
+      std::fill(out + before + length, out + segment, 0.0f);
+    }
+  }
+}
+
+// Depthwise task of a conv strided along W (depthwiseSplit(plan).step > 1). With step 2 and a kernel set that has
+// depthwiseRowStride2, its rows read the input in place; otherwise the plane is copied into padded phase segments
+// first, so every W tap of an output row is one unmasked run of the copy. Either way the per-row work is only the row
+// pointers of the H/D taps inside the input, and each output sums the same taps in the same order as
+// runDepthwiseTask (the padded taps read zeros, and x + w·0 = x: a sum that starts at +0 is never −0).
+void runDepthwiseSplitTask(const Prepared& P, Workspace& w, const DepthwiseSplit& split, const Combo& c, int64_t g, int64_t n, const float* x,
+                           const float* bias, float* y) {
+  const NativePlan& p = P.plan;
+  const AxisPhase& a0 = p.axes[0][size_t(c.phase[0])];
+  const AxisPhase& a1 = p.axes[1][size_t(c.phase[1])];
+  const AxisPhase& a2 = p.axes[2][size_t(c.phase[2])];
+  const float* A = P.weights + c.aOffset + c.taps * g;  // [tap] for this group (cinG = M = 1)
+  const float* plane = x + (n * p.inChannels + g) * p.inSpatial;
+  float* outPlane = y + (n * p.outChannels + g) * p.outSpatial;
+  const float b = bias ? bias[g] : 0.0f;
+  const float** rows = w.rowPointers.data();
+  int32_t* lo = w.directTap.data();
+  int32_t* hi = w.panels[0].runFirst.data();
+  float* weight = w.C;
+  const bool inPlace = depthwiseInPlace(P);
+  const int64_t step = split.step, width = p.in[2], rowFloats = inPlace ? width : step * split.segment, tapsX = int64_t(a2.tap.size());
+  // Per W tap: where its run starts in a row (in place: output j reads x[2j + o]) and the outputs [first, last) that
+  // read inside the row (all of them over the padded copy).
+  int64_t* tapColumn = w.tapColumn.data();
+  int32_t* tapFirst = w.tapFirst.data();
+  int32_t* tapLast = w.tapLast.data();
+  for (int64_t tx = 0; tx < tapsX; tx++) {
+    const int64_t o = a2.offset[size_t(tx)], phase = ((o % step) + step) % step;
+    if (inPlace) {
+      tapColumn[tx] = o;
+      tapFirst[tx] = int32_t(o < 0 ? (1 - o) / 2 : 0);                                         // 2j + o ≥ 0
+      tapLast[tx] = int32_t(std::min<int64_t>(c.count[2], std::max<int64_t>(0, (width - o + 1) / 2)));  // 2j + o < width
+    } else {
+      tapColumn[tx] = phase * split.segment + split.before + (o - phase) / step;
+      tapFirst[tx] = 0;
+      tapLast[tx] = int32_t(c.count[2]);
+    }
+  }
+  const float* source = plane;
+  if (!inPlace) {
+    splitRowPhasesPadded(plane, int64_t(p.in[0]) * p.in[1], width, split, w.phaseRows.data());
+    source = w.phaseRows.data();
+  }
+  const DepthwiseRow row = inPlace ? P.isa->depthwiseRowStride2 : P.isa->depthwiseRow;
+  // Rows whose D/H taps fall inside the input alike (a bit per tap pair) take the same taps: only the row pointers
+  // move, by the distance between the two rows' first inputs.
+  const bool trackInside = a0.tap.size() * a1.tap.size() <= 64;
+  uint64_t lastInside = ~uint64_t(0);
+  int lastValid = 0;
+  int64_t lastFirst = 0;
+  for (int64_t j0 = 0; j0 < c.count[0]; j0++) {
+    for (int64_t j1 = 0; j1 < c.count[1]; j1++) {
+      const int64_t o0 = a0.first + j0 * a0.outStep, o1 = a1.first + j1 * a1.outStep;
+      float* outRow = outPlane + (o0 * p.out[1] + o1) * p.out[2] + a2.first;
+      const int64_t first = (j0 * a0.inStep * p.in[1] + j1 * a1.inStep) * rowFloats;
+      uint64_t inside = 0;
+      if (trackInside) {
+        int pair = 0;
+        for (size_t tz = 0; tz < a0.tap.size(); tz++) {
+          const int64_t iz = j0 * a0.inStep + a0.offset[tz];
+          for (size_t ty = 0; ty < a1.tap.size(); ty++, pair++) {
+            const int64_t iy = j1 * a1.inStep + a1.offset[ty];
+            if (iz >= 0 && iz < p.in[0] && iy >= 0 && iy < p.in[1]) inside |= uint64_t(1) << pair;
+          }
+        }
+        if (inside == lastInside) {
+          const int64_t shift = first - lastFirst;
+          for (int i = 0; i < lastValid; i++) rows[i] += shift;
+          lastFirst = first;
+          row(lastValid, rows, lo, hi, weight, int(c.count[2]), outRow, a2.outStep, b);
+          continue;
+        }
+      }
+      int valid = 0;
+      int64_t t = 0;
+      for (size_t tz = 0; tz < a0.tap.size(); tz++) {
+        const int64_t iz = j0 * a0.inStep + a0.offset[tz];
+        for (size_t ty = 0; ty < a1.tap.size(); ty++, t += tapsX) {
+          const int64_t iy = j1 * a1.inStep + a1.offset[ty];
+          if (iz < 0 || iz >= p.in[0] || iy < 0 || iy >= p.in[1]) continue;
+          const float* inRow = source + (iz * p.in[1] + iy) * rowFloats;
+          for (int64_t tx = 0; tx < tapsX; tx++) {
+            if (tapLast[tx] <= tapFirst[tx]) continue;
+            // Lanes below `first` are never read, so the pointer may start before the row.
+            rows[valid] = inRow + tapColumn[tx];
+            lo[valid] = tapFirst[tx];
+            hi[valid] = tapLast[tx];
+            weight[valid] = A[t + tx];
+            valid++;
+          }
+        }
+      }
+      lastInside = trackInside ? inside : lastInside;
+      lastValid = valid;
+      lastFirst = first;
+      row(valid, rows, lo, hi, weight, int(c.count[2]), outRow, a2.outStep, b);
     }
   }
 }
@@ -265,13 +386,34 @@ void runTask(const Prepared& P, Workspace& w, int64_t task, const float* x, cons
   const TaskRef& ref = P.taskList[size_t(task)];
   const Combo& c = P.combos[size_t(ref.combo)];
   if (P.depthwise) {
-    runDepthwiseTask(P, w, c, ref.group, ref.panel, x, bias, y);
+    const DepthwiseSplit split = depthwiseSplit(P.plan);
+    if (split.step > 1) {
+      runDepthwiseSplitTask(P, w, split, c, ref.group, ref.panel, x, bias, y);
+    } else {
+      runDepthwiseTask(P, w, c, ref.group, ref.panel, x, bias, y);
+    }
   } else if (P.direct) {
     runDirectTask(P, w, task, c, ref.group, ref.panel, x, bias, y);
   } else {
     runPackedTask(P, w, c, ref.group, ref.panel, x, bias, y);
   }
 }
+
+DepthwiseSplit depthwiseSplit(const NativePlan& p) {
+  if (p.axes[2].size() != 1 || p.axes[2][0].inStep <= 1) return DepthwiseSplit{};
+  const AxisPhase& a = p.axes[2][0];
+  const int64_t step = a.inStep, longest = (p.in[2] + step - 1) / step;
+  int64_t before = 0, after = 0;
+  for (const int32_t o : a.offset) {
+    // The tap reads its phase at j + shift for 0 ≤ j < count: no lower than −before, no higher than longest + after.
+    const int64_t phase = ((o % step) + step) % step, shift = (o - phase) / step;
+    before = std::max(before, -shift);
+    after = std::max(after, a.count + shift - longest);
+  }
+  return DepthwiseSplit{step, before, before + longest + after};
+}
+
+bool depthwiseInPlace(const Prepared& P) { return P.isa->depthwiseRowStride2 != nullptr && depthwiseSplit(P.plan).step == 2; }
 
 void tabulateDirectTaps(Prepared& P) {
   P.directTapStart.clear();

@@ -16,6 +16,17 @@ void runTask(const Prepared& P, Workspace& w, int64_t task, const float* x, cons
 // as a contiguous run.
 void splitRowPhases(const float* from, int64_t rows, int64_t width, int64_t step, float* to);
 
+// Depthwise rows of a conv strided along W (one W phase, input step s > 1) read a copy of each input plane whose rows
+// are split into their s W phases, every phase in a segment with `before` zeros ahead of its values and zeros after
+// them up to `segment` floats: each W tap then reads all outputs of a row as one run, with no masked lanes and no
+// per-tap bounds. step 1: no such copy (unit W step, or a layout with several W phases).
+struct DepthwiseSplit {
+  int64_t step = 1, before = 0, segment = 0;  // an input row of the copy is step · segment floats
+};
+DepthwiseSplit depthwiseSplit(const NativePlan& p);
+// Whether P's depthwise rows read a stride-2 input in place (the kernel set's depthwiseRowStride2), without that copy.
+bool depthwiseInPlace(const Prepared& P);
+
 // Channel stride of the input copy (split by W phase, splitStep > 1, or with padded planes, engine.h): the plane
 // rounded up to whole cache lines, plus one line when that is a multiple of 1 KiB; no copy: plan.inSpatial.
 inline int64_t splitChannelStride(const NativePlan& p, int splitStep, bool padPlanes = false) {

@@ -71,6 +71,12 @@ typedef void (*DirectKernel)(int taps, const int32_t* tap, const int64_t* offset
 typedef void (*DepthwiseRow)(int taps, const float* const* row, const int32_t* lo, const int32_t* hi, const float* weight,
                              int length, float* out, int64_t outStep, float bias);
 
+// The same row for a conv with W input step 2 (∂X of a stride-2 depthwise transposed conv), read in place: out[j·outStep]
+// = bias + Σ_t weight[t] · row[t][2j], with row[t][2j] read only for lo[t] ≤ j < hi[t] and row[t][2j + 1] only where
+// row[t][2j] and row[t][2j + 2] both are (its value is never used): nothing outside the tap's run of the row.
+typedef void (*DepthwiseRowStride2)(int taps, const float* const* row, const int32_t* lo, const int32_t* hi, const float* weight,
+                                    int length, float* out, int64_t outStep, float bias);
+
 // Remainder kernels (rows 1…MR of a tile) are generated from one template per instruction set; these index lists
 // stand in for std::integer_sequence because the ISA files include no C++ library header.
 template <int... R>
@@ -113,6 +119,8 @@ struct KernelSet {
   // Register-only FMA loop (independent accumulators, no memory traffic): the core's FMA peak right now, which
   // a shared machine's clock and neighbours move from run to run. Returns the flops done; nullptr: no SIMD FMA.
   double (*fmaLoop)(int64_t iterations);
+  // nullptr: depthwise rows of a conv strided along W read a copy of the input split into its W phases (runners.cc).
+  DepthwiseRowStride2 depthwiseRowStride2;
 };
 
 const KernelSet* scalarKernels();

@@ -252,7 +252,7 @@ const GemmTile kTiles[] = {
 #undef TCONV_GEMM
 #undef TCONV_DIRECT
 
-const KernelSet kSet = {"avx512", 16, kDirectWidth, 4, kTiles, pack, store, depthwiseRow, fmaLoop};
+const KernelSet kSet = {"avx512", 16, kDirectWidth, 4, kTiles, pack, store, depthwiseRow, fmaLoop, nullptr};
 
 }  // namespace
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "runners.h"
+
 namespace tconv {
 
 float* alignedFloats(size_t count) {
@@ -47,8 +49,10 @@ void Workspace::reserve(const Prepared& P) {
     }
     bool strided = false;
     for (const AxisPhase& phase : P.plan.axes[2]) strided = strided || phase.inStep > 1;
-    const size_t plane = size_t(P.plan.inSpatial);
-    if (strided && phaseRows.size() < plane) phaseRows.resize(plane);
+    const DepthwiseSplit split = depthwiseSplit(P.plan);
+    // One input plane, split by W phase (padded segments when depthwiseSplit applies).
+    const size_t plane = split.step > 1 ? size_t(P.plan.in[0]) * size_t(P.plan.in[1]) * size_t(split.step * split.segment) : size_t(P.plan.inSpatial);
+    if (strided && !depthwiseInPlace(P) && phaseRows.size() < plane) phaseRows.resize(plane);
   }
   // Direct layouts: nr / kDirectWidth vectors per tap (plus one spare).
   const size_t vectors = P.direct ? nr / size_t(kDirectWidth) + 1 : 1;
