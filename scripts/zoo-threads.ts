@@ -1,7 +1,13 @@
 // Where two native threads help on the zoo: every Conv/ConvTranspose call a zoo model's session makes, timed alone at
 // one and two threads (alternating, same process), with the layer's estimated cycles and the autotuner's one-thread
-// measurement; then each whole model at one and two threads, alternating. Medians of one run; compare within a run.
-//   node --conditions=tconv-source --import tsx scripts/zoo-threads.ts [--rounds 41] [--layers-only | --models-only] [model names…]
+// measurement; then each whole model on --backend (native or wasm), one session at threads 2 run in three modes,
+// alternating (threadChoiceTuning.mode): every layer on one thread, each layer on the threads the static rule gives it
+// ('requested'), each layer on the side its measured calls favour ('measured', src/engine/thread-choice.ts). One
+// session, since two sessions of the same model differ by up to ±30% on this host with the same layouts (placement);
+// layers the static rule keeps on one thread run the same code in all three. Wall-time medians and the process's CPU
+// time per run (user + system, all threads) of one run; compare within a run.
+//   node --conditions=tconv-source --import tsx scripts/zoo-threads.ts [--rounds 41] [--backend native|wasm]
+//     [--layers-only | --models-only] [model names…]
 // TCONV_NATIVE_ADDON=OLD.node runs another build (the same script, before and after a change).
 // Notes the load average before and after: on a shared host the second core is often someone else's.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -10,15 +16,19 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadModelData } from '../bench/model-runners.ts';
 import { type NativeAddon, type NativeHandle, loadAddon } from '../src/engine/backends/native/addon.ts';
+import { initWasm } from '../src/engine/backends/wasm/index.ts';
+import { threadChoiceTuning } from '../src/engine/thread-choice.ts';
 import { createSession, readModel } from '../src/onnx/index.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
-    rounds: { type: 'string', default: '41' }, 'layers-only': { type: 'boolean', default: false }, 'models-only': { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '41' }, backend: { type: 'string', default: 'native' }, 'layers-only': { type: 'boolean', default: false }, 'models-only': { type: 'boolean', default: false },
   },
 });
 const rounds = Number(values.rounds);
+const backend = values.backend === 'wasm' ? 'wasm' : 'native';
+if (backend === 'wasm') await initWasm();
 const status = loadAddon();
 if (!status.addon) throw new Error(status.reason);
 const addon: NativeAddon = status.addon;
@@ -50,11 +60,19 @@ for (const name of models) {
   const feeds = { [data.inputName]: { shape: data.inputShape, data: data.input } };
   calls.clear();
   const one = createSession(model, { backend: 'native', threads: 1 });
-  const two = createSession(model, { backend: 'native', threads: 2 });
+  const two = createSession(model, { backend, threads: 2 });
+  const inMode = (mode: typeof threadChoiceTuning.mode) => () => {
+    threadChoiceTuning.mode = mode;
+    try {
+      two.run(feeds);
+    } finally {
+      threadChoiceTuning.mode = 'measured';
+    }
+  };
   one.run(feeds);
   two.run(feeds);
   let index = 0;
-  for (const [handle, args] of values['models-only'] ? [] : calls) {
+  for (const [handle, args] of values['models-only'] || backend !== 'native' ? [] : calls) {
     const d = addon.describe(handle);
     const header = args[1];
     const at = (threads: number) =>
@@ -72,21 +90,28 @@ for (const name of models) {
   if (!values['layers-only']) {
     // Warm both sessions up first (JIT, the pool's threads, first-touch pages), then runs of ~10 ms each, alternating.
     const warm = process.hrtime.bigint();
-    while (process.hrtime.bigint() - warm < 400_000_000n) {
-      one.run(feeds);
-      two.run(feeds);
-    }
-    const reps = Math.max(3, Math.round(10_000 / time(() => one.run(feeds), 5)));
-    const m1: number[] = [];
-    const m2: number[] = [];
+    const sessions = [inMode('one'), inMode('requested'), inMode('measured')];
+    while (process.hrtime.bigint() - warm < 400_000_000n) for (const f of sessions) f();
+    const reps = Math.max(3, Math.round(10_000 / time(sessions[0]!, 5)));
+    const wall: number[][] = [[], [], []];
+    const cpu: number[][] = [[], [], []];
     for (let r = 0; r < rounds; r++) {
-      m1.push(time(() => one.run(feeds), reps));
-      m2.push(time(() => two.run(feeds), reps));
+      for (const [i, f] of sessions.entries()) {
+        const before = process.cpuUsage();
+        wall[i]!.push(time(f, reps));
+        const used = process.cpuUsage(before);
+        cpu[i]!.push((used.user + used.system) / reps);
+      }
     }
-    modelRows.push(`${name} | ${(median(m1) / 1e3).toFixed(3)} | ${(median(m2) / 1e3).toFixed(3)} | ${(median(m2) / median(m1)).toFixed(2)}`);
+    const [w1, wFixed, wChosen] = wall.map(median) as [number, number, number];
+    const [c1, cFixed, cChosen] = cpu.map(median) as [number, number, number];
+    const ms = (us: number) => (us / 1e3).toFixed(3);
+    modelRows.push(`${name} | ${ms(w1)} | ${ms(wFixed)} | ${ms(wChosen)} | ${(wFixed / w1).toFixed(2)} | ${(wChosen / w1).toFixed(2)} | ${ms(c1)} / ${ms(cFixed)} / ${ms(cChosen)}`);
   }
   one.dispose();
   two.dispose();
 }
-if (modelRows.length) console.log(`\nmodel | t1 ms | t2 ms | t2/t1\n${modelRows.join('\n')}`);
+if (modelRows.length) {
+  console.log(`\n${backend} (threads 2): model | one ms | static ms | measured ms | static/one | measured/one | CPU ms per run one / static / measured\n${modelRows.join('\n')}`);
+}
 console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);

@@ -11,8 +11,11 @@
 
 /** The policy's constants; tests and calibration scripts may change them. */
 export const threadChoiceTuning = {
-  /** False: every eligible call uses the requested threads (the static rule alone). */
-  enabled: true,
+  /**
+   * 'measured': the faster side as measured; 'requested': every call on the requested threads (the static rule alone:
+   * tests that force threads); 'one': every call on one thread (A/B of a session against itself, scripts/zoo-threads.ts).
+   */
+  mode: 'measured' as 'measured' | 'requested' | 'one',
   /** Timed calls per side before the first choice (after one untimed warm-up call each: first-touch, wake-up). */
   explore: 3,
   /** More threads are chosen only when their estimate is below this fraction of one thread's. */
@@ -49,7 +52,7 @@ export class ThreadChoice {
   /** The thread count of the next call: 1 or `threads`. */
   next(): number {
     const t = threadChoiceTuning;
-    if (!t.enabled || this.threads <= 1) return this.threads;
+    if (t.mode !== 'measured' || this.threads <= 1) return t.mode === 'one' ? 1 : this.threads;
     // Exploring: the requested count first (a single call runs as asked), then alternate until both sides are timed.
     if (this.many.calls <= t.explore || this.one.calls <= t.explore) return this.many.calls <= this.one.calls ? this.threads : 1;
     if (this.chosen === 0) this.choose();
@@ -60,7 +63,7 @@ export class ThreadChoice {
   /** Records the time of a call made with `threads` threads (1 or this.threads). */
   record(threads: number, time: number): void {
     const t = threadChoiceTuning;
-    if (!t.enabled || this.threads <= 1) return;
+    if (t.mode !== 'measured' || this.threads <= 1) return;
     const side = threads > 1 ? this.many : this.one;
     const recheck = this.chosen !== 0 && threads !== this.chosen;
     const weight = recheck ? t.recheckWeight : t.weight;

@@ -78,10 +78,14 @@ describe('ThreadChoice', () => {
     assert.equal(choice.state().chosen, 2);
   });
 
-  it('passes the requested threads through when disabled or when one thread is requested', () => {
-    threadChoiceTuning.enabled = false;
-    assert.deepEqual(drive(new ThreadChoice(2), 20, (n) => (n === 2 ? 500 : 1)), Array(20).fill(2));
-    threadChoiceTuning.enabled = true;
+  it('passes the requested threads through, or one thread, when told to; one thread when one is requested', () => {
+    threadChoiceTuning.mode = 'requested';
+    const choice = new ThreadChoice(2);
+    assert.deepEqual(drive(choice, 20, (n) => (n === 2 ? 500 : 1)), Array(20).fill(2));
+    threadChoiceTuning.mode = 'one';
+    assert.deepEqual(drive(choice, 5, () => 1), [1, 1, 1, 1, 1]);
+    threadChoiceTuning.mode = 'measured';
+    assert.equal(choice.state().chosen, 0, 'calls outside the measured mode are not recorded');
     assert.deepEqual(drive(new ThreadChoice(1), 5, () => 1), [1, 1, 1, 1, 1]);
   });
 });

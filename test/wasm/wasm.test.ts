@@ -25,7 +25,7 @@ import { expectMatchesReference, referenceCase } from '../helpers/reference-case
 const seed = runSeed();
 // Tiny test layers would otherwise run on one thread only (and leave a sleeping worker asleep).
 wasmTuning.minFlopsPerThread = 0;
-threadChoiceTuning.enabled = false; // every call on the requested threads, not the faster side measured
+threadChoiceTuning.mode = 'requested'; // every call on the requested threads, not the faster side measured
 wasmTuning.minFlopsToWake = 0;
 after(() => getRuntime().pool?.close());
 

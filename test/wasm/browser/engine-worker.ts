@@ -11,7 +11,7 @@ async function main() {
   await initWasm();
   wasmTuning.minFlopsPerThread = 0; // a small layer, still split across both threads
   wasmTuning.minFlopsToWake = 0; // the rounds are 20 ms apart: the worker sleeps in between
-  threadChoiceTuning.enabled = false; // every round on both threads, not the faster side measured
+  threadChoiceTuning.mode = 'requested'; // every round on both threads, not the faster side measured
   const x = randomTensor([2, 16, 12, 20], 1);
   const w = randomTensor([16, 12, 4, 4], 2);
   const b = randomTensor([12], 3);

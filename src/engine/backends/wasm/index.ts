@@ -27,7 +27,7 @@ const MAX_THREADS = 64;
 
 /**
  * Knobs for tests: `minFlopsPerThread` 0 makes even tiny layers use every requested thread (with
- * `threadChoiceTuning.enabled` false: else a layer's calls alternate and then keep the faster side, thread-choice.ts),
+ * `threadChoiceTuning.mode` 'requested': else a layer's calls alternate and then keep the faster side, thread-choice.ts),
  * and `minFlopsToWake` 0 makes every threaded call wake napping or sleeping workers (else a sleeping one takes no part
  * in small calls).
  */
