@@ -7,7 +7,7 @@
 // layers the static rule keeps on one thread run the same code in all three. Wall-time medians and the process's CPU
 // time per run (user + system, all threads) of one run; compare within a run.
 //   node --conditions=tconv-source --import tsx scripts/zoo-threads.ts [--rounds 41] [--backend native|wasm]
-//     [--layers-only | --models-only] [model names…]
+//     [--wasm-wake MFLOP] [--layers-only | --models-only] [model names…]
 // TCONV_NATIVE_ADDON=OLD.node runs another build (the same script, before and after a change).
 // Notes the load average before and after: on a shared host the second core is often someone else's.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -16,19 +16,21 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadModelData } from '../bench/model-runners.ts';
 import { type NativeAddon, type NativeHandle, loadAddon } from '../src/engine/backends/native/addon.ts';
-import { initWasm } from '../src/engine/backends/wasm/index.ts';
+import { initWasm, wasmTuning } from '../src/engine/backends/wasm/index.ts';
 import { threadChoiceTuning } from '../src/engine/thread-choice.ts';
 import { createSession, readModel } from '../src/onnx/index.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
-    rounds: { type: 'string', default: '41' }, backend: { type: 'string', default: 'native' }, 'layers-only': { type: 'boolean', default: false }, 'models-only': { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '41' }, backend: { type: 'string', default: 'native' }, 'wasm-wake': { type: 'string' }, 'layers-only': { type: 'boolean', default: false }, 'models-only': { type: 'boolean', default: false },
   },
 });
 const rounds = Number(values.rounds);
 const backend = values.backend === 'wasm' ? 'wasm' : 'native';
 if (backend === 'wasm') await initWasm();
+// --wasm-wake MFLOP: wasmTuning.minFlopsToWake for this run (an A/B of the wake-up threshold, run by run).
+if (values['wasm-wake'] !== undefined) wasmTuning.minFlopsToWake = Number(values['wasm-wake']) * 1e6;
 const status = loadAddon();
 if (!status.addon) throw new Error(status.reason);
 const addon: NativeAddon = status.addon;
