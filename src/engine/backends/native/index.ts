@@ -114,8 +114,17 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
   };
 
   // The most threads each prepared handle's calls take (describe's maxThreads; 1 when the addon does not say), and
-  // the measured thread choice of those that may take more than one (thread-choice.ts).
+  // the measured thread choice of those that may take more than one (thread-choice.ts). A handle another backend
+  // instance prepared (the same slot key) is described on its first call here.
   const maxThreads = new WeakMap<NativeHandle, number>();
+  const maxThreadsOf = (addon: NativeAddon, handle: NativeHandle, layout?: NativeLayout): number => {
+    let n = maxThreads.get(handle);
+    if (n === undefined) {
+      n = (layout ?? addon.describe(handle)).maxThreads ?? 1;
+      maxThreads.set(handle, n);
+    }
+    return n;
+  };
   const choices = new ThreadChoices<NativeHandle>();
 
   // Prepared weights only: their slot keeps the handle; `free` releases its packed weights at once.
@@ -125,7 +134,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
     if (!handle) {
       const fresh = addon.prepare(header, weight, kernelSet, options.layout);
       const layout = addon.describe(fresh);
-      maxThreads.set(fresh, layout.maxThreads ?? 1);
+      maxThreadsOf(addon, fresh, layout);
       // The handle holds its packed weights and, for small direct layouts, a tap table: both count against the bound
       // (an addon built before the table reports none).
       packs.put(slotKey, fresh, 4 * weight.length + (layout.tableBytes ?? 0), () => addon.release(fresh));
@@ -147,7 +156,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
     if (args.packs) {
       const { handle, header } = kept(s.addon, s.kernelSet, args.plan, args.weight, args.packs);
       // A layer that would run on more than one thread runs on one or on those, whichever its measured calls favour.
-      const usable = Math.min(threads, maxThreads.get(handle) ?? threads);
+      const usable = Math.min(threads, maxThreadsOf(s.addon, handle));
       const choice = usable > 1 ? choices.for(handle, usable) : null;
       const n = choice ? choice.next() : threads;
       const start = choice ? performance.now() : 0;
