@@ -23,6 +23,12 @@ export const threadChoiceTuning = {
   /** Weight of a new time in a side's running estimate (exponential moving average). */
   weight: 0.25,
   /**
+   * A time counts at most this many times the side's estimate: one call that lost the core (which hits either side)
+   * moves the estimate by at most (clip − 1) × weight, while a second thread that is 2–6× slower call after call still
+   * switches within one or two calls.
+   */
+  clip: 4,
+  /**
    * The weight of a re-check's time: 1 replaces the side's stale estimate, since the host may have changed since it
    * last ran (a lucky re-check that flips the choice costs one call: the next slow one flips it back).
    */
@@ -69,7 +75,9 @@ export class ThreadChoice {
     const weight = recheck ? t.recheckWeight : t.weight;
     side.calls++;
     // The first call of a side is a warm-up: it pays for first-touch pages and for starting or waking the workers.
-    if (side.calls > 1) side.estimate = Number.isNaN(side.estimate) ? time : side.estimate + weight * (time - side.estimate);
+    if (side.calls > 1) {
+      side.estimate = Number.isNaN(side.estimate) ? time : side.estimate + weight * (Math.min(time, t.clip * side.estimate) - side.estimate);
+    }
     if (this.chosen === 0) return;
     // Choose again after every call: the chosen side turning slow (the host got busy) switches at once; a re-check of
     // the other side makes the period grow while the choice holds. Either way a flip restarts the period.

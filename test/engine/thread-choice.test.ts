@@ -49,6 +49,15 @@ describe('ThreadChoice', () => {
     assert.equal(choice.next(), 2);
   });
 
+  it('lets one call that lost the core move an estimate by at most (clip − 1) × weight', () => {
+    const choice = new ThreadChoice(2);
+    drive(choice, 20, (n) => (n === 2 ? 100 : 100));
+    assert.equal(choice.state().chosen, 1);
+    choice.record(1, 50 * 100);
+    const { clip, weight } = threadChoiceTuning;
+    assert.equal(choice.state().one, 100 + (clip - 1) * weight * 100);
+  });
+
   it('re-checks the other side after minPeriod calls, then ever more rarely while the choice holds', () => {
     const choice = new ThreadChoice(2);
     const used = drive(choice, 8 + 200, (n) => (n === 2 ? 150 : 100));
