@@ -39,8 +39,17 @@ const addon: NativeAddon = status.addon;
 type RunArgs = Parameters<NativeAddon['run']>;
 const calls = new Map<NativeHandle, RunArgs>();
 const run = addon.run.bind(addon);
+// Native calls of the measured mode, of layers that may take 2 threads, by the thread count they got (which way the
+// layers' choices went); tallied in untimed runs after the timed ones.
+const measuredCalls = new Map<number, number>();
+const eligible = new Map<NativeHandle, boolean>();
+let tallying = false;
 addon.run = (...args: RunArgs) => {
   if (!calls.has(args[0])) calls.set(args[0], [...args] as RunArgs);
+  if (tallying) {
+    if (!eligible.has(args[0])) eligible.set(args[0], (addon.describe(args[0]).maxThreads ?? 1) > 1);
+    if (eligible.get(args[0])) measuredCalls.set(args[5], (measuredCalls.get(args[5]) ?? 0) + 1);
+  }
   run(...args);
 };
 
@@ -110,12 +119,19 @@ for (const name of models) {
     const [w1, wFixed, wChosen] = wall.map(median) as [number, number, number];
     const [c1, cFixed, cChosen] = cpu.map(median) as [number, number, number];
     const ms = (us: number) => (us / 1e3).toFixed(3);
-    modelRows.push(`${name} | ${ms(w1)} | ${ms(wFixed)} | ${ms(wChosen)} | ${(wFixed / w1).toFixed(2)} | ${(wChosen / w1).toFixed(2)} | ${ms(c1)} / ${ms(cFixed)} / ${ms(cChosen)}`);
+    // Native only: the share of the measured mode's layer calls at 2 threads, over those the static rule gives 2.
+    tallying = true;
+    for (let r = 0; r < rounds; r++) sessions[2]!();
+    tallying = false;
+    const onTwo = measuredCalls.get(2) ?? 0;
+    const choice = backend === 'native' ? ` | ${onTwo} of ${onTwo + (measuredCalls.get(1) ?? 0)} calls at 2` : '';
+    measuredCalls.clear();
+    modelRows.push(`${name} | ${ms(w1)} | ${ms(wFixed)} | ${ms(wChosen)} | ${(wFixed / w1).toFixed(2)} | ${(wChosen / w1).toFixed(2)} | ${ms(c1)} / ${ms(cFixed)} / ${ms(cChosen)}${choice}`);
   }
   one.dispose();
   two.dispose();
 }
 if (modelRows.length) {
-  console.log(`\n${backend} (threads 2): model | one ms | static ms | measured ms | static/one | measured/one | CPU ms per run one / static / measured\n${modelRows.join('\n')}`);
+  console.log(`\n${backend} (threads 2): model | one ms | static ms | measured ms | static/one | measured/one | CPU ms per run one / static / measured${backend === 'native' ? ' | measured: layer calls at 2 threads' : ''}\n${modelRows.join('\n')}`);
 }
 console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
