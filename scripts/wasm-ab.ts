@@ -38,6 +38,9 @@ async function load(dir: string): Promise<Checkout> {
   const plan = await import(url('src/shape/plan.ts'));
   // Every call on the requested threads, as the bench does for large layers (tiny ones would stay on one).
   wasm.wasmTuning.minFlopsPerThread = 0;
+  // …and not the faster side the layer measured (a checkout from before src/engine/thread-choice.ts has none).
+  const choice = await import(url('src/engine/thread-choice.ts')).catch(() => null);
+  if (choice) choice.threadChoiceTuning.mode = 'requested';
   return { backend: wasm.wasmBackend, planLayer: plan.planLayer, close: () => runtime.getRuntime().pool?.close() };
 }
 

@@ -1,7 +1,10 @@
 // Child of thread-pool.test.ts, run with TCONV_NATIVE_CYCLES_PER_THREAD=1 so that every layer with two tasks or more
 // goes through the pool, however small: many back-to-back parallel calls at 1–4 threads, each compared bit for bit
-// with the one-thread result, into NaN-poisoned outputs. Prints one JSON line: calls made and the first mismatch.
+// with the one-thread result, into NaN-poisoned outputs; then the same layers with prepared weights, whose calls at
+// 2 threads go through the measured thread choice (src/engine/thread-choice.ts: they alternate between 1 and 2 threads,
+// then keep the faster). Prints one JSON line: calls made, the first mismatch, the handles' maxThreads.
 import { createNativeBackend } from '../../src/engine/backends/native/index.ts';
+import { preparedParts, prepareWeights } from '../../src/engine/prepared-weights.ts';
 import { planLayer } from '../../src/shape/plan.ts';
 import { createRng } from '../../src/tensor/rng.ts';
 import { randomArray, sizeOf } from '../helpers/reference-case.ts';
@@ -16,6 +19,7 @@ const layers = [
 const native = createNativeBackend();
 let calls = 0;
 let mismatch: string | null = null;
+const maxThreads: number[] = [];
 for (const [index, spec] of layers.entries()) {
   const plan = planLayer({ ...spec, batch: 1 });
   const input = randomArray(rng, sizeOf(plan.inputShape));
@@ -33,5 +37,19 @@ for (const [index, spec] of layers.entries()) {
     const at = output.findIndex((v, k) => !Object.is(v, expected[k]));
     if (at >= 0) mismatch = `layer ${index}, call ${i}, ${threads} threads: element ${at} is ${output[at]}, one thread gave ${expected[at]}`;
   }
+  const prepared = prepareWeights({ shape: plan.weightShape, data: weight });
+  try {
+    const parts = preparedParts(prepared);
+    for (let i = 0; i < 100 && mismatch === null; i++) {
+      output.fill(Number.NaN);
+      run({ plan, input, weight: parts.data, bias, output, threads: 2, packs: parts.slot });
+      calls++;
+      const at = output.findIndex((v, k) => !Object.is(v, expected[k]));
+      if (at >= 0) mismatch = `layer ${index}, prepared, call ${i}: element ${at} is ${output[at]}, one thread gave ${expected[at]}`;
+    }
+  } finally {
+    prepared.dispose();
+  }
+  maxThreads.push(native.layout(plan, weight).maxThreads ?? 0);
 }
-process.stdout.write(`${JSON.stringify({ calls, mismatch })}\n`);
+process.stdout.write(`${JSON.stringify({ calls, mismatch, maxThreads })}\n`);

@@ -8,6 +8,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { wasmBackend, wasmTuning } from '../../src/engine/backends/wasm/index.ts';
+import { threadChoiceTuning } from '../../src/engine/thread-choice.ts';
 import { elementwiseTuning, lastJob } from '../../src/engine/backends/wasm/elementwise.ts';
 import { getRuntime } from '../../src/engine/backends/wasm/runtime.ts';
 import { jsElementwise, type GroupNormArgs } from '../../src/engine/elementwise.ts';
@@ -23,6 +24,7 @@ after(() => {
   Object.assign(elementwiseTuning, saved);
   wasmTuning.minFlopsPerThread = 4e6;
   wasmTuning.minFlopsToWake = 4e6;
+  threadChoiceTuning.mode = 'measured';
   return getRuntime().pool?.close();
 });
 
@@ -179,6 +181,7 @@ test('the conv epilogue: the activation applied in wasm memory gives the same bi
   wasmTuning.minFlopsPerThread = 0;
   wasmTuning.minFlopsToWake = 0;
   elementwiseTuning.minElementsToWake = 0;
+  threadChoiceTuning.mode = 'requested'; // every call on the requested threads, not the faster side measured
   for (let c = 0; c < 6; c++) {
     const x = randomTensor([1, 4, 9 + c, 7 + 2 * c], seed + c), w = randomTensor([4, 5, 3, 3], seed + 100 + c), b = randomTensor([5], seed + 200 + c);
     const op = c % 2 === 0 ? convTranspose : conv;

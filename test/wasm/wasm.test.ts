@@ -8,6 +8,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { wasmBackend, wasmTuning } from '../../src/engine/backends/wasm/index.ts';
+import { threadChoiceTuning } from '../../src/engine/thread-choice.ts';
 import { getRuntime } from '../../src/engine/backends/wasm/runtime.ts';
 import { HEADER_PTR } from '../../src/engine/backends/wasm/control.ts';
 import * as L from '../../src/engine/backends/wasm/layout.ts';
@@ -24,6 +25,7 @@ import { expectMatchesReference, referenceCase } from '../helpers/reference-case
 const seed = runSeed();
 // Tiny test layers would otherwise run on one thread only (and leave a sleeping worker asleep).
 wasmTuning.minFlopsPerThread = 0;
+threadChoiceTuning.mode = 'requested'; // every call on the requested threads, not the faster side measured
 wasmTuning.minFlopsToWake = 0;
 after(() => getRuntime().pool?.close());
 

@@ -3,7 +3,8 @@
 //
 //   capabilities()                                  → { kernelSets, hardwareThreads, compiler, sanitized }
 //   prepare(header: Int32Array, weight: Float32Array, kernelSet: string, layout?) → handle (packed weights, tiles)
-//   describe(handle)                                → { kernelSet, mr, nr, batchMinor, tasks, packedWeightBytes, tableBytes }
+//   describe(handle)                                → { kernelSet, mr, nr, batchMinor, tasks, packedWeightBytes, tableBytes,
+//                                                       estimatedCycles, measuredSeconds, maxThreads }
 //   run(handle, header, input, bias | null, output, threads[, activation, alpha])
 //   release(handle)                                 → frees the packed weights now (the handle is unusable after)
 //   runOnce(header, weight, kernelSet, layout | undefined, input, bias | null, output, threads[, activation, alpha])
@@ -189,6 +190,7 @@ Napi::Value Describe(const Napi::CallbackInfo& info) {
   result.Set("tableBytes", Napi::Number::New(env, double(tconv::directTableBytes(p))));
   result.Set("estimatedCycles", Napi::Number::New(env, p.estimatedCycles));
   result.Set("measuredSeconds", Napi::Number::New(env, p.measuredSeconds));
+  result.Set("maxThreads", tconv::threadsFor(p, 256));
   return result;
 }
 

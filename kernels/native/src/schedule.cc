@@ -131,19 +131,18 @@ double cyclesPerExtraThread() {
   return value;
 }
 
-// Threads for one call: at most one per task, and only as many as the layer's estimated work pays for.
-int threadsFor(const Prepared& P, int threads) {
-  const int byTasks = int(std::min<int64_t>({int64_t(threads), P.tasks, 256}));
-  const int byWork = 1 + int(std::min(255.0, P.estimatedCycles / std::max(1.0, cyclesPerExtraThread())));
-  return std::max(1, std::min(byTasks, byWork));
-}
-
 // The input copy for P (every (batch, channel) plane at its channel stride), null when out of memory.
 float* splitCopyFor(const Prepared& P) {
   return splitInput().reserve(size_t(int64_t(P.plan.batch) * P.plan.inChannels * P.channelStride));
 }
 
 }  // namespace
+
+int threadsFor(const Prepared& P, int threads) {
+  const int byTasks = int(std::min<int64_t>({int64_t(threads), P.tasks, 256}));
+  const int byWork = 1 + int(std::min(255.0, P.estimatedCycles / std::max(1.0, cyclesPerExtraThread())));
+  return std::max(1, std::min(byTasks, byWork));
+}
 
 bool reserveRunMemory(const Prepared& P) { return (P.splitStep <= 1 && !P.padPlanes) || splitCopyFor(P) != nullptr; }
 

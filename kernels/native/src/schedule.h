@@ -9,6 +9,10 @@ namespace tconv {
 // holds the engine's lock, since the per-thread workspaces are shared by all calls.
 void runTasks(const Prepared& P, const float* input, const float* bias, float* output, int threads);
 
+// Threads a call of P takes when `threads` are allowed: at most one per task, and only as many as the layer's
+// estimated work pays for (one extra thread per TCONV_NATIVE_CYCLES_PER_THREAD estimated cycles, default 150k).
+int threadsFor(const Prepared& P, int threads);
+
 // Reserves what runTasks will need beyond the workspaces (the phase-split input copy of a layout strided along W),
 // so that running never allocates; false when the memory is not there (the caller refuses the call by name).
 bool reserveRunMemory(const Prepared& P);

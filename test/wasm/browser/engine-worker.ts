@@ -2,6 +2,7 @@
 // with 2 threads (the second round after yielding, when the nested workers are up) and compare with the reference.
 import { initWasm, lastCall, wasmTuning } from '../../../src/engine/backends/wasm/index.ts';
 import { getRuntime } from '../../../src/engine/backends/wasm/runtime.ts';
+import { threadChoiceTuning } from '../../../src/engine/thread-choice.ts';
 import { convTranspose } from '../../../src/engine/ops/conv-transpose.ts';
 import { randomTensor } from '../../../src/tensor/random.ts';
 import { relativeL2Error } from '../../../src/tensor/compare.ts';
@@ -10,6 +11,7 @@ async function main() {
   await initWasm();
   wasmTuning.minFlopsPerThread = 0; // a small layer, still split across both threads
   wasmTuning.minFlopsToWake = 0; // the rounds are 20 ms apart: the worker sleeps in between
+  threadChoiceTuning.mode = 'requested'; // every round on both threads, not the faster side measured
   const x = randomTensor([2, 16, 12, 20], 1);
   const w = randomTensor([16, 12, 4, 4], 2);
   const b = randomTensor([12], 3);

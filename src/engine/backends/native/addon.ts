@@ -97,6 +97,11 @@ export interface NativeLayout {
   readonly estimatedCycles: number;
   /** One-thread seconds on zero inputs when the addon measured its candidate layouts, else 0. */
   readonly measuredSeconds: number;
+  /**
+   * The most threads a call of this layer takes (one per task, one extra per 150k estimated cycles: schedule.cc
+   * threadsFor); absent from an addon built before it.
+   */
+  readonly maxThreads?: number;
 }
 
 export type AddonStatus = { readonly addon: NativeAddon; readonly path: string } | { readonly addon: null; readonly path: string; readonly reason: string };

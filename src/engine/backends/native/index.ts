@@ -10,6 +10,7 @@ import { type ElementwiseKernels, jsElementwise } from '../../elementwise.ts';
 import { ACTIVATION_CODES, activate, alphaOf } from '../../ops/activation.ts';
 import type { PackSlot } from '../../prepared-weights.ts';
 import { registerBackend, registerNativeAddon } from '../../registry.ts';
+import { ThreadChoices } from '../../thread-choice.ts';
 import { type NativeAddon, type NativeHandle, type NativeLayout, type NativeLayoutName, loadAddon } from './addon.ts';
 import { nativeHeader } from './header.ts';
 
@@ -112,15 +113,31 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
     return entry;
   };
 
+  // The most threads each prepared handle's calls take (describe's maxThreads; 1 when the addon does not say), and
+  // the measured thread choice of those that may take more than one (thread-choice.ts). A handle another backend
+  // instance prepared (the same slot key) is described on its first call here.
+  const maxThreads = new WeakMap<NativeHandle, number>();
+  const maxThreadsOf = (addon: NativeAddon, handle: NativeHandle, layout?: NativeLayout): number => {
+    let n = maxThreads.get(handle);
+    if (n === undefined) {
+      n = (layout ?? addon.describe(handle)).maxThreads ?? 1;
+      maxThreads.set(handle, n);
+    }
+    return n;
+  };
+  const choices = new ThreadChoices<NativeHandle>();
+
   // Prepared weights only: their slot keeps the handle; `free` releases its packed weights at once.
   const kept = (addon: NativeAddon, kernelSet: string, plan: Plan, weight: Float32Array, packs: PackSlot): { handle: NativeHandle; header: Int32Array } => {
     const { header, slotKey } = callKeys(kernelSet, plan);
     let handle = packs.get(slotKey) as NativeHandle | undefined;
     if (!handle) {
       const fresh = addon.prepare(header, weight, kernelSet, options.layout);
+      const layout = addon.describe(fresh);
+      maxThreadsOf(addon, fresh, layout);
       // The handle holds its packed weights and, for small direct layouts, a tap table: both count against the bound
       // (an addon built before the table reports none).
-      packs.put(slotKey, fresh, 4 * weight.length + (addon.describe(fresh).tableBytes ?? 0), () => addon.release(fresh));
+      packs.put(slotKey, fresh, 4 * weight.length + (layout.tableBytes ?? 0), () => addon.release(fresh));
       handle = fresh;
     }
     return { handle, header };
@@ -138,8 +155,14 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
     const act = args.activation && (hasElementwise(s.addon) || args.activation.kind === 'relu' || args.activation.kind === 'leakyRelu') ? args.activation : null;
     if (args.packs) {
       const { handle, header } = kept(s.addon, s.kernelSet, args.plan, args.weight, args.packs);
-      if (act) s.addon.run(handle, header, args.input, bias, args.output, threads, ACTIVATION_CODES[act.kind], alphaOf(act));
-      else s.addon.run(handle, header, args.input, bias, args.output, threads);
+      // A layer that would run on more than one thread runs on one or on those, whichever its measured calls favour.
+      const usable = Math.min(threads, maxThreadsOf(s.addon, handle));
+      const choice = usable > 1 ? choices.for(handle, usable) : null;
+      const n = choice ? choice.next() : threads;
+      const start = choice ? performance.now() : 0;
+      if (act) s.addon.run(handle, header, args.input, bias, args.output, n, ACTIVATION_CODES[act.kind], alphaOf(act));
+      else s.addon.run(handle, header, args.input, bias, args.output, n);
+      choice?.record(n, performance.now() - start);
     } else {
       const header = callKeys(s.kernelSet, args.plan).header;
       if (act) s.addon.runOnce(header, args.weight, s.kernelSet, options.layout, args.input, bias, args.output, threads, ACTIVATION_CODES[act.kind], alphaOf(act));

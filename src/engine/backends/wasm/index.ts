@@ -13,6 +13,7 @@ import { type Activation, alphaOf } from '../../ops/activation.ts';
 import { type Availability, type Backend, type KernelArgs, availableCores } from '../../backend.ts';
 import type { PackSlot } from '../../prepared-weights.ts';
 import { registerBackend } from '../../registry.ts';
+import { ThreadChoices } from '../../thread-choice.ts';
 import * as L from './layout.ts';
 import { HEADER_PTR } from './control.ts';
 import { KeptBlock } from './heap.ts';
@@ -26,8 +27,10 @@ export { initWasm };
 const MAX_THREADS = 64;
 
 /**
- * Knobs for tests: `minFlopsPerThread` 0 makes even tiny layers use every requested thread, and `minFlopsToWake` 0
- * makes every threaded call wake napping or sleeping workers (else a sleeping one takes no part in small calls).
+ * Knobs for tests: `minFlopsPerThread` 0 makes even tiny layers use every requested thread (with
+ * `threadChoiceTuning.mode` 'requested': else a layer's calls alternate and then keep the faster side, thread-choice.ts),
+ * and `minFlopsToWake` 0 makes every threaded call wake napping or sleeping workers (else a sleeping one takes no part
+ * in small calls).
  */
 export const wasmTuning = {
   /**
@@ -91,6 +94,9 @@ export const lastCall = {
   /** Milliseconds of the call's parts: setup (plan tables, weights), copy in, input padding, kernels, activation, copy out. */
   ms: { setup: 0, copyIn: 0, pad: 0, kernels: 0, activation: 0, copyOut: 0 },
 };
+
+/** The measured thread choice of each layer (its frozen plan) that may use more than one thread (thread-choice.ts). */
+const choices = new ThreadChoices<Plan>();
 
 function resolveThreads(rt: Runtime, plan: Plan, requested: number | undefined): number {
   let threads = Math.max(1, Math.min(MAX_THREADS, Math.floor(requested ?? defaultThreads())));
@@ -277,7 +283,10 @@ function run(args: KernelArgs): void {
   if (output.length === 0) return;
   const t0 = performance.now();
   const rt = getRuntime();
-  const threads = resolveThreads(rt, plan, args.threads);
+  const usable = resolveThreads(rt, plan, args.threads);
+  // A layer that may run on more than one thread runs on one or on those, whichever its measured calls favour.
+  const choice = usable > 1 ? choices.for(plan, usable) : null;
+  const threads = choice ? choice.next() : usable;
   const problem = problemFor(plan, threads);
 
   const { tableBytes, wsBytes, inputBytes, outputBytes, paddedBytes, packedBytes } = sizesOf(plan, problem);
@@ -340,6 +349,7 @@ function run(args: KernelArgs): void {
   // so a fused step and the unfused pair agree), on the call's threads when the output is large enough to pay.
   if (args.activation && fused === L.ACT_NONE) runJob(rt, { kernel: L.EW_MAP, x: outputPtr, out: outputPtr, units: output.length, activation: args.activation }, threads);
   const t5 = performance.now();
+  choice?.record(threads, t5 - t3);
   output.set(f32.subarray(outputPtr / 4, outputPtr / 4 + output.length));
   const ms = lastCall.ms;
   ms.setup = t1 - t0;
