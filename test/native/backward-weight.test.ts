@@ -4,7 +4,8 @@
  * than a tile's rows (row remainders), more columns than one panel (column remainders), 1 and 2 threads, every
  * kernel set of this CPU, the eight-column AVX2 gather (unit and double step, at the end of ∂Y), from ∂Y with zero
  * borders (rows up to 64 positions: a bordered copy, or ∂Y itself when no tap reaches past it) and from ∂Y in place
- * with bounds (longer rows), rows of one position (gathered columns innermost); and its argument checks.
+ * with bounds (longer rows), rows of one position (gathered columns innermost, or ∂Y read in place as a matrix when
+ * each tap lands on its own output); and its argument checks.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -40,6 +41,9 @@ const LAYERS = [
   // Rows of one position (the columns-innermost gather): DCGAN's first layer, with and without cropped taps.
   { input: [16, 20, 1, 1], weight: [20, 9, 4, 4], options: {} },
   { input: [3, 5, 1, 1], weight: [5, 7, 4, 4], options: { padding: 1 } },
+  // 1×1 inputs whose taps land on their own outputs (∂Y read in place): a partial 16-column panel, groups, 3D.
+  { input: [5, 14, 1, 1], weight: [14, 3, 3, 3], options: { groups: 2 } },
+  { input: [3, 4, 1, 1, 1], weight: [4, 5, 2, 1, 3], options: {} },
   { input: [2, 3, 2, 3, 1], weight: [3, 2, 2, 2, 3], options: { stride: 2, padding: [0, 1, 1] } },
 ];
 
