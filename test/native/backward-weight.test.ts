@@ -3,8 +3,8 @@
  * enough to cross its blocking: more than 256 positions (several gathered chunks), more input channels per group
  * than a tile's rows (row remainders), more columns than one panel (column remainders), 1 and 2 threads, every
  * kernel set of this CPU, the eight-column AVX2 gather (unit and double step, at the end of ∂Y), from ∂Y with zero
- * borders (rows up to 64 positions: a bordered copy, or ∂Y itself when no tap reaches past it) and from ∂Y in place
- * with bounds (longer rows), rows of one position (gathered columns innermost, or ∂Y read in place as a matrix when
+ * borders (rows up to 64 positions: a bordered copy; any row length when no tap reaches past ∂Y: ∂Y itself) and from
+ * ∂Y in place with bounds (longer rows), rows of one position (gathered columns innermost, or ∂Y read in place as a matrix when
  * each tap lands on its own output); and its argument checks.
  */
 import { test } from 'node:test';
@@ -35,6 +35,8 @@ const LAYERS = [
   // Rows over 64 positions: ∂Y read in place with bounds (unit and double step, taps past both ends).
   { input: [1, 4, 3, 70], weight: [4, 9, 3, 3], options: { stride: 2, padding: 1 } },
   { input: [2, 3, 2, 67], weight: [3, 8, 2, 5], options: { padding: [0, 2] } },
+  // Rows over 64 positions whose taps stay inside ∂Y (k2 s2 p0): ∂Y as its own bordered box, step 2 at its very end.
+  { input: [1, 3, 2, 80], weight: [3, 9, 2, 2], options: { stride: 2 } },
   // Rows of 8 and 4 (DCGAN's middle layers): whole rows through the bordered copy, and a row shorter than a vector.
   { input: [2, 13, 8, 8], weight: [13, 6, 4, 4], options: { stride: 2, padding: 1 } },
   { input: [3, 7, 4, 4], weight: [7, 5, 4, 4], options: { stride: 2, padding: 1, dilation: [1, 2] } },

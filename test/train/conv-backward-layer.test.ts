@@ -35,7 +35,7 @@ test('bytes: 4 × (|∂X| + |∂W| + |∂B| + workspace), the workspace by the f
         const kernelSet = loadAddon().addon!.capabilities().kernelSets[0]!;
         const { mr, nr } = NATIVE_TILE[kernelSet]!;
         const perThread = 256 * nr + Math.ceil(cin / mr) * mr * nr;
-        // ∂Y with zero borders for the gather (rows of 2…64 positions, AVX2 sets), unless no tap reaches past ∂Y.
+        // ∂Y copied with zero borders for the gather (rows of 2…64 positions, AVX2 sets), unless no tap reaches past ∂Y.
         const borders = p.axes.map((a) => {
           const lo = Math.max(a.padBegin, 0);
           const last = (a.input - 1) * a.stride + (a.kernel - 1) * a.dilation - a.padBegin;

@@ -72,9 +72,10 @@ Sizes sizesOf(const WeightGradientShape& s, const KernelSet* isa) {
   for (int a = 0; a < 3; a++) {
     z.outer = z.outer && s.in[a] == 1 && s.padBegin[a] == 0 && s.out[a] == s.kernel[a] && (s.dilation[a] == 1 || s.kernel[a] == 1);
   }
-  z.bordered = s.in[2] > 1 && s.in[2] <= kPaddedRowsUpTo && gatherOf(isa);
-  // No tap reaches past ∂Y's borders (k2 s2 p0, as U-Net's): the bordered copy would be ∂Y itself, so read that.
+  // No tap reaches past ∂Y's borders (k2 s2 p0, as U-Net's): the bordered copy would be ∂Y itself, so read that, at
+  // any row length (no copy to pay).
   const bool inside = z.lo[0] == 0 && z.lo[1] == 0 && z.lo[2] == 0 && z.dim[0] == s.out[0] && z.dim[1] == s.out[1] && z.dim[2] == s.out[2];
+  z.bordered = s.in[2] > 1 && (s.in[2] <= kPaddedRowsUpTo || inside) && gatherOf(isa);
   // + 16: the step-2 gather reads the odd neighbour of a row's last value.
   z.paddedFloats = z.bordered && !inside ? s.batch * s.outChannels * z.dim[0] * z.dim[1] * z.dim[2] + 16 : 0;
   return z;
