@@ -355,7 +355,7 @@ void gemmTask(Call& c, int64_t task, float* scratch) {
 // straight from ∂Y's rows (one per batch element) into ∂W's rows, no gather and no tile copy. (Row blocks outside
 // and columns inside, writing each row of ∂W front to back, measured the same on DCGAN's first layer and gives two
 // threads only ⌈Cin/mr⌉ tasks.)
-void outerTask(Call& c, int64_t task) {
+void outerTask(Call& c, int64_t task, float* scratch) {
   const WeightGradientShape& s = *c.s;
   const Sizes& z = c.z;
   const int64_t panels = (z.columns + kOuterColumns - 1) / kOuterColumns;
@@ -363,7 +363,16 @@ void outerTask(Call& c, int64_t task) {
   const int cols = int(std::min<int64_t>(kOuterColumns, z.columns - c0));
   // Column co·K + tap of group g is ∂Y[n, g·cout + co, tap]: output = kernel, each tap on its own output.
   const float* B = c.gy + g * z.columns + c0;
-  const int64_t ldb = s.outChannels * z.outSize;
+  int64_t ldb = s.outChannels * z.outSize;
+  // ∂Y's rows lie Cout·K floats apart (DCGAN: 32 KiB), so the panel's rows all map to one set of the L1 cache and
+  // evict one another between row blocks: copied side by side (16 × N floats), they stay for every block.
+  if (z.positions <= kWeightGradientChunk && z.nr >= kOuterColumns) {  // fits the thread's G panel
+    for (int64_t n = 0; n < z.positions; n++) {
+      for (int j = 0; j < cols; j++) scratch[n * kOuterColumns + j] = B[n * ldb + j];
+    }
+    B = scratch;
+    ldb = kOuterColumns;
+  }
   for (int64_t b = 0; b < z.blocks; b++) {
     const int64_t rows = std::min(z.mr, z.cin - b * z.mr);
     const float* A = c.packedX + (g * z.cin + b * z.mr) * z.positions;
@@ -374,10 +383,11 @@ void outerTask(Call& c, int64_t task) {
   }
 }
 
-void outerWorker(void* context, int) {
+void outerWorker(void* context, int index) {
   Call& c = *static_cast<Call*>(context);
+  float* scratch = c.scratch + int64_t(index) * perThreadFloats(c.z);
   const int64_t tasks = c.s->groups * ((c.z.columns + kOuterColumns - 1) / kOuterColumns);
-  for (int64_t t; (t = c.next.fetch_add(1)) < tasks;) outerTask(c, t);
+  for (int64_t t; (t = c.next.fetch_add(1)) < tasks;) outerTask(c, t, scratch);
 }
 
 void worker(void* context, int index) {
