@@ -46,6 +46,8 @@ const LAYERS = [
   // 1×1 inputs whose taps land on their own outputs (∂Y read in place): a partial 16-column panel, groups, 3D.
   { input: [5, 14, 1, 1], weight: [14, 3, 3, 3], options: { groups: 2 } },
   { input: [3, 4, 1, 1, 1], weight: [4, 5, 2, 1, 3], options: {} },
+  // … and a batch over 256 (∂Y's panel read in place rather than copied side by side).
+  { input: [260, 3, 1, 1], weight: [3, 2, 2, 2], options: {} },
   { input: [2, 3, 2, 3, 1], weight: [3, 2, 2, 2, 3], options: { stride: 2, padding: [0, 1, 1] } },
 ];
 
