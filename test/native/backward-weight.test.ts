@@ -2,8 +2,10 @@
  * The addon's ∂W kernel (kernels/native/src/backward_weight.h) against the float64 per-phase sum, on layers large
  * enough to cross its blocking: more than 256 positions (several gathered chunks), more input channels per group
  * than a tile's rows (row remainders), more columns than one panel (column remainders), 1 and 2 threads, every
- * kernel set of this CPU, the eight-column AVX2 gather (unit and double step, at the end of ∂Y), rows of one
- * position (gathered columns innermost); and its argument checks.
+ * kernel set of this CPU, the eight-column AVX2 gather (unit and double step, at the end of ∂Y), from ∂Y with zero
+ * borders (rows up to 64 positions: a bordered copy; any row length when no tap reaches past ∂Y: ∂Y itself) and from
+ * ∂Y in place with bounds (longer rows), rows of one position (gathered columns innermost, or ∂Y read in place as a matrix when
+ * each tap lands on its own output); and its argument checks.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,9 +32,22 @@ const LAYERS = [
   // The eight-column gather: unit step on wide rows, and step 2 where the last value's odd neighbour would lie past ∂Y.
   { input: [2, 6, 5, 19], weight: [6, 4, 3, 3], options: { padding: 1 } },
   { input: [1, 2, 1, 16], weight: [2, 8, 1, 2], options: { stride: 2 } },
+  // Rows over 64 positions: ∂Y read in place with bounds (unit and double step, taps past both ends).
+  { input: [1, 4, 3, 70], weight: [4, 9, 3, 3], options: { stride: 2, padding: 1 } },
+  { input: [2, 3, 2, 67], weight: [3, 8, 2, 5], options: { padding: [0, 2] } },
+  // Rows over 64 positions whose taps stay inside ∂Y (k2 s2 p0): ∂Y as its own bordered box, step 2 at its very end.
+  { input: [1, 3, 2, 80], weight: [3, 9, 2, 2], options: { stride: 2 } },
+  // Rows of 8 and 4 (DCGAN's middle layers): whole rows through the bordered copy, and a row shorter than a vector.
+  { input: [2, 13, 8, 8], weight: [13, 6, 4, 4], options: { stride: 2, padding: 1 } },
+  { input: [3, 7, 4, 4], weight: [7, 5, 4, 4], options: { stride: 2, padding: 1, dilation: [1, 2] } },
   // Rows of one position (the columns-innermost gather): DCGAN's first layer, with and without cropped taps.
   { input: [16, 20, 1, 1], weight: [20, 9, 4, 4], options: {} },
   { input: [3, 5, 1, 1], weight: [5, 7, 4, 4], options: { padding: 1 } },
+  // 1×1 inputs whose taps land on their own outputs (∂Y read in place): a partial 16-column panel, groups, 3D.
+  { input: [5, 14, 1, 1], weight: [14, 3, 3, 3], options: { groups: 2 } },
+  { input: [3, 4, 1, 1, 1], weight: [4, 5, 2, 1, 3], options: {} },
+  // … and a batch over 256 (∂Y's panel read in place rather than copied side by side).
+  { input: [260, 3, 1, 1], weight: [3, 2, 2, 2], options: {} },
   { input: [2, 3, 2, 3, 1], weight: [3, 2, 2, 2, 3], options: { stride: 2, padding: [0, 1, 1] } },
 ];
 

@@ -1,5 +1,6 @@
-// The ∂Y gather of the weight-gradient kernel (backward_weight.cc), eight columns at a time with AVX2: eight rows of
-// ∂Y read at unit or double step, transposed in registers, stored as eight consecutive columns of the G panel.
+// AVX2 pieces of the weight-gradient kernel (backward_weight.cc): the ∂Y gather, eight columns at a time (eight rows
+// of ∂Y read at unit or double step, transposed in registers, stored as eight consecutive columns of the G panel), and
+// the outer product of 1×1 inputs, which reads ∂Y in place and writes ∂W in place.
 #pragma once
 #include <cstdint>
 
@@ -10,5 +11,12 @@ namespace tconv {
 typedef void (*GatherColumns8)(const float* const* rows, int64_t step, int64_t n, float* dst, int64_t nr);
 
 GatherColumns8 gatherColumns8Avx2();  // nullptr when not compiled for x86-64
+
+// For r < rows ≤ 6 and j < cols ≤ 16: C[r·ldc + j] = Σ_{k < kc} A[k·lda + r] · B[k·ldb + j] (C overwritten).
+typedef void (*OuterProduct)(int64_t kc, int rows, const float* A, int64_t lda, const float* B, int64_t ldb, int cols, float* C,
+                             int64_t ldc);
+constexpr int kOuterRows = 6, kOuterColumns = 16;
+
+OuterProduct outerProductAvx2();  // nullptr when not compiled for x86-64
 
 }  // namespace tconv

@@ -42,14 +42,72 @@ void gather8(const float* const* rows, int64_t step, int64_t n, float* dst, int6
   }
 }
 
+// Lanes 0…count − 1 of an 8-lane mask.
+inline __m256i firstLanes(int count) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// R rows × 16 columns in 2R accumulators; partial panels (cols < 16) load and store through lane masks.
+template <int R>
+void outerRows(int64_t kc, const float* A, int64_t lda, const float* B, int64_t ldb, int cols, float* C, int64_t ldc) {
+  __m256 acc[R][2];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+  if (cols == 16) {
+    for (int64_t k = 0; k < kc; k++) {
+      const __m256 b0 = _mm256_loadu_ps(B + k * ldb), b1 = _mm256_loadu_ps(B + k * ldb + 8);
+  #pragma GCC unroll 8
+    for (int r = 0; r < R; r++) {
+        const __m256 a = _mm256_broadcast_ss(A + k * lda + r);
+        acc[r][0] = _mm256_fmadd_ps(a, b0, acc[r][0]);
+        acc[r][1] = _mm256_fmadd_ps(a, b1, acc[r][1]);
+      }
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++) {
+      _mm256_storeu_ps(C + r * ldc, acc[r][0]);
+      _mm256_storeu_ps(C + r * ldc + 8, acc[r][1]);
+    }
+    return;
+  }
+  const __m256i m0 = firstLanes(cols), m1 = firstLanes(cols - 8);
+  for (int64_t k = 0; k < kc; k++) {
+    const __m256 b0 = _mm256_maskload_ps(B + k * ldb, m0), b1 = _mm256_maskload_ps(B + k * ldb + 8, m1);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++) {
+      const __m256 a = _mm256_broadcast_ss(A + k * lda + r);
+      acc[r][0] = _mm256_fmadd_ps(a, b0, acc[r][0]);
+      acc[r][1] = _mm256_fmadd_ps(a, b1, acc[r][1]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < R; r++) {
+    _mm256_maskstore_ps(C + r * ldc, m0, acc[r][0]);
+    _mm256_maskstore_ps(C + r * ldc + 8, m1, acc[r][1]);
+  }
+}
+
+void outerProduct(int64_t kc, int rows, const float* A, int64_t lda, const float* B, int64_t ldb, int cols, float* C, int64_t ldc) {
+  switch (rows) {
+    case 1: return outerRows<1>(kc, A, lda, B, ldb, cols, C, ldc);
+    case 2: return outerRows<2>(kc, A, lda, B, ldb, cols, C, ldc);
+    case 3: return outerRows<3>(kc, A, lda, B, ldb, cols, C, ldc);
+    case 4: return outerRows<4>(kc, A, lda, B, ldb, cols, C, ldc);
+    case 5: return outerRows<5>(kc, A, lda, B, ldb, cols, C, ldc);
+    default: return outerRows<6>(kc, A, lda, B, ldb, cols, C, ldc);
+  }
+}
+
 }  // namespace
 
 GatherColumns8 gatherColumns8Avx2() { return gather8; }
+OuterProduct outerProductAvx2() { return outerProduct; }
 
 }  // namespace tconv
 #pragma GCC pop_options
 #else
 namespace tconv {
 GatherColumns8 gatherColumns8Avx2() { return nullptr; }
+OuterProduct outerProductAvx2() { return nullptr; }
 }  // namespace tconv
 #endif

@@ -24,7 +24,28 @@ std::mutex& backwardLock() {
 
 struct Sizes {
   int64_t inSize, outSize, taps, cin, cout, columns, positions, panels, blocks, mr, nr;
+  // Whether the gather reads ∂Y as a zero-bordered box (lo cells before each axis, dim in all): a copy of paddedFloats
+  // floats, or ∂Y itself when no tap reaches past its borders (paddedFloats 0).
+  bool bordered;
+  int64_t paddedFloats, lo[3], dim[3];
+  // 1×1 inputs whose taps each land on their own output (no padding, dilation 1, output = kernel: DCGAN's first
+  // layer): ∂W = Xᵀ · ∂Y, ∂Y read in place as an N × (Cout·K) matrix, ∂W written in place (outerTask).
+  bool outer;
 };
+
+// Short input rows (dcgan-3's 8, the seeds' 32) leave the gather mostly scalar: every column of an 8-column group
+// has its own valid range at the row's ends, and one short row is all there is. A copy of ∂Y with zero borders wide
+// enough for every tap's shift makes every row of every column valid, so whole rows go through the 8×8 transposes
+// without bounds; the copy is one pass over ∂Y. Long rows (superres' 128) lose little to their ends, and the copy
+// would cost them a pass: they keep reading ∂Y in place. 1×1 inputs gather column-wise (see gather()).
+constexpr int64_t kPaddedRowsUpTo = 64;
+
+// The eight-column gather needs AVX2, which both SIMD kernel sets imply; nullptr: scalar gather only.
+GatherColumns8 gatherOf(const KernelSet* isa) {
+  return std::strcmp(isa->name, "avx2") == 0 || std::strcmp(isa->name, "avx512") == 0 ? gatherColumns8Avx2() : nullptr;
+}
+
+OuterProduct outerOf(const KernelSet* isa) { return gatherOf(isa) ? outerProductAvx2() : nullptr; }
 
 Sizes sizesOf(const WeightGradientShape& s, const KernelSet* isa) {
   Sizes z;
@@ -39,6 +60,24 @@ Sizes sizesOf(const WeightGradientShape& s, const KernelSet* isa) {
   z.nr = isa->tiles[0].nr;
   z.panels = (z.columns + z.nr - 1) / z.nr;
   z.blocks = (z.cin + z.mr - 1) / z.mr;
+  z.paddedFloats = 0;
+  for (int a = 0; a < 3; a++) {
+    // Taps shift outputs by k·d − padBegin, k = 0…kernel − 1: input i reads output i·s + shift, from −padBegin
+    // (i = 0, k = 0) to (in − 1)·s + (kernel − 1)·d − padBegin.
+    const int64_t last = (s.in[a] - 1) * s.stride[a] + (s.kernel[a] - 1) * s.dilation[a] - s.padBegin[a];
+    z.lo[a] = std::max<int64_t>(s.padBegin[a], 0);
+    z.dim[a] = z.lo[a] + std::max(s.out[a], last + 1);
+  }
+  z.outer = outerOf(isa) != nullptr;
+  for (int a = 0; a < 3; a++) {
+    z.outer = z.outer && s.in[a] == 1 && s.padBegin[a] == 0 && s.out[a] == s.kernel[a] && (s.dilation[a] == 1 || s.kernel[a] == 1);
+  }
+  // No tap reaches past ∂Y's borders (k2 s2 p0, as U-Net's): the bordered copy would be ∂Y itself, so read that, at
+  // any row length (no copy to pay).
+  const bool inside = z.lo[0] == 0 && z.lo[1] == 0 && z.lo[2] == 0 && z.dim[0] == s.out[0] && z.dim[1] == s.out[1] && z.dim[2] == s.out[2];
+  z.bordered = s.in[2] > 1 && (s.in[2] <= kPaddedRowsUpTo || inside) && gatherOf(isa);
+  // + 16: the step-2 gather reads the odd neighbour of a row's last value.
+  z.paddedFloats = z.bordered && !inside ? s.batch * s.outChannels * z.dim[0] * z.dim[1] * z.dim[2] + 16 : 0;
   return z;
 }
 
@@ -51,8 +90,12 @@ struct Call {
   const float *x, *gy;
   int64_t gyLength;
   GatherColumns8 gather8;  // nullptr: scalar gather only
+  OuterProduct outer;      // Sizes::outer layers
   float *dw, *packedX, *scratch;
-  int64_t packTasks;
+  const float* padded;  // ∂Y as a zero-bordered box (Sizes::bordered), or nullptr: the gather checks bounds
+  const float* paddedEnd;
+  int64_t packTasks, padTasks;
+  int threads;
   std::atomic<int64_t> next{0};
 };
 
@@ -77,6 +120,29 @@ void packTask(Call& c, int64_t task) {
       for (int64_t j = 0; j < run; j++) dst[j * rows + r] = row[j];
     }
     p += run;
+  }
+}
+
+// Copies one (n, channel) plane of ∂Y into the zero-bordered copy: output (o0, o1, o2) at (o + lo) of a dim-sized box.
+void padTask(Call& c, float* padded, int64_t plane) {
+  const WeightGradientShape& s = *c.s;
+  const Sizes& z = c.z;
+  const float* from = c.gy + plane * z.outSize;
+  float* to = padded + plane * z.dim[0] * z.dim[1] * z.dim[2];
+  const int64_t after = z.dim[2] - z.lo[2] - s.out[2];
+  for (int64_t p0 = 0; p0 < z.dim[0]; p0++) {
+    const int64_t o0 = p0 - z.lo[0];
+    for (int64_t p1 = 0; p1 < z.dim[1]; p1++, to += z.dim[2]) {
+      const int64_t o1 = p1 - z.lo[1];
+      if (o0 < 0 || o0 >= s.out[0] || o1 < 0 || o1 >= s.out[1]) {
+        std::fill(to, to + z.dim[2], 0.0f);
+        continue;
+      }
+      const float* row = from + (o0 * s.out[1] + o1) * s.out[2];
+      std::fill(to, to + z.lo[2], 0.0f);
+      std::copy(row, row + s.out[2], to + z.lo[2]);
+      std::fill(to + z.lo[2] + s.out[2], to + z.lo[2] + s.out[2] + after, 0.0f);
+    }
   }
 }
 
@@ -135,6 +201,50 @@ void gatherEight(const Call& c, const Column* cols, const Stretch& st, float* d)
   }
 }
 
+// The gather from the zero-bordered copy: every column's row is valid over the whole stretch, so no bounds.
+void gatherPadded(const Call& c, const Column* cols, int real, const Stretch* stretches, int count, float* B) {
+  const WeightGradientShape& s = *c.s;
+  const Sizes& z = c.z;
+  const int64_t nr = z.nr, step = s.stride[2];
+  const auto rowOf = [&](const Column& q, const Stretch& st) {
+    const int64_t p0 = st.i0 * s.stride[0] + q.shift[0] + z.lo[0], p1 = st.i1 * s.stride[1] + q.shift[1] + z.lo[1];
+    const int64_t p2 = st.i2 * step + q.shift[2] + z.lo[2];
+    return c.padded + (((st.n * s.outChannels + q.channel) * z.dim[0] + p0) * z.dim[1] + p1) * z.dim[2] + p2;
+  };
+  int first = 0;  // columns before it were gathered eight at a time
+  if (c.gather8 && (step == 1 || step == 2)) {
+    first = real / 8 * 8;
+    for (int c8 = 0; c8 < first; c8 += 8) {
+      for (int t = 0; t < count; t++) {
+        const Stretch& st = stretches[t];
+        const float* rows[8];
+        for (int q = 0; q < 8; q++) rows[q] = rowOf(cols[c8 + q], st);
+        float* d = B + st.k * nr + c8;
+        int64_t n = st.length / 8 * 8;
+        // Step 2 also reads the odd neighbour of the last value: past the end of ∂Y read in place, leave it to the loop.
+        while (n > 0 && step == 2) {
+          bool inside = true;
+          for (int q = 0; q < 8; q++) inside = inside && rows[q] + 2 * n - 1 < c.paddedEnd;
+          if (inside) break;
+          n -= 8;
+        }
+        if (n > 0) c.gather8(rows, step, n, d, nr);
+        for (int64_t j = n; j < st.length; j++) {
+          for (int q = 0; q < 8; q++) d[j * nr + q] = rows[q][j * step];
+        }
+      }
+    }
+  }
+  for (int col = first; col < real; col++) {
+    for (int t = 0; t < count; t++) {
+      const Stretch& st = stretches[t];
+      const float* row = rowOf(cols[col], st);
+      float* d = B + st.k * nr + col;
+      for (int64_t j = 0; j < st.length; j++) d[j * nr] = row[j * step];
+    }
+  }
+}
+
 // Gathers G[k·nr + c] for the chunk's positions into B (columns past `real` are zero).
 void gather(const Call& c, const Column* cols, int real, const Stretch* stretches, int count, int64_t length, float* B) {
   const WeightGradientShape& s = *c.s;
@@ -142,6 +252,10 @@ void gather(const Call& c, const Column* cols, int real, const Stretch* stretche
   const int64_t nr = z.nr;
   for (int col = real; col < nr; col++) {
     for (int64_t k = 0; k < length; k++) B[k * nr + col] = 0.0f;
+  }
+  if (c.padded) {
+    gatherPadded(c, cols, real, stretches, count, B);
+    return;
   }
   if (s.in[2] == 1) {
     // Rows of one position (1×1 inputs, as DCGAN's first layer): a column's values are single, scattered loads, but
@@ -237,6 +351,45 @@ void gemmTask(Call& c, int64_t task, float* scratch) {
   }
 }
 
+// One (group, 16 columns) of a 1×1-input layer (Sizes::outer): for every row block of packed X, 16 columns of ∂W
+// straight from ∂Y's rows (one per batch element) into ∂W's rows, no gather and no tile copy. (Row blocks outside
+// and columns inside, writing each row of ∂W front to back, measured the same on DCGAN's first layer and gives two
+// threads only ⌈Cin/mr⌉ tasks.)
+void outerTask(Call& c, int64_t task, float* scratch) {
+  const WeightGradientShape& s = *c.s;
+  const Sizes& z = c.z;
+  const int64_t panels = (z.columns + kOuterColumns - 1) / kOuterColumns;
+  const int64_t g = task / panels, c0 = (task % panels) * kOuterColumns;
+  const int cols = int(std::min<int64_t>(kOuterColumns, z.columns - c0));
+  // Column co·K + tap of group g is ∂Y[n, g·cout + co, tap]: output = kernel, each tap on its own output.
+  const float* B = c.gy + g * z.columns + c0;
+  int64_t ldb = s.outChannels * z.outSize;
+  // ∂Y's rows lie Cout·K floats apart (DCGAN: 32 KiB), so the panel's rows all map to one set of the L1 cache and
+  // evict one another between row blocks: copied side by side (16 × N floats), they stay for every block.
+  if (z.positions <= kWeightGradientChunk && z.nr >= kOuterColumns) {  // fits the thread's G panel
+    for (int64_t n = 0; n < z.positions; n++) {
+      for (int j = 0; j < cols; j++) scratch[n * kOuterColumns + j] = B[n * ldb + j];
+    }
+    B = scratch;
+    ldb = kOuterColumns;
+  }
+  for (int64_t b = 0; b < z.blocks; b++) {
+    const int64_t rows = std::min(z.mr, z.cin - b * z.mr);
+    const float* A = c.packedX + (g * z.cin + b * z.mr) * z.positions;
+    for (int64_t r0 = 0; r0 < rows; r0 += kOuterRows) {
+      const int r = int(std::min<int64_t>(kOuterRows, rows - r0));
+      c.outer(z.positions, r, A + r0, rows, B, ldb, cols, c.dw + (g * z.cin + b * z.mr + r0) * z.columns + c0, z.columns);
+    }
+  }
+}
+
+void outerWorker(void* context, int index) {
+  Call& c = *static_cast<Call*>(context);
+  float* scratch = c.scratch + int64_t(index) * perThreadFloats(c.z);
+  const int64_t tasks = c.s->groups * ((c.z.columns + kOuterColumns - 1) / kOuterColumns);
+  for (int64_t t; (t = c.next.fetch_add(1)) < tasks;) outerTask(c, t, scratch);
+}
+
 void worker(void* context, int index) {
   Call& c = *static_cast<Call*>(context);
   float* scratch = c.scratch + int64_t(index) * perThreadFloats(c.z);
@@ -244,16 +397,20 @@ void worker(void* context, int index) {
   for (int64_t t; (t = c.next.fetch_add(1)) < tasks;) gemmTask(c, t, scratch);
 }
 
+// Packing X and copying ∂Y into its bordered copy: one list of tasks, X's first.
 void packWorker(void* context, int) {
   Call& c = *static_cast<Call*>(context);
-  for (int64_t t; (t = c.next.fetch_add(1)) < c.packTasks;) packTask(c, t);
+  for (int64_t t; (t = c.next.fetch_add(1)) < c.packTasks + c.padTasks;) {
+    if (t < c.packTasks) packTask(c, t);
+    else padTask(c, c.scratch + int64_t(c.threads) * perThreadFloats(c.z), t - c.packTasks);
+  }
 }
 
 }  // namespace
 
 int64_t weightGradientWorkspaceFloats(const WeightGradientShape& s, const KernelSet* isa, int threads) {
   const Sizes z = sizesOf(s, isa);
-  return s.inChannels * z.positions + int64_t(threads) * perThreadFloats(z) + 32;
+  return s.inChannels * z.positions + int64_t(threads) * perThreadFloats(z) + z.paddedFloats + 48;
 }
 
 void weightGradient(const WeightGradientShape& s, const KernelSet* isa, const float* x, const float* gy, float* dw, float* workspace,
@@ -274,16 +431,28 @@ void weightGradient(const WeightGradientShape& s, const KernelSet* isa, const fl
   c.x = x;
   c.gy = gy;
   c.gyLength = s.batch * s.outChannels * z.outSize;
-  // The eight-column gather needs AVX2, which both SIMD kernel sets imply.
-  c.gather8 = std::strcmp(isa->name, "avx2") == 0 || std::strcmp(isa->name, "avx512") == 0 ? gatherColumns8Avx2() : nullptr;
+  c.gather8 = gatherOf(isa);
+  c.outer = outerOf(isa);
   c.dw = dw;
   // Packed X first; the scratch after it must stay 64-byte aligned, so its length is rounded up to 16 floats.
   c.packedX = aligned;
   c.scratch = aligned + (s.inChannels * z.positions + 15) / 16 * 16;
+  // The bordered copy of ∂Y after the threads' scratch (its rows are read unaligned: no rounding needed).
+  c.threads = threads;
+  float* copy = c.scratch + int64_t(threads) * perThreadFloats(z);
+  c.padded = !z.bordered ? nullptr : z.paddedFloats > 0 ? copy : gy;
+  c.paddedEnd = z.paddedFloats > 0 ? copy + z.paddedFloats : gy + c.gyLength;
   c.packTasks = s.groups * z.blocks * ((z.positions + kPackStretch - 1) / kPackStretch);
-  const int packThreads = int(std::min<int64_t>(threads, c.packTasks));
+  c.padTasks = z.paddedFloats > 0 ? s.batch * s.outChannels : 0;
+  if (c.padTasks > 0) std::fill(copy + z.paddedFloats - 16, copy + z.paddedFloats, 0.0f);
+  const int packThreads = int(std::min<int64_t>(threads, c.packTasks + c.padTasks));
   backwardPool().run(packThreads, packWorker, &c);
   c.next.store(0);
+  if (z.outer) {
+    const int64_t tasks = s.groups * ((z.columns + kOuterColumns - 1) / kOuterColumns);
+    backwardPool().run(int(std::min<int64_t>(threads, tasks)), outerWorker, &c);
+    return;
+  }
   const int gemmThreads = int(std::min<int64_t>(threads, s.groups * z.panels));
   backwardPool().run(gemmThreads, worker, &c);
 }

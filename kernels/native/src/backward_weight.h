@@ -22,8 +22,9 @@ struct WeightGradientShape {
 // A streams past them.
 constexpr int64_t kWeightGradientChunk = 256;
 
-// Floats of workspace for `threads` threads: packed X (Cin · N · inSize), and per thread one G panel (kc × nr) and one
-// column of C tiles (⌈(Cin/g)/mr⌉·mr × nr), plus 32 floats: 64-byte alignment of the start and of the scratch after X.
+// Floats of workspace for `threads` threads: packed X (Cin · N · inSize), per thread one G panel (kc × nr) and one
+// column of C tiles (⌈(Cin/g)/mr⌉·mr × nr), for rows of 2…64 input positions on AVX2 a copy of ∂Y with zero borders
+// (N · Cout · the bordered box, + 16; none when no tap reaches past ∂Y), plus 48 floats of alignment.
 int64_t weightGradientWorkspaceFloats(const WeightGradientShape& s, const KernelSet* isa, int threads);
 
 // Writes every element of dw (Cin, Cout/g, K). workspace holds at least weightGradientWorkspaceFloats() floats.
