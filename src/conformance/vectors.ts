@@ -76,6 +76,16 @@ export function parseVectorFile(text: string, where = 'conformance file'): Vecto
       rule: 'has no "cases" array', hint: 'a vector file is {"cases": [{"name", "attributes", "inputs", "outputs"}]}',
     });
   }
+  // The normalisation gradient vectors (test/fixtures/gradients/norm-gradients.json) share the outer format but are
+  // no convolutions: refused by name rather than run as ConvTranspose cases that fail on their shapes.
+  const kinds = cases.map((c) => (c as { kind?: unknown; op?: unknown } | null)).filter((c) => c?.op === undefined && typeof c?.kind === 'string');
+  if (kinds.length > 0 && kinds.length === cases.length) {
+    throw new TconvError({
+      code: 'unsupported', parameter: where, value: `cases of kind ${String(kinds[0]?.kind)}`,
+      rule: 'holds normalisation cases; tconv conformance checks ConvTranspose and Conv vectors (cases with "op" and "attributes")',
+      hint: 'the normalisation vectors are checked by the training tests (test/train/normalization.test.ts); give a convolution vector file',
+    });
+  }
   return json as VectorFile;
 }
 

@@ -112,6 +112,13 @@ test('unreadable and malformed files are refused with a clear error', async () =
   assert.throws(() => parseVectorFile('{"tests": []}', 'x.json'), /x\.json \("object"\) has no "cases" array/);
 });
 
+test('the committed normalisation gradient vectors are refused by name, not run as convolutions', () => {
+  const file = new URL('../fixtures/gradients/norm-gradients.json', import.meta.url).pathname;
+  assert.throws(() => parseVectorFile(readFileSync(file, 'utf8'), 'norm.json'), /norm\.json \("cases of kind batch"\) holds normalisation cases/);
+  // One convolution case among them makes it a convolution file again, whose odd cases fail one by one.
+  assert.equal(parseVectorFile('{"cases": [{"kind": "batch"}, {"op": "Conv"}]}').cases.length, 2);
+});
+
 test('the committed PyTorch golden vectors (conv, convtranspose, failures) pass through the runner', async () => {
   for (const name of ['conv', 'convtranspose', 'failures']) {
     const report = await runConformanceFile(new URL(`../fixtures/pytorch/${name}.json`, import.meta.url).pathname, { backend: 'reference' });
