@@ -51,6 +51,12 @@ export interface ElementwiseKernels {
    * the bits of the float64 loops (b = −0 leaves a product's or quotient's −0 alone); out may be x.
    */
   affine(x: Float32Array, a: number, b: number, divide: boolean, out: Float32Array): void;
+  /**
+   * out (m×n) = a (m×k) · b (k×n), row-major: each output the float64 sum of its k products in order p = 0…k−1,
+   * rounded once. A product of two float32 values is exact in float64, so every backend gives the same bits (the
+   * JavaScript loop's). out must not share memory with a or b. MatMul's small products (an attention block's).
+   */
+  matmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number, out: Float32Array): void;
 }
 
 /**
@@ -87,6 +93,22 @@ export function blockMoments(src: ArrayLike<number>, start: number, length: numb
   let variance = 0;
   for (let i = start; i < start + length; i++) variance += (src[i]! - mean) ** 2;
   return { mean, variance: variance / length };
+}
+
+/**
+ * The float64 product loop: row by row, b read along its rows, each output summing its products in order in float64
+ * and rounded once, without striding down b's columns. `row` is n doubles of scratch.
+ */
+export function matmulRows(a: ArrayLike<number>, b: ArrayLike<number>, m: number, k: number, n: number, out: Float32Array, row = new Float64Array(n)): void {
+  for (let i = 0; i < m; i++) {
+    row.fill(0);
+    for (let p = 0; p < k; p++) {
+      const av = a[i * k + p]!;
+      const start = p * n;
+      for (let j = 0; j < n; j++) row[j]! += av * b[start + j]!;
+    }
+    out.set(row.subarray(0, n), i * n);
+  }
 }
 
 /** The JavaScript kernels: float64 arithmetic rounded once on the store (the reference backend's, and the fallback). */
@@ -137,5 +159,8 @@ export const jsElementwise: ElementwiseKernels = {
   affine(x, a, b, divide, out) {
     if (divide) for (let i = 0; i < out.length; i++) out[i] = x[i]! / a + b;
     else for (let i = 0; i < out.length; i++) out[i] = a * x[i]! + b;
+  },
+  matmul(a, b, m, k, n, out) {
+    matmulRows(a, b, m, k, n, out);
   },
 };

@@ -8,6 +8,7 @@
 //                    alpha, out)
 //   eltwiseSoftmax(kernelSet, x, length, out)                       softmax of each row of `length` values
 //   eltwiseAffine(kernelSet, x, a, b, divide, out)                  out[i] = a·x[i] + b, or x[i]/a + b
+//   eltwiseMatmul(kernelSet, a, b, m, k, n, out)                    out (m×n) = a (m×k) · b (k×n), sums in double
 //
 // kernelSet names a convolution kernel set (eltwiseFor picks its element-wise set); code and alpha as
 // ACTIVATION_CODES (0 none … 5 silu).
@@ -168,6 +169,29 @@ Napi::Value Affine(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value Matmul(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 7) throw Napi::TypeError::New(env, "eltwiseMatmul(kernelSet, a, b, m, k, n, out) takes 7 arguments");
+  const EltwiseKernels& kernels = setArg(info, 0);
+  const Napi::Float32Array a = floatsArg(info, 1, "a");
+  const Napi::Float32Array b = floatsArg(info, 2, "b");
+  const int64_t m = countArg(info, 3, "m", 0);
+  const int64_t k = countArg(info, 4, "k", 0);
+  const int64_t n = countArg(info, 5, "n", 0);
+  if (int64_t(a.ElementLength()) != m * k) refuse(env, "a must hold m·k values");
+  if (int64_t(b.ElementLength()) != k * n) refuse(env, "b must hold k·n values");
+  Napi::Float32Array out = floatsArg(info, 6, "out");
+  if (int64_t(out.ElementLength()) != m * n) refuse(env, "out must hold m·n values");
+  // The output is written while the operands are still read: it may not share memory with them at all.
+  const char* o = reinterpret_cast<const char*>(out.Data());
+  for (const Napi::Float32Array& in : {a, b}) {
+    const char* i = reinterpret_cast<const char*>(in.Data());
+    if (m * n > 0 && in.ByteLength() > 0 && o < i + in.ByteLength() && i < o + out.ByteLength()) refuse(env, "out overlaps an operand");
+  }
+  kernels.matmul(a.Data(), b.Data(), m, k, n, out.Data());
+  return env.Undefined();
+}
+
 }  // namespace
 
 void registerEltwise(Napi::Env env, Napi::Object exports) {
@@ -177,6 +201,7 @@ void registerEltwise(Napi::Env env, Napi::Object exports) {
   exports.Set("eltwiseGroupNorm", Napi::Function::New(env, GroupNorm));
   exports.Set("eltwiseSoftmax", Napi::Function::New(env, Softmax));
   exports.Set("eltwiseAffine", Napi::Function::New(env, Affine));
+  exports.Set("eltwiseMatmul", Napi::Function::New(env, Matmul));
 }
 
 }  // namespace tconv

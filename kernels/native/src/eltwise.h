@@ -6,7 +6,7 @@
 //
 // Kernel names (docs/kernels.md): f32_vrelu, f32_vlrelu, f32_vtanh, f32_vsigmoid, f32_vsilu (the map of each
 // activation), f32_vadd (sum, then the activation), f32_vprelu, f32_gnorm, f32_softmax (rows), f32_vaffine (a·x + b
-// or x/a + b: arithmetic with a scalar), each __avx2 or __portable.
+// or x/a + b: arithmetic with a scalar), f32_matmul (small products in double), each __avx2 or __portable.
 #pragma once
 #include <cstdint>
 
@@ -35,6 +35,9 @@ struct EltwiseKernels {
   void (*softmax)(const float* x, int64_t rows, int64_t length, float* y);
   // y[i] = a·x[i] + b, or x[i]/a + b when `divide`, in double rounded once (Mul/Add/Sub/Div by a scalar: the JS bits).
   void (*affine)(const float* x, double a, double b, bool divide, float* y, int64_t n);
+  // y (m×n) = a (m×k) · b (k×n), row-major, each output the double sum of its products in order, rounded once (the
+  // JavaScript loop's bits); y apart from a and b. MatMul's small products (the LDM decoder's attention).
+  void (*matmul)(const float* a, const float* b, int64_t m, int64_t k, int64_t n, float* y);
 };
 
 const EltwiseKernels* eltwisePortable();

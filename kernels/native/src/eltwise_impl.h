@@ -333,3 +333,47 @@ void affine(const float* x, double a, double b, bool divide, float* y, int64_t n
   if (divide) eachVector(x, y, n, [a, b](V v) __attribute__((always_inline)) { return joinD(lowD(v) / splatD(a) + splatD(b), highD(v) / splatD(a) + splatD(b)); });
   else eachVector(x, y, n, [a, b](V v) __attribute__((always_inline)) { return affineD(v, splatD(a), splatD(b)); });
 }
+
+// Y (m×n) = A (m×k) · B (k×n), row-major: each output the double sum of its k products in order p = 0…k−1, rounded
+// once (a float32 product is exact in double, so these are the bits of the JavaScript loop). Two rows of A by 16
+// columns of B at a time: eight independent double accumulators, so the adds' latency is hidden; B's 16 values are
+// loaded once for both rows. Y must not overlap A or B.
+template <int ROWS, int VECS>
+inline void matmulTile(const float* a, const float* b, int64_t k, int64_t n, float* y) {
+  D acc[ROWS][2 * VECS];
+  for (int r = 0; r < ROWS; r++)
+    for (int v = 0; v < 2 * VECS; v++) acc[r][v] = splatD(0.0);
+  for (int64_t p = 0; p < k; p++) {
+    V bv[VECS];
+    for (int v = 0; v < VECS; v++) bv[v] = load(b + p * n + v * kLanes);
+    for (int r = 0; r < ROWS; r++) {
+      const D av = splatD(double(a[r * k + p]));
+      for (int v = 0; v < VECS; v++) {
+        acc[r][2 * v] += av * lowD(bv[v]);
+        acc[r][2 * v + 1] += av * highD(bv[v]);
+      }
+    }
+  }
+  for (int r = 0; r < ROWS; r++)
+    for (int v = 0; v < VECS; v++) store(y + r * n + v * kLanes, joinD(acc[r][2 * v], acc[r][2 * v + 1]));
+}
+
+template <int ROWS>
+inline void matmulRows(const float* a, const float* b, int64_t k, int64_t n, float* y) {
+  int64_t j = 0;
+  for (; j + 2 * kLanes <= n; j += 2 * kLanes) matmulTile<ROWS, 2>(a, b + j, k, n, y + j);
+  for (; j + kLanes <= n; j += kLanes) matmulTile<ROWS, 1>(a, b + j, k, n, y + j);
+  for (; j < n; j++) {
+    for (int r = 0; r < ROWS; r++) {
+      double sum = 0.0;
+      for (int64_t p = 0; p < k; p++) sum += double(a[r * k + p]) * double(b[p * n + j]);
+      y[r * n + j] = float(sum);
+    }
+  }
+}
+
+void matmul(const float* a, const float* b, int64_t m, int64_t k, int64_t n, float* y) {
+  int64_t i = 0;
+  for (; i + 2 <= m; i += 2) matmulRows<2>(a + i * k, b, k, n, y + i * n);
+  if (i < m) matmulRows<1>(a + i * k, b, k, n, y + i * n);
+}

@@ -5,7 +5,8 @@ import { DataType } from '../schema.ts';
 import { conv } from '../../engine/index.ts';
 import type { OpDefinition, RunOptions, Shape } from './types.ts';
 import type { OnnxNode } from '../model.ts';
-import { asFloat32, broadcastShapes, broadcastStrides, floatTensor, required, sizeOf } from './util.ts';
+import { elementwiseKernels } from '../../engine/select.ts';
+import { asFloat32, broadcastShapes, broadcastStrides, floatOutput, floatTensor, required, sizeOf } from './util.ts';
 
 function gemmShape(node: OnnxNode, a: Shape, b: Shape, c: Shape | undefined): number[] {
   if (a.length !== 2 || b.length !== 2) throw invalidModel(`${node.name}.inputs`, [[...a], [...b]], 'must be 2-D matrices for Gemm');
@@ -64,12 +65,16 @@ function matmulShape(node: OnnxNode, a: Shape, b: Shape): { shape: number[]; bat
   return { shape: [...batch, m, n], batch };
 }
 
-/** Products from this many multiply-adds on go to the engine (a call costs tens of µs; the loop ~1–5 ns a product). */
-const ENGINE_MIN_PRODUCTS = 1 << 14;
+/**
+ * Products from this many multiply-adds on go to the engine's float32 convolution (a call costs tens of µs for
+ * packing and planning); below, the backend's float64 product kernel (ElementwiseKernels.matmul: the same bits on
+ * every backend, ~10 µs for the LDM decoder's 64×32·32×64 on native, where the engine call took ~45–90 µs).
+ */
+const ENGINE_MIN_PRODUCTS = 1 << 20;
 
 /**
  * A (m×k) · B (k×n) as the engine's 1×1 convolution: B is k channels of length n, A is m filters of k taps (float32
- * sums in the native and wasm kernels, as onnxruntime's; the reference backend keeps the float64 loop).
+ * sums in the native and wasm kernels, as onnxruntime's).
  */
 function productByEngine(A: Float32Array, B: Float32Array, m: number, k: number, n: number, options: RunOptions): Float32Array {
   const y = conv({ shape: [1, k, n], data: B }, { shape: [m, k, 1], data: A }, null, { kernel: [1], backend: options.backend, threads: options.threads });
@@ -92,9 +97,10 @@ export const MatMul: OpDefinition = {
     const B = asFloat32(b);
     const sa = broadcastStrides(a.shape.slice(0, -2), batch);
     const sb = broadcastStrides(b.shape.slice(0, -2), batch);
-    const out = new Float32Array(sizeOf(shape));
+    // Never one of the operands' buffers: the product is written while they are read.
+    const out = floatOutput(ctx, sizeOf(shape));
     const batches = sizeOf(batch);
-    const row = new Float64Array(n);
+    const kernels = elementwiseKernels(ctx.options.backend);
     for (let t = 0; t < batches; t++) {
       // Offsets of this batch entry in A and B (broadcast axes repeat).
       let rest = t;
@@ -108,21 +114,10 @@ export const MatMul: OpDefinition = {
       }
       oa *= m * k;
       ob *= k * n;
-      if (ctx.options.backend !== 'reference' && m * k * n >= ENGINE_MIN_PRODUCTS) {
-        out.set(productByEngine(A.subarray(oa, oa + m * k), B.subarray(ob, ob + k * n), m, k, n, ctx.options), t * m * n);
-        continue;
-      }
-      // Row by row, B read along its rows: each output still sums its k products in order p = 0…k−1 in float64,
-      // rounded once (the values of the dot-product loop), without striding down B's columns.
-      for (let i = 0; i < m; i++) {
-        row.fill(0);
-        for (let p = 0; p < k; p++) {
-          const av = A[oa + i * k + p]!;
-          const start = ob + p * n;
-          for (let j = 0; j < n; j++) row[j]! += av * B[start + j]!;
-        }
-        out.set(row, t * m * n + i * n);
-      }
+      const a = A.subarray(oa, oa + m * k);
+      const b = B.subarray(ob, ob + k * n);
+      if (ctx.options.backend !== 'reference' && m * k * n >= ENGINE_MIN_PRODUCTS) out.set(productByEngine(a, b, m, k, n, ctx.options), t * m * n);
+      else kernels.matmul(a, b, m, k, n, out.subarray(t * m * n, (t + 1) * m * n));
     }
     return [floatTensor(shape, out)];
   },

@@ -37,6 +37,8 @@ export interface NativeAddon {
   eltwiseSoftmax(kernelSet: string, x: Float32Array, length: number, out: Float32Array): void;
   /** out[i] = a·x[i] + b, or x[i]/a + b when `divide` (ElementwiseKernels.affine); out may be x. */
   eltwiseAffine(kernelSet: string, x: Float32Array, a: number, b: number, divide: boolean, out: Float32Array): void;
+  /** out (m×n) = a (m×k) · b (k×n), sums in float64 (ElementwiseKernels.matmul); out apart from a and b. */
+  eltwiseMatmul(kernelSet: string, a: Float32Array, b: Float32Array, m: number, k: number, n: number, out: Float32Array): void;
   /** True when both arrays hold the same bits (memcmp). */
   sameBits(a: Float32Array, b: Float32Array): boolean;
   /** The micro-kernel tester: runs every kernel of the set alone against a scalar loop (kernels/native/src/ukernel_check.h). */

@@ -190,6 +190,11 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       if (typeof (s.addon as Partial<NativeAddon>).eltwiseAffine !== 'function') jsElementwise.affine(x, a, b, divide, out);
       else s.addon.eltwiseAffine(s.kernelSet, x, a, b, divide, out);
     },
+    matmul(a, b, m, k, n, out) {
+      const s = ready();
+      if (typeof (s.addon as Partial<NativeAddon>).eltwiseMatmul !== 'function') jsElementwise.matmul(a, b, m, k, n, out);
+      else s.addon.eltwiseMatmul(s.kernelSet, a, b, m, k, n, out);
+    },
   };
 
   return {

@@ -52,12 +52,19 @@ export const elementwiseTuning = {
   minElementsToWake: 512 * 1024,
 };
 
-/** Whether a job's units are blocks or rows (group norm's blocks of `blockSize`, softmax's rows of `inner`), not elements. */
-const unitsAreBlocks = (job: ElementwiseJob) => job.kernel === L.EW_GROUP_NORM || job.kernel === L.EW_SOFTMAX;
+/**
+ * Whether a job's units are blocks or rows (group norm's blocks of `blockSize`, softmax's rows of `inner`, matmul's
+ * output rows), not elements.
+ */
+const unitsAreBlocks = (job: ElementwiseJob) => job.kernel === L.EW_GROUP_NORM || job.kernel === L.EW_SOFTMAX || job.kernel === L.EW_MATMUL;
 
-/** How many elements of work one unit is. */
-const elementsOf = (job: ElementwiseJob) =>
-  job.units * (job.kernel === L.EW_GROUP_NORM ? job.blockSize ?? 1 : job.kernel === L.EW_SOFTMAX ? job.inner ?? 1 : 1);
+/** How many elements of work one unit is (a matmul row: its n·k products). */
+function elementsOf(job: ElementwiseJob): number {
+  if (job.kernel === L.EW_GROUP_NORM) return job.units * (job.blockSize ?? 1);
+  if (job.kernel === L.EW_SOFTMAX) return job.units * (job.inner ?? 1);
+  if (job.kernel === L.EW_MATMUL) return job.units * (job.inner ?? 1) * (job.channels ?? 1);
+  return job.units;
+}
 
 /** Cheap kernels (relu, leakyRelu, copy, add, prelu, affine) run at memory speed: threads pay only at 8× the size. */
 function isCheap(job: ElementwiseJob): boolean {
@@ -196,5 +203,13 @@ export const wasmElementwise: ElementwiseKernels = {
     const [p] = copyIn(rt, [x]) as [number];
     runJob(rt, { kernel: L.EW_AFFINE, x: p, out: p, units: out.length, activation: null, factor: a, offset: b, divide }, elementwiseTuning.threads);
     copyOut(rt, p, out);
+  },
+  matmul(a, b, m, k, n, out) {
+    if (out.length === 0) return;
+    const rt = getRuntime();
+    // The product goes to a block of its own after the operands (it is written while they are read).
+    const [pa, pb, py] = copyIn(rt, [a, b, out]) as [number, number, number];
+    runJob(rt, { kernel: L.EW_MATMUL, x: pa, b: pb, out: py, units: m, activation: null, inner: n, channels: k }, elementwiseTuning.threads);
+    copyOut(rt, py, out);
   },
 };
