@@ -57,6 +57,17 @@ export interface ElementwiseKernels {
    * JavaScript loop's). out must not share memory with a or b. MatMul's small products (an attention block's).
    */
   matmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number, out: Float32Array): void;
+  /**
+   * Nearest ×2 upsampling in 2D: each row of `width` values of x (planes and heights folded together) becomes two
+   * rows of 2·width in out, each value stored twice. A copy (x's bits); out apart from x.
+   */
+  upsample2x(x: Float32Array, width: number, out: Float32Array): void;
+  /**
+   * MaxPool 2×2 of stride 2 with every window inside the input: `planes` planes of inRows × inWidth give outRows ×
+   * outWidth each; each output is its window's first tap raised by the others in order with `v > best` (a NaN first
+   * tap stays, a later NaN does not replace it). out apart from x.
+   */
+  maxPool2x2(x: Float32Array, planes: number, inRows: number, inWidth: number, outRows: number, outWidth: number, out: Float32Array): void;
 }
 
 /**
@@ -162,5 +173,38 @@ export const jsElementwise: ElementwiseKernels = {
   },
   matmul(a, b, m, k, n, out) {
     matmulRows(a, b, m, k, n, out);
+  },
+  upsample2x(x, width, out) {
+    // Both output rows in one pass: each input value stored four times.
+    const rows = x.length / width;
+    for (let r = 0, i = 0; r < rows; r++) {
+      let o = 4 * r * width;
+      for (const end = i + width; i < end; i++, o += 2) {
+        const v = x[i]!;
+        out[o] = v;
+        out[o + 1] = v;
+        out[o + 2 * width] = v;
+        out[o + 2 * width + 1] = v;
+      }
+    }
+  },
+  maxPool2x2(x, planes, inRows, inWidth, outRows, outWidth, out) {
+    let at = 0;
+    for (let p = 0; p < planes; p++) {
+      for (let r = 0; r < outRows; r++) {
+        let i = (p * inRows + 2 * r) * inWidth;
+        for (let o = 0; o < outWidth; o++, i += 2) {
+          // The first compare is the first tap against itself in the generic loop: the first tap starts the maximum.
+          let best = x[i]!;
+          const b = x[i + 1]!;
+          const c = x[i + inWidth]!;
+          const d = x[i + inWidth + 1]!;
+          if (b > best) best = b;
+          if (c > best) best = c;
+          if (d > best) best = d;
+          out[at++] = best;
+        }
+      }
+    }
   },
 };

@@ -9,6 +9,8 @@
 //   eltwiseSoftmax(kernelSet, x, length, out)                       softmax of each row of `length` values
 //   eltwiseAffine(kernelSet, x, a, b, divide, out)                  out[i] = a·x[i] + b, or x[i]/a + b
 //   eltwiseMatmul(kernelSet, a, b, m, k, n, out)                    out (m×n) = a (m×k) · b (k×n), sums in double
+//   eltwiseUpsample2x(kernelSet, x, width, out)                      nearest ×2 in 2D (rows of `width` values)
+//   eltwiseMaxPool2x2(kernelSet, x, planes, inRows, inWidth, outRows, outWidth, out)   2×2 windows of stride 2
 //
 // kernelSet names a convolution kernel set (eltwiseFor picks its element-wise set); code and alpha as
 // ACTIVATION_CODES (0 none … 5 silu).
@@ -192,6 +194,45 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// The output of a copy op is written while its input is read: it may not share memory with it at all.
+float* apartOutput(const Napi::CallbackInfo& info, size_t index, int64_t length, const Napi::Float32Array& in) {
+  Napi::Float32Array out = floatsArg(info, index, "out");
+  if (int64_t(out.ElementLength()) != length) refuse(info.Env(), "out must hold " + std::to_string(length) + " values");
+  const char* o = reinterpret_cast<const char*>(out.Data());
+  const char* i = reinterpret_cast<const char*>(in.Data());
+  if (length > 0 && in.ByteLength() > 0 && o < i + in.ByteLength() && i < o + out.ByteLength()) refuse(info.Env(), "out overlaps the input");
+  return out.Data();
+}
+
+Napi::Value Upsample2x(const Napi::CallbackInfo& info) {
+  if (info.Length() != 4) throw Napi::TypeError::New(info.Env(), "eltwiseUpsample2x(kernelSet, x, width, out) takes 4 arguments");
+  const EltwiseKernels& k = setArg(info, 0);
+  const Napi::Float32Array x = floatsArg(info, 1, "x");
+  const int64_t width = countArg(info, 2, "width", 1);
+  const int64_t n = int64_t(x.ElementLength());
+  if (n % width != 0) refuse(info.Env(), "x's length must be a multiple of width (whole rows)");
+  float* out = apartOutput(info, 3, 4 * n, x);
+  k.upsample2x(x.Data(), n / width, width, out);
+  return info.Env().Undefined();
+}
+
+Napi::Value MaxPool2x2(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 8) throw Napi::TypeError::New(env, "eltwiseMaxPool2x2(kernelSet, x, planes, inRows, inWidth, outRows, outWidth, out) takes 8 arguments");
+  const EltwiseKernels& k = setArg(info, 0);
+  const Napi::Float32Array x = floatsArg(info, 1, "x");
+  const int64_t planes = countArg(info, 2, "planes", 0);
+  const int64_t inRows = countArg(info, 3, "inRows", 0);
+  const int64_t inWidth = countArg(info, 4, "inWidth", 0);
+  const int64_t outRows = countArg(info, 5, "outRows", 0);
+  const int64_t outWidth = countArg(info, 6, "outWidth", 0);
+  if (planes * inRows * inWidth != int64_t(x.ElementLength())) refuse(env, "x must hold planes · inRows · inWidth values");
+  if (2 * outRows > inRows || 2 * outWidth > inWidth) refuse(env, "every 2×2 window must lie inside the input (2·outRows ≤ inRows, 2·outWidth ≤ inWidth)");
+  float* out = apartOutput(info, 7, planes * outRows * outWidth, x);
+  k.maxPool2x2(x.Data(), planes, inRows, inWidth, outRows, outWidth, out);
+  return env.Undefined();
+}
+
 }  // namespace
 
 void registerEltwise(Napi::Env env, Napi::Object exports) {
@@ -202,6 +243,8 @@ void registerEltwise(Napi::Env env, Napi::Object exports) {
   exports.Set("eltwiseSoftmax", Napi::Function::New(env, Softmax));
   exports.Set("eltwiseAffine", Napi::Function::New(env, Affine));
   exports.Set("eltwiseMatmul", Napi::Function::New(env, Matmul));
+  exports.Set("eltwiseUpsample2x", Napi::Function::New(env, Upsample2x));
+  exports.Set("eltwiseMaxPool2x2", Napi::Function::New(env, MaxPool2x2));
 }
 
 }  // namespace tconv

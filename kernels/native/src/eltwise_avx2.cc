@@ -13,7 +13,7 @@ namespace {
 
 #include "eltwise_impl.h"
 
-const EltwiseKernels kAvx2 = {"avx2", map, add, prelu, groupNorm, softmax, affine, matmul};
+const EltwiseKernels kAvx2 = {"avx2", map, add, prelu, groupNorm, softmax, affine, matmul, upsample2x, maxPool2x2};
 
 }  // namespace
 

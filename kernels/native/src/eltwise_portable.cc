@@ -13,7 +13,7 @@ namespace {
 
 #include "eltwise_impl.h"
 
-const EltwiseKernels kPortable = {"portable", map, add, prelu, groupNorm, softmax, affine, matmul};
+const EltwiseKernels kPortable = {"portable", map, add, prelu, groupNorm, softmax, affine, matmul, upsample2x, maxPool2x2};
 
 }  // namespace
 

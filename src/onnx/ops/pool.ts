@@ -5,6 +5,7 @@
  * (in + pads − dilated kernel) / stride + 1, where a ceil-mode window that would start inside the end padding is
  * dropped.
  */
+import { elementwiseKernels } from '../../engine/select.ts';
 import { invalidModel } from '../errors.ts';
 import { type OnnxNode, intAttr, intsAttr, stringAttr } from '../model.ts';
 import { DataType } from '../schema.ts';
@@ -191,13 +192,23 @@ function maxPoolInside(data: Float32Array, x: Shape, g: PoolGeometry, out: Float
   }
 }
 
+/** A 2D pool of 2×2 windows, stride 2, no dilation (the U-Nets' MaxPool2d(2)): the backend's row kernel. */
+function isPlain2x2(g: PoolGeometry): boolean {
+  return g.kernel.length === 2 && g.kernel.every((k) => k === 2) && g.stride.every((s) => s === 2) && g.dilation.every((d) => d === 1);
+}
+
 function pool(node: OnnxNode, x: OnnxTensor, g: PoolGeometry, kind: 'max' | 'average', wantIndices: boolean, ctx: RunContext): PoolResult {
   const [n, c] = x.shape as [number, number];
   if (kind === 'max' && !wantIndices && x.dataType === DataType.FLOAT && x.shape.length <= 5) {
     const shape = [n, c, ...g.output];
     const inside = x.data instanceof Float32Array && windowsInside(x.shape, g);
     const data = inside ? floatOutput(ctx, sizeOf(shape)) : maxPoolFloat(x, g);
-    if (inside) maxPoolInside(x.data as Float32Array, x.shape, g, data);
+    if (inside && isPlain2x2(g)) {
+      const [inRows, inWidth] = x.shape.slice(2) as [number, number];
+      elementwiseKernels(ctx.options.backend).maxPool2x2(x.data as Float32Array, n * c, inRows, inWidth, g.output[0]!, g.output[1]!, data);
+    } else if (inside) {
+      maxPoolInside(x.data as Float32Array, x.shape, g, data);
+    }
     return { values: { name: '', dataType: DataType.FLOAT, shape, data } };
   }
   const input = x.shape.slice(2);

@@ -6,7 +6,7 @@
  * runs the same map kernel on a layer's output while it is still in wasm memory, so on this backend a fused
  * Conv + Tanh and the Conv followed by the Tanh give the same bits.
  */
-import type { ElementwiseKernels } from '../../elementwise.ts';
+import { type ElementwiseKernels, jsElementwise } from '../../elementwise.ts';
 import { ACTIVATION_CODES, type Activation, alphaOf } from '../../ops/activation.ts';
 import { ELEMENTWISE_ARGS_PTR, HEADER_PTR } from './control.ts';
 import { KeptBlock } from './heap.ts';
@@ -212,4 +212,7 @@ export const wasmElementwise: ElementwiseKernels = {
     runJob(rt, { kernel: L.EW_MATMUL, x: pa, b: pb, out: py, units: m, activation: null, inner: n, channels: k }, elementwiseTuning.threads);
     copyOut(rt, py, out);
   },
+  // The copy ops stay in JavaScript here: copying the operands into wasm memory and back would cost what the op does.
+  upsample2x: jsElementwise.upsample2x,
+  maxPool2x2: jsElementwise.maxPool2x2,
 };
