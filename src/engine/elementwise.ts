@@ -68,6 +68,11 @@ export interface ElementwiseKernels {
    * tap stays, a later NaN does not replace it). out apart from x.
    */
   maxPool2x2(x: Float32Array, planes: number, inRows: number, inWidth: number, outRows: number, outWidth: number, out: Float32Array): void;
+  /**
+   * DepthToSpace CRD (PyTorch's PixelShuffle): out[p, h·b + i, w·b + j] = x[p·b² + i·b + j, h, w] for `planes` output
+   * planes (batch · channels) of (h·b) × (w·b). A copy (x's bits); out apart from x.
+   */
+  depthToSpace(x: Float32Array, planes: number, h: number, w: number, b: number, out: Float32Array): void;
 }
 
 /**
@@ -203,6 +208,32 @@ export const jsElementwise: ElementwiseKernels = {
           if (c > best) best = c;
           if (d > best) best = d;
           out[at++] = best;
+        }
+      }
+    }
+  },
+  depthToSpace(x, planes, h, w, b, out) {
+    // Output rows in order: each interleaves b input rows (j = 0 … b − 1 a plane apart); b = 2 and 3 unrolled.
+    const plane = h * w;
+    let o = 0;
+    for (let p = 0; p < planes; p++) {
+      for (let row = 0; row < h; row++) {
+        for (let i = 0; i < b; i++) {
+          const from = (p * b * b + i * b) * plane + row * w;
+          if (b === 2) {
+            for (let col = from; col < from + w; col++, o += 2) {
+              out[o] = x[col]!;
+              out[o + 1] = x[col + plane]!;
+            }
+          } else if (b === 3) {
+            for (let col = from; col < from + w; col++, o += 3) {
+              out[o] = x[col]!;
+              out[o + 1] = x[col + plane]!;
+              out[o + 2] = x[col + 2 * plane]!;
+            }
+          } else {
+            for (let col = from; col < from + w; col++) for (let j = 0; j < b; j++) out[o++] = x[col + j * plane]!;
+          }
         }
       }
     }

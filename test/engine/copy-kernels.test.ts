@@ -1,6 +1,6 @@
 /**
- * The copy ops' row kernels (ElementwiseKernels.upsample2x and .maxPool2x2, src/engine/elementwise.ts): the native
- * addon's f32_up2x and f32_maxpool2x2 on each kernel set this CPU runs against the JavaScript loops, bit for bit, at
+ * The copy ops' row kernels (ElementwiseKernels.upsample2x, .maxPool2x2 and .depthToSpace, src/engine/elementwise.ts):
+ * the native addon's f32_up2x, f32_maxpool2x2 and f32_d2s on each kernel set this CPU runs against the JavaScript loops, bit for bit, at
  * every width around the vector (1…2·8 + 3), with odd input sizes (a last row or column no window reads), with NaN,
  * ±0 and ±∞ taps in every position of a window (the first tap a NaN stays the maximum, a later NaN does not replace
  * it), inside poisoned buffers that must stay untouched; and the native calls refuse wrong sizes and overlaps by name.
@@ -21,13 +21,15 @@ const addon = loadAddon().addon;
 
 type Up = (x: Float32Array, width: number, out: Float32Array) => void;
 type Pool = (x: Float32Array, planes: number, inRows: number, inWidth: number, outRows: number, outWidth: number, out: Float32Array) => void;
-const IMPLEMENTATIONS: readonly { name: string; up: Up; pool: Pool }[] = [
-  { name: 'js', up: jsElementwise.upsample2x, pool: jsElementwise.maxPool2x2 },
-  { name: 'wasm', up: wasmElementwise.upsample2x, pool: wasmElementwise.maxPool2x2 },
+type D2s = (x: Float32Array, planes: number, h: number, w: number, b: number, out: Float32Array) => void;
+const IMPLEMENTATIONS: readonly { name: string; up: Up; pool: Pool; d2s: D2s }[] = [
+  { name: 'js', up: jsElementwise.upsample2x, pool: jsElementwise.maxPool2x2, d2s: jsElementwise.depthToSpace },
+  { name: 'wasm', up: wasmElementwise.upsample2x, pool: wasmElementwise.maxPool2x2, d2s: wasmElementwise.depthToSpace },
   ...kernelSets.map((set) => ({
     name: `native ${set}`,
     up: ((x, width, out) => addon!.eltwiseUpsample2x(set, x, width, out)) as Up,
     pool: ((x, planes, inRows, inWidth, outRows, outWidth, out) => addon!.eltwiseMaxPool2x2(set, x, planes, inRows, inWidth, outRows, outWidth, out)) as Pool,
+    d2s: ((x, planes, h, w, b, out) => addon!.eltwiseDepthToSpace(set, x, planes, h, w, b, out)) as D2s,
   })),
 ];
 
@@ -84,6 +86,27 @@ test('MaxPool 2×2: each window\'s first tap raised by the others in order (NaN 
   }
 });
 
+test('DepthToSpace CRD: out[p, h·b + i, w·b + j] = x[p·b² + i·b + j, h, w] at blocks 1…4 and widths around the vector, every implementation', () => {
+  const rng = createRng(seed + 2);
+  for (const { name, d2s } of IMPLEMENTATIONS) {
+    for (const b of [1, 2, 3, 4]) {
+      for (let w = 1; w <= 19; w += w < 10 ? 1 : 9) {
+        for (const [planes, h] of [[1, 1], [3, 4]] as const) {
+          const x = values(rng, planes * b * b * h * w);
+          const want = new Float32Array(x.length);
+          for (let p = 0; p < planes; p++) {
+            for (let r = 0; r < h * b; r++) {
+              for (let c = 0; c < w * b; c++) want[(p * h * b + r) * w * b + c] = x[((p * b * b + (r % b) * b + (c % b)) * h + Math.floor(r / b)) * w + Math.floor(c / b)]!;
+            }
+          }
+          const label = `${name}, b ${b}, ${planes} planes of ${h}×${w} (seed ${seed})`;
+          assert.deepEqual(inPoison(want.length, (out) => d2s(x, planes, h, w, b, out), label), want, label);
+        }
+      }
+    }
+  }
+});
+
 test('the native copy-op calls refuse wrong sizes, windows outside the input and overlaps by name', { skip: addon ? false : 'native addon not built' }, () => {
   const set = kernelSets[0]!;
   const x = new Float32Array(12);
@@ -91,6 +114,7 @@ test('the native copy-op calls refuse wrong sizes, windows outside the input and
   assert.throws(() => addon!.eltwiseUpsample2x(set, x, 4, new Float32Array(47)), /out must hold 48/);
   assert.throws(() => addon!.eltwiseMaxPool2x2(set, x, 1, 3, 5, 1, 2, new Float32Array(2)), /planes · inRows · inWidth/);
   assert.throws(() => addon!.eltwiseMaxPool2x2(set, x, 1, 3, 4, 2, 2, new Float32Array(4)), /inside the input/);
+  assert.throws(() => addon!.eltwiseDepthToSpace(set, x, 1, 1, 2, 2, new Float32Array(12)), /planes · b² · h · w/);
   const shared = new Float32Array(64);
   assert.throws(() => addon!.eltwiseUpsample2x(set, shared.subarray(0, 8), 4, shared.subarray(4, 36)), /overlaps/);
 });

@@ -11,6 +11,7 @@
 //   eltwiseMatmul(kernelSet, a, b, m, k, n, out)                    out (m×n) = a (m×k) · b (k×n), sums in double
 //   eltwiseUpsample2x(kernelSet, x, width, out)                      nearest ×2 in 2D (rows of `width` values)
 //   eltwiseMaxPool2x2(kernelSet, x, planes, inRows, inWidth, outRows, outWidth, out)   2×2 windows of stride 2
+//   eltwiseDepthToSpace(kernelSet, x, planes, h, w, b, out)          DepthToSpace CRD (PixelShuffle)
 //
 // kernelSet names a convolution kernel set (eltwiseFor picks its element-wise set); code and alpha as
 // ACTIVATION_CODES (0 none … 5 silu).
@@ -233,6 +234,21 @@ Napi::Value MaxPool2x2(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+Napi::Value DepthToSpace(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 7) throw Napi::TypeError::New(env, "eltwiseDepthToSpace(kernelSet, x, planes, h, w, b, out) takes 7 arguments");
+  const EltwiseKernels& k = setArg(info, 0);
+  const Napi::Float32Array x = floatsArg(info, 1, "x");
+  const int64_t planes = countArg(info, 2, "planes", 0);
+  const int64_t h = countArg(info, 3, "h", 0);
+  const int64_t w = countArg(info, 4, "w", 0);
+  const int64_t b = countArg(info, 5, "b", 1);
+  if (planes * b * b * h * w != int64_t(x.ElementLength())) refuse(env, "x must hold planes · b² · h · w values");
+  float* out = apartOutput(info, 6, int64_t(x.ElementLength()), x);
+  k.depthToSpace(x.Data(), planes, h, w, b, out);
+  return env.Undefined();
+}
+
 }  // namespace
 
 void registerEltwise(Napi::Env env, Napi::Object exports) {
@@ -245,6 +261,7 @@ void registerEltwise(Napi::Env env, Napi::Object exports) {
   exports.Set("eltwiseMatmul", Napi::Function::New(env, Matmul));
   exports.Set("eltwiseUpsample2x", Napi::Function::New(env, Upsample2x));
   exports.Set("eltwiseMaxPool2x2", Napi::Function::New(env, MaxPool2x2));
+  exports.Set("eltwiseDepthToSpace", Napi::Function::New(env, DepthToSpace));
 }
 
 }  // namespace tconv

@@ -7,7 +7,7 @@
 // Kernel names (docs/kernels.md): f32_vrelu, f32_vlrelu, f32_vtanh, f32_vsigmoid, f32_vsilu (the map of each
 // activation), f32_vadd (sum, then the activation), f32_vprelu, f32_gnorm, f32_softmax (rows), f32_vaffine (a·x + b
 // or x/a + b: arithmetic with a scalar), f32_matmul (small products in double), f32_up2x
-// (nearest ×2 in 2D), f32_maxpool2x2, each __avx2 or __portable.
+// (nearest ×2 in 2D), f32_maxpool2x2, f32_d2s (DepthToSpace CRD), each __avx2 or __portable.
 #pragma once
 #include <cstdint>
 
@@ -44,6 +44,8 @@ struct EltwiseKernels {
   // MaxPool 2×2, stride 2, windows inside the input: per plane inRows × inWidth → outRows × outWidth, taps compared
   // in order with `v > best` (the JavaScript loop's bits, NaN included). y apart from x.
   void (*maxPool2x2)(const float* x, int64_t planes, int64_t inRows, int64_t inWidth, int64_t outRows, int64_t outWidth, float* y);
+  // DepthToSpace CRD (PixelShuffle): `planes` output planes of (h·b) × (w·b) from planes·b² input planes of h × w.
+  void (*depthToSpace)(const float* x, int64_t planes, int64_t h, int64_t w, int64_t b, float* y);
 };
 
 const EltwiseKernels* eltwisePortable();

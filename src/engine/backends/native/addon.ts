@@ -43,6 +43,8 @@ export interface NativeAddon {
   eltwiseUpsample2x(kernelSet: string, x: Float32Array, width: number, out: Float32Array): void;
   /** MaxPool 2×2 of stride 2, windows inside the input (ElementwiseKernels.maxPool2x2); out apart from x. */
   eltwiseMaxPool2x2(kernelSet: string, x: Float32Array, planes: number, inRows: number, inWidth: number, outRows: number, outWidth: number, out: Float32Array): void;
+  /** DepthToSpace CRD (ElementwiseKernels.depthToSpace); out apart from x. */
+  eltwiseDepthToSpace(kernelSet: string, x: Float32Array, planes: number, h: number, w: number, b: number, out: Float32Array): void;
   /** True when both arrays hold the same bits (memcmp). */
   sameBits(a: Float32Array, b: Float32Array): boolean;
   /** The micro-kernel tester: runs every kernel of the set alone against a scalar loop (kernels/native/src/ukernel_check.h). */

@@ -205,6 +205,11 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       if (typeof (s.addon as Partial<NativeAddon>).eltwiseMaxPool2x2 !== 'function') jsElementwise.maxPool2x2(x, planes, inRows, inWidth, outRows, outWidth, out);
       else s.addon.eltwiseMaxPool2x2(s.kernelSet, x, planes, inRows, inWidth, outRows, outWidth, out);
     },
+    depthToSpace(x, planes, h, w, b, out) {
+      const s = ready();
+      if (typeof (s.addon as Partial<NativeAddon>).eltwiseDepthToSpace !== 'function') jsElementwise.depthToSpace(x, planes, h, w, b, out);
+      else s.addon.eltwiseDepthToSpace(s.kernelSet, x, planes, h, w, b, out);
+    },
   };
 
   return {

@@ -215,4 +215,5 @@ export const wasmElementwise: ElementwiseKernels = {
   // The copy ops stay in JavaScript here: copying the operands into wasm memory and back would cost what the op does.
   upsample2x: jsElementwise.upsample2x,
   maxPool2x2: jsElementwise.maxPool2x2,
+  depthToSpace: jsElementwise.depthToSpace,
 };
