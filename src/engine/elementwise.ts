@@ -54,9 +54,10 @@ export interface ElementwiseKernels {
   /**
    * out (m×n) = a (m×k) · b (k×n), row-major: each output the float64 sum of its k products in order p = 0…k−1,
    * rounded once. A product of two float32 values is exact in float64, so every backend gives the same bits (the
-   * JavaScript loop's). out must not share memory with a or b. MatMul's small products (an attention block's).
+   * JavaScript loop's). `transA`: a is stored k×m (a Transpose folded into the product); `transB`: b is stored n×k.
+   * out must not share memory with a or b. MatMul's small products (an attention block's).
    */
-  matmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number, out: Float32Array): void;
+  matmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number, out: Float32Array, transA?: boolean, transB?: boolean): void;
   /**
    * Nearest ×2 upsampling in 2D: each row of `width` values of x (planes and heights folded together) becomes two
    * rows of 2·width in out, each value stored twice. A copy (x's bits); out apart from x.
@@ -127,6 +128,13 @@ export function matmulRows(a: ArrayLike<number>, b: ArrayLike<number>, m: number
   }
 }
 
+/** A rows × columns matrix laid out columns × rows (a copy). */
+export function transposed(x: Float32Array, rows: number, columns: number): Float32Array {
+  const t = new Float32Array(x.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < columns; c++) t[c * rows + r] = x[r * columns + c]!;
+  return t;
+}
+
 /** The JavaScript kernels: float64 arithmetic rounded once on the store (the reference backend's, and the fallback). */
 export const jsElementwise: ElementwiseKernels = {
   map(f, x, out) {
@@ -176,8 +184,8 @@ export const jsElementwise: ElementwiseKernels = {
     if (divide) for (let i = 0; i < out.length; i++) out[i] = x[i]! / a + b;
     else for (let i = 0; i < out.length; i++) out[i] = a * x[i]! + b;
   },
-  matmul(a, b, m, k, n, out) {
-    matmulRows(a, b, m, k, n, out);
+  matmul(a, b, m, k, n, out, transA = false, transB = false) {
+    matmulRows(transA ? transposed(a, k, m) : a, transB ? transposed(b, n, k) : b, m, k, n, out);
   },
   upsample2x(x, width, out) {
     // Both output rows in one pass: each input value stored four times.

@@ -3,7 +3,8 @@
  * JavaScript float64 loop, the native addon's f32_matmul on each kernel set this CPU runs (__avx2, __portable) and the
  * wasm backend's (simd128) on one thread and split between two. Each output is the float64 sum of its products in
  * order, rounded once, so all give the float64 dot product's bits exactly: checked at every m 1…5, k 0…9 and n 1…33
- * (the 2-row and 8/16-column tiles and their remainders), at the LDM decoder's attention shapes, with ±0, ±∞ and NaN
+ * (the 2-row and 8/16-column tiles and their remainders), with A, B or both stored transposed (a folded Transpose), at
+ * the LDM decoder's attention shapes, with ±0, ±∞ and NaN
  * operands, inside poisoned buffers that must stay untouched; and the native call refuses wrong sizes and overlaps by
  * name. Replay with TCONV_SEED=<seed>.
  */
@@ -25,19 +26,19 @@ after(() => {
 
 const seed = runSeed();
 const POISON = 12345.5;
-type Matmul = (a: Float32Array, b: Float32Array, m: number, k: number, n: number, out: Float32Array) => void;
+type Matmul = (a: Float32Array, b: Float32Array, m: number, k: number, n: number, out: Float32Array, transA?: boolean, transB?: boolean) => void;
 
 const addon = loadAddon().addon;
 const IMPLEMENTATIONS: readonly { name: string; matmul: Matmul }[] = [
   { name: 'js', matmul: jsElementwise.matmul },
-  ...kernelSets.map((set) => ({ name: `native ${set}`, matmul: ((a, b, m, k, n, out) => addon!.eltwiseMatmul(set, a, b, m, k, n, out)) as Matmul })),
+  ...kernelSets.map((set) => ({ name: `native ${set}`, matmul: ((a, b, m, k, n, out, transA = false, transB = false) => addon!.eltwiseMatmul(set, a, b, m, k, n, transA, transB, out)) as Matmul })),
   { name: 'wasm', matmul: wasmElementwise.matmul },
   {
     name: 'wasm split between two threads',
-    matmul: (a, b, m, k, n, out) => {
+    matmul: (a, b, m, k, n, out, transA, transB) => {
       Object.assign(elementwiseTuning, { minElementsPerThread: 0, minElementsToWake: 0, threads: 2 });
       try {
-        wasmElementwise.matmul(a, b, m, k, n, out);
+        wasmElementwise.matmul(a, b, m, k, n, out, transA, transB);
         if (m > 1 && k > 0) assert.equal(lastJob.threads, 2, 'the job was split between two threads');
       } finally {
         Object.assign(elementwiseTuning, saved);
@@ -59,13 +60,26 @@ function expected(a: Float32Array, b: Float32Array, m: number, k: number, n: num
   return y;
 }
 
+const TRANSPOSES: readonly (readonly [boolean, boolean])[] = [[false, false], [true, false], [false, true], [true, true]];
+
 const values = (rng: Rng, length: number): Float32Array => Float32Array.from({ length }, () => (rng.next() - 0.5) * 8);
 
-/** Runs one implementation into a view inside a poisoned buffer; checks nothing around the view was written. */
-function product(matmul: Matmul, a: Float32Array, b: Float32Array, m: number, k: number, n: number, label: string): Float32Array {
+/** A rows × columns matrix stored transposed. */
+function transposedCopy(x: Float32Array, rows: number, columns: number): Float32Array {
+  const t = new Float32Array(x.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < columns; c++) t[c * rows + r] = x[r * columns + c]!;
+  return t;
+}
+
+/**
+ * Runs one implementation into a view inside a poisoned buffer (a and b passed transposed as `trans` asks: the same
+ * product); checks nothing around the view was written.
+ */
+function product(matmul: Matmul, a: Float32Array, b: Float32Array, m: number, k: number, n: number, label: string, trans: readonly [boolean, boolean] = [false, false]): Float32Array {
   const around = new Float32Array(m * n + 20).fill(POISON);
   const view = around.subarray(9, 9 + m * n);
-  matmul(a, b, m, k, n, view);
+  const [ta, tb] = trans;
+  matmul(ta ? transposedCopy(a, m, k) : a, tb ? transposedCopy(b, k, n) : b, m, k, n, view, ta, tb);
   for (let i = 0; i < around.length; i++) if (i < 9 || i >= 9 + m * n) assert.equal(around[i], POISON, `${label}: wrote outside the output at ${i - 9}`);
   return view;
 }
@@ -77,8 +91,11 @@ test('every matmul kernel gives the float64 dot products\' bits at every tile re
       for (let k = 0; k <= 9; k++) {
         for (let n = 1; n <= 33; n += n < 18 ? 1 : 5) {
           const a = values(rng, m * k), b = values(rng, k * n);
-          const label = `${name}, m ${m}, k ${k}, n ${n} (seed ${seed})`;
-          assert.deepEqual(product(matmul, a, b, m, k, n, label), expected(a, b, m, k, n), label);
+          const want = expected(a, b, m, k, n);
+          for (const trans of TRANSPOSES) {
+            const label = `${name}, m ${m}, k ${k}, n ${n}, stored transposed ${trans} (seed ${seed})`;
+            assert.deepEqual(product(matmul, a, b, m, k, n, label, trans), want, label);
+          }
         }
       }
     }
@@ -90,7 +107,9 @@ test('every matmul kernel gives the same bits at the LDM decoder\'s attention sh
   for (const [m, k, n] of [[64, 32, 64], [32, 64, 64], [7, 300, 45]] as const) {
     const a = values(rng, m * k), b = values(rng, k * n);
     const want = expected(a, b, m, k, n);
-    for (const { name, matmul } of IMPLEMENTATIONS) assert.deepEqual(product(matmul, a, b, m, k, n, name), want, `${name}, ${m}×${k}·${k}×${n} (seed ${seed})`);
+    for (const { name, matmul } of IMPLEMENTATIONS) {
+      for (const trans of TRANSPOSES) assert.deepEqual(product(matmul, a, b, m, k, n, name, trans), want, `${name}, ${m}×${k}·${k}×${n}, transposed ${trans} (seed ${seed})`);
+    }
   }
 });
 
@@ -109,9 +128,9 @@ test('matmul with ±0, ±∞ and NaN operands gives the float64 loop\'s values o
 test('the native matmul call refuses wrong sizes and an output overlapping an operand by name', { skip: addon ? false : 'native addon not built' }, () => {
   const set = kernelSets[0]!;
   const a = new Float32Array(6), b = new Float32Array(12), out = new Float32Array(8);
-  assert.throws(() => addon!.eltwiseMatmul(set, a, b, 2, 4, 4, out), /a must hold m·k/);
-  assert.throws(() => addon!.eltwiseMatmul(set, a, b, 2, 3, 5, out), /b must hold k·n/);
-  assert.throws(() => addon!.eltwiseMatmul(set, a, b, 2, 3, 4, new Float32Array(7)), /out must hold m·n/);
+  assert.throws(() => addon!.eltwiseMatmul(set, a, b, 2, 4, 4, false, false, out), /a must hold m·k/);
+  assert.throws(() => addon!.eltwiseMatmul(set, a, b, 2, 3, 5, false, true, out), /b must hold k·n/);
+  assert.throws(() => addon!.eltwiseMatmul(set, a, b, 2, 3, 4, false, false, new Float32Array(7)), /out must hold m·n/);
   const shared = new Float32Array(20);
-  assert.throws(() => addon!.eltwiseMatmul(set, shared.subarray(0, 6), b, 2, 3, 4, shared.subarray(4, 12)), /overlaps/);
+  assert.throws(() => addon!.eltwiseMatmul(set, shared.subarray(0, 6), b, 2, 3, 4, true, false, shared.subarray(4, 12)), /overlaps/);
 });

@@ -8,7 +8,8 @@
 //                    alpha, out)
 //   eltwiseSoftmax(kernelSet, x, length, out)                       softmax of each row of `length` values
 //   eltwiseAffine(kernelSet, x, a, b, divide, out)                  out[i] = a·x[i] + b, or x[i]/a + b
-//   eltwiseMatmul(kernelSet, a, b, m, k, n, out)                    out (m×n) = a (m×k) · b (k×n), sums in double
+//   eltwiseMatmul(kernelSet, a, b, m, k, n, transA, transB, out)    out (m×n) = a (m×k) · b (k×n), sums in double;
+//                                                                    a stored k×m (transA), b stored n×k (transB)
 //   eltwiseUpsample2x(kernelSet, x, width, out)                      nearest ×2 in 2D (rows of `width` values)
 //   eltwiseMaxPool2x2(kernelSet, x, planes, inRows, inWidth, outRows, outWidth, out)   2×2 windows of stride 2
 //   eltwiseDepthToSpace(kernelSet, x, planes, h, w, b, out)          DepthToSpace CRD (PixelShuffle)
@@ -19,6 +20,7 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "cpu.h"
 #include "eltwise.h"
@@ -174,16 +176,19 @@ Napi::Value Affine(const Napi::CallbackInfo& info) {
 
 Napi::Value Matmul(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() != 7) throw Napi::TypeError::New(env, "eltwiseMatmul(kernelSet, a, b, m, k, n, out) takes 7 arguments");
+  if (info.Length() != 9) throw Napi::TypeError::New(env, "eltwiseMatmul(kernelSet, a, b, m, k, n, transA, transB, out) takes 9 arguments");
   const EltwiseKernels& kernels = setArg(info, 0);
   const Napi::Float32Array a = floatsArg(info, 1, "a");
   const Napi::Float32Array b = floatsArg(info, 2, "b");
   const int64_t m = countArg(info, 3, "m", 0);
   const int64_t k = countArg(info, 4, "k", 0);
   const int64_t n = countArg(info, 5, "n", 0);
+  if (!info[6].IsBoolean() || !info[7].IsBoolean()) throw Napi::TypeError::New(env, "transA and transB must be booleans");
+  const bool transA = info[6].As<Napi::Boolean>().Value();
+  const bool transB = info[7].As<Napi::Boolean>().Value();
   if (int64_t(a.ElementLength()) != m * k) refuse(env, "a must hold m·k values");
   if (int64_t(b.ElementLength()) != k * n) refuse(env, "b must hold k·n values");
-  Napi::Float32Array out = floatsArg(info, 6, "out");
+  Napi::Float32Array out = floatsArg(info, 8, "out");
   if (int64_t(out.ElementLength()) != m * n) refuse(env, "out must hold m·n values");
   // The output is written while the operands are still read: it may not share memory with them at all.
   const char* o = reinterpret_cast<const char*>(out.Data());
@@ -191,7 +196,16 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
     const char* i = reinterpret_cast<const char*>(in.Data());
     if (m * n > 0 && in.ByteLength() > 0 && o < i + in.ByteLength() && i < o + out.ByteLength()) refuse(env, "out overlaps an operand");
   }
-  kernels.matmul(a.Data(), b.Data(), m, k, n, out.Data());
+  const float* rows = b.Data();
+  if (transB) {
+    // B stored n×k: its rows laid out k×n once (the kernel loads B's rows as vectors); kept between calls.
+    static thread_local std::vector<float> scratch;
+    scratch.resize(size_t(k * n));
+    for (int64_t j = 0; j < n; j++)
+      for (int64_t p = 0; p < k; p++) scratch[size_t(p * n + j)] = rows[j * k + p];
+    rows = scratch.data();
+  }
+  kernels.matmul(a.Data(), transA, rows, m, k, n, out.Data());
   return env.Undefined();
 }
 

@@ -36,9 +36,10 @@ struct EltwiseKernels {
   void (*softmax)(const float* x, int64_t rows, int64_t length, float* y);
   // y[i] = a·x[i] + b, or x[i]/a + b when `divide`, in double rounded once (Mul/Add/Sub/Div by a scalar: the JS bits).
   void (*affine)(const float* x, double a, double b, bool divide, float* y, int64_t n);
-  // y (m×n) = a (m×k) · b (k×n), row-major, each output the double sum of its products in order, rounded once (the
-  // JavaScript loop's bits); y apart from a and b. MatMul's small products (the LDM decoder's attention).
-  void (*matmul)(const float* a, const float* b, int64_t m, int64_t k, int64_t n, float* y);
+  // y (m×n) = a (m×k, or stored k×m when transA) · b (k×n), row-major, each output the double sum of its products in
+  // order, rounded once (the JavaScript loop's bits); y apart from a and b. MatMul's small products (the LDM
+  // decoder's attention).
+  void (*matmul)(const float* a, bool transA, const float* b, int64_t m, int64_t k, int64_t n, float* y);
   // Nearest ×2 in 2D: each of `rows` rows of `width` values becomes two rows of 2·width, each value stored twice.
   void (*upsample2x)(const float* x, int64_t rows, int64_t width, float* y);
   // MaxPool 2×2, stride 2, windows inside the input: per plane inRows × inWidth → outRows × outWidth, taps compared

@@ -3,12 +3,13 @@
 // eltwise_avx2.cc and eltwise_portable.cc. Each is `flatten`ed: every helper inlined, so no vector crosses a call in
 // the portable build.
 
-// Y (m×n) = A (m×k) · B (k×n), row-major: each output the double sum of its k products in order p = 0…k−1, rounded
-// once (a float32 product is exact in double, so these are the bits of the JavaScript loop). Two rows of A by 16
-// columns of B at a time: eight independent double accumulators, so the adds' latency is hidden; B's 16 values are
-// loaded once for both rows. Y must not overlap A or B.
+// Y (m×n) = A (m×k) · B (k×n): each output the double sum of its k products in order p = 0…k−1, rounded once (a
+// float32 product is exact in double, so these are the bits of the JavaScript loop). A's element (i, p) is at
+// a[i·ra + p·pa] (ra = k, pa = 1 row-major; ra = 1, pa = m when A is stored transposed: it is read one value at a
+// time); B and Y are row-major. Two rows of A by 16 columns of B at a time: eight independent double accumulators, so
+// the adds' latency is hidden; B's 16 values are loaded once for both rows. Y must not overlap A or B.
 template <int ROWS, int VECS>
-inline void matmulTile(const float* a, const float* b, int64_t k, int64_t n, float* y) {
+inline void matmulTile(const float* a, int64_t ra, int64_t pa, const float* b, int64_t k, int64_t n, float* y) {
   D acc[ROWS][2 * VECS];
   for (int r = 0; r < ROWS; r++)
     for (int v = 0; v < 2 * VECS; v++) acc[r][v] = splatD(0.0);
@@ -16,7 +17,7 @@ inline void matmulTile(const float* a, const float* b, int64_t k, int64_t n, flo
     V bv[VECS];
     for (int v = 0; v < VECS; v++) bv[v] = load(b + p * n + v * kLanes);
     for (int r = 0; r < ROWS; r++) {
-      const D av = splatD(double(a[r * k + p]));
+      const D av = splatD(double(a[r * ra + p * pa]));
       for (int v = 0; v < VECS; v++) {
         acc[r][2 * v] += av * lowD(bv[v]);
         acc[r][2 * v + 1] += av * highD(bv[v]);
@@ -28,23 +29,24 @@ inline void matmulTile(const float* a, const float* b, int64_t k, int64_t n, flo
 }
 
 template <int ROWS>
-inline void matmulRows(const float* a, const float* b, int64_t k, int64_t n, float* y) {
+inline void matmulRows(const float* a, int64_t ra, int64_t pa, const float* b, int64_t k, int64_t n, float* y) {
   int64_t j = 0;
-  for (; j + 2 * kLanes <= n; j += 2 * kLanes) matmulTile<ROWS, 2>(a, b + j, k, n, y + j);
-  for (; j + kLanes <= n; j += kLanes) matmulTile<ROWS, 1>(a, b + j, k, n, y + j);
+  for (; j + 2 * kLanes <= n; j += 2 * kLanes) matmulTile<ROWS, 2>(a, ra, pa, b + j, k, n, y + j);
+  for (; j + kLanes <= n; j += kLanes) matmulTile<ROWS, 1>(a, ra, pa, b + j, k, n, y + j);
   for (; j < n; j++) {
     for (int r = 0; r < ROWS; r++) {
       double sum = 0.0;
-      for (int64_t p = 0; p < k; p++) sum += double(a[r * k + p]) * double(b[p * n + j]);
+      for (int64_t p = 0; p < k; p++) sum += double(a[r * ra + p * pa]) * double(b[p * n + j]);
       y[r * n + j] = float(sum);
     }
   }
 }
 
-__attribute__((flatten)) void matmul(const float* a, const float* b, int64_t m, int64_t k, int64_t n, float* y) {
+__attribute__((flatten)) void matmul(const float* a, bool transA, const float* b, int64_t m, int64_t k, int64_t n, float* y) {
+  const int64_t ra = transA ? 1 : k, pa = transA ? m : 1;
   int64_t i = 0;
-  for (; i + 2 <= m; i += 2) matmulRows<2>(a + i * k, b, k, n, y + i * n);
-  if (i < m) matmulRows<1>(a + i * k, b, k, n, y + i * n);
+  for (; i + 2 <= m; i += 2) matmulRows<2>(a + i * ra, ra, pa, b, k, n, y + i * n);
+  if (i < m) matmulRows<1>(a + i * ra, ra, pa, b, k, n, y + i * n);
 }
 
 // Nearest ×2 upsampling in 2D: `rows` input rows of `width` values (planes and heights folded together), each value

@@ -190,10 +190,10 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       if (typeof (s.addon as Partial<NativeAddon>).eltwiseAffine !== 'function') jsElementwise.affine(x, a, b, divide, out);
       else s.addon.eltwiseAffine(s.kernelSet, x, a, b, divide, out);
     },
-    matmul(a, b, m, k, n, out) {
+    matmul(a, b, m, k, n, out, transA = false, transB = false) {
       const s = ready();
-      if (typeof (s.addon as Partial<NativeAddon>).eltwiseMatmul !== 'function') jsElementwise.matmul(a, b, m, k, n, out);
-      else s.addon.eltwiseMatmul(s.kernelSet, a, b, m, k, n, out);
+      if (typeof (s.addon as Partial<NativeAddon>).eltwiseMatmul !== 'function') jsElementwise.matmul(a, b, m, k, n, out, transA, transB);
+      else s.addon.eltwiseMatmul(s.kernelSet, a, b, m, k, n, transA, transB, out);
     },
     upsample2x(x, width, out) {
       const s = ready();

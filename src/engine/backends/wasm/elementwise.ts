@@ -138,14 +138,24 @@ const scratch = new KeptBlock();
 
 const align = (n: number) => Math.ceil(n / 64) * 64;
 
-/** Copies each array into the scratch block (64-byte aligned, one after the other); returns their addresses. */
-function copyIn(rt: Runtime, arrays: readonly Float32Array[]): number[] {
+/**
+ * Copies each array into the scratch block (64-byte aligned, one after the other); returns their addresses. An array
+ * with `rowsOf[i]` > 0 is a matrix of that many rows stored transposed: it is copied in as its transpose.
+ */
+function copyIn(rt: Runtime, arrays: readonly Float32Array[], rowsOf: readonly number[] = []): number[] {
   const base = scratch.reserve(rt.heap, arrays.reduce((sum, a) => sum + align(4 * a.length), 0));
   const { f32 } = viewsOf(rt);
   const ptrs: number[] = [];
   let at = base;
-  for (const a of arrays) {
-    f32.set(a, at / 4);
+  for (const [i, a] of arrays.entries()) {
+    const rows = rowsOf[i] ?? 0;
+    if (rows > 0) {
+      const columns = a.length / rows;
+      const to = at / 4;
+      for (let r = 0; r < rows; r++) for (let c = 0; c < columns; c++) f32[to + c * rows + r] = a[r * columns + c]!;
+    } else {
+      f32.set(a, at / 4);
+    }
     ptrs.push(at);
     at += align(4 * a.length);
   }
@@ -204,11 +214,12 @@ export const wasmElementwise: ElementwiseKernels = {
     runJob(rt, { kernel: L.EW_AFFINE, x: p, out: p, units: out.length, activation: null, factor: a, offset: b, divide }, elementwiseTuning.threads);
     copyOut(rt, p, out);
   },
-  matmul(a, b, m, k, n, out) {
+  matmul(a, b, m, k, n, out, transA = false, transB = false) {
     if (out.length === 0) return;
     const rt = getRuntime();
-    // The product goes to a block of its own after the operands (it is written while they are read).
-    const [pa, pb, py] = copyIn(rt, [a, b, out]) as [number, number, number];
+    // The product goes to a block of its own after the operands (it is written while they are read); an operand
+    // stored transposed is laid out row-major as it is copied in.
+    const [pa, pb, py] = copyIn(rt, [a, b, out], [transA ? k : 0, transB ? n : 0, 0]) as [number, number, number];
     runJob(rt, { kernel: L.EW_MATMUL, x: pa, b: pb, out: py, units: m, activation: null, inner: n, channels: k }, elementwiseTuning.threads);
     copyOut(rt, py, out);
   },
