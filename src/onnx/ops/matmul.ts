@@ -68,9 +68,10 @@ function matmulShape(node: OnnxNode, a: Shape, b: Shape): { shape: number[]; bat
 }
 
 /**
- * Products from this many multiply-adds on go to the engine's float32 convolution (a call costs tens of µs for
- * packing and planning); below, the backend's float64 product kernel (ElementwiseKernels.matmul: the same bits on
- * every backend, ~10 µs for the LDM decoder's 64×32·32×64 on native, where the engine call took ~45–90 µs).
+ * Products from this many multiply-adds on go to the engine's float32 convolution (a call packs A and plans, tens of
+ * µs, then runs at float32 speed); below, the backend's float64 product kernel (ElementwiseKernels.matmul: the same
+ * bits on every backend; the LDM decoder's 64×32·32×64 in 20 µs on native against the engine call's 38, 30 against
+ * 40–49 on wasm, measured at load ~12: docs/perf-log.md, 20:20).
  */
 const ENGINE_MIN_PRODUCTS = 1 << 20;
 
