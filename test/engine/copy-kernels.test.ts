@@ -1,21 +1,28 @@
 /**
  * The copy ops' row kernels (ElementwiseKernels.upsample2x, .maxPool2x2 and .depthToSpace, src/engine/elementwise.ts):
- * the native addon's f32_up2x, f32_maxpool2x2 and f32_d2s on each kernel set this CPU runs against the JavaScript loops, bit for bit, at
+ * the native addon's f32_up2x, f32_maxpool2x2 and f32_d2s on each kernel set this CPU runs, and the wasm backend's
+ * f32_up2x (on one thread and split between two), against the JavaScript loops, bit for bit, at
  * every width around the vector (1…2·8 + 3), with odd input sizes (a last row or column no window reads), with NaN,
  * ±0 and ±∞ taps in every position of a window (the first tap a NaN stays the maximum, a later NaN does not replace
  * it), inside poisoned buffers that must stay untouched; and the native calls refuse wrong sizes and overlaps by name.
  * The expected values are written out independently of both implementations. Replay with TCONV_SEED=<seed>.
  */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadAddon } from '../../src/engine/backends/native/addon.ts';
-import { wasmElementwise } from '../../src/engine/backends/wasm/elementwise.ts';
+import { elementwiseTuning, lastJob, wasmElementwise } from '../../src/engine/backends/wasm/elementwise.ts';
+import { getRuntime } from '../../src/engine/backends/wasm/runtime.ts';
 import { jsElementwise } from '../../src/engine/elementwise.ts';
 import { type Rng, createRng } from '../../src/tensor/rng.ts';
 import { runSeed } from '../helpers/random-layer.ts';
 import { kernelSets } from '../native/native-support.ts';
 
 const seed = runSeed();
+const saved = { ...elementwiseTuning };
+after(() => {
+  Object.assign(elementwiseTuning, saved);
+  return getRuntime().pool?.close();
+});
 const POISON = 12345.5;
 const addon = loadAddon().addon;
 
@@ -25,6 +32,20 @@ type D2s = (x: Float32Array, planes: number, h: number, w: number, b: number, ou
 const IMPLEMENTATIONS: readonly { name: string; up: Up; pool: Pool; d2s: D2s }[] = [
   { name: 'js', up: jsElementwise.upsample2x, pool: jsElementwise.maxPool2x2, d2s: jsElementwise.depthToSpace },
   { name: 'wasm', up: wasmElementwise.upsample2x, pool: wasmElementwise.maxPool2x2, d2s: wasmElementwise.depthToSpace },
+  {
+    name: 'wasm, rows split between two threads',
+    up: (x, width, out) => {
+      Object.assign(elementwiseTuning, { minElementsPerThread: 0, minElementsToWake: 0, threads: 2 });
+      try {
+        wasmElementwise.upsample2x(x, width, out);
+        if (x.length > width) assert.equal(lastJob.threads, 2, 'the job was split between two threads');
+      } finally {
+        Object.assign(elementwiseTuning, saved);
+      }
+    },
+    pool: wasmElementwise.maxPool2x2,
+    d2s: wasmElementwise.depthToSpace,
+  },
   ...kernelSets.map((set) => ({
     name: `native ${set}`,
     up: ((x, width, out) => addon!.eltwiseUpsample2x(set, x, width, out)) as Up,

@@ -56,13 +56,15 @@ export const elementwiseTuning = {
  * Whether a job's units are blocks or rows (group norm's blocks of `blockSize`, softmax's rows of `inner`, matmul's
  * output rows), not elements.
  */
-const unitsAreBlocks = (job: ElementwiseJob) => job.kernel === L.EW_GROUP_NORM || job.kernel === L.EW_SOFTMAX || job.kernel === L.EW_MATMUL;
+const unitsAreBlocks = (job: ElementwiseJob) =>
+  job.kernel === L.EW_GROUP_NORM || job.kernel === L.EW_SOFTMAX || job.kernel === L.EW_MATMUL || job.kernel === L.EW_UP2X;
 
 /** How many elements of work one unit is (a matmul row: its n·k products). */
 function elementsOf(job: ElementwiseJob): number {
   if (job.kernel === L.EW_GROUP_NORM) return job.units * (job.blockSize ?? 1);
   if (job.kernel === L.EW_SOFTMAX) return job.units * (job.inner ?? 1);
   if (job.kernel === L.EW_MATMUL) return job.units * (job.inner ?? 1) * (job.channels ?? 1);
+  if (job.kernel === L.EW_UP2X) return job.units * (job.inner ?? 1) * 4;
   return job.units;
 }
 
@@ -140,7 +142,8 @@ const align = (n: number) => Math.ceil(n / 64) * 64;
 
 /**
  * Copies each array into the scratch block (64-byte aligned, one after the other); returns their addresses. An array
- * with `rowsOf[i]` > 0 is a matrix of that many rows stored transposed: it is copied in as its transpose.
+ * with `rowsOf[i]` > 0 is a matrix of that many rows stored transposed: it is copied in as its transpose; with −1 it
+ * only gets its space (an output).
  */
 function copyIn(rt: Runtime, arrays: readonly Float32Array[], rowsOf: readonly number[] = []): number[] {
   const base = scratch.reserve(rt.heap, arrays.reduce((sum, a) => sum + align(4 * a.length), 0));
@@ -149,7 +152,9 @@ function copyIn(rt: Runtime, arrays: readonly Float32Array[], rowsOf: readonly n
   let at = base;
   for (const [i, a] of arrays.entries()) {
     const rows = rowsOf[i] ?? 0;
-    if (rows > 0) {
+    if (rows < 0) {
+      // Space only (an output): nothing to copy.
+    } else if (rows > 0) {
       const columns = a.length / rows;
       const to = at / 4;
       for (let r = 0; r < rows; r++) for (let c = 0; c < columns; c++) f32[to + c * rows + r] = a[r * columns + c]!;
@@ -219,12 +224,19 @@ export const wasmElementwise: ElementwiseKernels = {
     const rt = getRuntime();
     // The product goes to a block of its own after the operands (it is written while they are read); an operand
     // stored transposed is laid out row-major as it is copied in.
-    const [pa, pb, py] = copyIn(rt, [a, b, out], [transA ? k : 0, transB ? n : 0, 0]) as [number, number, number];
+    const [pa, pb, py] = copyIn(rt, [a, b, out], [transA ? k : 0, transB ? n : 0, -1]) as [number, number, number];
     runJob(rt, { kernel: L.EW_MATMUL, x: pa, b: pb, out: py, units: m, activation: null, inner: n, channels: k }, elementwiseTuning.threads);
     copyOut(rt, py, out);
   },
-  // The copy ops stay in JavaScript here: copying the operands into wasm memory and back would cost what the op does.
-  upsample2x: jsElementwise.upsample2x,
+  upsample2x(x, width, out) {
+    if (out.length === 0) return;
+    const rt = getRuntime();
+    const [p, py] = copyIn(rt, [x, out], [0, -1]) as [number, number];
+    runJob(rt, { kernel: L.EW_UP2X, x: p, out: py, units: x.length / width, activation: null, inner: width }, elementwiseTuning.threads);
+    copyOut(rt, py, out);
+  },
+  // MaxPool and DepthToSpace stay in JavaScript here: the copies into wasm memory and back cost what their loops do
+  // (a wasm DepthToSpace kernel measured no faster on ESPCN's, 170–177 µs against 168–206: docs/perf-log.md).
   maxPool2x2: jsElementwise.maxPool2x2,
   depthToSpace: jsElementwise.depthToSpace,
 };
