@@ -31,6 +31,10 @@ export interface OpTime {
 
 export interface ModelProfile {
   readonly ops: readonly OpTime[];
+  /** Median wall time of the profiled runs (ms): what the ops' shares are shares of. */
+  readonly runMs: number;
+  /** Median over the profiled runs of the run's time outside its steps (ms): planning, checks, bookkeeping. */
+  readonly outsideMs: number;
   /** Largest bytes of inputs and intermediates alive at once during a run (src/onnx/execute.ts frees as it goes). */
   readonly peakLiveBytes: number;
   /** What the run would hold if nothing were freed: the input and every node output. */
@@ -39,7 +43,10 @@ export interface ModelProfile {
 
 export interface PreparedModel {
   run(): Float32Array | Promise<Float32Array>;
-  /** tconv only: per-op times and the peak of live tensors over `runs` extra, untimed-by-the-bench runs. */
+  /**
+   * tconv only: per-op times and the peak of live tensors over `runs` extra, untimed-by-the-bench runs, after
+   * profiled warm-up runs (a run with a listener is a new shape of call, its first runs are slower).
+   */
   profile?(runs: number): ModelProfile;
   dispose(): void | Promise<void>;
 }
@@ -62,6 +69,9 @@ export async function loadModelData(dir: string): Promise<ModelData> {
     outputName: model.outputs[0]!.name, expected: Float32Array.from(set.outputs[0]!.data),
   };
 }
+
+/** Profiled runs made before the recorded ones, for at least this long (ms). */
+const PROFILE_WARMUP_MS = 200;
 
 const medianOf = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -86,20 +96,35 @@ async function tconvModels(backend: 'native' | 'wasm' | 'reference', threads: nu
         run: () => session.run(feeds).get(data.outputName)!.data as Float32Array,
         profile(runs) {
           const perRun: Map<string, { ms: number; nodes: number }>[] = [];
+          const runTimes: number[] = [];
+          const outside: number[] = [];
           let peakLiveBytes = 0;
-          for (let r = 0; r < runs; r++) {
+          // The first runs with a listener run slower code than the timed runs had (V8 re-optimises for the new
+          // options), so they would make the steps add up to more than a timed run: warm up first, then record.
+          const warmupEnd = performance.now() + PROFILE_WARMUP_MS;
+          for (let r = 0; r < runs || performance.now() < warmupEnd; r++) {
             const ops = new Map<string, { ms: number; nodes: number }>();
+            let inSteps = 0;
+            const started = performance.now();
             session.run(feeds, {
               onNodeRun: ({ node, fused, ms, liveBytes }) => {
                 // A fused step is named by its nodes' op types (Conv+Relu) and counted once.
                 const op = [node.opType, ...fused.map((n) => n.opType)].join('+');
                 const entry = ops.get(op) ?? { ms: 0, nodes: 0 };
                 ops.set(op, { ms: entry.ms + ms, nodes: entry.nodes + 1 });
+                inSteps += ms;
                 peakLiveBytes = Math.max(peakLiveBytes, liveBytes);
               },
             });
+            const runMs = performance.now() - started;
             perRun.push(ops);
+            runTimes.push(runMs);
+            outside.push(Math.max(0, runMs - inSteps));
           }
+          // The last `runs` runs, after the warm-up.
+          perRun.splice(0, perRun.length - runs);
+          runTimes.splice(0, runTimes.length - runs);
+          outside.splice(0, outside.length - runs);
           const graph = onnx.inferShapes(model, { inputShapes: { [data.inputName]: data.inputShape } });
           let allValuesBytes = 4 * data.input.length;
           for (const node of graph.order) {
@@ -110,7 +135,7 @@ async function tconvModels(backend: 'native' | 'wasm' | 'reference', threads: nu
           const ops = names.map((op) => ({
             op, ms: medianOf(perRun.map((m) => m.get(op)?.ms ?? 0)), nodes: perRun[0]!.get(op)?.nodes ?? 0,
           })).sort((a, b) => b.ms - a.ms);
-          return { ops, peakLiveBytes, allValuesBytes };
+          return { ops, runMs: medianOf(runTimes), outsideMs: medianOf(outside), peakLiveBytes, allValuesBytes };
         },
         dispose: () => session.dispose(),
       };

@@ -9,7 +9,8 @@
   b: usize = 0;
   /** Output; may equal x or b (every vector is loaded before it is stored). */
   out: usize = 0;
-  /** Elements (map, add, prelu, affine), blocks (group norm) or rows (softmax): the job's units. */
+  /** Elements (map, add, prelu, affine), blocks (group norm) or rows (softmax; matmul: rows of x and out;
+   * up2x: input rows): the job's units. */
   units: i32 = 0;
   /** Units per task of a threaded job (the last task takes the rest). */
   unitsPerTask: i32 = 0;
@@ -21,7 +22,8 @@
   alpha: f64 = 0;
   /**
    * prelu and group norm: elements per channel, and channels (element i is in channel (i / inner) mod channels);
-   * softmax: inner is a row's length.
+   * softmax: inner is a row's length; matmul: inner is n (out's and b's row length), channels is k (x's); up2x: inner is
+   * a row's width.
    */
   inner: i32 = 0;
   channels: i32 = 0;

@@ -6,6 +6,7 @@
 //   f32_groupnorm                                              per block: (x − mean)/√(var + ε)·scale[c] + shift[c], then f
 //   f32_softmax                                                per row: e^(x − max)/Σ e^(x − max)
 //   f32_vaffine                                                out[i] = a·x[i] + b, or x[i]/a + b (float64, rounded once)
+//   f32_matmul                                                 out (m×n) = x (m×k) · b (k×n), sums in float64
 // Each takes the job's ElementwiseArgs and a unit range [first, end) (elements, or blocks for group norm).
 //
 // The functions, exactly (src/engine/ops/activation.ts defines them; the bounds are tested in
@@ -18,9 +19,11 @@
 //   silu      x/(1 + e⁻ˣ), x·eˣ/(1 + eˣ) for x ≤ 0 (−∞ gives NaN, as x·σ(x) and x/(1 + e⁻ˣ) do)
 import {
   ACT_LEAKY_RELU, ACT_NONE, ACT_RELU, ACT_SIGMOID, ACT_SILU, ACT_TANH, EW_ADD, EW_AFFINE, EW_GROUP_NORM, EW_MAP, EW_PRELU,
-  EW_SOFTMAX,
+  EW_MATMUL, EW_SOFTMAX, EW_UP2X,
 } from '../../src/engine/backends/wasm/layout';
 import { ElementwiseArgs } from './elementwise-args';
+import { f32_up2x__simd128 } from './copy-rows';
+import { f32_matmul__simd128 } from './matmul';
 
 // ln 2 in two parts: n·LN2_HI is exact for |n| < 2^8 (LN2_HI has 15 significant bits), so z − n·ln2 loses nothing.
 const LN2_HI: f32 = 0.693145751953125;
@@ -418,6 +421,8 @@ export function runElementwise(t: ElementwiseArgs, first: i32, end: i32): void {
   else if (kernel == EW_GROUP_NORM) f32_groupnorm__simd128(t, first, end);
   else if (kernel == EW_SOFTMAX) f32_softmax__simd128(t, first, end);
   else if (kernel == EW_AFFINE) f32_vaffine__simd128(t, first, end);
+  else if (kernel == EW_MATMUL) f32_matmul__simd128(t, first, end);
+  else if (kernel == EW_UP2X) f32_up2x__simd128(t, first, end);
 }
 
 /** Task `task` of a threaded job: units [task·unitsPerTask, …) of the job. */

@@ -51,6 +51,29 @@ export interface ElementwiseKernels {
    * the bits of the float64 loops (b = −0 leaves a product's or quotient's −0 alone); out may be x.
    */
   affine(x: Float32Array, a: number, b: number, divide: boolean, out: Float32Array): void;
+  /**
+   * out (m×n) = a (m×k) · b (k×n), row-major: each output the float64 sum of its k products in order p = 0…k−1,
+   * rounded once. A product of two float32 values is exact in float64, so every backend gives the same bits (the
+   * JavaScript loop's). `transA`: a is stored k×m (a Transpose folded into the product); `transB`: b is stored n×k.
+   * out must not share memory with a or b. MatMul's small products (an attention block's).
+   */
+  matmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number, out: Float32Array, transA?: boolean, transB?: boolean): void;
+  /**
+   * Nearest ×2 upsampling in 2D: each row of `width` values of x (planes and heights folded together) becomes two
+   * rows of 2·width in out, each value stored twice. A copy (x's bits); out apart from x.
+   */
+  upsample2x(x: Float32Array, width: number, out: Float32Array): void;
+  /**
+   * MaxPool 2×2 of stride 2 with every window inside the input: `planes` planes of inRows × inWidth give outRows ×
+   * outWidth each; each output is its window's first tap raised by the others in order with `v > best` (a NaN first
+   * tap stays, a later NaN does not replace it). out apart from x.
+   */
+  maxPool2x2(x: Float32Array, planes: number, inRows: number, inWidth: number, outRows: number, outWidth: number, out: Float32Array): void;
+  /**
+   * DepthToSpace CRD (PyTorch's PixelShuffle): out[p, h·b + i, w·b + j] = x[p·b² + i·b + j, h, w] for `planes` output
+   * planes (batch · channels) of (h·b) × (w·b). A copy (x's bits); out apart from x.
+   */
+  depthToSpace(x: Float32Array, planes: number, h: number, w: number, b: number, out: Float32Array): void;
 }
 
 /**
@@ -87,6 +110,29 @@ export function blockMoments(src: ArrayLike<number>, start: number, length: numb
   let variance = 0;
   for (let i = start; i < start + length; i++) variance += (src[i]! - mean) ** 2;
   return { mean, variance: variance / length };
+}
+
+/**
+ * The float64 product loop: row by row, b read along its rows, each output summing its products in order in float64
+ * and rounded once, without striding down b's columns. `row` is n doubles of scratch.
+ */
+export function matmulRows(a: ArrayLike<number>, b: ArrayLike<number>, m: number, k: number, n: number, out: Float32Array, row = new Float64Array(n)): void {
+  for (let i = 0; i < m; i++) {
+    row.fill(0);
+    for (let p = 0; p < k; p++) {
+      const av = a[i * k + p]!;
+      const start = p * n;
+      for (let j = 0; j < n; j++) row[j]! += av * b[start + j]!;
+    }
+    out.set(row.subarray(0, n), i * n);
+  }
+}
+
+/** A rows × columns matrix laid out columns × rows (a copy). */
+export function transposed(x: Float32Array, rows: number, columns: number): Float32Array {
+  const t = new Float32Array(x.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < columns; c++) t[c * rows + r] = x[r * columns + c]!;
+  return t;
 }
 
 /** The JavaScript kernels: float64 arithmetic rounded once on the store (the reference backend's, and the fallback). */
@@ -137,5 +183,67 @@ export const jsElementwise: ElementwiseKernels = {
   affine(x, a, b, divide, out) {
     if (divide) for (let i = 0; i < out.length; i++) out[i] = x[i]! / a + b;
     else for (let i = 0; i < out.length; i++) out[i] = a * x[i]! + b;
+  },
+  matmul(a, b, m, k, n, out, transA = false, transB = false) {
+    matmulRows(transA ? transposed(a, k, m) : a, transB ? transposed(b, n, k) : b, m, k, n, out);
+  },
+  upsample2x(x, width, out) {
+    // Both output rows in one pass: each input value stored four times.
+    const rows = x.length / width;
+    for (let r = 0, i = 0; r < rows; r++) {
+      let o = 4 * r * width;
+      for (const end = i + width; i < end; i++, o += 2) {
+        const v = x[i]!;
+        out[o] = v;
+        out[o + 1] = v;
+        out[o + 2 * width] = v;
+        out[o + 2 * width + 1] = v;
+      }
+    }
+  },
+  maxPool2x2(x, planes, inRows, inWidth, outRows, outWidth, out) {
+    let at = 0;
+    for (let p = 0; p < planes; p++) {
+      for (let r = 0; r < outRows; r++) {
+        let i = (p * inRows + 2 * r) * inWidth;
+        for (let o = 0; o < outWidth; o++, i += 2) {
+          // The first compare is the first tap against itself in the generic loop: the first tap starts the maximum.
+          let best = x[i]!;
+          const b = x[i + 1]!;
+          const c = x[i + inWidth]!;
+          const d = x[i + inWidth + 1]!;
+          if (b > best) best = b;
+          if (c > best) best = c;
+          if (d > best) best = d;
+          out[at++] = best;
+        }
+      }
+    }
+  },
+  depthToSpace(x, planes, h, w, b, out) {
+    // Output rows in order: each interleaves b input rows (j = 0 … b − 1 a plane apart); b = 2 and 3 unrolled.
+    const plane = h * w;
+    let o = 0;
+    for (let p = 0; p < planes; p++) {
+      for (let row = 0; row < h; row++) {
+        for (let i = 0; i < b; i++) {
+          const from = (p * b * b + i * b) * plane + row * w;
+          if (b === 2) {
+            for (let col = from; col < from + w; col++, o += 2) {
+              out[o] = x[col]!;
+              out[o + 1] = x[col + plane]!;
+            }
+          } else if (b === 3) {
+            for (let col = from; col < from + w; col++, o += 3) {
+              out[o] = x[col]!;
+              out[o + 1] = x[col + plane]!;
+              out[o + 2] = x[col + 2 * plane]!;
+            }
+          } else {
+            for (let col = from; col < from + w; col++) for (let j = 0; j < b; j++) out[o++] = x[col + j * plane]!;
+          }
+        }
+      }
+    }
   },
 };

@@ -7,7 +7,9 @@
  *   the sum also feeds the next Add);
  * - x · Sigmoid(x) (SiLU as PyTorch exports it) runs as one pass;
  * - GroupNorm as PyTorch exports it (Reshape → InstanceNormalization → Reshape → Mul γ → Add β) runs as one pass,
- *   with the SiLU after it, if any, applied as it stores.
+ *   with the SiLU after it, if any, applied as it stores;
+ * - a Transpose of the last two axes read only by a MatMul (an attention's Qᵀ and Aᵀ) is folded into the product: the
+ *   MatMul's kernel reads that operand stored transposed (the same products in the same order: the same bits).
  * All compute what the separate nodes compute, up to float32 rounding (SiLU's x / (1 + e⁻ˣ) and GroupNorm's A·x + B
  * are rounded once instead of at each node; the activations exactly: they run the same backend's element-wise kernels,
  * src/engine/elementwise.ts, as the unfused ops). Whatever a pattern does not match exactly (types, constant
@@ -18,7 +20,8 @@ import type { Activation } from '../engine/ops/activation.ts';
 import { elementwiseKernels } from '../engine/select.ts';
 import { sameShape } from '../tensor/tensor.ts';
 import type { InferredGraph } from './graph.ts';
-import { type OnnxNode, floatAttr } from './model.ts';
+import { type OnnxNode, floatAttr, intsAttr } from './model.ts';
+import { runMatMul } from './ops/matmul.ts';
 import { lookupOp } from './ops/index.ts';
 import type { OpDefinition, RunContext, Shape } from './ops/types.ts';
 import { DataType } from './schema.ts';
@@ -43,7 +46,9 @@ export type StepKind =
   /** x · Sigmoid(x) in one pass; otherwise the Sigmoid node and then the Mul node. */
   | { readonly type: 'silu'; readonly mul: OnnxNode }
   /** GroupNorm as PyTorch exports it, in one pass (with the SiLU after it when `silu`); otherwise its nodes in turn. */
-  | { readonly type: 'groupNorm'; readonly norm: GroupNorm; readonly chain: readonly ChainLink[]; readonly silu: SiluNodes | null };
+  | { readonly type: 'groupNorm'; readonly norm: GroupNorm; readonly chain: readonly ChainLink[]; readonly silu: SiluNodes | null }
+  /** `matmul` with the step's Transpose folded in: its input `transposed` (0: A, 1: B) is the Transpose's input. */
+  | { readonly type: 'matmulTransposed'; readonly matmul: OnnxNode; readonly transposed: 0 | 1 };
 
 /** The Sigmoid and Mul of a SiLU, x · Sigmoid(x). */
 interface SiluNodes {
@@ -105,6 +110,16 @@ export function fuseInto(draft: FusionDraft, graph: InferredGraph, soleConsumer:
     draft.kind = { type: 'groupNorm', norm: found.norm, chain: found.chain, silu: silu ?? null };
     return;
   }
+  if (node.opType === 'Transpose') {
+    const found = matchTransposedProduct(node, graph, soleConsumer);
+    if (!found) return;
+    absorbed.add(found.matmul);
+    draft.fused.push(found.matmul);
+    draft.inputs = found.matmul.inputs.map((name, i) => (i === found.transposed ? node.inputs[0]! : name));
+    draft.outputs = found.matmul.outputs;
+    draft.kind = { type: 'matmulTransposed', ...found };
+    return;
+  }
   if (node.opType === 'Sigmoid') {
     const x = node.inputs[0];
     const mul = soleConsumer(out);
@@ -139,6 +154,30 @@ export function fuseInto(draft: FusionDraft, graph: InferredGraph, soleConsumer:
     type: 'activation', pass, activation, bounds: activation.inputs.map((name) => graph.constants.get(name)),
     engine: node.opType === 'Conv' || node.opType === 'ConvTranspose' ? engineActivation(activation) : null,
   };
+}
+
+/**
+ * A float32 Transpose that swaps the last two axes (the others in place) of a value of rank ≥ 2, whose result a
+ * MatMul alone reads, as one operand, while its other operand is known before the Transpose runs (a constant, a graph
+ * input or a value made earlier in the order: the fused step runs where the Transpose did).
+ */
+function matchTransposedProduct(transpose: OnnxNode, graph: InferredGraph, soleConsumer: (name: string) => OnnxNode | undefined): { matmul: OnnxNode; transposed: 0 | 1 } | undefined {
+  const x = transpose.inputs[0];
+  const shape = graph.shapes.get(x ?? '');
+  const out = transpose.outputs[0]!;
+  if (!x || !shape || shape.length < 2 || transpose.outputs.length !== 1 || graph.types.get(x) !== DataType.FLOAT) return undefined;
+  const rank = shape.length;
+  const perm = intsAttr(transpose, 'perm') ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
+  if (perm.length !== rank || perm.some((p, i) => p !== (i < rank - 2 ? i : 2 * rank - 3 - i))) return undefined;
+  const matmul = soleConsumer(out);
+  if (matmul?.opType !== 'MatMul' || (matmul.domain !== '' && matmul.domain !== 'ai.onnx') || matmul.inputs.length !== 2 || matmul.outputs.length !== 1) return undefined;
+  const transposed = matmul.inputs[0] === out ? 0 : 1;
+  const other = matmul.inputs[1 - transposed]!;
+  if (matmul.inputs[transposed] !== out || other === out || graph.types.get(other) !== DataType.FLOAT) return undefined;
+  const at = graph.order.indexOf(transpose);
+  const producer = graph.order.findIndex((n) => n.outputs.includes(other));
+  if (producer > at && !graph.constants.has(other)) return undefined;
+  return { matmul, transposed };
 }
 
 /**
@@ -318,6 +357,7 @@ export function runFused(node: OnnxNode, op: OpDefinition, kind: StepKind, args:
     return lookupOp('Mul', '')!.run(context(kind.mul, mulInputs));
   }
   if (kind.type === 'addActivation') return runAddActivation(node, op, kind, args, context);
+  if (kind.type === 'matmulTransposed') return runMatMul(context(kind.matmul, args), kind.transposed === 0, kind.transposed === 1);
   if (kind.type === 'groupNorm') {
     const x = args[0];
     if (x && x.dataType === DataType.FLOAT && x.data instanceof Float32Array) {

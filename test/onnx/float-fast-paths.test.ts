@@ -1,10 +1,14 @@
 // The float32 fast paths of the element-wise ops (src/onnx/ops/arithmetic.ts combineFloat, elementwise.ts `float`
 // loops) give exactly what the per-element float64 definition gives, rounded once, on every broadcast pattern a
 // decoder uses (per-channel scale and bias, scalars, same shapes, size-1 axes in the middle), and match
-// onnxruntime-node.
+// onnxruntime-node; MaxPool's loops, and the row and product kernels of MaxPool 2×2, nearest ×2 Resize, DepthToSpace
+// and MatMul, give the reference backend's bits on every backend.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readModel, runModel } from '../../src/onnx/index.ts';
+import { after } from 'node:test';
+import { listBackends } from '../../src/engine/index.ts';
+import { getRuntime } from '../../src/engine/backends/wasm/runtime.ts';
+import { createSession, readModel, runModel } from '../../src/onnx/index.ts';
 import { relativeL2Error } from '../../src/tensor/compare.ts';
 import { AttributeType, type RawAttribute } from '../../src/onnx/schema.ts';
 import { floatTensorProto } from '../../src/onnx/tensor-proto.ts';
@@ -19,6 +23,10 @@ function random(seed: number, n: number): Float32Array {
 }
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** The backends this machine runs (native needs its addon built). */
+const BACKENDS = listBackends().filter((b) => b.available && ['reference', 'native', 'wasm'].includes(b.name)).map((b) => b.name as 'reference' | 'native' | 'wasm');
+after(() => getRuntime().pool?.close());
 
 /** NumPy broadcasting by brute force: each output index decoded, each operand read at its broadcast position. */
 function naive(f: (a: number, b: number) => number, a: Float32Array, sa: number[], b: Float32Array, sb: number[]): { shape: number[]; data: Float32Array } {
@@ -135,10 +143,33 @@ test('MaxPool: the float32 loop nest gives what the general window walk gives, i
     for (const at of [0, 3, 9]) x[at] = Number.NaN;
     const fast = readModel(buildModel({ nodes: [node('MaxPool', ['x'], ['y'], attributes)], inputs: [{ name: 'x', shape }] }));
     const general = readModel(buildModel({ nodes: [node('MaxPool', ['x'], ['y', 'i'], attributes)], inputs: [{ name: 'x', shape }], outputs: ['y', 'i'] }));
-    const a = runModel(fast, { x: { shape, data: x } }).get('y')!;
-    const b = runModel(general, { x: { shape, data: x } }).get('y')!;
-    assert.deepEqual(a.shape, b.shape, `case ${k}`);
-    assert.deepEqual([...a.data], [...b.data], `case ${k}`);
+    const b = runModel(general, { x: { shape, data: x } }, { backend: 'reference' }).get('y')!;
+    // Each backend: native runs 2×2 windows of stride 2 in 2D on its row kernel (cases 1 and 3), the others the loops.
+    for (const backend of BACKENDS) {
+      const a = runModel(fast, { x: { shape, data: x } }, { backend }).get('y')!;
+      assert.deepEqual(a.shape, b.shape, `case ${k}, ${backend}`);
+      assert.deepEqual([...a.data], [...b.data], `case ${k}, ${backend}`);
+    }
+  }
+});
+
+test('MaxPool in a session keeps its geometry per input shape: runs alternating between shapes give each shape\'s pool', () => {
+  const attributes = [ints('kernel_shape', [2, 2]), ints('strides', [2, 2])];
+  const model = readModel(buildModel({ nodes: [node('MaxPool', ['x'], ['y'], attributes)], inputs: [{ name: 'x', shape: [1, 'c', 'h', 'w'] }] }));
+  const general = readModel(buildModel({ nodes: [node('MaxPool', ['x'], ['y', 'i'], attributes)], inputs: [{ name: 'x', shape: [1, 'c', 'h', 'w'] }], outputs: ['y', 'i'] }));
+  for (const backend of BACKENDS) {
+    const session = createSession(model, { backend });
+    try {
+      for (const [k, shape] of [[1, 2, 8, 6], [1, 3, 6, 10], [1, 2, 8, 6], [1, 1, 5, 3]].entries()) {
+        const x = random(70 + k, size(shape));
+        const want = runModel(general, { x: { shape, data: x } }, { backend: 'reference' }).get('y')!;
+        const got = session.run({ x: { shape, data: x } }).get('y')!;
+        assert.deepEqual([...got.shape], [...want.shape], `${backend}, run ${k}`);
+        assert.deepEqual([...got.data], [...want.data], `${backend}, run ${k}`);
+      }
+    } finally {
+      session.dispose();
+    }
   }
 });
 
@@ -158,4 +189,35 @@ test('Relu, LeakyRelu (α > 0 and < 0) and per-channel PRelu choose by sign bits
   const slopes = [0.25, -0.5];
   const expected = Float32Array.from(x, (v, i) => (v < 0 ? slopes[Math.floor(i / 6)]! * v : v));
   assert.deepEqual(run('PRelu', [], [floatTensorProto('s', [2, 1, 1], Float32Array.from(slopes))], ['x', 's']), [...expected]);
+});
+
+test('nearest ×2 Resize, DepthToSpace CRD (blocks 2 and 3) and MatMul on every backend give the reference backend\'s bits', () => {
+  const text = (name: string, value: string): RawAttribute => ({ name, type: AttributeType.STRING, s: new TextEncoder().encode(value) });
+  const cases: { label: string; parts: Parameters<typeof buildModel>[0]; feeds: Record<string, number[]> }[] = [
+    {
+      label: 'Resize ×2 nearest',
+      parts: { nodes: [node('Resize', ['x', '', 'scales'], ['y'], [text('mode', 'nearest')])], initializers: [floatTensorProto('scales', [4], Float32Array.of(1, 1, 2, 2))], inputs: [{ name: 'x', shape: [1, 3, 5, 13] }] },
+      feeds: { x: [1, 3, 5, 13] },
+    },
+    ...[2, 3].map((b) => ({
+      label: `DepthToSpace CRD b ${b}`,
+      parts: { nodes: [node('DepthToSpace', ['x'], ['y'], [{ name: 'blocksize', type: AttributeType.INT, i: b }, text('mode', 'CRD')])], inputs: [{ name: 'x', shape: [2, 2 * b * b, 3, 11] }] },
+      feeds: { x: [2, 2 * b * b, 3, 11] },
+    })),
+    {
+      label: 'MatMul batched 3×(9×17·17×21)',
+      parts: { nodes: [node('MatMul', ['x', 'w'], ['y'])], inputs: [{ name: 'x', shape: [3, 9, 17] }, { name: 'w', shape: [3, 17, 21] }] },
+      feeds: { x: [3, 9, 17], w: [3, 17, 21] },
+    },
+  ];
+  for (const [k, c] of cases.entries()) {
+    const model = readModel(buildModel(c.parts));
+    const feeds = Object.fromEntries(Object.entries(c.feeds).map(([name, shape], i) => [name, { shape, data: random(90 + 10 * k + i, size(shape)) }]));
+    const want = runModel(model, feeds, { backend: 'reference' }).get('y')!;
+    for (const backend of BACKENDS) {
+      const got = runModel(model, feeds, { backend }).get('y')!;
+      assert.deepEqual([...got.shape], [...want.shape], `${c.label}, ${backend}`);
+      assert.deepEqual([...got.data], [...want.data], `${c.label}, ${backend}`);
+    }
+  }
 });

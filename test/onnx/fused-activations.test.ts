@@ -147,3 +147,46 @@ for (const backend of listBackends()) {
     assert.deepEqual([...expected], [...defined]);
   });
 }
+
+for (const backend of listBackends()) {
+  const skip = backend.available ? false : `unavailable: ${backend.reason}`;
+  test(`${backend.name}: a Transpose of the last two axes folded into the MatMul that reads it (A or B, an attention's shapes) = unfused, bit for bit; not folded when the other operand comes later`, { skip }, () => {
+    const perm = ints('perm', [0, 2, 1]);
+    // Qᵀ·K as the LDM decoder's attention writes it, then V·Aᵀ with the Transpose right before its MatMul.
+    const model = readModel(buildModel({
+      nodes: [
+        node('Transpose', ['q'], ['qt'], [perm]), node('MatMul', ['qt', 'k'], ['scores']),
+        node('Transpose', ['scores'], ['st'], [perm]), node('MatMul', ['v', 'st'], ['y']),
+      ],
+      inputs: [{ name: 'q', shape: [2, 32, 24] }, { name: 'k', shape: [2, 32, 24] }, { name: 'v', shape: [2, 9, 24] }],
+    }));
+    const feeds = { q: { shape: [2, 32, 24], data: random(1, 2 * 32 * 24) }, k: { shape: [2, 32, 24], data: random(2, 2 * 32 * 24) }, v: { shape: [2, 9, 24], data: random(3, 2 * 9 * 24) } };
+    const fused = createSession(model, { backend: backend.name });
+    const unfused = createSession(model, { backend: backend.name, fuse: false });
+    try {
+      const steps: string[] = [];
+      const a = fused.run(feeds, { onNodeRun: (event) => steps.push([event.node.opType, ...event.fused.map((n) => n.opType)].join('+')) }).get('y')!;
+      const b = unfused.run(feeds).get('y')!;
+      assert.deepEqual(steps, ['Transpose+MatMul', 'Transpose+MatMul']);
+      assert.deepEqual([...a.shape], [2, 9, 24]);
+      assert.deepEqual([...a.data], [...b.data]);
+    } finally {
+      fused.dispose();
+      unfused.dispose();
+    }
+    // The MatMul's other operand made after the Transpose: the step could not run where the Transpose does.
+    const late = readModel(buildModel({
+      nodes: [node('Transpose', ['q'], ['qt'], [perm]), node('Relu', ['k'], ['kr']), node('MatMul', ['qt', 'kr'], ['y'])],
+      inputs: [{ name: 'q', shape: [2, 32, 24] }, { name: 'k', shape: [2, 32, 24] }],
+    }));
+    const session = createSession(late, { backend: backend.name });
+    try {
+      const steps: string[] = [];
+      const y = session.run({ q: feeds.q, k: feeds.k }, { onNodeRun: (event) => steps.push([event.node.opType, ...event.fused.map((n) => n.opType)].join('+')) }).get('y')!;
+      assert.deepEqual(steps, ['Transpose', 'Relu', 'MatMul']);
+      assert.deepEqual([...y.data], [...runModel(late, { q: feeds.q, k: feeds.k }, { backend: backend.name }).get('y')!.data]);
+    } finally {
+      session.dispose();
+    }
+  });
+}

@@ -8,6 +8,11 @@
 //                    alpha, out)
 //   eltwiseSoftmax(kernelSet, x, length, out)                       softmax of each row of `length` values
 //   eltwiseAffine(kernelSet, x, a, b, divide, out)                  out[i] = a·x[i] + b, or x[i]/a + b
+//   eltwiseMatmul(kernelSet, a, b, m, k, n, transA, transB, out)    out (m×n) = a (m×k) · b (k×n), sums in double;
+//                                                                    a stored k×m (transA), b stored n×k (transB)
+//   eltwiseUpsample2x(kernelSet, x, width, out)                      nearest ×2 in 2D (rows of `width` values)
+//   eltwiseMaxPool2x2(kernelSet, x, planes, inRows, inWidth, outRows, outWidth, out)   2×2 windows of stride 2
+//   eltwiseDepthToSpace(kernelSet, x, planes, h, w, b, out)          DepthToSpace CRD (PixelShuffle)
 //
 // kernelSet names a convolution kernel set (eltwiseFor picks its element-wise set); code and alpha as
 // ACTIVATION_CODES (0 none … 5 silu).
@@ -15,6 +20,7 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "cpu.h"
 #include "eltwise.h"
@@ -168,6 +174,95 @@ Napi::Value Affine(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value Matmul(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 9) throw Napi::TypeError::New(env, "eltwiseMatmul(kernelSet, a, b, m, k, n, transA, transB, out) takes 9 arguments");
+  const EltwiseKernels& kernels = setArg(info, 0);
+  const Napi::Float32Array a = floatsArg(info, 1, "a");
+  const Napi::Float32Array b = floatsArg(info, 2, "b");
+  const int64_t m = countArg(info, 3, "m", 0);
+  const int64_t k = countArg(info, 4, "k", 0);
+  const int64_t n = countArg(info, 5, "n", 0);
+  if (!info[6].IsBoolean() || !info[7].IsBoolean()) throw Napi::TypeError::New(env, "transA and transB must be booleans");
+  const bool transA = info[6].As<Napi::Boolean>().Value();
+  const bool transB = info[7].As<Napi::Boolean>().Value();
+  if (int64_t(a.ElementLength()) != m * k) refuse(env, "a must hold m·k values");
+  if (int64_t(b.ElementLength()) != k * n) refuse(env, "b must hold k·n values");
+  Napi::Float32Array out = floatsArg(info, 8, "out");
+  if (int64_t(out.ElementLength()) != m * n) refuse(env, "out must hold m·n values");
+  // The output is written while the operands are still read: it may not share memory with them at all.
+  const char* o = reinterpret_cast<const char*>(out.Data());
+  for (const Napi::Float32Array& in : {a, b}) {
+    const char* i = reinterpret_cast<const char*>(in.Data());
+    if (m * n > 0 && in.ByteLength() > 0 && o < i + in.ByteLength() && i < o + out.ByteLength()) refuse(env, "out overlaps an operand");
+  }
+  const float* rows = b.Data();
+  if (transB) {
+    // B stored n×k: its rows laid out k×n once (the kernel loads B's rows as vectors); kept between calls.
+    static thread_local std::vector<float> scratch;
+    scratch.resize(size_t(k * n));
+    for (int64_t j = 0; j < n; j++)
+      for (int64_t p = 0; p < k; p++) scratch[size_t(p * n + j)] = rows[j * k + p];
+    rows = scratch.data();
+  }
+  kernels.matmul(a.Data(), transA, rows, m, k, n, out.Data());
+  return env.Undefined();
+}
+
+// The output of a copy op is written while its input is read: it may not share memory with it at all.
+float* apartOutput(const Napi::CallbackInfo& info, size_t index, int64_t length, const Napi::Float32Array& in) {
+  Napi::Float32Array out = floatsArg(info, index, "out");
+  if (int64_t(out.ElementLength()) != length) refuse(info.Env(), "out must hold " + std::to_string(length) + " values");
+  const char* o = reinterpret_cast<const char*>(out.Data());
+  const char* i = reinterpret_cast<const char*>(in.Data());
+  if (length > 0 && in.ByteLength() > 0 && o < i + in.ByteLength() && i < o + out.ByteLength()) refuse(info.Env(), "out overlaps the input");
+  return out.Data();
+}
+
+Napi::Value Upsample2x(const Napi::CallbackInfo& info) {
+  if (info.Length() != 4) throw Napi::TypeError::New(info.Env(), "eltwiseUpsample2x(kernelSet, x, width, out) takes 4 arguments");
+  const EltwiseKernels& k = setArg(info, 0);
+  const Napi::Float32Array x = floatsArg(info, 1, "x");
+  const int64_t width = countArg(info, 2, "width", 1);
+  const int64_t n = int64_t(x.ElementLength());
+  if (n % width != 0) refuse(info.Env(), "x's length must be a multiple of width (whole rows)");
+  float* out = apartOutput(info, 3, 4 * n, x);
+  k.upsample2x(x.Data(), n / width, width, out);
+  return info.Env().Undefined();
+}
+
+Napi::Value MaxPool2x2(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 8) throw Napi::TypeError::New(env, "eltwiseMaxPool2x2(kernelSet, x, planes, inRows, inWidth, outRows, outWidth, out) takes 8 arguments");
+  const EltwiseKernels& k = setArg(info, 0);
+  const Napi::Float32Array x = floatsArg(info, 1, "x");
+  const int64_t planes = countArg(info, 2, "planes", 0);
+  const int64_t inRows = countArg(info, 3, "inRows", 0);
+  const int64_t inWidth = countArg(info, 4, "inWidth", 0);
+  const int64_t outRows = countArg(info, 5, "outRows", 0);
+  const int64_t outWidth = countArg(info, 6, "outWidth", 0);
+  if (planes * inRows * inWidth != int64_t(x.ElementLength())) refuse(env, "x must hold planes · inRows · inWidth values");
+  if (2 * outRows > inRows || 2 * outWidth > inWidth) refuse(env, "every 2×2 window must lie inside the input (2·outRows ≤ inRows, 2·outWidth ≤ inWidth)");
+  float* out = apartOutput(info, 7, planes * outRows * outWidth, x);
+  k.maxPool2x2(x.Data(), planes, inRows, inWidth, outRows, outWidth, out);
+  return env.Undefined();
+}
+
+Napi::Value DepthToSpace(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 7) throw Napi::TypeError::New(env, "eltwiseDepthToSpace(kernelSet, x, planes, h, w, b, out) takes 7 arguments");
+  const EltwiseKernels& k = setArg(info, 0);
+  const Napi::Float32Array x = floatsArg(info, 1, "x");
+  const int64_t planes = countArg(info, 2, "planes", 0);
+  const int64_t h = countArg(info, 3, "h", 0);
+  const int64_t w = countArg(info, 4, "w", 0);
+  const int64_t b = countArg(info, 5, "b", 1);
+  if (planes * b * b * h * w != int64_t(x.ElementLength())) refuse(env, "x must hold planes · b² · h · w values");
+  float* out = apartOutput(info, 6, int64_t(x.ElementLength()), x);
+  k.depthToSpace(x.Data(), planes, h, w, b, out);
+  return env.Undefined();
+}
+
 }  // namespace
 
 void registerEltwise(Napi::Env env, Napi::Object exports) {
@@ -177,6 +272,10 @@ void registerEltwise(Napi::Env env, Napi::Object exports) {
   exports.Set("eltwiseGroupNorm", Napi::Function::New(env, GroupNorm));
   exports.Set("eltwiseSoftmax", Napi::Function::New(env, Softmax));
   exports.Set("eltwiseAffine", Napi::Function::New(env, Affine));
+  exports.Set("eltwiseMatmul", Napi::Function::New(env, Matmul));
+  exports.Set("eltwiseUpsample2x", Napi::Function::New(env, Upsample2x));
+  exports.Set("eltwiseMaxPool2x2", Napi::Function::New(env, MaxPool2x2));
+  exports.Set("eltwiseDepthToSpace", Napi::Function::New(env, DepthToSpace));
 }
 
 }  // namespace tconv

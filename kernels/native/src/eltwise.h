@@ -6,7 +6,8 @@
 //
 // Kernel names (docs/kernels.md): f32_vrelu, f32_vlrelu, f32_vtanh, f32_vsigmoid, f32_vsilu (the map of each
 // activation), f32_vadd (sum, then the activation), f32_vprelu, f32_gnorm, f32_softmax (rows), f32_vaffine (a·x + b
-// or x/a + b: arithmetic with a scalar), each __avx2 or __portable.
+// or x/a + b: arithmetic with a scalar), f32_matmul (small products in double), f32_up2x
+// (nearest ×2 in 2D), f32_maxpool2x2, f32_d2s (DepthToSpace CRD), each __avx2 or __portable.
 #pragma once
 #include <cstdint>
 
@@ -35,6 +36,17 @@ struct EltwiseKernels {
   void (*softmax)(const float* x, int64_t rows, int64_t length, float* y);
   // y[i] = a·x[i] + b, or x[i]/a + b when `divide`, in double rounded once (Mul/Add/Sub/Div by a scalar: the JS bits).
   void (*affine)(const float* x, double a, double b, bool divide, float* y, int64_t n);
+  // y (m×n) = a (m×k, or stored k×m when transA) · b (k×n), row-major, each output the double sum of its products in
+  // order, rounded once (the JavaScript loop's bits); y apart from a and b. MatMul's small products (the LDM
+  // decoder's attention).
+  void (*matmul)(const float* a, bool transA, const float* b, int64_t m, int64_t k, int64_t n, float* y);
+  // Nearest ×2 in 2D: each of `rows` rows of `width` values becomes two rows of 2·width, each value stored twice.
+  void (*upsample2x)(const float* x, int64_t rows, int64_t width, float* y);
+  // MaxPool 2×2, stride 2, windows inside the input: per plane inRows × inWidth → outRows × outWidth, taps compared
+  // in order with `v > best` (the JavaScript loop's bits, NaN included). y apart from x.
+  void (*maxPool2x2)(const float* x, int64_t planes, int64_t inRows, int64_t inWidth, int64_t outRows, int64_t outWidth, float* y);
+  // DepthToSpace CRD (PixelShuffle): `planes` output planes of (h·b) × (w·b) from planes·b² input planes of h × w.
+  void (*depthToSpace)(const float* x, int64_t planes, int64_t h, int64_t w, int64_t b, float* y);
 };
 
 const EltwiseKernels* eltwisePortable();

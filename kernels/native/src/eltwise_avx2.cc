@@ -12,8 +12,9 @@ namespace tconv {
 namespace {
 
 #include "eltwise_impl.h"
+#include "eltwise_rows_impl.h"
 
-const EltwiseKernels kAvx2 = {"avx2", map, add, prelu, groupNorm, softmax, affine};
+const EltwiseKernels kAvx2 = {"avx2", map, add, prelu, groupNorm, softmax, affine, matmul, upsample2x, maxPool2x2, depthToSpace};
 
 }  // namespace
 

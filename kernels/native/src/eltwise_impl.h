@@ -333,3 +333,4 @@ void affine(const float* x, double a, double b, bool divide, float* y, int64_t n
   if (divide) eachVector(x, y, n, [a, b](V v) __attribute__((always_inline)) { return joinD(lowD(v) / splatD(a) + splatD(b), highD(v) / splatD(a) + splatD(b)); });
   else eachVector(x, y, n, [a, b](V v) __attribute__((always_inline)) { return affineD(v, splatD(a), splatD(b)); });
 }
+

@@ -11,6 +11,7 @@ import type { OnnxNode } from '../model.ts';
 import { transpose } from './shape-ops.ts';
 import { asFloat32, floatOutput, floatTensor, notSupported, required } from './util.ts';
 import { pixelShuffle } from '../../engine/index.ts';
+import { elementwiseKernels } from '../../engine/select.ts';
 
 function check(node: OnnxNode, x: Shape): { b: number; mode: string } {
   const b = intAttr(node, 'blocksize', 0);
@@ -20,40 +21,6 @@ function check(node: OnnxNode, x: Shape): { b: number; mode: string } {
   if (x.length !== 4) throw invalidModel(`${node.name}.input`, [...x], 'must be 4-D (N, C, H, W)');
   if (x[1]! % (b * b) !== 0) throw invalidModel(`${node.name}.input`, [...x], `has ${x[1]} channels, not divisible by blocksize² (${b * b})`);
   return { b, mode };
-}
-
-/**
- * out[n, c, h·b + i, w·b + j] = x[n, c·b² + i·b + j, h, w] (PixelShuffle), written row by row of the output: each
- * output row interleaves b input rows (j = 0 … b − 1), stored in order (b = 2 and 3, the usual upscales, unrolled).
- */
-function shuffleInto(x: Float32Array, n: number, c: number, h: number, w: number, b: number, out: Float32Array): void {
-  const inChannels = c * b * b;
-  const plane = h * w;
-  let o = 0;
-  for (let batch = 0; batch < n; batch++) {
-    for (let channel = 0; channel < c; channel++) {
-      for (let row = 0; row < h; row++) {
-        for (let i = 0; i < b; i++) {
-          // Input row of (channel, i, j = 0); j steps one input plane.
-          const from = ((batch * inChannels + channel * b * b + i * b) * h + row) * w;
-          if (b === 2) {
-            for (let col = from; col < from + w; col++, o += 2) {
-              out[o] = x[col]!;
-              out[o + 1] = x[col + plane]!;
-            }
-          } else if (b === 3) {
-            for (let col = from; col < from + w; col++, o += 3) {
-              out[o] = x[col]!;
-              out[o + 1] = x[col + plane]!;
-              out[o + 2] = x[col + 2 * plane]!;
-            }
-          } else {
-            for (let col = from; col < from + w; col++) for (let j = 0; j < b; j++) out[o++] = x[col + j * plane]!;
-          }
-        }
-      }
-    }
-  }
 }
 
 export const DepthToSpace: OpDefinition = {
@@ -66,10 +33,11 @@ export const DepthToSpace: OpDefinition = {
     const x = required(ctx.node, ctx.inputs, 0, 'an input');
     const { b, mode } = check(ctx.node, x.shape);
     if (mode === 'CRD' && x.dataType === DataType.FLOAT) {
-      // CRD is torch.nn.PixelShuffle: each input row copied with stride b into a recycled buffer.
+      // CRD is torch.nn.PixelShuffle: output rows interleaving b input rows, on the backend's row kernel, into a
+      // recycled buffer.
       const [n, c, h, w] = x.shape as [number, number, number, number];
       const out = floatOutput(ctx, x.data.length, []);
-      shuffleInto(asFloat32(x), n, c / (b * b), h, w, b, out);
+      elementwiseKernels(ctx.options.backend).depthToSpace(asFloat32(x), n * (c / (b * b)), h, w, b, out);
       return [floatTensor([n, c / (b * b), h * b, w * b], out)];
     }
     if (mode === 'CRD') {

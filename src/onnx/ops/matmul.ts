@@ -3,9 +3,12 @@ import { invalidModel } from '../errors.ts';
 import { floatAttr, intAttr } from '../model.ts';
 import { DataType } from '../schema.ts';
 import { conv } from '../../engine/index.ts';
-import type { OpDefinition, RunOptions, Shape } from './types.ts';
+import type { OpDefinition, RunContext, RunOptions, Shape } from './types.ts';
+import type { OnnxTensor } from '../tensor-proto.ts';
+import { transposed } from '../../engine/elementwise.ts';
 import type { OnnxNode } from '../model.ts';
-import { asFloat32, broadcastShapes, broadcastStrides, floatTensor, required, sizeOf } from './util.ts';
+import { elementwiseKernels } from '../../engine/select.ts';
+import { asFloat32, broadcastShapes, broadcastStrides, floatOutput, floatTensor, required, sizeOf } from './util.ts';
 
 function gemmShape(node: OnnxNode, a: Shape, b: Shape, c: Shape | undefined): number[] {
   if (a.length !== 2 || b.length !== 2) throw invalidModel(`${node.name}.inputs`, [[...a], [...b]], 'must be 2-D matrices for Gemm');
@@ -64,12 +67,17 @@ function matmulShape(node: OnnxNode, a: Shape, b: Shape): { shape: number[]; bat
   return { shape: [...batch, m, n], batch };
 }
 
-/** Products from this many multiply-adds on go to the engine (a call costs tens of µs; the loop ~1–5 ns a product). */
-const ENGINE_MIN_PRODUCTS = 1 << 14;
+/**
+ * Products from this many multiply-adds on go to the engine's float32 convolution (a call packs A and plans, tens of
+ * µs, then runs at float32 speed); below, the backend's float64 product kernel (ElementwiseKernels.matmul: the same
+ * bits on every backend; the LDM decoder's 64×32·32×64 in 20 µs on native against the engine call's 38, 30 against
+ * 40–49 on wasm, measured at load ~12: docs/perf-log.md, 20:20).
+ */
+const ENGINE_MIN_PRODUCTS = 1 << 20;
 
 /**
  * A (m×k) · B (k×n) as the engine's 1×1 convolution: B is k channels of length n, A is m filters of k taps (float32
- * sums in the native and wasm kernels, as onnxruntime's; the reference backend keeps the float64 loop).
+ * sums in the native and wasm kernels, as onnxruntime's).
  */
 function productByEngine(A: Float32Array, B: Float32Array, m: number, k: number, n: number, options: RunOptions): Float32Array {
   const y = conv({ shape: [1, k, n], data: B }, { shape: [m, k, 1], data: A }, null, { kernel: [1], backend: options.backend, threads: options.threads });
@@ -82,48 +90,56 @@ export const MatMul: OpDefinition = {
     const b = required(ctx.node, ctx.shapes, 1, 'A and B');
     return [{ shape: matmulShape(ctx.node, a, b).shape, dataType: DataType.FLOAT }];
   },
-  run: (ctx) => {
-    const a = required(ctx.node, ctx.inputs, 0, 'A and B');
-    const b = required(ctx.node, ctx.inputs, 1, 'A and B');
-    const { shape, batch } = matmulShape(ctx.node, a.shape, b.shape);
-    const [m, k] = a.shape.slice(-2) as [number, number];
-    const n = b.shape[b.shape.length - 1]!;
-    const A = asFloat32(a);
-    const B = asFloat32(b);
-    const sa = broadcastStrides(a.shape.slice(0, -2), batch);
-    const sb = broadcastStrides(b.shape.slice(0, -2), batch);
-    const out = new Float32Array(sizeOf(shape));
-    const batches = sizeOf(batch);
-    const row = new Float64Array(n);
-    for (let t = 0; t < batches; t++) {
-      // Offsets of this batch entry in A and B (broadcast axes repeat).
-      let rest = t;
-      let oa = 0;
-      let ob = 0;
-      for (let axis = batch.length - 1; axis >= 0; axis--) {
-        const idx = rest % batch[axis]!;
-        rest = Math.floor(rest / batch[axis]!);
-        oa += idx * sa[axis]!;
-        ob += idx * sb[axis]!;
-      }
-      oa *= m * k;
-      ob *= k * n;
-      if (ctx.options.backend !== 'reference' && m * k * n >= ENGINE_MIN_PRODUCTS) {
-        out.set(productByEngine(A.subarray(oa, oa + m * k), B.subarray(ob, ob + k * n), m, k, n, ctx.options), t * m * n);
-        continue;
-      }
-      // Row by row, B read along its rows: each output still sums its k products in order p = 0…k−1 in float64,
-      // rounded once (the values of the dot-product loop), without striding down B's columns.
-      for (let i = 0; i < m; i++) {
-        row.fill(0);
-        for (let p = 0; p < k; p++) {
-          const av = A[oa + i * k + p]!;
-          const start = ob + p * n;
-          for (let j = 0; j < n; j++) row[j]! += av * B[start + j]!;
-        }
-        out.set(row, t * m * n + i * n);
-      }
-    }
-    return [floatTensor(shape, out)];
-  },
+  run: (ctx) => runMatMul(ctx, false, false),
 };
+
+/** An operand's shape with its last two axes swapped (what a Transpose folded into the product gave). */
+const swapLast = (shape: Shape): Shape => [...shape.slice(0, -2), shape[shape.length - 1]!, shape[shape.length - 2]!];
+
+/**
+ * MatMul, with A or B possibly given as the input of a Transpose of their last two axes that the session folded into
+ * it (fusions.ts): the kernels read such an operand stored transposed, with the bits of the unfused pair (the same
+ * products summed in the same order).
+ */
+export function runMatMul(ctx: RunContext, transA: boolean, transB: boolean): OnnxTensor[] {
+  const a = required(ctx.node, ctx.inputs, 0, 'A and B');
+  const b = required(ctx.node, ctx.inputs, 1, 'A and B');
+  const aShape = transA ? swapLast(a.shape) : a.shape;
+  const bShape = transB ? swapLast(b.shape) : b.shape;
+  const { shape, batch } = matmulShape(ctx.node, aShape, bShape);
+  const [m, k] = aShape.slice(-2) as [number, number];
+  const n = bShape[bShape.length - 1]!;
+  const A = asFloat32(a);
+  const B = asFloat32(b);
+  const sa = broadcastStrides(aShape.slice(0, -2), batch);
+  const sb = broadcastStrides(bShape.slice(0, -2), batch);
+  // Never one of the operands' buffers: the product is written while they are read.
+  const out = floatOutput(ctx, sizeOf(shape));
+  const batches = sizeOf(batch);
+  const kernels = elementwiseKernels(ctx.options.backend);
+  for (let t = 0; t < batches; t++) {
+    // Offsets of this batch entry in A and B (broadcast axes repeat).
+    let rest = t;
+    let oa = 0;
+    let ob = 0;
+    for (let axis = batch.length - 1; axis >= 0; axis--) {
+      const idx = rest % batch[axis]!;
+      rest = Math.floor(rest / batch[axis]!);
+      oa += idx * sa[axis]!;
+      ob += idx * sb[axis]!;
+    }
+    oa *= m * k;
+    ob *= k * n;
+    const a = A.subarray(oa, oa + m * k);
+    const b = B.subarray(ob, ob + k * n);
+    if (ctx.options.backend !== 'reference' && m * k * n >= ENGINE_MIN_PRODUCTS) {
+      // The engine takes row-major operands: a folded Transpose is made here.
+      const rowA = transA ? transposed(a, k, m) : a;
+      const rowB = transB ? transposed(b, n, k) : b;
+      out.set(productByEngine(rowA, rowB, m, k, n, ctx.options), t * m * n);
+    } else {
+      kernels.matmul(a, b, m, k, n, out.subarray(t * m * n, (t + 1) * m * n), transA, transB);
+    }
+  }
+  return [floatTensor(shape, out)];
+}

@@ -9,6 +9,8 @@
  * the ends repeat the edge element.
  */
 import { resize } from '../../engine/index.ts';
+import type { ElementwiseKernels } from '../../engine/elementwise.ts';
+import { elementwiseKernels } from '../../engine/select.ts';
 import { invalidModel } from '../errors.ts';
 import { floatAttr, intAttr, intsAttr, stringAttr } from '../model.ts';
 import { DataType } from '../schema.ts';
@@ -303,7 +305,7 @@ function engineMode(s: ResizeSettings, rank: number): 'nearest' | 'bilinear' | n
  * Nearest upsampling by whole factors (N, C, spatial…): out[…, o, …] = in[…, ⌊o/f⌋, …], each axis widened by
  * repeating its elements (last axis) or its already written blocks (outer axes).
  */
-function repeatNearest(src: Float32Array, shape: Shape, factors: readonly number[], out: Float32Array): void {
+function repeatNearest(src: Float32Array, shape: Shape, factors: readonly number[], out: Float32Array, kernels: ElementwiseKernels): void {
   const spatial = shape.slice(2);
   const rank = spatial.length;
   // Elements of one block below each axis, in the input and in the output.
@@ -338,19 +340,8 @@ function repeatNearest(src: Float32Array, shape: Shape, factors: readonly number
   const inPlane = sizeOf(spatial);
   const outPlane = inPlane * sizeOf(factors);
   if (rank === 2 && factors[0] === 2 && factors[1] === 2) {
-    // ×2 in 2D (the usual upsampling): each input element stored four times, both output rows in one pass.
-    const width = spatial[1]!;
-    const rows = planes * spatial[0]!;
-    for (let r = 0, i = 0; r < rows; r++) {
-      let o = 4 * r * width;
-      for (const end = i + width; i < end; i++, o += 2) {
-        const v = src[i]!;
-        out[o] = v;
-        out[o + 1] = v;
-        out[o + 2 * width] = v;
-        out[o + 2 * width + 1] = v;
-      }
-    }
+    // ×2 in 2D (the usual upsampling): the backend's row kernel (each value stored four times, in one pass).
+    kernels.upsample2x(src, spatial[1]!, out);
     return;
   }
   for (let p = 0; p < planes; p++) expand(0, p * inPlane, p * outPlane);
@@ -385,7 +376,7 @@ function runResize(ctx: RunContext) {
     const factors = s.scales.slice(2);
     const shape = x.shape.map((d, axis) => (axis < 2 ? d : d * factors[axis - 2]!));
     const out = floatOutput(ctx, sizeOf(shape), []);
-    repeatNearest(asFloat32(x), x.shape, factors, out);
+    repeatNearest(asFloat32(x), x.shape, factors, out, elementwiseKernels(ctx.options.backend));
     return [floatTensor(shape, out)];
   }
   if (fast) {

@@ -37,6 +37,14 @@ export interface NativeAddon {
   eltwiseSoftmax(kernelSet: string, x: Float32Array, length: number, out: Float32Array): void;
   /** out[i] = a·x[i] + b, or x[i]/a + b when `divide` (ElementwiseKernels.affine); out may be x. */
   eltwiseAffine(kernelSet: string, x: Float32Array, a: number, b: number, divide: boolean, out: Float32Array): void;
+  /** out (m×n) = a (m×k) · b (k×n), sums in float64 (ElementwiseKernels.matmul, a or b stored transposed); out apart from a and b. */
+  eltwiseMatmul(kernelSet: string, a: Float32Array, b: Float32Array, m: number, k: number, n: number, transA: boolean, transB: boolean, out: Float32Array): void;
+  /** Nearest ×2 in 2D over rows of `width` values (ElementwiseKernels.upsample2x); out apart from x. */
+  eltwiseUpsample2x(kernelSet: string, x: Float32Array, width: number, out: Float32Array): void;
+  /** MaxPool 2×2 of stride 2, windows inside the input (ElementwiseKernels.maxPool2x2); out apart from x. */
+  eltwiseMaxPool2x2(kernelSet: string, x: Float32Array, planes: number, inRows: number, inWidth: number, outRows: number, outWidth: number, out: Float32Array): void;
+  /** DepthToSpace CRD (ElementwiseKernels.depthToSpace); out apart from x. */
+  eltwiseDepthToSpace(kernelSet: string, x: Float32Array, planes: number, h: number, w: number, b: number, out: Float32Array): void;
   /** True when both arrays hold the same bits (memcmp). */
   sameBits(a: Float32Array, b: Float32Array): boolean;
   /** The micro-kernel tester: runs every kernel of the set alone against a scalar loop (kernels/native/src/ukernel_check.h). */

@@ -213,6 +213,26 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       if (typeof (s.addon as Partial<NativeAddon>).eltwiseAffine !== 'function') jsElementwise.affine(x, a, b, divide, out);
       else s.addon.eltwiseAffine(s.kernelSet, x, a, b, divide, out);
     },
+    matmul(a, b, m, k, n, out, transA = false, transB = false) {
+      const s = ready();
+      if (typeof (s.addon as Partial<NativeAddon>).eltwiseMatmul !== 'function') jsElementwise.matmul(a, b, m, k, n, out, transA, transB);
+      else s.addon.eltwiseMatmul(s.kernelSet, a, b, m, k, n, transA, transB, out);
+    },
+    upsample2x(x, width, out) {
+      const s = ready();
+      if (typeof (s.addon as Partial<NativeAddon>).eltwiseUpsample2x !== 'function') jsElementwise.upsample2x(x, width, out);
+      else s.addon.eltwiseUpsample2x(s.kernelSet, x, width, out);
+    },
+    maxPool2x2(x, planes, inRows, inWidth, outRows, outWidth, out) {
+      const s = ready();
+      if (typeof (s.addon as Partial<NativeAddon>).eltwiseMaxPool2x2 !== 'function') jsElementwise.maxPool2x2(x, planes, inRows, inWidth, outRows, outWidth, out);
+      else s.addon.eltwiseMaxPool2x2(s.kernelSet, x, planes, inRows, inWidth, outRows, outWidth, out);
+    },
+    depthToSpace(x, planes, h, w, b, out) {
+      const s = ready();
+      if (typeof (s.addon as Partial<NativeAddon>).eltwiseDepthToSpace !== 'function') jsElementwise.depthToSpace(x, planes, h, w, b, out);
+      else s.addon.eltwiseDepthToSpace(s.kernelSet, x, planes, h, w, b, out);
+    },
   };
 
   return {

@@ -6,7 +6,7 @@
  * runs the same map kernel on a layer's output while it is still in wasm memory, so on this backend a fused
  * Conv + Tanh and the Conv followed by the Tanh give the same bits.
  */
-import type { ElementwiseKernels } from '../../elementwise.ts';
+import { type ElementwiseKernels, jsElementwise } from '../../elementwise.ts';
 import { ACTIVATION_CODES, type Activation, alphaOf } from '../../ops/activation.ts';
 import { ELEMENTWISE_ARGS_PTR, HEADER_PTR } from './control.ts';
 import { KeptBlock } from './heap.ts';
@@ -52,12 +52,21 @@ export const elementwiseTuning = {
   minElementsToWake: 512 * 1024,
 };
 
-/** Whether a job's units are blocks or rows (group norm's blocks of `blockSize`, softmax's rows of `inner`), not elements. */
-const unitsAreBlocks = (job: ElementwiseJob) => job.kernel === L.EW_GROUP_NORM || job.kernel === L.EW_SOFTMAX;
+/**
+ * Whether a job's units are blocks or rows (group norm's blocks of `blockSize`, softmax's rows of `inner`, matmul's
+ * output rows), not elements.
+ */
+const unitsAreBlocks = (job: ElementwiseJob) =>
+  job.kernel === L.EW_GROUP_NORM || job.kernel === L.EW_SOFTMAX || job.kernel === L.EW_MATMUL || job.kernel === L.EW_UP2X;
 
-/** How many elements of work one unit is. */
-const elementsOf = (job: ElementwiseJob) =>
-  job.units * (job.kernel === L.EW_GROUP_NORM ? job.blockSize ?? 1 : job.kernel === L.EW_SOFTMAX ? job.inner ?? 1 : 1);
+/** How many elements of work one unit is (a matmul row: its n·k products). */
+function elementsOf(job: ElementwiseJob): number {
+  if (job.kernel === L.EW_GROUP_NORM) return job.units * (job.blockSize ?? 1);
+  if (job.kernel === L.EW_SOFTMAX) return job.units * (job.inner ?? 1);
+  if (job.kernel === L.EW_MATMUL) return job.units * (job.inner ?? 1) * (job.channels ?? 1);
+  if (job.kernel === L.EW_UP2X) return job.units * (job.inner ?? 1) * 4;
+  return job.units;
+}
 
 /** Cheap kernels (relu, leakyRelu, copy, add, prelu, affine) run at memory speed: threads pay only at 8× the size. */
 function isCheap(job: ElementwiseJob): boolean {
@@ -131,14 +140,27 @@ const scratch = new KeptBlock();
 
 const align = (n: number) => Math.ceil(n / 64) * 64;
 
-/** Copies each array into the scratch block (64-byte aligned, one after the other); returns their addresses. */
-function copyIn(rt: Runtime, arrays: readonly Float32Array[]): number[] {
+/**
+ * Copies each array into the scratch block (64-byte aligned, one after the other); returns their addresses. An array
+ * with `rowsOf[i]` > 0 is a matrix of that many rows stored transposed: it is copied in as its transpose; with −1 it
+ * only gets its space (an output).
+ */
+function copyIn(rt: Runtime, arrays: readonly Float32Array[], rowsOf: readonly number[] = []): number[] {
   const base = scratch.reserve(rt.heap, arrays.reduce((sum, a) => sum + align(4 * a.length), 0));
   const { f32 } = viewsOf(rt);
   const ptrs: number[] = [];
   let at = base;
-  for (const a of arrays) {
-    f32.set(a, at / 4);
+  for (const [i, a] of arrays.entries()) {
+    const rows = rowsOf[i] ?? 0;
+    if (rows < 0) {
+      // Space only (an output): nothing to copy.
+    } else if (rows > 0) {
+      const columns = a.length / rows;
+      const to = at / 4;
+      for (let r = 0; r < rows; r++) for (let c = 0; c < columns; c++) f32[to + c * rows + r] = a[r * columns + c]!;
+    } else {
+      f32.set(a, at / 4);
+    }
     ptrs.push(at);
     at += align(4 * a.length);
   }
@@ -197,4 +219,24 @@ export const wasmElementwise: ElementwiseKernels = {
     runJob(rt, { kernel: L.EW_AFFINE, x: p, out: p, units: out.length, activation: null, factor: a, offset: b, divide }, elementwiseTuning.threads);
     copyOut(rt, p, out);
   },
+  matmul(a, b, m, k, n, out, transA = false, transB = false) {
+    if (out.length === 0) return;
+    const rt = getRuntime();
+    // The product goes to a block of its own after the operands (it is written while they are read); an operand
+    // stored transposed is laid out row-major as it is copied in.
+    const [pa, pb, py] = copyIn(rt, [a, b, out], [transA ? k : 0, transB ? n : 0, -1]) as [number, number, number];
+    runJob(rt, { kernel: L.EW_MATMUL, x: pa, b: pb, out: py, units: m, activation: null, inner: n, channels: k }, elementwiseTuning.threads);
+    copyOut(rt, py, out);
+  },
+  upsample2x(x, width, out) {
+    if (out.length === 0) return;
+    const rt = getRuntime();
+    const [p, py] = copyIn(rt, [x, out], [0, -1]) as [number, number];
+    runJob(rt, { kernel: L.EW_UP2X, x: p, out: py, units: x.length / width, activation: null, inner: width }, elementwiseTuning.threads);
+    copyOut(rt, py, out);
+  },
+  // MaxPool and DepthToSpace stay in JavaScript here: the copies into wasm memory and back cost what their loops do
+  // (a wasm DepthToSpace kernel measured no faster on ESPCN's, 170–177 µs against 168–206: docs/perf-log.md).
+  maxPool2x2: jsElementwise.maxPool2x2,
+  depthToSpace: jsElementwise.depthToSpace,
 };

@@ -117,6 +117,8 @@ export const EW_PRELU = 2;
 export const EW_GROUP_NORM = 3;
 export const EW_SOFTMAX = 4;
 export const EW_AFFINE = 5;
+export const EW_MATMUL = 6;
+export const EW_UP2X = 7;
 /** Activation codes (src/engine/ops/activation.ts ACTIVATION_CODES): none, relu, leakyRelu, tanh, sigmoid, silu. */
 export const ACT_NONE = 0;
 export const ACT_RELU = 1;
