@@ -423,6 +423,7 @@ export function runElementwise(t: ElementwiseArgs, first: i32, end: i32): void {
   else if (kernel == EW_AFFINE) f32_vaffine__simd128(t, first, end);
   else if (kernel == EW_MATMUL) f32_matmul__simd128(t, first, end);
   else if (kernel == EW_UP2X) f32_up2x__simd128(t, first, end);
+  else unreachable();  // a kernel code this build lacks (JS newer than the build): trap, never leave the output unwritten
 }
 
 /** Task `task` of a threaded job: units [task·unitsPerTask, …) of the job. */
