@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { takeNumberOption } from './script-args.ts';
 
 interface Ort {
   env: { wasm: { numThreads: number } };
@@ -16,13 +17,7 @@ interface Ort {
 interface TraceEvent { cat: string; name: string; dur: number; args: { op_name?: string; input_type_shape?: Record<string, number[]>[] } }
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: number): number => {
-  const at = args.indexOf(`--${name}`);
-  if (at < 0) return fallback;
-  const value = Number(args[at + 1]);
-  args.splice(at, 2);
-  return value;
-};
+const option = (name: string, fallback: number): number => takeNumberOption(args, name, fallback);
 const threads = option('threads', 1);
 const runs = option('runs', 200);
 const child = process.env.ORT_NODES_CHILD;

@@ -12,15 +12,10 @@ import { lastCall, wasmBackend } from '../src/engine/backends/wasm/index.ts';
 import { describeProblem } from '../src/engine/backends/wasm/problem.ts';
 import { getRuntime } from '../src/engine/backends/wasm/runtime.ts';
 import { createSession, readModel } from '../src/onnx/index.ts';
+import { takeNumberOption } from './script-args.ts';
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: number): number => {
-  const at = args.indexOf(`--${name}`);
-  if (at < 0) return fallback;
-  const value = Number(args[at + 1]);
-  args.splice(at, 2);
-  return value;
-};
+const option = (name: string, fallback: number): number => takeNumberOption(args, name, fallback);
 const threads = option('threads', 1);
 const runs = option('runs', 200);
 const models = args.length ? args : ['hifigan-1d', 'pix2pix-unet', 'ldm-vae-decoder'];

@@ -7,15 +7,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModelData } from '../bench/model-runners.ts';
 import { createSession, inferShapes, readModel } from '../src/onnx/index.ts';
+import { takeNumberOption } from './script-args.ts';
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: number): number => {
-  const at = args.indexOf(`--${name}`);
-  if (at < 0) return fallback;
-  const value = Number(args[at + 1]);
-  args.splice(at, 2);
-  return value;
-};
+const option = (name: string, fallback: number): number => takeNumberOption(args, name, fallback);
 const threads = option('threads', 1);
 const runs = option('runs', 200);
 const models = args.length ? args : ['ldm-vae-decoder', 'unet-maxpool'];
