@@ -56,8 +56,8 @@ void outerRows(int64_t kc, const float* A, int64_t lda, const float* B, int64_t 
   if (cols == 16) {
     for (int64_t k = 0; k < kc; k++) {
       const __m256 b0 = _mm256_loadu_ps(B + k * ldb), b1 = _mm256_loadu_ps(B + k * ldb + 8);
-  #pragma GCC unroll 8
-    for (int r = 0; r < R; r++) {
+#pragma GCC unroll 8
+      for (int r = 0; r < R; r++) {
         const __m256 a = _mm256_broadcast_ss(A + k * lda + r);
         acc[r][0] = _mm256_fmadd_ps(a, b0, acc[r][0]);
         acc[r][1] = _mm256_fmadd_ps(a, b1, acc[r][1]);
