@@ -4,17 +4,17 @@
 // node-worker.mjs, which passes workerData to `start`. No imports and no top-level await, so bundlers can emit it
 // in any worker format.
 /**
- * Between calls a worker polls, then naps, then sleeps. A worker woken by Atomics.notify is placed by the kernel on
- * the waker's CPU and preempts the caller: on this 2-vCPU host the caller then sat descheduled while the worker ran
- * every task (docs/perf-log.md, 2026-12-07 wasm-t2) — so calls do not notify a polling or napping worker. A worker
- * polls for POLL_MS after each call (a model's next layer usually comes within that: it joins at once), then naps in
- * short timed waits (its own timer wakes it, on its own CPU; it joins within about a nap), and sleeps for good after
- * NAPPING_MS without a call. A sleeping worker counts itself in `sleeping`, and the next threaded call notifies it
- * (once per idle spell); calls large enough to pay for it (pool.ts, index.ts) also notify the nappers.
+ * Between calls a worker polls, then sleeps. A worker woken by Atomics.notify is placed by the kernel on the waker's
+ * CPU and preempts it: on this 2-vCPU host the caller then sat descheduled while the worker ran every task. And any
+ * activity on the other vCPU slows the caller: napping in 50 µs timed waits for 200 ms after each call made a
+ * one-thread model run 1.5–1.7× slower (timer wake-ups of a virtual CPU; docs/perf-log.md, 2026-12-07 wasm-t2). So a
+ * worker polls for POLL_MS after each call — a model's next layer usually comes within that, and it joins at once with
+ * no notify — then naps for NAPPING_MS (0 here: napping cost more than it saved) and sleeps, counted in `sleeping`;
+ * the next threaded call notifies it (once per idle spell, pool.ts).
  */
-const POLL_MS = 0.25;
+const POLL_MS = 0.5;
 const NAP_MS = 0.05;
-const NAPPING_MS = 200;
+const NAPPING_MS = 0;
 
 export function start({ module, memory, tid, header, control, doneIndex }) {
   const { work } = new WebAssembly.Instance(module, { env: { memory } }).exports;
