@@ -1,4 +1,7 @@
-// Diagnosis: per wasm layer call of a zoo model at threads 2, how many tasks the caller ran of how many, and the kernel ms.
+// How a zoo model's wasm layers split between the caller and the worker at threads 2 (every call on the static rule's
+// threads): per Conv/ConvTranspose, its MFLOP, threads, tasks, the median and least number of tasks the calling thread
+// ran itself over 50 runs (all of them: the worker never joined) and the kernels' median µs.
+//   node --conditions=tconv-source --import tsx scripts/wasm-thread-split.ts [model] [minFlopsToWake MFLOP] [minFlopsPerThread MFLOP]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModelData } from '../bench/model-runners.ts';
