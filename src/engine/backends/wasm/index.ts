@@ -41,11 +41,10 @@ export const wasmTuning = {
    */
   minFlopsPerThread: 5e5,
   /**
-   * Calls from this many FLOPs notify workers that nap or sleep between calls (a worker asleep for good is notified by
-   * any threaded call: pool.ts). Workers poll for a while after each call (worker.mjs), so within a model's run they
-   * are rarely napping and this notify is rare; when they nap, waiting for a nap to end cost the zoo layers more than
-   * the notify (docs/perf-log.md, 2026-12-07 wasm-t2). 0 notifies for every call; larger values leave small calls to
-   * the threads that poll.
+   * Calls from this many FLOPs notify workers that nap between calls (a worker asleep is notified by any threaded
+   * call: pool.ts). Workers nap only when worker.mjs NAPPING_MS > 0 (off: napping slowed the caller, docs/perf-log.md
+   * 2026-12-07 wasm-t2); with 200 ms of napping, waiting for a nap to end cost the zoo layers more than this notify.
+   * 0 notifies for every call; larger values leave small calls to the threads that poll.
    */
   minFlopsToWake: 0,
   /** Force one layout where it applies (tests run each on every shape); undefined = chosen per plan. */
