@@ -7,7 +7,7 @@
 // layers the static rule keeps on one thread run the same code in all three. Wall-time medians and the process's CPU
 // time per run (user + system, all threads) of one run; compare within a run.
 //   node --conditions=tconv-source --import tsx scripts/zoo-threads.ts [--rounds 41] [--backend native|wasm]
-//     [--wasm-wake MFLOP] [--layers-only | --models-only] [model names…]
+//     [--wasm-wake MFLOP] [--wasm-min MFLOP] [--layers-only | --models-only] [model names…]
 // TCONV_NATIVE_ADDON=OLD.node runs another build (the same script, before and after a change).
 // Notes the load average before and after: on a shared host the second core is often someone else's.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ import { createSession, readModel } from '../src/onnx/index.ts';
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
-    rounds: { type: 'string', default: '41' }, backend: { type: 'string', default: 'native' }, 'wasm-wake': { type: 'string' }, 'layers-only': { type: 'boolean', default: false }, 'models-only': { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '41' }, backend: { type: 'string', default: 'native' }, 'wasm-wake': { type: 'string' }, 'wasm-min': { type: 'string' }, 'layers-only': { type: 'boolean', default: false }, 'models-only': { type: 'boolean', default: false },
   },
 });
 const rounds = Number(values.rounds);
@@ -31,6 +31,8 @@ const backend = values.backend === 'wasm' ? 'wasm' : 'native';
 if (backend === 'wasm') await initWasm();
 // --wasm-wake MFLOP: wasmTuning.minFlopsToWake for this run (an A/B of the wake-up threshold, run by run).
 if (values['wasm-wake'] !== undefined) wasmTuning.minFlopsToWake = Number(values['wasm-wake']) * 1e6;
+// --wasm-min MFLOP: wasmTuning.minFlopsPerThread for this run (which layers may take a second thread at all).
+if (values['wasm-min'] !== undefined) wasmTuning.minFlopsPerThread = Number(values['wasm-min']) * 1e6;
 const status = loadAddon();
 if (!status.addon) throw new Error(status.reason);
 const addon: NativeAddon = status.addon;

@@ -19,4 +19,9 @@ export const CONTROL = {
   failed: 68,
   /** Workers napping or asleep in Atomics.wait on `generation`: the caller notifies (a futex call) only when one is. */
   waiting: 69,
+  /**
+   * Workers asleep for good (past their napping time, worker.mjs): they join no call until one notifies, so the next
+   * threaded call does, whatever its size.
+   */
+  sleeping: 70,
 } as const;

@@ -34,18 +34,19 @@ const MAX_THREADS = 64;
  */
 export const wasmTuning = {
   /**
-   * Below this many FLOPs per thread, another thread costs more than it saves. Measured on the zoo's layers (2
-   * vCPUs, busy host; docs/perf-log.md, 2026-12-07 threads-wasm): from 4.7 MFLOP two threads won 1.5–2×, at 1–3.5
-   * MFLOP anything from 0.8× to 1.4×, below 1 MFLOP they lost.
+   * Below this many FLOPs per thread, another thread costs more than it saves; the measured choice (thread-choice.ts)
+   * decides for the layers above it. Until 2026-12-07 wasm-t2 the second thread rarely joined a zoo layer (it slept
+   * through them: worker.mjs), so the older measurements that set 2 MFLOP measured a worker that was not there; with it
+   * joining, the zoo's 1.8–3.5 MFLOP layers run in 0.5–0.55× the time on an idle second core (docs/perf-log.md).
    */
-  minFlopsPerThread: 2e6,
+  minFlopsPerThread: 5e5,
   /**
-   * Calls from this many FLOPs wake workers that nap or sleep between calls; smaller ones run on the threads that
-   * poll, the caller at least, and napping workers join them within a nap (worker.mjs). Atomics.notify cost the caller
-   * 0.1–1 ms per call on this busy 2-vCPU host (the woken thread preempts it): waking for the zoo's 4–7 MFLOP layers
-   * made unet3d, ldm and esrgan 1.4–1.9× slower at 2 threads than at 1. 0 wakes them for every call.
+   * Calls from this many FLOPs notify workers that nap between calls (a worker asleep is notified by any threaded
+   * call: pool.ts). Workers nap only when worker.mjs NAPPING_MS > 0 (off: napping slowed the caller, docs/perf-log.md
+   * 2026-12-07 wasm-t2); with 200 ms of napping, waiting for a nap to end cost the zoo layers more than this notify.
+   * 0 notifies for every call; larger values leave small calls to the threads that poll.
    */
-  minFlopsToWake: 32e6,
+  minFlopsToWake: 0,
   /** Force one layout where it applies (tests run each on every shape); undefined = chosen per plan. */
   layout: undefined as WasmLayout | undefined,
 };

@@ -115,7 +115,8 @@ export class ThreadPool {
     Atomics.add(words, CONTROL.generation, 1);
     // Polling workers see the bump by themselves and napping ones within a nap; Atomics.notify wakes them at once but
     // costs the caller 0.1–1 ms on a busy host (the woken thread preempts it): only calls that pay for it ask.
-    if (wake && Atomics.load(words, CONTROL.waiting) > 0) Atomics.notify(words, CONTROL.generation);
+    // A worker asleep for good joins nothing until notified: wake it whatever the call's size (once per idle spell).
+    if ((wake && Atomics.load(words, CONTROL.waiting) > 0) || Atomics.load(words, CONTROL.sleeping) > 0) Atomics.notify(words, CONTROL.generation);
     // A trap on this thread must still leave the workers idle before it propagates (the header is reused next call).
     let mine = 0;
     let trap: unknown = null;

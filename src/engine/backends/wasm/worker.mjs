@@ -4,16 +4,17 @@
 // node-worker.mjs, which passes workerData to `start`. No imports and no top-level await, so bundlers can emit it
 // in any worker format.
 /**
- * Between calls a worker polls, then naps, then sleeps. Waking a sleeping worker (Atomics.notify) cost the caller
- * 80–190 µs per call on a busy 2-core host (the woken thread preempts it) — more than most of a model's layers take —
- * and polling for long slows the caller: the host's two vCPUs are hyperthreads of one core. So a worker polls only
- * briefly, then naps in short timed waits that need no notify (it joins a call within about a nap, and a call never
- * waits for a worker that has not joined), and sleeps for good after NAPPING_MS without a call. The caller notifies
- * (waking nappers and sleepers at once) only for calls large enough to pay for it (pool.ts, index.ts).
+ * Between calls a worker polls, then sleeps. A worker woken by Atomics.notify is placed by the kernel on the waker's
+ * CPU and preempts it: on this 2-vCPU host the caller then sat descheduled while the worker ran every task. And any
+ * activity on the other vCPU slows the caller: napping in 50 µs timed waits for 200 ms after each call made a
+ * one-thread model run 1.5–1.7× slower (timer wake-ups of a virtual CPU; docs/perf-log.md, 2026-12-07 wasm-t2). So a
+ * worker polls for POLL_MS after each call — a model's next layer usually comes within that, and it joins at once with
+ * no notify — then naps for NAPPING_MS (0 here: napping cost more than it saved) and sleeps, counted in `sleeping`;
+ * the next threaded call notifies it (once per idle spell, pool.ts).
  */
-const POLLS = 2000;
+const POLL_MS = 0.5;
 const NAP_MS = 0.05;
-const NAPPING_MS = 5;
+const NAPPING_MS = 0;
 
 export function start({ module, memory, tid, header, control, doneIndex }) {
   const { work } = new WebAssembly.Instance(module, { env: { memory } }).exports;
@@ -22,7 +23,12 @@ export function start({ module, memory, tid, header, control, doneIndex }) {
   Atomics.notify(words, control.ready);
   let seen = Atomics.load(words, control.generation);
   for (;;) {
-    for (let poll = 0; poll < POLLS && Atomics.load(words, control.generation) === seen; poll++);
+    for (const pollUntil = performance.now() + POLL_MS; Atomics.load(words, control.generation) === seen;) {
+      // The clock read costs more than a load: read it every 64 loads.
+      let poll = 0;
+      while (poll < 64 && Atomics.load(words, control.generation) === seen) poll++;
+      if (performance.now() > pollUntil) break;
+    }
     // Counted while napping or asleep, so that a caller skips Atomics.notify when every worker polls. A call that
     // starts between the count and a wait changes `generation`, and the wait returns at once.
     Atomics.add(words, control.waiting, 1);
@@ -30,7 +36,11 @@ export function start({ module, memory, tid, header, control, doneIndex }) {
     while (Atomics.load(words, control.generation) === seen && performance.now() < napUntil) {
       Atomics.wait(words, control.generation, seen, NAP_MS);
     }
-    Atomics.wait(words, control.generation, seen);
+    if (Atomics.load(words, control.generation) === seen) {
+      Atomics.add(words, control.sleeping, 1);
+      Atomics.wait(words, control.generation, seen);
+      Atomics.sub(words, control.sleeping, 1);
+    }
     Atomics.sub(words, control.waiting, 1);
     seen = Atomics.load(words, control.generation);
     Atomics.add(words, control.active, 1);
