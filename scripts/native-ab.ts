@@ -11,14 +11,12 @@
 //   … --backward …   (the conv that ∂X of each transposed layer runs, as src/train/conv-backward-layer.ts plans it)
 // Each build runs its own layout trial, so a layout change counts as part of the build. Two copies of one build
 // read b/a 0.96–1.01 (seed-k3s1p1, dcgan-5): differences within ~4% are noise.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { NativeAddon, NativeLayoutName } from '../src/engine/backends/native/addon.ts';
+import type { NativeLayoutName } from '../src/engine/backends/native/addon.ts';
 import { nativeHeader } from '../src/engine/backends/native/header.ts';
 import { planFromTensors } from '../src/engine/ops/plan-from-tensors.ts';
 import { planLayer } from '../src/shape/plan.ts';
+import { loadBuildPair, readSuiteCases } from './native-builds.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -28,14 +26,8 @@ const { values, positionals } = parseArgs({
     'layout-a': { type: 'string' }, 'layout-b': { type: 'string' },
   },
 });
-if (!values.a || !values.b) {
-  process.stderr.write('native-ab: give both builds, --a FILE.node --b FILE.node\n');
-  process.exit(2);
-}
-const require = createRequire(import.meta.url);
-const builds = { a: require(resolve(values.a)) as NativeAddon, b: require(resolve(values.b)) as NativeAddon };
-interface Case { id: string; n: number; cin: number; cout: number; input: number[]; kernel: number[]; stride: number[]; padding: number[]; dilation?: number[]; outputPadding?: number[]; groups?: number }
-const suite = JSON.parse(readFileSync(values.suite, 'utf8')) as { cases: Case[] };
+const builds = loadBuildPair('native-ab', values.a, values.b);
+const suite = { cases: readSuiteCases(values.suite) };
 // "1,2": a runs on 1 thread and b on 2 (pass one build twice to measure two-thread scaling with the same noise).
 const [threadsA, threadsB] = values.threads.includes(',') ? values.threads.split(',').map(Number) as [number, number] : [Number(values.threads), Number(values.threads)];
 const rounds = Number(values.rounds);

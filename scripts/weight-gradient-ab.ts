@@ -5,13 +5,10 @@
 //   node --conditions=tconv-source --import tsx scripts/weight-gradient-ab.ts --a /tmp/a.node --b kernels/native/build/Release/tconv_native.node [--cpu] [case ids…]
 // --cpu: process CPU time instead of wall time (1 thread only). Both builds' results are compared: they must agree
 // to float32 rounding (relative L2 < 1e-5), else the line says so.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { NativeAddon } from '../src/engine/backends/native/addon.ts';
 import { planLayer } from '../src/shape/plan.ts';
 import { weightGradientShape } from '../src/train/weight-gradient-native.ts';
+import { loadBuildPair, readSuiteCases } from './native-builds.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -20,14 +17,8 @@ const { values, positionals } = parseArgs({
     suite: { type: 'string', default: '../shared/bench/suite.json' }, cpu: { type: 'boolean', default: false },
   },
 });
-if (!values.a || !values.b) {
-  process.stderr.write('weight-gradient-ab: give both builds, --a FILE.node --b FILE.node\n');
-  process.exit(2);
-}
-const require = createRequire(import.meta.url);
-const builds = { a: require(resolve(values.a)) as NativeAddon, b: require(resolve(values.b)) as NativeAddon };
-interface Case { id: string; n: number; cin: number; cout: number; input: number[]; kernel: number[]; stride: number[]; padding: number[]; dilation?: number[]; outputPadding?: number[]; groups?: number }
-const suite = JSON.parse(readFileSync(values.suite, 'utf8')) as { cases: Case[] };
+const builds = loadBuildPair('weight-gradient-ab', values.a, values.b);
+const suite = { cases: readSuiteCases(values.suite) };
 const threads = Number(values.threads);
 const rounds = Number(values.rounds);
 const kernelSet = builds.a.capabilities().kernelSets[0]!;
