@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { geomean, median, pairedBursts } from './paired-bursts.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -43,7 +44,6 @@ async function load(dir: string): Promise<Checkout> {
   };
 }
 
-const median = (v: readonly number[]) => [...v].sort((x, y) => x - y)[v.length >> 1]!;
 const checkouts = { a: await load(values.a), b: await load(values.b) };
 const rounds = Number(values.rounds);
 const threads = Number(values.threads);
@@ -61,44 +61,20 @@ try {
     const cells = (['a', 'b'] as const).map((k) => {
       const c = checkouts[k];
       const feeds = { [c.readModel(bytes).inputs[0]!.name]: { shape: input.shape, data: Float32Array.from(input.data) } };
-      return { session: c.session(bytes, threads), feeds, ms: [] as number[], burst: 0, cpuBurst: 0, cpu: [] as number[] };
+      return { session: c.session(bytes, threads), feeds };
     });
     const outs = cells.map((c) => [...c.session.run(c.feeds).values()][0]!.data);
     const differ = outs[0]!.findIndex((v, i) => !Object.is(v, outs[1]![i]));
-    const paired: number[] = [];
-    const pairedCpu: number[] = [];
-    for (let round = -WARM_UP_ROUNDS; round < rounds; round++) {
-      for (const cell of round % 2 ? cells : [...cells].reverse()) {
-        const own: number[] = [];
-        const cpu0 = process.cpuUsage();
-        for (let k = 0; k < BURST; k++) {
-          const t0 = performance.now();
-          cell.session.run(cell.feeds);
-          own.push(performance.now() - t0);
-        }
-        const cpu = process.cpuUsage(cpu0);
-        cell.cpuBurst = (cpu.user + cpu.system) / 1000 / BURST;
-        cell.burst = median(own);
-        if (round >= 0) {
-          cell.ms.push(...own);
-          cell.cpu.push(cell.cpuBurst);
-        }
-      }
-      if (round >= 0) {
-        paired.push(cells[0]!.burst / cells[1]!.burst);
-        pairedCpu.push(cells[0]!.cpuBurst / cells[1]!.cpuBurst);
-      }
-    }
-    const ratio = median(paired);
-    const cpuRatio = median(pairedCpu);
+    const timed = await pairedBursts([() => cells[0]!.session.run(cells[0]!.feeds), () => cells[1]!.session.run(cells[1]!.feeds)], rounds, WARM_UP_ROUNDS, BURST);
+    const ratio = median(timed.wallRatios);
+    const cpuRatio = median(timed.cpuRatios);
     ratios.push(ratio);
     cpuRatios.push(cpuRatio);
     const bits = differ < 0 ? 'same' : `DIFFER at ${differ}: ${outs[0]![differ]} vs ${outs[1]![differ]}`;
-    const cpuMs = cells.map((c) => median(c.cpu).toFixed(3).padStart(8)).join('  ');
-    console.log(`${m.padEnd(20)} ${median(cells[0]!.ms).toFixed(3).padStart(8)}  ${median(cells[1]!.ms).toFixed(3).padStart(8)}   ${ratio.toFixed(3).padStart(7)}×   ${cpuMs}   ${cpuRatio.toFixed(3).padStart(7)}×  ${bits}`);
+    const cpuMs = timed.cpu.map((c) => median(c).toFixed(3).padStart(8)).join('  ');
+    console.log(`${m.padEnd(20)} ${median(timed.wall[0]).toFixed(3).padStart(8)}  ${median(timed.wall[1]).toFixed(3).padStart(8)}   ${ratio.toFixed(3).padStart(7)}×   ${cpuMs}   ${cpuRatio.toFixed(3).padStart(7)}×  ${bits}`);
     for (const c of cells) c.session.dispose();
   }
-  const geomean = (values: readonly number[]) => Math.exp(values.reduce((s, r) => s + Math.log(r), 0) / values.length);
   console.log(`geomean b/a speed: wall ${geomean(ratios).toFixed(3)}×, cpu ${geomean(cpuRatios).toFixed(3)}×`);
 } finally {
   await Promise.all([checkouts.a.close(), checkouts.b.close()]);

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { loadModelData } from '../bench/model-runners.ts';
 import { getRuntime } from '../src/engine/backends/wasm/runtime.ts';
 import { createSession, readModel } from '../src/onnx/index.ts';
+import { geomean, median, pairedBursts } from './paired-bursts.ts';
 
 interface Ort {
   env: { wasm: { numThreads: number } };
@@ -23,8 +24,6 @@ const { values, positionals } = parseArgs({ allowPositionals: true, options: { r
 const rounds = Number(values.rounds);
 const BURST = 5;
 const WARM_UP_ROUNDS = 8;
-const median = (v: readonly number[]) => [...v].sort((x, y) => x - y)[v.length >> 1]!;
-const geomean = (v: readonly number[]) => Math.exp(v.reduce((s, r) => s + Math.log(r), 0) / v.length);
 const models = positionals.length ? positionals : ['dcgan', 'espcn', 'esrgan-rrdb', 'hifigan-1d', 'ldm-vae-decoder', 'pix2pix-unet', 'realesrgan-unshuffle', 'unet-maxpool', 'unet3d'];
 
 const ort = (await import('onnxruntime-web')) as unknown as Ort;
@@ -41,38 +40,15 @@ try {
     const feeds = { [data.inputName]: { shape: data.inputShape, data: data.input } };
     const peer = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
     const peerFeeds = { [peer.inputNames[0]!]: new ort.Tensor('float32', Float32Array.from(data.input), data.inputShape) };
-    const cells = [
-      { run: () => session.run(feeds), wall: [] as number[], cpu: [] as number[], burst: 0, burstCpu: 0 },
-      { run: () => peer.run(peerFeeds), wall: [] as number[], cpu: [] as number[], burst: 0, burstCpu: 0 },
-    ];
-    const wall: number[] = [];
-    const cpu: number[] = [];
-    for (let round = -WARM_UP_ROUNDS; round < rounds; round++) {
-      for (const cell of round % 2 ? cells : [...cells].reverse()) {
-        const own: number[] = [];
-        const cpu0 = process.cpuUsage();
-        for (let k = 0; k < BURST; k++) {
-          const t0 = performance.now();
-          await cell.run();
-          own.push(performance.now() - t0);
-        }
-        const used = process.cpuUsage(cpu0);
-        cell.burst = median(own);
-        cell.burstCpu = (used.user + used.system) / 1000 / BURST;
-        if (round >= 0) {
-          cell.wall.push(...own);
-          cell.cpu.push(cell.burstCpu);
-        }
-      }
-      if (round >= 0) {
-        wall.push(cells[1]!.burst / cells[0]!.burst);
-        cpu.push(cells[1]!.burstCpu / cells[0]!.burstCpu);
-      }
-    }
+    // Cell 0 is onnxruntime-web and cell 1 tconv, so the ratios are ORT's time over tconv's (> 1: tconv is faster).
+    const timed = await pairedBursts([() => peer.run(peerFeeds), () => session.run(feeds)], rounds, WARM_UP_ROUNDS, BURST);
+    const wall = timed.wallRatios;
+    const cpu = timed.cpuRatios;
     wallRatios.push(median(wall));
     cpuRatios.push(median(cpu));
-    const [a, b] = cells as [typeof cells[0], typeof cells[0]];
-    console.log(`| ${model} | ${median(a.wall).toFixed(3)} | ${median(b.wall).toFixed(3)} | ${median(wall).toFixed(2)}× | ${median(a.cpu).toFixed(3)} | ${median(b.cpu).toFixed(3)} | ${median(cpu).toFixed(2)}× |`);
+    const [peerWall, tconvWall] = timed.wall;
+    const [peerCpu, tconvCpu] = timed.cpu;
+    console.log(`| ${model} | ${median(tconvWall).toFixed(3)} | ${median(peerWall).toFixed(3)} | ${median(wall).toFixed(2)}× | ${median(tconvCpu).toFixed(3)} | ${median(peerCpu).toFixed(3)} | ${median(cpu).toFixed(2)}× |`);
     session.dispose();
     await peer.release();
   }
