@@ -1,6 +1,7 @@
 // AVX2 pieces of the weight-gradient kernel (backward_weight.cc): the ∂Y gather, eight columns at a time (eight rows
-// of ∂Y read at unit or double step, transposed in registers, stored as eight consecutive columns of the G panel), and
-// the outer product of 1×1 inputs, which reads ∂Y in place and writes ∂W in place.
+// of ∂Y read at unit or double step, transposed in registers, stored as eight consecutive columns of the G panel), the
+// packing of X (the same transpose, channels × positions), and the outer product of 1×1 inputs, which reads ∂Y in
+// place and writes ∂W in place.
 #pragma once
 #include <cstdint>
 
@@ -11,6 +12,13 @@ namespace tconv {
 typedef void (*GatherColumns8)(const float* const* rows, int64_t step, int64_t n, float* dst, int64_t nr);
 
 GatherColumns8 gatherColumns8Avx2();  // nullptr when not compiled for x86-64
+
+// For j < n and r < rows ≤ 8: dst[j·rows + r] = src[r·stride + j] (X's channels of one row block interleaved by
+// position, as the micro-kernels read A). Writes nothing outside dst[0 … n·rows − 1].
+typedef void (*PackColumns)(const float* src, int64_t stride, int rows, int64_t n, float* dst);
+constexpr int kPackColumnsRows = 8;
+
+PackColumns packColumnsAvx2();  // nullptr when not compiled for x86-64
 
 // For r < rows ≤ 6 and j < cols ≤ 16: C[r·ldc + j] = Σ_{k < kc} A[k·lda + r] · B[k·ldb + j] (C overwritten).
 typedef void (*OuterProduct)(int64_t kc, int rows, const float* A, int64_t lda, const float* B, int64_t ldb, int cols, float* C,

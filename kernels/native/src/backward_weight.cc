@@ -48,9 +48,10 @@ constexpr int64_t kPaddedRowsUpTo = 64;
 // With dilation 1 along W, a panel's columns are runs of one output channel's neighbouring taps k2 … k2 + L − 1 (L =
 // the kernel's width, or less where a panel cuts a run), and input position i2 reads them from L neighbouring values
 // of one ∂Y row, i2·s₂ + shift₂ onwards: one short copy per run and position, whatever the stride, instead of one
-// value per column (dcgan-2's rows of 4 went value by value: a quarter of its time) or 8×8 transposes. From runs of
-// 4 taps up (k4 s2: DCGAN, super-resolution); k2's runs of 2 stay with the transposes (see gather()).
-constexpr int64_t kSegmentTapsFrom = 4;
+// value per column (dcgan-2's rows of 4 went value by value) or 8×8 transposes. For kernel widths 4, 8 and 16 (k4 s2:
+// DCGAN, super-resolution; HiFi-GAN's k16), whose runs are whole vectors and tile the 16- or 32-column panels; k2's runs
+// of 2 and the odd widths (the seeds' k5 and k7 read 1.8–2.1× slower as runs) stay with the transposes.
+constexpr bool segmentedWidth(int64_t width) { return width == 4 || width == 8 || width == 16; }
 
 // The eight-column gather needs AVX2, which both SIMD kernel sets imply; nullptr: scalar gather only.
 GatherColumns8 gatherOf(const KernelSet* isa) {
@@ -94,7 +95,7 @@ Sizes sizesOf(const WeightGradientShape& s, const KernelSet* isa, int threads) {
   z.bordered = s.in[2] > 1 && (s.in[2] <= kPaddedRowsUpTo || inside) && gatherOf(isa);
   // + 16: the step-2 gather reads the odd neighbour of a row's last value.
   z.paddedFloats = z.bordered && !inside ? s.batch * s.outChannels * z.dim[0] * z.dim[1] * z.dim[2] + 16 : 0;
-  z.segmented = s.in[2] > 1 && s.dilation[2] == 1 && s.kernel[2] >= kSegmentTapsFrom;
+  z.segmented = s.in[2] > 1 && s.dilation[2] == 1 && segmentedWidth(s.kernel[2]);
   // Row blocks whose packed X (rows × kc) stays in L2 while it meets every panel of a task: all of them, or groups.
   z.blockRows = std::max<int64_t>(1, kBlockRowBytes / (int64_t(sizeof(float)) * z.mr * kWeightGradientChunk));
   z.rowGroups = (z.blocks + z.blockRows - 1) / z.blockRows;
@@ -119,6 +120,7 @@ struct Call {
   const float *x, *gy;
   int64_t gyLength;
   GatherColumns8 gather8;  // nullptr: scalar gather only
+  PackColumns pack;        // nullptr: X packed value by value
   OuterProduct outer;      // Sizes::outer layers
   float *dw, *packedX, *scratch;
   const float* padded;  // ∂Y as a zero-bordered box (Sizes::bordered), or nullptr: the gather checks bounds
@@ -144,11 +146,15 @@ void packTask(Call& c, int64_t task) {
     const int64_t run = std::min(last - p, z.inSize - i);
     const float* src = c.x + (n * c.s->inChannels + channel) * z.inSize + i;
     float* dst = A + p * rows;
+    p += run;
+    if (c.pack) {
+      c.pack(src, z.inSize, int(rows), run, dst);
+      continue;
+    }
     for (int64_t r = 0; r < rows; r++) {
       const float* row = src + r * z.inSize;
       for (int64_t j = 0; j < run; j++) dst[j * rows + r] = row[j];
     }
-    p += run;
   }
 }
 
@@ -279,7 +285,7 @@ void gatherPadded(const Call& c, const Column* cols, int real, const Stretch* st
   }
 }
 
-// A run of a panel's columns that read neighbouring values of one ∂Y row (kSegmentTapsFrom): columns col … col +
+// A run of a panel's columns that read neighbouring values of one ∂Y row (segmentedWidth): columns col … col +
 // length − 1, one output channel's taps k2 … k2 + length − 1 at one (k0, k1).
 struct Segment {
   int col, length;
@@ -589,6 +595,7 @@ void weightGradient(const WeightGradientShape& s, const KernelSet* isa, const fl
   c.gy = gy;
   c.gyLength = s.batch * s.outChannels * z.outSize;
   c.gather8 = gatherOf(isa);
+  c.pack = c.gather8 && z.mr <= kPackColumnsRows ? packColumnsAvx2() : nullptr;
   c.outer = outerOf(isa);
   c.dw = dw;
   // Packed X first; the scratch after it must stay 64-byte aligned, so its length is rounded up to 16 floats.
