@@ -27,4 +27,12 @@ constexpr int kOuterRows = 6, kOuterColumns = 16;
 
 OuterProduct outerProductAvx2();  // nullptr when not compiled for x86-64
 
+// The last chunk of a 6×16 GEMM tile, stored straight into ∂W: for r < rows ≤ 6 and j < 16,
+// out[r·ldo + j] = (tile ? tile[r·16 + j] : 0) + Σ_{k < kc} A[k·rows + r] · B[k·16 + j], summed in the order of the
+// avx2 set's f32_gemm_6x16 (the same bits). tile: the earlier chunks' sums (64-byte aligned), or nullptr.
+typedef void (*GemmStore)(int64_t kc, int rows, const float* A, const float* B, const float* tile, float* out, int64_t ldo);
+constexpr int kGemmStoreRows = 6, kGemmStoreColumns = 16;
+
+GemmStore gemmStoreAvx2();  // nullptr when not compiled for x86-64
+
 }  // namespace tconv

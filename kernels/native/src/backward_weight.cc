@@ -121,6 +121,7 @@ struct Call {
   int64_t gyLength;
   GatherColumns8 gather8;  // nullptr: scalar gather only
   PackColumns pack;        // nullptr: X packed value by value
+  GemmStore store;         // nullptr: every tile copied into ∂W after its last chunk
   OuterProduct outer;      // Sizes::outer layers
   float *dw, *packedX, *scratch;
   const float* padded;  // ∂Y as a zero-bordered box (Sizes::bordered), or nullptr: the gather checks bounds
@@ -474,7 +475,7 @@ void gemmTask(Call& c, int64_t task, float* scratch) {
   }
   const int64_t cRows = z.blocks * z.mr, bFloats = kWeightGradientChunk * z.nr;
   float* C = scratch + z.gatheredPanels * bFloats;  // count panels of cRows × nr
-  const GemmTile& tile = c.isa->tiles[0];
+  const GemmTile& kernel = c.isa->tiles[0];
   Stretch stretches[kWeightGradientChunk + 1];
   for (int64_t p0 = 0; p0 < z.positions; p0 += kWeightGradientChunk) {
     const int64_t length = std::min(kWeightGradientChunk, z.positions - p0);
@@ -494,13 +495,20 @@ void gemmTask(Call& c, int64_t task, float* scratch) {
         if (b0 == 0) gather(c, cols + j * z.nr, real(j), segments + first[j], first[j + 1] - first[j], stretches, stretchCount, length, B);
         float* Cj = C + j * cRows * z.nr;
         float* dw = c.dw + g * z.cin * z.columns + c0 + j * z.nr;
+        // The last chunk of a whole panel: the tiles' final stores go straight to ∂W (GemmStore).
+        const bool store = last && c.store && real(j) == kGemmStoreColumns;
         for (int64_t b = b0; b < b1; b++) {
           const int64_t rows = std::min(z.mr, z.cin - b * z.mr);
           const float* A = c.packedX + (g * z.cin + b * z.mr) * z.positions + p0 * rows;
+          float* tile = Cj + b * z.mr * z.nr;
+          if (store) {
+            c.store(length, int(rows), A, B, p0 > 0 ? tile : nullptr, dw + b * z.mr * z.columns, z.columns);
+            continue;
+          }
           if (last) prefetchRows(dw + b * z.mr * z.columns, rows, z.columns, real(j));
-          tile.gemm[rows - 1](length, A, B, Cj + b * z.mr * z.nr, p0 > 0);
+          kernel.gemm[rows - 1](length, A, B, tile, p0 > 0);
         }
-        if (!last) continue;
+        if (!last || store) continue;
         // Row ci of block ci / mr sits at (ci / mr)·mr·nr + (ci % mr)·nr = ci·nr. A plain loop, not memcpy: with few
         // positions (dcgan-1: 16) the per-row library calls cost as much as the multiply.
         const int columns = real(j);
@@ -596,6 +604,9 @@ void weightGradient(const WeightGradientShape& s, const KernelSet* isa, const fl
   c.gyLength = s.batch * s.outChannels * z.outSize;
   c.gather8 = gatherOf(isa);
   c.pack = c.gather8 && z.mr <= kPackColumnsRows ? packColumnsAvx2() : nullptr;
+  // Its sums are f32_gemm_6x16__avx2's: only where that is the tile (the avx2 set).
+  const GemmTile& tile = isa->tiles[0];
+  c.store = c.gather8 && tile.mr == kGemmStoreRows && tile.nr == kGemmStoreColumns && std::strcmp(tile.name, "f32_gemm_6x16__avx2") == 0 ? gemmStoreAvx2() : nullptr;
   c.outer = outerOf(isa);
   c.dw = dw;
   // Packed X first; the scratch after it must stay 64-byte aligned, so its length is rounded up to 16 floats.
