@@ -106,7 +106,7 @@ Sizes sizesOf(const WeightGradientShape& s, const KernelSet* isa, int threads) {
   int64_t panels = std::min({kTaskTileBytes / tileBytes, kMaxTaskColumns / z.nr, z.panels});
   if (z.rowGroups > 1) panels = std::min(panels, kTaskTileBytes / panelBytes);
   if (threads > 1) panels = std::min(panels, s.groups * z.panels / (2 * int64_t(threads)));
-  z.taskPanels = std::max<int64_t>(1, panels);
+  z.taskPanels = z.outer ? 1 : std::max<int64_t>(1, panels);  // outer layers keep one panel of scratch (outerTask)
   z.gatheredPanels = z.rowGroups > 1 ? z.taskPanels : 1;
   return z;
 }
