@@ -5,7 +5,8 @@
  * kernel set of this CPU, the eight-column AVX2 gather (unit and double step, at the end of ∂Y), from ∂Y with zero
  * borders (rows up to 64 positions: a bordered copy; any row length when no tap reaches past ∂Y: ∂Y itself) and from
  * ∂Y in place with bounds (longer rows), rows of one position (gathered columns innermost, or ∂Y read in place as a matrix when
- * each tap lands on its own output); and its argument checks.
+ * each tap lands on its own output), runs of neighbouring taps (kernel widths 4, 8, 16), several L2 blocks of rows; the
+ * same bits at 1 and 2 threads; and its argument checks.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -49,6 +50,13 @@ const LAYERS = [
   // … and a batch over 256 (∂Y's panel read in place rather than copied side by side).
   { input: [260, 3, 1, 1], weight: [3, 2, 2, 2], options: {} },
   { input: [2, 3, 2, 3, 1], weight: [3, 2, 2, 2, 3], options: { stride: 2, padding: [0, 1, 1] } },
+  // Runs of neighbouring taps (kernel widths 4, 8, 16): from ∂Y in place on rows over 64 positions, runs crossing both
+  // row ends (k4 s2 p1 as super-resolution's; k8 s3 p5, wider than the stride); a 1D k16 s8 (HiFi-GAN's) whose runs
+  // are whole panels; more input channels than one L2 block of rows (several row groups, each panel's G kept).
+  { input: [1, 7, 3, 70], weight: [7, 3, 4, 4], options: { stride: 2, padding: 1 } },
+  { input: [2, 5, 2, 67], weight: [5, 2, 3, 8], options: { stride: [1, 3], padding: [1, 5], outputPadding: [0, 2] } },
+  { input: [1, 9, 40], weight: [9, 3, 16], options: { stride: 8, padding: 4 } },
+  { input: [2, 200, 2, 3], weight: [200, 9, 4, 4], options: { stride: 2, padding: 1 } },
 ];
 
 test('native ∂W matches the float64 per-phase sum (relative L2 < 1e-5) on every kernel set, 1 and 2 threads', { skip: skipReason }, () => {
@@ -67,6 +75,25 @@ test('native ∂W matches the float64 per-phase sum (relative L2 < 1e-5) on ever
         const error = relativeL2(dw, expected);
         assert.ok(error < 1e-5, `${JSON.stringify(l)} on ${kernelSet}, ${threads} threads: relative L2 ${error}`);
       }
+    }
+  });
+});
+
+test('native ∂W has the same bits at 1 and 2 threads (each value sums the same chunks in the same order)', { skip: skipReason }, () => {
+  const addon = loadAddon().addon!;
+  LAYERS.forEach((l, i) => {
+    const plan = planFromTensors('convTranspose', l.input, l.weight, { ...l.options, bias: false });
+    const x = randomTensor(plan.inputShape, 30 + i).data;
+    const gy = randomTensor(plan.outputShape, 40 + i).data;
+    const shape = weightGradientShape(plan);
+    for (const kernelSet of kernelSets) {
+      const bits = [1, 2].map((threads) => {
+        const dw = new Float32Array(plan.weightShape.reduce((a, b) => a * b, 1)).fill(Number.NaN);
+        addon.weightGradient(shape, kernelSet, x, gy, dw, new Float32Array(addon.weightGradientWorkspace(shape, kernelSet, threads)), threads);
+        return new Uint32Array(dw.buffer);
+      });
+      const differing = bits[0]!.findIndex((v, k) => v !== bits[1]![k]);
+      assert.equal(differing, -1, `${JSON.stringify(l)} on ${kernelSet}: element ${differing} differs between 1 and 2 threads`);
     }
   });
 });

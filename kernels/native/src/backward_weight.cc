@@ -31,6 +31,11 @@ struct Sizes {
   // 1×1 inputs whose taps each land on their own output (no padding, dilation 1, output = kernel: DCGAN's first
   // layer): ∂W = Xᵀ · ∂Y, ∂Y read in place as an N × (Cout·K) matrix, ∂W written in place (outerTask).
   bool outer;
+  // The panel's columns gathered as runs of neighbouring taps (gatherSegments), not eight columns at a time.
+  bool segmented;
+  // A GEMM task's column panels; row blocks per group (whose packed X stays in L2 while it meets them all) and groups;
+  // G panels kept per chunk (all the task's when the rows go in several groups, else one at a time).
+  int64_t taskPanels, blockRows, rowGroups, gatheredPanels;
 };
 
 // Short input rows (dcgan-3's 8, the seeds' 32) leave the gather mostly scalar: every column of an 8-column group
@@ -40,6 +45,14 @@ struct Sizes {
 // would cost them a pass: they keep reading ∂Y in place. 1×1 inputs gather column-wise (see gather()).
 constexpr int64_t kPaddedRowsUpTo = 64;
 
+// With dilation 1 along W, a panel's columns are runs of one output channel's neighbouring taps k2 … k2 + L − 1 (L =
+// the kernel's width, or less where a panel cuts a run), and input position i2 reads them from L neighbouring values
+// of one ∂Y row, i2·s₂ + shift₂ onwards: one short copy per run and position, whatever the stride, instead of one
+// value per column (dcgan-2's rows of 4 went value by value) or 8×8 transposes. For kernel widths 4, 8 and 16 (k4 s2:
+// DCGAN, super-resolution; HiFi-GAN's k16), whose runs are whole vectors and tile the 16- or 32-column panels; k2's runs
+// of 2 and the odd widths (the seeds' k5 and k7 read 1.8–2.1× slower as runs) stay with the transposes.
+constexpr bool segmentedWidth(int64_t width) { return width == 4 || width == 8 || width == 16; }
+
 // The eight-column gather needs AVX2, which both SIMD kernel sets imply; nullptr: scalar gather only.
 GatherColumns8 gatherOf(const KernelSet* isa) {
   return std::strcmp(isa->name, "avx2") == 0 || std::strcmp(isa->name, "avx512") == 0 ? gatherColumns8Avx2() : nullptr;
@@ -47,7 +60,11 @@ GatherColumns8 gatherOf(const KernelSet* isa) {
 
 OuterProduct outerOf(const KernelSet* isa) { return gatherOf(isa) ? outerProductAvx2() : nullptr; }
 
-Sizes sizesOf(const WeightGradientShape& s, const KernelSet* isa) {
+// What a GEMM task keeps close (gemmTask) in the core's L2: its panels' C tiles and G panels (each under this), a
+// block of packed X; and the most columns it takes.
+constexpr int64_t kTaskTileBytes = 192 * 1024, kBlockRowBytes = 160 * 1024, kMaxTaskColumns = 512;
+
+Sizes sizesOf(const WeightGradientShape& s, const KernelSet* isa, int threads) {
   Sizes z;
   z.inSize = s.in[0] * s.in[1] * s.in[2];
   z.outSize = s.out[0] * s.out[1] * s.out[2];
@@ -78,10 +95,23 @@ Sizes sizesOf(const WeightGradientShape& s, const KernelSet* isa) {
   z.bordered = s.in[2] > 1 && (s.in[2] <= kPaddedRowsUpTo || inside) && gatherOf(isa);
   // + 16: the step-2 gather reads the odd neighbour of a row's last value.
   z.paddedFloats = z.bordered && !inside ? s.batch * s.outChannels * z.dim[0] * z.dim[1] * z.dim[2] + 16 : 0;
+  z.segmented = s.in[2] > 1 && s.dilation[2] == 1 && segmentedWidth(s.kernel[2]);
+  // Row blocks whose packed X (rows × kc) stays in L2 while it meets every panel of a task: all of them, or groups.
+  z.blockRows = std::max<int64_t>(1, kBlockRowBytes / (int64_t(sizeof(float)) * z.mr * kWeightGradientChunk));
+  z.rowGroups = (z.blocks + z.blockRows - 1) / z.blockRows;
+  // Panels per task: their C tiles (Cin/g rounded to mr, × nr) under kTaskTileBytes, and, where the rows go in several
+  // groups (each panel's G gathered once per chunk for all of them), their G panels (kc × nr) too; at most
+  // kMaxTaskColumns columns, and two tasks per thread where there are several threads and the layer has the panels.
+  const int64_t tileBytes = int64_t(sizeof(float)) * z.nr * z.blocks * z.mr, panelBytes = int64_t(sizeof(float)) * z.nr * kWeightGradientChunk;
+  int64_t panels = std::min({kTaskTileBytes / tileBytes, kMaxTaskColumns / z.nr, z.panels});
+  if (z.rowGroups > 1) panels = std::min(panels, kTaskTileBytes / panelBytes);
+  if (threads > 1) panels = std::min(panels, s.groups * z.panels / (2 * int64_t(threads)));
+  z.taskPanels = z.outer ? 1 : std::max<int64_t>(1, panels);  // outer layers keep one panel of scratch (outerTask)
+  z.gatheredPanels = z.rowGroups > 1 ? z.taskPanels : 1;
   return z;
 }
 
-int64_t perThreadFloats(const Sizes& z) { return kWeightGradientChunk * z.nr + z.blocks * z.mr * z.nr; }
+int64_t perThreadFloats(const Sizes& z) { return z.gatheredPanels * kWeightGradientChunk * z.nr + z.taskPanels * z.blocks * z.mr * z.nr; }
 
 struct Call {
   const WeightGradientShape* s;
@@ -90,6 +120,8 @@ struct Call {
   const float *x, *gy;
   int64_t gyLength;
   GatherColumns8 gather8;  // nullptr: scalar gather only
+  PackColumns pack;        // nullptr: X packed value by value
+  GemmStore store;         // nullptr: every tile copied into ∂W after its last chunk
   OuterProduct outer;      // Sizes::outer layers
   float *dw, *packedX, *scratch;
   const float* padded;  // ∂Y as a zero-bordered box (Sizes::bordered), or nullptr: the gather checks bounds
@@ -115,11 +147,15 @@ void packTask(Call& c, int64_t task) {
     const int64_t run = std::min(last - p, z.inSize - i);
     const float* src = c.x + (n * c.s->inChannels + channel) * z.inSize + i;
     float* dst = A + p * rows;
+    p += run;
+    if (c.pack) {
+      c.pack(src, z.inSize, int(rows), run, dst);
+      continue;
+    }
     for (int64_t r = 0; r < rows; r++) {
       const float* row = src + r * z.inSize;
       for (int64_t j = 0; j < run; j++) dst[j * rows + r] = row[j];
     }
-    p += run;
   }
 }
 
@@ -201,16 +237,21 @@ void gatherEight(const Call& c, const Column* cols, const Stretch& st, float* d)
   }
 }
 
+// Where column q reads the stretch's first position in the zero-bordered copy (valid over the whole stretch).
+const float* paddedRow(const Call& c, const Column& q, const Stretch& st) {
+  const WeightGradientShape& s = *c.s;
+  const Sizes& z = c.z;
+  const int64_t p0 = st.i0 * s.stride[0] + q.shift[0] + z.lo[0], p1 = st.i1 * s.stride[1] + q.shift[1] + z.lo[1];
+  const int64_t p2 = st.i2 * s.stride[2] + q.shift[2] + z.lo[2];
+  return c.padded + (((st.n * s.outChannels + q.channel) * z.dim[0] + p0) * z.dim[1] + p1) * z.dim[2] + p2;
+}
+
 // The gather from the zero-bordered copy: every column's row is valid over the whole stretch, so no bounds.
 void gatherPadded(const Call& c, const Column* cols, int real, const Stretch* stretches, int count, float* B) {
   const WeightGradientShape& s = *c.s;
   const Sizes& z = c.z;
   const int64_t nr = z.nr, step = s.stride[2];
-  const auto rowOf = [&](const Column& q, const Stretch& st) {
-    const int64_t p0 = st.i0 * s.stride[0] + q.shift[0] + z.lo[0], p1 = st.i1 * s.stride[1] + q.shift[1] + z.lo[1];
-    const int64_t p2 = st.i2 * step + q.shift[2] + z.lo[2];
-    return c.padded + (((st.n * s.outChannels + q.channel) * z.dim[0] + p0) * z.dim[1] + p1) * z.dim[2] + p2;
-  };
+  const auto rowOf = [&](const Column& q, const Stretch& st) { return paddedRow(c, q, st); };
   int first = 0;  // columns before it were gathered eight at a time
   if (c.gather8 && (step == 1 || step == 2)) {
     first = real / 8 * 8;
@@ -245,13 +286,101 @@ void gatherPadded(const Call& c, const Column* cols, int real, const Stretch* st
   }
 }
 
+// A run of a panel's columns that read neighbouring values of one ∂Y row (segmentedWidth): columns col … col +
+// length − 1, one output channel's taps k2 … k2 + length − 1 at one (k0, k1).
+struct Segment {
+  int col, length;
+};
+
+int segmentsOf(const Column* cols, int real, Segment* out) {
+  int count = 0;
+  for (int col = 0; col < real; col++) {
+    const Column &q = cols[col], &p = cols[col > 0 ? col - 1 : 0];
+    if (col > 0 && p.channel == q.channel && p.shift[0] == q.shift[0] && p.shift[1] == q.shift[1] && q.shift[2] == p.shift[2] + 1) {
+      out[count - 1].length++;
+    } else {
+      out[count++] = {col, 1};
+    }
+  }
+  return count;
+}
+
+// d[j·nr + l] = src[j·step + l] for j < n, l < L: L a constant, so each copy is one or two vector moves.
+template <int L>
+void copyRuns(const float* __restrict src, int64_t step, int64_t n, float* __restrict d, int64_t nr) {
+  for (int64_t j = 0; j < n; j++, src += step, d += nr) {
+    float v[L];
+    std::memcpy(v, src, sizeof v);
+    std::memcpy(d, v, sizeof v);
+  }
+}
+
+void copyRuns(int length, const float* src, int64_t step, int64_t n, float* d, int64_t nr) {
+  switch (length) {
+    case 4: return copyRuns<4>(src, step, n, d, nr);
+    case 8: return copyRuns<8>(src, step, n, d, nr);
+    case 16: return copyRuns<16>(src, step, n, d, nr);
+    default:
+      for (int64_t j = 0; j < n; j++) {
+        for (int l = 0; l < length; l++) d[j * nr + l] = src[j * step + l];
+      }
+  }
+}
+
+// The gather by runs of neighbouring taps: per stretch and run, one short copy per position — from the bordered copy
+// without bounds, or from ∂Y in place, where the positions whose run crosses a row end go value by value.
+void gatherSegments(const Call& c, const Column* cols, const Segment* segments, int segmentCount, const Stretch* stretches, int count,
+                    float* B) {
+  const WeightGradientShape& s = *c.s;
+  const Sizes& z = c.z;
+  const int64_t nr = z.nr, step = s.stride[2];
+  for (int t = 0; t < count; t++) {
+    const Stretch& st = stretches[t];
+    for (int g = 0; g < segmentCount; g++) {
+      const Segment& seg = segments[g];
+      const Column& q = cols[seg.col];
+      float* d = B + st.k * nr + seg.col;
+      if (c.padded) {
+        copyRuns(seg.length, paddedRow(c, q, st), step, st.length, d, nr);
+        continue;
+      }
+      const int64_t o0 = st.i0 * s.stride[0] + q.shift[0], o1 = st.i1 * s.stride[1] + q.shift[1];
+      if (o0 < 0 || o0 >= s.out[0] || o1 < 0 || o1 >= s.out[1]) {
+        for (int64_t j = 0; j < st.length; j++) {
+          for (int l = 0; l < seg.length; l++) d[j * nr + l] = 0.0f;
+        }
+        continue;
+      }
+      const float* row = c.gy + (st.n * s.outChannels + q.channel) * z.outSize + (o0 * s.out[1] + o1) * s.out[2];
+      // Position j reads row[first + j·step + l], l < length: whole inside the row for lo ≤ j < hi.
+      const int64_t first = st.i2 * step + q.shift[2], room = s.out[2] - seg.length - first;
+      const int64_t lo = std::min(first >= 0 ? 0 : (-first + step - 1) / step, st.length);
+      const int64_t hi = std::max(room < 0 ? 0 : std::min(room / step + 1, st.length), lo);
+      for (int64_t j = 0; j < st.length; j++) {
+        if (j == lo) j = hi;
+        if (j >= st.length) break;
+        for (int l = 0; l < seg.length; l++) {
+          const int64_t o2 = first + j * step + l;
+          d[j * nr + l] = o2 >= 0 && o2 < s.out[2] ? row[o2] : 0.0f;
+        }
+      }
+      if (hi > lo) copyRuns(seg.length, row + first + lo * step, step, hi - lo, d + lo * nr, nr);
+    }
+  }
+}
+
 // Gathers G[k·nr + c] for the chunk's positions into B (columns past `real` are zero).
-void gather(const Call& c, const Column* cols, int real, const Stretch* stretches, int count, int64_t length, float* B) {
+void gather(const Call& c, const Column* cols, int real, const Segment* segments, int segmentCount, const Stretch* stretches, int count,
+            int64_t length, float* B) {
   const WeightGradientShape& s = *c.s;
   const Sizes& z = c.z;
   const int64_t nr = z.nr;
   for (int col = real; col < nr; col++) {
     for (int64_t k = 0; k < length; k++) B[k * nr + col] = 0.0f;
+  }
+  if (z.segmented) {
+    gatherSegments(c, cols, segments, segmentCount, stretches, count, B);
+    return;
   }
   if (c.padded) {
     gatherPadded(c, cols, real, stretches, count, B);
@@ -302,14 +431,30 @@ void gather(const Call& c, const Column* cols, int real, const Stretch* stretche
   }
 }
 
-// One (group, column panel): C[Cin/g × nr] = Σ over position chunks of A · G, then stored into ∂W.
+// The panel's stretch of `rows` rows of ∂W, fetched for writing while the row block's last multiply runs: ∂W's rows
+// lie Cout·K floats apart (dcgan-2: 16 KiB), so each row's tile store went to a line not in cache.
+inline void prefetchRows(const float* row, int64_t rows, int64_t stride, int real) {
+  for (int64_t r = 0; r < rows; r++, row += stride) {
+    __builtin_prefetch(row, 1, 3);
+    __builtin_prefetch(row + real - 1, 1, 3);
+  }
+}
+
+// One (group, block of z.taskPanels column panels): C[Cin/g × nr] per panel = Σ over position chunks of A · G, stored
+// into ∂W. Per chunk the rows go by groups of z.blockRows blocks whose packed X (rows × chunk) stays in L2 while it
+// meets every panel of the task: packed X of dcgan-2 (512 KiB) and of super-resolution (4 MiB) were streamed from L3
+// once per panel, and evicted ∂W's lines fetched for the tile stores on the way. Each panel's G is gathered once per
+// chunk. Every ∂W value still sums the chunks in order, each by the same micro-kernel call: the bits do not depend on
+// the blocking or on the threads.
 void gemmTask(Call& c, int64_t task, float* scratch) {
   const WeightGradientShape& s = *c.s;
   const Sizes& z = c.z;
-  const int64_t g = task / z.panels, c0 = (task % z.panels) * z.nr;
-  const int real = int(std::min(z.nr, z.columns - c0));
-  Column cols[128];
-  for (int col = 0; col < real; col++) {
+  const int64_t tasksPerGroup = (z.panels + z.taskPanels - 1) / z.taskPanels;
+  const int64_t g = task / tasksPerGroup, c0 = (task % tasksPerGroup) * z.taskPanels * z.nr;
+  const int total = int(std::min(z.taskPanels * z.nr, z.columns - c0));  // the task's columns (≤ kMaxTaskColumns)
+  const int count = int((total + z.nr - 1) / z.nr);
+  Column cols[kMaxTaskColumns];
+  for (int col = 0; col < total; col++) {
     const int64_t column = c0 + col, co = column / z.taps, tap = column % z.taps;
     const int64_t k[3] = {tap / (s.kernel[1] * s.kernel[2]), (tap / s.kernel[2]) % s.kernel[1], tap % s.kernel[2]};
     Column& q = cols[col];
@@ -321,33 +466,59 @@ void gemmTask(Call& c, int64_t task, float* scratch) {
     q.hi = s.out[2] - 1 - sh < 0 ? 0 : (s.out[2] - 1 - sh) / st + 1;
     q.hi = std::min(q.hi, s.in[2]);
   }
-  float* B = scratch;
-  float* C = scratch + kWeightGradientChunk * z.nr;
-  const GemmTile& tile = c.isa->tiles[0];
+  // Panel j: columns j·nr … j·nr + real(j) − 1 of the task, its runs segments[first[j]] … segments[first[j + 1]] − 1.
+  const auto real = [&](int j) { return int(std::min<int64_t>(z.nr, total - j * z.nr)); };
+  Segment segments[kMaxTaskColumns];
+  int first[kMaxTaskColumns + 1] = {0};
+  for (int j = 0; j < count; j++) {
+    first[j + 1] = first[j] + (z.segmented ? segmentsOf(cols + j * z.nr, real(j), segments + first[j]) : 0);
+  }
+  const int64_t cRows = z.blocks * z.mr, bFloats = kWeightGradientChunk * z.nr;
+  float* C = scratch + z.gatheredPanels * bFloats;  // count panels of cRows × nr
+  const GemmTile& kernel = c.isa->tiles[0];
   Stretch stretches[kWeightGradientChunk + 1];
   for (int64_t p0 = 0; p0 < z.positions; p0 += kWeightGradientChunk) {
     const int64_t length = std::min(kWeightGradientChunk, z.positions - p0);
-    int count = 0;
+    int stretchCount = 0;
     for (int64_t p = p0; p < p0 + length;) {
       const int64_t n = p / z.inSize, i = p % z.inSize;
       const int64_t i2 = i % s.in[2], i1 = (i / s.in[2]) % s.in[1], i0 = i / (s.in[2] * s.in[1]);
       const int64_t run = std::min(p0 + length - p, s.in[2] - i2);
-      stretches[count++] = {p - p0, n, i0, i1, i2, run};
+      stretches[stretchCount++] = {p - p0, n, i0, i1, i2, run};
       p += run;
     }
-    gather(c, cols, real, stretches, count, length, B);
-    for (int64_t b = 0; b < z.blocks; b++) {
-      const int64_t rows = std::min(z.mr, z.cin - b * z.mr);
-      const float* A = c.packedX + (g * z.cin + b * z.mr) * z.positions + p0 * rows;
-      tile.gemm[rows - 1](length, A, B, C + b * z.mr * z.nr, p0 > 0);
+    const bool last = p0 + length == z.positions;
+    for (int64_t b0 = 0; b0 < z.blocks; b0 += z.blockRows) {
+      const int64_t b1 = std::min(z.blocks, b0 + z.blockRows);
+      for (int j = 0; j < count; j++) {
+        float* B = scratch + (z.gatheredPanels > 1 ? j : 0) * bFloats;
+        if (b0 == 0) gather(c, cols + j * z.nr, real(j), segments + first[j], first[j + 1] - first[j], stretches, stretchCount, length, B);
+        float* Cj = C + j * cRows * z.nr;
+        float* dw = c.dw + g * z.cin * z.columns + c0 + j * z.nr;
+        // The last chunk of a whole panel: the tiles' final stores go straight to ∂W (GemmStore).
+        const bool store = last && c.store && real(j) == kGemmStoreColumns;
+        for (int64_t b = b0; b < b1; b++) {
+          const int64_t rows = std::min(z.mr, z.cin - b * z.mr);
+          const float* A = c.packedX + (g * z.cin + b * z.mr) * z.positions + p0 * rows;
+          float* tile = Cj + b * z.mr * z.nr;
+          if (store) {
+            c.store(length, int(rows), A, B, p0 > 0 ? tile : nullptr, dw + b * z.mr * z.columns, z.columns);
+            continue;
+          }
+          if (last) prefetchRows(dw + b * z.mr * z.columns, rows, z.columns, real(j));
+          kernel.gemm[rows - 1](length, A, B, tile, p0 > 0);
+        }
+        if (!last || store) continue;
+        // Row ci of block ci / mr sits at (ci / mr)·mr·nr + (ci % mr)·nr = ci·nr. A plain loop, not memcpy: with few
+        // positions (dcgan-1: 16) the per-row library calls cost as much as the multiply.
+        const int columns = real(j);
+        for (int64_t ci = b0 * z.mr; ci < std::min(z.cin, b1 * z.mr); ci++) {
+          const float* __restrict from = Cj + ci * z.nr;
+          float* __restrict to = dw + ci * z.columns;
+          for (int col = 0; col < columns; col++) to[col] = from[col];
+        }
+      }
     }
-  }
-  // Row ci of block ci / mr sits at (ci / mr)·mr·nr + (ci % mr)·nr = ci·nr. A plain loop, not memcpy: with few
-  // positions (dcgan-1: 16) the per-row library calls cost as much as the multiply.
-  for (int64_t ci = 0; ci < z.cin; ci++) {
-    const float* __restrict from = C + ci * z.nr;
-    float* __restrict to = c.dw + (g * z.cin + ci) * z.columns + c0;
-    for (int col = 0; col < real; col++) to[col] = from[col];
   }
 }
 
@@ -393,7 +564,7 @@ void outerWorker(void* context, int index) {
 void worker(void* context, int index) {
   Call& c = *static_cast<Call*>(context);
   float* scratch = c.scratch + int64_t(index) * perThreadFloats(c.z);
-  const int64_t tasks = c.s->groups * c.z.panels;
+  const int64_t tasks = c.s->groups * ((c.z.panels + c.z.taskPanels - 1) / c.z.taskPanels);
   for (int64_t t; (t = c.next.fetch_add(1)) < tasks;) gemmTask(c, t, scratch);
 }
 
@@ -409,13 +580,13 @@ void packWorker(void* context, int) {
 }  // namespace
 
 int64_t weightGradientWorkspaceFloats(const WeightGradientShape& s, const KernelSet* isa, int threads) {
-  const Sizes z = sizesOf(s, isa);
+  const Sizes z = sizesOf(s, isa, threads);
   return s.inChannels * z.positions + int64_t(threads) * perThreadFloats(z) + z.paddedFloats + 48;
 }
 
 void weightGradient(const WeightGradientShape& s, const KernelSet* isa, const float* x, const float* gy, float* dw, float* workspace,
                     int threads) {
-  const Sizes z = sizesOf(s, isa);
+  const Sizes z = sizesOf(s, isa, threads);
   if (z.positions == 0 || z.columns == 0) {
     std::fill(dw, dw + s.inChannels * z.columns, 0.0f);
     return;
@@ -432,6 +603,10 @@ void weightGradient(const WeightGradientShape& s, const KernelSet* isa, const fl
   c.gy = gy;
   c.gyLength = s.batch * s.outChannels * z.outSize;
   c.gather8 = gatherOf(isa);
+  c.pack = c.gather8 && z.mr <= kPackColumnsRows ? packColumnsAvx2() : nullptr;
+  // Its sums are f32_gemm_6x16__avx2's: only where that is the tile (the avx2 set).
+  const GemmTile& tile = isa->tiles[0];
+  c.store = c.gather8 && tile.mr == kGemmStoreRows && tile.nr == kGemmStoreColumns && std::strcmp(tile.name, "f32_gemm_6x16__avx2") == 0 ? gemmStoreAvx2() : nullptr;
   c.outer = outerOf(isa);
   c.dw = dw;
   // Packed X first; the scratch after it must stay 64-byte aligned, so its length is rounded up to 16 floats.
@@ -453,8 +628,8 @@ void weightGradient(const WeightGradientShape& s, const KernelSet* isa, const fl
     backwardPool().run(int(std::min<int64_t>(threads, tasks)), outerWorker, &c);
     return;
   }
-  const int gemmThreads = int(std::min<int64_t>(threads, s.groups * z.panels));
-  backwardPool().run(gemmThreads, worker, &c);
+  const int64_t tasks = s.groups * ((z.panels + z.taskPanels - 1) / z.taskPanels);
+  backwardPool().run(int(std::min<int64_t>(threads, tasks)), worker, &c);
 }
 
 }  // namespace tconv
