@@ -1,5 +1,8 @@
-// The direct layout's prologue, run once per call before the threads start.
-import { H_BATCH, H_CIN, H_IN_D, H_IN_H, H_IN_W, H_INPUT, H_PADDED, H_PAD_LEFT, H_PAD_STEP, H_PADDED_W } from '../../src/engine/backends/wasm/layout';
+// The direct and winograd layouts' prologue, run once per call before the threads start.
+import {
+  H_BATCH, H_CIN, H_IN_D, H_IN_H, H_IN_W, H_INPUT, H_LAYOUT, H_OUT_H, H_PADDED, H_PAD_LEFT, H_PAD_STEP, H_PAD_TOP, H_PADDED_W,
+  LAYOUT_WINOGRAD,
+} from '../../src/engine/backends/wasm/layout';
 import { at } from './memory';
 
 /**
@@ -8,6 +11,10 @@ import { at } from './memory';
  * W tap reads inside the padded row.
  */
 export function padInput(h: usize): void {
+  if (at(h, H_LAYOUT) == LAYOUT_WINOGRAD) {
+    padPlanes(h);
+    return;
+  }
   const batch = at(h, H_BATCH), cin = at(h, H_CIN);
   const rowsPerChannel = at(h, H_IN_D) * at(h, H_IN_H);
   const inW = at(h, H_IN_W);
@@ -63,6 +70,43 @@ function splitRows(batch: i32, cin: i32, rowsPerChannel: i32, inW: i32, left: i3
         src += <usize>inW << 2;
         dst += <usize>cin * wpBytes;
       }
+    }
+  }
+}
+
+/**
+ * The winograd layout's input: each channel plane copied with zeros around it, H_PAD_TOP rows above and H_PAD_LEFT
+ * columns left, into (N, C, Hp, Wp) with Hp = 2·⌈outH / 2⌉ + 2 rows of Wp = H_PADDED_W floats, so that every 4×4 input
+ * tile of every 2×2 output tile (partial ones at the bottom and right included) reads inside it.
+ */
+function padPlanes(h: usize): void {
+  const planes = at(h, H_BATCH) * at(h, H_CIN);
+  const inH = at(h, H_IN_H), inW = at(h, H_IN_W);
+  const top = at(h, H_PAD_TOP), left = at(h, H_PAD_LEFT);
+  const wp = at(h, H_PADDED_W);
+  const hp = 2 * ((at(h, H_OUT_H) + 1) >> 1) + 2;
+  const rowBytes = <usize>inW << 2;
+  const input = <usize>at(h, H_INPUT);
+  let dst = <usize>at(h, H_PADDED);
+  const zero = f32x4.splat(0);
+  for (let plane = 0; plane < planes; plane++) {
+    let src = input + <usize>plane * <usize>inH * rowBytes;
+    for (let y = 0; y < hp; y++) {
+      const sy = y - top;
+      if (sy < 0 || sy >= inH) {
+        let i = 0;
+        for (; i + 4 <= wp; i += 4) v128.store(dst + (<usize>i << 2), zero);
+        for (; i < wp; i++) store<f32>(dst + (<usize>i << 2), 0);
+      } else {
+        for (let i = 0; i < left; i++) store<f32>(dst + (<usize>i << 2), 0);
+        const body = dst + (<usize>left << 2);
+        let i = 0;
+        for (; i + 4 <= inW; i += 4) v128.store(body + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+        for (; i < inW; i++) store<f32>(body + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+        for (let j = left + inW; j < wp; j++) store<f32>(dst + (<usize>j << 2), 0);
+        src += rowBytes;
+      }
+      dst += <usize>wp << 2;
     }
   }
 }

@@ -20,6 +20,7 @@ import { KeptBlock } from './heap.ts';
 import { runJob, wasmElementwise } from './elementwise.ts';
 import { packWeights, packedSize } from './pack.ts';
 import { DIRECT_WORKSPACE_BYTES, LAYOUT_CODE, channelWorkspaceBytes, type Problem, type WasmLayout, describeProblem, workspaceBytes } from './problem.ts';
+import { winogradWorkspaceBytes } from './winograd.ts';
 import { type Runtime, getRuntime, initWasm, singleThreadReason, unavailableReason } from './runtime.ts';
 
 export { initWasm };
@@ -230,6 +231,7 @@ function writeHeader(header: Int32Array, plan: Plan, problem: Problem, p: Addres
   header[L.H_PAD_LEFT] = problem.padLeft;
   header[L.H_PADDED_W] = problem.paddedW;
   header[L.H_PAD_STEP] = problem.splitStep;
+  header[L.H_PAD_TOP] = problem.padTop;
   header[L.H_COMBO_COUNT] = problem.combos.length;
 }
 
@@ -271,10 +273,13 @@ function computeSizes(plan: Plan, problem: Problem) {
     tableBytes: 4 * (problem.combos.length * L.COMBO_INTS + offsetInts + problem.tasks.length),
     // The direct and channel-vectors layouts read the input in place: no panels in their workspace.
     wsBytes: problem.layout === 'direct' ? DIRECT_WORKSPACE_BYTES
-      : problem.layout === 'channel-vectors' ? channelWorkspaceBytes(problem.combos) : workspaceBytes(problem.kc, problem.nc),
+      : problem.layout === 'channel-vectors' ? channelWorkspaceBytes(problem.combos)
+      : problem.layout === 'winograd' ? winogradWorkspaceBytes(problem.cinG, problem.nc) : workspaceBytes(problem.kc, problem.nc),
     inputBytes: align(4 * size(plan.inputShape)),
     outputBytes: align(4 * size(plan.outputShape)),
-    paddedBytes: align(4 * (size(plan.inputShape) / plan.axes[plan.axes.length - 1]!.input) * problem.paddedW),
+    // Direct: rows padded along W; winograd: planes padded on every side (paddedH rows).
+    paddedBytes: problem.layout === 'winograd' ? align(4 * plan.batch * plan.inChannels * problem.paddedH * problem.paddedW)
+      : align(4 * (size(plan.inputShape) / plan.axes[plan.axes.length - 1]!.input) * problem.paddedW),
     packedBytes: 4 * packedSize(problem),
   };
 }
@@ -341,7 +346,7 @@ function run(args: KernelArgs): void {
   if (fused === L.ACT_LEAKY_RELU) setAlpha(header, alphaOf(args.activation ?? null));
   i32.set(header, HEADER_PTR / 4);
   const t2 = performance.now();
-  if (problem.layout === 'direct') rt.padInput(HEADER_PTR);
+  if (problem.layout === 'direct' || problem.layout === 'winograd') rt.padInput(HEADER_PTR);
   const t3 = performance.now();
 
   const callerTasks = threads > 1 ? rt.pool!.run(rt.work, plan.flops >= wasmTuning.minFlopsToWake) : rt.work(HEADER_PTR, 0);

@@ -36,7 +36,8 @@ export const H_COMBO_COUNT = 29;
 export const H_PAD_STEP = 30; // direct: W phases each padded row is split into (a strided conv's W stride), ≤ 1: not split
 export const H_WEIGHT_GRADIENT = 31; // LAYOUT_WEIGHT_GRADIENT: byte address of the ∂W kernel's header (weight-gradient-layout.ts)
 export const H_ALPHA = 32; // f64 in two int32s (8-byte aligned): leakyRelu's slope for H_ACTIVATION
-export const HEADER_INTS = 34;
+export const H_PAD_TOP = 34; // winograd: zero rows above the input in its padded copy (the conv's top padding)
+export const HEADER_INTS = 36;
 
 /**
  * One combo = one combination of per-axis phases (transposed) or the whole layer (conv): a stride-1 (transposed)
@@ -71,6 +72,9 @@ export const T_FIRST_BLOCK = 3; // direct
 export const T_END_BLOCK = 4; // direct
 export const T_FIRST_ROW = 5; // direct
 export const T_END_ROW = 6; // direct
+/** Winograd: T_FIRST_COLUMN and T_END_COLUMN count 2×2 output tiles (n, tile row, tile column); then row blocks. */
+export const T_WINOGRAD_FIRST_BLOCK = 4;
+export const T_WINOGRAD_END_BLOCK = 5;
 
 /**
  * The layouts (how GEMM columns are ordered and read; docs/glossary.md). All three run the same packed weights and
@@ -87,6 +91,13 @@ export const LAYOUT_PACKED = 0;
 export const LAYOUT_BATCH_MINOR = 1;
 export const LAYOUT_DIRECT = 2;
 export const LAYOUT_CHANNEL_VECTORS = 5;
+/**
+ * WINOGRAD: a stride-1 3×3 conv as F(2×2, 3×3) (kernels/wasm/winograd-task.ts): per task a range of 2×2 output tiles,
+ * their 4×4 input tiles transformed (Bᵀ d B) into the workspace, 16 GEMMs on the f32_gemm tile against the weights
+ * transformed at pack time (G g Gᵀ), the output transform (Aᵀ m A) with bias and activation as it stores. Reads a
+ * zero-bordered copy of the input (N, C, Hp, Wp) at H_PADDED.
+ */
+export const LAYOUT_WINOGRAD = 6;
 /** Not a conv layout: training's ∂W kernel (kernels/wasm/weight-gradient.ts), its tasks run by the same threads. */
 export const LAYOUT_WEIGHT_GRADIENT = 3;
 
@@ -104,6 +115,12 @@ export const TILE_ARGS_BYTES = 128;
 export const WS_TASK_STATE = 144;
 export const TASK_STATE_BYTES = 128;
 export const WS_PANELS = 272;
+/**
+ * The winograd layout's workspace after the tile arguments: the GEMM tile's column table (0…7) and one segment
+ * (0, Cin) at WS_TASK_STATE, 16 vectors of transform scratch at WS_PANELS, then from WS_WINOGRAD on the GEMM outputs
+ * M[ξ][4 channels][nt tiles] and the transformed input V[ξ][panel][Cin][8 tiles] (problem.ts winogradWorkspaceBytes).
+ */
+export const WS_WINOGRAD = 576;
 
 /**
  * Element-wise jobs (kernels/wasm/elementwise.ts): the header's H_LAYOUT is LAYOUT_ELEMENTWISE and H_WORKSPACE the

@@ -4,6 +4,7 @@
  * (weights, plan) for prepared weights, or every call into the scratch block (index.ts).
  */
 import type { Problem } from './problem.ts';
+import { transformKernel } from './winograd.ts';
 
 /**
  * Writes the packed weights of every combo and group into `dest` (combo after combo, groups inside), reading the
@@ -13,6 +14,10 @@ import type { Problem } from './problem.ts';
  * packWeights(problem, weight, new Float32Array(packedSize(problem)))
  */
 export function packWeights(problem: Problem, weight: Float32Array, dest: Float32Array): void {
+  if (problem.layout === 'winograd') {
+    packWinograd(problem, weight, dest);
+    return;
+  }
   const { m, combos, packedFloats, groups } = problem;
   const mtiles = Math.ceil(m / 4);
   // Rows past M (the last row block's padding) are zero.
@@ -79,6 +84,26 @@ function packTransposed(problem: Problem, weight: Float32Array, dest: Float32Arr
           }
         }
       }
+    }
+  }
+}
+
+/**
+ * The winograd layout's weights (kernels/wasm/winograd-task.ts): each 3×3 kernel's U = G g Gᵀ in float64, rounded
+ * once to float32, as 16 matrices U[ξ][row block][ci][4] that the f32_gemm tile reads like packed weights (K = Cin);
+ * rows past M are zero. Done when weights are packed: once for prepared weights.
+ */
+function packWinograd(problem: Problem, weight: Float32Array, dest: Float32Array): void {
+  const { cinG, m } = problem;
+  const blocks = Math.ceil(m / 4);
+  const xiFloats = blocks * cinG * 4;
+  dest.fill(0, 0, 16 * xiFloats);
+  const u = new Float64Array(16);
+  for (let co = 0; co < m; co++) {
+    for (let ci = 0; ci < cinG; ci++) {
+      transformKernel(weight, (co * cinG + ci) * 9, u);
+      const at = (co >> 2) * cinG * 4 + ci * 4 + (co & 3);
+      for (let xi = 0; xi < 16; xi++) dest[xi * xiFloats + at] = u[xi]!;
     }
   }
 }

@@ -1,0 +1,262 @@
+// One task of the winograd layout (layout.ts LAYOUT_WINOGRAD): a stride-1 3×3 conv computed as Winograd's minimal
+// filtering F(2×2, 3×3) (Lavin & Gray 2015). Each 2×2 output tile is the output transform of the elementwise product
+// of its 4×4 input tile's transform and the weights' transform, summed over input channels:
+//   Y = Aᵀ [ Σ_ci (G g Gᵀ) ⊙ (Bᵀ d B) ] A,
+// 16 multiplies per (ci, co) and tile instead of 36. The weights' transform U = G g Gᵀ is done at pack time
+// (src/engine/backends/wasm/pack.ts packWinograd): U[ξ][row block][ci][4], ξ = 4·i + j of the 4×4 transform domain.
+// A task is a range of tiles (n, tile row, tile column flattened) and of output row blocks: it transforms its tiles'
+// inputs once into the workspace, V[ξ][panel][ci][8 tiles] (a packed panel as the f32_gemm tile reads it), then per
+// row block runs the 16 GEMMs M_ξ[4 channels][tiles] = U_ξ · V_ξ on the f32_gemm_4x8 tile and the output transform,
+// which adds the bias and applies the activation as it stores. Every value depends on its tile alone, summed over ci
+// in order, so the bits are the same however tiles and blocks are split between tasks and threads.
+import {
+  H_ACTIVATION, H_ALPHA, H_BIAS, H_CIN, H_COMBOS, H_M, H_NC, H_OUT_H, H_OUT_W, H_OUTPUT, H_PADDED, H_PADDED_W, H_TASKS,
+  C_WEIGHTS, TASK_INTS, T_END_COLUMN, T_FIRST_COLUMN, T_WINOGRAD_END_BLOCK, T_WINOGRAD_FIRST_BLOCK, MR, NR,
+  WS_PANELS, WS_TASK_STATE, WS_TILE_ARGS, WS_WINOGRAD,
+} from '../../src/engine/backends/wasm/layout';
+import { at, put, storeActivation } from './memory';
+import { GemmTileArgs } from './tile-args';
+import { f32_gemm_4x8__simd128 } from './gemm';
+
+/** The tiling of the output: tiles per row and per image, and the padded input's geometry. */
+@unmanaged class Tiling {
+  tilesW: i32 = 0;
+  tiles: i32 = 0;
+  outH: i32 = 0;
+  outW: i32 = 0;
+  paddedH: i32 = 0;
+  paddedW: i32 = 0;
+}
+
+export function runWinogradTask(h: usize, task: i32, ws: usize): void {
+  const it = <usize>at(h, H_TASKS) + (<usize>(task * TASK_INTS) << 2);
+  const first = at(it, T_FIRST_COLUMN), count = at(it, T_END_COLUMN) - first;
+  const block0 = at(it, T_WINOGRAD_FIRST_BLOCK), block1 = at(it, T_WINOGRAD_END_BLOCK);
+  const cin = at(h, H_CIN), m = at(h, H_M), nt = at(h, H_NC);
+  const panels = (count + NR - 1) / NR;
+  const tiling = changetype<Tiling>(ws + WS_PANELS + 256);
+  const outH = at(h, H_OUT_H), outW = at(h, H_OUT_W);
+  const tilesH = (outH + 1) >> 1;
+  tiling.tilesW = (outW + 1) >> 1;
+  tiling.tiles = tilesH * tiling.tilesW;
+  tiling.outH = outH;
+  tiling.outW = outW;
+  tiling.paddedH = 2 * tilesH + 2;
+  tiling.paddedW = at(h, H_PADDED_W);
+  const gemmOut = ws + WS_WINOGRAD;
+  const v = gemmOut + (<usize>(16 * MR * nt) << 2);
+  transformInput(h, tiling, ws + WS_PANELS, first, count, panels, v);
+
+  // The GEMM tile's arguments: one segment of K = cin rows, columns 0…7 of a workspace row, whole-vector stores.
+  const columns = ws + WS_TASK_STATE;
+  for (let c = 0; c < NR; c++) put(columns, c, c);
+  const segments = columns + (<usize>NR << 2);
+  put(segments, 0, 0);
+  put(segments, 1, cin);
+  const args = changetype<GemmTileArgs>(ws + WS_TILE_ARGS);
+  args.segments = segments;
+  args.segmentCount = 1;
+  args.columns = columns;
+  args.validColumns = NR;
+  args.contiguous = 1;
+  args.channelBytes = <usize>nt << 2;
+  args.bias = 0;
+  args.accumulate = 0;
+  args.activation = 0;
+  const weights = <usize>at(<usize>at(h, H_COMBOS), C_WEIGHTS);
+  const blocks = (m + MR - 1) / MR;
+  const xiBytes = <usize>(blocks * cin) << 4;
+  const vXiBytes = <usize>(panels * cin * NR) << 2;
+  for (let block = block0; block < block1; block++) {
+    const co = block * MR;
+    args.rows = min(MR, m - co);
+    for (let xi = 0; xi < 16; xi++) {
+      args.a = weights + <usize>xi * xiBytes + (<usize>(block * cin) << 4);
+      for (let p = 0; p < panels; p++) {
+        args.b = v + <usize>xi * vXiBytes + (<usize>(p * cin * NR) << 2);
+        args.out = gemmOut + (<usize>(xi * MR * nt + p * NR) << 2);
+        f32_gemm_4x8__simd128(args);
+      }
+    }
+    transformOutput(h, tiling, ws + WS_PANELS, gemmOut, nt, first, count, co, min(MR, m - co));
+  }
+}
+
+/**
+ * Bᵀ d B of 4 tiles at a time (lanes = tiles), for every input channel: V[ξ][panel][ci][8]. Four tiles side by side
+ * in one tile row read their 4×4 inputs by two loads and two shuffles per input row (tile j starts at column 2j);
+ * others (a group that wraps to the next row or image, or the task's last, partial group) gather lane by lane
+ * through the scratch, the missing lanes repeating the task's last tile.
+ */
+function transformInput(h: usize, tiling: Tiling, scratch: usize, first: i32, count: i32, panels: i32, v: usize): void {
+  const cin = at(h, H_CIN);
+  const padded = <usize>at(h, H_PADDED);
+  const tilesW = tiling.tilesW, tiles = tiling.tiles;
+  const rowBytes = <usize>tiling.paddedW << 2;
+  const planeBytes = <usize>tiling.paddedH * rowBytes;
+  const xiBytes = <usize>(panels * cin * NR) << 2;
+  for (let group = 0; group < 2 * panels; group++) {
+    const t0 = first + 4 * group;
+    const valid = min(4, first + count - t0);
+    const dst0 = v + (<usize>((group >> 1) * cin * NR + (group & 1) * 4) << 2);
+    if (valid <= 0) {
+      // The last panel's empty half: zeros (workspace garbage could hold subnormals, slow on x64).
+      for (let xi = 0; xi < 16; xi++) {
+        let dst = dst0 + <usize>xi * xiBytes;
+        for (let ci = 0; ci < cin; ci++) {
+          v128.store(dst, f32x4.splat(0));
+          dst += NR << 2;
+        }
+      }
+      continue;
+    }
+    const n0 = t0 / tiles, r0 = t0 % tiles;
+    const tr0 = r0 / tilesW, tc0 = r0 % tilesW;
+    const sameRow = valid == 4 && tc0 + 4 <= tilesW;
+    let src = padded + <usize>(n0 * cin) * planeBytes + <usize>(2 * tr0) * rowBytes + (<usize>(2 * tc0) << 2);
+    let dst = dst0;
+    for (let ci = 0; ci < cin; ci++) {
+      let d00: v128, d01: v128, d02: v128, d03: v128, d10: v128, d11: v128, d12: v128, d13: v128;
+      let d20: v128, d21: v128, d22: v128, d23: v128, d30: v128, d31: v128, d32: v128, d33: v128;
+      if (sameRow) {
+        // Row r of the 4 tiles: columns 2j…2j+3 of tile j; even and odd lanes of two loads give columns 0 and 1, of
+        // two loads 2 floats later columns 2 and 3.
+        let p = src;
+        let a = v128.load(p), b = v128.load(p, 16), c = v128.load(p, 8), e = v128.load(p, 24);
+        d00 = i32x4.shuffle(a, b, 0, 2, 4, 6); d01 = i32x4.shuffle(a, b, 1, 3, 5, 7);
+        d02 = i32x4.shuffle(c, e, 0, 2, 4, 6); d03 = i32x4.shuffle(c, e, 1, 3, 5, 7);
+        p += rowBytes;
+        a = v128.load(p); b = v128.load(p, 16); c = v128.load(p, 8); e = v128.load(p, 24);
+        d10 = i32x4.shuffle(a, b, 0, 2, 4, 6); d11 = i32x4.shuffle(a, b, 1, 3, 5, 7);
+        d12 = i32x4.shuffle(c, e, 0, 2, 4, 6); d13 = i32x4.shuffle(c, e, 1, 3, 5, 7);
+        p += rowBytes;
+        a = v128.load(p); b = v128.load(p, 16); c = v128.load(p, 8); e = v128.load(p, 24);
+        d20 = i32x4.shuffle(a, b, 0, 2, 4, 6); d21 = i32x4.shuffle(a, b, 1, 3, 5, 7);
+        d22 = i32x4.shuffle(c, e, 0, 2, 4, 6); d23 = i32x4.shuffle(c, e, 1, 3, 5, 7);
+        p += rowBytes;
+        a = v128.load(p); b = v128.load(p, 16); c = v128.load(p, 8); e = v128.load(p, 24);
+        d30 = i32x4.shuffle(a, b, 0, 2, 4, 6); d31 = i32x4.shuffle(a, b, 1, 3, 5, 7);
+        d32 = i32x4.shuffle(c, e, 0, 2, 4, 6); d33 = i32x4.shuffle(c, e, 1, 3, 5, 7);
+        src += planeBytes;
+      } else {
+        for (let lane = 0; lane < 4; lane++) {
+          const t = t0 + min(lane, valid - 1);
+          const n = t / tiles, r = t % tiles;
+          const base = padded + <usize>(n * cin + ci) * planeBytes + <usize>(2 * (r / tilesW)) * rowBytes + (<usize>(2 * (r % tilesW)) << 2);
+          for (let y = 0; y < 4; y++) {
+            for (let x = 0; x < 4; x++) store<f32>(scratch + (<usize>((4 * y + x) * 4 + lane) << 2), load<f32>(base + <usize>y * rowBytes + (<usize>x << 2)));
+          }
+        }
+        d00 = v128.load(scratch, 0); d01 = v128.load(scratch, 16); d02 = v128.load(scratch, 32); d03 = v128.load(scratch, 48);
+        d10 = v128.load(scratch, 64); d11 = v128.load(scratch, 80); d12 = v128.load(scratch, 96); d13 = v128.load(scratch, 112);
+        d20 = v128.load(scratch, 128); d21 = v128.load(scratch, 144); d22 = v128.load(scratch, 160); d23 = v128.load(scratch, 176);
+        d30 = v128.load(scratch, 192); d31 = v128.load(scratch, 208); d32 = v128.load(scratch, 224); d33 = v128.load(scratch, 240);
+      }
+      // Bᵀ d: rows (d0 − d2, d1 + d2, d2 − d1, d1 − d3); then · B: the same along columns.
+      const u00 = f32x4.sub(d00, d20), u01 = f32x4.sub(d01, d21), u02 = f32x4.sub(d02, d22), u03 = f32x4.sub(d03, d23);
+      const u10 = f32x4.add(d10, d20), u11 = f32x4.add(d11, d21), u12 = f32x4.add(d12, d22), u13 = f32x4.add(d13, d23);
+      const u20 = f32x4.sub(d20, d10), u21 = f32x4.sub(d21, d11), u22 = f32x4.sub(d22, d12), u23 = f32x4.sub(d23, d13);
+      const u30 = f32x4.sub(d10, d30), u31 = f32x4.sub(d11, d31), u32 = f32x4.sub(d12, d32), u33 = f32x4.sub(d13, d33);
+      let q = dst;
+      v128.store(q, f32x4.sub(u00, u02)); q += xiBytes;
+      v128.store(q, f32x4.add(u01, u02)); q += xiBytes;
+      v128.store(q, f32x4.sub(u02, u01)); q += xiBytes;
+      v128.store(q, f32x4.sub(u01, u03)); q += xiBytes;
+      v128.store(q, f32x4.sub(u10, u12)); q += xiBytes;
+      v128.store(q, f32x4.add(u11, u12)); q += xiBytes;
+      v128.store(q, f32x4.sub(u12, u11)); q += xiBytes;
+      v128.store(q, f32x4.sub(u11, u13)); q += xiBytes;
+      v128.store(q, f32x4.sub(u20, u22)); q += xiBytes;
+      v128.store(q, f32x4.add(u21, u22)); q += xiBytes;
+      v128.store(q, f32x4.sub(u22, u21)); q += xiBytes;
+      v128.store(q, f32x4.sub(u21, u23)); q += xiBytes;
+      v128.store(q, f32x4.sub(u30, u32)); q += xiBytes;
+      v128.store(q, f32x4.add(u31, u32)); q += xiBytes;
+      v128.store(q, f32x4.sub(u32, u31)); q += xiBytes;
+      v128.store(q, f32x4.sub(u31, u33));
+      dst += NR << 2;
+    }
+  }
+}
+
+/**
+ * Aᵀ M A of the row block's `rows` channels, 4 tiles at a time, plus the bias, then the activation, stored to the
+ * output: a 2×2 tile per lane. Four whole tiles side by side in one tile row store two rows of 8 outputs by shuffles;
+ * others store lane by lane through the scratch, clipped at the output's last row and column.
+ */
+function transformOutput(h: usize, tiling: Tiling, scratch: usize, gemmOut: usize, nt: i32, first: i32, count: i32, co: i32, rows: i32): void {
+  const m = at(h, H_M);
+  const tilesW = tiling.tilesW, tiles = tiling.tiles, outH = tiling.outH, outW = tiling.outW;
+  const output = <usize>at(h, H_OUTPUT);
+  const bias = <usize>at(h, H_BIAS);
+  const act = at(h, H_ACTIVATION);
+  const alpha = load<f64>(h + (<usize>H_ALPHA << 2));
+  const planeBytes = <usize>(outH * outW) << 2;
+  const rowBytes = <usize>outW << 2;
+  const xiBytes = <usize>(MR * nt) << 2;
+  for (let r = 0; r < rows; r++) {
+    const b = bias == 0 ? f32x4.splat(0) : v128.load32_splat(bias + (<usize>(co + r) << 2));
+    for (let group = 0; 4 * group < count; group++) {
+      const t0 = first + 4 * group;
+      const valid = min(4, count - 4 * group);
+      let q = gemmOut + (<usize>(r * nt + 4 * group) << 2);
+      const m00 = v128.load(q); q += xiBytes;
+      const m01 = v128.load(q); q += xiBytes;
+      const m02 = v128.load(q); q += xiBytes;
+      const m03 = v128.load(q); q += xiBytes;
+      const m10 = v128.load(q); q += xiBytes;
+      const m11 = v128.load(q); q += xiBytes;
+      const m12 = v128.load(q); q += xiBytes;
+      const m13 = v128.load(q); q += xiBytes;
+      const m20 = v128.load(q); q += xiBytes;
+      const m21 = v128.load(q); q += xiBytes;
+      const m22 = v128.load(q); q += xiBytes;
+      const m23 = v128.load(q); q += xiBytes;
+      const m30 = v128.load(q); q += xiBytes;
+      const m31 = v128.load(q); q += xiBytes;
+      const m32 = v128.load(q); q += xiBytes;
+      const m33 = v128.load(q);
+      // Aᵀ m: rows (m0 + m1 + m2, m1 − m2 − m3); then · A: the same along columns.
+      const s00 = f32x4.add(f32x4.add(m00, m10), m20), s01 = f32x4.add(f32x4.add(m01, m11), m21);
+      const s02 = f32x4.add(f32x4.add(m02, m12), m22), s03 = f32x4.add(f32x4.add(m03, m13), m23);
+      const s10 = f32x4.sub(f32x4.sub(m10, m20), m30), s11 = f32x4.sub(f32x4.sub(m11, m21), m31);
+      const s12 = f32x4.sub(f32x4.sub(m12, m22), m32), s13 = f32x4.sub(f32x4.sub(m13, m23), m33);
+      let y00 = f32x4.add(f32x4.add(f32x4.add(s00, s01), s02), b);
+      let y01 = f32x4.add(f32x4.sub(f32x4.sub(s01, s02), s03), b);
+      let y10 = f32x4.add(f32x4.add(f32x4.add(s10, s11), s12), b);
+      let y11 = f32x4.add(f32x4.sub(f32x4.sub(s11, s12), s13), b);
+      if (act != 0) {
+        y00 = storeActivation(y00, act, alpha);
+        y01 = storeActivation(y01, act, alpha);
+        y10 = storeActivation(y10, act, alpha);
+        y11 = storeActivation(y11, act, alpha);
+      }
+      const n0 = t0 / tiles, p0 = t0 % tiles;
+      const oy0 = 2 * (p0 / tilesW), ox0 = 2 * (p0 % tilesW);
+      const plane0 = output + <usize>(n0 * m + co + r) * planeBytes;
+      if (valid == 4 && ox0 + 8 <= outW && oy0 + 2 <= outH) {
+        const p = plane0 + <usize>oy0 * rowBytes + (<usize>ox0 << 2);
+        v128.store(p, i32x4.shuffle(y00, y01, 0, 4, 1, 5));
+        v128.store(p, i32x4.shuffle(y00, y01, 2, 6, 3, 7), 16);
+        v128.store(p + rowBytes, i32x4.shuffle(y10, y11, 0, 4, 1, 5));
+        v128.store(p + rowBytes, i32x4.shuffle(y10, y11, 2, 6, 3, 7), 16);
+        continue;
+      }
+      v128.store(scratch, y00);
+      v128.store(scratch, y01, 16);
+      v128.store(scratch, y10, 32);
+      v128.store(scratch, y11, 48);
+      for (let lane = 0; lane < valid; lane++) {
+        const t = t0 + lane;
+        const n = t / tiles, pos = t % tiles;
+        const oy = 2 * (pos / tilesW), ox = 2 * (pos % tilesW);
+        const p = output + <usize>(n * m + co + r) * planeBytes + <usize>oy * rowBytes + (<usize>ox << 2);
+        const right = ox + 1 < outW, below = oy + 1 < outH;
+        store<f32>(p, load<f32>(scratch + (<usize>lane << 2)));
+        if (right) store<f32>(p + 4, load<f32>(scratch + (<usize>(4 + lane) << 2)));
+        if (below) store<f32>(p + rowBytes, load<f32>(scratch + (<usize>(8 + lane) << 2)));
+        if (right && below) store<f32>(p + rowBytes + 4, load<f32>(scratch + (<usize>(12 + lane) << 2)));
+      }
+    }
+  }
+}
