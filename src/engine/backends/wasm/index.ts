@@ -110,11 +110,13 @@ function resolveThreads(rt: Runtime, plan: Plan, requested: number | undefined):
 /** A wasm32 memory addresses 4 GiB; keep 64 MiB for the header, tables and the weight cache's other entries. */
 const ADDRESSABLE_BYTES = 4 * 1024 ** 3 - 64 * 1024 ** 2;
 
-function checkAddressable(plan: Plan, bytes: number): void {
+function checkAddressable(plan: Plan, bytes: number, layout: WasmLayout): void {
   if (bytes <= ADDRESSABLE_BYTES) return;
+  // The winograd layout's workspace holds its transformed input tiles and GEMM outputs, and its padded input copy.
+  const workspace = layout === 'winograd' ? 'the winograd layout\'s padded input, transformed tiles and GEMM outputs' : `the ${layout} layout's workspace`;
   throw new TconvError({
     code: 'memory-limit', parameter: 'outputShape', value: plan.outputShape,
-    rule: `needs ${(bytes / 1024 ** 3).toFixed(2)} GiB of WebAssembly memory (tensors, packed weights, workspace), over the 4 GiB a wasm32 memory can address`,
+    rule: `needs ${(bytes / 1024 ** 3).toFixed(2)} GiB of WebAssembly memory (tensors, packed weights, ${workspace}), over the 4 GiB a wasm32 memory can address`,
     hint: 'use a smaller batch or input, or the native or reference backend',
   });
 }
@@ -298,7 +300,7 @@ function run(args: KernelArgs): void {
   const { tableBytes, wsBytes, inputBytes, outputBytes, paddedBytes, packedBytes } = sizesOf(plan, problem);
   const biasBytes = align(4 * (bias ? plan.outChannels : 0));
   const callBytes = align(tableBytes) + inputBytes + biasBytes + outputBytes + paddedBytes + threads * wsBytes;
-  checkAddressable(plan, callBytes + packedBytes);
+  checkAddressable(plan, callBytes + packedBytes, problem.layout);
   // Prepared weights keep their packing in their slot; plain weights are packed into the scratch block every call.
   const kept = args.packs ? keptPacking(rt, problem, weight, args.packs, packedBytes) : 0;
   const total = kept ? callBytes : callBytes + align(packedBytes);
