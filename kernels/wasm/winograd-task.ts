@@ -6,17 +6,16 @@
 // (src/engine/backends/wasm/pack.ts packWinograd): U[ξ][row block][ci][4], ξ = 4·i + j of the 4×4 transform domain.
 // A task is a range of tiles (n, tile row, tile column flattened) and of output row blocks: it transforms its tiles'
 // inputs once into the workspace, V[ξ][panel][ci][8 tiles] (a packed panel as the f32_gemm tile reads it), then per
-// row block runs the 16 GEMMs M_ξ[4 channels][tiles] = U_ξ · V_ξ on the f32_gemm_4x8 tile and the output transform,
-// which adds the bias and applies the activation as it stores. Every value depends on its tile alone, summed over ci
-// in order, so the bits are the same however tiles and blocks are split between tasks and threads.
+// row block runs the 16 GEMMs M_ξ[4 channels][tiles] = U_ξ · V_ξ (gemm4x8: the f32_gemm_4x8 tile's loop, inlined:
+// the calls cost 10–20% at K = 16–32) and the output transform, which adds the bias and applies the activation as it
+// stores. Every value depends on its tile alone, summed over ci in order, so the bits are the same however tiles and
+// blocks are split between tasks and threads.
 import {
   H_ACTIVATION, H_ALPHA, H_BIAS, H_CIN, H_COMBOS, H_M, H_NC, H_OUT_H, H_OUT_W, H_OUTPUT, H_PADDED, H_PADDED_W, H_TASKS,
   C_WEIGHTS, TASK_INTS, T_END_COLUMN, T_FIRST_COLUMN, T_WINOGRAD_END_BLOCK, T_WINOGRAD_FIRST_BLOCK, MR, NR,
-  WS_PANELS, WS_TASK_STATE, WS_TILE_ARGS, WS_WINOGRAD,
+  WS_PANELS, WS_WINOGRAD,
 } from '../../src/engine/backends/wasm/layout';
-import { at, put, storeActivation } from './memory';
-import { GemmTileArgs } from './tile-args';
-import { f32_gemm_4x8__simd128 } from './gemm';
+import { at, storeActivation } from './memory';
 
 /** The tiling of the output: tiles per row and per image, and the padded input's geometry. */
 @unmanaged class Tiling {
@@ -47,39 +46,57 @@ export function runWinogradTask(h: usize, task: i32, ws: usize): void {
   const v = gemmOut + (<usize>(16 * MR * nt) << 2);
   transformInput(h, tiling, ws + WS_PANELS, first, count, panels, v);
 
-  // The GEMM tile's arguments: one segment of K = cin rows, columns 0…7 of a workspace row, whole-vector stores.
-  const columns = ws + WS_TASK_STATE;
-  for (let c = 0; c < NR; c++) put(columns, c, c);
-  const segments = columns + (<usize>NR << 2);
-  put(segments, 0, 0);
-  put(segments, 1, cin);
-  const args = changetype<GemmTileArgs>(ws + WS_TILE_ARGS);
-  args.segments = segments;
-  args.segmentCount = 1;
-  args.columns = columns;
-  args.validColumns = NR;
-  args.contiguous = 1;
-  args.channelBytes = <usize>nt << 2;
-  args.bias = 0;
-  args.accumulate = 0;
-  args.activation = 0;
   const weights = <usize>at(<usize>at(h, H_COMBOS), C_WEIGHTS);
   const blocks = (m + MR - 1) / MR;
   const xiBytes = <usize>(blocks * cin) << 4;
   const vXiBytes = <usize>(panels * cin * NR) << 2;
   for (let block = block0; block < block1; block++) {
     const co = block * MR;
-    args.rows = min(MR, m - co);
+    const a = weights + (<usize>(block * cin) << 4);
     for (let xi = 0; xi < 16; xi++) {
-      args.a = weights + <usize>xi * xiBytes + (<usize>(block * cin) << 4);
+      const ap = a + <usize>xi * xiBytes;
       for (let p = 0; p < panels; p++) {
-        args.b = v + <usize>xi * vXiBytes + (<usize>(p * cin * NR) << 2);
-        args.out = gemmOut + (<usize>(xi * MR * nt + p * NR) << 2);
-        f32_gemm_4x8__simd128(args);
+        gemm4x8(ap, v + <usize>xi * vXiBytes + (<usize>(p * cin * NR) << 2), gemmOut + (<usize>(xi * MR * nt + p * NR) << 2), <usize>nt << 2, cin);
       }
     }
     transformOutput(h, tiling, ws + WS_PANELS, gemmOut, nt, first, count, co, min(MR, m - co));
   }
+}
+
+/**
+ * M[4 channels][8 tiles] = U_ξ · V_ξ over K = Cin: the f32_gemm_4x8 tile's loop (same products and sums, in K order)
+ * without its per-call work (bias, accumulation, activation, column table, row remainders: the packed U's rows past
+ * M are zero, so all 4 rows are computed), inlined into the 16 · panels calls of a row block.
+ */
+@inline function gemm4x8(a: usize, b: usize, out: usize, rowBytes: usize, k: i32): void {
+  let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  let ap = a, bp = b;
+  for (let kk = 0; kk < k; kk++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let w = v128.load32_splat(ap);
+    c00 = f32x4.add(c00, f32x4.mul(w, b0));
+    c01 = f32x4.add(c01, f32x4.mul(w, b1));
+    w = v128.load32_splat(ap, 4);
+    c10 = f32x4.add(c10, f32x4.mul(w, b0));
+    c11 = f32x4.add(c11, f32x4.mul(w, b1));
+    w = v128.load32_splat(ap, 8);
+    c20 = f32x4.add(c20, f32x4.mul(w, b0));
+    c21 = f32x4.add(c21, f32x4.mul(w, b1));
+    w = v128.load32_splat(ap, 12);
+    c30 = f32x4.add(c30, f32x4.mul(w, b0));
+    c31 = f32x4.add(c31, f32x4.mul(w, b1));
+    ap += 16;
+    bp += 32;
+  }
+  v128.store(out, c00);
+  v128.store(out, c01, 16);
+  v128.store(out + rowBytes, c10);
+  v128.store(out + rowBytes, c11, 16);
+  v128.store(out + 2 * rowBytes, c20);
+  v128.store(out + 2 * rowBytes, c21, 16);
+  v128.store(out + 3 * rowBytes, c30);
+  v128.store(out + 3 * rowBytes, c31, 16);
 }
 
 /**

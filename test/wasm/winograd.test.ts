@@ -108,7 +108,11 @@ test('the rule: stride-1 3×3 2D convs with enough channels in and out choose wi
   const base = { kind: 'conv', kernel: 3, padding: 1 } as const;
   assert.equal(chosen({ ...base, input: [8, 8], inChannels: 32, outChannels: 32 }), 'winograd');
   assert.equal(chosen({ ...base, input: [32, 32], inChannels: 16, outChannels: 32, batch: 2 }), 'winograd');
+  assert.equal(chosen({ ...base, input: [16, 16], inChannels: 8, outChannels: 16 }), 'winograd');
+  assert.equal(chosen({ ...base, input: [16, 16], inChannels: 24, outChannels: 8 }), 'winograd');
   assert.equal(chosen({ ...base, input: [64, 64], inChannels: 8, outChannels: 8 }), 'direct');
+  assert.equal(chosen({ ...base, input: [16, 16], inChannels: 4, outChannels: 32 }), 'direct');
+  assert.equal(chosen({ ...base, input: [6, 6], inChannels: 32, outChannels: 32 }), 'packed');
   assert.equal(chosen({ ...base, input: [64, 64], inChannels: 64, outChannels: 3 }), 'direct');
   for (const other of [
     { ...base, input: [16, 16], inChannels: 32, outChannels: 32, stride: 2 },
@@ -124,7 +128,7 @@ test('the rule: stride-1 3×3 2D convs with enough channels in and out choose wi
   assert.equal(describeProblem(strided, 1, 'winograd').layout, describeProblem(strided, 1).layout);
 });
 
-test('tasks cover every tile and row block once; the workspace stays bounded (transformed input ≤ 128 KiB from 16 to 2048 channels)', () => {
+test('tasks cover every tile and row block once; the workspace stays bounded (transformed input ≤ 32 KiB, or one 8-tile panel, from 16 to 2048 channels)', () => {
   for (const [cin, cout, size, batch, threads] of [[16, 16, 8, 1, 1], [32, 48, 15, 3, 2], [512, 20, 9, 1, 2], [2048, 8, 4, 1, 2]] as const) {
     const plan = planLayer({ kind: 'conv', input: [size, size], kernel: 3, padding: 1, inChannels: cin, outChannels: cout, batch });
     const { tasks, tilesPerTask } = winogradTasks(plan, threads);
@@ -137,9 +141,9 @@ test('tasks cover every tile and row block once; the workspace stays bounded (tr
     }
     assert.ok(covered.every((n) => n === 1), `cin ${cin}, cout ${cout}, ${size}², batch ${batch}, ${threads} thread(s)`);
     if (threads > 1) assert.ok(tasks.length / 8 >= Math.min(2 * threads, Math.ceil(tiles / 8) * blocks), `${tasks.length / 8} tasks for ${threads} threads`);
-    // V = 16 · Cin · tiles floats: at most 128 KiB, or one panel of 8 tiles where Cin alone exceeds that.
+    // V = 16 · Cin · tiles floats: at most 32 KiB, or one panel of 8 tiles where Cin alone exceeds that.
     const v = 64 * cin * tilesPerTask;
-    assert.ok(v <= Math.max(128 * 1024, 64 * cin * 8), `cin ${cin}: ${v} bytes of transformed input`);
+    assert.ok(v <= Math.max(32 * 1024, 64 * cin * 8), `cin ${cin}: ${v} bytes of transformed input`);
     assert.ok(winogradWorkspaceBytes(cin, tilesPerTask) >= v, 'the workspace holds the transformed input');
   }
 });

@@ -116,9 +116,9 @@ export const WS_TASK_STATE = 144;
 export const TASK_STATE_BYTES = 128;
 export const WS_PANELS = 272;
 /**
- * The winograd layout's workspace after the tile arguments: the GEMM tile's column table (0…7) and one segment
- * (0, Cin) at WS_TASK_STATE, 16 vectors of transform scratch at WS_PANELS, then from WS_WINOGRAD on the GEMM outputs
- * M[ξ][4 channels][nt tiles] and the transformed input V[ξ][panel][Cin][8 tiles] (problem.ts winogradWorkspaceBytes).
+ * The winograd layout's workspace: 16 vectors of transform scratch at WS_PANELS and its tiling after them, then from
+ * WS_WINOGRAD on the GEMM outputs M[ξ][4 channels][nt tiles] and the transformed input V[ξ][panel][Cin][8 tiles]
+ * (winograd.ts winogradWorkspaceBytes).
  */
 export const WS_WINOGRAD = 576;
 

@@ -14,20 +14,25 @@ export function winogradFits(plan: Plan): boolean {
 
 /**
  * The rule from the shape (never a timing trial, so a layer gives the same bits on every run and thread count): the
- * transforms cost per tile and channel what the GEMM saves per output channel, so it pays from enough channels in and
- * out (docs/kernels.md has the measurements).
+ * transforms cost per tile and channel what the GEMM saves per pair of channels, so it pays from enough channels in
+ * and out — at least 8 each and 24 together — and from 16 output tiles (an 8×8 output: the smallest measured; a panel
+ * of 8 tiles is then full). Same-process A/B against the direct layout on the zoo's 3×3 layers (docs/kernels.md):
+ * 1.05–1.46× at one thread on every layer the rule picks; 8→8 channels 0.94–0.96×, 4 or fewer channels on either side
+ * 0.35–1.0×.
  */
 export function winogradPays(plan: Plan): boolean {
   if (!winogradFits(plan)) return false;
   const cin = plan.inChannels, cout = plan.outChannels;
-  return cin >= WINOGRAD_MIN_CHANNELS && cout >= WINOGRAD_MIN_CHANNELS;
+  const [h, w] = plan.axes;
+  const tiles = plan.batch * Math.ceil(h!.output / 2) * Math.ceil(w!.output / 2);
+  return cin >= 8 && cout >= 8 && cin + cout >= WINOGRAD_MIN_CHANNEL_SUM && tiles >= 16;
 }
 
-/** Channels in and out from which the winograd layout is chosen (measured: docs/kernels.md). */
-export const WINOGRAD_MIN_CHANNELS = 16;
+/** Channels in plus out from which the winograd layout is chosen (with 8 or more on each side). */
+export const WINOGRAD_MIN_CHANNEL_SUM = 24;
 
-/** The transformed input of a task's tiles (16 × Cin × tiles floats) stays within this (L2). */
-const V_BYTES = 128 * 1024;
+/** The transformed input of a task's tiles (16 × Cin × tiles floats) stays within this (L1; 128 KiB measured 1.0–1.2× slower on ldm's 16-channel layers). */
+const V_BYTES = 32 * 1024;
 
 /**
  * Tasks (layout.ts TASK_INTS each: 0, 0, first tile, end tile, first row block, end row block): tile ranges of
@@ -54,8 +59,7 @@ export function winogradTasks(plan: Plan, threads: number): { tasks: Int32Array;
 }
 
 /**
- * Bytes of one thread's workspace (kernels/wasm/winograd-task.ts): the tile arguments, column table and scratch
- * before WS_WINOGRAD, then the 16 GEMMs' outputs of one row block (16 × MR × tiles floats) and the transformed
+ * Bytes of one thread's workspace (kernels/wasm/winograd-task.ts): the scratch before WS_WINOGRAD, then the 16 GEMMs' outputs of one row block (16 × MR × tiles floats) and the transformed
  * input (16 × Cin × tiles floats).
  */
 export function winogradWorkspaceBytes(cin: number, tilesPerTask: number): number {
