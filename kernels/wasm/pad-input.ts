@@ -1,7 +1,7 @@
 // The direct and winograd layouts' prologue, run once per call before the threads start.
 import {
-  H_BATCH, H_CIN, H_IN_D, H_IN_H, H_IN_W, H_INPUT, H_LAYOUT, H_OUT_H, H_PADDED, H_PAD_LEFT, H_PAD_STEP, H_PAD_TOP, H_PADDED_W,
-  LAYOUT_WINOGRAD,
+  H_BATCH, H_CIN, H_IN_D, H_IN_H, H_IN_W, H_INPUT, H_LAYOUT, H_PADDED, H_PADDED_H, H_PAD_LEFT, H_PAD_STEP, H_PAD_TOP, H_PADDED_W,
+  LAYOUT_WINOGRAD, LAYOUT_WINOGRAD_STRIDED,
 } from '../../src/engine/backends/wasm/layout';
 import { at } from './memory';
 
@@ -13,6 +13,10 @@ import { at } from './memory';
 export function padInput(h: usize): void {
   if (at(h, H_LAYOUT) == LAYOUT_WINOGRAD) {
     padPlanes(h);
+    return;
+  }
+  if (at(h, H_LAYOUT) == LAYOUT_WINOGRAD_STRIDED) {
+    padPhases(h);
     return;
   }
   const batch = at(h, H_BATCH), cin = at(h, H_CIN);
@@ -76,15 +80,15 @@ function splitRows(batch: i32, cin: i32, rowsPerChannel: i32, inW: i32, left: i3
 
 /**
  * The winograd layout's input: each channel plane copied with zeros around it, H_PAD_TOP rows above and H_PAD_LEFT
- * columns left, into (N, C, Hp, Wp) with Hp = 2·⌈outH / 2⌉ + 2 rows of Wp = H_PADDED_W floats, so that every 4×4 input
- * tile of every 2×2 output tile (partial ones at the bottom and right included) reads inside it.
+ * columns left, into (N, C, Hp, Wp) with Hp = H_PADDED_H = 2·⌈outH / 2⌉ + 2 rows of Wp = H_PADDED_W floats, so that every
+ * 4×4 input tile of every 2×2 output tile (partial ones at the bottom and right included) reads inside it.
  */
 function padPlanes(h: usize): void {
   const planes = at(h, H_BATCH) * at(h, H_CIN);
   const inH = at(h, H_IN_H), inW = at(h, H_IN_W);
   const top = at(h, H_PAD_TOP), left = at(h, H_PAD_LEFT);
   const wp = at(h, H_PADDED_W);
-  const hp = 2 * ((at(h, H_OUT_H) + 1) >> 1) + 2;
+  const hp = at(h, H_PADDED_H);
   const rowBytes = <usize>inW << 2;
   const input = <usize>at(h, H_INPUT);
   let dst = <usize>at(h, H_PADDED);
@@ -107,6 +111,41 @@ function padPlanes(h: usize): void {
         src += rowBytes;
       }
       dst += <usize>wp << 2;
+    }
+  }
+}
+
+/**
+ * The winograd-strided layout's input (a k4 s2 conv): plane (n, 2·a + b, ci) of (N, 4·Cin, Hp, Wp) holds at (y, x)
+ * the input at (2y + a − padTop, 2x + b − padLeft), zero outside: output (oy, ox) then reads it at (oy + i, ox + j)
+ * through sub-kernel w[2i + a][2j + b], a stride-1 2×2 correlation over 4·Cin channels.
+ */
+function padPhases(h: usize): void {
+  const batch = at(h, H_BATCH), cin = at(h, H_CIN);
+  const inH = at(h, H_IN_H), inW = at(h, H_IN_W);
+  const top = at(h, H_PAD_TOP), left = at(h, H_PAD_LEFT);
+  const wp = at(h, H_PADDED_W), hp = at(h, H_PADDED_H);
+  const input = <usize>at(h, H_INPUT);
+  let dst = <usize>at(h, H_PADDED);
+  for (let n = 0; n < batch; n++) {
+    for (let phase = 0; phase < 4; phase++) {
+      const a = phase >> 1, b = phase & 1;
+      for (let ci = 0; ci < cin; ci++) {
+        const plane = input + (<usize>((n * cin + ci) * inH * inW) << 2);
+        for (let y = 0; y < hp; y++) {
+          const sy = 2 * y + a - top;
+          if (sy < 0 || sy >= inH) {
+            for (let x = 0; x < wp; x++) store<f32>(dst + (<usize>x << 2), 0);
+          } else {
+            const row = plane + (<usize>(sy * inW) << 2);
+            for (let x = 0; x < wp; x++) {
+              const sx = 2 * x + b - left;
+              store<f32>(dst + (<usize>x << 2), sx >= 0 && sx < inW ? load<f32>(row + (<usize>sx << 2)) : 0);
+            }
+          }
+          dst += <usize>wp << 2;
+        }
+      }
     }
   }
 }

@@ -10,15 +10,23 @@
 // the calls cost 10–20% at K = 16–32) and the output transform, which adds the bias and applies the activation as it
 // stores. Every value depends on its tile alone, summed over ci in order, so the bits are the same however tiles and
 // blocks are split between tasks and threads.
+// The same task runs LAYOUT_WINOGRAD_STRIDED: a k4 s2 conv as F(3×3, 2×2) over the input's 4 phases (K = 4·Cin
+// channels of 2×2 sub-kernels, pad-input.ts padPhases): 3×3 output tiles read 4×4 input tiles 3 apart, the same input
+// transform (Bᵀ of points 0, 1, −1, ∞ as above; G's last row negated to match, pack.ts) and Aᵀ of F(3, 2).
 import {
-  H_ACTIVATION, H_ALPHA, H_BIAS, H_CIN, H_COMBOS, H_M, H_NC, H_OUT_H, H_OUT_W, H_OUTPUT, H_PADDED, H_PADDED_W, H_TASKS,
+  H_ACTIVATION, H_ALPHA, H_BIAS, H_COMBOS, H_KC, H_LAYOUT, H_M, H_NC, H_OUT_H, H_OUT_W, H_OUTPUT, H_PADDED, H_PADDED_H, H_PADDED_W,
+  H_TASKS, LAYOUT_WINOGRAD_STRIDED,
   C_WEIGHTS, TASK_INTS, T_END_COLUMN, T_FIRST_COLUMN, T_WINOGRAD_END_BLOCK, T_WINOGRAD_FIRST_BLOCK, MR, NR,
   WS_PANELS, WS_WINOGRAD,
 } from '../../src/engine/backends/wasm/layout';
 import { at, storeActivation } from './memory';
 
-/** The tiling of the output: tiles per row and per image, and the padded input's geometry. */
+/** The tiling of the output: tile size, tiles per row and per image, and the padded input's geometry. */
 @unmanaged class Tiling {
+  /** Outputs per tile along each axis (2: F(2×2, 3×3); 3: F(3×3, 2×2)), also the step between input tiles. */
+  step: i32 = 0;
+  /** Channels of the padded input (Cin; 4·Cin phase planes when strided): the GEMMs' K. */
+  k: i32 = 0;
   tilesW: i32 = 0;
   tiles: i32 = 0;
   outH: i32 = 0;
@@ -27,20 +35,27 @@ import { at, storeActivation } from './memory';
   paddedW: i32 = 0;
 }
 
+/** The transforms' scratch at WS_PANELS (the Tiling after it, then WS_WINOGRAD): 24 vectors of transformOutput3. */
+const SCRATCH_BYTES: usize = 384;
+
 export function runWinogradTask(h: usize, task: i32, ws: usize): void {
   const it = <usize>at(h, H_TASKS) + (<usize>(task * TASK_INTS) << 2);
   const first = at(it, T_FIRST_COLUMN), count = at(it, T_END_COLUMN) - first;
   const block0 = at(it, T_WINOGRAD_FIRST_BLOCK), block1 = at(it, T_WINOGRAD_END_BLOCK);
-  const cin = at(h, H_CIN), m = at(h, H_M), nt = at(h, H_NC);
+  const cin = at(h, H_KC), m = at(h, H_M), nt = at(h, H_NC);
   const panels = (count + NR - 1) / NR;
-  const tiling = changetype<Tiling>(ws + WS_PANELS + 256);
+  const tiling = changetype<Tiling>(ws + WS_PANELS + SCRATCH_BYTES);
   const outH = at(h, H_OUT_H), outW = at(h, H_OUT_W);
-  const tilesH = (outH + 1) >> 1;
-  tiling.tilesW = (outW + 1) >> 1;
+  const strided = at(h, H_LAYOUT) == LAYOUT_WINOGRAD_STRIDED;
+  const step = strided ? 3 : 2;
+  const tilesH = (outH + step - 1) / step;
+  tiling.step = step;
+  tiling.k = cin;
+  tiling.tilesW = (outW + step - 1) / step;
   tiling.tiles = tilesH * tiling.tilesW;
   tiling.outH = outH;
   tiling.outW = outW;
-  tiling.paddedH = 2 * tilesH + 2;
+  tiling.paddedH = at(h, H_PADDED_H);
   tiling.paddedW = at(h, H_PADDED_W);
   const gemmOut = ws + WS_WINOGRAD;
   const v = gemmOut + (<usize>(16 * MR * nt) << 2);
@@ -59,7 +74,8 @@ export function runWinogradTask(h: usize, task: i32, ws: usize): void {
         gemm4x8(ap, v + <usize>xi * vXiBytes + (<usize>(p * cin * NR) << 2), gemmOut + (<usize>(xi * MR * nt + p * NR) << 2), <usize>nt << 2, cin);
       }
     }
-    transformOutput(h, tiling, ws + WS_PANELS, gemmOut, nt, first, count, co, min(MR, m - co));
+    if (strided) transformOutput3(h, tiling, ws + WS_PANELS, gemmOut, nt, first, count, co, min(MR, m - co));
+    else transformOutput(h, tiling, ws + WS_PANELS, gemmOut, nt, first, count, co, min(MR, m - co));
   }
 }
 
@@ -102,11 +118,11 @@ export function runWinogradTask(h: usize, task: i32, ws: usize): void {
 /**
  * Bᵀ d B of 4 tiles at a time (lanes = tiles), for every input channel: V[ξ][panel][ci][8]. Four tiles side by side
  * in one tile row read their 4×4 inputs by two loads and two shuffles per input row (tile j starts at column 2j);
- * others (a group that wraps to the next row or image, or the task's last, partial group) gather lane by lane
+ * others (and every group of 3×3 tiles: their gather is a small part of a K of 4·Cin) (a group that wraps to the next row or image, or the task's last, partial group) gather lane by lane
  * through the scratch, the missing lanes repeating the task's last tile.
  */
 function transformInput(h: usize, tiling: Tiling, scratch: usize, first: i32, count: i32, panels: i32, v: usize): void {
-  const cin = at(h, H_CIN);
+  const cin = tiling.k, step = tiling.step;
   const padded = <usize>at(h, H_PADDED);
   const tilesW = tiling.tilesW, tiles = tiling.tiles;
   const rowBytes = <usize>tiling.paddedW << 2;
@@ -129,7 +145,7 @@ function transformInput(h: usize, tiling: Tiling, scratch: usize, first: i32, co
     }
     const n0 = t0 / tiles, r0 = t0 % tiles;
     const tr0 = r0 / tilesW, tc0 = r0 % tilesW;
-    const sameRow = valid == 4 && tc0 + 4 <= tilesW;
+    const sameRow = step == 2 && valid == 4 && tc0 + 4 <= tilesW;
     let src = padded + <usize>(n0 * cin) * planeBytes + <usize>(2 * tr0) * rowBytes + (<usize>(2 * tc0) << 2);
     let dst = dst0;
     for (let ci = 0; ci < cin; ci++) {
@@ -159,7 +175,7 @@ function transformInput(h: usize, tiling: Tiling, scratch: usize, first: i32, co
         for (let lane = 0; lane < 4; lane++) {
           const t = t0 + min(lane, valid - 1);
           const n = t / tiles, r = t % tiles;
-          const base = padded + <usize>(n * cin + ci) * planeBytes + <usize>(2 * (r / tilesW)) * rowBytes + (<usize>(2 * (r % tilesW)) << 2);
+          const base = padded + <usize>(n * cin + ci) * planeBytes + <usize>(step * (r / tilesW)) * rowBytes + (<usize>(step * (r % tilesW)) << 2);
           for (let y = 0; y < 4; y++) {
             for (let x = 0; x < 4; x++) store<f32>(scratch + (<usize>((4 * y + x) * 4 + lane) << 2), load<f32>(base + <usize>y * rowBytes + (<usize>x << 2)));
           }
@@ -273,6 +289,69 @@ function transformOutput(h: usize, tiling: Tiling, scratch: usize, gemmOut: usiz
         if (right) store<f32>(p + 4, load<f32>(scratch + (<usize>(4 + lane) << 2)));
         if (below) store<f32>(p + rowBytes, load<f32>(scratch + (<usize>(8 + lane) << 2)));
         if (right && below) store<f32>(p + rowBytes + 4, load<f32>(scratch + (<usize>(12 + lane) << 2)));
+      }
+    }
+  }
+}
+
+/**
+ * F(3×3, 2×2)'s Aᵀ M A (Aᵀ rows m0 + m1 + m2, m1 − m2, m1 + m2 + m3) of the row block's `rows` channels, 4 tiles at
+ * a time, plus the bias, then the activation; each lane's 3×3 tile stored through the scratch, clipped at the
+ * output's last rows and columns.
+ */
+function transformOutput3(h: usize, tiling: Tiling, scratch: usize, gemmOut: usize, nt: i32, first: i32, count: i32, co: i32, rows: i32): void {
+  const m = at(h, H_M);
+  const tilesW = tiling.tilesW, tiles = tiling.tiles, outH = tiling.outH, outW = tiling.outW;
+  const output = <usize>at(h, H_OUTPUT);
+  const bias = <usize>at(h, H_BIAS);
+  const act = at(h, H_ACTIVATION);
+  const alpha = load<f64>(h + (<usize>H_ALPHA << 2));
+  const planeBytes = <usize>(outH * outW) << 2;
+  const rowBytes = <usize>outW << 2;
+  const xiBytes = <usize>(MR * nt) << 2;
+  for (let r = 0; r < rows; r++) {
+    const b = bias == 0 ? f32x4.splat(0) : v128.load32_splat(bias + (<usize>(co + r) << 2));
+    for (let group = 0; 4 * group < count; group++) {
+      const t0 = first + 4 * group;
+      const valid = min(4, count - 4 * group);
+      const q = gemmOut + (<usize>(r * nt + 4 * group) << 2);
+      // Per column j of the 4×4 M: the rows combined by Aᵀ, then the columns of those.
+      for (let j = 0; j < 4; j++) {
+        const c = q + <usize>j * xiBytes;
+        const m0 = v128.load(c), m1 = v128.load(c + 4 * xiBytes), m2 = v128.load(c + 8 * xiBytes), m3 = v128.load(c + 12 * xiBytes);
+        const s12 = f32x4.add(m1, m2);
+        v128.store(scratch + (<usize>j << 4), f32x4.add(m0, s12));
+        v128.store(scratch + (<usize>(4 + j) << 4), f32x4.sub(m1, m2));
+        v128.store(scratch + (<usize>(8 + j) << 4), f32x4.add(s12, m3));
+      }
+      for (let i = 0; i < 3; i++) {
+        const row = scratch + (<usize>(4 * i) << 4);
+        const s0 = v128.load(row), s1 = v128.load(row, 16), s2 = v128.load(row, 32), s3 = v128.load(row, 48);
+        const s12 = f32x4.add(s1, s2);
+        let y0 = f32x4.add(f32x4.add(s0, s12), b);
+        let y1 = f32x4.add(f32x4.sub(s1, s2), b);
+        let y2 = f32x4.add(f32x4.add(s12, s3), b);
+        if (act != 0) {
+          y0 = storeActivation(y0, act, alpha);
+          y1 = storeActivation(y1, act, alpha);
+          y2 = storeActivation(y2, act, alpha);
+        }
+        // Output rows i of the tiles at 192 + 48·i (past the 12 vectors of row sums).
+        const out = scratch + 192 + <usize>(48 * i);
+        v128.store(out, y0);
+        v128.store(out, y1, 16);
+        v128.store(out, y2, 32);
+      }
+      for (let lane = 0; lane < valid; lane++) {
+        const t = t0 + lane;
+        const n = t / tiles, pos = t % tiles;
+        const oy = 3 * (pos / tilesW), ox = 3 * (pos % tilesW);
+        const plane = output + <usize>(n * m + co + r) * planeBytes;
+        const ys = min(3, outH - oy), xs = min(3, outW - ox);
+        for (let i = 0; i < ys; i++) {
+          const p = plane + <usize>(oy + i) * rowBytes + (<usize>ox << 2);
+          for (let j = 0; j < xs; j++) store<f32>(p + (<usize>j << 2), load<f32>(scratch + 192 + <usize>(48 * i + 16 * j + 4 * lane)));
+        }
       }
     }
   }

@@ -112,8 +112,8 @@ const ADDRESSABLE_BYTES = 4 * 1024 ** 3 - 64 * 1024 ** 2;
 
 function checkAddressable(plan: Plan, bytes: number, layout: WasmLayout): void {
   if (bytes <= ADDRESSABLE_BYTES) return;
-  // The winograd layout's workspace holds its transformed input tiles and GEMM outputs, and its padded input copy.
-  const workspace = layout === 'winograd' ? 'the winograd layout\'s padded input, transformed tiles and GEMM outputs' : `the ${layout} layout's workspace`;
+  // The winograd layouts' workspace holds their transformed input tiles and GEMM outputs, beside their padded input copy.
+  const workspace = layout.startsWith('winograd') ? `the ${layout} layout's padded input, transformed tiles and GEMM outputs` : `the ${layout} layout's workspace`;
   throw new TconvError({
     code: 'memory-limit', parameter: 'outputShape', value: plan.outputShape,
     rule: `needs ${(bytes / 1024 ** 3).toFixed(2)} GiB of WebAssembly memory (tensors, packed weights, ${workspace}), over the 4 GiB a wasm32 memory can address`,
@@ -234,6 +234,7 @@ function writeHeader(header: Int32Array, plan: Plan, problem: Problem, p: Addres
   header[L.H_PADDED_W] = problem.paddedW;
   header[L.H_PAD_STEP] = problem.splitStep;
   header[L.H_PAD_TOP] = problem.padTop;
+  header[L.H_PADDED_H] = problem.paddedH;
   header[L.H_COMBO_COUNT] = problem.combos.length;
 }
 
@@ -271,16 +272,17 @@ function computeSizes(plan: Plan, problem: Problem) {
   const offsetInts = problem.combos.reduce((sum, s) => sum + s.axes.reduce((t, a) => t + a.inputOffsets.length, 0), 0)
     + problem.kOffsets.reduce((sum, t) => sum + t.length, 0);
   const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+  const winograd = problem.layout === 'winograd' || problem.layout === 'winograd-strided';
   return {
     tableBytes: 4 * (problem.combos.length * L.COMBO_INTS + offsetInts + problem.tasks.length),
     // The direct and channel-vectors layouts read the input in place: no panels in their workspace.
     wsBytes: problem.layout === 'direct' ? DIRECT_WORKSPACE_BYTES
       : problem.layout === 'channel-vectors' ? channelWorkspaceBytes(problem.combos)
-      : problem.layout === 'winograd' ? winogradWorkspaceBytes(problem.cinG, problem.nc) : workspaceBytes(problem.kc, problem.nc),
+      : winograd ? winogradWorkspaceBytes(problem.kc, problem.nc) : workspaceBytes(problem.kc, problem.nc),
     inputBytes: align(4 * size(plan.inputShape)),
     outputBytes: align(4 * size(plan.outputShape)),
-    // Direct: rows padded along W; winograd: planes padded on every side (paddedH rows).
-    paddedBytes: problem.layout === 'winograd' ? align(4 * plan.batch * plan.inChannels * problem.paddedH * problem.paddedW)
+    // Direct: rows padded along W; winograd: K planes per image padded on every side (paddedH rows).
+    paddedBytes: winograd ? align(4 * plan.batch * problem.kc * problem.paddedH * problem.paddedW)
       : align(4 * (size(plan.inputShape) / plan.axes[plan.axes.length - 1]!.input) * problem.paddedW),
     packedBytes: 4 * packedSize(problem),
   };
@@ -348,7 +350,7 @@ function run(args: KernelArgs): void {
   if (fused === L.ACT_LEAKY_RELU) setAlpha(header, alphaOf(args.activation ?? null));
   i32.set(header, HEADER_PTR / 4);
   const t2 = performance.now();
-  if (problem.layout === 'direct' || problem.layout === 'winograd') rt.padInput(HEADER_PTR);
+  if (problem.layout === 'direct' || problem.layout === 'winograd' || problem.layout === 'winograd-strided') rt.padInput(HEADER_PTR);
   const t3 = performance.now();
 
   const callerTasks = threads > 1 ? rt.pool!.run(rt.work, plan.flops >= wasmTuning.minFlopsToWake) : rt.work(HEADER_PTR, 0);

@@ -37,6 +37,7 @@ export const H_PAD_STEP = 30; // direct: W phases each padded row is split into 
 export const H_WEIGHT_GRADIENT = 31; // LAYOUT_WEIGHT_GRADIENT: byte address of the ∂W kernel's header (weight-gradient-layout.ts)
 export const H_ALPHA = 32; // f64 in two int32s (8-byte aligned): leakyRelu's slope for H_ACTIVATION
 export const H_PAD_TOP = 34; // winograd: zero rows above the input in its padded copy (the conv's top padding)
+export const H_PADDED_H = 35; // winograd: rows of each plane of the padded (winograd-strided: phase-split) copy
 export const HEADER_INTS = 36;
 
 /**
@@ -98,6 +99,12 @@ export const LAYOUT_CHANNEL_VECTORS = 5;
  * zero-bordered copy of the input (N, C, Hp, Wp) at H_PADDED.
  */
 export const LAYOUT_WINOGRAD = 6;
+/**
+ * WINOGRAD_STRIDED: a k4 s2 conv as F(3×3, 2×2) (the same task, 3×3 output tiles): its input split into the 4
+ * (row, column) phases, each shifted by the padding, so the conv is a stride-1 2×2 correlation over 4·Cin channels
+ * (phase (a, b), channel ci: sub-kernel w[2i + a][2j + b]); H_KC holds K = 4·Cin, H_PADDED the phase planes.
+ */
+export const LAYOUT_WINOGRAD_STRIDED = 7;
 /** Not a conv layout: training's ∂W kernel (kernels/wasm/weight-gradient.ts), its tasks run by the same threads. */
 export const LAYOUT_WEIGHT_GRADIENT = 3;
 
@@ -116,11 +123,11 @@ export const WS_TASK_STATE = 144;
 export const TASK_STATE_BYTES = 128;
 export const WS_PANELS = 272;
 /**
- * The winograd layout's workspace: 16 vectors of transform scratch at WS_PANELS and its tiling after them, then from
+ * The winograd layouts' workspace: 24 vectors of transform scratch at WS_PANELS and the tiling after them, then from
  * WS_WINOGRAD on the GEMM outputs M[ξ][4 channels][nt tiles] and the transformed input V[ξ][panel][Cin][8 tiles]
  * (winograd.ts winogradWorkspaceBytes).
  */
-export const WS_WINOGRAD = 576;
+export const WS_WINOGRAD = 704;
 
 /**
  * Element-wise jobs (kernels/wasm/elementwise.ts): the header's H_LAYOUT is LAYOUT_ELEMENTWISE and H_WORKSPACE the

@@ -4,7 +4,7 @@
  * (weights, plan) for prepared weights, or every call into the scratch block (index.ts).
  */
 import type { Problem } from './problem.ts';
-import { transformKernel } from './winograd.ts';
+import { transformKernel, transformSubKernel } from './winograd.ts';
 
 /**
  * Writes the packed weights of every combo and group into `dest` (combo after combo, groups inside), reading the
@@ -16,6 +16,10 @@ import { transformKernel } from './winograd.ts';
 export function packWeights(problem: Problem, weight: Float32Array, dest: Float32Array): void {
   if (problem.layout === 'winograd') {
     packWinograd(problem, weight, dest);
+    return;
+  }
+  if (problem.layout === 'winograd-strided') {
+    packWinogradStrided(problem, weight, dest);
     return;
   }
   const { m, combos, packedFloats, groups } = problem;
@@ -104,6 +108,29 @@ function packWinograd(problem: Problem, weight: Float32Array, dest: Float32Array
       transformKernel(weight, (co * cinG + ci) * 9, u);
       const at = (co >> 2) * cinG * 4 + ci * 4 + (co & 3);
       for (let xi = 0; xi < 16; xi++) dest[xi * xiFloats + at] = u[xi]!;
+    }
+  }
+}
+
+/**
+ * The winograd-strided layout's weights: K = 4·Cin rows, row (2·a + b)·Cin + ci holding the 2×2 sub-kernel
+ * w[co][ci][2i + a][2j + b] of phase (a, b) transformed (U = G g Gᵀ of F(3×3, 2×2), winograd.ts), as packWinograd.
+ */
+function packWinogradStrided(problem: Problem, weight: Float32Array, dest: Float32Array): void {
+  const { cinG, m } = problem;
+  const k = 4 * cinG;
+  const xiFloats = Math.ceil(m / 4) * k * 4;
+  dest.fill(0, 0, 16 * xiFloats);
+  const u = new Float64Array(16);
+  for (let co = 0; co < m; co++) {
+    for (let ci = 0; ci < cinG; ci++) {
+      const w = (co * cinG + ci) * 16;
+      for (let phase = 0; phase < 4; phase++) {
+        const g = w + 4 * (phase >> 1) + (phase & 1);
+        transformSubKernel(weight[g]!, weight[g + 2]!, weight[g + 8]!, weight[g + 10]!, u);
+        const at = (co >> 2) * k * 4 + (phase * cinG + ci) * 4 + (co & 3);
+        for (let xi = 0; xi < 16; xi++) dest[xi * xiFloats + at] = u[xi]!;
+      }
     }
   }
 }

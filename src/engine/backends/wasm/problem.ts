@@ -6,9 +6,9 @@
 import type { GatherPhase } from '../../../shape/phases.ts';
 import type { Plan } from '../../../shape/plan.ts';
 import {
-  LAYOUT_BATCH_MINOR, LAYOUT_CHANNEL_VECTORS, LAYOUT_DIRECT, LAYOUT_PACKED, LAYOUT_WINOGRAD, MR, NR, WS_PANELS, WS_TILE_ARGS, TILE_ARGS_BYTES,
+  LAYOUT_BATCH_MINOR, LAYOUT_CHANNEL_VECTORS, LAYOUT_DIRECT, LAYOUT_PACKED, LAYOUT_WINOGRAD, LAYOUT_WINOGRAD_STRIDED, MR, NR, WS_PANELS, WS_TILE_ARGS, TILE_ARGS_BYTES,
 } from './layout.ts';
-import { winogradFits, winogradPays, winogradTasks } from './winograd.ts';
+import { tileStep, winogradFits, winogradK, winogradPays, winogradStridedFits, winogradStridedPays, winogradTasks } from './winograd.ts';
 
 /** One axis of a combo is a gather phase of the plan (src/shape/phases.ts). */
 export type ComboAxis = GatherPhase;
@@ -27,14 +27,15 @@ export interface Combo {
  * How a problem's GEMM columns are ordered and read (docs/glossary.md "layout"): `packed` columns (n, position)
  * packed per panel; `batch-minor` columns (position, n) packed per panel; `direct` the input read in place;
  * `channel-vectors` columns (n, position), vectors along output channels, the input read in place; `winograd` a
- * stride-1 3×3 conv as F(2×2, 3×3) over 2×2 output tiles (winograd.ts).
+ * stride-1 3×3 conv as F(2×2, 3×3) over 2×2 output tiles; `winograd-strided` a k4 s2 conv as F(3×3, 2×2) over its
+ * input's 4 phases (winograd.ts).
  */
-export type WasmLayout = 'packed' | 'batch-minor' | 'direct' | 'channel-vectors' | 'winograd';
+export type WasmLayout = 'packed' | 'batch-minor' | 'direct' | 'channel-vectors' | 'winograd' | 'winograd-strided';
 
 /** The header's int32 code of each layout (layout.ts), converted here and nowhere else. */
 export const LAYOUT_CODE: Readonly<Record<WasmLayout, number>> = {
   packed: LAYOUT_PACKED, 'batch-minor': LAYOUT_BATCH_MINOR, direct: LAYOUT_DIRECT, 'channel-vectors': LAYOUT_CHANNEL_VECTORS,
-  winograd: LAYOUT_WINOGRAD,
+  winograd: LAYOUT_WINOGRAD, 'winograd-strided': LAYOUT_WINOGRAD_STRIDED,
 };
 
 export interface Problem {
@@ -60,7 +61,7 @@ export interface Problem {
   /** Direct layout of a conv strided along W: the W phases each padded row is split into (1: not split). */
   readonly splitStep: number;
   readonly paddedW: number;
-  /** Winograd: zero rows above the input and the rows of each padded plane (0 otherwise). */
+  /** Winograd layouts: zero rows above the input and the rows of each padded (phase) plane (0 otherwise). K = kc planes per image. */
   readonly padTop: number;
   readonly paddedH: number;
   /** Direct layout, per combo: the byte offset of each K row (tap, ci) in the padded input from its row base. */
@@ -149,10 +150,13 @@ export function describeProblem(plan: Plan, threads: number, force?: WasmLayout,
   const chosen: WasmLayout = batchMinor || overlapWaste > 0.125 || !weightsFit ? gemm : 'direct';
   // A forced layout applies where it can: direct needs directOk, winograd a stride-1 3×3 conv (winograd.ts); the
   // others read any shape. Unforced, winograd where its rule says it pays.
-  const wino = force === 'winograd' ? winogradFits(plan) : !force && allowWinograd && winogradPays(plan);
-  const other = force === 'winograd' ? undefined : force;
-  const layout: WasmLayout = wino ? 'winograd' : !directOk ? (other === 'direct' || !other ? gemm : other) : other ?? chosen;
-  if (layout === 'winograd') return winogradProblem(plan, threads, combos, cinG, m);
+  const forcedWinograd = force === 'winograd' || force === 'winograd-strided';
+  const wino = forcedWinograd ? (force === 'winograd' ? winogradFits(plan) : winogradStridedFits(plan))
+    : !force && allowWinograd && (winogradPays(plan) || winogradStridedPays(plan));
+  const other = forcedWinograd ? undefined : force;
+  const layout: WasmLayout = !wino ? (!directOk ? (other === 'direct' || !other ? gemm : other) : other ?? chosen)
+    : tileStep(plan) === 3 ? 'winograd-strided' : 'winograd';
+  if (layout === 'winograd' || layout === 'winograd-strided') return winogradProblem(plan, threads, combos, cinG, m, layout);
   const rowBlocks = Math.ceil(m / MR);
   const tasks: number[] = [];
   if (layout === 'direct') {
@@ -212,20 +216,23 @@ export function describeProblem(plan: Plan, threads: number, force?: WasmLayout,
   };
 }
 
-/** The winograd layout's problem: its tasks, packed-weight size and padded input (winograd.ts). */
-function winogradProblem(plan: Plan, threads: number, combos: Combo[], cinG: number, m: number): Problem {
+/** The winograd layouts' problem: tasks, packed-weight size and padded (or phase-split) input (winograd.ts). */
+function winogradProblem(plan: Plan, threads: number, combos: Combo[], cinG: number, m: number, layout: 'winograd' | 'winograd-strided'): Problem {
   const [h, w] = plan.axes;
   const { tasks, tilesPerTask } = winogradTasks(plan, threads);
+  const k = winogradK(plan);
+  // Rows and columns the 4×4 input tiles read: 2 apart and 2 more (F(2×2, 3×3)), or 3 apart and 1 more (F(3×3, 2×2)).
+  const extent = (output: number) => (layout === 'winograd' ? 2 * Math.ceil(output / 2) + 2 : 3 * Math.ceil(output / 3) + 1);
   return {
-    kind: plan.kind, layout: 'winograd', combos, splitStep: 1,
+    kind: plan.kind, layout, combos, splitStep: 1,
     inSize: three(plan.axes.map((a) => a.input), 1),
     outSize: three(plan.axes.map((a) => a.output), 1),
     kernel: three(plan.axes.map((a) => a.kernel), 1),
-    groups: 1, cinG, m, kc: cinG, nc: tilesPerTask, tasks,
-    packedFloats: [16 * Math.ceil(m / MR) * MR * cinG],
-    padLeft: w!.padBegin, paddedW: 2 * Math.ceil(w!.output / 2) + 2, padTop: h!.padBegin, paddedH: 2 * Math.ceil(h!.output / 2) + 2,
+    groups: 1, cinG, m, kc: k, nc: tilesPerTask, tasks,
+    packedFloats: [16 * Math.ceil(m / MR) * MR * k],
+    padLeft: w!.padBegin, paddedW: extent(w!.output), padTop: h!.padBegin, paddedH: extent(h!.output),
     kOffsets: [],
-    packKey: `wasm|winograd|${JSON.stringify([cinG, m, plan.weightShape])}`,
+    packKey: `wasm|${layout}|${JSON.stringify([cinG, m, plan.weightShape])}`,
   };
 }
 

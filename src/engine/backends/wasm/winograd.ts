@@ -1,7 +1,10 @@
 /**
- * The winograd layout of the wasm conv (layout.ts LAYOUT_WINOGRAD, kernels/wasm/winograd-task.ts): which layers it
- * applies to, the rule that chooses it, its tasks and its workspace. F(2×2, 3×3): a 2×2 output tile from a 4×4 input
- * tile with 16 multiplies per (input channel, output channel) instead of 36 (docs/kernels.md).
+ * The winograd layouts of the wasm conv (layout.ts LAYOUT_WINOGRAD and LAYOUT_WINOGRAD_STRIDED,
+ * kernels/wasm/winograd-task.ts): which layers they apply to, the rules that choose them, their tasks, workspace and
+ * weight transforms. `winograd`, F(2×2, 3×3): a 2×2 output tile of a stride-1 3×3 conv from a 4×4 input tile with 16
+ * multiplies per (input channel, output channel) instead of 36. `winograd-strided`, F(3×3, 2×2): a 3×3 output tile of
+ * a k4 s2 conv (∂X of a k4 s2 transposed conv) from 4×4 tiles of its input's 4 phases, 16 multiplies per (phase
+ * channel, output channel) instead of 36 (docs/kernels.md).
  */
 import type { Plan } from '../../../shape/plan.ts';
 import { MR, NR, WS_WINOGRAD } from './layout.ts';
@@ -10,6 +13,29 @@ import { MR, NR, WS_WINOGRAD } from './layout.ts';
 export function winogradFits(plan: Plan): boolean {
   return plan.kind === 'conv' && plan.rank === 2 && plan.groups === 1
     && plan.axes.every((a) => a.kernel === 3 && a.stride === 1 && a.dilation === 1 && a.padBegin >= 0 && a.padEnd >= 0 && a.output > 0);
+}
+
+/** A k4 s2 undilated, ungrouped 2D conv: F(3×3, 2×2) over its input's 4 phases (any batch and padding). */
+export function winogradStridedFits(plan: Plan): boolean {
+  return plan.kind === 'conv' && plan.rank === 2 && plan.groups === 1
+    && plan.axes.every((a) => a.kernel === 4 && a.stride === 2 && a.dilation === 1 && a.padBegin >= 0 && a.padEnd >= 0 && a.output > 0);
+}
+
+/** Outputs per tile along each axis: 2 for F(2×2, 3×3), 3 for F(3×3, 2×2). */
+export const tileStep = (plan: Plan): 2 | 3 => (plan.axes[0]!.kernel === 4 ? 3 : 2);
+
+/** Output tiles of a plan (all images). */
+function tileCount(plan: Plan): number {
+  const step = tileStep(plan);
+  return plan.batch * Math.ceil(plan.axes[0]!.output / step) * Math.ceil(plan.axes[1]!.output / step);
+}
+
+/**
+ * The rule of `winograd-strided`, from the shape: K = 4·Cin of at least 64 and 16 output channels, 8 tiles or more
+ * (measured: docs/kernels.md).
+ */
+export function winogradStridedPays(plan: Plan): boolean {
+  return winogradStridedFits(plan) && 4 * plan.inChannels >= 64 && plan.outChannels >= 16 && tileCount(plan) >= 8;
 }
 
 /**
@@ -23,9 +49,7 @@ export function winogradFits(plan: Plan): boolean {
 export function winogradPays(plan: Plan): boolean {
   if (!winogradFits(plan)) return false;
   const cin = plan.inChannels, cout = plan.outChannels;
-  const [h, w] = plan.axes;
-  const tiles = plan.batch * Math.ceil(h!.output / 2) * Math.ceil(w!.output / 2);
-  return cin >= 8 && cout >= 8 && cin + cout >= WINOGRAD_MIN_CHANNEL_SUM && tiles >= 16;
+  return cin >= 8 && cout >= 8 && cin + cout >= WINOGRAD_MIN_CHANNEL_SUM && tileCount(plan) >= 16;
 }
 
 /** Channels in plus out from which the winograd layout is chosen (with 8 or more on each side). */
@@ -40,9 +64,8 @@ const V_BYTES = 32 * 1024;
  * row blocks split (each such task transforms its tiles' input again: a small part of its work).
  */
 export function winogradTasks(plan: Plan, threads: number): { tasks: Int32Array; tilesPerTask: number } {
-  const [h, w] = plan.axes;
-  const tiles = plan.batch * Math.ceil(h!.output / 2) * Math.ceil(w!.output / 2);
-  const cin = plan.inChannels;
+  const tiles = tileCount(plan);
+  const cin = winogradK(plan);
   const blocks = Math.ceil(plan.outChannels / MR);
   let per = Math.max(NR, Math.floor(V_BYTES / (64 * cin) / NR) * NR);
   per = Math.min(per, Math.ceil(tiles / NR) * NR);
@@ -66,6 +89,9 @@ export function winogradWorkspaceBytes(cin: number, tilesPerTask: number): numbe
   return Math.ceil((WS_WINOGRAD + 4 * 16 * tilesPerTask * (MR + cin)) / 64) * 64;
 }
 
+/** The GEMMs' K: the input channels, or the 4 phases' (winograd-strided). */
+export const winogradK = (plan: Plan): number => (tileStep(plan) === 3 ? 4 : 1) * plan.inChannels;
+
 /** G of F(2×2, 3×3) (points 0, 1, −1, ∞): U = G g Gᵀ, 4×4 from 3×3. */
 const G = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]] as const;
 
@@ -81,5 +107,21 @@ export function transformKernel(g: Float32Array, from: number, out: Float64Array
       const gj = G[j]!;
       out[4 * i + j] = r0 * gj[0] + r1 * gj[1] + r2 * gj[2];
     }
+  }
+}
+
+/**
+ * G of F(3×3, 2×2) (points 0, 1, −1, ∞; its last row negated, as the input transform is F(2×2, 3×3)'s Bᵀ, whose last
+ * row is the negative of this tile's): U = G g Gᵀ, 4×4 from 2×2.
+ */
+const G3 = [[1, 0], [0.5, 0.5], [0.5, -0.5], [0, -1]] as const;
+
+/** U = G g Gᵀ of a 2×2 sub-kernel (g00, g01, g10, g11) in float64: `out[4·i + j]` is U[i][j]. */
+export function transformSubKernel(g00: number, g01: number, g10: number, g11: number, out: Float64Array): void {
+  for (let i = 0; i < 4; i++) {
+    const gi = G3[i]!;
+    const r0 = gi[0] * g00 + gi[1] * g10;
+    const r1 = gi[0] * g01 + gi[1] * g11;
+    for (let j = 0; j < 4; j++) out[4 * i + j] = r0 * G3[j]![0] + r1 * G3[j]![1];
   }
 }
