@@ -9,7 +9,10 @@ import assert from 'node:assert/strict';
 import { wasmBackend, wasmTuning } from '../../src/engine/backends/wasm/index.ts';
 import { describeProblem } from '../../src/engine/backends/wasm/problem.ts';
 import { getRuntime } from '../../src/engine/backends/wasm/runtime.ts';
-import { transformKernel, winogradFits, winogradPays, winogradTasks, winogradWorkspaceBytes } from '../../src/engine/backends/wasm/winograd.ts';
+import {
+  transformKernel, transformSubKernel, winogradFits, winogradPays, winogradStridedFits, winogradStridedPays, winogradTasks, winogradWorkspaceBytes,
+} from '../../src/engine/backends/wasm/winograd.ts';
+import type { WasmLayout } from '../../src/engine/backends/wasm/problem.ts';
 import { threadChoiceTuning } from '../../src/engine/thread-choice.ts';
 import type { LayerSpec } from '../../src/shape/params.ts';
 import { planLayer } from '../../src/shape/plan.ts';
@@ -31,6 +34,8 @@ after(() => {
 /** Bᵀ and Aᵀ of F(2×2, 3×3) (points 0, 1, −1, ∞), written out here; G is the code's (transformKernel). */
 const BT = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]];
 const AT = [[1, 1, 1, 0], [0, 1, -1, -1]];
+/** Aᵀ of F(3×3, 2×2), which shares BT (its G, transformSubKernel, has the last row negated to match). */
+const AT3 = [[1, 1, 1, 0], [0, 1, -1, 0], [0, 1, 1, 1]];
 
 test('F(2×2, 3×3) in float64: Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A is the 3×3 correlation of the 4×4 tile', () => {
   const rng = createRng(seed);
@@ -57,13 +62,38 @@ test('F(2×2, 3×3) in float64: Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A is the 3×3 cor
   }
 });
 
+test('F(3×3, 2×2) in float64: Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A is the 2×2 correlation of the 4×4 tile', () => {
+  const rng = createRng(seed + 5);
+  for (let trial = 0; trial < 100; trial++) {
+    const d = Array.from({ length: 16 }, () => rng.uniform(-1, 1));
+    const g = Array.from({ length: 4 }, () => rng.uniform(-1, 1));
+    const u = new Float64Array(16);
+    transformSubKernel(g[0]!, g[1]!, g[2]!, g[3]!, u);
+    const v = (i: number, j: number) => {
+      let sum = 0;
+      for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) sum += BT[i]![a]! * d[4 * a + b]! * BT[j]![b]!;
+      return sum;
+    };
+    for (let y = 0; y < 3; y++) {
+      for (let x = 0; x < 3; x++) {
+        let wino = 0;
+        for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) wino += AT3[y]![i]! * u[4 * i + j]! * v(i, j) * AT3[x]![j]!;
+        let direct = 0;
+        for (let ky = 0; ky < 2; ky++) for (let kx = 0; kx < 2; kx++) direct += d[4 * (y + ky) + x + kx]! * g[2 * ky + kx]!;
+        assert.ok(Math.abs(wino - direct) < 1e-12, `trial ${trial}, output (${y}, ${x}): ${wino} against ${direct}`);
+      }
+    }
+  }
+});
+
 /** The layout forced: every case must reach it (winogradFits), then match the reference at 1 and 2 threads, same bits. */
 function checkForced(spec: LayerSpec, rng: ReturnType<typeof createRng>, scale?: (i: number) => number): void {
   const plan = planLayer(spec);
-  assert.ok(winogradFits(plan), `${JSON.stringify(spec)} fits the winograd layout`);
-  wasmTuning.layout = 'winograd';
+  const layout: WasmLayout = winogradStridedFits(plan) ? 'winograd-strided' : 'winograd';
+  assert.ok(winogradFits(plan) || winogradStridedFits(plan), `${JSON.stringify(spec)} fits a winograd layout`);
+  wasmTuning.layout = layout;
   try {
-    assert.equal(describeProblem(plan, 2, 'winograd').layout, 'winograd');
+    assert.equal(describeProblem(plan, 2, layout).layout, layout);
     const c = referenceCase(plan, rng);
     if (scale) {
       for (let i = 0; i < c.input.length; i++) c.input[i] = c.input[i]! * scale(i);
@@ -71,7 +101,7 @@ function checkForced(spec: LayerSpec, rng: ReturnType<typeof createRng>, scale?:
     }
     const outputs: Float32Array[] = [];
     for (const threads of [1, 2, 2]) {
-      expectMatchesReference(wasmBackend, c, threads, `winograd, ${threads} thread(s), ${JSON.stringify(spec)} (TCONV_SEED=${seed})`);
+      expectMatchesReference(wasmBackend, c, threads, `${layout}, ${threads} thread(s), ${JSON.stringify(spec)} (TCONV_SEED=${seed})`);
       const output = new Float32Array(c.expected.length);
       wasmBackend.conv({ plan, input: c.input, weight: c.weight, bias: c.bias, output, threads });
       outputs.push(output);
@@ -95,12 +125,26 @@ test('forced on random stride-1 3×3 convs (odd sizes, partial tiles, padding 0�
   }
 });
 
+test('winograd-strided forced on random k4 s2 convs (odd sizes, partial 3×3 tiles, padding 0–3, batch up to 3, 1–40 channels) = reference', () => {
+  const rng = createRng(seed + 6);
+  for (let c = 0; c < 24; c++) {
+    const padding = [rng.int(0, 3), rng.int(0, 3)];
+    const spec: LayerSpec = {
+      kind: 'conv', input: [rng.int(Math.max(1, 4 - 2 * padding[0]!), 30), rng.int(Math.max(1, 4 - 2 * padding[1]!), 30)], kernel: 4, stride: 2,
+      padding, batch: rng.int(1, 3), inChannels: rng.int(1, 40), outChannels: rng.int(1, 40), bias: rng.next() < 0.7,
+    };
+    checkForced(spec, rng);
+  }
+});
+
 test('forced with 512 input channels and inputs of mixed magnitudes (1e-3 to 1e3 by channel): relative L2 < 1e-5', () => {
   const rng = createRng(seed + 2);
   const spec: LayerSpec = { kind: 'conv', input: [9, 10], kernel: 3, padding: 1, inChannels: 512, outChannels: 20, bias: true };
   const plane = 9 * 10;
   checkForced(spec, rng, (i) => 10 ** ((Math.floor(i / plane) % 7) - 3));
   checkForced({ ...spec, input: [16, 16], inChannels: 64, outChannels: 64, batch: 2 }, rng, (i) => (i % 3 === 0 ? 1e3 : i % 3 === 1 ? 1 : 1e-3));
+  // winograd-strided: K = 4·512 phase channels.
+  checkForced({ ...spec, input: [17, 20], kernel: 4, stride: 2 }, rng, (i) => 10 ** ((Math.floor(i / (17 * 20)) % 7) - 3));
 });
 
 test('the rule: stride-1 3×3 2D convs with enough channels in and out choose winograd; the others keep their layouts', () => {
@@ -122,17 +166,29 @@ test('the rule: stride-1 3×3 2D convs with enough channels in and out choose wi
     { ...base, input: [64], inChannels: 32, outChannels: 32 },
     { kind: 'convTranspose', input: [16, 16], kernel: 3, padding: 1, inChannels: 32, outChannels: 32 },
   ] as const) assert.notEqual(chosen(other), 'winograd', JSON.stringify(other));
+  // winograd-strided: the suite's ∂X of dcgan-3 and superres, not dcgan-2's (4×4 outputs in 3×3 tiles) nor pix2pix's encoder.
+  const k4s2 = { kind: 'conv', kernel: 4, stride: 2, padding: 1 } as const;
+  assert.equal(chosen({ ...k4s2, input: [16, 16], inChannels: 128, outChannels: 256, batch: 16 }), 'winograd-strided');
+  assert.equal(chosen({ ...k4s2, input: [256, 256], inChannels: 64, outChannels: 64 }), 'winograd-strided');
+  assert.notEqual(chosen({ ...k4s2, input: [8, 8], inChannels: 256, outChannels: 512, batch: 16 }), 'winograd-strided');
+  assert.notEqual(chosen({ ...k4s2, input: [16, 16], inChannels: 8, outChannels: 16 }), 'winograd-strided');
+  assert.equal(winogradStridedPays(planLayer({ ...k4s2, input: [16, 16], inChannels: 128, outChannels: 256, groups: 2 })), false);
   // Forced where it cannot apply: the layer's own choice instead.
   const strided = planLayer({ ...base, input: [16, 16], inChannels: 32, outChannels: 32, stride: 2 });
   assert.equal(winogradPays(strided), false);
   assert.equal(describeProblem(strided, 1, 'winograd').layout, describeProblem(strided, 1).layout);
+  const square = planLayer({ ...base, input: [16, 16], inChannels: 32, outChannels: 32 });
+  assert.equal(describeProblem(square, 1, 'winograd-strided').layout, 'winograd');
 });
 
 test('tasks cover every tile and row block once; the workspace stays bounded (transformed input ≤ 32 KiB, or one 8-tile panel, from 16 to 2048 channels)', () => {
-  for (const [cin, cout, size, batch, threads] of [[16, 16, 8, 1, 1], [32, 48, 15, 3, 2], [512, 20, 9, 1, 2], [2048, 8, 4, 1, 2]] as const) {
-    const plan = planLayer({ kind: 'conv', input: [size, size], kernel: 3, padding: 1, inChannels: cin, outChannels: cout, batch });
+  for (const [cin, cout, size, batch, threads, kernel] of [[16, 16, 8, 1, 1, 3], [32, 48, 15, 3, 2, 3], [512, 20, 9, 1, 2, 3], [2048, 8, 4, 1, 2, 3], [128, 40, 17, 2, 2, 4]] as const) {
+    const stride = kernel === 4 ? 2 : 1;
+    const plan = planLayer({ kind: 'conv', input: [size, size], kernel, stride, padding: 1, inChannels: cin, outChannels: cout, batch });
     const { tasks, tilesPerTask } = winogradTasks(plan, threads);
-    const tiles = batch * Math.ceil(size / 2) ** 2;
+    const step = kernel === 4 ? 3 : 2;
+    const tiles = batch * Math.ceil(plan.axes[0]!.output / step) ** 2;
+    const k = kernel === 4 ? 4 * cin : cin;
     const blocks = Math.ceil(cout / 4);
     const covered = new Int32Array(tiles * blocks);
     for (let t = 0; t < tasks.length; t += 8) {
@@ -142,9 +198,9 @@ test('tasks cover every tile and row block once; the workspace stays bounded (tr
     assert.ok(covered.every((n) => n === 1), `cin ${cin}, cout ${cout}, ${size}², batch ${batch}, ${threads} thread(s)`);
     if (threads > 1) assert.ok(tasks.length / 8 >= Math.min(2 * threads, Math.ceil(tiles / 8) * blocks), `${tasks.length / 8} tasks for ${threads} threads`);
     // V = 16 · Cin · tiles floats: at most 32 KiB, or one panel of 8 tiles where Cin alone exceeds that.
-    const v = 64 * cin * tilesPerTask;
-    assert.ok(v <= Math.max(32 * 1024, 64 * cin * 8), `cin ${cin}: ${v} bytes of transformed input`);
-    assert.ok(winogradWorkspaceBytes(cin, tilesPerTask) >= v, 'the workspace holds the transformed input');
+    const v = 64 * k * tilesPerTask;
+    assert.ok(v <= Math.max(32 * 1024, 64 * k * 8), `K ${k}: ${v} bytes of transformed input`);
+    assert.ok(winogradWorkspaceBytes(k, tilesPerTask) >= v, 'the workspace holds the transformed input');
   }
 });
 

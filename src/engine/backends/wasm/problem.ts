@@ -150,9 +150,10 @@ export function describeProblem(plan: Plan, threads: number, force?: WasmLayout,
   const chosen: WasmLayout = batchMinor || overlapWaste > 0.125 || !weightsFit ? gemm : 'direct';
   // A forced layout applies where it can: direct needs directOk, winograd a stride-1 3×3 conv (winograd.ts); the
   // others read any shape. Unforced, winograd where its rule says it pays.
+  // A forced winograd layout that does not fit leaves the layer its own choice (winograd's rule included).
   const forcedWinograd = force === 'winograd' || force === 'winograd-strided';
-  const wino = forcedWinograd ? (force === 'winograd' ? winogradFits(plan) : winogradStridedFits(plan))
-    : !force && allowWinograd && (winogradPays(plan) || winogradStridedPays(plan));
+  const fits = force === 'winograd' ? winogradFits(plan) : force === 'winograd-strided' && winogradStridedFits(plan);
+  const wino = fits || ((!force || forcedWinograd) && allowWinograd && (winogradPays(plan) || winogradStridedPays(plan)));
   const other = forcedWinograd ? undefined : force;
   const layout: WasmLayout = !wino ? (!directOk ? (other === 'direct' || !other ? gemm : other) : other ?? chosen)
     : tileStep(plan) === 3 ? 'winograd-strided' : 'winograd';

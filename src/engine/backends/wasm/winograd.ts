@@ -31,11 +31,17 @@ function tileCount(plan: Plan): number {
 }
 
 /**
- * The rule of `winograd-strided`, from the shape: K = 4·Cin of at least 64 and 16 output channels, 8 tiles or more
- * (measured: docs/kernels.md).
+ * The rule of `winograd-strided`, from the shape: K = 4·Cin of at least 128, 32 output channels or more, and 3×3 tiles
+ * that waste little (at least 3/4 of the tiles' outputs are the layer's: a 4×4 output in 3×3 tiles computes 36 for
+ * 16). Same-process A/B against the layout without it on the bench suite's ∂X convs (docs/kernels.md): dcgan-3, -4
+ * and superres (K 256–1024, outputs 8² to 128²) 1.1–1.4× at one thread; dcgan-2 (4×4 outputs) 0.57–0.79×, pix2pix's
+ * encoder (K ≤ 128, ≤ 32 channels out) 0.17–0.45×.
  */
 export function winogradStridedPays(plan: Plan): boolean {
-  return winogradStridedFits(plan) && 4 * plan.inChannels >= 64 && plan.outChannels >= 16 && tileCount(plan) >= 8;
+  if (!winogradStridedFits(plan)) return false;
+  const [h, w] = plan.axes;
+  const used = (h!.output * w!.output) / (9 * Math.ceil(h!.output / 3) * Math.ceil(w!.output / 3));
+  return 4 * plan.inChannels >= 128 && plan.outChannels >= 32 && used >= 0.75;
 }
 
 /**
