@@ -126,24 +126,42 @@ function padPhases(h: usize): void {
   const top = at(h, H_PAD_TOP), left = at(h, H_PAD_LEFT);
   const wp = at(h, H_PADDED_W), hp = at(h, H_PADDED_H);
   const input = <usize>at(h, H_INPUT);
-  let dst = <usize>at(h, H_PADDED);
+  const padded = <usize>at(h, H_PADDED);
+  const planeBytes = <usize>(hp * wp) << 2;
   for (let n = 0; n < batch; n++) {
-    for (let phase = 0; phase < 4; phase++) {
-      const a = phase >> 1, b = phase & 1;
+    for (let a = 0; a < 2; a++) {
       for (let ci = 0; ci < cin; ci++) {
         const plane = input + (<usize>((n * cin + ci) * inH * inW) << 2);
+        // Phases (a, 0) and (a, 1) of channel ci: both from the same input rows.
+        let even = padded + <usize>((n * 4 + 2 * a) * cin + ci) * planeBytes;
+        let odd = even + <usize>cin * planeBytes;
         for (let y = 0; y < hp; y++) {
           const sy = 2 * y + a - top;
           if (sy < 0 || sy >= inH) {
-            for (let x = 0; x < wp; x++) store<f32>(dst + (<usize>x << 2), 0);
+            for (let x = 0; x < wp; x++) {
+              store<f32>(even + (<usize>x << 2), 0);
+              store<f32>(odd + (<usize>x << 2), 0);
+            }
           } else {
             const row = plane + (<usize>(sy * inW) << 2);
-            for (let x = 0; x < wp; x++) {
-              const sx = 2 * x + b - left;
-              store<f32>(dst + (<usize>x << 2), sx >= 0 && sx < inW ? load<f32>(row + (<usize>sx << 2)) : 0);
+            let x = 0;
+            while (x < wp) {
+              const sx = 2 * x - left;
+              if (sx >= 0 && sx + 8 <= inW && x + 4 <= wp) {
+                // Four of each phase: the even and odd lanes of 8 inputs.
+                const v0 = v128.load(row + (<usize>sx << 2)), v1 = v128.load(row + (<usize>sx << 2), 16);
+                v128.store(even + (<usize>x << 2), i32x4.shuffle(v0, v1, 0, 2, 4, 6));
+                v128.store(odd + (<usize>x << 2), i32x4.shuffle(v0, v1, 1, 3, 5, 7));
+                x += 4;
+              } else {
+                store<f32>(even + (<usize>x << 2), sx >= 0 && sx < inW ? load<f32>(row + (<usize>sx << 2)) : 0);
+                store<f32>(odd + (<usize>x << 2), sx + 1 >= 0 && sx + 1 < inW ? load<f32>(row + (<usize>(sx + 1) << 2)) : 0);
+                x++;
+              }
             }
           }
-          dst += <usize>wp << 2;
+          even += <usize>wp << 2;
+          odd += <usize>wp << 2;
         }
       }
     }

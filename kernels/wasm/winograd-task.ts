@@ -5,10 +5,10 @@
 // 16 multiplies per (ci, co) and tile instead of 36. The weights' transform U = G g Gᵀ is done at pack time
 // (src/engine/backends/wasm/pack.ts packWinograd): U[ξ][row block][ci][4], ξ = 4·i + j of the 4×4 transform domain.
 // A task is a range of tiles (n, tile row, tile column flattened) and of output row blocks: it transforms its tiles'
-// inputs once into the workspace, V[ξ][panel][ci][8 tiles] (a packed panel as the f32_gemm tile reads it), then per
-// row block runs the 16 GEMMs M_ξ[4 channels][tiles] = U_ξ · V_ξ (gemm4x8: the f32_gemm_4x8 tile's loop, inlined:
-// the calls cost 10–20% at K = 16–32) and the output transform, which adds the bias and applies the activation as it
-// stores. Every value depends on its tile alone, summed over ci in order, so the bits are the same however tiles and
+// inputs once into the workspace, V[ξ][panel][ci][8 tiles] (a packed panel as the f32_gemm tile reads it), runs the
+// 16 GEMMs M_ξ[channels][tiles] = U_ξ · V_ξ over its row blocks (gemm4x8: the f32_gemm_4x8 tile's loop, inlined: the
+// calls cost 10–20% at K = 16–32), then per row block the output transform, which adds the bias and applies the
+// activation as it stores. Every value depends on its tile alone, summed over ci in order, so the bits are the same however tiles and
 // blocks are split between tasks and threads.
 // The same task runs LAYOUT_WINOGRAD_STRIDED: a k4 s2 conv as F(3×3, 2×2) over the input's 4 phases (K = 4·Cin
 // channels of 2×2 sub-kernels, pad-input.ts padPhases): 3×3 output tiles read 4×4 input tiles 3 apart, the same input
@@ -57,25 +57,34 @@ export function runWinogradTask(h: usize, task: i32, ws: usize): void {
   tiling.outW = outW;
   tiling.paddedH = at(h, H_PADDED_H);
   tiling.paddedW = at(h, H_PADDED_W);
+  const blocks = (m + MR - 1) / MR;
+  // M[ξ][the task's rows][nt]: all 16 before the output transform, so each V_ξ (K × 8 tiles per panel) is read by
+  // every row block while it is in L1 and U streams once per task (the other order re-read all of V per row block:
+  // ~2× the time at K = 512).
+  const rows = (block1 - block0) * MR;
   const gemmOut = ws + WS_WINOGRAD;
-  const v = gemmOut + (<usize>(16 * MR * nt) << 2);
+  const v = gemmOut + (<usize>(16 * blocks * MR * nt) << 2);
   transformInput(h, tiling, ws + WS_PANELS, first, count, panels, v);
 
   const weights = <usize>at(<usize>at(h, H_COMBOS), C_WEIGHTS);
-  const blocks = (m + MR - 1) / MR;
-  const xiBytes = <usize>(blocks * cin) << 4;
+  const uXiBytes = <usize>(blocks * cin) << 4;
   const vXiBytes = <usize>(panels * cin * NR) << 2;
+  const mXiBytes = <usize>(rows * nt) << 2;
+  const rowBytes = <usize>nt << 2;
+  for (let xi = 0; xi < 16; xi++) {
+    const vx = v + <usize>xi * vXiBytes;
+    const mx = gemmOut + <usize>xi * mXiBytes;
+    for (let block = block0; block < block1; block++) {
+      const ap = weights + <usize>xi * uXiBytes + (<usize>(block * cin) << 4);
+      const out = mx + <usize>(block - block0) * MR * rowBytes;
+      for (let p = 0; p < panels; p++) gemm4x8(ap, vx + (<usize>(p * cin * NR) << 2), out + (<usize>(p * NR) << 2), rowBytes, cin);
+    }
+  }
   for (let block = block0; block < block1; block++) {
     const co = block * MR;
-    const a = weights + (<usize>(block * cin) << 4);
-    for (let xi = 0; xi < 16; xi++) {
-      const ap = a + <usize>xi * xiBytes;
-      for (let p = 0; p < panels; p++) {
-        gemm4x8(ap, v + <usize>xi * vXiBytes + (<usize>(p * cin * NR) << 2), gemmOut + (<usize>(xi * MR * nt + p * NR) << 2), <usize>nt << 2, cin);
-      }
-    }
-    if (strided) transformOutput3(h, tiling, ws + WS_PANELS, gemmOut, nt, first, count, co, min(MR, m - co));
-    else transformOutput(h, tiling, ws + WS_PANELS, gemmOut, nt, first, count, co, min(MR, m - co));
+    const mb = gemmOut + <usize>(block - block0) * MR * rowBytes;
+    if (strided) transformOutput3(h, tiling, ws + WS_PANELS, mb, nt, mXiBytes, first, count, co, min(MR, m - co));
+    else transformOutput(h, tiling, ws + WS_PANELS, mb, nt, mXiBytes, first, count, co, min(MR, m - co));
   }
 }
 
@@ -217,7 +226,7 @@ function transformInput(h: usize, tiling: Tiling, scratch: usize, first: i32, co
  * output: a 2×2 tile per lane. Four whole tiles side by side in one tile row store two rows of 8 outputs by shuffles;
  * others store lane by lane through the scratch, clipped at the output's last row and column.
  */
-function transformOutput(h: usize, tiling: Tiling, scratch: usize, gemmOut: usize, nt: i32, first: i32, count: i32, co: i32, rows: i32): void {
+function transformOutput(h: usize, tiling: Tiling, scratch: usize, gemmOut: usize, nt: i32, xiBytes: usize, first: i32, count: i32, co: i32, rows: i32): void {
   const m = at(h, H_M);
   const tilesW = tiling.tilesW, tiles = tiling.tiles, outH = tiling.outH, outW = tiling.outW;
   const output = <usize>at(h, H_OUTPUT);
@@ -226,7 +235,6 @@ function transformOutput(h: usize, tiling: Tiling, scratch: usize, gemmOut: usiz
   const alpha = load<f64>(h + (<usize>H_ALPHA << 2));
   const planeBytes = <usize>(outH * outW) << 2;
   const rowBytes = <usize>outW << 2;
-  const xiBytes = <usize>(MR * nt) << 2;
   for (let r = 0; r < rows; r++) {
     const b = bias == 0 ? f32x4.splat(0) : v128.load32_splat(bias + (<usize>(co + r) << 2));
     for (let group = 0; 4 * group < count; group++) {
@@ -299,7 +307,7 @@ function transformOutput(h: usize, tiling: Tiling, scratch: usize, gemmOut: usiz
  * a time, plus the bias, then the activation; each lane's 3×3 tile stored through the scratch, clipped at the
  * output's last rows and columns.
  */
-function transformOutput3(h: usize, tiling: Tiling, scratch: usize, gemmOut: usize, nt: i32, first: i32, count: i32, co: i32, rows: i32): void {
+function transformOutput3(h: usize, tiling: Tiling, scratch: usize, gemmOut: usize, nt: i32, xiBytes: usize, first: i32, count: i32, co: i32, rows: i32): void {
   const m = at(h, H_M);
   const tilesW = tiling.tilesW, tiles = tiling.tiles, outH = tiling.outH, outW = tiling.outW;
   const output = <usize>at(h, H_OUTPUT);
@@ -308,7 +316,6 @@ function transformOutput3(h: usize, tiling: Tiling, scratch: usize, gemmOut: usi
   const alpha = load<f64>(h + (<usize>H_ALPHA << 2));
   const planeBytes = <usize>(outH * outW) << 2;
   const rowBytes = <usize>outW << 2;
-  const xiBytes = <usize>(MR * nt) << 2;
   for (let r = 0; r < rows; r++) {
     const b = bias == 0 ? f32x4.splat(0) : v128.load32_splat(bias + (<usize>(co + r) << 2));
     for (let group = 0; 4 * group < count; group++) {

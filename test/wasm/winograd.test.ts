@@ -200,7 +200,7 @@ test('tasks cover every tile and row block once; the workspace stays bounded (tr
     // V = 16 · Cin · tiles floats: at most 32 KiB, or one panel of 8 tiles where Cin alone exceeds that.
     const v = 64 * k * tilesPerTask;
     assert.ok(v <= Math.max(32 * 1024, 64 * k * 8), `K ${k}: ${v} bytes of transformed input`);
-    assert.ok(winogradWorkspaceBytes(k, tilesPerTask) >= v, 'the workspace holds the transformed input');
+    assert.ok(winogradWorkspaceBytes(k, cout, tilesPerTask) >= v + 64 * Math.ceil(cout / 4) * 4 * tilesPerTask, 'the workspace holds the transformed input and the GEMM outputs');
   }
 });
 

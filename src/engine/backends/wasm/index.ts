@@ -278,7 +278,7 @@ function computeSizes(plan: Plan, problem: Problem) {
     // The direct and channel-vectors layouts read the input in place: no panels in their workspace.
     wsBytes: problem.layout === 'direct' ? DIRECT_WORKSPACE_BYTES
       : problem.layout === 'channel-vectors' ? channelWorkspaceBytes(problem.combos)
-      : winograd ? winogradWorkspaceBytes(problem.kc, problem.nc) : workspaceBytes(problem.kc, problem.nc),
+      : winograd ? winogradWorkspaceBytes(problem.kc, problem.m, problem.nc) : workspaceBytes(problem.kc, problem.nc),
     inputBytes: align(4 * size(plan.inputShape)),
     outputBytes: align(4 * size(plan.outputShape)),
     // Direct: rows padded along W; winograd: K planes per image padded on every side (paddedH rows).

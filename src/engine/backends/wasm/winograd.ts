@@ -88,11 +88,12 @@ export function winogradTasks(plan: Plan, threads: number): { tasks: Int32Array;
 }
 
 /**
- * Bytes of one thread's workspace (kernels/wasm/winograd-task.ts): the scratch before WS_WINOGRAD, then the 16 GEMMs' outputs of one row block (16 × MR × tiles floats) and the transformed
- * input (16 × Cin × tiles floats).
+ * Bytes of one thread's workspace (kernels/wasm/winograd-task.ts): the scratch before WS_WINOGRAD, then the 16
+ * GEMMs' outputs of a task's row blocks (at most 16 × M rounded to MR × tiles floats) and the transformed input
+ * (16 × K × tiles floats).
  */
-export function winogradWorkspaceBytes(cin: number, tilesPerTask: number): number {
-  return Math.ceil((WS_WINOGRAD + 4 * 16 * tilesPerTask * (MR + cin)) / 64) * 64;
+export function winogradWorkspaceBytes(k: number, m: number, tilesPerTask: number): number {
+  return Math.ceil((WS_WINOGRAD + 4 * 16 * tilesPerTask * (Math.ceil(m / MR) * MR + k)) / 64) * 64;
 }
 
 /** The GEMMs' K: the input channels, or the 4 phases' (winograd-strided). */
