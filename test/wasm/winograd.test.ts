@@ -6,7 +6,7 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { wasmBackend, wasmTuning } from '../../src/engine/backends/wasm/index.ts';
+import { lastCall, wasmBackend, wasmTuning } from '../../src/engine/backends/wasm/index.ts';
 import { describeProblem } from '../../src/engine/backends/wasm/problem.ts';
 import { getRuntime } from '../../src/engine/backends/wasm/runtime.ts';
 import {
@@ -106,6 +106,7 @@ function checkForced(spec: LayerSpec, rng: ReturnType<typeof createRng>, scale?:
       wasmBackend.conv({ plan, input: c.input, weight: c.weight, bias: c.bias, output, threads });
       outputs.push(output);
     }
+    assert.equal(lastCall.layout, layout, 'the call reports the layout it ran');
     assert.deepEqual(outputs[1], outputs[0], `${JSON.stringify(spec)}: 2 threads give the bits of 1`);
     assert.deepEqual(outputs[2], outputs[0], `${JSON.stringify(spec)}: a repeated call gives the same bits`);
   } finally {

@@ -90,9 +90,11 @@ function problemByKey(plan: Plan, threads: number): Problem {
 /** The per-call block (tables, tensors, workspaces), kept and reused while large enough. */
 const scratch = new KeptBlock();
 
-/** Bytes of the most recent call's workspaces and of the whole scratch block (for the bench's memory report). */
+/** Bytes of the most recent call's workspaces and of the whole scratch block (for the bench's memory report), its layout. */
 export const lastCall = {
   workspaceBytes: 0, scratchBytes: 0, threads: 1, tasks: 0, callerTasks: 0,
+  /** The layout the call ran (problem.ts WasmLayout: 'winograd' and 'winograd-strided' included). */
+  layout: 'packed' as WasmLayout,
   /** Milliseconds of the call's parts: setup (plan tables, weights), copy in, input padding, kernels, activation, copy out. */
   ms: { setup: 0, copyIn: 0, pad: 0, kernels: 0, activation: 0, copyOut: 0 },
 };
@@ -373,6 +375,7 @@ function run(args: KernelArgs): void {
   lastCall.threads = threads;
   lastCall.tasks = problem.tasks.length / L.TASK_INTS;
   lastCall.callerTasks = callerTasks;
+  lastCall.layout = problem.layout;
 }
 
 /** The packing of prepared weights for this problem's layout: kept in their slot, packed on first use. */
