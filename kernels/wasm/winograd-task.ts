@@ -42,7 +42,7 @@ export function runWinogradTask(h: usize, task: i32, ws: usize): void {
   const it = <usize>at(h, H_TASKS) + (<usize>(task * TASK_INTS) << 2);
   const first = at(it, T_FIRST_COLUMN), count = at(it, T_END_COLUMN) - first;
   const block0 = at(it, T_WINOGRAD_FIRST_BLOCK), block1 = at(it, T_WINOGRAD_END_BLOCK);
-  const cin = at(h, H_KC), m = at(h, H_M), nt = at(h, H_NC);
+  const k = at(h, H_KC), m = at(h, H_M), nt = at(h, H_NC);
   const panels = (count + NR - 1) / NR;
   const tiling = changetype<Tiling>(ws + WS_PANELS + SCRATCH_BYTES);
   const outH = at(h, H_OUT_H), outW = at(h, H_OUT_W);
@@ -50,7 +50,7 @@ export function runWinogradTask(h: usize, task: i32, ws: usize): void {
   const step = strided ? 3 : 2;
   const tilesH = (outH + step - 1) / step;
   tiling.step = step;
-  tiling.k = cin;
+  tiling.k = k;
   tiling.tilesW = (outW + step - 1) / step;
   tiling.tiles = tilesH * tiling.tilesW;
   tiling.outH = outH;
@@ -60,24 +60,24 @@ export function runWinogradTask(h: usize, task: i32, ws: usize): void {
   const blocks = (m + MR - 1) / MR;
   // M[ξ][the task's rows][nt]: all 16 before the output transform, so each V_ξ (K × 8 tiles per panel) is read by
   // every row block while it is in L1 and U streams once per task (the other order re-read all of V per row block:
-  // ~2× the time at K = 512).
+  // 1.3–1.6× slower at K = 256–512, docs/perf-log.md).
   const rows = (block1 - block0) * MR;
   const gemmOut = ws + WS_WINOGRAD;
   const v = gemmOut + (<usize>(16 * blocks * MR * nt) << 2);
   transformInput(h, tiling, ws + WS_PANELS, first, count, panels, v);
 
   const weights = <usize>at(<usize>at(h, H_COMBOS), C_WEIGHTS);
-  const uXiBytes = <usize>(blocks * cin) << 4;
-  const vXiBytes = <usize>(panels * cin * NR) << 2;
+  const uXiBytes = <usize>(blocks * k) << 4;
+  const vXiBytes = <usize>(panels * k * NR) << 2;
   const mXiBytes = <usize>(rows * nt) << 2;
   const rowBytes = <usize>nt << 2;
   for (let xi = 0; xi < 16; xi++) {
     const vx = v + <usize>xi * vXiBytes;
     const mx = gemmOut + <usize>xi * mXiBytes;
     for (let block = block0; block < block1; block++) {
-      const ap = weights + <usize>xi * uXiBytes + (<usize>(block * cin) << 4);
+      const ap = weights + <usize>xi * uXiBytes + (<usize>(block * k) << 4);
       const out = mx + <usize>(block - block0) * MR * rowBytes;
-      for (let p = 0; p < panels; p++) gemm4x8(ap, vx + (<usize>(p * cin * NR) << 2), out + (<usize>(p * NR) << 2), rowBytes, cin);
+      for (let p = 0; p < panels; p++) gemm4x8(ap, vx + (<usize>(p * k * NR) << 2), out + (<usize>(p * NR) << 2), rowBytes, k);
     }
   }
   for (let block = block0; block < block1; block++) {
@@ -89,9 +89,9 @@ export function runWinogradTask(h: usize, task: i32, ws: usize): void {
 }
 
 /**
- * M[4 channels][8 tiles] = U_ξ · V_ξ over K = Cin: the f32_gemm_4x8 tile's loop (same products and sums, in K order)
- * without its per-call work (bias, accumulation, activation, column table, row remainders: the packed U's rows past
- * M are zero, so all 4 rows are computed), inlined into the 16 · panels calls of a row block.
+ * M[4 channels][8 tiles] = U_ξ · V_ξ over K (Cin, or 4·Cin phase channels): the f32_gemm_4x8 tile's loop (same products
+ * and sums, in K order) without its per-call work (bias, accumulation, activation, column table, row remainders: the
+ * packed U's rows past M are zero, so all 4 rows are computed), inlined into every (ξ, row block, panel) call.
  */
 @inline function gemm4x8(a: usize, b: usize, out: usize, rowBytes: usize, k: i32): void {
   let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
