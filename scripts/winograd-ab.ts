@@ -39,7 +39,7 @@ const layers = new Map<string, { model: string; args: KernelArgs }>();
 const collect = (model: string) => (a: KernelArgs): void => {
   const p = a.plan;
   if (!winogradFits(p) && !winogradStridedFits(p)) return;
-  const key = `${p.batch}|${p.inChannels}→${p.outChannels}|${p.axes.map((x) => `${x.input}k${x.kernel}s${x.stride}+${x.padBegin},${x.padEnd}`).join("×")}`;
+  const key = `${p.batch}|${p.inChannels}→${p.outChannels}|${p.axes.map((x) => `${x.input}k${x.kernel}s${x.stride}+${x.padBegin},${x.padEnd}`).join('×')}`;
   if (!layers.has(key)) layers.set(key, { model, args: { ...a, input: a.input.slice(), output: a.output.slice() } });
 };
 const realConv = wasmBackend.conv;
