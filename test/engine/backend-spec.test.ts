@@ -169,6 +169,43 @@ for (const name of BACKEND_NAMES) {
     }
   });
 
+  // Stride-1 3×3 convs of 16 or more channels in and out and k4 s2 convs of 32 or more: the Winograd layouts'
+  // F(2×2, 3×3) and F(3×3, 2×2) (wasm's `winograd`, `winograd-strided`), which the small random convs above rarely reach. Odd sizes (partial 2×2 tiles), padding 0–2, batch up to 3, bias
+  // or none; the same bits at 1 and 2 threads; relu and leakyRelu fused = the plain result then the activation.
+  test(`${name}: stride-1 3×3 convs of 16+ channels and k4 s2 convs of 32+ = reference, same bits at 1 and 2 threads, fused activations = plain then activation (fresh seed)`, { skip }, () => {
+    const seed = runSeed();
+    const rng = createRng(seed);
+    const backend = getBackend(name);
+    for (let c = 0; c < 12; c++) {
+      // Every third a k4 s2 conv (∂X of a k4 s2 transposed conv: wasm's `winograd-strided`, F(3×3, 2×2)).
+      const strided = c % 3 === 2;
+      const padding = rng.int(0, strided ? 3 : 2);
+      const kernel = strided ? 4 : 3;
+      const spec: LayerSpec = {
+        kind: 'conv', input: [rng.int(Math.max(1, kernel - 2 * padding), 19), rng.int(Math.max(1, kernel - 2 * padding), 19)], kernel, stride: strided ? 2 : 1,
+        padding, batch: rng.int(1, 3), inChannels: rng.int(strided ? 32 : 16, 40), outChannels: rng.int(strided ? 32 : 16, 40), bias: rng.next() < 0.7,
+      };
+      const stride = spec.stride as number;
+      const label: string = `${name}, seed ${seed} (TCONV_SEED=${seed}), case ${c}: ${JSON.stringify(spec)}`;
+      const problem = referenceCase(planLayer(spec), rng);
+      for (const threads of [1, 2]) expectMatchesReference(backend, problem, threads, `${label}, ${threads} thread(s)`);
+      const x = tensor(problem.plan.inputShape, problem.input);
+      const w = tensor(problem.plan.weightShape, problem.weight);
+      const b = problem.bias ? tensor([problem.plan.outChannels], problem.bias) : null;
+      const plain = conv(x, w, b, { padding, stride, backend: name, threads: 1 });
+      assert.deepEqual(conv(x, w, b, { padding, stride, backend: name, threads: 2 }).data, plain.data, `${label}: 2 threads`);
+      const prepared = prepareWeights(w);
+      try {
+        for (const { activation, f } of ACTIVATIONS) {
+          const y = conv(x, prepared, b, { padding, stride, backend: name, threads: 1 + (c % 2), activation });
+          assert.deepEqual(y.data, Float32Array.from(plain.data, f), `${label}, ${JSON.stringify(activation)}`);
+        }
+      } finally {
+        prepared.dispose();
+      }
+    }
+  });
+
   // ∂X of a depthwise transposed conv: rare among the random convs above, and a path of its own on native.
   test(`${name}: random strided depthwise convolutions = reference (fresh seed, 1 and 2 threads)`, { skip }, () => {
     const seed = runSeed();

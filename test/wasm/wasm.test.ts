@@ -29,8 +29,8 @@ threadChoiceTuning.mode = 'requested'; // every call on the requested threads, n
 wasmTuning.minFlopsToWake = 0;
 after(() => getRuntime().pool?.close());
 
-/** Every layout (forcing 'direct' falls back to a packed one where it cannot apply: phases under 8 wide, strided conv). */
-const LAYOUTS: readonly WasmLayout[] = ['packed', 'batch-minor', 'direct', 'channel-vectors'];
+/** Every layout (forcing 'direct' falls back to a packed one where it cannot apply: phases under 8 wide, strided conv; forcing 'winograd' to the layer's own choice where it is not a stride-1 3×3 2D conv). */
+const LAYOUTS: readonly WasmLayout[] = ['packed', 'batch-minor', 'direct', 'channel-vectors', 'winograd'];
 
 /** Reference vs wasm (each layout) at 1 and 2 threads, NaN-poisoned outputs; the repeated call hits the caches. */
 function check(plan: Plan, rng: Rng, where: string): void {

@@ -20,6 +20,7 @@ import { KeptBlock } from './heap.ts';
 import { runJob, wasmElementwise } from './elementwise.ts';
 import { packWeights, packedSize } from './pack.ts';
 import { DIRECT_WORKSPACE_BYTES, LAYOUT_CODE, channelWorkspaceBytes, type Problem, type WasmLayout, describeProblem, workspaceBytes } from './problem.ts';
+import { winogradWorkspaceBytes } from './winograd.ts';
 import { type Runtime, getRuntime, initWasm, singleThreadReason, unavailableReason } from './runtime.ts';
 
 export { initWasm };
@@ -89,9 +90,11 @@ function problemByKey(plan: Plan, threads: number): Problem {
 /** The per-call block (tables, tensors, workspaces), kept and reused while large enough. */
 const scratch = new KeptBlock();
 
-/** Bytes of the most recent call's workspaces and of the whole scratch block (for the bench's memory report). */
+/** Bytes of the most recent call's workspaces and of the whole scratch block (for the bench's memory report), its layout. */
 export const lastCall = {
   workspaceBytes: 0, scratchBytes: 0, threads: 1, tasks: 0, callerTasks: 0,
+  /** The layout the call ran (problem.ts WasmLayout: 'winograd' and 'winograd-strided' included). */
+  layout: 'packed' as WasmLayout,
   /** Milliseconds of the call's parts: setup (plan tables, weights), copy in, input padding, kernels, activation, copy out. */
   ms: { setup: 0, copyIn: 0, pad: 0, kernels: 0, activation: 0, copyOut: 0 },
 };
@@ -109,11 +112,13 @@ function resolveThreads(rt: Runtime, plan: Plan, requested: number | undefined):
 /** A wasm32 memory addresses 4 GiB; keep 64 MiB for the header, tables and the weight cache's other entries. */
 const ADDRESSABLE_BYTES = 4 * 1024 ** 3 - 64 * 1024 ** 2;
 
-function checkAddressable(plan: Plan, bytes: number): void {
+function checkAddressable(plan: Plan, bytes: number, layout: WasmLayout): void {
   if (bytes <= ADDRESSABLE_BYTES) return;
+  // The winograd layouts' workspace holds their transformed input tiles and GEMM outputs, beside their padded input copy.
+  const workspace = layout.startsWith('winograd') ? `the ${layout} layout's padded input, transformed tiles and GEMM outputs` : `the ${layout} layout's workspace`;
   throw new TconvError({
     code: 'memory-limit', parameter: 'outputShape', value: plan.outputShape,
-    rule: `needs ${(bytes / 1024 ** 3).toFixed(2)} GiB of WebAssembly memory (tensors, packed weights, workspace), over the 4 GiB a wasm32 memory can address`,
+    rule: `needs ${(bytes / 1024 ** 3).toFixed(2)} GiB of WebAssembly memory (tensors, packed weights, ${workspace}), over the 4 GiB a wasm32 memory can address`,
     hint: 'use a smaller batch or input, or the native or reference backend',
   });
 }
@@ -230,6 +235,8 @@ function writeHeader(header: Int32Array, plan: Plan, problem: Problem, p: Addres
   header[L.H_PAD_LEFT] = problem.padLeft;
   header[L.H_PADDED_W] = problem.paddedW;
   header[L.H_PAD_STEP] = problem.splitStep;
+  header[L.H_PAD_TOP] = problem.padTop;
+  header[L.H_PADDED_H] = problem.paddedH;
   header[L.H_COMBO_COUNT] = problem.combos.length;
 }
 
@@ -267,14 +274,18 @@ function computeSizes(plan: Plan, problem: Problem) {
   const offsetInts = problem.combos.reduce((sum, s) => sum + s.axes.reduce((t, a) => t + a.inputOffsets.length, 0), 0)
     + problem.kOffsets.reduce((sum, t) => sum + t.length, 0);
   const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+  const winograd = problem.layout === 'winograd' || problem.layout === 'winograd-strided';
   return {
     tableBytes: 4 * (problem.combos.length * L.COMBO_INTS + offsetInts + problem.tasks.length),
     // The direct and channel-vectors layouts read the input in place: no panels in their workspace.
     wsBytes: problem.layout === 'direct' ? DIRECT_WORKSPACE_BYTES
-      : problem.layout === 'channel-vectors' ? channelWorkspaceBytes(problem.combos) : workspaceBytes(problem.kc, problem.nc),
+      : problem.layout === 'channel-vectors' ? channelWorkspaceBytes(problem.combos)
+      : winograd ? winogradWorkspaceBytes(problem.kc, problem.m, problem.nc) : workspaceBytes(problem.kc, problem.nc),
     inputBytes: align(4 * size(plan.inputShape)),
     outputBytes: align(4 * size(plan.outputShape)),
-    paddedBytes: align(4 * (size(plan.inputShape) / plan.axes[plan.axes.length - 1]!.input) * problem.paddedW),
+    // Direct: rows padded along W; winograd: K planes per image padded on every side (paddedH rows).
+    paddedBytes: winograd ? align(4 * plan.batch * problem.kc * problem.paddedH * problem.paddedW)
+      : align(4 * (size(plan.inputShape) / plan.axes[plan.axes.length - 1]!.input) * problem.paddedW),
     packedBytes: 4 * packedSize(problem),
   };
 }
@@ -293,7 +304,7 @@ function run(args: KernelArgs): void {
   const { tableBytes, wsBytes, inputBytes, outputBytes, paddedBytes, packedBytes } = sizesOf(plan, problem);
   const biasBytes = align(4 * (bias ? plan.outChannels : 0));
   const callBytes = align(tableBytes) + inputBytes + biasBytes + outputBytes + paddedBytes + threads * wsBytes;
-  checkAddressable(plan, callBytes + packedBytes);
+  checkAddressable(plan, callBytes + packedBytes, problem.layout);
   // Prepared weights keep their packing in their slot; plain weights are packed into the scratch block every call.
   const kept = args.packs ? keptPacking(rt, problem, weight, args.packs, packedBytes) : 0;
   const total = kept ? callBytes : callBytes + align(packedBytes);
@@ -341,7 +352,7 @@ function run(args: KernelArgs): void {
   if (fused === L.ACT_LEAKY_RELU) setAlpha(header, alphaOf(args.activation ?? null));
   i32.set(header, HEADER_PTR / 4);
   const t2 = performance.now();
-  if (problem.layout === 'direct') rt.padInput(HEADER_PTR);
+  if (problem.layout === 'direct' || problem.layout === 'winograd' || problem.layout === 'winograd-strided') rt.padInput(HEADER_PTR);
   const t3 = performance.now();
 
   const callerTasks = threads > 1 ? rt.pool!.run(rt.work, plan.flops >= wasmTuning.minFlopsToWake) : rt.work(HEADER_PTR, 0);
@@ -364,6 +375,7 @@ function run(args: KernelArgs): void {
   lastCall.threads = threads;
   lastCall.tasks = problem.tasks.length / L.TASK_INTS;
   lastCall.callerTasks = callerTasks;
+  lastCall.layout = problem.layout;
 }
 
 /** The packing of prepared weights for this problem's layout: kept in their slot, packed on first use. */

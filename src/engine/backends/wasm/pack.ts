@@ -4,6 +4,7 @@
  * (weights, plan) for prepared weights, or every call into the scratch block (index.ts).
  */
 import type { Problem } from './problem.ts';
+import { transformKernel, transformSubKernel } from './winograd.ts';
 
 /**
  * Writes the packed weights of every combo and group into `dest` (combo after combo, groups inside), reading the
@@ -13,6 +14,14 @@ import type { Problem } from './problem.ts';
  * packWeights(problem, weight, new Float32Array(packedSize(problem)))
  */
 export function packWeights(problem: Problem, weight: Float32Array, dest: Float32Array): void {
+  if (problem.layout === 'winograd') {
+    packWinograd(problem, weight, dest);
+    return;
+  }
+  if (problem.layout === 'winograd-strided') {
+    packWinogradStrided(problem, weight, dest);
+    return;
+  }
   const { m, combos, packedFloats, groups } = problem;
   const mtiles = Math.ceil(m / 4);
   // Rows past M (the last row block's padding) are zero.
@@ -78,6 +87,49 @@ function packTransposed(problem: Problem, weight: Float32Array, dest: Float32Arr
             if (at >= 0) dest[at + g * tapGroup[kidx]! + mt * tapK[kidx]! * 4 + ci * 4 + r] = weight[from + kidx]!;
           }
         }
+      }
+    }
+  }
+}
+
+/**
+ * The winograd layout's weights (kernels/wasm/winograd-task.ts): each 3×3 kernel's U = G g Gᵀ in float64, rounded
+ * once to float32, as 16 matrices U[ξ][row block][ci][4] that the f32_gemm tile reads like packed weights (K = Cin);
+ * rows past M are zero. Done when weights are packed: once for prepared weights.
+ */
+function packWinograd(problem: Problem, weight: Float32Array, dest: Float32Array): void {
+  const { cinG, m } = problem;
+  const blocks = Math.ceil(m / 4);
+  const xiFloats = blocks * cinG * 4;
+  dest.fill(0, 0, 16 * xiFloats);
+  const u = new Float64Array(16);
+  for (let co = 0; co < m; co++) {
+    for (let ci = 0; ci < cinG; ci++) {
+      transformKernel(weight, (co * cinG + ci) * 9, u);
+      const at = (co >> 2) * cinG * 4 + ci * 4 + (co & 3);
+      for (let xi = 0; xi < 16; xi++) dest[xi * xiFloats + at] = u[xi]!;
+    }
+  }
+}
+
+/**
+ * The winograd-strided layout's weights: K = 4·Cin rows, row (2·a + b)·Cin + ci holding the 2×2 sub-kernel
+ * w[co][ci][2i + a][2j + b] of phase (a, b) transformed (U = G g Gᵀ of F(3×3, 2×2), winograd.ts), as packWinograd.
+ */
+function packWinogradStrided(problem: Problem, weight: Float32Array, dest: Float32Array): void {
+  const { cinG, m } = problem;
+  const k = 4 * cinG;
+  const xiFloats = Math.ceil(m / 4) * k * 4;
+  dest.fill(0, 0, 16 * xiFloats);
+  const u = new Float64Array(16);
+  for (let co = 0; co < m; co++) {
+    for (let ci = 0; ci < cinG; ci++) {
+      const w = (co * cinG + ci) * 16;
+      for (let phase = 0; phase < 4; phase++) {
+        const g = w + 4 * (phase >> 1) + (phase & 1);
+        transformSubKernel(weight[g]!, weight[g + 2]!, weight[g + 8]!, weight[g + 10]!, u);
+        const at = (co >> 2) * k * 4 + (phase * cinG + ci) * 4 + (co & 3);
+        for (let xi = 0; xi < 16; xi++) dest[xi * xiFloats + at] = u[xi]!;
       }
     }
   }
