@@ -3,6 +3,8 @@
  * canonical LayerSpec once; shape inference plans it, execution hands it to the engine.
  */
 import { convTranspose, conv } from '../../engine/index.ts';
+import { type BoundLayer, bindLayer } from '../../engine/ops/bound-layer.ts';
+import type { PreparedWeights } from '../../engine/prepared-weights.ts';
 import { fromOnnx, type OnnxAttributes } from '../../shape/conventions/onnx.ts';
 import type { Activation } from '../../engine/ops/activation.ts';
 import type { LayerOptions, LayerSpec } from '../../shape/params.ts';
@@ -11,6 +13,7 @@ import { type Plan, planLayer } from '../../shape/plan.ts';
 import { TconvError } from '../../shape/errors.ts';
 import { invalidModel } from '../errors.ts';
 import type { OnnxNode } from '../model.ts';
+import type { OnnxTensor } from '../tensor-proto.ts';
 import { DataType } from '../schema.ts';
 import type { OpDefinition, RunOptions, Shape } from './types.ts';
 import { asFloat32, floatTensor, required } from './util.ts';
@@ -89,6 +92,30 @@ function callOptions(o: EngineOptions, out: Float32Array | undefined, activation
   };
 }
 
+/**
+ * A compiled run's layer call, bound once per node (engine/ops/bound-layer.ts) and kept while the node is called with
+ * the same input shape, prepared weights, bias value, activation and options: a repeated call then skips the
+ * engine's per-call planning lookups and checks (the same plan, backend call and bits).
+ */
+interface Bound {
+  readonly x: Shape;
+  readonly weights: PreparedWeights;
+  readonly bias: OnnxTensor | undefined;
+  readonly activation: Activation | undefined;
+  readonly options: EngineOptions;
+  readonly layer: BoundLayer;
+}
+
+const bound = new WeakMap<OnnxNode, Bound>();
+
+function boundLayer(kind: 'convTranspose' | 'conv', node: OnnxNode, x: OnnxTensor, weights: PreparedWeights, b: OnnxTensor | undefined, options: EngineOptions, activation: Activation | undefined): BoundLayer {
+  const known = bound.get(node);
+  if (known && known.weights === weights && known.bias === b && known.activation === activation && known.options === options && sameShape(known.x, x.shape)) return known.layer;
+  const layer = bindLayer(kind, x.shape, weights, b === undefined ? null : { shape: b.shape, data: asFloat32(b) }, activation ? { ...options, activation } : options);
+  bound.set(node, { x: [...x.shape], weights, bias: b, activation, options, layer });
+  return layer;
+}
+
 function op(kind: 'convTranspose' | 'conv'): OpDefinition {
   return {
     infer: (ctx) => {
@@ -101,8 +128,16 @@ function op(kind: 'convTranspose' | 'conv'): OpDefinition {
       const w = required(ctx.node, ctx.inputs, 1, NEEDS);
       const b = ctx.inputs[2];
       const { options, outputLength } = resolve(ctx.node, x.shape, w.shape, b?.shape, ctx.options.backend, ctx.options.threads);
-      const run = kind === 'convTranspose' ? convTranspose : conv;
       const prepared = ctx.options.preparedWeights?.get(ctx.node.inputs[1]!);
+      if (prepared && ctx.floatBuffer) {
+        // A session's compiled run: the call bound once (the resolved options object is the same while its backend,
+        // threads and shapes are, so it names them).
+        const layer = boundLayer(kind, ctx.node, x, prepared, b, options, ctx.activation);
+        const out = ctx.floatBuffer(layer.outputLength, []);
+        layer.run(asFloat32(x), out);
+        return [floatTensor(layer.plan.outputShape, out)];
+      }
+      const run = kind === 'convTranspose' ? convTranspose : conv;
       // In a compiled run the output goes into a recycled buffer (never one of this node's inputs: the engine reads
       // them while it writes) and a fused Relu/LeakyRelu is applied by the engine as it stores.
       const out = ctx.floatBuffer?.(outputLength, []);
