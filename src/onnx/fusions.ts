@@ -32,6 +32,11 @@ type FloatPass = (data: Float32Array, kernels: ElementwiseKernels) => void;
 
 export type StepKind =
   | { readonly type: 'op' }
+  /**
+   * An Add of two float32 values of its output's shape, with nothing fused after it: the Add op's own same-shape path
+   * (the run's add kernel) called without the op's broadcasting and type checks (HiFi-GAN's residual sums).
+   */
+  | { readonly type: 'add' }
   /** The op, then `pass` in place on output 0 (or, when that is not a float32 buffer of ours, the activation's op). */
   | {
     readonly type: 'activation'; readonly pass: FloatPass; readonly activation: OnnxNode; readonly bounds: readonly (OnnxTensor | undefined)[];
@@ -141,6 +146,7 @@ export function fuseInto(draft: FusionDraft, graph: InferredGraph, soleConsumer:
       return;
     }
   }
+  if (node.opType === 'Add' && sameShapeSum(node, graph)) draft.kind = { type: 'add' };
   if (node.outputs.length !== 1) return;
   const activation = soleConsumer(out);
   if (!activation || activation.inputs[0] !== out || activation.outputs.length !== 1) return;
@@ -215,15 +221,20 @@ function readersOf(graph: InferredGraph, name: string): readonly OnnxNode[] {
   return readers.get(name) ?? [];
 }
 
+/** An Add (of the default domain) of two float32 values of its output's shape. */
+function sameShapeSum(add: OnnxNode, graph: InferredGraph): boolean {
+  const shape = graph.shapes.get(add.outputs[0] ?? '');
+  if (add.inputs.length !== 2 || add.outputs.length !== 1 || !shape || (add.domain !== '' && add.domain !== 'ai.onnx')) return false;
+  return add.inputs.every((name) => graph.types.get(name) === DataType.FLOAT && sameShape(graph.shapes.get(name), shape));
+}
+
 /**
  * An Add of two float32 values of its output's shape, whose sum an activation the kernels apply reads (as its only
  * reader, or beside others: `both`).
  */
 function matchAddActivation(add: OnnxNode, graph: InferredGraph, soleConsumer: (name: string) => OnnxNode | undefined): { activation: OnnxNode; engine: Activation; both: boolean } | undefined {
   const sum = add.outputs[0]!;
-  const shape = graph.shapes.get(sum);
-  if (add.inputs.length !== 2 || add.outputs.length !== 1 || !shape) return undefined;
-  if (!add.inputs.every((name) => graph.types.get(name) === DataType.FLOAT && sameShape(graph.shapes.get(name), shape))) return undefined;
+  if (!sameShapeSum(add, graph)) return undefined;
   const activation = readersOf(graph, sum).find((reader) =>
     reader.inputs[0] === sum && reader.outputs.length === 1 && graph.types.get(reader.outputs[0]!) === DataType.FLOAT && engineActivation(reader) !== null);
   if (!activation) return undefined;
@@ -357,6 +368,17 @@ export function runFused(node: OnnxNode, op: OpDefinition, kind: StepKind, args:
     return lookupOp('Mul', '')!.run(context(kind.mul, mulInputs));
   }
   if (kind.type === 'addActivation') return runAddActivation(node, op, kind, args, context);
+  if (kind.type === 'add') {
+    const [a, b] = args;
+    if (a && b && a.data instanceof Float32Array && b.data instanceof Float32Array && a.data.length === b.data.length && sameShape(a.shape, b.shape)) {
+      const ctx = context(node, args);
+      // The buffer of an operand that dies here may take the sum: the kernel reads each element before writing it.
+      const out = ctx.floatBuffer!(a.data.length, [0, 1]);
+      elementwiseKernels(ctx.options.backend).add(a.data, b.data, out, null);
+      return [floatResult(a.shape, out)];
+    }
+    return op.run(context(node, args));
+  }
   if (kind.type === 'matmulTransposed') return runMatMul(context(kind.matmul, args), kind.transposed === 0, kind.transposed === 1);
   if (kind.type === 'groupNorm') {
     const x = args[0];
@@ -391,24 +413,28 @@ export function runFused(node: OnnxNode, op: OpDefinition, kind: StepKind, args:
 }
 
 
+/** A float32 result (a function of the module, not a closure per call: tsx names each closure it makes). */
+function floatResult(shape: Shape, data: Float32Array): OnnxTensor {
+  return { name: '', dataType: DataType.FLOAT, shape, data };
+}
+
 /** An Add step with its activation: float32 operands of one shape on the run's kernels, else the two ops in turn. */
 function runAddActivation(node: OnnxNode, op: OpDefinition, kind: Extract<StepKind, { type: 'addActivation' }>, args: readonly (OnnxTensor | undefined)[], context: OpContext): readonly OnnxTensor[] {
   const [a, b] = args;
   if (a && b && a.dataType === DataType.FLOAT && b.dataType === DataType.FLOAT && a.data instanceof Float32Array && b.data instanceof Float32Array && sameShape(a.shape, b.shape)) {
     const ctx = context(node, args);
     const kernels = elementwiseKernels(ctx.options.backend);
-    const result = (data: Float32Array): OnnxTensor => ({ name: '', dataType: DataType.FLOAT, shape: a.shape, data });
     const n = a.data.length;
     if (!kind.both) {
       const out = ctx.floatBuffer!(n, [0, 1]);
       kernels.add(a.data, b.data, out, kind.engine);
-      return [result(out)];
+      return [floatResult(a.shape, out)];
     }
     const sum = ctx.floatBuffer!(n, [0, 1]);
     kernels.add(a.data, b.data, sum, null);
     const out = ctx.floatBuffer!(n, []);
     kernels.map(kind.engine, sum, out);
-    return [result(sum), result(out)];
+    return [floatResult(a.shape, sum), floatResult(a.shape, out)];
   }
   const [sum] = op.run(context(node, args));
   const activation = kind.activation;

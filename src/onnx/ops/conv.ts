@@ -15,7 +15,7 @@ import { invalidModel } from '../errors.ts';
 import type { OnnxNode } from '../model.ts';
 import type { OnnxTensor } from '../tensor-proto.ts';
 import { DataType } from '../schema.ts';
-import type { OpDefinition, RunOptions, Shape } from './types.ts';
+import type { OpDefinition, RunContext, RunOptions, Shape } from './types.ts';
 import { asFloat32, floatTensor, required } from './util.ts';
 
 const NEEDS = 'X and W (and optionally B)';
@@ -94,25 +94,32 @@ function callOptions(o: EngineOptions, out: Float32Array | undefined, activation
 
 /**
  * A compiled run's layer call, bound once per node (engine/ops/bound-layer.ts) and kept while the node is called with
- * the same input shape, prepared weights, bias value, activation and options: a repeated call then skips the
- * engine's per-call planning lookups and checks (the same plan, backend call and bits).
+ * the same input shape, prepared weights, bias value, activation, backend and threads: a repeated call then skips the
+ * attribute resolution and the engine's per-call planning lookups and checks (the same plan, backend call and bits).
  */
 interface Bound {
   readonly x: Shape;
   readonly weights: PreparedWeights;
   readonly bias: OnnxTensor | undefined;
   readonly activation: Activation | undefined;
-  readonly options: EngineOptions;
+  readonly backend: RunOptions['backend'];
+  readonly threads: RunOptions['threads'];
   readonly layer: BoundLayer;
 }
 
 const bound = new WeakMap<OnnxNode, Bound>();
 
-function boundLayer(kind: 'convTranspose' | 'conv', node: OnnxNode, x: OnnxTensor, weights: PreparedWeights, b: OnnxTensor | undefined, options: EngineOptions, activation: Activation | undefined): BoundLayer {
+function boundLayer(kind: 'convTranspose' | 'conv', ctx: RunContext, x: OnnxTensor, w: OnnxTensor, weights: PreparedWeights, b: OnnxTensor | undefined): BoundLayer {
+  const { node, activation } = ctx;
+  const { backend, threads } = ctx.options;
   const known = bound.get(node);
-  if (known && known.weights === weights && known.bias === b && known.activation === activation && known.options === options && sameShape(known.x, x.shape)) return known.layer;
+  if (known && known.weights === weights && known.bias === b && known.activation === activation && known.backend === backend
+    && known.threads === threads && sameShape(known.x, x.shape)) {
+    return known.layer;
+  }
+  const { options } = resolve(node, x.shape, w.shape, b?.shape, backend, threads);
   const layer = bindLayer(kind, x.shape, weights, b === undefined ? null : { shape: b.shape, data: asFloat32(b) }, activation ? { ...options, activation } : options);
-  bound.set(node, { x: [...x.shape], weights, bias: b, activation, options, layer });
+  bound.set(node, { x: [...x.shape], weights, bias: b, activation, backend, threads, layer });
   return layer;
 }
 
@@ -127,16 +134,15 @@ function op(kind: 'convTranspose' | 'conv'): OpDefinition {
       const x = required(ctx.node, ctx.inputs, 0, NEEDS);
       const w = required(ctx.node, ctx.inputs, 1, NEEDS);
       const b = ctx.inputs[2];
-      const { options, outputLength } = resolve(ctx.node, x.shape, w.shape, b?.shape, ctx.options.backend, ctx.options.threads);
       const prepared = ctx.options.preparedWeights?.get(ctx.node.inputs[1]!);
       if (prepared && ctx.floatBuffer) {
-        // A session's compiled run: the call bound once (the resolved options object is the same while its backend,
-        // threads and shapes are, so it names them).
-        const layer = boundLayer(kind, ctx.node, x, prepared, b, options, ctx.activation);
+        // A session's compiled run: the call bound once.
+        const layer = boundLayer(kind, ctx, x, w, prepared, b);
         const out = ctx.floatBuffer(layer.outputLength, []);
         layer.run(asFloat32(x), out);
         return [floatTensor(layer.plan.outputShape, out)];
       }
+      const { options, outputLength } = resolve(ctx.node, x.shape, w.shape, b?.shape, ctx.options.backend, ctx.options.threads);
       const run = kind === 'convTranspose' ? convTranspose : conv;
       // In a compiled run the output goes into a recycled buffer (never one of this node's inputs: the engine reads
       // them while it writes) and a fused Relu/LeakyRelu is applied by the engine as it stores.
