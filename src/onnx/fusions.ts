@@ -48,6 +48,17 @@ export type StepKind =
    * others too, and the step writes it as its first output and the activation's as its second.
    */
   | { readonly type: 'addActivation'; readonly activation: OnnxNode; readonly engine: Activation; readonly both: boolean }
+  /**
+   * A Conv or ConvTranspose whose output only an Add reads, with a value made before the layer (a residual): the layer
+   * writes its output, the add kernel adds the residual in place (the Add's operand order) and applies `engine`, the
+   * activation after the Add, if any; `both`: the sum is read by others too, and the step writes it as its first
+   * output and the activation's as its second (as addActivation). `residual` is the residual's index in the step's
+   * inputs (after the layer's), `first` whether it is the Add's first operand.
+   */
+  | {
+    readonly type: 'residual'; readonly add: OnnxNode; readonly residual: number; readonly first: boolean;
+    readonly activation: OnnxNode | null; readonly engine: Activation | null; readonly both: boolean;
+  }
   /** x · Sigmoid(x) in one pass; otherwise the Sigmoid node and then the Mul node. */
   | { readonly type: 'silu'; readonly mul: OnnxNode }
   /** GroupNorm as PyTorch exports it, in one pass (with the SiLU after it when `silu`); otherwise its nodes in turn. */
@@ -148,6 +159,7 @@ export function fuseInto(draft: FusionDraft, graph: InferredGraph, soleConsumer:
   }
   if (node.opType === 'Add' && sameShapeSum(node, graph)) draft.kind = { type: 'add' };
   if (node.outputs.length !== 1) return;
+  if ((node.opType === 'Conv' || node.opType === 'ConvTranspose') && fuseResidual(draft, graph, soleConsumer, absorbed)) return;
   const activation = soleConsumer(out);
   if (!activation || activation.inputs[0] !== out || activation.outputs.length !== 1) return;
   const pass = activationPass(activation, graph);
@@ -219,6 +231,37 @@ function readersOf(graph: InferredGraph, name: string): readonly OnnxNode[] {
     readersByGraph.set(graph, readers);
   }
   return readers.get(name) ?? [];
+}
+
+/**
+ * Conv/ConvTranspose → Add(output, r) (r made before the layer runs: a constant, a graph input or an earlier node's
+ * value), the Add's activation after it when the add kernel applies one: absorbed into the layer's step.
+ */
+function fuseResidual(draft: FusionDraft, graph: InferredGraph, soleConsumer: (name: string) => OnnxNode | undefined, absorbed: Set<OnnxNode>): boolean {
+  const { node } = draft;
+  const out = node.outputs[0]!;
+  const add = soleConsumer(out);
+  if (add?.opType !== 'Add' || !sameShapeSum(add, graph)) return false;
+  const first = add.inputs[1] === out;
+  const r = add.inputs[first ? 0 : 1]!;
+  if (r === out) return false;
+  const at = graph.order.indexOf(node);
+  const producer = graph.order.findIndex((n) => n.outputs.includes(r));
+  if (producer > at && !graph.constants.has(r)) return false;
+  const found = matchAddActivation(add, graph, soleConsumer);
+  absorbed.add(add);
+  draft.fused.push(add);
+  if (found) {
+    absorbed.add(found.activation);
+    draft.fused.push(found.activation);
+  }
+  draft.inputs = [...node.inputs, r];
+  draft.outputs = !found ? add.outputs : found.both ? [add.outputs[0]!, ...found.activation.outputs] : found.activation.outputs;
+  draft.kind = {
+    type: 'residual', add, residual: node.inputs.length, first,
+    activation: found?.activation ?? null, engine: found?.engine ?? null, both: found?.both ?? false,
+  };
+  return true;
 }
 
 /** An Add (of the default domain) of two float32 values of its output's shape. */
@@ -368,6 +411,7 @@ export function runFused(node: OnnxNode, op: OpDefinition, kind: StepKind, args:
     return lookupOp('Mul', '')!.run(context(kind.mul, mulInputs));
   }
   if (kind.type === 'addActivation') return runAddActivation(node, op, kind, args, context);
+  if (kind.type === 'residual') return runResidual(node, op, kind, args, context, ours);
   if (kind.type === 'add') {
     const [a, b] = args;
     if (a && b && a.data instanceof Float32Array && b.data instanceof Float32Array && a.data.length === b.data.length && sameShape(a.shape, b.shape)) {
@@ -416,6 +460,37 @@ export function runFused(node: OnnxNode, op: OpDefinition, kind: StepKind, args:
 /** A float32 result (a function of the module, not a closure per call: tsx names each closure it makes). */
 function floatResult(shape: Shape, data: Float32Array): OnnxTensor {
   return { name: '', dataType: DataType.FLOAT, shape, data };
+}
+
+/**
+ * A layer with its residual Add (and the Add's activation): the layer's output buffer, when it is this step's own,
+ * takes the sum in place; else the layer, the Add and the activation ops in turn.
+ */
+function runResidual(
+  node: OnnxNode, op: OpDefinition, kind: Extract<StepKind, { type: 'residual' }>, args: readonly (OnnxTensor | undefined)[],
+  context: OpContext, ours: (data: OnnxTensor['data']) => boolean,
+): readonly OnnxTensor[] {
+  const layerArgs = args.slice(0, kind.residual);
+  const r = args[kind.residual];
+  const ctx = context(node, layerArgs);
+  const [y] = op.run(ctx);
+  if (y && r && y.data instanceof Float32Array && r.data instanceof Float32Array && sameShape(y.shape, r.shape) && ours(y.data)) {
+    const kernels = elementwiseKernels(ctx.options.backend);
+    const a = kind.first ? r.data : y.data;
+    const b = kind.first ? y.data : r.data;
+    if (!kind.both) {
+      kernels.add(a, b, y.data, kind.engine);
+      return [floatResult(y.shape, y.data)];
+    }
+    kernels.add(a, b, y.data, null);
+    const out = ctx.floatBuffer!(y.data.length, []);
+    kernels.map(kind.engine!, y.data, out);
+    return [floatResult(y.shape, y.data), floatResult(y.shape, out)];
+  }
+  const [sum] = lookupOp('Add', '')!.run(context(kind.add, kind.first ? [r, y] : [y, r]));
+  if (!kind.activation) return [sum!];
+  const [activated] = lookupOp(kind.activation.opType, kind.activation.domain)!.run(context(kind.activation, [sum]));
+  return kind.both ? [sum!, activated!] : [activated!];
 }
 
 /** An Add step with its activation: float32 operands of one shape on the run's kernels, else the two ops in turn. */
