@@ -21,7 +21,9 @@ import { elementwiseKernels } from '../engine/select.ts';
 import { sameShape } from '../tensor/tensor.ts';
 import type { InferredGraph } from './graph.ts';
 import { type OnnxNode, floatAttr, intsAttr } from './model.ts';
+import { scalarAffine } from './ops/arithmetic.ts';
 import { runMatMul } from './ops/matmul.ts';
+import { sizeOf } from './ops/util.ts';
 import { lookupOp } from './ops/index.ts';
 import type { OpDefinition, RunContext, Shape } from './ops/types.ts';
 import { DataType } from './schema.ts';
@@ -58,6 +60,15 @@ export type StepKind =
   | {
     readonly type: 'residual'; readonly add: OnnxNode; readonly residual: number; readonly first: boolean;
     readonly activation: OnnxNode | null; readonly engine: Activation | null; readonly both: boolean;
+  }
+  /**
+   * Add, Sub, Mul or Div of a float32 value of the output's shape (input `input`) and a constant float32 scalar, as
+   * the op's own fast path computes it (out = factor·x + offset, or x / factor + offset when `divide`), then
+   * `engine`, the activation after it, if any, in place (HiFi-GAN's mean of two branches, Div by 2, and LeakyRelu).
+   */
+  | {
+    readonly type: 'affine'; readonly input: 0 | 1; readonly factor: number; readonly offset: number; readonly divide: boolean;
+    readonly activation: OnnxNode | null; readonly engine: Activation | null;
   }
   /** x · Sigmoid(x) in one pass; otherwise the Sigmoid node and then the Mul node. */
   | { readonly type: 'silu'; readonly mul: OnnxNode }
@@ -160,6 +171,7 @@ export function fuseInto(draft: FusionDraft, graph: InferredGraph, soleConsumer:
   if (node.opType === 'Add' && sameShapeSum(node, graph)) draft.kind = { type: 'add' };
   if (node.outputs.length !== 1) return;
   if ((node.opType === 'Conv' || node.opType === 'ConvTranspose') && fuseResidual(draft, graph, soleConsumer, absorbed)) return;
+  if (fuseScalarAffine(draft, graph, soleConsumer, absorbed)) return;
   const activation = soleConsumer(out);
   if (!activation || activation.inputs[0] !== out || activation.outputs.length !== 1) return;
   const pass = activationPass(activation, graph);
@@ -261,6 +273,34 @@ function fuseResidual(draft: FusionDraft, graph: InferredGraph, soleConsumer: (n
     type: 'residual', add, residual: node.inputs.length, first,
     activation: found?.activation ?? null, engine: found?.engine ?? null, both: found?.both ?? false,
   };
+  return true;
+}
+
+/**
+ * A float32 Add/Sub/Mul/Div of a value of the output's shape and a constant scalar, which the op computes on the
+ * affine kernel (ops/arithmetic.ts scalarAffine), with the activation after it when the kernels apply one.
+ */
+function fuseScalarAffine(draft: FusionDraft, graph: InferredGraph, soleConsumer: (name: string) => OnnxNode | undefined, absorbed: Set<OnnxNode>): boolean {
+  const { node } = draft;
+  if (!['Add', 'Sub', 'Mul', 'Div'].includes(node.opType) || (node.domain !== '' && node.domain !== 'ai.onnx') || node.inputs.length !== 2) return false;
+  const out = node.outputs[0]!;
+  const shape = graph.shapes.get(out);
+  if (!shape || sizeOf(shape) < 2) return false;
+  const input = graph.constants.has(node.inputs[1]!) ? 0 : 1;
+  const x = node.inputs[input]!;
+  const scalar = graph.constants.get(node.inputs[1 - input]!);
+  if (!scalar || scalar.dataType !== DataType.FLOAT || scalar.data.length !== 1 || graph.constants.has(x)) return false;
+  if (graph.types.get(x) !== DataType.FLOAT || !sameShape(graph.shapes.get(x), shape)) return false;
+  const map = scalarAffine(node.opType.toLowerCase() as 'add' | 'sub' | 'mul' | 'div', input === 1, Number(scalar.data[0]));
+  if (!map) return false;
+  const reader = soleConsumer(out);
+  const engine = reader && reader.inputs[0] === out && reader.outputs.length === 1 ? engineActivation(reader) : null;
+  if (reader && engine) {
+    absorbed.add(reader);
+    draft.fused.push(reader);
+    draft.outputs = reader.outputs;
+  }
+  draft.kind = { type: 'affine', input, ...map, activation: engine ? reader! : null, engine };
   return true;
 }
 
@@ -412,6 +452,19 @@ export function runFused(node: OnnxNode, op: OpDefinition, kind: StepKind, args:
   }
   if (kind.type === 'addActivation') return runAddActivation(node, op, kind, args, context);
   if (kind.type === 'residual') return runResidual(node, op, kind, args, context, ours);
+  if (kind.type === 'affine') {
+    const x = args[kind.input];
+    if (x && x.data instanceof Float32Array) {
+      const ctx = context(node, args);
+      const kernels = elementwiseKernels(ctx.options.backend);
+      const out = ctx.floatBuffer!(x.data.length, [kind.input]);
+      kernels.affine(x.data, kind.factor, kind.offset, kind.divide, out);
+      if (kind.engine) kernels.map(kind.engine, out, out);
+      return [floatResult(x.shape, out)];
+    }
+    const [y] = op.run(context(node, args));
+    return kind.activation ? lookupOp(kind.activation.opType, kind.activation.domain)!.run(context(kind.activation, [y])) : [y!];
+  }
   if (kind.type === 'add') {
     const [a, b] = args;
     if (a && b && a.data instanceof Float32Array && b.data instanceof Float32Array && a.data.length === b.data.length && sameShape(a.shape, b.shape)) {

@@ -83,3 +83,56 @@ for (const backend of listBackends()) {
     }
   });
 }
+
+/** Arithmetic with a constant scalar, alone or before an activation: x/2 → LeakyRelu (HiFi-GAN's mean), 3 − x, x·s, 2/x. */
+function scalarModel() {
+  const shape = [1, 3, 41];
+  return readModel(buildModel({
+    nodes: [
+      node('Div', ['x', 'two'], ['h']),
+      leaky('h', 'a'),
+      node('Sub', ['three', 'a'], ['b']),
+      node('Mul', ['b', 'scale'], ['c']),
+      node('Relu', ['c'], ['d']),
+      node('Div', ['two', 'd'], ['y']),
+    ],
+    initializers: [
+      floatTensorProto('two', [], Float32Array.of(2)), floatTensorProto('three', [1], Float32Array.of(3)),
+      floatTensorProto('scale', [1, 1, 1], Float32Array.of(-0.37)),
+    ],
+    inputs: [{ name: 'x', shape }],
+    outputs: ['y', 'b'],
+  }));
+}
+
+for (const backend of listBackends()) {
+  const skip = backend.available ? false : `unavailable: ${backend.reason}`;
+  test(`${backend.name}: scalar arithmetic steps (and the activation after them) = the unfused session and runModel, bit for bit`, { skip }, () => {
+    const model = scalarModel();
+    const fused = createSession(model, { backend: backend.name, threads: 1 });
+    const unfused = createSession(model, { backend: backend.name, threads: 1, fuse: false });
+    try {
+      for (const seed of [1, 2]) {
+        // Zeros, negative zeros and large values among random ones: the affine map's −0 offset and the slope matter
+        // (deepEqual is strict: it tells −0 from 0).
+        const data = random(seed, 123, 50);
+        data[0] = 0;
+        data[1] = -0;
+        data[2] = 3.4e38;
+        const feeds = { x: { shape: [1, 3, 41], data } };
+        const steps: string[] = [];
+        const a = fused.run(feeds, { onNodeRun: (event) => steps.push([event.node.opType, ...event.fused.map((n) => n.opType)].join('+')) });
+        assert.deepEqual(steps, ['Div+LeakyRelu', 'Sub', 'Mul+Relu', 'Div']);
+        const b = unfused.run(feeds);
+        const c = runModel(model, feeds, { backend: backend.name, threads: 1 });
+        for (const name of ['y', 'b']) {
+          assert.deepEqual([...a.get(name)!.data], [...b.get(name)!.data], `${name}, seed ${seed}: session = unfused`);
+          assert.deepEqual([...a.get(name)!.data], [...c.get(name)!.data], `${name}, seed ${seed}: session = runModel`);
+        }
+      }
+    } finally {
+      fused.dispose();
+      unfused.dispose();
+    }
+  });
+}
