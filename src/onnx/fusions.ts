@@ -5,6 +5,10 @@
  * - a same-shape float32 Add followed by Relu, LeakyRelu, Tanh or Sigmoid runs as one step: one pass writing act(a + b)
  *   when the activation is the sum's only reader, else the sum and act(sum) both (HiFi-GAN's residual blocks, where
  *   the sum also feeds the next Add);
+ * - a Conv or ConvTranspose whose output only such an Add reads, with a value made before the layer (a residual),
+ *   takes the Add (and its activation) into its step: the add kernel sums in place into the layer's output;
+ * - a plain same-shape Add calls the add kernel directly, and an Add/Sub/Mul/Div by a constant scalar the affine
+ *   kernel with the op's own map (and the activation after it, if any: HiFi-GAN's Div by 2 + LeakyRelu);
  * - x · Sigmoid(x) (SiLU as PyTorch exports it) runs as one pass;
  * - GroupNorm as PyTorch exports it (Reshape → InstanceNormalization → Reshape → Mul γ → Add β) runs as one pass,
  *   with the SiLU after it, if any, applied as it stores;
