@@ -540,7 +540,8 @@ function runResidual(
       return [floatResult(y.shape, y.data)];
     }
     kernels.add(a, b, y.data, null);
-    const out = ctx.floatBuffer!(y.data.length, []);
+    // The layer's input, when it dies here, may take the activation: the layer and the sum are done reading it.
+    const out = ctx.floatBuffer!(y.data.length, [0]);
     kernels.map(kind.engine!, y.data, out);
     return [floatResult(y.shape, y.data), floatResult(y.shape, out)];
   }

@@ -136,3 +136,37 @@ for (const backend of listBackends()) {
     }
   });
 }
+
+for (const backend of listBackends()) {
+  const skip = backend.available ? false : `unavailable: ${backend.reason}`;
+  test(`${backend.name}: a residual that is the layer's own input (conv(z) + z, the sum read twice) = the unfused session, bit for bit`, { skip }, () => {
+    // z dies at the fused step, twice over (the layer's input and the residual): its buffer may take the activation
+    // only after the sum has read it.
+    const model = readModel(buildModel({
+      nodes: [
+        node('Relu', ['h'], ['z']),
+        node('Conv', ['z', 'w', 'b'], ['q'], [ints('pads', [2, 2])]),
+        node('Add', ['q', 'z'], ['u']),
+        leaky('u', 'v'),
+      ],
+      initializers: [floatTensorProto('w', [C, C, 5], random(31, C * C * 5, 0.4)), floatTensorProto('b', [C], random(32, C))],
+      inputs: [{ name: 'h', shape: [2, C, 29] }],
+      outputs: ['u', 'v'],
+    }));
+    const fused = createSession(model, { backend: backend.name, threads: 1 });
+    const unfused = createSession(model, { backend: backend.name, threads: 1, fuse: false });
+    try {
+      for (const seed of [1, 2, 3]) {
+        const feeds = { h: { shape: [2, C, 29], data: random(40 + seed, 2 * C * 29, 3) } };
+        const steps: string[] = [];
+        const a = fused.run(feeds, { onNodeRun: (event) => steps.push([event.node.opType, ...event.fused.map((n) => n.opType)].join('+')) });
+        assert.deepEqual(steps, ['Relu', 'Conv+Add+LeakyRelu']);
+        const b = unfused.run(feeds);
+        for (const name of ['u', 'v']) assert.deepEqual([...a.get(name)!.data], [...b.get(name)!.data], `${name}, seed ${seed}`);
+      }
+    } finally {
+      fused.dispose();
+      unfused.dispose();
+    }
+  });
+}
