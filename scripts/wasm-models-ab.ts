@@ -4,9 +4,11 @@
 // every round; the ratio is the median over rounds of a's burst median over b's (> 1: b is faster). Also the same
 // ratio of the bursts' CPU time (process.cpuUsage: on a host with more runnable threads than cores, a run longer than
 // a scheduler slice waits for the CPU, and wall time then measures the queue). At 2 threads CPU time includes the
-// workers' polling. Also checks that both give the same output bits.
+// workers' polling. Also checks that both give the same output bits. `--backend native` runs the sessions on the
+// native backend instead (each checkout loads the addon of its own kernels/native/build).
 //   mkdir -p /tmp/old && git archive HEAD | tar -x -C /tmp/old && cp -r build /tmp/old/ && ln -s "$PWD/node_modules" /tmp/old/
-//   node --conditions=tconv-source --import tsx scripts/wasm-models-ab.ts --a /tmp/old --b . [--threads 1] [--rounds 60] [models…]
+//   (for native also: mkdir -p /tmp/old/kernels/native && cp -r kernels/native/build /tmp/old/kernels/native/)
+//   node --conditions=tconv-source --import tsx scripts/wasm-models-ab.ts --a /tmp/old --b . [--threads 1] [--rounds 60] [--backend wasm|native] [models…]
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,8 +17,13 @@ import { geomean, median, pairedBursts } from './paired-bursts.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { a: { type: 'string' }, b: { type: 'string' }, rounds: { type: 'string', default: '60' }, threads: { type: 'string', default: '1' } },
+  options: { a: { type: 'string' }, b: { type: 'string' }, rounds: { type: 'string', default: '60' }, threads: { type: 'string', default: '1' }, backend: { type: 'string', default: 'wasm' } },
 });
+const backend = values.backend as 'wasm' | 'native';
+if (backend !== 'wasm' && backend !== 'native') {
+  process.stderr.write(`wasm-models-ab: --backend is wasm or native, got ${backend}\n`);
+  process.exit(2);
+}
 if (!values.a || !values.b) {
   process.stderr.write('wasm-models-ab: give both checkouts, --a DIR --b DIR (each with src/, build/wasm/ and test/fixtures/zoo)\n');
   process.exit(2);
@@ -37,10 +44,10 @@ async function load(dir: string): Promise<Checkout> {
   const onnx = await import(url('src/onnx/index.ts'));
   const testDir = await import(url('src/onnx/test-dir.ts'));
   return {
-    session: (bytes, threads) => onnx.createSession(onnx.readModel(bytes), { backend: 'wasm', threads }),
+    session: (bytes, threads) => onnx.createSession(onnx.readModel(bytes), { backend, threads }),
     readModel: (bytes) => onnx.readModel(bytes),
     readTestDir: (d) => testDir.readTestDir(d),
-    close: () => runtime.getRuntime().pool?.close(),
+    close: () => (backend === 'wasm' ? runtime.getRuntime().pool?.close() : undefined),
   };
 }
 

@@ -5,6 +5,10 @@
  * - a same-shape float32 Add followed by Relu, LeakyRelu, Tanh or Sigmoid runs as one step: one pass writing act(a + b)
  *   when the activation is the sum's only reader, else the sum and act(sum) both (HiFi-GAN's residual blocks, where
  *   the sum also feeds the next Add);
+ * - a Conv or ConvTranspose whose output only such an Add reads, with a value made before the layer (a residual),
+ *   takes the Add (and its activation) into its step: the add kernel sums in place into the layer's output;
+ * - a plain same-shape Add calls the add kernel directly, and an Add/Sub/Mul/Div by a constant scalar the affine
+ *   kernel with the op's own map (and the activation after it, if any: HiFi-GAN's Div by 2 + LeakyRelu);
  * - x · Sigmoid(x) (SiLU as PyTorch exports it) runs as one pass;
  * - GroupNorm as PyTorch exports it (Reshape → InstanceNormalization → Reshape → Mul γ → Add β) runs as one pass,
  *   with the SiLU after it, if any, applied as it stores;
@@ -21,7 +25,9 @@ import { elementwiseKernels } from '../engine/select.ts';
 import { sameShape } from '../tensor/tensor.ts';
 import type { InferredGraph } from './graph.ts';
 import { type OnnxNode, floatAttr, intsAttr } from './model.ts';
+import { scalarAffine } from './ops/arithmetic.ts';
 import { runMatMul } from './ops/matmul.ts';
+import { sizeOf } from './ops/util.ts';
 import { lookupOp } from './ops/index.ts';
 import type { OpDefinition, RunContext, Shape } from './ops/types.ts';
 import { DataType } from './schema.ts';
@@ -32,6 +38,11 @@ type FloatPass = (data: Float32Array, kernels: ElementwiseKernels) => void;
 
 export type StepKind =
   | { readonly type: 'op' }
+  /**
+   * An Add of two float32 values of its output's shape, with nothing fused after it: the Add op's own same-shape path
+   * (the run's add kernel) called without the op's broadcasting and type checks (HiFi-GAN's residual sums).
+   */
+  | { readonly type: 'add' }
   /** The op, then `pass` in place on output 0 (or, when that is not a float32 buffer of ours, the activation's op). */
   | {
     readonly type: 'activation'; readonly pass: FloatPass; readonly activation: OnnxNode; readonly bounds: readonly (OnnxTensor | undefined)[];
@@ -43,6 +54,26 @@ export type StepKind =
    * others too, and the step writes it as its first output and the activation's as its second.
    */
   | { readonly type: 'addActivation'; readonly activation: OnnxNode; readonly engine: Activation; readonly both: boolean }
+  /**
+   * A Conv or ConvTranspose whose output only an Add reads, with a value made before the layer (a residual): the layer
+   * writes its output, the add kernel adds the residual in place (the Add's operand order) and applies `engine`, the
+   * activation after the Add, if any; `both`: the sum is read by others too, and the step writes it as its first
+   * output and the activation's as its second (as addActivation). `residual` is the residual's index in the step's
+   * inputs (after the layer's), `first` whether it is the Add's first operand.
+   */
+  | {
+    readonly type: 'residual'; readonly add: OnnxNode; readonly residual: number; readonly first: boolean;
+    readonly activation: OnnxNode | null; readonly engine: Activation | null; readonly both: boolean;
+  }
+  /**
+   * Add, Sub, Mul or Div of a float32 value of the output's shape (input `input`) and a constant float32 scalar, as
+   * the op's own fast path computes it (out = factor·x + offset, or x / factor + offset when `divide`), then
+   * `engine`, the activation after it, if any, in place (HiFi-GAN's mean of two branches, Div by 2, and LeakyRelu).
+   */
+  | {
+    readonly type: 'affine'; readonly input: 0 | 1; readonly factor: number; readonly offset: number; readonly divide: boolean;
+    readonly activation: OnnxNode | null; readonly engine: Activation | null;
+  }
   /** x · Sigmoid(x) in one pass; otherwise the Sigmoid node and then the Mul node. */
   | { readonly type: 'silu'; readonly mul: OnnxNode }
   /** GroupNorm as PyTorch exports it, in one pass (with the SiLU after it when `silu`); otherwise its nodes in turn. */
@@ -141,7 +172,10 @@ export function fuseInto(draft: FusionDraft, graph: InferredGraph, soleConsumer:
       return;
     }
   }
+  if (node.opType === 'Add' && sameShapeSum(node, graph)) draft.kind = { type: 'add' };
   if (node.outputs.length !== 1) return;
+  if ((node.opType === 'Conv' || node.opType === 'ConvTranspose') && fuseResidual(draft, graph, soleConsumer, absorbed)) return;
+  if (fuseScalarAffine(draft, graph, soleConsumer, absorbed)) return;
   const activation = soleConsumer(out);
   if (!activation || activation.inputs[0] !== out || activation.outputs.length !== 1) return;
   const pass = activationPass(activation, graph);
@@ -216,14 +250,78 @@ function readersOf(graph: InferredGraph, name: string): readonly OnnxNode[] {
 }
 
 /**
+ * Conv/ConvTranspose → Add(output, r) (r made before the layer runs: a constant, a graph input or an earlier node's
+ * value), the Add's activation after it when the add kernel applies one: absorbed into the layer's step.
+ */
+function fuseResidual(draft: FusionDraft, graph: InferredGraph, soleConsumer: (name: string) => OnnxNode | undefined, absorbed: Set<OnnxNode>): boolean {
+  const { node } = draft;
+  const out = node.outputs[0]!;
+  const add = soleConsumer(out);
+  if (add?.opType !== 'Add' || !sameShapeSum(add, graph)) return false;
+  const first = add.inputs[1] === out;
+  const r = add.inputs[first ? 0 : 1]!;
+  if (r === out) return false;
+  const at = graph.order.indexOf(node);
+  const producer = graph.order.findIndex((n) => n.outputs.includes(r));
+  if (producer > at && !graph.constants.has(r)) return false;
+  const found = matchAddActivation(add, graph, soleConsumer);
+  absorbed.add(add);
+  draft.fused.push(add);
+  if (found) {
+    absorbed.add(found.activation);
+    draft.fused.push(found.activation);
+  }
+  draft.inputs = [...node.inputs, r];
+  draft.outputs = !found ? add.outputs : found.both ? [add.outputs[0]!, ...found.activation.outputs] : found.activation.outputs;
+  draft.kind = {
+    type: 'residual', add, residual: node.inputs.length, first,
+    activation: found?.activation ?? null, engine: found?.engine ?? null, both: found?.both ?? false,
+  };
+  return true;
+}
+
+/**
+ * A float32 Add/Sub/Mul/Div of a value of the output's shape and a constant scalar, which the op computes on the
+ * affine kernel (ops/arithmetic.ts scalarAffine), with the activation after it when the kernels apply one.
+ */
+function fuseScalarAffine(draft: FusionDraft, graph: InferredGraph, soleConsumer: (name: string) => OnnxNode | undefined, absorbed: Set<OnnxNode>): boolean {
+  const { node } = draft;
+  if (!['Add', 'Sub', 'Mul', 'Div'].includes(node.opType) || (node.domain !== '' && node.domain !== 'ai.onnx') || node.inputs.length !== 2) return false;
+  const out = node.outputs[0]!;
+  const shape = graph.shapes.get(out);
+  if (!shape || sizeOf(shape) < 2) return false;
+  const input = graph.constants.has(node.inputs[1]!) ? 0 : 1;
+  const x = node.inputs[input]!;
+  const scalar = graph.constants.get(node.inputs[1 - input]!);
+  if (!scalar || scalar.dataType !== DataType.FLOAT || scalar.data.length !== 1 || graph.constants.has(x)) return false;
+  if (graph.types.get(x) !== DataType.FLOAT || !sameShape(graph.shapes.get(x), shape)) return false;
+  const map = scalarAffine(node.opType.toLowerCase() as 'add' | 'sub' | 'mul' | 'div', input === 1, Number(scalar.data[0]));
+  if (!map) return false;
+  const reader = soleConsumer(out);
+  const engine = reader && reader.inputs[0] === out && reader.outputs.length === 1 ? engineActivation(reader) : null;
+  if (reader && engine) {
+    absorbed.add(reader);
+    draft.fused.push(reader);
+    draft.outputs = reader.outputs;
+  }
+  draft.kind = { type: 'affine', input, ...map, activation: engine ? reader! : null, engine };
+  return true;
+}
+
+/** An Add (of the default domain) of two float32 values of its output's shape. */
+function sameShapeSum(add: OnnxNode, graph: InferredGraph): boolean {
+  const shape = graph.shapes.get(add.outputs[0] ?? '');
+  if (add.inputs.length !== 2 || add.outputs.length !== 1 || !shape || (add.domain !== '' && add.domain !== 'ai.onnx')) return false;
+  return add.inputs.every((name) => graph.types.get(name) === DataType.FLOAT && sameShape(graph.shapes.get(name), shape));
+}
+
+/**
  * An Add of two float32 values of its output's shape, whose sum an activation the kernels apply reads (as its only
  * reader, or beside others: `both`).
  */
 function matchAddActivation(add: OnnxNode, graph: InferredGraph, soleConsumer: (name: string) => OnnxNode | undefined): { activation: OnnxNode; engine: Activation; both: boolean } | undefined {
   const sum = add.outputs[0]!;
-  const shape = graph.shapes.get(sum);
-  if (add.inputs.length !== 2 || add.outputs.length !== 1 || !shape) return undefined;
-  if (!add.inputs.every((name) => graph.types.get(name) === DataType.FLOAT && sameShape(graph.shapes.get(name), shape))) return undefined;
+  if (!sameShapeSum(add, graph)) return undefined;
   const activation = readersOf(graph, sum).find((reader) =>
     reader.inputs[0] === sum && reader.outputs.length === 1 && graph.types.get(reader.outputs[0]!) === DataType.FLOAT && engineActivation(reader) !== null);
   if (!activation) return undefined;
@@ -357,6 +455,31 @@ export function runFused(node: OnnxNode, op: OpDefinition, kind: StepKind, args:
     return lookupOp('Mul', '')!.run(context(kind.mul, mulInputs));
   }
   if (kind.type === 'addActivation') return runAddActivation(node, op, kind, args, context);
+  if (kind.type === 'residual') return runResidual(node, op, kind, args, context, ours);
+  if (kind.type === 'affine') {
+    const x = args[kind.input];
+    if (x && x.data instanceof Float32Array) {
+      const ctx = context(node, args);
+      const kernels = elementwiseKernels(ctx.options.backend);
+      const out = ctx.floatBuffer!(x.data.length, [kind.input]);
+      kernels.affine(x.data, kind.factor, kind.offset, kind.divide, out);
+      if (kind.engine) kernels.map(kind.engine, out, out);
+      return [floatResult(x.shape, out)];
+    }
+    const [y] = op.run(context(node, args));
+    return kind.activation ? lookupOp(kind.activation.opType, kind.activation.domain)!.run(context(kind.activation, [y])) : [y!];
+  }
+  if (kind.type === 'add') {
+    const [a, b] = args;
+    if (a && b && a.data instanceof Float32Array && b.data instanceof Float32Array && a.data.length === b.data.length && sameShape(a.shape, b.shape)) {
+      const ctx = context(node, args);
+      // The buffer of an operand that dies here may take the sum: the kernel reads each element before writing it.
+      const out = ctx.floatBuffer!(a.data.length, [0, 1]);
+      elementwiseKernels(ctx.options.backend).add(a.data, b.data, out, null);
+      return [floatResult(a.shape, out)];
+    }
+    return op.run(context(node, args));
+  }
   if (kind.type === 'matmulTransposed') return runMatMul(context(kind.matmul, args), kind.transposed === 0, kind.transposed === 1);
   if (kind.type === 'groupNorm') {
     const x = args[0];
@@ -391,24 +514,60 @@ export function runFused(node: OnnxNode, op: OpDefinition, kind: StepKind, args:
 }
 
 
+/** A float32 result (a function of the module, not a closure per call: tsx names each closure it makes). */
+function floatResult(shape: Shape, data: Float32Array): OnnxTensor {
+  return { name: '', dataType: DataType.FLOAT, shape, data };
+}
+
+/**
+ * A layer with its residual Add (and the Add's activation): the layer's output buffer, when it is this step's own,
+ * takes the sum in place; else the layer, the Add and the activation ops in turn.
+ */
+function runResidual(
+  node: OnnxNode, op: OpDefinition, kind: Extract<StepKind, { type: 'residual' }>, args: readonly (OnnxTensor | undefined)[],
+  context: OpContext, ours: (data: OnnxTensor['data']) => boolean,
+): readonly OnnxTensor[] {
+  const layerArgs = args.slice(0, kind.residual);
+  const r = args[kind.residual];
+  const ctx = context(node, layerArgs);
+  const [y] = op.run(ctx);
+  if (y && r && y.data instanceof Float32Array && r.data instanceof Float32Array && sameShape(y.shape, r.shape) && ours(y.data)) {
+    const kernels = elementwiseKernels(ctx.options.backend);
+    const a = kind.first ? r.data : y.data;
+    const b = kind.first ? y.data : r.data;
+    if (!kind.both) {
+      kernels.add(a, b, y.data, kind.engine);
+      return [floatResult(y.shape, y.data)];
+    }
+    kernels.add(a, b, y.data, null);
+    // The layer's input, when it dies here, may take the activation: the layer and the sum are done reading it.
+    const out = ctx.floatBuffer!(y.data.length, [0]);
+    kernels.map(kind.engine!, y.data, out);
+    return [floatResult(y.shape, y.data), floatResult(y.shape, out)];
+  }
+  const [sum] = lookupOp('Add', '')!.run(context(kind.add, kind.first ? [r, y] : [y, r]));
+  if (!kind.activation) return [sum!];
+  const [activated] = lookupOp(kind.activation.opType, kind.activation.domain)!.run(context(kind.activation, [sum]));
+  return kind.both ? [sum!, activated!] : [activated!];
+}
+
 /** An Add step with its activation: float32 operands of one shape on the run's kernels, else the two ops in turn. */
 function runAddActivation(node: OnnxNode, op: OpDefinition, kind: Extract<StepKind, { type: 'addActivation' }>, args: readonly (OnnxTensor | undefined)[], context: OpContext): readonly OnnxTensor[] {
   const [a, b] = args;
   if (a && b && a.dataType === DataType.FLOAT && b.dataType === DataType.FLOAT && a.data instanceof Float32Array && b.data instanceof Float32Array && sameShape(a.shape, b.shape)) {
     const ctx = context(node, args);
     const kernels = elementwiseKernels(ctx.options.backend);
-    const result = (data: Float32Array): OnnxTensor => ({ name: '', dataType: DataType.FLOAT, shape: a.shape, data });
     const n = a.data.length;
     if (!kind.both) {
       const out = ctx.floatBuffer!(n, [0, 1]);
       kernels.add(a.data, b.data, out, kind.engine);
-      return [result(out)];
+      return [floatResult(a.shape, out)];
     }
     const sum = ctx.floatBuffer!(n, [0, 1]);
     kernels.add(a.data, b.data, sum, null);
     const out = ctx.floatBuffer!(n, []);
     kernels.map(kind.engine, sum, out);
-    return [result(sum), result(out)];
+    return [floatResult(a.shape, sum), floatResult(a.shape, out)];
   }
   const [sum] = op.run(context(node, args));
   const activation = kind.activation;

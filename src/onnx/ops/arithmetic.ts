@@ -127,15 +127,22 @@ function withScalar(ctx: RunContext, kernel: Exclude<FloatKernel, 'prelu'>, a: F
   const scalarFirst = a.length === 1 && b.length === out.length;
   if (!scalarFirst && !(b.length === 1 && a.length === out.length)) return false;
   const [x, s] = scalarFirst ? [b, a[0]!] : [a, b[0]!];
-  const kernels = elementwiseKernels(ctx.options.backend);
+  const map = scalarAffine(kernel, scalarFirst, s);
+  if (!map) return false;
+  elementwiseKernels(ctx.options.backend).affine(x, map.factor, map.offset, map.divide, out);
+  return true;
+}
+
+/**
+ * The affine map of an op with a scalar operand `s` (first or second): x·s + −0, x + s, ±x ∓ s, x / s + −0; none for a
+ * scalar divided by a tensor. A model session's fused steps (fusions.ts) take it from here, so they compute the op's bits.
+ */
+export function scalarAffine(kernel: Exclude<FloatKernel, 'prelu'>, scalarFirst: boolean, s: number): { factor: number; offset: number; divide: boolean } | null {
   switch (kernel) {
-    case 'mul': kernels.affine(x, s, -0, false, out); return true;
-    case 'add': kernels.affine(x, 1, s, false, out); return true;
-    case 'sub': kernels.affine(x, scalarFirst ? -1 : 1, scalarFirst ? s : -s, false, out); return true;
-    case 'div':
-      if (scalarFirst) return false;
-      kernels.affine(x, s, -0, true, out);
-      return true;
+    case 'mul': return { factor: s, offset: -0, divide: false };
+    case 'add': return { factor: 1, offset: s, divide: false };
+    case 'sub': return { factor: scalarFirst ? -1 : 1, offset: scalarFirst ? s : -s, divide: false };
+    case 'div': return scalarFirst ? null : { factor: s, offset: -0, divide: true };
   }
 }
 

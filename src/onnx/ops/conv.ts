@@ -3,6 +3,8 @@
  * canonical LayerSpec once; shape inference plans it, execution hands it to the engine.
  */
 import { convTranspose, conv } from '../../engine/index.ts';
+import { type BoundLayer, bindLayer } from '../../engine/ops/bound-layer.ts';
+import type { PreparedWeights } from '../../engine/prepared-weights.ts';
 import { fromOnnx, type OnnxAttributes } from '../../shape/conventions/onnx.ts';
 import type { Activation } from '../../engine/ops/activation.ts';
 import type { LayerOptions, LayerSpec } from '../../shape/params.ts';
@@ -11,8 +13,9 @@ import { type Plan, planLayer } from '../../shape/plan.ts';
 import { TconvError } from '../../shape/errors.ts';
 import { invalidModel } from '../errors.ts';
 import type { OnnxNode } from '../model.ts';
+import type { OnnxTensor } from '../tensor-proto.ts';
 import { DataType } from '../schema.ts';
-import type { OpDefinition, RunOptions, Shape } from './types.ts';
+import type { OpDefinition, RunContext, RunOptions, Shape } from './types.ts';
 import { asFloat32, floatTensor, required } from './util.ts';
 
 const NEEDS = 'X and W (and optionally B)';
@@ -89,6 +92,37 @@ function callOptions(o: EngineOptions, out: Float32Array | undefined, activation
   };
 }
 
+/**
+ * A compiled run's layer call, bound once per node (engine/ops/bound-layer.ts) and kept while the node is called with
+ * the same input shape, prepared weights, bias value, activation, backend and threads: a repeated call then skips the
+ * attribute resolution and the engine's per-call planning lookups and checks (the same plan, backend call and bits).
+ */
+interface Bound {
+  readonly x: Shape;
+  readonly weights: PreparedWeights;
+  readonly bias: OnnxTensor | undefined;
+  readonly activation: Activation | undefined;
+  readonly backend: RunOptions['backend'];
+  readonly threads: RunOptions['threads'];
+  readonly layer: BoundLayer;
+}
+
+const bound = new WeakMap<OnnxNode, Bound>();
+
+function boundLayer(kind: 'convTranspose' | 'conv', ctx: RunContext, x: OnnxTensor, w: OnnxTensor, weights: PreparedWeights, b: OnnxTensor | undefined): BoundLayer {
+  const { node, activation } = ctx;
+  const { backend, threads } = ctx.options;
+  const known = bound.get(node);
+  if (known && known.weights === weights && known.bias === b && known.activation === activation && known.backend === backend
+    && known.threads === threads && sameShape(known.x, x.shape)) {
+    return known.layer;
+  }
+  const { options } = resolve(node, x.shape, w.shape, b?.shape, backend, threads);
+  const layer = bindLayer(kind, x.shape, weights, b === undefined ? null : { shape: b.shape, data: asFloat32(b) }, activation ? { ...options, activation } : options);
+  bound.set(node, { x: [...x.shape], weights, bias: b, activation, backend, threads, layer });
+  return layer;
+}
+
 function op(kind: 'convTranspose' | 'conv'): OpDefinition {
   return {
     infer: (ctx) => {
@@ -100,9 +134,16 @@ function op(kind: 'convTranspose' | 'conv'): OpDefinition {
       const x = required(ctx.node, ctx.inputs, 0, NEEDS);
       const w = required(ctx.node, ctx.inputs, 1, NEEDS);
       const b = ctx.inputs[2];
+      const prepared = ctx.options.preparedWeights?.get(ctx.node.inputs[1]!);
+      if (prepared && ctx.floatBuffer) {
+        // A session's compiled run: the call bound once.
+        const layer = boundLayer(kind, ctx, x, w, prepared, b);
+        const out = ctx.floatBuffer(layer.outputLength, []);
+        layer.run(asFloat32(x), out);
+        return [floatTensor(layer.plan.outputShape, out)];
+      }
       const { options, outputLength } = resolve(ctx.node, x.shape, w.shape, b?.shape, ctx.options.backend, ctx.options.threads);
       const run = kind === 'convTranspose' ? convTranspose : conv;
-      const prepared = ctx.options.preparedWeights?.get(ctx.node.inputs[1]!);
       // In a compiled run the output goes into a recycled buffer (never one of this node's inputs: the engine reads
       // them while it writes) and a fused Relu/LeakyRelu is applied by the engine as it stores.
       const out = ctx.floatBuffer?.(outputLength, []);
