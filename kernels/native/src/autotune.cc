@@ -102,6 +102,7 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
       candidate->padPlanes = mode == 2 && splitStep == 1 && padsPlanes(plan);
       candidate->channelStride = splitChannelStride(plan, candidate->splitStep, candidate->padPlanes);
       candidate->forceGroup = grouped;
+      candidate->prefetchOutput = mode == 2 && plan.outputLength * 4 > (int64_t(1) << 21);
       layout(*candidate);
       candidate->estimatedCycles = estimate(*candidate);
       candidates.push_back(std::move(candidate));

@@ -55,6 +55,9 @@ struct Prepared {
   // as they are). The kernel walks the channels of one tap back to back, and at a 4 KiB stride all their lines fell
   // into one L1 set; with the copy ldm's 16→16 @32² ran 1.2–1.4× faster (perf-log 2026-12-07, 20:20–21:10).
   int padPlanes = 0;
+  // Direct layouts whose output outgrows L2: a task first prefetches its output lines, so that their reads for
+  // ownership overlap the multiply instead of stalling the store (dcgan-5's ∂X writes 4 MiB).
+  int prefetchOutput = 0;
   int batchMinor = 0;  // column order: 0 = (n, position), 1 = (position, n), chosen by the cost model
   bool forceGroup = false;  // tests: group panels whatever the weight size
   int group = 1;       // panels per task (packed layouts whose weights outgrow L2 share each weight chunk)
