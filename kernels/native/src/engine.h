@@ -7,6 +7,7 @@
 
 #include "cpu.h"
 #include "plan.h"
+#include "subsample.h"
 #include "ukernel.h"
 
 namespace tconv {
@@ -32,6 +33,10 @@ struct TaskRef {
 // A plan prepared for one instruction set, with its weights packed once.
 struct Prepared {
   NativePlan plan;
+  // A conv whose taps read one residue class of its input (subsample.h): `plan` is the reduced conv, `source` the
+  // caller's plan (its header and buffer sizes), and a call first copies the input through `subsample`. Null: none.
+  std::unique_ptr<NativePlan> source;
+  Subsample subsample;
   const KernelSet* isa = nullptr;
   const GemmTile* tile = nullptr;  // the tile (mr × nr) its kernels come from; nullptr for depthwise
   int nr = 0, mr = 0;
@@ -84,6 +89,9 @@ struct Prepared {
   std::vector<uint16_t> directMasks;
   ~Prepared();
 };
+
+// The plan the caller's header and buffers follow: the source of a subsampled conv, else the plan itself.
+inline const NativePlan& callerPlan(const Prepared& P) { return P.source ? *P.source : P.plan; }
 
 // Chooses tile shape and column order (cycle model, then a short measurement of the best few), packs the weights.
 // Returns an error sentence, or "" on success.
