@@ -150,7 +150,9 @@ float* subsampleCopyFor(const Prepared& P) {
 }
 
 bool reserveRunMemory(const Prepared& P) {
-  return ((P.splitStep <= 1 && !P.padPlanes) || splitCopyFor(P) != nullptr) && (!P.source || subsampleCopyFor(P) != nullptr);
+  // A subsampled conv whose layout pads its planes writes its copy into that layout's buffer (engine.cc): no second one.
+  const bool ownCopy = P.source && !(P.padPlanes && P.splitStep <= 1);
+  return ((P.splitStep <= 1 && !P.padPlanes) || splitCopyFor(P) != nullptr) && (!ownCopy || subsampleCopyFor(P) != nullptr);
 }
 
 float* inputCopyFor(const Prepared& P) { return splitCopyFor(P); }
