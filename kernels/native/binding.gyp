@@ -14,6 +14,7 @@
         "src/autotune.cc",
         "src/runners.cc",
         "src/schedule.cc",
+        "src/subsample.cc",
         "src/threadpool.cc",
         "src/ukernel_check.cc",
         "src/ukernel_scalar.cc",

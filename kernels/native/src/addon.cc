@@ -181,6 +181,7 @@ Napi::Value Describe(const Napi::CallbackInfo& info) {
   result.Set("direct", Napi::Boolean::New(env, p.direct != 0));
   result.Set("depthwise", Napi::Boolean::New(env, p.depthwise != 0));
   result.Set("splitStep", p.splitStep);
+  result.Set("subsampled", Napi::Boolean::New(env, p.source != nullptr));
   result.Set("flatRows", Napi::Boolean::New(env, p.flatRows != 0));
   result.Set("padPlanes", Napi::Boolean::New(env, p.padPlanes != 0));
   result.Set("panelsPerTask", p.group);
@@ -197,7 +198,7 @@ Napi::Value Describe(const Napi::CallbackInfo& info) {
 // Checks run()'s and runOnce()'s buffers (input, bias, output, threads from `first` on) against the plan and runs.
 void runArgs(const Napi::CallbackInfo& info, const Prepared& prepared, size_t first) {
   Napi::Env env = info.Env();
-  const NativePlan& plan = prepared.plan;
+  const NativePlan& plan = tconv::callerPlan(prepared);
   const Napi::Float32Array input = floatsArg(info, first, "input");
   Napi::Float32Array output = floatsArg(info, first + 2, "output");
   checkLength(env, "input", input, plan.inputLength);
@@ -231,7 +232,7 @@ Napi::Value Run(const Napi::CallbackInfo& info) {
   if (info.Length() != 6 && info.Length() != 8) throw Napi::TypeError::New(env, "run(handle, header, input, bias, output, threads[, activation, alpha]) takes 6 or 8 arguments");
   const Prepared& prepared = preparedArg(info, 0);
   const Napi::Int32Array header = headerArg(info, 1);
-  const NativePlan& plan = prepared.plan;
+  const NativePlan& plan = tconv::callerPlan(prepared);
   if (header.ElementLength() != plan.words.size() ||
       std::memcmp(header.Data(), plan.words.data(), plan.words.size() * sizeof(int32_t)) != 0) {
     fail(env, "the plan header does not match the prepared handle");

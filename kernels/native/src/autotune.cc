@@ -43,6 +43,18 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
   if (weightLength != plan.weightLength) {
     return "weight has " + std::to_string(weightLength) + " values but the plan needs " + std::to_string(plan.weightLength);
   }
+  {
+    NativePlan reduced;
+    Subsample subsample;
+    if (subsamplePlan(plan, reduced, subsample)) {  // the smaller conv over the one residue class its taps read
+      const std::string error = prepare(reduced, weight, weightLength, isa, force, out);
+      if (error.empty()) {
+        out->source.reset(new NativePlan(plan));
+        out->subsample = subsample;
+      }
+      return error;
+    }
+  }
   // Direct panels need unit input steps along W: always for transposed phases; a conv strided along W (its one W
   // "phase" has input step s) runs them on an input copy split into its W phases (engine.h, splitStep).
   bool unitW = true;
@@ -102,6 +114,7 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
       candidate->padPlanes = mode == 2 && splitStep == 1 && padsPlanes(plan);
       candidate->channelStride = splitChannelStride(plan, candidate->splitStep, candidate->padPlanes);
       candidate->forceGroup = grouped;
+      candidate->prefetchOutput = mode == 2 && plan.outputLength * 4 > (int64_t(1) << 21);
       layout(*candidate);
       candidate->estimatedCycles = estimate(*candidate);
       candidates.push_back(std::move(candidate));

@@ -43,7 +43,16 @@ std::mutex& engineMutex() {
 void execute(const Prepared& P, const float* input, const float* bias, float* output, int threads, Activation activation) {
   if (P.tasks == 0) return;
   std::lock_guard<std::mutex> lock(engineMutex());
-  runTasks(P, input, bias, output, threads);
+  if (P.source) {
+    // Straight into the layout's padded planes when it copies its input that way (no second copy), else compact.
+    const bool padded = P.padPlanes && P.splitStep <= 1;
+    float* compact = padded ? inputCopyFor(P) : subsampleCopyFor(P);
+    if (!compact) std::abort();  // unreachable: every caller reserved it first (reserveRunMemory)
+    subsampleInput(*P.source, P.plan, P.subsample, input, compact, padded ? P.channelStride : P.plan.inSpatial);
+    runTasks(P, compact, bias, output, threads, padded);
+  } else {
+    runTasks(P, input, bias, output, threads);
+  }
   // One pass after the tasks, with the element-wise kernels the separate map runs (same bits as the unfused pair):
   // the zoo's outputs (≤ a few hundred KiB) are still in L2 when it runs.
   if (activation.kind != 0) eltwiseFor(P.isa)->map(activation.kind, activation.alpha, output, output, P.plan.outputLength);

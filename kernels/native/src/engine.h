@@ -7,6 +7,7 @@
 
 #include "cpu.h"
 #include "plan.h"
+#include "subsample.h"
 #include "ukernel.h"
 
 namespace tconv {
@@ -32,6 +33,10 @@ struct TaskRef {
 // A plan prepared for one instruction set, with its weights packed once.
 struct Prepared {
   NativePlan plan;
+  // A conv whose taps read one residue class of its input (subsample.h): `plan` is the reduced conv, `source` the
+  // caller's plan (its header and buffer sizes), and a call first copies the input through `subsample`. Null: none.
+  std::unique_ptr<NativePlan> source;
+  Subsample subsample;
   const KernelSet* isa = nullptr;
   const GemmTile* tile = nullptr;  // the tile (mr × nr) its kernels come from; nullptr for depthwise
   int nr = 0, mr = 0;
@@ -55,6 +60,9 @@ struct Prepared {
   // as they are). The kernel walks the channels of one tap back to back, and at a 4 KiB stride all their lines fell
   // into one L1 set; with the copy ldm's 16→16 @32² ran 1.2–1.4× faster (perf-log 2026-12-07, 20:20–21:10).
   int padPlanes = 0;
+  // Direct layouts whose output outgrows L2: a task first prefetches its output lines, so that their reads for
+  // ownership overlap the multiply instead of stalling the store (dcgan-5's ∂X writes 4 MiB).
+  int prefetchOutput = 0;
   int batchMinor = 0;  // column order: 0 = (n, position), 1 = (position, n), chosen by the cost model
   bool forceGroup = false;  // tests: group panels whatever the weight size
   int group = 1;       // panels per task (packed layouts whose weights outgrow L2 share each weight chunk)
@@ -81,6 +89,9 @@ struct Prepared {
   std::vector<uint16_t> directMasks;
   ~Prepared();
 };
+
+// The plan the caller's header and buffers follow: the source of a subsampled conv, else the plan itself.
+inline const NativePlan& callerPlan(const Prepared& P) { return P.source ? *P.source : P.plan; }
 
 // Chooses tile shape and column order (cycle model, then a short measurement of the best few), packs the weights.
 // Returns an error sentence, or "" on success.

@@ -42,6 +42,26 @@ void runDirectTask(const Prepared& P, Workspace& w, int64_t task, const Combo& c
     }
     if (valid[q] == 0) std::memset(w.C + q * cStride, 0, sizeof(float) * size_t(M * nr));
   }
+  const AxisPhase& a0 = p.axes[0][size_t(c.phase[0])];
+  const AxisPhase& a1 = p.axes[1][size_t(c.phase[1])];
+  const AxisPhase& a2 = p.axes[2][size_t(c.phase[2])];
+  const int64_t outBatch = int64_t(p.outChannels) * p.outSpatial;
+  int64_t outBase[4][kMaxDirectVectors];
+  float* yg = y + g * M * p.outSpatial;
+  for (int q = 0; q < count; q++) {
+    for (int v = 0; v < vectorCount; v++) {
+      const DirectVector& d = vectors[q][v];
+      const int64_t o0 = a0.first + d.j0 * a0.outStep, o1 = a1.first + d.j1 * a1.outStep, o2 = a2.first + d.j2 * a2.outStep;
+      outBase[q][v] = d.n * outBatch + (o0 * p.out[1] + o1) * p.out[2] + o2;
+      if (!d.length || !P.prefetchOutput) continue;
+      // Into L2 (not L1: the M lines of one position are a plane apart, often one L1 set).
+      for (int64_t m = 0; m < M; m++) {
+        const float* at = yg + outBase[q][v] + m * p.outSpatial;
+        __builtin_prefetch(at, 1, 1);
+        __builtin_prefetch(at + (d.length - 1) * a2.outStep, 1, 1);
+      }
+    }
+  }
   const float* xg = x + g * cinG * P.channelStride;
   // Strided convs (phase-split input): taps in chunks whose input lines (up to two per vector, channel and tap) stay
   // in L1 while every row block reads them — superres' ∂X has 64 channels × 16 taps, 128 KiB of lines. Each chunk
@@ -65,21 +85,11 @@ void runDirectTask(const Prepared& P, Workspace& w, int64_t task, const Combo& c
       }
     }
   }
-  const AxisPhase& a0 = p.axes[0][size_t(c.phase[0])];
-  const AxisPhase& a1 = p.axes[1][size_t(c.phase[1])];
-  const AxisPhase& a2 = p.axes[2][size_t(c.phase[2])];
-  const int64_t outBatch = int64_t(p.outChannels) * p.outSpatial;
   for (int q = 0; q < count; q++) {
-    int64_t outBase[kMaxDirectVectors];
-    for (int v = 0; v < vectorCount; v++) {
-      const DirectVector& d = vectors[q][v];
-      const int64_t o0 = a0.first + d.j0 * a0.outStep, o1 = a1.first + d.j1 * a1.outStep, o2 = a2.first + d.j2 * a2.outStep;
-      outBase[v] = d.n * outBatch + (o0 * p.out[1] + o1) * p.out[2] + o2;
-    }
     const float* C = w.C + q * cStride;
     for (int v = 0; v < vectorCount; v++) {
       if (vectors[q][v].length) {
-        P.isa->store(y + g * M * p.outSpatial + outBase[v], p.outSpatial, C + kDirectWidth * v, nr, int(M), vectors[q][v].length, a2.outStep, bias ? bias + g * M : nullptr);
+        P.isa->store(yg + outBase[q][v], p.outSpatial, C + kDirectWidth * v, nr, int(M), vectors[q][v].length, a2.outStep, bias ? bias + g * M : nullptr);
       }
     }
   }

@@ -144,14 +144,25 @@ int threadsFor(const Prepared& P, int threads) {
   return std::max(1, std::min(byTasks, byWork));
 }
 
-bool reserveRunMemory(const Prepared& P) { return (P.splitStep <= 1 && !P.padPlanes) || splitCopyFor(P) != nullptr; }
+float* subsampleCopyFor(const Prepared& P) {
+  static SplitBuffer instance;  // apart from the split copy: a subsampled plan's own layout may copy its input again
+  return P.source ? instance.reserve(size_t(P.plan.inputLength)) : nullptr;
+}
 
-void runTasks(const Prepared& P, const float* input, const float* bias, float* output, int threads) {
+bool reserveRunMemory(const Prepared& P) {
+  // A subsampled conv whose layout pads its planes writes its copy into that layout's buffer (engine.cc): no second one.
+  const bool ownCopy = P.source && !(P.padPlanes && P.splitStep <= 1);
+  return ((P.splitStep <= 1 && !P.padPlanes) || splitCopyFor(P) != nullptr) && (!ownCopy || subsampleCopyFor(P) != nullptr);
+}
+
+float* inputCopyFor(const Prepared& P) { return splitCopyFor(P); }
+
+void runTasks(const Prepared& P, const float* input, const float* bias, float* output, int threads, bool copied) {
   const int n = threadsFor(P, threads);
   auto& spaces = workspaces();
   while (int(spaces.size()) < n) spaces.emplace_back(new Workspace());
   for (int i = 0; i < n; i++) spaces[size_t(i)]->reserve(P);
-  if (P.splitStep > 1 || P.padPlanes) {  // the input copy: split by W phase, or at a padded channel stride
+  if ((P.splitStep > 1 || P.padPlanes) && !copied) {  // the input copy: split by W phase, or at a padded channel stride
     Split s;
     s.P = &P;
     s.planes = int64_t(P.plan.batch) * P.plan.inChannels;

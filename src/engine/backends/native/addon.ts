@@ -92,6 +92,12 @@ export interface NativeLayout {
   readonly depthwise: boolean;
   /** W stride s > 1: the layout reads an input copy whose rows are split into their s W phases; 1: the input as it is. */
   readonly splitStep: number;
+  /**
+   * A conv whose taps read one residue class of the input along some axis (stride and dilation share a factor g):
+   * the layout is the reduced conv's (stride s/g, the fields above), run on a copy of every g-th input value
+   * (kernels/native/src/subsample.h); absent from an addon built before it.
+   */
+  readonly subsampled?: boolean;
   /** Direct vectors span rows: 16 consecutive positions of a stride-1 (H, W) plane whose rows are narrower or not a multiple of 16. */
   readonly flatRows: boolean;
   /** Stride-1 direct layout reading an input copy whose channel planes (4 KiB multiples) are padded off L1's set stride. */
