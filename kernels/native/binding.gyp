@@ -13,6 +13,7 @@
         "src/pack.cc",
         "src/autotune.cc",
         "src/runners.cc",
+        "src/winograd.cc",
         "src/schedule.cc",
         "src/threadpool.cc",
         "src/ukernel_check.cc",

@@ -29,6 +29,16 @@ struct TaskRef {
   int64_t panel;
 };
 
+// The Winograd layout of a prepared plan (winograd.h): form 0 = not Winograd.
+struct WinogradLayout {
+  int form = 0;
+  int m = 0;                      // output tile side: 2 (F(2×2, 3×3)) or 3 (F(3×3, 2×2))
+  int64_t K = 0;                  // reduction channels: Cin, or 4·Cin for the phase-split form
+  int64_t tilesY = 0, tilesX = 0, tiles = 0;  // tiles per image side, and over the batch
+  int64_t offsetY = 0, offsetX = 0;           // input row and column of tap 0 for output 0 (minus the padding)
+  int64_t panels = 1;             // panels of nr tiles per task
+};
+
 // A plan prepared for one instruction set, with its weights packed once.
 struct Prepared {
   NativePlan plan;
@@ -55,6 +65,7 @@ struct Prepared {
   // as they are). The kernel walks the channels of one tap back to back, and at a 4 KiB stride all their lines fell
   // into one L1 set; with the copy ldm's 16→16 @32² ran 1.2–1.4× faster (perf-log 2026-12-07, 20:20–21:10).
   int padPlanes = 0;
+  WinogradLayout wino;  // form ≠ 0: the Winograd layout (winograd.h) instead of the panels and combos below
   int batchMinor = 0;  // column order: 0 = (n, position), 1 = (position, n), chosen by the cost model
   bool forceGroup = false;  // tests: group panels whatever the weight size
   int group = 1;       // panels per task (packed layouts whose weights outgrow L2 share each weight chunk)

@@ -144,13 +144,28 @@ int threadsFor(const Prepared& P, int threads) {
   return std::max(1, std::min(byTasks, byWork));
 }
 
-bool reserveRunMemory(const Prepared& P) { return (P.splitStep <= 1 && !P.padPlanes) || splitCopyFor(P) != nullptr; }
+bool reserveRunMemory(const Prepared& P, int threads) {
+  if (P.wino.form) {
+    const int n = threadsFor(P, threads);
+    auto& spaces = workspaces();
+    while (int(spaces.size()) < n) spaces.emplace_back(new Workspace());
+    for (int i = 0; i < n; i++) {
+      spaces[size_t(i)]->reserve(P);
+      if (!spaces[size_t(i)]->winograd) return false;
+    }
+    return true;
+  }
+  return (P.splitStep <= 1 && !P.padPlanes) || splitCopyFor(P) != nullptr;
+}
 
 void runTasks(const Prepared& P, const float* input, const float* bias, float* output, int threads) {
   const int n = threadsFor(P, threads);
   auto& spaces = workspaces();
   while (int(spaces.size()) < n) spaces.emplace_back(new Workspace());
-  for (int i = 0; i < n; i++) spaces[size_t(i)]->reserve(P);
+  for (int i = 0; i < n; i++) {
+    spaces[size_t(i)]->reserve(P);
+    if (P.wino.form && !spaces[size_t(i)]->winograd) std::abort();  // unreachable: callers reserved it (reserveRunMemory)
+  }
   if (P.splitStep > 1 || P.padPlanes) {  // the input copy: split by W phase, or at a padded channel stride
     Split s;
     s.P = &P;

@@ -13,8 +13,9 @@ void runTasks(const Prepared& P, const float* input, const float* bias, float* o
 // estimated work pays for (one extra thread per TCONV_NATIVE_CYCLES_PER_THREAD estimated cycles, default 150k).
 int threadsFor(const Prepared& P, int threads);
 
-// Reserves what runTasks will need beyond the workspaces (the phase-split input copy of a layout strided along W),
-// so that running never allocates; false when the memory is not there (the caller refuses the call by name).
-bool reserveRunMemory(const Prepared& P);
+// Reserves what runTasks will need beyond the workspaces (the phase-split input copy of a layout strided along W; a
+// Winograd layout's per-thread scratch for a call on `threads` threads), so that running never allocates; false when
+// the memory is not there (the caller refuses the call by name, winogradName(P.wino.form) or the input copy).
+bool reserveRunMemory(const Prepared& P, int threads);
 
 }  // namespace tconv
