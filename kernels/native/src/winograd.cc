@@ -185,10 +185,17 @@ int winogradFormOf(const NativePlan& p) {
 
 bool winogradPays(const NativePlan& p, int form) {
   if (form == kWinogradNone) return false;
-  const int64_t m = form == kWinogradF2x3 ? 2 : 3, K = form == kWinogradF2x3 ? p.inChannels : 4 * int64_t(p.inChannels);
+  const bool split = form == kWinogradF3x2Split;
+  const int64_t m = split ? 3 : 2, K = split ? 4 * int64_t(p.inChannels) : p.inChannels;
+  const int64_t tiles = int64_t(p.batch) * ((p.out[1] + m - 1) / m) * ((p.out[2] + m - 1) / m);
   // Share of the computed outputs that lie inside the image (partial tiles at the edges compute their whole tile).
-  const double used = double(p.out[1]) * p.out[2] / double((p.out[1] + m - 1) / m * m * ((p.out[2] + m - 1) / m * m));
-  return K >= 128 && p.M >= 32 && used >= 0.75;
+  const double used = double(p.batch) * p.out[1] * p.out[2] / double(tiles * m * m);
+  // Same-process A/Bs against the trial's layout, AVX2, one thread (docs/kernels.md): the transforms cost per tile
+  // about what K + M channels of the GEMM do, the split form's 8×8 windows twice the plain form's 4×4 ones.
+  // Won at K ≥ 64 (plain) or 256 (split) with M ≥ 64 on at least 64 tiles, 1.1–1.9×; lost below (K 8–32: 0.4–0.8×;
+  // split K 64–128 or M 32: 0.7–1.0×), and where partial tiles waste a quarter of the products or more (dcgan-2's
+  // 4×4 outputs from 2×2 tiles of 3×3: 0.83–0.92×), or on 36 tiles (0.82×).
+  return K >= (split ? 256 : 64) && p.M >= 64 && tiles >= 64 && used >= 0.75;
 }
 
 void layoutWinograd(Prepared& P, int form, const GemmTile* tile) {
