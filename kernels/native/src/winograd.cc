@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <vector>
 
 namespace tconv {
 namespace {
@@ -13,8 +14,6 @@ constexpr int kMaxLanes = 64;
 // float64): Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 −1 0 1] for both forms; G = diag(1, ½, ½, 1)·[1 0 0; 1 1 1; 1 −1 1;
 // 0 0 1] and Aᵀ = [1 1 1 0; 0 1 −1 1] for F(2×2, 3×3); G = diag(1, ½, ½, 1)·[1 0; 1 1; 1 −1; 0 1] and
 // Aᵀ = [1 1 1 0; 0 1 −1 0; 0 1 1 1] for F(3×3, 2×2).
-constexpr double kG3[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
-constexpr double kG2[4][2] = {{1, 0}, {0.5, 0.5}, {0.5, -0.5}, {0, 1}};
 
 bool consecutiveTaps(const AxisPhase& a, int32_t kernel, int32_t step, int32_t out) {
   if (a.first != 0 || a.outStep != 1 || a.count != out || a.inStep != step || int32_t(a.tap.size()) != kernel) return false;
@@ -232,32 +231,55 @@ void layoutWinograd(Prepared& P, int form, const GemmTile* tile) {
   P.estimatedCycles = 16.0 * double(mPad) * double(L.K) * columns / (2 * lanes) + 16.0 * double(L.K + p.M) * columns * 4 / lanes;
 }
 
-void packWinogradWeights(Prepared& P, const float* weight) {
+// G applied to the r values at g[0], g[step], …: the four rows of G g (G's ½ rows as one sum, halved).
+template <int R>
+inline void transformWeights(const double* g, int step, double* out, int outStep) {
+  const double g0 = g[0], g1 = g[step], last = g[(R - 1) * step];
+  const double mid = R == 3 ? g0 + last : g0;  // r = 3: g0 + g2 in both middle rows
+  out[0] = g0;
+  out[outStep] = 0.5 * (mid + g1);
+  out[2 * outStep] = 0.5 * (mid - g1);
+  out[3 * outStep] = last;
+}
+
+// U = G g Gᵀ in double (rows, then columns), rounded once, for every (output channel, reduction channel), written
+// where the GEMM reads it: ξ-major, then the tile's row blocks, [k][rows]. Weights change every training step and
+// ∂X packs them again then, so this runs once per step: written out separably (16·Cout·K values, dcgan-3's ∂X 2M).
+template <int R>
+void packWeightsOf(Prepared& P, const float* weight) {
   const NativePlan& p = P.plan;
-  const WinogradLayout& L = P.wino;
-  const bool split = L.form == kWinogradF3x2Split;
-  const int r = split ? 2 : 3, k = p.kernel[1];
-  for (int64_t mo = 0; mo < p.M; mo++) {
-    const int64_t row0 = mo / P.mr * P.mr, rows = std::min<int64_t>(P.mr, p.M - row0);
-    for (int64_t kk = 0; kk < L.K; kk++) {
-      const int64_t ci = split ? kk / 4 : kk, a = split ? kk / 2 % 2 : 0, b = split ? kk % 2 : 0;
-      double g[3][3];
-      for (int i = 0; i < r; i++) {
-        for (int j = 0; j < r; j++) {
-          const int64_t ky = split ? 2 * i + a : i, kx = split ? 2 * j + b : j;
-          g[i][j] = weight[((mo * p.inChannels + ci) * k + ky) * k + kx];
+  const int64_t K = P.wino.K, M = p.M, k = p.kernel[1];
+  constexpr bool kSplit = R == 2;
+  // One output channel's 16·K values first, then written ξ by ξ: written as computed, the 16 stores of one
+  // (channel, k) went to 16 pages M·K floats apart, all in one L1 set (5 ms of dcgan-3's ∂X repack; now ~1 ms).
+  std::vector<float> channel(size_t(16 * K));
+  for (int64_t mo = 0; mo < M; mo++) {
+    const int64_t row0 = mo / P.mr * P.mr, rows = std::min<int64_t>(P.mr, M - row0);
+    for (int64_t ci = 0; ci < p.inChannels; ci++) {
+      const float* w = weight + (mo * p.inChannels + ci) * k * k;
+      for (int phase = 0; phase < (kSplit ? 4 : 1); phase++) {
+        const int a = phase >> 1, b = phase & 1;
+        double g[R * R], t[4 * R], u[16];
+        for (int i = 0; i < R; i++) {
+          for (int j = 0; j < R; j++) g[i * R + j] = kSplit ? w[(2 * i + a) * k + 2 * j + b] : w[i * k + j];
         }
-      }
-      for (int xi = 0; xi < 16; xi++) {
-        const int u = xi / 4, v = xi % 4;
-        double sum = 0;
-        for (int i = 0; i < r; i++) {
-          for (int j = 0; j < r; j++) sum += (split ? kG2[u][i] * kG2[v][j] : kG3[u][i] * kG3[v][j]) * g[i][j];
-        }
-        P.weights[xi * p.M * L.K + row0 * L.K + kk * rows + (mo - row0)] = float(sum);
+        for (int j = 0; j < R; j++) transformWeights<R>(g + j, R, t + j, R);  // columns of g → rows of G g
+        for (int i = 0; i < 4; i++) transformWeights<R>(t + i * R, 1, u + i * 4, 1);  // rows of G g → (G g) Gᵀ
+        const int64_t kk = kSplit ? 4 * ci + phase : ci;
+        for (int xi = 0; xi < 16; xi++) channel[size_t(xi * K + kk)] = float(u[xi]);
       }
     }
+    for (int xi = 0; xi < 16; xi++) {
+      float* dst = P.weights + xi * M * K + row0 * K + (mo - row0);
+      const float* from = channel.data() + xi * K;
+      for (int64_t kk = 0; kk < K; kk++) dst[kk * rows] = from[kk];
+    }
   }
+}
+
+void packWinogradWeights(Prepared& P, const float* weight) {
+  if (P.wino.form == kWinogradF3x2Split) packWeightsOf<2>(P, weight);
+  else packWeightsOf<3>(P, weight);
 }
 
 int64_t winogradScratchFloats(const Prepared& P) {
