@@ -14,6 +14,7 @@
         "src/autotune.cc",
         "src/runners.cc",
         "src/winograd.cc",
+        "src/winograd_avx2.cc",
         "src/schedule.cc",
         "src/threadpool.cc",
         "src/ukernel_check.cc",

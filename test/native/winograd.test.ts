@@ -65,6 +65,8 @@ const CASES: readonly { readonly plan: Plan; readonly form: string }[] = [
   { plan: conv({ input: [10, 15], kernel: 4, stride: 2, padding: 2, inChannels: 6, outChannels: 3, batch: 2 }), form: 'winograd F(3x3,2x2) split' },
   { plan: conv({ input: [3, 5], kernel: 4, stride: 2, padding: 1, inChannels: 2, outChannels: 5, batch: 3, bias: true }), form: 'winograd F(3x3,2x2) split' },
   { plan: conv({ input: [34, 30], kernel: 4, stride: 2, padding: 1, inChannels: 11, outChannels: 15, batch: 1, bias: true }), form: 'winograd F(3x3,2x2) split' },
+  // Rows of 17 tiles: runs of eight tiles whose windows all lie inside (AVX2 gathers them by register transposes).
+  { plan: conv({ input: [22, 102], kernel: 4, stride: 2, padding: 1, inChannels: 3, outChannels: 5, batch: 2 }), form: 'winograd F(3x3,2x2) split' },
 ];
 
 test('native Winograd layout (forced) = reference on both forms, every kernel set, same bits at 1 and 2 threads', { skip: skipReason }, () => {

@@ -29,6 +29,8 @@ struct TaskRef {
   int64_t panel;
 };
 
+struct WinogradKernels;  // winograd_kernels.h
+
 // The Winograd layout of a prepared plan (winograd.h): form 0 = not Winograd.
 struct WinogradLayout {
   int form = 0;
@@ -37,6 +39,7 @@ struct WinogradLayout {
   int64_t tilesY = 0, tilesX = 0, tiles = 0;  // tiles per image side, and over the batch
   int64_t offsetY = 0, offsetX = 0;           // input row and column of tap 0 for output 0 (minus the padding)
   int64_t panels = 1;             // panels of nr tiles per task
+  const WinogradKernels* kernels = nullptr;  // the AVX2 gather and input transform, or nullptr: the portable code
 };
 
 // A plan prepared for one instruction set, with its weights packed once.

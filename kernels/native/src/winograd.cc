@@ -4,6 +4,9 @@
 #include <cstdlib>
 #include <vector>
 
+#include "cpu.h"
+#include "winograd_kernels.h"
+
 namespace tconv {
 namespace {
 
@@ -30,6 +33,7 @@ struct PanelTiles {
   int32_t y0[kMaxLanes], x0[kMaxLanes];   // the window's corner (input row and column)
   int8_t rows[kMaxLanes], cols[kMaxLanes];  // outputs of the tile inside the image
   bool inside[kMaxLanes];                   // the whole input window lies inside the image
+  bool inside8[kMaxLanes / 8];              // lanes 8g…8g + 7 are tiles whose windows lie inside
 };
 
 void panelTiles(const Prepared& P, int64_t tile0, PanelTiles& t) {
@@ -48,6 +52,10 @@ void panelTiles(const Prepared& P, int64_t tile0, PanelTiles& t) {
     t.cols[l] = int8_t(std::min<int64_t>(L.m, p.out[2] - ox));
     const int side = L.form == kWinogradF3x2Split ? 8 : 4;
     t.inside[l] = t.y0[l] >= 0 && t.x0[l] >= 0 && t.y0[l] + side <= p.in[1] && t.x0[l] + side <= p.in[2];
+  }
+  for (int g = 0; g < P.nr / 8; g++) {
+    t.inside8[g] = 8 * g + 8 <= t.lanes;
+    for (int l = 8 * g; l < 8 * g + 8 && t.inside8[g]; l++) t.inside8[g] = t.inside[l];
   }
 }
 
@@ -97,8 +105,16 @@ void inputChannel(const Prepared& P, const PanelTiles& t, const float* x, int64_
       for (int r = 0; r < kSide; r++) __builtin_prefetch(xc + 2 * p.inSpatial + t.in[l] + r * W);
     }
   }
+  const WinogradKernels* kernels = P.wino.kernels;
   for (int l = 0; l < t.lanes; l++) {
     const float* corner = xc + t.in[l];
+    if (Split && kernels && l % 8 == 0 && t.inside8[l / 8]) {  // eight windows by register transposes
+      const float* corners[8];
+      for (int i = 0; i < 8; i++) corners[i] = xc + t.in[l + i];
+      kernels->gatherSplit8(corners, W, d + l, nr);
+      l += 7;
+      continue;
+    }
     if (t.inside[l]) {
 #pragma GCC unroll 8
       for (int r = 0; r < kSide; r++) {
@@ -118,7 +134,10 @@ void inputChannel(const Prepared& P, const PanelTiles& t, const float* x, int64_
       }
     }
   }
-  for (int ph = 0; ph < kPhases; ph++) transformInput(d + ph * 16 * nr, V + (ci * kPhases + ph) * nr, xiStride, nr);
+  for (int ph = 0; ph < kPhases; ph++) {
+    if (kernels) kernels->transformInput(d + ph * 16 * nr, V + (ci * kPhases + ph) * nr, xiStride, nr);
+    else transformInput(d + ph * 16 * nr, V + (ci * kPhases + ph) * nr, xiStride, nr);
+  }
 }
 
 // Y = Aᵀ m A (+ bias) of one panel, clipped to the image: m of output channel mo and ξ at Out + mo·nr + ξ·xiStride.
@@ -208,6 +227,8 @@ void layoutWinograd(Prepared& P, int form, const GemmTile* tile) {
   L.tiles = int64_t(p.batch) * L.tilesY * L.tilesX;
   L.offsetY = p.axes[1][0].offset[0];
   L.offsetX = p.axes[2][0].offset[0];
+  // The AVX2 gather and transform for every set but the portable one (copies and adds: the same bits).
+  L.kernels = P.isa != scalarKernels() && kernelSetByName("avx2") ? winogradAvx2Kernels() : nullptr;
   P.tile = tile;
   P.mr = tile->mr;
   P.nr = tile->nr;
