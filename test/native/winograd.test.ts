@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createNativeBackend } from '../../src/engine/backends/native/index.ts';
+import { packedWeightBytes, preparedParts, prepareWeights } from '../../src/engine/prepared-weights.ts';
 import type { LayerSpec } from '../../src/shape/params.ts';
 import { planLayer, type Plan } from '../../src/shape/plan.ts';
 import { relativeL2Error } from '../../src/tensor/compare.ts';
@@ -139,5 +140,24 @@ test('native Winograd rule: chosen from the shape where it pays, not elsewhere; 
     assert.equal(chosen(plan, 'winograd'), '', `no Winograd form for ${JSON.stringify(plan.axes)}`);
     const c = referenceCase(plan, createRng(1));
     expectMatchesReference(createNativeBackend({ layout: 'winograd' }), c, 1, 'forced Winograd that does not fit');
+  }
+});
+
+test('native Winograd layout: prepared weights count the transformed weights (4× a k4 s2 layer\'s) against the cache bound', { skip: skipReason }, () => {
+  const plan = conv({ input: [32, 32], kernel: 4, stride: 2, padding: 1, inChannels: 64, outChannels: 64, batch: 4, bias: false });
+  const weight = new Float32Array(sizeOf(plan.weightShape)).fill(0.25);
+  const native = createNativeBackend();
+  const layout = native.layout(plan, weight);
+  assert.equal(layout.winograd, 'winograd F(3x3,2x2) split');
+  assert.equal(layout.packedWeightBytes, 4 * 4 * weight.length, '16 values for each 2×2 sub-kernel of 4 phases: 4× the weights');
+  const prepared = prepareWeights({ shape: plan.weightShape, data: weight });
+  try {
+    const before = packedWeightBytes();
+    const parts = preparedParts(prepared);
+    const output = new Float32Array(sizeOf(plan.outputShape));
+    native.conv({ plan, input: new Float32Array(sizeOf(plan.inputShape)), weight: parts.data, bias: null, output, threads: 1, packs: parts.slot });
+    assert.equal(packedWeightBytes() - before, layout.packedWeightBytes, 'the slot holds the transformed weights');
+  } finally {
+    prepared.dispose();
   }
 });
