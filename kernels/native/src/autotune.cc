@@ -60,7 +60,7 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
   // Winograd (winograd.h): chosen by a rule from the shape, never by the trial, so a layer gives the same bits on every
   // run; "winograd" forces it wherever the form fits (tests).
   const int form = winogradFormOf(plan);
-  if (form && isa->tileCount > 0 && (force == "winograd" || (force.empty() && winogradPays(plan, form)))) {
+  if (form && isa->tileCount > 0 && winogradTileFits(isa->tiles[0]) && (force == "winograd" || (force.empty() && winogradPays(plan, form)))) {
     std::unique_ptr<Prepared> candidate(new Prepared());
     candidate->plan = plan;
     candidate->isa = isa;

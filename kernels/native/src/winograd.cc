@@ -190,6 +190,8 @@ int64_t xiStride(int64_t floats) { return floats % 256 == 0 ? floats + 16 : floa
 
 }  // namespace
 
+bool winogradTileFits(const GemmTile& tile) { return tile.nr % 8 == 0 && tile.nr <= kMaxLanes; }
+
 int winogradFormOf(const NativePlan& p) {
   if (p.kind != 1 || p.groups != 1 || p.batch < 1) return kWinogradNone;
   if (p.in[0] != 1 || p.out[0] != 1 || p.kernel[0] != 1 || p.axes[0].size() != 1) return kWinogradNone;
@@ -236,13 +238,11 @@ void layoutWinograd(Prepared& P, int form, const GemmTile* tile) {
   const int64_t panels = (L.tiles + P.nr - 1) / P.nr, mPad = (p.M + P.mr - 1) / P.mr * P.mr;
   // Panels per task: each task streams all of U once, so more panels reuse it more — while the task's scratch
   // (16 · panels · nr · (K + M) floats) stays within L2 and at least 8 tasks (or one per panel) remain to balance.
-  const char* forced = std::getenv("TCONV_WINOGRAD_PANELS");
   L.panels = 1;
   for (int64_t q = 2; q <= 8; q++) {
     if (16 * q * P.nr * (L.K + mPad) * 4 > (int64_t(1) << 20) || (panels + q - 1) / q < std::min<int64_t>(8, panels)) break;
     L.panels = q;
   }
-  if (forced) L.panels = std::max<int64_t>(1, std::min<int64_t>(64, std::atoi(forced)));
   P.group = int(L.panels);
   P.tasks = (panels + L.panels - 1) / L.panels;
   P.weightFloats = 16 * p.M * L.K;
@@ -318,8 +318,7 @@ void runWinogradTask(const Prepared& P, Workspace& w, int64_t task, const float*
   const int64_t vStride = xiStride(L.panels * K * nr), outStride = xiStride(L.panels * mPad * nr);
   float* V = w.winograd;
   float* Out = V + 16 * vStride;
-  PanelTiles tiles[8];
-  PanelTiles* t = count <= 8 ? tiles : new PanelTiles[size_t(count)];
+  PanelTiles t[8];  // L.panels ≤ 8 (layoutWinograd)
   for (int64_t q = 0; q < count; q++) panelTiles(P, (first + q) * nr, t[q]);
   // Channel by channel over the task's panels: consecutive tiles share input lines.
   for (int64_t ci = 0; ci < p.inChannels; ci++) {
@@ -341,7 +340,6 @@ void runWinogradTask(const Prepared& P, Workspace& w, int64_t task, const float*
     if (L.form == kWinogradF3x2Split) outputPanel<3>(P, t[q], Out + q * mPad * nr, outStride, bias, y);
     else outputPanel<2>(P, t[q], Out + q * mPad * nr, outStride, bias, y);
   }
-  if (t != tiles) delete[] t;
 }
 
 const char* winogradName(int form) {

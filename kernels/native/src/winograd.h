@@ -27,6 +27,9 @@ int winogradFormOf(const NativePlan& p);
 // transforms on p. docs/kernels.md gives the measurements behind the thresholds.
 bool winogradPays(const NativePlan& p, int form);
 
+// Whether the layout can run on `tile`: panels of a multiple of 8 tiles, at most 64 (every kernel set's first tile).
+bool winogradTileFits(const GemmTile& tile);
+
 // Fills P's Winograd layout (P.wino), tasks, packed-weight size and estimated cycles for `form`, on tile `tile` of
 // P.isa (P.plan and P.isa set).
 void layoutWinograd(Prepared& P, int form, const GemmTile* tile);
