@@ -89,6 +89,27 @@ test('native Winograd layout (forced) = reference on both forms, every kernel se
   }
 });
 
+test('native Winograd layout (forced) = reference on random shapes of both forms (fresh seed, 1 and 2 threads)', { skip: skipReason }, () => {
+  const seed = runSeed();
+  const rng = createRng(seed);
+  const pick = (from: number, to: number) => from + Math.floor(rng.next() * (to - from + 1));
+  for (let c = 0; c < 30; c++) {
+    const split = c % 2 === 1;
+    const spec = {
+      input: [pick(split ? 4 : 3, 40), pick(split ? 4 : 3, 70)], kernel: split ? 4 : 3, stride: split ? 2 : 1, padding: pick(0, 2),
+      inChannels: pick(1, 24), outChannels: pick(1, 30), batch: pick(1, 3), bias: rng.next() < 0.5,
+    };
+    const plan = conv(spec);
+    const c0 = referenceCase(plan, rng);
+    for (const kernelSet of kernelSets) {
+      const native = createNativeBackend({ kernelSet, layout: 'winograd' });
+      const where = `${kernelSet}, seed ${seed} (TCONV_SEED=${seed}), case ${c}: ${JSON.stringify(spec)}`;
+      assert.notEqual(native.layout(plan, c0.weight).winograd, '', `${where}: the forced layout applies`);
+      for (const threads of [1, 2]) expectMatchesReference(native, c0, threads, `${where}, ${threads} thread(s)`);
+    }
+  }
+});
+
 test('native Winograd layout: relative L2 < 1e-5 against float64 at K = 512 with inputs of mixed magnitudes', { skip: skipReason }, () => {
   const rng = createRng(runSeed());
   const mixed = (length: number) => Float32Array.from({ length }, () => rng.uniform(-1, 1) * 10 ** rng.uniform(-3, 3));
