@@ -126,7 +126,7 @@ function checkAddressable(plan: Plan, bytes: number, layout: WasmLayout): void {
 /** Typed views of the wasm memory, renewed when it grows (a grown memory has a new buffer). */
 let views = { buffer: null as ArrayBufferLike | null, i32: new Int32Array(0), f32: new Float32Array(0) };
 /** What the scratch block's tables were last written for (updated in place: nothing allocated per call). */
-const tables = { problem: null as Problem | null, base: 0, weights: 0, bias: false, header: new Int32Array(0) };
+const tables = { problem: null as Problem | null, base: 0, weights: 0 };
 
 /**
  * Each problem's header image and the scratch address and bias it was written for: a model alternates layers, and
@@ -306,40 +306,46 @@ function run(args: KernelArgs): void {
   const callBytes = align(tableBytes) + inputBytes + biasBytes + outputBytes + paddedBytes + threads * wsBytes;
   checkAddressable(plan, callBytes + packedBytes, problem.layout);
   // Prepared weights keep their packing in their slot; plain weights are packed into the scratch block every call.
-  const kept = args.packs ? keptPacking(rt, problem, weight, args.packs, packedBytes) : 0;
+  const kept = args.packs ? keptPacking(rt, problem, weight, args.packs, packedBytes) : null;
+  // Tables beside a kept packing are written once; the scratch block's are rewritten when another layer wrote them.
+  const keptCombos = kept ? keptTables(rt, kept, problem, tableBytes) : 0;
   const total = kept ? callBytes : callBytes + align(packedBytes);
   const base = scratch.reserve(rt.heap, total);
-  const weightsPtr = kept || base + callBytes;
+  const weightsPtr = kept ? kept.ptr : base + callBytes;
   if (!kept) packWeights(problem, weight, new Float32Array(rt.memory.buffer, weightsPtr, packedBytes / 4));
 
   const buffer = rt.memory.buffer;
   if (views.buffer !== buffer) views = { buffer, i32: new Int32Array(buffer), f32: new Float32Array(buffer) };
   const i32 = views.i32;
   const f32 = views.f32;
-  const combosPtr = base;
-  const tasksPtr = base + tableBytes - 4 * problem.tasks.length;
+  const combosPtr = kept ? keptCombos : base;
+  const tasksPtr = combosPtr + tableBytes - 4 * problem.tasks.length;
   const inputPtr = base + align(tableBytes);
   const biasPtr = inputPtr + inputBytes;
   const outputPtr = biasPtr + biasBytes;
   const paddedPtr = outputPtr + outputBytes;
   const wsPtr = paddedPtr + paddedBytes;
-  // The tables and the header depend only on (problem, scratch address, packed weights, bias or not) and nothing
-  // else writes the tables: a layer called again reuses them, and copies the header from a kept image (writing the
-  // header's ~30 fields one by one into the shared memory cost ~2 µs of a seed layer's call, the tables ~2 µs more).
-  if (tables.problem !== problem || tables.base !== base || tables.weights !== weightsPtr || tables.bias !== !!bias) {
+  // The scratch block's tables depend only on (problem, scratch address, packed weights) and nothing else writes
+  // them: a layer called again reuses them (a kept packing's tables are written once beside it). The header is copied
+  // from the problem's image, written when the scratch address or the bias changed, with the tables' address patched
+  // (writing the header's ~30 fields one by one into the shared memory cost ~2 µs of a seed layer's call).
+  // A kept packing's call may write its input over the scratch block's tables: they are written again next time.
+  if (kept) tables.problem = null;
+  else if (tables.problem !== problem || tables.base !== base || tables.weights !== weightsPtr) {
     writeTables(i32, problem, combosPtr, weightsPtr, tableBytes);
-    const header = headerOf(problem);
-    if (header.base !== base || header.bias !== !!bias) {
-      writeHeader(header.image, plan, problem, { inputPtr, outputPtr, biasPtr: bias ? biasPtr : 0, combosPtr, tasksPtr, threads, wsPtr, wsBytes, paddedPtr });
-      header.base = base;
-      header.bias = !!bias;
-    }
     tables.problem = problem;
     tables.base = base;
     tables.weights = weightsPtr;
-    tables.bias = !!bias;
-    tables.header = header.image;
   }
+  const headerImage = headerOf(problem);
+  if (headerImage.base !== base || headerImage.bias !== !!bias) {
+    writeHeader(headerImage.image, plan, problem, { inputPtr, outputPtr, biasPtr: bias ? biasPtr : 0, combosPtr, tasksPtr, threads, wsPtr, wsBytes, paddedPtr });
+    headerImage.base = base;
+    headerImage.bias = !!bias;
+  }
+  const header = headerImage.image;
+  header[L.H_COMBOS] = combosPtr;
+  header[L.H_TASKS] = tasksPtr;
   const t1 = performance.now();
   f32.set(input, inputPtr / 4);
   if (bias) f32.set(bias, biasPtr / 4);
@@ -347,7 +353,6 @@ function run(args: KernelArgs): void {
 
   // The tiles apply relu and leakyRelu as they store; any other activation runs as a job on the output.
   const fused = storeActivationOf(args.activation);
-  const header = tables.header;
   header[L.H_ACTIVATION] = fused;
   if (fused === L.ACT_LEAKY_RELU) setAlpha(header, alphaOf(args.activation ?? null));
   i32.set(header, HEADER_PTR / 4);
@@ -378,15 +383,49 @@ function run(args: KernelArgs): void {
   lastCall.layout = problem.layout;
 }
 
+/**
+ * Prepared weights' packing for one layout, kept in their slot: the packed weights and, per problem that reads them,
+ * its combo and task tables written once beside them with the packing's address (a model alternates layers, so the
+ * scratch block's tables were rewritten on almost every call). Freed together when the slot frees the packing.
+ */
+interface KeptPacking {
+  readonly ptr: number;
+  readonly tables: Map<Problem, number>;
+}
+
 /** The packing of prepared weights for this problem's layout: kept in their slot, packed on first use. */
-function keptPacking(rt: Runtime, problem: Problem, weight: Float32Array, packs: PackSlot, bytes: number): number {
+function keptPacking(rt: Runtime, problem: Problem, weight: Float32Array, packs: PackSlot, bytes: number): KeptPacking {
   const key = problem.packKey;
-  const known = packs.get(key);
-  if (typeof known === 'number') return known;
+  const known = packs.get(key) as KeptPacking | undefined;
+  if (known !== undefined) return known;
   const ptr = rt.heap.alloc(bytes);
   packWeights(problem, weight, new Float32Array(rt.memory.buffer, ptr, bytes / 4));
-  packs.put(key, ptr, bytes, () => rt.heap.release(ptr));
-  return ptr;
+  const packing: KeptPacking = { ptr, tables: new Map() };
+  packs.put(key, packing, bytes, () => {
+    for (const at of packing.tables.values()) rt.heap.release(at);
+    rt.heap.release(ptr);
+  });
+  return packing;
+}
+
+const KEPT_TABLES_PER_PACKING = 8;
+
+/** The problem's tables beside a kept packing, written on its first call (they hold the packing's address). */
+function keptTables(rt: Runtime, packing: KeptPacking, problem: Problem, tableBytes: number): number {
+  let at = packing.tables.get(problem);
+  if (at === undefined) {
+    // Weights called with many input shapes (or problems rebuilt after leaving the problem cache) start afresh.
+    if (packing.tables.size >= KEPT_TABLES_PER_PACKING) {
+      for (const old of packing.tables.values()) rt.heap.release(old);
+      packing.tables.clear();
+    }
+    at = rt.heap.alloc(tableBytes);
+    const buffer = rt.memory.buffer;
+    if (views.buffer !== buffer) views = { buffer, i32: new Int32Array(buffer), f32: new Float32Array(buffer) };
+    writeTables(views.i32, problem, at, packing.ptr, tableBytes);
+    packing.tables.set(problem, at);
+  }
+  return at;
 }
 
 /** Once available the runtime stays so: the answer is kept (getBackend asks on every call; the sentence cost ~1.5 µs). */
