@@ -50,6 +50,11 @@ export const wasmTuning = {
   minFlopsToWake: 0,
   /** Force one layout where it applies (tests run each on every shape); undefined = chosen per plan. */
   layout: undefined as WasmLayout | undefined,
+  /**
+   * Time each call's parts into lastCall.ms (the timing scripts turn it on). Off, a call reads the clock only for the
+   * thread choice: six clock reads were ~0.4 µs of HiFi-GAN's 6–12 µs layer calls (docs/perf-log.md 2026-12-08).
+   */
+  timeParts: false,
 };
 
 /** The cores the runtime reports (availableCores), at most MAX_THREADS. */
@@ -95,7 +100,10 @@ export const lastCall = {
   workspaceBytes: 0, scratchBytes: 0, threads: 1, tasks: 0, callerTasks: 0,
   /** The layout the call ran (problem.ts WasmLayout: 'winograd' and 'winograd-strided' included). */
   layout: 'packed' as WasmLayout,
-  /** Milliseconds of the call's parts: setup (plan tables, weights), copy in, input padding, kernels, activation, copy out. */
+  /**
+   * Milliseconds of the call's parts: setup (plan tables, weights), copy in, input padding, kernels, activation, copy
+   * out; written only while wasmTuning.timeParts is on.
+   */
   ms: { setup: 0, copyIn: 0, pad: 0, kernels: 0, activation: 0, copyOut: 0 },
 };
 
@@ -293,7 +301,8 @@ function computeSizes(plan: Plan, problem: Problem) {
 function run(args: KernelArgs): void {
   const { plan, input, weight, bias, output } = args;
   if (output.length === 0) return;
-  const t0 = performance.now();
+  const timed = wasmTuning.timeParts;
+  const t0 = timed ? performance.now() : 0;
   const rt = getRuntime();
   const usable = resolveThreads(rt, plan, args.threads);
   // A layer that may run on more than one thread runs on one or on those, whichever its measured calls favour.
@@ -346,7 +355,7 @@ function run(args: KernelArgs): void {
   const header = headerImage.image;
   header[L.H_COMBOS] = combosPtr;
   header[L.H_TASKS] = tasksPtr;
-  const t1 = performance.now();
+  const t1 = timed ? performance.now() : 0;
   f32.set(input, inputPtr / 4);
   if (bias) f32.set(bias, biasPtr / 4);
   for (let t = 0; t < threads; t++) i32.fill(0, (wsPtr + t * wsBytes) / 4, (wsPtr + t * wsBytes) / 4 + 4);
@@ -356,25 +365,28 @@ function run(args: KernelArgs): void {
   header[L.H_ACTIVATION] = fused;
   if (fused === L.ACT_LEAKY_RELU) setAlpha(header, alphaOf(args.activation ?? null));
   i32.set(header, HEADER_PTR / 4);
-  const t2 = performance.now();
+  const t2 = timed ? performance.now() : 0;
   if (problem.layout === 'direct' || problem.layout === 'winograd' || problem.layout === 'winograd-strided') rt.padInput(HEADER_PTR);
-  const t3 = performance.now();
+  // The thread choice measures the kernels and the activation of every call it chooses for.
+  const t3 = timed || choice ? performance.now() : 0;
 
   const callerTasks = threads > 1 ? rt.pool!.run(rt.work, plan.flops >= wasmTuning.minFlopsToWake) : rt.work(HEADER_PTR, 0);
-  const t4 = performance.now();
+  const t4 = timed ? performance.now() : 0;
   // The epilogue: the activation runs on the output while it is in wasm memory (the map kernel of Backend.elementwise,
   // so a fused step and the unfused pair agree), on the call's threads when the output is large enough to pay.
   if (args.activation && fused === L.ACT_NONE) runJob(rt, { kernel: L.EW_MAP, x: outputPtr, out: outputPtr, units: output.length, activation: args.activation }, threads);
-  const t5 = performance.now();
+  const t5 = timed || choice ? performance.now() : 0;
   choice?.record(threads, t5 - t3);
   output.set(f32.subarray(outputPtr / 4, outputPtr / 4 + output.length));
-  const ms = lastCall.ms;
-  ms.setup = t1 - t0;
-  ms.copyIn = t2 - t1;
-  ms.pad = t3 - t2;
-  ms.kernels = t4 - t3;
-  ms.activation = t5 - t4;
-  ms.copyOut = performance.now() - t5;
+  if (timed) {
+    const ms = lastCall.ms;
+    ms.setup = t1 - t0;
+    ms.copyIn = t2 - t1;
+    ms.pad = t3 - t2;
+    ms.kernels = t4 - t3;
+    ms.activation = t5 - t4;
+    ms.copyOut = performance.now() - t5;
+  }
   lastCall.workspaceBytes = threads * wsBytes;
   lastCall.scratchBytes = total;
   lastCall.threads = threads;
