@@ -17,7 +17,7 @@ import { ThreadChoices } from '../../thread-choice.ts';
 import * as L from './layout.ts';
 import { HEADER_PTR } from './control.ts';
 import { KeptBlock } from './heap.ts';
-import { runJob, wasmElementwise } from './elementwise.ts';
+import { elementwiseTuning, runJob, wasmElementwise } from './elementwise.ts';
 import { packWeights, packedSize } from './pack.ts';
 import { DIRECT_WORKSPACE_BYTES, LAYOUT_CODE, channelWorkspaceBytes, type Problem, type WasmLayout, describeProblem, workspaceBytes } from './problem.ts';
 import { winogradWorkspaceBytes } from './winograd.ts';
@@ -312,7 +312,8 @@ function run(args: KernelArgs): void {
 
   const { tableBytes, wsBytes, inputBytes, outputBytes, paddedBytes, packedBytes } = sizesOf(plan, problem);
   const biasBytes = align(4 * (bias ? plan.outChannels : 0));
-  const callBytes = align(tableBytes) + inputBytes + biasBytes + outputBytes + paddedBytes + threads * wsBytes;
+  const { residual } = args;
+  const callBytes = align(tableBytes) + inputBytes + biasBytes + outputBytes + paddedBytes + threads * wsBytes + (residual ? outputBytes : 0);
   checkAddressable(plan, callBytes + packedBytes, problem.layout);
   // Prepared weights keep their packing in their slot; plain weights are packed into the scratch block every call.
   const kept = args.packs ? keptPacking(rt, problem, weight, args.packs, packedBytes) : null;
@@ -334,6 +335,7 @@ function run(args: KernelArgs): void {
   const outputPtr = biasPtr + biasBytes;
   const paddedPtr = outputPtr + outputBytes;
   const wsPtr = paddedPtr + paddedBytes;
+  const residualPtr = wsPtr + threads * wsBytes;
   // The scratch block's tables depend only on (problem, scratch address, packed weights) and nothing else writes
   // them: a layer called again reuses them (a kept packing's tables are written once beside it). The header is copied
   // from the problem's image, written when the scratch address or the bias changed, with the tables' address patched
@@ -358,6 +360,7 @@ function run(args: KernelArgs): void {
   const t1 = timed ? performance.now() : 0;
   f32.set(input, inputPtr / 4);
   if (bias) f32.set(bias, biasPtr / 4);
+  if (residual) f32.set(residual.data, residualPtr / 4);
   for (let t = 0; t < threads; t++) i32.fill(0, (wsPtr + t * wsBytes) / 4, (wsPtr + t * wsBytes) / 4 + 4);
 
   // The tiles apply relu and leakyRelu as they store; any other activation runs as a job on the output.
@@ -375,6 +378,12 @@ function run(args: KernelArgs): void {
   // The epilogue: the activation runs on the output while it is in wasm memory (the map kernel of Backend.elementwise,
   // so a fused step and the unfused pair agree), on the call's threads when the output is large enough to pay.
   if (args.activation && fused === L.ACT_NONE) runJob(rt, { kernel: L.EW_MAP, x: outputPtr, out: outputPtr, units: output.length, activation: args.activation }, threads);
+  // A residual is added here by the add kernel of Backend.elementwise (its operand order, activation and threads), so
+  // the sum has its bits without the output copied out and back in with the residual.
+  if (residual) {
+    const x = residual.first ? residualPtr : outputPtr;
+    runJob(rt, { kernel: L.EW_ADD, x, b: x === outputPtr ? residualPtr : outputPtr, out: outputPtr, units: output.length, activation: residual.activation }, elementwiseTuning.threads);
+  }
   const t5 = timed || choice ? performance.now() : 0;
   choice?.record(threads, t5 - t3);
   output.set(f32.subarray(outputPtr / 4, outputPtr / 4 + output.length));
@@ -457,6 +466,7 @@ export const wasmBackend: Backend = {
   convTranspose: run,
   conv: run,
   elementwise: wasmElementwise,
+  takesResidual: true,
 };
 
 registerBackend(wasmBackend);
