@@ -5,7 +5,8 @@
  * Per call: the plan's problem (combos, layout, blocking, tasks; cached per plan), the packed weights (packed
  * into the call's scratch block, or kept in the prepared weights' slot: docs/weights.md), then one header of int32s
  * is written into wasm memory with the combo and task tables, the input and bias are copied in, the threads run the tasks,
- * the activation (if any) runs on the output in wasm memory (elementwise.ts) and the output is copied out.
+ * the activation (if any) and a residual's add (KernelArgs.residual) run on the output in wasm memory (elementwise.ts)
+ * and the output is copied out.
  */
 import { TconvError } from '../../../shape/errors.ts';
 import type { Plan } from '../../../shape/plan.ts';
