@@ -4,7 +4,8 @@
  *
  * Per call: the plan's problem (combos, layout, blocking, tasks; cached per plan), the packed weights (packed
  * into the call's scratch block, or kept in the prepared weights' slot: docs/weights.md), then one header of int32s
- * is written into wasm memory with the combo and task tables, the input and bias are copied in, the threads run the tasks,
+ * is written into wasm memory with the combo and task tables (written once beside a prepared packing, else into the
+ * scratch block when another layer wrote there), the input and bias are copied in, the threads run the tasks,
  * the activation (if any) and a residual's add (KernelArgs.residual) run on the output in wasm memory (elementwise.ts)
  * and the output is copied out.
  */
