@@ -11,31 +11,30 @@
 // activation as it stores. Every value depends on its tile alone, summed over ci in order, so the bits are the same however tiles and
 // blocks are split between tasks and threads.
 // The same task runs LAYOUT_WINOGRAD_STRIDED: a k4 s2 conv as F(3×3, 2×2) over the input's 4 phases (K = 4·Cin
-// channels of 2×2 sub-kernels, pad-input.ts padPhases): 3×3 output tiles read 4×4 input tiles 3 apart, the same input
+// channels of 2×2 sub-kernels, phase (a, b) read from the input's rows and columns of parity a and b by transformInput):
+// 3×3 output tiles read 4×4 input tiles 3 apart, the same input
 // transform (Bᵀ of points 0, 1, −1, ∞ as above; G's last row negated to match, pack.ts) and Aᵀ of F(3, 2).
 import {
-  H_ACTIVATION, H_ALPHA, H_BIAS, H_COMBOS, H_KC, H_LAYOUT, H_M, H_NC, H_OUT_H, H_OUT_W, H_OUTPUT, H_PADDED, H_PADDED_H, H_PADDED_W,
-  H_TASKS, LAYOUT_WINOGRAD_STRIDED,
+  H_ACTIVATION, H_ALPHA, H_BIAS, H_COMBOS, H_IN_H, H_IN_W, H_INPUT, H_KC, H_LAYOUT, H_M, H_NC, H_OUT_H, H_OUT_W, H_OUTPUT,
+  H_PAD_LEFT, H_PAD_TOP, H_TASKS, LAYOUT_WINOGRAD_STRIDED,
   C_WEIGHTS, TASK_INTS, T_END_COLUMN, T_FIRST_COLUMN, T_WINOGRAD_END_BLOCK, T_WINOGRAD_FIRST_BLOCK, MR, NR,
   WS_PANELS, WS_WINOGRAD,
 } from '../../src/engine/backends/wasm/layout';
 import { at, storeActivation } from './memory';
 
-/** The tiling of the output: tile size, tiles per row and per image, and the padded input's geometry. */
+/** The tiling of the output: tile size, K, tiles per row and per image, the output's size. */
 @unmanaged class Tiling {
   /** Outputs per tile along each axis (2: F(2×2, 3×3); 3: F(3×3, 2×2)), also the step between input tiles. */
   step: i32 = 0;
-  /** Channels of the padded input (Cin; 4·Cin phase planes when strided): the GEMMs' K. */
+  /** The GEMMs' K: Cin, or 4·Cin phase channels when strided. */
   k: i32 = 0;
   tilesW: i32 = 0;
   tiles: i32 = 0;
   outH: i32 = 0;
   outW: i32 = 0;
-  paddedH: i32 = 0;
-  paddedW: i32 = 0;
 }
 
-/** The transforms' scratch at WS_PANELS (the Tiling after it, then WS_WINOGRAD): 24 vectors of transformOutput3. */
+/** The transforms' scratch at WS_PANELS (the Tiling after it, then WS_WINOGRAD): 21 vectors of transformOutput3, or transformInput's 16 vectors and 4 lanes' 16 bytes. */
 const SCRATCH_BYTES: usize = 384;
 
 export function runWinogradTask(h: usize, task: i32, ws: usize): void {
@@ -55,8 +54,6 @@ export function runWinogradTask(h: usize, task: i32, ws: usize): void {
   tiling.tiles = tilesH * tiling.tilesW;
   tiling.outH = outH;
   tiling.outW = outW;
-  tiling.paddedH = at(h, H_PADDED_H);
-  tiling.paddedW = at(h, H_PADDED_W);
   const blocks = (m + MR - 1) / MR;
   // M[ξ][the task's rows][nt]: all 16 before the output transform, so each V_ξ (K × 8 tiles per panel) is read by
   // every row block while it is in L1 and U streams once per task (the other order re-read all of V per row block:
@@ -125,74 +122,162 @@ export function runWinogradTask(h: usize, task: i32, ws: usize): void {
 }
 
 /**
- * Bᵀ d B of 4 tiles at a time (lanes = tiles), for every input channel: V[ξ][panel][ci][8]. Four tiles side by side
- * in one tile row read their 4×4 inputs by two loads and two shuffles per input row (tile j starts at column 2j);
- * others (and every group of 3×3 tiles: their gather is a small part of a K of 4·Cin) (a group that wraps to the next row or image, or the task's last, partial group) gather lane by lane
+ * Bᵀ d B of 4 tiles at a time (lanes = tiles), for every input channel: V[ξ][panel][K][8], read straight from the
+ * unpadded input (N, Cin, H, W) — the tasks do the padding and the phase split themselves, so two threads share it
+ * and no serial pass runs before them. Input tile (tile row tr, column tc) of channel k = phase·Cin + ci reads rows
+ * s·(step·tr + y) + a − padTop and columns s·(step·tc + x) + b − padLeft (y, x < 4; s = 1, a = b = 0 for F(2×2, 3×3);
+ * s = 2 and phase (a, b) for F(3×3, 2×2)), zero outside the input. Four 2×2 tiles side by side in one tile row read
+ * their rows by two loads and two shuffles (from the input, or at a border from 4 rows of 10 copied into the scratch);
+ * other groups (and every group of 3×3 tiles: their gather is a small part of a K of 4·Cin) gather lane by lane
  * through the scratch, the missing lanes repeating the task's last tile.
  */
 function transformInput(h: usize, tiling: Tiling, scratch: usize, first: i32, count: i32, panels: i32, v: usize): void {
-  const cin = tiling.k, step = tiling.step;
-  const padded = <usize>at(h, H_PADDED);
+  const k = tiling.k, step = tiling.step;
+  const strided = step == 3;
+  const cin = strided ? k >> 2 : k;
+  const scale = strided ? 2 : 1;
+  const input = <usize>at(h, H_INPUT);
+  const inH = at(h, H_IN_H), inW = at(h, H_IN_W);
+  const top = at(h, H_PAD_TOP), left = at(h, H_PAD_LEFT);
   const tilesW = tiling.tilesW, tiles = tiling.tiles;
-  const rowBytes = <usize>tiling.paddedW << 2;
-  const planeBytes = <usize>tiling.paddedH * rowBytes;
-  const xiBytes = <usize>(panels * cin * NR) << 2;
+  const rowBytes = <usize>inW << 2;
+  const planeBytes = <usize>inH * rowBytes;
+  const xiBytes = <usize>(panels * k * NR) << 2;
+  // Per lane at scratch + 256: its image's first plane (byte offset), the window's first row and column, and whether
+  // the whole window (4·s rows and columns) lies inside the input.
+  const lanes = scratch + 256;
   for (let group = 0; group < 2 * panels; group++) {
     const t0 = first + 4 * group;
     const valid = min(4, first + count - t0);
-    const dst0 = v + (<usize>((group >> 1) * cin * NR + (group & 1) * 4) << 2);
+    const dst0 = v + (<usize>((group >> 1) * k * NR + (group & 1) * 4) << 2);
     if (valid <= 0) {
       // The last panel's empty half: zeros (workspace garbage could hold subnormals, slow on x64).
       for (let xi = 0; xi < 16; xi++) {
         let dst = dst0 + <usize>xi * xiBytes;
-        for (let ci = 0; ci < cin; ci++) {
+        for (let kk = 0; kk < k; kk++) {
           v128.store(dst, f32x4.splat(0));
           dst += NR << 2;
         }
       }
       continue;
     }
-    const n0 = t0 / tiles, r0 = t0 % tiles;
-    const tr0 = r0 / tilesW, tc0 = r0 % tilesW;
-    const sameRow = step == 2 && valid == 4 && tc0 + 4 <= tilesW;
-    let src = padded + <usize>(n0 * cin) * planeBytes + <usize>(2 * tr0) * rowBytes + (<usize>(2 * tc0) << 2);
+    for (let lane = 0; lane < 4; lane++) {
+      const t = t0 + min(lane, valid - 1);
+      const n = t / tiles, r = t % tiles;
+      const sy0 = scale * step * (r / tilesW) - top, sx0 = scale * step * (r % tilesW) - left;
+      const info = lanes + (<usize>lane << 4);
+      store<i32>(info, n * cin);
+      store<i32>(info, sy0, 4);
+      store<i32>(info, sx0, 8);
+      store<i32>(info, i32(sy0 >= 0 && sy0 + 4 * scale <= inH && sx0 >= 0 && sx0 + 4 * scale <= inW), 12);
+    }
+    const n0 = load<i32>(lanes), sy0 = load<i32>(lanes, 4), sx0 = load<i32>(lanes, 8);
+    const sameRow = !strided && valid == 4 && (t0 % tiles) % tilesW + 4 <= tilesW;
+    // The 4 rows of 10 columns the 4 tiles read lie inside the input: read in place.
+    const rowInside = sameRow && sy0 >= 0 && sy0 + 4 <= inH && sx0 >= 0 && sx0 + 10 <= inW;
+    // Else, columns sx0 … sx0 + 9 through masks of the columns inside the input (lanes of columns 0–3, 4–7, 6–9).
+    const nearRow = sameRow && sx0 >= -16 && sx0 + 10 <= inW + 16;
+    const iota = i32x4(0, 1, 2, 3), width = i32x4.splat(inW), zero = i32x4.splat(0);
+    const col0 = i32x4.add(i32x4.splat(sx0), iota);
+    const col4 = i32x4.add(col0, i32x4.splat(4)), col6 = i32x4.add(col0, i32x4.splat(6));
+    const mask0 = v128.and(i32x4.ge_s(col0, zero), i32x4.lt_s(col0, width));
+    const mask4 = v128.and(i32x4.ge_s(col4, zero), i32x4.lt_s(col4, width));
+    const mask6 = v128.and(i32x4.ge_s(col6, zero), i32x4.lt_s(col6, width));
     let dst = dst0;
-    for (let ci = 0; ci < cin; ci++) {
+    let ci = 0, phase = 0;
+    for (let kk = 0; kk < k; kk++) {
       let d00: v128, d01: v128, d02: v128, d03: v128, d10: v128, d11: v128, d12: v128, d13: v128;
       let d20: v128, d21: v128, d22: v128, d23: v128, d30: v128, d31: v128, d32: v128, d33: v128;
       if (sameRow) {
+        const plane = input + <usize>(n0 + ci) * planeBytes;
+        let p: usize, rb: usize;
+        if (rowInside) {
+          p = plane + <usize>sy0 * rowBytes + (<usize>sx0 << 2);
+          rb = rowBytes;
+        } else if (nearRow) {
+          // At a border: the 4 × 10 window into the scratch, rows outside the input zero, columns outside it masked to
+          // zero (the loads stay within 16 floats of the input: inside the call's memory block).
+          for (let y = 0; y < 4; y++) {
+            const sy = sy0 + y;
+            const to = scratch + <usize>(40 * y);
+            if (sy < 0 || sy >= inH) {
+              v128.store(to, f32x4.splat(0));
+              v128.store(to, f32x4.splat(0), 16);
+              v128.store(to, f32x4.splat(0), 24);
+            } else {
+              const row = plane + <usize>(sy * inW + sx0) * 4;
+              v128.store(to, v128.and(v128.load(row), mask0));
+              v128.store(to, v128.and(v128.load(row, 16), mask4), 16);
+              v128.store(to, v128.and(v128.load(row, 24), mask6), 24);
+            }
+          }
+          p = scratch;
+          rb = 40;
+        } else {
+          // A window far outside the input (a padding over 16): value by value.
+          for (let y = 0; y < 4; y++) {
+            const sy = sy0 + y;
+            const inside = sy >= 0 && sy < inH;
+            const row = plane + <usize>(inside ? sy : 0) * rowBytes;
+            for (let x = 0; x < 10; x++) {
+              const sx = sx0 + x;
+              store<f32>(scratch + (<usize>(10 * y + x) << 2), inside && sx >= 0 && sx < inW ? load<f32>(row + (<usize>sx << 2)) : 0);
+            }
+          }
+          p = scratch;
+          rb = 40;
+        }
         // Row r of the 4 tiles: columns 2j…2j+3 of tile j; even and odd lanes of two loads give columns 0 and 1, of
         // two loads 2 floats later columns 2 and 3.
-        let p = src;
         let a = v128.load(p), b = v128.load(p, 16), c = v128.load(p, 8), e = v128.load(p, 24);
         d00 = i32x4.shuffle(a, b, 0, 2, 4, 6); d01 = i32x4.shuffle(a, b, 1, 3, 5, 7);
         d02 = i32x4.shuffle(c, e, 0, 2, 4, 6); d03 = i32x4.shuffle(c, e, 1, 3, 5, 7);
-        p += rowBytes;
+        p += rb;
         a = v128.load(p); b = v128.load(p, 16); c = v128.load(p, 8); e = v128.load(p, 24);
         d10 = i32x4.shuffle(a, b, 0, 2, 4, 6); d11 = i32x4.shuffle(a, b, 1, 3, 5, 7);
         d12 = i32x4.shuffle(c, e, 0, 2, 4, 6); d13 = i32x4.shuffle(c, e, 1, 3, 5, 7);
-        p += rowBytes;
+        p += rb;
         a = v128.load(p); b = v128.load(p, 16); c = v128.load(p, 8); e = v128.load(p, 24);
         d20 = i32x4.shuffle(a, b, 0, 2, 4, 6); d21 = i32x4.shuffle(a, b, 1, 3, 5, 7);
         d22 = i32x4.shuffle(c, e, 0, 2, 4, 6); d23 = i32x4.shuffle(c, e, 1, 3, 5, 7);
-        p += rowBytes;
+        p += rb;
         a = v128.load(p); b = v128.load(p, 16); c = v128.load(p, 8); e = v128.load(p, 24);
         d30 = i32x4.shuffle(a, b, 0, 2, 4, 6); d31 = i32x4.shuffle(a, b, 1, 3, 5, 7);
         d32 = i32x4.shuffle(c, e, 0, 2, 4, 6); d33 = i32x4.shuffle(c, e, 1, 3, 5, 7);
-        src += planeBytes;
       } else {
+        const pa = phase >> 1, pb = phase & 1;
         for (let lane = 0; lane < 4; lane++) {
-          const t = t0 + min(lane, valid - 1);
-          const n = t / tiles, r = t % tiles;
-          const base = padded + <usize>(n * cin + ci) * planeBytes + <usize>(step * (r / tilesW)) * rowBytes + (<usize>(step * (r % tilesW)) << 2);
-          for (let y = 0; y < 4; y++) {
-            for (let x = 0; x < 4; x++) store<f32>(scratch + (<usize>((4 * y + x) * 4 + lane) << 2), load<f32>(base + <usize>y * rowBytes + (<usize>x << 2)));
+          const info = lanes + (<usize>lane << 4);
+          const plane = input + <usize>(load<i32>(info) + ci) * planeBytes;
+          const ry = load<i32>(info, 4) + pa, rx = load<i32>(info, 8) + pb;
+          const to = scratch + (<usize>lane << 2);
+          if (load<i32>(info, 12)) {
+            const base = plane + <usize>ry * rowBytes + (<usize>rx << 2);
+            const dy = <usize>scale * rowBytes, dx = <usize>scale << 2;
+            for (let y = 0; y < 4; y++) {
+              const row = base + <usize>y * dy;
+              for (let x = 0; x < 4; x++) store<f32>(to + (<usize>(4 * y + x) << 4), load<f32>(row + <usize>x * dx));
+            }
+          } else {
+            // The tile's rows y0 ≤ y < y1 and columns x0 ≤ x < x1 that lie inside the input; zeros elsewhere.
+            const y0 = ry >= 0 ? 0 : (scale - 1 - ry) / scale, y1 = min(4, max(0, (inH - ry + scale - 1) / scale));
+            const x0 = rx >= 0 ? 0 : (scale - 1 - rx) / scale, x1 = min(4, max(0, (inW - rx + scale - 1) / scale));
+            for (let i = 0; i < 16; i++) store<f32>(to + (<usize>i << 4), 0);
+            for (let y = y0; y < y1; y++) {
+              const row = plane + <usize>(ry + scale * y) * rowBytes;
+              for (let x = x0; x < x1; x++) store<f32>(to + (<usize>(4 * y + x) << 4), load<f32>(row + (<usize>(rx + scale * x) << 2)));
+            }
           }
         }
         d00 = v128.load(scratch, 0); d01 = v128.load(scratch, 16); d02 = v128.load(scratch, 32); d03 = v128.load(scratch, 48);
         d10 = v128.load(scratch, 64); d11 = v128.load(scratch, 80); d12 = v128.load(scratch, 96); d13 = v128.load(scratch, 112);
         d20 = v128.load(scratch, 128); d21 = v128.load(scratch, 144); d22 = v128.load(scratch, 160); d23 = v128.load(scratch, 176);
         d30 = v128.load(scratch, 192); d31 = v128.load(scratch, 208); d32 = v128.load(scratch, 224); d33 = v128.load(scratch, 240);
+      }
+      ci++;
+      if (ci == cin) {
+        ci = 0;
+        phase++;
       }
       // Bᵀ d: rows (d0 − d2, d1 + d2, d2 − d1, d1 − d3); then · B: the same along columns.
       const u00 = f32x4.sub(d00, d20), u01 = f32x4.sub(d01, d21), u02 = f32x4.sub(d02, d22), u03 = f32x4.sub(d03, d23);

@@ -138,6 +138,20 @@ test('winograd-strided forced on random k4 s2 convs (odd sizes, partial 3×3 til
   }
 });
 
+test('the tasks read the input in place: windows at every edge, paddings wider than the input (zeros, never neighbours)', () => {
+  const rng = createRng(seed + 7);
+  // F(2×2, 3×3): four tiles side by side read 10 columns — in place when inside (width 10, padding 0), through masks
+  // near an edge (padding 1–2, widths 7–13), value by value when more than 16 columns outside (padding 18).
+  for (const spec of [
+    { input: [6, 10], padding: 0 }, { input: [5, 7], padding: 1 }, { input: [7, 9], padding: [2, 1] }, { input: [4, 13], padding: [0, 2] },
+    { input: [3, 5], padding: [18, 17], batch: 2 }, { input: [2, 2], padding: 20 },
+  ]) checkForced({ kind: 'conv', kernel: 3, inChannels: rng.int(1, 12), outChannels: rng.int(1, 12), bias: true, ...spec }, rng);
+  // F(3×3, 2×2) over the 4 phases: 8×8 input windows inside, at the edges and past them.
+  for (const spec of [
+    { input: [14, 14], padding: 1 }, { input: [9, 11], padding: [3, 0], batch: 2 }, { input: [3, 4], padding: [9, 12] },
+  ]) checkForced({ kind: 'conv', kernel: 4, stride: 2, inChannels: rng.int(1, 12), outChannels: rng.int(1, 12), bias: true, ...spec }, rng);
+});
+
 test('forced with 512 input channels and inputs of mixed magnitudes (1e-3 to 1e3 by channel): relative L2 < 1e-5', () => {
   const rng = createRng(seed + 2);
   const spec: LayerSpec = { kind: 'conv', input: [9, 10], kernel: 3, padding: 1, inChannels: 512, outChannels: 20, bias: true };

@@ -114,8 +114,8 @@ const ADDRESSABLE_BYTES = 4 * 1024 ** 3 - 64 * 1024 ** 2;
 
 function checkAddressable(plan: Plan, bytes: number, layout: WasmLayout): void {
   if (bytes <= ADDRESSABLE_BYTES) return;
-  // The winograd layouts' workspace holds their transformed input tiles and GEMM outputs, beside their padded input copy.
-  const workspace = layout.startsWith('winograd') ? `the ${layout} layout's padded input, transformed tiles and GEMM outputs` : `the ${layout} layout's workspace`;
+  // The winograd layouts' workspace holds their transformed input tiles and GEMM outputs.
+  const workspace = layout.startsWith('winograd') ? `the ${layout} layout's transformed tiles and GEMM outputs` : `the ${layout} layout's workspace`;
   throw new TconvError({
     code: 'memory-limit', parameter: 'outputShape', value: plan.outputShape,
     rule: `needs ${(bytes / 1024 ** 3).toFixed(2)} GiB of WebAssembly memory (tensors, packed weights, ${workspace}), over the 4 GiB a wasm32 memory can address`,
@@ -236,7 +236,6 @@ function writeHeader(header: Int32Array, plan: Plan, problem: Problem, p: Addres
   header[L.H_PADDED_W] = problem.paddedW;
   header[L.H_PAD_STEP] = problem.splitStep;
   header[L.H_PAD_TOP] = problem.padTop;
-  header[L.H_PADDED_H] = problem.paddedH;
   header[L.H_COMBO_COUNT] = problem.combos.length;
 }
 
@@ -283,9 +282,8 @@ function computeSizes(plan: Plan, problem: Problem) {
       : winograd ? winogradWorkspaceBytes(problem.kc, problem.m, problem.nc) : workspaceBytes(problem.kc, problem.nc),
     inputBytes: align(4 * size(plan.inputShape)),
     outputBytes: align(4 * size(plan.outputShape)),
-    // Direct: rows padded along W; winograd: K planes per image padded on every side (paddedH rows).
-    paddedBytes: winograd ? align(4 * plan.batch * problem.kc * problem.paddedH * problem.paddedW)
-      : align(4 * (size(plan.inputShape) / plan.axes[plan.axes.length - 1]!.input) * problem.paddedW),
+    // Direct: rows padded along W; the winograd layouts read the input in place (their tasks pad it as they read).
+    paddedBytes: winograd ? 0 : align(4 * (size(plan.inputShape) / plan.axes[plan.axes.length - 1]!.input) * problem.paddedW),
     packedBytes: 4 * packedSize(problem),
   };
 }
@@ -352,7 +350,7 @@ function run(args: KernelArgs): void {
   if (fused === L.ACT_LEAKY_RELU) setAlpha(header, alphaOf(args.activation ?? null));
   i32.set(header, HEADER_PTR / 4);
   const t2 = performance.now();
-  if (problem.layout === 'direct' || problem.layout === 'winograd' || problem.layout === 'winograd-strided') rt.padInput(HEADER_PTR);
+  if (problem.layout === 'direct') rt.padInput(HEADER_PTR);
   const t3 = performance.now();
 
   const callerTasks = threads > 1 ? rt.pool!.run(rt.work, plan.flops >= wasmTuning.minFlopsToWake) : rt.work(HEADER_PTR, 0);

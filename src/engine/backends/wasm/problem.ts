@@ -61,9 +61,8 @@ export interface Problem {
   /** Direct layout of a conv strided along W: the W phases each padded row is split into (1: not split). */
   readonly splitStep: number;
   readonly paddedW: number;
-  /** Winograd layouts: zero rows above the input and the rows of each padded (phase) plane (0 otherwise). K = kc planes per image. */
+  /** Winograd layouts: the conv's top padding (with padLeft: where their tasks read the unpadded input from; 0 otherwise). */
   readonly padTop: number;
-  readonly paddedH: number;
   /** Direct layout, per combo: the byte offset of each K row (tap, ci) in the padded input from its row base. */
   readonly kOffsets: readonly Int32Array[];
   /** Identifies the packed-weight layout (two plans with the same key share packed weights); the prepared weights' slot key. */
@@ -211,19 +210,17 @@ export function describeProblem(plan: Plan, threads: number, force?: WasmLayout,
     kernel: three(plan.axes.map((a) => a.kernel), 1),
     groups: plan.groups, cinG, m, kc, nc, tasks: Int32Array.from(tasks),
     packedFloats: combos.map((s) => mPadded * s.k),
-    padLeft, paddedW: layout === 'direct' ? paddedW : 0, padTop: 0, paddedH: 0,
+    padLeft, paddedW: layout === 'direct' ? paddedW : 0, padTop: 0,
     kOffsets: layout === 'direct' ? direct.map((s) => kOffsetsOf(s, plan, cinG, paddedW)) : [],
     packKey: `wasm|${JSON.stringify([plan.kind, plan.groups, cinG, m, plan.weightShape, combos.map((s) => s.axes.map((a) => a.taps))])}`,
   };
 }
 
-/** The winograd layouts' problem: tasks, packed-weight size and padded (or phase-split) input (winograd.ts). */
+/** The winograd layouts' problem: tasks, packed-weight size and the padding their tasks apply as they read (winograd.ts). */
 function winogradProblem(plan: Plan, threads: number, combos: Combo[], cinG: number, m: number, layout: 'winograd' | 'winograd-strided'): Problem {
   const [h, w] = plan.axes;
   const { tasks, tilesPerTask } = winogradTasks(plan, threads);
   const k = winogradK(plan);
-  // Rows and columns the 4×4 input tiles read: 2 apart and 2 more (F(2×2, 3×3)), or 3 apart and 1 more (F(3×3, 2×2)).
-  const extent = (output: number) => (layout === 'winograd' ? 2 * Math.ceil(output / 2) + 2 : 3 * Math.ceil(output / 3) + 1);
   return {
     kind: plan.kind, layout, combos, splitStep: 1,
     inSize: three(plan.axes.map((a) => a.input), 1),
@@ -231,7 +228,7 @@ function winogradProblem(plan: Plan, threads: number, combos: Combo[], cinG: num
     kernel: three(plan.axes.map((a) => a.kernel), 1),
     groups: 1, cinG, m, kc: k, nc: tilesPerTask, tasks,
     packedFloats: [16 * Math.ceil(m / MR) * MR * k],
-    padLeft: w!.padBegin, paddedW: extent(w!.output), padTop: h!.padBegin, paddedH: extent(h!.output),
+    padLeft: w!.padBegin, paddedW: 0, padTop: h!.padBegin,
     kOffsets: [],
     packKey: `wasm|${layout}|${JSON.stringify([cinG, m, plan.weightShape])}`,
   };
