@@ -16,7 +16,8 @@
 // transform (Bᵀ of points 0, 1, −1, ∞ as above; G's last row negated to match, pack.ts) and Aᵀ of F(3, 2).
 import {
   H_ACTIVATION, H_ALPHA, H_BIAS, H_COMBOS, H_IN_H, H_IN_W, H_INPUT, H_KC, H_LAYOUT, H_M, H_NC, H_OUT_H, H_OUT_W, H_OUTPUT,
-  H_PAD_LEFT, H_PAD_TOP, H_TASKS, LAYOUT_WINOGRAD_STRIDED,
+  H_PAD_LEFT, H_PAD_TOP, H_TASKS, LAYOUT_WINOGRAD_STRIDED, LAYOUT_WINOGRAD_TRANSPOSED,
+  C_COUNT, C_OFFSETS, C_OUT_FIRST, C_OUT_STEP, COMBO_INTS, T_COMBO,
   C_WEIGHTS, TASK_INTS, T_END_COLUMN, T_FIRST_COLUMN, T_WINOGRAD_END_BLOCK, T_WINOGRAD_FIRST_BLOCK, MR, NR,
   WS_PANELS, WS_WINOGRAD,
 } from '../../src/engine/backends/wasm/layout';
@@ -30,8 +31,21 @@ import { at, storeActivation } from './memory';
   k: i32 = 0;
   tilesW: i32 = 0;
   tiles: i32 = 0;
+  /** Outputs the tiles cover (the layer's, or one output phase's of a transposed conv), along H and W. */
   outH: i32 = 0;
   outW: i32 = 0;
+  /** Input rows and columns between a tile's values (2: the 4 phases of a strided conv), channels per phase (K or K/4). */
+  scale: i32 = 1;
+  cin: i32 = 0;
+  /** Where tile (0, 0)'s input window starts: input row −top, column −left (the padding, or a phase's first offset). */
+  top: i32 = 0;
+  left: i32 = 0;
+  /** Output (i, j) of the tiles lies at row firstY + outStep·i, column firstX + outStep·j of planes fullH × fullW. */
+  firstY: i32 = 0;
+  firstX: i32 = 0;
+  outStep: i32 = 1;
+  fullH: i32 = 0;
+  fullW: i32 = 0;
 }
 
 /** The transforms' scratch at WS_PANELS (the Tiling after it, then WS_WINOGRAD): 21 vectors of transformOutput3, or transformInput's 16 vectors and 4 lanes' 16 bytes. */
@@ -44,12 +58,38 @@ export function runWinogradTask(h: usize, task: i32, ws: usize): void {
   const k = at(h, H_KC), m = at(h, H_M), nt = at(h, H_NC);
   const panels = (count + NR - 1) / NR;
   const tiling = changetype<Tiling>(ws + WS_PANELS + SCRATCH_BYTES);
-  const outH = at(h, H_OUT_H), outW = at(h, H_OUT_W);
-  const strided = at(h, H_LAYOUT) == LAYOUT_WINOGRAD_STRIDED;
-  const step = strided ? 3 : 2;
+  const layout = at(h, H_LAYOUT);
+  const strided = layout == LAYOUT_WINOGRAD_STRIDED;
+  const transposed = layout == LAYOUT_WINOGRAD_TRANSPOSED;
+  const step = strided || transposed ? 3 : 2;
+  let outH = at(h, H_OUT_H), outW = at(h, H_OUT_W);
+  let weights = <usize>at(<usize>at(h, H_COMBOS), C_WEIGHTS);
+  tiling.fullH = outH;
+  tiling.fullW = outW;
+  tiling.firstY = 0;
+  tiling.firstX = 0;
+  tiling.outStep = 1;
+  tiling.top = at(h, H_PAD_TOP);
+  tiling.left = at(h, H_PAD_LEFT);
+  if (transposed) {
+    // One output phase (the task's combo) of a k4 s2 transposed conv: a stride-1 2×2 correlation of X whose taps read
+    // offsets o and o + 1 on each axis, its outputs every second row and column of the output from (firstY, firstX).
+    const combo = <usize>at(h, H_COMBOS) + (<usize>(at(it, T_COMBO) * COMBO_INTS) << 2);
+    outH = at(combo, C_COUNT + 1);
+    outW = at(combo, C_COUNT + 2);
+    weights = <usize>at(combo, C_WEIGHTS);
+    tiling.firstY = at(combo, C_OUT_FIRST + 1);
+    tiling.firstX = at(combo, C_OUT_FIRST + 2);
+    tiling.outStep = at(combo, C_OUT_STEP + 2);
+    const offY = <usize>at(combo, C_OFFSETS + 1), offX = <usize>at(combo, C_OFFSETS + 2);
+    tiling.top = -min(load<i32>(offY), load<i32>(offY, 4));
+    tiling.left = -min(load<i32>(offX), load<i32>(offX, 4));
+  }
   const tilesH = (outH + step - 1) / step;
   tiling.step = step;
   tiling.k = k;
+  tiling.scale = strided ? 2 : 1;
+  tiling.cin = strided ? k >> 2 : k;
   tiling.tilesW = (outW + step - 1) / step;
   tiling.tiles = tilesH * tiling.tilesW;
   tiling.outH = outH;
@@ -63,7 +103,6 @@ export function runWinogradTask(h: usize, task: i32, ws: usize): void {
   const v = gemmOut + (<usize>(16 * blocks * MR * nt) << 2);
   transformInput(h, tiling, ws + WS_PANELS, first, count, panels, v);
 
-  const weights = <usize>at(<usize>at(h, H_COMBOS), C_WEIGHTS);
   const uXiBytes = <usize>(blocks * k) << 4;
   const vXiBytes = <usize>(panels * k * NR) << 2;
   const mXiBytes = <usize>(rows * nt) << 2;
@@ -80,7 +119,7 @@ export function runWinogradTask(h: usize, task: i32, ws: usize): void {
   for (let block = block0; block < block1; block++) {
     const co = block * MR;
     const mb = gemmOut + <usize>(block - block0) * MR * rowBytes;
-    if (strided) transformOutput3(h, tiling, ws + WS_PANELS, mb, nt, mXiBytes, first, count, co, min(MR, m - co));
+    if (step == 3) transformOutput3(h, tiling, ws + WS_PANELS, mb, nt, mXiBytes, first, count, co, min(MR, m - co));
     else transformOutput(h, tiling, ws + WS_PANELS, mb, nt, mXiBytes, first, count, co, min(MR, m - co));
   }
 }
@@ -133,12 +172,10 @@ export function runWinogradTask(h: usize, task: i32, ws: usize): void {
  */
 function transformInput(h: usize, tiling: Tiling, scratch: usize, first: i32, count: i32, panels: i32, v: usize): void {
   const k = tiling.k, step = tiling.step;
-  const strided = step == 3;
-  const cin = strided ? k >> 2 : k;
-  const scale = strided ? 2 : 1;
+  const cin = tiling.cin, scale = tiling.scale;
   const input = <usize>at(h, H_INPUT);
   const inH = at(h, H_IN_H), inW = at(h, H_IN_W);
-  const top = at(h, H_PAD_TOP), left = at(h, H_PAD_LEFT);
+  const top = tiling.top, left = tiling.left;
   const tilesW = tiling.tilesW, tiles = tiling.tiles;
   const rowBytes = <usize>inW << 2;
   const planeBytes = <usize>inH * rowBytes;
@@ -172,7 +209,7 @@ function transformInput(h: usize, tiling: Tiling, scratch: usize, first: i32, co
       store<i32>(info, i32(sy0 >= 0 && sy0 + 4 * scale <= inH && sx0 >= 0 && sx0 + 4 * scale <= inW), 12);
     }
     const n0 = load<i32>(lanes), sy0 = load<i32>(lanes, 4), sx0 = load<i32>(lanes, 8);
-    const sameRow = !strided && valid == 4 && (t0 % tiles) % tilesW + 4 <= tilesW;
+    const sameRow = step == 2 && valid == 4 && (t0 % tiles) % tilesW + 4 <= tilesW;
     // The 4 rows of 10 columns the 4 tiles read lie inside the input: read in place.
     const rowInside = sameRow && sy0 >= 0 && sy0 + 4 <= inH && sx0 >= 0 && sx0 + 10 <= inW;
     // Else, columns sx0 … sx0 + 9 through masks of the columns inside the input (lanes of columns 0–3, 4–7, 6–9).
@@ -395,12 +432,14 @@ function transformOutput(h: usize, tiling: Tiling, scratch: usize, gemmOut: usiz
 function transformOutput3(h: usize, tiling: Tiling, scratch: usize, gemmOut: usize, nt: i32, xiBytes: usize, first: i32, count: i32, co: i32, rows: i32): void {
   const m = at(h, H_M);
   const tilesW = tiling.tilesW, tiles = tiling.tiles, outH = tiling.outH, outW = tiling.outW;
+  const firstY = tiling.firstY, firstX = tiling.firstX, outStep = tiling.outStep;
   const output = <usize>at(h, H_OUTPUT);
   const bias = <usize>at(h, H_BIAS);
   const act = at(h, H_ACTIVATION);
   const alpha = load<f64>(h + (<usize>H_ALPHA << 2));
-  const planeBytes = <usize>(outH * outW) << 2;
-  const rowBytes = <usize>outW << 2;
+  const planeBytes = <usize>(tiling.fullH * tiling.fullW) << 2;
+  const rowBytes = <usize>tiling.fullW << 2;
+  const colBytes = <usize>outStep << 2;
   for (let r = 0; r < rows; r++) {
     const b = bias == 0 ? f32x4.splat(0) : v128.load32_splat(bias + (<usize>(co + r) << 2));
     for (let group = 0; 4 * group < count; group++) {
@@ -441,8 +480,8 @@ function transformOutput3(h: usize, tiling: Tiling, scratch: usize, gemmOut: usi
         const plane = output + <usize>(n * m + co + r) * planeBytes;
         const ys = min(3, outH - oy), xs = min(3, outW - ox);
         for (let i = 0; i < ys; i++) {
-          const p = plane + <usize>(oy + i) * rowBytes + (<usize>ox << 2);
-          for (let j = 0; j < xs; j++) store<f32>(p + (<usize>j << 2), load<f32>(scratch + 192 + <usize>(48 * i + 16 * j + 4 * lane)));
+          const p = plane + <usize>(firstY + outStep * (oy + i)) * rowBytes + (<usize>(firstX + outStep * ox) << 2);
+          for (let j = 0; j < xs; j++) store<f32>(p + <usize>j * colBytes, load<f32>(scratch + 192 + <usize>(48 * i + 16 * j + 4 * lane)));
         }
       }
     }

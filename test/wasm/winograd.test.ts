@@ -89,21 +89,22 @@ test('F(3×3, 2×2) in float64: Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A is the 2×2 cor
 /** The layout forced: every case must reach it (winogradFits), then match the reference at 1 and 2 threads, same bits. */
 function checkForced(spec: LayerSpec, rng: ReturnType<typeof createRng>, scale?: (i: number) => number): void {
   const plan = planLayer(spec);
-  const layout: WasmLayout = winogradStridedFits(plan) ? 'winograd-strided' : 'winograd';
-  assert.ok(winogradFits(plan) || winogradStridedFits(plan), `${JSON.stringify(spec)} fits a winograd layout`);
+  const transposed = plan.kind === 'convTranspose';
+  const layout: WasmLayout = transposed ? 'winograd-transposed' : winogradStridedFits(plan) ? 'winograd-strided' : 'winograd';
+  assert.ok(transposed || winogradFits(plan) || winogradStridedFits(plan), `${JSON.stringify(spec)} fits a winograd layout`);
   wasmTuning.layout = layout;
   try {
     assert.equal(describeProblem(plan, 2, layout).layout, layout);
     const c = referenceCase(plan, rng);
     if (scale) {
       for (let i = 0; i < c.input.length; i++) c.input[i] = c.input[i]! * scale(i);
-      referenceBackend.conv({ plan, input: c.input, weight: c.weight, bias: c.bias, output: c.expected });
+      referenceBackend[plan.kind === 'convTranspose' ? 'convTranspose' : 'conv']({ plan, input: c.input, weight: c.weight, bias: c.bias, output: c.expected });
     }
     const outputs: Float32Array[] = [];
     for (const threads of [1, 2, 2]) {
       expectMatchesReference(wasmBackend, c, threads, `${layout}, ${threads} thread(s), ${JSON.stringify(spec)} (TCONV_SEED=${seed})`);
       const output = new Float32Array(c.expected.length);
-      wasmBackend.conv({ plan, input: c.input, weight: c.weight, bias: c.bias, output, threads });
+      wasmBackend[transposed ? 'convTranspose' : 'conv']({ plan, input: c.input, weight: c.weight, bias: c.bias, output, threads });
       outputs.push(output);
     }
     assert.equal(lastCall.layout, layout, 'the call reports the layout it ran');
@@ -136,6 +137,24 @@ test('winograd-strided forced on random k4 s2 convs (odd sizes, partial 3×3 til
     };
     checkForced(spec, rng);
   }
+});
+
+test('winograd-transposed forced on random k4 s2 transposed convs (odd sizes, padding 0–3, output padding, batch up to 3, 1–40 channels) = reference', () => {
+  const rng = createRng(seed + 8);
+  for (let c = 0; c < 24; c++) {
+    const padding = [rng.int(0, 3), rng.int(0, 3)];
+    const outputPadding = [rng.int(0, 1), rng.int(0, 1)];
+    const input = [rng.int(Math.max(1, padding[0]! - 1), 17), rng.int(Math.max(1, padding[1]! - 1), 17)];
+    const spec: LayerSpec = {
+      kind: 'convTranspose', input, kernel: 4, stride: 2, padding, outputPadding, batch: rng.int(1, 3),
+      inChannels: rng.int(1, 40), outChannels: rng.int(1, 40), bias: rng.next() < 0.7,
+    };
+    if (planLayer(spec).axes.some((a) => a.output < 1)) continue;
+    checkForced(spec, rng);
+  }
+  // 512 input channels of mixed magnitudes (K = Cin per phase).
+  checkForced({ kind: 'convTranspose', input: [7, 9], kernel: 4, stride: 2, padding: 1, inChannels: 512, outChannels: 12, bias: true }, rng,
+    (i) => 10 ** ((Math.floor(i / 63) % 7) - 3));
 });
 
 test('the tasks read the input in place: windows at every edge, paddings wider than the input (zeros, never neighbours)', () => {

@@ -93,7 +93,7 @@ const scratch = new KeptBlock();
 /** Bytes of the most recent call's workspaces and of the whole scratch block (for the bench's memory report), its layout. */
 export const lastCall = {
   workspaceBytes: 0, scratchBytes: 0, threads: 1, tasks: 0, callerTasks: 0,
-  /** The layout the call ran (problem.ts WasmLayout: 'winograd' and 'winograd-strided' included). */
+  /** The layout the call ran (problem.ts WasmLayout: 'winograd', 'winograd-strided' and 'winograd-transposed' included). */
   layout: 'packed' as WasmLayout,
   /** Milliseconds of the call's parts: setup (plan tables, weights), copy in, input padding, kernels, activation, copy out. */
   ms: { setup: 0, copyIn: 0, pad: 0, kernels: 0, activation: 0, copyOut: 0 },
@@ -273,7 +273,7 @@ function computeSizes(plan: Plan, problem: Problem) {
   const offsetInts = problem.combos.reduce((sum, s) => sum + s.axes.reduce((t, a) => t + a.inputOffsets.length, 0), 0)
     + problem.kOffsets.reduce((sum, t) => sum + t.length, 0);
   const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-  const winograd = problem.layout === 'winograd' || problem.layout === 'winograd-strided';
+  const winograd = problem.layout.startsWith('winograd');
   return {
     tableBytes: 4 * (problem.combos.length * L.COMBO_INTS + offsetInts + problem.tasks.length),
     // The direct and channel-vectors layouts read the input in place: no panels in their workspace.

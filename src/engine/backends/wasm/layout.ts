@@ -72,7 +72,7 @@ export const T_FIRST_BLOCK = 3; // direct
 export const T_END_BLOCK = 4; // direct
 export const T_FIRST_ROW = 5; // direct
 export const T_END_ROW = 6; // direct
-/** Winograd: T_FIRST_COLUMN and T_END_COLUMN count 2×2 output tiles (n, tile row, tile column); then row blocks. */
+/** Winograd: T_FIRST_COLUMN and T_END_COLUMN count output tiles (n, tile row, tile column; winograd-transposed: of phase T_COMBO); then row blocks. */
 export const T_WINOGRAD_FIRST_BLOCK = 4;
 export const T_WINOGRAD_END_BLOCK = 5;
 
@@ -105,6 +105,12 @@ export const LAYOUT_WINOGRAD = 6;
  * input in place.
  */
 export const LAYOUT_WINOGRAD_STRIDED = 7;
+/**
+ * WINOGRAD_TRANSPOSED: a k4 s2 transposed conv as F(3×3, 2×2) per output phase (the same task, 3×3 tiles of one phase's
+ * outputs; T_COMBO names the phase): each phase is a stride-1 2×2 correlation of X (taps at offsets o, o + 1 on each
+ * axis) whose outputs lie every second row and column; the combo's weights are its sub-kernel transformed at pack time.
+ */
+export const LAYOUT_WINOGRAD_TRANSPOSED = 8;
 /** Not a conv layout: training's ∂W kernel (kernels/wasm/weight-gradient.ts), its tasks run by the same threads. */
 export const LAYOUT_WEIGHT_GRADIENT = 3;
 
@@ -123,11 +129,11 @@ export const WS_TASK_STATE = 144;
 export const TASK_STATE_BYTES = 128;
 export const WS_PANELS = 272;
 /**
- * The winograd layouts' workspace: 24 vectors of transform scratch at WS_PANELS and the tiling after them, then from
+ * The winograd layouts' workspace: 24 vectors of transform scratch at WS_PANELS and the tiling (68 bytes) after them, then from
  * WS_WINOGRAD on the GEMM outputs M[ξ][4 channels][nt tiles] and the transformed input V[ξ][panel][Cin][8 tiles]
  * (winograd.ts winogradWorkspaceBytes).
  */
-export const WS_WINOGRAD = 704;
+export const WS_WINOGRAD = 768;
 
 /**
  * Element-wise jobs (kernels/wasm/elementwise.ts): the header's H_LAYOUT is LAYOUT_ELEMENTWISE and H_WORKSPACE the

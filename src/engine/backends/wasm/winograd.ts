@@ -6,6 +6,7 @@
  * a k4 s2 conv (∂X of a k4 s2 transposed conv) from 4×4 tiles of its input's 4 phases, 16 multiplies per (phase
  * channel, output channel) instead of 36 (docs/kernels.md).
  */
+import type { GatherPhase } from '../../../shape/phases.ts';
 import type { Plan } from '../../../shape/plan.ts';
 import { MR, NR, WS_WINOGRAD } from './layout.ts';
 
@@ -19,6 +20,26 @@ export function winogradFits(plan: Plan): boolean {
 export function winogradStridedFits(plan: Plan): boolean {
   return plan.kind === 'conv' && plan.rank === 2 && plan.groups === 1
     && plan.axes.every((a) => a.kernel === 4 && a.stride === 2 && a.dilation === 1 && a.padBegin >= 0 && a.padEnd >= 0 && a.output > 0);
+}
+
+/** A combo's axes as winograd-transposed reads them ([D, H, W], problem.ts Combo). */
+type PhaseAxes = readonly { readonly axes: readonly [GatherPhase, GatherPhase, GatherPhase] }[];
+
+/**
+ * A k4 s2 undilated, ungrouped 2D transposed conv whose output phases each read two neighbouring inputs per axis (taps at
+ * offsets o and o + 1): F(3×3, 2×2) per phase (any batch, padding and output padding).
+ */
+export function winogradTransposedFits(plan: Plan, combos: PhaseAxes): boolean {
+  return plan.kind === 'convTranspose' && plan.rank === 2 && plan.groups === 1 && combos.length > 0
+    && plan.axes.every((a) => a.kernel === 4 && a.stride === 2 && a.dilation === 1 && a.output > 0)
+    && combos.every((c) => c.axes.slice(1).every((a) => a.taps.length === 2 && a.inputStep === 1 && a.outputStep === 2
+      && Math.abs(a.inputOffsets[0]! - a.inputOffsets[1]!) === 1));
+}
+
+/** The kernel index of the tap that reads offset min + y (y = 0, 1) of a phase axis: the 2×2 sub-kernel's row or column y. */
+export function phaseTap(axis: GatherPhase, y: number): number {
+  const low = Math.min(...axis.inputOffsets);
+  return axis.taps[axis.inputOffsets.indexOf(low + y)]!;
 }
 
 /** Outputs per tile along each axis: 2 for F(2×2, 3×3), 3 for F(3×3, 2×2). */
@@ -45,6 +66,20 @@ export function winogradStridedPays(plan: Plan): boolean {
 }
 
 /**
+ * The rule of `winograd-transposed`, from the shape: (to be measured) Cin ≥ 64, Cout ≥ 32 and 3×3 tiles at least 3/4
+ * used over the output phases.
+ */
+export function winogradTransposedPays(plan: Plan, combos: PhaseAxes): boolean {
+  if (!winogradTransposedFits(plan, combos)) return false;
+  const outputs = combos.reduce((sum, c) => sum + c.axes[1].outputCount * c.axes[2].outputCount, 0);
+  const computed = combos.reduce((sum, c) => sum + 9 * Math.ceil(c.axes[1].outputCount / 3) * Math.ceil(c.axes[2].outputCount / 3), 0);
+  return plan.inChannels >= TRANSPOSED_MIN_CIN && plan.outChannels >= 32 && outputs / computed >= 0.75;
+}
+
+/** Input channels from which winograd-transposed is chosen. */
+export const TRANSPOSED_MIN_CIN = 64;
+
+/**
  * The rule from the shape (never a timing trial, so a layer gives the same bits on every run and thread count): the
  * transforms cost per tile and channel what the GEMM saves per pair of channels, so it pays from enough channels in
  * and out — at least 8 each and 24 together — and from 16 output tiles (an 8×8 output: the smallest measured; a panel
@@ -69,21 +104,28 @@ const V_BYTES = 32 * 1024;
  * `tilesPerTask` (a multiple of NR, the V budget's), fewer tiles while the threads would get under 4 tasks each, then
  * row blocks split (each such task transforms its tiles' input again: a small part of its work).
  */
-export function winogradTasks(plan: Plan, threads: number): { tasks: Int32Array; tilesPerTask: number } {
-  const tiles = tileCount(plan);
+export function winogradTasks(plan: Plan, threads: number, phases?: PhaseAxes): { tasks: Int32Array; tilesPerTask: number } {
+  // winograd-transposed: the tiles of each output phase (combo), 3×3 over its outputs.
+  const tilesOf = phases
+    ? phases.map((c) => plan.batch * Math.ceil(c.axes[1].outputCount / 3) * Math.ceil(c.axes[2].outputCount / 3))
+    : [tileCount(plan)];
+  const tiles = Math.max(...tilesOf);
+  const taskCount = (per: number) => tilesOf.reduce((sum, t) => sum + Math.ceil(t / per), 0);
   const cin = winogradK(plan);
   const blocks = Math.ceil(plan.outChannels / MR);
   let per = Math.max(NR, Math.floor(V_BYTES / (64 * cin) / NR) * NR);
   per = Math.min(per, Math.ceil(tiles / NR) * NR);
   const want = 4 * threads;
-  while (threads > 1 && per > NR && Math.ceil(tiles / per) < want) per -= NR;
-  const tileTasks = Math.ceil(tiles / per);
+  while (threads > 1 && per > NR && taskCount(per) < want) per -= NR;
+  const tileTasks = taskCount(per);
   const blockSplits = threads > 1 ? Math.min(blocks, Math.ceil(want / tileTasks)) : 1;
   const blocksPer = Math.ceil(blocks / blockSplits);
   const tasks: number[] = [];
-  for (let t = 0; t < tiles; t += per) {
-    for (let b = 0; b < blocks; b += blocksPer) tasks.push(0, 0, t, Math.min(tiles, t + per), b, Math.min(blocks, b + blocksPer), 0, 0);
-  }
+  tilesOf.forEach((phaseTiles, combo) => {
+    for (let t = 0; t < phaseTiles; t += per) {
+      for (let b = 0; b < blocks; b += blocksPer) tasks.push(combo, 0, t, Math.min(phaseTiles, t + per), b, Math.min(blocks, b + blocksPer), 0, 0);
+    }
+  });
   return { tasks: Int32Array.from(tasks), tilesPerTask: per };
 }
 
@@ -96,8 +138,8 @@ export function winogradWorkspaceBytes(k: number, m: number, tilesPerTask: numbe
   return Math.ceil((WS_WINOGRAD + 4 * 16 * tilesPerTask * (Math.ceil(m / MR) * MR + k)) / 64) * 64;
 }
 
-/** The GEMMs' K: the input channels, or the 4 phases' (winograd-strided). */
-export const winogradK = (plan: Plan): number => (tileStep(plan) === 3 ? 4 : 1) * plan.inChannels;
+/** The GEMMs' K: the input channels (winograd, winograd-transposed), or the 4 phases' (winograd-strided). */
+export const winogradK = (plan: Plan): number => (plan.kind === 'conv' && tileStep(plan) === 3 ? 4 : 1) * plan.inChannels;
 
 /** G of F(2×2, 3×3) (points 0, 1, −1, ∞): U = G g Gᵀ, 4×4 from 3×3. */
 const G = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]] as const;
