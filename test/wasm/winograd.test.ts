@@ -206,6 +206,22 @@ test('the rule: stride-1 3×3 2D convs with enough channels in and out choose wi
   assert.equal(chosen({ ...k4s2, input: [256, 256], inChannels: 64, outChannels: 64 }), 'winograd-strided');
   assert.notEqual(chosen({ ...k4s2, input: [8, 8], inChannels: 256, outChannels: 512, batch: 16 }), 'winograd-strided');
   assert.notEqual(chosen({ ...k4s2, input: [16, 16], inChannels: 8, outChannels: 16 }), 'winograd-strided');
+  // winograd-transposed: superres and dcgan-3 forward, not dcgan-4 (16×16 phases in 3×3 tiles, 128 channels in),
+  // dcgan-2 (4×4 phases), dcgan-5 (3 out) nor the zoo's small decoders; backend-spec's shapes (phases filling the tiles).
+  const up = { kind: 'convTranspose', kernel: 4, stride: 2, padding: 1 } as const;
+  assert.equal(chosen({ ...up, input: [128, 128], inChannels: 64, outChannels: 64 }), 'winograd-transposed');
+  assert.equal(chosen({ ...up, input: [8, 8], inChannels: 256, outChannels: 128, batch: 16 }), 'winograd-transposed');
+  assert.notEqual(chosen({ ...up, input: [16, 16], inChannels: 128, outChannels: 64, batch: 16 }), 'winograd-transposed');
+  assert.notEqual(chosen({ ...up, input: [4, 4], inChannels: 512, outChannels: 256, batch: 16 }), 'winograd-transposed');
+  assert.notEqual(chosen({ ...up, input: [32, 32], inChannels: 64, outChannels: 3, batch: 16 }), 'winograd-transposed');
+  assert.notEqual(chosen({ ...up, input: [8, 8], inChannels: 32, outChannels: 16 }), 'winograd-transposed');
+  for (const padding of [0, 1, 2, 3]) {
+    for (const j of [3, 6]) {
+      for (const cin of [64, 72]) {
+        assert.equal(chosen({ ...up, padding, input: [3 * j - 1 + padding, 3 * 4 - 1 + padding], inChannels: cin, outChannels: 32 }), 'winograd-transposed', `padding ${padding}, j ${j}`);
+      }
+    }
+  }
   assert.equal(winogradStridedPays(planLayer({ ...k4s2, input: [16, 16], inChannels: 128, outChannels: 256, groups: 2 })), false);
   // Forced where it cannot apply: the layer's own choice instead.
   const strided = planLayer({ ...base, input: [16, 16], inChannels: 32, outChannels: 32, stride: 2 });

@@ -66,18 +66,21 @@ export function winogradStridedPays(plan: Plan): boolean {
 }
 
 /**
- * The rule of `winograd-transposed`, from the shape: (to be measured) Cin ≥ 64, Cout ≥ 32 and 3×3 tiles at least 3/4
- * used over the output phases.
+ * The rule of `winograd-transposed`, from the shape: 64+ channels in and 32+ out, with the 3×3 tiles of the output
+ * phases at least 9/10 used, or at least 3/4 used with 256+ channels in and 128+ out (the GEMMs then outweigh the
+ * transforms). Same-process A/B against the layout without it on the suite's k4 s2 layers (docs/kernels.md, t1 / t2):
+ * superres 64→64 @128² (tiles 98% used) 1.12 / 1.00–1.14 CPU, dcgan-3 256→128 @8² (79%) 1.14 / 1.24, dcgan-4 128→64
+ * @16² (79%) 1.06 / 0.90 (left out); dcgan-2 (4×4 phases, 44%) 0.73, dcgan-5 (3 out) 0.30, the zoo's dcgan and
+ * pix2pix decoders (3–64 channels) 0.16–0.52.
  */
 export function winogradTransposedPays(plan: Plan, combos: PhaseAxes): boolean {
   if (!winogradTransposedFits(plan, combos)) return false;
   const outputs = combos.reduce((sum, c) => sum + c.axes[1].outputCount * c.axes[2].outputCount, 0);
   const computed = combos.reduce((sum, c) => sum + 9 * Math.ceil(c.axes[1].outputCount / 3) * Math.ceil(c.axes[2].outputCount / 3), 0);
-  return plan.inChannels >= TRANSPOSED_MIN_CIN && plan.outChannels >= 32 && outputs / computed >= 0.75;
+  const used = outputs / computed;
+  const cin = plan.inChannels, cout = plan.outChannels;
+  return cin >= 64 && cout >= 32 && (used >= 0.9 || (used >= 0.75 && cin >= 256 && cout >= 128));
 }
-
-/** Input channels from which winograd-transposed is chosen. */
-export const TRANSPOSED_MIN_CIN = 64;
 
 /**
  * The rule from the shape (never a timing trial, so a layer gives the same bits on every run and thread count): the
