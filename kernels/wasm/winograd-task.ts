@@ -217,9 +217,21 @@ function transformInput(h: usize, tiling: Tiling, scratch: usize, first: i32, co
     const iota = i32x4(0, 1, 2, 3), width = i32x4.splat(inW), zero = i32x4.splat(0);
     const col0 = i32x4.add(i32x4.splat(sx0), iota);
     const col4 = i32x4.add(col0, i32x4.splat(4)), col6 = i32x4.add(col0, i32x4.splat(6));
+    const col2 = i32x4.add(col0, i32x4.splat(2));
     const mask0 = v128.and(i32x4.ge_s(col0, zero), i32x4.lt_s(col0, width));
+    const mask2 = v128.and(i32x4.ge_s(col2, zero), i32x4.lt_s(col2, width));
     const mask4 = v128.and(i32x4.ge_s(col4, zero), i32x4.lt_s(col4, width));
     const mask6 = v128.and(i32x4.ge_s(col6, zero), i32x4.lt_s(col6, width));
+    // Rows outside the input read a zero row (scratch + 192, 40 bytes and more) instead.
+    const zeroRow = scratch + 192;
+    if (nearRow && !rowInside) {
+      v128.store(zeroRow, zero);
+      v128.store(zeroRow, zero, 16);
+      v128.store(zeroRow, zero, 32);
+    }
+    const ok0 = sy0 >= 0 && sy0 < inH, ok1 = sy0 + 1 >= 0 && sy0 + 1 < inH;
+    const ok2 = sy0 + 2 >= 0 && sy0 + 2 < inH, ok3 = sy0 + 3 >= 0 && sy0 + 3 < inH;
+    const rowAt = <usize>(sy0 * inW + sx0) << 2;
     let dst = dst0;
     let ci = 0, phase = 0;
     for (let kk = 0; kk < k; kk++) {
@@ -228,59 +240,66 @@ function transformInput(h: usize, tiling: Tiling, scratch: usize, first: i32, co
       if (sameRow) {
         const plane = input + <usize>(n0 + ci) * planeBytes;
         let p: usize, rb: usize;
-        if (rowInside) {
-          p = plane + <usize>sy0 * rowBytes + (<usize>sx0 << 2);
-          rb = rowBytes;
-        } else if (nearRow) {
-          // At a border: the 4 × 10 window into the scratch, rows outside the input zero, columns outside it masked to
-          // zero (the loads stay within 16 floats of the input: inside the call's memory block).
-          for (let y = 0; y < 4; y++) {
-            const sy = sy0 + y;
-            const to = scratch + <usize>(40 * y);
-            if (sy < 0 || sy >= inH) {
-              v128.store(to, f32x4.splat(0));
-              v128.store(to, f32x4.splat(0), 16);
-              v128.store(to, f32x4.splat(0), 24);
-            } else {
-              const row = plane + <usize>(sy * inW + sx0) * 4;
-              v128.store(to, v128.and(v128.load(row), mask0));
-              v128.store(to, v128.and(v128.load(row, 16), mask4), 16);
-              v128.store(to, v128.and(v128.load(row, 24), mask6), 24);
-            }
-          }
-          p = scratch;
-          rb = 40;
+        if (nearRow && !rowInside) {
+          // At a border: each row's 10 columns by the same 4 loads, columns outside the input masked to zero (the loads
+          // stay within 16 floats of the input: inside the call's memory block), rows outside it from the zero row.
+          const q = plane + rowAt;
+          let r = select<usize>(q, zeroRow, ok0);
+          let a = v128.and(v128.load(r), mask0), b = v128.and(v128.load(r, 16), mask4);
+          let c = v128.and(v128.load(r, 8), mask2), e = v128.and(v128.load(r, 24), mask6);
+          d00 = i32x4.shuffle(a, b, 0, 2, 4, 6); d01 = i32x4.shuffle(a, b, 1, 3, 5, 7);
+          d02 = i32x4.shuffle(c, e, 0, 2, 4, 6); d03 = i32x4.shuffle(c, e, 1, 3, 5, 7);
+          r = select<usize>(q + rowBytes, zeroRow, ok1);
+          a = v128.and(v128.load(r), mask0); b = v128.and(v128.load(r, 16), mask4);
+          c = v128.and(v128.load(r, 8), mask2); e = v128.and(v128.load(r, 24), mask6);
+          d10 = i32x4.shuffle(a, b, 0, 2, 4, 6); d11 = i32x4.shuffle(a, b, 1, 3, 5, 7);
+          d12 = i32x4.shuffle(c, e, 0, 2, 4, 6); d13 = i32x4.shuffle(c, e, 1, 3, 5, 7);
+          r = select<usize>(q + 2 * rowBytes, zeroRow, ok2);
+          a = v128.and(v128.load(r), mask0); b = v128.and(v128.load(r, 16), mask4);
+          c = v128.and(v128.load(r, 8), mask2); e = v128.and(v128.load(r, 24), mask6);
+          d20 = i32x4.shuffle(a, b, 0, 2, 4, 6); d21 = i32x4.shuffle(a, b, 1, 3, 5, 7);
+          d22 = i32x4.shuffle(c, e, 0, 2, 4, 6); d23 = i32x4.shuffle(c, e, 1, 3, 5, 7);
+          r = select<usize>(q + 3 * rowBytes, zeroRow, ok3);
+          a = v128.and(v128.load(r), mask0); b = v128.and(v128.load(r, 16), mask4);
+          c = v128.and(v128.load(r, 8), mask2); e = v128.and(v128.load(r, 24), mask6);
+          d30 = i32x4.shuffle(a, b, 0, 2, 4, 6); d31 = i32x4.shuffle(a, b, 1, 3, 5, 7);
+          d32 = i32x4.shuffle(c, e, 0, 2, 4, 6); d33 = i32x4.shuffle(c, e, 1, 3, 5, 7);
         } else {
-          // A window far outside the input (a padding over 16): value by value.
-          for (let y = 0; y < 4; y++) {
-            const sy = sy0 + y;
-            const inside = sy >= 0 && sy < inH;
-            const row = plane + <usize>(inside ? sy : 0) * rowBytes;
-            for (let x = 0; x < 10; x++) {
-              const sx = sx0 + x;
-              store<f32>(scratch + (<usize>(10 * y + x) << 2), inside && sx >= 0 && sx < inW ? load<f32>(row + (<usize>sx << 2)) : 0);
+          if (rowInside) {
+            p = plane + <usize>sy0 * rowBytes + (<usize>sx0 << 2);
+            rb = rowBytes;
+          } else {
+            // A window far outside the input (a padding over 16): value by value.
+            for (let y = 0; y < 4; y++) {
+              const sy = sy0 + y;
+              const inside = sy >= 0 && sy < inH;
+              const row = plane + <usize>(inside ? sy : 0) * rowBytes;
+              for (let x = 0; x < 10; x++) {
+                const sx = sx0 + x;
+                store<f32>(scratch + (<usize>(10 * y + x) << 2), inside && sx >= 0 && sx < inW ? load<f32>(row + (<usize>sx << 2)) : 0);
+              }
             }
+            p = scratch;
+            rb = 40;
           }
-          p = scratch;
-          rb = 40;
+          // Row r of the 4 tiles: columns 2j…2j+3 of tile j; even and odd lanes of two loads give columns 0 and 1, of
+          // two loads 2 floats later columns 2 and 3.
+          let a = v128.load(p), b = v128.load(p, 16), c = v128.load(p, 8), e = v128.load(p, 24);
+          d00 = i32x4.shuffle(a, b, 0, 2, 4, 6); d01 = i32x4.shuffle(a, b, 1, 3, 5, 7);
+          d02 = i32x4.shuffle(c, e, 0, 2, 4, 6); d03 = i32x4.shuffle(c, e, 1, 3, 5, 7);
+          p += rb;
+          a = v128.load(p); b = v128.load(p, 16); c = v128.load(p, 8); e = v128.load(p, 24);
+          d10 = i32x4.shuffle(a, b, 0, 2, 4, 6); d11 = i32x4.shuffle(a, b, 1, 3, 5, 7);
+          d12 = i32x4.shuffle(c, e, 0, 2, 4, 6); d13 = i32x4.shuffle(c, e, 1, 3, 5, 7);
+          p += rb;
+          a = v128.load(p); b = v128.load(p, 16); c = v128.load(p, 8); e = v128.load(p, 24);
+          d20 = i32x4.shuffle(a, b, 0, 2, 4, 6); d21 = i32x4.shuffle(a, b, 1, 3, 5, 7);
+          d22 = i32x4.shuffle(c, e, 0, 2, 4, 6); d23 = i32x4.shuffle(c, e, 1, 3, 5, 7);
+          p += rb;
+          a = v128.load(p); b = v128.load(p, 16); c = v128.load(p, 8); e = v128.load(p, 24);
+          d30 = i32x4.shuffle(a, b, 0, 2, 4, 6); d31 = i32x4.shuffle(a, b, 1, 3, 5, 7);
+          d32 = i32x4.shuffle(c, e, 0, 2, 4, 6); d33 = i32x4.shuffle(c, e, 1, 3, 5, 7);
         }
-        // Row r of the 4 tiles: columns 2j…2j+3 of tile j; even and odd lanes of two loads give columns 0 and 1, of
-        // two loads 2 floats later columns 2 and 3.
-        let a = v128.load(p), b = v128.load(p, 16), c = v128.load(p, 8), e = v128.load(p, 24);
-        d00 = i32x4.shuffle(a, b, 0, 2, 4, 6); d01 = i32x4.shuffle(a, b, 1, 3, 5, 7);
-        d02 = i32x4.shuffle(c, e, 0, 2, 4, 6); d03 = i32x4.shuffle(c, e, 1, 3, 5, 7);
-        p += rb;
-        a = v128.load(p); b = v128.load(p, 16); c = v128.load(p, 8); e = v128.load(p, 24);
-        d10 = i32x4.shuffle(a, b, 0, 2, 4, 6); d11 = i32x4.shuffle(a, b, 1, 3, 5, 7);
-        d12 = i32x4.shuffle(c, e, 0, 2, 4, 6); d13 = i32x4.shuffle(c, e, 1, 3, 5, 7);
-        p += rb;
-        a = v128.load(p); b = v128.load(p, 16); c = v128.load(p, 8); e = v128.load(p, 24);
-        d20 = i32x4.shuffle(a, b, 0, 2, 4, 6); d21 = i32x4.shuffle(a, b, 1, 3, 5, 7);
-        d22 = i32x4.shuffle(c, e, 0, 2, 4, 6); d23 = i32x4.shuffle(c, e, 1, 3, 5, 7);
-        p += rb;
-        a = v128.load(p); b = v128.load(p, 16); c = v128.load(p, 8); e = v128.load(p, 24);
-        d30 = i32x4.shuffle(a, b, 0, 2, 4, 6); d31 = i32x4.shuffle(a, b, 1, 3, 5, 7);
-        d32 = i32x4.shuffle(c, e, 0, 2, 4, 6); d33 = i32x4.shuffle(c, e, 1, 3, 5, 7);
       } else {
         const pa = phase >> 1, pb = phase & 1;
         for (let lane = 0; lane < 4; lane++) {
