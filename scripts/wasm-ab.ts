@@ -4,7 +4,9 @@
 // process, alternate in short bursts (the order flips every round) and each round's pair sees the same noise.
 //   mkdir -p /tmp/old && git archive HEAD src | tar -x -C /tmp/old && cp -r build /tmp/old/ && ln -s "$PWD/node_modules" /tmp/old/
 //   (change the kernels, node scripts/build-wasm.mjs)
-//   node --import tsx scripts/wasm-ab.ts --a /tmp/old --b . [--threads 1|2] [--rounds 30] [case ids…]
+//   node --import tsx scripts/wasm-ab.ts --a /tmp/old --b . [--threads 1|2] [--rounds 30] [--dx | --conv3] [case ids…]
+// --dx times each case's ∂X instead (the conv from ∂Y, Cout channels, back to X's shape, with the case's kernel,
+// stride and padding); --conv3 a stride-1 3×3 conv, padding 1, Cin → Cout at the case's input size.
 // Noise: two copies of one checkout (cp -r /tmp/old /tmp/old2; --a /tmp/old --b /tmp/old2): one path imported twice
 // is one module. Every case also checks that a and b give the same output bits (the kernels sum in one order).
 import { readFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ const { values, positionals } = parseArgs({
   options: {
     a: { type: 'string' }, b: { type: 'string' }, threads: { type: 'string', default: '1' }, rounds: { type: 'string', default: '30' },
     suite: { type: 'string', default: '../shared/bench/suite.json' },
+    dx: { type: 'boolean', default: false }, conv3: { type: 'boolean', default: false },
   },
 });
 if (!values.a || !values.b) {
@@ -24,10 +27,12 @@ if (!values.a || !values.b) {
   process.exit(2);
 }
 
-interface KernelArgs { plan: unknown; input: Float32Array; weight: Float32Array; bias: Float32Array | null; output: Float32Array; threads: number }
+interface KernelArgs { plan: unknown; input: Float32Array; weight: Float32Array; bias: Float32Array | null; output: Float32Array; threads: number; packs?: unknown }
 interface Checkout {
-  backend: { convTranspose(args: KernelArgs): void };
+  backend: { convTranspose(args: KernelArgs): void; conv(args: KernelArgs): void };
   planLayer(spec: object): { inputShape: number[]; weightShape: number[]; outputShape: number[]; flops: number };
+  /** Each build's own prepared weights (their packing kept between calls, as prepared layers and ∂X keep it). */
+  prepare(shape: number[], data: Float32Array): { data: Float32Array; slot: unknown };
   close(): Promise<void> | undefined;
 }
 
@@ -41,7 +46,9 @@ async function load(dir: string): Promise<Checkout> {
   // …and not the faster side the layer measured (a checkout from before src/engine/thread-choice.ts has none).
   const choice = await import(url('src/engine/thread-choice.ts')).catch(() => null);
   if (choice) choice.threadChoiceTuning.mode = 'requested';
-  return { backend: wasm.wasmBackend, planLayer: plan.planLayer, close: () => runtime.getRuntime().pool?.close() };
+  const prepared = await import(url('src/engine/prepared-weights.ts'));
+  const prepare = (shape: number[], data: Float32Array) => prepared.preparedParts(prepared.prepareWeights({ shape, data }));
+  return { backend: wasm.wasmBackend, planLayer: plan.planLayer, prepare, close: () => runtime.getRuntime().pool?.close() };
 }
 
 const builds = { a: await load(values.a), b: await load(values.b) };
@@ -57,16 +64,25 @@ const median = (v: number[]) => [...v].sort((x, y) => x - y)[v.length >> 1]!;
 try {
   for (const c of suite.cases) {
     if (positionals.length && !positionals.includes(c.id)) continue;
-    const spec = {
+    const transposed = {
       kind: 'convTranspose', input: c.input, batch: c.n, inChannels: c.cin, outChannels: c.cout, kernel: c.kernel,
       stride: c.stride, padding: c.padding, dilation: c.dilation, outputPadding: c.outputPadding, groups: c.groups, bias: true,
     };
+    const dxInput = c.input.map((x, i) => c.stride[i]! * (x - 1) + (c.dilation?.[i] ?? 1) * (c.kernel[i]! - 1) + 1 - 2 * c.padding[i]! + (c.outputPadding?.[i] ?? 0));
+    const spec = values.dx
+      ? { kind: 'conv', input: dxInput, batch: c.n, inChannels: c.cout, outChannels: c.cin, kernel: c.kernel, stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups, bias: true }
+      : values.conv3
+        ? { kind: 'conv', input: c.input, batch: c.n, inChannels: c.cin, outChannels: c.cout, kernel: 3, stride: 1, padding: 1, bias: true }
+        : transposed;
+    const kind = spec.kind === 'conv' ? 'conv' : 'convTranspose';
     const plans = { a: builds.a.planLayer(spec), b: builds.b.planLayer(spec) };
     const input = data(size(plans.a.inputShape));
     const weight = data(size(plans.a.weightShape));
-    const bias = data(c.cout);
+    const bias = data(plans.a.outputShape[1]!);
     const outputs = { a: new Float32Array(size(plans.a.outputShape)), b: new Float32Array(size(plans.a.outputShape)) };
-    const call = (k: 'a' | 'b') => builds[k].backend.convTranspose({ plan: plans[k], input, weight, bias, output: outputs[k], threads });
+    // On prepared weights, as the bench calls a layer (the winograd layouts' weight transform is done once, as in use).
+    const packed = { a: builds.a.prepare(plans.a.weightShape, weight), b: builds.b.prepare(plans.b.weightShape, weight) };
+    const call = (k: 'a' | 'b') => builds[k].backend[kind]({ plan: plans[k], input, weight: packed[k].data, packs: packed[k].slot, bias, output: outputs[k], threads });
     call('a');
     call('b');
     const bitsA = new Uint32Array(outputs.a.buffer);

@@ -1,7 +1,8 @@
 /**
  * The wasm winograd layouts against the layout the same layer gets without them (direct or packed), per distinct
  * stride-1 3×3 conv (`winograd`) and k4 s2 conv (`winograd-strided`) of the zoo models and per ∂X conv of the bench
- * suite's k4 s2 transposed layers (`--suite`: dcgan-2…5, superres), in one process: paired bursts (scripts/paired-bursts.ts), the order flipping
+ * suite's k4 s2 transposed layers and those layers forward (`--suite`: dcgan-2…5, superres; `winograd-transposed`, as
+ * are the zoo's k4 s2 transposed convs), in one process: paired bursts (scripts/paired-bursts.ts), the order flipping
  * every round, wall and CPU time. Also checks that the winograd output is within 1e-5 relative L2 of the other's.
  * What the rule in src/engine/backends/wasm/winograd.ts (winogradPays) was set from. Usage:
  *   node --conditions=tconv-source --import tsx scripts/winograd-ab.ts [--threads 1] [--rounds 9] [--suite] [model…]
@@ -13,7 +14,7 @@ import type { KernelArgs } from '../src/engine/backend.ts';
 import { wasmBackend, wasmTuning } from '../src/engine/backends/wasm/index.ts';
 import { describeProblem, type WasmLayout } from '../src/engine/backends/wasm/problem.ts';
 import { getRuntime } from '../src/engine/backends/wasm/runtime.ts';
-import { winogradFits, winogradPays, winogradStridedFits, winogradStridedPays } from '../src/engine/backends/wasm/winograd.ts';
+import { winogradFits, winogradPays, winogradStridedFits, winogradStridedPays, winogradTransposedPays } from '../src/engine/backends/wasm/winograd.ts';
 import { threadChoiceTuning } from '../src/engine/thread-choice.ts';
 import { prepareWeights, preparedParts } from '../src/engine/prepared-weights.ts';
 import { createSession, readModel } from '../src/onnx/index.ts';
@@ -38,11 +39,14 @@ threadChoiceTuning.mode = 'requested';
 const layers = new Map<string, { model: string; args: KernelArgs }>();
 const collect = (model: string) => (a: KernelArgs): void => {
   const p = a.plan;
-  if (!winogradFits(p) && !winogradStridedFits(p)) return;
+  if (!winogradFits(p) && !winogradStridedFits(p) && !transposedFits(p)) return;
   const key = `${p.batch}|${p.inChannels}→${p.outChannels}|${p.axes.map((x) => `${x.input}k${x.kernel}s${x.stride}+${x.padBegin},${x.padEnd}`).join('×')}`;
   if (!layers.has(key)) layers.set(key, { model, args: { ...a, input: a.input.slice(), output: a.output.slice() } });
 };
+/** A k4 s2 transposed conv (winograd-transposed): the zoo's dcgan and pix2pix decoders, the suite's forward layers. */
+const transposedFits = (p: KernelArgs['plan']): boolean => p.kind === 'convTranspose' && describeProblem(p, 1, 'winograd-transposed').layout === 'winograd-transposed';
 const realConv = wasmBackend.conv;
+const realTransposed = wasmBackend.convTranspose;
 // Sessions stay open to the end: their prepared weights keep each layout's packing (as in a model run).
 const sessions: { dispose(): void }[] = [];
 for (const name of models) {
@@ -53,8 +57,13 @@ for (const name of models) {
     collect(name)(a);
     realConv(a);
   };
+  wasmBackend.convTranspose = (a) => {
+    collect(name)(a);
+    realTransposed(a);
+  };
   session.run({ [data.inputName]: { shape: data.inputShape, data: data.input } });
   wasmBackend.conv = realConv;
+  wasmBackend.convTranspose = realTransposed;
   sessions.push(session);
 }
 
@@ -72,6 +81,16 @@ if (suite) {
     sessions.push(weights);
     const output = new Float32Array(plan.outputShape.reduce((a, b) => a * b, 1));
     layers.set(`dx-${c.id}`, { model: `∂X ${c.id}`, args: { plan, input, weight: preparedParts(weights).data, bias: null, output, packs: preparedParts(weights).slot } });
+    // The layer itself, forward (winograd-transposed), on prepared weights as the bench runs it.
+    const forward = planLayer({ kind: 'convTranspose', input: c.input, kernel: 4, stride: 2, padding: c.padding, inChannels: c.cin, outChannels: c.cout, batch: c.n, bias: true });
+    const fw = prepareWeights(randomTensor(forward.weightShape, 3));
+    sessions.push(fw);
+    layers.set(`fw-${c.id}`, {
+      model: c.id, args: {
+        plan: forward, input: randomTensor(forward.inputShape, 4).data, weight: preparedParts(fw).data, bias: randomTensor([c.cout], 5).data,
+        output: new Float32Array(forward.outputShape.reduce((a, b) => a * b, 1)), packs: preparedParts(fw).slot,
+      },
+    });
   }
 }
 
@@ -85,11 +104,11 @@ try {
     const other: WasmLayout = describeProblem(p, threads, undefined, false).layout;
     const call = (layout: WasmLayout, output: Float32Array) => {
       wasmTuning.layout = layout;
-      wasmBackend.conv({ ...a, output, threads });
+      wasmBackend[p.kind === 'convTranspose' ? 'convTranspose' : 'conv']({ ...a, output, threads });
     };
     const outA = new Float32Array(a.output.length);
     const outB = new Float32Array(a.output.length);
-    const wino: WasmLayout = winogradFits(p) ? 'winograd' : 'winograd-strided';
+    const wino: WasmLayout = p.kind === 'convTranspose' ? 'winograd-transposed' : winogradFits(p) ? 'winograd' : 'winograd-strided';
     call(other, outA);
     call(wino, outB);
     const rel = relativeL2Error(outB, outA);
@@ -98,7 +117,7 @@ try {
     wall.push(median(r.wallRatios));
     cpu.push(median(r.cpuRatios));
     const label = `${p.inChannels}→${p.outChannels} k${p.axes[0]!.kernel}s${p.axes[0]!.stride} @${p.axes.map((x) => x.input).join('×')} p${p.axes[0]!.padBegin}${p.batch > 1 ? ` n${p.batch}` : ''}`;
-    console.log(`| ${model} | ${label} | ${(p.flops / 1e6).toFixed(2)} | ${other} | ${median(r.wall[0]).toFixed(3)} | ${median(r.wall[1]).toFixed(3)} | ${median(r.wallRatios).toFixed(2)} | ${median(r.cpuRatios).toFixed(2)} | ${winogradPays(p) || winogradStridedPays(p) ? 'winograd' : 'other'} | ${rel.toExponential(1)} |`);
+    console.log(`| ${model} | ${label} | ${(p.flops / 1e6).toFixed(2)} | ${other} | ${median(r.wall[0]).toFixed(3)} | ${median(r.wall[1]).toFixed(3)} | ${median(r.wallRatios).toFixed(2)} | ${median(r.cpuRatios).toFixed(2)} | ${winogradPays(p) || winogradStridedPays(p) || winogradTransposedPays(p, describeProblem(p, 1, 'packed').combos) ? 'winograd' : 'other'} | ${rel.toExponential(1)} |`);
   }
   console.log(`geomean other/winograd: wall ${geomean(wall).toFixed(2)}×, CPU ${geomean(cpu).toFixed(2)}×`);
 } finally {

@@ -12,7 +12,7 @@
 // (LAYOUT_WEIGHT_GRADIENT: weight-gradient.ts, its own header and workspace).
 import {
   H_THREADS, H_TASK_COUNT, H_NEXT_TASK, H_DONE_TASKS, H_WORKSPACE, H_WORKSPACE_BYTES, H_LAYOUT, LAYOUT_DIRECT, LAYOUT_CHANNEL_VECTORS,
-  LAYOUT_ELEMENTWISE, LAYOUT_WINOGRAD, LAYOUT_WINOGRAD_STRIDED, LAYOUT_WEIGHT_GRADIENT, H_WEIGHT_GRADIENT,
+  LAYOUT_ELEMENTWISE, LAYOUT_WINOGRAD, LAYOUT_WINOGRAD_STRIDED, LAYOUT_WINOGRAD_TRANSPOSED, LAYOUT_WEIGHT_GRADIENT, H_WEIGHT_GRADIENT,
 } from '../../src/engine/backends/wasm/layout';
 import { ElementwiseArgs } from './elementwise-args';
 import { runElementwiseTask } from './elementwise';
@@ -35,7 +35,7 @@ export function work(h: usize, tid: i32): i32 {
   const direct = at(h, H_LAYOUT) == LAYOUT_DIRECT;
   const weightGradient = at(h, H_LAYOUT) == LAYOUT_WEIGHT_GRADIENT;
   const channelVectors = at(h, H_LAYOUT) == LAYOUT_CHANNEL_VECTORS;
-  const winograd = at(h, H_LAYOUT) == LAYOUT_WINOGRAD || at(h, H_LAYOUT) == LAYOUT_WINOGRAD_STRIDED;
+  const winograd = at(h, H_LAYOUT) == LAYOUT_WINOGRAD || at(h, H_LAYOUT) == LAYOUT_WINOGRAD_STRIDED || at(h, H_LAYOUT) == LAYOUT_WINOGRAD_TRANSPOSED;
   let ran = 0;
   while (true) {
     const task = atomic.add<i32>(h + (<usize>H_NEXT_TASK << 2), 1);

@@ -235,6 +235,42 @@ for (const name of BACKEND_NAMES) {
     }
   });
 
+  // k4 s2 transposed convs of 64+ input and 32+ output channels whose output phases fill 3×3 tiles (in + 1 − padding a
+  // multiple of 3): wasm's `winograd-transposed` (F(3×3, 2×2) per output phase; test/wasm/winograd.test.ts checks these
+  // shapes choose it). Odd and even sizes, padding 0–3, batch up to 3, bias or none; the same bits at 1 and 2 threads;
+  // relu and leakyRelu fused = the plain result then the activation.
+  test(`${name}: k4 s2 transposed convs of 64+ channels in = reference, same bits at 1 and 2 threads, fused activations (fresh seed)`, { skip }, () => {
+    const seed = runSeed();
+    const rng = createRng(seed);
+    const backend = getBackend(name);
+    for (let c = 0; c < 6; c++) {
+      const padding = rng.int(0, 3);
+      const outputPadding = 0;
+      const spec: LayerSpec = {
+        kind: 'convTranspose', input: [3 * rng.int(3, 6) - 1 + padding, 3 * rng.int(3, 6) - 1 + padding], kernel: 4, stride: 2, padding, outputPadding,
+        batch: rng.int(1, 3), inChannels: rng.int(64, 72), outChannels: rng.int(32, 40), bias: rng.next() < 0.7,
+      };
+      const label: string = `${name}, seed ${seed} (TCONV_SEED=${seed}), case ${c}: ${JSON.stringify(spec)}`;
+      const problem = referenceCase(planLayer(spec), rng);
+      for (const threads of [1, 2]) expectMatchesReference(backend, problem, threads, `${label}, ${threads} thread(s)`);
+      const x = tensor(problem.plan.inputShape, problem.input);
+      const w = tensor(problem.plan.weightShape, problem.weight);
+      const b = problem.bias ? tensor([problem.plan.outChannels], problem.bias) : null;
+      const layer: { padding: number; outputPadding: number; stride: number; backend: BackendName } = { padding, outputPadding, stride: 2, backend: name };
+      const plain = convTranspose(x, w, b, { ...layer, threads: 1 });
+      assert.deepEqual(convTranspose(x, w, b, { ...layer, threads: 2 }).data, plain.data, `${label}: 2 threads`);
+      const prepared = prepareWeights(w);
+      try {
+        for (const { activation, f } of ACTIVATIONS) {
+          const y = convTranspose(x, prepared, b, { ...layer, threads: 1 + (c % 2), activation });
+          assert.deepEqual(y.data, Float32Array.from(plain.data, f), `${label}, ${JSON.stringify(activation)}`);
+        }
+      } finally {
+        prepared.dispose();
+      }
+    }
+  });
+
   // ∂X of a depthwise transposed conv: rare among the random convs above, and a path of its own on native.
   test(`${name}: random strided depthwise convolutions = reference (fresh seed, 1 and 2 threads)`, { skip }, () => {
     const seed = runSeed();

@@ -89,21 +89,22 @@ test('F(3×3, 2×2) in float64: Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A is the 2×2 cor
 /** The layout forced: every case must reach it (winogradFits), then match the reference at 1 and 2 threads, same bits. */
 function checkForced(spec: LayerSpec, rng: ReturnType<typeof createRng>, scale?: (i: number) => number): void {
   const plan = planLayer(spec);
-  const layout: WasmLayout = winogradStridedFits(plan) ? 'winograd-strided' : 'winograd';
-  assert.ok(winogradFits(plan) || winogradStridedFits(plan), `${JSON.stringify(spec)} fits a winograd layout`);
+  const transposed = plan.kind === 'convTranspose';
+  const layout: WasmLayout = transposed ? 'winograd-transposed' : winogradStridedFits(plan) ? 'winograd-strided' : 'winograd';
+  assert.ok(transposed || winogradFits(plan) || winogradStridedFits(plan), `${JSON.stringify(spec)} fits a winograd layout`);
   wasmTuning.layout = layout;
   try {
     assert.equal(describeProblem(plan, 2, layout).layout, layout);
     const c = referenceCase(plan, rng);
     if (scale) {
       for (let i = 0; i < c.input.length; i++) c.input[i] = c.input[i]! * scale(i);
-      referenceBackend.conv({ plan, input: c.input, weight: c.weight, bias: c.bias, output: c.expected });
+      referenceBackend[plan.kind === 'convTranspose' ? 'convTranspose' : 'conv']({ plan, input: c.input, weight: c.weight, bias: c.bias, output: c.expected });
     }
     const outputs: Float32Array[] = [];
     for (const threads of [1, 2, 2]) {
       expectMatchesReference(wasmBackend, c, threads, `${layout}, ${threads} thread(s), ${JSON.stringify(spec)} (TCONV_SEED=${seed})`);
       const output = new Float32Array(c.expected.length);
-      wasmBackend.conv({ plan, input: c.input, weight: c.weight, bias: c.bias, output, threads });
+      wasmBackend[transposed ? 'convTranspose' : 'conv']({ plan, input: c.input, weight: c.weight, bias: c.bias, output, threads });
       outputs.push(output);
     }
     assert.equal(lastCall.layout, layout, 'the call reports the layout it ran');
@@ -136,6 +137,38 @@ test('winograd-strided forced on random k4 s2 convs (odd sizes, partial 3×3 til
     };
     checkForced(spec, rng);
   }
+});
+
+test('winograd-transposed forced on random k4 s2 transposed convs (odd sizes, padding 0–3, output padding, batch up to 3, 1–40 channels) = reference', () => {
+  const rng = createRng(seed + 8);
+  for (let c = 0; c < 24; c++) {
+    const padding = [rng.int(0, 3), rng.int(0, 3)];
+    const outputPadding = [rng.int(0, 1), rng.int(0, 1)];
+    // Output 2·input + 2 − 2·padding + outputPadding: at least 2 from an input of `padding`.
+    const input = [rng.int(Math.max(1, padding[0]!), 17), rng.int(Math.max(1, padding[1]!), 17)];
+    const spec: LayerSpec = {
+      kind: 'convTranspose', input, kernel: 4, stride: 2, padding, outputPadding, batch: rng.int(1, 3),
+      inChannels: rng.int(1, 40), outChannels: rng.int(1, 40), bias: rng.next() < 0.7,
+    };
+    checkForced(spec, rng);
+  }
+  // 512 input channels of mixed magnitudes (K = Cin per phase).
+  checkForced({ kind: 'convTranspose', input: [7, 9], kernel: 4, stride: 2, padding: 1, inChannels: 512, outChannels: 12, bias: true }, rng,
+    (i) => 10 ** ((Math.floor(i / 63) % 7) - 3));
+});
+
+test('the tasks read the input in place: windows at every edge, paddings wider than the input (zeros, never neighbours)', () => {
+  const rng = createRng(seed + 7);
+  // F(2×2, 3×3): four tiles side by side read 10 columns — in place when inside (width 10, padding 0), through masks
+  // near an edge (padding 1–2, widths 7–13), value by value when more than 16 columns outside (padding 18).
+  for (const spec of [
+    { input: [6, 10], padding: 0 }, { input: [5, 7], padding: 1 }, { input: [7, 9], padding: [2, 1] }, { input: [4, 13], padding: [0, 2] },
+    { input: [3, 5], padding: [18, 17], batch: 2 }, { input: [2, 2], padding: 20 },
+  ]) checkForced({ kind: 'conv', kernel: 3, inChannels: rng.int(1, 12), outChannels: rng.int(1, 12), bias: true, ...spec }, rng);
+  // F(3×3, 2×2) over the 4 phases: 8×8 input windows inside, at the edges and past them.
+  for (const spec of [
+    { input: [14, 14], padding: 1 }, { input: [9, 11], padding: [3, 0], batch: 2 }, { input: [3, 4], padding: [9, 12] },
+  ]) checkForced({ kind: 'conv', kernel: 4, stride: 2, inChannels: rng.int(1, 12), outChannels: rng.int(1, 12), bias: true, ...spec }, rng);
 });
 
 test('forced with 512 input channels and inputs of mixed magnitudes (1e-3 to 1e3 by channel): relative L2 < 1e-5', () => {
@@ -173,6 +206,22 @@ test('the rule: stride-1 3×3 2D convs with enough channels in and out choose wi
   assert.equal(chosen({ ...k4s2, input: [256, 256], inChannels: 64, outChannels: 64 }), 'winograd-strided');
   assert.notEqual(chosen({ ...k4s2, input: [8, 8], inChannels: 256, outChannels: 512, batch: 16 }), 'winograd-strided');
   assert.notEqual(chosen({ ...k4s2, input: [16, 16], inChannels: 8, outChannels: 16 }), 'winograd-strided');
+  // winograd-transposed: superres and dcgan-3 forward, not dcgan-4 (16×16 phases in 3×3 tiles, 128 channels in),
+  // dcgan-2 (4×4 phases), dcgan-5 (3 out) nor the zoo's small decoders; backend-spec's shapes (phases filling the tiles).
+  const up = { kind: 'convTranspose', kernel: 4, stride: 2, padding: 1 } as const;
+  assert.equal(chosen({ ...up, input: [128, 128], inChannels: 64, outChannels: 64 }), 'winograd-transposed');
+  assert.equal(chosen({ ...up, input: [8, 8], inChannels: 256, outChannels: 128, batch: 16 }), 'winograd-transposed');
+  assert.notEqual(chosen({ ...up, input: [16, 16], inChannels: 128, outChannels: 64, batch: 16 }), 'winograd-transposed');
+  assert.notEqual(chosen({ ...up, input: [4, 4], inChannels: 512, outChannels: 256, batch: 16 }), 'winograd-transposed');
+  assert.notEqual(chosen({ ...up, input: [32, 32], inChannels: 64, outChannels: 3, batch: 16 }), 'winograd-transposed');
+  assert.notEqual(chosen({ ...up, input: [8, 8], inChannels: 32, outChannels: 16 }), 'winograd-transposed');
+  for (const padding of [0, 1, 2, 3]) {
+    for (const j of [3, 6]) {
+      for (const cin of [64, 72]) {
+        assert.equal(chosen({ ...up, padding, input: [3 * j - 1 + padding, 3 * 4 - 1 + padding], inChannels: cin, outChannels: 32 }), 'winograd-transposed', `padding ${padding}, j ${j}`);
+      }
+    }
+  }
   assert.equal(winogradStridedPays(planLayer({ ...k4s2, input: [16, 16], inChannels: 128, outChannels: 256, groups: 2 })), false);
   // Forced where it cannot apply: the layer's own choice instead.
   const strided = planLayer({ ...base, input: [16, 16], inChannels: 32, outChannels: 32, stride: 2 });

@@ -100,7 +100,7 @@ const scratch = new KeptBlock();
 /** Bytes of the most recent call's workspaces and of the whole scratch block (for the bench's memory report), its layout. */
 export const lastCall = {
   workspaceBytes: 0, scratchBytes: 0, threads: 1, tasks: 0, callerTasks: 0,
-  /** The layout the call ran (problem.ts WasmLayout: 'winograd' and 'winograd-strided' included). */
+  /** The layout the call ran (problem.ts WasmLayout: 'winograd', 'winograd-strided' and 'winograd-transposed' included). */
   layout: 'packed' as WasmLayout,
   /**
    * Milliseconds of the call's parts: setup (plan tables, weights), copy in, input padding, kernels, activation, copy
@@ -124,8 +124,8 @@ const ADDRESSABLE_BYTES = 4 * 1024 ** 3 - 64 * 1024 ** 2;
 
 function checkAddressable(plan: Plan, bytes: number, layout: WasmLayout): void {
   if (bytes <= ADDRESSABLE_BYTES) return;
-  // The winograd layouts' workspace holds their transformed input tiles and GEMM outputs, beside their padded input copy.
-  const workspace = layout.startsWith('winograd') ? `the ${layout} layout's padded input, transformed tiles and GEMM outputs` : `the ${layout} layout's workspace`;
+  // The winograd layouts' workspace holds their transformed input tiles and GEMM outputs.
+  const workspace = layout.startsWith('winograd') ? `the ${layout} layout's transformed tiles and GEMM outputs` : `the ${layout} layout's workspace`;
   throw new TconvError({
     code: 'memory-limit', parameter: 'outputShape', value: plan.outputShape,
     rule: `needs ${(bytes / 1024 ** 3).toFixed(2)} GiB of WebAssembly memory (tensors, packed weights, ${workspace}), over the 4 GiB a wasm32 memory can address`,
@@ -246,7 +246,6 @@ function writeHeader(header: Int32Array, plan: Plan, problem: Problem, p: Addres
   header[L.H_PADDED_W] = problem.paddedW;
   header[L.H_PAD_STEP] = problem.splitStep;
   header[L.H_PAD_TOP] = problem.padTop;
-  header[L.H_PADDED_H] = problem.paddedH;
   header[L.H_COMBO_COUNT] = problem.combos.length;
 }
 
@@ -284,7 +283,7 @@ function computeSizes(plan: Plan, problem: Problem) {
   const offsetInts = problem.combos.reduce((sum, s) => sum + s.axes.reduce((t, a) => t + a.inputOffsets.length, 0), 0)
     + problem.kOffsets.reduce((sum, t) => sum + t.length, 0);
   const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-  const winograd = problem.layout === 'winograd' || problem.layout === 'winograd-strided';
+  const winograd = problem.layout.startsWith('winograd');
   return {
     tableBytes: 4 * (problem.combos.length * L.COMBO_INTS + offsetInts + problem.tasks.length),
     // The direct and channel-vectors layouts read the input in place: no panels in their workspace.
@@ -293,9 +292,8 @@ function computeSizes(plan: Plan, problem: Problem) {
       : winograd ? winogradWorkspaceBytes(problem.kc, problem.m, problem.nc) : workspaceBytes(problem.kc, problem.nc),
     inputBytes: align(4 * size(plan.inputShape)),
     outputBytes: align(4 * size(plan.outputShape)),
-    // Direct: rows padded along W; winograd: K planes per image padded on every side (paddedH rows).
-    paddedBytes: winograd ? align(4 * plan.batch * problem.kc * problem.paddedH * problem.paddedW)
-      : align(4 * (size(plan.inputShape) / plan.axes[plan.axes.length - 1]!.input) * problem.paddedW),
+    // Direct: rows padded along W; the winograd layouts read the input in place (their tasks pad it as they read).
+    paddedBytes: winograd ? 0 : align(4 * (size(plan.inputShape) / plan.axes[plan.axes.length - 1]!.input) * problem.paddedW),
     packedBytes: 4 * packedSize(problem),
   };
 }
@@ -371,7 +369,7 @@ function run(args: KernelArgs): void {
   if (fused === L.ACT_LEAKY_RELU) setAlpha(header, alphaOf(args.activation ?? null));
   i32.set(header, HEADER_PTR / 4);
   const t2 = timed ? performance.now() : 0;
-  if (problem.layout === 'direct' || problem.layout === 'winograd' || problem.layout === 'winograd-strided') rt.padInput(HEADER_PTR);
+  if (problem.layout === 'direct') rt.padInput(HEADER_PTR);
   // The thread choice measures the kernels and the activation of every call it chooses for.
   const t3 = timed || choice ? performance.now() : 0;
 

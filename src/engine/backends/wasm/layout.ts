@@ -36,8 +36,7 @@ export const H_COMBO_COUNT = 29;
 export const H_PAD_STEP = 30; // direct: W phases each padded row is split into (a strided conv's W stride), ≤ 1: not split
 export const H_WEIGHT_GRADIENT = 31; // LAYOUT_WEIGHT_GRADIENT: byte address of the ∂W kernel's header (weight-gradient-layout.ts)
 export const H_ALPHA = 32; // f64 in two int32s (8-byte aligned): leakyRelu's slope for H_ACTIVATION
-export const H_PAD_TOP = 34; // winograd: zero rows above the input in its padded copy (the conv's top padding)
-export const H_PADDED_H = 35; // winograd: rows of each plane of the padded (winograd-strided: phase-split) copy
+export const H_PAD_TOP = 34; // winograd: the conv's top padding (zero rows above the input its tasks read in place; with H_PAD_LEFT)
 export const HEADER_INTS = 36;
 
 /**
@@ -73,7 +72,7 @@ export const T_FIRST_BLOCK = 3; // direct
 export const T_END_BLOCK = 4; // direct
 export const T_FIRST_ROW = 5; // direct
 export const T_END_ROW = 6; // direct
-/** Winograd: T_FIRST_COLUMN and T_END_COLUMN count 2×2 output tiles (n, tile row, tile column); then row blocks. */
+/** Winograd: T_FIRST_COLUMN and T_END_COLUMN count output tiles (n, tile row, tile column; winograd-transposed: of phase T_COMBO); then row blocks. */
 export const T_WINOGRAD_FIRST_BLOCK = 4;
 export const T_WINOGRAD_END_BLOCK = 5;
 
@@ -95,16 +94,23 @@ export const LAYOUT_CHANNEL_VECTORS = 5;
 /**
  * WINOGRAD: a stride-1 3×3 conv as F(2×2, 3×3) (kernels/wasm/winograd-task.ts): per task a range of 2×2 output tiles,
  * their 4×4 input tiles transformed (Bᵀ d B) into the workspace, 16 GEMMs on the f32_gemm tile against the weights
- * transformed at pack time (G g Gᵀ), the output transform (Aᵀ m A) with bias and activation as it stores. Reads a
- * zero-bordered copy of the input (N, C, Hp, Wp) at H_PADDED.
+ * transformed at pack time (G g Gᵀ), the output transform (Aᵀ m A) with bias and activation as it stores. Reads the
+ * input in place, zero outside it (H_PAD_TOP, H_PAD_LEFT): no copy before the threads start.
  */
 export const LAYOUT_WINOGRAD = 6;
 /**
  * WINOGRAD_STRIDED: a k4 s2 conv as F(3×3, 2×2) (the same task, 3×3 output tiles): its input split into the 4
  * (row, column) phases, each shifted by the padding, so the conv is a stride-1 2×2 correlation over 4·Cin channels
- * (phase (a, b), channel ci: sub-kernel w[2i + a][2j + b]); H_KC holds K = 4·Cin, H_PADDED the phase planes.
+ * (phase (a, b), channel ci: sub-kernel w[2i + a][2j + b]); H_KC holds K = 4·Cin; the tasks read the phases from the
+ * input in place.
  */
 export const LAYOUT_WINOGRAD_STRIDED = 7;
+/**
+ * WINOGRAD_TRANSPOSED: a k4 s2 transposed conv as F(3×3, 2×2) per output phase (the same task, 3×3 tiles of one phase's
+ * outputs; T_COMBO names the phase): each phase is a stride-1 2×2 correlation of X (taps at offsets o, o + 1 on each
+ * axis) whose outputs lie every second row and column; the combo's weights are its sub-kernel transformed at pack time.
+ */
+export const LAYOUT_WINOGRAD_TRANSPOSED = 8;
 /** Not a conv layout: training's ∂W kernel (kernels/wasm/weight-gradient.ts), its tasks run by the same threads. */
 export const LAYOUT_WEIGHT_GRADIENT = 3;
 
@@ -123,11 +129,11 @@ export const WS_TASK_STATE = 144;
 export const TASK_STATE_BYTES = 128;
 export const WS_PANELS = 272;
 /**
- * The winograd layouts' workspace: 24 vectors of transform scratch at WS_PANELS and the tiling after them, then from
+ * The winograd layouts' workspace: 24 vectors of transform scratch at WS_PANELS and the tiling (68 bytes) after them, then from
  * WS_WINOGRAD on the GEMM outputs M[ξ][4 channels][nt tiles] and the transformed input V[ξ][panel][Cin][8 tiles]
  * (winograd.ts winogradWorkspaceBytes).
  */
-export const WS_WINOGRAD = 704;
+export const WS_WINOGRAD = 768;
 
 /**
  * Element-wise jobs (kernels/wasm/elementwise.ts): the header's H_LAYOUT is LAYOUT_ELEMENTWISE and H_WORKSPACE the

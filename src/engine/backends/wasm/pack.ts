@@ -4,7 +4,7 @@
  * (weights, plan) for prepared weights, or every call into the scratch block (index.ts).
  */
 import type { Problem } from './problem.ts';
-import { transformKernel, transformSubKernel } from './winograd.ts';
+import { phaseTap, transformKernel, transformSubKernel } from './winograd.ts';
 
 /**
  * Writes the packed weights of every combo and group into `dest` (combo after combo, groups inside), reading the
@@ -20,6 +20,10 @@ export function packWeights(problem: Problem, weight: Float32Array, dest: Float3
   }
   if (problem.layout === 'winograd-strided') {
     packWinogradStrided(problem, weight, dest);
+    return;
+  }
+  if (problem.layout === 'winograd-transposed') {
+    packWinogradTransposed(problem, weight, dest);
     return;
   }
   const { m, combos, packedFloats, groups } = problem;
@@ -133,6 +137,31 @@ function packWinogradStrided(problem: Problem, weight: Float32Array, dest: Float
       }
     }
   }
+}
+
+/**
+ * The winograd-transposed layout's weights: per output phase (combo, in order), its 2×2 sub-kernel of the transposed
+ * weight (Cin, Cout, 4, 4) — row y, column x the taps reading the phase's offsets min + y, min + x (winograd.ts
+ * phaseTap) — transformed (U = G g Gᵀ of F(3×3, 2×2)) as packWinograd, K = Cin.
+ */
+function packWinogradTransposed(problem: Problem, weight: Float32Array, dest: Float32Array): void {
+  const { cinG, m, combos } = problem;
+  const xiFloats = Math.ceil(m / 4) * cinG * 4;
+  dest.fill(0, 0, 16 * xiFloats * combos.length);
+  const u = new Float64Array(16);
+  combos.forEach((combo, s) => {
+    const [, hAxis, wAxis] = combo.axes;
+    const ky = [phaseTap(hAxis, 0), phaseTap(hAxis, 1)], kx = [phaseTap(wAxis, 0), phaseTap(wAxis, 1)];
+    const base = s * 16 * xiFloats;
+    for (let ci = 0; ci < cinG; ci++) {
+      for (let co = 0; co < m; co++) {
+        const w = (ci * m + co) * 16;
+        transformSubKernel(weight[w + 4 * ky[0]! + kx[0]!]!, weight[w + 4 * ky[0]! + kx[1]!]!, weight[w + 4 * ky[1]! + kx[0]!]!, weight[w + 4 * ky[1]! + kx[1]!]!, u);
+        const at = base + (co >> 2) * cinG * 4 + ci * 4 + (co & 3);
+        for (let xi = 0; xi < 16; xi++) dest[xi * xiFloats + at] = u[xi]!;
+      }
+    }
+  });
 }
 
 interface TapTables {

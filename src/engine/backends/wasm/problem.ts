@@ -6,9 +6,12 @@
 import type { GatherPhase } from '../../../shape/phases.ts';
 import type { Plan } from '../../../shape/plan.ts';
 import {
-  LAYOUT_BATCH_MINOR, LAYOUT_CHANNEL_VECTORS, LAYOUT_DIRECT, LAYOUT_PACKED, LAYOUT_WINOGRAD, LAYOUT_WINOGRAD_STRIDED, MR, NR, WS_PANELS, WS_TILE_ARGS, TILE_ARGS_BYTES,
+  LAYOUT_BATCH_MINOR, LAYOUT_CHANNEL_VECTORS, LAYOUT_DIRECT, LAYOUT_PACKED, LAYOUT_WINOGRAD, LAYOUT_WINOGRAD_STRIDED, LAYOUT_WINOGRAD_TRANSPOSED, MR, NR, WS_PANELS, WS_TILE_ARGS, TILE_ARGS_BYTES,
 } from './layout.ts';
-import { tileStep, winogradFits, winogradK, winogradPays, winogradStridedFits, winogradStridedPays, winogradTasks } from './winograd.ts';
+import {
+  tileStep, winogradFits, winogradK, winogradPays, winogradStridedFits, winogradStridedPays, winogradTasks, winogradTransposedFits,
+  winogradTransposedPays,
+} from './winograd.ts';
 
 /** One axis of a combo is a gather phase of the plan (src/shape/phases.ts). */
 export type ComboAxis = GatherPhase;
@@ -28,14 +31,14 @@ export interface Combo {
  * packed per panel; `batch-minor` columns (position, n) packed per panel; `direct` the input read in place;
  * `channel-vectors` columns (n, position), vectors along output channels, the input read in place; `winograd` a
  * stride-1 3×3 conv as F(2×2, 3×3) over 2×2 output tiles; `winograd-strided` a k4 s2 conv as F(3×3, 2×2) over its
- * input's 4 phases (winograd.ts).
+ * input's 4 phases; `winograd-transposed` a k4 s2 transposed conv as F(3×3, 2×2) per output phase (winograd.ts).
  */
-export type WasmLayout = 'packed' | 'batch-minor' | 'direct' | 'channel-vectors' | 'winograd' | 'winograd-strided';
+export type WasmLayout = 'packed' | 'batch-minor' | 'direct' | 'channel-vectors' | 'winograd' | 'winograd-strided' | 'winograd-transposed';
 
 /** The header's int32 code of each layout (layout.ts), converted here and nowhere else. */
 export const LAYOUT_CODE: Readonly<Record<WasmLayout, number>> = {
   packed: LAYOUT_PACKED, 'batch-minor': LAYOUT_BATCH_MINOR, direct: LAYOUT_DIRECT, 'channel-vectors': LAYOUT_CHANNEL_VECTORS,
-  winograd: LAYOUT_WINOGRAD, 'winograd-strided': LAYOUT_WINOGRAD_STRIDED,
+  winograd: LAYOUT_WINOGRAD, 'winograd-strided': LAYOUT_WINOGRAD_STRIDED, 'winograd-transposed': LAYOUT_WINOGRAD_TRANSPOSED,
 };
 
 export interface Problem {
@@ -61,9 +64,8 @@ export interface Problem {
   /** Direct layout of a conv strided along W: the W phases each padded row is split into (1: not split). */
   readonly splitStep: number;
   readonly paddedW: number;
-  /** Winograd layouts: zero rows above the input and the rows of each padded (phase) plane (0 otherwise). K = kc planes per image. */
+  /** Winograd layouts: the conv's top padding (with padLeft: where their tasks read the unpadded input from; 0 otherwise). */
   readonly padTop: number;
-  readonly paddedH: number;
   /** Direct layout, per combo: the byte offset of each K row (tap, ci) in the padded input from its row base. */
   readonly kOffsets: readonly Int32Array[];
   /** Identifies the packed-weight layout (two plans with the same key share packed weights); the prepared weights' slot key. */
@@ -151,13 +153,15 @@ export function describeProblem(plan: Plan, threads: number, force?: WasmLayout,
   // A forced layout applies where it can: direct needs directOk, winograd a stride-1 3×3 conv (winograd.ts); the
   // others read any shape. Unforced, winograd where its rule says it pays.
   // A forced winograd layout that does not fit leaves the layer its own choice (winograd's rule included).
-  const forcedWinograd = force === 'winograd' || force === 'winograd-strided';
-  const fits = force === 'winograd' ? winogradFits(plan) : force === 'winograd-strided' && winogradStridedFits(plan);
-  const wino = fits || ((!force || forcedWinograd) && allowWinograd && (winogradPays(plan) || winogradStridedPays(plan)));
+  const forcedWinograd = force === 'winograd' || force === 'winograd-strided' || force === 'winograd-transposed';
+  const fits = force === 'winograd' ? winogradFits(plan) : force === 'winograd-strided' ? winogradStridedFits(plan)
+    : force === 'winograd-transposed' && winogradTransposedFits(plan, combos);
+  const wino = fits || ((!force || forcedWinograd) && allowWinograd
+    && (winogradPays(plan) || winogradStridedPays(plan) || winogradTransposedPays(plan, combos)));
   const other = forcedWinograd ? undefined : force;
   const layout: WasmLayout = !wino ? (!directOk ? (other === 'direct' || !other ? gemm : other) : other ?? chosen)
-    : tileStep(plan) === 3 ? 'winograd-strided' : 'winograd';
-  if (layout === 'winograd' || layout === 'winograd-strided') return winogradProblem(plan, threads, combos, cinG, m, layout);
+    : plan.kind === 'convTranspose' ? 'winograd-transposed' : tileStep(plan) === 3 ? 'winograd-strided' : 'winograd';
+  if (layout === 'winograd' || layout === 'winograd-strided' || layout === 'winograd-transposed') return winogradProblem(plan, threads, combos, cinG, m, layout);
   const rowBlocks = Math.ceil(m / MR);
   const tasks: number[] = [];
   if (layout === 'direct') {
@@ -211,29 +215,29 @@ export function describeProblem(plan: Plan, threads: number, force?: WasmLayout,
     kernel: three(plan.axes.map((a) => a.kernel), 1),
     groups: plan.groups, cinG, m, kc, nc, tasks: Int32Array.from(tasks),
     packedFloats: combos.map((s) => mPadded * s.k),
-    padLeft, paddedW: layout === 'direct' ? paddedW : 0, padTop: 0, paddedH: 0,
+    padLeft, paddedW: layout === 'direct' ? paddedW : 0, padTop: 0,
     kOffsets: layout === 'direct' ? direct.map((s) => kOffsetsOf(s, plan, cinG, paddedW)) : [],
     packKey: `wasm|${JSON.stringify([plan.kind, plan.groups, cinG, m, plan.weightShape, combos.map((s) => s.axes.map((a) => a.taps))])}`,
   };
 }
 
-/** The winograd layouts' problem: tasks, packed-weight size and padded (or phase-split) input (winograd.ts). */
-function winogradProblem(plan: Plan, threads: number, combos: Combo[], cinG: number, m: number, layout: 'winograd' | 'winograd-strided'): Problem {
+/** The winograd layouts' problem: tasks, packed-weight size and the padding their tasks apply as they read (winograd.ts). */
+function winogradProblem(plan: Plan, threads: number, combos: Combo[], cinG: number, m: number, layout: 'winograd' | 'winograd-strided' | 'winograd-transposed'): Problem {
   const [h, w] = plan.axes;
-  const { tasks, tilesPerTask } = winogradTasks(plan, threads);
+  const transposed = layout === 'winograd-transposed';
+  const { tasks, tilesPerTask } = winogradTasks(plan, threads, transposed ? combos : undefined);
   const k = winogradK(plan);
-  // Rows and columns the 4×4 input tiles read: 2 apart and 2 more (F(2×2, 3×3)), or 3 apart and 1 more (F(3×3, 2×2)).
-  const extent = (output: number) => (layout === 'winograd' ? 2 * Math.ceil(output / 2) + 2 : 3 * Math.ceil(output / 3) + 1);
   return {
     kind: plan.kind, layout, combos, splitStep: 1,
     inSize: three(plan.axes.map((a) => a.input), 1),
     outSize: three(plan.axes.map((a) => a.output), 1),
     kernel: three(plan.axes.map((a) => a.kernel), 1),
     groups: 1, cinG, m, kc: k, nc: tilesPerTask, tasks,
-    packedFloats: [16 * Math.ceil(m / MR) * MR * k],
-    padLeft: w!.padBegin, paddedW: extent(w!.output), padTop: h!.padBegin, paddedH: extent(h!.output),
+    // winograd-transposed: each phase's transformed sub-kernels (its combo's weights).
+    packedFloats: (transposed ? combos : [combos[0]!]).map(() => 16 * Math.ceil(m / MR) * MR * k),
+    padLeft: transposed ? 0 : w!.padBegin, paddedW: 0, padTop: transposed ? 0 : h!.padBegin,
     kOffsets: [],
-    packKey: `wasm|${layout}|${JSON.stringify([cinG, m, plan.weightShape])}`,
+    packKey: `wasm|${layout}|${JSON.stringify([cinG, m, plan.weightShape, transposed ? combos.map((s) => s.axes.map((a) => a.taps)) : 0])}`,
   };
 }
 

@@ -6,6 +6,7 @@
  * a k4 s2 conv (∂X of a k4 s2 transposed conv) from 4×4 tiles of its input's 4 phases, 16 multiplies per (phase
  * channel, output channel) instead of 36 (docs/kernels.md).
  */
+import type { GatherPhase } from '../../../shape/phases.ts';
 import type { Plan } from '../../../shape/plan.ts';
 import { MR, NR, WS_WINOGRAD } from './layout.ts';
 
@@ -19,6 +20,26 @@ export function winogradFits(plan: Plan): boolean {
 export function winogradStridedFits(plan: Plan): boolean {
   return plan.kind === 'conv' && plan.rank === 2 && plan.groups === 1
     && plan.axes.every((a) => a.kernel === 4 && a.stride === 2 && a.dilation === 1 && a.padBegin >= 0 && a.padEnd >= 0 && a.output > 0);
+}
+
+/** A combo's axes as winograd-transposed reads them ([D, H, W], problem.ts Combo). */
+type PhaseAxes = readonly { readonly axes: readonly [GatherPhase, GatherPhase, GatherPhase] }[];
+
+/**
+ * A k4 s2 undilated, ungrouped 2D transposed conv whose output phases each read two neighbouring inputs per axis (taps at
+ * offsets o and o + 1): F(3×3, 2×2) per phase (any batch, padding and output padding).
+ */
+export function winogradTransposedFits(plan: Plan, combos: PhaseAxes): boolean {
+  return plan.kind === 'convTranspose' && plan.rank === 2 && plan.groups === 1 && combos.length > 0
+    && plan.axes.every((a) => a.kernel === 4 && a.stride === 2 && a.dilation === 1 && a.output > 0)
+    && combos.every((c) => c.axes.slice(1).every((a) => a.taps.length === 2 && a.inputStep === 1 && a.outputStep === 2
+      && Math.abs(a.inputOffsets[0]! - a.inputOffsets[1]!) === 1));
+}
+
+/** The kernel index of the tap that reads offset min + y (y = 0, 1) of a phase axis: the 2×2 sub-kernel's row or column y. */
+export function phaseTap(axis: GatherPhase, y: number): number {
+  const low = Math.min(...axis.inputOffsets);
+  return axis.taps[axis.inputOffsets.indexOf(low + y)]!;
 }
 
 /** Outputs per tile along each axis: 2 for F(2×2, 3×3), 3 for F(3×3, 2×2). */
@@ -42,6 +63,23 @@ export function winogradStridedPays(plan: Plan): boolean {
   const [h, w] = plan.axes;
   const used = (h!.output * w!.output) / (9 * Math.ceil(h!.output / 3) * Math.ceil(w!.output / 3));
   return 4 * plan.inChannels >= 128 && plan.outChannels >= 32 && used >= 0.75;
+}
+
+/**
+ * The rule of `winograd-transposed`, from the shape: 64+ channels in and 32+ out, with the 3×3 tiles of the output
+ * phases at least 9/10 used, or at least 3/4 used with 256+ channels in and 128+ out (the GEMMs then outweigh the
+ * transforms). Same-process A/B against the layout without it on the suite's k4 s2 layers (docs/kernels.md, t1 / t2):
+ * superres 64→64 @128² (tiles 98% used) 1.12 / 1.00–1.14 CPU, dcgan-3 256→128 @8² (79%) 1.14 / 1.24, dcgan-4 128→64
+ * @16² (79%) 1.06 / 0.90 (left out); dcgan-2 (4×4 phases, 44%) 0.73, dcgan-5 (3 out) 0.30, the zoo's dcgan and
+ * pix2pix decoders (3–64 channels) 0.16–0.52.
+ */
+export function winogradTransposedPays(plan: Plan, combos: PhaseAxes): boolean {
+  if (!winogradTransposedFits(plan, combos)) return false;
+  const outputs = combos.reduce((sum, c) => sum + c.axes[1].outputCount * c.axes[2].outputCount, 0);
+  const computed = combos.reduce((sum, c) => sum + 9 * Math.ceil(c.axes[1].outputCount / 3) * Math.ceil(c.axes[2].outputCount / 3), 0);
+  const used = outputs / computed;
+  const cin = plan.inChannels, cout = plan.outChannels;
+  return cin >= 64 && cout >= 32 && (used >= 0.9 || (used >= 0.75 && cin >= 256 && cout >= 128));
 }
 
 /**
@@ -69,21 +107,28 @@ const V_BYTES = 32 * 1024;
  * `tilesPerTask` (a multiple of NR, the V budget's), fewer tiles while the threads would get under 4 tasks each, then
  * row blocks split (each such task transforms its tiles' input again: a small part of its work).
  */
-export function winogradTasks(plan: Plan, threads: number): { tasks: Int32Array; tilesPerTask: number } {
-  const tiles = tileCount(plan);
+export function winogradTasks(plan: Plan, threads: number, phases?: PhaseAxes): { tasks: Int32Array; tilesPerTask: number } {
+  // winograd-transposed: the tiles of each output phase (combo), 3×3 over its outputs.
+  const tilesOf = phases
+    ? phases.map((c) => plan.batch * Math.ceil(c.axes[1].outputCount / 3) * Math.ceil(c.axes[2].outputCount / 3))
+    : [tileCount(plan)];
+  const tiles = Math.max(...tilesOf);
+  const taskCount = (per: number) => tilesOf.reduce((sum, t) => sum + Math.ceil(t / per), 0);
   const cin = winogradK(plan);
   const blocks = Math.ceil(plan.outChannels / MR);
   let per = Math.max(NR, Math.floor(V_BYTES / (64 * cin) / NR) * NR);
   per = Math.min(per, Math.ceil(tiles / NR) * NR);
   const want = 4 * threads;
-  while (threads > 1 && per > NR && Math.ceil(tiles / per) < want) per -= NR;
-  const tileTasks = Math.ceil(tiles / per);
+  while (threads > 1 && per > NR && taskCount(per) < want) per -= NR;
+  const tileTasks = taskCount(per);
   const blockSplits = threads > 1 ? Math.min(blocks, Math.ceil(want / tileTasks)) : 1;
   const blocksPer = Math.ceil(blocks / blockSplits);
   const tasks: number[] = [];
-  for (let t = 0; t < tiles; t += per) {
-    for (let b = 0; b < blocks; b += blocksPer) tasks.push(0, 0, t, Math.min(tiles, t + per), b, Math.min(blocks, b + blocksPer), 0, 0);
-  }
+  tilesOf.forEach((phaseTiles, combo) => {
+    for (let t = 0; t < phaseTiles; t += per) {
+      for (let b = 0; b < blocks; b += blocksPer) tasks.push(combo, 0, t, Math.min(phaseTiles, t + per), b, Math.min(blocks, b + blocksPer), 0, 0);
+    }
+  });
   return { tasks: Int32Array.from(tasks), tilesPerTask: per };
 }
 
@@ -96,8 +141,8 @@ export function winogradWorkspaceBytes(k: number, m: number, tilesPerTask: numbe
   return Math.ceil((WS_WINOGRAD + 4 * 16 * tilesPerTask * (Math.ceil(m / MR) * MR + k)) / 64) * 64;
 }
 
-/** The GEMMs' K: the input channels, or the 4 phases' (winograd-strided). */
-export const winogradK = (plan: Plan): number => (tileStep(plan) === 3 ? 4 : 1) * plan.inChannels;
+/** The GEMMs' K: the input channels (winograd, winograd-transposed), or the 4 phases' (winograd-strided). */
+export const winogradK = (plan: Plan): number => (plan.kind === 'conv' && tileStep(plan) === 3 ? 4 : 1) * plan.inChannels;
 
 /** G of F(2×2, 3×3) (points 0, 1, −1, ∞): U = G g Gᵀ, 4×4 from 3×3. */
 const G = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]] as const;
