@@ -15,6 +15,7 @@
         "src/runners.cc",
         "src/schedule.cc",
         "src/subsample.cc",
+        "src/channel_vector_avx2.cc",
         "src/threadpool.cc",
         "src/ukernel_check.cc",
         "src/ukernel_scalar.cc",
