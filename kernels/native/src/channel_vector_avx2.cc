@@ -119,11 +119,11 @@ namespace tconv {
 namespace {
 
 // NP positions × NB blocks of 8 output channels (≤ 12 accumulators, NB weight vectors, one broadcast): for each
-// reached (z, y) tap row r, W tap tx and input channel ci, acc[p][b] += w[b] · x(position p). The tile holds blocks
-// of [out W][8].
-template <int NP, int NB>
+// reached (z, y) tap row r, W tap tx and input channel ci, acc[p][b] += w[b] · x(position p). CI: the input channels
+// (1–4), unrolled: a loop of 3 trips cost more than its FMAs. The tile holds blocks of [out W][8].
+template <int NP, int NB, int CI>
 void rowBlock(int rows, const int32_t* rowTap, const float* local, int64_t width, int64_t nx, const int64_t* xoff,
-              int64_t step, int64_t cinG, const float* w, int64_t blockStride, int64_t j0, float* tile, int64_t tileBlock) {
+              int64_t step, const float* w, int64_t blockStride, int64_t j0, float* tile, int64_t tileBlock) {
   __m256 acc[NP][NB];
 #pragma GCC unroll 8
   for (int q = 0; q < NP; q++) {
@@ -131,12 +131,12 @@ void rowBlock(int rows, const int32_t* rowTap, const float* local, int64_t width
     for (int b = 0; b < NB; b++) acc[q][b] = _mm256_setzero_ps();
   }
   for (int r = 0; r < rows; r++) {
-    const float* lr = local + int64_t(r) * cinG * width + j0 * step;
-    const float* wr = w + int64_t(rowTap[r]) * cinG * kLanes;
-    for (int64_t tx = 0; tx < nx; tx++) {
+    const float* lr = local + int64_t(r) * CI * width + j0 * step;
+    const float* wt = w + int64_t(rowTap[r]) * CI * kLanes;
+    for (int64_t tx = 0; tx < nx; tx++, wt += CI * kLanes) {
       const float* xp = lr + xoff[tx];
-      const float* wt = wr + tx * cinG * kLanes;
-      for (int64_t ci = 0; ci < cinG; ci++) {
+#pragma GCC unroll 4
+      for (int ci = 0; ci < CI; ci++) {
         __m256 v[NB];
 #pragma GCC unroll 4
         for (int b = 0; b < NB; b++) v[b] = _mm256_load_ps(wt + ci * kLanes + b * blockStride);
@@ -157,10 +157,14 @@ void rowBlock(int rows, const int32_t* rowTap, const float* local, int64_t width
   }
 }
 
-typedef void (*RowBlock)(int, const int32_t*, const float*, int64_t, int64_t, const int64_t*, int64_t, int64_t, const float*,
-                         int64_t, int64_t, float*, int64_t);
-constexpr RowBlock kTwoBlocks[] = {rowBlock<1, 2>, rowBlock<2, 2>, rowBlock<3, 2>, rowBlock<4, 2>, rowBlock<5, 2>, rowBlock<6, 2>};
-constexpr RowBlock kOneBlock[] = {rowBlock<1, 1>, rowBlock<2, 1>, rowBlock<3, 1>, rowBlock<4, 1>, rowBlock<5, 1>, rowBlock<6, 1>};
+typedef void (*RowBlock)(int, const int32_t*, const float*, int64_t, int64_t, const int64_t*, int64_t, const float*, int64_t,
+                         int64_t, float*, int64_t);
+// [input channels − 1][blocks − 1][positions − 1]
+#define TCONV_CV_ROW(NB, CI) {rowBlock<1, NB, CI>, rowBlock<2, NB, CI>, rowBlock<3, NB, CI>, rowBlock<4, NB, CI>, rowBlock<5, NB, CI>, rowBlock<6, NB, CI>}
+#define TCONV_CV_CHANNELS(CI) {TCONV_CV_ROW(1, CI), TCONV_CV_ROW(2, CI)}
+constexpr RowBlock kRowBlocks[4][2][6] = {TCONV_CV_CHANNELS(1), TCONV_CV_CHANNELS(2), TCONV_CV_CHANNELS(3), TCONV_CV_CHANNELS(4)};
+#undef TCONV_CV_CHANNELS
+#undef TCONV_CV_ROW
 
 // 8×8 transpose in registers: r[q] holds position q's 8 channels; on return r[c] holds channel c's 8 positions.
 inline void transpose8(__m256* r) {
@@ -227,12 +231,17 @@ void runChannelVectorTask(const Prepared& P, int64_t task, float* scratch, const
   int64_t xoff[64];
   for (int64_t tx = 0; tx < g.nx; tx++) xoff[tx] = ax.offset[size_t(tx)] - g.minX;
   const int64_t blocks = M / kLanes, blockStride = g.taps * cinG * kLanes, tileBlock = outW * kLanes;
+  // The row in position blocks of at most 6, as even as they go (32 = 6 + 6 + 5 + 5 + 5 + 5): a remainder block of
+  // 1–2 positions runs its few accumulators at FMA latency.
+  const int64_t chunks = (outW + 5) / 6;
   for (int64_t ob = 0; ob < blocks; ob += 2) {
-    const RowBlock* kernel = ob + 1 < blocks ? kTwoBlocks : kOneBlock;
+    const RowBlock* kernel = kRowBlocks[cinG - 1][ob + 1 < blocks ? 1 : 0];
     const float* w = P.weights + ob * blockStride;
     float* t = tile + ob * tileBlock;
-    for (int64_t j0 = 0; j0 < outW; j0 += 6) {
-      kernel[std::min<int64_t>(6, outW - j0) - 1](rows, rowTap, local, g.width, g.nx, xoff, ax.inStep, cinG, w, blockStride, j0, t, tileBlock);
+    for (int64_t k = 0, j0 = 0; k < chunks; k++) {
+      const int64_t count = outW / chunks + (k < outW % chunks ? 1 : 0);
+      kernel[count - 1](rows, rowTap, local, g.width, g.nx, xoff, ax.inStep, w, blockStride, j0, t, tileBlock);
+      j0 += count;
     }
   }
   // Transposing store: 8 positions × 8 channels at a time into a channel-major copy of the tile (still in L1), then
