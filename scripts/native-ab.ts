@@ -72,6 +72,7 @@ for (const c of suite.cases) {
   // Each build's trial picks its own layout: on a loaded host the two may differ, which explains a ratio far from 1.
   const chosen = (k: 'a' | 'b') => {
     const d = builds[k].describe(handles[k]);
+    if (d.winograd) return `${d.winograd} ${d.mr}x${d.nr}`;
     return `${d.channelVector ? 'channel-vector' : d.depthwise ? 'depthwise' : d.direct ? 'direct' : d.batchMinor ? 'batch-minor' : 'packed'}${d.splitStep > 1 ? ' split' : ''}${d.flatRows ? ' flat' : ''}${d.padPlanes ? ' padded' : ''} ${d.mr}x${d.nr}`;
   };
   const layouts = chosen('a') === chosen('b') ? chosen('a') : `a ${chosen('a')}, b ${chosen('b')}`;

@@ -11,6 +11,7 @@ import { createSession, readModel } from '../src/onnx/index.ts';
 
 await initWasm();
 const name = process.argv[2] ?? 'unet3d';
+wasmTuning.timeParts = true; // lastCall.ms is written only when asked for
 if (process.argv[3] !== undefined) wasmTuning.minFlopsToWake = Number(process.argv[3]) * 1e6;
 if (process.argv[4] !== undefined) wasmTuning.minFlopsPerThread = Number(process.argv[4]) * 1e6;
 threadChoiceTuning.mode = 'requested';

@@ -18,6 +18,7 @@ const rounds = Math.max(1, Number(flag('--rounds', '1')));
 const api = args.includes('--api');
 // --layout packed|batch-minor|direct forces one layout (to compare them); default: chosen per plan.
 if (args.includes('--min-flops')) wasmTuning.minFlopsPerThread = Number(flag('--min-flops', '4e6'));
+wasmTuning.timeParts = true; // lastCall.ms is written only when asked for
 wasmTuning.layout = args.includes('--layout') ? (flag('--layout', '') as WasmLayout) : undefined;
 const suite = JSON.parse(readFileSync(new URL('../../shared/bench/suite.json', import.meta.url), 'utf8')) as { cases: Case[] };
 const backend = getBackend('wasm');

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModelData } from '../bench/model-runners.ts';
 import type { KernelArgs } from '../src/engine/backend.ts';
-import { lastCall, wasmBackend } from '../src/engine/backends/wasm/index.ts';
+import { lastCall, wasmBackend, wasmTuning } from '../src/engine/backends/wasm/index.ts';
 import { describeProblem } from '../src/engine/backends/wasm/problem.ts';
 import { getRuntime } from '../src/engine/backends/wasm/runtime.ts';
 import { createSession, readModel } from '../src/onnx/index.ts';
@@ -19,6 +19,7 @@ const option = (name: string, fallback: number): number => takeNumberOption(args
 const threads = option('threads', 1);
 const runs = option('runs', 200);
 const models = args.length ? args : ['hifigan-1d', 'pix2pix-unet', 'ldm-vae-decoder'];
+wasmTuning.timeParts = true; // lastCall.ms is written only when asked for
 
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -13,6 +13,8 @@
         "src/pack.cc",
         "src/autotune.cc",
         "src/runners.cc",
+        "src/winograd.cc",
+        "src/winograd_avx2.cc",
         "src/schedule.cc",
         "src/subsample.cc",
         "src/channel_vector_avx2.cc",

@@ -27,6 +27,20 @@ export interface KernelArgs {
   readonly packs?: PackSlot | null;
   /** Applied to every output element after the bias (ops/activation.ts defines it exactly); none when absent. */
   readonly activation?: Activation | null;
+  /** Added after the activation, only for backends with `takesResidual` (a model's residual Add in the layer's call). */
+  readonly residual?: Residual | null;
+}
+
+/**
+ * A residual added to a layer's output in the layer's call: output = f(a + b), with a, b the residual and the output
+ * in the order `first` says (the Add's operands), the bits of the backend's elementwise.add(a, b, output, f).
+ */
+export interface Residual {
+  /** Of the output's length. */
+  readonly data: Float32Array;
+  /** Whether the residual is the Add's first operand. */
+  readonly first: boolean;
+  readonly activation: Activation | null;
 }
 
 export interface Availability {
@@ -45,6 +59,8 @@ export interface Backend {
    * calls' `activation` does; absent: the JavaScript ones (elementwiseKernels in select.ts).
    */
   readonly elementwise?: ElementwiseKernels;
+  /** Takes KernelArgs.residual: adds it to the output before the output leaves its memory (wasm: no copy out and back in). */
+  readonly takesResidual?: boolean;
 }
 
 /**

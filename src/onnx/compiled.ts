@@ -16,7 +16,7 @@ import type { OnnxNode } from './model.ts';
 import { lookupOp } from './ops/index.ts';
 import { elementwiseKernels } from '../engine/select.ts';
 import type { Activation } from '../engine/ops/activation.ts';
-import type { OpDefinition, RunContext, RunOptions, Shape } from './ops/types.ts';
+import type { OpDefinition, ResidualAdd, RunContext, RunOptions, Shape } from './ops/types.ts';
 import { DataType } from './schema.ts';
 import type { OnnxTensor } from './tensor-proto.ts';
 
@@ -248,8 +248,8 @@ export function runCompiled(compiled: CompiledGraph, inputs: ReadonlyMap<string,
     if (wholeFloat(value.data) && !pinned(buffer) && !holders.has(buffer) && !rootOf.has(buffer)) arena.give(value.data);
     return { name: '', dataType: DataType.FLOAT, shape: value.shape, data: slice };
   };
-  const context = (node: OnnxNode, args: readonly (OnnxTensor | undefined)[], activation?: Activation): RunContext =>
-    ({ node, opset: graph.model.opset, inputs: args, options, floatBuffer, activation });
+  const context = (node: OnnxNode, args: readonly (OnnxTensor | undefined)[], activation?: Activation, residual?: ResidualAdd): RunContext =>
+    ({ node, opset: graph.model.opset, inputs: args, options, floatBuffer, activation, residual });
   for (step of steps) {
     const args: (OnnxTensor | undefined)[] = new Array(step.inputs.length);
     for (let j = 0; j < args.length; j++) {

@@ -29,7 +29,7 @@ import { scalarAffine } from './ops/arithmetic.ts';
 import { runMatMul } from './ops/matmul.ts';
 import { sizeOf } from './ops/util.ts';
 import { lookupOp } from './ops/index.ts';
-import type { OpDefinition, RunContext, Shape } from './ops/types.ts';
+import type { OpDefinition, ResidualAdd, RunContext, Shape } from './ops/types.ts';
 import { DataType } from './schema.ts';
 import type { OnnxTensor } from './tensor-proto.ts';
 
@@ -435,7 +435,7 @@ function knownClipBounds(node: OnnxNode, graph: InferredGraph): [number, number]
 
 
 /** How a fused step calls an op: its node and inputs to a RunContext (with the run's floatBuffer). */
-export type OpContext = (node: OnnxNode, args: readonly (OnnxTensor | undefined)[], activation?: Activation) => RunContext;
+export type OpContext = (node: OnnxNode, args: readonly (OnnxTensor | undefined)[], activation?: Activation, residual?: ResidualAdd) => RunContext;
 
 /**
  * Runs a step of any kind: `node`'s op, then what was fused after it. `ours` says whether a result's buffer belongs to
@@ -529,8 +529,19 @@ function runResidual(
 ): readonly OnnxTensor[] {
   const layerArgs = args.slice(0, kind.residual);
   const r = args[kind.residual];
-  const ctx = context(node, layerArgs);
+  // A backend that takes the residual adds it in the layer's call (wasm: before the output leaves its memory), with
+  // the Add's activation unless the sum has other readers.
+  const residual: ResidualAdd | undefined = r && r.data instanceof Float32Array
+    ? { data: r.data, shape: r.shape, first: kind.first, activation: kind.both ? null : kind.engine, taken: false }
+    : undefined;
+  const ctx = context(node, layerArgs, undefined, residual);
   const [y] = op.run(ctx);
+  if (y && residual?.taken && y.data instanceof Float32Array) {
+    if (!kind.both) return [floatResult(y.shape, y.data)];
+    const out = ctx.floatBuffer!(y.data.length, [0]);
+    elementwiseKernels(ctx.options.backend).map(kind.engine!, y.data, out);
+    return [floatResult(y.shape, y.data), floatResult(y.shape, out)];
+  }
   if (y && r && y.data instanceof Float32Array && r.data instanceof Float32Array && sameShape(y.shape, r.shape) && ours(y.data)) {
     const kernels = elementwiseKernels(ctx.options.backend);
     const a = kind.first ? r.data : y.data;

@@ -232,6 +232,35 @@ for (const name of BACKEND_NAMES) {
     }
   });
 
+  // Convs big enough for native's Winograd rule (kernels/native/src/winograd.cc: 3×3 stride 1 with 64+ channels in
+  // and out; 4×4 stride 2 with 64+ in and out, ∂X of a k4 s2 transposed conv; 64+ tiles), which the small random
+  // convs above never reach: fresh sizes (odd, partial tiles at both edges), batch, padding 0/1/2, bias, and a fused
+  // leaky ReLU = the plain result followed by it, bit for bit.
+  test(`${name}: random convolutions in the Winograd layouts' range = reference, fused activation bit for bit (fresh seed, 1 and 2 threads)`, { skip }, () => {
+    const seed = runSeed();
+    const rng = createRng(seed);
+    const backend = getBackend(name);
+    for (let c = 0; c < 4; c++) {
+      const split = c % 2 === 1;
+      const size = (from: number, span: number) => from + Math.floor(rng.next() * span);
+      const padding = Math.floor(rng.next() * 3);
+      const spec: LayerSpec = {
+        kind: 'conv', kernel: split ? 4 : 3, stride: split ? 2 : 1, padding, bias: c < 2, batch: 1 + (c >> 1),
+        input: split ? [size(52, 12), size(52, 12)] : [size(18, 8), size(18, 8)], inChannels: 64 + size(0, 9), outChannels: 64 + size(0, 7),
+      };
+      const where: string = `${name}, seed ${seed} (TCONV_SEED=${seed}), case ${c}: ${JSON.stringify(spec)}`;
+      const problem = referenceCase(planLayer(spec), rng);
+      for (const threads of [1, 2]) expectMatchesReference(backend, problem, threads, `${where}, ${threads} thread(s)`);
+      const x = tensor(problem.plan.inputShape, problem.input);
+      const w = tensor(problem.plan.weightShape, problem.weight);
+      const b = problem.bias ? tensor([problem.plan.outChannels], problem.bias) : undefined;
+      const options: EngineLayerOptions = { stride: spec.stride, padding, backend: name, threads: 2 };
+      const plain = conv(x, w, b, options);
+      const fused = conv(x, w, b, { ...options, activation: { kind: 'leakyRelu', alpha: 0.2 } });
+      assert.deepEqual(fused.data, Float32Array.from(plain.data, (v) => (v >= 0 ? v : 0.2 * v)), `${where}: fused leaky ReLU`);
+    }
+  });
+
   // ∂X of a depthwise transposed conv: rare among the random convs above, and a path of its own on native.
   test(`${name}: random strided depthwise convolutions = reference (fresh seed, 1 and 2 threads)`, { skip }, () => {
     const seed = runSeed();

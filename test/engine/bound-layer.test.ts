@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BACKEND_NAMES, type Activation, conv, convTranspose, listBackends, prepareWeights, randomTensor } from '../../src/engine/index.ts';
 import { bindLayer } from '../../src/engine/ops/bound-layer.ts';
+import { elementwiseKernels } from '../../src/engine/select.ts';
 import { TconvError } from '../../src/shape/errors.ts';
 
 const statuses = new Map(listBackends().map((s) => [s.name, s]));
@@ -62,4 +63,51 @@ test('a bound layer refuses a wrong-sized or overlapping buffer, disposed weight
   assert.throws(() => bindLayer('conv', [1, 5, 8], v, null, { backend: 'reference' }), (e: unknown) => e instanceof TconvError && e.parameter === 'weight.shape');
   assert.throws(() => bindLayer('conv', [1, 4, 8], v, null, { backend: 'reference', activation: { kind: 'gelu' } as unknown as Activation }), (e: unknown) => e instanceof TconvError && e.parameter === 'activation');
   v.dispose();
+});
+
+test('wasm: a residual added in the layer\'s call = the call then the backend\'s add kernel, bit for bit, in both operand orders, with or without the Add\'s activation', { skip: skip('wasm') }, () => {
+  const { add } = elementwiseKernels('wasm');
+  cases.forEach((c, i) => {
+    const w = prepareWeights(randomTensor([...c.weight], 40 + i));
+    for (const layerActivation of [undefined, { kind: 'tanh' } as const]) {
+      const layer = bindLayer(c.kind, c.input, w, null, { ...c.options, backend: 'wasm', threads: 1, activation: layerActivation });
+      assert.equal(layer.takesResidual, true);
+      const x = randomTensor([...c.input], 50 + i);
+      const r = randomTensor([...layer.plan.outputShape], 60 + i).data as Float32Array;
+      for (const first of [false, true]) {
+        for (const activation of [null, { kind: 'leakyRelu', alpha: 0.2 } as const]) {
+          const y = new Float32Array(layer.outputLength);
+          layer.run(x.data as Float32Array, y);
+          const expected = new Float32Array(layer.outputLength).fill(Number.NaN);
+          if (first) add(r, y, expected, activation);
+          else add(y, r, expected, activation);
+          const got = new Float32Array(layer.outputLength).fill(Number.NaN);
+          layer.run(x.data as Float32Array, got, { data: r, first, activation });
+          assert.ok(sameBits(got, expected), `${c.kind} ${JSON.stringify(c.input)} first ${first} ${activation?.kind ?? 'none'} after ${layerActivation?.kind ?? 'none'}`);
+          assert.ok(!sameBits(got, y), 'the residual was added');
+        }
+      }
+    }
+  });
+});
+
+test('a residual is refused by a backend that does not take it, and at another length than the output', () => {
+  const c = cases[0];
+  const w = prepareWeights(randomTensor([...c.weight], 70));
+  const x = randomTensor([...c.input], 71).data as Float32Array;
+  for (const backend of BACKEND_NAMES.filter((b) => !skip(b))) {
+    const layer = bindLayer(c.kind, c.input, w, null, { ...c.options, backend, threads: 1 });
+    const y = new Float32Array(layer.outputLength);
+    const refusal = (residual: Float32Array) => {
+      try {
+        layer.run(x, y, { data: residual, first: false, activation: null });
+      } catch (error) {
+        assert.ok(error instanceof TconvError);
+        return error.parameter;
+      }
+      return null;
+    };
+    assert.equal(refusal(new Float32Array(layer.outputLength + 1)), layer.takesResidual ? 'residual.data.length' : 'residual', backend);
+    assert.equal(refusal(new Float32Array(layer.outputLength)), layer.takesResidual ? null : 'residual', backend);
+  }
 });

@@ -3,7 +3,8 @@
  * pads and output padding (negative padEnd), dilation with holes, groups, bias or none, batch, with every kernel set
  * the CPU supports (AVX-512, AVX2, portable), one and two threads, and NaN-poisoned outputs so an unwritten element
  * fails, and every column layout (packed, batch-minor, direct, depthwise, packed-split — convs strided along W packed from
- * the input split into its W phases, which their direct layout reads too; all but depthwise also with four panels per task). Sizes also hit the tile remainders (output channels not a multiple of the row block, positions not a
+ * the input split into its W phases, which their direct layout reads too; all but depthwise also with four panels per task;
+ * winograd on the convs with 3×3 stride-1 or 4×4 stride-2 kernels). Sizes also hit the tile remainders (output channels not a multiple of the row block, positions not a
  * multiple of the column block, reductions longer than one packed chunk). Replay with TCONV_SEED=<seed>.
  */
 import { test } from 'node:test';
@@ -24,6 +25,7 @@ const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 /** Every column layout, forced (where one does not apply, the addon uses its own choice), and the automatic one. */
 const LAYOUTS = [
   undefined, 'packed', 'batch-minor', 'direct', 'depthwise', 'packed-split', 'packed+group', 'batch-minor+group', 'direct+group', 'packed-split+group',
+  'winograd',
 ] as const;
 
 /** Runs the plan on the reference once and on every kernel set, layout and 1 and 2 threads. */

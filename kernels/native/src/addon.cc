@@ -26,6 +26,7 @@
 #include "schedule.h"
 #include "runners.h"
 #include "ukernel_check.h"
+#include "winograd.h"
 
 namespace {
 
@@ -125,8 +126,9 @@ std::unique_ptr<Prepared> prepareArgs(const Napi::CallbackInfo& info, size_t lay
     if (!info[layoutIndex].IsString()) throw Napi::TypeError::New(env, "layout must be a string");
     force = info[layoutIndex].As<Napi::String>().Utf8Value();
     const std::string base = force.size() > 6 && force.compare(force.size() - 6, 6, "+group") == 0 ? force.substr(0, force.size() - 6) : force;
-    if (base != "packed" && base != "batch-minor" && base != "direct" && base != "packed-split" && (base != "channel-vector" || base != force) && (base != "depthwise" || base != force)) {
-      fail(env, "layout \"" + force + "\" must be packed, batch-minor, direct, packed-split, channel-vector or depthwise (the first four optionally +group)");
+    if (base != "packed" && base != "batch-minor" && base != "direct" && base != "packed-split" &&
+        ((base != "depthwise" && base != "winograd" && base != "channel-vector") || base != force)) {
+      fail(env, "layout \"" + force + "\" must be packed, batch-minor, direct, packed-split, depthwise, winograd or channel-vector (the first four optionally +group)");
     }
   }
   std::unique_ptr<Prepared> prepared;
@@ -185,6 +187,7 @@ Napi::Value Describe(const Napi::CallbackInfo& info) {
   result.Set("subsampled", Napi::Boolean::New(env, p.source != nullptr));
   result.Set("flatRows", Napi::Boolean::New(env, p.flatRows != 0));
   result.Set("padPlanes", Napi::Boolean::New(env, p.padPlanes != 0));
+  result.Set("winograd", tconv::winogradName(p.wino.form));
   result.Set("panelsPerTask", p.group);
   result.Set("tasks", Napi::Number::New(env, double(p.tasks)));
   result.Set("phaseCombinations", Napi::Number::New(env, double(p.combos.size())));
@@ -224,7 +227,11 @@ void runArgs(const Napi::CallbackInfo& info, const Prepared& prepared, size_t fi
     activation.alpha = info[first + 5].As<Napi::Number>().DoubleValue();
     if (activation.kind < 0 || activation.kind > 5) fail(env, "activation = " + std::to_string(activation.kind) + " must be 0 (none), 1 (relu), 2 (leaky relu), 3 (tanh), 4 (sigmoid) or 5 (silu)");
   }
-  if (!tconv::reserveRunMemory(prepared)) fail(env, "out of memory for the input copy of this layout (split by W phase or with padded channel planes; " + std::to_string(plan.inputLength * 4) + " bytes or more); free memory or use fewer/smaller layers at once");
+  if (prepared.wino.form && !tconv::reserveRunMemory(prepared, int(threads))) {
+    fail(env, std::string("out of memory for the per-thread scratch of the ") + tconv::winogradName(prepared.wino.form) + " layout (" +
+                  std::to_string(tconv::winogradScratchFloats(prepared) * 4) + " bytes a thread); free memory or run on fewer threads");
+  }
+  if (!tconv::reserveRunMemory(prepared, int(threads))) fail(env, "out of memory for the input copy of this layout (split by W phase, with padded channel planes, or a subsampled conv's compact input; " + std::to_string(plan.inputLength * 4) + " bytes or more); free memory or use fewer/smaller layers at once");
   tconv::execute(prepared, input.Data(), bias, output.Data(), int(threads), activation);
 }
 

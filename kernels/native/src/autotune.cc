@@ -13,6 +13,7 @@
 #include "pack.h"
 #include "schedule.h"
 #include "runners.h"
+#include "winograd.h"
 #include "workspace.h"
 
 namespace tconv {
@@ -68,6 +69,24 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
     std::lock_guard<std::mutex> lock(trialMutex());
     const auto found = trialChoices().find(key);
     if (found != trialChoices().end()) remembered = found->second;
+  }
+  // Winograd (winograd.h): chosen by a rule from the shape, never by the trial, so a layer gives the same bits on every
+  // run; "winograd" forces it wherever the form fits (tests).
+  const int form = winogradFormOf(plan);
+  if (form && isa->tileCount > 0 && winogradTileFits(isa->tiles[0]) && (force == "winograd" || (force.empty() && winogradPays(plan, form)))) {
+    std::unique_ptr<Prepared> candidate(new Prepared());
+    candidate->plan = plan;
+    candidate->isa = isa;
+    layoutWinograd(*candidate, form, &isa->tiles[0]);
+    candidate->weights = alignedFloats(size_t(candidate->weightFloats));
+    if (!candidate->weights) return "out of memory packing the weights of the Winograd layout";
+    packWinogradWeights(*candidate, weight);
+    if (std::getenv("TCONV_NATIVE_TRACE")) {
+      std::fprintf(stderr, "tconv native: %s %s (rule), %lld tasks of %lld panels, estimated %.3g cycles\n", winogradName(form),
+                   candidate->tile->name, (long long)candidate->tasks, (long long)candidate->wino.panels, candidate->estimatedCycles);
+    }
+    out = std::move(candidate);
+    return std::string();
   }
   // Depthwise rows take any W step: a strided conv's rows are split by phase first (runners.cc).
   if (plan.cinG == 1 && plan.M == 1 && isa->depthwiseRow && (force.empty() || force == "depthwise")) {
@@ -173,7 +192,7 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
     packWeights(c, weight);
     tabulateDirectTaps(c);  // timed as it will run
     if (!measure) break;
-    if (!reserveRunMemory(c)) return "out of memory for the input copy of a layout (split by W phase or with padded channel planes)";
+    if (!reserveRunMemory(c, 1)) return "out of memory for the input copy of a layout (split by W phase or with padded channel planes)";
     // Fastest of up to three runs: the first warms the caches with this layout's weights; a run that another
     // process interrupts only ever reads slower.
     double fastest = 1e30;

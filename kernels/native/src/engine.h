@@ -30,6 +30,19 @@ struct TaskRef {
   int64_t panel;
 };
 
+struct WinogradKernels;  // winograd_kernels.h
+
+// The Winograd layout of a prepared plan (winograd.h): form 0 = not Winograd.
+struct WinogradLayout {
+  int form = 0;
+  int m = 0;                      // output tile side: 2 (F(2×2, 3×3)) or 3 (F(3×3, 2×2))
+  int64_t K = 0;                  // reduction channels: Cin, or 4·Cin for the phase-split form
+  int64_t tilesY = 0, tilesX = 0, tiles = 0;  // tiles per image side, and over the batch
+  int64_t offsetY = 0, offsetX = 0;           // input row and column of tap 0 for output 0 (minus the padding)
+  int64_t panels = 1;             // panels of nr tiles per task
+  const WinogradKernels* kernels = nullptr;  // the AVX2 gather and input transform, or nullptr: the portable code
+};
+
 // A plan prepared for one instruction set, with its weights packed once.
 struct Prepared {
   NativePlan plan;
@@ -65,6 +78,7 @@ struct Prepared {
   int prefetchOutput = 0;
   // Channel-vector layout (channel_vector.h): convs with few input and many output channels, tasks are output rows.
   int channelVector = 0;
+  WinogradLayout wino;  // form ≠ 0: the Winograd layout (winograd.h) instead of the panels and combos below
   int batchMinor = 0;  // column order: 0 = (n, position), 1 = (position, n), chosen by the cost model
   bool forceGroup = false;  // tests: group panels whatever the weight size
   int group = 1;       // panels per task (packed layouts whose weights outgrow L2 share each weight chunk)

@@ -5,6 +5,7 @@
 
 #include "channel_vector.h"
 #include "panel.h"
+#include "winograd.h"
 
 namespace tconv {
 namespace {
@@ -394,6 +395,10 @@ void splitRowPhases(const float* from, int64_t rows, int64_t width, int64_t step
 }
 
 void runTask(const Prepared& P, Workspace& w, int64_t task, const float* x, const float* bias, float* y) {
+  if (P.wino.form) {  // blocks of tiles, no task list (winograd.h)
+    runWinogradTask(P, w, task, x, bias, y);
+    return;
+  }
   const TaskRef& ref = P.taskList[size_t(task)];
   const Combo& c = P.combos[size_t(ref.combo)];
   if (P.channelVector) {

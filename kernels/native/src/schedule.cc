@@ -149,10 +149,21 @@ float* subsampleCopyFor(const Prepared& P) {
   return P.source ? instance.reserve(size_t(P.plan.inputLength)) : nullptr;
 }
 
-bool reserveRunMemory(const Prepared& P) {
+bool reserveRunMemory(const Prepared& P, int threads) {
   // A subsampled conv whose layout pads its planes writes its copy into that layout's buffer (engine.cc): no second one.
   const bool ownCopy = P.source && !(P.padPlanes && P.splitStep <= 1);
-  return ((P.splitStep <= 1 && !P.padPlanes) || splitCopyFor(P) != nullptr) && (!ownCopy || subsampleCopyFor(P) != nullptr);
+  if (ownCopy && subsampleCopyFor(P) == nullptr) return false;
+  if (P.wino.form) {
+    const int n = threadsFor(P, threads);
+    auto& spaces = workspaces();
+    while (int(spaces.size()) < n) spaces.emplace_back(new Workspace());
+    for (int i = 0; i < n; i++) {
+      spaces[size_t(i)]->reserve(P);
+      if (!spaces[size_t(i)]->winograd) return false;
+    }
+    return true;
+  }
+  return (P.splitStep <= 1 && !P.padPlanes) || splitCopyFor(P) != nullptr;
 }
 
 float* inputCopyFor(const Prepared& P) { return splitCopyFor(P); }
@@ -161,7 +172,10 @@ void runTasks(const Prepared& P, const float* input, const float* bias, float* o
   const int n = threadsFor(P, threads);
   auto& spaces = workspaces();
   while (int(spaces.size()) < n) spaces.emplace_back(new Workspace());
-  for (int i = 0; i < n; i++) spaces[size_t(i)]->reserve(P);
+  for (int i = 0; i < n; i++) {
+    spaces[size_t(i)]->reserve(P);
+    if (P.wino.form && !spaces[size_t(i)]->winograd) std::abort();  // unreachable: callers reserved it (reserveRunMemory)
+  }
   if ((P.splitStep > 1 || P.padPlanes) && !copied) {  // the input copy: split by W phase, or at a padded channel stride
     Split s;
     s.P = &P;

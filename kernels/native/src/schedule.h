@@ -17,10 +17,10 @@ float* inputCopyFor(const Prepared& P);
 // estimated work pays for (one extra thread per TCONV_NATIVE_CYCLES_PER_THREAD estimated cycles, default 150k).
 int threadsFor(const Prepared& P, int threads);
 
-// Reserves what a call will need beyond the workspaces (the phase-split input copy of a layout strided along W, the
-// compact input of a subsampled conv),
-// so that running never allocates; false when the memory is not there (the caller refuses the call by name).
-bool reserveRunMemory(const Prepared& P);
+// Reserves what runTasks will need beyond the workspaces (the phase-split input copy of a layout strided along W; the
+// compact input of a subsampled conv; a Winograd layout's per-thread scratch for a call on `threads` threads), so that
+// running never allocates; false when the memory is not there (the caller refuses the call by name).
+bool reserveRunMemory(const Prepared& P, int threads);
 
 // The compact input of a subsampled conv (Prepared::source; kept across calls), null without one or out of memory.
 float* subsampleCopyFor(const Prepared& P);

@@ -5,6 +5,7 @@
 
 #include "channel_vector.h"
 #include "runners.h"
+#include "winograd.h"
 
 namespace tconv {
 
@@ -14,6 +15,15 @@ float* alignedFloats(size_t count) {
 }
 
 void Workspace::reserve(const Prepared& P) {
+  if (P.wino.form) {  // no panels, B chunk or C tile: the task's transforms and GEMM outputs only
+    const size_t need = size_t(winogradScratchFloats(P));
+    if (need > winogradFloats) {
+      std::free(winograd);
+      winograd = alignedFloats(need);
+      winogradFloats = winograd ? need : 0;
+    }
+    return;
+  }
   const size_t b = size_t(P.kc * P.nr);
   const size_t c = std::max(size_t((P.plan.M + P.mr - 1) / P.mr * P.mr * P.nr) * size_t(P.group), size_t(P.maxTaps));
   if (b > bFloats) {

@@ -49,10 +49,14 @@ struct Workspace {
   std::vector<int64_t> tapColumn;
   std::vector<int32_t> tapFirst, tapLast;
   std::vector<float> phaseRows;
+  // Winograd layouts: the transformed input and the 16 GEMM outputs of one task (null when the memory was not there).
+  float* winograd = nullptr;
+  size_t winogradFloats = 0;
 
   ~Workspace() {
     std::free(B);
     std::free(C);
+    std::free(winograd);
   }
   void reserve(const Prepared& P);
 };

@@ -10,7 +10,7 @@ import { TconvError } from '../../shape/errors.ts';
 import type { LayerKind } from '../../shape/params.ts';
 import type { Plan } from '../../shape/plan.ts';
 import { type Tensor, sizeOf } from '../../tensor/tensor.ts';
-import type { Backend, KernelArgs } from '../backend.ts';
+import type { Backend, KernelArgs, Residual } from '../backend.ts';
 import { type PreparedWeights, preparedParts, toFloat32 } from '../prepared-weights.ts';
 import { getBackend } from '../select.ts';
 import { type Activation, checkActivation } from './activation.ts';
@@ -26,7 +26,9 @@ export interface BoundLayer {
    * Runs the layer on `input` into `output` (every element written), as conv()/convTranspose() with `out: output`:
    * `input` must hold inputLength values, `output` outputLength and share no memory with the input or bias.
    */
-  run(input: Float32Array, output: Float32Array): void;
+  run(input: Float32Array, output: Float32Array, residual?: Residual): void;
+  /** Whether run takes a residual (its backend's takesResidual): then the output holds f(a + b), KernelArgs.residual. */
+  readonly takesResidual: boolean;
 }
 
 /**
@@ -53,17 +55,19 @@ export function bindLayer(
   const inputLength = sizeOf(shape);
   const outputLength = sizeOf(plan.outputShape);
   const transposed = kind === 'convTranspose';
+  const takesResidual = backend.takesResidual === true;
   return {
-    plan, inputLength, outputLength,
-    run(input, output) {
+    plan, inputLength, outputLength, takesResidual,
+    run(input, output, residual) {
       if (!(input instanceof Float32Array)) refuseData(input);
       if (input.length !== inputLength) checkData('input', { shape, data: input });
       // A size or an overlap that checkOut refuses (it names the rule); other calls skip its loop.
       if (output.length !== outputLength || output.buffer === input.buffer || (b !== null && output.buffer === b.buffer)) {
         checkOut(output, plan, { input, weight: null, bias: b });
       }
+      if (residual !== undefined && (!takesResidual || residual.data.length !== outputLength)) refuseResidual(residual, backend, outputLength);
       const { data, slot } = preparedParts(weight); // refuses disposed weights, as runLayer does
-      const args: KernelArgs = { plan, input, weight: data, bias: b, output, threads, packs: slot, activation };
+      const args: KernelArgs = { plan, input, weight: data, bias: b, output, threads, packs: slot, activation, residual };
       if (transposed) backend.convTranspose(args);
       else backend.conv(args);
     },
@@ -75,5 +79,19 @@ function refuseData(input: unknown): never {
   throw new TconvError({
     code: 'invalid-value', parameter: 'input.data', value: ArrayBuffer.isView(input) ? input.constructor.name : typeof input,
     rule: 'must be a Float32Array (a bound layer takes its buffers as they are)', hint: 'convert it once with Float32Array.from',
+  });
+}
+
+/** A residual the backend cannot add, or of another length than the output. */
+function refuseResidual(residual: Residual, backend: Backend, outputLength: number): never {
+  if (!backend.takesResidual) {
+    throw new TconvError({
+      code: 'unsupported', parameter: 'residual', value: backend.name,
+      rule: 'only backends that take a residual add it in the layer\'s call (bound.takesResidual)', hint: 'add the residual after the call with the backend\'s elementwise.add',
+    });
+  }
+  throw new TconvError({
+    code: 'invalid-value', parameter: 'residual.data.length', value: residual.data.length,
+    rule: `must equal the output's length, ${outputLength}`, hint: 'pass a residual of the output\'s shape',
   });
 }

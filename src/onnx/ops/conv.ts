@@ -139,7 +139,13 @@ function op(kind: 'convTranspose' | 'conv'): OpDefinition {
         // A session's compiled run: the call bound once.
         const layer = boundLayer(kind, ctx, x, w, prepared, b);
         const out = ctx.floatBuffer(layer.outputLength, []);
-        layer.run(asFloat32(x), out);
+        const { residual } = ctx;
+        if (residual && layer.takesResidual && sameShape(residual.shape, layer.plan.outputShape)) {
+          layer.run(asFloat32(x), out, residual);
+          residual.taken = true;
+        } else {
+          layer.run(asFloat32(x), out);
+        }
         return [floatTensor(layer.plan.outputShape, out)];
       }
       const { options, outputLength } = resolve(ctx.node, x.shape, w.shape, b?.shape, ctx.options.backend, ctx.options.threads);

@@ -1,5 +1,5 @@
 /** What every ONNX operator implementation provides: shape inference (at load time) and execution. */
-import type { BackendChoice } from '../../engine/backend.ts';
+import type { BackendChoice, Residual } from '../../engine/backend.ts';
 import type { Activation } from '../../engine/ops/activation.ts';
 import type { PreparedWeights } from '../../engine/prepared-weights.ts';
 import type { OnnxNode } from '../model.ts';
@@ -42,6 +42,17 @@ export interface RunContext {
    * it, which the engine applies after the bias in the same call. No other op receives it.
    */
   readonly activation?: Activation;
+  /**
+   * Set by a residual step on a Conv or ConvTranspose node only (src/onnx/fusions.ts): the residual Add after it, which
+   * a bound layer whose backend takes it adds in the same call; the op sets `taken` when it did.
+   */
+  readonly residual?: ResidualAdd;
+}
+
+/** A residual for the layer's call (engine Residual) with the shape it must have; `taken`: the output holds the sum. */
+export interface ResidualAdd extends Residual {
+  readonly shape: Shape;
+  taken: boolean;
 }
 
 export interface OpDefinition {

@@ -77,6 +77,9 @@ export type NativeLayoutName = 'packed' | 'batch-minor' | 'direct' | 'depthwise'
   | 'packed-split'
   // Few input channels, many output channels: vectors over 8 output channels, one output row per task (channel_vector.h).
   | 'channel-vector'
+  // Convs with 3×3 stride-1 or 4×4 stride-2 kernels (groups 1, dilation 1): the Winograd layout (kernels/native/src/winograd.h),
+  // which the addon otherwise chooses by a rule from the shape.
+  | 'winograd'
   // Tests: the layout with four panels per task (weight chunks shared across panels) whatever the weight size.
   | 'packed+group' | 'batch-minor+group' | 'direct+group' | 'packed-split+group';
 
@@ -106,6 +109,8 @@ export interface NativeLayout {
   readonly flatRows: boolean;
   /** Stride-1 direct layout reading an input copy whose channel planes (4 KiB multiples) are padded off L1's set stride. */
   readonly padPlanes: boolean;
+  /** The Winograd layout's name ("winograd F(2x2,3x3)", "winograd F(3x3,2x2) split"), or "" (absent from older addons). */
+  readonly winograd?: string;
   readonly panelsPerTask: number;
   readonly tasks: number;
   readonly phaseCombinations: number;

@@ -136,8 +136,10 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       const layout = addon.describe(fresh);
       maxThreadsOf(addon, fresh, layout);
       // The handle holds its packed weights and, for small direct layouts, a tap table: both count against the bound
-      // (an addon built before the table reports none).
-      packs.put(slotKey, fresh, 4 * weight.length + (layout.tableBytes ?? 0), () => addon.release(fresh));
+      // (an addon built before the table reports none). Winograd's transformed weights are 1.8× (3×3) or 4× (k4 s2)
+      // the weights: the addon's own count.
+      const packed = Math.max(4 * weight.length, layout.packedWeightBytes);
+      packs.put(slotKey, fresh, packed + (layout.tableBytes ?? 0), () => addon.release(fresh));
       handle = fresh;
     }
     return { handle, header };

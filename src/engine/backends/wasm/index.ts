@@ -4,8 +4,10 @@
  *
  * Per call: the plan's problem (combos, layout, blocking, tasks; cached per plan), the packed weights (packed
  * into the call's scratch block, or kept in the prepared weights' slot: docs/weights.md), then one header of int32s
- * is written into wasm memory with the combo and task tables, the input and bias are copied in, the threads run the tasks,
- * the activation (if any) runs on the output in wasm memory (elementwise.ts) and the output is copied out.
+ * is written into wasm memory with the combo and task tables (written once beside a prepared packing, else into the
+ * scratch block when another layer wrote there), the input and bias are copied in, the threads run the tasks,
+ * the activation (if any) and a residual's add (KernelArgs.residual) run on the output in wasm memory (elementwise.ts)
+ * and the output is copied out.
  */
 import { TconvError } from '../../../shape/errors.ts';
 import type { Plan } from '../../../shape/plan.ts';
@@ -17,7 +19,7 @@ import { ThreadChoices } from '../../thread-choice.ts';
 import * as L from './layout.ts';
 import { HEADER_PTR } from './control.ts';
 import { KeptBlock } from './heap.ts';
-import { runJob, wasmElementwise } from './elementwise.ts';
+import { elementwiseTuning, runJob, wasmElementwise } from './elementwise.ts';
 import { packWeights, packedSize } from './pack.ts';
 import { DIRECT_WORKSPACE_BYTES, LAYOUT_CODE, channelWorkspaceBytes, type Problem, type WasmLayout, describeProblem, workspaceBytes } from './problem.ts';
 import { winogradWorkspaceBytes } from './winograd.ts';
@@ -50,6 +52,11 @@ export const wasmTuning = {
   minFlopsToWake: 0,
   /** Force one layout where it applies (tests run each on every shape); undefined = chosen per plan. */
   layout: undefined as WasmLayout | undefined,
+  /**
+   * Time each call's parts into lastCall.ms (the timing scripts turn it on). Off, a call reads the clock only for the
+   * thread choice: six clock reads were ~0.4 µs of HiFi-GAN's 6–12 µs layer calls (docs/perf-log.md 2026-12-08).
+   */
+  timeParts: false,
 };
 
 /** The cores the runtime reports (availableCores), at most MAX_THREADS. */
@@ -95,7 +102,10 @@ export const lastCall = {
   workspaceBytes: 0, scratchBytes: 0, threads: 1, tasks: 0, callerTasks: 0,
   /** The layout the call ran (problem.ts WasmLayout: 'winograd' and 'winograd-strided' included). */
   layout: 'packed' as WasmLayout,
-  /** Milliseconds of the call's parts: setup (plan tables, weights), copy in, input padding, kernels, activation, copy out. */
+  /**
+   * Milliseconds of the call's parts: setup (plan tables, weights), copy in, input padding, kernels, activation, copy
+   * out; written only while wasmTuning.timeParts is on.
+   */
   ms: { setup: 0, copyIn: 0, pad: 0, kernels: 0, activation: 0, copyOut: 0 },
 };
 
@@ -126,7 +136,7 @@ function checkAddressable(plan: Plan, bytes: number, layout: WasmLayout): void {
 /** Typed views of the wasm memory, renewed when it grows (a grown memory has a new buffer). */
 let views = { buffer: null as ArrayBufferLike | null, i32: new Int32Array(0), f32: new Float32Array(0) };
 /** What the scratch block's tables were last written for (updated in place: nothing allocated per call). */
-const tables = { problem: null as Problem | null, base: 0, weights: 0, bias: false, header: new Int32Array(0) };
+const tables = { problem: null as Problem | null, base: 0, weights: 0 };
 
 /**
  * Each problem's header image and the scratch address and bias it was written for: a model alternates layers, and
@@ -293,7 +303,8 @@ function computeSizes(plan: Plan, problem: Problem) {
 function run(args: KernelArgs): void {
   const { plan, input, weight, bias, output } = args;
   if (output.length === 0) return;
-  const t0 = performance.now();
+  const timed = wasmTuning.timeParts;
+  const t0 = timed ? performance.now() : 0;
   const rt = getRuntime();
   const usable = resolveThreads(rt, plan, args.threads);
   // A layer that may run on more than one thread runs on one or on those, whichever its measured calls favour.
@@ -303,73 +314,90 @@ function run(args: KernelArgs): void {
 
   const { tableBytes, wsBytes, inputBytes, outputBytes, paddedBytes, packedBytes } = sizesOf(plan, problem);
   const biasBytes = align(4 * (bias ? plan.outChannels : 0));
-  const callBytes = align(tableBytes) + inputBytes + biasBytes + outputBytes + paddedBytes + threads * wsBytes;
+  const { residual } = args;
+  const callBytes = align(tableBytes) + inputBytes + biasBytes + outputBytes + paddedBytes + threads * wsBytes + (residual ? outputBytes : 0);
   checkAddressable(plan, callBytes + packedBytes, problem.layout);
   // Prepared weights keep their packing in their slot; plain weights are packed into the scratch block every call.
-  const kept = args.packs ? keptPacking(rt, problem, weight, args.packs, packedBytes) : 0;
+  const kept = args.packs ? keptPacking(rt, problem, weight, args.packs, packedBytes) : null;
+  // Tables beside a kept packing are written once; the scratch block's are rewritten when another layer wrote them.
+  const keptCombos = kept ? keptTables(rt, kept, problem, tableBytes) : 0;
   const total = kept ? callBytes : callBytes + align(packedBytes);
   const base = scratch.reserve(rt.heap, total);
-  const weightsPtr = kept || base + callBytes;
+  const weightsPtr = kept ? kept.ptr : base + callBytes;
   if (!kept) packWeights(problem, weight, new Float32Array(rt.memory.buffer, weightsPtr, packedBytes / 4));
 
   const buffer = rt.memory.buffer;
   if (views.buffer !== buffer) views = { buffer, i32: new Int32Array(buffer), f32: new Float32Array(buffer) };
   const i32 = views.i32;
   const f32 = views.f32;
-  const combosPtr = base;
-  const tasksPtr = base + tableBytes - 4 * problem.tasks.length;
+  const combosPtr = kept ? keptCombos : base;
+  const tasksPtr = combosPtr + tableBytes - 4 * problem.tasks.length;
   const inputPtr = base + align(tableBytes);
   const biasPtr = inputPtr + inputBytes;
   const outputPtr = biasPtr + biasBytes;
   const paddedPtr = outputPtr + outputBytes;
   const wsPtr = paddedPtr + paddedBytes;
-  // The tables and the header depend only on (problem, scratch address, packed weights, bias or not) and nothing
-  // else writes the tables: a layer called again reuses them, and copies the header from a kept image (writing the
-  // header's ~30 fields one by one into the shared memory cost ~2 µs of a seed layer's call, the tables ~2 µs more).
-  if (tables.problem !== problem || tables.base !== base || tables.weights !== weightsPtr || tables.bias !== !!bias) {
+  const residualPtr = wsPtr + threads * wsBytes;
+  // The scratch block's tables depend only on (problem, scratch address, packed weights) and nothing else writes
+  // them: a layer called again reuses them (a kept packing's tables are written once beside it). The header is copied
+  // from the problem's image, written when the scratch address or the bias changed, with the tables' address patched
+  // (writing the header's ~30 fields one by one into the shared memory cost ~2 µs of a seed layer's call).
+  // A kept packing's call may write its input over the scratch block's tables: they are written again next time.
+  if (kept) tables.problem = null;
+  else if (tables.problem !== problem || tables.base !== base || tables.weights !== weightsPtr) {
     writeTables(i32, problem, combosPtr, weightsPtr, tableBytes);
-    const header = headerOf(problem);
-    if (header.base !== base || header.bias !== !!bias) {
-      writeHeader(header.image, plan, problem, { inputPtr, outputPtr, biasPtr: bias ? biasPtr : 0, combosPtr, tasksPtr, threads, wsPtr, wsBytes, paddedPtr });
-      header.base = base;
-      header.bias = !!bias;
-    }
     tables.problem = problem;
     tables.base = base;
     tables.weights = weightsPtr;
-    tables.bias = !!bias;
-    tables.header = header.image;
   }
-  const t1 = performance.now();
+  const headerImage = headerOf(problem);
+  if (headerImage.base !== base || headerImage.bias !== !!bias) {
+    writeHeader(headerImage.image, plan, problem, { inputPtr, outputPtr, biasPtr: bias ? biasPtr : 0, combosPtr, tasksPtr, threads, wsPtr, wsBytes, paddedPtr });
+    headerImage.base = base;
+    headerImage.bias = !!bias;
+  }
+  const header = headerImage.image;
+  header[L.H_COMBOS] = combosPtr;
+  header[L.H_TASKS] = tasksPtr;
+  const t1 = timed ? performance.now() : 0;
   f32.set(input, inputPtr / 4);
   if (bias) f32.set(bias, biasPtr / 4);
+  if (residual) f32.set(residual.data, residualPtr / 4);
   for (let t = 0; t < threads; t++) i32.fill(0, (wsPtr + t * wsBytes) / 4, (wsPtr + t * wsBytes) / 4 + 4);
 
   // The tiles apply relu and leakyRelu as they store; any other activation runs as a job on the output.
   const fused = storeActivationOf(args.activation);
-  const header = tables.header;
   header[L.H_ACTIVATION] = fused;
   if (fused === L.ACT_LEAKY_RELU) setAlpha(header, alphaOf(args.activation ?? null));
   i32.set(header, HEADER_PTR / 4);
-  const t2 = performance.now();
+  const t2 = timed ? performance.now() : 0;
   if (problem.layout === 'direct' || problem.layout === 'winograd' || problem.layout === 'winograd-strided') rt.padInput(HEADER_PTR);
-  const t3 = performance.now();
+  // The thread choice measures the kernels and the activation of every call it chooses for.
+  const t3 = timed || choice ? performance.now() : 0;
 
   const callerTasks = threads > 1 ? rt.pool!.run(rt.work, plan.flops >= wasmTuning.minFlopsToWake) : rt.work(HEADER_PTR, 0);
-  const t4 = performance.now();
+  const t4 = timed ? performance.now() : 0;
   // The epilogue: the activation runs on the output while it is in wasm memory (the map kernel of Backend.elementwise,
   // so a fused step and the unfused pair agree), on the call's threads when the output is large enough to pay.
   if (args.activation && fused === L.ACT_NONE) runJob(rt, { kernel: L.EW_MAP, x: outputPtr, out: outputPtr, units: output.length, activation: args.activation }, threads);
-  const t5 = performance.now();
+  // A residual is added here by the add kernel of Backend.elementwise (its operand order, activation and threads), so
+  // the sum has its bits without the output copied out and back in with the residual.
+  if (residual) {
+    const x = residual.first ? residualPtr : outputPtr;
+    runJob(rt, { kernel: L.EW_ADD, x, b: x === outputPtr ? residualPtr : outputPtr, out: outputPtr, units: output.length, activation: residual.activation }, elementwiseTuning.threads);
+  }
+  const t5 = timed || choice ? performance.now() : 0;
   choice?.record(threads, t5 - t3);
   output.set(f32.subarray(outputPtr / 4, outputPtr / 4 + output.length));
-  const ms = lastCall.ms;
-  ms.setup = t1 - t0;
-  ms.copyIn = t2 - t1;
-  ms.pad = t3 - t2;
-  ms.kernels = t4 - t3;
-  ms.activation = t5 - t4;
-  ms.copyOut = performance.now() - t5;
+  if (timed) {
+    const ms = lastCall.ms;
+    ms.setup = t1 - t0;
+    ms.copyIn = t2 - t1;
+    ms.pad = t3 - t2;
+    ms.kernels = t4 - t3;
+    ms.activation = t5 - t4;
+    ms.copyOut = performance.now() - t5;
+  }
   lastCall.workspaceBytes = threads * wsBytes;
   lastCall.scratchBytes = total;
   lastCall.threads = threads;
@@ -378,15 +406,49 @@ function run(args: KernelArgs): void {
   lastCall.layout = problem.layout;
 }
 
+/**
+ * Prepared weights' packing for one layout, kept in their slot: the packed weights and, per problem that reads them,
+ * its combo and task tables written once beside them with the packing's address (a model alternates layers, so the
+ * scratch block's tables were rewritten on almost every call). Freed together when the slot frees the packing.
+ */
+interface KeptPacking {
+  readonly ptr: number;
+  readonly tables: Map<Problem, number>;
+}
+
 /** The packing of prepared weights for this problem's layout: kept in their slot, packed on first use. */
-function keptPacking(rt: Runtime, problem: Problem, weight: Float32Array, packs: PackSlot, bytes: number): number {
+function keptPacking(rt: Runtime, problem: Problem, weight: Float32Array, packs: PackSlot, bytes: number): KeptPacking {
   const key = problem.packKey;
-  const known = packs.get(key);
-  if (typeof known === 'number') return known;
+  const known = packs.get(key) as KeptPacking | undefined;
+  if (known !== undefined) return known;
   const ptr = rt.heap.alloc(bytes);
   packWeights(problem, weight, new Float32Array(rt.memory.buffer, ptr, bytes / 4));
-  packs.put(key, ptr, bytes, () => rt.heap.release(ptr));
-  return ptr;
+  const packing: KeptPacking = { ptr, tables: new Map() };
+  packs.put(key, packing, bytes, () => {
+    for (const at of packing.tables.values()) rt.heap.release(at);
+    rt.heap.release(ptr);
+  });
+  return packing;
+}
+
+const KEPT_TABLES_PER_PACKING = 8;
+
+/** The problem's tables beside a kept packing, written on its first call (they hold the packing's address). */
+function keptTables(rt: Runtime, packing: KeptPacking, problem: Problem, tableBytes: number): number {
+  let at = packing.tables.get(problem);
+  if (at === undefined) {
+    // Weights called with many input shapes (or problems rebuilt after leaving the problem cache) start afresh.
+    if (packing.tables.size >= KEPT_TABLES_PER_PACKING) {
+      for (const old of packing.tables.values()) rt.heap.release(old);
+      packing.tables.clear();
+    }
+    at = rt.heap.alloc(tableBytes);
+    const buffer = rt.memory.buffer;
+    if (views.buffer !== buffer) views = { buffer, i32: new Int32Array(buffer), f32: new Float32Array(buffer) };
+    writeTables(views.i32, problem, at, packing.ptr, tableBytes);
+    packing.tables.set(problem, at);
+  }
+  return at;
 }
 
 /** Once available the runtime stays so: the answer is kept (getBackend asks on every call; the sentence cost ~1.5 µs). */
@@ -406,6 +468,7 @@ export const wasmBackend: Backend = {
   convTranspose: run,
   conv: run,
   elementwise: wasmElementwise,
+  takesResidual: true,
 };
 
 registerBackend(wasmBackend);
