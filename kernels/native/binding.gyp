@@ -17,6 +17,7 @@
         "src/winograd_avx2.cc",
         "src/schedule.cc",
         "src/subsample.cc",
+        "src/channel_vector_avx2.cc",
         "src/threadpool.cc",
         "src/ukernel_check.cc",
         "src/ukernel_scalar.cc",

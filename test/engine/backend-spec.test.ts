@@ -158,6 +158,32 @@ for (const name of BACKEND_NAMES) {
     }
   });
 
+  // Few input channels and many output channels (∂X of dcgan-5: 3 → 64, k4 s2): native's channel-vector layout,
+  // which the random convs above reach only by chance. Odd sizes, padding past both ends, batch, 1–4 channels in,
+  // 16–48 out (a remainder 8-channel block when not a multiple of 16); the same bits at 1 and 2 threads.
+  test(`${name}: convs with 1–4 input and 16+ output channels = reference, same bits at 1 and 2 threads (fresh seed)`, { skip }, () => {
+    const seed = runSeed();
+    const rng = createRng(seed);
+    for (let c = 0; c < 8; c++) {
+      const strided = c % 2 === 0;
+      const kernel = strided ? 4 : rng.int(1, 5);
+      const padding = rng.int(0, kernel);
+      const spec: LayerSpec = {
+        kind: 'conv', input: [rng.int(Math.max(1, kernel - 2 * padding), 23), rng.int(Math.max(1, kernel - 2 * padding), 23)], kernel,
+        stride: strided ? 2 : 1, padding, batch: rng.int(1, 3), inChannels: rng.int(1, 4), outChannels: 8 * rng.int(2, 6), bias: rng.next() < 0.5,
+      };
+      const label: string = `${name}, seed ${seed} (TCONV_SEED=${seed}), case ${c}: ${JSON.stringify(spec)}`;
+      const problem = referenceCase(planLayer(spec), rng);
+      for (const threads of [1, 2]) expectMatchesReference(getBackend(name), problem, threads, `${label}, ${threads} thread(s)`);
+      const x = tensor(problem.plan.inputShape, problem.input);
+      const w = tensor(problem.plan.weightShape, problem.weight);
+      const b = problem.bias ? tensor([problem.plan.outChannels], problem.bias) : null;
+      const stride = spec.stride as number;
+      const one = conv(x, w, b, { padding, stride, backend: name, threads: 1 });
+      assert.deepEqual(conv(x, w, b, { padding, stride, backend: name, threads: 2 }).data, one.data, `${label}: 2 threads`);
+    }
+  });
+
   // Few outputs per phase or many taps, and 8 or more output channels (pix2pix's 2×2 phases, unet3d's 4³ convs):
   // wasm's channel-vectors layout, which the small random layers above never reach (M < 8).
   test(`${name}: layers with few outputs per phase and many output channels = reference (1 and 2 threads)`, { skip }, () => {

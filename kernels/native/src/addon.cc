@@ -126,8 +126,9 @@ std::unique_ptr<Prepared> prepareArgs(const Napi::CallbackInfo& info, size_t lay
     if (!info[layoutIndex].IsString()) throw Napi::TypeError::New(env, "layout must be a string");
     force = info[layoutIndex].As<Napi::String>().Utf8Value();
     const std::string base = force.size() > 6 && force.compare(force.size() - 6, 6, "+group") == 0 ? force.substr(0, force.size() - 6) : force;
-    if (base != "packed" && base != "batch-minor" && base != "direct" && base != "packed-split" && ((base != "depthwise" && base != "winograd") || base != force)) {
-      fail(env, "layout \"" + force + "\" must be packed, batch-minor, direct, packed-split, depthwise or winograd (the first four optionally +group)");
+    if (base != "packed" && base != "batch-minor" && base != "direct" && base != "packed-split" &&
+        ((base != "depthwise" && base != "winograd" && base != "channel-vector") || base != force)) {
+      fail(env, "layout \"" + force + "\" must be packed, batch-minor, direct, packed-split, depthwise, winograd or channel-vector (the first four optionally +group)");
     }
   }
   std::unique_ptr<Prepared> prepared;
@@ -181,6 +182,7 @@ Napi::Value Describe(const Napi::CallbackInfo& info) {
   result.Set("batchMinor", Napi::Boolean::New(env, p.batchMinor != 0));
   result.Set("direct", Napi::Boolean::New(env, p.direct != 0));
   result.Set("depthwise", Napi::Boolean::New(env, p.depthwise != 0));
+  result.Set("channelVector", Napi::Boolean::New(env, p.channelVector != 0));
   result.Set("splitStep", p.splitStep);
   result.Set("subsampled", Napi::Boolean::New(env, p.source != nullptr));
   result.Set("flatRows", Napi::Boolean::New(env, p.flatRows != 0));

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <time.h>
 
+#include "channel_vector.h"
 #include "cost.h"
 #include "layout.h"
 #include "pack.h"
@@ -23,7 +24,7 @@ namespace {
 // instead of timing four again (12–20 calls' worth on big layers). Safe to reuse because every layout sums in one
 // order, so the choice changes only the speed. Process-wide, bounded, guarded: prepare may run on worker threads.
 struct TrialChoice {
-  int tile, mode;  // index into the kernel set's tiles; 0 packed, 1 batch-minor, 2 direct, 3 packed-split
+  int tile, mode;  // index into the kernel set's tiles; 0 packed, 1 batch-minor, 2 direct, 3 packed-split, 4 channel-vector
 };
 std::mutex& trialMutex() {
   static std::mutex instance;
@@ -35,7 +36,7 @@ std::map<std::pair<std::vector<int32_t>, const KernelSet*>, TrialChoice>& trialC
 }
 constexpr size_t kTrialChoicesMax = 4096;  // ~100 bytes each; past it, start over
 
-int modeOf(const Prepared& c) { return c.direct ? 2 : c.batchMinor ? 1 : c.splitStep > 1 ? 3 : 0; }
+int modeOf(const Prepared& c) { return c.channelVector ? 4 : c.direct ? 2 : c.batchMinor ? 1 : c.splitStep > 1 ? 3 : 0; }
 
 }  // namespace
 
@@ -139,6 +140,19 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
       candidates.push_back(std::move(candidate));
     }
   }
+  // Few input channels, many output channels (channel_vector.h): one candidate, measured against the others.
+  if (channelVectorApplies(plan) && isa->directWidth == kDirectWidth && (force.empty() || force == "channel-vector") &&
+      (remembered.tile < 0 || remembered.mode == 4)) {
+    std::unique_ptr<Prepared> candidate(new Prepared());
+    candidate->plan = plan;
+    candidate->isa = isa;
+    candidate->tile = &isa->tiles[0];
+    candidate->mr = 8;
+    candidate->nr = 16;
+    candidate->channelVector = 1;
+    channelVectorLayout(*candidate);
+    candidates.push_back(std::move(candidate));
+  }
   if (candidates.empty() && remembered.tile >= 0) {  // cannot happen for the same header; never loop on it
     std::lock_guard<std::mutex> lock(trialMutex());
     trialChoices().erase(key);
@@ -150,7 +164,7 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
   // the trial takes the best-estimated candidate of every layout within 2x of the best, then the next best overall.
   constexpr size_t kTuned = 4;
   std::vector<size_t> trial;
-  for (int mode = 0; mode < 4; mode++) {
+  for (int mode = 0; mode < 5; mode++) {
     for (size_t i = 0; i < candidates.size(); i++) {
       const Prepared& c = *candidates[i];
       if (modeOf(c) != mode) continue;
@@ -194,7 +208,7 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
     c.measuredSeconds = fastest;
     if (std::getenv("TCONV_NATIVE_TRACE")) {  // diagnostics: the trial's candidates and times
       std::fprintf(stderr, "tconv native trial: %s %s, estimated %.3g cycles, %.3f ms\n",
-                   c.direct ? "direct" : c.batchMinor ? "batch-minor" : c.splitStep > 1 ? "packed-split" : "packed", c.direct ? c.tile->directName : c.tile->name, c.estimatedCycles, fastest * 1e3);
+                   c.channelVector ? "channel-vector" : c.direct ? "direct" : c.batchMinor ? "batch-minor" : c.splitStep > 1 ? "packed-split" : "packed", c.channelVector ? "f32_cvec_16x6__avx2" : c.direct ? c.tile->directName : c.tile->name, c.estimatedCycles, fastest * 1e3);
     }
     const size_t previous = best;
     if (k == 0 || fastest < bestSeconds) {

@@ -76,6 +76,8 @@ struct Prepared {
   // Direct layouts whose output outgrows L2: a task first prefetches its output lines, so that their reads for
   // ownership overlap the multiply instead of stalling the store (dcgan-5's ∂X writes 4 MiB).
   int prefetchOutput = 0;
+  // Channel-vector layout (channel_vector.h): convs with few input and many output channels, tasks are output rows.
+  int channelVector = 0;
   WinogradLayout wino;  // form ≠ 0: the Winograd layout (winograd.h) instead of the panels and combos below
   int batchMinor = 0;  // column order: 0 = (n, position), 1 = (position, n), chosen by the cost model
   bool forceGroup = false;  // tests: group panels whatever the weight size

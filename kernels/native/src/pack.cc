@@ -2,9 +2,12 @@
 
 #include <algorithm>
 
+#include "channel_vector.h"
+
 namespace tconv {
 
 void packWeights(Prepared& P, const float* weight) {
+  if (P.channelVector) return packChannelVector(P, weight);
   const NativePlan& p = P.plan;
   const int64_t cinG = p.cinG, M = p.M, kS = p.kernelSpatial;
   for (const Combo& c : P.combos) {

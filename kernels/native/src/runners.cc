@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "channel_vector.h"
 #include "panel.h"
 #include "winograd.h"
 
@@ -400,7 +401,9 @@ void runTask(const Prepared& P, Workspace& w, int64_t task, const float* x, cons
   }
   const TaskRef& ref = P.taskList[size_t(task)];
   const Combo& c = P.combos[size_t(ref.combo)];
-  if (P.depthwise) {
+  if (P.channelVector) {
+    runChannelVectorTask(P, task, w.phaseRows.data(), x, bias, y);
+  } else if (P.depthwise) {
     const DepthwiseSplit split = depthwiseSplit(P.plan);
     if (split.step > 1) {
       runDepthwiseSplitTask(P, w, split, c, ref.group, ref.panel, x, bias, y);

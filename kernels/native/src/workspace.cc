@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "channel_vector.h"
 #include "runners.h"
 #include "winograd.h"
 
@@ -64,6 +65,8 @@ void Workspace::reserve(const Prepared& P) {
     const size_t plane = split.step > 1 ? size_t(P.plan.in[0]) * size_t(P.plan.in[1]) * size_t(split.step * split.segment) : size_t(P.plan.inSpatial);
     if (strided && !depthwiseInPlace(P) && phaseRows.size() < plane) phaseRows.resize(plane);
   }
+  // Channel-vector layouts: a row's tile and zero-padded input rows.
+  if (P.channelVector && phaseRows.size() < size_t(channelVectorScratch(P.plan))) phaseRows.resize(size_t(channelVectorScratch(P.plan)));
   // Direct layouts: nr / kDirectWidth vectors per tap (plus one spare).
   const size_t vectors = P.direct ? nr / size_t(kDirectWidth) + 1 : 1;
   if (directOffset.size() < taps * vectors * group) directOffset.resize(taps * vectors * group);

@@ -75,6 +75,8 @@ export interface NativeKernelCheck {
 export type NativeLayoutName = 'packed' | 'batch-minor' | 'direct' | 'depthwise'
   // Convs strided along W: packed from the input copy split into its W phases (direct layouts of such convs read it too).
   | 'packed-split'
+  // Few input channels, many output channels: vectors over 8 output channels, one output row per task (channel_vector.h).
+  | 'channel-vector'
   // Convs with 3×3 stride-1 or 4×4 stride-2 kernels (groups 1, dilation 1): the Winograd layout (kernels/native/src/winograd.h),
   // which the addon otherwise chooses by a rule from the shape.
   | 'winograd'
@@ -93,6 +95,8 @@ export interface NativeLayout {
   readonly batchMinor: boolean;
   readonly direct: boolean;
   readonly depthwise: boolean;
+  /** Vectors over 8 output channels, one output row per task (channel_vector.h); absent from an addon built before it. */
+  readonly channelVector?: boolean;
   /** W stride s > 1: the layout reads an input copy whose rows are split into their s W phases; 1: the input as it is. */
   readonly splitStep: number;
   /**
