@@ -1,6 +1,7 @@
-// The 8×8 register transpose shared by the AVX2 files (backward_gather_avx2.cc, winograd_avx2.cc): r[q] holds
-// column q at positions j…j+7; on return r[t] holds position j + t of columns 0…7. Include it only after
-// `#pragma GCC target("avx2,fma")` and <immintrin.h>, as those files do; it has internal linkage in each.
+// The 8×8 register transpose shared by the AVX2 files (backward_gather_avx2.cc, winograd_avx2.cc,
+// channel_vector_avx2.cc): r[q] holds column q at positions j…j+7; on return r[t] holds position j + t of columns
+// 0…7. Include it only after `#pragma GCC target("avx2,fma")` and <immintrin.h>, as those files do; it has internal
+// linkage in each.
 #pragma once
 
 namespace tconv {
