@@ -89,7 +89,7 @@ void channelVectorLayout(Prepared& P) {
 void packChannelVector(Prepared& P, const float* weight) {
   const NativePlan& p = P.plan;
   const AxisPhase &a0 = p.axes[0][0], &a1 = p.axes[1][0], &a2 = p.axes[2][0];
-  const int64_t cinG = p.cinG, kS = p.kernelSpatial;
+  const int64_t cinG = p.cinG;
   const int64_t taps = int64_t(a0.tap.size() * a1.tap.size() * a2.tap.size());
   for (int64_t m = 0; m < p.M; m++) {
     int64_t t = 0;
@@ -98,8 +98,7 @@ void packChannelVector(Prepared& P, const float* weight) {
         for (size_t tx = 0; tx < a2.tap.size(); tx++, t++) {
           const int64_t kflat = (int64_t(a0.tap[tz]) * p.kernel[1] + a1.tap[ty]) * p.kernel[2] + a2.tap[tx];
           for (int64_t ci = 0; ci < cinG; ci++) {
-            const int64_t index = p.kind == 0 ? (ci * p.M + m) * kS + kflat   // (Cin, Cout, k…)
-                                              : (m * cinG + ci) * kS + kflat;  // (Cout, Cin, k…)
+            const int64_t index = weightIndex(p, 0, ci, m, kflat);  // one group
             P.weights[((m / kLanes * taps + t) * cinG + ci) * kLanes + m % kLanes] = weight[index];
           }
         }

@@ -9,7 +9,7 @@ namespace tconv {
 void packWeights(Prepared& P, const float* weight) {
   if (P.channelVector) return packChannelVector(P, weight);
   const NativePlan& p = P.plan;
-  const int64_t cinG = p.cinG, M = p.M, kS = p.kernelSpatial;
+  const int64_t cinG = p.cinG, M = p.M;
   for (const Combo& c : P.combos) {
     const AxisPhase& a0 = p.axes[0][size_t(c.phase[0])];
     const AxisPhase& a1 = p.axes[1][size_t(c.phase[1])];
@@ -26,8 +26,7 @@ void packWeights(Prepared& P, const float* weight) {
               for (int64_t ci = 0; ci < cinG; ci++) {
                 for (int64_t m = 0; m < rows; m++) {
                   const int64_t mo = row0 + m;
-                  const int64_t index = p.kind == 0 ? ((g * cinG + ci) * M + mo) * kS + kflat   // (Cin, Cout/g, k…)
-                                                    : ((g * M + mo) * cinG + ci) * kS + kflat;  // (Cout, Cin/g, k…)
+                  const int64_t index = weightIndex(p, g, ci, mo, kflat);
                   dst[(t * cinG + ci) * rows + m] = weight[index];
                 }
               }

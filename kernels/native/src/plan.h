@@ -42,6 +42,12 @@ struct NativePlan {
   std::vector<int32_t> words;  // the header itself: identifies the plan in caches
 };
 
+// Where weight (group g, the group's input channel ci and output channel m, flat kernel position kflat) sits in the
+// caller's tensor: (Cin, Cout/g, k…) for a transposed plan (kind 0), (Cout, Cin/g, k…) for a conv.
+inline int64_t weightIndex(const NativePlan& p, int64_t g, int64_t ci, int64_t m, int64_t kflat) {
+  return p.kind == 0 ? ((g * p.cinG + ci) * p.M + m) * p.kernelSpatial + kflat : ((g * p.M + m) * p.cinG + ci) * p.kernelSpatial + kflat;
+}
+
 // Decodes and checks a header. Returns an empty string on success, else one sentence saying what is wrong.
 std::string parsePlan(const int32_t* words, size_t length, NativePlan& plan);
 
