@@ -16,6 +16,7 @@ import type { NativeLayoutName } from '../src/engine/backends/native/addon.ts';
 import { nativeHeader } from '../src/engine/backends/native/header.ts';
 import { planFromTensors } from '../src/engine/ops/plan-from-tensors.ts';
 import { planLayer } from '../src/shape/plan.ts';
+import { caseSpec } from '../bench/suite.ts';
 import { loadBuildPair, readSuiteCases } from './native-builds.ts';
 
 const { values, positionals } = parseArgs({
@@ -38,10 +39,7 @@ const median = (v: number[]) => [...v].sort((x, y) => x - y)[v.length >> 1]!;
 
 for (const c of suite.cases) {
   if (positionals.length && !positionals.includes(c.id)) continue;
-  const layer = planLayer({
-    kind: 'convTranspose', input: c.input, batch: c.n, inChannels: c.cin, outChannels: c.cout, kernel: c.kernel,
-    stride: c.stride, padding: c.padding, dilation: c.dilation, outputPadding: c.outputPadding, groups: c.groups,
-  });
+  const layer = planLayer({ ...caseSpec(c), bias: false });
   // ∂X of a transposed layer: the strided conv of ∂Y with the same weight (conv-backward-layer.ts's inputPlan).
   const plan = values.backward ? planFromTensors('conv', layer.outputShape, layer.weightShape, {
     stride: layer.axes.map((a) => a.stride), dilation: layer.axes.map((a) => a.dilation), groups: layer.groups, bias: false,

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createNativeBackend, type KernelSetName, measureFmaPeak } from '../src/engine/backends/native/index.ts';
 import { planLayer } from '../src/shape/plan.ts';
+import { caseSpec } from '../bench/suite.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -24,10 +25,7 @@ if (peak) console.log(`FMA peak now: ${peak.gflops.toFixed(1)} GFLOP/s per threa
 const random = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 0.5);
 for (const c of suite.cases) {
   if (positionals.length && !positionals.includes(c.id)) continue;
-  const plan = planLayer({
-    kind: 'convTranspose', input: c.input, batch: c.n, inChannels: c.cin, outChannels: c.cout, kernel: c.kernel,
-    stride: c.stride, padding: c.padding, dilation: c.dilation, outputPadding: c.outputPadding, groups: c.groups,
-  });
+  const plan = planLayer({ ...caseSpec(c), bias: false });
   const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
   const args = { plan, input: random(size(plan.inputShape)), weight: random(size(plan.weightShape)), bias: random(c.cout), output: new Float32Array(size(plan.outputShape)) };
   const cells: string[] = [];

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createNativeBackend } from '../src/engine/backends/native/index.ts';
 import { planLayer, type Plan } from '../src/shape/plan.ts';
+import { caseSpec } from '../bench/suite.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -21,10 +22,7 @@ const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 const data = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + seed) * 0.5);
 
 function planOf(c: Case): Plan {
-  return planLayer({
-    kind: 'convTranspose', input: c.input, batch: c.n, inChannels: c.cin, outChannels: c.cout, kernel: c.kernel,
-    stride: c.stride, padding: c.padding, dilation: c.dilation, outputPadding: c.outputPadding, groups: c.groups,
-  });
+  return planLayer({ ...caseSpec(c), bias: false });
 }
 
 /** Median wall and CPU milliseconds per call of `call`, after one warm-up call. */

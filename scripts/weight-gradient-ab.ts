@@ -7,6 +7,7 @@
 // to float32 rounding (relative L2 < 1e-5), else the line says so.
 import { parseArgs } from 'node:util';
 import { planLayer } from '../src/shape/plan.ts';
+import { caseSpec } from '../bench/suite.ts';
 import { weightGradientShape } from '../src/train/weight-gradient-native.ts';
 import { loadBuildPair, readSuiteCases } from './native-builds.ts';
 
@@ -38,10 +39,7 @@ function relativeL2(a: Float32Array, b: Float32Array): number {
 
 for (const c of suite.cases) {
   if (positionals.length && !positionals.includes(c.id)) continue;
-  const plan = planLayer({
-    kind: 'convTranspose', input: c.input, batch: c.n, inChannels: c.cin, outChannels: c.cout, kernel: c.kernel,
-    stride: c.stride, padding: c.padding, dilation: c.dilation, outputPadding: c.outputPadding, groups: c.groups,
-  });
+  const plan = planLayer({ ...caseSpec(c), bias: false });
   const shape = weightGradientShape(plan);
   const x = data(size(plan.inputShape), 1);
   const gy = data(size(plan.outputShape), 2);

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { planLayer } from '../src/shape/plan.ts';
+import { caseSpec } from '../bench/suite.ts';
 import { weightGradientShape } from '../src/train/weight-gradient-native.ts';
 import { loadBuildPair, readSuiteCases } from './native-builds.ts';
 import { median } from './paired-bursts.ts';
@@ -66,10 +67,7 @@ try {
   console.log('case          a cpu ms  b cpu ms  torch cpu  b/a cpu  torch/b cpu | a wall  b wall  torch wall  torch/b wall');
   for (const c of readSuiteCases(values.suite)) {
     if ((positionals.length && !positionals.includes(c.id)) || (c.groups ?? 1) !== 1 || c.input.length < 2) continue;
-    const plan = planLayer({
-      kind: 'convTranspose', input: c.input, batch: c.n, inChannels: c.cin, outChannels: c.cout, kernel: c.kernel,
-      stride: c.stride, padding: c.padding, dilation: c.dilation, outputPadding: c.outputPadding, groups: c.groups,
-    });
+    const plan = planLayer({ ...caseSpec(c), bias: false });
     const shape = weightGradientShape(plan);
     const x = data(size(plan.inputShape), 1);
     const gy = data(size(plan.outputShape), 2);
