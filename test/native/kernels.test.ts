@@ -276,6 +276,20 @@ test('native W-strided convs: the phase-split layouts apply, = reference, and bi
   assert.ok(reached > 0, 'some case ran a phase-split layout');
 });
 
+/** The direct layouts (plain and grouped, 1 and 2 threads) = reference and bit-identical to packed on case c. */
+function expectDirectLikePacked(c: ReturnType<typeof referenceCase>, kernelSet: (typeof kernelSets)[number], where: string): void {
+  const packed = new Float32Array(c.expected.length).fill(Number.NaN);
+  createNativeBackend({ kernelSet, layout: 'packed' })[c.run]({ plan: c.plan, input: c.input, weight: c.weight, bias: c.bias, output: packed, threads: 1 });
+  for (const layout of ['direct', 'direct+group'] as const) for (const threads of [1, 2]) {
+    const output = new Float32Array(c.expected.length).fill(Number.NaN);
+    createNativeBackend({ kernelSet, layout })[c.run]({ plan: c.plan, input: c.input, weight: c.weight, bias: c.bias, output, threads });
+    const rel = relativeL2Error(output, c.expected);
+    assert.ok(rel < 1e-5, `${kernelSet} ${layout}, ${threads} thread(s): relative L2 ${rel}; ${where}`);
+    const differ = output.findIndex((v, i) => !Object.is(v, packed[i]) && !(v === 0 && packed[i] === 0));
+    assert.equal(differ, -1, `${kernelSet} ${layout}, ${threads} thread(s) differs from packed at ${differ}; ${where}`);
+  }
+}
+
 // Stride-1 planes whose rows are as wide in as out and no multiple of 16 (the zoo's 8×8 latents): forced direct,
 // a vector is 16 consecutive positions of the flattened plane, spanning rows, with the lanes whose row or column
 // leaves the input masked. Each output still sums tap by tap, channels inside: the same bits as packed.
@@ -309,16 +323,7 @@ test('native direct vectors spanning rows (narrow stride-1 planes) = reference, 
         const chosen = direct.layout(c.plan, c.weight);
         if (!chosen.direct) continue;  // the portable set has no direct kernels
         assert.equal(chosen.flatRows, spans, `${kernelSet}: vectors ${spans ? 'span rows' : 'stay in one row'}; ${where}`);
-        const packed = new Float32Array(c.expected.length).fill(Number.NaN);
-        createNativeBackend({ kernelSet, layout: 'packed' })[c.run]({ plan: c.plan, input: c.input, weight: c.weight, bias: c.bias, output: packed, threads: 1 });
-        for (const layout of ['direct', 'direct+group'] as const) for (const threads of [1, 2]) {
-          const output = new Float32Array(c.expected.length).fill(Number.NaN);
-          createNativeBackend({ kernelSet, layout })[c.run]({ plan: c.plan, input: c.input, weight: c.weight, bias: c.bias, output, threads });
-          const rel = relativeL2Error(output, c.expected);
-          assert.ok(rel < 1e-5, `${kernelSet} ${layout}, ${threads} thread(s): relative L2 ${rel}; ${where}`);
-          const differ = output.findIndex((v, i) => !Object.is(v, packed[i]) && !(v === 0 && packed[i] === 0));
-          assert.equal(differ, -1, `${kernelSet} ${layout}, ${threads} thread(s) differs from packed at ${differ}; ${where}`);
-        }
+        expectDirectLikePacked(c, kernelSet, where);
       }
     }
   }
@@ -351,16 +356,7 @@ test('native direct layouts over padded input planes (4 KiB-multiple planes) = r
         const chosen = createNativeBackend({ kernelSet, layout: 'direct' }).layout(c.plan, c.weight);
         if (!chosen.direct) continue;  // the portable set has no direct kernels
         assert.equal(chosen.padPlanes, pads, `${kernelSet}: ${pads ? 'a padded copy' : 'the input as it is'}; ${where}`);
-        const packed = new Float32Array(c.expected.length).fill(Number.NaN);
-        createNativeBackend({ kernelSet, layout: 'packed' })[c.run]({ plan: c.plan, input: c.input, weight: c.weight, bias: c.bias, output: packed, threads: 1 });
-        for (const layout of ['direct', 'direct+group'] as const) for (const threads of [1, 2]) {
-          const output = new Float32Array(c.expected.length).fill(Number.NaN);
-          createNativeBackend({ kernelSet, layout })[c.run]({ plan: c.plan, input: c.input, weight: c.weight, bias: c.bias, output, threads });
-          const rel = relativeL2Error(output, c.expected);
-          assert.ok(rel < 1e-5, `${kernelSet} ${layout}, ${threads} thread(s): relative L2 ${rel}; ${where}`);
-          const differ = output.findIndex((v, i) => !Object.is(v, packed[i]) && !(v === 0 && packed[i] === 0));
-          assert.equal(differ, -1, `${kernelSet} ${layout}, ${threads} thread(s) differs from packed at ${differ}; ${where}`);
-        }
+        expectDirectLikePacked(c, kernelSet, where);
       }
     }
   }
