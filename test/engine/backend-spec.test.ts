@@ -21,7 +21,7 @@ import { createRng } from '../../src/tensor/rng.ts';
 import { randomTensor } from '../../src/tensor/random.ts';
 import { vectorCases, vectorFiles, runVector } from '../helpers/pytorch-vectors.ts';
 import { layerOptions, planOf, randomConvSpec, randomDepthwiseConvSpec, randomLayer, randomStridedConvSpec, runSeed } from '../helpers/random-layer.ts';
-import { expectMatchesReference, referenceCase } from '../helpers/reference-case.ts';
+import { type ReferenceCase, expectMatchesReference, referenceCase } from '../helpers/reference-case.ts';
 
 after(() => getRuntime().pool?.close());
 
@@ -34,6 +34,29 @@ const ACTIVATIONS: readonly { activation: Activation; f: (v: number) => number }
   { activation: { kind: 'leakyRelu', alpha: 0.2 }, f: (v) => (v >= 0 ? v : 0.2 * v) },
   { activation: { kind: 'leakyRelu', alpha: -1.5 }, f: (v) => (v >= 0 ? v : -1.5 * v) },
 ];
+
+/**
+ * A layer on backend `name`: = reference at 1 and 2 threads, the same bits at both, and each of ACTIVATIONS fused on
+ * prepared weights (at `fusedThreads`) = the plain result followed by the activation, bit for bit.
+ */
+function expectThreadsAndFusedActivations(name: BackendName, spec: LayerSpec, problem: ReferenceCase, layer: EngineLayerOptions, fusedThreads: number, label: string): void {
+  for (const threads of [1, 2]) expectMatchesReference(getBackend(name), problem, threads, `${label}, ${threads} thread(s)`);
+  const op = spec.kind === 'conv' ? conv : convTranspose;
+  const x = tensor(problem.plan.inputShape, problem.input);
+  const w = tensor(problem.plan.weightShape, problem.weight);
+  const b = problem.bias ? tensor([problem.plan.outChannels], problem.bias) : null;
+  const plain = op(x, w, b, { ...layer, backend: name, threads: 1 });
+  assert.deepEqual(op(x, w, b, { ...layer, backend: name, threads: 2 }).data, plain.data, `${label}: 2 threads`);
+  const prepared = prepareWeights(w);
+  try {
+    for (const { activation, f } of ACTIVATIONS) {
+      const y = op(x, prepared, b, { ...layer, backend: name, threads: fusedThreads, activation });
+      assert.deepEqual(y.data, Float32Array.from(plain.data, f), `${label}, ${JSON.stringify(activation)}`);
+    }
+  } finally {
+    prepared.dispose();
+  }
+}
 
 /** The smooth activations in float64 (Math's), which the backends' float32 kernels approach within a few ulp. */
 const SMOOTH: readonly [Activation, (v: number) => number][] = [
@@ -201,7 +224,6 @@ for (const name of BACKEND_NAMES) {
   test(`${name}: stride-1 3×3 convs of 16+ channels and k4 s2 convs of 32+ = reference, same bits at 1 and 2 threads, fused activations = plain then activation (fresh seed)`, { skip }, () => {
     const seed = runSeed();
     const rng = createRng(seed);
-    const backend = getBackend(name);
     for (let c = 0; c < 12; c++) {
       // Every third a k4 s2 conv (∂X of a k4 s2 transposed conv: wasm's `winograd-strided`, F(3×3, 2×2)).
       const strided = c % 3 === 2;
@@ -211,24 +233,8 @@ for (const name of BACKEND_NAMES) {
         kind: 'conv', input: [rng.int(Math.max(1, kernel - 2 * padding), 19), rng.int(Math.max(1, kernel - 2 * padding), 19)], kernel, stride: strided ? 2 : 1,
         padding, batch: rng.int(1, 3), inChannels: rng.int(strided ? 32 : 16, 40), outChannels: rng.int(strided ? 32 : 16, 40), bias: rng.next() < 0.7,
       };
-      const stride = spec.stride as number;
       const label: string = `${name}, seed ${seed} (TCONV_SEED=${seed}), case ${c}: ${JSON.stringify(spec)}`;
-      const problem = referenceCase(planLayer(spec), rng);
-      for (const threads of [1, 2]) expectMatchesReference(backend, problem, threads, `${label}, ${threads} thread(s)`);
-      const x = tensor(problem.plan.inputShape, problem.input);
-      const w = tensor(problem.plan.weightShape, problem.weight);
-      const b = problem.bias ? tensor([problem.plan.outChannels], problem.bias) : null;
-      const plain = conv(x, w, b, { padding, stride, backend: name, threads: 1 });
-      assert.deepEqual(conv(x, w, b, { padding, stride, backend: name, threads: 2 }).data, plain.data, `${label}: 2 threads`);
-      const prepared = prepareWeights(w);
-      try {
-        for (const { activation, f } of ACTIVATIONS) {
-          const y = conv(x, prepared, b, { padding, stride, backend: name, threads: 1 + (c % 2), activation });
-          assert.deepEqual(y.data, Float32Array.from(plain.data, f), `${label}, ${JSON.stringify(activation)}`);
-        }
-      } finally {
-        prepared.dispose();
-      }
+      expectThreadsAndFusedActivations(name, spec, referenceCase(planLayer(spec), rng), { padding, stride: spec.stride as number }, 1 + (c % 2), label);
     }
   });
 
@@ -268,7 +274,6 @@ for (const name of BACKEND_NAMES) {
   test(`${name}: k4 s2 transposed convs of 64+ channels in = reference, same bits at 1 and 2 threads, fused activations (fresh seed)`, { skip }, () => {
     const seed = runSeed();
     const rng = createRng(seed);
-    const backend = getBackend(name);
     for (let c = 0; c < 6; c++) {
       const padding = rng.int(0, 3);
       const outputPadding = 0;
@@ -277,23 +282,7 @@ for (const name of BACKEND_NAMES) {
         batch: rng.int(1, 3), inChannels: rng.int(64, 72), outChannels: rng.int(32, 40), bias: rng.next() < 0.7,
       };
       const label: string = `${name}, seed ${seed} (TCONV_SEED=${seed}), case ${c}: ${JSON.stringify(spec)}`;
-      const problem = referenceCase(planLayer(spec), rng);
-      for (const threads of [1, 2]) expectMatchesReference(backend, problem, threads, `${label}, ${threads} thread(s)`);
-      const x = tensor(problem.plan.inputShape, problem.input);
-      const w = tensor(problem.plan.weightShape, problem.weight);
-      const b = problem.bias ? tensor([problem.plan.outChannels], problem.bias) : null;
-      const layer: { padding: number; outputPadding: number; stride: number; backend: BackendName } = { padding, outputPadding, stride: 2, backend: name };
-      const plain = convTranspose(x, w, b, { ...layer, threads: 1 });
-      assert.deepEqual(convTranspose(x, w, b, { ...layer, threads: 2 }).data, plain.data, `${label}: 2 threads`);
-      const prepared = prepareWeights(w);
-      try {
-        for (const { activation, f } of ACTIVATIONS) {
-          const y = convTranspose(x, prepared, b, { ...layer, threads: 1 + (c % 2), activation });
-          assert.deepEqual(y.data, Float32Array.from(plain.data, f), `${label}, ${JSON.stringify(activation)}`);
-        }
-      } finally {
-        prepared.dispose();
-      }
+      expectThreadsAndFusedActivations(name, spec, referenceCase(planLayer(spec), rng), { padding, outputPadding, stride: 2 }, 1 + (c % 2), label);
     }
   });
 
