@@ -361,3 +361,31 @@ test('native direct layouts over padded input planes (4 KiB-multiple planes) = r
     }
   }
 });
+
+// Direct layouts split the output channels into row blocks of equal height (32 on a 14-row tile: 11 + 11 + 10) and
+// store a task's outputs a few channels at a time across its panels, vectors that continue each other in one call
+// (runners.cc): the same sums in the same order, so the same bits as packed, with bias or none, at output step 1 and
+// at a transposed conv's step 2, and the heights of the blocks differ by less than their count.
+test('native direct row blocks of equal height and chunked stores = reference, bit-identical to packed, 1 and 2 threads', { skip: skipReason }, () => {
+  const seed = runSeed();
+  const rng = createRng(seed);
+  const specs: LayerSpec[] = [
+    // The suite's dilated ∂X as the subsample reduces it: 32 → 32, 3×3 on 64², rows of four whole vectors.
+    { kind: 'conv', input: [64, 64], kernel: 3, padding: 1, inChannels: 32, outChannels: 32 },
+    { kind: 'conv', input: [16, 48], kernel: 3, padding: 1, inChannels: 5, outChannels: 29, bias: true },
+    { kind: 'conv', input: [20, 40], kernel: 3, padding: 1, inChannels: 6, outChannels: 20, batch: 2 },
+    { kind: 'convTranspose', input: [12, 24], kernel: 4, stride: 2, padding: 1, inChannels: 7, outChannels: 33, bias: true },
+  ];
+  for (const spec of specs) {
+    const where = `seed ${seed} (TCONV_SEED=${seed}): ${JSON.stringify(spec)}`;
+    const c = referenceCase(planLayer(spec), rng);
+    for (const kernelSet of kernelSets) {
+      const chosen = createNativeBackend({ kernelSet, layout: 'direct' }).layout(c.plan, c.weight);
+      if (!chosen.direct) continue;  // the portable set has no direct kernels
+      const M = c.plan.outChannels / c.plan.groups;
+      const blocks = Math.ceil(M / chosen.mr);
+      assert.ok(M - (blocks - 1) * chosen.mr > chosen.mr - blocks, `${kernelSet}: blocks of ${chosen.mr} for ${M} channels; ${where}`);
+      expectDirectLikePacked(c, kernelSet, where);
+    }
+  }
+});
