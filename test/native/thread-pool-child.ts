@@ -10,11 +10,14 @@ import { createRng } from '../../src/tensor/rng.ts';
 import { randomArray, sizeOf } from '../helpers/reference-case.ts';
 
 const rng = createRng(14);
+// Every layer has 256+ output positions (per phase for the transposed one: 64 × 4 phases), so it has two tasks or more
+// whichever tile the layout trial picks (the widest, 3×128, covers 128 positions): with one task the thread choice
+// below would never run, and which tile wins depends on the host's load.
 const layers = [
   { kind: 'conv' as const, input: [16, 16], inChannels: 8, outChannels: 8, kernel: [3, 3], padding: [1, 1] },
   { kind: 'convTranspose' as const, input: [8, 8], inChannels: 16, outChannels: 8, kernel: [4, 4], stride: [2, 2], padding: [1, 1] },
-  { kind: 'conv' as const, input: [64], inChannels: 4, outChannels: 4, kernel: [3], dilation: [3], padding: [3] },
-  { kind: 'conv' as const, input: [4, 4, 4], inChannels: 4, outChannels: 8, kernel: [3, 3, 3], padding: [1, 1, 1] },
+  { kind: 'conv' as const, input: [512], inChannels: 4, outChannels: 4, kernel: [3], dilation: [3], padding: [3] },
+  { kind: 'conv' as const, input: [8, 8, 8], inChannels: 4, outChannels: 8, kernel: [3, 3, 3], padding: [1, 1, 1] },
 ];
 const native = createNativeBackend();
 let calls = 0;
