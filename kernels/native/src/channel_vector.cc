@@ -32,13 +32,13 @@ int64_t rowsPerTask(const NativePlan& p, int lanes) {
   return std::max<int64_t>(1, std::min<int64_t>(8, rows / 8));
 }
 
-void loadRowInput(const Prepared& P, const Geometry& g, int64_t task, const float* x, float* local, float* y, RowInput& in) {
+void loadRowInput(const Prepared& P, const Geometry& g, int64_t row, const float* x, float* local, float* y, RowInput& in) {
   const NativePlan& p = P.plan;
   const AxisPhase &az = p.axes[0][0], &ay = p.axes[1][0], &ax = p.axes[2][0];
   const int64_t outH = p.out[1], outD = p.out[0], cinG = p.cinG;
-  in.y = task % outH;
-  in.z = task / outH % outD;
-  in.n = task / (outH * outD);
+  in.y = row % outH;
+  in.z = row / outH % outD;
+  in.n = row / (outH * outD);
   // A W tap past the row's ends adds w·0, which leaves the sum's bits as skipping it would (a sum that starts from
   // +0 is never −0).
   in.rows = 0;
