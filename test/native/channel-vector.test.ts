@@ -1,10 +1,10 @@
 /**
  * The channel-vector layout (kernels/native/src/channel_vector.h): convs with few input channels and many output
- * channels, vectors over 8 output channels, one output row per task, a transposing store. Checked here: the addon
- * reports it where forced on such a layer (and not on one it does not fit), it matches the float64 reference at 1
- * and 2 threads, and gives the same bits as the direct and packed layouts of the same kernel set — odd sizes,
- * padding past both ends, batch, bias, W stride 1 and 2, 1D/2D/3D, channels not a multiple of 16, a W-tap row that
- * reads no input at all.
+ * channels, vectors over 8 (AVX2) or 16 (AVX-512) output channels, output rows as tasks, a transposing store.
+ * Checked here: the addon reports it where forced on such a layer (and not on one it does not fit) with its lane
+ * width, it matches the float64 reference at 1 and 2 threads, and gives the same bits as the direct and packed
+ * layouts of the same kernel set — odd sizes, padding past both ends, batch, bias, W stride 1 and 2, 1D/2D/3D,
+ * channels not a multiple of 16, a W-tap row that reads no input at all, tasks of several rows and a short last one.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,6 +29,10 @@ const CASES: readonly LayerSpec[] = [
   // 1D and 3D, dilation.
   { kind: 'conv', input: [37], kernel: 5, stride: 3, dilation: 2, padding: 4, inChannels: 3, outChannels: 32, batch: 2, bias: true },
   { kind: 'conv', input: [5, 6, 7], kernel: 3, stride: [1, 2, 2], padding: 1, inChannels: 2, outChannels: 16, batch: 2 },
+  // Rows that leave a last task short (AVX-512: 39 rows, 4 per task), 48 channels (three 16-channel blocks), rows of
+  // 10 (one masked store group), bias; and rows of 21 over 64 channels (a full and a masked group), one input channel.
+  { kind: 'conv', input: [26, 20], kernel: 4, stride: 2, padding: 1, inChannels: 3, outChannels: 48, batch: 3, bias: true },
+  { kind: 'conv', input: [12, 42], kernel: 4, stride: 2, padding: 1, inChannels: 1, outChannels: 64, batch: 4 },
   // A stride-1 transposed conv (one phase per axis) with few input channels.
   { kind: 'convTranspose', input: [7, 9], kernel: 3, padding: 1, inChannels: 3, outChannels: 32, bias: true },
 ];
@@ -44,7 +48,11 @@ test('native channel-vector layout: reported, = reference and bit-identical to d
       const forced = createNativeBackend({ kernelSet, layout: 'channel-vector' });
       // The portable set has no FMA: the layout is offered only beside direct kernels (same FMA sums).
       const expectVector = kernelSet !== 'scalar';
-      assert.equal(forced.layout(plan, c.weight).channelVector === true, expectVector, `${kernelSet} channel-vector applies; ${where}`);
+      const described = forced.layout(plan, c.weight);
+      assert.equal(described.channelVector === true, expectVector, `${kernelSet} channel-vector applies; ${where}`);
+      // AVX-512 vectors over 16 channels where the output channels are a multiple of 16, else 8 (as AVX2).
+      const lanes = kernelSet === 'avx512' && plan.outChannels % 16 === 0 ? 16 : 8;
+      if (expectVector) assert.equal(described.channelVectorLanes, lanes, `${kernelSet} lanes; ${where}`);
       let first: Float32Array | null = null;
       for (const layout of ['direct', 'packed', 'channel-vector'] as const) {
         const native = createNativeBackend({ kernelSet, layout });

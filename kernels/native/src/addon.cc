@@ -183,6 +183,7 @@ Napi::Value Describe(const Napi::CallbackInfo& info) {
   result.Set("direct", Napi::Boolean::New(env, p.direct != 0));
   result.Set("depthwise", Napi::Boolean::New(env, p.depthwise != 0));
   result.Set("channelVector", Napi::Boolean::New(env, p.channelVector != 0));
+  result.Set("channelVectorLanes", p.channelVector);
   result.Set("splitStep", p.splitStep);
   result.Set("subsampled", Napi::Boolean::New(env, p.source != nullptr));
   result.Set("flatRows", Napi::Boolean::New(env, p.flatRows != 0));

@@ -214,7 +214,7 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
     c.measuredSeconds = fastest;
     if (std::getenv("TCONV_NATIVE_TRACE")) {  // diagnostics: the trial's candidates and times
       std::fprintf(stderr, "tconv native trial: %s %s, estimated %.3g cycles, %.3f ms\n",
-                   c.channelVector ? "channel-vector" : c.direct ? "direct" : c.batchMinor ? "batch-minor" : c.splitStep > 1 ? "packed-split" : "packed", c.channelVector ? "f32_cvec_16x6__avx2" : c.direct ? c.tile->directName : c.tile->name, c.estimatedCycles, fastest * 1e3);
+                   c.channelVector ? "channel-vector" : c.direct ? "direct" : c.batchMinor ? "batch-minor" : c.splitStep > 1 ? "packed-split" : "packed", c.channelVector == 16 ? "f32_cvec_64x6__avx512" : c.channelVector ? "f32_cvec_16x6__avx2" : c.direct ? c.tile->directName : c.tile->name, c.estimatedCycles, fastest * 1e3);
     }
     const size_t previous = best;
     if (k == 0 || fastest < bestSeconds) {

@@ -97,6 +97,8 @@ export interface NativeLayout {
   readonly depthwise: boolean;
   /** Vectors over 8 output channels, one output row per task (channel_vector.h); absent from an addon built before it. */
   readonly channelVector?: boolean;
+  /** The channel-vector layout's output channels per vector: 8 (AVX2), 16 (AVX-512), 0 for other layouts; absent from older addons. */
+  readonly channelVectorLanes?: number;
   /** W stride s > 1: the layout reads an input copy whose rows are split into their s W phases; 1: the input as it is. */
   readonly splitStep: number;
   /**
