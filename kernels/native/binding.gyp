@@ -13,6 +13,8 @@
         "src/pack.cc",
         "src/autotune.cc",
         "src/runners.cc",
+        "src/depthwise_pairs.cc",
+        "src/depthwise_avx512.cc",
         "src/winograd.cc",
         "src/winograd_avx2.cc",
         "src/schedule.cc",

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "channel_vector.h"
+#include "depthwise_pairs.h"
 #include "panel.h"
 #include "winograd.h"
 
@@ -164,8 +165,8 @@ void runDepthwiseTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g
   }
 }
 
-// Copies `rows` input rows of `width` floats into the padded phase segments of `split` (runners.h): phase q's values
-// x[q], x[q + s], … start `before` floats into its segment, zeros around them.
+}  // namespace
+
 void splitRowPhasesPadded(const float* from, int64_t rows, int64_t width, const DepthwiseSplit& split, float* to) {
   const int64_t step = split.step, before = split.before, segment = split.segment;
   for (int64_t r = 0; r < rows; r++, from += width, to += step * segment) {
@@ -183,6 +184,8 @@ void splitRowPhasesPadded(const float* from, int64_t rows, int64_t width, const 
     }
   }
 }
+
+namespace {
 
 // Depthwise task of a conv strided along W (depthwiseSplit(plan).step > 1). With step 2 and a kernel set that has
 // depthwiseRowStride2, its rows read the input in place; otherwise the plane is copied into padded phase segments
@@ -405,7 +408,9 @@ void runTask(const Prepared& P, Workspace& w, int64_t task, const float* x, cons
     runChannelVectorTask(P, task, w.phaseRows.data(), x, bias, y);
   } else if (P.depthwise) {
     const DepthwiseSplit split = depthwiseSplit(P.plan);
-    if (split.step > 1) {
+    if (split.step > 1 && P.isa->depthwiseRowPair && !depthwiseInPlace(P)) {
+      runDepthwisePairTask(P, w, split, c, ref.group, ref.panel, x, bias, y);
+    } else if (split.step > 1) {
       runDepthwiseSplitTask(P, w, split, c, ref.group, ref.panel, x, bias, y);
     } else {
       runDepthwiseTask(P, w, c, ref.group, ref.panel, x, bias, y);

@@ -392,7 +392,7 @@ const GemmTile kTiles[] = {
 #undef TCONV_TILE
 #undef TCONV_DIRECT
 
-const KernelSet kSet = {"avx2", 8, kDirectWidth, 3, kTiles, pack, storeRowsPortable, depthwiseRow, fmaLoop, depthwiseRowStride2};
+const KernelSet kSet = {"avx2", 8, kDirectWidth, 3, kTiles, pack, storeRowsPortable, depthwiseRow, fmaLoop, depthwiseRowStride2, nullptr, nullptr};
 
 }  // namespace
 
