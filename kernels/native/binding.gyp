@@ -15,6 +15,7 @@
         "src/runners.cc",
         "src/depthwise_pairs.cc",
         "src/depthwise_avx512.cc",
+        "src/depthwise_avx2.cc",
         "src/winograd.cc",
         "src/winograd_avx2.cc",
         "src/schedule.cc",

@@ -187,9 +187,10 @@ void splitRowPhasesPadded(const float* from, int64_t rows, int64_t width, const 
 
 namespace {
 
-// Depthwise task of a conv strided along W (depthwiseSplit(plan).step > 1). With step 2 and a kernel set that has
-// depthwiseRowStride2, its rows read the input in place; otherwise the plane is copied into padded phase segments
-// first, so every W tap of an output row is one unmasked run of the copy. Either way the per-row work is only the row
+// Depthwise task of a conv strided along W (depthwiseSplit(plan).step > 1) on a set without depthwiseRowPair (those
+// run runDepthwisePairTask, depthwise_pairs.h). With step 2 and depthwiseRowStride2, its rows read the input in
+// place; otherwise the plane is copied into padded phase segments first, so every W tap of an output row is one
+// unmasked run of the copy. Either way the per-row work is only the row
 // pointers of the H/D taps inside the input, and each output sums the same taps in the same order as
 // runDepthwiseTask (the padded taps read zeros, and x + w·0 = x: a sum that starts at +0 is never −0).
 void runDepthwiseSplitTask(const Prepared& P, Workspace& w, const DepthwiseSplit& split, const Combo& c, int64_t g, int64_t n, const float* x,
@@ -436,7 +437,9 @@ DepthwiseSplit depthwiseSplit(const NativePlan& p) {
   return DepthwiseSplit{step, before, before + longest + after};
 }
 
-bool depthwiseInPlace(const Prepared& P) { return P.isa->depthwiseRowStride2 != nullptr && depthwiseSplit(P.plan).step == 2; }
+bool depthwiseInPlace(const Prepared& P) {
+  return P.isa->depthwiseRowStride2 != nullptr && P.isa->depthwiseRowPair == nullptr && depthwiseSplit(P.plan).step == 2;
+}
 
 void tabulateDirectTaps(Prepared& P) {
   P.directTapStart.clear();
