@@ -105,7 +105,11 @@ void splitRowsStride2Avx2(const float* from, int64_t rows, int64_t width, int64_
       _mm256_storeu_ps(e + i / 2, _mm256_castpd_ps(_mm256_permute4x64_pd(even, 0xD8)));
       _mm256_storeu_ps(o + i / 2, _mm256_castpd_ps(_mm256_permute4x64_pd(odd, 0xD8)));
     }
-    for (; i < width; i++) (i % 2 ? o : e)[i / 2] = from[i];
+    for (; i + 2 <= width; i += 2) {
+      e[i / 2] = from[i];
+      o[i / 2] = from[i + 1];
+    }
+    if (i < width) e[i / 2] = from[i];
     for (int64_t k = before + evens; k < segment; k++) to[k] = 0.0f;
     for (int64_t k = before + odds; k < segment; k++) to[segment + k] = 0.0f;
   }
