@@ -92,7 +92,8 @@ void depthwiseRowPairAvx2(int taps, const float* const* row, const float* weight
 }
 
 // 16 inputs → 8 even and 8 odd ones: two shuffles, then a permute each restores the order; the row's tail scalar.
-void splitRowsStride2Avx2(const float* from, int64_t rows, int64_t width, int64_t before, int64_t segment, float* to) {
+// Prefetch and attribute as in depthwise_avx512.cc.
+__attribute__((optimize("no-tree-loop-distribute-patterns"))) void splitRowsStride2Avx2(const float* from, int64_t rows, int64_t width, int64_t before, int64_t segment, float* to) {
   const int64_t evens = (width + 1) / 2, odds = width / 2;
   for (int64_t r = 0; r < rows; r++, from += width, to += 2 * segment) {
     float* e = to + before;
@@ -100,6 +101,7 @@ void splitRowsStride2Avx2(const float* from, int64_t rows, int64_t width, int64_
     for (int64_t i = 0; i < before; i++) to[i] = to[segment + i] = 0.0f;
     int64_t i = 0;
     for (; i + 16 <= width; i += 16) {
+      _mm_prefetch(reinterpret_cast<const char*>(from + i + kSplitAhead), _MM_HINT_T0);
       const __m256 lo = _mm256_loadu_ps(from + i), hi = _mm256_loadu_ps(from + i + 8);
       const __m256d even = _mm256_castps_pd(_mm256_shuffle_ps(lo, hi, 0x88)), odd = _mm256_castps_pd(_mm256_shuffle_ps(lo, hi, 0xDD));
       _mm256_storeu_ps(e + i / 2, _mm256_castpd_ps(_mm256_permute4x64_pd(even, 0xD8)));

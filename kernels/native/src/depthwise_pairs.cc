@@ -53,6 +53,9 @@ void runDepthwisePairTask(const Prepared& P, Workspace& w, const DepthwiseSplit&
     return inside;
   };
   const int64_t rowShift = a1.inStep * rowFloats, outShift = a1.outStep * p.out[2];
+  uint64_t listInside = ~uint64_t(0);
+  int listRowCount = 0, valid = 0;
+  int64_t listBase = 0, last = -1;  // last: the highest input row the list reads
   for (int64_t j0 = 0; j0 < c.count[0]; j0++) {
     uint64_t next = trackInside ? insideOf(j0, 0) : 0;
     for (int64_t j1 = 0; j1 < c.count[1]; j1++) {
@@ -62,19 +65,32 @@ void runDepthwisePairTask(const Prepared& P, Workspace& w, const DepthwiseSplit&
         next = insideOf(j0, j1 + 1);
         if (next == inside) rowCount = 2;
       }
-      int valid = 0;
-      int64_t t = 0, last = -1;
-      for (size_t tz = 0; tz < a0.tap.size(); tz++) {
-        const int64_t iz = j0 * a0.inStep + a0.offset[tz];
-        for (size_t ty = 0; ty < a1.tap.size(); ty++, t += tapsX) {
-          const int64_t iy = j1 * a1.inStep + a1.offset[ty];
-          if (iz < 0 || iz >= p.in[0] || iy < 0 || iy >= p.in[1]) continue;
-          const int64_t inRow = iz * p.in[1] + iy;
-          last = std::max(last, inRow + (rowCount - 1) * a1.inStep);
-          for (int64_t tx = 0; tx < tapsX; tx++) {
-            rows[valid] = copy + inRow * rowFloats + tapColumn[tx];
-            weight[valid] = A[t + tx];
-            valid++;
+      // Rows (or pairs) whose taps fall inside alike take the last list of taps, its row pointers moved.
+      const int64_t base = j0 * a0.inStep * p.in[1] + j1 * a1.inStep;  // the first input row of tap (0, 0)
+      if (trackInside && inside == listInside && rowCount == listRowCount) {
+        const int64_t shift = base - listBase;
+        for (int i = 0; i < valid; i++) rows[i] += shift * rowFloats;
+        last += shift;
+        listBase = base;
+      } else {
+        listInside = trackInside ? inside : ~uint64_t(0);
+        listRowCount = rowCount;
+        listBase = base;
+        valid = 0;
+        last = -1;
+        int64_t t = 0;
+        for (size_t tz = 0; tz < a0.tap.size(); tz++) {
+          const int64_t iz = j0 * a0.inStep + a0.offset[tz];
+          for (size_t ty = 0; ty < a1.tap.size(); ty++, t += tapsX) {
+            const int64_t iy = j1 * a1.inStep + a1.offset[ty];
+            if (iz < 0 || iz >= p.in[0] || iy < 0 || iy >= p.in[1]) continue;
+            const int64_t inRow = iz * p.in[1] + iy;
+            last = std::max(last, inRow + (rowCount - 1) * a1.inStep);
+            for (int64_t tx = 0; tx < tapsX; tx++) {
+              rows[valid] = copy + inRow * rowFloats + tapColumn[tx];
+              weight[valid] = A[t + tx];
+              valid++;
+            }
           }
         }
       }

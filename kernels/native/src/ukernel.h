@@ -87,6 +87,8 @@ typedef void (*DepthwiseRowPair)(int taps, const float* const* row, const float*
 // Copies `rows` input rows of `width` floats into W-phase segments for step 2: even inputs at to[before…], odd ones at
 // to[segment + before…], zeros around them up to `segment` floats each; each row's copy is 2·segment floats.
 typedef void (*SplitRowsStride2)(const float* from, int64_t rows, int64_t width, int64_t before, int64_t segment, float* to);
+// How far ahead of its reads (floats) a SplitRowsStride2 prefetches the input: prefetches past the end do not fault.
+constexpr int64_t kSplitAhead = 1024;
 
 // Remainder kernels (rows 1…MR of a tile) are generated from one template per instruction set; these index lists
 // stand in for std::integer_sequence because the ISA files include no C++ library header.
