@@ -7,6 +7,7 @@
 //   node --conditions=tconv-source --import tsx scripts/native-ab.ts --a X.node --b X.node --threads 1,2 …   (one build, one thread against two: scaling)
 //   … --layout-a packed --layout-b direct …   (force a layout per side; one that does not apply falls back to the trial)
 //   … --cpu …   (process CPU time instead of wall time: a busy host's waits for a core drop out; 1 thread only)
+//   … --kernels avx2 …   (another kernel set than the CPU's best, on both sides)
 //   … --once …   (plain calls: weights packed in every call, as training's ∂X does, not a prepared handle)
 //   … --backward …   (the conv that ∂X of each transposed layer runs, as src/train/conv-backward-layer.ts plans it)
 // Each build runs its own layout trial, so a layout change counts as part of the build. Two copies of one build
@@ -24,7 +25,7 @@ const { values, positionals } = parseArgs({
   options: {
     a: { type: 'string' }, b: { type: 'string' }, threads: { type: 'string', default: '1' }, rounds: { type: 'string', default: '40' },
     suite: { type: 'string', default: '../shared/bench/suite.json' }, backward: { type: 'boolean', default: false }, cpu: { type: 'boolean', default: false }, once: { type: 'boolean', default: false },
-    'layout-a': { type: 'string' }, 'layout-b': { type: 'string' },
+    'layout-a': { type: 'string' }, 'layout-b': { type: 'string' }, kernels: { type: 'string' },
   },
 });
 const builds = loadBuildPair('native-ab', values.a, values.b);
@@ -32,7 +33,7 @@ const suite = { cases: readSuiteCases(values.suite) };
 // "1,2": a runs on 1 thread and b on 2 (pass one build twice to measure two-thread scaling with the same noise).
 const [threadsA, threadsB] = values.threads.includes(',') ? values.threads.split(',').map(Number) as [number, number] : [Number(values.threads), Number(values.threads)];
 const rounds = Number(values.rounds);
-const kernelSet = builds.a.capabilities().kernelSets[0]!;
+const kernelSet = values.kernels ?? builds.a.capabilities().kernelSets[0]!;
 const size = (s: readonly number[]) => s.reduce((x, y) => x * y, 1);
 const data = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 0.5);
 const median = (v: number[]) => [...v].sort((x, y) => x - y)[v.length >> 1]!;

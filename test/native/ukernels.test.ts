@@ -32,7 +32,7 @@ test('every micro-kernel alone gives the scalar loop\'s bits, at every row remai
       const counts = tiles.filter((other) => other.kernel === row.kernel).map((other) => other.rows).sort((a, b) => a - b);
       assert.deepEqual(counts, Array.from({ length: row.mr }, (_, i) => i + 1), `${row.kernel}: not run at every row count`);
     }
-    for (const kind of ['pack', 'store']) {
+    for (const kind of ['pack', 'store', ...(kernelSet === 'scalar' ? [] : ['dwconv_row_pair', 'split_s2'])]) {
       assert.ok(rows.some((row) => row.kernel === `f32_${kind}__${kernelSet}`), `${kernelSet}: f32_${kind} was not tested`);
     }
   }

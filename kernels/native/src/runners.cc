@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "channel_vector.h"
+#include "depthwise_pairs.h"
 #include "panel.h"
 #include "winograd.h"
 
@@ -175,8 +176,8 @@ void runDepthwiseTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g
   }
 }
 
-// Copies `rows` input rows of `width` floats into the padded phase segments of `split` (runners.h): phase q's values
-// x[q], x[q + s], … start `before` floats into its segment, zeros around them.
+}  // namespace
+
 void splitRowPhasesPadded(const float* from, int64_t rows, int64_t width, const DepthwiseSplit& split, float* to) {
   const int64_t step = split.step, before = split.before, segment = split.segment;
   for (int64_t r = 0; r < rows; r++, from += width, to += step * segment) {
@@ -195,9 +196,12 @@ void splitRowPhasesPadded(const float* from, int64_t rows, int64_t width, const 
   }
 }
 
-// Depthwise task of a conv strided along W (depthwiseSplit(plan).step > 1). With step 2 and a kernel set that has
-// depthwiseRowStride2, its rows read the input in place; otherwise the plane is copied into padded phase segments
-// first, so every W tap of an output row is one unmasked run of the copy. Either way the per-row work is only the row
+namespace {
+
+// Depthwise task of a conv strided along W (depthwiseSplit(plan).step > 1) on a set without depthwiseRowPair (those
+// run runDepthwisePairTask, depthwise_pairs.h). With step 2 and depthwiseRowStride2, its rows read the input in
+// place; otherwise the plane is copied into padded phase segments first, so every W tap of an output row is one
+// unmasked run of the copy. Either way the per-row work is only the row
 // pointers of the H/D taps inside the input, and each output sums the same taps in the same order as
 // runDepthwiseTask (the padded taps read zeros, and x + w·0 = x: a sum that starts at +0 is never −0).
 void runDepthwiseSplitTask(const Prepared& P, Workspace& w, const DepthwiseSplit& split, const Combo& c, int64_t g, int64_t n, const float* x,
@@ -416,7 +420,9 @@ void runTask(const Prepared& P, Workspace& w, int64_t task, const float* x, cons
     runChannelVectorTask(P, task, w.phaseRows.data(), x, bias, y);
   } else if (P.depthwise) {
     const DepthwiseSplit split = depthwiseSplit(P.plan);
-    if (split.step > 1) {
+    if (split.step > 1 && P.isa->depthwiseRowPair && !depthwiseInPlace(P)) {
+      runDepthwisePairTask(P, w, split, c, ref.group, ref.panel, x, bias, y);
+    } else if (split.step > 1) {
       runDepthwiseSplitTask(P, w, split, c, ref.group, ref.panel, x, bias, y);
     } else {
       runDepthwiseTask(P, w, c, ref.group, ref.panel, x, bias, y);
@@ -442,7 +448,9 @@ DepthwiseSplit depthwiseSplit(const NativePlan& p) {
   return DepthwiseSplit{step, before, before + longest + after};
 }
 
-bool depthwiseInPlace(const Prepared& P) { return P.isa->depthwiseRowStride2 != nullptr && depthwiseSplit(P.plan).step == 2; }
+bool depthwiseInPlace(const Prepared& P) {
+  return P.isa->depthwiseRowStride2 != nullptr && P.isa->depthwiseRowPair == nullptr && depthwiseSplit(P.plan).step == 2;
+}
 
 void tabulateDirectTaps(Prepared& P) {
   P.directTapStart.clear();

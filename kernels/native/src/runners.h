@@ -24,7 +24,11 @@ struct DepthwiseSplit {
   int64_t step = 1, before = 0, segment = 0;  // an input row of the copy is step · segment floats
 };
 DepthwiseSplit depthwiseSplit(const NativePlan& p);
-// Whether P's depthwise rows read a stride-2 input in place (the kernel set's depthwiseRowStride2), without that copy.
+// Copies `rows` input rows of `width` floats into the padded phase segments of `split`: phase q's values x[q],
+// x[q + s], … start `before` floats into its segment, zeros around them.
+void splitRowPhasesPadded(const float* from, int64_t rows, int64_t width, const DepthwiseSplit& split, float* to);
+// Whether P's depthwise rows read a stride-2 input in place (the kernel set's depthwiseRowStride2), without that copy:
+// only for a set without depthwiseRowPair (the copied rows in pairs measured 1.11–1.15× the in-place rows on AVX2).
 bool depthwiseInPlace(const Prepared& P);
 
 // Channel stride of the input copy (split by W phase, splitStep > 1, or with padded planes, engine.h): the plane

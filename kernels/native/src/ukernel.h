@@ -77,6 +77,19 @@ typedef void (*DepthwiseRow)(int taps, const float* const* row, const int32_t* l
 typedef void (*DepthwiseRowStride2)(int taps, const float* const* row, const int32_t* lo, const int32_t* hi, const float* weight,
                                     int length, float* out, int64_t outStep, float bias);
 
+// One or two output rows of a depthwise conv over rows padded so that every lane is read (the W-phase copy of a
+// strided conv, runners.h's DepthwiseSplit): out[j·outStep] = bias + Σ_t weight[t] · row[t][j] for j < length, the
+// taps summed in order from +0 (the bits of DepthwiseRow); with rowCount 2 also out[outShift + j·outStep] from
+// row[t] + rowShift (the next output row, whose taps read the same rows shifted): twice the accumulator chains.
+typedef void (*DepthwiseRowPair)(int taps, const float* const* row, const float* weight, int length, int rowCount, int64_t rowShift,
+                                 float* out, int64_t outStep, int64_t outShift, float bias);
+
+// Copies `rows` input rows of `width` floats into W-phase segments for step 2: even inputs at to[before…], odd ones at
+// to[segment + before…], zeros around them up to `segment` floats each; each row's copy is 2·segment floats.
+typedef void (*SplitRowsStride2)(const float* from, int64_t rows, int64_t width, int64_t before, int64_t segment, float* to);
+// How far ahead of its reads (floats) a SplitRowsStride2 prefetches the input: prefetches past the end do not fault.
+constexpr int64_t kSplitAhead = 1024;
+
 // Remainder kernels (rows 1…MR of a tile) are generated from one template per instruction set; these index lists
 // stand in for std::integer_sequence because the ISA files include no C++ library header.
 template <int... R>
@@ -121,6 +134,10 @@ struct KernelSet {
   double (*fmaLoop)(int64_t iterations);
   // nullptr: depthwise rows of a conv strided along W read a copy of the input split into its W phases (runners.cc).
   DepthwiseRowStride2 depthwiseRowStride2;
+  // nullptr: a strided depthwise conv's rows run one at a time through depthwiseRow (or depthwiseRowStride2).
+  // Otherwise the rows of its W-phase copy are split as they are first needed and run in pairs (depthwise_pairs.h).
+  DepthwiseRowPair depthwiseRowPair;
+  SplitRowsStride2 splitRowsStride2;
 };
 
 const KernelSet* scalarKernels();

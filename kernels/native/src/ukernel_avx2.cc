@@ -4,6 +4,7 @@
 #pragma GCC target("avx2,fma")
 #include <immintrin.h>
 
+#include "depthwise_avx2.h"
 #include "ukernel.h"
 
 namespace tconv {
@@ -392,7 +393,7 @@ const GemmTile kTiles[] = {
 #undef TCONV_TILE
 #undef TCONV_DIRECT
 
-const KernelSet kSet = {"avx2", 8, kDirectWidth, 3, kTiles, pack, storeRowsPortable, depthwiseRow, fmaLoop, depthwiseRowStride2};
+const KernelSet kSet = {"avx2", 8, kDirectWidth, 3, kTiles, pack, storeRowsPortable, depthwiseRow, fmaLoop, depthwiseRowStride2, depthwiseRowPairAvx2, splitRowsStride2Avx2};
 
 }  // namespace
 

@@ -8,6 +8,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
+#include "depthwise_avx512.h"
 #include "ukernel.h"
 
 namespace tconv {
@@ -252,7 +253,7 @@ const GemmTile kTiles[] = {
 #undef TCONV_GEMM
 #undef TCONV_DIRECT
 
-const KernelSet kSet = {"avx512", 16, kDirectWidth, 4, kTiles, pack, store, depthwiseRow, fmaLoop, nullptr};
+const KernelSet kSet = {"avx512", 16, kDirectWidth, 4, kTiles, pack, store, depthwiseRow, fmaLoop, nullptr, depthwiseRowPairAvx512, splitRowsStride2Avx512};
 
 }  // namespace
 

@@ -289,6 +289,67 @@ void checkDepthwiseStride2(const KernelSet& isa, Random& random, std::vector<Ker
   out.push_back(check);
 }
 
+// One or two depthwise rows over padded rows (every lane read): fused taps in order from +0, then the bias; the second
+// row reads each tap's row `rowShift` further on. NaN around the rows shows a read outside them; -7 an extra write.
+void checkDepthwiseRowPair(const KernelSet& isa, Random& random, std::vector<KernelCheck>& out) {
+  KernelCheck check{std::string("f32_dwconv_row_pair__") + isa.name, 0, 0, 0, 0, 0, std::string()};
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (const int length : {1, 7, 16, 17, 40, 64, 71, 130}) {
+    for (const int64_t outStep : {1, 2}) {
+      for (const int rowCount : {1, 2}) {
+        const int taps = 1 + random.below(17), pad = 20;
+        const int64_t rowShift = length + 2 * pad, span = 2 * rowShift, outShift = length * outStep + 5;
+        Floats rowData(static_cast<size_t>(taps * span)), weight(static_cast<size_t>(taps)), got(static_cast<size_t>(2 * outShift)), expected(got.size);
+        std::vector<const float*> row(static_cast<size_t>(taps));
+        for (int t = 0; t < taps; t++) {
+          weight[size_t(t)] = random.value();
+          float* base = rowData.data + t * span + pad;
+          for (int64_t i = -pad; i < span - pad; i++) base[i] = (i >= 0 && i < length) || (i >= rowShift && i < rowShift + length) ? random.value() : nan;
+          row[size_t(t)] = base;
+        }
+        const float bias = random.value();
+        for (size_t i = 0; i < got.size; i++) got[i] = expected[i] = -7.0f;
+        for (int r = 0; r < rowCount; r++) {
+          for (int j = 0; j < length; j++) {
+            float acc = 0.0f;
+            for (int t = 0; t < taps; t++) acc = std::fma(weight[size_t(t)], row[size_t(t)][r * rowShift + j], acc);
+            expected[size_t(r * outShift + j * outStep)] = acc + bias;
+          }
+        }
+        isa.depthwiseRowPair(taps, row.data(), weight.data, length, rowCount, rowShift, got.data, outStep, outShift, bias);
+        size_t at = 0;
+        record(check, sameBits(got.data, expected.data, got.size, at),
+               "length " + std::to_string(length) + ", step " + std::to_string(outStep) + ", rows " + std::to_string(rowCount) + ": out[" + std::to_string(at) + "]");
+      }
+    }
+  }
+  out.push_back(check);
+}
+
+// The W-phase copy of rows for step 2: evens then odds, each `before` zeros, its values, zeros to `segment`.
+void checkSplitStride2(const KernelSet& isa, Random& random, std::vector<KernelCheck>& out) {
+  KernelCheck check{std::string("f32_split_s2__") + isa.name, 0, 0, 0, 0, 0, std::string()};
+  for (const int64_t width : {1, 2, 15, 16, 17, 31, 32, 33, 64, 100, 128}) {
+    for (const int64_t before : {0, 1, 2}) {
+      const int64_t rows = 1 + random.below(3), after = random.below(4), segment = before + (width + 1) / 2 + after;
+      Floats from(static_cast<size_t>(rows * width)), got(static_cast<size_t>(rows * 2 * segment + 8)), expected(got.size);
+      for (size_t i = 0; i < from.size; i++) from[i] = random.value();
+      for (size_t i = 0; i < got.size; i++) {
+        got[i] = std::numeric_limits<float>::quiet_NaN();
+        expected[i] = i < size_t(rows * 2 * segment) ? 0.0f : got[i];
+      }
+      for (int64_t r = 0; r < rows; r++) {
+        for (int64_t i = 0; i < width; i++) expected[size_t(r * 2 * segment + (i % 2) * segment + before + i / 2)] = from[size_t(r * width + i)];
+      }
+      isa.splitRowsStride2(from.data, rows, width, before, segment, got.data);
+      size_t at = 0;
+      record(check, sameBits(got.data, expected.data, got.size, at),
+             "width " + std::to_string(width) + ", before " + std::to_string(before) + ": out[" + std::to_string(at) + "]");
+    }
+  }
+  out.push_back(check);
+}
+
 }  // namespace
 
 std::vector<KernelCheck> checkKernelSet(const KernelSet* isa, uint32_t seed) {
@@ -303,6 +364,8 @@ std::vector<KernelCheck> checkKernelSet(const KernelSet* isa, uint32_t seed) {
   checkStore(*isa, random, out);
   if (isa->depthwiseRow) checkDepthwise(*isa, random, out);
   if (isa->depthwiseRowStride2) checkDepthwiseStride2(*isa, random, out);
+  if (isa->depthwiseRowPair) checkDepthwiseRowPair(*isa, random, out);
+  if (isa->splitRowsStride2) checkSplitStride2(*isa, random, out);
   return out;
 }
 
