@@ -18,6 +18,8 @@
         "src/schedule.cc",
         "src/subsample.cc",
         "src/channel_vector_avx2.cc",
+        "src/space_to_depth.cc",
+        "src/space_to_depth_avx512.cc",
         "src/threadpool.cc",
         "src/ukernel_check.cc",
         "src/ukernel_scalar.cc",
