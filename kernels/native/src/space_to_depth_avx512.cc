@@ -7,6 +7,7 @@
 #include <immintrin.h>
 
 #include "space_to_depth_pack.h"
+#include "ukernel.h"
 
 namespace tconv {
 
@@ -37,11 +38,73 @@ void packSpaceToDepthAvx512(float* B, int nr, const float* const* source, const 
   }
 }
 
+namespace {
+
+template <int MR>
+void gemmPrefetch(int64_t kc, const float* __restrict A, const float* __restrict B, float* __restrict C, int accumulate, const PrefetchLines& lines) {
+  constexpr int NV = 2;
+  __m512 acc[MR][NV];
+#pragma GCC unroll 16
+  for (int m = 0; m < MR; m++) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) acc[m][v] = accumulate ? _mm512_load_ps(C + m * NV * 16 + v * 16) : _mm512_setzero_ps();
+  }
+  // One line every `every` k steps; the position (run q, channel ci, which end) advanced without divisions.
+  const int64_t every = lines.count > 0 && kc / lines.count > 0 ? kc / lines.count : 1;
+  int64_t left = lines.count, q = lines.first / 2 / (lines.channels > 0 ? lines.channels : 1), ci = lines.first / 2 - q * lines.channels;
+  int end = int(lines.first & 1);
+  for (int64_t k = 0; k < kc; k++) {
+    __m512 b[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) b[v] = _mm512_load_ps(B + v * 16);
+    if (left > 0 && k % every == 0) {
+      _mm_prefetch(reinterpret_cast<const char*>(lines.base[q] + ci * lines.channelStride + (end ? lines.last[q] : 0)), _MM_HINT_T0);
+      left--;
+      end ^= 1;
+      if (end == 0 && ++ci == lines.channels) {
+        ci = 0;
+        q++;
+      }
+    } else {
+      // A (weights) streams from L2; B is already in L1.
+      _mm_prefetch(reinterpret_cast<const char*>(A + 16 * MR), _MM_HINT_T0);
+    }
+#pragma GCC unroll 16
+    for (int m = 0; m < MR; m++) {
+      const __m512 a = _mm512_set1_ps(A[m]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) acc[m][v] = _mm512_fmadd_ps(a, b[v], acc[m][v]);
+    }
+    A += MR;
+    B += NV * 16;
+  }
+#pragma GCC unroll 16
+  for (int m = 0; m < MR; m++) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) _mm512_store_ps(C + m * NV * 16 + v * 16, acc[m][v]);
+  }
+}
+
+typedef void (*GemmPrefetch)(int64_t, const float*, const float*, float*, int, const PrefetchLines&);
+template <class List>
+struct PrefetchRows;
+template <int... R>
+struct PrefetchRows<RowList<R...>> {
+  static constexpr GemmPrefetch rows[] = {gemmPrefetch<R>...};
+};
+
+}  // namespace
+
+void gemmPrefetch14x32Avx512(int rows, int64_t kc, const float* A, const float* B, float* C, int accumulate, const PrefetchLines& lines) {
+  PrefetchRows<Rows<14>::type>::rows[rows - 1](kc, A, B, C, accumulate, lines);
+}
+
 }  // namespace tconv
 #pragma GCC pop_options
 #else
 #include "space_to_depth_pack.h"
 namespace tconv {
 void packSpaceToDepthAvx512(float*, int, const float* const*, const int*, int, int64_t, int64_t) {}  // never applies
+void gemmPrefetch14x32Avx512(int, int64_t, const float*, const float*, float*, int, const PrefetchLines&) {}
 }  // namespace tconv
 #endif

@@ -12,4 +12,18 @@ namespace tconv {
 void packSpaceToDepthAvx512(float* B, int nr, const float* const* source, const int* lanes, int runs, int64_t channels,
                             int64_t channelStride);
 
+// The input lines a GEMM call fetches ahead: for i in [first, first + count), line pair i / 2 is run q, channel ci
+// (q = pair / channels, ci = pair % channels), at base[q] + ci · channelStride: the run's first value (i even) or its
+// last (i odd; `last[q]` floats on). Addresses only: prefetches never fault and read nothing into registers.
+struct PrefetchLines {
+  const float* const* base;
+  const int* last;
+  int64_t channels, channelStride, first, count;
+};
+
+// The avx512 set's 14×32 GEMM (rows 1…14; f32_gemm_14x32__avx512's sums, FMA for FMA) that spreads prefetches of
+// `lines` over its k steps: the next chunk's input, which the packer reads from 64 planes a 4 KiB multiple apart —
+// fetched in bursts between calls, or left to the hardware, it arrived late (unet-up-2 1.08× with it, same process).
+void gemmPrefetch14x32Avx512(int rows, int64_t kc, const float* A, const float* B, float* C, int accumulate, const PrefetchLines& lines);
+
 }  // namespace tconv
