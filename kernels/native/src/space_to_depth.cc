@@ -123,7 +123,8 @@ void runSpaceToDepthTask(const Prepared& P, float* B, float* C, int64_t task, co
     }
   }
   // Whole runs followed by a run that continues them in the output are adjacent in C too: one store for all of them,
-  // so each channel's lines leave together (a store per run wrote a line per plane, then came back: 1.03×).
+  // so each channel's lines leave together (a store per run wrote one line per plane and came back for the next: the
+  // layout read 0.92× packed that way, 0.95× with this, before the prefetches).
   for (int q = 0; q < count;) {
     int n = lanes[q], next = q + 1;
     for (; next < count && lanes[next - 1] == kRun && out[next] == out[q] + n; next++) n += lanes[next];
