@@ -56,7 +56,7 @@ test('native space-to-depth layout: reported, = reference and bit-identical to p
   }
 });
 
-test('native space-to-depth layout: not taken where it does not fit (padding, overlapping taps, W stride 1, groups, other kernel sets)', { skip: skipReason }, () => {
+test('native space-to-depth layout: not taken where it does not fit (padding, overlapping taps, W stride 1, groups, over 64 input channels, other kernel sets)', { skip: skipReason }, () => {
   const rng = createRng(runSeed());
   for (const [spec, kernelSet] of [
     [{ kind: 'conv', input: [8, 8], kernel: 2, stride: 2, padding: 1, inChannels: 4, outChannels: 8 }, 'avx512'],
@@ -65,6 +65,7 @@ test('native space-to-depth layout: not taken where it does not fit (padding, ov
     [{ kind: 'conv', input: [8, 8], kernel: 2, stride: 2, inChannels: 4, outChannels: 8, groups: 2 }, 'avx512'],
     [{ kind: 'conv', input: [8, 8], kernel: 2, stride: 2, dilation: 2, inChannels: 4, outChannels: 8 }, 'avx512'],
     [{ kind: 'convTranspose', input: [8, 8], kernel: 2, stride: 2, inChannels: 4, outChannels: 8 }, 'avx512'],
+    [{ kind: 'conv', input: [4, 8], kernel: 2, stride: 2, inChannels: 65, outChannels: 8 }, 'avx512'],
     [{ kind: 'conv', input: [8, 8], kernel: 2, stride: 2, inChannels: 4, outChannels: 8 }, 'avx2'],
   ] satisfies [LayerSpec, string][]) {
     if (!kernelSets.includes(kernelSet as (typeof kernelSets)[number])) continue;

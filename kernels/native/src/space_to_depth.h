@@ -15,8 +15,8 @@
 namespace tconv {
 
 // Whether the layout applies: one phase per axis covering the output, taps 0 … s − 1 at offsets 0 … s − 1 on every
-// axis (kernel = stride, no padding, dilation 1), W stride 2, one group, every patch inside the input, and the avx512
-// kernel set (the permutes are AVX-512).
+// axis (kernel = stride, no padding, dilation 1), W stride 2, one group, at most 64 input channels, every patch
+// inside the input, and the avx512 kernel set (the permutes are AVX-512).
 bool spaceToDepthApplies(const NativePlan& p, const KernelSet* isa);
 
 // Fills P (plan, isa, tile, mr and nr set) as one combination whose tasks are panels of nr / 16 row runs, its weight
