@@ -72,7 +72,7 @@ for (const c of suite.cases) {
   const chosen = (k: 'a' | 'b') => {
     const d = builds[k].describe(handles[k]);
     if (d.winograd) return `${d.winograd} ${d.mr}x${d.nr}`;
-    return `${d.channelVector ? 'channel-vector' : d.depthwise ? 'depthwise' : d.direct ? 'direct' : d.batchMinor ? 'batch-minor' : 'packed'}${d.splitStep > 1 ? ' split' : ''}${d.flatRows ? ' flat' : ''}${d.padPlanes ? ' padded' : ''} ${d.mr}x${d.nr}`;
+    return `${d.spaceToDepth ? 'space-to-depth' : d.channelVector ? 'channel-vector' : d.depthwise ? 'depthwise' : d.direct ? 'direct' : d.batchMinor ? 'batch-minor' : 'packed'}${d.splitStep > 1 ? ' split' : ''}${d.flatRows ? ' flat' : ''}${d.padPlanes ? ' padded' : ''} ${d.mr}x${d.nr}`;
   };
   const layouts = chosen('a') === chosen('b') ? chosen('a') : `a ${chosen('a')}, b ${chosen('b')}`;
   console.log(`${c.id.padEnd(12)} a t${threadsA} ${gflops('a').toFixed(1).padStart(6)}  b t${threadsB} ${gflops('b').toFixed(1).padStart(6)} GFLOP/s  b/a ${(gflops('b') / gflops('a')).toFixed(3)}  (${layouts})`);

@@ -23,6 +23,8 @@
         "src/channel_vector.cc",
         "src/channel_vector_avx2.cc",
         "src/channel_vector_avx512.cc",
+        "src/space_to_depth.cc",
+        "src/space_to_depth_avx512.cc",
         "src/threadpool.cc",
         "src/ukernel_check.cc",
         "src/ukernel_scalar.cc",

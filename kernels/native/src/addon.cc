@@ -127,8 +127,8 @@ std::unique_ptr<Prepared> prepareArgs(const Napi::CallbackInfo& info, size_t lay
     force = info[layoutIndex].As<Napi::String>().Utf8Value();
     const std::string base = force.size() > 6 && force.compare(force.size() - 6, 6, "+group") == 0 ? force.substr(0, force.size() - 6) : force;
     if (base != "packed" && base != "batch-minor" && base != "direct" && base != "packed-split" &&
-        ((base != "depthwise" && base != "winograd" && base != "channel-vector") || base != force)) {
-      fail(env, "layout \"" + force + "\" must be packed, batch-minor, direct, packed-split, depthwise, winograd or channel-vector (the first four optionally +group)");
+        ((base != "depthwise" && base != "winograd" && base != "channel-vector" && base != "space-to-depth") || base != force)) {
+      fail(env, "layout \"" + force + "\" must be packed, batch-minor, direct, packed-split, depthwise, winograd, channel-vector or space-to-depth (the first four optionally +group)");
     }
   }
   std::unique_ptr<Prepared> prepared;
@@ -184,6 +184,7 @@ Napi::Value Describe(const Napi::CallbackInfo& info) {
   result.Set("depthwise", Napi::Boolean::New(env, p.depthwise != 0));
   result.Set("channelVector", Napi::Boolean::New(env, p.channelVector != 0));
   result.Set("channelVectorLanes", p.channelVector);
+  result.Set("spaceToDepth", Napi::Boolean::New(env, p.spaceToDepth != 0));
   result.Set("splitStep", p.splitStep);
   result.Set("subsampled", Napi::Boolean::New(env, p.source != nullptr));
   result.Set("flatRows", Napi::Boolean::New(env, p.flatRows != 0));

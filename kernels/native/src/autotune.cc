@@ -12,6 +12,7 @@
 #include "layout.h"
 #include "pack.h"
 #include "schedule.h"
+#include "space_to_depth.h"
 #include "runners.h"
 #include "winograd.h"
 #include "workspace.h"
@@ -24,7 +25,8 @@ namespace {
 // instead of timing four again (12–20 calls' worth on big layers). Safe to reuse because every layout sums in one
 // order, so the choice changes only the speed. Process-wide, bounded, guarded: prepare may run on worker threads.
 struct TrialChoice {
-  int tile, mode;  // index into the kernel set's tiles; 0 packed, 1 batch-minor, 2 direct, 3 packed-split, 4 channel-vector
+  int tile, mode;  // index into the kernel set's tiles; 0 packed, 1 batch-minor, 2 direct, 3 packed-split, 4 channel-vector,
+                   // 5 space-to-depth
 };
 std::mutex& trialMutex() {
   static std::mutex instance;
@@ -36,7 +38,7 @@ std::map<std::pair<std::vector<int32_t>, const KernelSet*>, TrialChoice>& trialC
 }
 constexpr size_t kTrialChoicesMax = 4096;  // ~100 bytes each; past it, start over
 
-int modeOf(const Prepared& c) { return c.channelVector ? 4 : c.direct ? 2 : c.batchMinor ? 1 : c.splitStep > 1 ? 3 : 0; }
+int modeOf(const Prepared& c) { return c.spaceToDepth ? 5 : c.channelVector ? 4 : c.direct ? 2 : c.batchMinor ? 1 : c.splitStep > 1 ? 3 : 0; }
 
 }  // namespace
 
@@ -159,6 +161,18 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
     channelVectorLayout(*candidate);
     candidates.push_back(std::move(candidate));
   }
+  // Kernel = stride (space_to_depth.h): one candidate on the set's first tile, measured against the others.
+  if (spaceToDepthApplies(plan, isa) && (force.empty() || force == "space-to-depth") && (remembered.tile < 0 || remembered.mode == 5)) {
+    std::unique_ptr<Prepared> candidate(new Prepared());
+    candidate->plan = plan;
+    candidate->isa = isa;
+    candidate->tile = &isa->tiles[0];
+    candidate->mr = candidate->tile->mr;
+    candidate->nr = candidate->tile->nr;
+    candidate->spaceToDepth = 1;
+    spaceToDepthLayout(*candidate);
+    candidates.push_back(std::move(candidate));
+  }
   if (candidates.empty() && remembered.tile >= 0) {  // cannot happen for the same header; never loop on it
     std::lock_guard<std::mutex> lock(trialMutex());
     trialChoices().erase(key);
@@ -170,7 +184,7 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
   // the trial takes the best-estimated candidate of every layout within 2x of the best, then the next best overall.
   constexpr size_t kTuned = 4;
   std::vector<size_t> trial;
-  for (int mode = 0; mode < 5; mode++) {
+  for (int mode = 0; mode < 6; mode++) {
     for (size_t i = 0; i < candidates.size(); i++) {
       const Prepared& c = *candidates[i];
       if (modeOf(c) != mode) continue;
@@ -214,7 +228,7 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
     c.measuredSeconds = fastest;
     if (std::getenv("TCONV_NATIVE_TRACE")) {  // diagnostics: the trial's candidates and times
       std::fprintf(stderr, "tconv native trial: %s %s, estimated %.3g cycles, %.3f ms\n",
-                   c.channelVector ? "channel-vector" : c.direct ? "direct" : c.batchMinor ? "batch-minor" : c.splitStep > 1 ? "packed-split" : "packed", c.channelVector == 16 ? "f32_cvec_64x6__avx512" : c.channelVector ? "f32_cvec_16x6__avx2" : c.direct ? c.tile->directName : c.tile->name, c.estimatedCycles, fastest * 1e3);
+                   c.spaceToDepth ? "space-to-depth" : c.channelVector ? "channel-vector" : c.direct ? "direct" : c.batchMinor ? "batch-minor" : c.splitStep > 1 ? "packed-split" : "packed", c.channelVector == 16 ? "f32_cvec_64x6__avx512" : c.channelVector ? "f32_cvec_16x6__avx2" : c.direct ? c.tile->directName : c.tile->name, c.estimatedCycles, fastest * 1e3);
     }
     const size_t previous = best;
     if (k == 0 || fastest < bestSeconds) {

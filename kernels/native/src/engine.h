@@ -78,6 +78,8 @@ struct Prepared {
   int prefetchOutput = 0;
   // Channel-vector layout (channel_vector.h): convs with few input and many output channels, tasks are output rows.
   int channelVector = 0;
+  // Space-to-depth layout (space_to_depth.h): kernel = stride convs, B packed straight from the input's patches.
+  int spaceToDepth = 0;
   WinogradLayout wino;  // form ≠ 0: the Winograd layout (winograd.h) instead of the panels and combos below
   int batchMinor = 0;  // column order: 0 = (n, position), 1 = (position, n), chosen by the cost model
   bool forceGroup = false;  // tests: group panels whatever the weight size

@@ -6,6 +6,7 @@
 #include "channel_vector.h"
 #include "depthwise_pairs.h"
 #include "panel.h"
+#include "space_to_depth.h"
 #include "winograd.h"
 
 namespace tconv {
@@ -418,6 +419,8 @@ void runTask(const Prepared& P, Workspace& w, int64_t task, const float* x, cons
   const Combo& c = P.combos[size_t(ref.combo)];
   if (P.channelVector) {
     runChannelVectorTask(P, task, w.phaseRows.data(), x, bias, y);
+  } else if (P.spaceToDepth) {
+    runSpaceToDepthTask(P, w.B, w.C, task, x, bias, y);
   } else if (P.depthwise) {
     const DepthwiseSplit split = depthwiseSplit(P.plan);
     if (split.step > 1 && P.isa->depthwiseRowPair && !depthwiseInPlace(P)) {

@@ -77,6 +77,8 @@ export type NativeLayoutName = 'packed' | 'batch-minor' | 'direct' | 'depthwise'
   | 'packed-split'
   // Few input channels, many output channels: vectors over 8 output channels, one output row per task (channel_vector.h).
   | 'channel-vector'
+  // Kernel = stride convs (∂X of k2 s2 transposed convs): one GEMM over the input packed space-to-depth (space_to_depth.h).
+  | 'space-to-depth'
   // Convs with 3×3 stride-1 or 4×4 stride-2 kernels (groups 1, dilation 1): the Winograd layout (kernels/native/src/winograd.h),
   // which the addon otherwise chooses by a rule from the shape.
   | 'winograd'
@@ -99,6 +101,8 @@ export interface NativeLayout {
   readonly channelVector?: boolean;
   /** The channel-vector layout's output channels per vector: 8 (AVX2), 16 (AVX-512), 0 for other layouts; absent from older addons. */
   readonly channelVectorLanes?: number;
+  /** Kernel = stride: one GEMM over the input packed space-to-depth (space_to_depth.h); absent from an addon built before it. */
+  readonly spaceToDepth?: boolean;
   /** W stride s > 1: the layout reads an input copy whose rows are split into their s W phases; 1: the input as it is. */
   readonly splitStep: number;
   /**
