@@ -206,8 +206,8 @@ test('small direct layouts keep a bounded tap table, counted with their packed w
   }
 });
 
-// Strided depthwise convs (∂X of a depthwise transposed conv): the depthwise rows read a W stride of 2 in place
-// (AVX2's f32_dwconv_row_s2) and split each input row into zero-padded W phases first for other strides (and sets). Every layout against the reference, and the depthwise rows bit-identical to the packed GEMM (the same
+// Strided depthwise convs (∂X of a depthwise transposed conv): the depthwise rows read each input row split into
+// zero-padded W phases (in pairs on avx512 and avx2, one at a time on the portable set). Every layout against the reference, and the depthwise rows bit-identical to the packed GEMM (the same
 // products summed in the same order), at one and two threads.
 test('native strided depthwise conv = reference, and bit-identical to the packed layout', { skip: skipReason }, () => {
   const seed = runSeed();

@@ -200,10 +200,8 @@ void splitRowPhasesPadded(const float* from, int64_t rows, int64_t width, const 
 namespace {
 
 // Depthwise task of a conv strided along W (depthwiseSplit(plan).step > 1) on a set without depthwiseRowPair (those
-// run runDepthwisePairTask, depthwise_pairs.h). With step 2 and depthwiseRowStride2, its rows read the input in
-// place; otherwise the plane is copied into padded phase segments first, so every W tap of an output row is one
-// unmasked run of the copy. Either way the per-row work is only the row
-// pointers of the H/D taps inside the input, and each output sums the same taps in the same order as
+// run runDepthwisePairTask, depthwise_pairs.h): the plane is copied into padded phase segments first, so every W tap
+// of an output row is one unmasked run of the copy, and the per-row work is only the row pointers of the H/D taps inside the input, and each output sums the same taps in the same order as
 // runDepthwiseTask (the padded taps read zeros, and x + w·0 = x: a sum that starts at +0 is never −0).
 void runDepthwiseSplitTask(const Prepared& P, Workspace& w, const DepthwiseSplit& split, const Combo& c, int64_t g, int64_t n, const float* x,
                            const float* bias, float* y) {
@@ -219,31 +217,20 @@ void runDepthwiseSplitTask(const Prepared& P, Workspace& w, const DepthwiseSplit
   int32_t* lo = w.directTap.data();
   int32_t* hi = w.panels[0].runFirst.data();
   float* weight = w.C;
-  const bool inPlace = depthwiseInPlace(P);
-  const int64_t step = split.step, width = p.in[2], rowFloats = inPlace ? width : step * split.segment, tapsX = int64_t(a2.tap.size());
-  // Per W tap: where its run starts in a row (in place: output j reads x[2j + o]) and the outputs [first, last) that
-  // read inside the row (all of them over the padded copy).
+  const int64_t step = split.step, width = p.in[2], rowFloats = step * split.segment, tapsX = int64_t(a2.tap.size());
+  // Per W tap: where its run starts in a row of the copy; every output reads inside the padded copy.
   int64_t* tapColumn = w.tapColumn.data();
   int32_t* tapFirst = w.tapFirst.data();
   int32_t* tapLast = w.tapLast.data();
   for (int64_t tx = 0; tx < tapsX; tx++) {
     const int64_t o = a2.offset[size_t(tx)], phase = ((o % step) + step) % step;
-    if (inPlace) {
-      tapColumn[tx] = o;
-      tapFirst[tx] = int32_t(o < 0 ? (1 - o) / 2 : 0);                                         // 2j + o ≥ 0
-      tapLast[tx] = int32_t(std::min<int64_t>(c.count[2], std::max<int64_t>(0, (width - o + 1) / 2)));  // 2j + o < width
-    } else {
-      tapColumn[tx] = phase * split.segment + split.before + (o - phase) / step;
-      tapFirst[tx] = 0;
-      tapLast[tx] = int32_t(c.count[2]);
-    }
+    tapColumn[tx] = phase * split.segment + split.before + (o - phase) / step;
+    tapFirst[tx] = 0;
+    tapLast[tx] = int32_t(c.count[2]);
   }
-  const float* source = plane;
-  if (!inPlace) {
-    splitRowPhasesPadded(plane, int64_t(p.in[0]) * p.in[1], width, split, w.phaseRows.data());
-    source = w.phaseRows.data();
-  }
-  const DepthwiseRow row = inPlace ? P.isa->depthwiseRowStride2 : P.isa->depthwiseRow;
+  splitRowPhasesPadded(plane, int64_t(p.in[0]) * p.in[1], width, split, w.phaseRows.data());
+  const float* source = w.phaseRows.data();
+  const DepthwiseRow row = P.isa->depthwiseRow;
   // Rows whose D/H taps fall inside the input alike (a bit per tap pair) take the same taps: only the row pointers
   // move, by the distance between the two rows' first inputs.
   const bool trackInside = a0.tap.size() * a1.tap.size() <= 64;
@@ -423,7 +410,7 @@ void runTask(const Prepared& P, Workspace& w, int64_t task, const float* x, cons
     runSpaceToDepthTask(P, w.B, w.C, task, x, bias, y);
   } else if (P.depthwise) {
     const DepthwiseSplit split = depthwiseSplit(P.plan);
-    if (split.step > 1 && P.isa->depthwiseRowPair && !depthwiseInPlace(P)) {
+    if (split.step > 1 && P.isa->depthwiseRowPair) {
       runDepthwisePairTask(P, w, split, c, ref.group, ref.panel, x, bias, y);
     } else if (split.step > 1) {
       runDepthwiseSplitTask(P, w, split, c, ref.group, ref.panel, x, bias, y);
@@ -451,9 +438,6 @@ DepthwiseSplit depthwiseSplit(const NativePlan& p) {
   return DepthwiseSplit{step, before, before + longest + after};
 }
 
-bool depthwiseInPlace(const Prepared& P) {
-  return P.isa->depthwiseRowStride2 != nullptr && P.isa->depthwiseRowPair == nullptr && depthwiseSplit(P.plan).step == 2;
-}
 
 void tabulateDirectTaps(Prepared& P) {
   P.directTapStart.clear();

@@ -27,9 +27,6 @@ DepthwiseSplit depthwiseSplit(const NativePlan& p);
 // Copies `rows` input rows of `width` floats into the padded phase segments of `split`: phase q's values x[q],
 // x[q + s], … start `before` floats into its segment, zeros around them.
 void splitRowPhasesPadded(const float* from, int64_t rows, int64_t width, const DepthwiseSplit& split, float* to);
-// Whether P's depthwise rows read a stride-2 input in place (the kernel set's depthwiseRowStride2), without that copy:
-// only for a set without depthwiseRowPair (the copied rows in pairs measured 1.11–1.15× the in-place rows on AVX2).
-bool depthwiseInPlace(const Prepared& P);
 
 // Channel stride of the input copy (split by W phase, splitStep > 1, or with padded planes, engine.h): the plane
 // rounded up to whole cache lines, plus one line when that is a multiple of 1 KiB; no copy: plan.inSpatial.

@@ -71,12 +71,6 @@ typedef void (*DirectKernel)(int taps, const int32_t* tap, const int64_t* offset
 typedef void (*DepthwiseRow)(int taps, const float* const* row, const int32_t* lo, const int32_t* hi, const float* weight,
                              int length, float* out, int64_t outStep, float bias);
 
-// The same row for a conv with W input step 2 (∂X of a stride-2 depthwise transposed conv), read in place: out[j·outStep]
-// = bias + Σ_t weight[t] · row[t][2j], with row[t][2j] read only for lo[t] ≤ j < hi[t] and row[t][2j + 1] only where
-// row[t][2j] and row[t][2j + 2] both are (its value is never used): nothing outside the tap's run of the row.
-typedef void (*DepthwiseRowStride2)(int taps, const float* const* row, const int32_t* lo, const int32_t* hi, const float* weight,
-                                    int length, float* out, int64_t outStep, float bias);
-
 // One or two output rows of a depthwise conv over rows padded so that every lane is read (the W-phase copy of a
 // strided conv, runners.h's DepthwiseSplit): out[j·outStep] = bias + Σ_t weight[t] · row[t][j] for j < length, the
 // taps summed in order from +0 (the bits of DepthwiseRow); with rowCount 2 also out[outShift + j·outStep] from
@@ -132,10 +126,8 @@ struct KernelSet {
   // Register-only FMA loop (independent accumulators, no memory traffic): the core's FMA peak right now, which
   // a shared machine's clock and neighbours move from run to run. Returns the flops done; nullptr: no SIMD FMA.
   double (*fmaLoop)(int64_t iterations);
-  // nullptr: depthwise rows of a conv strided along W read a copy of the input split into its W phases (runners.cc).
-  DepthwiseRowStride2 depthwiseRowStride2;
-  // nullptr: a strided depthwise conv's rows run one at a time through depthwiseRow (or depthwiseRowStride2).
-  // Otherwise the rows of its W-phase copy are split as they are first needed and run in pairs (depthwise_pairs.h).
+  // nullptr: a strided depthwise conv's rows run one at a time through depthwiseRow over a copy of the input split
+  // into its W phases (runners.cc). Otherwise the rows of its W-phase copy are split as they are first needed and run in pairs (depthwise_pairs.h).
   DepthwiseRowPair depthwiseRowPair;
   SplitRowsStride2 splitRowsStride2;
 };

@@ -184,127 +184,6 @@ void depthwiseRow(int taps, const float* const* row, const int32_t* lo, const in
   for (; j < length; j += 16) depthwiseChunks<1>(j, taps, row, lo, hi, weight, length, out, outStep, bias);
 }
 
-// Depthwise rows with W input step 2, read in place (ukernel.h). For the 8 outputs j…j+7 of a block a tap loads the
-// 15 inputs 2j…2j+14 as two vectors (2j…2j+7 and 2j+7…2j+14, so that nothing past the last even input is read) and
-// keeps the even ones with one shuffle, in the lane order j, j+1, j+4, j+5 |
-// j+2, j+3, j+6, j+7; the accumulators keep that order and one permute per block restores it at the store. Each output
-// sums its taps in order as depthwiseRow does (a tap outside its [lo, hi) adds w·0, which leaves the sum as it is).
-__attribute__((always_inline)) inline __m256 evenOf(const float* r) {
-  return _mm256_shuffle_ps(_mm256_loadu_ps(r), _mm256_loadu_ps(r + 7), 0xD8);
-}
-
-// The block's outputs j + m with from ≤ m < to read (0 ≤ from < to ≤ 8); no other input is touched.
-__attribute__((always_inline)) inline __m256 evenOfMasked(const float* r, int from, int to) {
-  const __m256i element = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), eight = _mm256_set1_epi32(8);
-  const __m256i even = _mm256_setr_epi32(-1, 0, -1, 0, -1, 0, -1, 0);
-  const __m256i first = _mm256_set1_epi32(2 * from - 1), end = _mm256_set1_epi32(2 * to);
-  const __m256i low = _mm256_and_si256(even, _mm256_and_si256(_mm256_cmpgt_epi32(element, first), _mm256_cmpgt_epi32(end, element)));
-  const __m256i upper = _mm256_add_epi32(element, eight);
-  const __m256i high = _mm256_and_si256(even, _mm256_and_si256(_mm256_cmpgt_epi32(upper, first), _mm256_cmpgt_epi32(end, upper)));
-  return _mm256_shuffle_ps(_mm256_maskload_ps(r, low), _mm256_maskload_ps(r + 8, high), 0x88);
-}
-
-// Tap t on the block at output k: unmasked when all 8 of its outputs read the row.
-__attribute__((always_inline)) inline void strideTwoTap(int k, const float* r, int32_t lo, int32_t hi, __m256 w, __m256& acc) {
-  if (lo <= k && k + 8 <= hi) {
-    acc = _mm256_fmadd_ps(w, evenOf(r + 2 * k), acc);
-    return;
-  }
-  const int from = lo - k < 0 ? 0 : lo - k > 8 ? 8 : lo - k;
-  const int to = hi - k < 0 ? 0 : hi - k > 8 ? 8 : hi - k;
-  if (to > from) acc = _mm256_fmadd_ps(w, evenOfMasked(r + 2 * k, from, to), acc);
-}
-
-__attribute__((always_inline)) inline void strideTwoStore(int k, int length, float* out, int64_t outStep, float bias, __m256 acc) {
-  const __m256 v = _mm256_add_ps(_mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(acc), 0xD8)), _mm256_set1_ps(bias));
-  const int count = length - k < 8 ? length - k : 8;
-  if (outStep == 1 && count == 8) {
-    _mm256_storeu_ps(out + k, v);
-    return;
-  }
-  alignas(32) float chunk[8];
-  _mm256_store_ps(chunk, v);
-  for (int i = 0; i < count; i++) out[(k + i) * outStep] = chunk[i];
-}
-
-// NB (1, 2, 4 or 8) blocks of 8 outputs at once: independent accumulator chains, named (see depthwiseChunks).
-template <int NB>
-inline void strideTwoBlocks(int j, int taps, const float* const* row, const int32_t* lo, const int32_t* hi, const float* weight,
-                            int length, float* out, int64_t outStep, float bias) {
-  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-  for (int t = 0; t < taps; t++) {
-    const __m256 w = _mm256_set1_ps(weight[t]);
-    const float* r = row[t];
-    if (lo[t] <= j && j + 8 * NB <= hi[t]) {  // the common case: every block reads unmasked
-      a0 = _mm256_fmadd_ps(w, evenOf(r + 2 * j), a0);
-      if constexpr (NB >= 2) a1 = _mm256_fmadd_ps(w, evenOf(r + 2 * j + 16), a1);
-      if constexpr (NB >= 4) {
-        a2 = _mm256_fmadd_ps(w, evenOf(r + 2 * j + 32), a2);
-        a3 = _mm256_fmadd_ps(w, evenOf(r + 2 * j + 48), a3);
-      }
-      if constexpr (NB >= 8) {
-        a4 = _mm256_fmadd_ps(w, evenOf(r + 2 * j + 64), a4);
-        a5 = _mm256_fmadd_ps(w, evenOf(r + 2 * j + 80), a5);
-        a6 = _mm256_fmadd_ps(w, evenOf(r + 2 * j + 96), a6);
-        a7 = _mm256_fmadd_ps(w, evenOf(r + 2 * j + 112), a7);
-      }
-      continue;
-    }
-    // A tap cut at a row's edge (padding) usually misses part of the first or the last block only: the blocks
-    // between them under one test, unmasked.
-    if constexpr (NB >= 4) {
-      if (lo[t] <= j + 8 && j + 8 * (NB - 1) <= hi[t]) {
-        strideTwoTap(j, r, lo[t], hi[t], w, a0);
-        a1 = _mm256_fmadd_ps(w, evenOf(r + 2 * j + 16), a1);
-        a2 = _mm256_fmadd_ps(w, evenOf(r + 2 * j + 32), a2);
-        if constexpr (NB == 4) {
-          strideTwoTap(j + 24, r, lo[t], hi[t], w, a3);
-        } else {
-          a3 = _mm256_fmadd_ps(w, evenOf(r + 2 * j + 48), a3);
-          a4 = _mm256_fmadd_ps(w, evenOf(r + 2 * j + 64), a4);
-          a5 = _mm256_fmadd_ps(w, evenOf(r + 2 * j + 80), a5);
-          a6 = _mm256_fmadd_ps(w, evenOf(r + 2 * j + 96), a6);
-          strideTwoTap(j + 56, r, lo[t], hi[t], w, a7);
-        }
-        continue;
-      }
-    }
-    strideTwoTap(j, r, lo[t], hi[t], w, a0);
-    if constexpr (NB >= 2) strideTwoTap(j + 8, r, lo[t], hi[t], w, a1);
-    if constexpr (NB >= 4) {
-      strideTwoTap(j + 16, r, lo[t], hi[t], w, a2);
-      strideTwoTap(j + 24, r, lo[t], hi[t], w, a3);
-    }
-    if constexpr (NB >= 8) {
-      strideTwoTap(j + 32, r, lo[t], hi[t], w, a4);
-      strideTwoTap(j + 40, r, lo[t], hi[t], w, a5);
-      strideTwoTap(j + 48, r, lo[t], hi[t], w, a6);
-      strideTwoTap(j + 56, r, lo[t], hi[t], w, a7);
-    }
-  }
-  strideTwoStore(j, length, out, outStep, bias, a0);
-  if constexpr (NB >= 2) strideTwoStore(j + 8, length, out, outStep, bias, a1);
-  if constexpr (NB >= 4) {
-    strideTwoStore(j + 16, length, out, outStep, bias, a2);
-    strideTwoStore(j + 24, length, out, outStep, bias, a3);
-  }
-  if constexpr (NB >= 8) {
-    strideTwoStore(j + 32, length, out, outStep, bias, a4);
-    strideTwoStore(j + 40, length, out, outStep, bias, a5);
-    strideTwoStore(j + 48, length, out, outStep, bias, a6);
-    strideTwoStore(j + 56, length, out, outStep, bias, a7);
-  }
-}
-
-void depthwiseRowStride2(int taps, const float* const* row, const int32_t* lo, const int32_t* hi, const float* weight, int length,
-                         float* out, int64_t outStep, float bias) {
-  int j = 0;
-  for (; j + 64 <= length; j += 64) strideTwoBlocks<8>(j, taps, row, lo, hi, weight, length, out, outStep, bias);
-  for (; j + 32 <= length; j += 32) strideTwoBlocks<4>(j, taps, row, lo, hi, weight, length, out, outStep, bias);
-  for (; j + 16 <= length; j += 16) strideTwoBlocks<2>(j, taps, row, lo, hi, weight, length, out, outStep, bias);
-  for (; j < length; j += 8) strideTwoBlocks<1>(j, taps, row, lo, hi, weight, length, out, outStep, bias);
-}
-
 // Every tile's kernels for rows 1…MR, from the one template of each kind (NV = nr / 8 vectors per row).
 template <int NV, class List>
 struct Gemm;
@@ -393,7 +272,7 @@ const GemmTile kTiles[] = {
 #undef TCONV_TILE
 #undef TCONV_DIRECT
 
-const KernelSet kSet = {"avx2", 8, kDirectWidth, 3, kTiles, pack, storeRowsPortable, depthwiseRow, fmaLoop, depthwiseRowStride2, depthwiseRowPairAvx2, splitRowsStride2Avx2};
+const KernelSet kSet = {"avx2", 8, kDirectWidth, 3, kTiles, pack, storeRowsPortable, depthwiseRow, fmaLoop, depthwiseRowPairAvx2, splitRowsStride2Avx2};
 
 }  // namespace
 

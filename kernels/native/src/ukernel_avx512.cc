@@ -280,7 +280,7 @@ const GemmTile kTiles[] = {
 #undef TCONV_GEMM
 #undef TCONV_DIRECT
 
-const KernelSet kSet = {"avx512", 16, kDirectWidth, 4, kTiles, pack, store, depthwiseRow, fmaLoop, nullptr, depthwiseRowPairAvx512, splitRowsStride2Avx512};
+const KernelSet kSet = {"avx512", 16, kDirectWidth, 4, kTiles, pack, store, depthwiseRow, fmaLoop, depthwiseRowPairAvx512, splitRowsStride2Avx512};
 
 }  // namespace
 

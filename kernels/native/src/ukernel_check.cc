@@ -250,45 +250,6 @@ void checkDepthwise(const KernelSet& isa, Random& random, std::vector<KernelChec
   out.push_back(check);
 }
 
-// One depthwise row read with W input step 2 in place: fused taps in order over the lanes lo ≤ j < hi reading
-// row[t][2j], then the bias. Every other input is NaN: a read that reaches the sum shows.
-void checkDepthwiseStride2(const KernelSet& isa, Random& random, std::vector<KernelCheck>& out) {
-  KernelCheck check{std::string("f32_dwconv_row_s2__") + isa.name, 0, 0, 0, 0, 0, std::string()};
-  const float nan = std::numeric_limits<float>::quiet_NaN();
-  for (const int length : {1, 7, 8, 9, 16, 23, 40, 64, 71, 130}) {
-    for (const int64_t outStep : {1, 2, 3}) {
-      const int taps = 1 + random.below(5), pad = 40, span = 2 * length + 2 * pad;
-      Floats rowData(static_cast<size_t>(taps * span)), weight(static_cast<size_t>(taps)), got(static_cast<size_t>(length * outStep + 1)), expected(got.size);
-      std::vector<const float*> row(static_cast<size_t>(taps));
-      std::vector<int32_t> lo(static_cast<size_t>(taps)), hi(static_cast<size_t>(taps));
-      for (int t = 0; t < taps; t++) {
-        weight[size_t(t)] = random.value();
-        // Mostly whole rows (the fast path), else random [lo, hi) (the masked edges).
-        const bool whole = random.below(2) == 0;
-        lo[size_t(t)] = whole ? 0 : random.below(length);
-        hi[size_t(t)] = whole ? length : lo[size_t(t)] + random.below(length - lo[size_t(t)] + 1);
-        float* base = rowData.data + t * span + pad;
-        for (int i = -pad; i < 2 * length + pad; i++) base[i] = i % 2 == 0 && i / 2 >= lo[size_t(t)] && i / 2 < hi[size_t(t)] ? random.value() : nan;
-        row[size_t(t)] = base;
-      }
-      const float bias = random.value();
-      for (size_t i = 0; i < got.size; i++) got[i] = expected[i] = -7.0f;
-      for (int j = 0; j < length; j++) {
-        float acc = 0.0f;
-        for (int t = 0; t < taps; t++) {
-          if (j >= lo[size_t(t)] && j < hi[size_t(t)]) acc = std::fma(weight[size_t(t)], row[size_t(t)][2 * j], acc);
-        }
-        expected[size_t(j * outStep)] = acc + bias;
-      }
-      isa.depthwiseRowStride2(taps, row.data(), lo.data(), hi.data(), weight.data, length, got.data, outStep, bias);
-      size_t at = 0;
-      record(check, sameBits(got.data, expected.data, got.size, at),
-             "length " + std::to_string(length) + ", step " + std::to_string(outStep) + ": out[" + std::to_string(at) + "]");
-    }
-  }
-  out.push_back(check);
-}
-
 // One or two depthwise rows over padded rows (every lane read): fused taps in order from +0, then the bias; the second
 // row reads each tap's row `rowShift` further on. NaN around the rows shows a read outside them; -7 an extra write.
 void checkDepthwiseRowPair(const KernelSet& isa, Random& random, std::vector<KernelCheck>& out) {
@@ -363,7 +324,6 @@ std::vector<KernelCheck> checkKernelSet(const KernelSet* isa, uint32_t seed) {
   checkPack(*isa, random, out);
   checkStore(*isa, random, out);
   if (isa->depthwiseRow) checkDepthwise(*isa, random, out);
-  if (isa->depthwiseRowStride2) checkDepthwiseStride2(*isa, random, out);
   if (isa->depthwiseRowPair) checkDepthwiseRowPair(*isa, random, out);
   if (isa->splitRowsStride2) checkSplitStride2(*isa, random, out);
   return out;

@@ -36,7 +36,7 @@ struct Gemm<NR, RowList<R...>> {
 const GemmTile kTiles[] = {TCONV_TILE(4, 8)};
 #undef TCONV_TILE
 
-const KernelSet kSet = {"scalar", 8, 0, 1, kTiles, packRowsPortable, storeRowsPortable, nullptr, nullptr, nullptr, nullptr, nullptr};
+const KernelSet kSet = {"scalar", 8, 0, 1, kTiles, packRowsPortable, storeRowsPortable, nullptr, nullptr, nullptr, nullptr};
 
 }  // namespace
 

@@ -63,7 +63,7 @@ void Workspace::reserve(const Prepared& P) {
     const DepthwiseSplit split = depthwiseSplit(P.plan);
     // One input plane, split by W phase (padded segments when depthwiseSplit applies).
     const size_t plane = split.step > 1 ? size_t(P.plan.in[0]) * size_t(P.plan.in[1]) * size_t(split.step * split.segment) : size_t(P.plan.inSpatial);
-    if (strided && !depthwiseInPlace(P) && phaseRows.size() < plane) phaseRows.resize(plane);
+    if (strided && phaseRows.size() < plane) phaseRows.resize(plane);
   }
   // Channel-vector layouts: a row's tile and zero-padded input rows.
   if (P.channelVector && phaseRows.size() < size_t(channelVectorScratch(P.plan))) phaseRows.resize(size_t(channelVectorScratch(P.plan)));
