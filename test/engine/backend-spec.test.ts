@@ -218,6 +218,26 @@ for (const name of BACKEND_NAMES) {
     }
   });
 
+  // Convs whose kernel covers the input, no padding: one output per image, a dense layer (∂X of a transposed conv on
+  // a 1×1 input: DCGAN's first layer), wasm's `dense` layout (chosen by that rule; its own summation order). 1D/2D/3D,
+  // K = Cin·taps of every remainder mod 4, odd Cout, batch 1 and 5 (and others), stride (irrelevant), bias or none;
+  // the same bits at 1 and 2 threads; relu and leakyRelu fused = the plain result then the activation.
+  test(`${name}: convs whose kernel covers their input (one output per image) = reference, same bits at 1 and 2 threads, fused activations (fresh seed)`, { skip }, () => {
+    const seed = runSeed();
+    const rng = createRng(seed);
+    for (let c = 0; c < 10; c++) {
+      const rank = ([1, 2, 3] as const)[c % 3]!;
+      const input = Array.from({ length: rank }, () => rng.int(1, rank === 3 ? 3 : 5));
+      const stride = rng.int(1, 2);
+      const spec: LayerSpec = {
+        kind: 'conv', input, kernel: input, stride, batch: c < 2 ? [1, 5][c]! : rng.int(1, 9), inChannels: rng.int(1, 40),
+        outChannels: 2 * rng.int(0, 9) + 1, bias: rng.next() < 0.6,
+      };
+      const label: string = `${name}, seed ${seed} (TCONV_SEED=${seed}), case ${c}: ${JSON.stringify(spec)}`;
+      expectThreadsAndFusedActivations(name, spec, referenceCase(planLayer(spec), rng), { stride }, 1 + (c % 2), label);
+    }
+  });
+
   // Stride-1 3×3 convs of 16 or more channels in and out and k4 s2 convs of 32 or more: the Winograd layouts'
   // F(2×2, 3×3) and F(3×3, 2×2) (wasm's `winograd`, `winograd-strided`), which the small random convs above rarely reach. Odd sizes (partial 2×2 tiles), padding 0–2, batch up to 3, bias
   // or none; the same bits at 1 and 2 threads; relu and leakyRelu fused = the plain result then the activation.

@@ -20,7 +20,7 @@ after(() => {
   getRuntime().pool?.close();
 });
 
-const LAYOUTS: readonly (WasmLayout | undefined)[] = [undefined, 'packed', 'batch-minor', 'direct', 'channel-vectors', 'winograd'];
+const LAYOUTS: readonly (WasmLayout | undefined)[] = [undefined, 'packed', 'batch-minor', 'direct', 'channel-vectors', 'winograd', 'dense'];
 
 function assertSameBits(actual: Float32Array, expected: Float32Array, label: string): void {
   assert.equal(actual.length, expected.length, label);

@@ -30,7 +30,7 @@ wasmTuning.minFlopsToWake = 0;
 after(() => getRuntime().pool?.close());
 
 /** Every layout (forcing 'direct' falls back to a packed one where it cannot apply: phases under 8 wide, strided conv; forcing 'winograd' to the layer's own choice where it is not a stride-1 3×3 2D conv). */
-const LAYOUTS: readonly WasmLayout[] = ['packed', 'batch-minor', 'direct', 'channel-vectors', 'winograd'];
+const LAYOUTS: readonly WasmLayout[] = ['packed', 'batch-minor', 'direct', 'channel-vectors', 'winograd', 'dense'];
 
 /** Reference vs wasm (each layout) at 1 and 2 threads, NaN-poisoned outputs; the repeated call hits the caches. */
 function check(plan: Plan, rng: Rng, where: string): void {
@@ -181,6 +181,52 @@ test('layers with few outputs per phase and at least 8 output channels choose th
   assert.equal(chosen({ kind: 'conv', input: [4, 4], kernel: 4, stride: 2, padding: 1, inChannels: 32, outChannels: 32, batch: 8 }), 'batch-minor');
 });
 
+test('convs whose kernel covers their input choose the dense layout (padded, dilated, grouped and transposed ones do not); it = reference and packed within 1e-5, the same bits at 1 and 2 threads', () => {
+  const chosen = (spec: LayerSpec, force?: WasmLayout) => describeProblem(planLayer(spec), 1, force).layout;
+  // ∂X of DCGAN's first layer; 1D and 3D; a 1×1 conv on a 1×1 input (a dense layer); stride is irrelevant.
+  assert.equal(chosen({ kind: 'conv', input: [4, 4], kernel: 4, batch: 16, inChannels: 512, outChannels: 100 }), 'dense');
+  assert.equal(chosen({ kind: 'conv', input: [5], kernel: 5, stride: 3, inChannels: 3, outChannels: 7 }), 'dense');
+  assert.equal(chosen({ kind: 'conv', input: [2, 3, 2], kernel: [2, 3, 2], inChannels: 2, outChannels: 5 }), 'dense');
+  assert.equal(chosen({ kind: 'conv', input: [1, 1], kernel: 1, inChannels: 6, outChannels: 2 }), 'dense');
+  assert.equal(chosen({ kind: 'conv', input: [4, 4], kernel: 4, batch: 16, inChannels: 512, outChannels: 100 }, 'packed'), 'packed');
+  assert.notEqual(chosen({ kind: 'conv', input: [4, 4], kernel: 4, padding: 1, inChannels: 8, outChannels: 8 }), 'dense');
+  assert.notEqual(chosen({ kind: 'conv', input: [5, 5], kernel: 3, dilation: 2, inChannels: 8, outChannels: 8 }), 'dense');
+  assert.notEqual(chosen({ kind: 'conv', input: [4, 4], kernel: 4, groups: 2, inChannels: 8, outChannels: 8 }), 'dense');
+  assert.notEqual(chosen({ kind: 'convTranspose', input: [1, 1], kernel: 1, inChannels: 8, outChannels: 8 }), 'dense');
+  assert.notEqual(chosen({ kind: 'conv', input: [4, 4], kernel: 3, inChannels: 8, outChannels: 8 }), 'dense');
+  // Forcing dense where it does not fit leaves the layer its own choice.
+  assert.equal(chosen({ kind: 'conv', input: [8, 8], kernel: 3, inChannels: 4, outChannels: 4 }, 'dense'), chosen({ kind: 'conv', input: [8, 8], kernel: 3, inChannels: 4, outChannels: 4 }));
+
+  const rng = createRng(seed + 11);
+  // K mod 4 = 0…3, Cout mod 4 = 0…3 (the last 4-channel block part empty), odd batches (the 1-image tile), images
+  // split across tasks at 2 threads (few channel blocks), K past a cache's worth.
+  const shapes: readonly LayerSpec[] = [
+    { kind: 'conv', input: [4, 4], kernel: 4, batch: 5, inChannels: 33, outChannels: 7, bias: true },
+    { kind: 'conv', input: [3], kernel: 3, batch: 1, inChannels: 1, outChannels: 1, bias: true },
+    { kind: 'conv', input: [1, 1], kernel: 1, batch: 9, inChannels: 2, outChannels: 13, bias: false },
+    { kind: 'conv', input: [3, 1, 2], kernel: [3, 1, 2], batch: 6, inChannels: 5, outChannels: 4, bias: true },
+    { kind: 'conv', input: [4, 4], kernel: 4, stride: 2, batch: 16, inChannels: 300, outChannels: 6, bias: false },
+  ];
+  for (const spec of shapes) {
+    const plan = planLayer(spec);
+    check(plan, rng, describe(spec));
+    const c = referenceCase(plan, rng);
+    const run = (threads: number, layout?: WasmLayout) => {
+      wasmTuning.layout = layout;
+      const output = new Float32Array(c.expected.length).fill(Number.NaN);
+      try {
+        wasmBackend.conv({ plan, input: c.input, weight: c.weight, bias: c.bias, output, threads });
+      } finally {
+        wasmTuning.layout = undefined;
+      }
+      return output;
+    };
+    const one = run(1);
+    assert.deepEqual(run(2), one, `${describe(spec)}: 2 threads`);
+    assert.ok(relativeL2Error(run(1, 'packed'), one) < 1e-5, `${describe(spec)}: dense vs packed`);
+  }
+});
+
 test('relu and leakyRelu applied as the tiles store = the same layout\'s plain call followed by the activation, bit for bit, in every layout', () => {
   const rng = createRng(seed + 7);
   // Small phases (channel-vectors' 4-position tiles and 8-channel blocks with remainders), wide rows (direct), batch 9.
@@ -190,6 +236,8 @@ test('relu and leakyRelu applied as the tiles store = the same layout\'s plain c
     { kind: 'conv', input: [3, 3, 3], kernel: 3, stride: 1, padding: 1, inChannels: 3, outChannels: 9 },
     { kind: 'conv', input: [5, 19], kernel: 3, stride: 1, padding: 1, inChannels: 4, outChannels: 7, batch: 9 },
     { kind: 'convTranspose', input: [1, 1], kernel: 4, stride: 1, padding: 0, inChannels: 7, outChannels: 16 },
+    // One output per image (the dense layout), K mod 4 = 3, Cout mod 4 = 2, an odd batch.
+    { kind: 'conv', input: [3, 3], kernel: 3, stride: 1, padding: 0, inChannels: 3, outChannels: 10, batch: 5 },
     // K = 2160 > one 2048-row chunk; the second row's panel has no taps in the last chunk (activation still applied).
     { kind: 'conv', input: [2, 8], kernel: 3, stride: 1, padding: 1, inChannels: 240, outChannels: 5 },
   ];

@@ -287,7 +287,8 @@ function computeSizes(plan: Plan, problem: Problem) {
   return {
     tableBytes: 4 * (problem.combos.length * L.COMBO_INTS + offsetInts + problem.tasks.length),
     // The direct and channel-vectors layouts read the input in place: no panels in their workspace.
-    wsBytes: problem.layout === 'direct' ? DIRECT_WORKSPACE_BYTES
+    // The dense layout has none (its tasks read both rows in place, the tile's arguments in registers).
+    wsBytes: problem.layout === 'dense' ? 0 : problem.layout === 'direct' ? DIRECT_WORKSPACE_BYTES
       : problem.layout === 'channel-vectors' ? channelWorkspaceBytes(problem.combos)
       : winograd ? winogradWorkspaceBytes(problem.kc, problem.m, problem.nc) : workspaceBytes(problem.kc, problem.nc),
     inputBytes: align(4 * size(plan.inputShape)),
@@ -361,7 +362,7 @@ function run(args: KernelArgs): void {
   f32.set(input, inputPtr / 4);
   if (bias) f32.set(bias, biasPtr / 4);
   if (residual) f32.set(residual.data, residualPtr / 4);
-  for (let t = 0; t < threads; t++) i32.fill(0, (wsPtr + t * wsBytes) / 4, (wsPtr + t * wsBytes) / 4 + 4);
+  if (wsBytes > 0) for (let t = 0; t < threads; t++) i32.fill(0, (wsPtr + t * wsBytes) / 4, (wsPtr + t * wsBytes) / 4 + 4);
 
   // The tiles apply relu and leakyRelu as they store; any other activation runs as a job on the output.
   const fused = storeActivationOf(args.activation);

@@ -111,6 +111,17 @@ export const LAYOUT_WINOGRAD_STRIDED = 7;
  * axis) whose outputs lie every second row and column; the combo's weights are its sub-kernel transformed at pack time.
  */
 export const LAYOUT_WINOGRAD_TRANSPOSED = 8;
+/**
+ * DENSE: a conv whose kernel covers its input exactly (no padding, dilation 1, groups 1: one output position per
+ * image), i.e. a dense layer out[n, co] = Σ_j X[n, j]·W[co, j] over j = (ci, taps), both rows contiguous as they lie
+ * (kernels/wasm/dense-task.ts): the weights are copied as they are, not packed. Tasks: T_DENSE_* (4-channel blocks ×
+ * images). Its sums run in their own order (4 lanes along K, then a fixed tree), so a shape rule chooses it.
+ */
+export const LAYOUT_DENSE = 9;
+export const T_DENSE_FIRST_BLOCK = 2;
+export const T_DENSE_END_BLOCK = 3;
+export const T_DENSE_FIRST_IMAGE = 4;
+export const T_DENSE_END_IMAGE = 5;
 /** Not a conv layout: training's ∂W kernel (kernels/wasm/weight-gradient.ts), its tasks run by the same threads. */
 export const LAYOUT_WEIGHT_GRADIENT = 3;
 

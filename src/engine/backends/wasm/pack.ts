@@ -14,6 +14,11 @@ import { phaseTap, transformKernel, transformSubKernel } from './winograd.ts';
  * packWeights(problem, weight, new Float32Array(packedSize(problem)))
  */
 export function packWeights(problem: Problem, weight: Float32Array, dest: Float32Array): void {
+  if (problem.layout === 'dense') {
+    // A conv weight (Cout, Cin, k…) is already the dense layout's Cout rows of K floats (dense.ts): a copy.
+    dest.set(weight);
+    return;
+  }
   if (problem.layout === 'winograd') {
     packWinograd(problem, weight, dest);
     return;

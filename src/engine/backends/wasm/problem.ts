@@ -6,12 +6,13 @@
 import type { GatherPhase } from '../../../shape/phases.ts';
 import type { Plan } from '../../../shape/plan.ts';
 import {
-  LAYOUT_BATCH_MINOR, LAYOUT_CHANNEL_VECTORS, LAYOUT_DIRECT, LAYOUT_PACKED, LAYOUT_WINOGRAD, LAYOUT_WINOGRAD_STRIDED, LAYOUT_WINOGRAD_TRANSPOSED, MR, NR, WS_PANELS, WS_TILE_ARGS, TILE_ARGS_BYTES,
+  LAYOUT_BATCH_MINOR, LAYOUT_CHANNEL_VECTORS, LAYOUT_DENSE, LAYOUT_DIRECT, LAYOUT_PACKED, LAYOUT_WINOGRAD, LAYOUT_WINOGRAD_STRIDED, LAYOUT_WINOGRAD_TRANSPOSED, MR, NR, WS_PANELS, WS_TILE_ARGS, TILE_ARGS_BYTES,
 } from './layout.ts';
 import {
   tileStep, winogradFits, winogradK, winogradPays, winogradStridedFits, winogradStridedPays, winogradTasks, winogradTransposedFits,
   winogradTransposedPays,
 } from './winograd.ts';
+import { denseFits, denseTasks } from './dense.ts';
 
 /** One axis of a combo is a gather phase of the plan (src/shape/phases.ts). */
 export type ComboAxis = GatherPhase;
@@ -31,14 +32,16 @@ export interface Combo {
  * packed per panel; `batch-minor` columns (position, n) packed per panel; `direct` the input read in place;
  * `channel-vectors` columns (n, position), vectors along output channels, the input read in place; `winograd` a
  * stride-1 3×3 conv as F(2×2, 3×3) over 2×2 output tiles; `winograd-strided` a k4 s2 conv as F(3×3, 2×2) over its
- * input's 4 phases; `winograd-transposed` a k4 s2 transposed conv as F(3×3, 2×2) per output phase (winograd.ts).
+ * input's 4 phases; `winograd-transposed` a k4 s2 transposed conv as F(3×3, 2×2) per output phase (winograd.ts);
+ * `dense` a conv with one output per image as a dense layer, its rows read in place (dense.ts).
  */
-export type WasmLayout = 'packed' | 'batch-minor' | 'direct' | 'channel-vectors' | 'winograd' | 'winograd-strided' | 'winograd-transposed';
+export type WasmLayout = 'packed' | 'batch-minor' | 'direct' | 'channel-vectors' | 'winograd' | 'winograd-strided' | 'winograd-transposed' | 'dense';
 
 /** The header's int32 code of each layout (layout.ts), converted here and nowhere else. */
 export const LAYOUT_CODE: Readonly<Record<WasmLayout, number>> = {
   packed: LAYOUT_PACKED, 'batch-minor': LAYOUT_BATCH_MINOR, direct: LAYOUT_DIRECT, 'channel-vectors': LAYOUT_CHANNEL_VECTORS,
   winograd: LAYOUT_WINOGRAD, 'winograd-strided': LAYOUT_WINOGRAD_STRIDED, 'winograd-transposed': LAYOUT_WINOGRAD_TRANSPOSED,
+  dense: LAYOUT_DENSE,
 };
 
 export interface Problem {
@@ -100,7 +103,7 @@ function axisOptions(plan: Plan): ComboAxis[][] {
  * describeProblem(plan, 1).combos.length // → 4 phases, 2×2 taps each
  * describeProblem(plan, 1, undefined, false) // the layout chosen were there no winograd layout (A/B scripts)
  */
-export function describeProblem(plan: Plan, threads: number, force?: WasmLayout, allowWinograd = true): Problem {
+export function describeProblem(plan: Plan, threads: number, forced?: WasmLayout, allowWinograd = true): Problem {
   const options = three(axisOptions(plan), [UNIT]);
   const cinG = plan.inChannels / plan.groups;
   const m = plan.outChannels / plan.groups;
@@ -150,6 +153,10 @@ export function describeProblem(plan: Plan, threads: number, force?: WasmLayout,
   const channelVectors = !batchMinor && m >= 8 && (maxColumns < 8 || (cinG <= 16 && maxTaps >= 27));
   const gemm: WasmLayout = batchMinor ? 'batch-minor' : channelVectors ? 'channel-vectors' : 'packed';
   const chosen: WasmLayout = batchMinor || overlapWaste > 0.125 || !weightsFit ? gemm : 'direct';
+  // Dense wherever it fits unless another layout is forced (its sums have their own order: a rule, never timing);
+  // forced where it does not fit, the layer's own choice.
+  if ((!forced || forced === 'dense') && denseFits(plan)) return denseProblem(plan, threads, combos, cinG, m);
+  const force = forced === 'dense' ? undefined : forced;
   // A forced layout applies where it can: direct needs directOk, winograd a stride-1 3×3 conv (winograd.ts); the
   // others read any shape. Unforced, winograd where its rule says it pays.
   // A forced winograd layout that does not fit leaves the layer its own choice (winograd's rule included).
@@ -238,6 +245,19 @@ function winogradProblem(plan: Plan, threads: number, combos: Combo[], cinG: num
     padLeft: transposed ? 0 : w!.padBegin, paddedW: 0, padTop: transposed ? 0 : h!.padBegin,
     kOffsets: [],
     packKey: `wasm|${layout}|${JSON.stringify([cinG, m, plan.weightShape, transposed ? combos.map((s) => s.axes.map((a) => a.taps)) : 0])}`,
+  };
+}
+
+/** The dense layout's problem: one combo (K = Cin·taps), its weights copied as they lie (Cout rows of K floats). */
+function denseProblem(plan: Plan, threads: number, combos: Combo[], cinG: number, m: number): Problem {
+  return {
+    kind: plan.kind, layout: 'dense', combos, splitStep: 1,
+    inSize: three(plan.axes.map((a) => a.input), 1),
+    outSize: three(plan.axes.map((a) => a.output), 1),
+    kernel: three(plan.axes.map((a) => a.kernel), 1),
+    groups: 1, cinG, m, kc: combos[0]!.k, nc: 0, tasks: denseTasks(plan, threads),
+    packedFloats: [m * combos[0]!.k], padLeft: 0, paddedW: 0, padTop: 0, kOffsets: [],
+    packKey: `wasm|dense|${JSON.stringify(plan.weightShape)}`,
   };
 }
 
