@@ -4,7 +4,7 @@
  * The addon comes from the engine's registry (the native backend module registers it), so browser bundles, whose
  * native backend is a stub, never import it.
  */
-import type { NativeAddon } from '../engine/backends/native/addon.ts';
+import { type NativeAddon, defaultKernelSet } from '../engine/backends/native/addon.ts';
 import { nativeAddon } from '../engine/registry.ts';
 import { TconvError } from '../shape/errors.ts';
 import type { Plan } from '../shape/plan.ts';
@@ -41,7 +41,14 @@ export function nativeWeightGradient(plan: Plan, threads: number): NativeWeightG
     throw new TconvError({ code: 'unsupported', parameter: 'backend', value: 'native', rule: 'is not available (see `tconv doctor`)', hint: "use backend 'wasm'" });
   }
   if (typeof addon.weightGradient !== 'function' || typeof addon.weightGradientWorkspace !== 'function') return null;
-  const kernelSet = addon.capabilities().kernelSets[0]!;
+  const supported = addon.capabilities().kernelSets;
+  const kernelSet = defaultKernelSet(supported);
+  if (!kernelSet) {
+    throw new TconvError({
+      code: 'unsupported', parameter: 'TCONV_NATIVE_KERNELS', value: process.env.TCONV_NATIVE_KERNELS, rule: `is not a kernel set this CPU supports (${supported.join(', ')})`,
+      hint: 'unset TCONV_NATIVE_KERNELS or name one of those',
+    });
+  }
   const shape = weightGradientShape(plan);
   return { addon, kernelSet, shape, threads, workspaceFloats: addon.weightGradientWorkspace(shape, kernelSet, threads) };
 }

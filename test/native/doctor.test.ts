@@ -59,3 +59,14 @@ test('tconv doctor explains an addon that fails to load', () => {
   assert.equal(native.available, false);
   assert.match(native.reason, /^the addon failed to load: /);
 });
+
+test('TCONV_NATIVE_KERNELS picks the default kernel set; a set this CPU lacks makes native unavailable, named', { skip: skipReason }, () => {
+  const other = kernelSets.at(-1)!;  // the portable set: every CPU with the addon has it, and it is never the best of two
+  const chosen = JSON.parse(doctor({ TCONV_NATIVE_KERNELS: other }, '--json').stdout).backends[0];
+  assert.equal(chosen.available, true);
+  assert.match(chosen.reason, new RegExp(`; ${other} kernels \\(TCONV_NATIVE_KERNELS\\)`));
+  const lacking = JSON.parse(doctor({ TCONV_NATIVE_KERNELS: 'neon' }, '--json').stdout);
+  assert.equal(lacking.backends[0].available, false);
+  assert.match(lacking.backends[0].reason, /kernel set neon \(from TCONV_NATIVE_KERNELS; unset it or name one of those\) is not supported by this CPU/);
+  assert.equal(lacking.auto, 'wasm');
+});

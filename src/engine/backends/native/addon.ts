@@ -158,6 +158,19 @@ export function defaultAddonPath(): string {
   return node ? node.url.fileURLToPath(new URL(ADDON_URL, import.meta.url)) : ADDON_URL;
 }
 
+/**
+ * The kernel set native calls use when none is named: TCONV_NATIVE_KERNELS when it is set (e.g. `avx2` on an AVX-512
+ * CPU, to measure what an AVX2-only machine gets), else the best one this CPU supports; null when the variable names
+ * a set this CPU lacks.
+ * @example
+ * defaultKernelSet(['avx512', 'avx2', 'scalar']) // → 'avx512', or 'avx2' with TCONV_NATIVE_KERNELS=avx2
+ */
+export function defaultKernelSet(supported: readonly string[]): string | null {
+  const wanted = typeof process === 'undefined' ? undefined : process.env?.TCONV_NATIVE_KERNELS;
+  if (!wanted) return supported[0] ?? null;
+  return supported.includes(wanted) ? wanted : null;
+}
+
 let cached: AddonStatus | undefined;
 
 /**

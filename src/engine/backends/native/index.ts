@@ -11,7 +11,7 @@ import { ACTIVATION_CODES, activate, alphaOf } from '../../ops/activation.ts';
 import type { PackSlot } from '../../prepared-weights.ts';
 import { registerBackend, registerNativeAddon } from '../../registry.ts';
 import { ThreadChoices } from '../../thread-choice.ts';
-import { type NativeAddon, type NativeHandle, type NativeLayout, type NativeLayoutName, loadAddon } from './addon.ts';
+import { type NativeAddon, type NativeHandle, type NativeLayout, type NativeLayoutName, defaultKernelSet, loadAddon } from './addon.ts';
 import { nativeHeader } from './header.ts';
 
 export type KernelSetName = 'avx512' | 'avx2' | 'scalar';
@@ -58,14 +58,15 @@ function resolve(kernelSet: KernelSetName | undefined): { addon: NativeAddon; ke
   } catch (error) {
     return { addon: null, reason: `the addon at ${status.path} does not answer: ${(error as Error).message}` };
   }
-  const chosen = kernelSet ?? capabilities.kernelSets[0];
+  const chosen = kernelSet ?? defaultKernelSet(capabilities.kernelSets);
   if (!chosen || !capabilities.kernelSets.includes(chosen)) {
-    return { addon: null, reason: `kernel set ${kernelSet} is not supported by this CPU (supported: ${capabilities.kernelSets.join(', ')})` };
+    const named = kernelSet ?? `${process.env.TCONV_NATIVE_KERNELS} (from TCONV_NATIVE_KERNELS; unset it or name one of those)`;
+    return { addon: null, reason: `kernel set ${named} is not supported by this CPU (supported: ${capabilities.kernelSets.join(', ')})` };
   }
   const sanitized = capabilities.sanitized ? ', sanitizer build' : '';
   return {
     addon: status.addon, kernelSet: chosen,
-    reason: `addon loaded from ${status.path}; ${chosen} kernels (CPU supports ${capabilities.kernelSets.join(', ')}), ${capabilities.hardwareThreads} hardware threads, ${capabilities.compiler}${sanitized}`,
+    reason: `addon loaded from ${status.path}; ${chosen} kernels${!kernelSet && process.env.TCONV_NATIVE_KERNELS ? ' (TCONV_NATIVE_KERNELS)' : ''} (CPU supports ${capabilities.kernelSets.join(', ')}), ${capabilities.hardwareThreads} hardware threads, ${capabilities.compiler}${sanitized}`,
   };
 }
 
