@@ -11,13 +11,7 @@ namespace tconv {
 void runDepthwisePairTask(const Prepared& P, Workspace& w, const DepthwiseSplit& split, const Combo& c, int64_t g, int64_t n, const float* x,
                           const float* bias, float* y) {
   const NativePlan& p = P.plan;
-  const AxisPhase& a0 = p.axes[0][size_t(c.phase[0])];
-  const AxisPhase& a1 = p.axes[1][size_t(c.phase[1])];
-  const AxisPhase& a2 = p.axes[2][size_t(c.phase[2])];
-  const float* A = P.weights + c.aOffset + c.taps * g;  // [tap] for this group (cinG = M = 1)
-  const float* plane = x + (n * p.inChannels + g) * p.inSpatial;
-  float* outPlane = y + (n * p.outChannels + g) * p.outSpatial;
-  const float b = bias ? bias[g] : 0.0f;
+  const auto& [a0, a1, a2, A, plane, outPlane, b] = depthwiseTask(P, c, g, n, x, bias, y);
   const float** rows = w.rowPointers.data();
   float* weight = w.C;
   const int64_t step = split.step, width = p.in[2], rowFloats = step * split.segment, tapsX = int64_t(a2.tap.size());

@@ -117,13 +117,7 @@ void runDirectTask(const Prepared& P, Workspace& w, int64_t task, const Combo& c
 // contiguous run again and the same row kernel applies, summing the same products in the same order.
 void runDepthwiseTask(const Prepared& P, Workspace& w, const Combo& c, int64_t g, int64_t n, const float* x, const float* bias, float* y) {
   const NativePlan& p = P.plan;
-  const AxisPhase& a0 = p.axes[0][size_t(c.phase[0])];
-  const AxisPhase& a1 = p.axes[1][size_t(c.phase[1])];
-  const AxisPhase& a2 = p.axes[2][size_t(c.phase[2])];
-  const float* plane = x + (n * p.inChannels + g) * p.inSpatial;
-  float* outPlane = y + (n * p.outChannels + g) * p.outSpatial;
-  const float* A = P.weights + c.aOffset + c.taps * g;  // [tap] for this group (cinG = M = 1)
-  const float b = bias ? bias[g] : 0.0f;
+  const auto& [a0, a1, a2, A, plane, outPlane, b] = depthwiseTask(P, c, g, n, x, bias, y);
   const float** rows = w.rowPointers.data();
   int32_t* lo = w.directTap.data();
   int32_t* hi = w.panels[0].runFirst.data();
@@ -201,18 +195,12 @@ namespace {
 
 // Depthwise task of a conv strided along W (depthwiseSplit(plan).step > 1) on a set without depthwiseRowPair (those
 // run runDepthwisePairTask, depthwise_pairs.h): the plane is copied into padded phase segments first, so every W tap
-// of an output row is one unmasked run of the copy, and the per-row work is only the row pointers of the H/D taps inside the input, and each output sums the same taps in the same order as
-// runDepthwiseTask (the padded taps read zeros, and x + w·0 = x: a sum that starts at +0 is never −0).
+// of an output row is one unmasked run of the copy and the per-row work is only the row pointers of the H/D taps
+// inside the input; each output sums the same taps in the same order as runDepthwiseTask (the padded taps read zeros, and x + w·0 = x: a sum that starts at +0 is never −0).
 void runDepthwiseSplitTask(const Prepared& P, Workspace& w, const DepthwiseSplit& split, const Combo& c, int64_t g, int64_t n, const float* x,
                            const float* bias, float* y) {
   const NativePlan& p = P.plan;
-  const AxisPhase& a0 = p.axes[0][size_t(c.phase[0])];
-  const AxisPhase& a1 = p.axes[1][size_t(c.phase[1])];
-  const AxisPhase& a2 = p.axes[2][size_t(c.phase[2])];
-  const float* A = P.weights + c.aOffset + c.taps * g;  // [tap] for this group (cinG = M = 1)
-  const float* plane = x + (n * p.inChannels + g) * p.inSpatial;
-  float* outPlane = y + (n * p.outChannels + g) * p.outSpatial;
-  const float b = bias ? bias[g] : 0.0f;
+  const auto& [a0, a1, a2, A, plane, outPlane, b] = depthwiseTask(P, c, g, n, x, bias, y);
   const float** rows = w.rowPointers.data();
   int32_t* lo = w.directTap.data();
   int32_t* hi = w.panels[0].runFirst.data();

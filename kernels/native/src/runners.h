@@ -24,6 +24,25 @@ struct DepthwiseSplit {
   int64_t step = 1, before = 0, segment = 0;  // an input row of the copy is step · segment floats
 };
 DepthwiseSplit depthwiseSplit(const NativePlan& p);
+
+// What one depthwise task (combo c, group g, batch element n) reads and writes: its phase per axis, its taps' weights
+// (cinG = M = 1: one weight per tap), its input and output planes and its bias. The three depthwise runners bind it
+// with a structured binding, so their bodies read the same names.
+struct DepthwiseTask {
+  const AxisPhase& a0;
+  const AxisPhase& a1;
+  const AxisPhase& a2;
+  const float* A;
+  const float* plane;
+  float* outPlane;
+  float b;
+};
+inline DepthwiseTask depthwiseTask(const Prepared& P, const Combo& c, int64_t g, int64_t n, const float* x, const float* bias, float* y) {
+  const NativePlan& p = P.plan;
+  return {p.axes[0][size_t(c.phase[0])], p.axes[1][size_t(c.phase[1])], p.axes[2][size_t(c.phase[2])],
+          P.weights + c.aOffset + c.taps * g, x + (n * p.inChannels + g) * p.inSpatial, y + (n * p.outChannels + g) * p.outSpatial,
+          bias ? bias[g] : 0.0f};
+}
 // Copies `rows` input rows of `width` floats into the padded phase segments of `split`: phase q's values x[q],
 // x[q + s], … start `before` floats into its segment, zeros around them.
 void splitRowPhasesPadded(const float* from, int64_t rows, int64_t width, const DepthwiseSplit& split, float* to);
