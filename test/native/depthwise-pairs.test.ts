@@ -8,13 +8,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createNativeBackend } from '../../src/engine/backends/native/index.ts';
 import { planLayer } from '../../src/shape/plan.ts';
 import type { LayerSpec } from '../../src/shape/params.ts';
 import { createRng } from '../../src/tensor/rng.ts';
 import { runSeed } from '../helpers/random-layer.ts';
-import { expectMatchesReference, referenceCase } from '../helpers/reference-case.ts';
-import { kernelSets, skipReason } from './native-support.ts';
+import { referenceCase } from '../helpers/reference-case.ts';
+import { expectDepthwiseLikePacked, kernelSets, skipReason } from './native-support.ts';
 
 /** A depthwise conv: `channels` groups of one channel, W (the last axis) strided by `strideW`. */
 function spec(input: number[], kernel: number, padding: number, strideW: number, strideH: number, channels: number, batch: number, bias: boolean): LayerSpec {
@@ -52,21 +51,7 @@ test('native strided depthwise rows in pairs = reference and bit-identical to pa
   for (const [n, s] of specs.entries()) {
     const plan = planLayer(s);
     const where = `seed ${seed} (TCONV_SEED=${seed}), case ${n}: ${JSON.stringify(s)}`;
-    const c = referenceCase(plan, rng);
-    for (const kernelSet of kernelSets) {
-      const depthwise = createNativeBackend({ kernelSet, layout: 'depthwise' });
-      if (!depthwise.layout(plan, c.weight).depthwise) continue;  // the portable set has no depthwise rows
-      const packed = new Float32Array(c.expected.length).fill(Number.NaN);
-      createNativeBackend({ kernelSet, layout: 'packed' }).conv({ plan, input: c.input, weight: c.weight, bias: c.bias, output: packed, threads: 1 });
-      for (const threads of [1, 2]) {
-        expectMatchesReference(depthwise, c, threads, `${kernelSet}, depthwise, ${threads} thread(s), ${where}`);
-        const output = new Float32Array(c.expected.length).fill(Number.NaN);
-        depthwise.conv({ plan, input: c.input, weight: c.weight, bias: c.bias, output, threads });
-        const differ = output.findIndex((v, i) => !Object.is(v, packed[i]) && !(v === 0 && packed[i] === 0));
-        assert.equal(differ, -1, `${kernelSet}, depthwise rows, ${threads} thread(s) differ from packed at ${differ}; ${where}`);
-      }
-      if (kernelSet !== 'scalar') paired++;
-    }
+    paired += expectDepthwiseLikePacked(plan, referenceCase(plan, rng), where, true);
   }
   assert.ok(paired > 0 || kernelSets.every((k) => k === 'scalar'), 'a SIMD kernel set ran the paired rows');
 });

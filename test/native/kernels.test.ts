@@ -18,7 +18,7 @@ import { createRng, type Rng } from '../../src/tensor/rng.ts';
 import { relativeL2Error } from '../../src/tensor/compare.ts';
 import { planOf, randomConvSpec, randomDepthwiseConvSpec, randomLayer, randomStridedConvSpec, runSeed } from '../helpers/random-layer.ts';
 import { expectMatchesReference, randomArray, referenceCase, sizeOf as size } from '../helpers/reference-case.ts';
-import { kernelSets, skipReason } from './native-support.ts';
+import { expectDepthwiseLikePacked, kernelSets, skipReason } from './native-support.ts';
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
@@ -218,20 +218,7 @@ test('native strided depthwise conv = reference, and bit-identical to the packed
     const plan = planLayer(spec);
     const where = `seed ${seed} (TCONV_SEED=${seed}), case ${n}: ${JSON.stringify(spec)}`;
     compareAll(plan, rng, where);
-    const c = referenceCase(plan, rng);
-    for (const kernelSet of kernelSets) {
-      const depthwise = createNativeBackend({ kernelSet, layout: 'depthwise' });
-      if (!depthwise.layout(plan, c.weight).depthwise) continue;  // the portable set has no depthwise rows
-      const packed = new Float32Array(c.expected.length).fill(Number.NaN);
-      createNativeBackend({ kernelSet, layout: 'packed' }).conv({ plan, input: c.input, weight: c.weight, bias: c.bias, output: packed, threads: 1 });
-      for (const threads of [1, 2]) {
-        const output = new Float32Array(c.expected.length).fill(Number.NaN);
-        depthwise.conv({ plan, input: c.input, weight: c.weight, bias: c.bias, output, threads });
-        const differ = output.findIndex((v, i) => !Object.is(v, packed[i]) && !(v === 0 && packed[i] === 0));
-        assert.equal(differ, -1, `${kernelSet}, depthwise rows, ${threads} thread(s) differ from packed at ${differ}; ${where}`);
-        compared++;
-      }
-    }
+    compared += expectDepthwiseLikePacked(plan, referenceCase(plan, rng), where);
   }
   assert.ok(compared > 0 || kernelSets.every((k) => k === 'scalar'), 'a SIMD kernel set ran the depthwise rows');
 });
