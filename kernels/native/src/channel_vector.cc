@@ -21,13 +21,13 @@ Geometry geometry(const NativePlan& p) {
   g.minX = *range.first;
   g.width = ((int64_t(p.out[2]) - 1) * a.inStep + *range.second - *range.first + 1 + 7) / 8 * 8;
   g.tileFloats = 2 * ((int64_t(p.out[2]) * p.M + 15) / 16 * 16);
+  g.copyFloats = 8 * ((int64_t(p.out[2]) + 7) / 8 * 8);
   g.tile16Floats = (2 * p.M + 16) * ((int64_t(p.out[2]) + 15) / 16 * 16);
   g.localFloats = g.nz * g.ny * p.cinG * g.width;
   return g;
 }
 
-int64_t rowsPerTask(const NativePlan& p, int lanes) {
-  if (lanes != 16) return 1;
+int64_t rowsPerTask(const NativePlan& p, int) {
   const int64_t rows = int64_t(p.batch) * p.out[0] * p.out[1];
   return std::max<int64_t>(1, std::min<int64_t>(8, rows / 8));
 }
@@ -102,7 +102,7 @@ int channelVectorLanes(const NativePlan& p, const KernelSet* isa) {
 
 int64_t channelVectorScratch(const NativePlan& p) {
   const Geometry g = geometry(p);
-  return std::max(g.tileFloats, g.tile16Floats) + g.localFloats + 16;  // + 16: room to align the tile to 64 bytes
+  return std::max(g.tileFloats + g.copyFloats, g.tile16Floats) + g.localFloats + 16;  // + 16: room to align the tile to 64 bytes
 }
 
 void channelVectorLayout(Prepared& P) {

@@ -44,7 +44,8 @@ struct Geometry {
   int64_t nz, ny, nx, taps;
   int64_t minX;   // input column of a local row's first float (may be < 0: zeros)
   int64_t width;  // floats per local row: every column an output row reads through its W taps
-  int64_t tileFloats;    // the AVX2 kernel's 8-blocked tile and its channel-major copy
+  int64_t tileFloats;    // the AVX2 kernel's two 8-blocked tiles (a row computed, the previous one stored)
+  int64_t copyFloats;    // the AVX2 kernel's channel-major copy of one 8-channel block (positions padded to 8)
   int64_t tile16Floats;  // the AVX-512 kernel's two 16-blocked tiles and a 16-channel copy (positions padded to 16)
   int64_t localFloats;
 };
@@ -59,8 +60,8 @@ struct RowInput {
   int64_t n, z, y;             // the output row
 };
 
-// Output rows per task: 1 for 8 lanes; for 16, several (up to 8, ≥ 8 tasks where the layer has the rows), so that
-// each row's stores can run under the next row's FMAs (channel_vector_avx512.cc).
+// Output rows per task, for either lane width: several (up to 8, ≥ 8 tasks where the layer has the rows), so that
+// each row's stores can run under the next row's FMAs (channel_vector_avx2.cc, channel_vector_avx512.cc).
 int64_t rowsPerTask(const NativePlan& p, int lanes);
 
 // Fills `in` and `local` (rows × input channels × width floats; local nullptr: the caller copies from in.source) for

@@ -63,6 +63,46 @@ constexpr RowBlock kRowBlocks[4][2][6] = {TCONV_CV_CHANNELS(1), TCONV_CV_CHANNEL
 #undef TCONV_CV_CHANNELS
 #undef TCONV_CV_ROW
 
+// A computed row's pending stores, 8 channels at a time: each 8 × 8 block of the tile transposed in registers, the
+// bias added last (as storeRows), into a channel-major copy of the 8 channels in L1, then each channel's row to its
+// plane in one pass. Writing the 8 channels of a block straight to their planes touched each output line in four
+// visits, and the lines of one row, 4 KiB apart in every plane, share one L1 set: they were evicted between visits.
+struct PendingRow {
+  const float* tile = nullptr;  // nullptr: nothing pending
+  float* out;                   // the row's first output, channel 0
+  int64_t next, count;          // the next block of 8 channels to store, and their number
+};
+
+void storeBlocks(PendingRow& r, int64_t until, const float* bias, int64_t outW, int64_t plane, int64_t tileBlock, float* copy) {
+  const int64_t padded = (outW + 7) / 8 * 8;
+  for (; r.next < until; r.next++) {
+    const int64_t ob = r.next;
+    const float* t = r.tile + ob * tileBlock;
+    float bs[8];  // the block's channels' bias (zero without one)
+    for (int c = 0; c < 8; c++) bs[c] = bias ? bias[ob * kLanes + c] : 0.0f;
+    int64_t j = 0;
+    for (; j + 8 <= outW; j += 8) {
+      __m256 v[8];
+#pragma GCC unroll 8
+      for (int q = 0; q < 8; q++) v[q] = _mm256_load_ps(t + (j + q) * kLanes);
+      transpose8(v);
+#pragma GCC unroll 8
+      for (int c = 0; c < 8; c++) _mm256_store_ps(copy + c * padded + j, _mm256_add_ps(v[c], _mm256_set1_ps(bs[c])));
+    }
+    for (; j < outW; j++) {
+      for (int c = 0; c < 8; c++) copy[c * padded + j] = t[j * kLanes + c] + bs[c];
+    }
+    float* o = r.out + ob * kLanes * plane;
+    for (int c = 0; c < 8; c++, o += plane) {
+      const float* d = copy + c * padded;
+      j = 0;
+      // Streaming stores (no read for ownership) measured 0.76–0.82× these plain ones on dcgan-5 (same process).
+      for (; j + 8 <= outW; j += 8) _mm256_storeu_ps(o + j, _mm256_load_ps(d + j));
+      for (; j < outW; j++) o[j] = d[j];
+    }
+  }
+}
+
 }  // namespace
 
 void runChannelVectorTask(const Prepared& P, int64_t task, float* scratch, const float* x, const float* bias, float* y) {
@@ -72,60 +112,57 @@ void runChannelVectorTask(const Prepared& P, int64_t task, float* scratch, const
   }
   const NativePlan& p = P.plan;
   const cvec::Geometry g = cvec::geometry(p);
-  const int64_t outW = p.out[2], outH = p.out[1], cinG = p.cinG, M = p.M;
-  float* tile = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(scratch) + 63) & ~uintptr_t(63));
-  float* local = tile + g.tileFloats;
-  cvec::RowInput in;
-  cvec::loadRowInput(P, g, task, x, local, y, in);  // one row per task
-  const int64_t n = in.n, z = in.z, row = in.y, rows = in.rows, step = p.axes[2][0].inStep;
-  const int32_t* rowTap = in.rowTap;
-  const int64_t* xoff = in.xoff;
-  const int64_t plane = p.outSpatial, rowOffset = (z * outH + row) * outW;
+  const int64_t outW = p.out[2], outH = p.out[1], cinG = p.cinG, M = p.M, plane = p.outSpatial;
+  float* tiles = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(scratch) + 63) & ~uintptr_t(63));
+  float* copy = tiles + g.tileFloats;  // [8 channels][positions padded to 8]
+  float* local = copy + g.copyFloats;
+  const int64_t step = p.axes[2][0].inStep;
   const int64_t blocks = M / kLanes, blockStride = g.taps * cinG * kLanes, tileBlock = outW * kLanes;
   // The row in position blocks of at most 6, as even as they go (32 = 6 + 6 + 5 + 5 + 5 + 5): a remainder block of
   // 1–2 positions runs its few accumulators at FMA latency.
-  const int64_t chunks = (outW + 5) / 6;
-  for (int64_t ob = 0; ob < blocks; ob += 2) {
-    const RowBlock* kernel = kRowBlocks[cinG - 1][ob + 1 < blocks ? 1 : 0];
-    const float* w = P.weights + ob * blockStride;
-    float* t = tile + ob * tileBlock;
-    for (int64_t k = 0, j0 = 0; k < chunks; k++) {
-      const int64_t count = outW / chunks + (k < outW % chunks ? 1 : 0);
-      kernel[count - 1](int(rows), rowTap, local, g.width, g.nx, xoff, step, w, blockStride, j0, t, tileBlock);
-      j0 += count;
+  const int64_t chunks = (outW + 5) / 6, steps = (blocks + 1) / 2 * chunks;
+  const int64_t perTask = cvec::rowsPerTask(p, int(kLanes)), rows = int64_t(p.batch) * p.out[0] * outH;
+  const int64_t first = task * perTask, last = first + perTask < rows ? first + perTask : rows;
+  PendingRow pending;
+  for (int64_t row = first; row < last; row++) {
+    cvec::RowInput in;
+    cvec::loadRowInput(P, g, row, x, local, y, in);
+    if (row + 1 < rows) {
+      // The next row's input lines, into L1 while this row computes: the output evicts the input from L2, and the
+      // copy waited on its lines (as channel_vector_avx512.cc).
+      cvec::RowInput next;
+      cvec::loadRowInput(P, g, row + 1, x, nullptr, nullptr, next);
+      const int64_t lo = g.minX > 0 ? g.minX : 0, hi = g.minX + g.width < p.in[2] ? g.minX + g.width : p.in[2];
+      for (int r = 0; r < next.rows && hi > lo; r++) {
+        for (int64_t ci = 0; ci < cinG; ci++) {
+          const float* s = x + next.source[r] + ci * p.inSpatial;
+          for (int64_t c = lo; c < hi; c += 16) _mm_prefetch(reinterpret_cast<const char*>(s + c), _MM_HINT_T0);
+          _mm_prefetch(reinterpret_cast<const char*>(s + hi - 1), _MM_HINT_T0);
+        }
+      }
     }
-  }
-  // Transposing store: 8 positions × 8 channels at a time into a channel-major copy of the tile (still in L1), then
-  // each channel's row to its plane in one pass (bias added last, as storeRows). Writing the 8 channels of a block
-  // straight to their planes touched each output line in four visits, and the lines of one row, 4 KiB apart in every
-  // plane, share one L1 set: they were evicted between visits (15% of the layer's time in the store).
-  float* rowsOut = tile + blocks * tileBlock;  // [M][out W]
-  for (int64_t ob = 0; ob < blocks; ob++) {
-    const float* t = tile + ob * tileBlock;
-    float* d = rowsOut + ob * kLanes * outW;
-    int64_t j = 0;
-    for (; j + 8 <= outW; j += 8) {
-      __m256 r[8];
-#pragma GCC unroll 8
-      for (int q = 0; q < 8; q++) r[q] = _mm256_load_ps(t + (j + q) * kLanes);
-      transpose8(r);
-#pragma GCC unroll 8
-      for (int c = 0; c < 8; c++) _mm256_storeu_ps(d + c * outW + j, r[c]);
+    float* tile = tiles + (row & 1) * M * outW;
+    // The previous row's stores, spread over this row's FMA blocks: a row's lines, one per plane 4 KiB apart, miss
+    // L1 at every store, and stored back to back they fill the store queue while the FMAs wait.
+    int64_t done = 0;
+    for (int64_t ob = 0; ob < blocks; ob += 2) {
+      const RowBlock* kernel = kRowBlocks[cinG - 1][ob + 1 < blocks ? 1 : 0];
+      const float* w = P.weights + ob * blockStride;
+      float* t = tile + ob * tileBlock;
+      for (int64_t k = 0, j0 = 0; k < chunks; k++) {
+        const int64_t count = outW / chunks + (k < outW % chunks ? 1 : 0);
+        kernel[count - 1](in.rows, in.rowTap, local, g.width, g.nx, in.xoff, step, w, blockStride, j0, t, tileBlock);
+        j0 += count;
+        done++;
+        if (pending.tile) storeBlocks(pending, pending.count * done / steps, bias, outW, plane, tileBlock, copy);
+      }
     }
-    for (; j < outW; j++) {
-      for (int c = 0; c < kLanes; c++) d[c * outW + j] = t[j * kLanes + c];
-    }
+    pending.tile = tile;
+    pending.out = y + in.n * M * plane + (in.z * outH + in.y) * outW;
+    pending.next = 0;
+    pending.count = blocks;
   }
-  float* out = y + n * M * plane + rowOffset;
-  // Streaming stores (no read for ownership) measured 0.76–0.82× these plain ones on dcgan-5 (same process).
-  for (int64_t m = 0; m < M; m++, out += plane) {
-    const float* d = rowsOut + m * outW;
-    const float b = bias ? bias[m] : 0.0f;
-    const __m256 bv = _mm256_set1_ps(b);
-    int64_t j = 0;
-    for (; j + 8 <= outW; j += 8) _mm256_storeu_ps(out + j, _mm256_add_ps(_mm256_loadu_ps(d + j), bv));
-    for (; j < outW; j++) out[j] = d[j] + b;
-  }
+  if (pending.tile) storeBlocks(pending, pending.count, bias, outW, plane, tileBlock, copy);
 }
 
 }  // namespace tconv
