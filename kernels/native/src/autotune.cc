@@ -90,8 +90,10 @@ std::string prepare(const NativePlan& plan, const float* weight, int64_t weightL
     out = std::move(candidate);
     return std::string();
   }
-  // Depthwise rows take any W step: a strided conv's rows are split by phase first (runners.cc).
-  if (plan.cinG == 1 && plan.M == 1 && isa->depthwiseRow && (force.empty() || force == "depthwise")) {
+  // Depthwise rows take any W step on a set with paired rows (a strided conv's rows read its W-phase copy,
+  // depthwise_pairs.h); elsewhere strided depthwise convs take the GEMM layouts.
+  const bool depthwiseRows = isa->depthwiseRow && (depthwiseSplit(plan).step == 1 || isa->depthwiseRowPair);
+  if (plan.cinG == 1 && plan.M == 1 && depthwiseRows && (force.empty() || force == "depthwise")) {
     // One channel in, one out per group: no GEMM to block, rows straight from the input (or its W phases).
     std::unique_ptr<Prepared> candidate(new Prepared());
     candidate->plan = plan;

@@ -4,9 +4,28 @@
 
 namespace tconv {
 
+namespace {
+
+// Which (D, H) tap pairs of output row (j0, j1) read inside the input, a bit per pair (at most 64 pairs): rows with
+// the same mask take the same taps, only their row pointers move.
+uint64_t insideTapPairs(const NativePlan& p, const AxisPhase& a0, const AxisPhase& a1, int64_t j0, int64_t j1) {
+  uint64_t inside = 0;
+  int pair = 0;
+  for (size_t tz = 0; tz < a0.tap.size(); tz++) {
+    const int64_t iz = j0 * a0.inStep + a0.offset[tz];
+    for (size_t ty = 0; ty < a1.tap.size(); ty++, pair++) {
+      const int64_t iy = j1 * a1.inStep + a1.offset[ty];
+      if (iz >= 0 && iz < p.in[0] && iy >= 0 && iy < p.in[1]) inside |= uint64_t(1) << pair;
+    }
+  }
+  return inside;
+}
+
+}  // namespace
+
 // The copy (runners.h's DepthwiseSplit) is written just before its rows are read, so they are read from L1, not
 // from a whole plane's copy that had left it; each output sums the same taps in the same order as
-// runDepthwiseSplitTask (padded taps read zeros, and x + w·0 = x from a sum that starts at +0). Two output rows at
+// runDepthwiseTask and the packed GEMM (padded taps read zeros, and x + w·0 = x from a sum that starts at +0). Two output rows at
 // once read the same copied rows shifted by the H step, and give the kernel twice the independent sums.
 void runDepthwisePairTask(const Prepared& P, Workspace& w, const DepthwiseSplit& split, const Combo& c, int64_t g, int64_t n, const float* x,
                           const float* bias, float* y) {
@@ -34,18 +53,7 @@ void runDepthwisePairTask(const Prepared& P, Workspace& w, const DepthwiseSplit&
   };
   // Bit (tz, ty) set: that D/H tap of output row (j0, j1) reads inside the input.
   const bool trackInside = a0.tap.size() * a1.tap.size() <= 64;
-  const auto insideOf = [&](int64_t j0, int64_t j1) {
-    uint64_t inside = 0;
-    int pair = 0;
-    for (size_t tz = 0; tz < a0.tap.size(); tz++) {
-      const int64_t iz = j0 * a0.inStep + a0.offset[tz];
-      for (size_t ty = 0; ty < a1.tap.size(); ty++, pair++) {
-        const int64_t iy = j1 * a1.inStep + a1.offset[ty];
-        if (iz >= 0 && iz < p.in[0] && iy >= 0 && iy < p.in[1]) inside |= uint64_t(1) << pair;
-      }
-    }
-    return inside;
-  };
+  const auto insideOf = [&](int64_t j0, int64_t j1) { return insideTapPairs(p, a0, a1, j0, j1); };
   const int64_t rowShift = a1.inStep * rowFloats, outShift = a1.outStep * p.out[2];
   uint64_t listInside = ~uint64_t(0);
   int listRowCount = 0, valid = 0;

@@ -111,7 +111,7 @@ void runDirectTask(const Prepared& P, Workspace& w, int64_t task, const Combo& c
 }
 
 // Depthwise task: every row of one (combo, group, batch element) plane; taps per row, W borders by lane masks.
-// A strided conv (W input step s > 1; the usual single W phase takes runDepthwiseSplitTask below) first splits each
+// A strided conv (W input step s > 1; the usual single W phase takes runDepthwisePairTask, depthwise_pairs.h) first splits each
 // input row of the plane into its s phases (x[p], x[p + s], …):
 // output j through a tap at W offset o reads x[j·s + o] = phase (o mod s) at j + floor(o / s), so every tap reads a
 // contiguous run again and the same row kernel applies, summing the same products in the same order.
@@ -192,88 +192,6 @@ void splitRowPhasesPadded(const float* from, int64_t rows, int64_t width, const 
 }
 
 namespace {
-
-// Depthwise task of a conv strided along W (depthwiseSplit(plan).step > 1) on a set without depthwiseRowPair (those
-// run runDepthwisePairTask, depthwise_pairs.h): the plane is copied into padded phase segments first, so every W tap
-// of an output row is one unmasked run of the copy and the per-row work is only the row pointers of the H/D taps
-// inside the input; each output sums the same taps in the same order as runDepthwiseTask (the padded taps read zeros, and x + w·0 = x: a sum that starts at +0 is never −0).
-void runDepthwiseSplitTask(const Prepared& P, Workspace& w, const DepthwiseSplit& split, const Combo& c, int64_t g, int64_t n, const float* x,
-                           const float* bias, float* y) {
-  const NativePlan& p = P.plan;
-  const auto& [a0, a1, a2, A, plane, outPlane, b] = depthwiseTask(P, c, g, n, x, bias, y);
-  const float** rows = w.rowPointers.data();
-  int32_t* lo = w.directTap.data();
-  int32_t* hi = w.panels[0].runFirst.data();
-  float* weight = w.C;
-  const int64_t step = split.step, width = p.in[2], rowFloats = step * split.segment, tapsX = int64_t(a2.tap.size());
-  // Per W tap: where its run starts in a row of the copy; every output reads inside the padded copy.
-  int64_t* tapColumn = w.tapColumn.data();
-  int32_t* tapFirst = w.tapFirst.data();
-  int32_t* tapLast = w.tapLast.data();
-  for (int64_t tx = 0; tx < tapsX; tx++) {
-    const int64_t o = a2.offset[size_t(tx)], phase = ((o % step) + step) % step;
-    tapColumn[tx] = phase * split.segment + split.before + (o - phase) / step;
-    tapFirst[tx] = 0;
-    tapLast[tx] = int32_t(c.count[2]);
-  }
-  splitRowPhasesPadded(plane, int64_t(p.in[0]) * p.in[1], width, split, w.phaseRows.data());
-  const float* source = w.phaseRows.data();
-  const DepthwiseRow row = P.isa->depthwiseRow;
-  // Rows whose D/H taps fall inside the input alike (a bit per tap pair) take the same taps: only the row pointers
-  // move, by the distance between the two rows' first inputs.
-  const bool trackInside = a0.tap.size() * a1.tap.size() <= 64;
-  uint64_t lastInside = ~uint64_t(0);
-  int lastValid = 0;
-  int64_t lastFirst = 0;
-  for (int64_t j0 = 0; j0 < c.count[0]; j0++) {
-    for (int64_t j1 = 0; j1 < c.count[1]; j1++) {
-      const int64_t o0 = a0.first + j0 * a0.outStep, o1 = a1.first + j1 * a1.outStep;
-      float* outRow = outPlane + (o0 * p.out[1] + o1) * p.out[2] + a2.first;
-      const int64_t first = (j0 * a0.inStep * p.in[1] + j1 * a1.inStep) * rowFloats;
-      uint64_t inside = 0;
-      if (trackInside) {
-        int pair = 0;
-        for (size_t tz = 0; tz < a0.tap.size(); tz++) {
-          const int64_t iz = j0 * a0.inStep + a0.offset[tz];
-          for (size_t ty = 0; ty < a1.tap.size(); ty++, pair++) {
-            const int64_t iy = j1 * a1.inStep + a1.offset[ty];
-            if (iz >= 0 && iz < p.in[0] && iy >= 0 && iy < p.in[1]) inside |= uint64_t(1) << pair;
-          }
-        }
-        if (inside == lastInside) {
-          const int64_t shift = first - lastFirst;
-          for (int i = 0; i < lastValid; i++) rows[i] += shift;
-          lastFirst = first;
-          row(lastValid, rows, lo, hi, weight, int(c.count[2]), outRow, a2.outStep, b);
-          continue;
-        }
-      }
-      int valid = 0;
-      int64_t t = 0;
-      for (size_t tz = 0; tz < a0.tap.size(); tz++) {
-        const int64_t iz = j0 * a0.inStep + a0.offset[tz];
-        for (size_t ty = 0; ty < a1.tap.size(); ty++, t += tapsX) {
-          const int64_t iy = j1 * a1.inStep + a1.offset[ty];
-          if (iz < 0 || iz >= p.in[0] || iy < 0 || iy >= p.in[1]) continue;
-          const float* inRow = source + (iz * p.in[1] + iy) * rowFloats;
-          for (int64_t tx = 0; tx < tapsX; tx++) {
-            if (tapLast[tx] <= tapFirst[tx]) continue;
-            // Lanes below `first` are never read, so the pointer may start before the row.
-            rows[valid] = inRow + tapColumn[tx];
-            lo[valid] = tapFirst[tx];
-            hi[valid] = tapLast[tx];
-            weight[valid] = A[t + tx];
-            valid++;
-          }
-        }
-      }
-      lastInside = trackInside ? inside : lastInside;
-      lastValid = valid;
-      lastFirst = first;
-      row(valid, rows, lo, hi, weight, int(c.count[2]), outRow, a2.outStep, b);
-    }
-  }
-}
 
 // Packed layouts (column order (n, position) or (position, n)): a task takes P.group consecutive panels, packs the
 // input of each weight chunk into the B chunk per panel and runs the chunk over all of them while it is cached
@@ -398,10 +316,8 @@ void runTask(const Prepared& P, Workspace& w, int64_t task, const float* x, cons
     runSpaceToDepthTask(P, w.B, w.C, task, x, bias, y);
   } else if (P.depthwise) {
     const DepthwiseSplit split = depthwiseSplit(P.plan);
-    if (split.step > 1 && P.isa->depthwiseRowPair) {
+    if (split.step > 1) {  // only on sets with paired rows (autotune.cc)
       runDepthwisePairTask(P, w, split, c, ref.group, ref.panel, x, bias, y);
-    } else if (split.step > 1) {
-      runDepthwiseSplitTask(P, w, split, c, ref.group, ref.panel, x, bias, y);
     } else {
       runDepthwiseTask(P, w, c, ref.group, ref.panel, x, bias, y);
     }

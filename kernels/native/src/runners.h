@@ -26,7 +26,7 @@ struct DepthwiseSplit {
 DepthwiseSplit depthwiseSplit(const NativePlan& p);
 
 // What one depthwise task (combo c, group g, batch element n) reads and writes: its phase per axis, its taps' weights
-// (cinG = M = 1: one weight per tap), its input and output planes and its bias. The three depthwise runners bind it
+// (cinG = M = 1: one weight per tap), its input and output planes and its bias. Both depthwise runners bind it
 // with a structured binding, so their bodies read the same names.
 struct DepthwiseTask {
   const AxisPhase& a0;

@@ -126,8 +126,7 @@ struct KernelSet {
   // Register-only FMA loop (independent accumulators, no memory traffic): the core's FMA peak right now, which
   // a shared machine's clock and neighbours move from run to run. Returns the flops done; nullptr: no SIMD FMA.
   double (*fmaLoop)(int64_t iterations);
-  // nullptr: a strided depthwise conv's rows run one at a time through depthwiseRow over a copy of the input split
-  // into its W phases (runners.cc). Otherwise the rows of its W-phase copy are split as they are first needed and run in pairs (depthwise_pairs.h).
+  // nullptr: depthwise convs strided along W take the GEMM layouts (autotune.cc). Otherwise the rows of its W-phase copy are split as they are first needed and run in pairs (depthwise_pairs.h).
   DepthwiseRowPair depthwiseRowPair;
   SplitRowsStride2 splitRowsStride2;
 };
