@@ -206,8 +206,26 @@ test('small direct layouts keep a bounded tap table, counted with their packed w
   }
 });
 
+// A depthwise transposed conv whose kernel is shorter than its stride along H has an H phase with no tap: that
+// combo counts 0 taps, yet its W phase has several, and the depthwise rows keep a column per W tap (the workspace
+// once sized those by the taps of the largest combo: 1 here, with 3 W taps — a heap overflow under ASan).
+test('native depthwise rows: a phase without taps along H beside W phases with several', { skip: skipReason }, () => {
+  const rng = createRng(runSeed());
+  for (const spec of [
+    { kind: 'convTranspose', batch: 2, input: [5, 9], inChannels: 3, outChannels: 3, groups: 3, kernel: [1, 3], stride: [2, 1], padding: [0, 1] },
+    { kind: 'convTranspose', batch: 1, input: [4, 3, 7], inChannels: 2, outChannels: 2, groups: 2, kernel: [1, 1, 4], stride: [3, 2, 1], padding: [0, 0, 1] },
+  ] as const) {
+    const plan = planLayer(spec);
+    const c = referenceCase(plan, rng);
+    for (const kernelSet of kernelSets) {
+      const native = createNativeBackend({ kernelSet, layout: 'depthwise' });
+      for (const threads of [1, 2]) expectMatchesReference(native, c, threads, `${kernelSet}, depthwise, ${threads} thread(s): ${JSON.stringify(spec)}`);
+    }
+  }
+});
+
 // Strided depthwise convs (∂X of a depthwise transposed conv): the depthwise rows read each input row split into
-// zero-padded W phases (in pairs on avx512 and avx2, one at a time on the portable set). Every layout against the reference, and the depthwise rows bit-identical to the packed GEMM (the same
+// zero-padded W phases (in pairs on the sets that have depthwise rows). Every layout against the reference, and the depthwise rows bit-identical to the packed GEMM (the same
 // products summed in the same order), at one and two threads.
 test('native strided depthwise conv = reference, and bit-identical to the packed layout', { skip: skipReason }, () => {
   const seed = runSeed();

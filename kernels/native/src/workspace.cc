@@ -53,10 +53,14 @@ void Workspace::reserve(const Prepared& P) {
   if (directTap.size() < taps * group) directTap.resize(taps * group);
   if (rowPointers.size() < taps) rowPointers.resize(taps);
   if (P.depthwise) {
-    if (tapColumn.size() < taps) {
-      tapColumn.resize(taps);
-      tapFirst.resize(taps);
-      tapLast.resize(taps);
+    // One entry per W tap of a phase: a combo whose D or H phase has no tap counts 0 taps in maxTaps, but its W
+    // phase may still have several.
+    size_t wTaps = taps;
+    for (const AxisPhase& phase : P.plan.axes[2]) wTaps = std::max(wTaps, phase.tap.size());
+    if (tapColumn.size() < wTaps) {
+      tapColumn.resize(wTaps);
+      tapFirst.resize(wTaps);
+      tapLast.resize(wTaps);
     }
     bool strided = false;
     for (const AxisPhase& phase : P.plan.axes[2]) strided = strided || phase.inStep > 1;
