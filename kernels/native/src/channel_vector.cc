@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "layout.h"
+
 namespace tconv {
 namespace cvec {
 
@@ -117,16 +119,7 @@ void channelVectorLayout(Prepared& P) {
   c.panels = int64_t(p.batch) * p.out[0] * p.out[1];  // one output row each
   const int64_t perTask = cvec::rowsPerTask(p, P.channelVector);
   c.taskPanels = (c.panels + perTask - 1) / perTask;
-  P.combos.assign(1, c);
-  P.maxTaps = g.taps;
-  P.group = 1;
-  P.weightFloats = g.taps * p.cinG * p.M;
-  P.tasks = c.taskPanels;
-  P.taskList.clear();
-  P.taskList.reserve(size_t(P.tasks));
-  for (int64_t t = 0; t < P.tasks; t++) P.taskList.push_back(TaskRef{0, 0, t});
-  P.phaseMajor.resize(P.taskList.size());
-  for (size_t i = 0; i < P.phaseMajor.size(); i++) P.phaseMajor[i] = int32_t(i);
+  singleComboTasks(P, c, g.taps);
   P.kc = 0;
   P.channelStride = p.inSpatial;
   P.prefetchOutput = p.outputLength * 4 > (int64_t(1) << 21);  // as the direct layouts: outputs past L2

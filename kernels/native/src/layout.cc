@@ -6,6 +6,20 @@
 
 namespace tconv {
 
+void singleComboTasks(Prepared& P, const Combo& c, int64_t taps) {
+  const NativePlan& p = P.plan;
+  P.combos.assign(1, c);
+  P.maxTaps = taps;
+  P.group = 1;
+  P.weightFloats = taps * p.cinG * p.M;
+  P.tasks = c.taskPanels;
+  P.taskList.clear();
+  P.taskList.reserve(size_t(P.tasks));
+  for (int64_t t = 0; t < P.tasks; t++) P.taskList.push_back(TaskRef{0, 0, t});
+  P.phaseMajor.resize(P.taskList.size());
+  for (size_t i = 0; i < P.phaseMajor.size(); i++) P.phaseMajor[i] = int32_t(i);
+}
+
 void layout(Prepared& P) {
   const NativePlan& p = P.plan;
   P.combos.clear();

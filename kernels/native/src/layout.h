@@ -9,4 +9,8 @@ namespace tconv {
 // packed-weight offsets.
 void layout(Prepared& P);
 
+// A layout of one combo (one phase per axis, one group) whose tasks are its task panels in order: sets the combo,
+// taps, packed-weight size and the task lists (channel-vector and space-to-depth layouts).
+void singleComboTasks(Prepared& P, const Combo& c, int64_t taps);
+
 }  // namespace tconv

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "layout.h"
+
 namespace tconv {
 namespace {
 
@@ -54,16 +56,7 @@ void spaceToDepthLayout(Prepared& P) {
   c.aOffset = 0;
   c.panels = (runs + perPanel - 1) / perPanel;
   c.taskPanels = c.panels;
-  P.combos.assign(1, c);
-  P.maxTaps = taps;
-  P.group = 1;
-  P.weightFloats = taps * p.cinG * p.M;
-  P.tasks = c.panels;
-  P.taskList.clear();
-  P.taskList.reserve(size_t(P.tasks));
-  for (int64_t t = 0; t < P.tasks; t++) P.taskList.push_back(TaskRef{0, 0, t});
-  P.phaseMajor.resize(P.taskList.size());
-  for (size_t i = 0; i < P.phaseMajor.size(); i++) P.phaseMajor[i] = int32_t(i);
+  singleComboTasks(P, c, taps);
   P.kc = 2 * p.cinG;  // a B chunk: one (z, y) tap pair, its two W taps × the channels
   P.channelStride = p.inSpatial;
   // Two FMAs of 16 lanes a cycle at 80% of that, the packing inside it.
